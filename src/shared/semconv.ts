@@ -1,0 +1,229 @@
+// Attribute names, as constants, for every span style llm-finops writes or reads.
+// Source: shared/reference/otel-genai.md (GenAI semconv v1.41.0 plus peer instrumentations).
+// This module must stay dependency-free: the instrumentation entry point imports it.
+
+/** Current GenAI semantic conventions (v1.41.0), the names our wrapper writes. */
+export const GEN_AI = {
+  OPERATION_NAME: 'gen_ai.operation.name',
+  PROVIDER_NAME: 'gen_ai.provider.name',
+  REQUEST_MODEL: 'gen_ai.request.model',
+  RESPONSE_MODEL: 'gen_ai.response.model',
+  RESPONSE_ID: 'gen_ai.response.id',
+  REQUEST_STREAM: 'gen_ai.request.stream',
+  REQUEST_MAX_TOKENS: 'gen_ai.request.max_tokens',
+  REQUEST_TEMPERATURE: 'gen_ai.request.temperature',
+  REQUEST_TOP_P: 'gen_ai.request.top_p',
+  REQUEST_ENCODING_FORMATS: 'gen_ai.request.encoding_formats',
+  RESPONSE_FINISH_REASONS: 'gen_ai.response.finish_reasons',
+  RESPONSE_TIME_TO_FIRST_CHUNK: 'gen_ai.response.time_to_first_chunk',
+  USAGE_INPUT_TOKENS: 'gen_ai.usage.input_tokens',
+  USAGE_OUTPUT_TOKENS: 'gen_ai.usage.output_tokens',
+  USAGE_CACHE_READ_INPUT_TOKENS: 'gen_ai.usage.cache_read.input_tokens',
+  USAGE_CACHE_CREATION_INPUT_TOKENS: 'gen_ai.usage.cache_creation.input_tokens',
+  /** Unreleased rename of cache_creation in semantic-conventions-genai. */
+  USAGE_CACHE_WRITE_INPUT_TOKENS: 'gen_ai.usage.cache_write.input_tokens',
+  USAGE_REASONING_OUTPUT_TOKENS: 'gen_ai.usage.reasoning.output_tokens',
+  CONVERSATION_ID: 'gen_ai.conversation.id',
+  AGENT_NAME: 'gen_ai.agent.name',
+  TOOL_NAME: 'gen_ai.tool.name',
+  TOOL_CALL_ID: 'gen_ai.tool.call.id',
+  EMBEDDINGS_DIMENSION_COUNT: 'gen_ai.embeddings.dimension.count',
+  INPUT_MESSAGES: 'gen_ai.input.messages',
+  OUTPUT_MESSAGES: 'gen_ai.output.messages',
+  SYSTEM_INSTRUCTIONS: 'gen_ai.system_instructions',
+  PROMPT_VERSION: 'gen_ai.prompt.version',
+  /** Metric names some SDKs (AI SDK v7) put on spans as attributes, in seconds. */
+  CLIENT_TIME_TO_FIRST_CHUNK: 'gen_ai.client.operation.time_to_first_chunk',
+  CLIENT_TIME_PER_OUTPUT_CHUNK: 'gen_ai.client.operation.time_per_output_chunk',
+} as const;
+
+/** Well-known values of gen_ai.operation.name. */
+export const GEN_AI_OPERATION = {
+  CHAT: 'chat',
+  TEXT_COMPLETION: 'text_completion',
+  GENERATE_CONTENT: 'generate_content',
+  EMBEDDINGS: 'embeddings',
+  EXECUTE_TOOL: 'execute_tool',
+  INVOKE_AGENT: 'invoke_agent',
+  CREATE_AGENT: 'create_agent',
+  INVOKE_WORKFLOW: 'invoke_workflow',
+  RETRIEVAL: 'retrieval',
+} as const;
+
+/** Well-known values of gen_ai.provider.name. */
+export const GEN_AI_PROVIDER = {
+  OPENAI: 'openai',
+  ANTHROPIC: 'anthropic',
+  AWS_BEDROCK: 'aws.bedrock',
+  AZURE_AI_OPENAI: 'azure.ai.openai',
+  AZURE_AI_INFERENCE: 'azure.ai.inference',
+  GCP_VERTEX_AI: 'gcp.vertex_ai',
+  GCP_GEMINI: 'gcp.gemini',
+  GCP_GEN_AI: 'gcp.gen_ai',
+  COHERE: 'cohere',
+  DEEPSEEK: 'deepseek',
+  GROQ: 'groq',
+  MISTRAL_AI: 'mistral_ai',
+  PERPLEXITY: 'perplexity',
+  X_AI: 'x_ai',
+  IBM_WATSONX_AI: 'ibm.watsonx.ai',
+} as const;
+
+/** Deprecated GenAI names still emitted by many instrumentations. */
+export const GEN_AI_DEPRECATED = {
+  SYSTEM: 'gen_ai.system',
+  USAGE_PROMPT_TOKENS: 'gen_ai.usage.prompt_tokens',
+  USAGE_COMPLETION_TOKENS: 'gen_ai.usage.completion_tokens',
+  OPENAI_REQUEST_SERVICE_TIER: 'gen_ai.openai.request.service_tier',
+  OPENAI_RESPONSE_SERVICE_TIER: 'gen_ai.openai.response.service_tier',
+  PROMPT: 'gen_ai.prompt',
+  COMPLETION: 'gen_ai.completion',
+} as const;
+
+/** OpenAI-specific and general (stable) attributes. */
+export const OPENAI = {
+  REQUEST_SERVICE_TIER: 'openai.request.service_tier',
+  RESPONSE_SERVICE_TIER: 'openai.response.service_tier',
+  RESPONSE_SYSTEM_FINGERPRINT: 'openai.response.system_fingerprint',
+  API_TYPE: 'openai.api.type',
+} as const;
+
+export const GENERAL = {
+  ERROR_TYPE: 'error.type',
+  SERVER_ADDRESS: 'server.address',
+  SERVER_PORT: 'server.port',
+  CLOUD_REGION: 'cloud.region',
+  HTTP_RESPONSE_STATUS_CODE: 'http.response.status_code',
+  HTTP_ROUTE: 'http.route',
+  USER_ID: 'user.id',
+  SESSION_ID: 'session.id',
+  SERVICE_NAME: 'service.name',
+  SERVICE_VERSION: 'service.version',
+  DEPLOYMENT_ENVIRONMENT: 'deployment.environment',
+  DEPLOYMENT_ENVIRONMENT_NAME: 'deployment.environment.name',
+  EXCEPTION_TYPE: 'exception.type',
+  EXCEPTION_MESSAGE: 'exception.message',
+} as const;
+
+/** Our own namespace (DESIGN.md "Span attribute contract"). */
+export const FINOPS = {
+  ROUTE: 'finops.route',
+  FEATURE: 'finops.feature',
+  TENANT: 'finops.tenant',
+  DEPLOYMENT: 'finops.deployment',
+  CAPACITY_TIER: 'finops.capacity_tier',
+  ATTEMPT: 'finops.attempt',
+  FALLBACK_FROM: 'finops.fallback_from',
+  HEDGED: 'finops.hedged',
+  DEGRADED: 'finops.degraded',
+  CACHE_LAYER: 'finops.cache.layer',
+  CACHE_HIT: 'finops.cache.hit',
+  PROMPT_VERSION: 'finops.prompt.version',
+  STREAM_ITL_MS: 'finops.stream.itl_ms',
+  STREAM_ITL_P95_MS: 'finops.stream.itl_p95_ms',
+  RETRY_AFTER_MS: 'finops.retry_after_ms',
+  OUTCOME_SPAN_NAME: 'finops.outcome',
+  OUTCOME_NAME: 'finops.outcome.name',
+  OUTCOME_SUCCESS: 'finops.outcome.success',
+  OUTCOME_VALUE: 'finops.outcome.value',
+  OUTCOME_ID: 'finops.outcome.id',
+  /** Written by the collector on forwarded spans. */
+  COST_TOTAL: 'finops.cost.total_usd',
+  COST_INPUT: 'finops.cost.input_usd',
+  COST_CACHE_READ: 'finops.cost.cache_read_usd',
+  COST_CACHE_CREATION: 'finops.cost.cache_creation_usd',
+  COST_OUTPUT: 'finops.cost.output_usd',
+  COST_PRICED: 'finops.cost.priced',
+  COST_PRICE_ENTRY: 'finops.cost.price_entry',
+} as const;
+
+/** W3C baggage keys that carry attribution across services. */
+export const FINOPS_BAGGAGE = {
+  ROUTE: FINOPS.ROUTE,
+  FEATURE: FINOPS.FEATURE,
+  TENANT: FINOPS.TENANT,
+} as const;
+
+/** Values of finops.capacity_tier. */
+export const CAPACITY_TIERS = ['provisioned', 'on_demand', 'priority', 'flex', 'batch'] as const;
+export type CapacityTier = (typeof CAPACITY_TIERS)[number];
+
+/** Values of finops.cache.layer. */
+export const CACHE_LAYERS = ['response', 'semantic', 'embedding'] as const;
+
+/** OpenLLMetry (Traceloop), legacy and current. */
+export const OPENLLMETRY = {
+  REQUEST_TYPE: 'llm.request.type',
+  USAGE_TOTAL_TOKENS: 'llm.usage.total_tokens',
+  GEN_AI_USAGE_TOTAL_TOKENS: 'gen_ai.usage.total_tokens',
+  USAGE_CACHE_READ_INPUT_TOKENS: 'gen_ai.usage.cache_read_input_tokens',
+  USAGE_CACHE_CREATION_INPUT_TOKENS: 'gen_ai.usage.cache_creation_input_tokens',
+  USAGE_REASONING_TOKENS: 'gen_ai.usage.reasoning_tokens',
+  SPAN_KIND: 'traceloop.span.kind',
+  WORKFLOW_NAME: 'traceloop.workflow.name',
+  ENTITY_NAME: 'traceloop.entity.name',
+  ASSOCIATION_PROPERTIES_PREFIX: 'traceloop.association.properties.',
+} as const;
+
+/** OpenLIT (vendor extensions on top of semconv). */
+export const OPENLIT = {
+  SERVER_TTFT: 'gen_ai.server.time_to_first_token',
+  SERVER_TPOT: 'gen_ai.server.time_per_output_token',
+  USAGE_COST: 'gen_ai.usage.cost',
+  TELEMETRY_SDK_NAME: 'telemetry.sdk.name',
+} as const;
+
+/** OpenInference (Arize). */
+export const OPENINFERENCE = {
+  SPAN_KIND: 'openinference.span.kind',
+  MODEL_NAME: 'llm.model_name',
+  REQUEST_MODEL_NAME: 'llm.request.model_name',
+  RESPONSE_MODEL_NAME: 'llm.response.model_name',
+  PROVIDER: 'llm.provider',
+  SYSTEM: 'llm.system',
+  TOKEN_COUNT_PROMPT: 'llm.token_count.prompt',
+  TOKEN_COUNT_COMPLETION: 'llm.token_count.completion',
+  TOKEN_COUNT_TOTAL: 'llm.token_count.total',
+  TOKEN_COUNT_CACHE_READ: 'llm.token_count.prompt_details.cache_read',
+  TOKEN_COUNT_CACHE_WRITE: 'llm.token_count.prompt_details.cache_write',
+  TOKEN_COUNT_REASONING: 'llm.token_count.completion_details.reasoning',
+  FINISH_REASON: 'llm.finish_reason',
+  SESSION_ID: 'session.id',
+  USER_ID: 'user.id',
+  INPUT_VALUE: 'input.value',
+  OUTPUT_VALUE: 'output.value',
+} as const;
+
+/** Vercel AI SDK legacy `ai.*` spans. */
+export const VERCEL_AI = {
+  OPERATION_ID: 'ai.operationId',
+  MODEL_ID: 'ai.model.id',
+  MODEL_PROVIDER: 'ai.model.provider',
+  RESPONSE_MODEL: 'ai.response.model',
+  RESPONSE_ID: 'ai.response.id',
+  RESPONSE_FINISH_REASON: 'ai.response.finishReason',
+  RESPONSE_MS_TO_FIRST_CHUNK: 'ai.response.msToFirstChunk',
+  STREAM_MS_TO_FIRST_CHUNK: 'ai.stream.msToFirstChunk',
+  RESPONSE_PROVIDER_METADATA: 'ai.response.providerMetadata',
+  USAGE_PROMPT_TOKENS: 'ai.usage.promptTokens',
+  USAGE_COMPLETION_TOKENS: 'ai.usage.completionTokens',
+  USAGE_INPUT_TOKENS: 'ai.usage.inputTokens',
+  USAGE_OUTPUT_TOKENS: 'ai.usage.outputTokens',
+  USAGE_TOTAL_TOKENS: 'ai.usage.totalTokens',
+  USAGE_TOKENS: 'ai.usage.tokens',
+  USAGE_REASONING_TOKENS: 'ai.usage.reasoningTokens',
+  USAGE_CACHED_INPUT_TOKENS: 'ai.usage.cachedInputTokens',
+  USAGE_CACHE_READ_TOKENS: 'ai.usage.inputTokenDetails.cacheReadTokens',
+  USAGE_CACHE_WRITE_TOKENS: 'ai.usage.inputTokenDetails.cacheWriteTokens',
+  USAGE_NO_CACHE_TOKENS: 'ai.usage.inputTokenDetails.noCacheTokens',
+  USAGE_OUTPUT_REASONING_TOKENS: 'ai.usage.outputTokenDetails.reasoningTokens',
+  TELEMETRY_METADATA_PREFIX: 'ai.telemetry.metadata.',
+  TELEMETRY_FUNCTION_ID: 'ai.telemetry.functionId',
+} as const;
+
+/** Langfuse-native attributes a span may carry. */
+export const LANGFUSE = {
+  USER_ID: 'langfuse.user.id',
+  SESSION_ID: 'langfuse.session.id',
+  PROMPT_VERSION: 'langfuse.observation.prompt.version',
+} as const;
