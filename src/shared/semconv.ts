@@ -227,3 +227,94 @@ export const LANGFUSE = {
   SESSION_ID: 'langfuse.session.id',
   PROMPT_VERSION: 'langfuse.observation.prompt.version',
 } as const;
+
+/**
+ * GenAI semconv v1.41.0 request attributes the instrumentation wrapper writes that the
+ * constants above do not name yet (added for the wrapper; appended, never renamed).
+ */
+export const GEN_AI_REQUEST = {
+  FREQUENCY_PENALTY: 'gen_ai.request.frequency_penalty',
+  PRESENCE_PENALTY: 'gen_ai.request.presence_penalty',
+  STOP_SEQUENCES: 'gen_ai.request.stop_sequences',
+  SEED: 'gen_ai.request.seed',
+  CHOICE_COUNT: 'gen_ai.request.choice.count',
+  TOP_K: 'gen_ai.request.top_k',
+  OUTPUT_TYPE: 'gen_ai.output.type',
+} as const;
+
+/**
+ * Stream facts the wrapper records besides TTFT and ITL, so the collector can tell a stream the
+ * caller abandoned (no final usage chunk) from a complete one and estimate what it lacks.
+ */
+export const FINOPS_STREAM = {
+  /** Number of output-bearing chunks the caller received. */
+  CHUNKS: 'finops.stream.chunks',
+  /** true when the caller stopped reading (break, abort) before the stream ended. */
+  ABANDONED: 'finops.stream.abandoned',
+  /** false when the span ends without provider-reported usage (e.g. abandoned stream). */
+  USAGE_REPORTED: 'finops.usage.reported',
+} as const;
+
+/** Anthropic-specific attributes (names as the @anthropic-ai/sdk built-in tracing writes them). */
+export const ANTHROPIC = {
+  REQUEST_SERVICE_TIER: 'anthropic.request.service_tier',
+  RESPONSE_SERVICE_TIER: 'anthropic.response.service_tier',
+} as const;
+
+// ---- Further keys the collector's normalizer reads (older spellings, peer-specific extras).
+// Kept in separate objects so concurrent additions to the objects above cannot collide.
+
+/** GenAI names beyond the core set: request-side tier, indexed legacy content, content events. */
+export const GEN_AI_EXTRA = {
+  REQUEST_SERVICE_TIER: 'gen_ai.request.service_tier',
+  /** Legacy indexed content: `gen_ai.prompt.{i}.role|content`, `gen_ai.completion.{i}.content|finish_reason`. */
+  PROMPT_PREFIX: 'gen_ai.prompt.',
+  COMPLETION_PREFIX: 'gen_ai.completion.',
+  /** Old semconv span events carrying content (attribute gen_ai.prompt / gen_ai.completion). */
+  CONTENT_PROMPT_EVENT: 'gen_ai.content.prompt',
+  CONTENT_COMPLETION_EVENT: 'gen_ai.content.completion',
+} as const;
+
+/** OpenLLMetry extras. */
+export const OPENLLMETRY_EXTRA = {
+  IS_STREAMING: 'llm.is_streaming',
+  PROMPT_VERSION: 'traceloop.prompt.version',
+  ENTITY_INPUT: 'traceloop.entity.input',
+  ENTITY_OUTPUT: 'traceloop.entity.output',
+  SESSION_ID: 'traceloop.association.properties.session_id',
+  KEY_PREFIX: 'traceloop.',
+  SCOPE_PREFIX: '@traceloop/',
+} as const;
+
+/** OpenLIT extras. */
+export const OPENLIT_EXTRA = {
+  REQUEST_IS_STREAM: 'gen_ai.request.is_stream',
+  SDK_NAME_VALUE: 'openlit',
+} as const;
+
+/** Vercel AI SDK extras (legacy `ai.*` spans). */
+export const VERCEL_AI_EXTRA = {
+  PROMPT: 'ai.prompt',
+  PROMPT_MESSAGES: 'ai.prompt.messages',
+  RESPONSE_TEXT: 'ai.response.text',
+  RESPONSE_OBJECT: 'ai.response.object',
+  RESPONSE_TOOL_CALLS: 'ai.response.toolCalls',
+  VALUE: 'ai.value',
+  VALUES: 'ai.values',
+  STREAM_FIRST_CHUNK_EVENT: 'ai.stream.firstChunk',
+  METADATA_SESSION_ID: 'ai.telemetry.metadata.sessionId',
+  SCOPE_NAME: 'ai',
+  SCOPE_PREFIX: '@ai-sdk/',
+} as const;
+
+/** General extras: the pre-stable HTTP status key and the exception event name. */
+export const GENERAL_EXTRA = {
+  HTTP_STATUS_CODE_OLD: 'http.status_code',
+  EXCEPTION_EVENT: 'exception',
+} as const;
+
+/** Langfuse extras. */
+export const LANGFUSE_EXTRA = {
+  OBSERVATION_INPUT: 'langfuse.observation.input',
+  OBSERVATION_OUTPUT: 'langfuse.observation.output',
+} as const;

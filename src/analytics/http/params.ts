@@ -1,0 +1,33 @@
+// Query-parameter parsing shared by the API routes: zod schemas, and errors that name the
+// parameter so a client knows what to fix.
+import { z } from 'zod';
+import { ValidationError } from '../../shared/errors.js';
+
+/** ISO-8601 timestamp with a time zone (Z or an offset), e.g. 2026-11-01T00:00:00Z. */
+export const isoTimestamp = z
+  .string()
+  .refine((value) => /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value) && !Number.isNaN(Date.parse(value)), {
+    message: 'must be an ISO-8601 timestamp with a time zone, e.g. 2026-11-01T00:00:00Z',
+  })
+  .transform((value) => new Date(value));
+
+/** A comma-separated list whose items must come from `allowed`. */
+export function commaList<T extends string>(allowed: readonly T[]) {
+  return z
+    .string()
+    .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item !== ''))
+    .refine((items) => items.every((item) => (allowed as readonly string[]).includes(item)), {
+      message: `each item must be one of: ${allowed.join(', ')}`,
+    })
+    .refine((items) => new Set(items).size === items.length, { message: 'items must not repeat' })
+    .transform((items) => items as T[]);
+}
+
+/** Parse `req.query` with a zod object schema; a failure names the first bad parameter. */
+export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
+  const result = schema.safeParse(query);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const parameter = issue?.path.join('.') || 'query';
+  throw new ValidationError(`invalid parameter ${parameter}: ${issue?.message ?? 'invalid'}`, parameter);
+}

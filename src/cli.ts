@@ -1,0 +1,119 @@
+// `llm-finops start | migrate | prices explain`: the command-line entry point (commander).
+import { Command, InvalidArgumentError } from 'commander';
+import { startRuntime } from './runtime.js';
+import { loadConfig, parseConfig, type Config } from './shared/config.js';
+import { readEnv } from './shared/env.js';
+import { ConfigError } from './shared/errors.js';
+import { createLogger, parseLogLevel } from './shared/logger.js';
+import { createStorage } from './storage/client.js';
+import { migrate } from './storage/migrate.js';
+import { runPricesExplain } from './pricing/index.js';
+
+interface CommonOptions {
+  config?: string;
+  dataDir?: string;
+  prices?: string;
+}
+
+interface StartOptions extends CommonOptions {
+  otlpPort?: number;
+  apiPort?: number;
+  host?: string;
+}
+
+const env = readEnv();
+const logger = createLogger(parseLogLevel(env.logLevel));
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+/** Config file, then environment, then flags: the later one wins. */
+function resolveConfig(options: StartOptions): Config {
+  const config = loadConfig(options.config ?? env.configFile);
+  const raw = structuredClone(config) as Config;
+  const dataDir = options.dataDir ?? env.dataDir;
+  if (dataDir !== undefined) raw.storage.data_dir = dataDir;
+  const prices = options.prices ?? env.pricesFile;
+  if (prices !== undefined) raw.pricing.prices_file = prices;
+  if (options.otlpPort !== undefined) raw.collector.port = options.otlpPort;
+  if (options.apiPort !== undefined) raw.api.port = options.apiPort;
+  if (options.host !== undefined) {
+    raw.collector.host = options.host;
+    raw.api.host = options.host;
+  }
+  return parseConfig(raw, 'configuration');
+}
+
+const clickhouse = { url: env.clickhouseUrl, user: env.clickhouseUser, password: env.clickhousePassword };
+
+const program = new Command('llm-finops').description('LLM spend and capacity: OTLP collector, ClickHouse storage, analytics API');
+
+const withCommon = (cmd: Command): Command =>
+  cmd
+    .option('--config <file>', 'YAML config file (env LLM_FINOPS_CONFIG)')
+    .option('--data-dir <dir>', 'embedded ClickHouse data directory (default ./data; env LLM_FINOPS_DATA_DIR)')
+    .option('--prices <file>', 'LiteLLM-format price file (model_prices_and_context_window.json)');
+
+withCommon(program.command('start').description('run the collector (OTLP/HTTP) and the analytics API in one process'))
+  .option('--otlp-port <port>', 'OTLP/HTTP port (default 4318)', port)
+  .option('--api-port <port>', 'analytics API port (default 8080)', port)
+  .option('--host <host>', 'listen address for both (default 127.0.0.1)')
+  .action(async (options: StartOptions) => {
+    const config = resolveConfig(options);
+    const runtime = await startRuntime({ config, logger, clickhouse });
+    let stopping = false;
+    const shutdown = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info('shutting down: flushing acknowledged spans', { signal });
+      runtime.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error('shutdown failed', { err });
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+
+withCommon(program.command('migrate').description('apply pending schema migrations and exit')).action(async (options: CommonOptions) => {
+  const config = resolveConfig(options);
+  const storage = await createStorage({ ...clickhouse, database: config.storage.database, dataDir: config.storage.data_dir });
+  const result = await migrate(storage, { ttl_days: config.storage.ttl_days });
+  await storage.close();
+  process.stdout.write(`applied: ${result.applied.join(', ') || 'none'}\nalready applied: ${result.alreadyApplied.join(', ') || 'none'}\n`);
+});
+
+const prices = program.command('prices').description('inspect the price catalog');
+prices
+  .command('explain <model>')
+  .description('show which catalog entry a model name matches, and why')
+  .option('--provider <provider>', 'gen_ai.provider.name of the call (e.g. openai, anthropic, aws.bedrock)')
+  .option('--prices <file>', 'LiteLLM-format price file')
+  .option('--config <file>', 'YAML config file')
+  .action((model: string, options: { provider?: string; prices?: string; config?: string }) => {
+    const config = resolveConfig({ ...(options.config !== undefined ? { config: options.config } : {}), ...(options.prices !== undefined ? { prices: options.prices } : {}) });
+    process.stdout.write(
+      `${runPricesExplain({
+        model,
+        provider: options.provider,
+        pricesFile: config.pricing.prices_file,
+        overridesFile: config.pricing.overrides_file,
+        deploymentModels: config.pricing.deployment_models,
+      })}\n`,
+    );
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`llm-finops: ${err.message}\n`);
+    process.exit(2);
+  }
+  logger.error('llm-finops failed', { err });
+  process.exit(1);
+});

@@ -1,0 +1,163 @@
+// Forwarding: re-export every received span over OTLP/HTTP (JSON) to a downstream endpoint
+// (Tempo, Jaeger, another collector), LLM spans enriched with the computed cost, attribution
+// and normalized gen_ai.* attributes. Its own bounded queue and retries: a slow or failing
+// downstream drops the oldest forwarded spans (logged once per episode), never blocks ingest.
+import type { ForwardConfig } from '../shared/config.js';
+import type { Logger } from '../shared/logger.js';
+import { FINOPS, GEN_AI } from '../shared/semconv.js';
+import type { LlmCall } from './call.js';
+import type { PipelineSink } from './pipeline.js';
+import type { AttrValue, Attributes, SpanRecord } from './span.js';
+
+const RETRYABLE = new Set([429, 502, 503, 504]);
+const BATCH_SPANS = 512;
+
+export interface Forwarder extends PipelineSink {
+  readonly stats: { forwarded: number; dropped: number; failedRequests: number };
+  stop(): Promise<void>;
+}
+
+export function createForwarder(config: ForwardConfig, logger: Logger): Forwarder {
+  const queue: SpanRecord[] = [];
+  const stats = { forwarded: 0, dropped: 0, failedRequests: 0 };
+  let sending: Promise<void> | undefined;
+  let warnedFull = false;
+  let stopped = false;
+
+  const push = (spans: SpanRecord[]): void => {
+    queue.push(...spans);
+    const excess = queue.length - config.queue_max_spans;
+    if (excess > 0) {
+      queue.splice(0, excess);
+      stats.dropped += excess;
+      if (!warnedFull) logger.warn('forward queue full: dropping the oldest forwarded spans', { endpoint: config.endpoint });
+      warnedFull = true;
+    }
+    sending ??= pump().finally(() => (sending = undefined));
+  };
+
+  const pump = async (): Promise<void> => {
+    while (queue.length > 0 && !stopped) {
+      const batch = queue.slice(0, BATCH_SPANS);
+      if (await sendWithRetry(batch)) {
+        queue.splice(0, batch.length);
+        stats.forwarded += batch.length;
+        warnedFull = false;
+      } else {
+        queue.splice(0, batch.length);
+        stats.dropped += batch.length;
+      }
+    }
+  };
+
+  const sendWithRetry = async (batch: SpanRecord[]): Promise<boolean> => {
+    const body = JSON.stringify(toOtlpJson(batch));
+    for (let attempt = 0; attempt <= config.max_retries; attempt += 1) {
+      try {
+        const res = await fetch(config.endpoint, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...config.headers },
+          body,
+          signal: AbortSignal.timeout(config.timeout_ms),
+        });
+        await res.arrayBuffer();
+        if (res.ok) return true;
+        if (!RETRYABLE.has(res.status)) {
+          logger.warn('downstream refused forwarded spans', { status: res.status });
+          return false;
+        }
+      } catch {
+        // network error or timeout: retry below
+      }
+      stats.failedRequests += 1;
+      if (stopped) return false;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+    }
+    return false;
+  };
+
+  return {
+    stats,
+    released(calls: LlmCall[], callSpans: SpanRecord[], others: SpanRecord[]) {
+      const enriched = callSpans.map((span, i) => {
+        const call = calls[i];
+        return call !== undefined && call.span_id === span.spanId ? enrich(span, call) : span;
+      });
+      push([...enriched, ...others]);
+    },
+    async stop() {
+      // Give the downstream one chance to take what is queued, bounded by the request timeout.
+      await sending;
+      stopped = true;
+    },
+  };
+}
+
+/** The span with cost, attribution and normalized usage added (without losing what it had). */
+export function enrich(span: SpanRecord, call: LlmCall): SpanRecord {
+  const extra: Attributes = {
+    [GEN_AI.PROVIDER_NAME]: call.provider,
+    [GEN_AI.OPERATION_NAME]: call.operation,
+    [GEN_AI.USAGE_INPUT_TOKENS]: call.input_tokens,
+    [GEN_AI.USAGE_OUTPUT_TOKENS]: call.output_tokens,
+    [GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS]: call.cache_read_tokens,
+    [GEN_AI.USAGE_CACHE_CREATION_INPUT_TOKENS]: call.cache_creation_tokens,
+    [GEN_AI.USAGE_REASONING_OUTPUT_TOKENS]: call.reasoning_tokens,
+    [FINOPS.ROUTE]: call.route,
+    [FINOPS.FEATURE]: call.feature,
+    [FINOPS.TENANT]: call.tenant,
+    [FINOPS.COST_PRICED]: call.priced,
+    [FINOPS.COST_TOTAL]: call.cost_total,
+    [FINOPS.COST_INPUT]: call.cost_input,
+    [FINOPS.COST_CACHE_READ]: call.cost_cache_read,
+    [FINOPS.COST_CACHE_CREATION]: call.cost_cache_creation,
+    [FINOPS.COST_OUTPUT]: call.cost_output,
+    [FINOPS.COST_PRICE_ENTRY]: call.price_entry,
+  };
+  if (call.request_model !== '') extra[GEN_AI.REQUEST_MODEL] = call.request_model;
+  if (call.response_model !== '') extra[GEN_AI.RESPONSE_MODEL] = call.response_model;
+  return { ...span, attributes: { ...span.attributes, ...extra } };
+}
+
+/** SpanRecords back to an OTLP JSON ExportTraceServiceRequest, grouped by resource and scope. */
+export function toOtlpJson(spans: SpanRecord[]): object {
+  const byResource = new Map<Attributes, Map<string, SpanRecord[]>>();
+  for (const span of spans) {
+    const scopes = byResource.get(span.resource) ?? new Map<string, SpanRecord[]>();
+    byResource.set(span.resource, scopes);
+    const key = `${span.scopeName}\u0000${span.scopeVersion}`;
+    scopes.set(key, [...(scopes.get(key) ?? []), span]);
+  }
+  return {
+    resourceSpans: [...byResource].map(([resource, scopes]) => ({
+      resource: { attributes: toKeyValues(resource) },
+      scopeSpans: [...scopes].map(([key, list]) => {
+        const [name, version] = key.split('\u0000');
+        return { scope: { name, version }, spans: list.map(spanJson) };
+      }),
+    })),
+  };
+}
+
+function spanJson(span: SpanRecord): object {
+  return {
+    traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId, name: span.name, kind: span.kind,
+    startTimeUnixNano: span.startTimeUnixNano.toString(), endTimeUnixNano: span.endTimeUnixNano.toString(),
+    attributes: toKeyValues(span.attributes),
+    events: span.events.map((e) => ({ name: e.name, timeUnixNano: e.timeUnixNano.toString(), attributes: toKeyValues(e.attributes) })),
+    status: { code: span.statusCode, message: span.statusMessage },
+  };
+}
+
+function toKeyValues(attributes: Attributes): object[] {
+  return Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value) }));
+}
+
+function anyValue(value: AttrValue): object {
+  if (typeof value === 'string') return { stringValue: value };
+  if (typeof value === 'boolean') return { boolValue: value };
+  if (typeof value === 'number') return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value };
+  if (Array.isArray(value)) return { arrayValue: { values: value.map(anyValue) } };
+  if (value === null) return {};
+  return { kvlistValue: { values: toKeyValues(value) } };
+}

@@ -1,0 +1,179 @@
+// The collector pipeline: decoded spans -> normalize -> dedupe -> trace buffer (attribution) ->
+// attribute -> price -> redact -> writer (and, optionally, the forwarder). Every step but the
+// trace buffer, the seen-set and the writer is a pure (batch) => batch function.
+import type { Config } from '../shared/config.js';
+import { BackpressureError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { FINOPS } from '../shared/semconv.js';
+import type { LlmCall, OutcomeRecord } from './call.js';
+import type { DecodedBatch } from './receiver/decoded.js';
+import { applyAttribution, extractHint, redactContent, type AttributionKeys } from './processors/attribute.js';
+import { normalizeSpan } from './processors/normalize.js';
+import { SeenSet } from './seen.js';
+import type { SpanRecord } from './span.js';
+import { TraceBuffer, type IncomingSpan, type ResolvedItem } from './trace-buffer.js';
+import type { Writer } from './writer.js';
+
+export type CollectorConfig = Config['collector'];
+export type PriceProcessor = (calls: LlmCall[]) => LlmCall[];
+
+/** Receives released rows with their source spans, e.g. to forward enriched spans downstream. */
+export interface PipelineSink {
+  released(calls: LlmCall[], spans: SpanRecord[], others: SpanRecord[]): void;
+}
+
+export interface PipelineDeps {
+  config: CollectorConfig;
+  writer: Writer;
+  price: PriceProcessor;
+  logger: Logger;
+  sink?: PipelineSink;
+  now?: () => number;
+  /** Capacity of the duplicate-call filter. */
+  seenCapacity?: number;
+}
+
+export interface IngestResult {
+  accepted: number;
+  rejected: number;
+  /** One line per rejected span (position, id and reason). */
+  messages: string[];
+  duplicates: number;
+}
+
+export interface PipelineStats {
+  spansReceived: number;
+  callsAccepted: number;
+  outcomesAccepted: number;
+  spansRejected: number;
+  duplicatesDropped: number;
+}
+
+export class Pipeline {
+  private readonly buffer: TraceBuffer;
+  private readonly seen: SeenSet;
+  private readonly keys: AttributionKeys;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  readonly stats: PipelineStats = { spansReceived: 0, callsAccepted: 0, outcomesAccepted: 0, spansRejected: 0, duplicatesDropped: 0 };
+
+  constructor(private readonly deps: PipelineDeps) {
+    const a = deps.config.attribution;
+    this.buffer = new TraceBuffer({
+      waitMs: a.wait_ms, rootGraceMs: a.root_grace_ms, maxPendingSpans: a.max_pending_spans, rememberMs: a.remember_ms,
+    });
+    this.seen = new SeenSet(deps.seenCapacity ?? 1_000_000);
+    this.now = deps.now ?? Date.now;
+    // finops.* always comes first; the configured keys extend it.
+    this.keys = {
+      route: unique([FINOPS.ROUTE, ...a.keys.route]),
+      feature: unique([FINOPS.FEATURE, ...a.keys.feature]),
+      tenant: unique([FINOPS.TENANT, ...a.keys.tenant]),
+    };
+  }
+
+  /** Rows held in memory: waiting for attribution plus queued for the store. */
+  get queuedRows(): number {
+    return this.buffer.pending + this.deps.writer.queued;
+  }
+
+  /** Accept a decoded request. Throws BackpressureError (nothing taken) when the queue is full. */
+  ingest(batch: DecodedBatch): IngestResult {
+    if (this.queuedRows + batch.spans.length > this.deps.config.max_queue_rows) {
+      throw new BackpressureError('write queue is full', this.deps.config.retry_after_s);
+    }
+    const result: IngestResult = { accepted: 0, rejected: batch.rejected.length, messages: batch.rejected.map((r) => r.reason), duplicates: 0 };
+    const incoming: IncomingSpan[] = [];
+    const forward = this.deps.sink !== undefined;
+    const others: SpanRecord[] = [];
+    for (const span of batch.spans) {
+      const normalized = normalizeSpan(span, { captureContent: this.deps.config.capture_content });
+      const hint = extractHint(span.attributes, this.keys);
+      const base = { traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId, hint };
+      if (normalized.type === 'invalid') {
+        result.rejected += 1;
+        result.messages.push(normalized.reason);
+        incoming.push(base); // still a link in its trace's ancestor chain
+        continue;
+      }
+      result.accepted += 1;
+      if (normalized.type === 'other') {
+        incoming.push(base);
+        if (forward) others.push(span);
+        continue;
+      }
+      const ownResource = extractHint(span.resource, this.keys);
+      if (normalized.type === 'call') {
+        if (this.seen.has(normalized.call.call_id)) {
+          result.duplicates += 1;
+          continue;
+        }
+        this.seen.add(normalized.call.call_id);
+        incoming.push({ ...base, item: { type: 'call', call: normalized.call, ownResource, ...(forward ? { span } : {}) } });
+        this.stats.callsAccepted += 1;
+      } else {
+        incoming.push({
+          ...base,
+          item: { type: 'outcome', outcome: normalized.outcome, ownResource, spanId: span.spanId, parentSpanId: span.parentSpanId, ...(forward ? { span } : {}) },
+        });
+        this.stats.outcomesAccepted += 1;
+      }
+    }
+    this.stats.spansReceived += batch.spans.length + batch.rejected.length;
+    this.stats.spansRejected += result.rejected;
+    this.stats.duplicatesDropped += result.duplicates;
+    this.buffer.add(incoming, this.now());
+    this.pump();
+    if (forward && others.length > 0) this.deps.sink?.released([], [], others);
+    return result;
+  }
+
+  /** Move every trace that is ready through the remaining processors into the writer. */
+  pump(force = false): void {
+    const ready = this.buffer.takeReady(this.now(), force);
+    if (ready.length === 0) return;
+    const { calls, outcomes } = this.process(ready);
+    this.deps.writer.enqueue(calls, outcomes);
+    if (this.deps.sink !== undefined) {
+      const spans = ready.flatMap((r) => (r.item.type === 'call' && r.item.span !== undefined ? [r.item.span] : []));
+      const outcomeSpans = ready.flatMap((r) => (r.item.type === 'outcome' && r.item.span !== undefined ? [r.item.span] : []));
+      this.deps.sink.released(calls, spans, outcomeSpans);
+    }
+  }
+
+  private process(ready: ResolvedItem[]): { calls: LlmCall[]; outcomes: OutcomeRecord[] } {
+    const attributed = applyAttribution(ready, this.deps.config.attribution.defaults);
+    const priced = this.deps.price(attributed.calls);
+    return { calls: redactContent(priced, this.deps.config.capture_content), outcomes: attributed.outcomes };
+  }
+
+  start(): void {
+    const interval = Math.max(10, Math.min(100, Math.floor(this.deps.config.attribution.root_grace_ms / 2) || 50));
+    this.timer ??= setInterval(() => this.pump(), interval);
+    this.timer.unref();
+    this.deps.writer.start();
+  }
+
+  /** Release every held span and wait until the store has committed them (SIGTERM path). */
+  async flush(): Promise<void> {
+    this.pump(true);
+    await this.deps.writer.flush();
+  }
+
+  /** Make what is ready visible to readers: release ready traces and commit the current queue. */
+  async sync(): Promise<void> {
+    this.pump();
+    await this.deps.writer.flushCurrent();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    this.pump(true);
+    await this.deps.writer.stop();
+  }
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}

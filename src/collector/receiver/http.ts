@@ -1,0 +1,145 @@
+// OTLP/HTTP receiver: POST /v1/traces in protobuf or JSON, gzip or identity. Errors from the
+// decoders and the pipeline are typed; this edge alone maps them to OTLP status codes
+// (400 undecodable, 413 too large, 415 wrong type, 429/503 + Retry-After under backpressure).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import {
+  DecodeError, PayloadTooLargeError, PermanentError, RetryableError, UnsupportedMediaTypeError,
+} from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { decodeJsonRequest } from './otlp-json.js';
+import { decodeProtoRequest, encodeProtoResponse, encodeProtoStatus } from './otlp-proto.js';
+import type { DecodedBatch } from './decoded.js';
+
+const gunzipAsync = promisify(gunzip);
+
+export const TRACES_PATH = '/v1/traces';
+const MAX_ERROR_MESSAGE = 4096;
+
+export interface IngestOutcome {
+  rejected: number;
+  messages: string[];
+}
+
+export interface ReceiverOptions {
+  maxBodyBytes: number;
+  /** Hand a decoded request to the pipeline; may throw RetryableError for backpressure. */
+  ingest: (batch: DecodedBatch, request: IncomingMessage) => IngestOutcome;
+  /** True while shutting down: new requests get 503. */
+  isDraining: () => boolean;
+  retryAfterSeconds: number;
+  logger: Logger;
+}
+
+type Encoding = 'protobuf' | 'json';
+
+export function createReceiver(options: ReceiverOptions): Server {
+  const server = createServer((req, res) => {
+    handle(req, res, options).catch((err: unknown) => {
+      options.logger.error('receiver failed unexpectedly', { err });
+      if (!res.headersSent) sendText(res, 500, 'internal error');
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: ReceiverOptions): Promise<void> {
+  const path = (req.url ?? '').split('?')[0];
+  if (path !== TRACES_PATH) return sendText(res, 404, `not found: only POST ${TRACES_PATH} is served here`);
+  if (req.method !== 'POST') {
+    res.setHeader('Allow', 'POST');
+    return sendText(res, 405, 'method not allowed: use POST');
+  }
+  let encoding: Encoding = 'json';
+  try {
+    encoding = contentEncodingOf(req.headers['content-type']);
+    if (options.isDraining()) throw new RetryableError('collector is shutting down', options.retryAfterSeconds);
+    const body = await readBody(req, options.maxBodyBytes);
+    const batch = encoding === 'protobuf' ? decodeProtoRequest(body) : decodeJsonRequest(body);
+    const outcome = options.ingest(batch, req);
+    sendSuccess(res, encoding, outcome);
+  } catch (err) {
+    sendError(res, encoding, err, options);
+  }
+}
+
+function contentEncodingOf(contentType: string | undefined): Encoding {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
+  if (type === 'application/json') return 'json';
+  throw new UnsupportedMediaTypeError(
+    `unsupported content-type ${JSON.stringify(contentType ?? '')}: use application/x-protobuf or application/json`,
+  );
+}
+
+/** Read the body, enforcing the cap on the wire and again after decompression. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new PayloadTooLargeError(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new PayloadTooLargeError(limit);
+    chunks.push(chunk);
+  }
+  const raw = Buffer.concat(chunks, size);
+  const contentEncoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (contentEncoding === 'identity' || contentEncoding === '' || contentEncoding === 'none') return raw;
+  if (contentEncoding !== 'gzip') {
+    throw new UnsupportedMediaTypeError(`unsupported content-encoding ${JSON.stringify(contentEncoding)}: use gzip or none`);
+  }
+  try {
+    return await gunzipAsync(raw, { maxOutputLength: limit });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new PayloadTooLargeError(limit);
+    }
+    throw new DecodeError(`body is not valid gzip: ${(err as Error).message}`);
+  }
+}
+
+function sendSuccess(res: ServerResponse, encoding: Encoding, outcome: IngestOutcome): void {
+  const message = truncate(outcome.messages.join('; '));
+  if (encoding === 'protobuf') {
+    res.writeHead(200, { 'Content-Type': 'application/x-protobuf' });
+    res.end(encodeProtoResponse(outcome.rejected, outcome.rejected > 0 ? message : ''));
+    return;
+  }
+  const body = outcome.rejected > 0 ? { partialSuccess: { rejectedSpans: String(outcome.rejected), errorMessage: message } } : {};
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, encoding: Encoding, err: unknown, options: ReceiverOptions): void {
+  let status = 500;
+  let message = 'internal error';
+  if (err instanceof PayloadTooLargeError) status = 413;
+  else if (err instanceof UnsupportedMediaTypeError) status = 415;
+  else if (err instanceof PermanentError) status = 400;
+  else if (err instanceof RetryableError) {
+    status = options.isDraining() ? 503 : 429;
+    res.setHeader('Retry-After', String(err.retryAfterSeconds));
+  } else options.logger.error('ingest failed', { err });
+  if (err instanceof PermanentError || err instanceof RetryableError) message = err.message;
+  // The request body may be unread (413 or early errors): close the connection after replying.
+  if (status === 413 || status === 415) res.setHeader('Connection', 'close');
+  if (encoding === 'protobuf') {
+    res.writeHead(status, { 'Content-Type': 'application/x-protobuf' });
+    res.end(encodeProtoStatus(status, message));
+  } else {
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ code: status, message }));
+  }
+}
+
+function sendText(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(message);
+}
+
+function truncate(text: string): string {
+  return text.length <= MAX_ERROR_MESSAGE ? text : `${text.slice(0, MAX_ERROR_MESSAGE - 1)}…`;
+}

@@ -1,0 +1,216 @@
+// Holds the GenAI calls of a trace until their attribution can be resolved from ancestor spans,
+// the way the OTel Collector's groupbytrace processor holds a trace for `wait_duration`.
+//
+// Why: most instrumentations cannot set route/feature/tenant on the LLM span itself; services set
+// them on the request's root span, and spans of one trace arrive in separate requests, children
+// usually before their root (a parent ends last). The trade-off, in numbers from the config:
+// a call whose ancestors are all known is released at once; one whose ancestor chain is broken
+// waits up to `wait_ms` (or `root_grace_ms` after the root arrives); an ancestor arriving later
+// than that cannot re-attribute a written row. Memory is bounded by `max_pending_spans`.
+//
+// It also counts each provider call once when two instrumentations nest for the same call (a
+// gateway span around an SDK span): of nested inference spans only one is billable, the
+// innermost when both are known at release time, else the one already written.
+import type { LlmCall, OutcomeRecord } from './call.js';
+import type { SpanRecord } from './span.js';
+
+export interface Hint {
+  route?: string;
+  feature?: string;
+  tenant?: string;
+}
+
+interface SpanNode {
+  parent: string;
+  hint: Hint;
+  /** Set for GenAI call spans: whether the row is (or will be) billable. */
+  billableCall: boolean;
+}
+
+export type PendingItem =
+  | { type: 'call'; call: LlmCall; ownResource: Hint; span?: SpanRecord }
+  | { type: 'outcome'; outcome: OutcomeRecord; ownResource: Hint; spanId: string; parentSpanId: string; span?: SpanRecord };
+
+interface TraceState {
+  nodes: Map<string, SpanNode>;
+  pending: PendingItem[];
+  firstPendingAt: number;
+  rootSeenAt: number | undefined;
+}
+
+export interface IncomingSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  hint: Hint;
+  item?: PendingItem;
+}
+
+export interface ResolvedItem {
+  item: PendingItem;
+  /** Attribution merged from the span, its ancestors, then its own resource. */
+  hint: Hint;
+}
+
+export interface TraceBufferOptions {
+  waitMs: number;
+  rootGraceMs: number;
+  maxPendingSpans: number;
+  rememberMs: number;
+}
+
+const DIMENSIONS = ['route', 'feature', 'tenant'] as const;
+
+export class TraceBuffer {
+  private readonly traces = new Map<string, TraceState & { touchedAt: number }>();
+  private pendingCount = 0;
+  private trackedNodes = 0;
+
+  constructor(private readonly options: TraceBufferOptions) {}
+
+  /** Spans held and not yet released (counted against the collector's queue bound). */
+  get pending(): number {
+    return this.pendingCount;
+  }
+
+  add(spans: IncomingSpan[], now: number): void {
+    for (const span of spans) {
+      const state = this.stateFor(span.traceId, now);
+      if (!state.nodes.has(span.spanId)) this.trackedNodes += 1;
+      state.nodes.set(span.spanId, {
+        parent: span.parentSpanId,
+        hint: span.hint,
+        billableCall: span.item?.type === 'call' && isBillableKind(span.item.call),
+      });
+      if (span.parentSpanId === '') state.rootSeenAt = now;
+      if (span.item !== undefined) {
+        if (state.pending.length === 0) state.firstPendingAt = now;
+        state.pending.push(span.item);
+        this.pendingCount += 1;
+      }
+    }
+  }
+
+  /** Release the calls whose traces are ready (or all of them when `force`, e.g. at shutdown). */
+  takeReady(now: number, force = false): ResolvedItem[] {
+    const out: ResolvedItem[] = [];
+    const overflow = this.pendingCount > this.options.maxPendingSpans;
+    for (const [traceId, state] of this.traces) {
+      if (state.pending.length > 0 && (force || overflow || this.isReady(state, now))) {
+        out.push(...this.release(state));
+        if (overflow && this.pendingCount <= this.options.maxPendingSpans && !force) break;
+      } else if (state.pending.length === 0 && now - state.touchedAt > this.options.rememberMs) {
+        this.forget(traceId, state);
+      }
+    }
+    this.evictIfTooMany();
+    return out;
+  }
+
+  private stateFor(traceId: string, now: number): TraceState & { touchedAt: number } {
+    let state = this.traces.get(traceId);
+    if (state === undefined) {
+      state = { nodes: new Map(), pending: [], firstPendingAt: now, rootSeenAt: undefined, touchedAt: now };
+    } else {
+      this.traces.delete(traceId); // re-insert: Map order is our LRU order
+    }
+    state.touchedAt = now;
+    this.traces.set(traceId, state);
+    return state;
+  }
+
+  private isReady(state: TraceState, now: number): boolean {
+    if (now - state.firstPendingAt >= this.options.waitMs) return true;
+    if (state.rootSeenAt !== undefined && now - state.rootSeenAt >= this.options.rootGraceMs) return true;
+    return state.pending.every((item) => {
+      const spanId = item.type === 'call' ? item.call.span_id : item.spanId;
+      const { hint, complete } = this.resolve(state, spanId);
+      return complete || DIMENSIONS.every((d) => hint[d] !== undefined);
+    });
+  }
+
+  /** Merge hints from a span up through its ancestors; `complete` when the chain reaches a root. */
+  private resolve(state: TraceState, spanId: string): { hint: Hint; complete: boolean } {
+    const hint: Hint = {};
+    let current: string | undefined = spanId;
+    for (let depth = 0; current !== undefined && depth < 256; depth += 1) {
+      const node = state.nodes.get(current);
+      if (node === undefined) return { hint, complete: false };
+      for (const d of DIMENSIONS) if (hint[d] === undefined && node.hint[d] !== undefined) hint[d] = node.hint[d];
+      if (node.parent === '') return { hint, complete: true };
+      current = node.parent;
+    }
+    return { hint, complete: true };
+  }
+
+  private release(state: TraceState): ResolvedItem[] {
+    const items = state.pending;
+    state.pending = [];
+    this.pendingCount -= items.length;
+    const pendingCalls = new Set(items.flatMap((i) => (i.type === 'call' && isBillableKind(i.call) ? [i.call.span_id] : [])));
+    return items.map((item) => {
+      const spanId = item.type === 'call' ? item.call.span_id : item.spanId;
+      const { hint } = this.resolve(state, spanId);
+      for (const d of DIMENSIONS) if (hint[d] === undefined && item.ownResource[d] !== undefined) hint[d] = item.ownResource[d];
+      if (item.type === 'call' && pendingCalls.has(spanId) && this.isNestedDuplicate(state, spanId, pendingCalls)) {
+        const node = state.nodes.get(spanId);
+        if (node !== undefined) node.billableCall = false;
+        return { item: { ...item, call: asWrapper(item.call) }, hint };
+      }
+      return { item, hint };
+    });
+  }
+
+  /** A call is a duplicate when a billable inference span below it is released with it, or one above it was written. */
+  private isNestedDuplicate(state: TraceState, spanId: string, pendingCalls: Set<string>): boolean {
+    for (const other of pendingCalls) {
+      if (other !== spanId && this.isAncestor(state, spanId, other)) return true;
+    }
+    let current = state.nodes.get(spanId)?.parent;
+    for (let depth = 0; current !== undefined && current !== '' && depth < 256; depth += 1) {
+      const node = state.nodes.get(current);
+      if (node === undefined) return false;
+      if (node.billableCall && !pendingCalls.has(current)) return true;
+      current = node.parent;
+    }
+    return false;
+  }
+
+  private isAncestor(state: TraceState, ancestor: string, spanId: string): boolean {
+    let current = state.nodes.get(spanId)?.parent;
+    for (let depth = 0; current !== undefined && current !== '' && depth < 256; depth += 1) {
+      if (current === ancestor) return true;
+      current = state.nodes.get(current)?.parent;
+    }
+    return false;
+  }
+
+  private forget(traceId: string, state: TraceState): void {
+    this.trackedNodes -= state.nodes.size;
+    this.traces.delete(traceId);
+  }
+
+  /** Keep remembered (already released) traces within a node budget, oldest first. */
+  private evictIfTooMany(): void {
+    const budget = this.options.maxPendingSpans * 4;
+    if (this.trackedNodes <= budget) return;
+    for (const [traceId, state] of this.traces) {
+      if (this.trackedNodes <= budget) break;
+      if (state.pending.length === 0) this.forget(traceId, state);
+    }
+  }
+}
+
+function isBillableKind(call: LlmCall): boolean {
+  return call.kind === 'inference' || call.kind === 'embeddings';
+}
+
+/** The outer span of a nested pair keeps its timing but spends nothing: its child is the call. */
+function asWrapper(call: LlmCall): LlmCall {
+  return {
+    ...call,
+    kind: 'wrapper',
+    input_tokens: 0, cache_read_tokens: 0, cache_creation_tokens: 0, output_tokens: 0, reasoning_tokens: 0,
+    warnings: [...call.warnings, 'nested_duplicate_of_child_call'],
+  };
+}

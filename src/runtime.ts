@@ -1,0 +1,132 @@
+// Assembles one llm-finops process: storage (embedded or server), migrations, the price catalog,
+// the collector (receiver -> pipeline -> writer) and the analytics API. `llm-finops start` and
+// the integration tests both use this, so the tests exercise exactly what users run.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { createApp } from './analytics/http/app.js';
+import { Pipeline } from './collector/pipeline.js';
+import { createReceiver } from './collector/receiver/http.js';
+import { createForwarder, type Forwarder } from './collector/forwarder.js';
+import { Writer } from './collector/writer.js';
+import { createPricingProcessor, loadCatalog } from './pricing/index.js';
+import type { Config } from './shared/config.js';
+import type { Logger } from './shared/logger.js';
+import { createStorage, type Storage } from './storage/client.js';
+import { migrate } from './storage/migrate.js';
+
+export interface RuntimeOptions {
+  config: Config;
+  logger: Logger;
+  clickhouse?: { url?: string | undefined; user?: string | undefined; password?: string | undefined };
+  /** Which parts to run; both by default. */
+  collector?: boolean;
+  api?: boolean;
+}
+
+export interface Runtime {
+  storage: Storage;
+  pipeline: Pipeline | undefined;
+  otlpPort: number | undefined;
+  apiPort: number | undefined;
+  /** Drain: stop accepting, release held spans, commit everything acknowledged, close. */
+  stop(): Promise<void>;
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { config, logger } = options;
+  const storage = await createStorage({
+    url: options.clickhouse?.url,
+    user: options.clickhouse?.user,
+    password: options.clickhouse?.password,
+    database: config.storage.database,
+    dataDir: config.storage.data_dir,
+  });
+  const migrations = await migrate(storage, { ttl_days: config.storage.ttl_days });
+  if (migrations.applied.length > 0) logger.info('migrations applied', { applied: migrations.applied });
+
+  let draining = false;
+  let pipeline: Pipeline | undefined;
+  let forwarder: Forwarder | undefined;
+  let receiver: Server | undefined;
+  let api: Server | undefined;
+
+  if (options.collector !== false) {
+    const catalog = loadCatalog({
+      pricesFile: config.pricing.prices_file,
+      overridesFile: config.pricing.overrides_file,
+      deploymentModels: config.pricing.deployment_models,
+    });
+    const writer = new Writer(storage, {
+      batchRows: config.collector.writer.batch_rows,
+      flushIntervalMs: config.collector.writer.flush_interval_ms,
+      maxRetries: config.collector.writer.max_retries,
+      deadLetterDir: join(config.storage.data_dir, 'dead-letter'),
+    }, logger);
+    forwarder = config.collector.forward !== undefined ? createForwarder(config.collector.forward, logger) : undefined;
+    pipeline = new Pipeline({
+      config: config.collector, writer, price: createPricingProcessor(catalog), logger,
+      ...(forwarder !== undefined ? { sink: forwarder } : {}),
+    });
+    pipeline.start();
+    const p = pipeline;
+    receiver = createReceiver({
+      maxBodyBytes: config.collector.max_body_bytes,
+      ingest: (batch) => p.ingest(batch),
+      isDraining: () => draining,
+      retryAfterSeconds: config.collector.retry_after_s,
+      logger,
+    });
+    await listen(receiver, config.collector.port, config.collector.host);
+  }
+
+  if (options.api !== false) {
+    const p = pipeline;
+    const app = createApp({
+      storage, logger,
+      isReady: () => !draining,
+      ...(p !== undefined ? { beforeRead: () => p.sync() } : {}),
+    });
+    api = await new Promise<Server>((resolve, reject) => {
+      const server = app.listen(config.api.port, config.api.host, (err?: Error) => (err ? reject(err) : resolve(server)));
+    });
+  }
+
+  const runtime: Runtime = {
+    storage,
+    pipeline,
+    otlpPort: receiver !== undefined ? (receiver.address() as AddressInfo).port : undefined,
+    apiPort: api !== undefined ? (api.address() as AddressInfo).port : undefined,
+    async stop() {
+      draining = true;
+      await close(receiver);
+      await pipeline?.stop();
+      await forwarder?.stop();
+      await close(api);
+      await storage.close();
+    },
+  };
+  logger.info('llm-finops started', {
+    storage: storage.kind, otlp: runtime.otlpPort !== undefined ? `${config.collector.host}:${runtime.otlpPort}` : 'off',
+    api: runtime.apiPort !== undefined ? `${config.api.host}:${runtime.apiPort}` : 'off',
+  });
+  return runtime;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function close(server: Server | undefined): Promise<void> {
+  if (server === undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,140 @@
+// The configuration file schema (YAML, validated with zod) and its loader. Every key has a
+// default so `llm-finops start` runs with no file; a wrong key fails at start with a message
+// naming the key path and what is accepted.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { FINOPS, GENERAL } from './semconv.js';
+
+const MiB = 1024 * 1024;
+
+const attributionSchema = z
+  .object({
+    /** Span or resource attribute keys read, first present wins, after the finops.* key. */
+    keys: z
+      .object({
+        route: z.array(z.string().min(1)).default([FINOPS.ROUTE, GENERAL.HTTP_ROUTE]),
+        feature: z.array(z.string().min(1)).default([FINOPS.FEATURE]),
+        tenant: z.array(z.string().min(1)).default([FINOPS.TENANT]),
+      })
+      .strict()
+      .default({ route: [FINOPS.ROUTE, GENERAL.HTTP_ROUTE], feature: [FINOPS.FEATURE], tenant: [FINOPS.TENANT] }),
+    defaults: z
+      .object({
+        route: z.string().default('unattributed'),
+        feature: z.string().default('unattributed'),
+        tenant: z.string().default('unattributed'),
+      })
+      .strict()
+      .default({ route: 'unattributed', feature: 'unattributed', tenant: 'unattributed' }),
+    /** How long spans of a trace wait for their ancestors (groupbytrace's wait_duration). */
+    wait_ms: z.number().int().min(0).max(600_000).default(2_000),
+    /** Once the root span arrived, how long to wait for stragglers from other services. */
+    root_grace_ms: z.number().int().min(0).max(60_000).default(250),
+    /** Bound on spans held while waiting; past it the oldest traces are flushed early. */
+    max_pending_spans: z.number().int().min(100).default(200_000),
+    /** How long the attribution of a flushed trace is remembered for late spans. */
+    remember_ms: z.number().int().min(0).default(600_000),
+  })
+  .strict();
+
+const forwardSchema = z
+  .object({
+    endpoint: z.url(),
+    headers: z.record(z.string(), z.string()).default({}),
+    queue_max_spans: z.number().int().min(1).default(50_000),
+    timeout_ms: z.number().int().min(100).default(10_000),
+    max_retries: z.number().int().min(0).default(5),
+  })
+  .strict();
+
+const collectorSchema = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(4318),
+    max_body_bytes: z.number().int().min(1024).default(64 * MiB),
+    /** Rows held in memory (waiting traces plus the write queue) before 429. */
+    max_queue_rows: z.number().int().min(100).default(500_000),
+    retry_after_s: z.number().int().min(1).default(2),
+    capture_content: z.boolean().default(false),
+    attribution: attributionSchema.default(attributionSchema.parse({})),
+    writer: z
+      .object({
+        batch_rows: z.number().int().min(1).default(50_000),
+        flush_interval_ms: z.number().int().min(10).default(200),
+        max_retries: z.number().int().min(0).default(5),
+      })
+      .strict()
+      .default({ batch_rows: 50_000, flush_interval_ms: 200, max_retries: 5 }),
+    forward: forwardSchema.optional(),
+  })
+  .strict();
+
+const apiSchema = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8080),
+  })
+  .strict();
+
+const storageSchema = z
+  .object({
+    data_dir: z.string().default('./data'),
+    /** Rows older than this are dropped by ClickHouse TTL. */
+    ttl_days: z.number().int().min(1).default(400),
+    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('default'),
+  })
+  .strict();
+
+const pricingSchema = z
+  .object({
+    prices_file: z.string().optional(),
+    overrides_file: z.string().optional(),
+    /** Azure (or gateway) deployment name -> model name, for pricing. */
+    deployment_models: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    environment: z.string().default('production'),
+    collector: collectorSchema.default(collectorSchema.parse({})),
+    api: apiSchema.default(apiSchema.parse({})),
+    storage: storageSchema.default(storageSchema.parse({})),
+    pricing: pricingSchema.default(pricingSchema.parse({})),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type AttributionConfig = Config['collector']['attribution'];
+export type ForwardConfig = z.infer<typeof forwardSchema>;
+
+/** Validate a parsed object; throw a ConfigError naming every bad key. */
+export function parseConfig(raw: unknown, source = 'config'): Config {
+  const result = configSchema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const key = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    return `  ${key}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid ${source}:\n${lines.join('\n')}`);
+}
+
+/** Read and validate a YAML (or JSON) config file; no file means every default. */
+export function loadConfig(file: string | undefined): Config {
+  if (file === undefined) return parseConfig({});
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid YAML: ${(err as Error).message}`);
+  }
+  return parseConfig(raw, `config file ${file}`);
+}

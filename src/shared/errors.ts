@@ -1,0 +1,51 @@
+// Error classes shared by every part. The OTel Collector model: an error is retryable
+// (backpressure, a store outage) or permanent (bad data); HTTP codes are chosen only at the edge.
+
+/** The caller sent something we will never accept; retrying the same input cannot help. */
+export class PermanentError extends Error {
+  override readonly name: string = 'PermanentError';
+  constructor(message: string, readonly field?: string) {
+    super(message);
+  }
+}
+
+/** A request body that cannot be decoded at all (maps to 400). */
+export class DecodeError extends PermanentError {
+  override readonly name = 'DecodeError';
+}
+
+/** A request body larger than the configured cap, before or after decompression (maps to 413). */
+export class PayloadTooLargeError extends PermanentError {
+  override readonly name = 'PayloadTooLargeError';
+  constructor(readonly limitBytes: number) {
+    super(`request body exceeds the limit of ${limitBytes} bytes`);
+  }
+}
+
+/** A content type we do not speak (maps to 415). */
+export class UnsupportedMediaTypeError extends PermanentError {
+  override readonly name = 'UnsupportedMediaTypeError';
+}
+
+/** Temporarily unable to accept work; the caller should retry after `retryAfterSeconds`. */
+export class RetryableError extends Error {
+  override readonly name: string = 'RetryableError';
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message);
+  }
+}
+
+/** The write queue is full (maps to 429 with Retry-After). */
+export class BackpressureError extends RetryableError {
+  override readonly name = 'BackpressureError';
+}
+
+/** A configuration file or value is wrong; the message names the key and what is accepted. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** A query parameter or body field is invalid (maps to 400 in the API). */
+export class ValidationError extends PermanentError {
+  override readonly name = 'ValidationError';
+}
