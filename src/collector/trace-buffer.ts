@@ -63,6 +63,8 @@ const DIMENSIONS = ['route', 'feature', 'tenant'] as const;
 
 export class TraceBuffer {
   private readonly traces = new Map<string, TraceState & { touchedAt: number }>();
+  /** Traces holding pending items: the only ones a release pass needs to look at. */
+  private readonly withPending = new Set<string>();
   private pendingCount = 0;
   private trackedNodes = 0;
 
@@ -85,6 +87,7 @@ export class TraceBuffer {
       if (span.parentSpanId === '') state.rootSeenAt = now;
       if (span.item !== undefined) {
         if (state.pending.length === 0) state.firstPendingAt = now;
+        this.withPending.add(span.traceId);
         state.pending.push(span.item);
         this.pendingCount += 1;
       }
@@ -94,17 +97,30 @@ export class TraceBuffer {
   /** Release the calls whose traces are ready (or all of them when `force`, e.g. at shutdown). */
   takeReady(now: number, force = false): ResolvedItem[] {
     const out: ResolvedItem[] = [];
-    const overflow = this.pendingCount > this.options.maxPendingSpans;
-    for (const [traceId, state] of this.traces) {
-      if (state.pending.length > 0 && (force || overflow || this.isReady(state, now))) {
+    for (const traceId of this.withPending) {
+      const state = this.traces.get(traceId);
+      if (state === undefined || state.pending.length === 0) {
+        this.withPending.delete(traceId);
+        continue;
+      }
+      const overflow = this.pendingCount > this.options.maxPendingSpans;
+      if (force || overflow || this.isReady(state, now)) {
         out.push(...this.release(state));
-        if (overflow && this.pendingCount <= this.options.maxPendingSpans && !force) break;
-      } else if (state.pending.length === 0 && now - state.touchedAt > this.options.rememberMs) {
-        this.forget(traceId, state);
+        this.withPending.delete(traceId);
       }
     }
-    this.evictIfTooMany();
+    this.expire(now);
     return out;
+  }
+
+  /** Forget released traces not touched for `rememberMs`, and keep the rest within a node budget. */
+  private expire(now: number): void {
+    const budget = this.options.maxPendingSpans * 4;
+    for (const [traceId, state] of this.traces) {
+      const old = now - state.touchedAt > this.options.rememberMs;
+      if (!old && this.trackedNodes <= budget) break; // Map order is oldest-touched first
+      if (state.pending.length === 0) this.forget(traceId, state);
+    }
   }
 
   private stateFor(traceId: string, now: number): TraceState & { touchedAt: number } {
@@ -190,15 +206,6 @@ export class TraceBuffer {
     this.traces.delete(traceId);
   }
 
-  /** Keep remembered (already released) traces within a node budget, oldest first. */
-  private evictIfTooMany(): void {
-    const budget = this.options.maxPendingSpans * 4;
-    if (this.trackedNodes <= budget) return;
-    for (const [traceId, state] of this.traces) {
-      if (this.trackedNodes <= budget) break;
-      if (state.pending.length === 0) this.forget(traceId, state);
-    }
-  }
 }
 
 function isBillableKind(call: LlmCall): boolean {

@@ -28,6 +28,9 @@ import { makeSpans } from './spans.js';
 const TOTAL = Number(process.env.BENCH_SPANS ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
+/** Extra node flags for the collector child, e.g. --cpu-prof to profile it. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+const SKIP_BASELINE = process.env.BENCH_SKIP_BASELINE === '1';
 /* eslint-enable no-restricted-properties */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -78,7 +81,7 @@ async function storedCalls(apiUrl: string): Promise<number> {
 async function endToEnd(requests: Uint8Array[]): Promise<{ rate: number; p50: number; p99: number; rejected: number }> {
   const [otlpPort, apiPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
-  const child = spawn(process.execPath, [join(ROOT, 'bin/llm-finops.js'), 'start', '--data-dir', dataDir, '--otlp-port', String(otlpPort), '--api-port', String(apiPort)], {
+  const child = spawn(process.execPath, [...NODE_ARGS, join(ROOT, 'bin/llm-finops.js'), 'start', '--data-dir', dataDir, '--otlp-port', String(otlpPort), '--api-port', String(apiPort)], {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' },
   });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -120,7 +123,7 @@ async function main(): Promise<void> {
   const requests: Uint8Array[] = [];
   for (let i = 0; i < TOTAL; i += BATCH) requests.push(encodeProtoRequest(makeSpans(Math.min(BATCH, TOTAL - i))));
   process.stdout.write(`bench:ingest  spans=${TOTAL} batch=${BATCH} clients=${CLIENTS}\n`);
-  const base = await baseline(requests);
+  const base = SKIP_BASELINE ? Number.NaN : await baseline(requests);
   process.stdout.write(`baseline  raw chDB rawInsert (JSONEachRow, 50k rows/insert): ${base.toFixed(0)} rows/s\n`);
   const e2e = await endToEnd(requests);
   process.stdout.write(`end-to-end OTLP protobuf -> collector -> chDB:               ${e2e.rate.toFixed(0)} spans/s\n`);

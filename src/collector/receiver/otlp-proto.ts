@@ -14,7 +14,6 @@ const descriptor = {
     otlp: {
       nested: {
         AnyValue: {
-          oneofs: { value: { oneof: ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] } },
           fields: {
             stringValue: f('string', 1), boolValue: f('bool', 2), intValue: f('int64', 3), doubleValue: f('double', 4),
             arrayValue: f('ArrayValue', 5), kvlistValue: f('KeyValueList', 6), bytesValue: f('bytes', 7),
@@ -147,25 +146,27 @@ function toAttributes(list: PbKeyValue[] | undefined): Attributes {
   return out;
 }
 
+const hasOwn = (value: PbAnyValue, key: keyof PbAnyValue): boolean => Object.prototype.hasOwnProperty.call(value, key);
+
 function toValue(value: PbAnyValue | undefined): AttrValue {
   if (value === undefined || value === null) return null;
-  // protobufjs exposes the oneof's set member name as the virtual `value` property; reading
-  // the members directly would see prototype defaults ('' and 0) for unset ones.
-  switch ((value as { value?: string }).value) {
-    case 'stringValue': return value.stringValue ?? '';
-    case 'boolValue': return value.boolValue ?? false;
-    case 'intValue': return intToValue(value.intValue ?? 0);
-    case 'doubleValue': return value.doubleValue ?? 0;
-    case 'arrayValue': return (value.arrayValue?.values ?? []).map(toValue);
-    case 'kvlistValue': return toAttributes(value.kvlistValue?.values);
-    case 'bytesValue': return Buffer.from(value.bytesValue ?? new Uint8Array()).toString('base64');
-    default: return null;
-  }
+  // AnyValue's members are declared without their oneof: protobufjs's oneof bookkeeping
+  // (Object.keys scans and `delete`) cost more than the rest of decoding. A decoded message
+  // has own properties only for fields on the wire; unset ones are prototype defaults.
+  if (hasOwn(value, 'stringValue')) return value.stringValue ?? '';
+  if (hasOwn(value, 'intValue')) return intToValue(value.intValue ?? 0);
+  if (hasOwn(value, 'doubleValue')) return value.doubleValue ?? 0;
+  if (hasOwn(value, 'boolValue')) return value.boolValue ?? false;
+  if (hasOwn(value, 'arrayValue')) return (value.arrayValue?.values ?? []).map(toValue);
+  if (hasOwn(value, 'kvlistValue')) return toAttributes(value.kvlistValue?.values);
+  if (hasOwn(value, 'bytesValue')) return Buffer.from(value.bytesValue ?? new Uint8Array()).toString('base64');
+  return null;
 }
 
 /** int64 attribute values become numbers when exact, else decimal strings (never rounded). */
 function intToValue(value: LongLike): number | string {
   if (typeof value === 'number') return value;
-  const big = BigInt(value.toString());
-  return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big.toString();
+  // Signed 64-bit from its halves; exact whenever |value| < 2^53 (token counts always are).
+  if (value.high >= -0x200000 && value.high < 0x200000) return value.high * 0x100000000 + (value.low >>> 0);
+  return value.toString();
 }
