@@ -83,7 +83,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (options.api !== false) {
     const p = pipeline;
     const app = createApp({
-      storage, logger,
+      storage, logger, config,
       isReady: () => !draining,
       ...(p !== undefined ? { beforeRead: () => p.sync() } : {}),
     });

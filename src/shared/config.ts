@@ -6,6 +6,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { FINOPS, GENERAL } from './semconv.js';
+import { finopsConfigSchema } from './config-finops.js';
+import { performanceConfigSchema } from './config-performance.js';
 
 const MiB = 1024 * 1024;
 
@@ -103,6 +105,8 @@ export const configSchema = z
     api: apiSchema.default(apiSchema.parse({})),
     storage: storageSchema.default(storageSchema.parse({})),
     pricing: pricingSchema.default(pricingSchema.parse({})),
+    finops: finopsConfigSchema.default(finopsConfigSchema.parse({})),
+    performance: performanceConfigSchema.default(performanceConfigSchema.parse({})),
   })
   .strict();
 

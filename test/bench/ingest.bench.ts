@@ -24,14 +24,12 @@ import { migrate } from '../../src/storage/migrate.js';
 import type { LlmCall } from '../../src/collector/call.js';
 import { makeSpans } from './spans.js';
 
-/* eslint-disable no-restricted-properties -- a benchmark script, not library code */
 const TOTAL = Number(process.env.BENCH_SPANS ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 /** Extra node flags for the collector child, e.g. --cpu-prof to profile it. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const SKIP_BASELINE = process.env.BENCH_SKIP_BASELINE === '1';
-/* eslint-enable no-restricted-properties */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 async function baseline(requests: Uint8Array[]): Promise<number> {

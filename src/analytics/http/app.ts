@@ -3,6 +3,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../../shared/errors.js';
+import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Storage } from '../../storage/client.js';
 import { COST_DIMENSIONS, queryCosts } from '../queries/costs.js';
@@ -11,6 +12,8 @@ import { commaList, isoTimestamp, parseQuery } from './params.js';
 export interface AppDeps {
   storage: Storage;
   logger: Logger;
+  /** The validated configuration (SLOs, budgets, reservations...). */
+  config?: Config;
   /** Called before a read so rows acknowledged by this process are visible (single-process mode). */
   beforeRead?: () => Promise<void>;
   /** Readiness: false while starting or draining. */

@@ -4,7 +4,7 @@
 import protobuf from 'protobufjs';
 import type Long from 'long';
 import { DecodeError } from '../../shared/errors.js';
-import type { AttrValue, Attributes, SpanRecord } from '../span.js';
+import type { AttrValue, Attributes } from '../span.js';
 import { makeSpanRecord, type DecodedBatch } from './decoded.js';
 
 const f = (type: string, id: number, rule?: 'repeated') => (rule ? { type, id, rule } : { type, id });
