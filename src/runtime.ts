@@ -4,7 +4,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { createApp } from './analytics/http/app.js';
+import { createAppWith } from './analytics/http/app.js';
+import { startScheduler, type Scheduler } from './analytics/scheduler.js';
 import { Pipeline } from './collector/pipeline.js';
 import { createReceiver } from './collector/receiver/http.js';
 import { createForwarder, type Forwarder } from './collector/forwarder.js';
@@ -22,6 +23,8 @@ export interface RuntimeOptions {
   /** Which parts to run; both by default. */
   collector?: boolean;
   api?: boolean;
+  /** Run the background jobs (alerts, routing feed). One replica only in a scaled deployment. */
+  scheduler?: boolean;
 }
 
 export interface Runtime {
@@ -50,6 +53,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   let forwarder: Forwarder | undefined;
   let receiver: Server | undefined;
   let api: Server | undefined;
+  let scheduler: Scheduler | undefined;
 
   if (options.collector !== false) {
     const catalog = loadCatalog({
@@ -82,11 +86,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   if (options.api !== false) {
     const p = pipeline;
-    const app = createApp({
+    const { app, routeDeps } = createAppWith({
       storage, logger, config,
       isReady: () => !draining,
       ...(p !== undefined ? { beforeRead: () => p.sync() } : {}),
     });
+    if (options.scheduler !== false) scheduler = startScheduler(routeDeps);
     api = await new Promise<Server>((resolve, reject) => {
       const server = app.listen(config.api.port, config.api.host, (err?: Error) => (err ? reject(err) : resolve(server)));
     });
@@ -99,6 +104,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     apiPort: api !== undefined ? (api.address() as AddressInfo).port : undefined,
     async stop() {
       draining = true;
+      await scheduler?.stop();
       await close(receiver);
       await pipeline?.stop();
       await forwarder?.stop();

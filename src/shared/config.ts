@@ -8,6 +8,8 @@ import { ConfigError } from './errors.js';
 import { FINOPS, GENERAL } from './semconv.js';
 import { finopsConfigSchema } from './config-finops.js';
 import { performanceConfigSchema } from './config-performance.js';
+import { alertsConfigSchema } from './config-alerts.js';
+import { routingConfigSchema } from './config-routing.js';
 
 const MiB = 1024 * 1024;
 
@@ -107,6 +109,8 @@ export const configSchema = z
     pricing: pricingSchema.default(pricingSchema.parse({})),
     finops: finopsConfigSchema.default(finopsConfigSchema.parse({})),
     performance: performanceConfigSchema.default(performanceConfigSchema.parse({})),
+    alerts: alertsConfigSchema.default(alertsConfigSchema.parse({})),
+    routing: routingConfigSchema.default(routingConfigSchema.parse({})),
   })
   .strict();
 

@@ -7,7 +7,11 @@ import type { Logger } from '../../shared/logger.js';
 import type { Storage } from '../../storage/client.js';
 import type { RouteDeps } from './deps.js';
 import { openApiDocument } from './openapi.js';
+import { createAlertsRouter } from './routes-alerts.js';
 import { createCostsRouter } from './routes-costs.js';
+import { createFinopsRouter } from './routes-finops.js';
+import { createPerformanceRouter } from './routes-performance.js';
+import { createRoutingRouter } from './routes-routing.js';
 
 export interface AppDeps {
   storage: Storage;
@@ -20,6 +24,11 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): express.Express {
+  return createAppWith(deps).app;
+}
+
+/** The app plus the RouteDeps it built (the runtime hands the same deps to the scheduler). */
+export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps: RouteDeps } {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -42,7 +51,12 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(openApiDocument());
   });
 
+  app.use(express.json({ limit: '1mb' }));
   app.use(createCostsRouter(routeDeps));
+  app.use(createFinopsRouter(routeDeps));
+  app.use(createPerformanceRouter(routeDeps));
+  app.use(createAlertsRouter(routeDeps));
+  app.use(createRoutingRouter(routeDeps));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such endpoint' });
@@ -59,5 +73,5 @@ export function createApp(deps: AppDeps): express.Express {
     deps.logger.error('request failed', { err });
     res.status(500).json({ error: 'internal', message: 'internal error' });
   });
-  return app;
+  return { app, routeDeps };
 }
