@@ -3,14 +3,10 @@
 // the integration tests both use this, so the tests exercise exactly what users run.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import { createAppWith } from './analytics/http/app.js';
 import { startScheduler, type Scheduler } from './analytics/scheduler.js';
-import { Pipeline } from './collector/pipeline.js';
-import { createReceiver } from './collector/receiver/http.js';
-import { createForwarder, type Forwarder } from './collector/forwarder.js';
-import { Writer } from './collector/writer.js';
-import { createPricingProcessor, loadCatalog } from './pricing/index.js';
+import type { Pipeline } from './collector/pipeline.js';
+import { startCollector, type CollectorService } from './collector/service.js';
 import type { Config } from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import { createStorage, type Storage } from './storage/client.js';
@@ -49,43 +45,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (migrations.applied.length > 0) logger.info('migrations applied', { applied: migrations.applied });
 
   let draining = false;
-  let pipeline: Pipeline | undefined;
-  let forwarder: Forwarder | undefined;
-  let receiver: Server | undefined;
+  let collector: CollectorService | undefined;
   let api: Server | undefined;
   let scheduler: Scheduler | undefined;
 
   if (options.collector !== false) {
-    const catalog = loadCatalog({
-      pricesFile: config.pricing.prices_file,
-      overridesFile: config.pricing.overrides_file,
-      deploymentModels: config.pricing.deployment_models,
-    });
-    const writer = new Writer(storage, {
-      batchRows: config.collector.writer.batch_rows,
-      flushIntervalMs: config.collector.writer.flush_interval_ms,
-      maxRetries: config.collector.writer.max_retries,
-      deadLetterDir: join(config.storage.data_dir, 'dead-letter'),
-    }, logger);
-    forwarder = config.collector.forward !== undefined ? createForwarder(config.collector.forward, logger) : undefined;
-    pipeline = new Pipeline({
-      config: config.collector, writer, price: createPricingProcessor(catalog), logger,
-      ...(forwarder !== undefined ? { sink: forwarder } : {}),
-    });
-    pipeline.start();
-    const p = pipeline;
-    receiver = createReceiver({
-      maxBodyBytes: config.collector.max_body_bytes,
-      ingest: (batch) => p.ingest(batch),
-      isDraining: () => draining,
-      retryAfterSeconds: config.collector.retry_after_s,
-      logger,
-    });
-    await listen(receiver, config.collector.port, config.collector.host);
+    collector = await startCollector(config, storage, logger);
+    await listen(collector.receiver, config.collector.port, config.collector.host);
   }
 
   if (options.api !== false) {
-    const p = pipeline;
+    const p = collector?.pipeline;
     const { app, routeDeps } = createAppWith({
       storage, logger, config,
       isReady: () => !draining,
@@ -99,15 +69,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const runtime: Runtime = {
     storage,
-    pipeline,
-    otlpPort: receiver !== undefined ? (receiver.address() as AddressInfo).port : undefined,
+    pipeline: collector?.pipeline,
+    otlpPort: collector !== undefined ? (collector.receiver.address() as AddressInfo).port : undefined,
     apiPort: api !== undefined ? (api.address() as AddressInfo).port : undefined,
     async stop() {
       draining = true;
       await scheduler?.stop();
-      await close(receiver);
-      await pipeline?.stop();
-      await forwarder?.stop();
+      await collector?.stop();
       await close(api);
       await storage.close();
     },

@@ -31,6 +31,8 @@ export interface PipelineDeps {
   now?: () => number;
   /** Capacity of the duplicate-call filter. */
   seenCapacity?: number;
+  /** Every row of a spool record is committed. */
+  onRecordDone?: (seq: number) => void;
 }
 
 export interface IngestResult {
@@ -73,15 +75,28 @@ export class Pipeline {
   }
 
   /** Rows held in memory: waiting for attribution plus queued for the store. */
+  /** Call ids known to be stored already (e.g. before a replay): never written again. */
+  markSeen(callIds: Iterable<string>): void {
+    for (const id of callIds) this.seen.add(id);
+  }
+
   get queuedRows(): number {
     return this.buffer.pending + this.deps.writer.queued;
   }
 
-  /** Accept a decoded request. Throws BackpressureError (nothing taken) when the queue is full. */
-  ingest(batch: DecodedBatch): IngestResult {
-    if (this.queuedRows + batch.spans.length > this.deps.config.max_queue_rows) {
+  /** Throws BackpressureError when a request of `spans` spans would overflow the memory bound. */
+  admit(spans: number): void {
+    if (this.queuedRows + spans > this.deps.config.max_queue_rows) {
       throw new BackpressureError('write queue is full', this.deps.config.retry_after_s);
     }
+  }
+
+  /**
+   * Accept a decoded request. `seq` names its spool record (0 when not spooled); once every
+   * row it produced is committed, `onRecordDone(seq)` is called. Callers check `admit` first:
+   * a spooled record must never be refused afterwards.
+   */
+  ingest(batch: DecodedBatch, seq = 0): IngestResult {
     const result: IngestResult = { accepted: 0, rejected: batch.rejected.length, messages: batch.rejected.map((r) => r.reason), duplicates: 0 };
     const incoming: IncomingSpan[] = [];
     const forward = this.deps.sink !== undefined;
@@ -109,12 +124,12 @@ export class Pipeline {
           continue;
         }
         this.seen.add(normalized.call.call_id);
-        incoming.push({ ...base, item: { type: 'call', call: normalized.call, ownResource, ...(forward ? { span } : {}) } });
+        incoming.push({ ...base, item: { type: 'call', call: normalized.call, ownResource, seq, ...(forward ? { span } : {}) } });
         this.stats.callsAccepted += 1;
       } else {
         incoming.push({
           ...base,
-          item: { type: 'outcome', outcome: normalized.outcome, ownResource, spanId: span.spanId, parentSpanId: span.parentSpanId, ...(forward ? { span } : {}) },
+          item: { type: 'outcome', outcome: normalized.outcome, ownResource, seq, spanId: span.spanId, parentSpanId: span.parentSpanId, ...(forward ? { span } : {}) },
         });
         this.stats.outcomesAccepted += 1;
       }
@@ -122,6 +137,7 @@ export class Pipeline {
     this.stats.spansReceived += batch.spans.length + batch.rejected.length;
     this.stats.spansRejected += result.rejected;
     this.stats.duplicatesDropped += result.duplicates;
+    this.track(seq, incoming.reduce((n, span) => n + (span.item !== undefined ? 1 : 0), 0));
     this.buffer.add(incoming, this.now());
     this.pump();
     if (forward && others.length > 0) this.deps.sink?.released([], [], others);
@@ -133,11 +149,35 @@ export class Pipeline {
     const ready = this.buffer.takeReady(this.now(), force);
     if (ready.length === 0) return;
     const { calls, outcomes } = this.process(ready);
-    this.deps.writer.enqueue(calls, outcomes);
+    const callSeqs = ready.flatMap((r) => (r.item.type === 'call' ? [r.item.seq] : []));
+    const outcomeSeqs = ready.flatMap((r) => (r.item.type === 'outcome' ? [r.item.seq] : []));
+    this.deps.writer.enqueue(calls, outcomes, callSeqs, outcomeSeqs);
     if (this.deps.sink !== undefined) {
       const spans = ready.flatMap((r) => (r.item.type === 'call' && r.item.span !== undefined ? [r.item.span] : []));
       const outcomeSpans = ready.flatMap((r) => (r.item.type === 'outcome' && r.item.span !== undefined ? [r.item.span] : []));
       this.deps.sink.released(calls, spans, outcomeSpans);
+    }
+  }
+
+  /** Rows still to be committed per spool record. */
+  private readonly outstanding = new Map<number, number>();
+
+  private track(seq: number, rows: number): void {
+    if (seq === 0) return;
+    if (rows === 0) this.deps.onRecordDone?.(seq);
+    else this.outstanding.set(seq, rows);
+  }
+
+  /** The writer committed these rows (one seq per row). */
+  committed(seqs: number[]): void {
+    for (const seq of seqs) {
+      if (seq === 0) continue;
+      const left = (this.outstanding.get(seq) ?? 1) - 1;
+      if (left > 0) this.outstanding.set(seq, left);
+      else {
+        this.outstanding.delete(seq);
+        this.deps.onRecordDone?.(seq);
+      }
     }
   }
 

@@ -28,8 +28,8 @@ interface SpanNode {
 }
 
 export type PendingItem =
-  | { type: 'call'; call: LlmCall; ownResource: Hint; span?: SpanRecord }
-  | { type: 'outcome'; outcome: OutcomeRecord; ownResource: Hint; spanId: string; parentSpanId: string; span?: SpanRecord };
+  | { type: 'call'; call: LlmCall; ownResource: Hint; seq: number; span?: SpanRecord }
+  | { type: 'outcome'; outcome: OutcomeRecord; ownResource: Hint; seq: number; spanId: string; parentSpanId: string; span?: SpanRecord };
 
 interface TraceState {
   nodes: Map<string, SpanNode>;

@@ -14,6 +14,8 @@ export interface WriterOptions {
   maxRetries: number;
   /** Where a batch the store keeps refusing (a rejected row, not an outage) is kept for replay. */
   deadLetterDir: string;
+  /** Told the spool records (seq) whose rows a batch just committed, one entry per row. */
+  onCommitted?: (seqs: number[]) => void;
 }
 
 export interface WriterStats {
@@ -50,12 +52,17 @@ export class Writer {
     this.timer.unref();
   }
 
-  enqueue(calls: LlmCall[], outcomes: OutcomeRecord[]): void {
-    for (const call of calls) {
-      this.calls.push({ id: call.call_id, line: callRow(call) });
-      if (call.input_content !== '' || call.output_content !== '') this.content.push({ id: `content:${call.call_id}`, line: contentRow(call) });
-    }
-    for (const outcome of outcomes) this.outcomes.push({ id: `outcome:${outcome.outcome_id}`, line: outcomeRow(outcome) });
+  /** Queue rows; `callSeqs[i]` / `outcomeSeqs[i]` name the spool record each row came from (0: none). */
+  enqueue(calls: LlmCall[], outcomes: OutcomeRecord[], callSeqs: number[] = [], outcomeSeqs: number[] = []): void {
+    calls.forEach((call, i) => {
+      this.calls.push({ id: call.call_id, line: callRow(call), seq: callSeqs[i] ?? 0 });
+      if (call.input_content !== '' || call.output_content !== '') {
+        this.content.push({ id: `content:${call.call_id}`, line: contentRow(call), seq: 0 });
+      }
+    });
+    outcomes.forEach((outcome, i) => {
+      this.outcomes.push({ id: `outcome:${outcome.outcome_id}`, line: outcomeRow(outcome), seq: outcomeSeqs[i] ?? 0 });
+    });
     if (this.calls.length >= this.options.batchRows) void this.drainOnce();
   }
 
@@ -102,6 +109,7 @@ export class Writer {
     if (outcomes.length > 0) await this.withRetry('outcomes', joinLines(outcomes), tokenFor(outcomes));
     this.stats.rowsWritten += calls.length + outcomes.length;
     this.stats.batchesWritten += 1;
+    this.options.onCommitted?.([...calls, ...outcomes].map((row) => row.seq));
   }
 
   /** Retry until committed: rows acknowledged to a client must not be dropped on a store outage. */
@@ -143,6 +151,8 @@ interface QueuedRow {
   /** Idempotency key of the row, hashed into the batch's deduplication token. */
   id: string;
   line: string;
+  /** Spool record the row came from (0: not spooled). */
+  seq: number;
 }
 
 function joinLines(rows: QueuedRow[]): string {

@@ -62,6 +62,14 @@ const collectorSchema = z
     max_queue_rows: z.number().int().min(100).default(500_000),
     retry_after_s: z.number().int().min(1).default(2),
     capture_content: z.boolean().default(false),
+    /** Write-ahead spool: a 200 means the request is fsynced to disk (replayed after a crash). */
+    spool: z
+      .object({
+        enabled: z.boolean().default(true),
+        max_bytes: z.number().int().min(1024 * 1024).default(1024 * MiB),
+      })
+      .strict()
+      .default({ enabled: true, max_bytes: 1024 * MiB }),
     attribution: attributionSchema.default(attributionSchema.parse({})),
     writer: z
       .object({

@@ -22,17 +22,24 @@ export interface IngestOutcome {
   messages: string[];
 }
 
+export interface IngestContext {
+  encoding: Encoding;
+  /** The request body, decompressed (what the spool keeps for replay). */
+  body: Buffer;
+  request: IncomingMessage;
+}
+
 export interface ReceiverOptions {
   maxBodyBytes: number;
   /** Hand a decoded request to the pipeline; may throw RetryableError for backpressure. */
-  ingest: (batch: DecodedBatch, request: IncomingMessage) => IngestOutcome;
+  ingest: (batch: DecodedBatch, context: IngestContext) => IngestOutcome | Promise<IngestOutcome>;
   /** True while shutting down: new requests get 503. */
   isDraining: () => boolean;
   retryAfterSeconds: number;
   logger: Logger;
 }
 
-type Encoding = 'protobuf' | 'json';
+export type Encoding = 'protobuf' | 'json';
 
 export function createReceiver(options: ReceiverOptions): Server {
   const server = createServer((req, res) => {
@@ -58,7 +65,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Receiv
     if (options.isDraining()) throw new RetryableError('collector is shutting down', options.retryAfterSeconds);
     const body = await readBody(req, options.maxBodyBytes);
     const batch = encoding === 'protobuf' ? decodeProtoRequest(body) : decodeJsonRequest(body);
-    const outcome = options.ingest(batch, req);
+    const outcome = await options.ingest(batch, { encoding, body, request: req });
     sendSuccess(res, encoding, outcome);
   } catch (err) {
     sendError(res, encoding, err, options);
@@ -124,8 +131,8 @@ function sendError(res: ServerResponse, encoding: Encoding, err: unknown, option
     res.setHeader('Retry-After', String(err.retryAfterSeconds));
   } else options.logger.error('ingest failed', { err });
   if (err instanceof PermanentError || err instanceof RetryableError) message = err.message;
-  // The request body may be unread (413 or early errors): close the connection after replying.
-  if (status === 413 || status === 415) res.setHeader('Connection', 'close');
+  // The request body may be unread (413/415), or we are shutting down (503): close the connection.
+  if (status === 413 || status === 415 || status === 503) res.setHeader('Connection', 'close');
   if (encoding === 'protobuf') {
     res.writeHead(status, { 'Content-Type': 'application/x-protobuf' });
     res.end(encodeProtoStatus(status, message));
