@@ -11,7 +11,7 @@ import { applyAttribution, extractHint, redactContent, type AttributionKeys } fr
 import { normalizeSpan } from './processors/normalize.js';
 import { SeenSet } from './seen.js';
 import type { SpanRecord } from './span.js';
-import { TraceBuffer, type IncomingSpan, type ResolvedItem } from './trace-buffer.js';
+import { TraceBuffer, type Hint, type IncomingSpan, type ResolvedItem } from './trace-buffer.js';
 import type { Writer } from './writer.js';
 
 export type CollectorConfig = Config['collector'];
@@ -33,6 +33,13 @@ export interface PipelineDeps {
   seenCapacity?: number;
   /** Every row of a spool record is committed. */
   onRecordDone?: (seq: number) => void;
+}
+
+/** What an ingest key imposes on the spans it sends. */
+export interface TenantBinding {
+  tenant: string;
+  /** `set`: every call and outcome gets the tenant; `require`: they must carry it, else rejected. */
+  mode: 'set' | 'require';
 }
 
 export interface IngestResult {
@@ -96,7 +103,7 @@ export class Pipeline {
    * row it produced is committed, `onRecordDone(seq)` is called. Callers check `admit` first:
    * a spooled record must never be refused afterwards.
    */
-  ingest(batch: DecodedBatch, seq = 0): IngestResult {
+  ingest(batch: DecodedBatch, seq = 0, binding?: TenantBinding): IngestResult {
     const result: IngestResult = { accepted: 0, rejected: batch.rejected.length, messages: batch.rejected.map((r) => r.reason), duplicates: 0 };
     const incoming: IncomingSpan[] = [];
     const forward = this.deps.sink !== undefined;
@@ -118,6 +125,16 @@ export class Pipeline {
         continue;
       }
       const ownResource = extractHint(span.resource, this.keys);
+      if (binding !== undefined) {
+        const refused = applyBinding(binding, hint, ownResource, span.spanId);
+        if (refused !== undefined) {
+          result.accepted -= 1;
+          result.rejected += 1;
+          result.messages.push(refused);
+          incoming.push(base);
+          continue;
+        }
+      }
       if (normalized.type === 'call') {
         if (this.seen.has(normalized.call.call_id)) {
           result.duplicates += 1;
@@ -212,6 +229,18 @@ export class Pipeline {
     this.pump(true);
     await this.deps.writer.stop();
   }
+}
+
+/** Enforce an ingest key's tenant on one call or outcome span; returns a rejection reason or undefined. */
+function applyBinding(binding: TenantBinding, hint: Hint, ownResource: Hint, spanId: string): string | undefined {
+  const carried = hint.tenant ?? ownResource.tenant;
+  if (binding.mode === 'require' && carried !== binding.tenant) {
+    return `span ${spanId}: tenant ${JSON.stringify(carried ?? '')} is not allowed for this ingest key (bound to ${JSON.stringify(binding.tenant)})`;
+  }
+  // `set`: the key's tenant wins over anything the span or its ancestors say.
+  hint.tenant = binding.tenant;
+  ownResource.tenant = binding.tenant;
+  return undefined;
 }
 
 function unique(values: string[]): string[] {

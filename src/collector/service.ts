@@ -7,7 +7,10 @@ import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { Storage } from '../storage/client.js';
 import { createForwarder, type Forwarder } from './forwarder.js';
-import { Pipeline } from './pipeline.js';
+import { Pipeline, type TenantBinding } from './pipeline.js';
+import type { IngestKey } from '../shared/config-security.js';
+import { RateLimitedError, UnauthorizedError } from '../shared/errors.js';
+import { matchKey, presentedKey, RateLimiter } from '../shared/keys.js';
 import { decodeJsonRequest } from './receiver/otlp-json.js';
 import { decodeProtoRequest } from './receiver/otlp-proto.js';
 import type { DecodedBatch } from './receiver/decoded.js';
@@ -56,12 +59,16 @@ export async function startCollector(config: Config, storage: Storage, logger: L
   await replayRecords(storage, p, replay, logger);
 
   let draining = false;
+  const authorize = ingestAuthorizer(config.security.ingest_keys);
   const receiver = createReceiver({
     maxBodyBytes: c.max_body_bytes,
-    ingest: async (batch, { encoding, body }) => {
+    authorize: (request) => authorize(request.headers),
+    ingest: async (batch, { encoding, body, auth }) => {
+      const binding = auth as TenantBinding | undefined;
       p.admit(batch.spans.length);
-      const seq = spool !== undefined && batch.spans.length > 0 ? await spool.append(encoding, body) : 0;
-      return p.ingest(batch, seq);
+      const meta = binding !== undefined ? JSON.stringify({ binding }) : '';
+      const seq = spool !== undefined && batch.spans.length > 0 ? await spool.append(encoding, body, meta) : 0;
+      return p.ingest(batch, seq, binding);
     },
     isDraining: () => draining,
     retryAfterSeconds: c.retry_after_s,
@@ -106,7 +113,8 @@ async function replayRecords(storage: Storage, pipeline: Pipeline, records: Spoo
       });
       pipeline.markSeen((await rs.json<{ call_id: string }>()).map((r) => r.call_id));
     }
-    pipeline.ingest(batch, record.seq);
+    const meta = record.meta !== '' ? (JSON.parse(record.meta) as { binding?: TenantBinding }) : {};
+    pipeline.ingest(batch, record.seq, meta.binding);
     spans += batch.spans.length;
   }
   logger.info('replayed spooled requests after restart', { records: records.length, spans });
@@ -124,4 +132,20 @@ async function warmSeen(storage: Storage, pipeline: Pipeline, logger: Logger): P
   } catch (err) {
     logger.warn('could not load recent call ids; duplicates of pre-restart retries are possible', { err });
   }
+}
+
+/**
+ * With ingest keys configured, every request must present one (401 otherwise); each key has a
+ * rate limit (429) and may bind its spans to a tenant. Without keys, ingest is open (local use).
+ */
+function ingestAuthorizer(keys: IngestKey[]): (headers: Record<string, string | string[] | undefined>) => TenantBinding | undefined {
+  const limiter = new RateLimiter();
+  return (headers) => {
+    if (keys.length === 0) return undefined;
+    const key = matchKey(keys, presentedKey(headers));
+    if (key === undefined) throw new UnauthorizedError('a valid ingest key is required (Authorization: Bearer <key>)');
+    const wait = limiter.take(key.name, key.rate_limit_rps);
+    if (wait > 0) throw new RateLimitedError(`ingest key ${key.name} is over its rate limit`, wait);
+    return key.tenant !== undefined ? { tenant: key.tenant, mode: key.tenant_mode } : undefined;
+  };
 }

@@ -3,7 +3,8 @@
 // Cost data is money: an acknowledged span must survive kill -9 and a store outage.
 //
 // Layout: `<dir>/seg-<first seq>.log` segments of records
-//   [magic u32][seq u64][encoding u8][length u32][crc32 u32][body]
+//   [magic u32][seq u64][encoding u8][meta length u16][body length u32][crc32 u32][meta][body]
+// where meta is JSON the replay needs besides the body (e.g. the ingest key's tenant binding).
 // and `<dir>/checkpoint` (the highest seq below which every record is committed).
 // Concurrent appends share one fsync (group commit). A torn tail record (a crash mid-write) was
 // never acknowledged, so replay stops at the first record that does not check out.
@@ -11,10 +12,10 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { RetryableError } from '../shared/errors.js';
+import { SpoolFullError } from '../shared/errors.js';
 
 const MAGIC = 0x4c4c4d53; // "LLMS"
-const HEADER = 21;
+const HEADER = 23;
 const SEGMENT_BYTES = 64 * 1024 * 1024;
 
 export type SpoolEncoding = 'protobuf' | 'json';
@@ -22,6 +23,8 @@ export type SpoolEncoding = 'protobuf' | 'json';
 export interface SpoolRecord {
   seq: number;
   encoding: SpoolEncoding;
+  /** JSON text, '' when there is nothing besides the body. */
+  meta: string;
   body: Buffer;
 }
 
@@ -64,12 +67,12 @@ export class Spool {
   }
 
   /** Append and fsync a record; resolves with its sequence number once it is durable. */
-  async append(encoding: SpoolEncoding, body: Buffer): Promise<number> {
+  async append(encoding: SpoolEncoding, body: Buffer, meta = ''): Promise<number> {
     if (this.bytes + body.length + HEADER > this.options.maxBytes) {
-      throw new RetryableError('ingest spool is full (the store is behind or unreachable)', this.options.retryAfterSeconds);
+      throw new SpoolFullError('ingest spool is full (the store is behind or unreachable)', this.options.retryAfterSeconds);
     }
     const seq = this.nextSeq++;
-    const frame = encodeRecord(seq, encoding, body);
+    const frame = encodeRecord(seq, encoding, meta, body);
     const write = this.writeChain.then(async () => {
       if ((this.current()?.bytes ?? 0) > SEGMENT_BYTES) await this.rotate();
       const segment = this.current();
@@ -173,14 +176,16 @@ export class Spool {
   }
 }
 
-function encodeRecord(seq: number, encoding: SpoolEncoding, body: Buffer): Buffer {
+function encodeRecord(seq: number, encoding: SpoolEncoding, meta: string, body: Buffer): Buffer {
+  const metaBytes = Buffer.from(meta, 'utf8');
   const header = Buffer.alloc(HEADER);
   header.writeUInt32LE(MAGIC, 0);
   header.writeBigUInt64LE(BigInt(seq), 4);
   header.writeUInt8(encoding === 'protobuf' ? 1 : 2, 12);
-  header.writeUInt32LE(body.length, 13);
-  header.writeUInt32LE(crc32(body), 17);
-  return Buffer.concat([header, body]);
+  header.writeUInt16LE(metaBytes.length, 13);
+  header.writeUInt32LE(body.length, 15);
+  header.writeUInt32LE(crc32(body, crc32(metaBytes)), 19);
+  return Buffer.concat([header, metaBytes, body]);
 }
 
 export function decodeRecords(data: Buffer): SpoolRecord[] {
@@ -190,13 +195,16 @@ export function decodeRecords(data: Buffer): SpoolRecord[] {
     if (data.readUInt32LE(offset) !== MAGIC) break;
     const seq = Number(data.readBigUInt64LE(offset + 4));
     const encoding: SpoolEncoding = data.readUInt8(offset + 12) === 1 ? 'protobuf' : 'json';
-    const length = data.readUInt32LE(offset + 13);
-    const checksum = data.readUInt32LE(offset + 17);
-    const end = offset + HEADER + length;
+    const metaLength = data.readUInt16LE(offset + 13);
+    const length = data.readUInt32LE(offset + 15);
+    const checksum = data.readUInt32LE(offset + 19);
+    const metaStart = offset + HEADER;
+    const end = metaStart + metaLength + length;
     if (end > data.length) break; // torn tail: never acknowledged
-    const body = data.subarray(offset + HEADER, end);
-    if (crc32(body) !== checksum) break;
-    out.push({ seq, encoding, body: Buffer.from(body) });
+    const meta = data.subarray(metaStart, metaStart + metaLength);
+    const body = data.subarray(metaStart + metaLength, end);
+    if (crc32(body, crc32(meta)) !== checksum) break;
+    out.push({ seq, encoding, meta: meta.toString('utf8'), body: Buffer.from(body) });
     offset = end;
   }
   return out;

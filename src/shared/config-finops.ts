@@ -1,5 +1,102 @@
-// Config sections for FinOps money questions: provisioned reservations, budgets, outcomes.
-// Composed into the main schema by config.ts. (Owned by the analytics work on costs/budgets.)
+// Config sections for FinOps money questions: provisioned reservations, budgets, outcomes,
+// FOCUS export identity. Composed into the main schema by config.ts.
+// Money is a decimal string (or a number written in plain notation) so it never becomes a float.
 import { z } from 'zod';
 
-export const finopsConfigSchema = z.object({}).strict();
+/** A non-negative decimal amount; numbers are accepted and kept as their shortest decimal text. */
+const decimalText = z
+  .union([z.string(), z.number()])
+  .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
+  .refine((v) => /^\d+(\.\d+)?$/.test(v), { message: 'must be a non-negative decimal, e.g. "0.3562"' });
+
+const weight = z.number().min(0).max(1000);
+
+const reservationSchema = z
+  .object({
+    /** Name used in responses; defaults to the deployment. */
+    name: z.string().min(1).optional(),
+    deployment: z.string().min(1),
+    provider: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    units: z.number().int().min(1),
+    /** Term name (e.g. "1-month", "1-year", "hourly"); informational, the price below applies. */
+    term: z.string().min(1).default('hourly'),
+    price_per_unit_hour: decimalText,
+    /** Capacity of one unit in converted tokens per minute (Azure "input TPM per PTU", GSU tokens/s x 60). */
+    tokens_per_minute_per_unit: z.number().positive(),
+    /** Capacity weights (not prices): converted = w_in*uncached_in + w_cached*cache_read + w_cw*cache_write + w_out*output. */
+    weights: z
+      .object({
+        input: weight.default(1),
+        cached_input: weight.default(0),
+        cache_write: weight.default(1),
+        output: weight.default(1),
+      })
+      .strict()
+      .default({ input: 1, cached_input: 0, cache_write: 1, output: 1 }),
+    /** Reservation active window; outside it no cost accrues. Absent = always active. */
+    start: z.iso.datetime({ offset: true }).optional(),
+    end: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+const budgetSchema = z
+  .object({
+    name: z.string().min(1),
+    /** Spend matched by every key given (AND); at least one key. */
+    scope: z
+      .object({ tenant: z.string().min(1).optional(), feature: z.string().min(1).optional(), environment: z.string().min(1).optional() })
+      .strict()
+      .refine((s) => s.tenant !== undefined || s.feature !== undefined || s.environment !== undefined, {
+        message: 'needs at least one of tenant, feature, environment',
+      }),
+    period: z.enum(['day', 'week', 'month']),
+    ceiling_usd: decimalText,
+    /** Percent of the ceiling at which the status becomes soft / hard. */
+    soft_pct: z.number().min(0).max(1000).default(80),
+    hard_pct: z.number().min(0).max(1000).default(100),
+  })
+  .strict()
+  .refine((b) => b.soft_pct <= b.hard_pct, { message: 'soft_pct must not exceed hard_pct', path: ['soft_pct'] });
+
+const tokenBudgetSchema = z
+  .object({
+    route: z.string().min(1),
+    /** Tokens (input + output) one call may use. */
+    max_tokens_per_call: z.number().int().min(1).optional(),
+    /** Tokens (input + output) all calls of the route may use per period. */
+    max_tokens_per_period: z.object({ period: z.enum(['day', 'week', 'month']), tokens: z.number().int().min(1) }).strict().optional(),
+  })
+  .strict();
+
+export const finopsConfigSchema = z
+  .object({
+    reservations: z.array(reservationSchema).default([]),
+    budgets: z.array(budgetSchema).default([]),
+    token_budgets: z.array(tokenBudgetSchema).default([]),
+    outcomes: z
+      .object({
+        /** A call in the same conversation counts toward an outcome if it started this long before it. */
+        conversation_window_hours: z.number().positive().max(24 * 90).default(24),
+      })
+      .strict()
+      .default({ conversation_window_hours: 24 }),
+    focus: z
+      .object({
+        billing_account_id: z.string().min(1).default('llm-finops'),
+        billing_account_name: z.string().min(1).default('LLM usage'),
+        billing_currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+      })
+      .strict()
+      .default({ billing_account_id: 'llm-finops', billing_account_name: 'LLM usage', billing_currency: 'USD' }),
+  })
+  .strict()
+  .refine((f) => new Set(f.reservations.map((r) => r.name ?? r.deployment)).size === f.reservations.length, {
+    message: 'reservation names (default: the deployment) must be unique',
+    path: ['reservations'],
+  });
+
+export type FinopsConfig = z.infer<typeof finopsConfigSchema>;
+export type ReservationConfig = FinopsConfig['reservations'][number];
+export type BudgetConfig = FinopsConfig['budgets'][number];
+export type TokenBudgetConfig = FinopsConfig['token_budgets'][number];

@@ -1,4 +1,163 @@
-// Config section for routing. Composed into the main schema by config.ts.
+// Config section for the routing-weights feed (reference/routing-feed.md, llm-routing-feed/v1):
+// pools of targets, health/circuit/smoothing knobs, budgets, admission and a degraded tier.
+// Composed into the main schema by config.ts. Defaults follow the peers (Portkey >= 30 s
+// cooldown, Envoy 30 s ejection) and the issue (open at 25% errors over 60 s, or p95 above 2x
+// baseline over 5 minutes; one probe).
 import { z } from 'zod';
 
-export const routingConfigSchema = z.object({}).strict();
+const id = z.string().regex(/^[A-Za-z0-9_.:@/-]{1,128}$/, 'letters, digits and _ . : @ / - (1-128 chars)');
+
+/** LiteLLM cost field names, so routing and spend share one price vocabulary. */
+const pricingSchema = z
+  .object({
+    input_cost_per_token: z.number().min(0).optional(),
+    output_cost_per_token: z.number().min(0).optional(),
+    cache_read_input_token_cost: z.number().min(0).optional(),
+    cache_creation_input_token_cost: z.number().min(0).optional(),
+  })
+  .catchall(z.number().min(0));
+
+const targetSchema = z
+  .object({
+    id,
+    provider: z.string().min(1),
+    model: z.string().min(1),
+    /** Matched against llm_calls.deployment; empty matches calls of provider+model with any deployment. */
+    deployment: z.string().default(''),
+    kind: z.enum(['provisioned', 'on_demand']),
+    /** Tier override; default provisioned = 0, on_demand = 1. */
+    tier: z.number().int().min(0).max(9).optional(),
+    region: z.string().optional(),
+    capacity: z.object({ tpm: z.number().positive().optional(), rpm: z.number().positive().optional(), max_inflight: z.number().int().positive().optional() }).strict().default({}),
+    pricing: pricingSchema.default({}),
+    /** Gateway-native ids (litellm_model_id, portkey_provider); never secrets. */
+    bind: z.record(z.string(), z.string()).default({}),
+    /** A weight the operator prefers before health and cost adjust it. */
+    base_weight: z.number().min(0).default(100),
+  })
+  .strict();
+export type RoutingTargetConfig = z.infer<typeof targetSchema>;
+
+const limitsSchema = z
+  .object({
+    max_inflight: z.number().int().positive().optional(),
+    tpm: z.number().int().positive().optional(),
+    /** Requests waiting for an in-flight slot; past it: 429. Never unbounded. */
+    queue_max: z.number().int().min(0).default(0),
+    queue_timeout_ms: z.number().int().min(0).default(2_000),
+  })
+  .strict();
+
+const degradedSchema = z
+  .object({
+    /** A cheaper/smaller model (a target id of the pool, or a model name for the gateway). */
+    target: id.optional(),
+    model: z.string().optional(),
+    max_tokens: z.number().int().positive().optional(),
+    tools: z.boolean().optional().describe('false: tools off while degraded'),
+    app_cache: z.boolean().optional().describe('true: answer from the application cache when it can'),
+    /** Switched on when the provisioned tier runs above this utilization and overflow is unhealthy. */
+    saturation_util: z.number().gt(0).max(2).default(0.95),
+    /** Switched on for a tenant whose budget spend passed this share of its limit. */
+    budget_ratio: z.number().gt(0).max(1).default(0.9),
+  })
+  .strict();
+
+const poolSchema = z
+  .object({
+    pool: id,
+    targets: z.array(targetSchema).min(1),
+    overflow_on: z.array(z.union([z.number().int().min(100).max(599), z.literal('timeout')])).default([429, 503, 'timeout']),
+    retry: z
+      .object({ attempts: z.number().int().min(0).max(10).default(1), on_status: z.array(z.number().int()).default([429, 500, 502, 503, 504]), honor_retry_after: z.boolean().default(true), max_retry_after_ms: z.number().int().min(0).default(10_000) })
+      .strict()
+      .default({ attempts: 1, on_status: [429, 500, 502, 503, 504], honor_retry_after: true, max_retry_after_ms: 10_000 }),
+    timeouts: z.object({ ttft_ms: z.number().int().positive().default(8_000), total_ms: z.number().int().positive().default(120_000) }).strict().default({ ttft_ms: 8_000, total_ms: 120_000 }),
+    /** p95 end-to-end latency objective; a target above it loses weight. */
+    slo_p95_ms: z.number().positive().optional(),
+    admission: z.object({ default: limitsSchema.optional(), tenants: z.record(z.string(), limitsSchema).default({}) }).strict().default({ tenants: {} }),
+    degraded: degradedSchema.optional(),
+    tenants: z.record(z.string(), z.object({ tiers_allowed: z.array(z.number().int().min(0)).optional(), weight_overrides: z.record(z.string(), z.number().min(0)).optional() }).strict()).default({}),
+  })
+  .strict()
+  .superRefine((pool, ctx) => {
+    const ids = new Set<string>();
+    pool.targets.forEach((t, i) => {
+      if (ids.has(t.id)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'id'], message: `duplicate target id ${t.id} in pool ${pool.pool}` });
+      ids.add(t.id);
+    });
+  });
+export type RoutingPoolConfig = z.infer<typeof poolSchema>;
+
+const budgetSchema = z
+  .object({
+    scope: z.enum(['tenant', 'target']),
+    key: z.string().min(1),
+    period: z.enum(['1d', '1mo']).default('1mo'),
+    limit_usd: z.number().positive(),
+    on_exhaust: z.union([z.enum(['deny', 'skip_target']), z.string().regex(/^reroute:.+$/)]).default('deny'),
+  })
+  .strict();
+export type RoutingBudgetConfig = z.infer<typeof budgetSchema>;
+
+export const routingDefaults = {
+  circuit: { error_rate: 0.25, error_window_s: 60, latency_ratio: 2, latency_window_s: 300, min_requests: 10, cooldown_s: 30, max_cooldown_s: 60, probe_weight: 5 },
+  smoothing: { max_step_up: 20, max_step_down: 50, hysteresis: 5 },
+  health: { ttft_ratio_warn: 1.2, error_rate_warn: 0.05, rate_429_warn: 0.05, util_high: 0.85, cost_exponent: 0.5 },
+};
+
+export const routingConfigSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    feed_id: id.default('llm-finops'),
+    /** Recomputation period (the scheduler's loop), seconds. */
+    recompute_every_s: z.number().int().min(1).max(3_600).default(5),
+    /** Poll interval the feed advertises (ttl_s, Cache-Control max-age). */
+    ttl_s: z.number().int().min(1).max(3_600).default(30),
+    /** How long a gateway may keep using a document when the feed is unreachable. */
+    hard_expiry_s: z.number().int().min(60).default(3_600),
+    /** An unchanged document is re-issued (fresh hard_expiry, observed) after this long. */
+    refresh_s: z.number().int().min(10).default(300),
+    /** Current-health window and the baseline before it. */
+    window_s: z.number().int().min(10).default(300),
+    baseline_s: z.number().int().min(60).default(3_600),
+    signing: z.object({ key_file: z.string().optional().describe('PEM Ed25519 private key; default: generated into <data_dir>/keys/'), kid: id.optional() }).strict().default({}),
+    circuit: z
+      .object({
+        error_rate: z.number().gt(0).max(1).default(0.25),
+        error_window_s: z.number().int().min(5).default(60),
+        latency_ratio: z.number().gt(1).default(2),
+        latency_window_s: z.number().int().min(10).default(300),
+        min_requests: z.number().int().min(1).default(10),
+        cooldown_s: z.number().int().min(1).default(30),
+        max_cooldown_s: z.number().int().min(1).default(60),
+        probe_weight: z.number().int().min(1).max(100).default(5),
+      })
+      .strict()
+      .default(routingDefaults.circuit),
+    smoothing: z
+      .object({ max_step_up: z.number().int().min(1).max(100).default(20), max_step_down: z.number().int().min(1).max(100).default(50), hysteresis: z.number().int().min(0).max(50).default(5) })
+      .strict()
+      .default(routingDefaults.smoothing),
+    health: z
+      .object({
+        ttft_ratio_warn: z.number().gt(1).default(1.2),
+        error_rate_warn: z.number().min(0).max(1).default(0.05),
+        rate_429_warn: z.number().min(0).max(1).default(0.05),
+        util_high: z.number().gt(0).max(2).default(0.85),
+        cost_exponent: z.number().min(0).max(4).default(0.5),
+      })
+      .strict()
+      .default(routingDefaults.health),
+    pools: z.array(poolSchema).default([]),
+    budgets: z.array(budgetSchema).default([]),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const pools = new Set<string>();
+    cfg.pools.forEach((p, i) => {
+      if (pools.has(p.pool)) ctx.addIssue({ code: 'custom', path: ['pools', i, 'pool'], message: `duplicate pool ${p.pool}` });
+      pools.add(p.pool);
+    });
+  });
+export type RoutingConfig = z.infer<typeof routingConfigSchema>;

@@ -10,6 +10,7 @@ import { finopsConfigSchema } from './config-finops.js';
 import { performanceConfigSchema } from './config-performance.js';
 import { alertsConfigSchema } from './config-alerts.js';
 import { routingConfigSchema } from './config-routing.js';
+import { securityConfigSchema } from './config-security.js';
 
 const MiB = 1024 * 1024;
 
@@ -119,6 +120,7 @@ export const configSchema = z
     performance: performanceConfigSchema.default(performanceConfigSchema.parse({})),
     alerts: alertsConfigSchema.default(alertsConfigSchema.parse({})),
     routing: routingConfigSchema.default(routingConfigSchema.parse({})),
+    security: securityConfigSchema.default(securityConfigSchema.parse({})),
   })
   .strict();
 

@@ -49,3 +49,23 @@ export class ConfigError extends Error {
 export class ValidationError extends PermanentError {
   override readonly name = 'ValidationError';
 }
+
+/** No valid key was presented (maps to 401). */
+export class UnauthorizedError extends PermanentError {
+  override readonly name = 'UnauthorizedError';
+}
+
+/** The key is valid but not allowed to do this (maps to 403). */
+export class ForbiddenError extends PermanentError {
+  override readonly name = 'ForbiddenError';
+}
+
+/** A key exceeded its rate limit (maps to 429 with Retry-After). */
+export class RateLimitedError extends RetryableError {
+  override readonly name = 'RateLimitedError';
+}
+
+/** The durable spool is full: the store is behind or unreachable (maps to 503 with Retry-After). */
+export class SpoolFullError extends RetryableError {
+  override readonly name = 'SpoolFullError';
+}

@@ -2,10 +2,11 @@
 // per question; errors are mapped to status codes here only.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parseConfig, type Config } from '../../shared/config.js';
-import { ValidationError } from '../../shared/errors.js';
+import { ForbiddenError, RetryableError, UnauthorizedError, ValidationError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Storage } from '../../storage/client.js';
 import type { RouteDeps } from './deps.js';
+import { authMiddleware, corsMiddleware } from './auth.js';
 import { openApiDocument } from './openapi.js';
 import { createAlertsRouter } from './routes-alerts.js';
 import { createCostsRouter } from './routes-costs.js';
@@ -51,7 +52,9 @@ export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps:
     res.json(openApiDocument());
   });
 
+  app.use(corsMiddleware(routeDeps.config.security.cors_origins));
   app.use(express.json({ limit: '1mb' }));
+  app.use(authMiddleware(routeDeps.config.security));
   app.use(createCostsRouter(routeDeps));
   app.use(createFinopsRouter(routeDeps));
   app.use(createPerformanceRouter(routeDeps));
@@ -62,6 +65,19 @@ export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps:
     res.status(404).json({ error: 'not_found', message: 'no such endpoint' });
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof UnauthorizedError || err instanceof ForbiddenError) {
+      res.status(err instanceof UnauthorizedError ? 401 : 403).json({ error: err instanceof UnauthorizedError ? 'unauthorized' : 'forbidden', message: err.message });
+      return;
+    }
+    if (err instanceof RetryableError) {
+      res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      res.status(429).json({ error: 'rate_limited', message: err.message });
+      return;
+    }
+    if ((err as { type?: string }).type === 'entity.too.large') {
+      res.status(413).json({ error: 'body_too_large', message: 'request body exceeds 1 MiB' });
+      return;
+    }
     if (err instanceof ValidationError) {
       res.status(400).json({ error: 'invalid_parameter', parameter: err.field, message: err.message });
       return;

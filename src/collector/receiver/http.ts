@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import {
-  DecodeError, PayloadTooLargeError, PermanentError, RetryableError, UnsupportedMediaTypeError,
+  DecodeError, ForbiddenError, PayloadTooLargeError, PermanentError, RetryableError, SpoolFullError,
+  UnauthorizedError, UnsupportedMediaTypeError,
 } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { decodeJsonRequest } from './otlp-json.js';
@@ -27,10 +28,14 @@ export interface IngestContext {
   /** The request body, decompressed (what the spool keeps for replay). */
   body: Buffer;
   request: IncomingMessage;
+  /** What `authorize` returned for this request. */
+  auth: unknown;
 }
 
 export interface ReceiverOptions {
   maxBodyBytes: number;
+  /** Checked before the body is read; throws UnauthorizedError / RateLimitedError. */
+  authorize?: (request: IncomingMessage) => unknown;
   /** Hand a decoded request to the pipeline; may throw RetryableError for backpressure. */
   ingest: (batch: DecodedBatch, context: IngestContext) => IngestOutcome | Promise<IngestOutcome>;
   /** True while shutting down: new requests get 503. */
@@ -63,9 +68,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Receiv
   try {
     encoding = contentEncodingOf(req.headers['content-type']);
     if (options.isDraining()) throw new RetryableError('collector is shutting down', options.retryAfterSeconds);
+    const auth = options.authorize?.(req);
     const body = await readBody(req, options.maxBodyBytes);
     const batch = encoding === 'protobuf' ? decodeProtoRequest(body) : decodeJsonRequest(body);
-    const outcome = await options.ingest(batch, { encoding, body, request: req });
+    const outcome = await options.ingest(batch, { encoding, body, request: req, auth });
     sendSuccess(res, encoding, outcome);
   } catch (err) {
     sendError(res, encoding, err, options);
@@ -123,11 +129,13 @@ function sendSuccess(res: ServerResponse, encoding: Encoding, outcome: IngestOut
 function sendError(res: ServerResponse, encoding: Encoding, err: unknown, options: ReceiverOptions): void {
   let status = 500;
   let message = 'internal error';
-  if (err instanceof PayloadTooLargeError) status = 413;
+  if (err instanceof UnauthorizedError) status = 401;
+  else if (err instanceof ForbiddenError) status = 403;
+  else if (err instanceof PayloadTooLargeError) status = 413;
   else if (err instanceof UnsupportedMediaTypeError) status = 415;
   else if (err instanceof PermanentError) status = 400;
   else if (err instanceof RetryableError) {
-    status = options.isDraining() ? 503 : 429;
+    status = options.isDraining() || err instanceof SpoolFullError ? 503 : 429;
     res.setHeader('Retry-After', String(err.retryAfterSeconds));
   } else options.logger.error('ingest failed', { err });
   if (err instanceof PermanentError || err instanceof RetryableError) message = err.message;
