@@ -6,6 +6,7 @@ import type { AttributionConfig } from '../../shared/config.js';
 import type { Attributes } from '../span.js';
 import type { LlmCall, OutcomeRecord } from '../call.js';
 import type { Hint, ResolvedItem } from '../trace-buffer.js';
+import { redactSecrets } from './redact.js';
 
 export type AttributionKeys = AttributionConfig['keys'];
 export type AttributionDefaults = AttributionConfig['defaults'];
@@ -49,10 +50,11 @@ export function applyAttribution(items: ResolvedItem[], defaults: AttributionDef
   return out;
 }
 
-/** Drop prompt and completion text unless content capture is enabled. */
+/** Drop prompt and completion text unless content capture is enabled; when kept, redact secrets. */
 export function redactContent(calls: LlmCall[], captureContent: boolean): LlmCall[] {
-  if (captureContent) return calls;
-  return calls.map((call) =>
-    call.input_content === '' && call.output_content === '' ? call : { ...call, input_content: '', output_content: '' },
-  );
+  return calls.map((call) => {
+    if (call.input_content === '' && call.output_content === '') return call;
+    if (!captureContent) return { ...call, input_content: '', output_content: '' };
+    return { ...call, input_content: redactSecrets(call.input_content), output_content: redactSecrets(call.output_content) };
+  });
 }

@@ -1,0 +1,34 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from '../../src/shared/config.js';
+import { ConfigError } from '../../src/shared/errors.js';
+
+describe('config', () => {
+  it('runs on defaults with no file', () => {
+    const config = loadConfig(undefined);
+    expect(config.collector.port).toBe(4318);
+    expect(config.api.port).toBe(8080);
+    expect(config.collector.capture_content).toBe(false);
+    expect(config.storage.data_dir).toBe('./data');
+  });
+
+  it('names the bad key and what is accepted', () => {
+    expect(() => parseConfig({ collector: { port: 'eighty' } })).toThrow(/collector\.port: .*number/);
+    expect(() => parseConfig({ collector: { prot: 1 } })).toThrow(/collector.*prot/);
+    expect(() => parseConfig({ security: { api_keys: [{ name: 'x', key_sha256: 'nothex', role: 'reader' }] } })).toThrow(
+      /security\.api_keys\.0\.key_sha256: must be the 64-char lowercase hex SHA-256/,
+    );
+    expect(() => parseConfig({ security: { api_keys: [{ name: 'x', key_sha256: 'a'.repeat(64), role: 'tenant' }] } })).toThrow(/needs `tenant`/);
+  });
+
+  it('fails on unreadable or invalid YAML with the file name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'collector: [unclosed');
+    expect(() => loadConfig(file)).toThrow(ConfigError);
+    expect(() => loadConfig(file)).toThrow(/bad\.yaml/);
+    expect(() => loadConfig(join(dir, 'missing.yaml'))).toThrow(/cannot read config file/);
+  });
+});
