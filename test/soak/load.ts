@@ -1,0 +1,148 @@
+// Soak, overload and fault runs against a real `llm-finops start` child process over loopback.
+//
+//   npm run soak                      # SOAK_MODE=soak: mixed ingest + API load, SOAK_MINUTES (10)
+//   SOAK_MODE=overload npm run soak   # clients send as fast as they can (>= 3x what is committed)
+//   SOAK_MODE=faults npm run soak     # FAULT_KILLS (10) kill -9 at random points, restart, replay
+//
+// Prints throughput, RSS over time, status counts, acknowledged vs stored spans, duplicates.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
+import { createStorage } from '../../src/storage/client.js';
+import { makeSpans } from '../bench/spans.js';
+
+const MODE = process.env.SOAK_MODE ?? 'soak';
+const MINUTES = Number(process.env.SOAK_MINUTES ?? (MODE === 'soak' ? 10 : 1));
+const KILLS = Number(process.env.FAULT_KILLS ?? 10);
+const CLIENTS = Number(process.env.SOAK_CLIENTS ?? (MODE === 'overload' ? 24 : 4));
+const BATCH = 200;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+interface Stats { sent: number; acked: Set<string>; statuses: Map<number, number>; apiCalls: number; apiErrors: number }
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const a = server.address();
+      server.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
+    });
+  });
+}
+
+async function start(dataDir: string): Promise<{ child: ChildProcess; otlp: string; api: string; exited: Promise<unknown> }> {
+  const [o, a] = [await freePort(), await freePort()];
+  const child = spawn(process.execPath, [join(ROOT, 'bin/llm-finops.js'), 'start', '--data-dir', dataDir, '--otlp-port', String(o), '--api-port', String(a)], {
+    cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'error' },
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const api = `http://127.0.0.1:${a}`;
+  for (let i = 0; i < 300 && !(await fetch(`${api}/healthz`).then((r) => r.ok, () => false)); i += 1) await sleep(100);
+  return { child, otlp: `http://127.0.0.1:${o}/v1/traces`, api, exited };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function rssMiB(pid: number | undefined): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+function ids(request: object): string[] {
+  const spans = (request as { resourceSpans: { scopeSpans: { spans: { traceId: Buffer; spanId: Buffer }[] }[] }[] }).resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
+  return spans.map((s) => `${s.traceId.toString('hex')}-${s.spanId.toString('hex')}`);
+}
+
+async function ingestLoop(otlp: string, stats: Stats, until: () => boolean): Promise<void> {
+  while (!until()) {
+    const request = makeSpans(BATCH);
+    try {
+      const res = await fetch(otlp, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeProtoRequest(request) });
+      await res.arrayBuffer();
+      stats.sent += BATCH;
+      stats.statuses.set(res.status, (stats.statuses.get(res.status) ?? 0) + 1);
+      if (res.status === 200) for (const id of ids(request)) stats.acked.add(id);
+      else if (MODE !== 'overload') await sleep(Number(res.headers.get('retry-after') ?? 1) * 1000);
+    } catch {
+      return; // server gone (fault mode)
+    }
+  }
+}
+
+async function apiLoop(api: string, stats: Stats, until: () => boolean): Promise<void> {
+  const from = new Date(Date.now() - 3_600_000).toISOString();
+  while (!until()) {
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const res = await fetch(`${api}/v1/costs?from=${from}&to=${to}&group_by=tenant,route`).catch(() => undefined);
+    stats.apiCalls += 1;
+    if (res === undefined || res.status >= 500) stats.apiErrors += 1;
+    await res?.arrayBuffer();
+    await sleep(200);
+  }
+}
+
+async function verify(dataDir: string, stats: Stats): Promise<void> {
+  const storage = await createStorage({ database: 'default', dataDir });
+  const rs = await storage.client.query({ query: 'SELECT call_id, count() AS n FROM llm_calls GROUP BY call_id', format: 'JSONEachRow' });
+  const rows = await rs.json<{ call_id: string; n: string }>();
+  await storage.close();
+  const stored = new Set(rows.map((r) => r.call_id));
+  const lost = [...stats.acked].filter((id) => !stored.has(id)).length;
+  const duplicates = rows.filter((r) => Number(r.n) > 1).length;
+  console.log(`acknowledged=${stats.acked.size} stored=${stored.size} lost=${lost} duplicates=${duplicates}`);
+  console.log(`statuses ${JSON.stringify(Object.fromEntries(stats.statuses))}; api calls=${stats.apiCalls} api 5xx=${stats.apiErrors}`);
+}
+
+async function runTimed(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), `soak-${MODE}-`));
+  const { child, otlp, api, exited } = await start(dataDir);
+  const stats: Stats = { sent: 0, acked: new Set(), statuses: new Map(), apiCalls: 0, apiErrors: 0 };
+  const end = Date.now() + MINUTES * 60_000;
+  const rss: number[] = [];
+  const sampler = setInterval(() => rss.push(rssMiB(child.pid)), 5_000);
+  const t0 = Date.now();
+  await Promise.all([
+    ...Array.from({ length: CLIENTS }, () => ingestLoop(otlp, stats, () => Date.now() > end)),
+    apiLoop(api, stats, () => Date.now() > end),
+  ]);
+  clearInterval(sampler);
+  const seconds = (Date.now() - t0) / 1000;
+  child.kill('SIGTERM');
+  await exited;
+  console.log(`mode=${MODE} minutes=${MINUTES} clients=${CLIENTS}: acknowledged ${(stats.acked.size / seconds).toFixed(0)} spans/s, sent ${(stats.sent / seconds).toFixed(0)} spans/s`);
+  console.log(`RSS MiB every 5 s: ${rss.join(' ')} (max ${Math.max(...rss, 0)})`);
+  const refused = [...stats.statuses].filter(([s]) => s === 429 || s === 503).reduce((n, [, c]) => n + c, 0);
+  const total = [...stats.statuses.values()].reduce((n, c) => n + c, 0);
+  console.log(`429/503 share: ${((refused / Math.max(1, total)) * 100).toFixed(1)}%`);
+  await verify(dataDir, stats);
+}
+
+async function runFaults(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'soak-faults-'));
+  const stats: Stats = { sent: 0, acked: new Set(), statuses: new Map(), apiCalls: 0, apiErrors: 0 };
+  for (let kill = 0; kill < KILLS; kill += 1) {
+    const { child, otlp, exited } = await start(dataDir);
+    let stop = false;
+    const loops = Promise.all(Array.from({ length: CLIENTS }, () => ingestLoop(otlp, stats, () => stop)));
+    await sleep(300 + Math.floor(Math.random() * 1500));
+    child.kill('SIGKILL');
+    await exited;
+    stop = true;
+    await loops;
+  }
+  const { child, exited } = await start(dataDir);
+  child.kill('SIGTERM');
+  await exited;
+  console.log(`mode=faults kills survived=${KILLS}`);
+  await verify(dataDir, stats);
+}
+
+await (MODE === 'faults' ? runFaults() : runTimed());
