@@ -1,4 +1,4 @@
-// `llm-finops start | migrate | prices explain`: the command-line entry point (commander).
+// `llm-finops start | migrate | prices explain | export focus`: the command-line entry point (commander).
 import { Command, InvalidArgumentError } from 'commander';
 import { startRuntime } from './runtime.js';
 import { loadConfig, parseConfig, type Config } from './shared/config.js';
@@ -8,6 +8,7 @@ import { createLogger, parseLogLevel } from './shared/logger.js';
 import { createStorage } from './storage/client.js';
 import { migrate } from './storage/migrate.js';
 import { runPricesExplain } from './pricing/index.js';
+import { formatOption, isoOption, runFocusExport, type FocusCliOptions } from './analytics/export/focus-cli.js';
 
 interface CommonOptions {
   config?: string;
@@ -107,6 +108,25 @@ prices
         deploymentModels: config.pricing.deployment_models,
       })}\n`,
     );
+  });
+
+const exportCmd = program.command('export').description('export cost data');
+withCommon(exportCmd.command('focus').description('write FOCUS 1.2/1.3 cost and usage rows (CSV or Parquet, written by ClickHouse)'))
+  .requiredOption('--from <time>', 'start, ISO-8601 with zone (inclusive)', isoOption)
+  .requiredOption('--to <time>', 'end, ISO-8601 with zone (exclusive)', isoOption)
+  .option('--format <format>', 'csv or parquet', formatOption, 'csv')
+  .requiredOption('--out <file>', 'output file')
+  .option('--tenant <tenant>', 'only this tenant')
+  .action(async (options: CommonOptions & FocusCliOptions) => {
+    const config = resolveConfig(options);
+    const storage = await createStorage({ ...clickhouse, database: config.storage.database, dataDir: config.storage.data_dir });
+    try {
+      await migrate(storage, { ttl_days: config.storage.ttl_days });
+      const result = await runFocusExport(storage, config, options);
+      process.stderr.write(`wrote ${options.out} (${result.bytes} bytes, ${result.chunks} day(s))\n`);
+    } finally {
+      await storage.close();
+    }
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,11 +1,17 @@
-// Cost per route / feature / tenant / provider / model / deployment / capacity tier.
+// Cost per any call dimension, optionally in time buckets and as top-N plus an `other` row.
 // Whole minutes are read from the per-minute rollup (llm_calls_1m); the partial minutes at
 // either edge of [from, to) from the raw table, so the answer is exact for any timestamps.
+// The union builder is shared by provisioned allocation, budgets and the FOCUS export.
 import type { Storage } from '../../storage/client.js';
 import { trimDecimal } from './decimal.js';
 
-export const COST_DIMENSIONS = ['route', 'feature', 'tenant', 'provider', 'model', 'deployment', 'capacity_tier'] as const;
+export const COST_DIMENSIONS = [
+  'route', 'feature', 'tenant', 'provider', 'model', 'deployment', 'capacity_tier', 'region', 'environment', 'operation',
+] as const;
 export type CostDimension = (typeof COST_DIMENSIONS)[number];
+/** Time buckets: the API exposes hour and day; budgets and token budgets also use week and month. */
+export type Bucket = 'hour' | 'day' | 'week' | 'month';
+export const INTERVALS: Record<string, Bucket> = { '1h': 'hour', '1d': 'day' };
 
 export interface CostQuery {
   from: Date;
@@ -13,78 +19,153 @@ export interface CostQuery {
   groupBy: CostDimension[];
   /** When set, only this tenant's rows are read (applied in SQL). */
   tenant?: string | undefined;
+  bucket?: Bucket | undefined;
+  /** Keep the N costliest groups (over the whole range); fold the rest into one `other` row per bucket. */
+  top?: number | undefined;
+  /** Equality filters on dimensions (budget scopes, reservation deployments), applied in SQL. */
+  filters?: Partial<Record<CostDimension, string>> | undefined;
 }
 
 export interface CostRow {
-  [dimension: string]: string | number;
+  [dimension: string]: string | number | boolean;
   calls: number;
   input_tokens: number;
   cache_read_tokens: number;
   cache_creation_tokens: number;
   output_tokens: number;
   reasoning_tokens: number;
+  /** Effective cost (after negotiated discounts): what is paid. */
   cost_usd: string;
+  /** On-demand-equivalent (list) cost; list - effective = savings. */
   list_cost_usd: string;
   unpriced_calls: number;
 }
 
-const BILLABLE = "kind IN ('inference', 'embeddings')";
+export const BILLABLE = "kind IN ('inference', 'embeddings')";
 
-const RAW_MEASURES = `count() AS calls, sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
-  sum(cache_creation_tokens) AS cache_creation_tokens, sum(output_tokens) AS output_tokens,
-  sum(reasoning_tokens) AS reasoning_tokens, sum(cost_total) AS cost, sum(list_cost) AS list_cost,
-  countIf(NOT priced) AS unpriced_calls`;
+/** Measure name -> [rollup expression, raw expression]; the outer query sums each by name. */
+const MEASURES: Record<string, [string, string]> = {
+  calls: ['sum(calls)', 'count()'],
+  input_tokens: ['sum(input_tokens)', 'sum(input_tokens)'],
+  cache_read_tokens: ['sum(cache_read_tokens)', 'sum(cache_read_tokens)'],
+  cache_creation_tokens: ['sum(cache_creation_tokens)', 'sum(cache_creation_tokens)'],
+  output_tokens: ['sum(output_tokens)', 'sum(output_tokens)'],
+  reasoning_tokens: ['sum(reasoning_tokens)', 'sum(reasoning_tokens)'],
+  cost_input: ['sum(cost_input)', 'sum(cost_input)'],
+  cost_cache_read: ['sum(cost_cache_read)', 'sum(cost_cache_read)'],
+  cost_cache_creation: ['sum(cost_cache_creation)', 'sum(cost_cache_creation)'],
+  cost_output: ['sum(cost_output)', 'sum(cost_output)'],
+  cost_total: ['sum(cost_total)', 'sum(cost_total)'],
+  list_cost: ['sum(list_cost)', 'sum(list_cost)'],
+  unpriced_calls: ['sum(unpriced_calls)', 'countIf(NOT priced)'],
+};
+export const MEASURE_NAMES = Object.keys(MEASURES);
 
-const ROLLUP_MEASURES = `sum(calls) AS calls, sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
-  sum(cache_creation_tokens) AS cache_creation_tokens, sum(output_tokens) AS output_tokens,
-  sum(reasoning_tokens) AS reasoning_tokens, sum(cost_total) AS cost, sum(list_cost) AS list_cost,
-  sum(unpriced_calls) AS unpriced_calls`;
+function bucketExpr(bucket: Bucket, column: string): string {
+  const t = `toDateTime(${column}, 'UTC')`;
+  if (bucket === 'hour') return `toStartOfHour(${t})`;
+  if (bucket === 'day') return `toStartOfDay(${t})`;
+  if (bucket === 'week') return `toDateTime(toMonday(${t}), 'UTC')`;
+  return `toDateTime(toStartOfMonth(${t}), 'UTC')`;
+}
 
-export function buildCostSql(query: CostQuery): { sql: string; params: Record<string, unknown> } {
-  const dims = query.groupBy;
-  const keys = dims.length > 0 ? `${dims.join(', ')}, ` : '';
-  const groupBy = dims.length > 0 ? `GROUP BY ${dims.join(', ')}` : '';
-  const tenantFilter = query.tenant !== undefined ? 'AND tenant = {tenant:String}' : '';
-  const fromMs = query.from.getTime();
-  const toMs = query.to.getTime();
+export interface UnionSpec {
+  from: Date;
+  to: Date;
+  dims: readonly CostDimension[];
+  bucket?: Bucket | undefined;
+  filters: Partial<Record<CostDimension, string>>;
+}
+
+/**
+ * `SELECT [bucket,] dims..., <every measure> FROM (rollup whole minutes UNION ALL raw edges)`
+ * grouped by bucket and dims. Parameters are returned for binding; nothing user-given is inlined.
+ */
+export function buildUnion(spec: UnionSpec): { sql: string; params: Record<string, unknown> } {
+  const dims = [...spec.dims];
+  const params: Record<string, unknown> = {};
+  const where: string[] = [BILLABLE];
+  for (const [dim, value] of Object.entries(spec.filters)) {
+    if (value === undefined || !(COST_DIMENSIONS as readonly string[]).includes(dim)) continue;
+    where.push(`${dim} = {f_${dim}:String}`);
+    params[`f_${dim}`] = value;
+  }
+  const keysFor = (timeCol: string): string =>
+    [...(spec.bucket !== undefined ? [`${bucketExpr(spec.bucket, timeCol)} AS bucket`] : []), ...dims].map((k) => `${k}, `).join('');
+  const groupKeys = [...(spec.bucket !== undefined ? ['bucket'] : []), ...dims];
+  const groupBy = groupKeys.length > 0 ? `GROUP BY ${groupKeys.join(', ')}` : '';
+  const rollupMeasures = MEASURE_NAMES.map((m) => `${MEASURES[m]?.[0]} AS ${m}`).join(', ');
+  const rawMeasures = MEASURE_NAMES.map((m) => `${MEASURES[m]?.[1]} AS ${m}`).join(', ');
+  const fromMs = spec.from.getTime();
+  const toMs = spec.to.getTime();
   const wholeFrom = Math.ceil(fromMs / 60_000) * 60_000;
   const wholeTo = Math.floor(toMs / 60_000) * 60_000;
-  const params: Record<string, unknown> = { from: seconds(fromMs), to: seconds(toMs) };
-  if (query.tenant !== undefined) params.tenant = query.tenant;
-  const parts: string[] = [];
+  params.from = seconds(fromMs);
+  params.to = seconds(toMs);
+  const filter = where.join(' AND ');
   const raw = (lo: string, hi: string): string =>
-    `SELECT ${keys}${RAW_MEASURES} FROM llm_calls
-     WHERE start_time >= toDateTime64(${lo}, 6, 'UTC') AND start_time < toDateTime64(${hi}, 6, 'UTC') AND ${BILLABLE} ${tenantFilter} ${groupBy}`;
+    `SELECT ${keysFor('start_time')}${rawMeasures} FROM llm_calls
+     WHERE start_time >= toDateTime64(${lo}, 6, 'UTC') AND start_time < toDateTime64(${hi}, 6, 'UTC') AND ${filter} ${groupBy}`;
+  const parts: string[] = [];
   if (wholeFrom < wholeTo) {
     params.whole_from = wholeFrom / 1000;
     params.whole_to = wholeTo / 1000;
-    parts.push(`SELECT ${keys}${ROLLUP_MEASURES} FROM llm_calls_1m
-      WHERE minute >= toDateTime({whole_from:UInt32}, 'UTC') AND minute < toDateTime({whole_to:UInt32}, 'UTC') AND ${BILLABLE} ${tenantFilter} ${groupBy}`);
+    parts.push(`SELECT ${keysFor('minute')}${rollupMeasures} FROM llm_calls_1m
+      WHERE minute >= toDateTime({whole_from:UInt32}, 'UTC') AND minute < toDateTime({whole_to:UInt32}, 'UTC') AND ${filter} ${groupBy}`);
     if (fromMs < wholeFrom) parts.push(raw('{from:Decimal64(6)}', 'toDecimal64({whole_from:UInt32}, 6)'));
     if (wholeTo < toMs) parts.push(raw('toDecimal64({whole_to:UInt32}, 6)', '{to:Decimal64(6)}'));
   } else {
     parts.push(raw('{from:Decimal64(6)}', '{to:Decimal64(6)}'));
   }
-  const sql = `SELECT ${keys}sum(calls) AS calls, sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
-      sum(cache_creation_tokens) AS cache_creation_tokens, sum(output_tokens) AS output_tokens,
-      sum(reasoning_tokens) AS reasoning_tokens, sum(cost) AS cost_usd, sum(list_cost) AS list_cost_usd,
-      sum(unpriced_calls) AS unpriced_calls
-    FROM (${parts.join('\nUNION ALL\n')})
-    ${groupBy}
-    ORDER BY cost_usd DESC${dims.length > 0 ? `, ${dims.join(', ')}` : ''}`;
-  return { sql, params };
+  const outerKeys = groupKeys.map((k) => `${k}, `).join('');
+  const sums = MEASURE_NAMES.map((m) => `sum(${m}) AS ${m}`).join(', ');
+  return { sql: `SELECT ${outerKeys}${sums} FROM (${parts.join('\nUNION ALL\n')}) ${groupBy}`, params };
+}
+
+const SUMMED = `sum(calls) AS calls, sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
+  sum(cache_creation_tokens) AS cache_creation_tokens, sum(output_tokens) AS output_tokens,
+  sum(reasoning_tokens) AS reasoning_tokens, sum(cost_total) AS cost_usd, sum(list_cost) AS list_cost_usd,
+  sum(unpriced_calls) AS unpriced_calls`;
+
+export function buildCostSql(query: CostQuery): { sql: string; params: Record<string, unknown> } {
+  const dims = query.groupBy;
+  const filters = { ...query.filters, ...(query.tenant !== undefined ? { tenant: query.tenant } : {}) };
+  const union = buildUnion({ from: query.from, to: query.to, dims, bucket: query.bucket, filters });
+  const bucketKey = query.bucket !== undefined ? ['bucket'] : [];
+  const bucketOut = query.bucket !== undefined ? [`formatDateTime(bucket, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS bucket_iso`] : [];
+  if (query.top === undefined || dims.length === 0) {
+    const keys = [...bucketKey, ...dims];
+    const select = [...bucketOut, ...dims, SUMMED].join(', ');
+    const order = [...bucketKey, 'cost_usd DESC', ...dims].join(', ');
+    return { sql: `SELECT ${select} FROM (${union.sql}) ${keys.length > 0 ? `GROUP BY ${keys.join(', ')}` : ''} ORDER BY ${order}`, params: union.params };
+  }
+  // Top-N over the whole range; everything else keeps its money in one `other` row per bucket,
+  // so the rows still sum exactly to the ungrouped total. Group columns are renamed (g_*) so
+  // the folded output columns can take the plain names without alias shadowing.
+  const tuple = `(${dims.map((d) => `g_${d}`).join(', ')})`;
+  const renamed = dims.map((d) => `${d} AS g_${d}`).join(', ');
+  const folded = dims.map((d) => `if(is_other, '(other)', g_${d}) AS ${d}`).join(', ');
+  const sql = `WITH grouped AS (SELECT ${[...bucketKey, renamed].join(', ')}, * EXCEPT (${[...bucketKey, ...dims].join(', ')}) FROM (${union.sql})),
+    top_groups AS (SELECT ${dims.map((d) => `g_${d}`).join(', ')} FROM grouped GROUP BY ${tuple.slice(1, -1)}
+      ORDER BY sum(cost_total) DESC, ${tuple.slice(1, -1)} LIMIT ${Math.trunc(query.top)})
+    SELECT ${[...bucketOut, folded, 'is_other AS other', SUMMED].join(', ')}
+    FROM (SELECT *, ${tuple} NOT IN (SELECT * FROM top_groups) AS is_other FROM grouped)
+    GROUP BY ${[...bucketKey, 'is_other', ...dims].join(', ')}
+    ORDER BY ${[...bucketKey, 'is_other', 'cost_usd DESC', ...dims].join(', ')}`;
+  return { sql, params: union.params };
 }
 
 export async function queryCosts(storage: Storage, query: CostQuery): Promise<CostRow[]> {
   const { sql, params } = buildCostSql(query);
   const rs = await storage.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
-  const rows = await rs.json<Record<string, string | number>>();
-  const out = rows.map((row) => toCostRow(row, query.groupBy));
-  // A query with no group keys always answers one row, even when nothing matched.
-  return query.groupBy.length === 0 || out.some((r) => r.calls > 0) ? out : [];
+  const rows = await rs.json<Record<string, string | number | boolean>>();
+  const out = rows.map((row) => toCostRow(row, query));
+  // A query with no group keys or buckets always answers one row, even when nothing matched.
+  const grouped = query.groupBy.length > 0 || query.bucket !== undefined;
+  return !grouped || out.some((r) => r.calls > 0) ? out : [];
 }
 
-function toCostRow(row: Record<string, string | number>, dims: CostDimension[]): CostRow {
+function toCostRow(row: Record<string, string | number | boolean>, query: CostQuery): CostRow {
   const out: CostRow = {
     calls: Number(row.calls ?? 0),
     input_tokens: Number(row.input_tokens ?? 0),
@@ -96,7 +177,9 @@ function toCostRow(row: Record<string, string | number>, dims: CostDimension[]):
     list_cost_usd: trimDecimal(String(row.list_cost_usd ?? '0')),
     unpriced_calls: Number(row.unpriced_calls ?? 0),
   };
-  for (const dim of dims) out[dim] = String(row[dim] ?? '');
+  if (query.bucket !== undefined) out.bucket = String(row.bucket_iso ?? '');
+  for (const dim of query.groupBy) out[dim] = String(row[dim] ?? '');
+  if (query.top !== undefined && query.groupBy.length > 0) out.other = row.other === true || row.other === 1 || row.other === '1';
   return out;
 }
 

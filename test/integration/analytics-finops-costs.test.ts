@@ -1,0 +1,226 @@
+// /v1/costs (dimensions, buckets, top-N, effective vs list, exact edges), /v1/costs/provisioned
+// (allocation and idle sum exactly to the reservation cost) and the FOCUS export (split rows sum
+// to their origin charge), on a real runtime with rows inserted into llm_calls.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Decimal } from 'decimal.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportFocusToFile } from '../../src/analytics/export/focus-export.js';
+import { parseConfig } from '../../src/shared/config.js';
+import { getJson, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { parseCsv, seed, startApp, type SeedCall, type TestApp } from './analytics-finops-seed.js';
+
+const H = 3_600_000;
+const H1 = Date.UTC(2026, 2, 2, 10); // a whole hour
+const H2 = H1 + H;
+const iso = (ms: number): string => new Date(ms).toISOString();
+const D = (v: string | number): Decimal => new Decimal(v);
+const cost = (input: string, cached: string, output: string, list: string): NonNullable<SeedCall['cost']> =>
+  ({ input, cached, write: '0', output, total: D(input).add(cached).add(output).toString(), list });
+
+// Edge calls for exactness: [from, to) = [H1+30s, H2+5m+20s)
+const edge: SeedCall[] = [
+  { id: 'e-before', at: H1 + 10_000, route: '/a', cost: cost('1', '0', '0', '1') },
+  { id: 'e-first', at: H1 + 45_000, route: '/a', region: 'westus', cost: cost('0.1', '0.01', '0.2', '0.4') },
+  { id: 'e-mid', at: H1 + 300_000, route: '/b', environment: 'staging', operation: 'embeddings', cost: cost('0.3', '0', '0.3', '0.9') },
+  { id: 'e-h2', at: H2 + 60_000, route: '/c', cost: cost('0.05', '0', '0.05', '0.1') },
+  { id: 'e-last', at: H2 + 300_000 + 10_000, route: '/c', cost: cost('0.000000000000000001', '0', '0', '0.000000000000000001') },
+  { id: 'e-after', at: H2 + 300_000 + 30_000, route: '/c', cost: cost('7', '0', '0', '7') },
+];
+const inRange = edge.filter((c) => !['e-before', 'e-after'].includes(c.id));
+const total = (calls: SeedCall[], k: 'total' | 'list' = 'total'): string => calls.reduce((a, c) => a.add(c.cost?.[k] ?? 0), D(0)).toString();
+
+// Provisioned: deployment ptu-east, 2 units x $1.5/unit-hour, 1000 converted TPM per unit, output weight 4.
+const P0 = Date.UTC(2026, 2, 3, 10);
+const ptu: SeedCall[] = [
+  { id: 'p-a', at: P0 + 40 * 60_000, tenant: 'acme', route: '/a', deployment: 'ptu-east', capacity_tier: 'provisioned', input: 1000, cached: 200, output: 100, cost: cost('0.002', '0.0001', '0.001', '0.004') },
+  { id: 'p-b', at: P0 + 41 * 60_000, tenant: 'globex', route: '/b', deployment: 'ptu-east', capacity_tier: 'provisioned', input: 500, output: 50, cost: cost('0.001', '0', '0.0005', '0.002') },
+  { id: 'p-big', at: P0 + H + 10 * 60_000, tenant: 'acme', route: '/a', deployment: 'ptu-east', capacity_tier: 'provisioned', input: 200_000, output: 10, cost: cost('0.5', '0', '0.0001', '0.6') },
+  { id: 'p-other-dep', at: P0 + 45 * 60_000, tenant: 'acme', route: '/a', deployment: 'paygo', input: 999_999, cost: cost('1', '0', '0', '1') },
+];
+const reservation = { deployment: 'ptu-east', units: 2, term: '1-month', price_per_unit_hour: '1.5', tokens_per_minute_per_unit: 1000, weights: { input: 1, cached_input: 0, cache_write: 1, output: 4 } };
+
+let t: TestRuntime;
+let app: TestApp;
+beforeAll(async () => {
+  t = await startTestRuntime();
+  await seed(t.runtime.storage, [...edge, ...ptu]);
+  app = await startApp(t.runtime.storage, { reservations: [reservation] });
+});
+afterAll(async () => {
+  await app.close();
+  await t.runtime.stop();
+});
+
+type Rows = { rows: Record<string, string | number | boolean>[] };
+const range = `from=${iso(H1 + 30_000)}&to=${iso(H2 + 300_000 + 20_000)}`;
+const costs = (extra: string): Promise<{ status: number; body: Rows }> => getJson<Rows>(`${app.url}/v1/costs?${range}${extra}`);
+const sumOf = (rows: Rows['rows'], key: string): string => rows.reduce((a, r) => a.add(String(r[key])), D(0)).toString();
+
+describe('/v1/costs', () => {
+  it('is exact at sub-minute edges and keeps the original keys', async () => {
+    const res = await costs('');
+    expect(res.status).toBe(200);
+    expect(res.body.rows).toHaveLength(1);
+    const row = res.body.rows[0] ?? {};
+    for (const key of ['calls', 'input_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'output_tokens', 'cost_usd', 'unpriced_calls']) expect(row).toHaveProperty(key);
+    expect(row.calls).toBe(inRange.length);
+    expect(row.cost_usd).toBe(total(inRange));
+    // cost_usd is the effective cost; list_cost_usd the on-demand equivalent (they differ here).
+    expect(row.list_cost_usd).toBe(total(inRange, 'list'));
+    expect(row.list_cost_usd).not.toBe(row.cost_usd);
+  });
+
+  it('groups by region, environment and operation with sums equal to the total', async () => {
+    const res = await costs('&group_by=region,environment,operation');
+    expect(res.body.rows.find((r) => r.region === 'westus')?.cost_usd).toBe('0.31');
+    expect(res.body.rows.find((r) => r.environment === 'staging')?.operation).toBe('embeddings');
+    expect(sumOf(res.body.rows, 'cost_usd')).toBe(total(inRange));
+  });
+
+  it('buckets by hour and by day', async () => {
+    const hourly = await costs('&interval=1h');
+    expect(hourly.body.rows.map((r) => r.bucket)).toEqual([iso(H1).replace('.000', ''), iso(H2).replace('.000', '')]);
+    expect(hourly.body.rows[0]?.cost_usd).toBe(total(inRange.filter((c) => c.at < H2)));
+    expect(hourly.body.rows[1]?.cost_usd).toBe(total(inRange.filter((c) => c.at >= H2)));
+    const daily = await costs('&interval=1d&group_by=route');
+    expect(new Set(daily.body.rows.map((r) => r.bucket))).toEqual(new Set(['2026-03-02T00:00:00Z']));
+    expect(sumOf(daily.body.rows, 'cost_usd')).toBe(total(inRange));
+  });
+
+  it('keeps the top N groups and folds the rest into an exact `other` row', async () => {
+    const res = await costs('&group_by=route&top=1');
+    expect(res.body.rows).toHaveLength(2);
+    expect(res.body.rows[0]).toMatchObject({ route: '/b', other: false, cost_usd: '0.6' });
+    expect(res.body.rows[1]).toMatchObject({ route: '(other)', other: true, calls: 3 });
+    expect(sumOf(res.body.rows, 'cost_usd')).toBe(total(inRange));
+    const perHour = await costs('&group_by=route&top=2&interval=1h');
+    expect(sumOf(perHour.body.rows, 'cost_usd')).toBe(total(inRange));
+  });
+
+  it('rejects bad parameters with 400 naming the parameter', async () => {
+    for (const [query, parameter] of [
+      ['&interval=5m', 'interval'], ['&top=2', 'top'], ['&group_by=route&top=0', 'top'], ['&group_by=colour', 'group_by'], ['&tenant=', 'tenant'],
+    ] as const) {
+      const res = await getJson<{ parameter: string }>(`${app.url}/v1/costs?${range}${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.body.parameter, query).toBe(parameter);
+    }
+    const reversed = await getJson<{ parameter: string }>(`${app.url}/v1/costs?from=${iso(H2)}&to=${iso(H1)}`);
+    expect(reversed.body.parameter).toBe('to');
+  });
+});
+
+describe('/v1/costs/provisioned', () => {
+  // [P0+30m, P0+90m): two half hours, each costing 2 x 1.5 / 2 = 1.5 with capacity 2 x 1000 x 30 = 60000.
+  const url = (extra: string): string => `${app.url}/v1/costs/provisioned?from=${iso(P0 + 30 * 60_000)}&to=${iso(P0 + 90 * 60_000)}${extra}`;
+  const half = D('1.5');
+  const cap = D(60_000);
+  const convA = D(1 * 800 + 0 * 200 + 4 * 100); // uncached input 800, cached 200 (weight 0), output 100 x 4
+  const convB = D(500 + 4 * 50);
+  const hour1A = half.mul(convA).div(cap);
+  const hour1B = half.mul(convB).div(cap);
+
+  it('allocates by converted-token share per hour with an explicit idle row, summing exactly', async () => {
+    const res = await getJson<{ reservations: Record<string, string | number>[]; rows: Record<string, string | number | boolean>[] }>(url('&group_by=route'));
+    expect(res.status).toBe(200);
+    const byRoute = Object.fromEntries(res.body.rows.map((r) => [String(r.route), r]));
+    // In hour 2 usage (200040 converted) exceeds capacity: the calls bear the whole 1.5, idle 0.
+    expect(byRoute['/a']?.allocated_cost_usd).toBe(hour1A.add(half).toString());
+    expect(byRoute['/b']?.allocated_cost_usd).toBe(hour1B.toString());
+    expect(byRoute['(idle)']).toMatchObject({ idle: true, allocated_cost_usd: half.sub(hour1A).sub(hour1B).toString() });
+    expect(sumOf(res.body.rows, 'allocated_cost_usd')).toBe('3');
+    expect(res.body.reservations[0]).toMatchObject({ name: 'ptu-east', reservation_cost_usd: '3', idle_cost_usd: half.sub(hour1A).sub(hour1B).toString() });
+  });
+
+  it('scopes to a tenant without idle rows, keeping the shares computed over all tenants', async () => {
+    const res = await getJson<{ reservations: unknown[]; rows: Record<string, string | number | boolean>[] }>(url('&tenant=globex&group_by=tenant'));
+    expect(res.body.rows).toEqual([expect.objectContaining({ tenant: 'globex', allocated_cost_usd: hour1B.toString(), idle: false })]);
+    expect(res.body.reservations).toEqual([]);
+  });
+
+  it('splits a cost that does not divide evenly and still sums exactly', async () => {
+    // 100 seconds: cost 2 x 1.5 x 100/3600 = 1/12, rounded to 18 places; shares of 1200, 700 and
+    // the idle 3333.3... converted tokens are not finite decimals either.
+    const res = await getJson<Rows & { reservations: Record<string, string>[] }>(`${app.url}/v1/costs/provisioned?from=${iso(P0 + 40 * 60_000)}&to=${iso(P0 + 40 * 60_000 + 100_000)}&group_by=route`);
+    const totalCost = res.body.reservations[0]?.reservation_cost_usd ?? '';
+    expect(totalCost).toBe('0.083333333333333333');
+    expect(res.body.rows).toHaveLength(3);
+    expect(sumOf(res.body.rows, 'allocated_cost_usd')).toBe(totalCost);
+  });
+
+  it('rejects bad parameters', async () => {
+    const res = await getJson<{ parameter: string }>(url('&group_by=deployment'));
+    expect(res.status).toBe(400);
+    expect(res.body.parameter).toBe('group_by');
+  });
+});
+
+describe('FOCUS export', () => {
+  const focusUrl = (format: string, extra = ''): string => `${app.url}/v1/export/focus?from=${iso(H1)}&to=${iso(P0 + 3 * H)}&format=${format}${extra}`;
+
+  it('writes FOCUS columns and split rows that sum exactly to each origin charge', async () => {
+    const res = await fetch(focusUrl('csv'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    const [header = [], ...rows] = parseCsv(await res.text());
+    const col = (name: string): number => header.indexOf(name);
+    for (const name of ['BilledCost', 'EffectiveCost', 'ListCost', 'ContractedCost', 'BillingAccountId', 'BillingAccountName', 'BillingCurrency',
+      'BillingPeriodStart', 'BillingPeriodEnd', 'ChargePeriodStart', 'ChargePeriodEnd', 'ChargeCategory', 'ChargeClass', 'ChargeDescription',
+      'InvoiceIssuerName', 'PricingQuantity', 'PricingUnit', 'ProviderName', 'PublisherName', 'ServiceCategory', 'ServiceName',
+      'ServiceProviderName', 'HostProviderName', 'ServiceSubcategory', 'Tags']) expect(col(name), name).toBeGreaterThanOrEqual(0);
+    const charges = new Map<string, { billed: Decimal; list: Decimal; origin: string; originList: string }>();
+    for (const r of rows) {
+      expect(r[col('ServiceCategory')]).toBe('AI and Machine Learning');
+      expect(r[col('ServiceSubcategory')]).toBe('Generative AI');
+      expect(r[col('PricingUnit')]).toBe('1000 Tokens');
+      expect(Object.keys(JSON.parse(r[col('Tags')] ?? '{}') as object).sort()).toEqual(['feature', 'route', 'tenant']);
+      const id = r[col('x_ChargeId')] ?? '';
+      const acc = charges.get(id) ?? { billed: D(0), list: D(0), origin: r[col('x_ChargeEffectiveCost')] ?? '', originList: r[col('x_ChargeListCost')] ?? '' };
+      acc.billed = acc.billed.add(r[col('BilledCost')] ?? '0');
+      acc.list = acc.list.add(r[col('ListCost')] ?? '0');
+      charges.set(id, acc);
+    }
+    for (const c of charges.values()) {
+      expect(c.billed.toString()).toBe(D(c.origin).toString());
+      expect(c.list.toString()).toBe(D(c.originList).toString());
+    }
+    const exported = rows.reduce((a, r) => a.add(r[col('BilledCost')] ?? '0'), D(0));
+    expect(exported.toString()).toBe(total([...edge, ...ptu]));
+    const a = rows.find((r) => r[col('x_Deployment')] === 'ptu-east' && r[col('x_TokenType')] === 'cached_input');
+    expect(a?.[col('ConsumedQuantity')]).toBe('200');
+    expect(a?.[col('PricingQuantity')]).toBe('0.2');
+    expect(a?.[col('PricingCategory')]).toBe('Committed');
+  });
+
+  it('writes Parquet through ClickHouse, and the CLI path writes both formats in day chunks', async () => {
+    const res = await fetch(focusUrl('parquet', '&tenant=acme'));
+    expect(res.status).toBe(200);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(bytes.subarray(0, 4).toString()).toBe('PAR1');
+    expect(bytes.subarray(bytes.length - 4).toString()).toBe('PAR1');
+    const focus = parseConfig({}).finops.focus;
+    const steps: number[] = [];
+    for (const format of ['csv', 'parquet'] as const) {
+      const out = join(t.dataDir, `focus.${format}`);
+      const result = await exportFocusToFile(t.runtime.storage, { from: new Date(H1), to: new Date(P0 + 3 * H), format, out, onProgress: (d) => steps.push(d) }, focus);
+      expect(result.chunks).toBe(2);
+      expect(result.bytes).toBeGreaterThan(100);
+      if (format === 'csv') {
+        const text = readFileSync(out, 'utf8');
+        expect(text.match(/"BilledCost"/g)).toHaveLength(1);
+        const [head = [], ...rows] = parseCsv(text);
+        expect(rows.reduce((a, r) => a.add(r[head.indexOf('BilledCost')] ?? '0'), D(0)).toString()).toBe(total([...edge, ...ptu]));
+      } else {
+        expect(readFileSync(out).subarray(0, 4).toString()).toBe('PAR1');
+      }
+    }
+    expect(steps).toEqual([1, 2, 1, 2, 3]);
+  });
+
+  it('rejects bad parameters', async () => {
+    const res = await getJson<{ parameter: string }>(focusUrl('xlsx'));
+    expect(res.status).toBe(400);
+    expect(res.body.parameter).toBe('format');
+  });
+});
