@@ -1,5 +1,7 @@
 // `llm-finops start | migrate | prices explain | export focus`: the command-line entry point (commander).
+import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
+import { sha256Hex } from './shared/keys.js';
 import { startRuntime } from './runtime.js';
 import { loadConfig, parseConfig, type Config } from './shared/config.js';
 import { readEnv } from './shared/env.js';
@@ -62,9 +64,12 @@ withCommon(program.command('start').description('run the collector (OTLP/HTTP) a
   .option('--otlp-port <port>', 'OTLP/HTTP port (default 4318)', port)
   .option('--api-port <port>', 'analytics API port (default 8080)', port)
   .option('--host <host>', 'listen address for both (default 127.0.0.1)')
-  .action(async (options: StartOptions) => {
+  .option('--no-collector', 'do not run the OTLP collector (API-only replica)')
+  .option('--no-api', 'do not run the analytics API (collector-only replica)')
+  .option('--no-scheduler', 'do not run alert evaluation and the routing feed (all replicas but one)')
+  .action(async (options: StartOptions & { collector: boolean; api: boolean; scheduler: boolean }) => {
     const config = resolveConfig(options);
-    const runtime = await startRuntime({ config, logger, clickhouse });
+    const runtime = await startRuntime({ config, logger, clickhouse, collector: options.collector, api: options.api, scheduler: options.scheduler });
     let stopping = false;
     const shutdown = (signal: string): void => {
       if (stopping) return;
@@ -89,6 +94,21 @@ withCommon(program.command('migrate').description('apply pending schema migratio
   await storage.close();
   process.stdout.write(`applied: ${result.applied.join(', ') || 'none'}\nalready applied: ${result.alreadyApplied.join(', ') || 'none'}\n`);
 });
+
+const keys = program.command('keys').description('create ingest and API keys (only their SHA-256 digest goes in the config)');
+keys
+  .command('generate')
+  .description('print a new random key and its digest')
+  .action(() => {
+    const key = `lfo_${randomBytes(24).toString('base64url')}`;
+    process.stdout.write(`key:        ${key}\nkey_sha256: ${sha256Hex(key)}\n`);
+  });
+keys
+  .command('hash <key>')
+  .description('print the SHA-256 digest of a key, for security.api_keys / security.ingest_keys')
+  .action((key: string) => {
+    process.stdout.write(`${sha256Hex(key)}\n`);
+  });
 
 const prices = program.command('prices').description('inspect the price catalog');
 prices
