@@ -1,0 +1,80 @@
+// instrumentOpenAI: traces one instance of the official `openai` client (OpenAI, AzureOpenAI,
+// any OpenAI-compatible base URL). Only `import type` from the SDK: we never load it ourselves.
+import type { Attributes, TracerProvider } from '@opentelemetry/api';
+import { FINOPS, GEN_AI_PROVIDER, GENERAL } from '../shared/semconv.js';
+import { chatSpec } from './openai-chat.js';
+import { embeddingsSpec, responsesSpec } from './openai-responses.js';
+import { endpointFromBaseURL } from './provider.js';
+import type { Endpoint } from './provider.js';
+import { rec, str } from './spec.js';
+import { getTracer } from './tracer.js';
+import { wrapMethod } from './wrap.js';
+import type { WrapTarget } from './wrap.js';
+
+export interface InstrumentOpenAIOptions {
+  /** `gen_ai.provider.name`; default: from the base URL (`openai` when unrecognised). */
+  provider?: string;
+  /** `finops.deployment` for every call (Azure: default the client's deployment or the model). */
+  deployment?: string;
+  /** `cloud.region` for every call. */
+  region?: string;
+  /** Record prompts and completions (`gen_ai.input/output.messages`). Default false. */
+  captureContent?: boolean;
+  /**
+   * Ask chat streams for usage with `stream_options.include_usage` (default true). The caller's
+   * stream then ends with one extra chunk whose `choices` is empty and which carries `usage`.
+   */
+  streamUsage?: boolean;
+  /** Tracer provider to use instead of the global one. */
+  tracerProvider?: TracerProvider;
+}
+
+/** The parts of an openai client we touch (structural, so openai 4.x-7.x all fit). */
+export interface OpenAIClientLike {
+  baseURL?: string;
+  chat?: { completions?: object };
+  responses?: object;
+  embeddings?: object;
+}
+
+function isAzure(client: object, ep: Endpoint): boolean {
+  return 'deploymentName' in client || 'apiVersion' in client || ep.provider === GEN_AI_PROVIDER.AZURE_AI_OPENAI;
+}
+
+function staticAttributes(client: object, azure: boolean, opts: InstrumentOpenAIOptions): WrapTarget['staticAttributes'] {
+  const fixed: Attributes = {};
+  if (opts.region !== undefined) fixed[GENERAL.CLOUD_REGION] = opts.region;
+  const deployment = opts.deployment ?? str(rec(client)['deploymentName']);
+  if (deployment !== undefined) fixed[FINOPS.DEPLOYMENT] = deployment;
+  if (!azure || deployment !== undefined) return () => fixed;
+  // AzureOpenAI without a fixed deployment routes by `model`, which is the deployment name.
+  return (params) => {
+    const model = str(rec(params)['model']);
+    return model !== undefined ? { ...fixed, [FINOPS.DEPLOYMENT]: model } : fixed;
+  };
+}
+
+/**
+ * Wraps `chat.completions.create`, `responses.create` and `embeddings.create` of this client
+ * instance (idempotent) and returns the same client. Copies made later with
+ * `client.withOptions()` are not wrapped: instrument them too.
+ */
+export function instrumentOpenAI<C extends OpenAIClientLike>(client: C, options: InstrumentOpenAIOptions = {}): C {
+  try {
+    const base = endpointFromBaseURL(client.baseURL, GEN_AI_PROVIDER.OPENAI, options.provider);
+    const azure = isAzure(client, base);
+    const ep: Endpoint = azure && options.provider === undefined ? { ...base, provider: GEN_AI_PROVIDER.AZURE_AI_OPENAI } : base;
+    const target: WrapTarget = {
+      tracer: getTracer(options.tracerProvider),
+      endpoint: () => ep,
+      staticAttributes: staticAttributes(client, azure, options),
+    };
+    const capture = options.captureContent === true;
+    wrapMethod(client.chat?.completions, 'create', chatSpec(capture, options.streamUsage !== false), target);
+    wrapMethod(client.responses, 'create', responsesSpec(capture), target);
+    wrapMethod(client.embeddings, 'create', embeddingsSpec(), target);
+  } catch {
+    // Instrumentation must never prevent the client from working.
+  }
+  return client;
+}
