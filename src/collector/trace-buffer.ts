@@ -25,6 +25,8 @@ interface SpanNode {
   hint: Hint;
   /** Set for GenAI call spans: whether the row is (or will be) billable. */
   billableCall: boolean;
+  /** Our own wrapper's span: its usage is the most complete, so it wins a nested pair. */
+  preferred: boolean;
 }
 
 export type PendingItem =
@@ -60,6 +62,8 @@ export interface TraceBufferOptions {
 }
 
 const DIMENSIONS = ['route', 'feature', 'tenant'] as const;
+/** LlmCall.source of spans written by our own instrumentation wrapper. */
+const PREFERRED_SOURCE = 'llm_finops';
 
 export class TraceBuffer {
   private readonly traces = new Map<string, TraceState & { touchedAt: number }>();
@@ -83,6 +87,7 @@ export class TraceBuffer {
         parent: span.parentSpanId,
         hint: span.hint,
         billableCall: span.item?.type === 'call' && isBillableKind(span.item.call),
+        preferred: span.item?.type === 'call' && span.item.call.source === PREFERRED_SOURCE,
       });
       if (span.parentSpanId === '') state.rootSeenAt = now;
       if (span.item !== undefined) {
@@ -177,10 +182,18 @@ export class TraceBuffer {
     });
   }
 
-  /** A call is a duplicate when a billable inference span below it is released with it, or one above it was written. */
+  /**
+   * A call is a duplicate when it is nested with another billable call released with it and
+   * loses: our own wrapper's span wins (its usage is complete), otherwise the innermost span.
+   * A call below one already written is a duplicate too.
+   */
   private isNestedDuplicate(state: TraceState, spanId: string, pendingCalls: Set<string>): boolean {
+    const self = state.nodes.get(spanId)?.preferred ?? false;
     for (const other of pendingCalls) {
-      if (other !== spanId && this.isAncestor(state, spanId, other)) return true;
+      if (other === spanId) continue;
+      const otherPreferred = state.nodes.get(other)?.preferred ?? false;
+      if (this.isAncestor(state, spanId, other) && !(self && !otherPreferred)) return true; // we are outer
+      if (this.isAncestor(state, other, spanId) && otherPreferred && !self) return true; // we are inner
     }
     let current = state.nodes.get(spanId)?.parent;
     for (let depth = 0; current !== undefined && current !== '' && depth < 256; depth += 1) {
