@@ -1,11 +1,52 @@
-// Background jobs of the analytics service (alert evaluation, routing-feed recomputation).
-// Exactly one process should run them at a time (`scheduler: true` in one replica).
+// Background jobs of the analytics service: alert evaluation (node-cron, `alerts.schedule`) and
+// routing-feed recomputation (every `routing.recompute_every_s`). Exactly one process should run
+// them at a time (`scheduler: true` in one replica); API replicas serve what it stored.
+// Both jobs read the clock from deps.now, so tests drive them with an injected clock.
+import cron, { type ScheduledTask } from 'node-cron';
+import { ConfigError } from '../shared/errors.js';
+import { alertEngineFor } from './alerts/service.js';
 import type { RouteDeps } from './http/deps.js';
+import { feedServiceFor } from './routing/feed.js';
 
 export interface Scheduler {
   stop(): Promise<void>;
 }
 
-export function startScheduler(_deps: RouteDeps): Scheduler {
-  return { stop: async () => {} };
+export function startScheduler(deps: RouteDeps): Scheduler {
+  const { config, logger } = deps;
+  let alertTask: ScheduledTask | undefined;
+  let feedTimer: NodeJS.Timeout | undefined;
+  const inFlight = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>): void => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  };
+
+  if (config.alerts.enabled && config.alerts.rules.length > 0) {
+    if (!cron.validate(config.alerts.schedule)) throw new ConfigError(`alerts.schedule: "${config.alerts.schedule}" is not a valid cron expression (5 or 6 fields)`);
+    const engine = alertEngineFor(deps);
+    alertTask = cron.schedule(config.alerts.schedule, () => {
+      track(engine.evaluate().catch((err: unknown) => logger.error('alert evaluation failed', { err })));
+    }, { name: 'llm-finops-alerts', noOverlap: true });
+  }
+
+  if (config.routing.enabled) {
+    const feed = feedServiceFor(deps);
+    feed.lead();
+    logger.info('routing feed signing key', { kid: feed.signingKey.kid, source: feed.signingKey.source, path: feed.signingKey.path });
+    const tick = (): void => {
+      track(feed.recompute().catch((err: unknown) => logger.error('routing feed recomputation failed', { err })));
+    };
+    tick();
+    feedTimer = setInterval(tick, config.routing.recompute_every_s * 1000);
+    feedTimer.unref();
+  }
+
+  return {
+    async stop() {
+      if (feedTimer !== undefined) clearInterval(feedTimer);
+      await alertTask?.destroy();
+      await Promise.allSettled([...inFlight]);
+    },
+  };
 }

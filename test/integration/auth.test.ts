@@ -87,6 +87,18 @@ describe('API keys and roles', () => {
   });
 });
 
+describe('tenant key writes', () => {
+  const postOutcomes = (outcomes: unknown[]): Promise<Response> =>
+    fetch(`${t.apiUrl}/v1/outcomes`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'application/json' }, body: JSON.stringify({ outcomes }) });
+
+  it('refuses outcomes for another tenant and stamps its own on the rest', async () => {
+    expect((await postOutcomes([{ id: 'o-other', name: 'resolved', success: true, tenant: TENANT_B }])).status).toBe(403);
+    expect((await postOutcomes([{ id: 'o-own', name: 'resolved', success: true }])).status).toBeLessThan(300);
+    const rs = await t.runtime.storage.client.query({ query: "SELECT tenant FROM outcomes FINAL WHERE outcome_id IN ('o-own', 'o-other')", format: 'JSONEachRow' });
+    expect(await rs.json()).toEqual([{ tenant: TENANT_A }]);
+  });
+});
+
 describe('ingest keys', () => {
   const span = (tenant?: string) => spanJson({
     attributes: { [GEN_AI.OPERATION_NAME]: 'chat', [GEN_AI.PROVIDER_NAME]: 'openai', [GEN_AI.REQUEST_MODEL]: 'gpt-4o', [GEN_AI.USAGE_INPUT_TOKENS]: 1, [GEN_AI.USAGE_OUTPUT_TOKENS]: 1, ...(tenant ? { [FINOPS.TENANT]: tenant, [FINOPS.ROUTE]: '/ingest-key-test' } : { [FINOPS.ROUTE]: '/ingest-key-test' }) },

@@ -6,7 +6,7 @@ import { ForbiddenError, RetryableError, UnauthorizedError, ValidationError } fr
 import type { Logger } from '../../shared/logger.js';
 import type { Storage } from '../../storage/client.js';
 import type { RouteDeps } from './deps.js';
-import { authMiddleware, corsMiddleware } from './auth.js';
+import { authMiddleware, corsMiddleware, tenantBodyMiddleware } from './auth.js';
 import { openApiDocument } from './openapi.js';
 import { createAlertsRouter } from './routes-alerts.js';
 import { createCostsRouter } from './routes-costs.js';
@@ -53,13 +53,15 @@ export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps:
   });
 
   app.use(corsMiddleware(routeDeps.config.security.cors_origins));
-  app.use(express.json({ limit: '1mb' }));
   app.use(authMiddleware(routeDeps.config.security));
+  // The routing feed is polled by every gateway: mount it before body parsing and the other routers.
+  app.use(createRoutingRouter(routeDeps));
+  app.use(express.json({ limit: '1mb' }));
+  app.use(tenantBodyMiddleware);
   app.use(createCostsRouter(routeDeps));
   app.use(createFinopsRouter(routeDeps));
   app.use(createPerformanceRouter(routeDeps));
   app.use(createAlertsRouter(routeDeps));
-  app.use(createRoutingRouter(routeDeps));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such endpoint' });

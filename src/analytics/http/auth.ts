@@ -53,8 +53,8 @@ function confineToTenant(key: ApiKey, req: Request, write: boolean): void {
   const tenant = key.tenant ?? '';
   if (req.path.startsWith(GATEWAY_PREFIX)) throw new ForbiddenError(`API key ${key.name} (tenant) may not read the routing feed`);
   if (write) {
+    // The body is confined after parsing, by tenantBodyMiddleware.
     if (req.path !== '/v1/outcomes') throw new ForbiddenError(`API key ${key.name} (tenant) may not ${req.method} ${req.path}`);
-    confineBody(req, tenant);
     return;
   }
   const url = new URL(req.url, 'http://local');
@@ -63,6 +63,13 @@ function confineToTenant(key: ApiKey, req: Request, write: boolean): void {
   url.searchParams.set('tenant', tenant);
   // Express 5 derives req.query from req.url on each access, so routes see the forced tenant.
   req.url = `${url.pathname}${url.search}`;
+}
+
+/** After body parsing: stamp (or check) a tenant key's tenant on every outcome it posts. */
+export function tenantBodyMiddleware(req: Request, _res: Response, next: NextFunction): void {
+  const key = (req as AuthedRequest).apiKey;
+  if (key?.role === 'tenant' && req.method === 'POST') confineBody(req, key.tenant ?? '');
+  next();
 }
 
 function confineBody(req: Request, tenant: string): void {

@@ -1,0 +1,66 @@
+// Per-target circuit breaker of the feed producer, pure. closed -> open at the error-rate
+// threshold over the error window, or when the recent p95 has stayed above latency_ratio x
+// baseline for latency_window_s (a slow spell, not a slow burst); open -> half_open after the cooldown (30 s, doubling to 60 s on repeated
+// opens); half_open carries one probe weight and closes when the calls since then are healthy.
+import type { RoutingConfig } from '../../shared/config-routing.js';
+import type { CircuitState } from '../../routing-client/types.js';
+import type { TargetStats } from './health-query.js';
+
+export interface Circuit {
+  state: CircuitState;
+  /** When the current state began (ms). */
+  since: number;
+  /** Consecutive opens without a successful close (drives the cooldown backoff). */
+  opens: number;
+  reason?: string;
+  /** Since when the recent p95 has been above latency_ratio x baseline (closed state). */
+  breachSince?: number;
+}
+
+export const closedCircuit = (): Circuit => ({ state: 'closed', since: 0, opens: 0 });
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+function errorReason(s: TargetStats, c: RoutingConfig['circuit']): string | undefined {
+  if (s.recentCalls < c.min_requests) return undefined;
+  const rate = s.recentErrors / s.recentCalls;
+  return rate >= c.error_rate ? `error rate ${pct(rate)} >= ${pct(c.error_rate)} over ${c.error_window_s} s (${s.recentCalls} calls)` : undefined;
+}
+
+/** The recent p95 (TTFT when measured, else end-to-end) against latency_ratio x its baseline. */
+function latencyBreach(s: TargetStats, c: RoutingConfig['circuit']): string | undefined {
+  if (s.latencyCalls >= c.min_requests) {
+    const useTtft = s.latencyTtftP95 !== null && s.baseTtftP95 !== null && s.baseTtftP95 > 0;
+    const now = useTtft ? s.latencyTtftP95 : s.latencyDurationP95;
+    const base = useTtft ? s.baseTtftP95 : s.baseDurationP95;
+    if (now !== null && base !== null && base > 0 && now / base >= c.latency_ratio) {
+      return `${useTtft ? 'TTFT' : 'latency'} p95 ${Math.round(now)} ms is ${(now / base).toFixed(2)}x baseline`;
+    }
+  }
+  return undefined;
+}
+
+export function cooldownMs(c: RoutingConfig['circuit'], opens: number): number {
+  return Math.min(c.max_cooldown_s, c.cooldown_s * 2 ** Math.max(0, opens - 1)) * 1000;
+}
+
+export function nextCircuit(prev: Circuit, stats: TargetStats, c: RoutingConfig['circuit'], nowMs: number): Circuit {
+  if (prev.state === 'open') {
+    return nowMs - prev.since >= cooldownMs(c, prev.opens) ? { state: 'half_open', since: nowMs, opens: prev.opens, reason: 'cooldown elapsed: one probe' } : prev;
+  }
+  if (prev.state === 'half_open') {
+    // The probe: calls since half-open began (the query clips windows at `since`).
+    if (stats.recentCalls === 0) return prev;
+    // One probe decides: judged even below min_requests.
+    const failed = stats.recentErrors / stats.recentCalls >= c.error_rate || latencyBreach({ ...stats, latencyCalls: Math.max(stats.latencyCalls, c.min_requests) }, c) !== undefined;
+    if (failed) return { state: 'open', since: nowMs, opens: prev.opens + 1, reason: `probe failed (${stats.recentErrors}/${stats.recentCalls} errors)` };
+    return { state: 'closed', since: nowMs, opens: 0, reason: `probe succeeded (${stats.recentCalls} calls)` };
+  }
+  const errors = errorReason(stats, c);
+  if (errors !== undefined) return { state: 'open', since: nowMs, opens: prev.opens + 1, reason: errors };
+  const slow = latencyBreach(stats, c);
+  if (slow === undefined) return prev.breachSince === undefined ? prev : { state: 'closed', since: prev.since, opens: prev.opens };
+  const breachSince = prev.breachSince ?? nowMs;
+  if (nowMs - breachSince >= c.latency_window_s * 1000) return { state: 'open', since: nowMs, opens: prev.opens + 1, reason: `${slow} for ${c.latency_window_s} s` };
+  return prev.breachSince === undefined ? { ...prev, breachSince } : prev;
+}

@@ -1,0 +1,101 @@
+// Weights, pure: a score per target from health (TTFT vs baseline, p95 vs SLO, error and 429
+// rates, provisioned headroom) and price, normalised to 100 within a tier, then smoothed: a
+// bounded step per version, a hysteresis band that ignores jitter, and every factor recorded
+// as a reason so each version says why a weight moved.
+import type { RoutingConfig, RoutingTargetConfig } from '../../shared/config-routing.js';
+import type { TargetStats } from './health-query.js';
+
+export interface Scored {
+  id: string;
+  score: number;
+  reasons: string[];
+}
+
+const r2 = (x: number): string => x.toFixed(2);
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+/** Blended per-token price (input + output); 0 when unknown or provisioned (sunk cost). */
+export function blendedPrice(t: RoutingTargetConfig): number {
+  return (t.pricing.input_cost_per_token ?? 0) + (t.pricing.output_cost_per_token ?? 0);
+}
+
+/** Above the warn band, a rate lowers the score linearly until `zeroAt`, where it reaches a floor. */
+function rateFactor(rate: number, warn: number, zeroAt: number): number {
+  if (rate <= warn) return 1;
+  return Math.max(0.05, 1 - (rate - warn) / Math.max(1e-9, zeroAt - warn));
+}
+
+export function scoreTarget(t: RoutingTargetConfig, s: TargetStats, cfg: RoutingConfig, sloP95Ms: number | undefined, cheapest: number): Scored {
+  const h = cfg.health;
+  const reasons: string[] = [];
+  let score = t.base_weight;
+  const apply = (factor: number, why: string): void => {
+    if (factor >= 0.999) return;
+    score *= factor;
+    reasons.push(`${why} (x${r2(factor)})`);
+  };
+  if (s.ttftP50 !== null && s.baseTtftP50 !== null && s.baseTtftP50 > 0) {
+    const ratio = s.ttftP50 / s.baseTtftP50;
+    // Quadratic so a target twice as slow to first token gets a quarter of its share.
+    if (ratio > h.ttft_ratio_warn) apply(Math.max(0.05, 1 / ratio ** 2), `TTFT p50 ${Math.round(s.ttftP50)} ms is ${r2(ratio)}x baseline`);
+  }
+  if (sloP95Ms !== undefined && s.durationP95 !== null && s.durationP95 > sloP95Ms) {
+    apply(Math.max(0.1, sloP95Ms / s.durationP95), `p95 ${Math.round(s.durationP95)} ms above SLO ${sloP95Ms} ms`);
+  }
+  if (s.calls > 0) {
+    const errors = s.errors / s.calls;
+    apply(rateFactor(errors, h.error_rate_warn, cfg.circuit.error_rate), `error rate ${pct(errors)}`);
+    const limited = s.rateLimited / s.calls;
+    apply(rateFactor(limited, h.rate_429_warn, Math.min(1, h.rate_429_warn * 5)), `429 rate ${pct(limited)}`);
+  }
+  const util = utilization(t, s);
+  if (util !== undefined && util > h.util_high) {
+    // Headroom-proportional: a nearly full provisioned deployment yields share to its peers.
+    apply(Math.max(0.1, (1.2 - util) / (1.2 - h.util_high)), `utilization ${pct(util)} above ${pct(h.util_high)}`);
+  }
+  const price = blendedPrice(t);
+  if (price > 0 && cheapest > 0 && price > cheapest && h.cost_exponent > 0) {
+    apply((cheapest / price) ** h.cost_exponent, `price ${r2(price / cheapest)}x the cheapest in tier`);
+  }
+  return { id: t.id, score, reasons };
+}
+
+/** Share of provisioned capacity used over the last minute (tpm first, else rpm). */
+export function utilization(t: RoutingTargetConfig, s: TargetStats): number | undefined {
+  if (t.capacity.tpm !== undefined) return s.tokensPerMinute / t.capacity.tpm;
+  if (t.capacity.rpm !== undefined) return s.requestsPerMinute / t.capacity.rpm;
+  return undefined;
+}
+
+/** Integer weights summing to 100 (largest remainder); all zero when every score is zero. */
+export function normalise(scores: { id: string; score: number }[]): Map<string, number> {
+  const total = scores.reduce((sum, s) => sum + Math.max(0, s.score), 0);
+  const out = new Map<string, number>();
+  if (total <= 0) {
+    for (const s of scores) out.set(s.id, 0);
+    return out;
+  }
+  const exact = scores.map((s) => ({ id: s.id, x: (Math.max(0, s.score) / total) * 100 }));
+  let left = 100 - exact.reduce((sum, e) => sum + Math.floor(e.x), 0);
+  for (const e of [...exact].sort((a, b) => (b.x - Math.floor(b.x)) - (a.x - Math.floor(a.x)) || a.id.localeCompare(b.id))) {
+    out.set(e.id, Math.floor(e.x) + (left > 0 ? 1 : 0));
+    left--;
+  }
+  return out;
+}
+
+export interface Smoothed {
+  weight: number;
+  note?: string;
+}
+
+/** Move from `prev` toward `target` by at most one step; changes inside the hysteresis band are ignored. */
+export function smooth(prev: number | undefined, target: number, sm: RoutingConfig['smoothing']): Smoothed {
+  if (prev === undefined) return { weight: target };
+  const delta = target - prev;
+  // Hysteresis, except toward 0 or from 0: draining or restoring a target is never "jitter".
+  if (Math.abs(delta) < sm.hysteresis && target !== 0 && prev !== 0) return { weight: prev, note: `held within hysteresis ±${sm.hysteresis}` };
+  if (delta > sm.max_step_up) return { weight: prev + sm.max_step_up, note: `ramp limited to +${sm.max_step_up} per version (goal ${target})` };
+  if (delta < -sm.max_step_down) return { weight: prev - sm.max_step_down, note: `decrease limited to -${sm.max_step_down} per version (goal ${target})` };
+  return { weight: target };
+}

@@ -1,0 +1,129 @@
+// The reference routing client a Node gateway embeds: it polls and verifies the feed, admits
+// the request (tenant budget, in-flight, tokens per minute), applies the degraded tier when the
+// feed turns it on, picks a target, and overflows / retries on the configured statuses while
+// keeping a local circuit breaker and honouring Retry-After.
+import { FINOPS } from '../shared/semconv.js';
+import { Admission } from './admission.js';
+import { LocalBreaker } from './breaker.js';
+import { BudgetDeniedError, NoRouteError, UpstreamError } from './errors.js';
+import { findPool, pickTarget } from './picker.js';
+import { FeedPoller, type PollerOptions } from './poller.js';
+import type { DegradedTier, FeedDocument, FeedPool, FeedTarget, OverflowCode } from './types.js';
+
+export interface RoutingClientOptions extends PollerOptions {
+  random?: () => number;
+}
+
+export interface AttemptContext {
+  pool: string;
+  targetId: string;
+  target: FeedTarget;
+  tier: number;
+  attempt: number;
+  /** The feed version this decision used (echo it, e.g. in a response header). */
+  feedVersion: number;
+  /** Set when the degraded tier applies: mark the call `finops.degraded` and apply the knobs. */
+  degraded?: Omit<DegradedTier, 'active' | 'tenants'>;
+  /** Span attributes for the call (`finops.degraded` when degraded), so no quality change is silent. */
+  attributes: Record<string, string | number | boolean>;
+}
+
+/** What one upstream attempt returned; a thrown error counts as a timeout/transport failure. */
+export interface AttemptResult<T> {
+  status: number;
+  value?: T;
+  retryAfterMs?: number;
+}
+
+export interface ExecuteOptions {
+  tenant?: string;
+  /** Tokens the request is expected to use (charged against the tenant's tpm at admission). */
+  tokens?: number;
+}
+
+export class RoutingClient {
+  readonly poller: FeedPoller;
+  readonly breaker: LocalBreaker;
+  readonly admission: Admission;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: RoutingClientOptions) {
+    this.now = opts.now ?? Date.now;
+    this.poller = new FeedPoller(opts);
+    this.breaker = new LocalBreaker({ failureRate: 0.5, minRequests: 5, windowMs: 60_000, openMs: 30_000 }, this.now);
+    this.admission = new Admission(this.now);
+  }
+
+  start(): void {
+    this.poller.start();
+  }
+
+  stop(): void {
+    this.poller.stop();
+  }
+
+  async execute<T>(poolName: string, options: ExecuteOptions, call: (ctx: AttemptContext) => Promise<AttemptResult<T>>): Promise<T> {
+    const doc = this.poller.document();
+    if (doc === undefined) throw new NoRouteError('no routing feed document and no static fallback');
+    const pool = findPool(doc, poolName);
+    if (pool === undefined) throw new NoRouteError(`pool ${poolName} is not in feed version ${doc.version}`);
+    this.denyOnBudget(doc, options.tenant);
+    if (pool.circuit !== undefined) {
+      this.breaker.configure({ failureRate: pool.circuit.failure_rate, minRequests: pool.circuit.min_requests, windowMs: pool.circuit.window_s * 1000, openMs: pool.circuit.open_s * 1000 });
+    }
+    const tenant = options.tenant ?? '';
+    const limits = pool.admission?.tenants[tenant] ?? pool.admission?.default;
+    const release = await this.admission.acquire(tenant, limits, options.tokens ?? 0);
+    try {
+      return await this.attempts(doc, pool, options.tenant, call);
+    } finally {
+      release();
+    }
+  }
+
+  private denyOnBudget(doc: FeedDocument, tenant: string | undefined): void {
+    if (tenant === undefined) return;
+    const b = doc.budgets.find((x) => x.scope === 'tenant' && x.key === tenant && x.state === 'exhausted' && x.on_exhaust === 'deny');
+    if (b === undefined) return;
+    const now = new Date(this.now());
+    const next = b.period === '1d' ? Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) : Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+    throw new BudgetDeniedError(`tenant ${tenant} exhausted its ${b.period} budget of $${b.limit_usd}`, Math.max(1, Math.ceil((next - now.getTime()) / 1000)));
+  }
+
+  private async attempts<T>(doc: FeedDocument, pool: FeedPool, tenant: string | undefined, call: (ctx: AttemptContext) => Promise<AttemptResult<T>>): Promise<T> {
+    const degraded = pool.degraded !== undefined && (pool.degraded.active || (tenant !== undefined && pool.degraded.tenants.includes(tenant))) ? pool.degraded : undefined;
+    const { active: _a, tenants: _t, ...knobs } = degraded ?? { active: false, tenants: [] };
+    const maxAttempts = 1 + (pool.retry?.attempts ?? 0) + Math.max(0, pool.tiers.length - 1);
+    const tried = new Set<string>();
+    const trail: string[] = [];
+    let last: { status: number; retryAfterMs?: number } = { status: 503 };
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const pick = pickTarget(doc, pool, { tenant, exclude: tried, available: (id) => this.breaker.available(id), random: this.opts.random, prefer: degraded?.target });
+      if (pick === undefined) break;
+      tried.add(pick.id);
+      this.breaker.begin(pick.id);
+      const ctx: AttemptContext = { pool: pool.pool, targetId: pick.id, target: pick.target, tier: pick.tier, attempt, feedVersion: doc.version,
+        attributes: { [FINOPS.DEGRADED]: degraded !== undefined }, ...(degraded !== undefined ? { degraded: knobs } : {}) };
+      const result = await call(ctx).catch((): AttemptResult<T> => ({ status: 0 }));
+      const failed = result.status === 0 || result.status >= 500 || result.status === 429;
+      this.breaker.record(pick.id, !failed);
+      trail.push(`${pick.id}:${result.status === 0 ? 'timeout' : result.status}`);
+      if (!failed && result.status < 400) return result.value as T;
+      last = result;
+      if (result.retryAfterMs !== undefined && (pool.retry?.honor_retry_after ?? true)) {
+        this.breaker.cooldown(pick.id, Math.min(result.retryAfterMs, pool.retry?.max_retry_after_ms ?? 10_000));
+      }
+      if (!this.shouldContinue(pool, pick.tier, result.status)) break;
+    }
+    const retryAfterS = last.retryAfterMs !== undefined ? Math.max(1, Math.ceil(last.retryAfterMs / 1000)) : undefined;
+    throw new UpstreamError(`all attempts failed for pool ${pool.pool}: ${trail.join(', ') || 'no available target'}`, last.status === 0 ? 504 : last.status, retryAfterS, trail);
+  }
+
+  /** Overflow on the tier's overflow_on codes; retry on the pool's retry statuses. */
+  private shouldContinue(pool: FeedPool, tier: number, status: number): boolean {
+    const code: OverflowCode = status === 0 ? 'timeout' : status;
+    const overflow = pool.tiers.find((t) => t.tier === tier)?.overflow_on ?? [];
+    if (overflow.includes(code)) return true;
+    return status === 0 || (pool.retry?.on_status ?? []).includes(status);
+  }
+}

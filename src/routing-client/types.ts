@@ -1,0 +1,102 @@
+// The llm-routing-feed/v1 document (reference/routing-feed.md §1.2), shared by the feed
+// producer and the reference client. Unknown fields are ignored by readers.
+
+export type TargetState = 'active' | 'drain' | 'disabled';
+export type CircuitState = 'closed' | 'open' | 'half_open';
+export type OverflowCode = number | 'timeout';
+
+export interface FeedTarget {
+  provider: string;
+  model: string;
+  deployment?: string;
+  kind: 'provisioned' | 'on_demand';
+  region?: string;
+  bind?: Record<string, string>;
+  capacity?: { tpm?: number; rpm?: number; max_inflight?: number };
+  pricing?: Record<string, number>;
+  /** Advisory: what the producer measured. */
+  observed?: Record<string, number | null>;
+  circuit?: { state: CircuitState; since: string; reason?: string };
+}
+
+export interface TierTarget {
+  id: string;
+  weight: number;
+  state: TargetState;
+}
+
+export interface FeedTier {
+  tier: number;
+  name: string;
+  overflow_on?: OverflowCode[];
+  targets: TierTarget[];
+}
+
+export interface AdmissionLimits {
+  max_inflight?: number;
+  tpm?: number;
+  queue_max: number;
+  queue_timeout_ms: number;
+}
+
+export interface DegradedTier {
+  /** On for every tenant of the pool (saturation), or only for `tenants` (budget pressure). */
+  active: boolean;
+  tenants: string[];
+  reason?: string;
+  target?: string;
+  model?: string;
+  max_tokens?: number;
+  tools?: boolean;
+  app_cache?: boolean;
+}
+
+export interface FeedPool {
+  pool: string;
+  tiers: FeedTier[];
+  retry?: { attempts: number; on_status: number[]; honor_retry_after: boolean; max_retry_after_ms: number };
+  circuit?: { failure_rate: number; min_requests: number; window_s: number; open_s: number; on_status: number[] };
+  timeouts?: { ttft_ms: number; total_ms: number };
+  tenants?: Record<string, { tiers_allowed?: number[]; weight_overrides?: Record<string, number>; deny?: boolean }>;
+  admission?: { default?: AdmissionLimits; tenants: Record<string, AdmissionLimits> };
+  degraded?: DegradedTier;
+}
+
+export interface FeedBudget {
+  scope: 'tenant' | 'target';
+  key: string;
+  period: string;
+  limit_usd: number;
+  on_exhaust: string;
+  spent_usd?: number;
+  state?: 'ok' | 'warning' | 'exhausted';
+}
+
+export interface WeightChange {
+  pool: string;
+  target: string;
+  from: number | null;
+  to: number;
+  reasons: string[];
+}
+
+export interface FeedSignature {
+  alg: 'Ed25519';
+  kid: string;
+  sig: string;
+}
+
+export interface FeedDocument {
+  schema: 'llm-routing-feed/v1';
+  feed_id: string;
+  version: number;
+  generated_at: string;
+  ttl_s: number;
+  hard_expiry: string;
+  targets: Record<string, FeedTarget>;
+  pools: FeedPool[];
+  budgets: FeedBudget[];
+  /** Why each weight moved in this version. */
+  changes?: WeightChange[];
+  signature?: FeedSignature;
+}
