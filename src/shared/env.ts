@@ -10,6 +10,7 @@ export interface EnvSettings {
   dataDir: string | undefined;
   pricesFile: string | undefined;
   logLevel: string | undefined;
+  routingKeyFile: string | undefined;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
@@ -26,5 +27,6 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
     dataDir: get('LLM_FINOPS_DATA_DIR'),
     pricesFile: get('LLM_FINOPS_PRICES'),
     logLevel: get('LOG_LEVEL'),
+    routingKeyFile: get('LLM_FINOPS_ROUTING_KEY_FILE'),
   };
 }
