@@ -11,6 +11,7 @@ import { openApiDocument } from './openapi.js';
 import { createAlertsRouter } from './routes-alerts.js';
 import { createCostsRouter } from './routes-costs.js';
 import { createFinopsRouter } from './routes-finops.js';
+import { createOverviewRouter } from './routes-overview.js';
 import { createPerformanceRouter } from './routes-performance.js';
 import { createRoutingRouter } from './routes-routing.js';
 
@@ -52,6 +53,9 @@ export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps:
     res.json(openApiDocument());
   });
 
+  // The page itself holds no data (its /v1 requests go through auth), so it is served before
+  // auth: with keys configured, the page is where a person types the key.
+  app.use(createOverviewRouter(routeDeps));
   app.use(corsMiddleware(routeDeps.config.security.cors_origins));
   app.use(authMiddleware(routeDeps.config.security));
   // The routing feed is polled by every gateway: mount it before body parsing and the other routers.
