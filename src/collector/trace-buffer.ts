@@ -69,6 +69,11 @@ export class TraceBuffer {
   private readonly traces = new Map<string, TraceState & { touchedAt: number }>();
   /** Traces holding pending items: the only ones a release pass needs to look at. */
   private readonly withPending = new Set<string>();
+  /**
+   * Released traces that were a single root span (most LLM calls), remembered compactly: one
+   * node instead of a trace state with its own Map. The retained-object count drove GC time.
+   */
+  private readonly roots = new Map<string, { spanId: string; node: SpanNode; touchedAt: number }>();
   private pendingCount = 0;
   private trackedNodes = 0;
 
@@ -112,6 +117,7 @@ export class TraceBuffer {
       if (force || overflow || this.isReady(state, now)) {
         out.push(...this.release(state));
         this.withPending.delete(traceId);
+        this.compact(traceId, state, now);
       }
     }
     this.expire(now);
@@ -121,6 +127,10 @@ export class TraceBuffer {
   /** Forget released traces not touched for `rememberMs`, and keep the rest within a node budget. */
   private expire(now: number): void {
     const budget = this.options.maxPendingSpans * 4;
+    for (const [traceId, root] of this.roots) {
+      if (now - root.touchedAt <= this.options.rememberMs && this.roots.size <= budget) break; // oldest first
+      this.roots.delete(traceId);
+    }
     for (const [traceId, state] of this.traces) {
       const old = now - state.touchedAt > this.options.rememberMs;
       if (!old && this.trackedNodes <= budget) break; // Map order is oldest-touched first
@@ -132,6 +142,11 @@ export class TraceBuffer {
     let state = this.traces.get(traceId);
     if (state === undefined) {
       state = { nodes: new Map(), pending: [], firstPendingAt: now, rootSeenAt: undefined, touchedAt: now };
+      const root = this.roots.get(traceId);
+      if (root !== undefined) {
+        this.roots.delete(traceId);
+        state.nodes.set(root.spanId, root.node);
+      }
     } else {
       this.traces.delete(traceId); // re-insert: Map order is our LRU order
     }
@@ -212,6 +227,15 @@ export class TraceBuffer {
       current = state.nodes.get(current)?.parent;
     }
     return false;
+  }
+
+  /** A released trace of one root span moves to the compact `roots` map. */
+  private compact(traceId: string, state: TraceState, now: number): void {
+    if (state.nodes.size !== 1) return;
+    const [entry] = state.nodes;
+    if (entry === undefined || entry[1].parent !== '') return;
+    this.forget(traceId, state);
+    this.roots.set(traceId, { spanId: entry[0], node: entry[1], touchedAt: now });
   }
 
   private forget(traceId: string, state: TraceState): void {
