@@ -41,6 +41,7 @@ function resolveConfig(options: StartOptions): Config {
   if (dataDir !== undefined) raw.storage.data_dir = dataDir;
   const prices = options.prices ?? env.pricesFile;
   if (prices !== undefined) raw.pricing.prices_file = prices;
+  if (env.clickhouseDatabase !== undefined) raw.storage.database = env.clickhouseDatabase;
   if (env.routingKeyFile !== undefined) raw.routing.signing.key_file = env.routingKeyFile;
   if (options.otlpPort !== undefined) raw.collector.port = options.otlpPort;
   if (options.apiPort !== undefined) raw.api.port = options.apiPort;

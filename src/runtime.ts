@@ -54,14 +54,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     await listen(collector.receiver, config.collector.port, config.collector.host);
   }
 
+  const p = collector?.pipeline;
+  const { app, routeDeps } = createAppWith({
+    storage, logger, config,
+    isReady: () => !draining,
+    ...(p !== undefined ? { beforeRead: () => p.sync() } : {}),
+  });
+  // The scheduler needs no HTTP server: a dedicated `--no-api --no-collector` replica runs it alone.
+  if (options.scheduler !== false) scheduler = startScheduler(routeDeps);
   if (options.api !== false) {
-    const p = collector?.pipeline;
-    const { app, routeDeps } = createAppWith({
-      storage, logger, config,
-      isReady: () => !draining,
-      ...(p !== undefined ? { beforeRead: () => p.sync() } : {}),
-    });
-    if (options.scheduler !== false) scheduler = startScheduler(routeDeps);
     api = await new Promise<Server>((resolve, reject) => {
       const server = app.listen(config.api.port, config.api.host, (err?: Error) => (err ? reject(err) : resolve(server)));
     });

@@ -94,6 +94,11 @@ describe('invalid spans beside valid ones', () => {
     expect(await eventually(() => tenantCalls('mixed'), (n) => n === 1)).toBe(1);
   });
 
+  it('answers GET /healthz on the OTLP port and 404 elsewhere', async () => {
+    expect((await fetch(t.otlpUrl.replace('/v1/traces', '/healthz'))).status).toBe(200);
+    expect((await fetch(t.otlpUrl.replace('/v1/traces', '/v1/metrics'), { method: 'POST' })).status).toBe(404);
+  });
+
   it('keeps serving after all of that', async () => {
     const res = await postJson(t.otlpUrl, requestJson([spanJson({ attributes: valid('after') })]));
     expect(res.status).toBe(200);

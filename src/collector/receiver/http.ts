@@ -59,6 +59,10 @@ export function createReceiver(options: ReceiverOptions): Server {
 
 async function handle(req: IncomingMessage, res: ServerResponse, options: ReceiverOptions): Promise<void> {
   const path = (req.url ?? '').split('?')[0];
+  if (path === '/healthz' && req.method === 'GET') {
+    sendText(res, options.isDraining() ? 503 : 200, options.isDraining() ? 'draining' : 'ok');
+    return;
+  }
   if (path !== TRACES_PATH) return sendText(res, 404, `not found: only POST ${TRACES_PATH} is served here`);
   if (req.method !== 'POST') {
     res.setHeader('Allow', 'POST');
