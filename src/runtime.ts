@@ -59,6 +59,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     storage, logger, config,
     isReady: () => !draining,
     ...(p !== undefined ? { beforeRead: () => p.sync() } : {}),
+    ...(collector !== undefined ? { collectorMetrics: collector.metrics } : {}),
   });
   // The scheduler needs no HTTP server: a dedicated `--no-api --no-collector` replica runs it alone.
   if (options.scheduler !== false) scheduler = startScheduler(routeDeps);

@@ -6,6 +6,7 @@ import { createPricingProcessor, loadCatalog } from '../pricing/index.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { Storage } from '../storage/client.js';
+import type { CollectorMetrics } from '../analytics/http/metrics.js';
 import { createForwarder, type Forwarder } from './forwarder.js';
 import { Pipeline, type TenantBinding } from './pipeline.js';
 import type { IngestKey } from '../shared/config-security.js';
@@ -20,6 +21,8 @@ import { Writer } from './writer.js';
 
 export interface CollectorService {
   pipeline: Pipeline;
+  /** Counters for /metrics. */
+  metrics(): CollectorMetrics;
   receiver: Server;
   spool: Spool | undefined;
   /** Stop accepting (503), close the listener, release held spans, commit everything acknowledged. */
@@ -76,6 +79,11 @@ export async function startCollector(config: Config, storage: Storage, logger: L
   });
   return {
     pipeline: p, receiver, spool,
+    metrics: () => ({
+      ...p.stats, queuedRows: p.queuedRows,
+      rowsWritten: writer.stats.rowsWritten, insertFailures: writer.stats.insertFailures, deadLettered: writer.stats.deadLettered,
+      spoolBytes: spool?.bytes ?? 0, forwarded: forwarder?.stats.forwarded ?? 0, forwardDropped: forwarder?.stats.dropped ?? 0,
+    }),
     async stop() {
       draining = true; // keep-alive connections still open get 503 + Retry-After
       await new Promise<void>((resolve) => {

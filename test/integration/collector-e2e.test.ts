@@ -146,6 +146,17 @@ describe('collector semantics', () => {
     expect(res.body.rows).toMatchObject([{ calls: 1, input_tokens: 100, output_tokens: 10 }]);
   });
 
+  it('exposes collector counters on /metrics in the Prometheus format', async () => {
+    const res = await fetch(`${t.apiUrl}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await res.text();
+    const value = (name: string): number => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+    expect(value('llm_finops_collector_calls_accepted_total')).toBeGreaterThanOrEqual(8);
+    expect(value('llm_finops_collector_duplicates_dropped_total')).toBeGreaterThanOrEqual(2);
+    expect(value('llm_finops_collector_rows_written_total')).toBeGreaterThanOrEqual(8);
+    expect(text).toMatch(/llm_finops_api_request_duration_seconds_bucket/);
+  });
+
   it('rejects bad parameters with 400 naming the parameter', async () => {
     const bad = await getJson<{ parameter: string }>(`${t.apiUrl}/v1/costs?from=${from}&to=${to}&group_by=tenant,colour`);
     expect(bad.status).toBe(400);

@@ -7,6 +7,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { Storage } from '../../storage/client.js';
 import type { RouteDeps } from './deps.js';
 import { authMiddleware, corsMiddleware, tenantBodyMiddleware } from './auth.js';
+import { createMetrics, type CollectorMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { createAlertsRouter } from './routes-alerts.js';
 import { createCostsRouter } from './routes-costs.js';
@@ -23,6 +24,8 @@ export interface AppDeps {
   /** Readiness: false while starting or draining. */
   isReady?: () => boolean;
   now?: () => Date;
+  /** Collector counters for /metrics, when a collector runs in this process. */
+  collectorMetrics?: () => CollectorMetrics;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -48,6 +51,12 @@ export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps:
   app.get('/readyz', (_req, res) => {
     const ready = deps.isReady?.() ?? true;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready' });
+  });
+  const metrics = createMetrics(deps.collectorMetrics);
+  app.use(metrics.middleware);
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.end(await metrics.registry.metrics());
   });
   app.get('/v1/openapi.json', (_req, res) => {
     res.json(openApiDocument());

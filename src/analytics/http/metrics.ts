@@ -1,0 +1,77 @@
+// GET /metrics in the Prometheus text format (prom-client): collector counters read at scrape
+// time from the pipeline, writer, spool and forwarder, plus API request durations.
+import type { NextFunction, Request, Response } from 'express';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Numbers the collector exposes; read on every scrape. */
+export interface CollectorMetrics {
+  spansReceived: number;
+  spansRejected: number;
+  duplicatesDropped: number;
+  callsAccepted: number;
+  outcomesAccepted: number;
+  queuedRows: number;
+  rowsWritten: number;
+  insertFailures: number;
+  deadLettered: number;
+  spoolBytes: number;
+  forwarded: number;
+  forwardDropped: number;
+}
+
+const COUNTERS: [keyof CollectorMetrics, string][] = [
+  ['spansReceived', 'OTLP spans received'],
+  ['spansRejected', 'spans rejected (partial success)'],
+  ['duplicatesDropped', 'calls dropped as duplicates of ones already accepted'],
+  ['callsAccepted', 'LLM calls accepted'],
+  ['outcomesAccepted', 'outcome spans accepted'],
+  ['rowsWritten', 'rows committed to ClickHouse'],
+  ['insertFailures', 'failed insert attempts (retried)'],
+  ['deadLettered', 'batches moved to the dead-letter directory'],
+  ['forwarded', 'spans forwarded downstream'],
+  ['forwardDropped', 'forwarded spans dropped (downstream too slow or failing)'],
+];
+
+export interface Metrics {
+  registry: Registry;
+  middleware: (req: Request, res: Response, next: NextFunction) => void;
+}
+
+export function createMetrics(collector?: () => CollectorMetrics): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'llm_finops_' });
+  const requests = new Histogram({
+    name: 'llm_finops_api_request_duration_seconds',
+    help: 'analytics API request duration',
+    labelNames: ['route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.3, 1, 3],
+    registers: [registry],
+  });
+  if (collector !== undefined) registerCollector(registry, collector);
+  return {
+    registry,
+    middleware: (req, res, next) => {
+      const end = requests.startTimer();
+      res.on('finish', () => end({ route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched', status: String(res.statusCode) }));
+      next();
+    },
+  };
+}
+
+function registerCollector(registry: Registry, read: () => CollectorMetrics): void {
+  for (const [key, help] of COUNTERS) {
+    const name = `llm_finops_collector_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_total`;
+    let last = 0;
+    new Counter({
+      name, help, registers: [registry],
+      collect() {
+        // prom-client counters only go up: add what the collector counted since the last scrape.
+        const now = read()[key];
+        if (now > last) this.inc(now - last);
+        last = now;
+      },
+    });
+  }
+  new Gauge({ name: 'llm_finops_collector_queued_rows', help: 'rows held in memory (waiting traces + write queue)', registers: [registry], collect() { this.set(read().queuedRows); } });
+  new Gauge({ name: 'llm_finops_collector_spool_bytes', help: 'bytes in the write-ahead spool', registers: [registry], collect() { this.set(read().spoolBytes); } });
+}
