@@ -1,0 +1,148 @@
+// Per-minute converted-token demand per provisioned deployment, read from llm_capacity_1m (0022)
+// or, for a tenant scope, from llm_calls. Demand of a deployment = what it served plus what
+// spilled off it (calls whose fallback_from names it), both converted with its own weights.
+import type { Config } from '../../shared/config.js';
+import type { CapacityWeights } from '../../shared/config-performance.js';
+import type { Storage } from '../../storage/client.js';
+import { convertedTokens } from './capacity-math.js';
+import { num, type Source } from './stats-source.js';
+
+export interface CapacityTarget {
+  deployment: string;
+  /** Units deployed now (null when not configured). */
+  units: number | null;
+  /** K: converted tokens per minute per unit (null when not configured). */
+  unitCapacity: number | null;
+  weights: CapacityWeights;
+  sizing?: { pricePerConvertedToken: number; terms: Record<string, number>; minUnits: number; increment: number };
+}
+
+const DEFAULT_WEIGHTS: CapacityWeights = { input: 1, cached_input: 0, cache_write: 1, output: 1 };
+
+/** Deployments from performance.capacity, completed from finops.reservations (units, K, weights). */
+export function capacityTargets(config: Config): CapacityTarget[] {
+  const reservations = new Map(config.finops.reservations.map((r) => [r.deployment, r]));
+  const out: CapacityTarget[] = config.performance.capacity.deployments.map((d) => {
+    const r = reservations.get(d.deployment);
+    return {
+      deployment: d.deployment,
+      units: d.units ?? r?.units ?? null,
+      unitCapacity: d.tokens_per_minute_per_unit ?? r?.tokens_per_minute_per_unit ?? null,
+      weights: d.weights ?? r?.weights ?? DEFAULT_WEIGHTS,
+      sizing: {
+        pricePerConvertedToken: Number(d.on_demand_price_per_converted_token),
+        terms: Object.fromEntries(Object.entries(d.terms).map(([k, v]) => [k, Number(v)])),
+        minUnits: d.min_units,
+        increment: d.increment,
+      },
+    };
+  });
+  for (const r of config.finops.reservations) {
+    if (out.some((t) => t.deployment === r.deployment)) continue;
+    out.push({ deployment: r.deployment, units: r.units, unitCapacity: r.tokens_per_minute_per_unit, weights: r.weights });
+  }
+  return out;
+}
+
+export interface DemandSeriesRead {
+  deployment: string;
+  /** Converted tokens served per minute / spilled off per minute, dense (0 for empty minutes). */
+  served: Float64Array;
+  spilled: Float64Array;
+  servedCalls: number;
+  spilledCalls: number;
+  attempts: number;
+  rateLimited: number;
+}
+
+export interface SeriesQuery {
+  fromMinuteMs: number;
+  toMinuteMs: number;
+  targets: CapacityTarget[];
+  tenant?: string | undefined;
+  source?: Source;
+}
+
+const MEASURES = `attempts, ok_calls, rate_limited, input_tokens, cache_read_tokens, cache_creation_tokens, output_tokens`;
+
+function sourceSql(q: SeriesQuery): string {
+  const range = (col: string) => `${col} >= toDateTime(${q.fromMinuteMs / 1000}, 'UTC') AND ${col} < toDateTime(${q.toMinuteMs / 1000}, 'UTC')`;
+  if (q.tenant === undefined && q.source !== 'raw') {
+    return `(SELECT deployment, minute, fallback_from, ${MEASURES} FROM llm_capacity_1m WHERE ${range('minute')})`;
+  }
+  const tenant = q.tenant !== undefined ? 'AND tenant = {tenant:String}' : '';
+  return `(SELECT deployment, toStartOfMinute(start_time) AS minute, fallback_from, count() AS attempts,
+      countIf(status = 'ok') AS ok_calls, countIf(http_status = 429) AS rate_limited,
+      sumIf(input_tokens, status = 'ok') AS input_tokens, sumIf(cache_read_tokens, status = 'ok') AS cache_read_tokens,
+      sumIf(cache_creation_tokens, status = 'ok') AS cache_creation_tokens, sumIf(output_tokens, status = 'ok') AS output_tokens
+    FROM llm_calls
+    WHERE start_time >= fromUnixTimestamp64Milli(toInt64(${q.fromMinuteMs}), 'UTC') AND start_time < fromUnixTimestamp64Milli(toInt64(${q.toMinuteMs}), 'UTC')
+      AND kind IN ('inference', 'embeddings') AND NOT cache_hit AND deployment != '' ${tenant}
+    GROUP BY deployment, minute, fallback_from)`;
+}
+
+/** The SQL of one read: one row per (target, side), minute offsets and token sums as arrays. */
+export function seriesSql(q: SeriesQuery): string {
+  const src = sourceSql(q);
+  const side = (targetCol: string, name: string) =>
+    `SELECT ${targetCol} AS target, '${name}' AS side, toUInt32((toUnixTimestamp(minute) - ${q.fromMinuteMs / 1000}) / 60) AS m,
+       toFloat64(sum(input_tokens)) AS i, toFloat64(sum(cache_read_tokens)) AS cr, toFloat64(sum(cache_creation_tokens)) AS cw,
+       toFloat64(sum(output_tokens)) AS o, toFloat64(sum(ok_calls)) AS calls, toFloat64(sum(attempts)) AS att, toFloat64(sum(rate_limited)) AS rl
+     FROM ${src} WHERE ${targetCol} IN {targets:Array(String)} GROUP BY target, m`;
+  return `SELECT target, side, groupArray(m) AS m, groupArray(i) AS i, groupArray(cr) AS cr, groupArray(cw) AS cw, groupArray(o) AS o,
+      sum(calls) AS calls, sum(att) AS att, sum(rl) AS rl
+    FROM (${side('deployment', 'served')} UNION ALL ${side('fallback_from', 'spilled')})
+    GROUP BY target, side`;
+}
+
+interface SideRow {
+  target: string;
+  side: 'served' | 'spilled';
+  m: number[];
+  i: number[];
+  cr: number[];
+  cw: number[];
+  o: number[];
+  calls: number;
+  att: number;
+  rl: number;
+}
+
+export async function readDemandSeries(storage: Storage, q: SeriesQuery): Promise<DemandSeriesRead[]> {
+  const minutes = Math.max(0, Math.round((q.toMinuteMs - q.fromMinuteMs) / 60_000));
+  const params: Record<string, unknown> = { targets: q.targets.map((t) => t.deployment) };
+  if (q.tenant !== undefined) params.tenant = q.tenant;
+  const rs = await storage.client.query({ query: seriesSql(q), query_params: params, format: 'JSONEachRow' });
+  const rows = await rs.json<SideRow>();
+  return q.targets.map((t) => {
+    const out: DemandSeriesRead = {
+      deployment: t.deployment, served: new Float64Array(minutes), spilled: new Float64Array(minutes),
+      servedCalls: 0, spilledCalls: 0, attempts: 0, rateLimited: 0,
+    };
+    for (const row of rows.filter((r) => r.target === t.deployment)) {
+      const arr = row.side === 'served' ? out.served : out.spilled;
+      row.m.forEach((m, k) => {
+        const tokens = { input: num(row.i[k]), cacheRead: num(row.cr[k]), cacheWrite: num(row.cw[k]), output: num(row.o[k]) };
+        if (m < minutes) arr[m] = (arr[m] ?? 0) + convertedTokens(tokens, t.weights);
+      });
+      if (row.side === 'served') {
+        out.servedCalls += num(row.calls);
+        out.attempts += num(row.att);
+        out.rateLimited += num(row.rl);
+      } else {
+        out.spilledCalls += num(row.calls);
+      }
+    }
+    return out;
+  });
+}
+
+/** Provisioned deployments seen in the data, for when none is configured. */
+export async function discoverProvisioned(storage: Storage, fromMinuteMs: number, toMinuteMs: number): Promise<string[]> {
+  const rs = await storage.client.query({
+    query: `SELECT DISTINCT deployment FROM llm_capacity_1m WHERE capacity_tier = 'provisioned'
+      AND minute >= toDateTime(${fromMinuteMs / 1000}, 'UTC') AND minute < toDateTime(${toMinuteMs / 1000}, 'UTC') ORDER BY deployment`,
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<{ deployment: string }>()).map((r) => r.deployment);
+}

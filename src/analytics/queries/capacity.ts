@@ -1,0 +1,139 @@
+// Capacity per provisioned deployment: per-minute utilization (converted tokens served per minute
+// / units x K), spillover share, demand quantiles and base load; and the provisioning
+// recommendation (capacity-recommend.ts) on the same demand series. Minute grain: [from, to) is
+// widened to whole minutes.
+import type { Storage } from '../../storage/client.js';
+import { demandQuantile, demandSeries } from './capacity-math.js';
+import { recommendCapacity, type Recommendation } from './capacity-recommend.js';
+import { discoverProvisioned, readDemandSeries, type CapacityTarget, type DemandSeriesRead } from './capacity-series.js';
+import { ratio, type Source } from './stats-source.js';
+
+export { capacityTargets, type CapacityTarget } from './capacity-series.js';
+
+export interface CapacityQuery {
+  from: Date;
+  to: Date;
+  /** Configured deployments (capacityTargets(config)); provisioned ones in the data are added. */
+  targets: CapacityTarget[];
+  /** Restrict to one deployment. */
+  deployment?: string | undefined;
+  tenant?: string | undefined;
+  source?: Source;
+}
+
+export interface Quantiles {
+  p5: number;
+  p10: number;
+  p50: number;
+  p70: number;
+  p90: number;
+  p99: number;
+  peak: number;
+  mean: number;
+}
+
+export interface CapacityRow {
+  deployment: string;
+  units: number | null;
+  capacity_tpm: number | null;
+  minutes: number;
+  /** Converted tokens served per minute / capacity; null without configured capacity. */
+  utilization: (Quantiles & { minutes_at_or_above_100pct: number }) | null;
+  /** Served + spilled converted tokens per minute. */
+  demand_tpm: Quantiles;
+  /** Floor load (p10 of minute demand): what a reservation is always busy with. */
+  base_load_tpm: number;
+  /** Steady-state load (median minute demand). */
+  steady_state_tpm: number;
+  served_calls: number;
+  spilled_calls: number;
+  /** Spilled calls / (served + spilled). */
+  spillover_share: number | null;
+  attempts: number;
+  rate_limited: number;
+  rate_429: number | null;
+}
+
+const MINUTE = 60_000;
+
+export function minuteRange(from: Date, to: Date): { fromMinuteMs: number; toMinuteMs: number } {
+  return { fromMinuteMs: Math.floor(from.getTime() / MINUTE) * MINUTE, toMinuteMs: Math.ceil(to.getTime() / MINUTE) * MINUTE };
+}
+
+function quantiles(values: ArrayLike<number>): Quantiles {
+  const s = demandSeries(values);
+  const r = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    p5: r(demandQuantile(s, 0.05)), p10: r(demandQuantile(s, 0.1)), p50: r(demandQuantile(s, 0.5)),
+    p70: r(demandQuantile(s, 0.7)), p90: r(demandQuantile(s, 0.9)), p99: r(demandQuantile(s, 0.99)),
+    peak: r(s.sorted[s.minutes - 1] ?? 0), mean: r(s.minutes > 0 ? s.total / s.minutes : 0),
+  };
+}
+
+async function resolveTargets(storage: Storage, q: CapacityQuery): Promise<CapacityTarget[]> {
+  const { fromMinuteMs, toMinuteMs } = minuteRange(q.from, q.to);
+  const seen = await discoverProvisioned(storage, fromMinuteMs, toMinuteMs);
+  const targets = [...q.targets];
+  for (const d of seen) {
+    if (!targets.some((t) => t.deployment === d)) {
+      targets.push({ deployment: d, units: null, unitCapacity: null, weights: { input: 1, cached_input: 0, cache_write: 1, output: 1 } });
+    }
+  }
+  return q.deployment !== undefined ? targets.filter((t) => t.deployment === q.deployment) : targets;
+}
+
+async function readSeries(storage: Storage, q: CapacityQuery, targets: CapacityTarget[]): Promise<DemandSeriesRead[]> {
+  if (targets.length === 0) return [];
+  return readDemandSeries(storage, { ...minuteRange(q.from, q.to), targets, tenant: q.tenant, source: q.source });
+}
+
+function totalDemand(s: DemandSeriesRead): Float64Array {
+  return s.served.map((v, i) => v + (s.spilled[i] ?? 0));
+}
+
+export async function queryCapacity(storage: Storage, query: CapacityQuery): Promise<CapacityRow[]> {
+  const targets = await resolveTargets(storage, query);
+  const series = await readSeries(storage, query, targets);
+  return series.map((s, k) => {
+    const t = targets[k] as CapacityTarget;
+    const capacity = t.units !== null && t.unitCapacity !== null ? t.units * t.unitCapacity : null;
+    const demand = quantiles(totalDemand(s));
+    let utilization: CapacityRow['utilization'] = null;
+    if (capacity !== null && capacity > 0) {
+      const u = s.served.map((v) => v / capacity);
+      utilization = { ...quantiles(u), minutes_at_or_above_100pct: u.filter((v) => v >= 1).length };
+    }
+    return {
+      deployment: t.deployment, units: t.units, capacity_tpm: capacity, minutes: s.served.length,
+      utilization, demand_tpm: demand, base_load_tpm: demand.p10, steady_state_tpm: demand.p50,
+      served_calls: s.servedCalls, spilled_calls: s.spilledCalls,
+      spillover_share: ratio(s.spilledCalls, s.servedCalls + s.spilledCalls),
+      attempts: s.attempts, rate_limited: s.rateLimited, rate_429: ratio(s.rateLimited, s.attempts),
+    };
+  });
+}
+
+export interface CapacityRecommendationRow extends Recommendation {
+  deployment: string;
+  current_units: number | null;
+  /** Why there is no recommendation (missing sizing config), when there is none. */
+  missing?: string;
+}
+
+export async function queryCapacityRecommendation(storage: Storage, query: CapacityQuery): Promise<CapacityRecommendationRow[]> {
+  const targets = await resolveTargets(storage, query);
+  const series = await readSeries(storage, query, targets);
+  return series.map((s, k) => {
+    const t = targets[k] as CapacityTarget;
+    const base = { deployment: t.deployment, current_units: t.units };
+    if (t.sizing === undefined || t.unitCapacity === null) {
+      return {
+        ...base, minutes: s.served.length, demand_total_converted_tokens: 0, terms: [], best_term: null,
+        verdict: 'no recommendation: configure performance.capacity.deployments for this deployment',
+        missing: 'performance.capacity.deployments[].{tokens_per_minute_per_unit, on_demand_price_per_converted_token, terms}',
+      };
+    }
+    const spec = { unitCapacity: t.unitCapacity, pricePerConvertedToken: t.sizing.pricePerConvertedToken, minUnits: t.sizing.minUnits, increment: t.sizing.increment };
+    return { ...base, ...recommendCapacity(totalDemand(s), spec, t.sizing.terms) };
+  });
+}

@@ -1,0 +1,91 @@
+// Synthetic LLM traffic generated inside the engine (INSERT ... SELECT FROM numbers()), so 100M
+// rows take minutes, not hours; the materialized views fill every rollup as a real insert would.
+// Cardinality: 500 tenants (skewed: tenant k has weight ~ 1/sqrt(k)), 40 routes, 15 features
+// (a route belongs to one feature), 12 models (2 per route), 4 providers, 8 deployments
+// (dep-0 and dep-1 provisioned), 4 regions.
+import type { Storage } from '../../src/storage/client.js';
+
+export const DAYS = 30;
+
+/** The INSERT of rows [offset, offset + count) of a `total`-row, 30-day series ending at endMs. */
+export function generateSql(offset: number, count: number, total: number, endMs: number): string {
+  const stepUs = Math.floor((DAYS * 86_400_000_000) / total);
+  const startUs = endMs * 1000 - DAYS * 86_400_000_000;
+  return `INSERT INTO llm_calls (call_id, trace_id, span_id, start_time, end_time, duration_ms, kind, service, environment,
+    route, feature, tenant, provider, operation, request_model, response_model, model, deployment, capacity_tier, region,
+    streaming, status, http_status, input_tokens, cache_read_tokens, output_tokens, ttft_ms, itl_ms, attempt, fallback_from,
+    cache_layer, cache_hit, prompt_version, priced, cost_input, cost_output, cost_total, list_cost)
+  SELECT
+    toString(n) AS call_id, hex(cityHash64(n, 0)) AS trace_id, hex(cityHash64(n, 99)) AS span_id,
+    st AS start_time, st + toIntervalMillisecond(toInt64(dur)) AS end_time, dur AS duration_ms,
+    'inference' AS kind, concat('svc-', toString(ri % 6)) AS service, 'production' AS environment,
+    concat('/route-', toString(ri)) AS route, concat('feature-', toString(ri % 15)) AS feature, concat('t', toString(ti)) AS tenant,
+    ['openai', 'anthropic', 'gcp.gemini', 'aws.bedrock'][mi % 4 + 1] AS provider, 'chat' AS operation,
+    concat('model-', toString(mi)) AS request_model, concat('model-', toString(mi)) AS response_model, concat('model-', toString(mi)) AS model,
+    concat('dep-', toString(di)) AS deployment, if(di < 2, 'provisioned', 'on_demand') AS capacity_tier,
+    ['eastus', 'westeurope', 'us-central1', 'us-east-1'][di % 4 + 1] AS region,
+    stream AS streaming, if(err, 'error', 'ok') AS status, if(err, if(u4 < 500, 429, 500), 0) AS http_status,
+    if(hit, 0, inp) AS input_tokens, if(hit OR u5 < 400, 0, toUInt64(inp * 0.6)) AS cache_read_tokens,
+    if(hit OR err, 0, outp) AS output_tokens,
+    if(stream AND NOT hit, dur * (0.05 + u6 / 4000), NULL) AS ttft_ms, if(stream AND NOT hit, 10 + u7 / 50, NULL) AS itl_ms,
+    if(u8 < 30, 2, 1) AS attempt, if(u8 >= 30 AND u8 < 50 AND di >= 2, 'dep-0', '') AS fallback_from,
+    if(ri % 5 = 0, 'response', '') AS cache_layer, hit AS cache_hit,
+    concat('v', toString(ri % 3 + if(st > fromUnixTimestamp64Micro(${endMs * 1000 - 86_400_000_000}), 1, 0))) AS prompt_version,
+    true AS priced, toDecimal128(inp * 0.0000025, 18) AS cost_input, toDecimal128(outp * 0.00001, 18) AS cost_output,
+    if(hit, toDecimal128(0, 18), toDecimal128(inp * 0.0000025 + outp * 0.00001, 18)) AS cost_total,
+    if(hit, toDecimal128(0, 18), toDecimal128(inp * 0.0000025 + outp * 0.00001, 18)) AS list_cost
+  FROM (
+    SELECT number AS n,
+      fromUnixTimestamp64Micro(toInt64(${startUs} + n * ${stepUs} + cityHash64(n, 9) % ${stepUs})) AS st,
+      toUInt32(floor(500 * pow((cityHash64(n, 1) % 1000000) / 1e6, 2))) AS ti,
+      cityHash64(n, 2) % 40 AS ri,
+      (ri * 5 + cityHash64(n, 3) % 2) % 12 AS mi,
+      if(mi < 4, mi % 2, 2 + mi % 6) AS di,
+      cityHash64(n, 4) % 1000 AS u4, cityHash64(n, 5) % 1000 AS u5, cityHash64(n, 6) % 1000 AS u6,
+      cityHash64(n, 7) % 1000 AS u7, cityHash64(n, 8) % 1000 AS u8,
+      (ri % 5 = 0) AND cityHash64(n, 10) % 100 < 30 AS hit,
+      NOT hit AND u4 < 30 AS err,
+      NOT hit AND cityHash64(n, 11) % 10 < 6 AS stream,
+      if(hit, 2 + u6 / 100, 150 + exp((cityHash64(n, 12) % 1000) / 1000 * 6) * 8) AS dur,
+      200 + cityHash64(n, 13) % 3800 AS inp,
+      20 + cityHash64(n, 14) % 780 AS outp
+    FROM numbers(${offset}, ${count})
+  )`;
+}
+
+export async function generate(storage: Storage, total: number, endMs: number, chunk: number, onChunk: (done: number) => void): Promise<void> {
+  for (let offset = 0; offset < total; offset += chunk) {
+    const count = Math.min(chunk, total - offset);
+    // Materialized views in parallel: generation is bound by the rollups, not by the rows.
+    await storage.client.command({
+      query: generateSql(offset, count, total, endMs),
+      clickhouse_settings: { max_threads: 2, max_insert_threads: '2', parallel_view_processing: 1 },
+    });
+    onChunk(offset + count);
+  }
+}
+
+/** Row counts of every table the bench reads, and whether each rollup saw every row. */
+export async function rollupCheck(storage: Storage): Promise<Record<string, number>> {
+  const q = async (sql: string): Promise<number> => {
+    const rs = await storage.client.query({ query: sql, format: 'JSONEachRow' });
+    const rows = await rs.json<{ v: string | number }>();
+    return Number(rows[0]?.v ?? 0);
+  };
+  return {
+    llm_calls: await q('SELECT count() AS v FROM llm_calls'),
+    provider_calls: await q('SELECT count() AS v FROM llm_calls WHERE NOT cache_hit'),
+    perf_1m_attempts: await q('SELECT sum(attempts) AS v FROM llm_perf_1m'),
+    perf_1h_attempts: await q('SELECT sum(attempts) AS v FROM llm_perf_1h'),
+    cache_1m_rows: await q('SELECT sum(rows) AS v FROM llm_cache_1m'),
+    cache_1h_rows: await q('SELECT sum(rows) AS v FROM llm_cache_1h'),
+    capacity_1m_attempts: await q('SELECT sum(attempts) AS v FROM llm_capacity_1m'),
+    costs_1m_calls: await q('SELECT sum(calls) AS v FROM llm_calls_1m'),
+    table_rows_llm_calls_1m: await q('SELECT count() AS v FROM llm_calls_1m'),
+    table_rows_llm_perf_1m: await q('SELECT count() AS v FROM llm_perf_1m'),
+    table_rows_llm_perf_1h: await q('SELECT count() AS v FROM llm_perf_1h'),
+    table_rows_llm_cache_1m: await q('SELECT count() AS v FROM llm_cache_1m'),
+    table_rows_llm_cache_1h: await q('SELECT count() AS v FROM llm_cache_1h'),
+    table_rows_llm_capacity_1m: await q('SELECT count() AS v FROM llm_capacity_1m'),
+  };
+}

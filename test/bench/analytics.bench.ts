@@ -1,0 +1,136 @@
+// npm run bench:analytics — every analytics question at production scale, through its rollups and
+// on the raw table, in the same run.
+// 1. Generates BENCH_ROWS calls (default 100M) over 30 days inside embedded chDB (analytics-gen.ts);
+//    the materialized views fill every rollup; checks that each rollup saw every row.
+// 2. Times each query function (rollups, raw edges) and the same question with source 'raw'
+//    (llm_calls only): median of BENCH_REPEAT runs after one warm-up. Prints ms, the ratio and
+//    whether each meets the goals: < 300 ms and >= 10x faster than raw.
+// Knobs: BENCH_ROWS, BENCH_CHUNK (rows per INSERT, 10M), BENCH_REPEAT (3), BENCH_DIR (a temp dir,
+// deleted afterwards unless BENCH_KEEP=1).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { queryCacheRegressions } from '../../src/analytics/queries/cache-regressions.js';
+import { queryCache } from '../../src/analytics/queries/cache.js';
+import { queryCapacity, queryCapacityRecommendation, type CapacityTarget } from '../../src/analytics/queries/capacity.js';
+import { queryCosts } from '../../src/analytics/queries/costs.js';
+import { queryTtftDrift, trailingWindows } from '../../src/analytics/queries/drift.js';
+import { queryLatency } from '../../src/analytics/queries/latency.js';
+import { queryReliability } from '../../src/analytics/queries/reliability.js';
+import { createStorage, type Storage } from '../../src/storage/client.js';
+import { migrate } from '../../src/storage/migrate.js';
+import { DAYS, generate, rollupCheck } from './analytics-gen.js';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 100_000_000);
+const CHUNK = Number(process.env.BENCH_CHUNK ?? 10_000_000);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const KEEP = process.env.BENCH_KEEP === '1';
+const HOUR = 3_600_000;
+const END = Math.floor(Date.now() / HOUR) * HOUR;
+// Ragged edges, as a dashboard would ask: the raw edges and minute rollups take part.
+const FROM = new Date(END - DAYS * 86_400_000 + 17_300);
+const TO = new Date(END - 42_100);
+const SLOS = { routes: { '/route-0': { latency_ms: 800 }, '/route-1': { latency_ms: 1500, ttft_ms: 300 } }, fallback: { latency_ms: 2000 } };
+const DRIFT = { warning_median_ratio: 1.2, critical_p95_ratio: 1.5, min_current_samples: 50, min_baseline_samples: 200 };
+const CACHE = { alpha: 0.01, min_samples: 100, min_drop_pct_points: 1 };
+const TARGETS: CapacityTarget[] = ['dep-0', 'dep-1'].map((deployment) => ({
+  deployment, units: 100, unitCapacity: 50_000, weights: { input: 1, cached_input: 0, cache_write: 1, output: 4 },
+  sizing: { pricePerConvertedToken: 0.0000025, terms: { hourly: 1, '1-month': 260 / 730, '1-year': 2652 / 8760 }, minUnits: 15, increment: 5 },
+}));
+
+type Source = 'auto' | 'raw';
+interface Case {
+  name: string;
+  run: (storage: Storage, source: Source) => Promise<unknown>;
+}
+
+async function rawCosts(storage: Storage): Promise<unknown> {
+  // The same question as queryCosts(group_by=route) asked of llm_calls directly.
+  const rs = await storage.client.query({
+    query: `SELECT route, count() AS calls, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+        sum(cost_total) AS cost_usd, sum(list_cost) AS list_cost_usd, countIf(NOT priced) AS unpriced_calls
+      FROM llm_calls WHERE start_time >= fromUnixTimestamp64Milli(toInt64(${FROM.getTime()}), 'UTC')
+        AND start_time < fromUnixTimestamp64Milli(toInt64(${TO.getTime()}), 'UTC') AND kind IN ('inference', 'embeddings')
+      GROUP BY route ORDER BY cost_usd DESC`,
+    format: 'JSONEachRow',
+  });
+  return rs.json();
+}
+
+const drift = trailingWindows(new Date(END), 15 * 60_000, 86_400_000);
+const cacheWindows = trailingWindows(new Date(END), HOUR, 86_400_000);
+const range = { from: FROM, to: TO };
+const CASES: Case[] = [
+  { name: 'latency group_by=provider,model (30d)', run: (s, source) => queryLatency(s, { ...range, groupBy: ['provider', 'model'], slos: SLOS, source }) },
+  { name: 'latency group_by=route (30d)', run: (s, source) => queryLatency(s, { ...range, groupBy: ['route'], slos: SLOS, source }) },
+  { name: 'ttft drift window=15m baseline=24h', run: (s, source) => queryTtftDrift(s, { ...drift, thresholds: DRIFT, source }) },
+  { name: 'cache (30d)', run: (s, source) => queryCache(s, { ...range, source }) },
+  { name: 'cache regressions window=1h baseline=24h', run: (s, source) => queryCacheRegressions(s, { ...cacheWindows, config: CACHE, source }) },
+  { name: 'reliability group_by=provider,deployment (30d)', run: (s, source) => queryReliability(s, { ...range, groupBy: ['provider', 'deployment'], source }) },
+  { name: 'capacity (30d, 2 deployments)', run: (s, source) => queryCapacity(s, { ...range, targets: TARGETS, source }) },
+  { name: 'capacity recommendation (30d)', run: (s, source) => queryCapacityRecommendation(s, { ...range, targets: TARGETS, source }) },
+  { name: 'costs group_by=route (30d) [queryCosts]', run: (s, source) => (source === 'raw' ? rawCosts(s) : queryCosts(s, { ...range, groupBy: ['route'] })) },
+];
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const runs: number[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    const t0 = performance.now();
+    await fn();
+    runs.push(performance.now() - t0);
+  }
+  runs.sort((a, b) => a - b);
+  return runs[Math.floor(runs.length / 2)] ?? NaN;
+}
+
+async function tenantCase(storage: Storage, tenant: string): Promise<number> {
+  return time(() => queryLatency(storage, { ...range, groupBy: ['route'], slos: SLOS, tenant }));
+}
+
+async function main(): Promise<void> {
+  const dir = process.env.BENCH_DIR ?? mkdtempSync(join(tmpdir(), 'bench-analytics-'));
+  console.log(`bench:analytics  rows=${ROWS.toLocaleString()}  days=${DAYS}  dir=${dir}`);
+  const storage = await createStorage({ database: 'default', dataDir: dir });
+  try {
+    await migrate(storage, { ttl_days: 400 });
+    const g0 = performance.now();
+    await generate(storage, ROWS, END, CHUNK, (done) => {
+      process.stdout.write(`  generated ${done.toLocaleString()} rows in ${((performance.now() - g0) / 1000).toFixed(1)} s\n`);
+    });
+    const genSeconds = (performance.now() - g0) / 1000;
+    const o0 = performance.now();
+    for (const table of ['llm_perf_1m', 'llm_perf_1h', 'llm_cache_1m', 'llm_cache_1h', 'llm_capacity_1m']) {
+      await storage.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
+    }
+    console.log(`generation: ${genSeconds.toFixed(1)} s (${Math.round(ROWS / genSeconds).toLocaleString()} rows/s, all materialized views); OPTIMIZE FINAL of the perf rollups: ${((performance.now() - o0) / 1000).toFixed(1)} s`);
+    const check = await rollupCheck(storage);
+    console.log('rollup check:', JSON.stringify(check));
+    const filled = check.perf_1m_attempts === check.provider_calls && check.perf_1h_attempts === check.provider_calls &&
+      check.cache_1m_rows === check.llm_calls && check.cache_1h_rows === check.llm_calls && check.costs_1m_calls === check.llm_calls;
+    console.log(`rollups filled: ${filled ? 'yes' : 'NO'}`);
+    console.log(`\n${'question'.padEnd(50)} ${'rollup ms'.padStart(10)} ${'raw ms'.padStart(10)} ${'ratio'.padStart(8)}  <300ms  >=10x`);
+    let allOk = true;
+    for (const c of CASES) {
+      const fast = await time(() => c.run(storage, 'auto'));
+      const raw = await time(() => c.run(storage, 'raw'));
+      const ratio = raw / fast;
+      const ok = fast < 300 && ratio >= 10;
+      allOk &&= ok;
+      console.log(`${c.name.padEnd(50)} ${fast.toFixed(1).padStart(10)} ${raw.toFixed(1).padStart(10)} ${ratio.toFixed(1).padStart(7)}x  ${fast < 300 ? 'yes' : 'NO '}     ${ratio >= 10 ? 'yes' : 'NO'}`);
+    }
+    // A tenant-scoped question reads llm_calls by its tenant-first sort key (no tenant in the rollups).
+    for (const tenant of ['t0', 't250']) {
+      const rs = await storage.client.query({ query: `SELECT count() AS v FROM llm_calls WHERE tenant = {t:String}`, query_params: { t: tenant }, format: 'JSONEachRow' });
+      const n = Number((await rs.json<{ v: string }>())[0]?.v ?? 0);
+      console.log(`latency tenant=${tenant} (${n.toLocaleString()} rows, raw by sort key): ${(await tenantCase(storage, tenant)).toFixed(1)} ms`);
+    }
+    console.log(`\nall unscoped questions meet both goals: ${allOk ? 'yes' : 'NO'}`);
+  } finally {
+    await storage.close();
+    if (!KEEP && process.env.BENCH_DIR === undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
