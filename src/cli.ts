@@ -1,4 +1,4 @@
-// `llm-finops start | migrate | prices explain | export focus`: the command-line entry point (commander).
+// `llm-finops start | migrate | prices explain | export focus | demo`: the command-line entry point (commander).
 import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { sha256Hex } from './shared/keys.js';
@@ -130,6 +130,30 @@ prices
         deploymentModels: config.pricing.deployment_models,
       })}\n`,
     );
+  });
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+program
+  .command('demo')
+  .description('closed-loop demo on the embedded store: mock providers, gateways, traffic; adaptive routing vs static weights')
+  .option('--scenario <name>', 'ttft-incident | error-storm | cache-break | burst | all', 'ttft-incident')
+  .option('--minutes <n>', 'demo-clock minutes (default: the scenario\'s, 30 for ttft-incident)', positive)
+  .option('--scale <x>', 'demo-clock speed: demo seconds per wall second (default 20)', positive)
+  .option('--seed <n>', 'traffic seed (same seed, same traffic)', (v: string) => Math.trunc(positive(v)))
+  .option('--rpm <n>', 'base load, requests per demo minute (default 40)', positive)
+  .option('--data-dir <dir>', 'keep the embedded store here (default: a temporary directory, removed at the end)')
+  .option('--chart <file>', 'PNG chart of the comparison', 'llm-finops-demo.png')
+  .action(async (options: { scenario: string; minutes?: number; scale?: number; seed?: number; rpm?: number; dataDir?: string; chart: string }) => {
+    // Loaded on demand: the demo needs the openai SDK and the PNG renderer, no other command does.
+    const { runDemoCommand } = await import('./demo/command.js');
+    await runDemoCommand(options, createLogger(env.logLevel !== undefined ? parseLogLevel(env.logLevel) : 'warn'));
+    // Everything is stopped; idle keep-alive sockets of the SDK clients would still delay exit.
+    process.exit(0);
   });
 
 const exportCmd = program.command('export').description('export cost data');

@@ -1,0 +1,52 @@
+// The `llm-finops demo` command: options, live progress on stderr (a status line per wall
+// second), the comparison table on stdout, the chart written to a PNG file. src/cli.ts loads
+// this module lazily, so the other commands never load the openai SDK or the PNG renderer.
+import { resolve } from 'node:path';
+import type { Logger } from '../shared/logger.js';
+import { runDemo, scenarioOf, type DemoResult } from './run.js';
+
+export interface DemoCommandOptions {
+  scenario: string;
+  minutes?: number;
+  scale?: number;
+  seed?: number;
+  rpm?: number;
+  dataDir?: string;
+  chart: string;
+}
+
+export interface DemoWriters {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const defaultWriters: DemoWriters = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+export function summaryText(r: DemoResult): string {
+  const calls = Object.entries(r.llmCalls).map(([env, n]) => `${env} ${n}`).join(', ');
+  return [
+    r.table, '',
+    `chart: ${r.chartFile} (${r.chartBytes} bytes; SVG next to it)`,
+    `llm_calls rows: ${calls || 'none'}; alerts fired: ${r.alerts.length}; wall time ${(r.wallMs / 1000).toFixed(0)} s`,
+    '',
+  ].join('\n');
+}
+
+export async function runDemoCommand(opts: DemoCommandOptions, logger: Logger, writers: DemoWriters = defaultWriters): Promise<DemoResult> {
+  const scenario = scenarioOf(opts.scenario);
+  const minutes = opts.minutes ?? scenario.minutes;
+  const scale = opts.scale ?? 20;
+  writers.err(`llm-finops demo: ${scenario.name}: ${scenario.description}\n`);
+  writers.err(`${minutes} demo minutes at ${scale}x (~${Math.round((minutes * 60) / scale)} s of traffic); adaptive (routing feed) and static (round-robin) run side by side on the same seeded traffic\n`);
+  const result = await runDemo({
+    scenario: scenario.name, minutes, scale, logger, chartFile: resolve(opts.chart),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.rpm !== undefined ? { baseRpm: opts.rpm } : {}),
+    ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+    progress: (line) => writers.err(`${line}\n`),
+  });
+  writers.out(summaryText(result));
+  return result;
+}

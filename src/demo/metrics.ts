@@ -1,0 +1,113 @@
+// Per-run measurements from the user's side of the gateway: every request's outcome, the
+// weights the gateway routed by over time, and the summary the report compares.
+import type { DemoGateway, UserOutcome } from './gateways.js';
+import { DEMO_PRICES, PTU_USD_PER_HOUR, type FleetTarget } from './scenario.js';
+import type { TargetModel } from './target-model.js';
+
+/** A first token later than this (demo ms) is a miss for goodput. */
+export const TTFT_SLO_MS = 10_000;
+
+export interface WeightSample {
+  atMs: number;
+  weights: Record<string, number>;
+}
+
+export interface RunSummary {
+  name: string;
+  requests: number;
+  ok: number;
+  good: number;
+  goodputPct: number;
+  p50TtftMs: number | null;
+  p95TtftMs: number | null;
+  slow: number;
+  user429: number;
+  userErrors: number;
+  onDemandUsd: number;
+  reservedUsd: number;
+  costUsd: number;
+  costPerGoodUsd: number | null;
+  ptuUtilPct: number;
+  providerAttempts: number;
+}
+
+export function quantile(values: number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+export function onDemandCost(o: UserOutcome, kindOf: Map<string, FleetTarget['kind']>): number {
+  if (o.usage === undefined || o.target === undefined || kindOf.get(o.target) !== 'on_demand') return 0;
+  const u = o.usage;
+  return (u.input - u.cached) * DEMO_PRICES.input + u.cached * DEMO_PRICES.cached + u.output * DEMO_PRICES.output;
+}
+
+export const isGood = (o: UserOutcome): boolean => o.status === 200 && o.ttftMs !== undefined && o.ttftMs <= TTFT_SLO_MS;
+
+export class RunRecorder {
+  readonly outcomes: UserOutcome[] = [];
+  readonly samples: WeightSample[] = [];
+  /** Wall ms (performance.now) of each completion, for the live rps. */
+  private readonly doneAt: number[] = [];
+
+  constructor(readonly gateway: DemoGateway, readonly fleet: FleetTarget[], readonly models: Map<string, TargetModel>) {}
+
+  record(o: UserOutcome): void {
+    this.outcomes.push(o);
+    this.doneAt.push(performance.now());
+  }
+
+  sample(atMs: number): void {
+    this.samples.push({ atMs, weights: this.gateway.weights() });
+  }
+
+  /** Completions per wall second over the last `wallMs`. */
+  rps(wallMs: number): number {
+    const since = performance.now() - wallMs;
+    let n = 0;
+    for (let i = this.doneAt.length - 1; i >= 0 && (this.doneAt[i] as number) >= since; i--) n++;
+    return (n * 1000) / wallMs;
+  }
+
+  /** p95 TTFT (demo ms) of the answers completed in the last `wallMs` (slow ones show when they land). */
+  recentP95(wallMs: number): number | null {
+    const since = performance.now() - wallMs;
+    const ttfts: number[] = [];
+    for (let i = this.doneAt.length - 1; i >= 0 && (this.doneAt[i] as number) >= since; i--) {
+      const t = this.outcomes[i]?.ttftMs;
+      if (t !== undefined) ttfts.push(t);
+    }
+    return quantile(ttfts, 0.95);
+  }
+
+  user429(): number {
+    return this.outcomes.filter((o) => o.status === 429).length;
+  }
+
+  summary(runMs: number): RunSummary {
+    const kindOf = new Map(this.fleet.map((t) => [t.id, t.kind]));
+    const os = this.outcomes;
+    const ttfts = os.filter((o) => o.status === 200 && o.ttftMs !== undefined).map((o) => o.ttftMs as number);
+    const good = os.filter(isGood).length;
+    const onDemandUsd = os.reduce((s, o) => s + onDemandCost(o, kindOf), 0);
+    const reservedUsd = (PTU_USD_PER_HOUR * runMs) / 3_600_000;
+    let capacity = 0;
+    let served = 0;
+    for (const m of this.models.values()) {
+      if (m.bucket === undefined) continue;
+      // The bucket starts empty: one minute of burst allowance on top of the run's minutes.
+      capacity += (m.bucket.capacityTpm * (runMs + 60_000)) / 60_000;
+      served += m.bucket.served;
+    }
+    return {
+      name: this.gateway.name, requests: os.length, ok: os.filter((o) => o.status === 200).length, good,
+      goodputPct: os.length > 0 ? (100 * good) / os.length : 0,
+      p50TtftMs: quantile(ttfts, 0.5), p95TtftMs: quantile(ttfts, 0.95), slow: ttfts.filter((t) => t > TTFT_SLO_MS).length,
+      user429: this.user429(), userErrors: os.filter((o) => o.status >= 500).length,
+      onDemandUsd, reservedUsd, costUsd: onDemandUsd + reservedUsd, costPerGoodUsd: good > 0 ? (onDemandUsd + reservedUsd) / good : null,
+      ptuUtilPct: capacity > 0 ? (100 * served) / capacity : 0,
+      providerAttempts: [...this.models.values()].reduce((s, m) => s + m.counters.requests, 0),
+    };
+  }
+}
