@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportFocusToFile } from '../../src/analytics/export/focus-export.js';
+import { buildCostSql } from '../../src/analytics/queries/costs.js';
+import { readMigrations, renderSql, splitStatements } from '../../src/storage/migrate.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { getJson, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { parseCsv, seed, startApp, type SeedCall, type TestApp } from './analytics-finops-seed.js';
@@ -108,6 +110,43 @@ describe('/v1/costs', () => {
     }
     const reversed = await getJson<{ parameter: string }>(`${app.url}/v1/costs?from=${iso(H2)}&to=${iso(H1)}`);
     expect(reversed.body.parameter).toBe('to');
+  });
+});
+
+describe('/v1/costs over whole hours (hourly rollup without the tenant)', () => {
+  // [H1-3h+15s, H2+5m+20s) holds whole hours H1-2h..H2, which unscoped questions read from
+  // llm_costs_1h; the tenant-grouped question of the same range reads minutes (llm_calls_1m).
+  const wide = `from=${iso(H1 - 3 * H + 15_000)}&to=${iso(H2 + 300_000 + 20_000)}`;
+  const inWide = edge.filter((c) => c.id !== 'e-after');
+
+  it('answers the same exact sums as the minute and raw paths', async () => {
+    expect(buildCostSql({ from: new Date(H1 - 3 * H + 15_000), to: new Date(H2 + 320_000), groupBy: ['route'] }).sql).toContain('llm_costs_1h');
+    expect(buildCostSql({ from: new Date(H1 - 3 * H + 15_000), to: new Date(H2 + 320_000), groupBy: ['tenant'] }).sql).not.toContain('llm_costs_1h');
+    const byRoute = await getJson<Rows>(`${app.url}/v1/costs?${wide}&group_by=route`);
+    const byTenant = await getJson<Rows>(`${app.url}/v1/costs?${wide}&group_by=tenant`);
+    expect(sumOf(byRoute.body.rows, 'cost_usd')).toBe(total(inWide));
+    expect(sumOf(byRoute.body.rows, 'list_cost_usd')).toBe(total(inWide, 'list'));
+    expect(sumOf(byTenant.body.rows, 'cost_usd')).toBe(total(inWide));
+    expect(byRoute.body.rows.find((r) => r.route === '/a')?.calls).toBe(2);
+    const hourly = await getJson<Rows>(`${app.url}/v1/costs?${wide}&interval=1h`);
+    expect(hourly.body.rows.find((r) => r.bucket === iso(H1).replace('.000', ''))?.cost_usd).toBe(total(inWide.filter((c) => c.at < H2)));
+  });
+
+  it('backfills what llm_calls_1m held when the migration first runs, once', async () => {
+    const { client } = t.runtime.storage;
+    const sums = async (table: string): Promise<string> =>
+      (await (await client.query({ query: `SELECT toString(sum(cost_total)) AS c, sum(calls) AS n FROM ${table}`, format: 'JSONEachRow' })).json<{ c: string; n: string }>())
+        .map((r) => `${r.c}/${r.n}`)[0] ?? '';
+    const before = await sums('llm_costs_1h');
+    expect(before).toBe(await sums('llm_calls_1m'));
+    const migration = readMigrations().find((m) => m.name === '0023_costs_hourly');
+    const backfill = splitStatements(renderSql(migration?.sql ?? '', { ttl_days: 400 })).find((st) => st.startsWith('INSERT'));
+    expect(backfill).toBeDefined();
+    await client.command({ query: backfill ?? '' });
+    expect(await sums('llm_costs_1h')).toBe(before); // guarded: a re-run adds nothing
+    await client.command({ query: 'TRUNCATE TABLE llm_costs_1h' });
+    await client.command({ query: backfill ?? '' });
+    expect(await sums('llm_costs_1h')).toBe(before);
   });
 });
 

@@ -1,9 +1,11 @@
 // Cost per any call dimension, optionally in time buckets and as top-N plus an `other` row.
-// Whole minutes are read from the per-minute rollup (llm_calls_1m); the partial minutes at
-// either edge of [from, to) from the raw table, so the answer is exact for any timestamps.
+// Whole hours are read from the hourly rollup (llm_costs_1h, no tenant), whole minutes from the
+// per-minute rollup (llm_calls_1m), the partial minutes at either edge of [from, to) from the raw
+// table, so the answer is exact for any timestamps. Tenant questions skip the hourly table.
 // The union builder is shared by provisioned allocation, budgets and the FOCUS export.
 import type { Storage } from '../../storage/client.js';
 import { trimDecimal } from './decimal.js';
+import { planSegments } from './stats-timeplan.js';
 
 export const COST_DIMENSIONS = [
   'route', 'feature', 'tenant', 'provider', 'model', 'deployment', 'capacity_tier', 'region', 'environment', 'operation',
@@ -96,27 +98,23 @@ export function buildUnion(spec: UnionSpec): { sql: string; params: Record<strin
   const groupBy = groupKeys.length > 0 ? `GROUP BY ${groupKeys.join(', ')}` : '';
   const rollupMeasures = MEASURE_NAMES.map((m) => `${MEASURES[m]?.[0]} AS ${m}`).join(', ');
   const rawMeasures = MEASURE_NAMES.map((m) => `${MEASURES[m]?.[1]} AS ${m}`).join(', ');
-  const fromMs = spec.from.getTime();
-  const toMs = spec.to.getTime();
-  const wholeFrom = Math.ceil(fromMs / 60_000) * 60_000;
-  const wholeTo = Math.floor(toMs / 60_000) * 60_000;
-  params.from = seconds(fromMs);
-  params.to = seconds(toMs);
   const filter = where.join(' AND ');
-  const raw = (lo: string, hi: string): string =>
-    `SELECT ${keysFor('start_time')}${rawMeasures} FROM llm_calls
-     WHERE start_time >= toDateTime64(${lo}, 6, 'UTC') AND start_time < toDateTime64(${hi}, 6, 'UTC') AND ${filter} ${groupBy}`;
-  const parts: string[] = [];
-  if (wholeFrom < wholeTo) {
-    params.whole_from = wholeFrom / 1000;
-    params.whole_to = wholeTo / 1000;
-    parts.push(`SELECT ${keysFor('minute')}${rollupMeasures} FROM llm_calls_1m
-      WHERE minute >= toDateTime({whole_from:UInt32}, 'UTC') AND minute < toDateTime({whole_to:UInt32}, 'UTC') AND ${filter} ${groupBy}`);
-    if (fromMs < wholeFrom) parts.push(raw('{from:Decimal64(6)}', 'toDecimal64({whole_from:UInt32}, 6)'));
-    if (wholeTo < toMs) parts.push(raw('toDecimal64({whole_to:UInt32}, 6)', '{to:Decimal64(6)}'));
-  } else {
-    parts.push(raw('{from:Decimal64(6)}', '{to:Decimal64(6)}'));
-  }
+  // The hourly rollup has no tenant column: only questions that neither group nor filter by
+  // tenant may read it; everything else merges minutes from llm_calls_1m.
+  const hourly = !dims.includes('tenant') && spec.filters.tenant === undefined;
+  const parts = planSegments(spec.from.getTime(), spec.to.getTime(), { hourly, rawOnly: false }).map((seg) => {
+    if (seg.grain === 'raw') {
+      return `SELECT ${keysFor('start_time')}${rawMeasures} FROM llm_calls
+        WHERE start_time >= fromUnixTimestamp64Milli(toInt64(${seg.fromMs}), 'UTC')
+          AND start_time < fromUnixTimestamp64Milli(toInt64(${seg.toMs}), 'UTC') AND ${filter} ${groupBy}`;
+    }
+    const [table, column] = seg.grain === '1h' ? ['llm_costs_1h', 'hour'] : ['llm_calls_1m', 'minute'];
+    return `SELECT ${keysFor(column)}${rollupMeasures} FROM ${table}
+      WHERE ${column} >= toDateTime(${seg.fromMs / 1000}, 'UTC') AND ${column} < toDateTime(${seg.toMs / 1000}, 'UTC')
+        AND ${filter} ${groupBy}`;
+  });
+  // An empty range still answers (zero rows, or one zero row when ungrouped).
+  if (parts.length === 0) parts.push(`SELECT ${keysFor('start_time')}${rawMeasures} FROM llm_calls WHERE 0 ${groupBy}`);
   const outerKeys = groupKeys.map((k) => `${k}, `).join('');
   const sums = MEASURE_NAMES.map((m) => `sum(${m}) AS ${m}`).join(', ');
   return { sql: `SELECT ${outerKeys}${sums} FROM (${parts.join('\nUNION ALL\n')}) ${groupBy}`, params };
@@ -183,6 +181,3 @@ function toCostRow(row: Record<string, string | number | boolean>, query: CostQu
   return out;
 }
 
-function seconds(ms: number): string {
-  return (ms / 1000).toFixed(3);
-}

@@ -1,0 +1,72 @@
+-- Cluster variant of sql/migrations/0023_costs_hourly.sql: a Replicated local table per shard, a
+-- Distributed table with the single-node name over it, and a view that rolls each shard's own
+-- llm_calls_1m_local blocks up per hour. Apply after 0002 with clickhouse-client --multiquery after
+-- replacing {{ttl_days}}. The backfill reads each shard's local minute rollup on that shard: run it
+-- on one replica of every shard.
+CREATE TABLE IF NOT EXISTS llm_costs_1h_local ON CLUSTER '{cluster}'
+(
+    hour DateTime('UTC'),
+    route LowCardinality(String),
+    feature LowCardinality(String),
+    service LowCardinality(String),
+    environment LowCardinality(String),
+    provider LowCardinality(String),
+    model LowCardinality(String),
+    operation LowCardinality(String),
+    deployment LowCardinality(String),
+    capacity_tier LowCardinality(String),
+    region LowCardinality(String),
+    kind LowCardinality(String),
+    calls SimpleAggregateFunction(sum, UInt64),
+    errors SimpleAggregateFunction(sum, UInt64),
+    rate_limited SimpleAggregateFunction(sum, UInt64),
+    unpriced_calls SimpleAggregateFunction(sum, UInt64),
+    cache_hits SimpleAggregateFunction(sum, UInt64),
+    retries SimpleAggregateFunction(sum, UInt64),
+    fallbacks SimpleAggregateFunction(sum, UInt64),
+    input_tokens SimpleAggregateFunction(sum, UInt64),
+    cache_read_tokens SimpleAggregateFunction(sum, UInt64),
+    cache_creation_tokens SimpleAggregateFunction(sum, UInt64),
+    output_tokens SimpleAggregateFunction(sum, UInt64),
+    reasoning_tokens SimpleAggregateFunction(sum, UInt64),
+    cost_input SimpleAggregateFunction(sum, Decimal(38, 18)),
+    cost_cache_read SimpleAggregateFunction(sum, Decimal(38, 18)),
+    cost_cache_creation SimpleAggregateFunction(sum, Decimal(38, 18)),
+    cost_output SimpleAggregateFunction(sum, Decimal(38, 18)),
+    cost_total SimpleAggregateFunction(sum, Decimal(38, 18)),
+    list_cost SimpleAggregateFunction(sum, Decimal(38, 18))
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/llm_costs_1h_local', '{replica}')
+PARTITION BY toYYYYMM(hour)
+ORDER BY (hour, route, feature, service, environment, provider, model, operation, deployment, capacity_tier, region, kind)
+TTL hour + toIntervalDay({{ttl_days}});
+
+CREATE TABLE IF NOT EXISTS llm_costs_1h ON CLUSTER '{cluster}' AS llm_costs_1h_local
+ENGINE = Distributed('{cluster}', currentDatabase(), llm_costs_1h_local, rand());
+
+-- Backfill what llm_calls_1m already holds, once (guarded by "still empty" so a re-run after a
+-- crash does not double it), before the view starts adding new blocks.
+INSERT INTO llm_costs_1h_local
+SELECT
+    toStartOfHour(minute) AS hour,
+    route, feature, service, environment, provider, model, operation, deployment, capacity_tier, region, kind,
+    sum(calls), sum(errors), sum(rate_limited), sum(unpriced_calls), sum(cache_hits), sum(retries), sum(fallbacks),
+    sum(input_tokens), sum(cache_read_tokens), sum(cache_creation_tokens), sum(output_tokens), sum(reasoning_tokens),
+    sum(cost_input), sum(cost_cache_read), sum(cost_cache_creation), sum(cost_output), sum(cost_total), sum(list_cost)
+FROM llm_calls_1m_local
+WHERE (SELECT count() FROM llm_costs_1h_local) = 0
+GROUP BY hour, route, feature, service, environment, provider, model, operation, deployment, capacity_tier, region, kind;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS llm_costs_1h_mv ON CLUSTER '{cluster}' TO llm_costs_1h_local AS
+SELECT
+    toStartOfHour(minute) AS hour,
+    route, feature, service, environment, provider, model, operation, deployment, capacity_tier, region, kind,
+    sum(calls) AS calls, sum(errors) AS errors, sum(rate_limited) AS rate_limited,
+    sum(unpriced_calls) AS unpriced_calls, sum(cache_hits) AS cache_hits, sum(retries) AS retries,
+    sum(fallbacks) AS fallbacks, sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
+    sum(cache_creation_tokens) AS cache_creation_tokens, sum(output_tokens) AS output_tokens,
+    sum(reasoning_tokens) AS reasoning_tokens, sum(cost_input) AS cost_input, sum(cost_cache_read) AS cost_cache_read,
+    sum(cost_cache_creation) AS cost_cache_creation, sum(cost_output) AS cost_output,
+    sum(cost_total) AS cost_total, sum(list_cost) AS list_cost
+FROM llm_calls_1m_local
+GROUP BY hour, route, feature, service, environment, provider, model, operation, deployment, capacity_tier, region, kind;
