@@ -140,7 +140,7 @@ function positive(value: string): number {
 
 program
   .command('demo')
-  .description('closed-loop demo on the embedded store: mock providers, gateways, traffic; adaptive routing vs static weights')
+  .description('closed-loop demo (embedded store, or the ClickHouse server in CLICKHOUSE_URL): mock providers, gateways, traffic; adaptive routing vs static weights')
   .option('--scenario <name>', 'ttft-incident | error-storm | cache-break | burst | all', 'ttft-incident')
   .option('--minutes <n>', 'demo-clock minutes (default: the scenario\'s, 30 for ttft-incident)', positive)
   .option('--scale <x>', 'demo-clock speed: demo seconds per wall second (default 20)', positive)
@@ -151,7 +151,7 @@ program
   .action(async (options: { scenario: string; minutes?: number; scale?: number; seed?: number; rpm?: number; dataDir?: string; chart: string }) => {
     // Loaded on demand: the demo needs the openai SDK and the PNG renderer, no other command does.
     const { runDemoCommand } = await import('./demo/command.js');
-    await runDemoCommand(options, createLogger(env.logLevel !== undefined ? parseLogLevel(env.logLevel) : 'warn'));
+    await runDemoCommand({ ...options, clickhouse }, createLogger(env.logLevel !== undefined ? parseLogLevel(env.logLevel) : 'warn'));
     // Everything is stopped; idle keep-alive sockets of the SDK clients would still delay exit.
     process.exit(0);
   });

@@ -2,6 +2,7 @@
 // second), the comparison table on stdout, the chart written to a PNG file. src/cli.ts loads
 // this module lazily, so the other commands never load the openai SDK or the PNG renderer.
 import { resolve } from 'node:path';
+import type { RuntimeOptions } from '../runtime.js';
 import type { Logger } from '../shared/logger.js';
 import { runDemo, scenarioOf, type DemoResult } from './run.js';
 
@@ -13,6 +14,8 @@ export interface DemoCommandOptions {
   rpm?: number;
   dataDir?: string;
   chart: string;
+  /** A ClickHouse server instead of the embedded store (from CLICKHOUSE_URL in the CLI). */
+  clickhouse?: RuntimeOptions['clickhouse'];
 }
 
 export interface DemoWriters {
@@ -45,6 +48,7 @@ export async function runDemoCommand(opts: DemoCommandOptions, logger: Logger, w
     scenario: scenario.name, minutes, scale, logger, chartFile: resolve(opts.chart),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.rpm !== undefined ? { baseRpm: opts.rpm } : {}),
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+    ...(opts.clickhouse?.url !== undefined ? { clickhouse: opts.clickhouse } : {}),
     progress: (line) => writers.err(`${line}\n`),
   });
   writers.out(summaryText(result));

@@ -3,6 +3,7 @@
 // llm-finops, prints a status line per wall second, then compares the two runs.
 import { recordOutcome, withAttribution } from '../instrumentation/index.js';
 import { ConfigError } from '../shared/errors.js';
+import type { RuntimeOptions } from '../runtime.js';
 import type { Logger } from '../shared/logger.js';
 import { createDemoClock, type DemoClock } from './clock.js';
 import { writeChart } from './chart.js';
@@ -24,6 +25,8 @@ export interface DemoOptions {
   /** Base load, requests per demo minute (default 40). */
   baseRpm?: number;
   dataDir?: string | undefined;
+  /** A ClickHouse server instead of the embedded store (CLICKHOUSE_URL). */
+  clickhouse?: RuntimeOptions['clickhouse'];
   chartFile: string;
   logger: Logger;
   /** Receives the status line every wall second (default: none). */
@@ -79,16 +82,24 @@ function dispatch(traffic: DemoRequest[], clock: DemoClock, stack: DemoStack, re
   });
 }
 
-async function firings(stack: DemoStack, clock: DemoClock): Promise<AlertFiring[]> {
+// Both reads are limited to this run (time >= its start): on a ClickHouse server the store may
+// hold earlier demo runs or real traffic.
+async function firings(stack: DemoStack, clock: DemoClock, sinceMs: number): Promise<AlertFiring[]> {
   const rs = await stack.runtime.storage.client.query({
-    query: `SELECT rule, kind, labels, toUnixTimestamp64Milli(time) AS t FROM alert_events WHERE state = 'firing' ORDER BY time`, format: 'JSONEachRow',
+    query: `SELECT rule, kind, labels, toUnixTimestamp64Milli(time) AS t FROM alert_events
+      WHERE state = 'firing' AND time >= fromUnixTimestamp64Milli({since:Int64}, 'UTC') ORDER BY time`,
+    query_params: { since: sinceMs }, format: 'JSONEachRow',
   });
   const rows = await rs.json<{ rule: string; kind: string; labels: Record<string, string>; t: string | number }>();
   return rows.map((r) => ({ rule: r.rule, kind: r.kind, labels: r.labels, atMs: clock.toDemo(Number(r.t) - clock.wallAt(0)) }));
 }
 
-async function llmCalls(stack: DemoStack): Promise<Record<string, number>> {
-  const rs = await stack.runtime.storage.client.query({ query: 'SELECT environment, count() AS n FROM llm_calls GROUP BY environment', format: 'JSONEachRow' });
+async function llmCalls(stack: DemoStack, sinceMs: number): Promise<Record<string, number>> {
+  const rs = await stack.runtime.storage.client.query({
+    query: `SELECT environment, count() AS n FROM llm_calls
+      WHERE start_time >= fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND environment IN ('demo-adaptive', 'demo-static') GROUP BY environment`,
+    query_params: { since: sinceMs }, format: 'JSONEachRow',
+  });
   return Object.fromEntries((await rs.json<{ environment: string; n: string | number }>()).map((r) => [r.environment, Number(r.n)]));
 }
 
@@ -100,7 +111,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const fleet: FleetTarget[] = FLEET;
   const clock = createDemoClock(o.scale ?? 20);
   const traffic = generateTraffic({ scenario, runMs, seed, baseRpm: o.baseRpm ?? 40 });
-  const stack = await startStack({ clock, scenario, runMs, seed, fleet, dataDir: o.dataDir, logger: o.logger });
+  const stack = await startStack({ clock, scenario, runMs, seed, fleet, dataDir: o.dataDir, clickhouse: o.clickhouse, logger: o.logger });
   try {
     const recs = [new RunRecorder(stack.gateways.adaptive, fleet, stack.fleets.adaptive.models), new RunRecorder(stack.gateways.static, fleet, stack.fleets.static.models)] as const;
     clock.restart();
@@ -111,8 +122,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     clearInterval(sampler);
     clearInterval(ticker);
     await stack.flush();
-    const alerts = await firings(stack, clock);
-    const calls = await llmCalls(stack);
+    const alerts = await firings(stack, clock, wallStart);
+    const calls = await llmCalls(stack, wallStart);
     return finish({ o, scenario, runMs, clock, fleet, recs, alerts, calls, wallStart });
   } finally {
     await stack.stop();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTelemetry, type Telemetry } from '../instrumentation/index.js';
 import { RoutingClient } from '../routing-client/index.js';
-import { startRuntime, type Runtime } from '../runtime.js';
+import { startRuntime, type Runtime, type RuntimeOptions } from '../runtime.js';
 import type { Logger } from '../shared/logger.js';
 import { seededRandom, type DemoClock } from './clock.js';
 import { demoConfig } from './demo-config.js';
@@ -38,6 +38,7 @@ export interface StackOptions {
   seed: number;
   fleet: FleetTarget[];
   dataDir?: string | undefined;
+  clickhouse?: RuntimeOptions['clickhouse'];
   logger: Logger;
 }
 
@@ -65,7 +66,7 @@ async function waitForFeed(apiUrl: string): Promise<Record<string, string>> {
 export async function startStack(o: StackOptions): Promise<DemoStack> {
   const created = o.dataDir === undefined;
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'llm-finops-demo-'));
-  const runtime = await startRuntime({ config: demoConfig({ dataDir, scale: o.clock.scale, fleet: o.fleet }), logger: o.logger });
+  const runtime = await startRuntime({ config: demoConfig({ dataDir, scale: o.clock.scale, fleet: o.fleet }), logger: o.logger, clickhouse: o.clickhouse });
   const apiUrl = `http://127.0.0.1:${runtime.apiPort}`;
   const otlpUrl = `http://127.0.0.1:${runtime.otlpPort}`;
   const tel = { adaptive: telemetry(otlpUrl, ENVIRONMENTS.adaptive, true), static: telemetry(otlpUrl, ENVIRONMENTS.static, false) };

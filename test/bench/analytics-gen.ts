@@ -81,11 +81,13 @@ export async function rollupCheck(storage: Storage): Promise<Record<string, numb
     cache_1h_rows: await q('SELECT sum(rows) AS v FROM llm_cache_1h'),
     capacity_1m_attempts: await q('SELECT sum(attempts) AS v FROM llm_capacity_1m'),
     costs_1m_calls: await q('SELECT sum(calls) AS v FROM llm_calls_1m'),
+    costs_1h_calls: await q('SELECT sum(calls) AS v FROM llm_costs_1h'),
     table_rows_llm_calls_1m: await q('SELECT count() AS v FROM llm_calls_1m'),
     table_rows_llm_perf_1m: await q('SELECT count() AS v FROM llm_perf_1m'),
     table_rows_llm_perf_1h: await q('SELECT count() AS v FROM llm_perf_1h'),
     table_rows_llm_cache_1m: await q('SELECT count() AS v FROM llm_cache_1m'),
     table_rows_llm_cache_1h: await q('SELECT count() AS v FROM llm_cache_1h'),
     table_rows_llm_capacity_1m: await q('SELECT count() AS v FROM llm_capacity_1m'),
+    table_rows_llm_costs_1h: await q('SELECT count() AS v FROM llm_costs_1h'),
   };
 }
