@@ -65,6 +65,8 @@ export async function startCollector(config: Config, storage: Storage, logger: L
   const authorize = ingestAuthorizer(config.security.ingest_keys);
   const receiver = createReceiver({
     maxBodyBytes: c.max_body_bytes,
+    maxInflightRequests: c.max_inflight_requests,
+    maxInflightBytes: c.max_inflight_bytes,
     authorize: (request) => authorize(request.headers),
     ingest: async (batch, { encoding, body, auth }) => {
       const binding = auth as TenantBinding | undefined;

@@ -48,6 +48,9 @@ export class Spool {
   private nextSeq = 1;
   private checkpoint = 0;
   private readonly done = new Set<number>();
+  /** Frame size of every record not yet committed: what the bound applies to. */
+  private readonly sizes = new Map<number, number>();
+  private outstanding = 0;
   private pendingSync: Promise<void> | undefined;
   private writeChain: Promise<void> = Promise.resolve();
 
@@ -61,20 +64,35 @@ export class Spool {
     return { spool, replay };
   }
 
-  /** Bytes held for records not yet committed. */
+  /** Bytes of records not yet committed (the bound applies to these). */
   get bytes(): number {
+    return this.outstanding;
+  }
+
+  /** Bytes on disk: outstanding records plus committed ones whose segment is still in use. */
+  get diskBytes(): number {
     return this.segments.reduce((sum, s) => sum + s.bytes, 0);
+  }
+
+  /**
+   * Segments rotate at an eighth of the bound (at most 64 MiB): space is reclaimed a whole
+   * segment at a time, so a segment as large as the bound would never be released.
+   */
+  private get segmentBytes(): number {
+    return Math.min(SEGMENT_BYTES, Math.max(1024 * 1024, Math.floor(this.options.maxBytes / 8)));
   }
 
   /** Append and fsync a record; resolves with its sequence number once it is durable. */
   async append(encoding: SpoolEncoding, body: Buffer, meta = ''): Promise<number> {
-    if (this.bytes + body.length + HEADER > this.options.maxBytes) {
+    const metaLength = Buffer.byteLength(meta, 'utf8');
+    if (this.outstanding + body.length + metaLength + HEADER > this.options.maxBytes) {
       throw new SpoolFullError('ingest spool is full (the store is behind or unreachable)', this.options.retryAfterSeconds);
     }
     const seq = this.nextSeq++;
     const frame = encodeRecord(seq, encoding, meta, body);
+    this.track(seq, frame.length);
     const write = this.writeChain.then(async () => {
-      if ((this.current()?.bytes ?? 0) > SEGMENT_BYTES) await this.rotate();
+      if ((this.current()?.bytes ?? 0) > this.segmentBytes) await this.rotate();
       const segment = this.current();
       if (this.handle === undefined || segment === undefined) throw new Error('spool is closed');
       await this.handle.write(frame);
@@ -82,14 +100,23 @@ export class Spool {
       segment.lastSeq = seq;
     });
     this.writeChain = write.catch(() => undefined);
-    await write;
+    try {
+      await write;
+    } catch (err) {
+      // Never acknowledged: it holds no space, and the checkpoint must not wait for it.
+      this.markDone([seq]);
+      throw err;
+    }
     await this.sync();
     return seq;
   }
 
   /** Every row of these records is committed to the store: let the checkpoint move past them. */
   markDone(seqs: Iterable<number>): void {
-    for (const seq of seqs) this.done.add(seq);
+    for (const seq of seqs) {
+      this.done.add(seq);
+      this.untrack(seq);
+    }
     let advanced = false;
     while (this.done.has(this.checkpoint + 1)) {
       this.done.delete(this.checkpoint + 1);
@@ -103,6 +130,18 @@ export class Spool {
     await this.writeChain;
     await this.handle?.close();
     this.handle = undefined;
+  }
+
+  private track(seq: number, size: number): void {
+    this.sizes.set(seq, size);
+    this.outstanding += size;
+  }
+
+  private untrack(seq: number): void {
+    const size = this.sizes.get(seq);
+    if (size === undefined) return;
+    this.sizes.delete(seq);
+    this.outstanding -= size;
   }
 
   /** Share one fsync among the appends that arrive while one is running. */
@@ -162,6 +201,7 @@ export class Spool {
         continue;
       }
       replay.push(...pending);
+      for (const r of pending) this.track(r.seq, HEADER + Buffer.byteLength(r.meta, 'utf8') + r.body.length);
       const lastSeq = pending[pending.length - 1]?.seq ?? 0;
       this.segments.push({ firstSeq: pending[0]?.seq ?? 0, lastSeq, path, bytes: statSync(path).size });
     }

@@ -59,6 +59,10 @@ const collectorSchema = z
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(4318),
     max_body_bytes: z.number().int().min(1024).default(64 * MiB),
+    /** Requests being read or decoded at once; past it new ones get 429 before their body is read. */
+    max_inflight_requests: z.number().int().min(1).default(256),
+    /** Request bytes (wire and decompressed) held at once by requests in flight; past it, 429. */
+    max_inflight_bytes: z.number().int().min(1024).default(256 * MiB),
     /** Rows held in memory (waiting traces plus the write queue) before 429. */
     max_queue_rows: z.number().int().min(100).default(500_000),
     retry_after_s: z.number().int().min(1).default(2),
@@ -82,7 +86,10 @@ const collectorSchema = z
       .default({ batch_rows: 50_000, flush_interval_ms: 200, max_retries: 5 }),
     forward: forwardSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.max_inflight_bytes >= c.max_body_bytes, {
+    message: 'must be at least collector.max_body_bytes (a request that size could never be accepted)', path: ['max_inflight_bytes'],
+  });
 
 const apiSchema = z
   .object({

@@ -1,12 +1,14 @@
 // Soak, overload and fault runs against a real `llm-finops start` child process over loopback.
 //
 //   npm run soak                      # SOAK_MODE=soak: mixed ingest + API load, SOAK_MINUTES (10)
-//   SOAK_MODE=overload npm run soak   # clients send as fast as they can (>= 3x what is committed)
+//   SOAK_MODE=overload npm run soak   # 512 clients resend refused batches at once (far above capacity)
 //   SOAK_MODE=faults npm run soak     # FAULT_KILLS (10) kill -9 at random points, restart, replay
+//   knobs: SOAK_CLIENTS, SOAK_SPOOL_MB (overload: 64), SOAK_POOL (overload: 4000 pre-encoded
+//   batches of 200 spans), SOAK_SERVER_CPUS (e.g. 0: server on one core)
 //
 // Prints throughput, RSS over time, status counts, acknowledged vs stored spans, duplicates.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +20,13 @@ import { makeSpans } from '../bench/spans.js';
 const MODE = process.env.SOAK_MODE ?? 'soak';
 const MINUTES = Number(process.env.SOAK_MINUTES ?? (MODE === 'soak' ? 10 : 1));
 const KILLS = Number(process.env.FAULT_KILLS ?? 10);
-const CLIENTS = Number(process.env.SOAK_CLIENTS ?? (MODE === 'overload' ? 24 : 4));
+const CLIENTS = Number(process.env.SOAK_CLIENTS ?? (MODE === 'overload' ? 512 : 4));
 const BATCH = 200;
+// Overload shows backpressure only once the spool fills: a small spool (MiB) makes that happen in
+// a one-minute run on a 2-core machine, where the load generator cannot outrun a 1 GiB spool.
+const SERVER_CPUS = process.env.SOAK_SERVER_CPUS;
+const POOL = Number(process.env.SOAK_POOL ?? 4000);
+const SPOOL_MB = Number(process.env.SOAK_SPOOL_MB ?? (MODE === 'overload' ? 64 : 1024));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 interface Stats { sent: number; acked: Set<string>; statuses: Map<number, number>; apiCalls: number; apiErrors: number }
@@ -36,7 +43,13 @@ function freePort(): Promise<number> {
 
 async function start(dataDir: string): Promise<{ child: ChildProcess; otlp: string; api: string; exited: Promise<unknown> }> {
   const [o, a] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, [join(ROOT, 'bin/llm-finops.js'), 'start', '--data-dir', dataDir, '--otlp-port', String(o), '--api-port', String(a)], {
+  const config = join(dataDir, 'soak-config.yaml');
+  writeFileSync(config, `collector:\n  spool:\n    max_bytes: ${SPOOL_MB * 1024 * 1024}\n`);
+  const args = [join(ROOT, 'bin/llm-finops.js'), 'start', '--data-dir', dataDir, '--config', config, '--otlp-port', String(o), '--api-port', String(a)];
+  // SOAK_SERVER_CPUS=0 pins the server to one core (taskset execs it: same pid), so the load
+  // generator on the other core can send several times what the server commits.
+  const [cmd, argv] = SERVER_CPUS !== undefined ? ['taskset', ['-c', SERVER_CPUS, process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(cmd, argv, {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'error' },
   });
   const exited = new Promise((resolve) => child.on('exit', resolve));
@@ -61,16 +74,40 @@ function ids(request: object): string[] {
   return spans.map((s) => `${s.traceId.toString('hex')}-${s.spanId.toString('hex')}`);
 }
 
-async function ingestLoop(otlp: string, stats: Stats, until: () => boolean): Promise<void> {
+interface Batch { body: Buffer; ids: string[] }
+
+function makeBatch(): Batch {
+  const request = makeSpans(BATCH);
+  return { body: Buffer.from(encodeProtoRequest(request)), ids: ids(request) };
+}
+
+/**
+ * Overload sends pre-encoded, distinct batches (SOAK_POOL of them): building and encoding spans
+ * costs the load generator more than ingesting them costs the server, so a generator that
+ * builds as it goes could never offer several times the server's capacity on two cores.
+ */
+interface BatchSource { next: () => Batch | undefined; refused: (batch: Batch) => void }
+
+function batchSource(): BatchSource {
+  if (MODE !== 'overload') return { next: makeBatch, refused: () => undefined };
+  const pool = Array.from({ length: POOL }, makeBatch);
+  // A refused batch goes to the back of the queue and is offered again at once (no Retry-After
+  // wait: an overload client that ignores it), so the offered load stays far above capacity.
+  return { next: () => pool.shift(), refused: (batch) => pool.push(batch) };
+}
+
+async function ingestLoop(otlp: string, stats: Stats, until: () => boolean, source: BatchSource): Promise<void> {
   while (!until()) {
-    const request = makeSpans(BATCH);
+    const batch = source.next();
+    if (batch === undefined) return;
     try {
-      const res = await fetch(otlp, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeProtoRequest(request) });
+      const res = await fetch(otlp, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: batch.body });
       await res.arrayBuffer();
       stats.sent += BATCH;
       stats.statuses.set(res.status, (stats.statuses.get(res.status) ?? 0) + 1);
-      if (res.status === 200) for (const id of ids(request)) stats.acked.add(id);
-      else if (MODE !== 'overload') await sleep(Number(res.headers.get('retry-after') ?? 1) * 1000);
+      if (res.status === 200) for (const id of batch.ids) stats.acked.add(id);
+      else if (MODE === 'overload') source.refused(batch);
+      else await sleep(Number(res.headers.get('retry-after') ?? 1) * 1000);
     } catch {
       return; // server gone (fault mode)
     }
@@ -103,6 +140,7 @@ async function verify(dataDir: string, stats: Stats): Promise<void> {
 
 async function runTimed(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), `soak-${MODE}-`));
+  const source = batchSource();
   const { child, otlp, api, exited } = await start(dataDir);
   const stats: Stats = { sent: 0, acked: new Set(), statuses: new Map(), apiCalls: 0, apiErrors: 0 };
   const end = Date.now() + MINUTES * 60_000;
@@ -110,14 +148,17 @@ async function runTimed(): Promise<void> {
   const sampler = setInterval(() => rss.push(rssMiB(child.pid)), 5_000);
   const t0 = Date.now();
   await Promise.all([
-    ...Array.from({ length: CLIENTS }, () => ingestLoop(otlp, stats, () => Date.now() > end)),
+    ...Array.from({ length: CLIENTS }, () => ingestLoop(otlp, stats, () => Date.now() > end, source)),
     apiLoop(api, stats, () => Date.now() > end),
   ]);
   clearInterval(sampler);
   const seconds = (Date.now() - t0) / 1000;
+  const d0 = Date.now();
   child.kill('SIGTERM');
   await exited;
-  console.log(`mode=${MODE} minutes=${MINUTES} clients=${CLIENTS}: acknowledged ${(stats.acked.size / seconds).toFixed(0)} spans/s, sent ${(stats.sent / seconds).toFixed(0)} spans/s`);
+  // SIGTERM commits everything acknowledged first: the drain time is the backlog the load left.
+  const drain = (Date.now() - d0) / 1000;
+  console.log(`mode=${MODE} minutes=${MINUTES} clients=${CLIENTS} spool=${SPOOL_MB} MiB: acknowledged ${(stats.acked.size / seconds).toFixed(0)} spans/s, sent ${(stats.sent / seconds).toFixed(0)} spans/s; drain after SIGTERM ${drain.toFixed(1)} s`);
   console.log(`RSS MiB every 5 s: ${rss.join(' ')} (max ${Math.max(...rss, 0)})`);
   const refused = [...stats.statuses].filter(([s]) => s === 429 || s === 503).reduce((n, [, c]) => n + c, 0);
   const total = [...stats.statuses.values()].reduce((n, c) => n + c, 0);
@@ -131,7 +172,7 @@ async function runFaults(): Promise<void> {
   for (let kill = 0; kill < KILLS; kill += 1) {
     const { child, otlp, exited } = await start(dataDir);
     let stop = false;
-    const loops = Promise.all(Array.from({ length: CLIENTS }, () => ingestLoop(otlp, stats, () => stop)));
+    const loops = Promise.all(Array.from({ length: CLIENTS }, () => ingestLoop(otlp, stats, () => stop, { next: makeBatch, refused: () => undefined })));
     await sleep(300 + Math.floor(Math.random() * 1500));
     child.kill('SIGKILL');
     await exited;

@@ -49,4 +49,38 @@ describe('spool', () => {
     expect(again.replay).toEqual([]);
     await again.spool.close();
   });
+
+  it('reclaims committed space while running: a spool no larger than a segment keeps accepting', async () => {
+    // Regression: the bound used to count whole segment files, and a segment is only released
+    // once rotated; with the bound at or below the segment size the spool refused forever.
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const maxBytes = 2 * 1024 * 1024;
+    const { spool } = await open(dir, maxBytes);
+    const body = Buffer.alloc(100 * 1024, 7);
+    let accepted = 0;
+    let refused = 0;
+    for (let round = 0; round < 40; round += 1) {
+      const seqs: number[] = [];
+      for (;;) {
+        try {
+          seqs.push(await spool.append('protobuf', body));
+        } catch (err) {
+          expect(err).toBeInstanceOf(SpoolFullError);
+          refused += 1;
+          break;
+        }
+      }
+      expect(seqs.length).toBeGreaterThanOrEqual(15); // ~20 x 100 KiB fit in 2 MiB
+      accepted += seqs.length;
+      expect(spool.bytes).toBeLessThanOrEqual(maxBytes);
+      spool.markDone(seqs);
+      expect(spool.bytes).toBe(0);
+    }
+    // 40 fills of ~2 MiB went through, yet disk holds at most the bound plus one segment.
+    expect(accepted).toBeGreaterThan(40 * 15);
+    expect(refused).toBe(40);
+    expect(spool.diskBytes).toBeLessThanOrEqual(maxBytes + 1024 * 1024 + body.length + 64);
+    await spool.close();
+    expect(readdirSync(dir).filter((f) => f.startsWith('seg-')).length).toBeLessThanOrEqual(3);
+  });
 });

@@ -34,6 +34,9 @@ export interface IngestContext {
 
 export interface ReceiverOptions {
   maxBodyBytes: number;
+  /** Bounds on what requests in flight hold (memory under overload); past them, 429. */
+  maxInflightRequests: number;
+  maxInflightBytes: number;
   /** Checked before the body is read; throws UnauthorizedError / RateLimitedError. */
   authorize?: (request: IncomingMessage) => unknown;
   /** Hand a decoded request to the pipeline; may throw RetryableError for backpressure. */
@@ -46,9 +49,26 @@ export interface ReceiverOptions {
 
 export type Encoding = 'protobuf' | 'json';
 
+/** Requests and bytes held by requests being read, decoded or handed to the pipeline. */
+class Inflight {
+  requests = 0;
+  bytes = 0;
+  constructor(private readonly options: ReceiverOptions) {}
+
+  /** Account `n` more bytes to a request; refuse (429) past the budget. */
+  take(n: number, held: { bytes: number }): void {
+    this.bytes += n;
+    held.bytes += n;
+    if (this.bytes > this.options.maxInflightBytes) {
+      throw new RetryableError(`too many request bytes in flight (collector.max_inflight_bytes ${this.options.maxInflightBytes})`, this.options.retryAfterSeconds);
+    }
+  }
+}
+
 export function createReceiver(options: ReceiverOptions): Server {
+  const inflight = new Inflight(options);
   const server = createServer((req, res) => {
-    handle(req, res, options).catch((err: unknown) => {
+    handle(req, res, options, inflight).catch((err: unknown) => {
       options.logger.error('receiver failed unexpectedly', { err });
       if (!res.headersSent) sendText(res, 500, 'internal error');
     });
@@ -57,7 +77,7 @@ export function createReceiver(options: ReceiverOptions): Server {
   return server;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: ReceiverOptions): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, options: ReceiverOptions, inflight: Inflight): Promise<void> {
   const path = (req.url ?? '').split('?')[0];
   if (path === '/healthz' && req.method === 'GET') {
     sendText(res, options.isDraining() ? 503 : 200, options.isDraining() ? 'draining' : 'ok');
@@ -69,16 +89,26 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Receiv
     return sendText(res, 405, 'method not allowed: use POST');
   }
   let encoding: Encoding = 'json';
+  const held = { bytes: 0 };
+  inflight.requests += 1;
   try {
     encoding = contentEncodingOf(req.headers['content-type']);
     if (options.isDraining()) throw new RetryableError('collector is shutting down', options.retryAfterSeconds);
+    if (inflight.requests > options.maxInflightRequests) {
+      throw new RetryableError(`too many requests in flight (collector.max_inflight_requests ${options.maxInflightRequests})`, options.retryAfterSeconds);
+    }
     const auth = options.authorize?.(req);
-    const body = await readBody(req, options.maxBodyBytes);
+    const body = await readBody(req, options.maxBodyBytes, (n) => inflight.take(n, held));
     const batch = encoding === 'protobuf' ? decodeProtoRequest(body) : decodeJsonRequest(body);
     const outcome = await options.ingest(batch, { encoding, body, request: req, auth });
     sendSuccess(res, encoding, outcome);
   } catch (err) {
+    // A refusal before the body was read to its end: the connection cannot be reused.
+    if (!req.complete) res.setHeader('Connection', 'close');
     sendError(res, encoding, err, options);
+  } finally {
+    inflight.requests -= 1;
+    inflight.bytes -= held.bytes;
   }
 }
 
@@ -92,7 +122,7 @@ function contentEncodingOf(contentType: string | undefined): Encoding {
 }
 
 /** Read the body, enforcing the cap on the wire and again after decompression. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+async function readBody(req: IncomingMessage, limit: number, take: (bytes: number) => void): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw new PayloadTooLargeError(limit);
   const chunks: Buffer[] = [];
@@ -100,6 +130,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) throw new PayloadTooLargeError(limit);
+    take(chunk.length);
     chunks.push(chunk);
   }
   const raw = Buffer.concat(chunks, size);
@@ -109,8 +140,11 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     throw new UnsupportedMediaTypeError(`unsupported content-encoding ${JSON.stringify(contentEncoding)}: use gzip or none`);
   }
   try {
-    return await gunzipAsync(raw, { maxOutputLength: limit });
+    const inflated = await gunzipAsync(raw, { maxOutputLength: limit });
+    take(inflated.length);
+    return inflated;
   } catch (err) {
+    if (err instanceof RetryableError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
       throw new PayloadTooLargeError(limit);
     }
