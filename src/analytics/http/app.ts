@@ -64,7 +64,9 @@ export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps:
 
   // The page itself holds no data (its /v1 requests go through auth), so it is served before
   // auth: with keys configured, the page is where a person types the key.
-  app.use(createOverviewRouter(routeDeps));
+  // It serves nothing under /v1/: skip its routes there (the feed's hot path passes by here).
+  const overview = createOverviewRouter(routeDeps);
+  app.use((req, res, next) => (req.path.startsWith('/v1/') ? next() : overview(req, res, next)));
   app.use(corsMiddleware(routeDeps.config.security.cors_origins));
   app.use(authMiddleware(routeDeps.config.security));
   // The routing feed is polled by every gateway: mount it before body parsing and the other routers.
