@@ -101,13 +101,13 @@ async function main(): Promise<void> {
     });
     const genSeconds = (performance.now() - g0) / 1000;
     const o0 = performance.now();
-    for (const table of ['llm_perf_1m', 'llm_perf_1h', 'llm_cache_1m', 'llm_cache_1h', 'llm_capacity_1m', 'llm_costs_1h']) {
+    for (const table of ['llm_perf_1m', 'llm_perf_1h', 'llm_cache_1m', 'llm_cache_1h', 'llm_capacity_1m', 'llm_costs_1h', 'llm_perf_1d']) {
       await storage.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
     }
     console.log(`generation: ${genSeconds.toFixed(1)} s (${Math.round(ROWS / genSeconds).toLocaleString()} rows/s, all materialized views); OPTIMIZE FINAL of the perf rollups: ${((performance.now() - o0) / 1000).toFixed(1)} s`);
     const check = await rollupCheck(storage);
     console.log('rollup check:', JSON.stringify(check));
-    const filled = check.perf_1m_attempts === check.provider_calls && check.perf_1h_attempts === check.provider_calls &&
+    const filled = check.perf_1m_attempts === check.provider_calls && check.perf_1h_attempts === check.provider_calls && check.perf_1d_attempts === check.provider_calls &&
       check.cache_1m_rows === check.llm_calls && check.cache_1h_rows === check.llm_calls && check.costs_1m_calls === check.llm_calls &&
       check.costs_1h_calls === check.llm_calls;
     console.log(`rollups filled: ${filled ? 'yes' : 'NO'}`);

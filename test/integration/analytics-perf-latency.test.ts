@@ -8,6 +8,7 @@ import { createApp } from '../../src/analytics/http/app.js';
 import { queryLatency, sloTable } from '../../src/analytics/queries/latency.js';
 import { queryReliability } from '../../src/analytics/queries/reliability.js';
 import { queryTtftDrift } from '../../src/analytics/queries/drift.js';
+import { planSegments } from '../../src/analytics/queries/stats-timeplan.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { getJson, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
@@ -47,6 +48,8 @@ for (let i = 0; i < 5; i++) call(T0 + 99_000 + i * 600_000, { ...base, deploymen
 // /search on anthropic (default SLO 5000 ms): 100 non-streaming calls 3000..7950 ms, another tenant.
 const searchDur = Array.from({ length: 100 }, (_, i) => 3000 + i * 50);
 searchDur.forEach((d, i) => call(T0 + 70_000 + i * 100_000, { route: '/search', provider: 'anthropic', model: 'claude-sonnet-4-5', deployment: 'anth', region: 'us-east-1', capacity_tier: 'on_demand', duration_ms: d, tenant: 'globex' }));
+// Two days earlier, for the multi-day window that reads whole days from llm_perf_1d.
+for (let i = 0; i < 30; i++) call(T0 - 50 * HOUR + i * 60_000, { route: '/old', provider: 'openai', model: 'gpt-4o-mini', deployment: 'oai-east', region: 'eastus', capacity_tier: 'on_demand', duration_ms: 200 + i * 30, ttft_ms: 40 + i, streaming: true, output_tokens: 50 });
 // A cache hit never counts as a provider call.
 call(T0 + 100_000, { ...base, cache_layer: 'response', cache_hit: true, duration_ms: 2 });
 
@@ -101,6 +104,23 @@ describe('GET /v1/latency', () => {
     expect(chat.slo).toEqual({ latency_ms: 1000, ttft_ms: 300 });
     const search = res.body.rows.find((r) => r.route === '/search') as Row;
     expect(Math.abs(Number(search.goodput) - searchDur.filter((d) => d <= 5000).length / 100)).toBeLessThan(0.02);
+  });
+
+  it('reads whole days from the daily rollup and still equals the raw answer', async () => {
+    const from = new Date(T0 - 3 * 24 * HOUR + 30_500);
+    const segments = planSegments(from.getTime(), TO, { hourly: true, daily: true, rawOnly: false });
+    expect(segments.some((seg) => seg.grain === '1d')).toBe(true);
+    // Every provider call reached the daily table through the 1m -> 1h -> 1d cascade.
+    const sums = await (await t.runtime.storage.client.query({
+      query: `SELECT (SELECT sum(attempts) FROM llm_perf_1d) AS daily, (SELECT count() FROM llm_calls WHERE NOT cache_hit) AS calls`, format: 'JSONEachRow',
+    })).json<{ daily: string; calls: string }>();
+    expect(Number(sums[0]?.daily)).toBe(Number(sums[0]?.calls));
+    const q = { from, to: new Date(TO), groupBy: ['route' as const, 'model' as const], slos: sloTable({ ...PERF, cache: { alpha: 0.01, min_samples: 100, min_drop_pct_points: 1 }, capacity: { deployments: [] }, drift: { ...PERF.drift, warning_median_ratio: 1.2, critical_p95_ratio: 1.5 } }) };
+    const fromRollup = await queryLatency(t.runtime.storage, q);
+    expect(fromRollup).toEqual(await queryLatency(t.runtime.storage, { ...q, source: 'raw' }));
+    expect(fromRollup.find((r) => r.route === '/old')?.calls).toBe(30);
+    const rel = { from, to: new Date(TO), groupBy: ['route' as const] };
+    expect(await queryReliability(t.runtime.storage, rel)).toEqual(await queryReliability(t.runtime.storage, { ...rel, source: 'raw' }));
   });
 
   it('gives the same answer from the rollups and from the raw table, and scopes by tenant', async () => {

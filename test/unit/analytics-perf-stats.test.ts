@@ -66,10 +66,22 @@ describe('time plan', () => {
       ['1m', '03:00:00', '03:20:00'], ['raw', '03:20:00', '03:20:15'],
     ]);
   });
+  it('reads whole UTC days from the daily rollup, hours around them', () => {
+    const segs = planSegments(t('2026-01-01T22:10:30Z'), t('2026-01-04T02:20:15Z'), { hourly: true, daily: true, rawOnly: false });
+    expect(segs.map((s) => [s.grain, new Date(s.fromMs).toISOString().slice(0, 19), new Date(s.toMs).toISOString().slice(0, 19)])).toEqual([
+      ['raw', '2026-01-01T22:10:30', '2026-01-01T22:11:00'], ['1m', '2026-01-01T22:11:00', '2026-01-01T23:00:00'],
+      ['1h', '2026-01-01T23:00:00', '2026-01-02T00:00:00'], ['1d', '2026-01-02T00:00:00', '2026-01-04T00:00:00'],
+      ['1h', '2026-01-04T00:00:00', '2026-01-04T02:00:00'], ['1m', '2026-01-04T02:00:00', '2026-01-04T02:20:00'],
+      ['raw', '2026-01-04T02:20:00', '2026-01-04T02:20:15'],
+    ]);
+    // Less than a whole day: hours only.
+    expect(planSegments(t('2026-01-01T01:00:00Z'), t('2026-01-01T23:00:00Z'), { hourly: true, daily: true, rawOnly: false }).map((s) => s.grain)).toEqual(['1h']);
+  });
   it('covers [from, to) exactly, without gaps or overlaps', () => {
     const from = t('2026-01-01T00:00:01.250Z');
     const to = t('2026-01-03T05:59:59.999Z');
-    const segs = planSegments(from, to, { hourly: true, rawOnly: false });
+    const segs = planSegments(from, to, { hourly: true, daily: true, rawOnly: false });
+    expect(segs.some((s) => s.grain === '1d')).toBe(true);
     expect(segs[0]?.fromMs).toBe(from);
     expect(segs.at(-1)?.toMs).toBe(to);
     for (let i = 1; i < segs.length; i++) expect(segs[i]?.fromMs).toBe(segs[i - 1]?.toMs);

@@ -7,11 +7,12 @@ import { planSegments, unionSql, type Measure, type RollupFamily } from './stats
 
 export const BILLABLE = "kind IN ('inference', 'embeddings')";
 
-/** Provider calls (app-cache hits excluded): llm_perf_1m / llm_perf_1h. */
+/** Provider calls (app-cache hits excluded): llm_perf_1m / llm_perf_1h / llm_perf_1d. */
 export const PERF_FAMILY: RollupFamily = {
   rawWhere: `${BILLABLE} AND NOT cache_hit`,
   minuteTable: 'llm_perf_1m',
   hourTable: 'llm_perf_1h',
+  dayTable: 'llm_perf_1d',
 };
 
 /** Every billable row, hits included: llm_cache_1m / llm_cache_1h. */
@@ -85,6 +86,7 @@ export type ResultRow = Record<string, unknown>;
 export async function readWindow<M extends string>(storage: Storage, read: WindowRead<M>): Promise<ResultRow[]> {
   const segments = planSegments(read.from.getTime(), read.to.getTime(), {
     hourly: read.family.hourTable !== undefined,
+    daily: read.family.dayTable !== undefined,
     rawOnly: read.tenant !== undefined || read.source === 'raw',
   });
   const measures: Record<string, Measure> = {};

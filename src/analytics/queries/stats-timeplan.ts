@@ -1,10 +1,11 @@
-// Which table answers which part of [from, to): whole hours from an hourly rollup, whole minutes
-// from a minute rollup, the partial minutes at either edge from llm_calls, so answers are exact
-// for any timestamps and a 30-day question merges hours, not minutes. A tenant-scoped question
+// Which table answers which part of [from, to): whole UTC days from a daily rollup (where one
+// exists), whole hours from an hourly rollup, whole minutes from a minute rollup, the partial
+// minutes at either edge from llm_calls, so answers are exact for any timestamps and a 30-day
+// question merges days, not hours or minutes. A tenant-scoped question
 // reads llm_calls only: the rollups have no tenant (see 0020) and llm_calls' sort key starts
 // with the tenant, so that read touches one tenant's granules.
 
-export type Grain = 'raw' | '1m' | '1h';
+export type Grain = 'raw' | '1m' | '1h' | '1d';
 
 export interface Segment {
   grain: Grain;
@@ -14,10 +15,13 @@ export interface Segment {
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
+const DAY = 86_400_000;
 
 export interface PlanOptions {
   /** An hourly rollup exists for this question. */
   hourly: boolean;
+  /** A daily rollup exists too (only used together with the hourly one). */
+  daily?: boolean;
   /** Read llm_calls only (tenant scope, or the raw comparison of the benchmark). */
   rawOnly: boolean;
 }
@@ -34,12 +38,24 @@ export function planSegments(fromMs: number, toMs: number, options: PlanOptions)
   const h1 = Math.floor(m1 / HOUR) * HOUR;
   if (options.hourly && h0 < h1) {
     if (m0 < h0) out.push({ grain: '1m', fromMs: m0, toMs: h0 });
-    out.push({ grain: '1h', fromMs: h0, toMs: h1 });
+    out.push(...hourSegments(h0, h1, options.daily === true));
     if (h1 < m1) out.push({ grain: '1m', fromMs: h1, toMs: m1 });
   } else {
     out.push({ grain: '1m', fromMs: m0, toMs: m1 });
   }
   if (m1 < toMs) out.push({ grain: 'raw', fromMs: m1, toMs });
+  return out;
+}
+
+/** Whole hours [h0, h1): whole days from the daily table when asked, the hours around them. */
+function hourSegments(h0: number, h1: number, daily: boolean): Segment[] {
+  const d0 = Math.ceil(h0 / DAY) * DAY;
+  const d1 = Math.floor(h1 / DAY) * DAY;
+  if (!daily || d0 >= d1) return [{ grain: '1h', fromMs: h0, toMs: h1 }];
+  const out: Segment[] = [];
+  if (h0 < d0) out.push({ grain: '1h', fromMs: h0, toMs: d0 });
+  out.push({ grain: '1d', fromMs: d0, toMs: d1 });
+  if (d1 < h1) out.push({ grain: '1h', fromMs: d1, toMs: h1 });
   return out;
 }
 
@@ -49,6 +65,8 @@ export interface RollupFamily {
   rawWhere: string;
   minuteTable: string;
   hourTable?: string;
+  /** Keyed by `day` (UTC start of day); needs hourTable. */
+  dayTable?: string;
 }
 
 /** How one measure is computed from llm_calls, read from a rollup, and merged across segments. */
@@ -75,6 +93,13 @@ function timeRange(column: string, seg: Segment): string {
   return `${column} >= toDateTime(${seg.fromMs / 1000}, 'UTC') AND ${column} < toDateTime(${seg.toMs / 1000}, 'UTC')`;
 }
 
+/** The table and time column a rollup grain reads. */
+const ROLLUP_OF: Record<Exclude<Grain, 'raw'>, (f: RollupFamily) => [string | undefined, string]> = {
+  '1m': (f) => [f.minuteTable, 'minute'],
+  '1h': (f) => [f.hourTable, 'hour'],
+  '1d': (f) => [f.dayTable, 'day'],
+};
+
 function segmentSql(q: UnionQuery, seg: Segment): string {
   const keys = q.dims.length > 0 ? `${q.dims.join(', ')}, ` : '';
   const groupBy = q.dims.length > 0 ? ` GROUP BY ${q.dims.join(', ')}` : '';
@@ -85,10 +110,10 @@ function segmentSql(q: UnionQuery, seg: Segment): string {
     const cols = names.map((n) => `${q.measures[n]?.raw} AS ${n}`).join(', ');
     return `SELECT ${keys}${cols} FROM llm_calls WHERE ${timeRange('start_time', seg)} AND ${q.family.rawWhere}${tenant}${extra}${groupBy}`;
   }
-  const table = seg.grain === '1h' ? q.family.hourTable : q.family.minuteTable;
-  if (table === undefined) throw new Error('no hourly table for this rollup family');
+  const [table, column] = ROLLUP_OF[seg.grain](q.family);
+  if (table === undefined) throw new Error(`no ${seg.grain} table for this rollup family`);
   const cols = names.map((n) => `${q.measures[n]?.rollup} AS ${n}`).join(', ');
-  return `SELECT ${keys}${cols} FROM ${table} WHERE ${timeRange(seg.grain === '1h' ? 'hour' : 'minute', seg)}${extra}${groupBy}`;
+  return `SELECT ${keys}${cols} FROM ${table} WHERE ${timeRange(column, seg)}${extra}${groupBy}`;
 }
 
 /** One SELECT over every segment: dims plus merged measures; null when there is no segment. */
