@@ -28,9 +28,9 @@ export function demoRouting(o: DemoConfigOptions): Record<string, unknown> {
     feed_id: 'llm-finops-demo', recompute_every_s: 1, ttl_s: 1, hard_expiry_s: 600, refresh_s: 60,
     window_s: wallS(200, s, 10), baseline_s: 600,
     circuit: {
-      // The provisioned tier's 429s are its overflow signal but count as errors in the feed:
-      // LiteLLM's 0.5 (not our 0.25 default) keeps a full PTU from tripping its own circuit.
-      error_rate: 0.5, error_window_s: wallS(100, s, 5), latency_ratio: 2, latency_window_s: wallS(200, s, 10), min_requests: 5,
+      // The default 25 %: the feed's circuit ignores a provisioned target's 429s (a full PTU is
+      // its overflow signal, not a fault), so the PTU keeps its traffic while it is full.
+      error_rate: 0.25, error_window_s: wallS(100, s, 5), latency_ratio: 2, latency_window_s: wallS(200, s, 10), min_requests: 5,
       cooldown_s: wallS(60, s, 1), max_cooldown_s: wallS(120, s, 1), probe_weight: 5,
     },
     pools: [{

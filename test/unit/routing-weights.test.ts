@@ -2,7 +2,7 @@
 // the circuit state machine, canonical JSON; the config JSON Schema; and the client's imports.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { closedCircuit, nextCircuit } from '../../src/analytics/routing/circuit.js';
+import { circuitStats, closedCircuit, nextCircuit } from '../../src/analytics/routing/circuit.js';
 import { emptyStats } from '../../src/analytics/routing/health-query.js';
 import { normalise, scoreTarget, smooth } from '../../src/analytics/routing/weights.js';
 import { canonicalJson } from '../../src/routing-client/canonical.js';
@@ -40,6 +40,15 @@ describe('weights', () => {
 });
 
 describe('circuit', () => {
+  it('does not open a full provisioned deployment on its 429s, but does on its real errors', () => {
+    const c = routingConfigSchema.parse({}).circuit;
+    const full = { ...emptyStats(), recentCalls: 100, recentErrors: 60, recentRateLimited: 60 };
+    expect(nextCircuit(closedCircuit(), circuitStats(full, 'provisioned'), c, 1_000).state).toBe('closed');
+    // The same 429s on an on-demand target are a provider in trouble.
+    expect(nextCircuit(closedCircuit(), circuitStats(full, 'on_demand'), c, 1_000).state).toBe('open');
+    const broken = { ...emptyStats(), recentCalls: 100, recentErrors: 80, recentRateLimited: 40 }; // 40 of 60 served failed
+    expect(nextCircuit(closedCircuit(), circuitStats(broken, 'provisioned'), c, 1_000).state).toBe('open');
+  });
   const c = cfg.circuit;
   it('opens at 25% errors over the error window, probes after the cooldown, closes on a good probe', () => {
     const open = nextCircuit(closedCircuit(), { ...emptyStats(), recentCalls: 20, recentErrors: 5 }, c, 1_000);

@@ -40,6 +40,21 @@ function latencyBreach(s: TargetStats, c: RoutingConfig['circuit']): string | un
   return undefined;
 }
 
+/**
+ * What the circuit judges for a target. A provisioned deployment answers 429 when its reserved
+ * capacity is full: that is the signal to overflow (the client does, and the weights see the 429
+ * rate and utilization), not a fault. Counting those 429s as errors would open the circuit of a
+ * full reservation and move traffic off capacity that is already paid for.
+ */
+export function circuitStats(stats: TargetStats, kind: 'provisioned' | 'on_demand'): TargetStats {
+  if (kind !== 'provisioned' || stats.recentRateLimited === 0) return stats;
+  return {
+    ...stats,
+    recentCalls: Math.max(0, stats.recentCalls - stats.recentRateLimited),
+    recentErrors: Math.max(0, stats.recentErrors - stats.recentRateLimited),
+  };
+}
+
 export function cooldownMs(c: RoutingConfig['circuit'], opens: number): number {
   return Math.min(c.max_cooldown_s, c.cooldown_s * 2 ** Math.max(0, opens - 1)) * 1000;
 }

@@ -8,7 +8,7 @@ import type { Storage } from '../../storage/client.js';
 import { canonicalJson, signDocument } from '../../routing-client/canonical.js';
 import type { FeedBudget } from '../../routing-client/types.js';
 import { budgetStatus } from './budgets.js';
-import { closedCircuit, nextCircuit, type Circuit } from './circuit.js';
+import { closedCircuit, circuitStats, nextCircuit, type Circuit } from './circuit.js';
 import { computePools } from './compute.js';
 import { emptyStats, queryTargetStats } from './health-query.js';
 import { loadSigningKey, publicKeySet, type SigningKey } from './keys.js';
@@ -124,7 +124,7 @@ export class FeedService {
     });
     for (const t of targets) {
       const prev = this.circuits.get(t.id) ?? closedCircuit();
-      const next = nextCircuit(prev, stats.get(t.id) ?? emptyStats(), cfg.circuit, nowMs);
+      const next = nextCircuit(prev, circuitStats(stats.get(t.id) ?? emptyStats(), t.kind), cfg.circuit, nowMs);
       if (next !== prev) this.deps.logger.info('routing circuit', { target: t.id, from: prev.state, to: next.state, reason: next.reason });
       this.circuits.set(t.id, next);
     }
