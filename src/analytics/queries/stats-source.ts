@@ -2,10 +2,9 @@
 // each question reads, written once for both paths: from llm_calls (edges, tenant scope) and from
 // the rollups. The raw expressions repeat the materialized views' text so both paths agree.
 import type { Storage } from '../../storage/client.js';
+import { BILLABLE } from './costs.js';
 import { bucketSql } from './stats-histogram.js';
 import { planSegments, unionSql, type Measure, type RollupFamily } from './stats-timeplan.js';
-
-export const BILLABLE = "kind IN ('inference', 'embeddings')";
 
 /** Provider calls (app-cache hits excluded): llm_perf_1m / llm_perf_1h / llm_perf_1d. */
 export const PERF_FAMILY: RollupFamily = {
