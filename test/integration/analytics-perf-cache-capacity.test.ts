@@ -175,5 +175,11 @@ describe('GET /v1/capacity', () => {
     expect([long.status, long.body.parameter]).toEqual([400, 'to']);
     const bad = await getJson<{ parameter: string }>(`${api}/v1/capacity/recommendation?from=nope`);
     expect([bad.status, bad.body.parameter]).toEqual([400, 'from']);
+    // Found by the API fuzz test: a `to` at the edge of JavaScript's Date range made the default
+    // 30-day window an invalid Date and the answer a 500.
+    const edge = await getJson<{ parameter: string }>(`${api}/v1/capacity/recommendation?to=${encodeURIComponent('-271821-05-19T23:59:59.999Z')}`);
+    expect([edge.status, edge.body.parameter]).toEqual([400, 'to']);
+    const far = await getJson<{ parameter: string }>(`${api}/v1/capacity/recommendation?to=2400-01-01T00:00:00Z`);
+    expect([far.status, far.body.parameter]).toEqual([400, 'to']);
   });
 });

@@ -21,6 +21,9 @@ const value = fc.oneof(
   fc.constantFrom('2026-11-01T00:00:00Z', '2026-13-45T99:99:99Z', '', '0', '-1', '1e309', 'NaN', 'tenant,route,model', '1h', '1d', '15m', '999999999999'),
   fc.integer().map(String),
   fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+  // The edges of JavaScript's Date range and of ClickHouse DateTime64 (1900..2299), where window
+  // arithmetic on a valid timestamp can leave either range.
+  fc.constantFrom('-271821-04-20T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', '1900-01-01T00:00:00Z', '1899-12-31T23:59:59Z', '2299-12-31T23:59:59.999Z', '1970-01-01T00:00:00Z'),
 );
 
 describe('API parameter fuzzing', () => {

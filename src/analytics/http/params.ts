@@ -3,13 +3,23 @@
 import { z } from 'zod';
 import { ValidationError } from '../../shared/errors.js';
 
-/** ISO-8601 timestamp with a time zone (Z or an offset), e.g. 2026-11-01T00:00:00Z. */
+// ClickHouse DateTime64 covers 1900-01-01 .. 2299-12-31; a timestamp outside it cannot match a row,
+// and one near the edge of JavaScript's Date range turns into an invalid Date once a default
+// window is subtracted from it (found by the API fuzz test: to=-271821-05-19T... gave a 500).
+const MIN_TIMESTAMP_MS = Date.UTC(1900, 0, 1);
+const MAX_TIMESTAMP_MS = Date.UTC(2300, 0, 1);
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** ISO-8601 timestamp with a time zone (Z or an offset), e.g. 2026-11-01T00:00:00Z, in 1900..2299. */
 export const isoTimestamp = z
   .string()
-  .refine((value) => /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value) && !Number.isNaN(Date.parse(value)), {
+  .refine((value) => ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value)), {
     message: 'must be an ISO-8601 timestamp with a time zone, e.g. 2026-11-01T00:00:00Z',
   })
-  .transform((value) => new Date(value));
+  .transform((value) => new Date(value))
+  .refine((date) => date.getTime() >= MIN_TIMESTAMP_MS && date.getTime() < MAX_TIMESTAMP_MS, {
+    message: 'must be between 1900-01-01T00:00:00Z and 2299-12-31T23:59:59Z',
+  });
 
 /** A comma-separated list whose items must come from `allowed`. */
 export function commaList<T extends string>(allowed: readonly T[]) {
