@@ -6,7 +6,7 @@
 // independent trials, so a z-test on token counts would overstate significance.
 import type { CacheRegressionConfig } from '../../shared/config-performance.js';
 import type { Storage } from '../../storage/client.js';
-import { isLookup, readCacheWindow, sumBy } from './cache.js';
+import { isLookup, readCacheWindows, sumBy } from './cache.js';
 import type { TimeWindow } from './drift.js';
 import { num, ratio, type ResultRow, type Source } from './stats-source.js';
 import { oneSidedDropTest } from './stats-ztest.js';
@@ -69,8 +69,8 @@ function versionsByRoute(rows: ResultRow[]): Map<string, Set<string>> {
 
 export async function queryCacheRegressions(storage: Storage, query: CacheRegressionQuery): Promise<CacheRegressionRow[]> {
   const dims = ['route', 'cache_layer', 'model', 'prompt_version'];
-  const read = (w: TimeWindow) => readCacheWindow(storage, { ...w, tenant: query.tenant, source: query.source }, dims);
-  const [cur, base] = await Promise.all([read(query.current), read(query.baseline)]);
+  const scope = { tenant: query.tenant, source: query.source };
+  const [cur = [], base = []] = await readCacheWindows(storage, [{ ...query.current, ...scope }, { ...query.baseline, ...scope }], dims);
   const curVersions = versionsByRoute(cur);
   const baseVersions = versionsByRoute(base);
   const newVersions = (route: string): string[] =>

@@ -2,7 +2,7 @@
 // lookup; cache_hit = true means no provider call was made), and prompt-cache share of input
 // tokens per route and model (cache_read_tokens / input_tokens; input is inclusive of cache reads).
 import type { Storage } from '../../storage/client.js';
-import { CACHE_FAMILY, CACHE_MEASURES, keyOf, num, ratio, readWindow, type ResultRow, type Source } from './stats-source.js';
+import { CACHE_FAMILY, CACHE_MEASURES, keyOf, num, ratio, readWindow, readWindows, type CacheMeasure, type ResultRow, type Source, type WindowRead } from './stats-source.js';
 
 export interface CacheQuery {
   from: Date;
@@ -40,13 +40,20 @@ export interface CacheReport {
 
 export const CACHE_READ_DIMS = ['route', 'cache_layer', 'model'] as const;
 
+const CACHE_READ_MEASURES = ['rows', 'hits', 'prompt_calls', 'read_calls', 'prompt_tokens', 'read_tokens'] as const;
+
+function cacheRead(q: CacheQuery, dims: readonly string[]): WindowRead<CacheMeasure> {
+  return { family: CACHE_FAMILY, all: CACHE_MEASURES, from: q.from, to: q.to, dims, measures: CACHE_READ_MEASURES, tenant: q.tenant, source: q.source };
+}
+
 /** Reads the cache rollup for one window, grouped by the given dimensions. */
 export function readCacheWindow(storage: Storage, q: CacheQuery, dims: readonly string[]): Promise<ResultRow[]> {
-  return readWindow(storage, {
-    family: CACHE_FAMILY, all: CACHE_MEASURES, from: q.from, to: q.to, dims,
-    measures: ['rows', 'hits', 'prompt_calls', 'read_calls', 'prompt_tokens', 'read_tokens'],
-    tenant: q.tenant, source: q.source,
-  });
+  return readWindow(storage, cacheRead(q, dims));
+}
+
+/** Reads the cache rollup for several windows (same scope) in one query. */
+export function readCacheWindows(storage: Storage, qs: readonly CacheQuery[], dims: readonly string[]): Promise<ResultRow[][]> {
+  return readWindows(storage, qs.map((q) => cacheRead(q, dims)));
 }
 
 interface Sums {

@@ -4,7 +4,7 @@
 import type { DriftConfig } from '../../shared/config-performance.js';
 import type { Storage } from '../../storage/client.js';
 import { histogramFromJson, mergeInto, summarize, type Histogram, type QuantileSummary } from './stats-histogram.js';
-import { PERF_FAMILY, PERF_MEASURES, keyOf, readWindow, type ResultRow, type Source } from './stats-source.js';
+import { PERF_FAMILY, PERF_MEASURES, keyOf, readWindows, type ResultRow, type WindowRead, type Source } from './stats-source.js';
 
 export const DRIFT_DIMENSIONS = ['provider', 'model', 'region', 'capacity_tier'] as const;
 export type DriftDimension = (typeof DRIFT_DIMENSIONS)[number];
@@ -81,12 +81,11 @@ const ratioOf = (a: number | null, b: number | null): number | null =>
 
 export async function queryTtftDrift(storage: Storage, query: DriftQuery): Promise<DriftRow[]> {
   const dims = query.groupBy ?? [...DRIFT_DIMENSIONS];
-  const read = (w: TimeWindow) =>
-    readWindow(storage, {
-      family: PERF_FAMILY, all: PERF_MEASURES, from: w.from, to: w.to, dims,
-      measures: ['ttft_h'], tenant: query.tenant, source: query.source,
-    });
-  const [cur, base] = await Promise.all([read(query.current), read(query.baseline)]);
+  const read = (w: TimeWindow): WindowRead<'ttft_h'> => ({
+    family: PERF_FAMILY, all: PERF_MEASURES, from: w.from, to: w.to, dims,
+    measures: ['ttft_h'], tenant: query.tenant, source: query.source,
+  });
+  const [cur = [], base = []] = await readWindows(storage, [read(query.current), read(query.baseline)]);
   const current = byKey(cur, dims);
   const baseline = byKey(base, dims);
   const keys = new Set([...current.keys(), ...baseline.keys()]);

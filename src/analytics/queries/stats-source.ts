@@ -81,8 +81,7 @@ export interface WindowRead<M extends string> {
 
 export type ResultRow = Record<string, unknown>;
 
-/** Runs one windowed read and returns its rows (JSON: Map columns as objects, UInt64 as text). */
-export async function readWindow<M extends string>(storage: Storage, read: WindowRead<M>): Promise<ResultRow[]> {
+function windowSql<M extends string>(read: WindowRead<M>): string | null {
   const segments = planSegments(read.from.getTime(), read.to.getTime(), {
     hourly: read.family.hourTable !== undefined,
     daily: read.family.dayTable !== undefined,
@@ -90,14 +89,38 @@ export async function readWindow<M extends string>(storage: Storage, read: Windo
   });
   const measures: Record<string, Measure> = {};
   for (const m of read.measures) measures[m] = read.all[m];
-  const sql = unionSql({ family: read.family, segments, dims: read.dims, measures, tenant: read.tenant });
-  if (sql === null) return [];
+  return unionSql({ family: read.family, segments, dims: read.dims, measures, tenant: read.tenant });
+}
+
+/** Runs one windowed read and returns its rows (JSON: Map columns as objects, UInt64 as text). */
+export async function readWindow<M extends string>(storage: Storage, read: WindowRead<M>): Promise<ResultRow[]> {
+  const [rows] = await readWindows(storage, [read]);
+  return rows ?? [];
+}
+
+/**
+ * Several windowed reads (same tenant scope) in one query, rows returned per read. A current and a
+ * baseline window are small reads where the per-query cost of the engine is most of the time, so
+ * one round trip instead of two is what brings a drift check near the engine's floor.
+ */
+export async function readWindows<M extends string>(storage: Storage, reads: readonly WindowRead<M>[]): Promise<ResultRow[][]> {
+  const parts = reads.flatMap((read, i) => {
+    const sql = windowSql(read);
+    return sql === null ? [] : [`SELECT toUInt8(${i}) AS window_index, * FROM (${sql})`];
+  });
+  const out: ResultRow[][] = reads.map(() => []);
+  if (parts.length === 0) return out;
+  const tenant = reads.find((r) => r.tenant !== undefined)?.tenant;
   const rs = await storage.client.query({
-    query: sql,
-    query_params: read.tenant !== undefined ? { tenant: read.tenant } : {},
+    query: parts.join('\nUNION ALL\n'),
+    query_params: tenant !== undefined ? { tenant } : {},
     format: 'JSONEachRow',
   });
-  return rs.json<ResultRow>();
+  for (const row of await rs.json<ResultRow>()) {
+    const { window_index: index, ...rest } = row;
+    out[Number(index)]?.push(rest);
+  }
+  return out;
 }
 
 /** A key that joins rows on the given dimensions. */
