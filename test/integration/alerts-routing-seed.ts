@@ -57,15 +57,16 @@ export async function seed(storage: Storage, calls: CallSpec[]): Promise<void> {
 }
 
 /**
- * An embedded store with only the migrations these tests rely on (the base tables and 0030-0039),
- * so alert and routing tests do not depend on other areas' migrations being in a good state.
+ * An embedded store with only the migrations these tests rely on (the base tables, the cost
+ * rollups budgets read through, and 0030-0039), so alert and routing tests do not depend on other
+ * areas' migrations being in a good state.
  */
 export async function startStore(): Promise<{ storage: Storage; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'llm-finops-ar-'));
   const dir = join(dataDir, 'migrations');
   mkdirSync(dir);
   for (const file of readdirSync(MIGRATIONS_DIR)) {
-    if (/^(000[1-3]|003\d)_.*\.sql$/.test(file)) copyFileSync(join(MIGRATIONS_DIR, file), join(dir, file));
+    if (/^(000[1-3]|0023|0026|003\d)_.*\.sql$/.test(file)) copyFileSync(join(MIGRATIONS_DIR, file), join(dir, file));
   }
   const storage = await createStorage({ database: 'default', dataDir: join(dataDir, 'db') });
   await migrate(storage, { ttl_days: 400 }, dir);

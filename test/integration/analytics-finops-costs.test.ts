@@ -150,6 +150,63 @@ describe('/v1/costs over whole hours (hourly rollup without the tenant)', () => 
   });
 });
 
+describe('/v1/costs by tenant over whole days (tenant-keyed rollups, 0026)', () => {
+  // [D0-2h+15s, D0+2d+3h+5m+20s): raw edge seconds, minutes, hours of llm_costs_tenant_1h, two whole
+  // days of llm_costs_tenant_1d, hours, minutes and raw seconds again; one call in each segment.
+  const D0 = Date.UTC(2026, 3, 10);
+  const from = D0 - 2 * H + 15_000;
+  const to = D0 + 48 * H + 3 * H + 300_000 + 20_000;
+  const at = [-2 * H + 10_000, -2 * H + 20_000, -90 * 60_000, -30 * 60_000, 5 * H, 30 * H, 49 * H, 51 * H + 120_000, 51 * H + 310_000, 51 * H + 330_000];
+  const tenants = ['acme', 'globex', 'initech'];
+  const days: SeedCall[] = at.flatMap((offset, i) => tenants.map((tenant, k) => {
+    const c = `0.${String(i + 1).padStart(2, '0')}${String(k + 1).repeat(3)}00000000000${i + k + 1}`;
+    return { id: `d-${i}-${tenant}`, at: D0 + offset, tenant, route: `/r${i % 2}`, cost: cost(c, '0', '0', c) };
+  }));
+  const inDays = days.filter((c) => c.at >= from && c.at < to);
+  const range = `from=${iso(from)}&to=${iso(to)}`;
+  beforeAll(async () => seed(t.runtime.storage, days));
+
+  it('reads whole days and hours from the tenant rollups and answers the exact raw sums', async () => {
+    const sql = buildCostSql({ from: new Date(from), to: new Date(to), groupBy: ['tenant'] }).sql;
+    expect(sql).toContain('llm_costs_tenant_1d');
+    expect(sql).toContain('llm_costs_tenant_1h');
+    expect(inDays).toHaveLength(24);
+    const byTenant = await getJson<Rows>(`${app.url}/v1/costs?${range}&group_by=tenant`);
+    for (const tenant of tenants) {
+      const mine = inDays.filter((c) => c.tenant === tenant);
+      const row = byTenant.body.rows.find((r) => r.tenant === tenant);
+      expect([row?.calls, row?.cost_usd]).toEqual([mine.length, total(mine)]);
+    }
+    // The same question scoped to one tenant (what a tenant-bound API key asks) and by day.
+    const scoped = await getJson<Rows>(`${app.url}/v1/costs?${range}&group_by=route&tenant=globex`);
+    expect(sumOf(scoped.body.rows, 'cost_usd')).toBe(total(inDays.filter((c) => c.tenant === 'globex')));
+    const daily = await getJson<Rows>(`${app.url}/v1/costs?${range}&group_by=tenant&interval=1d`);
+    const day1 = daily.body.rows.filter((r) => r.bucket === iso(D0 + 24 * H).replace('.000', ''));
+    expect(sumOf(day1, 'cost_usd')).toBe(total(inDays.filter((c) => c.at >= D0 + 24 * H && c.at < D0 + 48 * H)));
+    const hourly = await getJson<Rows>(`${app.url}/v1/costs?${range}&group_by=tenant&interval=1h`);
+    expect(sumOf(hourly.body.rows, 'cost_usd')).toBe(total(inDays));
+  });
+
+  it('holds in the daily table what the hourly and minute tables hold, and backfills once', async () => {
+    const { client } = t.runtime.storage;
+    const sums = async (table: string): Promise<string> =>
+      (await (await client.query({ query: `SELECT toString(sum(cost_total)) AS c, sum(calls) AS n FROM ${table}`, format: 'JSONEachRow' })).json<{ c: string; n: string }>())
+        .map((r) => `${r.c}/${r.n}`)[0] ?? '';
+    const minute = await sums('llm_calls_1m');
+    expect(await sums('llm_costs_tenant_1h')).toBe(minute);
+    expect(await sums('llm_costs_tenant_1d')).toBe(minute);
+    const migration = readMigrations().find((m) => m.name === '0026_costs_tenant');
+    const backfills = splitStatements(renderSql(migration?.sql ?? '', { ttl_days: 400 })).filter((st) => st.startsWith('INSERT'));
+    expect(backfills).toHaveLength(2);
+    for (const st of backfills) await client.command({ query: st });
+    expect([await sums('llm_costs_tenant_1h'), await sums('llm_costs_tenant_1d')]).toEqual([minute, minute]); // guarded
+    await client.command({ query: 'TRUNCATE TABLE llm_costs_tenant_1h' });
+    await client.command({ query: 'TRUNCATE TABLE llm_costs_tenant_1d' });
+    for (const st of backfills) await client.command({ query: st });
+    expect([await sums('llm_costs_tenant_1h'), await sums('llm_costs_tenant_1d')]).toEqual([minute, minute]);
+  });
+});
+
 describe('/v1/costs/provisioned', () => {
   // [P0+30m, P0+90m): two half hours, each costing 2 x 1.5 / 2 = 1.5 with capacity 2 x 1000 x 30 = 60000.
   const url = (extra: string): string => `${app.url}/v1/costs/provisioned?from=${iso(P0 + 30 * 60_000)}&to=${iso(P0 + 90 * 60_000)}${extra}`;

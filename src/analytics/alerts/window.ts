@@ -1,8 +1,9 @@
 // Small, focused window queries the alert rules read: per-group call stats over [from, to) from
-// llm_calls, and spend from the per-minute rollup. Kept here (not in queries/) so rule
-// evaluation depends on nothing but storage and the table contract.
+// llm_calls, and spend through the cost rollups (the union builder of queries/costs.ts, so a
+// budget alert and /v1/costs read the same money the same way).
 import type { Storage } from '../../storage/client.js';
 import type { AlertLabel } from '../../shared/config-alerts.js';
+import { BILLABLE, buildUnion } from '../queries/costs.js';
 
 export type Scope = Partial<Record<AlertLabel, string | undefined>>;
 
@@ -31,8 +32,6 @@ export interface WindowStats {
   ttftP95: number | null;
   durationP95: number | null;
 }
-
-const BILLABLE = "kind IN ('inference', 'embeddings')";
 
 /** WHERE fragment for a scope; values travel as query parameters, never spliced into SQL. */
 export function scopeWhere(scope: Scope, params: Record<string, unknown>): string {
@@ -88,14 +87,16 @@ function toStats(r: Record<string, unknown>, groupBy: readonly AlertLabel[]): Wi
   };
 }
 
-/** Spend per group over [from, to) from the per-minute rollup (minute granularity is enough for money windows). */
+/**
+ * Spend per group over [from, to), exact to the millisecond, through the cost rollups (tenant-keyed
+ * ones when the scope or the grouping names a tenant): a monthly budget rule at production volume
+ * reads days and hours, not a month of minutes.
+ */
 export async function querySpend(storage: Storage, q: WindowQuery): Promise<{ labels: Record<string, string>; costUsd: number; calls: number }[]> {
-  const params: Record<string, unknown> = { from: Math.floor(q.from.getTime() / 1000), to: Math.ceil(q.to.getTime() / 1000) };
-  const where = scopeWhere(q.scope, params);
-  const { keys, group } = groupSql(q.groupBy);
-  const sql = `SELECT ${keys}toFloat64(sum(cost_total)) AS cost, sum(calls) AS calls FROM llm_calls_1m
-    WHERE minute >= toDateTime({from:UInt32}, 'UTC') AND minute < toDateTime({to:UInt32}, 'UTC') AND ${BILLABLE}${where} ${group}`;
-  const rs = await storage.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+  const union = buildUnion({ from: q.from, to: q.to, dims: q.groupBy, filters: q.scope });
+  const keys = q.groupBy.map((g) => `${g}, `).join('');
+  const sql = `SELECT ${keys}toFloat64(cost_total) AS cost, calls FROM (${union.sql})`;
+  const rs = await storage.client.query({ query: sql, query_params: union.params, format: 'JSONEachRow' });
   const rows = await rs.json<Record<string, unknown>>();
   return rows
     .filter((r) => num(r.calls) > 0)

@@ -1,7 +1,8 @@
 // Cost per any call dimension, optionally in time buckets and as top-N plus an `other` row.
 // Whole hours are read from the hourly rollup (llm_costs_1h, no tenant), whole minutes from the
 // per-minute rollup (llm_calls_1m), the partial minutes at either edge of [from, to) from the raw
-// table, so the answer is exact for any timestamps. Tenant questions skip the hourly table.
+// table, so the answer is exact for any timestamps. Questions that group or filter by tenant read
+// whole days and hours from the tenant-keyed rollups (llm_costs_tenant_1d / _1h, 0026) instead.
 // The union builder is shared by provisioned allocation, budgets and the FOCUS export.
 import type { Storage } from '../../storage/client.js';
 import { trimDecimal } from './decimal.js';
@@ -71,6 +72,13 @@ function bucketExpr(bucket: Bucket, column: string): string {
   return `toDateTime(toStartOfMonth(${t}), 'UTC')`;
 }
 
+/** Rollup table and time column per grain. llm_costs_1h has no tenant column (see 0023). */
+type GrainTables = Partial<Record<'1m' | '1h' | '1d', [string, string]>>;
+const UNSCOPED_TABLES: GrainTables = { '1m': ['llm_calls_1m', 'minute'], '1h': ['llm_costs_1h', 'hour'] };
+const TENANT_TABLES: GrainTables = {
+  '1m': ['llm_calls_1m', 'minute'], '1h': ['llm_costs_tenant_1h', 'hour'], '1d': ['llm_costs_tenant_1d', 'day'],
+};
+
 export interface UnionSpec {
   from: Date;
   to: Date;
@@ -99,16 +107,16 @@ export function buildUnion(spec: UnionSpec): { sql: string; params: Record<strin
   const rollupMeasures = MEASURE_NAMES.map((m) => `${MEASURES[m]?.[0]} AS ${m}`).join(', ');
   const rawMeasures = MEASURE_NAMES.map((m) => `${MEASURES[m]?.[1]} AS ${m}`).join(', ');
   const filter = where.join(' AND ');
-  // The hourly rollup has no tenant column: only questions that neither group nor filter by
-  // tenant may read it; everything else merges minutes from llm_calls_1m.
-  const hourly = !dims.includes('tenant') && spec.filters.tenant === undefined;
-  const parts = planSegments(spec.from.getTime(), spec.to.getTime(), { hourly, rawOnly: false }).map((seg) => {
+  const tables = dims.includes('tenant') || spec.filters.tenant !== undefined ? TENANT_TABLES : UNSCOPED_TABLES;
+  // A day segment cannot be split into hours, so hourly buckets read whole hours at most.
+  const daily = tables['1d'] !== undefined && spec.bucket !== 'hour';
+  const parts = planSegments(spec.from.getTime(), spec.to.getTime(), { hourly: true, daily, rawOnly: false }).map((seg) => {
     if (seg.grain === 'raw') {
       return `SELECT ${keysFor('start_time')}${rawMeasures} FROM llm_calls
         WHERE start_time >= fromUnixTimestamp64Milli(toInt64(${seg.fromMs}), 'UTC')
           AND start_time < fromUnixTimestamp64Milli(toInt64(${seg.toMs}), 'UTC') AND ${filter} ${groupBy}`;
     }
-    const [table, column] = seg.grain === '1h' ? ['llm_costs_1h', 'hour'] : ['llm_calls_1m', 'minute'];
+    const [table, column] = tables[seg.grain] ?? ['llm_calls_1m', 'minute'];
     return `SELECT ${keysFor(column)}${rollupMeasures} FROM ${table}
       WHERE ${column} >= toDateTime(${seg.fromMs / 1000}, 'UTC') AND ${column} < toDateTime(${seg.toMs / 1000}, 'UTC')
         AND ${filter} ${groupBy}`;

@@ -1,9 +1,10 @@
-// Routing budgets: spend since the start of the period (UTC day or month, from the per-minute
-// rollup) for each tenant or target budget. Exhausted tenant budgets deny (or reroute), exhausted
+// Routing budgets: spend since the start of the period (UTC day or month, from the cost
+// rollups) for each tenant or target budget. Exhausted tenant budgets deny (or reroute), exhausted
 // target budgets take the target out of its tier (skip_target), as reference/routing-feed.md §1.3.
 import type { RoutingBudgetConfig, RoutingTargetConfig } from '../../shared/config-routing.js';
 import type { FeedBudget } from '../../routing-client/types.js';
 import type { Storage } from '../../storage/client.js';
+import { buildUnion, type CostDimension } from '../queries/costs.js';
 
 /** A budget at or above this share of its limit is reported as `warning`. */
 export const BUDGET_WARNING_RATIO = 0.8;
@@ -31,10 +32,13 @@ function targetKeyExpr(targets: RoutingTargetConfig[], params: Record<string, un
 }
 
 async function spendFor(storage: Storage, scope: 'tenant' | 'target', period: '1d' | '1mo', nowMs: number, targets: RoutingTargetConfig[]): Promise<Map<string, number>> {
-  const params: Record<string, unknown> = { from: Math.floor(periodStart(nowMs, period) / 1000), to: Math.ceil(nowMs / 1000) };
+  // Through the cost rollups (tenant-keyed for tenant budgets): a month of spend is days and hours,
+  // not a month of minutes, on a feed recomputed every few seconds.
+  const dims: CostDimension[] = scope === 'tenant' ? ['tenant'] : ['provider', 'model', 'deployment'];
+  const union = buildUnion({ from: new Date(periodStart(nowMs, period)), to: new Date(nowMs + 1), dims, filters: {} });
+  const params = { ...union.params };
   const key = scope === 'tenant' ? 'tenant' : targetKeyExpr(targets, params);
-  return spendBy(storage, `SELECT ${key} AS key, toFloat64(sum(cost_total)) AS cost FROM llm_calls_1m
-    WHERE minute >= toDateTime({from:UInt32}, 'UTC') AND minute < toDateTime({to:UInt32}, 'UTC') GROUP BY key`, params);
+  return spendBy(storage, `SELECT ${key} AS key, toFloat64(sum(cost_total)) AS cost FROM (${union.sql}) GROUP BY key`, params);
 }
 
 export async function budgetStatus(storage: Storage, budgets: RoutingBudgetConfig[], targets: RoutingTargetConfig[], nowMs: number): Promise<FeedBudget[]> {
