@@ -83,6 +83,8 @@ export async function rollupCheck(storage: Storage): Promise<Record<string, numb
     capacity_1m_attempts: await q('SELECT sum(attempts) AS v FROM llm_capacity_1m'),
     costs_1m_calls: await q('SELECT sum(calls) AS v FROM llm_calls_1m'),
     costs_1h_calls: await q('SELECT sum(calls) AS v FROM llm_costs_1h'),
+    costs_tenant_1h_calls: await q('SELECT sum(calls) AS v FROM llm_costs_tenant_1h'),
+    costs_tenant_1d_calls: await q('SELECT sum(calls) AS v FROM llm_costs_tenant_1d'),
     table_rows_llm_calls_1m: await q('SELECT count() AS v FROM llm_calls_1m'),
     table_rows_llm_perf_1m: await q('SELECT count() AS v FROM llm_perf_1m'),
     table_rows_llm_perf_1h: await q('SELECT count() AS v FROM llm_perf_1h'),
@@ -91,5 +93,7 @@ export async function rollupCheck(storage: Storage): Promise<Record<string, numb
     table_rows_llm_cache_1h: await q('SELECT count() AS v FROM llm_cache_1h'),
     table_rows_llm_capacity_1m: await q('SELECT count() AS v FROM llm_capacity_1m'),
     table_rows_llm_costs_1h: await q('SELECT count() AS v FROM llm_costs_1h'),
+    table_rows_llm_costs_tenant_1h: await q('SELECT count() AS v FROM llm_costs_tenant_1h'),
+    table_rows_llm_costs_tenant_1d: await q('SELECT count() AS v FROM llm_costs_tenant_1d'),
   };
 }

@@ -45,14 +45,16 @@ interface Case {
   run: (storage: Storage, source: Source) => Promise<unknown>;
 }
 
-async function rawCosts(storage: Storage): Promise<unknown> {
-  // The same question as queryCosts(group_by=route) asked of llm_calls directly.
+async function rawCosts(storage: Storage, dim: string, tenant?: string): Promise<unknown> {
+  // The same question as queryCosts(group_by=dim[, tenant]) asked of llm_calls directly.
   const rs = await storage.client.query({
-    query: `SELECT route, count() AS calls, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+    query: `SELECT ${dim}, count() AS calls, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
         sum(cost_total) AS cost_usd, sum(list_cost) AS list_cost_usd, countIf(NOT priced) AS unpriced_calls
       FROM llm_calls WHERE start_time >= fromUnixTimestamp64Milli(toInt64(${FROM.getTime()}), 'UTC')
         AND start_time < fromUnixTimestamp64Milli(toInt64(${TO.getTime()}), 'UTC') AND kind IN ('inference', 'embeddings')
-      GROUP BY route ORDER BY cost_usd DESC`,
+        ${tenant !== undefined ? 'AND tenant = {tenant:String}' : ''}
+      GROUP BY ${dim} ORDER BY cost_usd DESC`,
+    query_params: tenant !== undefined ? { tenant } : {},
     format: 'JSONEachRow',
   });
   return rs.json();
@@ -70,7 +72,9 @@ const CASES: Case[] = [
   { name: 'reliability group_by=provider,deployment (30d)', run: (s, source) => queryReliability(s, { ...range, groupBy: ['provider', 'deployment'], source }) },
   { name: 'capacity (30d, 2 deployments)', run: (s, source) => queryCapacity(s, { ...range, targets: TARGETS, source }) },
   { name: 'capacity recommendation (30d)', run: (s, source) => queryCapacityRecommendation(s, { ...range, targets: TARGETS, source }) },
-  { name: 'costs group_by=route (30d) [queryCosts]', run: (s, source) => (source === 'raw' ? rawCosts(s) : queryCosts(s, { ...range, groupBy: ['route'] })) },
+  { name: 'costs group_by=route (30d) [queryCosts]', run: (s, source) => (source === 'raw' ? rawCosts(s, 'route') : queryCosts(s, { ...range, groupBy: ['route'] })) },
+  { name: 'costs group_by=tenant (30d, 500 tenants)', run: (s, source) => (source === 'raw' ? rawCosts(s, 'tenant') : queryCosts(s, { ...range, groupBy: ['tenant'] })) },
+  { name: 'costs tenant=t0 group_by=route (30d)', run: (s, source) => (source === 'raw' ? rawCosts(s, 'route', 't0') : queryCosts(s, { ...range, groupBy: ['route'], tenant: 't0' })) },
 ];
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
     });
     const genSeconds = (performance.now() - g0) / 1000;
     const o0 = performance.now();
-    for (const table of ['llm_perf_1m', 'llm_perf_1h', 'llm_cache_1m', 'llm_cache_1h', 'llm_capacity_1m', 'llm_costs_1h', 'llm_perf_1d']) {
+    for (const table of ['llm_perf_1m', 'llm_perf_1h', 'llm_cache_1m', 'llm_cache_1h', 'llm_capacity_1m', 'llm_costs_1h', 'llm_perf_1d', 'llm_costs_tenant_1h', 'llm_costs_tenant_1d']) {
       await storage.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
     }
     console.log(`generation: ${genSeconds.toFixed(1)} s (${Math.round(ROWS / genSeconds).toLocaleString()} rows/s, all materialized views); OPTIMIZE FINAL of the perf rollups: ${((performance.now() - o0) / 1000).toFixed(1)} s`);
@@ -109,7 +113,7 @@ async function main(): Promise<void> {
     console.log('rollup check:', JSON.stringify(check));
     const filled = check.perf_1m_attempts === check.provider_calls && check.perf_1h_attempts === check.provider_calls && check.perf_1d_attempts === check.provider_calls &&
       check.cache_1m_rows === check.llm_calls && check.cache_1h_rows === check.llm_calls && check.costs_1m_calls === check.llm_calls &&
-      check.costs_1h_calls === check.llm_calls;
+      check.costs_1h_calls === check.llm_calls && check.costs_tenant_1h_calls === check.llm_calls && check.costs_tenant_1d_calls === check.llm_calls;
     console.log(`rollups filled: ${filled ? 'yes' : 'NO'}`);
     console.log(`\n${'question'.padEnd(50)} ${'rollup ms'.padStart(10)} ${'raw ms'.padStart(10)} ${'ratio'.padStart(8)}  <300ms  >=10x`);
     let allOk = true;
