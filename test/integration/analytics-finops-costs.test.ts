@@ -58,6 +58,10 @@ type Rows = { rows: Record<string, string | number | boolean>[] };
 const range = `from=${iso(H1 + 30_000)}&to=${iso(H2 + 300_000 + 20_000)}`;
 const costs = (extra: string): Promise<{ status: number; body: Rows }> => getJson<Rows>(`${app.url}/v1/costs?${range}${extra}`);
 const sumOf = (rows: Rows['rows'], key: string): string => rows.reduce((a, r) => a.add(String(r[key])), D(0)).toString();
+/** `cost/calls` summed over a whole table, to compare a rollup with what it was filled from. */
+const sums = async (table: string): Promise<string> =>
+  (await (await t.runtime.storage.client.query({ query: `SELECT toString(sum(cost_total)) AS c, sum(calls) AS n FROM ${table}`, format: 'JSONEachRow' })).json<{ c: string; n: string }>())
+    .map((r) => `${r.c}/${r.n}`)[0] ?? '';
 
 describe('/v1/costs', () => {
   it('is exact at sub-minute edges and keeps the original keys', async () => {
@@ -134,9 +138,6 @@ describe('/v1/costs over whole hours (hourly rollup without the tenant)', () => 
 
   it('backfills what llm_calls_1m held when the migration first runs, once', async () => {
     const { client } = t.runtime.storage;
-    const sums = async (table: string): Promise<string> =>
-      (await (await client.query({ query: `SELECT toString(sum(cost_total)) AS c, sum(calls) AS n FROM ${table}`, format: 'JSONEachRow' })).json<{ c: string; n: string }>())
-        .map((r) => `${r.c}/${r.n}`)[0] ?? '';
     const before = await sums('llm_costs_1h');
     expect(before).toBe(await sums('llm_calls_1m'));
     const migration = readMigrations().find((m) => m.name === '0023_costs_hourly');
@@ -189,9 +190,6 @@ describe('/v1/costs by tenant over whole days (tenant-keyed rollups, 0026)', () 
 
   it('holds in the daily table what the hourly and minute tables hold, and backfills once', async () => {
     const { client } = t.runtime.storage;
-    const sums = async (table: string): Promise<string> =>
-      (await (await client.query({ query: `SELECT toString(sum(cost_total)) AS c, sum(calls) AS n FROM ${table}`, format: 'JSONEachRow' })).json<{ c: string; n: string }>())
-        .map((r) => `${r.c}/${r.n}`)[0] ?? '';
     const minute = await sums('llm_calls_1m');
     expect(await sums('llm_costs_tenant_1h')).toBe(minute);
     expect(await sums('llm_costs_tenant_1d')).toBe(minute);
