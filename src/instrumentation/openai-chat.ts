@@ -23,7 +23,9 @@ class ChatStream implements StreamAccumulator {
   private model: string | undefined;
   private usage: TokenUsage | undefined;
   private readonly finish: string[] = [];
-  private attrs: Attributes = {};
+  // Every chunk repeats these: keep the latest strings, build attributes once at the end.
+  private tier: string | undefined;
+  private fingerprint: string | undefined;
   private text = '';
 
   constructor(
@@ -36,9 +38,8 @@ class ChatStream implements StreamAccumulator {
     this.id ??= str(c['id']);
     this.model ??= str(c['model']);
     if (c['usage']) this.usage = fromOpenAIUsage(c['usage']);
-    if (c['service_tier'] !== undefined || c['system_fingerprint'] !== undefined) {
-      this.attrs = { ...this.attrs, ...responseAttributes(c) };
-    }
+    this.tier = str(c['service_tier']) ?? this.tier;
+    this.fingerprint = str(c['system_fingerprint']) ?? this.fingerprint;
     const choices = c['choices'];
     // The usage chunk has no choices: it is not output and must not count for ITL.
     if (!Array.isArray(choices) || choices.length === 0) return;
@@ -53,7 +54,7 @@ class ChatStream implements StreamAccumulator {
 
   flush(): void {
     const finishReasons = this.finish.filter((f) => f !== undefined);
-    const attributes = { ...this.attrs };
+    const attributes = responseAttributes({ service_tier: this.tier, system_fingerprint: this.fingerprint });
     if (this.capture && this.text !== '') attributes[GEN_AI.OUTPUT_MESSAGES] = outputMessagesJson(this.text, finishReasons[0]);
     this.call.response({ id: this.id, model: this.model, usage: this.usage, finishReasons, attributes });
   }
