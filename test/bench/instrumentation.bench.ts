@@ -1,7 +1,7 @@
 // Per-call overhead of the llm-finops wrapper vs no instrumentation vs the official
 // @opentelemetry/instrumentation-openai, on the same local mock (a separate process), plain
 // and streamed chat calls, measured in one run with warmup and interleaved rounds.
-// Run: npm run bench:instrumentation   (tsx test/bench/instrumentation.bench.ts [calls] [rounds])
+// Run: npm run bench:instrumentation   (tsx test/bench/instrumentation.bench.ts [calls] [rounds]; BENCH_MODES=stream)
 //
 // @opentelemetry/instrumentation-openai 0.21.0 declares `openai >=4.19.0 <7`; this repo has
 // openai 7, which its require/import hooks skip. To compare on the same client we apply its
@@ -19,6 +19,8 @@ import { instrumentOpenAI, startTelemetry, withAttribution } from '../../src/ins
 
 const CALLS = Number(process.argv[2] ?? 300);
 const ROUNDS = Number(process.argv[3] ?? 10);
+/** BENCH_MODES=stream (or plain) runs one mode only. */
+const MODES = (process.env.BENCH_MODES ?? 'plain,stream').split(',').filter((m): m is Mode => m === 'plain' || m === 'stream');
 type Variant = 'none' | 'llm-finops' | 'official';
 type Mode = 'plain' | 'stream';
 
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
   const patched = { OpenAI } as unknown as Parameters<NonNullable<typeof def.patch>>[0];
   const results: Record<string, { wall: number[]; cpu: number[] }> = {};
   const variants: Variant[] = ['none', 'llm-finops', 'official'];
-  for (const mode of ['plain', 'stream'] as Mode[]) {
+  for (const mode of MODES) {
     for (let round = -2; round < ROUNDS; round++) { // 2 warmup rounds
       const order = variants.map((_, i) => variants[(i + round + 3) % variants.length]!);
       for (const v of order) {
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
 function report(results: Record<string, { wall: number[]; cpu: number[] }>, byScope: Map<string, number>): void {
   console.log(`node ${process.version}, openai 7.x (official instrumentation patch applied manually), ${CALLS} calls x ${ROUNDS} interleaved rounds (+2 warmup); medians`);
   console.log('mode    variant       wall us/call  cpu us/call  wall ratio  cpu ratio  cpu overhead us');
-  for (const mode of ['plain', 'stream']) {
+  for (const mode of MODES) {
     const base = results[`${mode}/none`]!;
     for (const v of ['none', 'llm-finops', 'official']) {
       const r = results[`${mode}/${v}`]!;
