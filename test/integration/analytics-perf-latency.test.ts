@@ -123,6 +123,27 @@ describe('GET /v1/latency', () => {
     expect(await queryReliability(t.runtime.storage, rel)).toEqual(await queryReliability(t.runtime.storage, { ...rel, source: 'raw' }));
   });
 
+  it('reads whole days of a tenant-scoped question from the tenant daily rollup, equal to raw', async () => {
+    const from = new Date(T0 - 3 * 24 * HOUR + 30_500);
+    const grains = planSegments(from.getTime(), TO, { hourly: true, daily: true, rawOnly: false, tenantDaily: true }).map((seg) => seg.grain);
+    expect(grains).toContain('tenant1d');
+    expect(grains.filter((g) => g !== 'tenant1d' && g !== 'raw')).toEqual([]);
+    const sums = await (await t.runtime.storage.client.query({
+      query: `SELECT (SELECT sum(attempts) FROM llm_perf_tenant_1d) AS daily, (SELECT count() FROM llm_calls WHERE NOT cache_hit) AS calls`, format: 'JSONEachRow',
+    })).json<{ daily: string; calls: string }>();
+    expect(Number(sums[0]?.daily)).toBe(Number(sums[0]?.calls));
+    const slos = sloTable({ ...PERF, cache: { alpha: 0.01, min_samples: 100, min_drop_pct_points: 1 }, capacity: { deployments: [] }, drift: { ...PERF.drift, warning_median_ratio: 1.2, critical_p95_ratio: 1.5 } });
+    const acme = { from, to: new Date(TO), groupBy: ['route' as const, 'model' as const], slos, tenant: 'acme' };
+    const fromRollup = await queryLatency(t.runtime.storage, acme);
+    expect(fromRollup).toEqual(await queryLatency(t.runtime.storage, { ...acme, source: 'raw' }));
+    expect(fromRollup.find((r) => r.route === '/old')?.calls).toBe(30);
+    expect(fromRollup.some((r) => r.route === '/search')).toBe(false); // globex's
+    const rel = { from, to: new Date(TO), groupBy: ['route' as const], tenant: 'globex' };
+    const globex = await queryReliability(t.runtime.storage, rel);
+    expect(globex).toEqual(await queryReliability(t.runtime.storage, { ...rel, source: 'raw' }));
+    expect(globex.map((r) => r.route)).toEqual(['/search']);
+  });
+
   it('gives the same answer from the rollups and from the raw table, and scopes by tenant', async () => {
     const q = { from: new Date(FROM), to: new Date(TO), groupBy: ['model' as const], slos: sloTable({ ...PERF, cache: { alpha: 0.01, min_samples: 100, min_drop_pct_points: 1 }, capacity: { deployments: [] }, drift: { ...PERF.drift, warning_median_ratio: 1.2, critical_p95_ratio: 1.5 } }) };
     const fromRollup = await queryLatency(t.runtime.storage, q);

@@ -1,6 +1,7 @@
 // Upgrading a data directory that holds calls from before the rollup migrations: the views of
-// 0020-0024 only see new inserts, so the backfill migrations (0023 costs hourly, 0024 perf daily,
-// 0025 perf / cache / capacity minute rollups) must fill every rollup from what is stored, once.
+// 0020-0027 only see new inserts, so the backfill migrations (0023 costs hourly, 0024 perf daily,
+// 0025 perf / cache / capacity minute rollups, 0026 tenant costs, 0027 tenant perf daily) must fill
+// every rollup from what is stored, once.
 // Migrations run here in two steps against one real embedded store: 0001-0003, calls, the rest.
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,7 +52,7 @@ describe('upgrading a data directory with calls from before the rollups', () => 
   it('fills every rollup from the stored calls', async () => {
     const providerCalls = await scalar('SELECT count() FROM llm_calls WHERE NOT cache_hit');
     expect(providerCalls).toBe(384);
-    for (const table of ['llm_perf_1m', 'llm_perf_1h', 'llm_perf_1d', 'llm_capacity_1m']) {
+    for (const table of ['llm_perf_1m', 'llm_perf_1h', 'llm_perf_1d', 'llm_perf_tenant_1d', 'llm_capacity_1m']) {
       expect(await scalar(`SELECT sum(attempts) FROM ${table}`), table).toBe(providerCalls);
     }
     for (const table of ['llm_cache_1m', 'llm_cache_1h']) expect(await scalar(`SELECT sum(rows) FROM ${table}`), table).toBe(400);
@@ -65,6 +66,8 @@ describe('upgrading a data directory with calls from before the rollups', () => 
     const reliability = { ...range, groupBy: ['deployment' as const] };
     expect(await queryReliability(storage, reliability)).toEqual(await queryReliability(storage, { ...reliability, source: 'raw' }));
     expect(await queryCache(storage, range)).toEqual(await queryCache(storage, { ...range, source: 'raw' }));
+    const scoped = { ...latency, tenant: 'tenant-1' };
+    expect(await queryLatency(storage, scoped)).toEqual(await queryLatency(storage, { ...scoped, source: 'raw' }));
   });
 
   it('adds nothing when the backfill runs again', async () => {
@@ -73,5 +76,9 @@ describe('upgrading a data directory with calls from before the rollups', () => 
     for (const stmt of splitStatements(renderSql(m?.sql ?? '', { ttl_days: 400 }))) await storage.client.command({ query: stmt });
     expect(await scalar('SELECT sum(attempts) FROM llm_perf_1d')).toBe(before);
     expect(await scalar('SELECT sum(rows) FROM llm_cache_1h')).toBe(400);
+    const tenantDaily = readMigrations().find((x) => x.name === '0027_perf_tenant_daily');
+    const insert = splitStatements(renderSql(tenantDaily?.sql ?? '', { ttl_days: 400 })).find((st) => st.startsWith('INSERT'));
+    await storage.client.command({ query: insert ?? '' });
+    expect(await scalar('SELECT sum(attempts) FROM llm_perf_tenant_1d')).toBe(384);
   });
 });

@@ -1,4 +1,4 @@
-// Migration 0025 repeats the SELECT of each minute rollup's materialized view (a view's query
+// Migrations 0025 and 0027 repeat the SELECT of a materialized view over llm_calls (a view's query
 // cannot be re-run from SQL). This keeps the copies from drifting: each backfill must be its
 // view's SELECT plus only the "rollup still empty" guard.
 import { describe, expect, it } from 'vitest';
@@ -11,11 +11,13 @@ const views = new Map(
     return m !== null ? [[m[1]!, m[2]!] as const] : [];
   }),
 );
-const backfills = splitStatements(renderSql(readMigrations().find((m) => m.name === '0025_backfill_rollups')?.sql ?? '', { ttl_days: 400 }));
+const inserts = (name: string): string[] =>
+  splitStatements(renderSql(readMigrations().find((m) => m.name === name)?.sql ?? '', { ttl_days: 400 })).filter((s) => s.startsWith('INSERT'));
+const backfills = [...inserts('0025_backfill_rollups'), ...inserts('0027_perf_tenant_daily')];
 
-describe('0025 backfills', () => {
-  it('covers the perf, cache and capacity minute rollups', () => {
-    expect(backfills.map((s) => /^INSERT INTO (\w+)/.exec(s)?.[1])).toEqual(['llm_perf_1m', 'llm_cache_1m', 'llm_capacity_1m']);
+describe('backfills that repeat a view over llm_calls (0025, 0027)', () => {
+  it('covers the perf, cache and capacity minute rollups and the tenant perf daily rollup', () => {
+    expect(backfills.map((s) => /^INSERT INTO (\w+)/.exec(s)?.[1])).toEqual(['llm_perf_1m', 'llm_cache_1m', 'llm_capacity_1m', 'llm_perf_tenant_1d']);
   });
 
   it.each(backfills.map((s) => [/^INSERT INTO (\w+)/.exec(s)?.[1] ?? '', s] as const))('%s repeats its view\'s SELECT exactly', (table, stmt) => {

@@ -6,7 +6,7 @@
 // The union builder is shared by provisioned allocation, budgets and the FOCUS export.
 import type { Storage } from '../../storage/client.js';
 import { trimDecimal } from './decimal.js';
-import { planSegments } from './stats-timeplan.js';
+import { planSegments, type Grain } from './stats-timeplan.js';
 
 export const COST_DIMENSIONS = [
   'route', 'feature', 'tenant', 'provider', 'model', 'deployment', 'capacity_tier', 'region', 'environment', 'operation',
@@ -73,7 +73,7 @@ function bucketExpr(bucket: Bucket, column: string): string {
 }
 
 /** Rollup table and time column per grain. llm_costs_1h has no tenant column (see 0023). */
-type GrainTables = Partial<Record<'1m' | '1h' | '1d', [string, string]>>;
+type GrainTables = Partial<Record<Exclude<Grain, 'raw'>, [string, string]>>;
 const UNSCOPED_TABLES: GrainTables = { '1m': ['llm_calls_1m', 'minute'], '1h': ['llm_costs_1h', 'hour'] };
 const TENANT_TABLES: GrainTables = {
   '1m': ['llm_calls_1m', 'minute'], '1h': ['llm_costs_tenant_1h', 'hour'], '1d': ['llm_costs_tenant_1d', 'day'],

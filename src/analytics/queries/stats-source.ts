@@ -12,6 +12,7 @@ export const PERF_FAMILY: RollupFamily = {
   minuteTable: 'llm_perf_1m',
   hourTable: 'llm_perf_1h',
   dayTable: 'llm_perf_1d',
+  tenantDayTable: 'llm_perf_tenant_1d',
 };
 
 /** Every billable row, hits included: llm_cache_1m / llm_cache_1h. */
@@ -85,7 +86,8 @@ function windowSql<M extends string>(read: WindowRead<M>): string | null {
   const segments = planSegments(read.from.getTime(), read.to.getTime(), {
     hourly: read.family.hourTable !== undefined,
     daily: read.family.dayTable !== undefined,
-    rawOnly: read.tenant !== undefined || read.source === 'raw',
+    rawOnly: read.source === 'raw' || (read.tenant !== undefined && read.family.tenantDayTable === undefined),
+    tenantDaily: read.tenant !== undefined,
   });
   const measures: Record<string, Measure> = {};
   for (const m of read.measures) measures[m] = read.all[m];

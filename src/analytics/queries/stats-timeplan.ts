@@ -1,11 +1,11 @@
 // Which table answers which part of [from, to): whole UTC days from a daily rollup (where one
 // exists), whole hours from an hourly rollup, whole minutes from a minute rollup, the partial
 // minutes at either edge from llm_calls, so answers are exact for any timestamps and a 30-day
-// question merges days, not hours or minutes. A tenant-scoped question
-// reads llm_calls only: the rollups have no tenant (see 0020) and llm_calls' sort key starts
-// with the tenant, so that read touches one tenant's granules.
+// question merges days, not hours or minutes. A tenant-scoped question reads whole days from the
+// family's tenant-keyed daily rollup when it has one (0027) and everything else from llm_calls,
+// whose sort key starts with the tenant, so those reads touch one tenant's granules.
 
-export type Grain = 'raw' | '1m' | '1h' | '1d';
+export type Grain = 'raw' | '1m' | '1h' | '1d' | 'tenant1d';
 
 export interface Segment {
   grain: Grain;
@@ -22,13 +22,16 @@ export interface PlanOptions {
   hourly: boolean;
   /** A daily rollup exists too (only used together with the hourly one). */
   daily?: boolean;
-  /** Read llm_calls only (tenant scope, or the raw comparison of the benchmark). */
+  /** Read llm_calls only (tenant scope without a tenant rollup, or the raw comparison of the benchmark). */
   rawOnly: boolean;
+  /** Tenant scope with a tenant-keyed daily rollup: whole days from it, the rest from llm_calls. */
+  tenantDaily?: boolean;
 }
 
 export function planSegments(fromMs: number, toMs: number, options: PlanOptions): Segment[] {
   if (!(fromMs < toMs)) return [];
   if (options.rawOnly) return [{ grain: 'raw', fromMs, toMs }];
+  if (options.tenantDaily === true) return tenantDaySegments(fromMs, toMs);
   const m0 = Math.ceil(fromMs / MINUTE) * MINUTE;
   const m1 = Math.floor(toMs / MINUTE) * MINUTE;
   if (m0 >= m1) return [{ grain: 'raw', fromMs, toMs }];
@@ -44,6 +47,18 @@ export function planSegments(fromMs: number, toMs: number, options: PlanOptions)
     out.push({ grain: '1m', fromMs: m0, toMs: m1 });
   }
   if (m1 < toMs) out.push({ grain: 'raw', fromMs: m1, toMs });
+  return out;
+}
+
+/** Whole UTC days from the tenant daily rollup, the partial days at either edge from llm_calls. */
+function tenantDaySegments(fromMs: number, toMs: number): Segment[] {
+  const d0 = Math.ceil(fromMs / DAY) * DAY;
+  const d1 = Math.floor(toMs / DAY) * DAY;
+  if (d0 >= d1) return [{ grain: 'raw', fromMs, toMs }];
+  const out: Segment[] = [];
+  if (fromMs < d0) out.push({ grain: 'raw', fromMs, toMs: d0 });
+  out.push({ grain: 'tenant1d', fromMs: d0, toMs: d1 });
+  if (d1 < toMs) out.push({ grain: 'raw', fromMs: d1, toMs });
   return out;
 }
 
@@ -67,6 +82,8 @@ export interface RollupFamily {
   hourTable?: string;
   /** Keyed by `day` (UTC start of day); needs hourTable. */
   dayTable?: string;
+  /** Keyed by tenant, then `day`: answers whole days of tenant-scoped questions. */
+  tenantDayTable?: string;
 }
 
 /** How one measure is computed from llm_calls, read from a rollup, and merged across segments. */
@@ -98,6 +115,7 @@ const ROLLUP_OF: Record<Exclude<Grain, 'raw'>, (f: RollupFamily) => [string | un
   '1m': (f) => [f.minuteTable, 'minute'],
   '1h': (f) => [f.hourTable, 'hour'],
   '1d': (f) => [f.dayTable, 'day'],
+  tenant1d: (f) => [f.tenantDayTable, 'day'],
 };
 
 function segmentSql(q: UnionQuery, seg: Segment): string {
@@ -113,7 +131,8 @@ function segmentSql(q: UnionQuery, seg: Segment): string {
   const [table, column] = ROLLUP_OF[seg.grain](q.family);
   if (table === undefined) throw new Error(`no ${seg.grain} table for this rollup family`);
   const cols = names.map((n) => `${q.measures[n]?.rollup} AS ${n}`).join(', ');
-  return `SELECT ${keys}${cols} FROM ${table} WHERE ${timeRange(column, seg)}${extra}${groupBy}`;
+  const tenant = seg.grain === 'tenant1d' ? ' AND tenant = {tenant:String}' : '';
+  return `SELECT ${keys}${cols} FROM ${table} WHERE ${timeRange(column, seg)}${tenant}${extra}${groupBy}`;
 }
 
 /** One SELECT over every segment: dims plus merged measures; null when there is no segment. */
