@@ -26,12 +26,19 @@ export interface PlanOptions {
   rawOnly: boolean;
   /** Tenant scope with a tenant-keyed daily rollup: whole days from it, the rest from llm_calls. */
   tenantDaily?: boolean;
+  /**
+   * false: no minute table; the partial hours at either edge come from llm_calls. For a family
+   * whose minute table is keyed tenant first (llm_calls_1m) that is cheaper: llm_calls' key
+   * (tenant, hour, ...) selects the same granules for a partial hour as for its last seconds.
+   */
+  minutes?: boolean;
 }
 
 export function planSegments(fromMs: number, toMs: number, options: PlanOptions): Segment[] {
   if (!(fromMs < toMs)) return [];
   if (options.rawOnly) return [{ grain: 'raw', fromMs, toMs }];
   if (options.tenantDaily === true) return tenantDaySegments(fromMs, toMs);
+  if (options.minutes === false) return hourEdgeSegments(fromMs, toMs, options);
   const m0 = Math.ceil(fromMs / MINUTE) * MINUTE;
   const m1 = Math.floor(toMs / MINUTE) * MINUTE;
   if (m0 >= m1) return [{ grain: 'raw', fromMs, toMs }];
@@ -47,6 +54,18 @@ export function planSegments(fromMs: number, toMs: number, options: PlanOptions)
     out.push({ grain: '1m', fromMs: m0, toMs: m1 });
   }
   if (m1 < toMs) out.push({ grain: 'raw', fromMs: m1, toMs });
+  return out;
+}
+
+/** Whole hours (and days) from the rollups, the partial hours at either edge from llm_calls. */
+function hourEdgeSegments(fromMs: number, toMs: number, options: PlanOptions): Segment[] {
+  const h0 = Math.ceil(fromMs / HOUR) * HOUR;
+  const h1 = Math.floor(toMs / HOUR) * HOUR;
+  if (!options.hourly || h0 >= h1) return [{ grain: 'raw', fromMs, toMs }];
+  const out: Segment[] = [];
+  if (fromMs < h0) out.push({ grain: 'raw', fromMs, toMs: h0 });
+  out.push(...hourSegments(h0, h1, options.daily === true));
+  if (h1 < toMs) out.push({ grain: 'raw', fromMs: h1, toMs });
   return out;
 }
 
