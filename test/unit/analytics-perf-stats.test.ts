@@ -86,6 +86,23 @@ describe('time plan', () => {
     expect(segs.at(-1)?.toMs).toBe(to);
     for (let i = 1; i < segs.length; i++) expect(segs[i]?.fromMs).toBe(segs[i - 1]?.toMs);
   });
+  const plan = (from: string, to: string, options: Parameters<typeof planSegments>[2]) =>
+    planSegments(t(from), t(to), options).map((s) => [s.grain, new Date(s.fromMs).toISOString().slice(0, 19), new Date(s.toMs).toISOString().slice(0, 19)]);
+  it('without a minute table reads the partial hours raw (the cost path)', () => {
+    expect(plan('2026-01-01T22:10:30Z', '2026-01-04T02:20:15Z', { hourly: true, daily: true, rawOnly: false, minutes: false })).toEqual([
+      ['raw', '2026-01-01T22:10:30', '2026-01-01T23:00:00'], ['1h', '2026-01-01T23:00:00', '2026-01-02T00:00:00'],
+      ['1d', '2026-01-02T00:00:00', '2026-01-04T00:00:00'], ['1h', '2026-01-04T00:00:00', '2026-01-04T02:00:00'],
+      ['raw', '2026-01-04T02:00:00', '2026-01-04T02:20:15'],
+    ]);
+    expect(plan('2026-01-01T22:10:30Z', '2026-01-01T23:20:15Z', { hourly: true, rawOnly: false, minutes: false }).map((s) => s[0])).toEqual(['raw']);
+  });
+  it('reads whole days of a tenant scope from the tenant daily rollup, the partial days raw', () => {
+    expect(plan('2026-01-01T22:10:30Z', '2026-01-04T02:20:15Z', { hourly: true, daily: true, rawOnly: false, tenantDaily: true })).toEqual([
+      ['raw', '2026-01-01T22:10:30', '2026-01-02T00:00:00'], ['tenant1d', '2026-01-02T00:00:00', '2026-01-04T00:00:00'],
+      ['raw', '2026-01-04T00:00:00', '2026-01-04T02:20:15'],
+    ]);
+    expect(plan('2026-01-01T02:10:30Z', '2026-01-01T23:20:15Z', { hourly: true, rawOnly: false, tenantDaily: true }).map((s) => s[0])).toEqual(['raw']);
+  });
   it('reads raw only for a tenant scope or a sub-minute range', () => {
     expect(planSegments(0, 7_200_000, { hourly: true, rawOnly: true })).toEqual([{ grain: 'raw', fromMs: 0, toMs: 7_200_000 }]);
     expect(planSegments(1_000, 50_000, { hourly: true, rawOnly: false })).toEqual([{ grain: 'raw', fromMs: 1_000, toMs: 50_000 }]);

@@ -37,60 +37,34 @@ export interface PlanOptions {
 export function planSegments(fromMs: number, toMs: number, options: PlanOptions): Segment[] {
   if (!(fromMs < toMs)) return [];
   if (options.rawOnly) return [{ grain: 'raw', fromMs, toMs }];
-  if (options.tenantDaily === true) return tenantDaySegments(fromMs, toMs);
-  if (options.minutes === false) return hourEdgeSegments(fromMs, toMs, options);
-  const m0 = Math.ceil(fromMs / MINUTE) * MINUTE;
-  const m1 = Math.floor(toMs / MINUTE) * MINUTE;
-  if (m0 >= m1) return [{ grain: 'raw', fromMs, toMs }];
-  const out: Segment[] = [];
-  if (fromMs < m0) out.push({ grain: 'raw', fromMs, toMs: m0 });
-  const h0 = Math.ceil(m0 / HOUR) * HOUR;
-  const h1 = Math.floor(m1 / HOUR) * HOUR;
-  if (options.hourly && h0 < h1) {
-    if (m0 < h0) out.push({ grain: '1m', fromMs: m0, toMs: h0 });
-    out.push(...hourSegments(h0, h1, options.daily === true));
-    if (h1 < m1) out.push({ grain: '1m', fromMs: h1, toMs: m1 });
-  } else {
-    out.push({ grain: '1m', fromMs: m0, toMs: m1 });
-  }
-  if (m1 < toMs) out.push({ grain: 'raw', fromMs: m1, toMs });
-  return out;
+  const hours = (h0: number, h1: number): Segment[] => hourSegments(h0, h1, options.daily === true);
+  // Tenant scope: whole days from the tenant daily rollup, the partial days from llm_calls.
+  if (options.tenantDaily === true) return around(fromMs, toMs, DAY, 'raw', (d0, d1) => [{ grain: 'tenant1d', fromMs: d0, toMs: d1 }]);
+  // No minute table: whole hours (and days) from the rollups, the partial hours from llm_calls.
+  if (options.minutes === false) return options.hourly ? around(fromMs, toMs, HOUR, 'raw', hours) : [{ grain: 'raw', fromMs, toMs }];
+  if (!options.hourly) return around(fromMs, toMs, MINUTE, 'raw', (m0, m1) => [{ grain: '1m', fromMs: m0, toMs: m1 }]);
+  return around(fromMs, toMs, MINUTE, 'raw', (m0, m1) => around(m0, m1, HOUR, '1m', hours));
 }
 
-/** Whole hours (and days) from the rollups, the partial hours at either edge from llm_calls. */
-function hourEdgeSegments(fromMs: number, toMs: number, options: PlanOptions): Segment[] {
-  const h0 = Math.ceil(fromMs / HOUR) * HOUR;
-  const h1 = Math.floor(toMs / HOUR) * HOUR;
-  if (!options.hourly || h0 >= h1) return [{ grain: 'raw', fromMs, toMs }];
+/**
+ * [fromMs, toMs) cut at whole `unit`s: `inner` answers the aligned middle [a, b), `edge` the parts
+ * before a and after b; all of it is `edge` when no whole unit fits.
+ */
+function around(fromMs: number, toMs: number, unit: number, edge: Grain, inner: (a: number, b: number) => Segment[]): Segment[] {
+  const a = Math.ceil(fromMs / unit) * unit;
+  const b = Math.floor(toMs / unit) * unit;
+  if (a >= b) return [{ grain: edge, fromMs, toMs }];
   const out: Segment[] = [];
-  if (fromMs < h0) out.push({ grain: 'raw', fromMs, toMs: h0 });
-  out.push(...hourSegments(h0, h1, options.daily === true));
-  if (h1 < toMs) out.push({ grain: 'raw', fromMs: h1, toMs });
-  return out;
-}
-
-/** Whole UTC days from the tenant daily rollup, the partial days at either edge from llm_calls. */
-function tenantDaySegments(fromMs: number, toMs: number): Segment[] {
-  const d0 = Math.ceil(fromMs / DAY) * DAY;
-  const d1 = Math.floor(toMs / DAY) * DAY;
-  if (d0 >= d1) return [{ grain: 'raw', fromMs, toMs }];
-  const out: Segment[] = [];
-  if (fromMs < d0) out.push({ grain: 'raw', fromMs, toMs: d0 });
-  out.push({ grain: 'tenant1d', fromMs: d0, toMs: d1 });
-  if (d1 < toMs) out.push({ grain: 'raw', fromMs: d1, toMs });
+  if (fromMs < a) out.push({ grain: edge, fromMs, toMs: a });
+  out.push(...inner(a, b));
+  if (b < toMs) out.push({ grain: edge, fromMs: b, toMs });
   return out;
 }
 
 /** Whole hours [h0, h1): whole days from the daily table when asked, the hours around them. */
 function hourSegments(h0: number, h1: number, daily: boolean): Segment[] {
-  const d0 = Math.ceil(h0 / DAY) * DAY;
-  const d1 = Math.floor(h1 / DAY) * DAY;
-  if (!daily || d0 >= d1) return [{ grain: '1h', fromMs: h0, toMs: h1 }];
-  const out: Segment[] = [];
-  if (h0 < d0) out.push({ grain: '1h', fromMs: h0, toMs: d0 });
-  out.push({ grain: '1d', fromMs: d0, toMs: d1 });
-  if (d1 < h1) out.push({ grain: '1h', fromMs: d1, toMs: h1 });
-  return out;
+  if (!daily) return [{ grain: '1h', fromMs: h0, toMs: h1 }];
+  return around(h0, h1, DAY, '1h', (d0, d1) => [{ grain: '1d', fromMs: d0, toMs: d1 }]);
 }
 
 /** A rollup family: the raw table with its row filter, and the minute / hour tables. */
