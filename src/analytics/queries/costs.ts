@@ -72,12 +72,13 @@ function bucketExpr(bucket: Bucket, column: string): string {
   return `toDateTime(toStartOfMonth(${t}), 'UTC')`;
 }
 
-/** Rollup table and time column per grain. llm_costs_1h has no tenant column (see 0023). */
+/**
+ * Rollup table and time column per grain (no minute grain: the plan reads partial hours raw).
+ * llm_costs_1h has no tenant column (see 0023).
+ */
 type GrainTables = Partial<Record<Exclude<Grain, 'raw'>, [string, string]>>;
-const UNSCOPED_TABLES: GrainTables = { '1m': ['llm_calls_1m', 'minute'], '1h': ['llm_costs_1h', 'hour'] };
-const TENANT_TABLES: GrainTables = {
-  '1m': ['llm_calls_1m', 'minute'], '1h': ['llm_costs_tenant_1h', 'hour'], '1d': ['llm_costs_tenant_1d', 'day'],
-};
+const UNSCOPED_TABLES: GrainTables = { '1h': ['llm_costs_1h', 'hour'] };
+const TENANT_TABLES: GrainTables = { '1h': ['llm_costs_tenant_1h', 'hour'], '1d': ['llm_costs_tenant_1d', 'day'] };
 
 export interface UnionSpec {
   from: Date;
@@ -118,7 +119,9 @@ export function buildUnion(spec: UnionSpec): { sql: string; params: Record<strin
         WHERE start_time >= fromUnixTimestamp64Milli(toInt64(${seg.fromMs}), 'UTC')
           AND start_time < fromUnixTimestamp64Milli(toInt64(${seg.toMs}), 'UTC') AND ${filter} ${groupBy}`;
     }
-    const [table, column] = tables[seg.grain] ?? ['llm_calls_1m', 'minute'];
+    const rollup = tables[seg.grain];
+    if (rollup === undefined) throw new Error(`no ${seg.grain} cost rollup`);
+    const [table, column] = rollup;
     return `SELECT ${keysFor(column)}${rollupMeasures} FROM ${table}
       WHERE ${column} >= toDateTime(${seg.fromMs / 1000}, 'UTC') AND ${column} < toDateTime(${seg.toMs / 1000}, 'UTC')
         AND ${filter} ${groupBy}`;

@@ -51,9 +51,27 @@ export type Encoding = 'protobuf' | 'json';
 
 /** Requests and bytes held by requests being read, decoded or handed to the pipeline. */
 class Inflight {
-  requests = 0;
-  bytes = 0;
+  private requests = 0;
+  private bytes = 0;
   constructor(private readonly options: ReceiverOptions) {}
+
+  /** Count one more request; what it holds is released by `leave`. */
+  enter(): { bytes: number } {
+    this.requests += 1;
+    return { bytes: 0 };
+  }
+
+  leave(held: { bytes: number }): void {
+    this.requests -= 1;
+    this.bytes -= held.bytes;
+  }
+
+  /** Refuse (429) a request that arrives while too many are in flight. */
+  checkRequests(): void {
+    if (this.requests > this.options.maxInflightRequests) {
+      throw new RetryableError(`too many requests in flight (collector.max_inflight_requests ${this.options.maxInflightRequests})`, this.options.retryAfterSeconds);
+    }
+  }
 
   /** Account `n` more bytes to a request; refuse (429) past the budget. */
   take(n: number, held: { bytes: number }): void {
@@ -89,14 +107,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Receiv
     return sendText(res, 405, 'method not allowed: use POST');
   }
   let encoding: Encoding = 'json';
-  const held = { bytes: 0 };
-  inflight.requests += 1;
+  const held = inflight.enter();
   try {
     encoding = contentEncodingOf(req.headers['content-type']);
     if (options.isDraining()) throw new RetryableError('collector is shutting down', options.retryAfterSeconds);
-    if (inflight.requests > options.maxInflightRequests) {
-      throw new RetryableError(`too many requests in flight (collector.max_inflight_requests ${options.maxInflightRequests})`, options.retryAfterSeconds);
-    }
+    inflight.checkRequests();
     const auth = options.authorize?.(req);
     const body = await readBody(req, options.maxBodyBytes, (n) => inflight.take(n, held));
     const batch = encoding === 'protobuf' ? decodeProtoRequest(body) : decodeJsonRequest(body);
@@ -107,8 +122,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Receiv
     if (!req.complete) res.setHeader('Connection', 'close');
     sendError(res, encoding, err, options);
   } finally {
-    inflight.requests -= 1;
-    inflight.bytes -= held.bytes;
+    inflight.leave(held);
   }
 }
 
