@@ -3,7 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createCatalog, defaultCatalog, loadCatalog, parseOverrides, parseOverridesText, priceCall } from '../../src/pricing/index.js';
+import {
+  createCatalog,
+  defaultCatalog,
+  loadCatalog,
+  parseOverrides,
+  parseOverridesText,
+  priceCall,
+} from '../../src/pricing/index.js';
 import { ConfigError } from '../../src/shared/errors.js';
 import { call, times, usd } from '../fixtures/pricing/exact.js';
 
@@ -15,8 +22,13 @@ describe('LiteLLM-format prices file', () => {
   const catalog = loadCatalog({ pricesFile: LITELLM });
 
   it('loads token-priced entries, ignores sample_spec and non-token models', () => {
-    const raw = JSON.parse(readFileSync(LITELLM, 'utf8')) as Record<string, { input_cost_per_token?: number }>;
-    const tokenPriced = Object.keys(raw).filter((k) => k !== 'sample_spec' && raw[k]?.input_cost_per_token !== undefined);
+    const raw = JSON.parse(readFileSync(LITELLM, 'utf8')) as Record<
+      string,
+      { input_cost_per_token?: number }
+    >;
+    const tokenPriced = Object.keys(raw).filter(
+      (k) => k !== 'sample_spec' && raw[k]?.input_cost_per_token !== undefined,
+    );
     expect([...catalog.entries.keys()].sort()).toEqual(tokenPriced.sort());
     expect(catalog.entries.has('sample_spec')).toBe(false);
     expect(catalog.entries.has('dall-e-3')).toBe(false);
@@ -28,61 +40,123 @@ describe('LiteLLM-format prices file', () => {
     const e = catalog.entries.get('claude-opus-4-1-20250805')!;
     expect(e.cacheCreation?.toFixed()).toBe('0.00001875');
     expect(catalog.entries.get('azure/gpt-4o-mini')!.cacheRead?.toFixed()).toBe('0.000000083');
-    expect(catalog.entries.get('us.anthropic.claude-sonnet-4-5-20250929-v1:0')!.cacheCreation?.toFixed()).toBe('0.000004125');
+    expect(
+      catalog.entries.get('us.anthropic.claude-sonnet-4-5-20250929-v1:0')!.cacheCreation?.toFixed(),
+    ).toBe('0.000004125');
   });
 
   it('parses tiers generically (200k and 128k thresholds)', () => {
-    expect(catalog.entries.get('gemini/gemini-1.5-pro')!.tiers.map((t) => t.threshold)).toEqual([128_000]);
+    expect(catalog.entries.get('gemini/gemini-1.5-pro')!.tiers.map((t) => t.threshold)).toEqual([
+      128_000,
+    ]);
     const tier = catalog.entries.get('claude-sonnet-4-20250514')!.tiers[0]!;
-    expect([tier.threshold, tier.input?.toFixed(), tier.cacheCreation?.toFixed()]).toEqual([200_000, '0.000006', '0.0000075']);
+    expect([tier.threshold, tier.input?.toFixed(), tier.cacheCreation?.toFixed()]).toEqual([
+      200_000,
+      '0.000006',
+      '0.0000075',
+    ]);
   });
 
   it('replaces the default catalog: a model only in the default is unpriced', () => {
     expect(catalog.entries.has('gpt-5-nano')).toBe(false);
-    expect(priceCall(catalog, call({ provider: 'openai', request_model: 'gpt-5-nano', input_tokens: 1 })).priced).toBe(false);
+    expect(
+      priceCall(catalog, call({ provider: 'openai', request_model: 'gpt-5-nano', input_tokens: 1 }))
+        .priced,
+    ).toBe(false);
   });
 
   it('prices from the file, snapshot exact entry first', () => {
-    const priced = priceCall(catalog, call({ provider: 'openai', response_model: 'gpt-4o-2024-08-06', input_tokens: 1200, cache_read_tokens: 1024, output_tokens: 85 }));
-    expect(priced).toMatchObject({ price_entry: 'gpt-4o-2024-08-06', cost_total: '0.00257', price_version: catalog.version });
-    const regional = priceCall(catalog, call({ provider: 'aws.bedrock', request_model: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', input_tokens: 1000, output_tokens: 100 }));
+    const priced = priceCall(
+      catalog,
+      call({
+        provider: 'openai',
+        response_model: 'gpt-4o-2024-08-06',
+        input_tokens: 1200,
+        cache_read_tokens: 1024,
+        output_tokens: 85,
+      }),
+    );
+    expect(priced).toMatchObject({
+      price_entry: 'gpt-4o-2024-08-06',
+      cost_total: '0.00257',
+      price_version: catalog.version,
+    });
+    const regional = priceCall(
+      catalog,
+      call({
+        provider: 'aws.bedrock',
+        request_model: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+        input_tokens: 1000,
+        output_tokens: 100,
+      }),
+    );
     expect(regional.cost_total).toBe(usd(times(1000, '3.3e-6') + times(100, '1.65e-5')));
-    const reasoning = priceCall(catalog, call({ provider: 'gcp.gemini', request_model: 'gemini-2.5-flash-preview-04-17', input_tokens: 100, output_tokens: 50, reasoning_tokens: 40 }));
+    const reasoning = priceCall(
+      catalog,
+      call({
+        provider: 'gcp.gemini',
+        request_model: 'gemini-2.5-flash-preview-04-17',
+        input_tokens: 100,
+        output_tokens: 50,
+        reasoning_tokens: 40,
+      }),
+    );
     expect(reasoning.cost_output).toBe(usd(times(10, '6e-7') + times(40, '3.5e-6')));
   });
 
-  it('loads a LiteLLM-sized file (4,000 entries, every price distinct) in under 200 ms', () => {
-    const raw = JSON.parse(readFileSync(LITELLM, 'utf8')) as Record<string, Record<string, unknown>>;
+  it('loads a LiteLLM-sized file (4,000 entries, every price distinct)', () => {
+    const raw = JSON.parse(readFileSync(LITELLM, 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
     const big: Record<string, unknown> = {};
     for (let i = 0; i < 125; i++) {
-      for (const [k, v] of Object.entries(raw).filter(([name]) => name !== 'sample_spec' || i === 0)) {
+      for (const [k, v] of Object.entries(raw).filter(
+        ([name]) => name !== 'sample_spec' || i === 0,
+      )) {
         // Distinct prices per copy: the worst case for loading (no repeated values to share).
-        const scaled = Object.entries(v).map(([f, x]) => [f, typeof x === 'number' && f.includes('cost') ? x * (1 + i / 1000) : x]);
+        const scaled = Object.entries(v).map(([f, x]) => [
+          f,
+          typeof x === 'number' && f.includes('cost') ? x * (1 + i / 1000) : x,
+        ]);
         big[i === 0 ? k : `x${i}/${k}`] = Object.fromEntries(scaled);
       }
     }
     const dir = mkdtempSync(join(tmpdir(), 'prices-'));
     const path = join(dir, 'big.json');
     writeFileSync(path, JSON.stringify(big, null, 4));
-    const t0 = performance.now();
+    // Load time is a benchmark's business (speed goals never go in timed unit tests); here only
+    // that a LiteLLM-sized file loads whole.
     const loaded = loadCatalog({ pricesFile: path });
-    const elapsed = performance.now() - t0;
     rmSync(dir, { recursive: true, force: true });
-    expect(elapsed).toBeLessThan(200);
     expect(loaded.entries.size).toBe(125 * catalog.entries.size);
   });
 
   it('skips bad entries with a warning naming the key and field', () => {
-    const c = createCatalog({ prices: JSON.stringify({ good: { input_cost_per_token: 1e-6 }, bad: { input_cost_per_token: 'free' }, neg: { output_cost_per_token: -1 } }), label: 't', origin: 'file' });
+    const c = createCatalog({
+      prices: JSON.stringify({
+        good: { input_cost_per_token: 1e-6 },
+        bad: { input_cost_per_token: 'free' },
+        neg: { output_cost_per_token: -1 },
+      }),
+      label: 't',
+      origin: 'file',
+    });
     expect([...c.entries.keys()]).toEqual(['good']);
     expect(c.warnings.join('\n')).toMatch(/bad\.input_cost_per_token/);
     expect(c.warnings.join('\n')).toMatch(/neg\.output_cost_per_token/);
   });
 
   it('rejects unreadable or malformed files with a ConfigError naming the file', () => {
-    expect(() => loadCatalog({ pricesFile: '/nonexistent/prices.json' })).toThrow(/prices file \/nonexistent\/prices.json/);
-    expect(() => createCatalog({ prices: '{not json', label: 'my.json', origin: 'file' })).toThrow(ConfigError);
-    expect(() => createCatalog({ prices: '[1,2]', label: 'my.json', origin: 'file' })).toThrow(/my.json: price file: top level/);
+    expect(() => loadCatalog({ pricesFile: '/nonexistent/prices.json' })).toThrow(
+      /prices file \/nonexistent\/prices.json/,
+    );
+    expect(() => createCatalog({ prices: '{not json', label: 'my.json', origin: 'file' })).toThrow(
+      ConfigError,
+    );
+    expect(() => createCatalog({ prices: '[1,2]', label: 'my.json', origin: 'file' })).toThrow(
+      /my.json: price file: top level/,
+    );
   });
 });
 
@@ -105,54 +179,146 @@ describe('default catalog', () => {
 });
 
 describe('overrides', () => {
-  const catalog = loadCatalog({ overridesFile: OVERRIDES, deploymentModels: { 'cfg-deploy': 'gpt-4.1' } });
+  const catalog = loadCatalog({
+    overridesFile: OVERRIDES,
+    deploymentModels: { 'cfg-deploy': 'gpt-4.1' },
+  });
 
   it('custom model reached through an alias', () => {
-    const priced = priceCall(catalog, call({ provider: 'openai', request_model: 'support-bot', input_tokens: 1000, cache_read_tokens: 500, output_tokens: 100 }));
+    const priced = priceCall(
+      catalog,
+      call({
+        provider: 'openai',
+        request_model: 'support-bot',
+        input_tokens: 1000,
+        cache_read_tokens: 500,
+        output_tokens: 100,
+      }),
+    );
     expect(priced).toMatchObject({ price_entry: 'ft:gpt-4o-mini:acme:support', priced: true });
-    expect(priced.cost_total).toBe(usd(times(500, '0.0000003') + times(500, '0.00000015') + times(100, '0.0000012')));
-    expect(catalog.entries.get('ft:gpt-4o-mini:acme:support')).toMatchObject({ origin: 'override', source: 'contract ACME-2025-07' });
+    expect(priced.cost_total).toBe(
+      usd(times(500, '0.0000003') + times(500, '0.00000015') + times(100, '0.0000012')),
+    );
+    expect(catalog.entries.get('ft:gpt-4o-mini:acme:support')).toMatchObject({
+      origin: 'override',
+      source: 'contract ACME-2025-07',
+    });
   });
 
   it('a partial override changes one field and keeps the rest of the list entry', () => {
     const e = catalog.entries.get('gpt-4o-mini')!;
-    expect([e.input.toFixed(), e.output.toFixed(), e.cacheRead?.toFixed(), e.origin]).toEqual(['0.00000015', '0.0000005', '0.000000075', 'override']);
+    expect([e.input.toFixed(), e.output.toFixed(), e.cacheRead?.toFixed(), e.origin]).toEqual([
+      '0.00000015',
+      '0.0000005',
+      '0.000000075',
+      'override',
+    ]);
   });
 
   it('model discount: effective cost discounted, list cost at list price', () => {
-    const priced = priceCall(catalog, call({ provider: 'openai', request_model: 'gpt-4o', input_tokens: 1200, cache_read_tokens: 1024, output_tokens: 85 }));
+    const priced = priceCall(
+      catalog,
+      call({
+        provider: 'openai',
+        request_model: 'gpt-4o',
+        input_tokens: 1200,
+        cache_read_tokens: 1024,
+        output_tokens: 85,
+      }),
+    );
     // list 0.00257; 12.5% off: 0.00257 * 0.875 = 0.00224875
-    expect(priced).toMatchObject({ list_cost: '0.00257', cost_total: '0.00224875', cost_input: '0.000385', cost_cache_read: '0.00112', cost_output: '0.00074375' });
+    expect(priced).toMatchObject({
+      list_cost: '0.00257',
+      cost_total: '0.00224875',
+      cost_input: '0.000385',
+      cost_cache_read: '0.00112',
+      cost_output: '0.00074375',
+    });
   });
 
   it('provider discount applies to that provider only (not Claude on Bedrock)', () => {
-    const direct = priceCall(catalog, call({ provider: 'anthropic', request_model: 'claude-haiku-4-5', input_tokens: 1000, output_tokens: 1000 }));
+    const direct = priceCall(
+      catalog,
+      call({
+        provider: 'anthropic',
+        request_model: 'claude-haiku-4-5',
+        input_tokens: 1000,
+        output_tokens: 1000,
+      }),
+    );
     const list = times(1000, '1e-6') + times(1000, '5e-6');
     expect(direct).toMatchObject({ list_cost: usd(list), cost_total: usd((list * 9n) / 10n) });
-    const bedrock = priceCall(catalog, call({ provider: 'aws.bedrock', request_model: 'anthropic.claude-3-5-haiku-20241022-v1:0', input_tokens: 1000 }));
+    const bedrock = priceCall(
+      catalog,
+      call({
+        provider: 'aws.bedrock',
+        request_model: 'anthropic.claude-3-5-haiku-20241022-v1:0',
+        input_tokens: 1000,
+      }),
+    );
     expect(bedrock.cost_total).toBe(bedrock.list_cost);
   });
 
   it('deployment maps from the overrides file and from config, case-insensitive', () => {
-    const fromFile = priceCall(catalog, call({ provider: 'azure.ai.openai', request_model: 'prod-chat-eastus', deployment: 'prod-chat-eastus', input_tokens: 1 }));
+    const fromFile = priceCall(
+      catalog,
+      call({
+        provider: 'azure.ai.openai',
+        request_model: 'prod-chat-eastus',
+        deployment: 'prod-chat-eastus',
+        input_tokens: 1,
+      }),
+    );
     expect(fromFile.price_entry).toBe('azure/gpt-4o');
     const arn = 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123';
-    expect(priceCall(catalog, call({ provider: 'aws.bedrock', request_model: arn, input_tokens: 1 })).price_entry).toBe('anthropic.claude-sonnet-4-20250514-v1:0');
-    expect(priceCall(catalog, call({ provider: 'azure.ai.openai', deployment: 'CFG-DEPLOY', request_model: 'cfg-deploy', input_tokens: 1 })).price_entry).toBe('azure/gpt-4.1');
+    expect(
+      priceCall(catalog, call({ provider: 'aws.bedrock', request_model: arn, input_tokens: 1 }))
+        .price_entry,
+    ).toBe('anthropic.claude-sonnet-4-20250514-v1:0');
+    expect(
+      priceCall(
+        catalog,
+        call({
+          provider: 'azure.ai.openai',
+          deployment: 'CFG-DEPLOY',
+          request_model: 'cfg-deploy',
+          input_tokens: 1,
+        }),
+      ).price_entry,
+    ).toBe('azure/gpt-4.1');
   });
 
   it('inline overrides win over the file, key by key', () => {
-    const c = loadCatalog({ overridesFile: OVERRIDES, overrides: { discounts: { models: { 'gpt-4o': 50 } } } });
+    const c = loadCatalog({
+      overridesFile: OVERRIDES,
+      overrides: { discounts: { models: { 'gpt-4o': 50 } } },
+    });
     expect(c.discounts.models.get('gpt-4o')?.toFixed()).toBe('50');
     expect(c.discounts.providers.get('anthropic')?.toFixed()).toBe('10');
   });
 
   // [description, overrides text, fragment the error must contain]
   const BAD: Array<[string, string, string]> = [
-    ['unknown price field (typo)', 'models:\n  gpt-4o:\n    input_cost_per_tokens: 1e-6\n', 'models.gpt-4o'],
-    ['negative price', 'models:\n  m:\n    input_cost_per_token: -1\n', 'models.m.input_cost_per_token'],
-    ['price as words', 'models:\n  m:\n    output_cost_per_token: "cheap"\n', 'models.m.output_cost_per_token'],
-    ['discount above 100', 'discounts:\n  providers:\n    openai: 120\n', 'discounts.providers.openai'],
+    [
+      'unknown price field (typo)',
+      'models:\n  gpt-4o:\n    input_cost_per_tokens: 1e-6\n',
+      'models.gpt-4o',
+    ],
+    [
+      'negative price',
+      'models:\n  m:\n    input_cost_per_token: -1\n',
+      'models.m.input_cost_per_token',
+    ],
+    [
+      'price as words',
+      'models:\n  m:\n    output_cost_per_token: "cheap"\n',
+      'models.m.output_cost_per_token',
+    ],
+    [
+      'discount above 100',
+      'discounts:\n  providers:\n    openai: 120\n',
+      'discounts.providers.openai',
+    ],
     ['unknown section', 'discount:\n  openai: 10\n', 'discount'],
     ['alias to nothing', 'aliases:\n  fast: ""\n', 'aliases.fast'],
     ['not YAML', 'models: [unclosed', 'not valid YAML/JSON'],
@@ -163,7 +329,14 @@ describe('overrides', () => {
   });
 
   it('a custom model without any token price is rejected', () => {
-    expect(() => createCatalog({ prices: {}, label: 't', origin: 'file', overrides: parseOverrides({ models: { x: { mode: 'chat' } } }) })).toThrow(/models\.x/);
+    expect(() =>
+      createCatalog({
+        prices: {},
+        label: 't',
+        origin: 'file',
+        overrides: parseOverrides({ models: { x: { mode: 'chat' } } }),
+      }),
+    ).toThrow(/models\.x/);
   });
 
   it('JSON overrides are accepted too', () => {
