@@ -1,16 +1,44 @@
 // Lint config: typescript-eslint recommended rules plus the house rules from DEVELOPERS.md
-// (no `export *`, `import type` for type-only imports, only src/shared/config.ts reads process.env).
+// (no `export *`, `import type` for type-only imports, only src/shared/env.ts reads process.env),
+// and the type-aware promise rules. Formatting is Prettier's (`npm run format`), not the linter's.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['scripts/**', 'dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'bin/**', '.tmp/**', '.tmp-*/**', 'test/artifacts/**'] },
+  {
+    ignores: [
+      'scripts/**',
+      'dist/**',
+      'node_modules/**',
+      'data/**',
+      'coverage/**',
+      'bin/**',
+      '.tmp/**',
+      '.tmp-*/**',
+      'test/artifacts/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // Type-aware: a promise nobody awaits or handles is a lost error (or an unhandled rejection
+      // that kills the process); a promise passed where a void callback is expected is the same.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-syntax': [
         'error',
         { selector: 'ExportAllDeclaration', message: 'Export names explicitly (no export *).' },
@@ -23,7 +51,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Only src/shared/env.ts reads process.env.' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Only src/shared/env.ts reads process.env.',
+        },
       ],
     },
   },

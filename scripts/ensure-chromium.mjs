@@ -14,5 +14,7 @@ if (isRoot && existsSync('/usr/bin/apt-get')) {
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
   execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
 } else {
-  console.error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) for the overview-page test.`);
+  console.error(
+    `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) for the overview-page test.`,
+  );
 }

@@ -10,7 +10,12 @@ import { createLogger, parseLogLevel } from './shared/logger.js';
 import { createStorage } from './storage/client.js';
 import { migrate } from './storage/migrate.js';
 import { runPricesExplain } from './pricing/index.js';
-import { formatOption, isoOption, runFocusExport, type FocusCliOptions } from './analytics/export/focus-cli.js';
+import {
+  formatOption,
+  isoOption,
+  runFocusExport,
+  type FocusCliOptions,
+} from './analytics/export/focus-cli.js';
 
 interface CommonOptions {
   config?: string;
@@ -29,7 +34,8 @@ const logger = createLogger(parseLogLevel(env.logLevel));
 
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port number (0-65535)');
   return n;
 }
 
@@ -52,52 +58,87 @@ function resolveConfig(options: StartOptions): Config {
   return parseConfig(raw, 'configuration');
 }
 
-const clickhouse = { url: env.clickhouseUrl, user: env.clickhouseUser, password: env.clickhousePassword };
+const clickhouse = {
+  url: env.clickhouseUrl,
+  user: env.clickhouseUser,
+  password: env.clickhousePassword,
+};
 
-const program = new Command('llm-finops').description('LLM spend and capacity: OTLP collector, ClickHouse storage, analytics API');
+const program = new Command('llm-finops').description(
+  'LLM spend and capacity: OTLP collector, ClickHouse storage, analytics API',
+);
 
 const withCommon = (cmd: Command): Command =>
   cmd
     .option('--config <file>', 'YAML config file (env LLM_FINOPS_CONFIG)')
-    .option('--data-dir <dir>', 'embedded ClickHouse data directory (default ./data; env LLM_FINOPS_DATA_DIR)')
+    .option(
+      '--data-dir <dir>',
+      'embedded ClickHouse data directory (default ./data; env LLM_FINOPS_DATA_DIR)',
+    )
     .option('--prices <file>', 'LiteLLM-format price file (model_prices_and_context_window.json)');
 
-withCommon(program.command('start').description('run the collector (OTLP/HTTP) and the analytics API in one process'))
+withCommon(
+  program
+    .command('start')
+    .description('run the collector (OTLP/HTTP) and the analytics API in one process'),
+)
   .option('--otlp-port <port>', 'OTLP/HTTP port (default 4318)', port)
   .option('--api-port <port>', 'analytics API port (default 8080)', port)
   .option('--host <host>', 'listen address for both (default 127.0.0.1)')
   .option('--no-collector', 'do not run the OTLP collector (API-only replica)')
   .option('--no-api', 'do not run the analytics API (collector-only replica)')
-  .option('--no-scheduler', 'do not run alert evaluation and the routing feed (all replicas but one)')
-  .action(async (options: StartOptions & { collector: boolean; api: boolean; scheduler: boolean }) => {
-    const config = resolveConfig(options);
-    const runtime = await startRuntime({ config, logger, clickhouse, collector: options.collector, api: options.api, scheduler: options.scheduler });
-    let stopping = false;
-    const shutdown = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      logger.info('shutting down: flushing acknowledged spans', { signal });
-      runtime.stop().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error('shutdown failed', { err });
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
-    process.on('SIGINT', () => shutdown('SIGINT'));
-  });
+  .option(
+    '--no-scheduler',
+    'do not run alert evaluation and the routing feed (all replicas but one)',
+  )
+  .action(
+    async (options: StartOptions & { collector: boolean; api: boolean; scheduler: boolean }) => {
+      const config = resolveConfig(options);
+      const runtime = await startRuntime({
+        config,
+        logger,
+        clickhouse,
+        collector: options.collector,
+        api: options.api,
+        scheduler: options.scheduler,
+      });
+      let stopping = false;
+      const shutdown = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        logger.info('shutting down: flushing acknowledged spans', { signal });
+        runtime.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error('shutdown failed', { err });
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+    },
+  );
 
-withCommon(program.command('migrate').description('apply pending schema migrations and exit')).action(async (options: CommonOptions) => {
+withCommon(
+  program.command('migrate').description('apply pending schema migrations and exit'),
+).action(async (options: CommonOptions) => {
   const config = resolveConfig(options);
-  const storage = await createStorage({ ...clickhouse, database: config.storage.database, dataDir: config.storage.data_dir });
+  const storage = await createStorage({
+    ...clickhouse,
+    database: config.storage.database,
+    dataDir: config.storage.data_dir,
+  });
   const result = await migrate(storage, { ttl_days: config.storage.ttl_days });
   await storage.close();
-  process.stdout.write(`applied: ${result.applied.join(', ') || 'none'}\nalready applied: ${result.alreadyApplied.join(', ') || 'none'}\n`);
+  process.stdout.write(
+    `applied: ${result.applied.join(', ') || 'none'}\nalready applied: ${result.alreadyApplied.join(', ') || 'none'}\n`,
+  );
 });
 
-const keys = program.command('keys').description('create ingest and API keys (only their SHA-256 digest goes in the config)');
+const keys = program
+  .command('keys')
+  .description('create ingest and API keys (only their SHA-256 digest goes in the config)');
 keys
   .command('generate')
   .description('print a new random key and its digest')
@@ -116,11 +157,17 @@ const prices = program.command('prices').description('inspect the price catalog'
 prices
   .command('explain <model>')
   .description('show which catalog entry a model name matches, and why')
-  .option('--provider <provider>', 'gen_ai.provider.name of the call (e.g. openai, anthropic, aws.bedrock)')
+  .option(
+    '--provider <provider>',
+    'gen_ai.provider.name of the call (e.g. openai, anthropic, aws.bedrock)',
+  )
   .option('--prices <file>', 'LiteLLM-format price file')
   .option('--config <file>', 'YAML config file')
   .action((model: string, options: { provider?: string; prices?: string; config?: string }) => {
-    const config = resolveConfig({ ...(options.config !== undefined ? { config: options.config } : {}), ...(options.prices !== undefined ? { prices: options.prices } : {}) });
+    const config = resolveConfig({
+      ...(options.config !== undefined ? { config: options.config } : {}),
+      ...(options.prices !== undefined ? { prices: options.prices } : {}),
+    });
     process.stdout.write(
       `${runPricesExplain({
         model,
@@ -140,24 +187,56 @@ function positive(value: string): number {
 
 program
   .command('demo')
-  .description('closed-loop demo (embedded store, or the ClickHouse server in CLICKHOUSE_URL): mock providers, gateways, traffic; adaptive routing vs static weights')
-  .option('--scenario <name>', 'ttft-incident | error-storm | cache-break | burst | all', 'ttft-incident')
-  .option('--minutes <n>', 'demo-clock minutes (default: the scenario\'s, 30 for ttft-incident)', positive)
+  .description(
+    'closed-loop demo (embedded store, or the ClickHouse server in CLICKHOUSE_URL): mock providers, gateways, traffic; adaptive routing vs static weights',
+  )
+  .option(
+    '--scenario <name>',
+    'ttft-incident | error-storm | cache-break | burst | all',
+    'ttft-incident',
+  )
+  .option(
+    '--minutes <n>',
+    "demo-clock minutes (default: the scenario's, 30 for ttft-incident)",
+    positive,
+  )
   .option('--scale <x>', 'demo-clock speed: demo seconds per wall second (default 20)', positive)
-  .option('--seed <n>', 'traffic seed (same seed, same traffic)', (v: string) => Math.trunc(positive(v)))
+  .option('--seed <n>', 'traffic seed (same seed, same traffic)', (v: string) =>
+    Math.trunc(positive(v)),
+  )
   .option('--rpm <n>', 'base load, requests per demo minute (default 40)', positive)
-  .option('--data-dir <dir>', 'keep the embedded store here (default: a temporary directory, removed at the end)')
+  .option(
+    '--data-dir <dir>',
+    'keep the embedded store here (default: a temporary directory, removed at the end)',
+  )
   .option('--chart <file>', 'PNG chart of the comparison', 'llm-finops-demo.png')
-  .action(async (options: { scenario: string; minutes?: number; scale?: number; seed?: number; rpm?: number; dataDir?: string; chart: string }) => {
-    // Loaded on demand: the demo needs the openai SDK and the PNG renderer, no other command does.
-    const { runDemoCommand } = await import('./demo/command.js');
-    await runDemoCommand({ ...options, clickhouse }, createLogger(env.logLevel !== undefined ? parseLogLevel(env.logLevel) : 'warn'));
-    // Everything is stopped; idle keep-alive sockets of the SDK clients would still delay exit.
-    process.exit(0);
-  });
+  .action(
+    async (options: {
+      scenario: string;
+      minutes?: number;
+      scale?: number;
+      seed?: number;
+      rpm?: number;
+      dataDir?: string;
+      chart: string;
+    }) => {
+      // Loaded on demand: the demo needs the openai SDK and the PNG renderer, no other command does.
+      const { runDemoCommand } = await import('./demo/command.js');
+      await runDemoCommand(
+        { ...options, clickhouse },
+        createLogger(env.logLevel !== undefined ? parseLogLevel(env.logLevel) : 'warn'),
+      );
+      // Everything is stopped; idle keep-alive sockets of the SDK clients would still delay exit.
+      process.exit(0);
+    },
+  );
 
 const exportCmd = program.command('export').description('export cost data');
-withCommon(exportCmd.command('focus').description('write FOCUS 1.2/1.3 cost and usage rows (CSV or Parquet, written by ClickHouse)'))
+withCommon(
+  exportCmd
+    .command('focus')
+    .description('write FOCUS 1.2/1.3 cost and usage rows (CSV or Parquet, written by ClickHouse)'),
+)
   .requiredOption('--from <time>', 'start, ISO-8601 with zone (inclusive)', isoOption)
   .requiredOption('--to <time>', 'end, ISO-8601 with zone (exclusive)', isoOption)
   .option('--format <format>', 'csv or parquet', formatOption, 'csv')
@@ -165,11 +244,17 @@ withCommon(exportCmd.command('focus').description('write FOCUS 1.2/1.3 cost and 
   .option('--tenant <tenant>', 'only this tenant')
   .action(async (options: CommonOptions & FocusCliOptions) => {
     const config = resolveConfig(options);
-    const storage = await createStorage({ ...clickhouse, database: config.storage.database, dataDir: config.storage.data_dir });
+    const storage = await createStorage({
+      ...clickhouse,
+      database: config.storage.database,
+      dataDir: config.storage.data_dir,
+    });
     try {
       await migrate(storage, { ttl_days: config.storage.ttl_days });
       const result = await runFocusExport(storage, config, options);
-      process.stderr.write(`wrote ${options.out} (${result.bytes} bytes, ${result.chunks} day(s))\n`);
+      process.stderr.write(
+        `wrote ${options.out} (${result.bytes} bytes, ${result.chunks} day(s))\n`,
+      );
     } finally {
       await storage.close();
     }

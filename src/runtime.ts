@@ -15,7 +15,11 @@ import { migrate } from './storage/migrate.js';
 export interface RuntimeOptions {
   config: Config;
   logger: Logger;
-  clickhouse?: { url?: string | undefined; user?: string | undefined; password?: string | undefined };
+  clickhouse?: {
+    url?: string | undefined;
+    user?: string | undefined;
+    password?: string | undefined;
+  };
   /** Which parts to run; both by default. */
   collector?: boolean;
   api?: boolean;
@@ -42,7 +46,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     dataDir: config.storage.data_dir,
   });
   const migrations = await migrate(storage, { ttl_days: config.storage.ttl_days });
-  if (migrations.applied.length > 0) logger.info('migrations applied', { applied: migrations.applied });
+  if (migrations.applied.length > 0)
+    logger.info('migrations applied', { applied: migrations.applied });
 
   let draining = false;
   let collector: CollectorService | undefined;
@@ -56,7 +61,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const p = collector?.pipeline;
   const { app, routeDeps } = createAppWith({
-    storage, logger, config,
+    storage,
+    logger,
+    config,
     isReady: () => !draining,
     ...(p !== undefined ? { beforeRead: () => p.sync() } : {}),
     ...(collector !== undefined ? { collectorMetrics: collector.metrics } : {}),
@@ -65,14 +72,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (options.scheduler !== false) scheduler = startScheduler(routeDeps);
   if (options.api !== false) {
     api = await new Promise<Server>((resolve, reject) => {
-      const server = app.listen(config.api.port, config.api.host, (err?: Error) => (err ? reject(err) : resolve(server)));
+      const server = app.listen(config.api.port, config.api.host, (err?: Error) =>
+        err ? reject(err) : resolve(server),
+      );
     });
   }
 
   const runtime: Runtime = {
     storage,
     pipeline: collector?.pipeline,
-    otlpPort: collector !== undefined ? (collector.receiver.address() as AddressInfo).port : undefined,
+    otlpPort:
+      collector !== undefined ? (collector.receiver.address() as AddressInfo).port : undefined,
     apiPort: api !== undefined ? (api.address() as AddressInfo).port : undefined,
     async stop() {
       draining = true;
@@ -83,7 +93,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
   };
   logger.info('llm-finops started', {
-    storage: storage.kind, otlp: runtime.otlpPort !== undefined ? `${config.collector.host}:${runtime.otlpPort}` : 'off',
+    storage: storage.kind,
+    otlp: runtime.otlpPort !== undefined ? `${config.collector.host}:${runtime.otlpPort}` : 'off',
     api: runtime.apiPort !== undefined ? `${config.api.host}:${runtime.apiPort}` : 'off',
   });
   return runtime;

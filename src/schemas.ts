@@ -7,12 +7,22 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { configSchema } from './shared/config.js';
 
-export const CONFIG_SCHEMA_PATH = fileURLToPath(new URL('../schemas/config.schema.json', import.meta.url));
+export const CONFIG_SCHEMA_PATH = fileURLToPath(
+  new URL('../schemas/config.schema.json', import.meta.url),
+);
 
 /** The config file's JSON Schema: what a user writes (`input`: defaults make keys optional). */
 export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
-  return { ...schema, $id: 'https://llm-finops.dev/schemas/config.schema.json', title: 'llm-finops configuration file' };
+  const schema = z.toJSONSchema(configSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+  }) as Record<string, unknown>;
+  return {
+    ...schema,
+    $id: 'https://llm-finops.dev/schemas/config.schema.json',
+    title: 'llm-finops configuration file',
+  };
 }
 
 export function writeConfigSchema(path: string = CONFIG_SCHEMA_PATH): string {

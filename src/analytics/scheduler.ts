@@ -23,19 +23,38 @@ export function startScheduler(deps: RouteDeps): Scheduler {
   };
 
   if (config.alerts.enabled && config.alerts.rules.length > 0) {
-    if (!cron.validate(config.alerts.schedule)) throw new ConfigError(`alerts.schedule: "${config.alerts.schedule}" is not a valid cron expression (5 or 6 fields)`);
+    if (!cron.validate(config.alerts.schedule))
+      throw new ConfigError(
+        `alerts.schedule: "${config.alerts.schedule}" is not a valid cron expression (5 or 6 fields)`,
+      );
     const engine = alertEngineFor(deps);
-    alertTask = cron.schedule(config.alerts.schedule, () => {
-      track(engine.evaluate().catch((err: unknown) => logger.error('alert evaluation failed', { err })));
-    }, { name: 'llm-finops-alerts', noOverlap: true });
+    alertTask = cron.schedule(
+      config.alerts.schedule,
+      () => {
+        track(
+          engine
+            .evaluate()
+            .catch((err: unknown) => logger.error('alert evaluation failed', { err })),
+        );
+      },
+      { name: 'llm-finops-alerts', noOverlap: true },
+    );
   }
 
   if (config.routing.enabled) {
     const feed = feedServiceFor(deps);
     feed.lead();
-    logger.info('routing feed signing key', { kid: feed.signingKey.kid, source: feed.signingKey.source, path: feed.signingKey.path });
+    logger.info('routing feed signing key', {
+      kid: feed.signingKey.kid,
+      source: feed.signingKey.source,
+      path: feed.signingKey.path,
+    });
     const tick = (): void => {
-      track(feed.recompute().catch((err: unknown) => logger.error('routing feed recomputation failed', { err })));
+      track(
+        feed
+          .recompute()
+          .catch((err: unknown) => logger.error('routing feed recomputation failed', { err })),
+      );
     };
     tick();
     feedTimer = setInterval(tick, config.routing.recompute_every_s * 1000);

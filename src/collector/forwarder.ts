@@ -30,7 +30,10 @@ export function createForwarder(config: ForwardConfig, logger: Logger): Forwarde
     if (excess > 0) {
       queue.splice(0, excess);
       stats.dropped += excess;
-      if (!warnedFull) logger.warn('forward queue full: dropping the oldest forwarded spans', { endpoint: config.endpoint });
+      if (!warnedFull)
+        logger.warn('forward queue full: dropping the oldest forwarded spans', {
+          endpoint: config.endpoint,
+        });
       warnedFull = true;
     }
     sending ??= pump().finally(() => (sending = undefined));
@@ -141,10 +144,19 @@ export function toOtlpJson(spans: SpanRecord[]): object {
 
 function spanJson(span: SpanRecord): object {
   return {
-    traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId, name: span.name, kind: span.kind,
-    startTimeUnixNano: span.startTimeUnixNano.toString(), endTimeUnixNano: span.endTimeUnixNano.toString(),
+    traceId: span.traceId,
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId,
+    name: span.name,
+    kind: span.kind,
+    startTimeUnixNano: span.startTimeUnixNano.toString(),
+    endTimeUnixNano: span.endTimeUnixNano.toString(),
     attributes: toKeyValues(span.attributes),
-    events: span.events.map((e) => ({ name: e.name, timeUnixNano: e.timeUnixNano.toString(), attributes: toKeyValues(e.attributes) })),
+    events: span.events.map((e) => ({
+      name: e.name,
+      timeUnixNano: e.timeUnixNano.toString(),
+      attributes: toKeyValues(e.attributes),
+    })),
     status: { code: span.statusCode, message: span.statusMessage },
   };
 }
@@ -156,7 +168,8 @@ function toKeyValues(attributes: Attributes): object[] {
 function anyValue(value: AttrValue): object {
   if (typeof value === 'string') return { stringValue: value };
   if (typeof value === 'boolean') return { boolValue: value };
-  if (typeof value === 'number') return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value };
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value };
   if (Array.isArray(value)) return { arrayValue: { values: value.map(anyValue) } };
   if (value === null) return {};
   return { kvlistValue: { values: toKeyValues(value) } };

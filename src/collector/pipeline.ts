@@ -7,7 +7,12 @@ import type { Logger } from '../shared/logger.js';
 import { FINOPS } from '../shared/semconv.js';
 import type { LlmCall, OutcomeRecord } from './call.js';
 import type { DecodedBatch } from './receiver/decoded.js';
-import { applyAttribution, extractHint, redactContent, type AttributionKeys } from './processors/attribute.js';
+import {
+  applyAttribution,
+  extractHint,
+  redactContent,
+  type AttributionKeys,
+} from './processors/attribute.js';
 import { normalizeSpan } from './processors/normalize.js';
 import { SeenSet } from './seen.js';
 import type { SpanRecord } from './span.js';
@@ -64,12 +69,21 @@ export class Pipeline {
   private readonly keys: AttributionKeys;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
-  readonly stats: PipelineStats = { spansReceived: 0, callsAccepted: 0, outcomesAccepted: 0, spansRejected: 0, duplicatesDropped: 0 };
+  readonly stats: PipelineStats = {
+    spansReceived: 0,
+    callsAccepted: 0,
+    outcomesAccepted: 0,
+    spansRejected: 0,
+    duplicatesDropped: 0,
+  };
 
   constructor(private readonly deps: PipelineDeps) {
     const a = deps.config.attribution;
     this.buffer = new TraceBuffer({
-      waitMs: a.wait_ms, rootGraceMs: a.root_grace_ms, maxPendingSpans: a.max_pending_spans, rememberMs: a.remember_ms,
+      waitMs: a.wait_ms,
+      rootGraceMs: a.root_grace_ms,
+      maxPendingSpans: a.max_pending_spans,
+      rememberMs: a.remember_ms,
     });
     this.seen = new SeenSet(deps.seenCapacity ?? 1_000_000);
     this.now = deps.now ?? Date.now;
@@ -104,14 +118,24 @@ export class Pipeline {
    * a spooled record must never be refused afterwards.
    */
   ingest(batch: DecodedBatch, seq = 0, binding?: TenantBinding): IngestResult {
-    const result: IngestResult = { accepted: 0, rejected: batch.rejected.length, messages: batch.rejected.map((r) => r.reason), duplicates: 0 };
+    const result: IngestResult = {
+      accepted: 0,
+      rejected: batch.rejected.length,
+      messages: batch.rejected.map((r) => r.reason),
+      duplicates: 0,
+    };
     const incoming: IncomingSpan[] = [];
     const forward = this.deps.sink !== undefined;
     const others: SpanRecord[] = [];
     for (const span of batch.spans) {
       const normalized = normalizeSpan(span, { captureContent: this.deps.config.capture_content });
       const hint = extractHint(span.attributes, this.keys);
-      const base = { traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId, hint };
+      const base = {
+        traceId: span.traceId,
+        spanId: span.spanId,
+        parentSpanId: span.parentSpanId,
+        hint,
+      };
       if (normalized.type === 'invalid') {
         result.rejected += 1;
         result.messages.push(normalized.reason);
@@ -141,12 +165,29 @@ export class Pipeline {
           continue;
         }
         this.seen.add(normalized.call.call_id);
-        incoming.push({ ...base, item: { type: 'call', call: normalized.call, ownResource, seq, ...(forward ? { span } : {}) } });
+        incoming.push({
+          ...base,
+          item: {
+            type: 'call',
+            call: normalized.call,
+            ownResource,
+            seq,
+            ...(forward ? { span } : {}),
+          },
+        });
         this.stats.callsAccepted += 1;
       } else {
         incoming.push({
           ...base,
-          item: { type: 'outcome', outcome: normalized.outcome, ownResource, seq, spanId: span.spanId, parentSpanId: span.parentSpanId, ...(forward ? { span } : {}) },
+          item: {
+            type: 'outcome',
+            outcome: normalized.outcome,
+            ownResource,
+            seq,
+            spanId: span.spanId,
+            parentSpanId: span.parentSpanId,
+            ...(forward ? { span } : {}),
+          },
         });
         this.stats.outcomesAccepted += 1;
       }
@@ -154,7 +195,10 @@ export class Pipeline {
     this.stats.spansReceived += batch.spans.length + batch.rejected.length;
     this.stats.spansRejected += result.rejected;
     this.stats.duplicatesDropped += result.duplicates;
-    this.track(seq, incoming.reduce((n, span) => n + (span.item !== undefined ? 1 : 0), 0));
+    this.track(
+      seq,
+      incoming.reduce((n, span) => n + (span.item !== undefined ? 1 : 0), 0),
+    );
     this.buffer.add(incoming, this.now());
     this.pump();
     if (forward && others.length > 0) this.deps.sink?.released([], [], others);
@@ -170,8 +214,12 @@ export class Pipeline {
     const outcomeSeqs = ready.flatMap((r) => (r.item.type === 'outcome' ? [r.item.seq] : []));
     this.deps.writer.enqueue(calls, outcomes, callSeqs, outcomeSeqs);
     if (this.deps.sink !== undefined) {
-      const spans = ready.flatMap((r) => (r.item.type === 'call' && r.item.span !== undefined ? [r.item.span] : []));
-      const outcomeSpans = ready.flatMap((r) => (r.item.type === 'outcome' && r.item.span !== undefined ? [r.item.span] : []));
+      const spans = ready.flatMap((r) =>
+        r.item.type === 'call' && r.item.span !== undefined ? [r.item.span] : [],
+      );
+      const outcomeSpans = ready.flatMap((r) =>
+        r.item.type === 'outcome' && r.item.span !== undefined ? [r.item.span] : [],
+      );
       this.deps.sink.released(calls, spans, outcomeSpans);
     }
   }
@@ -201,11 +249,17 @@ export class Pipeline {
   private process(ready: ResolvedItem[]): { calls: LlmCall[]; outcomes: OutcomeRecord[] } {
     const attributed = applyAttribution(ready, this.deps.config.attribution.defaults);
     const priced = this.deps.price(attributed.calls);
-    return { calls: redactContent(priced, this.deps.config.capture_content), outcomes: attributed.outcomes };
+    return {
+      calls: redactContent(priced, this.deps.config.capture_content),
+      outcomes: attributed.outcomes,
+    };
   }
 
   start(): void {
-    const interval = Math.max(10, Math.min(100, Math.floor(this.deps.config.attribution.root_grace_ms / 2) || 50));
+    const interval = Math.max(
+      10,
+      Math.min(100, Math.floor(this.deps.config.attribution.root_grace_ms / 2) || 50),
+    );
     this.timer ??= setInterval(() => this.pump(), interval);
     this.timer.unref();
     this.deps.writer.start();
@@ -232,7 +286,12 @@ export class Pipeline {
 }
 
 /** Enforce an ingest key's tenant on one call or outcome span; returns a rejection reason or undefined. */
-function applyBinding(binding: TenantBinding, hint: Hint, ownResource: Hint, spanId: string): string | undefined {
+function applyBinding(
+  binding: TenantBinding,
+  hint: Hint,
+  ownResource: Hint,
+  spanId: string,
+): string | undefined {
   const carried = hint.tenant ?? ownResource.tenant;
   if (binding.mode === 'require' && carried !== binding.tenant) {
     return `span ${spanId}: tenant ${JSON.stringify(carried ?? '')} is not allowed for this ingest key (bound to ${JSON.stringify(binding.tenant)})`;

@@ -29,7 +29,11 @@ export interface CollectorService {
   stop(): Promise<void>;
 }
 
-export async function startCollector(config: Config, storage: Storage, logger: Logger): Promise<CollectorService> {
+export async function startCollector(
+  config: Config,
+  storage: Storage,
+  logger: Logger,
+): Promise<CollectorService> {
   const c = config.collector;
   const catalog = loadCatalog({
     pricesFile: config.pricing.prices_file,
@@ -40,19 +44,31 @@ export async function startCollector(config: Config, storage: Storage, logger: L
   let spool: Spool | undefined;
   let replay: SpoolRecord[] = [];
   if (c.spool.enabled) {
-    ({ spool, replay } = await Spool.open({ dir: join(config.storage.data_dir, 'spool'), maxBytes: c.spool.max_bytes, retryAfterSeconds: c.retry_after_s }));
+    ({ spool, replay } = await Spool.open({
+      dir: join(config.storage.data_dir, 'spool'),
+      maxBytes: c.spool.max_bytes,
+      retryAfterSeconds: c.retry_after_s,
+    }));
   }
-  const writer = new Writer(storage, {
-    batchRows: c.writer.batch_rows,
-    flushIntervalMs: c.writer.flush_interval_ms,
-    maxRetries: c.writer.max_retries,
-    deadLetterDir: join(config.storage.data_dir, 'dead-letter'),
-    // Called only after the pipeline below exists (a batch commits after ingest started).
-    onCommitted: (seqs) => pipeline.committed(seqs),
-  }, logger);
-  const forwarder: Forwarder | undefined = c.forward !== undefined ? createForwarder(c.forward, logger) : undefined;
+  const writer = new Writer(
+    storage,
+    {
+      batchRows: c.writer.batch_rows,
+      flushIntervalMs: c.writer.flush_interval_ms,
+      maxRetries: c.writer.max_retries,
+      deadLetterDir: join(config.storage.data_dir, 'dead-letter'),
+      // Called only after the pipeline below exists (a batch commits after ingest started).
+      onCommitted: (seqs) => pipeline.committed(seqs),
+    },
+    logger,
+  );
+  const forwarder: Forwarder | undefined =
+    c.forward !== undefined ? createForwarder(c.forward, logger) : undefined;
   const pipeline = new Pipeline({
-    config: c, writer, price: createPricingProcessor(catalog), logger,
+    config: c,
+    writer,
+    price: createPricingProcessor(catalog),
+    logger,
     ...(forwarder !== undefined ? { sink: forwarder } : {}),
     ...(spool !== undefined ? { onRecordDone: (seq: number) => spool?.markDone([seq]) } : {}),
   });
@@ -72,7 +88,10 @@ export async function startCollector(config: Config, storage: Storage, logger: L
       const binding = auth as TenantBinding | undefined;
       p.admit(batch.spans.length);
       const meta = binding !== undefined ? JSON.stringify({ binding }) : '';
-      const seq = spool !== undefined && batch.spans.length > 0 ? await spool.append(encoding, body, meta) : 0;
+      const seq =
+        spool !== undefined && batch.spans.length > 0
+          ? await spool.append(encoding, body, meta)
+          : 0;
       return p.ingest(batch, seq, binding);
     },
     isDraining: () => draining,
@@ -80,11 +99,18 @@ export async function startCollector(config: Config, storage: Storage, logger: L
     logger,
   });
   return {
-    pipeline: p, receiver, spool,
+    pipeline: p,
+    receiver,
+    spool,
     metrics: () => ({
-      ...p.stats, queuedRows: p.queuedRows,
-      rowsWritten: writer.stats.rowsWritten, insertFailures: writer.stats.insertFailures, deadLettered: writer.stats.deadLettered,
-      spoolBytes: spool?.bytes ?? 0, forwarded: forwarder?.stats.forwarded ?? 0, forwardDropped: forwarder?.stats.dropped ?? 0,
+      ...p.stats,
+      queuedRows: p.queuedRows,
+      rowsWritten: writer.stats.rowsWritten,
+      insertFailures: writer.stats.insertFailures,
+      deadLettered: writer.stats.deadLettered,
+      spoolBytes: spool?.bytes ?? 0,
+      forwarded: forwarder?.stats.forwarded ?? 0,
+      forwardDropped: forwarder?.stats.dropped ?? 0,
     }),
     async stop() {
       draining = true; // keep-alive connections still open get 503 + Retry-After
@@ -102,14 +128,21 @@ export async function startCollector(config: Config, storage: Storage, logger: L
 }
 
 function decode(record: SpoolRecord): DecodedBatch {
-  return record.encoding === 'protobuf' ? decodeProtoRequest(record.body) : decodeJsonRequest(record.body);
+  return record.encoding === 'protobuf'
+    ? decodeProtoRequest(record.body)
+    : decodeJsonRequest(record.body);
 }
 
 /**
  * Re-ingest records acknowledged before a crash whose rows may not all be committed. Calls of
  * those traces already in the store are marked seen first, so a replay never counts twice.
  */
-async function replayRecords(storage: Storage, pipeline: Pipeline, records: SpoolRecord[], logger: Logger): Promise<void> {
+async function replayRecords(
+  storage: Storage,
+  pipeline: Pipeline,
+  records: SpoolRecord[],
+  logger: Logger,
+): Promise<void> {
   if (records.length === 0) return;
   let spans = 0;
   for (const record of records) {
@@ -140,7 +173,9 @@ async function warmSeen(storage: Storage, pipeline: Pipeline, logger: Logger): P
     });
     pipeline.markSeen((await rs.json<{ call_id: string }>()).map((r) => r.call_id));
   } catch (err) {
-    logger.warn('could not load recent call ids; duplicates of pre-restart retries are possible', { err });
+    logger.warn('could not load recent call ids; duplicates of pre-restart retries are possible', {
+      err,
+    });
   }
 }
 
@@ -148,12 +183,15 @@ async function warmSeen(storage: Storage, pipeline: Pipeline, logger: Logger): P
  * With ingest keys configured, every request must present one (401 otherwise); each key has a
  * rate limit (429) and may bind its spans to a tenant. Without keys, ingest is open (local use).
  */
-function ingestAuthorizer(keys: IngestKey[]): (headers: Record<string, string | string[] | undefined>) => TenantBinding | undefined {
+function ingestAuthorizer(
+  keys: IngestKey[],
+): (headers: Record<string, string | string[] | undefined>) => TenantBinding | undefined {
   const limiter = new RateLimiter();
   return (headers) => {
     if (keys.length === 0) return undefined;
     const key = matchKey(keys, presentedKey(headers));
-    if (key === undefined) throw new UnauthorizedError('a valid ingest key is required (Authorization: Bearer <key>)');
+    if (key === undefined)
+      throw new UnauthorizedError('a valid ingest key is required (Authorization: Bearer <key>)');
     const wait = limiter.take(key.name, key.rate_limit_rps);
     if (wait > 0) throw new RateLimitedError(`ingest key ${key.name} is over its rate limit`, wait);
     return key.tenant !== undefined ? { tenant: key.tenant, mode: key.tenant_mode } : undefined;

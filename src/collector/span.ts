@@ -2,12 +2,20 @@
 // this one shape so the processors never see wire formats.
 
 /** An OTLP AnyValue, decoded. 64-bit integers become numbers when they are safe, else strings. */
-export type AttrValue = string | number | boolean | null | AttrValue[] | { [key: string]: AttrValue };
+export type AttrValue =
+  string | number | boolean | null | AttrValue[] | { [key: string]: AttrValue };
 
 export type Attributes = Record<string, AttrValue>;
 
 /** OTLP SpanKind enum values. */
-export const SPAN_KIND = { UNSPECIFIED: 0, INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
+export const SPAN_KIND = {
+  UNSPECIFIED: 0,
+  INTERNAL: 1,
+  SERVER: 2,
+  CLIENT: 3,
+  PRODUCER: 4,
+  CONSUMER: 5,
+} as const;
 /** OTLP Status.code enum values. */
 export const STATUS_CODE = { UNSET: 0, OK: 1, ERROR: 2 } as const;
 

@@ -8,7 +8,18 @@
 // and `<dir>/checkpoint` (the highest seq below which every record is committed).
 // Concurrent appends share one fsync (group commit). A torn tail record (a crash mid-write) was
 // never acknowledged, so replay stops at the first record that does not check out.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -86,7 +97,10 @@ export class Spool {
   async append(encoding: SpoolEncoding, body: Buffer, meta = ''): Promise<number> {
     const metaLength = Buffer.byteLength(meta, 'utf8');
     if (this.outstanding + body.length + metaLength + HEADER > this.options.maxBytes) {
-      throw new SpoolFullError('ingest spool is full (the store is behind or unreachable)', this.options.retryAfterSeconds);
+      throw new SpoolFullError(
+        'ingest spool is full (the store is behind or unreachable)',
+        this.options.retryAfterSeconds,
+      );
     }
     const seq = this.nextSeq++;
     const frame = encodeRecord(seq, encoding, meta, body);
@@ -184,11 +198,14 @@ export class Spool {
   /** Read the checkpoint and every intact record after it; keep their segments until done. */
   private load(): SpoolRecord[] {
     try {
-      this.checkpoint = Number(readFileSync(join(this.options.dir, 'checkpoint'), 'utf8').trim()) || 0;
+      this.checkpoint =
+        Number(readFileSync(join(this.options.dir, 'checkpoint'), 'utf8').trim()) || 0;
     } catch {
       this.checkpoint = 0;
     }
-    const files = readdirSync(this.options.dir).filter((f) => /^seg-\d+\.log$/.test(f)).sort();
+    const files = readdirSync(this.options.dir)
+      .filter((f) => /^seg-\d+\.log$/.test(f))
+      .sort();
     const replay: SpoolRecord[] = [];
     let maxSeq = this.checkpoint;
     for (const file of files) {
@@ -201,9 +218,15 @@ export class Spool {
         continue;
       }
       replay.push(...pending);
-      for (const r of pending) this.track(r.seq, HEADER + Buffer.byteLength(r.meta, 'utf8') + r.body.length);
+      for (const r of pending)
+        this.track(r.seq, HEADER + Buffer.byteLength(r.meta, 'utf8') + r.body.length);
       const lastSeq = pending[pending.length - 1]?.seq ?? 0;
-      this.segments.push({ firstSeq: pending[0]?.seq ?? 0, lastSeq, path, bytes: statSync(path).size });
+      this.segments.push({
+        firstSeq: pending[0]?.seq ?? 0,
+        lastSeq,
+        path,
+        bytes: statSync(path).size,
+      });
     }
     this.nextSeq = maxSeq + 1;
     // Sequence numbers between the checkpoint and the first replayed record were committed

@@ -31,7 +31,15 @@ interface SpanNode {
 
 export type PendingItem =
   | { type: 'call'; call: LlmCall; ownResource: Hint; seq: number; span?: SpanRecord }
-  | { type: 'outcome'; outcome: OutcomeRecord; ownResource: Hint; seq: number; spanId: string; parentSpanId: string; span?: SpanRecord };
+  | {
+      type: 'outcome';
+      outcome: OutcomeRecord;
+      ownResource: Hint;
+      seq: number;
+      spanId: string;
+      parentSpanId: string;
+      span?: SpanRecord;
+    };
 
 interface TraceState {
   nodes: Map<string, SpanNode>;
@@ -141,7 +149,13 @@ export class TraceBuffer {
   private stateFor(traceId: string, now: number): TraceState & { touchedAt: number } {
     let state = this.traces.get(traceId);
     if (state === undefined) {
-      state = { nodes: new Map(), pending: [], firstPendingAt: now, rootSeenAt: undefined, touchedAt: now };
+      state = {
+        nodes: new Map(),
+        pending: [],
+        firstPendingAt: now,
+        rootSeenAt: undefined,
+        touchedAt: now,
+      };
       const root = this.roots.get(traceId);
       if (root !== undefined) {
         this.roots.delete(traceId);
@@ -157,7 +171,8 @@ export class TraceBuffer {
 
   private isReady(state: TraceState, now: number): boolean {
     if (now - state.firstPendingAt >= this.options.waitMs) return true;
-    if (state.rootSeenAt !== undefined && now - state.rootSeenAt >= this.options.rootGraceMs) return true;
+    if (state.rootSeenAt !== undefined && now - state.rootSeenAt >= this.options.rootGraceMs)
+      return true;
     return state.pending.every((item) => {
       const spanId = item.type === 'call' ? item.call.span_id : item.spanId;
       const { hint, complete } = this.resolve(state, spanId);
@@ -172,7 +187,8 @@ export class TraceBuffer {
     for (let depth = 0; current !== undefined && depth < 256; depth += 1) {
       const node = state.nodes.get(current);
       if (node === undefined) return { hint, complete: false };
-      for (const d of DIMENSIONS) if (hint[d] === undefined && node.hint[d] !== undefined) hint[d] = node.hint[d];
+      for (const d of DIMENSIONS)
+        if (hint[d] === undefined && node.hint[d] !== undefined) hint[d] = node.hint[d];
       if (node.parent === '') return { hint, complete: true };
       current = node.parent;
     }
@@ -183,12 +199,20 @@ export class TraceBuffer {
     const items = state.pending;
     state.pending = [];
     this.pendingCount -= items.length;
-    const pendingCalls = new Set(items.flatMap((i) => (i.type === 'call' && isBillableKind(i.call) ? [i.call.span_id] : [])));
+    const pendingCalls = new Set(
+      items.flatMap((i) => (i.type === 'call' && isBillableKind(i.call) ? [i.call.span_id] : [])),
+    );
     return items.map((item) => {
       const spanId = item.type === 'call' ? item.call.span_id : item.spanId;
       const { hint } = this.resolve(state, spanId);
-      for (const d of DIMENSIONS) if (hint[d] === undefined && item.ownResource[d] !== undefined) hint[d] = item.ownResource[d];
-      if (item.type === 'call' && pendingCalls.has(spanId) && this.isNestedDuplicate(state, spanId, pendingCalls)) {
+      for (const d of DIMENSIONS)
+        if (hint[d] === undefined && item.ownResource[d] !== undefined)
+          hint[d] = item.ownResource[d];
+      if (
+        item.type === 'call' &&
+        pendingCalls.has(spanId) &&
+        this.isNestedDuplicate(state, spanId, pendingCalls)
+      ) {
         const node = state.nodes.get(spanId);
         if (node !== undefined) node.billableCall = false;
         return { item: { ...item, call: asWrapper(item.call) }, hint };
@@ -242,7 +266,6 @@ export class TraceBuffer {
     this.trackedNodes -= state.nodes.size;
     this.traces.delete(traceId);
   }
-
 }
 
 function isBillableKind(call: LlmCall): boolean {
@@ -254,7 +277,11 @@ function asWrapper(call: LlmCall): LlmCall {
   return {
     ...call,
     kind: 'wrapper',
-    input_tokens: 0, cache_read_tokens: 0, cache_creation_tokens: 0, output_tokens: 0, reasoning_tokens: 0,
+    input_tokens: 0,
+    cache_read_tokens: 0,
+    cache_creation_tokens: 0,
+    output_tokens: 0,
+    reasoning_tokens: 0,
     warnings: [...call.warnings, 'nested_duplicate_of_child_call'],
   };
 }

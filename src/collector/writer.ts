@@ -33,7 +33,12 @@ export class Writer {
   private outcomes: QueuedRow[] = [];
   private inFlight: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  readonly stats: WriterStats = { rowsWritten: 0, batchesWritten: 0, insertFailures: 0, deadLettered: 0 };
+  readonly stats: WriterStats = {
+    rowsWritten: 0,
+    batchesWritten: 0,
+    insertFailures: 0,
+    deadLettered: 0,
+  };
 
   constructor(
     private readonly storage: Storage,
@@ -53,7 +58,12 @@ export class Writer {
   }
 
   /** Queue rows; `callSeqs[i]` / `outcomeSeqs[i]` name the spool record each row came from (0: none). */
-  enqueue(calls: LlmCall[], outcomes: OutcomeRecord[], callSeqs: number[] = [], outcomeSeqs: number[] = []): void {
+  enqueue(
+    calls: LlmCall[],
+    outcomes: OutcomeRecord[],
+    callSeqs: number[] = [],
+    outcomeSeqs: number[] = [],
+  ): void {
     calls.forEach((call, i) => {
       this.calls.push({ id: call.call_id, line: callRow(call), seq: callSeqs[i] ?? 0 });
       if (call.input_content !== '' || call.output_content !== '') {
@@ -61,14 +71,23 @@ export class Writer {
       }
     });
     outcomes.forEach((outcome, i) => {
-      this.outcomes.push({ id: `outcome:${outcome.outcome_id}`, line: outcomeRow(outcome), seq: outcomeSeqs[i] ?? 0 });
+      this.outcomes.push({
+        id: `outcome:${outcome.outcome_id}`,
+        line: outcomeRow(outcome),
+        seq: outcomeSeqs[i] ?? 0,
+      });
     });
     if (this.calls.length >= this.options.batchRows) void this.drainOnce();
   }
 
   /** Write everything queued now; resolves once it is committed. */
   async flush(): Promise<void> {
-    while (this.calls.length > 0 || this.content.length > 0 || this.outcomes.length > 0 || this.inFlight !== undefined) {
+    while (
+      this.calls.length > 0 ||
+      this.content.length > 0 ||
+      this.outcomes.length > 0 ||
+      this.inFlight !== undefined
+    ) {
       await (this.inFlight ?? this.drainOnce());
     }
   }
@@ -91,7 +110,8 @@ export class Writer {
 
   private drainOnce(): Promise<void> {
     if (this.inFlight !== undefined) return this.inFlight;
-    if (this.calls.length === 0 && this.content.length === 0 && this.outcomes.length === 0) return Promise.resolve();
+    if (this.calls.length === 0 && this.content.length === 0 && this.outcomes.length === 0)
+      return Promise.resolve();
     const calls = this.calls.splice(0, this.options.batchRows);
     const content = this.content.splice(0, this.options.batchRows);
     const outcomes = this.outcomes.splice(0, this.options.batchRows);
@@ -103,10 +123,16 @@ export class Writer {
     return this.inFlight;
   }
 
-  private async writeBatch(calls: QueuedRow[], content: QueuedRow[], outcomes: QueuedRow[]): Promise<void> {
+  private async writeBatch(
+    calls: QueuedRow[],
+    content: QueuedRow[],
+    outcomes: QueuedRow[],
+  ): Promise<void> {
     if (calls.length > 0) await this.withRetry('llm_calls', joinLines(calls), tokenFor(calls));
-    if (content.length > 0) await this.withRetry('llm_call_content', joinLines(content), tokenFor(content));
-    if (outcomes.length > 0) await this.withRetry('outcomes', joinLines(outcomes), tokenFor(outcomes));
+    if (content.length > 0)
+      await this.withRetry('llm_call_content', joinLines(content), tokenFor(content));
+    if (outcomes.length > 0)
+      await this.withRetry('outcomes', joinLines(outcomes), tokenFor(outcomes));
     this.stats.rowsWritten += calls.length + outcomes.length;
     this.stats.batchesWritten += 1;
     this.options.onCommitted?.([...calls, ...outcomes].map((row) => row.seq));
@@ -125,7 +151,8 @@ export class Writer {
           return;
         }
         const delay = Math.min(30_000, 100 * 2 ** Math.min(attempt, 9));
-        if (attempt === this.options.maxRetries) this.logger.error('insert keeps failing; still retrying', { table, err });
+        if (attempt === this.options.maxRetries)
+          this.logger.error('insert keeps failing; still retrying', { table, err });
         else this.logger.warn('insert failed; retrying', { table, attempt, delayMs: delay, err });
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
@@ -137,7 +164,11 @@ export class Writer {
     const file = join(this.options.deadLetterDir, `${table}-${Date.now()}.jsonl`);
     writeFileSync(file, `${body}\n`);
     this.stats.deadLettered += 1;
-    this.logger.error('the store refused a batch; rows kept in a dead-letter file', { table, file, err });
+    this.logger.error('the store refused a batch; rows kept in a dead-letter file', {
+      table,
+      file,
+      err,
+    });
   }
 }
 
@@ -176,32 +207,81 @@ export function nsToDateTime64(ns: bigint): string {
 /** One llm_calls row. Fields are listed, not spread: V8 serializes a fresh literal fastest. */
 export function callRow(c: LlmCall): string {
   return JSON.stringify({
-    call_id: c.call_id, trace_id: c.trace_id, span_id: c.span_id, parent_span_id: c.parent_span_id,
-    start_time: nsToDateTime64(c.start_time_ns), end_time: nsToDateTime64(c.end_time_ns), duration_ms: c.duration_ms,
-    span_name: c.span_name, scope_name: c.scope_name, source: c.source, kind: c.kind, service: c.service,
-    environment: c.environment, route: c.route, feature: c.feature, tenant: c.tenant, provider: c.provider,
-    operation: c.operation, request_model: c.request_model, response_model: c.response_model, model: c.model,
-    deployment: c.deployment, capacity_tier: c.capacity_tier, region: c.region, server_address: c.server_address,
-    service_tier: c.service_tier, streaming: c.streaming, status: c.status, error_type: c.error_type,
-    http_status: c.http_status, finish_reason: c.finish_reason, input_tokens: c.input_tokens,
-    cache_read_tokens: c.cache_read_tokens, cache_creation_tokens: c.cache_creation_tokens,
-    output_tokens: c.output_tokens, reasoning_tokens: c.reasoning_tokens, ttft_ms: c.ttft_ms, itl_ms: c.itl_ms,
-    itl_p95_ms: c.itl_p95_ms, attempt: c.attempt, fallback_from: c.fallback_from, hedged: c.hedged,
-    degraded: c.degraded, cache_layer: c.cache_layer, cache_hit: c.cache_hit, prompt_version: c.prompt_version,
-    conversation_id: c.conversation_id, price_entry: c.price_entry, price_version: c.price_version, priced: c.priced,
-    cost_input: c.cost_input, cost_cache_read: c.cost_cache_read, cost_cache_creation: c.cost_cache_creation,
-    cost_output: c.cost_output, cost_total: c.cost_total, list_cost: c.list_cost, warnings: c.warnings,
+    call_id: c.call_id,
+    trace_id: c.trace_id,
+    span_id: c.span_id,
+    parent_span_id: c.parent_span_id,
+    start_time: nsToDateTime64(c.start_time_ns),
+    end_time: nsToDateTime64(c.end_time_ns),
+    duration_ms: c.duration_ms,
+    span_name: c.span_name,
+    scope_name: c.scope_name,
+    source: c.source,
+    kind: c.kind,
+    service: c.service,
+    environment: c.environment,
+    route: c.route,
+    feature: c.feature,
+    tenant: c.tenant,
+    provider: c.provider,
+    operation: c.operation,
+    request_model: c.request_model,
+    response_model: c.response_model,
+    model: c.model,
+    deployment: c.deployment,
+    capacity_tier: c.capacity_tier,
+    region: c.region,
+    server_address: c.server_address,
+    service_tier: c.service_tier,
+    streaming: c.streaming,
+    status: c.status,
+    error_type: c.error_type,
+    http_status: c.http_status,
+    finish_reason: c.finish_reason,
+    input_tokens: c.input_tokens,
+    cache_read_tokens: c.cache_read_tokens,
+    cache_creation_tokens: c.cache_creation_tokens,
+    output_tokens: c.output_tokens,
+    reasoning_tokens: c.reasoning_tokens,
+    ttft_ms: c.ttft_ms,
+    itl_ms: c.itl_ms,
+    itl_p95_ms: c.itl_p95_ms,
+    attempt: c.attempt,
+    fallback_from: c.fallback_from,
+    hedged: c.hedged,
+    degraded: c.degraded,
+    cache_layer: c.cache_layer,
+    cache_hit: c.cache_hit,
+    prompt_version: c.prompt_version,
+    conversation_id: c.conversation_id,
+    price_entry: c.price_entry,
+    price_version: c.price_version,
+    priced: c.priced,
+    cost_input: c.cost_input,
+    cost_cache_read: c.cost_cache_read,
+    cost_cache_creation: c.cost_cache_creation,
+    cost_output: c.cost_output,
+    cost_total: c.cost_total,
+    list_cost: c.list_cost,
+    warnings: c.warnings,
   });
 }
 
 function contentRow(call: LlmCall): string {
   return JSON.stringify({
-    call_id: call.call_id, tenant: call.tenant, start_time: nsToDateTime64(call.start_time_ns),
-    input_content: call.input_content, output_content: call.output_content,
+    call_id: call.call_id,
+    tenant: call.tenant,
+    start_time: nsToDateTime64(call.start_time_ns),
+    input_content: call.input_content,
+    output_content: call.output_content,
   });
 }
 
 function outcomeRow(outcome: OutcomeRecord): string {
   const { time_ns, value, ...rest } = outcome;
-  return JSON.stringify({ ...rest, time: nsToDateTime64(time_ns), value: value === '' ? null : value });
+  return JSON.stringify({
+    ...rest,
+    time: nsToDateTime64(time_ns),
+    value: value === '' ? null : value,
+  });
 }

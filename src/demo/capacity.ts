@@ -19,7 +19,8 @@ export class LeakyBucket {
   }
 
   private drain(nowMs: number): void {
-    if (nowMs > this.at) this.level = Math.max(0, this.level - ((nowMs - this.at) * this.capacityTpm) / 60_000);
+    if (nowMs > this.at)
+      this.level = Math.max(0, this.level - ((nowMs - this.at) * this.capacityTpm) / 60_000);
     this.at = Math.max(this.at, nowMs);
   }
 
@@ -39,7 +40,10 @@ export class LeakyBucket {
       return { ok: true };
     }
     const excess = this.level + charge - this.capacityTpm;
-    return { ok: false, retryAfterMs: Math.max(100, Math.ceil((excess * 60_000) / this.capacityTpm)) };
+    return {
+      ok: false,
+      retryAfterMs: Math.max(100, Math.ceil((excess * 60_000) / this.capacityTpm)),
+    };
   }
 
   /** Replace the admission estimate with what the request really used. */
@@ -68,7 +72,8 @@ export class LoadWindow {
 
   tpm(nowMs: number): number {
     let i = 0;
-    while (i < this.entries.length && (this.entries[i] as { at: number }).at <= nowMs - 60_000) this.sum -= (this.entries[i++] as { tokens: number }).tokens;
+    while (i < this.entries.length && (this.entries[i] as { at: number }).at <= nowMs - 60_000)
+      this.sum -= (this.entries[i++] as { tokens: number }).tokens;
     if (i > 0) this.entries = this.entries.slice(i);
     return this.sum;
   }

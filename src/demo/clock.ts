@@ -20,7 +20,11 @@ export interface DemoClock {
   restart(): void;
 }
 
-export function createDemoClock(scale: number, start: number = Date.now(), wallNow: () => number = Date.now): DemoClock {
+export function createDemoClock(
+  scale: number,
+  start: number = Date.now(),
+  wallNow: () => number = Date.now,
+): DemoClock {
   if (!(scale > 0)) throw new RangeError(`time scale must be > 0, got ${scale}`);
   let wallStart = start;
   return {

@@ -29,24 +29,38 @@ const defaultWriters: DemoWriters = {
 };
 
 export function summaryText(r: DemoResult): string {
-  const calls = Object.entries(r.llmCalls).map(([env, n]) => `${env} ${n}`).join(', ');
+  const calls = Object.entries(r.llmCalls)
+    .map(([env, n]) => `${env} ${n}`)
+    .join(', ');
   return [
-    r.table, '',
+    r.table,
+    '',
     `chart: ${r.chartFile} (${r.chartBytes} bytes; SVG next to it)`,
     `llm_calls rows: ${calls || 'none'}; alerts fired: ${r.alerts.length}; wall time ${(r.wallMs / 1000).toFixed(0)} s`,
     '',
   ].join('\n');
 }
 
-export async function runDemoCommand(opts: DemoCommandOptions, logger: Logger, writers: DemoWriters = defaultWriters): Promise<DemoResult> {
+export async function runDemoCommand(
+  opts: DemoCommandOptions,
+  logger: Logger,
+  writers: DemoWriters = defaultWriters,
+): Promise<DemoResult> {
   const scenario = scenarioOf(opts.scenario);
   const minutes = opts.minutes ?? scenario.minutes;
   const scale = opts.scale ?? 20;
   writers.err(`llm-finops demo: ${scenario.name}: ${scenario.description}\n`);
-  writers.err(`${minutes} demo minutes at ${scale}x (~${Math.round((minutes * 60) / scale)} s of traffic); adaptive (routing feed) and static (round-robin) run side by side on the same seeded traffic\n`);
+  writers.err(
+    `${minutes} demo minutes at ${scale}x (~${Math.round((minutes * 60) / scale)} s of traffic); adaptive (routing feed) and static (round-robin) run side by side on the same seeded traffic\n`,
+  );
   const result = await runDemo({
-    scenario: scenario.name, minutes, scale, logger, chartFile: resolve(opts.chart),
-    ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.rpm !== undefined ? { baseRpm: opts.rpm } : {}),
+    scenario: scenario.name,
+    minutes,
+    scale,
+    logger,
+    chartFile: resolve(opts.chart),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.rpm !== undefined ? { baseRpm: opts.rpm } : {}),
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
     ...(opts.clickhouse?.url !== undefined ? { clickhouse: opts.clickhouse } : {}),
     progress: (line) => writers.err(`${line}\n`),

@@ -36,16 +36,27 @@ export function failure(err: unknown): CallResult {
 
 export function chatParams(req: DemoRequest): ChatCompletionCreateParamsStreaming {
   return {
-    model: DEMO_MODEL, stream: true, stream_options: { include_usage: true }, max_tokens: req.maxTokens,
-    messages: [{ role: 'system', content: req.system }, { role: 'user', content: req.user }],
+    model: DEMO_MODEL,
+    stream: true,
+    stream_options: { include_usage: true },
+    max_tokens: req.maxTokens,
+    messages: [
+      { role: 'system', content: req.system },
+      { role: 'user', content: req.user },
+    ],
   };
 }
 
 /** Streams one answer; `ttftDeadlineMs` (wall) aborts a call whose first chunk has not come. */
-export async function streamOnce(client: OpenAI, req: DemoRequest, ttftDeadlineMs?: number): Promise<CallResult> {
+export async function streamOnce(
+  client: OpenAI,
+  req: DemoRequest,
+  ttftDeadlineMs?: number,
+): Promise<CallResult> {
   const started = performance.now();
   const abort = new AbortController();
-  const timer = ttftDeadlineMs !== undefined ? setTimeout(() => abort.abort(), ttftDeadlineMs) : undefined;
+  const timer =
+    ttftDeadlineMs !== undefined ? setTimeout(() => abort.abort(), ttftDeadlineMs) : undefined;
   let ttftWallMs: number | undefined;
   let usage: CallUsage | undefined;
   try {
@@ -56,9 +67,18 @@ export async function streamOnce(client: OpenAI, req: DemoRequest, ttftDeadlineM
         clearTimeout(timer);
       }
       const u = chunk.usage;
-      if (u) usage = { input: u.prompt_tokens, cached: u.prompt_tokens_details?.cached_tokens ?? 0, output: u.completion_tokens };
+      if (u)
+        usage = {
+          input: u.prompt_tokens,
+          cached: u.prompt_tokens_details?.cached_tokens ?? 0,
+          output: u.completion_tokens,
+        };
     }
-    return { status: 200, ...(ttftWallMs !== undefined ? { ttftWallMs } : {}), ...(usage !== undefined ? { usage } : {}) };
+    return {
+      status: 200,
+      ...(ttftWallMs !== undefined ? { ttftWallMs } : {}),
+      ...(usage !== undefined ? { usage } : {}),
+    };
   } catch (err) {
     return abort.signal.aborted ? { status: 0 } : failure(err);
   } finally {

@@ -37,50 +37,108 @@ export interface DemoGateway {
   weights(): Record<string, number>;
 }
 
-export function createClients(fleet: FleetTarget[], mock: MockFleet, tracerProvider: TracerProvider, maxRetries: number): Map<string, OpenAI> {
-  return new Map(fleet.map((t) => {
-    // The demo providers need no key; the SDK insists on one.
-    const client = new OpenAI({ apiKey: 'demo', baseURL: mock.baseURL(t.id), maxRetries, timeout: 600_000 });
-    return [t.id, instrumentOpenAI(client, { provider: t.provider, deployment: t.id, region: t.region, tracerProvider })];
-  }));
+export function createClients(
+  fleet: FleetTarget[],
+  mock: MockFleet,
+  tracerProvider: TracerProvider,
+  maxRetries: number,
+): Map<string, OpenAI> {
+  return new Map(
+    fleet.map((t) => {
+      // The demo providers need no key; the SDK insists on one.
+      const client = new OpenAI({
+        apiKey: 'demo',
+        baseURL: mock.baseURL(t.id),
+        maxRetries,
+        timeout: 600_000,
+      });
+      return [
+        t.id,
+        instrumentOpenAI(client, {
+          provider: t.provider,
+          deployment: t.id,
+          region: t.region,
+          tracerProvider,
+        }),
+      ];
+    }),
+  );
 }
 
 const facts = (t: FleetTarget, attempt: number, fallbackFrom?: string) => ({
-  deployment: t.id, capacityTier: t.kind, region: t.region, attempt, ...(fallbackFrom !== undefined ? { fallbackFrom } : {}),
+  deployment: t.id,
+  capacityTier: t.kind,
+  region: t.region,
+  attempt,
+  ...(fallbackFrom !== undefined ? { fallbackFrom } : {}),
 });
 
 export class AdaptiveGateway implements DemoGateway {
   readonly name = 'adaptive';
   private readonly byId: Map<string, FleetTarget>;
 
-  constructor(private readonly clients: Map<string, OpenAI>, fleet: FleetTarget[], private readonly routing: RoutingClient, private readonly clock: DemoClock) {
+  constructor(
+    private readonly clients: Map<string, OpenAI>,
+    fleet: FleetTarget[],
+    private readonly routing: RoutingClient,
+    private readonly clock: DemoClock,
+  ) {
     this.byId = new Map(fleet.map((t) => [t.id, t]));
   }
 
   weights(): Record<string, number> {
     const pool = this.routing.poller.document()?.pools.find((p) => p.pool === POOL);
-    return Object.fromEntries((pool?.tiers ?? []).flatMap((t) => t.targets.map((x) => [x.id, x.state === 'active' ? x.weight : 0])));
+    return Object.fromEntries(
+      (pool?.tiers ?? []).flatMap((t) =>
+        t.targets.map((x) => [x.id, x.state === 'active' ? x.weight : 0]),
+      ),
+    );
   }
 
   async handle(req: DemoRequest): Promise<UserOutcome> {
     const start = performance.now();
     let attempts = 0;
     let previous: string | undefined;
-    const deadline = this.routing.poller.document()?.pools.find((p) => p.pool === POOL)?.timeouts?.ttft_ms;
+    const deadline = this.routing.poller.document()?.pools.find((p) => p.pool === POOL)
+      ?.timeouts?.ttft_ms;
     try {
-      const r = await this.routing.execute<CallResult & { target: string; offset: number }>(POOL, { tenant: req.tenant }, async (ctx) => {
-        attempts = ctx.attempt;
-        const target = this.byId.get(ctx.targetId) as FleetTarget;
-        const offset = performance.now() - start;
-        const from = previous;
-        previous = ctx.targetId;
-        const result = await withGateway(facts(target, ctx.attempt, from), () => streamOnce(this.clients.get(ctx.targetId) as OpenAI, req, deadline));
-        return { status: result.status, value: { ...result, target: ctx.targetId, offset }, ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}) };
-      });
-      return { seq: req.seq, atMs: req.atMs, status: 200, ttftMs: this.clock.toDemo(r.offset + (r.ttftWallMs ?? 0)), target: r.target, attempts, ...(r.usage ? { usage: r.usage } : {}) };
+      const r = await this.routing.execute<CallResult & { target: string; offset: number }>(
+        POOL,
+        { tenant: req.tenant },
+        async (ctx) => {
+          attempts = ctx.attempt;
+          const target = this.byId.get(ctx.targetId) as FleetTarget;
+          const offset = performance.now() - start;
+          const from = previous;
+          previous = ctx.targetId;
+          const result = await withGateway(facts(target, ctx.attempt, from), () =>
+            streamOnce(this.clients.get(ctx.targetId) as OpenAI, req, deadline),
+          );
+          return {
+            status: result.status,
+            value: { ...result, target: ctx.targetId, offset },
+            ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
+          };
+        },
+      );
+      return {
+        seq: req.seq,
+        atMs: req.atMs,
+        status: 200,
+        ttftMs: this.clock.toDemo(r.offset + (r.ttftWallMs ?? 0)),
+        target: r.target,
+        attempts,
+        ...(r.usage ? { usage: r.usage } : {}),
+      };
     } catch (err) {
       const status = err instanceof RoutingClientError ? err.status : 502;
-      return { seq: req.seq, atMs: req.atMs, status, attempts, ...(previous !== undefined ? { target: previous } : {}) };
+      return {
+        seq: req.seq,
+        atMs: req.atMs,
+        status,
+        attempts,
+        ...(previous !== undefined ? { target: previous } : {}),
+      };
     }
   }
 }
@@ -89,7 +147,11 @@ export class StaticGateway implements DemoGateway {
   readonly name = 'static';
   private readonly current = new Map<string, number>();
 
-  constructor(private readonly clients: Map<string, OpenAI>, private readonly fleet: FleetTarget[], private readonly clock: DemoClock) {}
+  constructor(
+    private readonly clients: Map<string, OpenAI>,
+    private readonly fleet: FleetTarget[],
+    private readonly clock: DemoClock,
+  ) {}
 
   weights(): Record<string, number> {
     return Object.fromEntries(this.fleet.map((t) => [t.id, t.staticWeight]));
@@ -109,11 +171,18 @@ export class StaticGateway implements DemoGateway {
 
   async handle(req: DemoRequest): Promise<UserOutcome> {
     const target = this.next();
-    const r = await withGateway(facts(target, 1), () => streamOnce(this.clients.get(target.id) as OpenAI, req));
+    const r = await withGateway(facts(target, 1), () =>
+      streamOnce(this.clients.get(target.id) as OpenAI, req),
+    );
     const status = r.status === 0 ? 504 : r.status;
     return {
-      seq: req.seq, atMs: req.atMs, status, target: target.id, attempts: 1,
-      ...(r.ttftWallMs !== undefined ? { ttftMs: this.clock.toDemo(r.ttftWallMs) } : {}), ...(r.usage ? { usage: r.usage } : {}),
+      seq: req.seq,
+      atMs: req.atMs,
+      status,
+      target: target.id,
+      attempts: 1,
+      ...(r.ttftWallMs !== undefined ? { ttftMs: this.clock.toDemo(r.ttftWallMs) } : {}),
+      ...(r.usage ? { usage: r.usage } : {}),
     };
   }
 }

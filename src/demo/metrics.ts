@@ -34,16 +34,24 @@ export interface RunSummary {
 export function quantile(values: number[], q: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+  return sorted[
+    Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
+  ] as number;
 }
 
 export function onDemandCost(o: UserOutcome, kindOf: Map<string, FleetTarget['kind']>): number {
-  if (o.usage === undefined || o.target === undefined || kindOf.get(o.target) !== 'on_demand') return 0;
+  if (o.usage === undefined || o.target === undefined || kindOf.get(o.target) !== 'on_demand')
+    return 0;
   const u = o.usage;
-  return (u.input - u.cached) * DEMO_PRICES.input + u.cached * DEMO_PRICES.cached + u.output * DEMO_PRICES.output;
+  return (
+    (u.input - u.cached) * DEMO_PRICES.input +
+    u.cached * DEMO_PRICES.cached +
+    u.output * DEMO_PRICES.output
+  );
 }
 
-export const isGood = (o: UserOutcome): boolean => o.status === 200 && o.ttftMs !== undefined && o.ttftMs <= TTFT_SLO_MS;
+export const isGood = (o: UserOutcome): boolean =>
+  o.status === 200 && o.ttftMs !== undefined && o.ttftMs <= TTFT_SLO_MS;
 
 export class RunRecorder {
   readonly outcomes: UserOutcome[] = [];
@@ -51,7 +59,11 @@ export class RunRecorder {
   /** Wall ms (performance.now) of each completion, for the live rps. */
   private readonly doneAt: number[] = [];
 
-  constructor(readonly gateway: DemoGateway, readonly fleet: FleetTarget[], readonly models: Map<string, TargetModel>) {}
+  constructor(
+    readonly gateway: DemoGateway,
+    readonly fleet: FleetTarget[],
+    readonly models: Map<string, TargetModel>,
+  ) {}
 
   record(o: UserOutcome): void {
     this.outcomes.push(o);
@@ -88,7 +100,9 @@ export class RunRecorder {
   summary(runMs: number): RunSummary {
     const kindOf = new Map(this.fleet.map((t) => [t.id, t.kind]));
     const os = this.outcomes;
-    const ttfts = os.filter((o) => o.status === 200 && o.ttftMs !== undefined).map((o) => o.ttftMs as number);
+    const ttfts = os
+      .filter((o) => o.status === 200 && o.ttftMs !== undefined)
+      .map((o) => o.ttftMs as number);
     const good = os.filter(isGood).length;
     const onDemandUsd = os.reduce((s, o) => s + onDemandCost(o, kindOf), 0);
     const reservedUsd = (PTU_USD_PER_HOUR * runMs) / 3_600_000;
@@ -101,11 +115,20 @@ export class RunRecorder {
       served += m.bucket.served;
     }
     return {
-      name: this.gateway.name, requests: os.length, ok: os.filter((o) => o.status === 200).length, good,
+      name: this.gateway.name,
+      requests: os.length,
+      ok: os.filter((o) => o.status === 200).length,
+      good,
       goodputPct: os.length > 0 ? (100 * good) / os.length : 0,
-      p50TtftMs: quantile(ttfts, 0.5), p95TtftMs: quantile(ttfts, 0.95), slow: ttfts.filter((t) => t > TTFT_SLO_MS).length,
-      user429: this.user429(), userErrors: os.filter((o) => o.status >= 500).length,
-      onDemandUsd, reservedUsd, costUsd: onDemandUsd + reservedUsd, costPerGoodUsd: good > 0 ? (onDemandUsd + reservedUsd) / good : null,
+      p50TtftMs: quantile(ttfts, 0.5),
+      p95TtftMs: quantile(ttfts, 0.95),
+      slow: ttfts.filter((t) => t > TTFT_SLO_MS).length,
+      user429: this.user429(),
+      userErrors: os.filter((o) => o.status >= 500).length,
+      onDemandUsd,
+      reservedUsd,
+      costUsd: onDemandUsd + reservedUsd,
+      costPerGoodUsd: good > 0 ? (onDemandUsd + reservedUsd) / good : null,
       ptuUtilPct: capacity > 0 ? (100 * served) / capacity : 0,
       providerAttempts: [...this.models.values()].reduce((s, m) => s + m.counters.requests, 0),
     };

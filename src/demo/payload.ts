@@ -8,9 +8,16 @@ export interface Usage {
 }
 
 const usageBody = (u: Usage): Record<string, unknown> => ({
-  prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion,
+  prompt_tokens: u.prompt,
+  completion_tokens: u.completion,
+  total_tokens: u.prompt + u.completion,
   prompt_tokens_details: { cached_tokens: u.cached, audio_tokens: 0 },
-  completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  completion_tokens_details: {
+    reasoning_tokens: 0,
+    audio_tokens: 0,
+    accepted_prediction_tokens: 0,
+    rejected_prediction_tokens: 0,
+  },
 });
 
 /** The served model snapshot, as a real endpoint reports it. */
@@ -18,18 +25,57 @@ export const SNAPSHOT = 'gpt-4o-2024-08-06';
 
 export function completionBody(id: string, created: number, u: Usage): Record<string, unknown> {
   return {
-    id, object: 'chat.completion', created, model: SNAPSHOT, system_fingerprint: 'fp_demo',
-    choices: [{ index: 0, message: { role: 'assistant', content: filler(u.completion), refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    id,
+    object: 'chat.completion',
+    created,
+    model: SNAPSHOT,
+    system_fingerprint: 'fp_demo',
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: filler(u.completion), refusal: null },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
     usage: usageBody(u),
   };
 }
 
 /** SSE `data:` payloads: role chunk, `pieces` content chunks, finish chunk, optional usage chunk. */
-export function streamChunks(id: string, created: number, u: Usage, pieces: number, includeUsage: boolean): unknown[] {
-  const base = { id, object: 'chat.completion.chunk', created, model: SNAPSHOT, system_fingerprint: 'fp_demo' };
+export function streamChunks(
+  id: string,
+  created: number,
+  u: Usage,
+  pieces: number,
+  includeUsage: boolean,
+): unknown[] {
+  const base = {
+    id,
+    object: 'chat.completion.chunk',
+    created,
+    model: SNAPSHOT,
+    system_fingerprint: 'fp_demo',
+  };
   const per = Math.max(1, Math.floor(u.completion / pieces));
-  const out: unknown[] = [{ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] }];
-  for (let i = 0; i < pieces; i++) out.push({ ...base, choices: [{ index: 0, delta: { content: filler(per) }, logprobs: null, finish_reason: null }] });
+  const out: unknown[] = [
+    {
+      ...base,
+      choices: [
+        {
+          index: 0,
+          delta: { role: 'assistant', content: '' },
+          logprobs: null,
+          finish_reason: null,
+        },
+      ],
+    },
+  ];
+  for (let i = 0; i < pieces; i++)
+    out.push({
+      ...base,
+      choices: [{ index: 0, delta: { content: filler(per) }, logprobs: null, finish_reason: null }],
+    });
   out.push({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] });
   if (includeUsage) out.push({ ...base, choices: [], usage: usageBody(u) });
   return out;
@@ -37,7 +83,9 @@ export function streamChunks(id: string, created: number, u: Usage, pieces: numb
 
 export function errorBody(status: number, message: string): Record<string, unknown> {
   const code = status === 429 ? '429' : status >= 500 ? 'server_error' : 'invalid_request_error';
-  return { error: { code, message, type: status === 429 ? 'requests' : 'server_error', param: null } };
+  return {
+    error: { code, message, type: status === 429 ? 'requests' : 'server_error', param: null },
+  };
 }
 
 /** About `tokens` tokens of text (4 characters per token). */

@@ -15,7 +15,13 @@ function runText(rec: RunRecorder, clock: DemoClock): string {
   return `${rec.gateway.name} ${rec.rps(1_000).toFixed(1).padStart(4)} rps p95 ${p95 === null ? '  -  ' : `${(p95 / 1000).toFixed(1).padStart(4)}s`} 429s ${rec.user429()}`;
 }
 
-export function statusLine(clock: DemoClock, runMs: number, adaptive: RunRecorder, stat: RunRecorder, fleet: FleetTarget[]): string {
+export function statusLine(
+  clock: DemoClock,
+  runMs: number,
+  adaptive: RunRecorder,
+  stat: RunRecorder,
+  fleet: FleetTarget[],
+): string {
   const now = Math.min(clock.now(), runMs);
   const w = adaptive.gateway.weights();
   const weights = fleet.map((t) => `${t.label} ${String(w[t.id] ?? 0).padStart(3)}`).join(' ');

@@ -35,7 +35,9 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 
 /** Reads what the capacity model needs from a chat request. */
 export function modelRequest(body: Record<string, unknown>): ModelRequest {
-  const messages = Array.isArray(body['messages']) ? (body['messages'] as { role?: string; content?: unknown }[]) : [];
+  const messages = Array.isArray(body['messages'])
+    ? (body['messages'] as { role?: string; content?: unknown }[])
+    : [];
   const texts = messages.map((m) => (typeof m.content === 'string' ? m.content : ''));
   const system = texts[0] ?? '';
   const last = texts[texts.length - 1] ?? '';
@@ -44,36 +46,63 @@ export function modelRequest(body: Record<string, unknown>): ModelRequest {
     inputTokens,
     prefixKey: String(hash32(system)) + system.slice(0, 64),
     prefixTokens: countTokens(system),
-    maxTokens: typeof body['max_tokens'] === 'number' ? body['max_tokens'] : typeof body['max_completion_tokens'] === 'number' ? body['max_completion_tokens'] : 1_024,
+    maxTokens:
+      typeof body['max_tokens'] === 'number'
+        ? body['max_tokens']
+        : typeof body['max_completion_tokens'] === 'number'
+          ? body['max_completion_tokens']
+          : 1_024,
     outputTokens: 80 + (hash32(last) % 320),
   };
 }
 
-function reject(res: ServerResponse, clock: DemoClock, d: Extract<Decision, { kind: 'reject' }>): void {
+function reject(
+  res: ServerResponse,
+  clock: DemoClock,
+  d: Extract<Decision, { kind: 'reject' }>,
+): void {
   const wallMs = Math.max(1, Math.round(clock.toWall(d.retryAfterMs)));
   res.writeHead(d.status, {
-    'content-type': 'application/json', 'retry-after-ms': String(wallMs), 'retry-after': String(Math.max(1, Math.ceil(wallMs / 1000))),
+    'content-type': 'application/json',
+    'retry-after-ms': String(wallMs),
+    'retry-after': String(Math.max(1, Math.ceil(wallMs / 1000))),
     'x-request-id': `req_demo_${++nextId}`,
   });
   res.end(JSON.stringify(errorBody(d.status, d.message)));
 }
 
-async function serve(res: ServerResponse, clock: DemoClock, model: TargetModel, d: Extract<Decision, { kind: 'serve' }>, body: Record<string, unknown>): Promise<void> {
+async function serve(
+  res: ServerResponse,
+  clock: DemoClock,
+  model: TargetModel,
+  d: Extract<Decision, { kind: 'serve' }>,
+  body: Record<string, unknown>,
+): Promise<void> {
   const id = `chatcmpl-demo${++nextId}`;
   const created = Math.floor(Date.now() / 1000);
   let closed = false;
-  res.on('close', () => { closed = true; });
+  res.on('close', () => {
+    closed = true;
+  });
   const stream = body['stream'] === true;
-  if (stream) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': id });
+  if (stream)
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'x-request-id': id,
+    });
   await sleep(clock.toWall(d.ttftMs));
   if (!stream) {
     await sleep(clock.toWall(d.streamMs));
     model.finish(clock.now(), d, !closed);
     if (closed) return;
-    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': id }).end(JSON.stringify(completionBody(id, created, d.usage)));
+    res
+      .writeHead(200, { 'content-type': 'application/json', 'x-request-id': id })
+      .end(JSON.stringify(completionBody(id, created, d.usage)));
     return;
   }
-  const includeUsage = (body['stream_options'] as { include_usage?: boolean } | undefined)?.include_usage === true;
+  const includeUsage =
+    (body['stream_options'] as { include_usage?: boolean } | undefined)?.include_usage === true;
   const chunks = streamChunks(id, created, d.usage, 5, includeUsage);
   const gap = clock.toWall(d.streamMs) / chunks.length;
   for (const [i, chunk] of chunks.entries()) {
@@ -85,11 +114,18 @@ async function serve(res: ServerResponse, clock: DemoClock, model: TargetModel, 
   if (!closed) res.end('data: [DONE]\n\n');
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, opts: MockFleetOptions, models: Map<string, TargetModel>): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: MockFleetOptions,
+  models: Map<string, TargetModel>,
+): Promise<void> {
   const match = /^\/([^/]+)\/v1\/chat\/completions$/.exec((req.url ?? '').split('?')[0] ?? '');
   const model = match !== null ? models.get(match[1] as string) : undefined;
   if (model === undefined || req.method !== 'POST') {
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody(404, `no demo deployment at ${req.url ?? ''}`)));
+    res
+      .writeHead(404, { 'content-type': 'application/json' })
+      .end(JSON.stringify(errorBody(404, `no demo deployment at ${req.url ?? ''}`)));
     return;
   }
   const body = await readJson(req);
@@ -99,10 +135,18 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: MockFleet
 }
 
 export async function startMockFleet(opts: MockFleetOptions): Promise<MockFleet> {
-  const models = new Map(opts.fleet.map((t, i) => [t.id, new TargetModel(t, opts.scenario, opts.runMs, seededRandom(opts.seed * 131 + i))]));
+  const models = new Map(
+    opts.fleet.map((t, i) => [
+      t.id,
+      new TargetModel(t, opts.scenario, opts.runMs, seededRandom(opts.seed * 131 + i)),
+    ]),
+  );
   const server = createServer((req, res) => {
     handle(req, res, opts, models).catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody(500, String(err))));
+      if (!res.headersSent)
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify(errorBody(500, String(err))));
       else res.destroy();
     });
   });
@@ -113,9 +157,10 @@ export async function startMockFleet(opts: MockFleetOptions): Promise<MockFleet>
     url,
     baseURL: (targetId) => `${url}/${targetId}/v1`,
     models,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -51,13 +51,27 @@ export interface DemoResult {
 
 export function scenarioOf(name: string): Scenario {
   const s = SCENARIOS[name];
-  if (s === undefined) throw new ConfigError(`--scenario: unknown scenario "${name}"; one of: ${SCENARIO_NAMES.join(', ')}`);
+  if (s === undefined)
+    throw new ConfigError(
+      `--scenario: unknown scenario "${name}"; one of: ${SCENARIO_NAMES.join(', ')}`,
+    );
   return s;
 }
 
-async function serveOne(gw: DemoGateway, rec: RunRecorder, req: DemoRequest, stack: DemoStack): Promise<void> {
+async function serveOne(
+  gw: DemoGateway,
+  rec: RunRecorder,
+  req: DemoRequest,
+  stack: DemoStack,
+): Promise<void> {
   const tracerProvider = stack.tracerProviders[gw.name];
-  const attribution = { tenant: req.tenant, route: req.route, feature: req.feature, promptVersion: req.promptVersion, conversationId: req.conversationId };
+  const attribution = {
+    tenant: req.tenant,
+    route: req.route,
+    feature: req.feature,
+    promptVersion: req.promptVersion,
+    conversationId: req.conversationId,
+  };
   await withAttribution(attribution, async () => {
     const out = await gw.handle(req);
     rec.record(out);
@@ -66,41 +80,70 @@ async function serveOne(gw: DemoGateway, rec: RunRecorder, req: DemoRequest, sta
 }
 
 /** Fires every request at its demo instant through both gateways; resolves when all answered. */
-function dispatch(traffic: DemoRequest[], clock: DemoClock, stack: DemoStack, recs: RunRecorder[]): Promise<void> {
+function dispatch(
+  traffic: DemoRequest[],
+  clock: DemoClock,
+  stack: DemoStack,
+  recs: RunRecorder[],
+): Promise<void> {
   return new Promise((resolve) => {
     let left = traffic.length * recs.length;
     if (left === 0) resolve();
     for (const req of traffic) {
-      setTimeout(() => {
-        for (const rec of recs) {
-          void serveOne(rec.gateway, rec, req, stack).finally(() => {
-            if (--left === 0) resolve();
-          });
-        }
-      }, Math.max(0, clock.wallAt(req.atMs) - Date.now()));
+      setTimeout(
+        () => {
+          for (const rec of recs) {
+            void serveOne(rec.gateway, rec, req, stack).finally(() => {
+              if (--left === 0) resolve();
+            });
+          }
+        },
+        Math.max(0, clock.wallAt(req.atMs) - Date.now()),
+      );
     }
   });
 }
 
 // Both reads are limited to this run (time >= its start): on a ClickHouse server the store may
 // hold earlier demo runs or real traffic.
-async function firings(stack: DemoStack, clock: DemoClock, sinceMs: number): Promise<AlertFiring[]> {
+async function firings(
+  stack: DemoStack,
+  clock: DemoClock,
+  sinceMs: number,
+): Promise<AlertFiring[]> {
   const rs = await stack.runtime.storage.client.query({
     query: `SELECT rule, kind, labels, toUnixTimestamp64Milli(time) AS t FROM alert_events
       WHERE state = 'firing' AND time >= fromUnixTimestamp64Milli({since:Int64}, 'UTC') ORDER BY time`,
-    query_params: { since: sinceMs }, format: 'JSONEachRow',
+    query_params: { since: sinceMs },
+    format: 'JSONEachRow',
   });
-  const rows = await rs.json<{ rule: string; kind: string; labels: Record<string, string>; t: string | number }>();
-  return rows.map((r) => ({ rule: r.rule, kind: r.kind, labels: r.labels, atMs: clock.toDemo(Number(r.t) - clock.wallAt(0)) }));
+  const rows = await rs.json<{
+    rule: string;
+    kind: string;
+    labels: Record<string, string>;
+    t: string | number;
+  }>();
+  return rows.map((r) => ({
+    rule: r.rule,
+    kind: r.kind,
+    labels: r.labels,
+    atMs: clock.toDemo(Number(r.t) - clock.wallAt(0)),
+  }));
 }
 
 async function llmCalls(stack: DemoStack, sinceMs: number): Promise<Record<string, number>> {
   const rs = await stack.runtime.storage.client.query({
     query: `SELECT environment, count() AS n FROM llm_calls
       WHERE start_time >= fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND environment IN ('demo-adaptive', 'demo-static') GROUP BY environment`,
-    query_params: { since: sinceMs }, format: 'JSONEachRow',
+    query_params: { since: sinceMs },
+    format: 'JSONEachRow',
   });
-  return Object.fromEntries((await rs.json<{ environment: string; n: string | number }>()).map((r) => [r.environment, Number(r.n)]));
+  return Object.fromEntries(
+    (await rs.json<{ environment: string; n: string | number }>()).map((r) => [
+      r.environment,
+      Number(r.n),
+    ]),
+  );
 }
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
@@ -111,12 +154,27 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const fleet: FleetTarget[] = FLEET;
   const clock = createDemoClock(o.scale ?? 20);
   const traffic = generateTraffic({ scenario, runMs, seed, baseRpm: o.baseRpm ?? 40 });
-  const stack = await startStack({ clock, scenario, runMs, seed, fleet, dataDir: o.dataDir, clickhouse: o.clickhouse, logger: o.logger });
+  const stack = await startStack({
+    clock,
+    scenario,
+    runMs,
+    seed,
+    fleet,
+    dataDir: o.dataDir,
+    clickhouse: o.clickhouse,
+    logger: o.logger,
+  });
   try {
-    const recs = [new RunRecorder(stack.gateways.adaptive, fleet, stack.fleets.adaptive.models), new RunRecorder(stack.gateways.static, fleet, stack.fleets.static.models)] as const;
+    const recs = [
+      new RunRecorder(stack.gateways.adaptive, fleet, stack.fleets.adaptive.models),
+      new RunRecorder(stack.gateways.static, fleet, stack.fleets.static.models),
+    ] as const;
     clock.restart();
     const sampler = setInterval(() => recs[0].sample(clock.now()), 250);
-    const ticker = setInterval(() => o.progress?.(statusLine(clock, runMs, recs[0], recs[1], fleet)), 1_000);
+    const ticker = setInterval(
+      () => o.progress?.(statusLine(clock, runMs, recs[0], recs[1], fleet)),
+      1_000,
+    );
     recs[0].sample(0);
     await dispatch(traffic, clock, stack, [...recs]);
     clearInterval(sampler);
@@ -147,19 +205,43 @@ function finish(f: FinishInput): DemoResult {
   const base = { scenario: f.scenario, runMs: f.runMs, fleet: f.fleet, alerts: f.alerts };
   const ta = timings({ ...base, samples: a.samples, environment: ENVIRONMENTS.adaptive });
   // The static balancer never moves: its weights stay what the team configured.
-  const ts = timings({ ...base, samples: s.samples.length > 0 ? s.samples : [{ atMs: 0, weights: s.gateway.weights() }], environment: ENVIRONMENTS.static });
+  const ts = timings({
+    ...base,
+    samples: s.samples.length > 0 ? s.samples : [{ atMs: 0, weights: s.gateway.weights() }],
+    environment: ENVIRONMENTS.static,
+  });
   const sa = a.summary(f.runMs);
   const ss = s.summary(f.runMs);
   const minutes = f.runMs / 60_000;
   const title = `llm-finops demo: ${f.scenario.name} (${minutes} demo min at ${f.clock.scale}x, ${sa.requests} requests per run)`;
-  const table = formatTable(tableRows(sa, ss, ta, ts), `${title}\n${f.scenario.description}; times in demo time`);
-  const chartBytes = writeChart({
-    title: `Adaptive routing vs static weights: ${f.scenario.name}`,
-    subtitle: `${f.scenario.description}. ${minutes} demo minutes at ${f.clock.scale}x; goodput ${sa.goodputPct.toFixed(1)}% vs ${ss.goodputPct.toFixed(1)}%, 429s to users ${sa.user429} vs ${ss.user429}`,
-    scenario: f.scenario, runMs: f.runMs, fleet: f.fleet, adaptive: a.outcomes, static: s.outcomes, samples: a.samples,
-  }, f.o.chartFile);
+  const table = formatTable(
+    tableRows(sa, ss, ta, ts),
+    `${title}\n${f.scenario.description}; times in demo time`,
+  );
+  const chartBytes = writeChart(
+    {
+      title: `Adaptive routing vs static weights: ${f.scenario.name}`,
+      subtitle: `${f.scenario.description}. ${minutes} demo minutes at ${f.clock.scale}x; goodput ${sa.goodputPct.toFixed(1)}% vs ${ss.goodputPct.toFixed(1)}%, 429s to users ${sa.user429} vs ${ss.user429}`,
+      scenario: f.scenario,
+      runMs: f.runMs,
+      fleet: f.fleet,
+      adaptive: a.outcomes,
+      static: s.outcomes,
+      samples: a.samples,
+    },
+    f.o.chartFile,
+  );
   return {
-    scenario: f.scenario, runMs: f.runMs, scale: f.clock.scale, adaptive: { ...sa, timing: ta }, static: { ...ss, timing: ts },
-    table, chartFile: f.o.chartFile, chartBytes, llmCalls: f.calls, alerts: f.alerts, wallMs: Date.now() - f.wallStart,
+    scenario: f.scenario,
+    runMs: f.runMs,
+    scale: f.clock.scale,
+    adaptive: { ...sa, timing: ta },
+    static: { ...ss, timing: ts },
+    table,
+    chartFile: f.o.chartFile,
+    chartBytes,
+    llmCalls: f.calls,
+    alerts: f.alerts,
+    wallMs: Date.now() - f.wallStart,
   };
 }

@@ -26,10 +26,46 @@ export const DEMO_PRICES = { input: 2.5e-6, cached: 1.25e-6, output: 1e-5 };
 export const PTU_USD_PER_HOUR = 2.85;
 
 export const FLEET: FleetTarget[] = [
-  { id: 'ptu-eastus', label: 'ptu', provider: 'azure.ai.openai', kind: 'provisioned', region: 'eastus', ttftMs: 600, capacityTpm: 20_000, staticWeight: 40 },
-  { id: 'payg-eastus2', label: 'eus2', provider: 'azure.ai.openai', kind: 'on_demand', region: 'eastus2', ttftMs: 1_800, kneeTpm: 90_000, staticWeight: 20 },
-  { id: 'payg-westus', label: 'wus', provider: 'azure.ai.openai', kind: 'on_demand', region: 'westus', ttftMs: 2_000, kneeTpm: 90_000, staticWeight: 20 },
-  { id: 'openai-direct', label: 'oai', provider: 'openai', kind: 'on_demand', region: 'us', ttftMs: 1_600, kneeTpm: 120_000, staticWeight: 20 },
+  {
+    id: 'ptu-eastus',
+    label: 'ptu',
+    provider: 'azure.ai.openai',
+    kind: 'provisioned',
+    region: 'eastus',
+    ttftMs: 600,
+    capacityTpm: 20_000,
+    staticWeight: 40,
+  },
+  {
+    id: 'payg-eastus2',
+    label: 'eus2',
+    provider: 'azure.ai.openai',
+    kind: 'on_demand',
+    region: 'eastus2',
+    ttftMs: 1_800,
+    kneeTpm: 90_000,
+    staticWeight: 20,
+  },
+  {
+    id: 'payg-westus',
+    label: 'wus',
+    provider: 'azure.ai.openai',
+    kind: 'on_demand',
+    region: 'westus',
+    ttftMs: 2_000,
+    kneeTpm: 90_000,
+    staticWeight: 20,
+  },
+  {
+    id: 'openai-direct',
+    label: 'oai',
+    provider: 'openai',
+    kind: 'on_demand',
+    region: 'us',
+    ttftMs: 1_600,
+    kneeTpm: 120_000,
+    staticWeight: 20,
+  },
 ];
 
 export type Incident =
@@ -49,27 +85,40 @@ export interface Scenario {
 
 export const SCENARIOS: Record<string, Scenario> = {
   'ttft-incident': {
-    name: 'ttft-incident', minutes: 30, focusTarget: 'payg-westus',
+    name: 'ttft-incident',
+    minutes: 30,
+    focusTarget: 'payg-westus',
     description: 'westus TTFT jumps from ~2 s to ~60 s for a third of the run',
     incidents: [{ kind: 'ttft', region: 'westus', from: 1 / 3, to: 2 / 3, ttftMs: 60_000 }],
   },
   'error-storm': {
-    name: 'error-storm', minutes: 30, focusTarget: 'openai-direct',
+    name: 'error-storm',
+    minutes: 30,
+    focusTarget: 'openai-direct',
     description: 'openai-direct answers 70% of calls with 500/503 for a fifth of the run',
-    incidents: [{ kind: 'errors', target: 'openai-direct', from: 0.4, to: 0.6, rate: 0.7, status: 503 }],
+    incidents: [
+      { kind: 'errors', target: 'openai-direct', from: 0.4, to: 0.6, rate: 0.7, status: 503 },
+    ],
   },
   'cache-break': {
-    name: 'cache-break', minutes: 30,
-    description: 'prompt version v2 puts a timestamp before the system prompt: provider cache hits drop to zero',
+    name: 'cache-break',
+    minutes: 30,
+    description:
+      'prompt version v2 puts a timestamp before the system prompt: provider cache hits drop to zero',
     incidents: [{ kind: 'prompt', at: 0.5, version: 'v2' }],
   },
   burst: {
-    name: 'burst', minutes: 30, focusTarget: 'ptu-eastus',
-    description: 'traffic at 2.5x base load for a fifth of the run: the provisioned deployment saturates',
+    name: 'burst',
+    minutes: 30,
+    focusTarget: 'ptu-eastus',
+    description:
+      'traffic at 2.5x base load for a fifth of the run: the provisioned deployment saturates',
     incidents: [{ kind: 'burst', from: 0.4, to: 0.6, factor: 2.5 }],
   },
   all: {
-    name: 'all', minutes: 50, focusTarget: 'payg-westus',
+    name: 'all',
+    minutes: 50,
+    focusTarget: 'payg-westus',
     description: 'TTFT incident, error storm, burst and cache break in one run',
     incidents: [
       { kind: 'ttft', region: 'westus', from: 0.2, to: 0.4, ttftMs: 60_000 },
@@ -97,7 +146,10 @@ export function activeIncidents(s: Scenario, runMs: number, nowMs: number): Inci
 
 /** Load multiplier at a demo instant (bursts over base load). */
 export function loadFactor(s: Scenario, runMs: number, nowMs: number): number {
-  return activeIncidents(s, runMs, nowMs).reduce((m, i) => (i.kind === 'burst' ? m * i.factor : m), 1);
+  return activeIncidents(s, runMs, nowMs).reduce(
+    (m, i) => (i.kind === 'burst' ? m * i.factor : m),
+    1,
+  );
 }
 
 /** Prompt version in force at a demo instant. */

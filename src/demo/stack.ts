@@ -44,7 +44,10 @@ export interface StackOptions {
 
 function telemetry(otlpUrl: string, environment: string, registerGlobals: boolean): Telemetry {
   return startTelemetry({
-    serviceName: 'demo-gateway', environment, endpoint: otlpUrl, registerGlobals,
+    serviceName: 'demo-gateway',
+    environment,
+    endpoint: otlpUrl,
+    registerGlobals,
     // Short export delay: the feed should see calls within a fraction of a wall second.
     batch: { scheduledDelayMillis: 200, maxExportBatchSize: 1_000, maxQueueSize: 100_000 },
   });
@@ -55,7 +58,9 @@ async function waitForFeed(apiUrl: string): Promise<Record<string, string>> {
     const feed = await fetch(`${apiUrl}/v1/routing/feed`);
     await feed.arrayBuffer();
     if (feed.status === 200) {
-      const body = (await (await fetch(`${apiUrl}/v1/routing/keys`)).json()) as { keys: { kid: string; public_key_pem: string }[] };
+      const body = (await (await fetch(`${apiUrl}/v1/routing/keys`)).json()) as {
+        keys: { kid: string; public_key_pem: string }[];
+      };
       return Object.fromEntries(body.keys.map((k) => [k.kid, k.public_key_pem]));
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -66,27 +71,62 @@ async function waitForFeed(apiUrl: string): Promise<Record<string, string>> {
 export async function startStack(o: StackOptions): Promise<DemoStack> {
   const created = o.dataDir === undefined;
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'llm-finops-demo-'));
-  const runtime = await startRuntime({ config: demoConfig({ dataDir, scale: o.clock.scale, fleet: o.fleet }), logger: o.logger, clickhouse: o.clickhouse });
+  const runtime = await startRuntime({
+    config: demoConfig({ dataDir, scale: o.clock.scale, fleet: o.fleet }),
+    logger: o.logger,
+    clickhouse: o.clickhouse,
+  });
   const apiUrl = `http://127.0.0.1:${runtime.apiPort}`;
   const otlpUrl = `http://127.0.0.1:${runtime.otlpPort}`;
-  const tel = { adaptive: telemetry(otlpUrl, ENVIRONMENTS.adaptive, true), static: telemetry(otlpUrl, ENVIRONMENTS.static, false) };
-  const fleetOpts = { clock: o.clock, scenario: o.scenario, runMs: o.runMs, fleet: o.fleet, seed: o.seed };
-  const fleets = { adaptive: await startMockFleet(fleetOpts), static: await startMockFleet(fleetOpts) };
+  const tel = {
+    adaptive: telemetry(otlpUrl, ENVIRONMENTS.adaptive, true),
+    static: telemetry(otlpUrl, ENVIRONMENTS.static, false),
+  };
+  const fleetOpts = {
+    clock: o.clock,
+    scenario: o.scenario,
+    runMs: o.runMs,
+    fleet: o.fleet,
+    seed: o.seed,
+  };
+  const fleets = {
+    adaptive: await startMockFleet(fleetOpts),
+    static: await startMockFleet(fleetOpts),
+  };
   const keys = await waitForFeed(apiUrl);
-  const routing = new RoutingClient({ url: `${apiUrl}/v1/routing/feed`, keys, random: seededRandom(o.seed ^ 0x5bd1e995) });
+  const routing = new RoutingClient({
+    url: `${apiUrl}/v1/routing/feed`,
+    keys,
+    random: seededRandom(o.seed ^ 0x5bd1e995),
+  });
   await routing.poller.poll();
   routing.start();
   const gateways = {
-    adaptive: new AdaptiveGateway(createClients(o.fleet, fleets.adaptive, tel.adaptive.tracerProvider, 0), o.fleet, routing, o.clock),
+    adaptive: new AdaptiveGateway(
+      createClients(o.fleet, fleets.adaptive, tel.adaptive.tracerProvider, 0),
+      o.fleet,
+      routing,
+      o.clock,
+    ),
     // The SDK default of 2 retries: what a team's first balancer gets without asking.
-    static: new StaticGateway(createClients(o.fleet, fleets.static, tel.static.tracerProvider, 2), o.fleet, o.clock),
+    static: new StaticGateway(
+      createClients(o.fleet, fleets.static, tel.static.tracerProvider, 2),
+      o.fleet,
+      o.clock,
+    ),
   };
   const flush = async (): Promise<void> => {
     await Promise.all([tel.adaptive.forceFlush(), tel.static.forceFlush()]);
     await runtime.pipeline?.sync();
   };
   return {
-    runtime, apiUrl, dataDir, routing, gateways, fleets, flush,
+    runtime,
+    apiUrl,
+    dataDir,
+    routing,
+    gateways,
+    fleets,
+    flush,
     tracerProviders: { adaptive: tel.adaptive.tracerProvider, static: tel.static.tracerProvider },
     async stop() {
       routing.stop();

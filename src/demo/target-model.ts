@@ -34,8 +34,14 @@ export class TargetModel {
   private readonly cache = new PrefixCache();
   readonly counters: TargetCounters = { requests: 0, rateLimited: 0, errors: 0 };
 
-  constructor(readonly target: FleetTarget, private readonly scenario: Scenario, private readonly runMs: number, private readonly random: () => number) {
-    this.bucket = target.kind === 'provisioned' ? new LeakyBucket(target.capacityTpm ?? 10_000) : undefined;
+  constructor(
+    readonly target: FleetTarget,
+    private readonly scenario: Scenario,
+    private readonly runMs: number,
+    private readonly random: () => number,
+  ) {
+    this.bucket =
+      target.kind === 'provisioned' ? new LeakyBucket(target.capacityTpm ?? 10_000) : undefined;
   }
 
   decide(nowMs: number, req: ModelRequest): Decision {
@@ -44,7 +50,12 @@ export class TargetModel {
     const storm = incidents.find((i) => i.kind === 'errors' && i.target === this.target.id);
     if (storm?.kind === 'errors' && this.random() < storm.rate) {
       this.counters.errors++;
-      return { kind: 'reject', status: this.random() < 0.5 ? 500 : storm.status, retryAfterMs: 1_000, message: 'The server had an error while processing your request (demo storm).' };
+      return {
+        kind: 'reject',
+        status: this.random() < 0.5 ? 500 : storm.status,
+        retryAfterMs: 1_000,
+        message: 'The server had an error while processing your request (demo storm).',
+      };
     }
     const cached = this.cache.lookup(nowMs, req.prefixKey, req.prefixTokens);
     const estimate = req.inputTokens - cached + req.maxTokens;
@@ -52,18 +63,33 @@ export class TargetModel {
       const admitted = this.bucket.tryAdmit(nowMs, estimate);
       if (!admitted.ok) {
         this.counters.rateLimited++;
-        return { kind: 'reject', status: 429, retryAfterMs: admitted.retryAfterMs, message: `Requests to ${this.target.id} have exceeded the provisioned throughput. Retry after ${admitted.retryAfterMs} ms.` };
+        return {
+          kind: 'reject',
+          status: 429,
+          retryAfterMs: admitted.retryAfterMs,
+          message: `Requests to ${this.target.id} have exceeded the provisioned throughput. Retry after ${admitted.retryAfterMs} ms.`,
+        };
       }
     }
     const output = Math.min(req.maxTokens, req.outputTokens);
     this.load.add(nowMs, req.inputTokens + output);
-    return { kind: 'serve', ttftMs: this.ttft(nowMs, incidents), streamMs: (output / TOKENS_PER_S) * 1000, usage: { prompt: req.inputTokens, cached, completion: output }, estimate };
+    return {
+      kind: 'serve',
+      ttftMs: this.ttft(nowMs, incidents),
+      streamMs: (output / TOKENS_PER_S) * 1000,
+      usage: { prompt: req.inputTokens, cached, completion: output },
+      estimate,
+    };
   }
 
   /** Correct the provisioned bucket to the tokens really used (prompt - cached + output). */
   finish(nowMs: number, decision: Extract<Decision, { kind: 'serve' }>, completed: boolean): void {
     const u = decision.usage;
-    this.bucket?.complete(nowMs, decision.estimate, u.prompt - u.cached + (completed ? u.completion : 0));
+    this.bucket?.complete(
+      nowMs,
+      decision.estimate,
+      u.prompt - u.cached + (completed ? u.completion : 0),
+    );
   }
 
   private ttft(nowMs: number, incidents: ReturnType<typeof activeIncidents>): number {
@@ -72,6 +98,8 @@ export class TargetModel {
     if (slow?.kind === 'ttft') return slow.ttftMs * jitter;
     // A provisioned deployment's latency stays flat up to its capacity: that is what it is bought for.
     if (this.target.kind === 'provisioned') return this.target.ttftMs * jitter;
-    return loadedTtft(this.target.ttftMs, this.load.tpm(nowMs), this.target.kneeTpm ?? 50_000) * jitter;
+    return (
+      loadedTtft(this.target.ttftMs, this.load.tpm(nowMs), this.target.kneeTpm ?? 50_000) * jitter
+    );
   }
 }

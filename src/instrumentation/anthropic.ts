@@ -1,7 +1,14 @@
 // instrumentAnthropic: traces `messages.create` (plain and `stream: true`) of one
 // @anthropic-ai/sdk client instance. `messages.stream()` calls `create` and is covered too.
 import type { Attributes, TracerProvider } from '@opentelemetry/api';
-import { ANTHROPIC, FINOPS, GEN_AI, GEN_AI_OPERATION, GEN_AI_PROVIDER, GENERAL } from '../shared/semconv.js';
+import {
+  ANTHROPIC,
+  FINOPS,
+  GEN_AI,
+  GEN_AI_OPERATION,
+  GEN_AI_PROVIDER,
+  GENERAL,
+} from '../shared/semconv.js';
 import type { LlmCall } from './call.js';
 import { inputMessagesJson, outputMessagesJson } from './content.js';
 import { endpointFromBaseURL } from './provider.js';
@@ -36,13 +43,25 @@ function textOf(content: unknown): string {
   return content.map((b) => str(rec(b)['text']) ?? '').join('');
 }
 
-function messageFacts(m: Record<string, unknown>, usage: TokenUsage | undefined, text: string | undefined, capture: boolean) {
+function messageFacts(
+  m: Record<string, unknown>,
+  usage: TokenUsage | undefined,
+  text: string | undefined,
+  capture: boolean,
+) {
   const attributes: Attributes = {};
   const tier = str(rec(m['usage'])['service_tier']);
   if (tier !== undefined) attributes[ANTHROPIC.RESPONSE_SERVICE_TIER] = tier;
   const reason = str(m['stop_reason']);
-  if (capture && text !== undefined) attributes[GEN_AI.OUTPUT_MESSAGES] = outputMessagesJson(text, reason);
-  return { id: str(m['id']), model: str(m['model']), usage, finishReasons: reason ? [reason] : undefined, attributes };
+  if (capture && text !== undefined)
+    attributes[GEN_AI.OUTPUT_MESSAGES] = outputMessagesJson(text, reason);
+  return {
+    id: str(m['id']),
+    model: str(m['model']),
+    usage,
+    finishReasons: reason ? [reason] : undefined,
+    attributes,
+  };
 }
 
 class MessageStream implements StreamAccumulator {
@@ -89,9 +108,11 @@ function messagesSpec(capture: boolean): MethodSpec {
       const r = rec(p);
       const attrs: Attributes = {};
       if (typeof r['max_tokens'] === 'number') attrs[GEN_AI.REQUEST_MAX_TOKENS] = r['max_tokens'];
-      if (typeof r['temperature'] === 'number') attrs[GEN_AI.REQUEST_TEMPERATURE] = r['temperature'];
+      if (typeof r['temperature'] === 'number')
+        attrs[GEN_AI.REQUEST_TEMPERATURE] = r['temperature'];
       if (typeof r['top_p'] === 'number') attrs[GEN_AI.REQUEST_TOP_P] = r['top_p'];
-      if (typeof r['service_tier'] === 'string') attrs[ANTHROPIC.REQUEST_SERVICE_TIER] = r['service_tier'];
+      if (typeof r['service_tier'] === 'string')
+        attrs[ANTHROPIC.REQUEST_SERVICE_TIER] = r['service_tier'];
       if (capture) {
         const input = inputMessagesJson(r['messages'], r['system']);
         if (input !== undefined) attrs[GEN_AI.INPUT_MESSAGES] = input;
@@ -109,11 +130,18 @@ function messagesSpec(capture: boolean): MethodSpec {
 /** Disables the SDK's built-in call span on this instance only (guarded: SDK internals). */
 function silenceSdkSpans(client: object): void {
   if ('_tracer' in client && (client as { _tracer?: unknown })._tracer !== undefined) {
-    Object.defineProperty(client, '_tracer', { value: undefined, writable: true, configurable: true });
+    Object.defineProperty(client, '_tracer', {
+      value: undefined,
+      writable: true,
+      configurable: true,
+    });
   }
 }
 
-export function instrumentAnthropic<C extends AnthropicClientLike>(client: C, options: InstrumentAnthropicOptions = {}): C {
+export function instrumentAnthropic<C extends AnthropicClientLike>(
+  client: C,
+  options: InstrumentAnthropicOptions = {},
+): C {
   try {
     const ep = endpointFromBaseURL(client.baseURL, GEN_AI_PROVIDER.ANTHROPIC, options.provider);
     const fixed: Attributes = {};

@@ -45,7 +45,10 @@ export class LlmCall {
   private ended = false;
 
   constructor(tracer: Tracer, meta: CallMeta, parent: Context = context.active()) {
-    const attrs: Attributes = { [GEN_AI.OPERATION_NAME]: meta.operation, [GEN_AI.PROVIDER_NAME]: meta.provider };
+    const attrs: Attributes = {
+      [GEN_AI.OPERATION_NAME]: meta.operation,
+      [GEN_AI.PROVIDER_NAME]: meta.provider,
+    };
     if (meta.model !== undefined) attrs[GEN_AI.REQUEST_MODEL] = meta.model;
     if (meta.serverAddress !== undefined) attrs[GENERAL.SERVER_ADDRESS] = meta.serverAddress;
     if (meta.serverPort !== undefined) attrs[GENERAL.SERVER_PORT] = meta.serverPort;
@@ -123,7 +126,10 @@ export class LlmCall {
   private writeStreamStats(abandoned: boolean): void {
     const s = this.span;
     if (this.firstChunkMs !== undefined) {
-      s.setAttribute(GEN_AI.RESPONSE_TIME_TO_FIRST_CHUNK, (this.firstChunkMs - this.startMs) / 1000);
+      s.setAttribute(
+        GEN_AI.RESPONSE_TIME_TO_FIRST_CHUNK,
+        (this.firstChunkMs - this.startMs) / 1000,
+      );
       s.setAttribute(FINOPS_STREAM.CHUNKS, this.chunks);
       const stats = gapStats(this.gaps);
       if (stats) {

@@ -9,7 +9,8 @@ interface Part {
 
 function parts(content: unknown): Part[] {
   if (typeof content === 'string') return [{ type: 'text', content }];
-  if (!Array.isArray(content)) return content === undefined || content === null ? [] : [{ type: 'unknown' }];
+  if (!Array.isArray(content))
+    return content === undefined || content === null ? [] : [{ type: 'unknown' }];
   return content.map((p: unknown) => {
     const r = (p ?? {}) as Rec;
     const text = typeof r['text'] === 'string' ? r['text'] : undefined;
@@ -26,7 +27,10 @@ export function inputMessagesJson(messages: unknown, system?: unknown): string |
   else if (Array.isArray(messages)) {
     for (const m of messages) {
       const r = (m ?? {}) as Rec;
-      list.push({ role: typeof r['role'] === 'string' ? r['role'] : 'user', parts: parts(r['content']) });
+      list.push({
+        role: typeof r['role'] === 'string' ? r['role'] : 'user',
+        parts: parts(r['content']),
+      });
     }
   }
   return list.length > 0 ? JSON.stringify(list) : undefined;

@@ -3,7 +3,14 @@
 // the LLM span started inside picks the facts up. App-cache hits become spans with no tokens.
 import { context, createContextKey, SpanKind, trace } from '@opentelemetry/api';
 import type { Attributes, Context } from '@opentelemetry/api';
-import { CACHE_LAYERS, CAPACITY_TIERS, FINOPS, GEN_AI, GEN_AI_OPERATION, GENERAL } from '../shared/semconv.js';
+import {
+  CACHE_LAYERS,
+  CAPACITY_TIERS,
+  FINOPS,
+  GEN_AI,
+  GEN_AI_OPERATION,
+  GENERAL,
+} from '../shared/semconv.js';
 import type { CapacityTier } from '../shared/semconv.js';
 import { addAttributionAttributes } from './attribution.js';
 import { TRACER_NAME, TRACER_VERSION } from './tracer.js';
@@ -51,7 +58,10 @@ export function addGatewayAttributes(ctx: Context, attrs: Attributes): void {
 
 function writeFacts(f: GatewayFacts, attrs: Attributes): void {
   if (f.deployment !== undefined) attrs[FINOPS.DEPLOYMENT] = f.deployment;
-  if (f.capacityTier !== undefined && (CAPACITY_TIERS as readonly string[]).includes(f.capacityTier)) {
+  if (
+    f.capacityTier !== undefined &&
+    (CAPACITY_TIERS as readonly string[]).includes(f.capacityTier)
+  ) {
     attrs[FINOPS.CAPACITY_TIER] = f.capacityTier;
   }
   if (f.region !== undefined) attrs[GENERAL.CLOUD_REGION] = f.region;

@@ -2,7 +2,12 @@
 // src/shared/semconv only: importing it must not load chdb, express or @clickhouse/client.
 export { startTelemetry, tracesUrl } from './telemetry.js';
 export type { Telemetry, TelemetryOptions } from './telemetry.js';
-export { withAttribution, getAttribution, setAttribution, injectTraceHeaders } from './attribution.js';
+export {
+  withAttribution,
+  getAttribution,
+  setAttribution,
+  injectTraceHeaders,
+} from './attribution.js';
 export type { Attribution } from './attribution.js';
 export { attributionMiddleware } from './middleware.js';
 export type { AttributionMiddlewareOptions } from './middleware.js';

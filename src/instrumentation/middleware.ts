@@ -43,7 +43,10 @@ function dropIncomingAttribution(ctx: Context): Context {
   return propagation.setBaggage(ctx, cleaned);
 }
 
-function requestContext<Req extends IncomingMessage>(req: Req, o: AttributionMiddlewareOptions<Req>): Context {
+function requestContext<Req extends IncomingMessage>(
+  req: Req,
+  o: AttributionMiddlewareOptions<Req>,
+): Context {
   let ctx = context.active();
   if (o.extract !== false) ctx = propagation.extract(ctx, req.headers);
   if (o.trustIncomingBaggage === false) ctx = dropIncomingAttribution(ctx);

@@ -47,29 +47,48 @@ class ChatStream implements StreamAccumulator {
     for (const ch of choices) {
       const r = rec(ch);
       const reason = str(r['finish_reason']);
-      if (reason !== undefined) this.finish[typeof r['index'] === 'number' ? r['index'] : 0] = reason;
+      if (reason !== undefined)
+        this.finish[typeof r['index'] === 'number' ? r['index'] : 0] = reason;
       if (this.capture) this.text += str(rec(r['delta'])['content']) ?? '';
     }
   }
 
   flush(): void {
     const finishReasons = this.finish.filter((f) => f !== undefined);
-    const attributes = responseAttributes({ service_tier: this.tier, system_fingerprint: this.fingerprint });
-    if (this.capture && this.text !== '') attributes[GEN_AI.OUTPUT_MESSAGES] = outputMessagesJson(this.text, finishReasons[0]);
-    this.call.response({ id: this.id, model: this.model, usage: this.usage, finishReasons, attributes });
+    const attributes = responseAttributes({
+      service_tier: this.tier,
+      system_fingerprint: this.fingerprint,
+    });
+    if (this.capture && this.text !== '')
+      attributes[GEN_AI.OUTPUT_MESSAGES] = outputMessagesJson(this.text, finishReasons[0]);
+    this.call.response({
+      id: this.id,
+      model: this.model,
+      usage: this.usage,
+      finishReasons,
+      attributes,
+    });
   }
 }
 
 function onChatResult(call: LlmCall, data: unknown, capture: boolean): void {
   const r = rec(data);
   const choices = Array.isArray(r['choices']) ? r['choices'].map(rec) : [];
-  const finishReasons = choices.map((c) => str(c['finish_reason'])).filter((f): f is string => f !== undefined);
+  const finishReasons = choices
+    .map((c) => str(c['finish_reason']))
+    .filter((f): f is string => f !== undefined);
   const attributes = responseAttributes(r);
   if (capture && choices[0]) {
     const text = str(rec(choices[0]['message'])['content']) ?? '';
     attributes[GEN_AI.OUTPUT_MESSAGES] = outputMessagesJson(text, finishReasons[0]);
   }
-  call.response({ id: str(r['id']), model: str(r['model']), usage: fromOpenAIUsage(r['usage']), finishReasons, attributes });
+  call.response({
+    id: str(r['id']),
+    model: str(r['model']),
+    usage: fromOpenAIUsage(r['usage']),
+    finishReasons,
+    attributes,
+  });
 }
 
 export function chatSpec(capture: boolean, streamUsage: boolean): MethodSpec {

@@ -17,7 +17,8 @@ const NUMERIC: readonly (readonly [string, string])[] = [
 ];
 
 function outputType(p: Rec): string | undefined {
-  const rf = (p['response_format'] ?? (p['text'] as Rec | undefined)?.['format']) as Rec | undefined;
+  const rf = (p['response_format'] ?? (p['text'] as Rec | undefined)?.['format']) as
+    Rec | undefined;
   const t = rf?.['type'];
   if (t === 'json_object' || t === 'json_schema') return 'json';
   if (t === 'text') return 'text';
@@ -33,7 +34,8 @@ export function openAIRequestAttributes(params: unknown): Attributes {
   }
   const stop = p['stop'];
   if (typeof stop === 'string') attrs[GEN_AI_REQUEST.STOP_SEQUENCES] = [stop];
-  else if (Array.isArray(stop)) attrs[GEN_AI_REQUEST.STOP_SEQUENCES] = stop.filter((s) => typeof s === 'string');
+  else if (Array.isArray(stop))
+    attrs[GEN_AI_REQUEST.STOP_SEQUENCES] = stop.filter((s) => typeof s === 'string');
   if (typeof p['n'] === 'number' && p['n'] !== 1) attrs[GEN_AI_REQUEST.CHOICE_COUNT] = p['n'];
   if (typeof p['service_tier'] === 'string') attrs[OPENAI.REQUEST_SERVICE_TIER] = p['service_tier'];
   const out = outputType(p);

@@ -95,7 +95,11 @@ export function embeddingsSpec(): MethodSpec {
       const attributes: Attributes = {};
       if (Array.isArray(first)) attributes[GEN_AI.EMBEDDINGS_DIMENSION_COUNT] = first.length;
       const usage = fromOpenAIUsage(r['usage']);
-      call.response({ model: str(r['model']), usage: usage && { inputTokens: usage.inputTokens }, attributes });
+      call.response({
+        model: str(r['model']),
+        usage: usage && { inputTokens: usage.inputTokens },
+        attributes,
+      });
     },
   };
 }

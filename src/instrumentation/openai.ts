@@ -38,10 +38,18 @@ export interface OpenAIClientLike {
 }
 
 function isAzure(client: object, ep: Endpoint): boolean {
-  return 'deploymentName' in client || 'apiVersion' in client || ep.provider === GEN_AI_PROVIDER.AZURE_AI_OPENAI;
+  return (
+    'deploymentName' in client ||
+    'apiVersion' in client ||
+    ep.provider === GEN_AI_PROVIDER.AZURE_AI_OPENAI
+  );
 }
 
-function staticAttributes(client: object, azure: boolean, opts: InstrumentOpenAIOptions): WrapTarget['staticAttributes'] {
+function staticAttributes(
+  client: object,
+  azure: boolean,
+  opts: InstrumentOpenAIOptions,
+): WrapTarget['staticAttributes'] {
   const fixed: Attributes = {};
   if (opts.region !== undefined) fixed[GENERAL.CLOUD_REGION] = opts.region;
   const deployment = opts.deployment ?? str(rec(client)['deploymentName']);
@@ -59,18 +67,29 @@ function staticAttributes(client: object, azure: boolean, opts: InstrumentOpenAI
  * instance (idempotent) and returns the same client. Copies made later with
  * `client.withOptions()` are not wrapped: instrument them too.
  */
-export function instrumentOpenAI<C extends OpenAIClientLike>(client: C, options: InstrumentOpenAIOptions = {}): C {
+export function instrumentOpenAI<C extends OpenAIClientLike>(
+  client: C,
+  options: InstrumentOpenAIOptions = {},
+): C {
   try {
     const base = endpointFromBaseURL(client.baseURL, GEN_AI_PROVIDER.OPENAI, options.provider);
     const azure = isAzure(client, base);
-    const ep: Endpoint = azure && options.provider === undefined ? { ...base, provider: GEN_AI_PROVIDER.AZURE_AI_OPENAI } : base;
+    const ep: Endpoint =
+      azure && options.provider === undefined
+        ? { ...base, provider: GEN_AI_PROVIDER.AZURE_AI_OPENAI }
+        : base;
     const target: WrapTarget = {
       tracer: getTracer(options.tracerProvider),
       endpoint: () => ep,
       staticAttributes: staticAttributes(client, azure, options),
     };
     const capture = options.captureContent === true;
-    wrapMethod(client.chat?.completions, 'create', chatSpec(capture, options.streamUsage !== false), target);
+    wrapMethod(
+      client.chat?.completions,
+      'create',
+      chatSpec(capture, options.streamUsage !== false),
+      target,
+    );
     wrapMethod(client.responses, 'create', responsesSpec(capture), target);
     wrapMethod(client.embeddings, 'create', embeddingsSpec(), target);
   } catch {

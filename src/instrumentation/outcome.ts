@@ -25,7 +25,8 @@ export function recordOutcome(outcome: Outcome): { traceId: string; spanId: stri
     attrs[FINOPS.OUTCOME_NAME] = outcome.name;
     attrs[FINOPS.OUTCOME_SUCCESS] = outcome.success;
     if (outcome.value !== undefined) attrs[FINOPS.OUTCOME_VALUE] = outcome.value;
-    if (outcome.conversationId !== undefined) attrs[GEN_AI.CONVERSATION_ID] = outcome.conversationId;
+    if (outcome.conversationId !== undefined)
+      attrs[GEN_AI.CONVERSATION_ID] = outcome.conversationId;
     const span = getTracer(outcome.tracerProvider).startSpan(
       FINOPS.OUTCOME_SPAN_NAME,
       { kind: SpanKind.INTERNAL, attributes: attrs },

@@ -37,7 +37,11 @@ export function providerFromHost(host: string): string | undefined {
 }
 
 /** Endpoint facts from `baseURL`; `fallback` is the provider when the host is not recognised. */
-export function endpointFromBaseURL(baseURL: unknown, fallback: string, override?: string): Endpoint {
+export function endpointFromBaseURL(
+  baseURL: unknown,
+  fallback: string,
+  override?: string,
+): Endpoint {
   if (typeof baseURL !== 'string') return { provider: override ?? fallback };
   try {
     const url = new URL(baseURL);

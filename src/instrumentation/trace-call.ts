@@ -56,9 +56,16 @@ export async function traceLlmCall<T>(
   let call: LlmCall;
   try {
     const { tracerProvider, operation, ...rest } = meta;
-    call = new LlmCall(getTracer(tracerProvider), { ...rest, operation: operation ?? GEN_AI_OPERATION.CHAT });
+    call = new LlmCall(getTracer(tracerProvider), {
+      ...rest,
+      operation: operation ?? GEN_AI_OPERATION.CHAT,
+    });
   } catch {
-    return fn({ span: undefined as unknown as Span, chunk: () => undefined, record: () => undefined });
+    return fn({
+      span: undefined as unknown as Span,
+      chunk: () => undefined,
+      record: () => undefined,
+    });
   }
   const handle: LlmCallHandle = {
     span: call.span,

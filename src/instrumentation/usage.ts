@@ -63,7 +63,10 @@ export function fromAnthropicUsage(raw: unknown): TokenUsage | undefined {
 }
 
 /** Later, non-missing values win: stream events report usage piecemeal. */
-export function mergeUsage(a: TokenUsage | undefined, b: TokenUsage | undefined): TokenUsage | undefined {
+export function mergeUsage(
+  a: TokenUsage | undefined,
+  b: TokenUsage | undefined,
+): TokenUsage | undefined {
   if (!a) return b;
   if (!b) return a;
   const out: TokenUsage = { ...a };
@@ -74,8 +77,10 @@ export function mergeUsage(a: TokenUsage | undefined, b: TokenUsage | undefined)
 }
 
 export function setUsageAttributes(span: Span, usage: TokenUsage): void {
-  if (usage.inputTokens !== undefined) span.setAttribute(GEN_AI.USAGE_INPUT_TOKENS, usage.inputTokens);
-  if (usage.outputTokens !== undefined) span.setAttribute(GEN_AI.USAGE_OUTPUT_TOKENS, usage.outputTokens);
+  if (usage.inputTokens !== undefined)
+    span.setAttribute(GEN_AI.USAGE_INPUT_TOKENS, usage.inputTokens);
+  if (usage.outputTokens !== undefined)
+    span.setAttribute(GEN_AI.USAGE_OUTPUT_TOKENS, usage.outputTokens);
   if (usage.cacheReadInputTokens !== undefined) {
     span.setAttribute(GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheReadInputTokens);
   }

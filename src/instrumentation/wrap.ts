@@ -21,10 +21,20 @@ export interface WrapTarget {
 
 type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 
-export function wrapMethod(resource: unknown, method: string, spec: MethodSpec, target: WrapTarget): void {
+export function wrapMethod(
+  resource: unknown,
+  method: string,
+  spec: MethodSpec,
+  target: WrapTarget,
+): void {
   const obj = resource as Record<string, unknown> | undefined;
   const original = obj?.[method] as AnyFn | undefined;
-  if (!obj || typeof original !== 'function' || (original as unknown as Record<symbol, unknown>)[WRAPPED]) return;
+  if (
+    !obj ||
+    typeof original !== 'function' ||
+    (original as unknown as Record<symbol, unknown>)[WRAPPED]
+  )
+    return;
   const traced = function (this: unknown, ...args: unknown[]): unknown {
     let call: LlmCall | undefined;
     let callArgs = args;
@@ -34,8 +44,15 @@ export function wrapMethod(resource: unknown, method: string, spec: MethodSpec, 
       stream = spec.isStream(params);
       const ep = target.endpoint();
       const attributes = { ...spec.requestAttributes(params), ...target.staticAttributes(params) };
-      call = new LlmCall(target.tracer, { ...ep, operation: spec.operation, model: spec.model(params), stream, attributes });
-      if (stream && spec.prepareStreamParams) callArgs = [spec.prepareStreamParams(params), ...args.slice(1)];
+      call = new LlmCall(target.tracer, {
+        ...ep,
+        operation: spec.operation,
+        model: spec.model(params),
+        stream,
+        attributes,
+      });
+      if (stream && spec.prepareStreamParams)
+        callArgs = [spec.prepareStreamParams(params), ...args.slice(1)];
     } catch (err) {
       diag.debug('llm-finops: could not start span; calling untraced', err);
       call?.end();

@@ -15,7 +15,8 @@ const BASE_FIELDS = {
 type BaseField = keyof typeof BASE_FIELDS;
 
 // LiteLLM tier fields: "<base field>_above_<N>k_tokens" (200k for Gemini/Claude, 128k, 272k...).
-const TIER_FIELD = /^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost)_above_(\d+)k_tokens$/;
+const TIER_FIELD =
+  /^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost)_above_(\d+)k_tokens$/;
 
 type Origin = PriceEntry['origin'];
 
@@ -32,7 +33,11 @@ function cachedPrice(value: unknown): Decimal | undefined {
 }
 
 /** Reads a price field; a present-but-unreadable value is an error, never a silent zero. */
-function priceField(key: string, record: Record<string, unknown>, field: string): Decimal | undefined {
+function priceField(
+  key: string,
+  record: Record<string, unknown>,
+  field: string,
+): Decimal | undefined {
   const value = record[field];
   if (value === undefined || value === null) return undefined;
   const d = cachedPrice(value);
@@ -84,7 +89,11 @@ export function parseEntry(key: string, value: unknown, origin: Origin): PriceEn
 }
 
 /** Parses a whole LiteLLM-format object; bad entries are skipped with a warning naming them. */
-export function parseEntries(raw: unknown, origin: Origin, warnings: string[]): Map<string, PriceEntry> {
+export function parseEntries(
+  raw: unknown,
+  origin: Origin,
+  warnings: string[],
+): Map<string, PriceEntry> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new Error('price file: top level must be a JSON object of model name -> entry');
   }
@@ -111,7 +120,10 @@ function applyModelOverrides(entries: Map<string, PriceEntry>, overrides: Overri
     const set = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
     const merged: Record<string, unknown> = { ...(base ? entryToFields(base) : {}), ...set };
     const entry = parseEntry(key, merged, 'override');
-    if (!entry) throw new Error(`overrides models.${name}: needs input_cost_per_token or output_cost_per_token`);
+    if (!entry)
+      throw new Error(
+        `overrides models.${name}: needs input_cost_per_token or output_cost_per_token`,
+      );
     entries.set(key, entry);
   }
 }
@@ -119,8 +131,12 @@ function applyModelOverrides(entries: Map<string, PriceEntry>, overrides: Overri
 /** Back to LiteLLM field names, so overrides merge field by field in one vocabulary. */
 function entryToFields(e: PriceEntry): Record<string, unknown> {
   const f: Record<string, unknown> = {
-    litellm_provider: e.litellmProvider, mode: e.mode, source: e.source, valid_from: e.validFrom,
-    input_cost_per_token: e.input.toFixed(), output_cost_per_token: e.output.toFixed(),
+    litellm_provider: e.litellmProvider,
+    mode: e.mode,
+    source: e.source,
+    valid_from: e.validFrom,
+    input_cost_per_token: e.input.toFixed(),
+    output_cost_per_token: e.output.toFixed(),
     cache_read_input_token_cost: e.cacheRead?.toFixed(),
     cache_creation_input_token_cost: e.cacheCreation?.toFixed(),
     output_cost_per_reasoning_token: e.reasoning?.toFixed(),

@@ -97,9 +97,22 @@ export function discounted(cost: Cost, percent: Decimal | undefined): Cost {
   const cacheRead = cost.cacheRead.mul(factor);
   const cacheCreation = cost.cacheCreation.mul(factor);
   const output = cost.output.mul(factor);
-  return { ...cost, input, cacheRead, cacheCreation, output, total: input.add(cacheRead).add(cacheCreation).add(output) };
+  return {
+    ...cost,
+    input,
+    cacheRead,
+    cacheCreation,
+    output,
+    total: input.add(cacheRead).add(cacheCreation).add(output),
+  };
 }
 
 export const ZERO_COST: Cost = {
-  input: ZERO, cacheRead: ZERO, cacheCreation: ZERO, output: ZERO, total: ZERO, tierThreshold: 0, warnings: [],
+  input: ZERO,
+  cacheRead: ZERO,
+  cacheCreation: ZERO,
+  output: ZERO,
+  total: ZERO,
+  tierThreshold: 0,
+  warnings: [],
 };

@@ -22,19 +22,40 @@ export interface Explanation {
   matched: boolean;
   /** Canonical model name the call is grouped under. */
   normalizedModel: string;
-  entry?: { key: string; litellmProvider: string; mode: string; source: string; validFrom: string; origin: string };
+  entry?: {
+    key: string;
+    litellmProvider: string;
+    mode: string;
+    source: string;
+    validFrom: string;
+    origin: string;
+  };
   prices: PriceLine[];
   discountPercent?: string;
   steps: MatchStep[];
 }
 
-const line = (name: string, d: Decimal): PriceLine => ({ name, perToken: d.toFixed(), perMillion: d.mul(1_000_000).toFixed() });
+const line = (name: string, d: Decimal): PriceLine => ({
+  name,
+  perToken: d.toFixed(),
+  perMillion: d.mul(1_000_000).toFixed(),
+});
 
 function priceLines(e: PriceEntry): PriceLine[] {
   const lines = [line('input', e.input)];
   // Absent cache prices fall back to the input price in the cost math (see cost.ts); say so.
-  lines.push(line(e.cacheRead ? 'cache_read' : 'cache_read (input price, no cache price)', e.cacheRead ?? e.input));
-  lines.push(line(e.cacheCreation ? 'cache_creation' : 'cache_creation (input price, no cache price)', e.cacheCreation ?? e.input));
+  lines.push(
+    line(
+      e.cacheRead ? 'cache_read' : 'cache_read (input price, no cache price)',
+      e.cacheRead ?? e.input,
+    ),
+  );
+  lines.push(
+    line(
+      e.cacheCreation ? 'cache_creation' : 'cache_creation (input price, no cache price)',
+      e.cacheCreation ?? e.input,
+    ),
+  );
   lines.push(line('output', e.output));
   if (e.reasoning) lines.push(line('reasoning', e.reasoning));
   for (const t of e.tiers) {
@@ -57,7 +78,14 @@ export function explainModel(catalog: PriceCatalog, model: string, provider?: st
     catalog: { label: catalog.label, version: catalog.version },
     matched: e !== undefined,
     normalizedModel: match.model,
-    entry: e && { key: e.key, litellmProvider: e.litellmProvider, mode: e.mode, source: e.source, validFrom: e.validFrom, origin: e.origin },
+    entry: e && {
+      key: e.key,
+      litellmProvider: e.litellmProvider,
+      mode: e.mode,
+      source: e.source,
+      validFrom: e.validFrom,
+      origin: e.origin,
+    },
     prices: e ? priceLines(e) : [],
     discountPercent: discount?.toFixed(),
     steps: match.steps,
@@ -70,17 +98,28 @@ export function formatExplanation(x: Explanation): string {
   out.push('lookup:');
   x.steps.forEach((s, i) => out.push(`  ${i + 1}. [${s.rule}] ${s.outcome}: ${s.detail}`));
   if (!x.entry) {
-    out.push(`result: UNPRICED: no catalog entry; calls are stored with priced=false (model '${x.normalizedModel}').`);
-    out.push('  fix: add the model or an alias in the pricing overrides file, or map the deployment.');
+    out.push(
+      `result: UNPRICED: no catalog entry; calls are stored with priced=false (model '${x.normalizedModel}').`,
+    );
+    out.push(
+      '  fix: add the model or an alias in the pricing overrides file, or map the deployment.',
+    );
     return out.join('\n');
   }
   const e = x.entry;
-  out.push(`result: ${e.key} (litellm_provider ${e.litellmProvider || '-'}, mode ${e.mode || '-'}, from ${e.origin})`);
+  out.push(
+    `result: ${e.key} (litellm_provider ${e.litellmProvider || '-'}, mode ${e.mode || '-'}, from ${e.origin})`,
+  );
   out.push(`  grouped as model: ${x.normalizedModel}`);
-  if (e.source || e.validFrom) out.push(`  source: ${e.source || '-'}  valid from: ${e.validFrom || '-'}`);
+  if (e.source || e.validFrom)
+    out.push(`  source: ${e.source || '-'}  valid from: ${e.validFrom || '-'}`);
   out.push('prices (USD per token | per 1M tokens):');
-  for (const p of x.prices) out.push(`  ${p.name.padEnd(48)} ${p.perToken.padEnd(14)} ${p.perMillion}`);
-  if (x.discountPercent) out.push(`discount: ${x.discountPercent}% off list (effective cost; list_cost keeps list price)`);
+  for (const p of x.prices)
+    out.push(`  ${p.name.padEnd(48)} ${p.perToken.padEnd(14)} ${p.perMillion}`);
+  if (x.discountPercent)
+    out.push(
+      `discount: ${x.discountPercent}% off list (effective cost; list_cost keeps list price)`,
+    );
   return out.join('\n');
 }
 

@@ -1,7 +1,13 @@
 // Public API of the pricing module (explicit named exports; see docs-notes/pricing.md).
 export { loadCatalog, defaultCatalog, createCatalog, catalogVersion } from './loader.js';
 export type { LoadOptions, CatalogSource } from './loader.js';
-export { priceCall, createPricingProcessor, matchCall, discountFor, callModelName } from './price-call.js';
+export {
+  priceCall,
+  createPricingProcessor,
+  matchCall,
+  discountFor,
+  callModelName,
+} from './price-call.js';
 export { listCost, discounted, ratesFor } from './cost.js';
 export type { Cost, Rates, TokenCounts } from './cost.js';
 export { matchModel } from './match.js';
@@ -14,4 +20,11 @@ export type { Explanation, PriceLine, PricesExplainArgs } from './explain.js';
 export { parseOverrides, parseOverridesText } from './overrides.js';
 export type { Overrides, OverrideEntry } from './overrides.js';
 export { Decimal, money, toPrice } from './money.js';
-export type { PriceCatalog, PriceEntry, PriceTier, MatchResult, MatchStep, Discounts } from './types.js';
+export type {
+  PriceCatalog,
+  PriceEntry,
+  PriceTier,
+  MatchResult,
+  MatchStep,
+  Discounts,
+} from './types.js';

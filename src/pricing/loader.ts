@@ -31,9 +31,17 @@ function canonical(value: unknown): string {
  * The price_version stored with every row: identical prices + overrides + deployment map give
  * the same version, and any change to them gives a new one, so a row can be re-priced or audited.
  */
-export function catalogVersion(pricesText: string, overrides: Overrides, deploymentModels: Record<string, string>): string {
-  const h = createHash('sha256').update(pricesText).update('\u0000').update(canonical(overrides))
-    .update('\u0000').update(canonical(deploymentModels));
+export function catalogVersion(
+  pricesText: string,
+  overrides: Overrides,
+  deploymentModels: Record<string, string>,
+): string {
+  const h = createHash('sha256')
+    .update(pricesText)
+    .update('\u0000')
+    .update(canonical(overrides))
+    .update('\u0000')
+    .update(canonical(deploymentModels));
   return `sha256:${h.digest('hex').slice(0, 12)}`;
 }
 
@@ -52,7 +60,14 @@ export function createCatalog(src: CatalogSource): PriceCatalog {
   try {
     const entries = parseEntries(raw, src.origin, warnings);
     const version = catalogVersion(text, overrides, deploymentModels);
-    return buildCatalog({ entries, overrides, deploymentModels, version, label: src.label, warnings });
+    return buildCatalog({
+      entries,
+      overrides,
+      deploymentModels,
+      version,
+      label: src.label,
+      warnings,
+    });
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(`${src.label}: ${(err as Error).message}`);
@@ -63,7 +78,11 @@ let defaultMemo: PriceCatalog | undefined;
 
 /** The catalog shipped with llm-finops (src/pricing/default-catalog.json), no overrides. */
 export function defaultCatalog(): PriceCatalog {
-  defaultMemo ??= createCatalog({ prices: defaultPrices, label: 'default catalog', origin: 'default' });
+  defaultMemo ??= createCatalog({
+    prices: defaultPrices,
+    label: 'default catalog',
+    origin: 'default',
+  });
   return defaultMemo;
 }
 
@@ -111,9 +130,22 @@ function mergedOverrides(opts: LoadOptions): Overrides {
 export function loadCatalog(opts: LoadOptions = {}): PriceCatalog {
   const overrides = mergedOverrides(opts);
   if (!opts.pricesFile) {
-    if (opts.overridesFile === undefined && opts.overrides === undefined && !opts.deploymentModels) return defaultCatalog();
-    return createCatalog({ prices: defaultPrices, label: 'default catalog', origin: 'default', overrides, deploymentModels: opts.deploymentModels });
+    if (opts.overridesFile === undefined && opts.overrides === undefined && !opts.deploymentModels)
+      return defaultCatalog();
+    return createCatalog({
+      prices: defaultPrices,
+      label: 'default catalog',
+      origin: 'default',
+      overrides,
+      deploymentModels: opts.deploymentModels,
+    });
   }
   const text = readText(opts.pricesFile, 'prices file');
-  return createCatalog({ prices: text, label: opts.pricesFile, origin: 'file', overrides, deploymentModels: opts.deploymentModels });
+  return createCatalog({
+    prices: text,
+    label: opts.pricesFile,
+    origin: 'file',
+    overrides,
+    deploymentModels: opts.deploymentModels,
+  });
 }

@@ -46,31 +46,53 @@ function exact(ctx: Ctx, name: string, rule: MatchStep['rule']): PriceEntry | un
     const entry = accept(ctx, ctx.catalog.byLowerKey.get(candidate));
     if (entry) return entry;
   }
-  ctx.steps?.push({ rule, candidate: name, outcome: 'miss', detail: `no key ${tried.map((t) => `'${t}'`).join(', ')}` });
+  ctx.steps?.push({
+    rule,
+    candidate: name,
+    outcome: 'miss',
+    detail: `no key ${tried.map((t) => `'${t}'`).join(', ')}`,
+  });
   return undefined;
 }
 
 function byNormalized(ctx: Ctx, name: string, rule: MatchStep['rule']): PriceEntry | undefined {
-  const keys = (ctx.catalog.byNormalized.get(name) ?? []).filter((k) => accept(ctx, k) !== undefined);
+  const keys = (ctx.catalog.byNormalized.get(name) ?? []).filter(
+    (k) => accept(ctx, k) !== undefined,
+  );
   const best = [...keys].sort((a, b) => rank(a) - rank(b))[0];
   if (best === undefined) {
-    ctx.steps?.push({ rule, candidate: name, outcome: 'miss', detail: 'no key normalizes to this name' });
+    ctx.steps?.push({
+      rule,
+      candidate: name,
+      outcome: 'miss',
+      detail: 'no key normalizes to this name',
+    });
   }
   return accept(ctx, best);
 }
 
 /** Steps 3-5 for one provider mode. */
-function ladder(ctx: Ctx, name: string): { entry: PriceEntry; rule: MatchStep['rule']; candidate: string } | undefined {
+function ladder(
+  ctx: Ctx,
+  name: string,
+): { entry: PriceEntry; rule: MatchStep['rule']; candidate: string } | undefined {
   const direct = exact(ctx, name, 'exact');
   if (direct) return { entry: direct, rule: 'exact', candidate: name };
   const norm = normalizeModelName(name);
-  for (const r of norm.rewrites) ctx.steps?.push({ rule: 'normalized', candidate: name, outcome: 'rewrite', detail: r });
-  const normHit = (norm.name !== name.toLowerCase() ? exact(ctx, norm.name, 'normalized') : undefined)
-    ?? byNormalized(ctx, norm.name, 'normalized');
+  for (const r of norm.rewrites)
+    ctx.steps?.push({ rule: 'normalized', candidate: name, outcome: 'rewrite', detail: r });
+  const normHit =
+    (norm.name !== name.toLowerCase() ? exact(ctx, norm.name, 'normalized') : undefined) ??
+    byNormalized(ctx, norm.name, 'normalized');
   if (normHit) return { entry: normHit, rule: 'normalized', candidate: norm.name };
   const snap = stripSnapshot(norm.name);
   if (!snap) return undefined;
-  ctx.steps?.push({ rule: 'snapshot', candidate: norm.name, outcome: 'rewrite', detail: `${snap.rule} removed: '${snap.name}'` });
+  ctx.steps?.push({
+    rule: 'snapshot',
+    candidate: norm.name,
+    outcome: 'rewrite',
+    detail: `${snap.rule} removed: '${snap.name}'`,
+  });
   const snapHit = exact(ctx, snap.name, 'snapshot') ?? byNormalized(ctx, snap.name, 'snapshot');
   return snapHit ? { entry: snapHit, rule: 'snapshot', candidate: snap.name } : undefined;
 }
@@ -78,17 +100,31 @@ function ladder(ctx: Ctx, name: string): { entry: PriceEntry; rule: MatchStep['r
 /** Steps 1-2: names chosen by configuration replace the reported one before any lookup. */
 function configured(catalog: PriceCatalog, q: MatchQuery, steps: MatchStep[]): string {
   let name = q.model.trim();
-  for (const [label, value] of [['deployment', q.deployment], ['model', name]] as const) {
+  for (const [label, value] of [
+    ['deployment', q.deployment],
+    ['model', name],
+  ] as const) {
     const mapped = value ? catalog.deployments.get(value.trim().toLowerCase()) : undefined;
     if (mapped) {
-      steps.push({ rule: 'deployment', candidate: value!, outcome: 'rewrite', detail: `${label} '${value}' -> '${mapped}' (deployment map)` });
+      steps.push({
+        rule: 'deployment',
+        candidate: value!,
+        outcome: 'rewrite',
+        detail: `${label} '${value}' -> '${mapped}' (deployment map)`,
+      });
       name = mapped;
       break;
     }
   }
-  const alias = catalog.aliases.get(name.toLowerCase()) ?? catalog.aliases.get(normalizeModelName(name).name);
+  const alias =
+    catalog.aliases.get(name.toLowerCase()) ?? catalog.aliases.get(normalizeModelName(name).name);
   if (alias) {
-    steps.push({ rule: 'alias', candidate: name, outcome: 'rewrite', detail: `alias '${name}' -> '${alias}'` });
+    steps.push({
+      rule: 'alias',
+      candidate: name,
+      outcome: 'rewrite',
+      detail: `alias '${name}' -> '${alias}'`,
+    });
     name = alias;
   }
   return name;
@@ -98,17 +134,33 @@ export function matchModel(catalog: PriceCatalog, q: MatchQuery): MatchResult {
   const steps: MatchStep[] = [];
   const provider = canonicalProvider(q.provider);
   if ((q.provider ?? '') !== provider) {
-    steps.push({ rule: 'input', candidate: q.provider ?? '', outcome: 'rewrite', detail: `provider '${q.provider}' read as '${provider}'` });
+    steps.push({
+      rule: 'input',
+      candidate: q.provider ?? '',
+      outcome: 'rewrite',
+      detail: `provider '${q.provider}' read as '${provider}'`,
+    });
   }
   const name = configured(catalog, q, steps);
   if (name === '') {
-    steps.push({ rule: 'input', candidate: '', outcome: 'miss', detail: 'no model name on the call' });
+    steps.push({
+      rule: 'input',
+      candidate: '',
+      outcome: 'miss',
+      detail: 'no model name on the call',
+    });
     return { entry: undefined, model: '', steps };
   }
   const strictHit = ladder({ catalog, provider, strict: provider !== '', steps }, name);
-  const hit = strictHit ?? (provider !== '' ? ladder({ catalog, provider, strict: false, steps: undefined }, name) : undefined);
+  const hit =
+    strictHit ??
+    (provider !== ''
+      ? ladder({ catalog, provider, strict: false, steps: undefined }, name)
+      : undefined);
   if (!hit) return { entry: undefined, model: normalizeModelName(name).name, steps };
-  const crossNote = strictHit ? '' : ` (no '${provider}' entry; litellm_provider '${hit.entry.litellmProvider}')`;
+  const crossNote = strictHit
+    ? ''
+    : ` (no '${provider}' entry; litellm_provider '${hit.entry.litellmProvider}')`;
   steps.push({
     rule: strictHit ? hit.rule : 'cross-provider',
     candidate: hit.candidate,

@@ -6,7 +6,12 @@ import { Decimal as DecimalJs } from 'decimal.js';
  * 60 significant digits: a token count (<= 1e12) times a per-token price (~10 digits) times a
  * discount factor stays far inside it, so no operation here ever rounds.
  */
-export const Decimal = DecimalJs.clone({ precision: 60, rounding: DecimalJs.ROUND_HALF_EVEN, toExpNeg: -60, toExpPos: 60 });
+export const Decimal = DecimalJs.clone({
+  precision: 60,
+  rounding: DecimalJs.ROUND_HALF_EVEN,
+  toExpNeg: -60,
+  toExpPos: 60,
+});
 export type Decimal = InstanceType<typeof Decimal>;
 
 export const ZERO = new Decimal(0);

@@ -12,7 +12,8 @@ export interface Normalized {
 const BEDROCK_ARN = /^arn:aws[a-z-]*:bedrock:[^:]*:[^:]*:[a-z-]+\/(.+)$/;
 // Cross-region inference profiles prefix the model id with a geography.
 const BEDROCK_REGION = /^(us|eu|apac|ap|jp|au|ca|us-gov|global)\.(?=[a-z0-9-]+\.)/;
-const BEDROCK_VENDOR = /^(anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer|twelvelabs|stability|luma|moonshot|minimax)\./;
+const BEDROCK_VENDOR =
+  /^(anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer|twelvelabs|stability|luma|moonshot|minimax)\./;
 // "-v1:0", "-1:0": Bedrock model version suffixes, never part of the model's name. The ':' is
 // required so that names like "claude-v2" keep their generation number.
 const BEDROCK_VERSION = /-v?\d+:\d+$/;
@@ -36,7 +37,8 @@ export function normalizeModelName(model: string): Normalized {
   if (name !== model) rewrites.push(`lower-cased/trimmed: '${model}' -> '${name}'`);
   const arn = BEDROCK_ARN.exec(name);
   if (arn?.[1]) apply(arn[1], 'bedrock ARN resource id');
-  if (name.includes('/')) apply(name.slice(name.lastIndexOf('/') + 1), 'path/provider prefix removed');
+  if (name.includes('/'))
+    apply(name.slice(name.lastIndexOf('/') + 1), 'path/provider prefix removed');
   apply(name.replace(BEDROCK_REGION, ''), 'bedrock region prefix removed');
   if (BEDROCK_VENDOR.test(name)) {
     apply(name.replace(BEDROCK_VENDOR, ''), 'bedrock vendor prefix removed');

@@ -15,7 +15,10 @@ const price = z.union([
 
 const percent = z.union([
   z.number().min(0).max(100),
-  z.string().regex(/^\d+(\.\d+)?$/, 'a percentage between 0 and 100').refine((s) => Number(s) <= 100, 'at most 100'),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'a percentage between 0 and 100')
+    .refine((s) => Number(s) <= 100, 'at most 100'),
 ]);
 
 /** Same field names as LiteLLM's file, so an entry can be copied from there and edited. */

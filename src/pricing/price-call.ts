@@ -18,18 +18,36 @@ export function callModelName(call: Pick<LlmCall, 'response_model' | 'request_mo
 }
 
 export function matchCall(catalog: PriceCatalog, call: LlmCall): MatchResult {
-  const primary = matchModel(catalog, { model: callModelName(call), provider: call.provider, deployment: call.deployment });
+  const primary = matchModel(catalog, {
+    model: callModelName(call),
+    provider: call.provider,
+    deployment: call.deployment,
+  });
   // A response model the catalog does not know (a new snapshot) may still be priced by the
   // requested name; the response model stays the first choice because it is what was billed.
-  if (primary.entry || call.request_model.trim() === '' || call.request_model === call.response_model) return primary;
-  const fallback = matchModel(catalog, { model: call.request_model, provider: call.provider, deployment: call.deployment });
+  if (
+    primary.entry ||
+    call.request_model.trim() === '' ||
+    call.request_model === call.response_model
+  )
+    return primary;
+  const fallback = matchModel(catalog, {
+    model: call.request_model,
+    provider: call.provider,
+    deployment: call.deployment,
+  });
   return fallback.entry ? { ...fallback, steps: [...primary.steps, ...fallback.steps] } : primary;
 }
 
 /** Percent off list: a model discount (catalog key or normalized name) beats a provider one. */
-export function discountFor(catalog: PriceCatalog, entry: PriceEntry, provider: string): Decimal | undefined {
+export function discountFor(
+  catalog: PriceCatalog,
+  entry: PriceEntry,
+  provider: string,
+): Decimal | undefined {
   const { models, providers } = catalog.discounts;
-  const byModel = models.get(entry.key.toLowerCase()) ?? models.get(normalizeModelName(entry.key).name);
+  const byModel =
+    models.get(entry.key.toLowerCase()) ?? models.get(normalizeModelName(entry.key).name);
   if (byModel) return byModel;
   for (const name of providerNames(canonicalProvider(provider), entry.litellmProvider)) {
     const p = providers.get(name);
@@ -50,7 +68,8 @@ interface Outcome {
 function withCost(call: LlmCall, catalog: PriceCatalog, o: Outcome): LlmCall {
   const { cost, list } = o;
   const warnings = [...call.warnings];
-  for (const w of [...cost.warnings, ...o.extraWarnings]) if (!warnings.includes(w)) warnings.push(w);
+  for (const w of [...cost.warnings, ...o.extraWarnings])
+    if (!warnings.includes(w)) warnings.push(w);
   return {
     ...call,
     model: o.model,
@@ -75,13 +94,23 @@ function withCost(call: LlmCall, catalog: PriceCatalog, o: Outcome): LlmCall {
  *    'unpriced_model' warning: counted and alerted on, never a silent $0;
  *  - otherwise list cost from the tokens (0 for a failed attempt without tokens), discounted.
  */
-export function priceCall(catalog: PriceCatalog, call: LlmCall, match: MatchResult = matchCall(catalog, call)): LlmCall {
+export function priceCall(
+  catalog: PriceCatalog,
+  call: LlmCall,
+  match: MatchResult = matchCall(catalog, call),
+): LlmCall {
   const model = match.model !== '' ? match.model : normalizeModelName(callModelName(call)).name;
   const zero = { model, cost: ZERO_COST, list: ZERO_COST, extraWarnings: [] };
-  if (NON_BILLABLE.has(call.kind)) return withCost(call, catalog, { ...zero, entry: undefined, priced: true });
+  if (NON_BILLABLE.has(call.kind))
+    return withCost(call, catalog, { ...zero, entry: undefined, priced: true });
   if (call.cache_hit) return withCost(call, catalog, { ...zero, entry: match.entry, priced: true });
   if (!match.entry) {
-    return withCost(call, catalog, { ...zero, entry: undefined, priced: false, extraWarnings: ['unpriced_model'] });
+    return withCost(call, catalog, {
+      ...zero,
+      entry: undefined,
+      priced: false,
+      extraWarnings: ['unpriced_model'],
+    });
   }
   const list = listCost(match.entry, call);
   const cost = discounted(list, discountFor(catalog, match.entry, call.provider));
@@ -89,7 +118,14 @@ export function priceCall(catalog: PriceCatalog, call: LlmCall, match: MatchResu
   // A successful call without usage means the instrumentation lost it (e.g. a stream without
   // include_usage): the $0 is flagged so it is not mistaken for a free call.
   const extraWarnings = noUsage ? ['no_token_usage'] : [];
-  return withCost(call, catalog, { model, entry: match.entry, priced: true, cost, list, extraWarnings });
+  return withCost(call, catalog, {
+    model,
+    entry: match.entry,
+    priced: true,
+    cost,
+    list,
+    extraWarnings,
+  });
 }
 
 /**
@@ -97,7 +133,10 @@ export function priceCall(catalog: PriceCatalog, call: LlmCall, match: MatchResu
  * deployment, response model, request model): a batch repeats a handful of models thousands of
  * times. The memo is bounded so a stream of garbage model names cannot grow it without limit.
  */
-export function createPricingProcessor(catalog: PriceCatalog, memoLimit = 10_000): (calls: LlmCall[]) => LlmCall[] {
+export function createPricingProcessor(
+  catalog: PriceCatalog,
+  memoLimit = 10_000,
+): (calls: LlmCall[]) => LlmCall[] {
   const memo = new Map<string, MatchResult>();
   return (calls) =>
     calls.map((call) => {

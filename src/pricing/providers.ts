@@ -11,7 +11,10 @@ interface ProviderInfo {
 const PROVIDERS: Record<string, ProviderInfo> = {
   openai: { prefixes: ['openai'], litellm: ['openai', 'text-completion-openai'] },
   anthropic: { prefixes: ['anthropic'], litellm: ['anthropic'] },
-  'aws.bedrock': { prefixes: ['bedrock/converse', 'bedrock'], litellm: ['bedrock', 'bedrock_converse'] },
+  'aws.bedrock': {
+    prefixes: ['bedrock/converse', 'bedrock'],
+    litellm: ['bedrock', 'bedrock_converse'],
+  },
   'azure.ai.openai': { prefixes: ['azure'], litellm: ['azure'] },
   'azure.ai.inference': { prefixes: ['azure_ai'], litellm: ['azure_ai'] },
   'gcp.vertex_ai': { prefixes: ['vertex_ai'], litellm: ['vertex_ai*'] },

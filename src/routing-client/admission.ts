@@ -26,20 +26,33 @@ export class Admission {
   }
 
   /** Admit one request; resolves to its release function. */
-  async acquire(tenant: string, limits: AdmissionLimits | undefined, tokens = 0): Promise<() => void> {
+  async acquire(
+    tenant: string,
+    limits: AdmissionLimits | undefined,
+    tokens = 0,
+  ): Promise<() => void> {
     const s = this.state(tenant);
     if (limits === undefined) return this.admit(s, 0);
     this.chargeTokens(s, limits, tokens, tenant);
-    if (limits.max_inflight === undefined || s.inflight < limits.max_inflight) return this.admit(s, tokens);
+    if (limits.max_inflight === undefined || s.inflight < limits.max_inflight)
+      return this.admit(s, tokens);
     if (s.queue.length >= limits.queue_max) {
-      throw new AdmissionError(`tenant ${tenant}: ${s.inflight} requests in flight (limit ${limits.max_inflight}) and the queue is full`, 1);
+      throw new AdmissionError(
+        `tenant ${tenant}: ${s.inflight} requests in flight (limit ${limits.max_inflight}) and the queue is full`,
+        1,
+      );
     }
     await new Promise<void>((resolve, reject) => {
       const entry = {
         resolve,
         timer: setTimeout(() => {
           s.queue.splice(s.queue.indexOf(entry), 1);
-          reject(new AdmissionError(`tenant ${tenant}: waited ${limits.queue_timeout_ms} ms for an in-flight slot`, 1));
+          reject(
+            new AdmissionError(
+              `tenant ${tenant}: waited ${limits.queue_timeout_ms} ms for an in-flight slot`,
+              1,
+            ),
+          );
         }, limits.queue_timeout_ms),
       };
       s.queue.push(entry);
@@ -47,7 +60,12 @@ export class Admission {
     return this.admit(s, tokens);
   }
 
-  private chargeTokens(s: TenantState, limits: AdmissionLimits, tokens: number, tenant: string): void {
+  private chargeTokens(
+    s: TenantState,
+    limits: AdmissionLimits,
+    tokens: number,
+    tenant: string,
+  ): void {
     if (limits.tpm === undefined || tokens <= 0) return;
     const now = this.now();
     s.tokens = s.tokens.filter((t) => t.at > now - 60_000);
@@ -61,7 +79,10 @@ export class Admission {
       at = t.at + 60_000;
       if (used - freed + tokens <= limits.tpm) break;
     }
-    throw new AdmissionError(`tenant ${tenant}: ${used} tokens in the last minute, ${tokens} more would pass the limit of ${limits.tpm}`, Math.max(1, Math.ceil((at - now) / 1000)));
+    throw new AdmissionError(
+      `tenant ${tenant}: ${used} tokens in the last minute, ${tokens} more would pass the limit of ${limits.tpm}`,
+      Math.max(1, Math.ceil((at - now) / 1000)),
+    );
   }
 
   private admit(s: TenantState, tokens: number): () => void {

@@ -19,7 +19,10 @@ interface TargetState {
 export class LocalBreaker {
   private readonly states = new Map<string, TargetState>();
 
-  constructor(private opts: BreakerOptions, private readonly now: () => number = Date.now) {}
+  constructor(
+    private opts: BreakerOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   configure(opts: BreakerOptions): void {
     this.opts = opts;
@@ -27,7 +30,8 @@ export class LocalBreaker {
 
   private state(id: string): TargetState {
     let s = this.states.get(id);
-    if (s === undefined) this.states.set(id, (s = { outcomes: [], openUntil: 0, probing: false, cooldownUntil: 0 }));
+    if (s === undefined)
+      this.states.set(id, (s = { outcomes: [], openUntil: 0, probing: false, cooldownUntil: 0 }));
     return s;
   }
 
@@ -61,7 +65,11 @@ export class LocalBreaker {
     s.outcomes.push({ at: now, ok });
     s.outcomes = s.outcomes.filter((o) => o.at > now - this.opts.windowMs);
     const failures = s.outcomes.filter((o) => !o.ok).length;
-    if (s.outcomes.length >= this.opts.minRequests && failures / s.outcomes.length >= this.opts.failureRate) s.openUntil = now + this.opts.openMs;
+    if (
+      s.outcomes.length >= this.opts.minRequests &&
+      failures / s.outcomes.length >= this.opts.failureRate
+    )
+      s.openUntil = now + this.opts.openMs;
   }
 
   cooldown(id: string, ms: number): void {

@@ -50,7 +50,10 @@ export class RoutingClient {
   constructor(private readonly opts: RoutingClientOptions) {
     this.now = opts.now ?? Date.now;
     this.poller = new FeedPoller(opts);
-    this.breaker = new LocalBreaker({ failureRate: 0.5, minRequests: 5, windowMs: 60_000, openMs: 30_000 }, this.now);
+    this.breaker = new LocalBreaker(
+      { failureRate: 0.5, minRequests: 5, windowMs: 60_000, openMs: 30_000 },
+      this.now,
+    );
     this.admission = new Admission(this.now);
   }
 
@@ -62,14 +65,25 @@ export class RoutingClient {
     this.poller.stop();
   }
 
-  async execute<T>(poolName: string, options: ExecuteOptions, call: (ctx: AttemptContext) => Promise<AttemptResult<T>>): Promise<T> {
+  async execute<T>(
+    poolName: string,
+    options: ExecuteOptions,
+    call: (ctx: AttemptContext) => Promise<AttemptResult<T>>,
+  ): Promise<T> {
     const doc = this.poller.document();
-    if (doc === undefined) throw new NoRouteError('no routing feed document and no static fallback');
+    if (doc === undefined)
+      throw new NoRouteError('no routing feed document and no static fallback');
     const pool = findPool(doc, poolName);
-    if (pool === undefined) throw new NoRouteError(`pool ${poolName} is not in feed version ${doc.version}`);
+    if (pool === undefined)
+      throw new NoRouteError(`pool ${poolName} is not in feed version ${doc.version}`);
     this.denyOnBudget(doc, options.tenant);
     if (pool.circuit !== undefined) {
-      this.breaker.configure({ failureRate: pool.circuit.failure_rate, minRequests: pool.circuit.min_requests, windowMs: pool.circuit.window_s * 1000, openMs: pool.circuit.open_s * 1000 });
+      this.breaker.configure({
+        failureRate: pool.circuit.failure_rate,
+        minRequests: pool.circuit.min_requests,
+        windowMs: pool.circuit.window_s * 1000,
+        openMs: pool.circuit.open_s * 1000,
+      });
     }
     const tenant = options.tenant ?? '';
     const limits = pool.admission?.tenants[tenant] ?? pool.admission?.default;
@@ -83,27 +97,62 @@ export class RoutingClient {
 
   private denyOnBudget(doc: FeedDocument, tenant: string | undefined): void {
     if (tenant === undefined) return;
-    const b = doc.budgets.find((x) => x.scope === 'tenant' && x.key === tenant && x.state === 'exhausted' && x.on_exhaust === 'deny');
+    const b = doc.budgets.find(
+      (x) =>
+        x.scope === 'tenant' &&
+        x.key === tenant &&
+        x.state === 'exhausted' &&
+        x.on_exhaust === 'deny',
+    );
     if (b === undefined) return;
     const now = new Date(this.now());
-    const next = b.period === '1d' ? Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) : Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
-    throw new BudgetDeniedError(`tenant ${tenant} exhausted its ${b.period} budget of $${b.limit_usd}`, Math.max(1, Math.ceil((next - now.getTime()) / 1000)));
+    const next =
+      b.period === '1d'
+        ? Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)
+        : Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+    throw new BudgetDeniedError(
+      `tenant ${tenant} exhausted its ${b.period} budget of $${b.limit_usd}`,
+      Math.max(1, Math.ceil((next - now.getTime()) / 1000)),
+    );
   }
 
-  private async attempts<T>(doc: FeedDocument, pool: FeedPool, tenant: string | undefined, call: (ctx: AttemptContext) => Promise<AttemptResult<T>>): Promise<T> {
-    const degraded = pool.degraded !== undefined && (pool.degraded.active || (tenant !== undefined && pool.degraded.tenants.includes(tenant))) ? pool.degraded : undefined;
+  private async attempts<T>(
+    doc: FeedDocument,
+    pool: FeedPool,
+    tenant: string | undefined,
+    call: (ctx: AttemptContext) => Promise<AttemptResult<T>>,
+  ): Promise<T> {
+    const degraded =
+      pool.degraded !== undefined &&
+      (pool.degraded.active || (tenant !== undefined && pool.degraded.tenants.includes(tenant)))
+        ? pool.degraded
+        : undefined;
     const { active: _a, tenants: _t, ...knobs } = degraded ?? { active: false, tenants: [] };
     const maxAttempts = 1 + (pool.retry?.attempts ?? 0) + Math.max(0, pool.tiers.length - 1);
     const tried = new Set<string>();
     const trail: string[] = [];
     let last: { status: number; retryAfterMs?: number } = { status: 503 };
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const pick = pickTarget(doc, pool, { tenant, exclude: tried, available: (id) => this.breaker.available(id), random: this.opts.random, prefer: degraded?.target });
+      const pick = pickTarget(doc, pool, {
+        tenant,
+        exclude: tried,
+        available: (id) => this.breaker.available(id),
+        random: this.opts.random,
+        prefer: degraded?.target,
+      });
       if (pick === undefined) break;
       tried.add(pick.id);
       this.breaker.begin(pick.id);
-      const ctx: AttemptContext = { pool: pool.pool, targetId: pick.id, target: pick.target, tier: pick.tier, attempt, feedVersion: doc.version,
-        attributes: { [FINOPS.DEGRADED]: degraded !== undefined }, ...(degraded !== undefined ? { degraded: knobs } : {}) };
+      const ctx: AttemptContext = {
+        pool: pool.pool,
+        targetId: pick.id,
+        target: pick.target,
+        tier: pick.tier,
+        attempt,
+        feedVersion: doc.version,
+        attributes: { [FINOPS.DEGRADED]: degraded !== undefined },
+        ...(degraded !== undefined ? { degraded: knobs } : {}),
+      };
       const result = await call(ctx).catch((): AttemptResult<T> => ({ status: 0 }));
       const failed = result.status === 0 || result.status >= 500 || result.status === 429;
       this.breaker.record(pick.id, !failed);
@@ -111,12 +160,23 @@ export class RoutingClient {
       if (!failed && result.status < 400) return result.value as T;
       last = result;
       if (result.retryAfterMs !== undefined && (pool.retry?.honor_retry_after ?? true)) {
-        this.breaker.cooldown(pick.id, Math.min(result.retryAfterMs, pool.retry?.max_retry_after_ms ?? 10_000));
+        this.breaker.cooldown(
+          pick.id,
+          Math.min(result.retryAfterMs, pool.retry?.max_retry_after_ms ?? 10_000),
+        );
       }
       if (!this.shouldContinue(pool, pick.tier, result.status)) break;
     }
-    const retryAfterS = last.retryAfterMs !== undefined ? Math.max(1, Math.ceil(last.retryAfterMs / 1000)) : undefined;
-    throw new UpstreamError(`all attempts failed for pool ${pool.pool}: ${trail.join(', ') || 'no available target'}`, last.status === 0 ? 504 : last.status, retryAfterS, trail);
+    const retryAfterS =
+      last.retryAfterMs !== undefined
+        ? Math.max(1, Math.ceil(last.retryAfterMs / 1000))
+        : undefined;
+    throw new UpstreamError(
+      `all attempts failed for pool ${pool.pool}: ${trail.join(', ') || 'no available target'}`,
+      last.status === 0 ? 504 : last.status,
+      retryAfterS,
+      trail,
+    );
   }
 
   /** Overflow on the tier's overflow_on codes; retry on the pool's retry statuses. */

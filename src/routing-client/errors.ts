@@ -3,7 +3,11 @@
 
 export class RoutingClientError extends Error {
   override readonly name: string = 'RoutingClientError';
-  constructor(message: string, readonly status: number, readonly retryAfterS?: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly retryAfterS?: number,
+  ) {
     super(message);
   }
 }
@@ -35,7 +39,12 @@ export class NoRouteError extends RoutingClientError {
 /** Every attempt failed; `status` is the last upstream status. */
 export class UpstreamError extends RoutingClientError {
   override readonly name = 'UpstreamError';
-  constructor(message: string, status: number, retryAfterS?: number, readonly attempts: string[] = []) {
+  constructor(
+    message: string,
+    status: number,
+    retryAfterS?: number,
+    readonly attempts: string[] = [],
+  ) {
     super(message, status, retryAfterS);
   }
 }

@@ -22,13 +22,25 @@ export function findPool(doc: FeedDocument, pool: string): FeedPool | undefined 
   return doc.pools.find((p) => p.pool === pool);
 }
 
-export function pickTarget(doc: FeedDocument, pool: FeedPool, opts: PickOptions = {}): Pick | undefined {
-  const usable = (id: string): boolean => !(opts.exclude?.has(id) ?? false) && (opts.available?.(id) ?? true) && doc.targets[id] !== undefined;
+export function pickTarget(
+  doc: FeedDocument,
+  pool: FeedPool,
+  opts: PickOptions = {},
+): Pick | undefined {
+  const usable = (id: string): boolean =>
+    !(opts.exclude?.has(id) ?? false) &&
+    (opts.available?.(id) ?? true) &&
+    doc.targets[id] !== undefined;
   const tenant = opts.tenant !== undefined ? pool.tenants?.[opts.tenant] : undefined;
-  const tiers = pool.tiers.filter((t) => tenant?.tiers_allowed === undefined || tenant.tiers_allowed.includes(t.tier));
+  const tiers = pool.tiers.filter(
+    (t) => tenant?.tiers_allowed === undefined || tenant.tiers_allowed.includes(t.tier),
+  );
   if (opts.prefer !== undefined && usable(opts.prefer)) {
-    const tier = tiers.find((t) => t.targets.some((x) => x.id === opts.prefer && x.state !== 'disabled'));
-    if (tier !== undefined) return { id: opts.prefer, tier: tier.tier, target: doc.targets[opts.prefer] as FeedTarget };
+    const tier = tiers.find((t) =>
+      t.targets.some((x) => x.id === opts.prefer && x.state !== 'disabled'),
+    );
+    if (tier !== undefined)
+      return { id: opts.prefer, tier: tier.tier, target: doc.targets[opts.prefer] as FeedTarget };
   }
   const random = opts.random ?? Math.random;
   for (const tier of tiers) {
@@ -49,7 +61,8 @@ export function pickTarget(doc: FeedDocument, pool: FeedPool, opts: PickOptions 
   // Never an empty pool: when no weighted target is left, a drained one still beats failing.
   for (const tier of tiers) {
     const drained = tier.targets.find((t) => t.state === 'drain' && usable(t.id));
-    if (drained !== undefined) return { id: drained.id, tier: tier.tier, target: doc.targets[drained.id] as FeedTarget };
+    if (drained !== undefined)
+      return { id: drained.id, tier: tier.tier, target: doc.targets[drained.id] as FeedTarget };
   }
   return undefined;
 }

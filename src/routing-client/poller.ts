@@ -49,14 +49,20 @@ export class FeedPoller {
       this.lastError = (err as Error).message;
       return { outcome: 'error' as const, reason: this.lastError };
     });
-    this.opts.onEvent?.({ ...outcome, ...(this.doc !== undefined ? { version: this.doc.version } : {}) });
+    this.opts.onEvent?.({
+      ...outcome,
+      ...(this.doc !== undefined ? { version: this.doc.version } : {}),
+    });
     return outcome.outcome;
   }
 
   private async fetchOnce(): Promise<{ outcome: PollOutcome; reason?: string }> {
     const headers: Record<string, string> = { accept: 'application/json', ...this.opts.headers };
     if (this.etag !== undefined) headers['if-none-match'] = this.etag;
-    const res = await (this.opts.fetch ?? fetch)(this.opts.url, { headers, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5_000) });
+    const res = await (this.opts.fetch ?? fetch)(this.opts.url, {
+      headers,
+      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5_000),
+    });
     if (res.status === 304) {
       await res.arrayBuffer();
       this.lastSuccessAt = this.now;
@@ -82,7 +88,8 @@ export class FeedPoller {
 
   /** Why a fetched document must not be applied, if it must not. */
   private reject(doc: FeedDocument): string | undefined {
-    if (doc === null || typeof doc !== 'object' || doc.schema !== 'llm-routing-feed/v1') return 'not an llm-routing-feed/v1 document';
+    if (doc === null || typeof doc !== 'object' || doc.schema !== 'llm-routing-feed/v1')
+      return 'not an llm-routing-feed/v1 document';
     const check = verifyDocument(doc, this.opts.keys);
     if (!check.ok) return check.reason;
     if (!Number.isInteger(doc.version) || !Array.isArray(doc.pools)) return 'malformed document';

@@ -54,10 +54,24 @@ export interface DegradedTier {
 export interface FeedPool {
   pool: string;
   tiers: FeedTier[];
-  retry?: { attempts: number; on_status: number[]; honor_retry_after: boolean; max_retry_after_ms: number };
-  circuit?: { failure_rate: number; min_requests: number; window_s: number; open_s: number; on_status: number[] };
+  retry?: {
+    attempts: number;
+    on_status: number[];
+    honor_retry_after: boolean;
+    max_retry_after_ms: number;
+  };
+  circuit?: {
+    failure_rate: number;
+    min_requests: number;
+    window_s: number;
+    open_s: number;
+    on_status: number[];
+  };
   timeouts?: { ttft_ms: number; total_ms: number };
-  tenants?: Record<string, { tiers_allowed?: number[]; weight_overrides?: Record<string, number>; deny?: boolean }>;
+  tenants?: Record<
+    string,
+    { tiers_allowed?: number[]; weight_overrides?: Record<string, number>; deny?: boolean }
+  >;
   admission?: { default?: AdmissionLimits; tenants: Record<string, AdmissionLimits> };
   degraded?: DegradedTier;
 }

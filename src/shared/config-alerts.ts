@@ -5,12 +5,31 @@
 import { z } from 'zod';
 
 /** Call dimensions a rule can filter on (scope) and group its alerts by (labels). */
-export const ALERT_LABELS = ['tenant', 'route', 'feature', 'provider', 'model', 'deployment', 'region', 'environment', 'capacity_tier'] as const;
+export const ALERT_LABELS = [
+  'tenant',
+  'route',
+  'feature',
+  'provider',
+  'model',
+  'deployment',
+  'region',
+  'environment',
+  'capacity_tier',
+] as const;
 export type AlertLabel = (typeof ALERT_LABELS)[number];
 
 export const ALERT_KINDS = [
-  'ttft_drift', 'latency_p95', 'error_rate', 'rate_429', 'cache_hit_regression', 'budget',
-  'tenant_cost_anomaly', 'route_token_budget', 'fallback_rate', 'retry_amplification', 'unpriced_model',
+  'ttft_drift',
+  'latency_p95',
+  'error_rate',
+  'rate_429',
+  'cache_hit_regression',
+  'budget',
+  'tenant_cost_anomaly',
+  'route_token_budget',
+  'fallback_rate',
+  'retry_amplification',
+  'unpriced_model',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -19,7 +38,11 @@ export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 const name = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'letters, digits, _ . - (1-128 chars)');
 
 const scopeSchema = z
-  .object(Object.fromEntries(ALERT_LABELS.map((label) => [label, z.string().min(1).optional()])) as Record<AlertLabel, z.ZodOptional<z.ZodString>>)
+  .object(
+    Object.fromEntries(
+      ALERT_LABELS.map((label) => [label, z.string().min(1).optional()]),
+    ) as Record<AlertLabel, z.ZodOptional<z.ZodString>>,
+  )
   .strict()
   .describe('only calls matching every given dimension are evaluated');
 
@@ -30,10 +53,18 @@ const base = {
   enabled: z.boolean().default(true),
   severity: z.enum(SEVERITIES).default('warning'),
   scope: scopeSchema.default({}),
-  group_by: z.array(z.enum(ALERT_LABELS)).optional().describe('labels of one alert; a default per kind'),
+  group_by: z
+    .array(z.enum(ALERT_LABELS))
+    .optional()
+    .describe('labels of one alert; a default per kind'),
   /** How long the condition must hold before pending becomes firing (0: fire at once). */
   for_s: z.number().int().min(0).max(86_400).default(0),
-  window_s: z.number().int().min(10).max(31 * 86_400).optional(),
+  window_s: z
+    .number()
+    .int()
+    .min(10)
+    .max(31 * 86_400)
+    .optional(),
   /** Groups with fewer calls in the window are not judged (noise on tiny samples). */
   min_calls: z.number().int().min(0).default(20),
   notifiers: z.array(name).default([]),
@@ -41,16 +72,44 @@ const base = {
 
 const baselined = {
   /** Baseline: the `baseline_s` seconds before the current window. */
-  baseline_s: z.number().int().min(60).max(90 * 86_400).default(86_400),
+  baseline_s: z
+    .number()
+    .int()
+    .min(60)
+    .max(90 * 86_400)
+    .default(86_400),
 };
 
-const ttftDrift = z.object({ ...base, ...baselined, kind: z.literal('ttft_drift'), stat: z.enum(['p50', 'p95']).default('p50'), ratio: z.number().gt(1).default(1.2) }).strict();
-const latencyP95 = z.object({ ...base, kind: z.literal('latency_p95'), threshold_ms: z.number().positive() }).strict();
-const errorRate = z.object({ ...base, kind: z.literal('error_rate'), threshold: z.number().min(0).max(1).default(0.05) }).strict();
-const rate429 = z.object({ ...base, kind: z.literal('rate_429'), threshold: z.number().min(0).max(1).default(0.05) }).strict();
+const ttftDrift = z
+  .object({
+    ...base,
+    ...baselined,
+    kind: z.literal('ttft_drift'),
+    stat: z.enum(['p50', 'p95']).default('p50'),
+    ratio: z.number().gt(1).default(1.2),
+  })
+  .strict();
+const latencyP95 = z
+  .object({ ...base, kind: z.literal('latency_p95'), threshold_ms: z.number().positive() })
+  .strict();
+const errorRate = z
+  .object({
+    ...base,
+    kind: z.literal('error_rate'),
+    threshold: z.number().min(0).max(1).default(0.05),
+  })
+  .strict();
+const rate429 = z
+  .object({
+    ...base,
+    kind: z.literal('rate_429'),
+    threshold: z.number().min(0).max(1).default(0.05),
+  })
+  .strict();
 const cacheHit = z
   .object({
-    ...base, ...baselined,
+    ...base,
+    ...baselined,
     kind: z.literal('cache_hit_regression'),
     /** prompt: provider cache-read share of input tokens; app: application cache hit share of calls. */
     metric: z.enum(['prompt', 'app']).default('prompt'),
@@ -72,7 +131,14 @@ const budget = z
   })
   .strict();
 const costAnomaly = z
-  .object({ ...base, ...baselined, kind: z.literal('tenant_cost_anomaly'), ratio: z.number().gt(1).default(3), min_cost_usd: z.number().min(0).default(1), min_calls: z.number().int().min(0).default(0) })
+  .object({
+    ...base,
+    ...baselined,
+    kind: z.literal('tenant_cost_anomaly'),
+    ratio: z.number().gt(1).default(3),
+    min_cost_usd: z.number().min(0).default(1),
+    min_calls: z.number().int().min(0).default(0),
+  })
   .strict();
 const tokenBudget = z
   .object({
@@ -83,13 +149,45 @@ const tokenBudget = z
     min_calls: z.number().int().min(0).default(0),
   })
   .strict()
-  .refine((r) => r.max_tokens_per_call !== undefined || r.max_tokens_per_window !== undefined, { message: 'set max_tokens_per_call or max_tokens_per_window', path: ['max_tokens_per_call'] });
-const fallbackRate = z.object({ ...base, kind: z.literal('fallback_rate'), threshold: z.number().min(0).max(1).default(0.1) }).strict();
-const retryAmp = z.object({ ...base, kind: z.literal('retry_amplification'), threshold: z.number().gt(1).default(1.3) }).strict();
-const unpriced = z.object({ ...base, kind: z.literal('unpriced_model'), threshold: z.number().int().min(0).default(0), min_calls: z.number().int().min(0).default(0) }).strict();
+  .refine((r) => r.max_tokens_per_call !== undefined || r.max_tokens_per_window !== undefined, {
+    message: 'set max_tokens_per_call or max_tokens_per_window',
+    path: ['max_tokens_per_call'],
+  });
+const fallbackRate = z
+  .object({
+    ...base,
+    kind: z.literal('fallback_rate'),
+    threshold: z.number().min(0).max(1).default(0.1),
+  })
+  .strict();
+const retryAmp = z
+  .object({
+    ...base,
+    kind: z.literal('retry_amplification'),
+    threshold: z.number().gt(1).default(1.3),
+  })
+  .strict();
+const unpriced = z
+  .object({
+    ...base,
+    kind: z.literal('unpriced_model'),
+    threshold: z.number().int().min(0).default(0),
+    min_calls: z.number().int().min(0).default(0),
+  })
+  .strict();
 
 export const alertRuleSchema = z.discriminatedUnion('kind', [
-  ttftDrift, latencyP95, errorRate, rate429, cacheHit, budget, costAnomaly, tokenBudget, fallbackRate, retryAmp, unpriced,
+  ttftDrift,
+  latencyP95,
+  errorRate,
+  rate429,
+  cacheHit,
+  budget,
+  costAnomaly,
+  tokenBudget,
+  fallbackRate,
+  retryAmp,
+  unpriced,
 ]);
 export type AlertRule = z.infer<typeof alertRuleSchema>;
 
@@ -102,23 +200,88 @@ const delivery = {
 };
 
 const webhookNotifier = z
-  .object({ ...delivery, type: z.literal('webhook'), url: z.url(), secret: z.string().min(16).optional().describe('HMAC-SHA256 key; signature in X-Finops-Signature') })
+  .object({
+    ...delivery,
+    type: z.literal('webhook'),
+    url: z.url(),
+    secret: z
+      .string()
+      .min(16)
+      .optional()
+      .describe('HMAC-SHA256 key; signature in X-Finops-Signature'),
+  })
   .strict();
-const slackNotifier = z.object({ ...delivery, type: z.literal('slack'), url: z.url(), channel: z.string().optional(), username: z.string().optional() }).strict();
+const slackNotifier = z
+  .object({
+    ...delivery,
+    type: z.literal('slack'),
+    url: z.url(),
+    channel: z.string().optional(),
+    username: z.string().optional(),
+  })
+  .strict();
 const alertmanagerNotifier = z
-  .object({ ...delivery, type: z.literal('alertmanager'), url: z.url().describe('Alertmanager base URL; alerts go to <url>/api/v2/alerts') })
+  .object({
+    ...delivery,
+    type: z.literal('alertmanager'),
+    url: z.url().describe('Alertmanager base URL; alerts go to <url>/api/v2/alerts'),
+  })
   .strict();
 
-export const notifierSchema = z.discriminatedUnion('type', [webhookNotifier, slackNotifier, alertmanagerNotifier]);
+export const notifierSchema = z.discriminatedUnion('type', [
+  webhookNotifier,
+  slackNotifier,
+  alertmanagerNotifier,
+]);
 export type NotifierConfig = z.infer<typeof notifierSchema>;
 
 /** The rules that run when the config names none. */
 export const DEFAULT_ALERT_RULES: unknown[] = [
-  { name: 'provider-error-rate', kind: 'error_rate', severity: 'critical', threshold: 0.05, window_s: 60, group_by: ['provider'], for_s: 60 },
-  { name: 'provider-429-rate', kind: 'rate_429', severity: 'warning', threshold: 0.05, window_s: 300, group_by: ['provider', 'deployment'], for_s: 120 },
-  { name: 'ttft-median-drift', kind: 'ttft_drift', severity: 'warning', stat: 'p50', ratio: 1.2, window_s: 600, group_by: ['provider', 'model'], for_s: 300 },
-  { name: 'ttft-p95-drift', kind: 'ttft_drift', severity: 'critical', stat: 'p95', ratio: 1.5, window_s: 600, group_by: ['provider', 'model'], for_s: 300 },
-  { name: 'unpriced-model', kind: 'unpriced_model', severity: 'warning', window_s: 3_600, group_by: ['provider', 'model'] },
+  {
+    name: 'provider-error-rate',
+    kind: 'error_rate',
+    severity: 'critical',
+    threshold: 0.05,
+    window_s: 60,
+    group_by: ['provider'],
+    for_s: 60,
+  },
+  {
+    name: 'provider-429-rate',
+    kind: 'rate_429',
+    severity: 'warning',
+    threshold: 0.05,
+    window_s: 300,
+    group_by: ['provider', 'deployment'],
+    for_s: 120,
+  },
+  {
+    name: 'ttft-median-drift',
+    kind: 'ttft_drift',
+    severity: 'warning',
+    stat: 'p50',
+    ratio: 1.2,
+    window_s: 600,
+    group_by: ['provider', 'model'],
+    for_s: 300,
+  },
+  {
+    name: 'ttft-p95-drift',
+    kind: 'ttft_drift',
+    severity: 'critical',
+    stat: 'p95',
+    ratio: 1.5,
+    window_s: 600,
+    group_by: ['provider', 'model'],
+    for_s: 300,
+  },
+  {
+    name: 'unpriced-model',
+    kind: 'unpriced_model',
+    severity: 'warning',
+    window_s: 3_600,
+    group_by: ['provider', 'model'],
+  },
 ];
 
 export const alertsConfigSchema = z
@@ -129,16 +292,28 @@ export const alertsConfigSchema = z
     /** A still-firing alert is notified again after this long (0: never). */
     repeat_interval_s: z.number().int().min(0).default(14_400),
     notifiers: z.record(name, notifierSchema).default({}),
-    rules: z.array(alertRuleSchema).default(() => z.array(alertRuleSchema).parse(DEFAULT_ALERT_RULES)),
+    rules: z
+      .array(alertRuleSchema)
+      .default(() => z.array(alertRuleSchema).parse(DEFAULT_ALERT_RULES)),
   })
   .strict()
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
     cfg.rules.forEach((rule, i) => {
-      if (seen.has(rule.name)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: `duplicate rule name ${rule.name}` });
+      if (seen.has(rule.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'name'],
+          message: `duplicate rule name ${rule.name}`,
+        });
       seen.add(rule.name);
       rule.notifiers.forEach((n, j) => {
-        if (cfg.notifiers[n] === undefined) ctx.addIssue({ code: 'custom', path: ['rules', i, 'notifiers', j], message: `unknown notifier ${n}; define it under alerts.notifiers` });
+        if (cfg.notifiers[n] === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rules', i, 'notifiers', j],
+            message: `unknown notifier ${n}; define it under alerts.notifiers`,
+          });
       });
     });
   });

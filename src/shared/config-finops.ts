@@ -7,7 +7,9 @@ import { z } from 'zod';
 const decimalText = z
   .union([z.string(), z.number()])
   .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
-  .refine((v) => /^\d+(\.\d+)?$/.test(v), { message: 'must be a non-negative decimal, e.g. "0.3562"' });
+  .refine((v) => /^\d+(\.\d+)?$/.test(v), {
+    message: 'must be a non-negative decimal, e.g. "0.3562"',
+  });
 
 const weight = z.number().min(0).max(1000);
 
@@ -45,11 +47,18 @@ const budgetSchema = z
     name: z.string().min(1),
     /** Spend matched by every key given (AND); at least one key. */
     scope: z
-      .object({ tenant: z.string().min(1).optional(), feature: z.string().min(1).optional(), environment: z.string().min(1).optional() })
+      .object({
+        tenant: z.string().min(1).optional(),
+        feature: z.string().min(1).optional(),
+        environment: z.string().min(1).optional(),
+      })
       .strict()
-      .refine((s) => s.tenant !== undefined || s.feature !== undefined || s.environment !== undefined, {
-        message: 'needs at least one of tenant, feature, environment',
-      }),
+      .refine(
+        (s) => s.tenant !== undefined || s.feature !== undefined || s.environment !== undefined,
+        {
+          message: 'needs at least one of tenant, feature, environment',
+        },
+      ),
     period: z.enum(['day', 'week', 'month']),
     ceiling_usd: decimalText,
     /** Percent of the ceiling at which the status becomes soft / hard. */
@@ -57,7 +66,10 @@ const budgetSchema = z
     hard_pct: z.number().min(0).max(1000).default(100),
   })
   .strict()
-  .refine((b) => b.soft_pct <= b.hard_pct, { message: 'soft_pct must not exceed hard_pct', path: ['soft_pct'] });
+  .refine((b) => b.soft_pct <= b.hard_pct, {
+    message: 'soft_pct must not exceed hard_pct',
+    path: ['soft_pct'],
+  });
 
 const tokenBudgetSchema = z
   .object({
@@ -65,7 +77,10 @@ const tokenBudgetSchema = z
     /** Tokens (input + output) one call may use. */
     max_tokens_per_call: z.number().int().min(1).optional(),
     /** Tokens (input + output) all calls of the route may use per period. */
-    max_tokens_per_period: z.object({ period: z.enum(['day', 'week', 'month']), tokens: z.number().int().min(1) }).strict().optional(),
+    max_tokens_per_period: z
+      .object({ period: z.enum(['day', 'week', 'month']), tokens: z.number().int().min(1) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -77,7 +92,11 @@ export const finopsConfigSchema = z
     outcomes: z
       .object({
         /** A call in the same conversation counts toward an outcome if it started this long before it. */
-        conversation_window_hours: z.number().positive().max(24 * 90).default(24),
+        conversation_window_hours: z
+          .number()
+          .positive()
+          .max(24 * 90)
+          .default(24),
       })
       .strict()
       .default({ conversation_window_hours: 24 }),
@@ -85,16 +104,27 @@ export const finopsConfigSchema = z
       .object({
         billing_account_id: z.string().min(1).default('llm-finops'),
         billing_account_name: z.string().min(1).default('LLM usage'),
-        billing_currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+        billing_currency: z
+          .string()
+          .regex(/^[A-Z]{3}$/)
+          .default('USD'),
       })
       .strict()
-      .default({ billing_account_id: 'llm-finops', billing_account_name: 'LLM usage', billing_currency: 'USD' }),
+      .default({
+        billing_account_id: 'llm-finops',
+        billing_account_name: 'LLM usage',
+        billing_currency: 'USD',
+      }),
   })
   .strict()
-  .refine((f) => new Set(f.reservations.map((r) => r.name ?? r.deployment)).size === f.reservations.length, {
-    message: 'reservation names (default: the deployment) must be unique',
-    path: ['reservations'],
-  });
+  .refine(
+    (f) =>
+      new Set(f.reservations.map((r) => r.name ?? r.deployment)).size === f.reservations.length,
+    {
+      message: 'reservation names (default: the deployment) must be unique',
+      path: ['reservations'],
+    },
+  );
 
 export type FinopsConfig = z.infer<typeof finopsConfigSchema>;
 export type ReservationConfig = FinopsConfig['reservations'][number];

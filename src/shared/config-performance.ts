@@ -42,7 +42,9 @@ const cacheSchema = z
 const decimalText = z
   .union([z.string(), z.number()])
   .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
-  .refine((v) => /^\d+(\.\d+)?([eE]-?\d+)?$/.test(v) && Number(v) >= 0, { message: 'must be a non-negative decimal, e.g. "0.0000025"' });
+  .refine((v) => /^\d+(\.\d+)?([eE]-?\d+)?$/.test(v) && Number(v) >= 0, {
+    message: 'must be a non-negative decimal, e.g. "0.0000025"',
+  });
 
 const weightsSchema = z
   .object({
@@ -65,7 +67,9 @@ const capacityDeploymentSchema = z
     /** What one converted token costs on demand (same deployment type), USD. */
     on_demand_price_per_converted_token: decimalText,
     /** Price per unit-hour by term name, e.g. { hourly: "1", "1-month": "0.3562", "1-year": "0.3027" }. */
-    terms: z.record(z.string().min(1), decimalText).refine((t) => Object.keys(t).length > 0, { message: 'needs at least one term' }),
+    terms: z
+      .record(z.string().min(1), decimalText)
+      .refine((t) => Object.keys(t).length > 0, { message: 'needs at least one term' }),
     min_units: z.number().int().min(1).default(1),
     increment: z.number().int().min(1).default(1),
   })
@@ -81,10 +85,13 @@ export const performanceConfigSchema = z
     capacity: z
       .object({ deployments: z.array(capacityDeploymentSchema).default([]) })
       .strict()
-      .refine((c) => new Set(c.deployments.map((d) => d.deployment)).size === c.deployments.length, {
-        message: 'deployments must be unique',
-        path: ['deployments'],
-      })
+      .refine(
+        (c) => new Set(c.deployments.map((d) => d.deployment)).size === c.deployments.length,
+        {
+          message: 'deployments must be unique',
+          path: ['deployments'],
+        },
+      )
       .default({ deployments: [] }),
   })
   .strict();

@@ -5,7 +5,9 @@
 // baseline over 5 minutes; one probe).
 import { z } from 'zod';
 
-const id = z.string().regex(/^[A-Za-z0-9_.:@/-]{1,128}$/, 'letters, digits and _ . : @ / - (1-128 chars)');
+const id = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:@/-]{1,128}$/, 'letters, digits and _ . : @ / - (1-128 chars)');
 
 /** LiteLLM cost field names, so routing and spend share one price vocabulary. */
 const pricingSchema = z
@@ -28,7 +30,14 @@ const targetSchema = z
     /** Tier override; default provisioned = 0, on_demand = 1. */
     tier: z.number().int().min(0).max(9).optional(),
     region: z.string().optional(),
-    capacity: z.object({ tpm: z.number().positive().optional(), rpm: z.number().positive().optional(), max_inflight: z.number().int().positive().optional() }).strict().default({}),
+    capacity: z
+      .object({
+        tpm: z.number().positive().optional(),
+        rpm: z.number().positive().optional(),
+        max_inflight: z.number().int().positive().optional(),
+      })
+      .strict()
+      .default({}),
     pricing: pricingSchema.default({}),
     /** Gateway-native ids (litellm_model_id, portkey_provider); never secrets. */
     bind: z.record(z.string(), z.string()).default({}),
@@ -55,7 +64,10 @@ const degradedSchema = z
     model: z.string().optional(),
     max_tokens: z.number().int().positive().optional(),
     tools: z.boolean().optional().describe('false: tools off while degraded'),
-    app_cache: z.boolean().optional().describe('true: answer from the application cache when it can'),
+    app_cache: z
+      .boolean()
+      .optional()
+      .describe('true: answer from the application cache when it can'),
     /** Switched on when the provisioned tier runs above this utilization and overflow is unhealthy. */
     saturation_util: z.number().gt(0).max(2).default(0.95),
     /** Switched on for a tenant whose budget spend passed this share of its limit. */
@@ -67,23 +79,62 @@ const poolSchema = z
   .object({
     pool: id,
     targets: z.array(targetSchema).min(1),
-    overflow_on: z.array(z.union([z.number().int().min(100).max(599), z.literal('timeout')])).default([429, 503, 'timeout']),
+    overflow_on: z
+      .array(z.union([z.number().int().min(100).max(599), z.literal('timeout')]))
+      .default([429, 503, 'timeout']),
     retry: z
-      .object({ attempts: z.number().int().min(0).max(10).default(1), on_status: z.array(z.number().int()).default([429, 500, 502, 503, 504]), honor_retry_after: z.boolean().default(true), max_retry_after_ms: z.number().int().min(0).default(10_000) })
+      .object({
+        attempts: z.number().int().min(0).max(10).default(1),
+        on_status: z.array(z.number().int()).default([429, 500, 502, 503, 504]),
+        honor_retry_after: z.boolean().default(true),
+        max_retry_after_ms: z.number().int().min(0).default(10_000),
+      })
       .strict()
-      .default({ attempts: 1, on_status: [429, 500, 502, 503, 504], honor_retry_after: true, max_retry_after_ms: 10_000 }),
-    timeouts: z.object({ ttft_ms: z.number().int().positive().default(8_000), total_ms: z.number().int().positive().default(120_000) }).strict().default({ ttft_ms: 8_000, total_ms: 120_000 }),
+      .default({
+        attempts: 1,
+        on_status: [429, 500, 502, 503, 504],
+        honor_retry_after: true,
+        max_retry_after_ms: 10_000,
+      }),
+    timeouts: z
+      .object({
+        ttft_ms: z.number().int().positive().default(8_000),
+        total_ms: z.number().int().positive().default(120_000),
+      })
+      .strict()
+      .default({ ttft_ms: 8_000, total_ms: 120_000 }),
     /** p95 end-to-end latency objective; a target above it loses weight. */
     slo_p95_ms: z.number().positive().optional(),
-    admission: z.object({ default: limitsSchema.optional(), tenants: z.record(z.string(), limitsSchema).default({}) }).strict().default({ tenants: {} }),
+    admission: z
+      .object({
+        default: limitsSchema.optional(),
+        tenants: z.record(z.string(), limitsSchema).default({}),
+      })
+      .strict()
+      .default({ tenants: {} }),
     degraded: degradedSchema.optional(),
-    tenants: z.record(z.string(), z.object({ tiers_allowed: z.array(z.number().int().min(0)).optional(), weight_overrides: z.record(z.string(), z.number().min(0)).optional() }).strict()).default({}),
+    tenants: z
+      .record(
+        z.string(),
+        z
+          .object({
+            tiers_allowed: z.array(z.number().int().min(0)).optional(),
+            weight_overrides: z.record(z.string(), z.number().min(0)).optional(),
+          })
+          .strict(),
+      )
+      .default({}),
   })
   .strict()
   .superRefine((pool, ctx) => {
     const ids = new Set<string>();
     pool.targets.forEach((t, i) => {
-      if (ids.has(t.id)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'id'], message: `duplicate target id ${t.id} in pool ${pool.pool}` });
+      if (ids.has(t.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', i, 'id'],
+          message: `duplicate target id ${t.id} in pool ${pool.pool}`,
+        });
       ids.add(t.id);
     });
   });
@@ -95,15 +146,32 @@ const budgetSchema = z
     key: z.string().min(1),
     period: z.enum(['1d', '1mo']).default('1mo'),
     limit_usd: z.number().positive(),
-    on_exhaust: z.union([z.enum(['deny', 'skip_target']), z.string().regex(/^reroute:.+$/)]).default('deny'),
+    on_exhaust: z
+      .union([z.enum(['deny', 'skip_target']), z.string().regex(/^reroute:.+$/)])
+      .default('deny'),
   })
   .strict();
 export type RoutingBudgetConfig = z.infer<typeof budgetSchema>;
 
 export const routingDefaults = {
-  circuit: { error_rate: 0.25, error_window_s: 60, latency_ratio: 2, latency_window_s: 300, min_requests: 10, cooldown_s: 30, max_cooldown_s: 60, probe_weight: 5 },
+  circuit: {
+    error_rate: 0.25,
+    error_window_s: 60,
+    latency_ratio: 2,
+    latency_window_s: 300,
+    min_requests: 10,
+    cooldown_s: 30,
+    max_cooldown_s: 60,
+    probe_weight: 5,
+  },
   smoothing: { max_step_up: 20, max_step_down: 50, hysteresis: 5 },
-  health: { ttft_ratio_warn: 1.2, error_rate_warn: 0.05, rate_429_warn: 0.05, util_high: 0.85, cost_exponent: 0.5 },
+  health: {
+    ttft_ratio_warn: 1.2,
+    error_rate_warn: 0.05,
+    rate_429_warn: 0.05,
+    util_high: 0.85,
+    cost_exponent: 0.5,
+  },
 };
 
 export const routingConfigSchema = z
@@ -121,7 +189,16 @@ export const routingConfigSchema = z
     /** Current-health window and the baseline before it. */
     window_s: z.number().int().min(10).default(300),
     baseline_s: z.number().int().min(60).default(3_600),
-    signing: z.object({ key_file: z.string().optional().describe('PEM Ed25519 private key; default: generated into <data_dir>/keys/'), kid: id.optional() }).strict().default({}),
+    signing: z
+      .object({
+        key_file: z
+          .string()
+          .optional()
+          .describe('PEM Ed25519 private key; default: generated into <data_dir>/keys/'),
+        kid: id.optional(),
+      })
+      .strict()
+      .default({}),
     circuit: z
       .object({
         error_rate: z.number().gt(0).max(1).default(0.25),
@@ -136,7 +213,11 @@ export const routingConfigSchema = z
       .strict()
       .default(routingDefaults.circuit),
     smoothing: z
-      .object({ max_step_up: z.number().int().min(1).max(100).default(20), max_step_down: z.number().int().min(1).max(100).default(50), hysteresis: z.number().int().min(0).max(50).default(5) })
+      .object({
+        max_step_up: z.number().int().min(1).max(100).default(20),
+        max_step_down: z.number().int().min(1).max(100).default(50),
+        hysteresis: z.number().int().min(0).max(50).default(5),
+      })
       .strict()
       .default(routingDefaults.smoothing),
     health: z
@@ -156,7 +237,12 @@ export const routingConfigSchema = z
   .superRefine((cfg, ctx) => {
     const pools = new Set<string>();
     cfg.pools.forEach((p, i) => {
-      if (pools.has(p.pool)) ctx.addIssue({ code: 'custom', path: ['pools', i, 'pool'], message: `duplicate pool ${p.pool}` });
+      if (pools.has(p.pool))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pools', i, 'pool'],
+          message: `duplicate pool ${p.pool}`,
+        });
       pools.add(p.pool);
     });
   });

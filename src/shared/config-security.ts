@@ -2,7 +2,9 @@
 // never in clear: `llm-finops keys hash <key>` prints the digest to paste here.
 import { z } from 'zod';
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-char lowercase hex SHA-256 of the key');
+const sha256Hex = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'must be the 64-char lowercase hex SHA-256 of the key');
 
 const ingestKeySchema = z
   .object({
@@ -26,7 +28,10 @@ const apiKeySchema = z
     rate_limit_rps: z.number().positive().default(50),
   })
   .strict()
-  .refine((k) => k.role !== 'tenant' || k.tenant !== undefined, { message: 'a key with role tenant needs `tenant`', path: ['tenant'] });
+  .refine((k) => k.role !== 'tenant' || k.tenant !== undefined, {
+    message: 'a key with role tenant needs `tenant`',
+    path: ['tenant'],
+  });
 
 export const securityConfigSchema = z
   .object({

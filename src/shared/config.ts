@@ -24,7 +24,11 @@ const attributionSchema = z
         tenant: z.array(z.string().min(1)).default([FINOPS.TENANT]),
       })
       .strict()
-      .default({ route: [FINOPS.ROUTE, GENERAL.HTTP_ROUTE], feature: [FINOPS.FEATURE], tenant: [FINOPS.TENANT] }),
+      .default({
+        route: [FINOPS.ROUTE, GENERAL.HTTP_ROUTE],
+        feature: [FINOPS.FEATURE],
+        tenant: [FINOPS.TENANT],
+      }),
     defaults: z
       .object({
         route: z.string().default('unattributed'),
@@ -58,11 +62,19 @@ const collectorSchema = z
   .object({
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(4318),
-    max_body_bytes: z.number().int().min(1024).default(64 * MiB),
+    max_body_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(64 * MiB),
     /** Requests being read or decoded at once; past it new ones get 429 before their body is read. */
     max_inflight_requests: z.number().int().min(1).default(256),
     /** Request bytes (wire and decompressed) held at once by requests in flight; past it, 429. */
-    max_inflight_bytes: z.number().int().min(1024).default(256 * MiB),
+    max_inflight_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(256 * MiB),
     /** Rows held in memory (waiting traces plus the write queue) before 429. */
     max_queue_rows: z.number().int().min(100).default(500_000),
     retry_after_s: z.number().int().min(1).default(2),
@@ -71,7 +83,11 @@ const collectorSchema = z
     spool: z
       .object({
         enabled: z.boolean().default(true),
-        max_bytes: z.number().int().min(1024 * 1024).default(1024 * MiB),
+        max_bytes: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .default(1024 * MiB),
       })
       .strict()
       .default({ enabled: true, max_bytes: 1024 * MiB }),
@@ -88,7 +104,9 @@ const collectorSchema = z
   })
   .strict()
   .refine((c) => c.max_inflight_bytes >= c.max_body_bytes, {
-    message: 'must be at least collector.max_body_bytes (a request that size could never be accepted)', path: ['max_inflight_bytes'],
+    message:
+      'must be at least collector.max_body_bytes (a request that size could never be accepted)',
+    path: ['max_inflight_bytes'],
   });
 
 const apiSchema = z
@@ -103,7 +121,10 @@ const storageSchema = z
     data_dir: z.string().default('./data'),
     /** Rows older than this are dropped by ClickHouse TTL. */
     ttl_days: z.number().int().min(1).default(400),
-    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('default'),
+    database: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .default('default'),
   })
   .strict();
 

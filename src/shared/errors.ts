@@ -4,7 +4,10 @@
 /** The caller sent something we will never accept; retrying the same input cannot help. */
 export class PermanentError extends Error {
   override readonly name: string = 'PermanentError';
-  constructor(message: string, readonly field?: string) {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
   }
 }
@@ -30,7 +33,10 @@ export class UnsupportedMediaTypeError extends PermanentError {
 /** Temporarily unable to accept work; the caller should retry after `retryAfterSeconds`. */
 export class RetryableError extends Error {
   override readonly name: string = 'RetryableError';
-  constructor(message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(message);
   }
 }

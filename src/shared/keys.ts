@@ -7,21 +7,28 @@ export function sha256Hex(value: string): string {
 }
 
 /** The key a request presents: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
-export function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
+export function presentedKey(
+  headers: Record<string, string | string[] | undefined>,
+): string | undefined {
   const auth = headers.authorization;
-  if (typeof auth === 'string' && auth.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim() || undefined;
+  if (typeof auth === 'string' && auth.toLowerCase().startsWith('bearer '))
+    return auth.slice(7).trim() || undefined;
   const apiKey = headers['x-api-key'];
   return typeof apiKey === 'string' && apiKey !== '' ? apiKey : undefined;
 }
 
 /** Find the entry whose digest matches, comparing every entry in constant time. */
-export function matchKey<T extends { key_sha256: string }>(entries: readonly T[], presented: string | undefined): T | undefined {
+export function matchKey<T extends { key_sha256: string }>(
+  entries: readonly T[],
+  presented: string | undefined,
+): T | undefined {
   if (presented === undefined) return undefined;
   const digest = Buffer.from(sha256Hex(presented), 'hex');
   let found: T | undefined;
   for (const entry of entries) {
     // Compare against all entries (no early exit), so timing does not reveal which one matched.
-    if (timingSafeEqual(digest, Buffer.from(entry.key_sha256, 'hex')) && found === undefined) found = entry;
+    if (timingSafeEqual(digest, Buffer.from(entry.key_sha256, 'hex')) && found === undefined)
+      found = entry;
   }
   return found;
 }

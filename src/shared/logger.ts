@@ -14,7 +14,11 @@ export interface Logger {
 
 export function createLogger(level: LogLevel = 'info', base: Record<string, unknown> = {}): Logger {
   const threshold = ORDER[level] ?? ORDER.info;
-  const write = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>): void => {
+  const write = (
+    lvl: Exclude<LogLevel, 'silent'>,
+    msg: string,
+    fields?: Record<string, unknown>,
+  ): void => {
     if (ORDER[lvl] < threshold) return;
     const line = { time: new Date().toISOString(), level: lvl, msg, ...base, ...fields };
     process.stderr.write(`${JSON.stringify(line, errorReplacer)}\n`);

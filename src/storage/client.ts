@@ -58,7 +58,11 @@ export async function createStorage(options: StorageOptions): Promise<Storage> {
 }
 
 async function createServerStorage(options: StorageOptions): Promise<Storage> {
-  const admin = createClient({ url: options.url, username: options.user, password: options.password });
+  const admin = createClient({
+    url: options.url,
+    username: options.user,
+    password: options.password,
+  });
   await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdent(options.database)}` });
   await admin.close();
   const client = createClient({
@@ -95,7 +99,9 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<Storage> 
   const { createChdbConnection } = await import('chdb/connection');
   const connection = createChdbConnection({ path: dataDir });
   boundDataDir = dataDir;
-  const client = createClient({ connection, clickhouse_settings: COMMON_SETTINGS } as Parameters<typeof createClient>[0]);
+  const client = createClient({ connection, clickhouse_settings: COMMON_SETTINGS } as Parameters<
+    typeof createClient
+  >[0]);
   const raw = (connection as unknown as { chdb: ChdbRawInsert }).chdb;
   return {
     client,
@@ -121,7 +127,9 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<Storage> 
 const COMMON_INSERT_SETTINGS = { date_time_input_format: 'best_effort' };
 
 function dedupSettings(options: InsertOptions | undefined): Record<string, string> {
-  return options?.dedupToken !== undefined ? { insert_deduplication_token: options.dedupToken } : {};
+  return options?.dedupToken !== undefined
+    ? { insert_deduplication_token: options.dedupToken }
+    : {};
 }
 
 /** Backquote an identifier (table and database names come from config, never from requests). */

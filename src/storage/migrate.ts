@@ -59,7 +59,11 @@ export function renderSql(sql: string, vars: MigrationVariables): string {
   });
 }
 
-export async function migrate(storage: Storage, vars: MigrationVariables, dir?: string): Promise<MigrationResult> {
+export async function migrate(
+  storage: Storage,
+  vars: MigrationVariables,
+  dir?: string,
+): Promise<MigrationResult> {
   const { client } = storage;
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS schema_migrations
@@ -87,7 +91,10 @@ export async function migrate(storage: Storage, vars: MigrationVariables, dir?: 
 }
 
 async function appliedVersions(storage: Storage): Promise<Set<number>> {
-  const rs = await storage.client.query({ query: 'SELECT DISTINCT version FROM schema_migrations', format: 'JSONEachRow' });
+  const rs = await storage.client.query({
+    query: 'SELECT DISTINCT version FROM schema_migrations',
+    format: 'JSONEachRow',
+  });
   const rows = await rs.json<{ version: number | string }>();
   return new Set(rows.map((row) => Number(row.version)));
 }

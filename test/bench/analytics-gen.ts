@@ -53,7 +53,13 @@ export function generateSql(offset: number, count: number, total: number, endMs:
   )`;
 }
 
-export async function generate(storage: Storage, total: number, endMs: number, chunk: number, onChunk: (done: number) => void): Promise<void> {
+export async function generate(
+  storage: Storage,
+  total: number,
+  endMs: number,
+  chunk: number,
+  onChunk: (done: number) => void,
+): Promise<void> {
   for (let offset = 0; offset < total; offset += chunk) {
     const count = Math.min(chunk, total - offset);
     // Materialized views in parallel: generation is bound by the rollups, not by the rows.

@@ -13,7 +13,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { queryCacheRegressions } from '../../src/analytics/queries/cache-regressions.js';
 import { queryCache } from '../../src/analytics/queries/cache.js';
-import { queryCapacity, queryCapacityRecommendation, type CapacityTarget } from '../../src/analytics/queries/capacity.js';
+import {
+  queryCapacity,
+  queryCapacityRecommendation,
+  type CapacityTarget,
+} from '../../src/analytics/queries/capacity.js';
 import { queryCosts } from '../../src/analytics/queries/costs.js';
 import { queryTtftDrift, trailingWindows } from '../../src/analytics/queries/drift.js';
 import { queryLatency } from '../../src/analytics/queries/latency.js';
@@ -31,12 +35,28 @@ const END = Math.floor(Date.now() / HOUR) * HOUR;
 // Ragged edges, as a dashboard would ask: the raw edges and minute rollups take part.
 const FROM = new Date(END - DAYS * 86_400_000 + 17_300);
 const TO = new Date(END - 42_100);
-const SLOS = { routes: { '/route-0': { latency_ms: 800 }, '/route-1': { latency_ms: 1500, ttft_ms: 300 } }, fallback: { latency_ms: 2000 } };
-const DRIFT = { warning_median_ratio: 1.2, critical_p95_ratio: 1.5, min_current_samples: 50, min_baseline_samples: 200 };
+const SLOS = {
+  routes: { '/route-0': { latency_ms: 800 }, '/route-1': { latency_ms: 1500, ttft_ms: 300 } },
+  fallback: { latency_ms: 2000 },
+};
+const DRIFT = {
+  warning_median_ratio: 1.2,
+  critical_p95_ratio: 1.5,
+  min_current_samples: 50,
+  min_baseline_samples: 200,
+};
 const CACHE = { alpha: 0.01, min_samples: 100, min_drop_pct_points: 1 };
 const TARGETS: CapacityTarget[] = ['dep-0', 'dep-1'].map((deployment) => ({
-  deployment, units: 100, unitCapacity: 50_000, weights: { input: 1, cached_input: 0, cache_write: 1, output: 4 },
-  sizing: { pricePerConvertedToken: 0.0000025, terms: { hourly: 1, '1-month': 260 / 730, '1-year': 2652 / 8760 }, minUnits: 15, increment: 5 },
+  deployment,
+  units: 100,
+  unitCapacity: 50_000,
+  weights: { input: 1, cached_input: 0, cache_write: 1, output: 4 },
+  sizing: {
+    pricePerConvertedToken: 0.0000025,
+    terms: { hourly: 1, '1-month': 260 / 730, '1-year': 2652 / 8760 },
+    minUnits: 15,
+    increment: 5,
+  },
 }));
 
 type Source = 'auto' | 'raw';
@@ -64,17 +84,54 @@ const drift = trailingWindows(new Date(END), 15 * 60_000, 86_400_000);
 const cacheWindows = trailingWindows(new Date(END), HOUR, 86_400_000);
 const range = { from: FROM, to: TO };
 const CASES: Case[] = [
-  { name: 'latency group_by=provider,model (30d)', run: (s, source) => queryLatency(s, { ...range, groupBy: ['provider', 'model'], slos: SLOS, source }) },
-  { name: 'latency group_by=route (30d)', run: (s, source) => queryLatency(s, { ...range, groupBy: ['route'], slos: SLOS, source }) },
-  { name: 'ttft drift window=15m baseline=24h', run: (s, source) => queryTtftDrift(s, { ...drift, thresholds: DRIFT, source }) },
+  {
+    name: 'latency group_by=provider,model (30d)',
+    run: (s, source) =>
+      queryLatency(s, { ...range, groupBy: ['provider', 'model'], slos: SLOS, source }),
+  },
+  {
+    name: 'latency group_by=route (30d)',
+    run: (s, source) => queryLatency(s, { ...range, groupBy: ['route'], slos: SLOS, source }),
+  },
+  {
+    name: 'ttft drift window=15m baseline=24h',
+    run: (s, source) => queryTtftDrift(s, { ...drift, thresholds: DRIFT, source }),
+  },
   { name: 'cache (30d)', run: (s, source) => queryCache(s, { ...range, source }) },
-  { name: 'cache regressions window=1h baseline=24h', run: (s, source) => queryCacheRegressions(s, { ...cacheWindows, config: CACHE, source }) },
-  { name: 'reliability group_by=provider,deployment (30d)', run: (s, source) => queryReliability(s, { ...range, groupBy: ['provider', 'deployment'], source }) },
-  { name: 'capacity (30d, 2 deployments)', run: (s, source) => queryCapacity(s, { ...range, targets: TARGETS, source }) },
-  { name: 'capacity recommendation (30d)', run: (s, source) => queryCapacityRecommendation(s, { ...range, targets: TARGETS, source }) },
-  { name: 'costs group_by=route (30d) [queryCosts]', run: (s, source) => (source === 'raw' ? rawCosts(s, 'route') : queryCosts(s, { ...range, groupBy: ['route'] })) },
-  { name: 'costs group_by=tenant (30d, 500 tenants)', run: (s, source) => (source === 'raw' ? rawCosts(s, 'tenant') : queryCosts(s, { ...range, groupBy: ['tenant'] })) },
-  { name: 'costs tenant=t0 group_by=route (30d)', run: (s, source) => (source === 'raw' ? rawCosts(s, 'route', 't0') : queryCosts(s, { ...range, groupBy: ['route'], tenant: 't0' })) },
+  {
+    name: 'cache regressions window=1h baseline=24h',
+    run: (s, source) => queryCacheRegressions(s, { ...cacheWindows, config: CACHE, source }),
+  },
+  {
+    name: 'reliability group_by=provider,deployment (30d)',
+    run: (s, source) =>
+      queryReliability(s, { ...range, groupBy: ['provider', 'deployment'], source }),
+  },
+  {
+    name: 'capacity (30d, 2 deployments)',
+    run: (s, source) => queryCapacity(s, { ...range, targets: TARGETS, source }),
+  },
+  {
+    name: 'capacity recommendation (30d)',
+    run: (s, source) => queryCapacityRecommendation(s, { ...range, targets: TARGETS, source }),
+  },
+  {
+    name: 'costs group_by=route (30d) [queryCosts]',
+    run: (s, source) =>
+      source === 'raw' ? rawCosts(s, 'route') : queryCosts(s, { ...range, groupBy: ['route'] }),
+  },
+  {
+    name: 'costs group_by=tenant (30d, 500 tenants)',
+    run: (s, source) =>
+      source === 'raw' ? rawCosts(s, 'tenant') : queryCosts(s, { ...range, groupBy: ['tenant'] }),
+  },
+  {
+    name: 'costs tenant=t0 group_by=route (30d)',
+    run: (s, source) =>
+      source === 'raw'
+        ? rawCosts(s, 'route', 't0')
+        : queryCosts(s, { ...range, groupBy: ['route'], tenant: 't0' }),
+  },
 ];
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
@@ -97,21 +154,46 @@ async function main(): Promise<void> {
     await migrate(storage, { ttl_days: 400 });
     const g0 = performance.now();
     await generate(storage, ROWS, END, CHUNK, (done) => {
-      process.stdout.write(`  generated ${done.toLocaleString()} rows in ${((performance.now() - g0) / 1000).toFixed(1)} s\n`);
+      process.stdout.write(
+        `  generated ${done.toLocaleString()} rows in ${((performance.now() - g0) / 1000).toFixed(1)} s\n`,
+      );
     });
     const genSeconds = (performance.now() - g0) / 1000;
     const o0 = performance.now();
-    for (const table of ['llm_perf_1m', 'llm_perf_1h', 'llm_cache_1m', 'llm_cache_1h', 'llm_capacity_1m', 'llm_costs_1h', 'llm_perf_1d', 'llm_costs_tenant_1h', 'llm_costs_tenant_1d', 'llm_perf_tenant_1d']) {
+    for (const table of [
+      'llm_perf_1m',
+      'llm_perf_1h',
+      'llm_cache_1m',
+      'llm_cache_1h',
+      'llm_capacity_1m',
+      'llm_costs_1h',
+      'llm_perf_1d',
+      'llm_costs_tenant_1h',
+      'llm_costs_tenant_1d',
+      'llm_perf_tenant_1d',
+    ]) {
       await storage.client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
     }
-    console.log(`generation: ${genSeconds.toFixed(1)} s (${Math.round(ROWS / genSeconds).toLocaleString()} rows/s, all materialized views); OPTIMIZE FINAL of the perf rollups: ${((performance.now() - o0) / 1000).toFixed(1)} s`);
+    console.log(
+      `generation: ${genSeconds.toFixed(1)} s (${Math.round(ROWS / genSeconds).toLocaleString()} rows/s, all materialized views); OPTIMIZE FINAL of the perf rollups: ${((performance.now() - o0) / 1000).toFixed(1)} s`,
+    );
     const check = await rollupCheck(storage);
     console.log('rollup check:', JSON.stringify(check));
-    const filled = check.perf_1m_attempts === check.provider_calls && check.perf_1h_attempts === check.provider_calls && check.perf_1d_attempts === check.provider_calls &&
-      check.cache_1m_rows === check.llm_calls && check.cache_1h_rows === check.llm_calls && check.costs_1m_calls === check.llm_calls &&
-      check.costs_1h_calls === check.llm_calls && check.costs_tenant_1h_calls === check.llm_calls && check.costs_tenant_1d_calls === check.llm_calls && check.perf_tenant_1d_attempts === check.provider_calls;
+    const filled =
+      check.perf_1m_attempts === check.provider_calls &&
+      check.perf_1h_attempts === check.provider_calls &&
+      check.perf_1d_attempts === check.provider_calls &&
+      check.cache_1m_rows === check.llm_calls &&
+      check.cache_1h_rows === check.llm_calls &&
+      check.costs_1m_calls === check.llm_calls &&
+      check.costs_1h_calls === check.llm_calls &&
+      check.costs_tenant_1h_calls === check.llm_calls &&
+      check.costs_tenant_1d_calls === check.llm_calls &&
+      check.perf_tenant_1d_attempts === check.provider_calls;
     console.log(`rollups filled: ${filled ? 'yes' : 'NO'}`);
-    console.log(`\n${'question'.padEnd(50)} ${'rollup ms'.padStart(10)} ${'raw ms'.padStart(10)} ${'ratio'.padStart(8)}  <300ms  >=10x`);
+    console.log(
+      `\n${'question'.padEnd(50)} ${'rollup ms'.padStart(10)} ${'raw ms'.padStart(10)} ${'ratio'.padStart(8)}  <300ms  >=10x`,
+    );
     let allOk = true;
     for (const c of CASES) {
       const fast = await time(() => c.run(storage, 'auto'));
@@ -119,17 +201,25 @@ async function main(): Promise<void> {
       const ratio = raw / fast;
       const ok = fast < 300 && ratio >= 10;
       allOk &&= ok;
-      console.log(`${c.name.padEnd(50)} ${fast.toFixed(1).padStart(10)} ${raw.toFixed(1).padStart(10)} ${ratio.toFixed(1).padStart(7)}x  ${fast < 300 ? 'yes' : 'NO '}     ${ratio >= 10 ? 'yes' : 'NO'}`);
+      console.log(
+        `${c.name.padEnd(50)} ${fast.toFixed(1).padStart(10)} ${raw.toFixed(1).padStart(10)} ${ratio.toFixed(1).padStart(7)}x  ${fast < 300 ? 'yes' : 'NO '}     ${ratio >= 10 ? 'yes' : 'NO'}`,
+      );
     }
     // Tenant scope: whole days from llm_perf_tenant_1d, partial days from llm_calls by its
     // tenant-first sort key; "raw" is llm_calls by the sort key alone.
     for (const tenant of ['t0', 't250']) {
-      const rs = await storage.client.query({ query: `SELECT count() AS v FROM llm_calls WHERE tenant = {t:String}`, query_params: { t: tenant }, format: 'JSONEachRow' });
+      const rs = await storage.client.query({
+        query: `SELECT count() AS v FROM llm_calls WHERE tenant = {t:String}`,
+        query_params: { t: tenant },
+        format: 'JSONEachRow',
+      });
       const n = Number((await rs.json<{ v: string }>())[0]?.v ?? 0);
       const q = { ...range, groupBy: ['route' as const], slos: SLOS, tenant };
       const fast = await time(() => queryLatency(storage, q));
       const raw = await time(() => queryLatency(storage, { ...q, source: 'raw' }));
-      console.log(`latency tenant=${tenant} (${n.toLocaleString()} rows): ${fast.toFixed(1)} ms, raw by sort key ${raw.toFixed(1)} ms (${(raw / fast).toFixed(1)}x)`);
+      console.log(
+        `latency tenant=${tenant} (${n.toLocaleString()} rows): ${fast.toFixed(1)} ms, raw by sort key ${raw.toFixed(1)} ms (${(raw / fast).toFixed(1)}x)`,
+      );
     }
     console.log(`\nall unscoped questions meet both goals: ${allOk ? 'yes' : 'NO'}`);
   } finally {

@@ -33,7 +33,10 @@ const SKIP_BASELINE = process.env.BENCH_SKIP_BASELINE === '1';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 async function baseline(requests: Uint8Array[]): Promise<{ rate: number; cpuUsPerRow: number }> {
-  const storage = await createStorage({ database: 'default', dataDir: mkdtempSync(join(tmpdir(), 'bench-base-')) });
+  const storage = await createStorage({
+    database: 'default',
+    dataDir: mkdtempSync(join(tmpdir(), 'bench-base-')),
+  });
   await migrate(storage, { ttl_days: 400 });
   const price = createPricingProcessor(loadCatalog({}));
   // Rows prepared outside the timed section: the baseline measures the store alone.
@@ -46,7 +49,11 @@ async function baseline(requests: Uint8Array[]): Promise<{ rate: number; cpuUsPe
   }
   const lines = price(calls).map((c) => {
     const { start_time_ns, end_time_ns, input_content: _i, output_content: _o, ...rest } = c;
-    return JSON.stringify({ ...rest, start_time: nsToDateTime64(start_time_ns), end_time: nsToDateTime64(end_time_ns) });
+    return JSON.stringify({
+      ...rest,
+      start_time: nsToDateTime64(start_time_ns),
+      end_time: nsToDateTime64(end_time_ns),
+    });
   });
   const chunk = 50_000;
   const cpu = process.cpuUsage();
@@ -76,7 +83,9 @@ function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+      server.close(() =>
+        resolve(typeof address === 'object' && address !== null ? address.port : 0),
+      );
     });
   });
 }
@@ -89,15 +98,44 @@ async function storedCalls(apiUrl: string): Promise<number> {
   return body.rows[0]?.calls ?? 0;
 }
 
-async function endToEnd(requests: Uint8Array[]): Promise<{ rate: number; p50: number; p99: number; rejected: number; collectorCpuUsPerSpan: number; clientCpuUsPerSpan: number }> {
+async function endToEnd(requests: Uint8Array[]): Promise<{
+  rate: number;
+  p50: number;
+  p99: number;
+  rejected: number;
+  collectorCpuUsPerSpan: number;
+  clientCpuUsPerSpan: number;
+}> {
   const [otlpPort, apiPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
-  const child = spawn(process.execPath, [...NODE_ARGS, join(ROOT, 'bin/llm-finops.js'), 'start', '--data-dir', dataDir, '--otlp-port', String(otlpPort), '--api-port', String(apiPort)], {
-    cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...NODE_ARGS,
+      join(ROOT, 'bin/llm-finops.js'),
+      'start',
+      '--data-dir',
+      dataDir,
+      '--otlp-port',
+      String(otlpPort),
+      '--api-port',
+      String(apiPort),
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    },
+  );
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   for (let i = 0; i < 300; i += 1) {
-    if (await fetch(`${apiUrl}/healthz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${apiUrl}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const latencies: number[] = [];
@@ -110,12 +148,18 @@ async function endToEnd(requests: Uint8Array[]): Promise<{ rate: number; p50: nu
       if (body === undefined) return;
       for (;;) {
         const t = performance.now();
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-protobuf' },
+          body,
+        });
         await res.arrayBuffer();
         latencies.push(performance.now() - t);
         if (res.status === 200) break;
         rejected += 1;
-        await new Promise((resolve) => setTimeout(resolve, Number(res.headers.get('retry-after') ?? 1) * 100));
+        await new Promise((resolve) =>
+          setTimeout(resolve, Number(res.headers.get('retry-after') ?? 1) * 100),
+        );
       }
     }
   };
@@ -123,30 +167,52 @@ async function endToEnd(requests: Uint8Array[]): Promise<{ rate: number; p50: nu
   const clientCpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(Array.from({ length: CLIENTS }, () => client()));
-  while ((await storedCalls(apiUrl)) < TOTAL) await new Promise((resolve) => setTimeout(resolve, 20));
+  while ((await storedCalls(apiUrl)) < TOTAL)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   const seconds = (performance.now() - started) / 1000;
   const collectorCpuUsPerSpan = ((processCpuSeconds(child.pid ?? 0) - childCpu) * 1e6) / TOTAL;
   const used = process.cpuUsage(clientCpu);
   child.kill('SIGTERM');
   await new Promise((resolve) => child.on('exit', resolve));
   latencies.sort((a, b) => a - b);
-  const q = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-  return { rate: TOTAL / seconds, p50: q(0.5), p99: q(0.99), rejected, collectorCpuUsPerSpan, clientCpuUsPerSpan: (used.user + used.system) / TOTAL };
+  const q = (p: number): number =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  return {
+    rate: TOTAL / seconds,
+    p50: q(0.5),
+    p99: q(0.99),
+    rejected,
+    collectorCpuUsPerSpan,
+    clientCpuUsPerSpan: (used.user + used.system) / TOTAL,
+  };
 }
 
 async function main(): Promise<void> {
   const requests: Uint8Array[] = [];
-  for (let i = 0; i < TOTAL; i += BATCH) requests.push(encodeProtoRequest(makeSpans(Math.min(BATCH, TOTAL - i))));
+  for (let i = 0; i < TOTAL; i += BATCH)
+    requests.push(encodeProtoRequest(makeSpans(Math.min(BATCH, TOTAL - i))));
   process.stdout.write(`bench:ingest  spans=${TOTAL} batch=${BATCH} clients=${CLIENTS}\n`);
-  const { rate: base, cpuUsPerRow } = SKIP_BASELINE ? { rate: Number.NaN, cpuUsPerRow: Number.NaN } : await baseline(requests);
-  process.stdout.write(`baseline  raw chDB rawInsert (JSONEachRow, 50k rows/insert): ${base.toFixed(0)} rows/s\n`);
+  const { rate: base, cpuUsPerRow } = SKIP_BASELINE
+    ? { rate: Number.NaN, cpuUsPerRow: Number.NaN }
+    : await baseline(requests);
+  process.stdout.write(
+    `baseline  raw chDB rawInsert (JSONEachRow, 50k rows/insert): ${base.toFixed(0)} rows/s\n`,
+  );
   const e2e = await endToEnd(requests);
-  process.stdout.write(`end-to-end OTLP protobuf -> collector -> chDB:               ${e2e.rate.toFixed(0)} spans/s\n`);
-  process.stdout.write(`request latency p50=${e2e.p50.toFixed(1)} ms p99=${e2e.p99.toFixed(1)} ms; 429/503 answers=${e2e.rejected}\n`);
+  process.stdout.write(
+    `end-to-end OTLP protobuf -> collector -> chDB:               ${e2e.rate.toFixed(0)} spans/s\n`,
+  );
+  process.stdout.write(
+    `request latency p50=${e2e.p50.toFixed(1)} ms p99=${e2e.p99.toFixed(1)} ms; 429/503 answers=${e2e.rejected}\n`,
+  );
   // Where the CPU goes, all threads included: on a 2-core machine the collector, the engine inside
   // it and this load generator share the cores, so the ratio is bounded by the sum.
-  process.stdout.write(`cpu per span: baseline insert ${cpuUsPerRow.toFixed(1)} µs; collector (all of it) ${e2e.collectorCpuUsPerSpan.toFixed(1)} µs; load generator ${e2e.clientCpuUsPerSpan.toFixed(1)} µs\n`);
-  process.stdout.write(`ratio end-to-end / baseline = ${(e2e.rate / base).toFixed(2)} (goal >= 0.80, p99 < 250 ms)\n`);
+  process.stdout.write(
+    `cpu per span: baseline insert ${cpuUsPerRow.toFixed(1)} µs; collector (all of it) ${e2e.collectorCpuUsPerSpan.toFixed(1)} µs; load generator ${e2e.clientCpuUsPerSpan.toFixed(1)} µs\n`,
+  );
+  process.stdout.write(
+    `ratio end-to-end / baseline = ${(e2e.rate / base).toFixed(2)} (goal >= 0.80, p99 < 250 ms)\n`,
+  );
 }
 
 await main();

@@ -15,12 +15,18 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
-import { instrumentOpenAI, startTelemetry, withAttribution } from '../../src/instrumentation/index.js';
+import {
+  instrumentOpenAI,
+  startTelemetry,
+  withAttribution,
+} from '../../src/instrumentation/index.js';
 
 const CALLS = Number(process.argv[2] ?? 300);
 const ROUNDS = Number(process.argv[3] ?? 10);
 /** BENCH_MODES=stream (or plain) runs one mode only. */
-const MODES = (process.env.BENCH_MODES ?? 'plain,stream').split(',').filter((m): m is Mode => m === 'plain' || m === 'stream');
+const MODES = (process.env.BENCH_MODES ?? 'plain,stream')
+  .split(',')
+  .filter((m): m is Mode => m === 'plain' || m === 'stream');
 type Variant = 'none' | 'llm-finops' | 'official';
 type Mode = 'plain' | 'stream';
 
@@ -39,23 +45,39 @@ class CountingExporter implements SpanExporter {
 }
 
 async function startMock(): Promise<{ url: string; stop: () => void }> {
-  const main = fileURLToPath(new URL('../fixtures/instrumentation/mock-server-main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', main], { stdio: ['pipe', 'pipe', 'ignore'] });
-  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+  const main = fileURLToPath(
+    new URL('../fixtures/instrumentation/mock-server-main.ts', import.meta.url),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
+  const line = await new Promise<string>((resolve) =>
+    createInterface({ input: child.stdout! }).once('line', resolve),
+  );
   return { url: (JSON.parse(line) as { url: string }).url, stop: () => child.kill('SIGTERM') };
 }
 
 function makeCall(client: OpenAI, mode: Mode): () => Promise<void> {
   const messages = [{ role: 'user' as const, content: 'bench' }];
-  if (mode === 'plain') return async () => void (await client.chat.completions.create({ model: 'gpt-4o-mini', messages }));
+  if (mode === 'plain')
+    return async () =>
+      void (await client.chat.completions.create({ model: 'gpt-4o-mini', messages }));
   // include_usage set explicitly for every variant, so all receive identical bytes.
   return async () => {
-    const s = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true, stream_options: { include_usage: true } });
+    const s = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     for await (const _ of s) void _;
   };
 }
 
-async function block(call: () => Promise<void>, n: number): Promise<{ wallUs: number; cpuUs: number }> {
+async function block(
+  call: () => Promise<void>,
+  n: number,
+): Promise<{ wallUs: number; cpuUs: number }> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await withAttribution({ tenant: `t${i % 10}` }, call);
@@ -69,10 +91,21 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
   const mock = await startMock();
   const exporter = new CountingExporter();
-  const telemetry = startTelemetry({ serviceName: 'bench', spanProcessor: new BatchSpanProcessor(exporter, { maxQueueSize: 65536, maxExportBatchSize: 2048, scheduledDelayMillis: 100 }) });
+  const telemetry = startTelemetry({
+    serviceName: 'bench',
+    spanProcessor: new BatchSpanProcessor(exporter, {
+      maxQueueSize: 65536,
+      maxExportBatchSize: 2048,
+      scheduledDelayMillis: 100,
+    }),
+  });
   const opts = { apiKey: 'sk-bench', baseURL: `${mock.url}/v1`, maxRetries: 0 };
   // Wrapped before the official patch is ever applied, so it holds the unpatched method.
-  const clients: Record<Variant, OpenAI> = { none: new OpenAI(opts), 'llm-finops': instrumentOpenAI(new OpenAI(opts)), official: new OpenAI(opts) };
+  const clients: Record<Variant, OpenAI> = {
+    none: new OpenAI(opts),
+    'llm-finops': instrumentOpenAI(new OpenAI(opts)),
+    official: new OpenAI(opts),
+  };
   const official = new OpenAIInstrumentation({ enabled: false });
   official.setTracerProvider(trace.getTracerProvider());
   // Creates its histogram instruments (no-op meter here; llm-finops records no metrics either).
@@ -83,7 +116,8 @@ async function main(): Promise<void> {
   const results: Record<string, { wall: number[]; cpu: number[] }> = {};
   const variants: Variant[] = ['none', 'llm-finops', 'official'];
   for (const mode of MODES) {
-    for (let round = -2; round < ROUNDS; round++) { // 2 warmup rounds
+    for (let round = -2; round < ROUNDS; round++) {
+      // 2 warmup rounds
       const order = variants.map((_, i) => variants[(i + round + 3) % variants.length]!);
       for (const v of order) {
         if (v === 'official') def.patch?.(patched, '7');
@@ -103,15 +137,24 @@ async function main(): Promise<void> {
   mock.stop();
 }
 
-function report(results: Record<string, { wall: number[]; cpu: number[] }>, byScope: Map<string, number>): void {
-  console.log(`node ${process.version}, openai 7.x (official instrumentation patch applied manually), ${CALLS} calls x ${ROUNDS} interleaved rounds (+2 warmup); medians`);
-  console.log('mode    variant       wall us/call  cpu us/call  wall ratio  cpu ratio  cpu overhead us');
+function report(
+  results: Record<string, { wall: number[]; cpu: number[] }>,
+  byScope: Map<string, number>,
+): void {
+  console.log(
+    `node ${process.version}, openai 7.x (official instrumentation patch applied manually), ${CALLS} calls x ${ROUNDS} interleaved rounds (+2 warmup); medians`,
+  );
+  console.log(
+    'mode    variant       wall us/call  cpu us/call  wall ratio  cpu ratio  cpu overhead us',
+  );
   for (const mode of MODES) {
     const base = results[`${mode}/none`]!;
     for (const v of ['none', 'llm-finops', 'official']) {
       const r = results[`${mode}/${v}`]!;
       const [w, c, bw, bc] = [median(r.wall), median(r.cpu), median(base.wall), median(base.cpu)];
-      console.log(`${mode.padEnd(7)} ${v.padEnd(13)} ${w.toFixed(1).padStart(12)} ${c.toFixed(1).padStart(12)} ${(w / bw).toFixed(3).padStart(11)} ${(c / bc).toFixed(3).padStart(10)} ${(c - bc).toFixed(1).padStart(16)}`);
+      console.log(
+        `${mode.padEnd(7)} ${v.padEnd(13)} ${w.toFixed(1).padStart(12)} ${c.toFixed(1).padStart(12)} ${(w / bw).toFixed(3).padStart(11)} ${(c / bc).toFixed(3).padStart(10)} ${(c - bc).toFixed(1).padStart(16)}`,
+      );
     }
   }
   console.log('spans exported per scope (sanity check):', Object.fromEntries(byScope));

@@ -11,8 +11,14 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
 
 /** Quiet, sandbox-free (root in a container) and offline apart from the page under test. */
 const ARGS = [
-  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 export interface BrowserSession {
@@ -24,8 +30,11 @@ export function chromiumInstalled(): boolean {
   return existsSync(CHROMIUM_PATH);
 }
 
-export async function launchChromium(viewport = { width: 1400, height: 900 }): Promise<BrowserSession> {
-  if (!chromiumInstalled()) throw new Error(`${CHROMIUM_PATH} is missing: apt-get install -y chromium`);
+export async function launchChromium(
+  viewport = { width: 1400, height: 900 },
+): Promise<BrowserSession> {
+  if (!chromiumInstalled())
+    throw new Error(`${CHROMIUM_PATH} is missing: apt-get install -y chromium`);
   const profile = mkdtempSync(join(tmpdir(), 'llm-finops-chromium-'));
   // launchPersistentContext is how playwright takes a user-data-dir (it refuses the flag in
   // args). headless: false keeps it from adding its own --headless; ours (=new) is in ARGS.
@@ -54,8 +63,12 @@ export interface ConsoleEntry {
 /** Everything the page logs, plus uncaught exceptions as type "pageerror". */
 export function collectConsole(page: Page): ConsoleEntry[] {
   const entries: ConsoleEntry[] = [];
-  page.on('console', (msg: ConsoleMessage) => entries.push({ type: msg.type(), text: msg.text(), url: msg.location().url }));
-  page.on('pageerror', (err: Error) => entries.push({ type: 'pageerror', text: String(err), url: '' }));
+  page.on('console', (msg: ConsoleMessage) =>
+    entries.push({ type: msg.type(), text: msg.text(), url: msg.location().url }),
+  );
+  page.on('pageerror', (err: Error) =>
+    entries.push({ type: 'pageerror', text: String(err), url: '' }),
+  );
   return entries;
 }
 
@@ -69,7 +82,10 @@ export interface PngStats {
 }
 
 /** Decode a screenshot (pngjs) and count colours, to tell a drawn page from a blank one. */
-export function pngStats(file: string, region: { x: number; y: number; width: number; height: number }): PngStats {
+export function pngStats(
+  file: string,
+  region: { x: number; y: number; width: number; height: number },
+): PngStats {
   const png = PNG.sync.read(readFileSync(file));
   const all = new Set<number>();
   const inRegion = new Set<number>();
@@ -84,5 +100,10 @@ export function pngStats(file: string, region: { x: number; y: number; width: nu
       if (x >= x0 && x < x1 && y >= y0 && y < y1) inRegion.add(color);
     }
   }
-  return { width: png.width, height: png.height, distinctColors: all.size, regionColors: inRegion.size };
+  return {
+    width: png.width,
+    height: png.height,
+    distinctColors: all.size,
+    regionColors: inRegion.size,
+  };
 }

@@ -22,10 +22,17 @@ export interface ExpandContext {
 const ALL = '$__all';
 
 /** Grafana's panel interval: range / max data points, rounded to a "nice" step, at least the panel's min interval. */
-export function panelIntervalMs(from: Date, to: Date, minInterval: string | undefined, maxDataPoints = 1000): number {
+export function panelIntervalMs(
+  from: Date,
+  to: Date,
+  minInterval: string | undefined,
+  maxDataPoints = 1000,
+): number {
   const raw = (to.getTime() - from.getTime()) / maxDataPoints;
   // A simplification of Grafana's roundInterval table: the smallest nice step not below the raw value.
-  const steps = [1, 5, 10, 15, 20, 30, 60, 300, 600, 900, 1800, 3600, 10800, 21600, 43200, 86400].map((s) => s * 1000);
+  const steps = [
+    1, 5, 10, 15, 20, 30, 60, 300, 600, 900, 1800, 3600, 10800, 21600, 43200, 86400,
+  ].map((s) => s * 1000);
   const rounded = steps.find((s) => s >= raw) ?? steps[steps.length - 1]!;
   return Math.max(rounded, minInterval !== undefined ? parseDuration(minInterval) : 0);
 }
@@ -33,7 +40,9 @@ export function panelIntervalMs(from: Date, to: Date, minInterval: string | unde
 function parseDuration(text: string): number {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(text);
   if (m === null) throw new Error(`unsupported interval ${text}`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    m[2] as 'ms' | 's' | 'm' | 'h' | 'd'
+  ];
   return Number(m[1]) * unit;
 }
 
@@ -48,11 +57,14 @@ export function applyConditionalAll(sql: string, ctx: ExpandContext): string {
   // Right to left like the plugin, so offsets of earlier occurrences stay valid.
   for (let at = out.lastIndexOf(macro); at !== -1; at = out.lastIndexOf(macro, at - 1)) {
     const { args, end } = macroArgs(out, at + macro.length - 1);
-    if (args.length !== 2) throw new Error(`$__conditionalAll needs 2 arguments: ${out.slice(at, end)}`);
+    if (args.length !== 2)
+      throw new Error(`$__conditionalAll needs 2 arguments: ${out.slice(at, end)}`);
     const name = /^\$\{?(\w+)\}?$/.exec(args[1]!.trim())?.[1];
-    if (name === undefined) throw new Error(`$__conditionalAll: second argument must be a variable, got ${args[1]}`);
+    if (name === undefined)
+      throw new Error(`$__conditionalAll: second argument must be a variable, got ${args[1]}`);
     const variable = requireVariable(ctx, name);
-    const phrase = variable.current.includes(ALL) || variable.current.length === 0 ? '1=1' : args[0]!;
+    const phrase =
+      variable.current.includes(ALL) || variable.current.length === 0 ? '1=1' : args[0]!;
     out = out.slice(0, at) + phrase + out.slice(end);
     if (at === 0) break;
   }
@@ -61,17 +73,23 @@ export function applyConditionalAll(sql: string, ctx: ExpandContext): string {
 
 /** Grafana template variables: `$var`, `${var}` and `${var:singlequote}`; unknown names are left alone, as Grafana does. */
 export function interpolateVariables(sql: string, ctx: ExpandContext): string {
-  return sql.replace(/\$\{(\w+)(?::(\w+))?\}|\$(\w+)/g, (match, braced: string | undefined, format: string | undefined, bare: string | undefined) => {
-    const name = braced ?? bare!;
-    if (name.startsWith('__')) return match;
-    const variable = ctx.variables[name];
-    if (variable === undefined) return match;
-    const values = variable.current.includes(ALL) ? variable.options : variable.current;
-    if (format === 'singlequote') return values.map((v) => `'${v.replace(/'/g, "\\'")}'`).join(',');
-    if (format !== undefined) throw new Error(`variable format :${format} is not modelled by this expander`);
-    if (values.length !== 1) throw new Error(`multi-value variable $${name} used without a format`);
-    return values[0]!;
-  });
+  return sql.replace(
+    /\$\{(\w+)(?::(\w+))?\}|\$(\w+)/g,
+    (match, braced: string | undefined, format: string | undefined, bare: string | undefined) => {
+      const name = braced ?? bare!;
+      if (name.startsWith('__')) return match;
+      const variable = ctx.variables[name];
+      if (variable === undefined) return match;
+      const values = variable.current.includes(ALL) ? variable.options : variable.current;
+      if (format === 'singlequote')
+        return values.map((v) => `'${v.replace(/'/g, "\\'")}'`).join(',');
+      if (format !== undefined)
+        throw new Error(`variable format :${format} is not modelled by this expander`);
+      if (values.length !== 1)
+        throw new Error(`multi-value variable $${name} used without a format`);
+      return values[0]!;
+    },
+  );
 }
 
 /** The plugin's backend macros (seconds precision, as in pkg/macros/macros.go). */
@@ -80,8 +98,16 @@ export function expandBackendMacros(sql: string, ctx: ExpandContext): string {
   const to = Math.floor(ctx.to.getTime() / 1000);
   const intervalS = Math.max(Math.floor(ctx.intervalMs / 1000), 1);
   let out = sql;
-  out = replaceCalls(out, 'timeFilter', (col) => `${col} >= toDateTime(${from}) AND ${col} <= toDateTime(${to})`);
-  out = replaceCalls(out, 'timeInterval', (col) => `toStartOfInterval(toDateTime(${col}), INTERVAL ${intervalS} second)`);
+  out = replaceCalls(
+    out,
+    'timeFilter',
+    (col) => `${col} >= toDateTime(${from}) AND ${col} <= toDateTime(${to})`,
+  );
+  out = replaceCalls(
+    out,
+    'timeInterval',
+    (col) => `toStartOfInterval(toDateTime(${col}), INTERVAL ${intervalS} second)`,
+  );
   out = out
     .replace(/\$__fromTime\b/g, `toDateTime(${from})`)
     .replace(/\$__toTime\b/g, `toDateTime(${to})`)

@@ -21,7 +21,8 @@ export const newTraceId = (): string => randomBytes(16).toString('hex');
 export const newSpanId = (): string => randomBytes(8).toString('hex');
 
 export function anyValue(value: JsonAttr): unknown {
-  if (Array.isArray(value)) return { arrayValue: { values: value.map((v) => ({ stringValue: v })) } };
+  if (Array.isArray(value))
+    return { arrayValue: { values: value.map((v) => ({ stringValue: v })) } };
   if (typeof value === 'string') return { stringValue: value };
   if (typeof value === 'boolean') return { boolValue: value };
   return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value };
@@ -39,24 +40,43 @@ export function spanJson(spec: SpanSpec): Record<string, unknown> {
     startTimeUnixNano: start.toString(),
     endTimeUnixNano: end.toString(),
     attributes: [
-      ...Object.entries(spec.attributes ?? {}).map(([key, value]) => ({ key, value: anyValue(value) })),
+      ...Object.entries(spec.attributes ?? {}).map(([key, value]) => ({
+        key,
+        value: anyValue(value),
+      })),
       ...(spec.rawAttributes ?? []),
     ],
     status: spec.status ?? { code: 0 },
   };
 }
 
-export function requestJson(spans: Record<string, unknown>[], resource: Record<string, JsonAttr> = { 'service.name': 'test-svc' }): Record<string, unknown> {
+export function requestJson(
+  spans: Record<string, unknown>[],
+  resource: Record<string, JsonAttr> = { 'service.name': 'test-svc' },
+): Record<string, unknown> {
   return {
     resourceSpans: [
       {
-        resource: { attributes: Object.entries(resource).map(([key, value]) => ({ key, value: anyValue(value) })) },
+        resource: {
+          attributes: Object.entries(resource).map(([key, value]) => ({
+            key,
+            value: anyValue(value),
+          })),
+        },
         scopeSpans: [{ scope: { name: 'test-scope', version: '1.0.0' }, spans }],
       },
     ],
   };
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }

@@ -17,11 +17,17 @@ export interface TestRuntime {
   dataDir: string;
 }
 
-export async function startTestRuntime(overrides: Record<string, unknown> = {}): Promise<TestRuntime> {
+export async function startTestRuntime(
+  overrides: Record<string, unknown> = {},
+): Promise<TestRuntime> {
   const dataDir = mkdtempSync(join(tmpdir(), 'llm-finops-test-'));
   const base = {
     storage: { data_dir: dataDir },
-    collector: { port: 0, attribution: { wait_ms: 400, root_grace_ms: 50 }, writer: { flush_interval_ms: 50 } },
+    collector: {
+      port: 0,
+      attribution: { wait_ms: 400, root_grace_ms: 50 },
+      writer: { flush_interval_ms: 50 },
+    },
     api: { port: 0 },
     pricing: { prices_file: E2E_PRICES },
   };
@@ -35,12 +41,14 @@ export async function startTestRuntime(overrides: Record<string, unknown> = {}):
   };
 }
 
-function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+function deepMerge(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...a };
   for (const [key, value] of Object.entries(b)) {
     const existing = out[key];
-    out[key] =
-      isPlain(existing) && isPlain(value) ? deepMerge(existing, value) : value;
+    out[key] = isPlain(existing) && isPlain(value) ? deepMerge(existing, value) : value;
   }
   return out;
 }
@@ -55,7 +63,11 @@ export async function getJson<T = unknown>(url: string): Promise<{ status: numbe
 }
 
 /** Poll until `check` passes (rows are written asynchronously after the 200). */
-export async function eventually<T>(fn: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  check: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = await fn();
   while (!check(last) && Date.now() < deadline) {

@@ -33,27 +33,60 @@ export function callRow(c: CallSpec): Record<string, unknown> {
   const id = randomUUID();
   const error = c.error ?? false;
   return {
-    call_id: id, trace_id: id.replace(/-/g, ''), span_id: id.slice(0, 16),
-    start_time: new Date(c.atMs).toISOString(), end_time: new Date(c.atMs + duration).toISOString(), duration_ms: duration,
-    kind: 'inference', operation: 'chat', source: 'test', service: 'svc', environment: 'test',
-    provider: c.provider ?? 'openai', model: c.model ?? 'gpt-4o', request_model: c.model ?? 'gpt-4o', deployment: c.deployment ?? '',
-    tenant: c.tenant ?? 'acme', route: c.route ?? '/chat', feature: 'chat',
-    status: error ? 'error' : 'ok', error_type: error ? 'server_error' : '', http_status: c.httpStatus ?? (error ? 500 : 200),
-    input_tokens: c.inputTokens ?? 1000, output_tokens: c.outputTokens ?? 200, cache_read_tokens: c.cacheReadTokens ?? 0,
-    ttft_ms: c.ttftMs === undefined ? 300 : c.ttftMs, attempt: c.attempt ?? 1, fallback_from: c.fallbackFrom ?? '', cache_hit: c.cacheHit ?? false,
-    priced: c.priced ?? true, cost_total: c.costUsd ?? '0.001', list_cost: c.costUsd ?? '0.001',
+    call_id: id,
+    trace_id: id.replace(/-/g, ''),
+    span_id: id.slice(0, 16),
+    start_time: new Date(c.atMs).toISOString(),
+    end_time: new Date(c.atMs + duration).toISOString(),
+    duration_ms: duration,
+    kind: 'inference',
+    operation: 'chat',
+    source: 'test',
+    service: 'svc',
+    environment: 'test',
+    provider: c.provider ?? 'openai',
+    model: c.model ?? 'gpt-4o',
+    request_model: c.model ?? 'gpt-4o',
+    deployment: c.deployment ?? '',
+    tenant: c.tenant ?? 'acme',
+    route: c.route ?? '/chat',
+    feature: 'chat',
+    status: error ? 'error' : 'ok',
+    error_type: error ? 'server_error' : '',
+    http_status: c.httpStatus ?? (error ? 500 : 200),
+    input_tokens: c.inputTokens ?? 1000,
+    output_tokens: c.outputTokens ?? 200,
+    cache_read_tokens: c.cacheReadTokens ?? 0,
+    ttft_ms: c.ttftMs === undefined ? 300 : c.ttftMs,
+    attempt: c.attempt ?? 1,
+    fallback_from: c.fallbackFrom ?? '',
+    cache_hit: c.cacheHit ?? false,
+    priced: c.priced ?? true,
+    cost_total: c.costUsd ?? '0.001',
+    list_cost: c.costUsd ?? '0.001',
   };
 }
 
 /** `count` calls spread evenly over [fromMs, toMs). */
-export function spread(count: number, fromMs: number, toMs: number, spec: Omit<CallSpec, 'atMs'> | ((i: number) => Omit<CallSpec, 'atMs'>)): CallSpec[] {
+export function spread(
+  count: number,
+  fromMs: number,
+  toMs: number,
+  spec: Omit<CallSpec, 'atMs'> | ((i: number) => Omit<CallSpec, 'atMs'>),
+): CallSpec[] {
   const step = (toMs - fromMs) / count;
-  return Array.from({ length: count }, (_, i) => ({ ...(typeof spec === 'function' ? spec(i) : spec), atMs: Math.floor(fromMs + i * step) }));
+  return Array.from({ length: count }, (_, i) => ({
+    ...(typeof spec === 'function' ? spec(i) : spec),
+    atMs: Math.floor(fromMs + i * step),
+  }));
 }
 
 export async function seed(storage: Storage, calls: CallSpec[]): Promise<void> {
   if (calls.length === 0) return;
-  await storage.insertJsonEachRow('llm_calls', `${calls.map((c) => JSON.stringify(callRow(c))).join('\n')}\n`);
+  await storage.insertJsonEachRow(
+    'llm_calls',
+    `${calls.map((c) => JSON.stringify(callRow(c))).join('\n')}\n`,
+  );
 }
 
 /**
@@ -66,7 +99,8 @@ export async function startStore(): Promise<{ storage: Storage; dataDir: string 
   const dir = join(dataDir, 'migrations');
   mkdirSync(dir);
   for (const file of readdirSync(MIGRATIONS_DIR)) {
-    if (/^(000[1-3]|0023|0026|003\d)_.*\.sql$/.test(file)) copyFileSync(join(MIGRATIONS_DIR, file), join(dir, file));
+    if (/^(000[1-3]|0023|0026|003\d)_.*\.sql$/.test(file))
+      copyFileSync(join(MIGRATIONS_DIR, file), join(dir, file));
   }
   const storage = await createStorage({ database: 'default', dataDir: join(dataDir, 'db') });
   await migrate(storage, { ttl_days: 400 }, dir);

@@ -13,7 +13,11 @@ import { createLogger } from '../../src/shared/logger.js';
 import type { Storage } from '../../src/storage/client.js';
 import { seed, spread, startStore } from './alerts-routing-seed.js';
 
-const DAY = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+const DAY = Date.UTC(
+  new Date().getUTCFullYear(),
+  new Date().getUTCMonth(),
+  new Date().getUTCDate(),
+);
 const T = DAY + 12 * 3_600_000;
 const MIN = 60_000;
 
@@ -35,13 +39,46 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
   const s = t.runtime.storage;
   // Baseline hour: openai healthy at 300 ms TTFT; acme spends steadily.
-  await seed(s, spread(120, T - 70 * MIN, T - 10 * MIN, { ttftMs: 300, costUsd: '0.001', cacheReadTokens: 800 }));
+  await seed(
+    s,
+    spread(120, T - 70 * MIN, T - 10 * MIN, {
+      ttftMs: 300,
+      costUsd: '0.001',
+      cacheReadTokens: 800,
+    }),
+  );
   // Anthropic: a slow, rate-limited, retried, falling-back, unpriced last ten minutes.
-  await seed(s, spread(60, T - 70 * MIN, T - 10 * MIN, { provider: 'anthropic', model: 'claude-x', ttftMs: 400, durationMs: 900, route: '/slow', tenant: 'beta', cacheReadTokens: 800 }));
-  await seed(s, spread(40, T - 5 * MIN, T, (i) => ({
-    provider: 'anthropic', model: 'claude-x', route: '/slow', tenant: 'beta', ttftMs: 1_200, durationMs: 9_000, httpStatus: i % 4 === 0 ? 429 : 200,
-    error: i % 4 === 0, attempt: i % 2 === 0 ? 2 : 1, fallbackFrom: i % 3 === 0 ? 'openai' : '', priced: false, costUsd: '0', inputTokens: 50_000, cacheReadTokens: 0,
-  })));
+  await seed(
+    s,
+    spread(60, T - 70 * MIN, T - 10 * MIN, {
+      provider: 'anthropic',
+      model: 'claude-x',
+      ttftMs: 400,
+      durationMs: 900,
+      route: '/slow',
+      tenant: 'beta',
+      cacheReadTokens: 800,
+    }),
+  );
+  await seed(
+    s,
+    spread(40, T - 5 * MIN, T, (i) => ({
+      provider: 'anthropic',
+      model: 'claude-x',
+      route: '/slow',
+      tenant: 'beta',
+      ttftMs: 1_200,
+      durationMs: 9_000,
+      httpStatus: i % 4 === 0 ? 429 : 200,
+      error: i % 4 === 0,
+      attempt: i % 2 === 0 ? 2 : 1,
+      fallbackFrom: i % 3 === 0 ? 'openai' : '',
+      priced: false,
+      costUsd: '0',
+      inputTokens: 50_000,
+      cacheReadTokens: 0,
+    })),
+  );
   // Budget: acme spent $3 today; cost anomaly: acme's last hour is far above its baseline.
   await seed(s, spread(30, T - 30 * MIN, T, { tenant: 'acme', route: '/big', costUsd: '0.1' }));
 });
@@ -51,37 +88,75 @@ afterAll(async () => {
   await t?.runtime.storage.close();
 });
 
-const rule = (r: Record<string, unknown>) => alertRuleSchema.parse({ name: `r-${String(r.kind)}`, min_calls: 5, ...r });
+const rule = (r: Record<string, unknown>) =>
+  alertRuleSchema.parse({ name: `r-${String(r.kind)}`, min_calls: 5, ...r });
 
 describe('every rule kind fires on seeded data', () => {
   const cases: [Record<string, unknown>, Record<string, string>][] = [
-    [{ kind: 'ttft_drift', stat: 'p50', ratio: 1.2, window_s: 600, baseline_s: 3_600 }, { provider: 'anthropic', model: 'claude-x' }],
-    [{ kind: 'ttft_drift', stat: 'p95', ratio: 1.5, window_s: 600, baseline_s: 3_600 }, { provider: 'anthropic', model: 'claude-x' }],
-    [{ kind: 'latency_p95', threshold_ms: 5_000 }, { provider: 'anthropic', model: 'claude-x' }],
+    [
+      { kind: 'ttft_drift', stat: 'p50', ratio: 1.2, window_s: 600, baseline_s: 3_600 },
+      { provider: 'anthropic', model: 'claude-x' },
+    ],
+    [
+      { kind: 'ttft_drift', stat: 'p95', ratio: 1.5, window_s: 600, baseline_s: 3_600 },
+      { provider: 'anthropic', model: 'claude-x' },
+    ],
+    [
+      { kind: 'latency_p95', threshold_ms: 5_000 },
+      { provider: 'anthropic', model: 'claude-x' },
+    ],
     [{ kind: 'error_rate', threshold: 0.05, window_s: 300 }, { provider: 'anthropic' }],
     [{ kind: 'rate_429', threshold: 0.05 }, { provider: 'anthropic' }],
-    [{ kind: 'cache_hit_regression', window_s: 600, baseline_s: 3_600 }, { route: '/slow', model: 'claude-x' }],
+    [
+      { kind: 'cache_hit_regression', window_s: 600, baseline_s: 3_600 },
+      { route: '/slow', model: 'claude-x' },
+    ],
     [{ kind: 'budget', limit_usd: 2, period: 'day', mode: 'hard' }, { tenant: 'acme' }],
     [{ kind: 'budget', limit_usd: 4, period: 'day', mode: 'forecast' }, { tenant: 'acme' }],
-    [{ kind: 'budget', limit_usd: 3.5, period: 'day', mode: 'soft', soft_ratio: 0.8 }, { tenant: 'acme' }],
-    [{ kind: 'tenant_cost_anomaly', window_s: 1_800, baseline_s: 3_600, ratio: 3, min_cost_usd: 1 }, { tenant: 'acme' }],
-    [{ kind: 'route_token_budget', max_tokens_per_call: 10_000, window_s: 600 }, { route: '/slow' }],
+    [
+      { kind: 'budget', limit_usd: 3.5, period: 'day', mode: 'soft', soft_ratio: 0.8 },
+      { tenant: 'acme' },
+    ],
+    [
+      {
+        kind: 'tenant_cost_anomaly',
+        window_s: 1_800,
+        baseline_s: 3_600,
+        ratio: 3,
+        min_cost_usd: 1,
+      },
+      { tenant: 'acme' },
+    ],
+    [
+      { kind: 'route_token_budget', max_tokens_per_call: 10_000, window_s: 600 },
+      { route: '/slow' },
+    ],
     [{ kind: 'fallback_rate', threshold: 0.1 }, { route: '/slow' }],
     [{ kind: 'retry_amplification', threshold: 1.3 }, { route: '/slow' }],
     [{ kind: 'unpriced_model' }, { provider: 'anthropic', model: 'claude-x' }],
   ];
   it.each(cases)('%o', async (spec, labels) => {
-    const obs = await evaluateRule(rule(spec), { storage: t.runtime.storage, now: new Date(T), finopsBudgets: [] });
+    const obs = await evaluateRule(rule(spec), {
+      storage: t.runtime.storage,
+      now: new Date(T),
+      finopsBudgets: [],
+    });
     const hit = obs.find((o) => Object.entries(labels).every(([k, v]) => o.labels[k] === v));
     expect(hit, JSON.stringify(obs)).toBeDefined();
     expect(hit?.breached, hit?.summary).toBe(true);
     // Healthy groups are observed but not breached.
-    expect(obs.filter((o) => o.breached).every((o) => o.labels.provider !== 'openai' || spec.kind === 'budget')).toBe(true);
+    expect(
+      obs
+        .filter((o) => o.breached)
+        .every((o) => o.labels.provider !== 'openai' || spec.kind === 'budget'),
+    ).toBe(true);
   });
 
   it('reads budgets from config.finops when a budget rule has no limit', async () => {
     const obs = await evaluateRule(rule({ kind: 'budget', period: 'day' }), {
-      storage: t.runtime.storage, now: new Date(T), finopsBudgets: [{ labels: { tenant: 'acme' }, limitUsd: 1, period: 'day' }],
+      storage: t.runtime.storage,
+      now: new Date(T),
+      finopsBudgets: [{ labels: { tenant: 'acme' }, limitUsd: 1, period: 'day' }],
     });
     expect(obs).toEqual([expect.objectContaining({ labels: { tenant: 'acme' }, breached: true })]);
   });
@@ -89,19 +164,45 @@ describe('every rule kind fires on seeded data', () => {
 
 describe('lifecycle with an injected clock', () => {
   let now = T;
-  const config = () => parseConfig({
-    storage: { data_dir: t.dataDir },
-    alerts: {
-      notifiers: { hook: { type: 'webhook', url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`, secret: 'a-very-secret-key-123', retries: 0 } },
-      rules: [{ name: 'gw-errors', kind: 'error_rate', threshold: 0.05, window_s: 60, group_by: ['provider'], for_s: 60, min_calls: 10, severity: 'critical', notifiers: ['hook'], scope: { provider: 'openai' } }],
-    },
-  });
+  const config = () =>
+    parseConfig({
+      storage: { data_dir: t.dataDir },
+      alerts: {
+        notifiers: {
+          hook: {
+            type: 'webhook',
+            url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`,
+            secret: 'a-very-secret-key-123',
+            retries: 0,
+          },
+        },
+        rules: [
+          {
+            name: 'gw-errors',
+            kind: 'error_rate',
+            threshold: 0.05,
+            window_s: 60,
+            group_by: ['provider'],
+            for_s: 60,
+            min_calls: 10,
+            severity: 'critical',
+            notifiers: ['hook'],
+            scope: { provider: 'openai' },
+          },
+        ],
+      },
+    });
   let deps: ReturnType<typeof createAppWith>['routeDeps'];
   let api: Server;
   let url = '';
 
   beforeAll(async () => {
-    const built = createAppWith({ storage: t.runtime.storage, logger: createLogger('silent'), config: config(), now: () => new Date(now) });
+    const built = createAppWith({
+      storage: t.runtime.storage,
+      logger: createLogger('silent'),
+      config: config(),
+      now: () => new Date(now),
+    });
     deps = built.routeDeps;
     api = built.app.listen(0);
     await new Promise((r) => api.once('listening', r));
@@ -109,7 +210,11 @@ describe('lifecycle with an injected clock', () => {
   });
   afterAll(() => api.close());
 
-  const errorsAround = (at: number, rate: number) => seed(t.runtime.storage, spread(40, at - 55_000, at, (i) => ({ error: i < rate * 40, tenant: 'acme' })));
+  const errorsAround = (at: number, rate: number) =>
+    seed(
+      t.runtime.storage,
+      spread(40, at - 55_000, at, (i) => ({ error: i < rate * 40, tenant: 'acme' })),
+    );
 
   it('pending, then firing once, then resolved once', async () => {
     const engine = alertEngineFor(deps);
@@ -123,16 +228,22 @@ describe('lifecycle with an injected clock', () => {
     now += 30_000;
     await errorsAround(now, 0.2);
     const firing = await engine.evaluate();
-    expect(firing.transitions).toEqual([expect.objectContaining({ state: 'firing', notified: ['hook'] })]);
+    expect(firing.transitions).toEqual([
+      expect.objectContaining({ state: 'firing', notified: ['hook'] }),
+    ]);
     now += 30_000;
     await errorsAround(now, 0.2);
     expect((await engine.evaluate()).transitions).toEqual([]);
     now += 2 * MIN;
     await errorsAround(now, 0);
     const resolved = await engine.evaluate();
-    expect(resolved.transitions).toEqual([expect.objectContaining({ state: 'resolved', notified: ['hook'] })]);
+    expect(resolved.transitions).toEqual([
+      expect.objectContaining({ state: 'resolved', notified: ['hook'] }),
+    ]);
     expect(received.map((r) => r.status)).toEqual(['firing', 'resolved']);
-    expect(received[0]).toMatchObject({ alert: { rule: 'gw-errors', labels: { provider: 'openai' }, severity: 'critical' } });
+    expect(received[0]).toMatchObject({
+      alert: { rule: 'gw-errors', labels: { provider: 'openai' }, severity: 'critical' },
+    });
   });
 
   it('serves active alerts and history, scoped by tenant', async () => {
@@ -141,7 +252,9 @@ describe('lifecycle with an injected clock', () => {
     expect(res.status).toBe(200);
     expect(body.active).toEqual([]);
     expect(body.history.map((h) => h.state)).toEqual(['resolved', 'firing', 'pending']);
-    const scoped = (await (await fetch(`${url}/v1/alerts?tenant=nobody`)).json()) as { history: unknown[] };
+    const scoped = (await (await fetch(`${url}/v1/alerts?tenant=nobody`)).json()) as {
+      history: unknown[];
+    };
     expect(scoped.history).toEqual([]);
     const bad = await fetch(`${url}/v1/alerts?limit=0`);
     expect(bad.status).toBe(400);
@@ -158,12 +271,21 @@ describe('lifecycle with an injected clock', () => {
     expect((await engine.evaluate()).transitions.map((x) => x.state)).toEqual(['firing']);
     const before = received.length;
     // A new app (as after a restart) restores the active set from alert_events.
-    const again = createAppWith({ storage: t.runtime.storage, logger: createLogger('silent'), config: config(), now: () => new Date(now) }).routeDeps;
+    const again = createAppWith({
+      storage: t.runtime.storage,
+      logger: createLogger('silent'),
+      config: config(),
+      now: () => new Date(now),
+    }).routeDeps;
     now += 30_000;
     await errorsAround(now, 0.5);
     expect((await alertEngineFor(again).evaluate()).transitions).toEqual([]);
     expect(received.length).toBe(before);
-    const active = (await (await fetch(`${url}/v1/alerts?view=active`)).json()) as { active: { state: string; labels: Record<string, string> }[] };
-    expect(active.active).toEqual([expect.objectContaining({ state: 'firing', labels: { provider: 'openai' } })]);
+    const active = (await (await fetch(`${url}/v1/alerts?view=active`)).json()) as {
+      active: { state: string; labels: Record<string, string> }[];
+    };
+    expect(active.active).toEqual([
+      expect.objectContaining({ state: 'firing', labels: { provider: 'openai' } }),
+    ]);
   });
 });

@@ -17,30 +17,106 @@ const H1 = Date.UTC(2026, 2, 2, 10); // a whole hour
 const H2 = H1 + H;
 const iso = (ms: number): string => new Date(ms).toISOString();
 const D = (v: string | number): Decimal => new Decimal(v);
-const cost = (input: string, cached: string, output: string, list: string): NonNullable<SeedCall['cost']> =>
-  ({ input, cached, write: '0', output, total: D(input).add(cached).add(output).toString(), list });
+const cost = (
+  input: string,
+  cached: string,
+  output: string,
+  list: string,
+): NonNullable<SeedCall['cost']> => ({
+  input,
+  cached,
+  write: '0',
+  output,
+  total: D(input).add(cached).add(output).toString(),
+  list,
+});
 
 // Edge calls for exactness: [from, to) = [H1+30s, H2+5m+20s)
 const edge: SeedCall[] = [
   { id: 'e-before', at: H1 + 10_000, route: '/a', cost: cost('1', '0', '0', '1') },
-  { id: 'e-first', at: H1 + 45_000, route: '/a', region: 'westus', cost: cost('0.1', '0.01', '0.2', '0.4') },
-  { id: 'e-mid', at: H1 + 300_000, route: '/b', environment: 'staging', operation: 'embeddings', cost: cost('0.3', '0', '0.3', '0.9') },
+  {
+    id: 'e-first',
+    at: H1 + 45_000,
+    route: '/a',
+    region: 'westus',
+    cost: cost('0.1', '0.01', '0.2', '0.4'),
+  },
+  {
+    id: 'e-mid',
+    at: H1 + 300_000,
+    route: '/b',
+    environment: 'staging',
+    operation: 'embeddings',
+    cost: cost('0.3', '0', '0.3', '0.9'),
+  },
   { id: 'e-h2', at: H2 + 60_000, route: '/c', cost: cost('0.05', '0', '0.05', '0.1') },
-  { id: 'e-last', at: H2 + 300_000 + 10_000, route: '/c', cost: cost('0.000000000000000001', '0', '0', '0.000000000000000001') },
+  {
+    id: 'e-last',
+    at: H2 + 300_000 + 10_000,
+    route: '/c',
+    cost: cost('0.000000000000000001', '0', '0', '0.000000000000000001'),
+  },
   { id: 'e-after', at: H2 + 300_000 + 30_000, route: '/c', cost: cost('7', '0', '0', '7') },
 ];
 const inRange = edge.filter((c) => !['e-before', 'e-after'].includes(c.id));
-const total = (calls: SeedCall[], k: 'total' | 'list' = 'total'): string => calls.reduce((a, c) => a.add(c.cost?.[k] ?? 0), D(0)).toString();
+const total = (calls: SeedCall[], k: 'total' | 'list' = 'total'): string =>
+  calls.reduce((a, c) => a.add(c.cost?.[k] ?? 0), D(0)).toString();
 
 // Provisioned: deployment ptu-east, 2 units x $1.5/unit-hour, 1000 converted TPM per unit, output weight 4.
 const P0 = Date.UTC(2026, 2, 3, 10);
 const ptu: SeedCall[] = [
-  { id: 'p-a', at: P0 + 40 * 60_000, tenant: 'acme', route: '/a', deployment: 'ptu-east', capacity_tier: 'provisioned', input: 1000, cached: 200, output: 100, cost: cost('0.002', '0.0001', '0.001', '0.004') },
-  { id: 'p-b', at: P0 + 41 * 60_000, tenant: 'globex', route: '/b', deployment: 'ptu-east', capacity_tier: 'provisioned', input: 500, output: 50, cost: cost('0.001', '0', '0.0005', '0.002') },
-  { id: 'p-big', at: P0 + H + 10 * 60_000, tenant: 'acme', route: '/a', deployment: 'ptu-east', capacity_tier: 'provisioned', input: 200_000, output: 10, cost: cost('0.5', '0', '0.0001', '0.6') },
-  { id: 'p-other-dep', at: P0 + 45 * 60_000, tenant: 'acme', route: '/a', deployment: 'paygo', input: 999_999, cost: cost('1', '0', '0', '1') },
+  {
+    id: 'p-a',
+    at: P0 + 40 * 60_000,
+    tenant: 'acme',
+    route: '/a',
+    deployment: 'ptu-east',
+    capacity_tier: 'provisioned',
+    input: 1000,
+    cached: 200,
+    output: 100,
+    cost: cost('0.002', '0.0001', '0.001', '0.004'),
+  },
+  {
+    id: 'p-b',
+    at: P0 + 41 * 60_000,
+    tenant: 'globex',
+    route: '/b',
+    deployment: 'ptu-east',
+    capacity_tier: 'provisioned',
+    input: 500,
+    output: 50,
+    cost: cost('0.001', '0', '0.0005', '0.002'),
+  },
+  {
+    id: 'p-big',
+    at: P0 + H + 10 * 60_000,
+    tenant: 'acme',
+    route: '/a',
+    deployment: 'ptu-east',
+    capacity_tier: 'provisioned',
+    input: 200_000,
+    output: 10,
+    cost: cost('0.5', '0', '0.0001', '0.6'),
+  },
+  {
+    id: 'p-other-dep',
+    at: P0 + 45 * 60_000,
+    tenant: 'acme',
+    route: '/a',
+    deployment: 'paygo',
+    input: 999_999,
+    cost: cost('1', '0', '0', '1'),
+  },
 ];
-const reservation = { deployment: 'ptu-east', units: 2, term: '1-month', price_per_unit_hour: '1.5', tokens_per_minute_per_unit: 1000, weights: { input: 1, cached_input: 0, cache_write: 1, output: 4 } };
+const reservation = {
+  deployment: 'ptu-east',
+  units: 2,
+  term: '1-month',
+  price_per_unit_hour: '1.5',
+  tokens_per_minute_per_unit: 1000,
+  weights: { input: 1, cached_input: 0, cache_write: 1, output: 4 },
+};
 
 let t: TestRuntime;
 let app: TestApp;
@@ -56,12 +132,20 @@ afterAll(async () => {
 
 type Rows = { rows: Record<string, string | number | boolean>[] };
 const range = `from=${iso(H1 + 30_000)}&to=${iso(H2 + 300_000 + 20_000)}`;
-const costs = (extra: string): Promise<{ status: number; body: Rows }> => getJson<Rows>(`${app.url}/v1/costs?${range}${extra}`);
-const sumOf = (rows: Rows['rows'], key: string): string => rows.reduce((a, r) => a.add(String(r[key])), D(0)).toString();
+const costs = (extra: string): Promise<{ status: number; body: Rows }> =>
+  getJson<Rows>(`${app.url}/v1/costs?${range}${extra}`);
+const sumOf = (rows: Rows['rows'], key: string): string =>
+  rows.reduce((a, r) => a.add(String(r[key])), D(0)).toString();
 /** `cost/calls` summed over a whole table, to compare a rollup with what it was filled from. */
 const sums = async (table: string): Promise<string> =>
-  (await (await t.runtime.storage.client.query({ query: `SELECT toString(sum(cost_total)) AS c, sum(calls) AS n FROM ${table}`, format: 'JSONEachRow' })).json<{ c: string; n: string }>())
-    .map((r) => `${r.c}/${r.n}`)[0] ?? '';
+  (
+    await (
+      await t.runtime.storage.client.query({
+        query: `SELECT toString(sum(cost_total)) AS c, sum(calls) AS n FROM ${table}`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ c: string; n: string }>()
+  ).map((r) => `${r.c}/${r.n}`)[0] ?? '';
 
 describe('/v1/costs', () => {
   it('is exact at sub-minute edges and keeps the original keys', async () => {
@@ -69,7 +153,16 @@ describe('/v1/costs', () => {
     expect(res.status).toBe(200);
     expect(res.body.rows).toHaveLength(1);
     const row = res.body.rows[0] ?? {};
-    for (const key of ['calls', 'input_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'output_tokens', 'cost_usd', 'unpriced_calls']) expect(row).toHaveProperty(key);
+    for (const key of [
+      'calls',
+      'input_tokens',
+      'cache_read_tokens',
+      'cache_creation_tokens',
+      'output_tokens',
+      'cost_usd',
+      'unpriced_calls',
+    ])
+      expect(row).toHaveProperty(key);
     expect(row.calls).toBe(inRange.length);
     expect(row.cost_usd).toBe(total(inRange));
     // cost_usd is the effective cost; list_cost_usd the on-demand equivalent (they differ here).
@@ -86,11 +179,16 @@ describe('/v1/costs', () => {
 
   it('buckets by hour and by day', async () => {
     const hourly = await costs('&interval=1h');
-    expect(hourly.body.rows.map((r) => r.bucket)).toEqual([iso(H1).replace('.000', ''), iso(H2).replace('.000', '')]);
+    expect(hourly.body.rows.map((r) => r.bucket)).toEqual([
+      iso(H1).replace('.000', ''),
+      iso(H2).replace('.000', ''),
+    ]);
     expect(hourly.body.rows[0]?.cost_usd).toBe(total(inRange.filter((c) => c.at < H2)));
     expect(hourly.body.rows[1]?.cost_usd).toBe(total(inRange.filter((c) => c.at >= H2)));
     const daily = await costs('&interval=1d&group_by=route');
-    expect(new Set(daily.body.rows.map((r) => r.bucket))).toEqual(new Set(['2026-03-02T00:00:00Z']));
+    expect(new Set(daily.body.rows.map((r) => r.bucket))).toEqual(
+      new Set(['2026-03-02T00:00:00Z']),
+    );
     expect(sumOf(daily.body.rows, 'cost_usd')).toBe(total(inRange));
   });
 
@@ -106,13 +204,19 @@ describe('/v1/costs', () => {
 
   it('rejects bad parameters with 400 naming the parameter', async () => {
     for (const [query, parameter] of [
-      ['&interval=5m', 'interval'], ['&top=2', 'top'], ['&group_by=route&top=0', 'top'], ['&group_by=colour', 'group_by'], ['&tenant=', 'tenant'],
+      ['&interval=5m', 'interval'],
+      ['&top=2', 'top'],
+      ['&group_by=route&top=0', 'top'],
+      ['&group_by=colour', 'group_by'],
+      ['&tenant=', 'tenant'],
     ] as const) {
       const res = await getJson<{ parameter: string }>(`${app.url}/v1/costs?${range}${query}`);
       expect(res.status, query).toBe(400);
       expect(res.body.parameter, query).toBe(parameter);
     }
-    const reversed = await getJson<{ parameter: string }>(`${app.url}/v1/costs?from=${iso(H2)}&to=${iso(H1)}`);
+    const reversed = await getJson<{ parameter: string }>(
+      `${app.url}/v1/costs?from=${iso(H2)}&to=${iso(H1)}`,
+    );
     expect(reversed.body.parameter).toBe('to');
   });
 });
@@ -124,8 +228,20 @@ describe('/v1/costs over whole hours (hourly rollup without the tenant)', () => 
   const inWide = edge.filter((c) => c.id !== 'e-after');
 
   it('answers the same exact sums as the minute and raw paths', async () => {
-    expect(buildCostSql({ from: new Date(H1 - 3 * H + 15_000), to: new Date(H2 + 320_000), groupBy: ['route'] }).sql).toContain('llm_costs_1h');
-    expect(buildCostSql({ from: new Date(H1 - 3 * H + 15_000), to: new Date(H2 + 320_000), groupBy: ['tenant'] }).sql).not.toContain('llm_costs_1h');
+    expect(
+      buildCostSql({
+        from: new Date(H1 - 3 * H + 15_000),
+        to: new Date(H2 + 320_000),
+        groupBy: ['route'],
+      }).sql,
+    ).toContain('llm_costs_1h');
+    expect(
+      buildCostSql({
+        from: new Date(H1 - 3 * H + 15_000),
+        to: new Date(H2 + 320_000),
+        groupBy: ['tenant'],
+      }).sql,
+    ).not.toContain('llm_costs_1h');
     const byRoute = await getJson<Rows>(`${app.url}/v1/costs?${wide}&group_by=route`);
     const byTenant = await getJson<Rows>(`${app.url}/v1/costs?${wide}&group_by=tenant`);
     expect(sumOf(byRoute.body.rows, 'cost_usd')).toBe(total(inWide));
@@ -133,7 +249,9 @@ describe('/v1/costs over whole hours (hourly rollup without the tenant)', () => 
     expect(sumOf(byTenant.body.rows, 'cost_usd')).toBe(total(inWide));
     expect(byRoute.body.rows.find((r) => r.route === '/a')?.calls).toBe(2);
     const hourly = await getJson<Rows>(`${app.url}/v1/costs?${wide}&interval=1h`);
-    expect(hourly.body.rows.find((r) => r.bucket === iso(H1).replace('.000', ''))?.cost_usd).toBe(total(inWide.filter((c) => c.at < H2)));
+    expect(hourly.body.rows.find((r) => r.bucket === iso(H1).replace('.000', ''))?.cost_usd).toBe(
+      total(inWide.filter((c) => c.at < H2)),
+    );
   });
 
   it('backfills what llm_calls_1m held when the migration first runs, once', async () => {
@@ -141,7 +259,9 @@ describe('/v1/costs over whole hours (hourly rollup without the tenant)', () => 
     const before = await sums('llm_costs_1h');
     expect(before).toBe(await sums('llm_calls_1m'));
     const migration = readMigrations().find((m) => m.name === '0023_costs_hourly');
-    const backfill = splitStatements(renderSql(migration?.sql ?? '', { ttl_days: 400 })).find((st) => st.startsWith('INSERT'));
+    const backfill = splitStatements(renderSql(migration?.sql ?? '', { ttl_days: 400 })).find(
+      (st) => st.startsWith('INSERT'),
+    );
     expect(backfill).toBeDefined();
     await client.command({ query: backfill ?? '' });
     expect(await sums('llm_costs_1h')).toBe(before); // guarded: a re-run adds nothing
@@ -157,12 +277,31 @@ describe('/v1/costs by tenant over whole days (tenant-keyed rollups, 0026)', () 
   const D0 = Date.UTC(2026, 3, 10);
   const from = D0 - 2 * H + 15_000;
   const to = D0 + 48 * H + 3 * H + 300_000 + 20_000;
-  const at = [-2 * H + 10_000, -2 * H + 20_000, -90 * 60_000, -30 * 60_000, 5 * H, 30 * H, 49 * H, 51 * H + 120_000, 51 * H + 310_000, 51 * H + 330_000];
+  const at = [
+    -2 * H + 10_000,
+    -2 * H + 20_000,
+    -90 * 60_000,
+    -30 * 60_000,
+    5 * H,
+    30 * H,
+    49 * H,
+    51 * H + 120_000,
+    51 * H + 310_000,
+    51 * H + 330_000,
+  ];
   const tenants = ['acme', 'globex', 'initech'];
-  const days: SeedCall[] = at.flatMap((offset, i) => tenants.map((tenant, k) => {
-    const c = `0.${String(i + 1).padStart(2, '0')}${String(k + 1).repeat(3)}00000000000${i + k + 1}`;
-    return { id: `d-${i}-${tenant}`, at: D0 + offset, tenant, route: `/r${i % 2}`, cost: cost(c, '0', '0', c) };
-  }));
+  const days: SeedCall[] = at.flatMap((offset, i) =>
+    tenants.map((tenant, k) => {
+      const c = `0.${String(i + 1).padStart(2, '0')}${String(k + 1).repeat(3)}00000000000${i + k + 1}`;
+      return {
+        id: `d-${i}-${tenant}`,
+        at: D0 + offset,
+        tenant,
+        route: `/r${i % 2}`,
+        cost: cost(c, '0', '0', c),
+      };
+    }),
+  );
   const inDays = days.filter((c) => c.at >= from && c.at < to);
   const range = `from=${iso(from)}&to=${iso(to)}`;
   beforeAll(async () => seed(t.runtime.storage, days));
@@ -180,10 +319,14 @@ describe('/v1/costs by tenant over whole days (tenant-keyed rollups, 0026)', () 
     }
     // The same question scoped to one tenant (what a tenant-bound API key asks) and by day.
     const scoped = await getJson<Rows>(`${app.url}/v1/costs?${range}&group_by=route&tenant=globex`);
-    expect(sumOf(scoped.body.rows, 'cost_usd')).toBe(total(inDays.filter((c) => c.tenant === 'globex')));
+    expect(sumOf(scoped.body.rows, 'cost_usd')).toBe(
+      total(inDays.filter((c) => c.tenant === 'globex')),
+    );
     const daily = await getJson<Rows>(`${app.url}/v1/costs?${range}&group_by=tenant&interval=1d`);
     const day1 = daily.body.rows.filter((r) => r.bucket === iso(D0 + 24 * H).replace('.000', ''));
-    expect(sumOf(day1, 'cost_usd')).toBe(total(inDays.filter((c) => c.at >= D0 + 24 * H && c.at < D0 + 48 * H)));
+    expect(sumOf(day1, 'cost_usd')).toBe(
+      total(inDays.filter((c) => c.at >= D0 + 24 * H && c.at < D0 + 48 * H)),
+    );
     const hourly = await getJson<Rows>(`${app.url}/v1/costs?${range}&group_by=tenant&interval=1h`);
     expect(sumOf(hourly.body.rows, 'cost_usd')).toBe(total(inDays));
   });
@@ -194,20 +337,29 @@ describe('/v1/costs by tenant over whole days (tenant-keyed rollups, 0026)', () 
     expect(await sums('llm_costs_tenant_1h')).toBe(minute);
     expect(await sums('llm_costs_tenant_1d')).toBe(minute);
     const migration = readMigrations().find((m) => m.name === '0026_costs_tenant');
-    const backfills = splitStatements(renderSql(migration?.sql ?? '', { ttl_days: 400 })).filter((st) => st.startsWith('INSERT'));
+    const backfills = splitStatements(renderSql(migration?.sql ?? '', { ttl_days: 400 })).filter(
+      (st) => st.startsWith('INSERT'),
+    );
     expect(backfills).toHaveLength(2);
     for (const st of backfills) await client.command({ query: st });
-    expect([await sums('llm_costs_tenant_1h'), await sums('llm_costs_tenant_1d')]).toEqual([minute, minute]); // guarded
+    expect([await sums('llm_costs_tenant_1h'), await sums('llm_costs_tenant_1d')]).toEqual([
+      minute,
+      minute,
+    ]); // guarded
     await client.command({ query: 'TRUNCATE TABLE llm_costs_tenant_1h' });
     await client.command({ query: 'TRUNCATE TABLE llm_costs_tenant_1d' });
     for (const st of backfills) await client.command({ query: st });
-    expect([await sums('llm_costs_tenant_1h'), await sums('llm_costs_tenant_1d')]).toEqual([minute, minute]);
+    expect([await sums('llm_costs_tenant_1h'), await sums('llm_costs_tenant_1d')]).toEqual([
+      minute,
+      minute,
+    ]);
   });
 });
 
 describe('/v1/costs/provisioned', () => {
   // [P0+30m, P0+90m): two half hours, each costing 2 x 1.5 / 2 = 1.5 with capacity 2 x 1000 x 30 = 60000.
-  const url = (extra: string): string => `${app.url}/v1/costs/provisioned?from=${iso(P0 + 30 * 60_000)}&to=${iso(P0 + 90 * 60_000)}${extra}`;
+  const url = (extra: string): string =>
+    `${app.url}/v1/costs/provisioned?from=${iso(P0 + 30 * 60_000)}&to=${iso(P0 + 90 * 60_000)}${extra}`;
   const half = D('1.5');
   const cap = D(60_000);
   const convA = D(1 * 800 + 0 * 200 + 4 * 100); // uncached input 800, cached 200 (weight 0), output 100 x 4
@@ -216,27 +368,48 @@ describe('/v1/costs/provisioned', () => {
   const hour1B = half.mul(convB).div(cap);
 
   it('allocates by converted-token share per hour with an explicit idle row, summing exactly', async () => {
-    const res = await getJson<{ reservations: Record<string, string | number>[]; rows: Record<string, string | number | boolean>[] }>(url('&group_by=route'));
+    const res = await getJson<{
+      reservations: Record<string, string | number>[];
+      rows: Record<string, string | number | boolean>[];
+    }>(url('&group_by=route'));
     expect(res.status).toBe(200);
     const byRoute = Object.fromEntries(res.body.rows.map((r) => [String(r.route), r]));
     // In hour 2 usage (200040 converted) exceeds capacity: the calls bear the whole 1.5, idle 0.
     expect(byRoute['/a']?.allocated_cost_usd).toBe(hour1A.add(half).toString());
     expect(byRoute['/b']?.allocated_cost_usd).toBe(hour1B.toString());
-    expect(byRoute['(idle)']).toMatchObject({ idle: true, allocated_cost_usd: half.sub(hour1A).sub(hour1B).toString() });
+    expect(byRoute['(idle)']).toMatchObject({
+      idle: true,
+      allocated_cost_usd: half.sub(hour1A).sub(hour1B).toString(),
+    });
     expect(sumOf(res.body.rows, 'allocated_cost_usd')).toBe('3');
-    expect(res.body.reservations[0]).toMatchObject({ name: 'ptu-east', reservation_cost_usd: '3', idle_cost_usd: half.sub(hour1A).sub(hour1B).toString() });
+    expect(res.body.reservations[0]).toMatchObject({
+      name: 'ptu-east',
+      reservation_cost_usd: '3',
+      idle_cost_usd: half.sub(hour1A).sub(hour1B).toString(),
+    });
   });
 
   it('scopes to a tenant without idle rows, keeping the shares computed over all tenants', async () => {
-    const res = await getJson<{ reservations: unknown[]; rows: Record<string, string | number | boolean>[] }>(url('&tenant=globex&group_by=tenant'));
-    expect(res.body.rows).toEqual([expect.objectContaining({ tenant: 'globex', allocated_cost_usd: hour1B.toString(), idle: false })]);
+    const res = await getJson<{
+      reservations: unknown[];
+      rows: Record<string, string | number | boolean>[];
+    }>(url('&tenant=globex&group_by=tenant'));
+    expect(res.body.rows).toEqual([
+      expect.objectContaining({
+        tenant: 'globex',
+        allocated_cost_usd: hour1B.toString(),
+        idle: false,
+      }),
+    ]);
     expect(res.body.reservations).toEqual([]);
   });
 
   it('splits a cost that does not divide evenly and still sums exactly', async () => {
     // 100 seconds: cost 2 x 1.5 x 100/3600 = 1/12, rounded to 18 places; shares of 1200, 700 and
     // the idle 3333.3... converted tokens are not finite decimals either.
-    const res = await getJson<Rows & { reservations: Record<string, string>[] }>(`${app.url}/v1/costs/provisioned?from=${iso(P0 + 40 * 60_000)}&to=${iso(P0 + 40 * 60_000 + 100_000)}&group_by=route`);
+    const res = await getJson<Rows & { reservations: Record<string, string>[] }>(
+      `${app.url}/v1/costs/provisioned?from=${iso(P0 + 40 * 60_000)}&to=${iso(P0 + 40 * 60_000 + 100_000)}&group_by=route`,
+    );
     const totalCost = res.body.reservations[0]?.reservation_cost_usd ?? '';
     expect(totalCost).toBe('0.083333333333333333');
     expect(res.body.rows).toHaveLength(3);
@@ -251,7 +424,8 @@ describe('/v1/costs/provisioned', () => {
 });
 
 describe('FOCUS export', () => {
-  const focusUrl = (format: string, extra = ''): string => `${app.url}/v1/export/focus?from=${iso(H1)}&to=${iso(P0 + 3 * H)}&format=${format}${extra}`;
+  const focusUrl = (format: string, extra = ''): string =>
+    `${app.url}/v1/export/focus?from=${iso(H1)}&to=${iso(P0 + 3 * H)}&format=${format}${extra}`;
 
   it('writes FOCUS columns and split rows that sum exactly to each origin charge', async () => {
     const res = await fetch(focusUrl('csv'));
@@ -259,18 +433,54 @@ describe('FOCUS export', () => {
     expect(res.headers.get('content-type')).toContain('text/csv');
     const [header = [], ...rows] = parseCsv(await res.text());
     const col = (name: string): number => header.indexOf(name);
-    for (const name of ['BilledCost', 'EffectiveCost', 'ListCost', 'ContractedCost', 'BillingAccountId', 'BillingAccountName', 'BillingCurrency',
-      'BillingPeriodStart', 'BillingPeriodEnd', 'ChargePeriodStart', 'ChargePeriodEnd', 'ChargeCategory', 'ChargeClass', 'ChargeDescription',
-      'InvoiceIssuerName', 'PricingQuantity', 'PricingUnit', 'ProviderName', 'PublisherName', 'ServiceCategory', 'ServiceName',
-      'ServiceProviderName', 'HostProviderName', 'ServiceSubcategory', 'Tags']) expect(col(name), name).toBeGreaterThanOrEqual(0);
-    const charges = new Map<string, { billed: Decimal; list: Decimal; origin: string; originList: string }>();
+    for (const name of [
+      'BilledCost',
+      'EffectiveCost',
+      'ListCost',
+      'ContractedCost',
+      'BillingAccountId',
+      'BillingAccountName',
+      'BillingCurrency',
+      'BillingPeriodStart',
+      'BillingPeriodEnd',
+      'ChargePeriodStart',
+      'ChargePeriodEnd',
+      'ChargeCategory',
+      'ChargeClass',
+      'ChargeDescription',
+      'InvoiceIssuerName',
+      'PricingQuantity',
+      'PricingUnit',
+      'ProviderName',
+      'PublisherName',
+      'ServiceCategory',
+      'ServiceName',
+      'ServiceProviderName',
+      'HostProviderName',
+      'ServiceSubcategory',
+      'Tags',
+    ])
+      expect(col(name), name).toBeGreaterThanOrEqual(0);
+    const charges = new Map<
+      string,
+      { billed: Decimal; list: Decimal; origin: string; originList: string }
+    >();
     for (const r of rows) {
       expect(r[col('ServiceCategory')]).toBe('AI and Machine Learning');
       expect(r[col('ServiceSubcategory')]).toBe('Generative AI');
       expect(r[col('PricingUnit')]).toBe('1000 Tokens');
-      expect(Object.keys(JSON.parse(r[col('Tags')] ?? '{}') as object).sort()).toEqual(['feature', 'route', 'tenant']);
+      expect(Object.keys(JSON.parse(r[col('Tags')] ?? '{}') as object).sort()).toEqual([
+        'feature',
+        'route',
+        'tenant',
+      ]);
       const id = r[col('x_ChargeId')] ?? '';
-      const acc = charges.get(id) ?? { billed: D(0), list: D(0), origin: r[col('x_ChargeEffectiveCost')] ?? '', originList: r[col('x_ChargeListCost')] ?? '' };
+      const acc = charges.get(id) ?? {
+        billed: D(0),
+        list: D(0),
+        origin: r[col('x_ChargeEffectiveCost')] ?? '',
+        originList: r[col('x_ChargeListCost')] ?? '',
+      };
       acc.billed = acc.billed.add(r[col('BilledCost')] ?? '0');
       acc.list = acc.list.add(r[col('ListCost')] ?? '0');
       charges.set(id, acc);
@@ -281,7 +491,9 @@ describe('FOCUS export', () => {
     }
     const exported = rows.reduce((a, r) => a.add(r[col('BilledCost')] ?? '0'), D(0));
     expect(exported.toString()).toBe(total([...edge, ...ptu]));
-    const a = rows.find((r) => r[col('x_Deployment')] === 'ptu-east' && r[col('x_TokenType')] === 'cached_input');
+    const a = rows.find(
+      (r) => r[col('x_Deployment')] === 'ptu-east' && r[col('x_TokenType')] === 'cached_input',
+    );
     expect(a?.[col('ConsumedQuantity')]).toBe('200');
     expect(a?.[col('PricingQuantity')]).toBe('0.2');
     expect(a?.[col('PricingCategory')]).toBe('Committed');
@@ -297,14 +509,26 @@ describe('FOCUS export', () => {
     const steps: number[] = [];
     for (const format of ['csv', 'parquet'] as const) {
       const out = join(t.dataDir, `focus.${format}`);
-      const result = await exportFocusToFile(t.runtime.storage, { from: new Date(H1), to: new Date(P0 + 3 * H), format, out, onProgress: (d) => steps.push(d) }, focus);
+      const result = await exportFocusToFile(
+        t.runtime.storage,
+        {
+          from: new Date(H1),
+          to: new Date(P0 + 3 * H),
+          format,
+          out,
+          onProgress: (d) => steps.push(d),
+        },
+        focus,
+      );
       expect(result.chunks).toBe(2);
       expect(result.bytes).toBeGreaterThan(100);
       if (format === 'csv') {
         const text = readFileSync(out, 'utf8');
         expect(text.match(/"BilledCost"/g)).toHaveLength(1);
         const [head = [], ...rows] = parseCsv(text);
-        expect(rows.reduce((a, r) => a.add(r[head.indexOf('BilledCost')] ?? '0'), D(0)).toString()).toBe(total([...edge, ...ptu]));
+        expect(
+          rows.reduce((a, r) => a.add(r[head.indexOf('BilledCost')] ?? '0'), D(0)).toString(),
+        ).toBe(total([...edge, ...ptu]));
       } else {
         expect(readFileSync(out).subarray(0, 4).toString()).toBe('PAR1');
       }

@@ -27,7 +27,14 @@ export interface SeedCall {
   write?: number;
   output?: number;
   /** Cost parts, decimal strings; total is their sum (computed by the test, not here). */
-  cost?: { input: string; cached: string; write: string; output: string; total: string; list: string };
+  cost?: {
+    input: string;
+    cached: string;
+    write: string;
+    output: string;
+    total: string;
+    list: string;
+  };
   priced?: boolean;
 }
 
@@ -36,14 +43,34 @@ const ZERO = { input: '0', cached: '0', write: '0', output: '0', total: '0', lis
 export function callLine(c: SeedCall): string {
   const cost = c.cost ?? ZERO;
   return JSON.stringify({
-    call_id: c.id, trace_id: c.trace_id ?? '', span_id: c.id, start_time: (c.at / 1000).toFixed(3), end_time: (c.at / 1000 + 1).toFixed(3),
-    kind: 'inference', tenant: c.tenant ?? 't1', route: c.route ?? '/chat', feature: c.feature ?? 'chat',
-    provider: c.provider ?? 'openai', model: c.model ?? 'gpt-4o', deployment: c.deployment ?? '', capacity_tier: c.capacity_tier ?? 'on_demand',
-    region: c.region ?? 'eastus', environment: c.environment ?? 'production', operation: c.operation ?? 'chat',
-    conversation_id: c.conversation_id ?? '', input_tokens: c.input ?? 0, cache_read_tokens: c.cached ?? 0,
-    cache_creation_tokens: c.write ?? 0, output_tokens: c.output ?? 0, priced: c.priced ?? true,
-    cost_input: cost.input, cost_cache_read: cost.cached, cost_cache_creation: cost.write, cost_output: cost.output,
-    cost_total: cost.total, list_cost: cost.list,
+    call_id: c.id,
+    trace_id: c.trace_id ?? '',
+    span_id: c.id,
+    start_time: (c.at / 1000).toFixed(3),
+    end_time: (c.at / 1000 + 1).toFixed(3),
+    kind: 'inference',
+    tenant: c.tenant ?? 't1',
+    route: c.route ?? '/chat',
+    feature: c.feature ?? 'chat',
+    provider: c.provider ?? 'openai',
+    model: c.model ?? 'gpt-4o',
+    deployment: c.deployment ?? '',
+    capacity_tier: c.capacity_tier ?? 'on_demand',
+    region: c.region ?? 'eastus',
+    environment: c.environment ?? 'production',
+    operation: c.operation ?? 'chat',
+    conversation_id: c.conversation_id ?? '',
+    input_tokens: c.input ?? 0,
+    cache_read_tokens: c.cached ?? 0,
+    cache_creation_tokens: c.write ?? 0,
+    output_tokens: c.output ?? 0,
+    priced: c.priced ?? true,
+    cost_input: cost.input,
+    cost_cache_read: cost.cached,
+    cost_cache_creation: cost.write,
+    cost_output: cost.output,
+    cost_total: cost.total,
+    list_cost: cost.list,
   });
 }
 
@@ -57,7 +84,11 @@ export interface TestApp {
 }
 
 /** The analytics app on the runtime's storage with this config and clock. */
-export async function startApp(storage: Storage, finops: Record<string, unknown>, now: () => Date = () => new Date()): Promise<TestApp> {
+export async function startApp(
+  storage: Storage,
+  finops: Record<string, unknown>,
+  now: () => Date = () => new Date(),
+): Promise<TestApp> {
   const config = parseConfig({ finops });
   const app = createApp({ storage, logger: createLogger('warn'), config, now });
   const server = await new Promise<Server>((resolve) => {
@@ -78,10 +109,25 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') quoted = false; else field += ch;
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { row.push(field); field = ''; } else if (ch === '\n') { row.push(field); rows.push(row); row = []; field = ''; } else field += ch;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
   }
-  if (field !== '' || row.length > 0) { row.push(field); rows.push(row); }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
   return rows;
 }

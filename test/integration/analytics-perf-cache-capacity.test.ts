@@ -24,10 +24,19 @@ const K = 10;
 const PERF = {
   cache: { alpha: 0.01, min_samples: 100 },
   capacity: {
-    deployments: [{
-      deployment: 'ptu-east', units: 50, tokens_per_minute_per_unit: K, weights: { input: 1, cached_input: 0, cache_write: 1, output: 1 },
-      on_demand_price_per_converted_token: String(PI), terms: { '1-month': (0.3 * PI * K * 60).toFixed(8), hourly: (1.5 * PI * K * 60).toFixed(8) },
-    }],
+    deployments: [
+      {
+        deployment: 'ptu-east',
+        units: 50,
+        tokens_per_minute_per_unit: K,
+        weights: { input: 1, cached_input: 0, cache_write: 1, output: 1 },
+        on_demand_price_per_converted_token: String(PI),
+        terms: {
+          '1-month': (0.3 * PI * K * 60).toFixed(8),
+          hourly: (1.5 * PI * K * 60).toFixed(8),
+        },
+      },
+    ],
   },
 };
 
@@ -35,19 +44,38 @@ type Row = Record<string, unknown>;
 const rows: Row[] = [];
 function call(ms: number, fields: Row): void {
   rows.push({
-    call_id: `c${rows.length}`, trace_id: `t${rows.length}`, kind: 'inference', status: 'ok', tenant: 'acme', attempt: 1,
-    start_time: new Date(ms).toISOString().replace('T', ' ').replace('Z', ''), duration_ms: 100, ...fields,
+    call_id: `c${rows.length}`,
+    trace_id: `t${rows.length}`,
+    kind: 'inference',
+    status: 'ok',
+    tenant: 'acme',
+    attempt: 1,
+    start_time: new Date(ms).toISOString().replace('T', ' ').replace('Z', ''),
+    duration_ms: 100,
+    ...fields,
   });
 }
 // App cache, baseline [NOW-25h, NOW-1h) and current [NOW-1h, NOW):
 //   /faq: 1000 lookups 600 hits -> 500 lookups 200 hits (significant); prompt v1 -> v2.
 //   /docs: 1000 lookups 600 hits -> 100 lookups 55 hits (a drop, not significant at 0.01).
-function lookups(route: string, fromMs: number, spanMs: number, n: number, hits: number, version: string): void {
+function lookups(
+  route: string,
+  fromMs: number,
+  spanMs: number,
+  n: number,
+  hits: number,
+  version: string,
+): void {
   for (let i = 0; i < n; i++) {
     const hit = i < hits;
     call(fromMs + Math.floor((i * spanMs) / n), {
-      route, cache_layer: 'response', cache_hit: hit, prompt_version: version, model: 'gpt-4o',
-      input_tokens: hit ? 0 : 1000, cache_read_tokens: hit ? 0 : i % 2 === 0 ? 800 : 0,
+      route,
+      cache_layer: 'response',
+      cache_hit: hit,
+      prompt_version: version,
+      model: 'gpt-4o',
+      input_tokens: hit ? 0 : 1000,
+      cache_read_tokens: hit ? 0 : i % 2 === 0 ? 800 : 0,
     });
   }
 }
@@ -62,16 +90,44 @@ const C0 = NOW.getTime() - 10 * HOUR;
 for (let m = 1; m < 100; m++) {
   const d = 10 * m;
   const served = m >= 90 ? 500 : d;
-  call(C0 + m * MIN + 1000, { deployment: 'ptu-east', capacity_tier: 'provisioned', input_tokens: served, route: '/cap' });
-  if (d > served) call(C0 + m * MIN + 2000, { deployment: 'paygo-east', capacity_tier: 'on_demand', fallback_from: 'ptu-east', input_tokens: d - served, route: '/cap' });
+  call(C0 + m * MIN + 1000, {
+    deployment: 'ptu-east',
+    capacity_tier: 'provisioned',
+    input_tokens: served,
+    route: '/cap',
+  });
+  if (d > served)
+    call(C0 + m * MIN + 2000, {
+      deployment: 'paygo-east',
+      capacity_tier: 'on_demand',
+      fallback_from: 'ptu-east',
+      input_tokens: d - served,
+      route: '/cap',
+    });
 }
-call(C0 + 5 * MIN, { deployment: 'ptu-east', capacity_tier: 'provisioned', status: 'error', http_status: 429, route: '/cap' });
+call(C0 + 5 * MIN, {
+  deployment: 'ptu-east',
+  capacity_tier: 'provisioned',
+  status: 'error',
+  http_status: 429,
+  route: '/cap',
+});
 
 beforeAll(async () => {
   t = await startTestRuntime({ performance: PERF });
-  await t.runtime.storage.insertJsonEachRow('llm_calls', rows.map((r) => JSON.stringify(r)).join('\n'));
-  const app = createApp({ storage: t.runtime.storage, logger: createLogger('warn'), config: parseConfig({ performance: PERF }), now: () => NOW });
-  server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  await t.runtime.storage.insertJsonEachRow(
+    'llm_calls',
+    rows.map((r) => JSON.stringify(r)).join('\n'),
+  );
+  const app = createApp({
+    storage: t.runtime.storage,
+    logger: createLogger('warn'),
+    config: parseConfig({ performance: PERF }),
+    now: () => NOW,
+  });
+  server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
   api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
@@ -81,7 +137,7 @@ afterAll(async () => {
 
 /** Phi(-z) by Simpson integration of the density: independent of the code under test. */
 function upperTail(z: number): number {
-  const f = (x: number) => Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
+  const f = (x: number) => Math.exp((-x * x) / 2) / Math.sqrt(2 * Math.PI);
   const n = 20_000;
   const a = z;
   const b = z + 40;
@@ -97,20 +153,41 @@ function pooledZ(x1: number, n1: number, x2: number, n2: number): number {
 
 describe('GET /v1/cache', () => {
   it('reports hit rate per route and layer and the prompt-cache token share', async () => {
-    const res = await getJson<{ app_cache: Row[]; prompt_cache: Row[] }>(`${api}/v1/cache?from=${iso(NOW.getTime() - 25 * HOUR)}&to=${iso(NOW.getTime())}`);
+    const res = await getJson<{ app_cache: Row[]; prompt_cache: Row[] }>(
+      `${api}/v1/cache?from=${iso(NOW.getTime() - 25 * HOUR)}&to=${iso(NOW.getTime())}`,
+    );
     expect(res.status).toBe(200);
-    expect(res.body.app_cache.find((r) => r.route === '/faq')).toEqual({ route: '/faq', cache_layer: 'response', lookups: 1500, hits: 800, hit_rate: Number((800 / 1500).toFixed(6)) });
+    expect(res.body.app_cache.find((r) => r.route === '/faq')).toEqual({
+      route: '/faq',
+      cache_layer: 'response',
+      lookups: 1500,
+      hits: 800,
+      hit_rate: Number((800 / 1500).toFixed(6)),
+    });
     // /faq misses: baseline 400 (i = 600..999, 200 even), current 300 (i = 200..499, 150 even).
     const faq = res.body.prompt_cache.find((r) => r.route === '/faq');
-    expect(faq).toMatchObject({ model: 'gpt-4o', calls: 700, calls_with_cache_read: 350, input_tokens: 700_000, cache_read_tokens: 280_000, token_share: 0.4 });
-    const fromRaw = await queryCache(t.runtime.storage, { from: new Date(NOW.getTime() - 25 * HOUR), to: NOW, source: 'raw' });
+    expect(faq).toMatchObject({
+      model: 'gpt-4o',
+      calls: 700,
+      calls_with_cache_read: 350,
+      input_tokens: 700_000,
+      cache_read_tokens: 280_000,
+      token_share: 0.4,
+    });
+    const fromRaw = await queryCache(t.runtime.storage, {
+      from: new Date(NOW.getTime() - 25 * HOUR),
+      to: NOW,
+      source: 'raw',
+    });
     expect(res.body).toMatchObject(JSON.parse(JSON.stringify(fromRaw)));
   });
 });
 
 describe('GET /v1/cache/regressions', () => {
   it('flags the significant drop, names the new prompt version, and not the insignificant one', async () => {
-    const res = await getJson<{ rows: Row[] }>(`${api}/v1/cache/regressions?window=1h&baseline=24h`);
+    const res = await getJson<{ rows: Row[] }>(
+      `${api}/v1/cache/regressions?window=1h&baseline=24h`,
+    );
     expect(res.status).toBe(200);
     const faq = res.body.rows.find((r) => r.route === '/faq' && r.cache === 'app') as Row;
     const zFaq = pooledZ(600, 1000, 200, 500);
@@ -138,9 +215,12 @@ describe('GET /v1/cache/regressions', () => {
 
 describe('GET /v1/capacity', () => {
   it('reports utilization, spillover and demand quantiles per provisioned deployment', async () => {
-    const res = await getJson<{ rows: Row[] }>(`${api}/v1/capacity?from=${iso(C0)}&to=${iso(C0 + 100 * MIN)}`);
+    const res = await getJson<{ rows: Row[] }>(
+      `${api}/v1/capacity?from=${iso(C0)}&to=${iso(C0 + 100 * MIN)}`,
+    );
     expect(res.status).toBe(200);
-    const row = res.body.rows.find((r) => r.deployment === 'ptu-east') as Row & Record<string, Record<string, number>>;
+    const row = res.body.rows.find((r) => r.deployment === 'ptu-east') as Row &
+      Record<string, Record<string, number>>;
     const demand = Array.from({ length: 100 }, (_, m) => 10 * m);
     const q = (p: number) => demand[Math.floor(p * 99)];
     expect(row.capacity_tpm).toBe(500);
@@ -150,11 +230,18 @@ describe('GET /v1/capacity', () => {
     // Served: 10m up to minute 89 (a burst over capacity), then 500; utilization = served / 500.
     expect(row.utilization?.peak).toBe(890 / 500);
     expect(row.utilization?.minutes_at_or_above_100pct).toBe(50); // minutes 50..99
-    expect(row).toMatchObject({ served_calls: 99, spilled_calls: 10, spillover_share: Number((10 / 109).toFixed(6)), rate_limited: 1 });
+    expect(row).toMatchObject({
+      served_calls: 99,
+      spilled_calls: 10,
+      spillover_share: Number((10 / 109).toFixed(6)),
+      rate_limited: 1,
+    });
   });
 
   it('recommends N* at the (1 - u*) quantile and says when a term is not a cost win', async () => {
-    const res = await getJson<{ rows: { terms: Row[]; best_term: string }[] }>(`${api}/v1/capacity/recommendation?from=${iso(C0)}&to=${iso(C0 + 100 * MIN)}`);
+    const res = await getJson<{ rows: { terms: Row[]; best_term: string }[] }>(
+      `${api}/v1/capacity/recommendation?from=${iso(C0)}&to=${iso(C0 + 100 * MIN)}`,
+    );
     expect(res.status).toBe(200);
     const rec = res.body.rows[0];
     const month = rec?.terms.find((r) => r.term === '1-month') as Row;
@@ -171,15 +258,21 @@ describe('GET /v1/capacity', () => {
   });
 
   it('answers 400 for a range over 92 days or a bad timestamp', async () => {
-    const long = await getJson<{ parameter: string }>(`${api}/v1/capacity?from=${iso(C0 - 100 * 86_400_000)}&to=${iso(C0)}`);
+    const long = await getJson<{ parameter: string }>(
+      `${api}/v1/capacity?from=${iso(C0 - 100 * 86_400_000)}&to=${iso(C0)}`,
+    );
     expect([long.status, long.body.parameter]).toEqual([400, 'to']);
     const bad = await getJson<{ parameter: string }>(`${api}/v1/capacity/recommendation?from=nope`);
     expect([bad.status, bad.body.parameter]).toEqual([400, 'from']);
     // Found by the API fuzz test: a `to` at the edge of JavaScript's Date range made the default
     // 30-day window an invalid Date and the answer a 500.
-    const edge = await getJson<{ parameter: string }>(`${api}/v1/capacity/recommendation?to=${encodeURIComponent('-271821-05-19T23:59:59.999Z')}`);
+    const edge = await getJson<{ parameter: string }>(
+      `${api}/v1/capacity/recommendation?to=${encodeURIComponent('-271821-05-19T23:59:59.999Z')}`,
+    );
     expect([edge.status, edge.body.parameter]).toEqual([400, 'to']);
-    const far = await getJson<{ parameter: string }>(`${api}/v1/capacity/recommendation?to=2400-01-01T00:00:00Z`);
+    const far = await getJson<{ parameter: string }>(
+      `${api}/v1/capacity/recommendation?to=2400-01-01T00:00:00Z`,
+    );
     expect([far.status, far.body.parameter]).toEqual([400, 'to']);
   });
 });

@@ -8,8 +8,14 @@ import { eventually, startTestRuntime, type TestRuntime } from '../helpers/runti
 import { postJson, requestJson, spanJson } from '../helpers/otlp.js';
 
 const KEYS = {
-  admin: 'admin-key-0123456789', reader: 'reader-key-0123456789', alpha: 'tenant-alpha-key-0123', gateway: 'gateway-key-012345678',
-  ingestOpen: 'ingest-open-key-01234', ingestBound: 'ingest-bound-key-0123', ingestStrict: 'ingest-strict-key-012', slow: 'slow-ingest-key-01234',
+  admin: 'admin-key-0123456789',
+  reader: 'reader-key-0123456789',
+  alpha: 'tenant-alpha-key-0123',
+  gateway: 'gateway-key-012345678',
+  ingestOpen: 'ingest-open-key-01234',
+  ingestBound: 'ingest-bound-key-0123',
+  ingestStrict: 'ingest-strict-key-012',
+  slow: 'slow-ingest-key-01234',
 };
 const TENANT_A = 'tenant-alpha-7f3a';
 const TENANT_B = 'tenant-bravo-9c2e';
@@ -29,31 +35,61 @@ beforeAll(async () => {
       ],
       ingest_keys: [
         { name: 'open', key_sha256: sha256Hex(KEYS.ingestOpen) },
-        { name: 'bound', key_sha256: sha256Hex(KEYS.ingestBound), tenant: TENANT_B, tenant_mode: 'set' },
-        { name: 'strict', key_sha256: sha256Hex(KEYS.ingestStrict), tenant: TENANT_A, tenant_mode: 'require' },
+        {
+          name: 'bound',
+          key_sha256: sha256Hex(KEYS.ingestBound),
+          tenant: TENANT_B,
+          tenant_mode: 'set',
+        },
+        {
+          name: 'strict',
+          key_sha256: sha256Hex(KEYS.ingestStrict),
+          tenant: TENANT_A,
+          tenant_mode: 'require',
+        },
         { name: 'slow', key_sha256: sha256Hex(KEYS.slow), rate_limit_rps: 1 },
       ],
     },
   });
-  const call = (tenant: string) => spanJson({
-    attributes: { [GEN_AI.OPERATION_NAME]: 'chat', [GEN_AI.PROVIDER_NAME]: 'openai', [GEN_AI.REQUEST_MODEL]: 'gpt-4o', [GEN_AI.USAGE_INPUT_TOKENS]: 10, [GEN_AI.USAGE_OUTPUT_TOKENS]: 2, [FINOPS.TENANT]: tenant, [FINOPS.ROUTE]: `/r-${tenant}`, [FINOPS.FEATURE]: `f-${tenant}` },
-  });
+  const call = (tenant: string) =>
+    spanJson({
+      attributes: {
+        [GEN_AI.OPERATION_NAME]: 'chat',
+        [GEN_AI.PROVIDER_NAME]: 'openai',
+        [GEN_AI.REQUEST_MODEL]: 'gpt-4o',
+        [GEN_AI.USAGE_INPUT_TOKENS]: 10,
+        [GEN_AI.USAGE_OUTPUT_TOKENS]: 2,
+        [FINOPS.TENANT]: tenant,
+        [FINOPS.ROUTE]: `/r-${tenant}`,
+        [FINOPS.FEATURE]: `f-${tenant}`,
+      },
+    });
   const auth = { authorization: `Bearer ${KEYS.ingestOpen}` };
-  expect((await postJson(t.otlpUrl, requestJson([call(TENANT_A), call(TENANT_A)]), auth)).status).toBe(200);
+  expect(
+    (await postJson(t.otlpUrl, requestJson([call(TENANT_A), call(TENANT_A)]), auth)).status,
+  ).toBe(200);
   expect((await postJson(t.otlpUrl, requestJson([call(TENANT_B)]), auth)).status).toBe(200);
-  await eventually(() => costs(KEYS.admin), (b) => JSON.stringify(b).includes(TENANT_B) && JSON.stringify(b).includes(TENANT_A));
+  await eventually(
+    () => costs(KEYS.admin),
+    (b) => JSON.stringify(b).includes(TENANT_B) && JSON.stringify(b).includes(TENANT_A),
+  );
 });
 afterAll(async () => {
   await t.runtime.stop();
 });
 
 async function costs(key: string, query = 'group_by=tenant'): Promise<unknown> {
-  const res = await fetch(`${t.apiUrl}/v1/costs?from=${from}&to=${to}&${query}`, { headers: { authorization: `Bearer ${key}` } });
+  const res = await fetch(`${t.apiUrl}/v1/costs?from=${from}&to=${to}&${query}`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
   return res.json();
 }
 
 const get = (path: string, key?: string): Promise<Response> =>
-  fetch(`${t.apiUrl}${path}`, key !== undefined ? { headers: { authorization: `Bearer ${key}` } } : {});
+  fetch(
+    `${t.apiUrl}${path}`,
+    key !== undefined ? { headers: { authorization: `Bearer ${key}` } } : {},
+  );
 
 describe('API keys and roles', () => {
   it('requires a key on /v1 but not on health', async () => {
@@ -64,14 +100,22 @@ describe('API keys and roles', () => {
 
   it('lets a reader read but not write, and a gateway read only the routing feed', async () => {
     expect((await get(`/v1/costs?from=${from}&to=${to}`, KEYS.reader)).status).toBe(200);
-    const write = await fetch(`${t.apiUrl}/v1/outcomes`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.reader}`, 'content-type': 'application/json' }, body: '{"outcomes":[]}' });
+    const write = await fetch(`${t.apiUrl}/v1/outcomes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.reader}`, 'content-type': 'application/json' },
+      body: '{"outcomes":[]}',
+    });
     expect(write.status).toBe(403);
     expect((await get(`/v1/costs?from=${from}&to=${to}`, KEYS.gateway)).status).toBe(403);
   });
 
   it('confines a tenant key on every GET endpoint of the OpenAPI document', async () => {
-    const doc = (await (await get('/v1/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
-    const paths = Object.entries(doc.paths).filter(([, ops]) => 'get' in ops).map(([path]) => path);
+    const doc = (await (await get('/v1/openapi.json')).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const paths = Object.entries(doc.paths)
+      .filter(([, ops]) => 'get' in ops)
+      .map(([path]) => path);
     expect(paths).toContain('/v1/costs');
     for (const path of paths) {
       const base = `${path}?from=${from}&to=${to}`;
@@ -79,7 +123,9 @@ describe('API keys and roles', () => {
       expect(other.status, `${path} with another tenant`).toBe(403);
       const own = await get(base, KEYS.alpha);
       const text = await own.text();
-      expect(text.includes(TENANT_B), `${path} leaked ${TENANT_B}: ${text.slice(0, 300)}`).toBe(false);
+      expect(text.includes(TENANT_B), `${path} leaked ${TENANT_B}: ${text.slice(0, 300)}`).toBe(
+        false,
+      );
       expect(own.status, `${path}: ${text.slice(0, 200)}`).toBeLessThan(500);
     }
     const mine = JSON.stringify(await costs(KEYS.alpha));
@@ -89,43 +135,81 @@ describe('API keys and roles', () => {
 
 describe('tenant key writes', () => {
   const postOutcomes = (outcomes: unknown[]): Promise<Response> =>
-    fetch(`${t.apiUrl}/v1/outcomes`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'application/json' }, body: JSON.stringify({ outcomes }) });
+    fetch(`${t.apiUrl}/v1/outcomes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ outcomes }),
+    });
 
   it('refuses outcomes for another tenant and stamps its own on the rest', async () => {
-    expect((await postOutcomes([{ id: 'o-other', name: 'resolved', success: true, tenant: TENANT_B }])).status).toBe(403);
-    expect((await postOutcomes([{ id: 'o-own', name: 'resolved', success: true }])).status).toBeLessThan(300);
-    const rs = await t.runtime.storage.client.query({ query: "SELECT tenant FROM outcomes FINAL WHERE outcome_id IN ('o-own', 'o-other')", format: 'JSONEachRow' });
+    expect(
+      (await postOutcomes([{ id: 'o-other', name: 'resolved', success: true, tenant: TENANT_B }]))
+        .status,
+    ).toBe(403);
+    expect(
+      (await postOutcomes([{ id: 'o-own', name: 'resolved', success: true }])).status,
+    ).toBeLessThan(300);
+    const rs = await t.runtime.storage.client.query({
+      query: "SELECT tenant FROM outcomes FINAL WHERE outcome_id IN ('o-own', 'o-other')",
+      format: 'JSONEachRow',
+    });
     expect(await rs.json()).toEqual([{ tenant: TENANT_A }]);
   });
 });
 
 describe('ingest keys', () => {
-  const span = (tenant?: string) => spanJson({
-    attributes: { [GEN_AI.OPERATION_NAME]: 'chat', [GEN_AI.PROVIDER_NAME]: 'openai', [GEN_AI.REQUEST_MODEL]: 'gpt-4o', [GEN_AI.USAGE_INPUT_TOKENS]: 1, [GEN_AI.USAGE_OUTPUT_TOKENS]: 1, ...(tenant ? { [FINOPS.TENANT]: tenant, [FINOPS.ROUTE]: '/ingest-key-test' } : { [FINOPS.ROUTE]: '/ingest-key-test' }) },
-  });
+  const span = (tenant?: string) =>
+    spanJson({
+      attributes: {
+        [GEN_AI.OPERATION_NAME]: 'chat',
+        [GEN_AI.PROVIDER_NAME]: 'openai',
+        [GEN_AI.REQUEST_MODEL]: 'gpt-4o',
+        [GEN_AI.USAGE_INPUT_TOKENS]: 1,
+        [GEN_AI.USAGE_OUTPUT_TOKENS]: 1,
+        ...(tenant
+          ? { [FINOPS.TENANT]: tenant, [FINOPS.ROUTE]: '/ingest-key-test' }
+          : { [FINOPS.ROUTE]: '/ingest-key-test' }),
+      },
+    });
 
   it('refuses ingest without a key', async () => {
     expect((await postJson(t.otlpUrl, requestJson([span(TENANT_A)]))).status).toBe(401);
   });
 
   it('stamps the bound tenant over what a span claims (set) and rejects a mismatch (require)', async () => {
-    const bound = await postJson(t.otlpUrl, requestJson([span(TENANT_A)]), { authorization: `Bearer ${KEYS.ingestBound}` });
+    const bound = await postJson(t.otlpUrl, requestJson([span(TENANT_A)]), {
+      authorization: `Bearer ${KEYS.ingestBound}`,
+    });
     expect(bound.status).toBe(200);
-    const strict = await postJson(t.otlpUrl, requestJson([span(TENANT_B), span(TENANT_A)]), { authorization: `Bearer ${KEYS.ingestStrict}` });
-    const body = (await strict.json()) as { partialSuccess?: { rejectedSpans: string; errorMessage: string } };
+    const strict = await postJson(t.otlpUrl, requestJson([span(TENANT_B), span(TENANT_A)]), {
+      authorization: `Bearer ${KEYS.ingestStrict}`,
+    });
+    const body = (await strict.json()) as {
+      partialSuccess?: { rejectedSpans: string; errorMessage: string };
+    };
     expect(body.partialSuccess?.rejectedSpans).toBe('1');
     expect(body.partialSuccess?.errorMessage).toMatch(/not allowed for this ingest key/);
     const rows = await eventually(
-      async () => ((await costs(KEYS.admin, 'group_by=tenant,route')) as { rows: { tenant: string; route: string; calls: number }[] }).rows.filter((r) => r.route === '/ingest-key-test'),
+      async () =>
+        (
+          (await costs(KEYS.admin, 'group_by=tenant,route')) as {
+            rows: { tenant: string; route: string; calls: number }[];
+          }
+        ).rows.filter((r) => r.route === '/ingest-key-test'),
       (r) => r.length === 2,
     );
-    expect(rows.map((r) => [r.tenant, r.calls]).sort()).toEqual([[TENANT_A, 1], [TENANT_B, 1]]);
+    expect(rows.map((r) => [r.tenant, r.calls]).sort()).toEqual([
+      [TENANT_A, 1],
+      [TENANT_B, 1],
+    ]);
   });
 
   it('rate-limits a key with 429 and Retry-After', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i += 1) {
-      const res = await postJson(t.otlpUrl, requestJson([]), { authorization: `Bearer ${KEYS.slow}` });
+      const res = await postJson(t.otlpUrl, requestJson([]), {
+        authorization: `Bearer ${KEYS.slow}`,
+      });
       statuses.push(res.status);
       if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     }

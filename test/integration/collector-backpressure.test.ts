@@ -9,15 +9,25 @@ import { requestJson, spanJson } from '../helpers/otlp.js';
 
 let t: TestRuntime;
 beforeAll(async () => {
-  t = await startTestRuntime({ collector: { max_inflight_requests: 2, max_inflight_bytes: 96 * 1024, max_body_bytes: 64 * 1024 } });
+  t = await startTestRuntime({
+    collector: {
+      max_inflight_requests: 2,
+      max_inflight_bytes: 96 * 1024,
+      max_body_bytes: 64 * 1024,
+    },
+  });
 });
 afterAll(async () => t.runtime.stop());
 
 function body(tenant: string, padTo: number): Buffer {
   const span = spanJson({
     attributes: {
-      [GEN_AI.OPERATION_NAME]: 'chat', [GEN_AI.PROVIDER_NAME]: 'openai', [GEN_AI.REQUEST_MODEL]: 'gpt-4o',
-      [GEN_AI.USAGE_INPUT_TOKENS]: 10, [GEN_AI.USAGE_OUTPUT_TOKENS]: 5, [FINOPS.TENANT]: tenant,
+      [GEN_AI.OPERATION_NAME]: 'chat',
+      [GEN_AI.PROVIDER_NAME]: 'openai',
+      [GEN_AI.REQUEST_MODEL]: 'gpt-4o',
+      [GEN_AI.USAGE_INPUT_TOKENS]: 10,
+      [GEN_AI.USAGE_OUTPUT_TOKENS]: 5,
+      [FINOPS.TENANT]: tenant,
     },
   });
   const text = JSON.stringify(requestJson([span]));
@@ -25,13 +35,22 @@ function body(tenant: string, padTo: number): Buffer {
   return Buffer.from(text.padEnd(padTo, ' '));
 }
 
-interface Held { req: ClientRequest; response: Promise<IncomingMessage & { text: string }> }
+interface Held {
+  req: ClientRequest;
+  response: Promise<IncomingMessage & { text: string }>;
+}
 
 /** Send the headers and the first `sent` bytes, and keep the request open. */
 function hold(payload: Buffer, sent: number): Held {
   const url = new URL(t.otlpUrl);
-  const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent: false,
-    headers: { 'content-type': 'application/json', 'content-length': String(payload.length) } });
+  const req = httpRequest({
+    host: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    method: 'POST',
+    agent: false,
+    headers: { 'content-type': 'application/json', 'content-length': String(payload.length) },
+  });
   const response = new Promise<IncomingMessage & { text: string }>((resolve, reject) => {
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -45,7 +64,10 @@ function hold(payload: Buffer, sent: number): Held {
 }
 
 const storedTenants = async (): Promise<string[]> => {
-  const rs = await t.runtime.storage.client.query({ query: 'SELECT tenant FROM llm_calls ORDER BY tenant', format: 'JSONEachRow' });
+  const rs = await t.runtime.storage.client.query({
+    query: 'SELECT tenant FROM llm_calls ORDER BY tenant',
+    format: 'JSONEachRow',
+  });
   return (await rs.json<{ tenant: string }>()).map((r) => r.tenant);
 };
 
@@ -56,7 +78,11 @@ describe('requests in flight are bounded', () => {
     const first = hold(a, 100);
     const second = hold(b, 100);
     await new Promise((r) => setTimeout(r, 200)); // both are being read now
-    const refused = await fetch(t.otlpUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('refused', 512) });
+    const refused = await fetch(t.otlpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body('refused', 512),
+    });
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('2');
     expect(await refused.text()).toMatch(/max_inflight_requests/);
@@ -65,16 +91,28 @@ describe('requests in flight are bounded', () => {
     expect((await first.response).statusCode).toBe(200);
     expect((await second.response).statusCode).toBe(200);
     // The slots are free again.
-    const after = await fetch(t.otlpUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('after', 512) });
+    const after = await fetch(t.otlpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body('after', 512),
+    });
     expect(after.status).toBe(200);
-    expect(await eventually(storedTenants, (v) => v.length >= 3)).toEqual(['after', 'held-a', 'held-b']);
+    expect(await eventually(storedTenants, (v) => v.length >= 3)).toEqual([
+      'after',
+      'held-a',
+      'held-b',
+    ]);
   });
 
   it('refuses past max_inflight_bytes while another body is still arriving', async () => {
     const big = body('big', 60 * 1024);
     const held = hold(big, 50 * 1024);
     await new Promise((r) => setTimeout(r, 200));
-    const refused = await fetch(t.otlpUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('over-budget', 60 * 1024) });
+    const refused = await fetch(t.otlpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body('over-budget', 60 * 1024),
+    });
     expect(refused.status).toBe(429);
     expect(await refused.text()).toMatch(/max_inflight_bytes/);
     held.req.end(big.subarray(50 * 1024));
@@ -84,6 +122,8 @@ describe('requests in flight are bounded', () => {
 
   it('rejects a config whose byte budget is below one request', async () => {
     const { parseConfig } = await import('../../src/shared/config.js');
-    expect(() => parseConfig({ collector: { max_body_bytes: 4096, max_inflight_bytes: 2048 } })).toThrow(/max_inflight_bytes/);
+    expect(() =>
+      parseConfig({ collector: { max_body_bytes: 4096, max_inflight_bytes: 2048 } }),
+    ).toThrow(/max_inflight_bytes/);
   });
 });

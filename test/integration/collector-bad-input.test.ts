@@ -19,16 +19,26 @@ afterAll(async () => {
   await t.runtime.stop();
 });
 
-const post = (body: Uint8Array | string, contentType: string, headers: Record<string, string> = {}): Promise<Response> =>
+const post = (
+  body: Uint8Array | string,
+  contentType: string,
+  headers: Record<string, string> = {},
+): Promise<Response> =>
   fetch(t.otlpUrl, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
 
 const valid = (tenant: string): Record<string, string | number> => ({
-  [GEN_AI.OPERATION_NAME]: 'chat', [GEN_AI.PROVIDER_NAME]: 'openai', [GEN_AI.REQUEST_MODEL]: 'gpt-4o-mini',
-  [GEN_AI.USAGE_INPUT_TOKENS]: 100, [GEN_AI.USAGE_OUTPUT_TOKENS]: 20, [FINOPS.TENANT]: tenant,
+  [GEN_AI.OPERATION_NAME]: 'chat',
+  [GEN_AI.PROVIDER_NAME]: 'openai',
+  [GEN_AI.REQUEST_MODEL]: 'gpt-4o-mini',
+  [GEN_AI.USAGE_INPUT_TOKENS]: 100,
+  [GEN_AI.USAGE_OUTPUT_TOKENS]: 20,
+  [FINOPS.TENANT]: tenant,
 });
 
 const tenantCalls = async (tenant: string): Promise<number> => {
-  const res = await getJson<{ rows: { calls: number }[] }>(`${t.apiUrl}/v1/costs?from=${from}&to=${to}&tenant=${tenant}`);
+  const res = await getJson<{ rows: { calls: number }[] }>(
+    `${t.apiUrl}/v1/costs?from=${from}&to=${to}&tenant=${tenant}`,
+  );
   return res.body.rows[0]?.calls ?? 0;
 };
 
@@ -42,9 +52,27 @@ describe('undecodable and refused bodies', () => {
 
   it('answers 400 to a truncated protobuf request', async () => {
     const full = encodeProtoRequest({
-      resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 2), name: 'chat gpt-4o', startTimeUnixNano: 1, endTimeUnixNano: 2 }] }] }],
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: Buffer.alloc(16, 1),
+                  spanId: Buffer.alloc(8, 2),
+                  name: 'chat gpt-4o',
+                  startTimeUnixNano: 1,
+                  endTimeUnixNano: 2,
+                },
+              ],
+            },
+          ],
+        },
+      ],
     });
-    expect((await post(full.subarray(0, full.length - 7), 'application/x-protobuf')).status).toBe(400);
+    expect((await post(full.subarray(0, full.length - 7), 'application/x-protobuf')).status).toBe(
+      400,
+    );
   });
 
   it('answers 415 to a content type it does not speak', async () => {
@@ -60,9 +88,16 @@ describe('undecodable and refused bodies', () => {
   });
 
   it('accepts a gzip body', async () => {
-    const body = gzipSync(JSON.stringify(requestJson([spanJson({ attributes: valid('gzip-tenant') })])));
+    const body = gzipSync(
+      JSON.stringify(requestJson([spanJson({ attributes: valid('gzip-tenant') })])),
+    );
     expect((await post(body, 'application/json', { 'content-encoding': 'gzip' })).status).toBe(200);
-    expect(await eventually(() => tenantCalls('gzip-tenant'), (n) => n === 1)).toBe(1);
+    expect(
+      await eventually(
+        () => tenantCalls('gzip-tenant'),
+        (n) => n === 1,
+      ),
+    ).toBe(1);
   });
 
   it('answers 429 with Retry-After when a request would overflow the queue, and takes nothing of it', async () => {
@@ -79,30 +114,54 @@ describe('invalid spans beside valid ones', () => {
     const spans = [
       spanJson({ attributes: valid('mixed') }),
       spanJson({ attributes: { ...valid('mixed'), [GEN_AI.USAGE_INPUT_TOKENS]: -5 } }),
-      spanJson({ attributes: { ...valid('mixed') }, rawAttributes: [{ key: GEN_AI.USAGE_OUTPUT_TOKENS, value: { doubleValue: 'NaN' } }] }),
+      spanJson({
+        attributes: { ...valid('mixed') },
+        rawAttributes: [{ key: GEN_AI.USAGE_OUTPUT_TOKENS, value: { doubleValue: 'NaN' } }],
+      }),
       spanJson({ attributes: { ...valid('mixed'), [GEN_AI.USAGE_OUTPUT_TOKENS]: 'lots' } }),
-      spanJson({ attributes: { [GEN_AI.OPERATION_NAME]: 'chat', [GEN_AI.PROVIDER_NAME]: 'openai', [GEN_AI.USAGE_INPUT_TOKENS]: 3, [FINOPS.TENANT]: 'mixed' } }),
+      spanJson({
+        attributes: {
+          [GEN_AI.OPERATION_NAME]: 'chat',
+          [GEN_AI.PROVIDER_NAME]: 'openai',
+          [GEN_AI.USAGE_INPUT_TOKENS]: 3,
+          [FINOPS.TENANT]: 'mixed',
+        },
+      }),
       { traceId: 'not-hex', spanId: 'zz', name: 'broken' },
     ];
     const res = await postJson(t.otlpUrl, requestJson(spans));
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { partialSuccess?: { rejectedSpans: string; errorMessage: string } };
+    const body = (await res.json()) as {
+      partialSuccess?: { rejectedSpans: string; errorMessage: string };
+    };
     expect(body.partialSuccess?.rejectedSpans).toBe('5');
     expect(body.partialSuccess?.errorMessage).toMatch(/input_tokens/);
     expect(body.partialSuccess?.errorMessage).toMatch(/model/);
     expect(body.partialSuccess?.errorMessage).toMatch(/traceId/);
-    expect(await eventually(() => tenantCalls('mixed'), (n) => n === 1)).toBe(1);
+    expect(
+      await eventually(
+        () => tenantCalls('mixed'),
+        (n) => n === 1,
+      ),
+    ).toBe(1);
   });
 
   it('answers GET /healthz on the OTLP port and 404 elsewhere', async () => {
     expect((await fetch(t.otlpUrl.replace('/v1/traces', '/healthz'))).status).toBe(200);
-    expect((await fetch(t.otlpUrl.replace('/v1/traces', '/v1/metrics'), { method: 'POST' })).status).toBe(404);
+    expect(
+      (await fetch(t.otlpUrl.replace('/v1/traces', '/v1/metrics'), { method: 'POST' })).status,
+    ).toBe(404);
   });
 
   it('keeps serving after all of that', async () => {
     const res = await postJson(t.otlpUrl, requestJson([spanJson({ attributes: valid('after') })]));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({});
-    expect(await eventually(() => tenantCalls('after'), (n) => n === 1)).toBe(1);
+    expect(
+      await eventually(
+        () => tenantCalls('after'),
+        (n) => n === 1,
+      ),
+    ).toBe(1);
   });
 });

@@ -20,42 +20,82 @@ function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+      server.close(() =>
+        resolve(typeof address === 'object' && address !== null ? address.port : 0),
+      );
     });
   });
 }
 
-function startCollector(dataDir: string, otlpPort: number, apiPort: number): { child: ChildProcess; exited: Promise<unknown> } {
+function startCollector(
+  dataDir: string,
+  otlpPort: number,
+  apiPort: number,
+): { child: ChildProcess; exited: Promise<unknown> } {
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin/llm-finops.js'), 'start', '--data-dir', dataDir, '--otlp-port', String(otlpPort), '--api-port', String(apiPort), '--prices', E2E_PRICES],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, LOG_LEVEL: 'error' } },
+    [
+      join(ROOT, 'bin/llm-finops.js'),
+      'start',
+      '--data-dir',
+      dataDir,
+      '--otlp-port',
+      String(otlpPort),
+      '--api-port',
+      String(apiPort),
+      '--prices',
+      E2E_PRICES,
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'ignore'],
+      env: { ...process.env, LOG_LEVEL: 'error' },
+    },
   );
   return { child, exited: new Promise((resolve) => child.on('exit', resolve)) };
 }
 
 async function waitHealthy(url: string): Promise<void> {
   for (let i = 0; i < 300; i += 1) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('collector did not start');
 }
 
 /** Clients post batches until told to stop or the server goes away; collect acknowledged ids. */
-async function load(otlpUrl: string, acknowledged: Set<string>, stop: { now: boolean }): Promise<void> {
+async function load(
+  otlpUrl: string,
+  acknowledged: Set<string>,
+  stop: { now: boolean },
+): Promise<void> {
   const client = async (): Promise<void> => {
     while (!stop.now) {
       const spans = Array.from({ length: 40 }, () =>
         spanJson({
-          traceId: newTraceId(), spanId: newSpanId(),
-          attributes: { [GEN_AI.OPERATION_NAME]: 'chat', [GEN_AI.PROVIDER_NAME]: 'openai', [GEN_AI.REQUEST_MODEL]: 'gpt-4o-mini', [GEN_AI.USAGE_INPUT_TOKENS]: 7, [GEN_AI.USAGE_OUTPUT_TOKENS]: 3, [FINOPS.TENANT]: 'crash' },
+          traceId: newTraceId(),
+          spanId: newSpanId(),
+          attributes: {
+            [GEN_AI.OPERATION_NAME]: 'chat',
+            [GEN_AI.PROVIDER_NAME]: 'openai',
+            [GEN_AI.REQUEST_MODEL]: 'gpt-4o-mini',
+            [GEN_AI.USAGE_INPUT_TOKENS]: 7,
+            [GEN_AI.USAGE_OUTPUT_TOKENS]: 3,
+            [FINOPS.TENANT]: 'crash',
+          },
         }),
       );
       try {
         const res = await postJson(otlpUrl, requestJson(spans));
         await res.arrayBuffer();
-        if (res.status === 200) for (const s of spans) acknowledged.add(`${String(s.traceId)}-${String(s.spanId)}`);
+        if (res.status === 200)
+          for (const s of spans) acknowledged.add(`${String(s.traceId)}-${String(s.spanId)}`);
       } catch {
         return;
       }

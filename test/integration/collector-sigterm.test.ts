@@ -19,7 +19,11 @@ function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address !== null
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -43,12 +47,29 @@ describe('graceful shutdown', () => {
     const [otlpPort, apiPort] = [await freePort(), await freePort()];
     const child = spawn(
       process.execPath,
-      [join(ROOT, 'bin/llm-finops.js'), 'start', '--data-dir', dataDir, '--otlp-port', String(otlpPort), '--api-port', String(apiPort), '--prices', E2E_PRICES],
-      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } },
+      [
+        join(ROOT, 'bin/llm-finops.js'),
+        'start',
+        '--data-dir',
+        dataDir,
+        '--otlp-port',
+        String(otlpPort),
+        '--api-port',
+        String(apiPort),
+        '--prices',
+        E2E_PRICES,
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, LOG_LEVEL: 'warn' },
+      },
     );
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
     await waitHealthy(`http://127.0.0.1:${apiPort}/healthz`, child);
 
     const acknowledged = new Set<string>();
@@ -59,14 +80,23 @@ describe('graceful shutdown', () => {
           const traceId = newTraceId();
           const spanId = newSpanId();
           return spanJson({
-            traceId, spanId,
-            attributes: { [GEN_AI.OPERATION_NAME]: 'chat', [GEN_AI.PROVIDER_NAME]: 'openai', [GEN_AI.REQUEST_MODEL]: 'gpt-4o', [GEN_AI.USAGE_INPUT_TOKENS]: 10, [GEN_AI.USAGE_OUTPUT_TOKENS]: 2, [FINOPS.TENANT]: 'sigterm' },
+            traceId,
+            spanId,
+            attributes: {
+              [GEN_AI.OPERATION_NAME]: 'chat',
+              [GEN_AI.PROVIDER_NAME]: 'openai',
+              [GEN_AI.REQUEST_MODEL]: 'gpt-4o',
+              [GEN_AI.USAGE_INPUT_TOKENS]: 10,
+              [GEN_AI.USAGE_OUTPUT_TOKENS]: 2,
+              [FINOPS.TENANT]: 'sigterm',
+            },
           });
         });
         try {
           const res = await postJson(`http://127.0.0.1:${otlpPort}/v1/traces`, requestJson(spans));
           await res.arrayBuffer();
-          if (res.status === 200) for (const s of spans) acknowledged.add(`${String(s.traceId)}-${String(s.spanId)}`);
+          if (res.status === 200)
+            for (const s of spans) acknowledged.add(`${String(s.traceId)}-${String(s.spanId)}`);
         } catch {
           return; // the server closed: stop this client
         }
@@ -82,7 +112,10 @@ describe('graceful shutdown', () => {
     expect(acknowledged.size).toBeGreaterThan(100);
 
     const storage = await createStorage({ database: 'default', dataDir });
-    const rs = await storage.client.query({ query: "SELECT call_id FROM llm_calls WHERE tenant = 'sigterm'", format: 'JSONEachRow' });
+    const rs = await storage.client.query({
+      query: "SELECT call_id FROM llm_calls WHERE tenant = 'sigterm'",
+      format: 'JSONEachRow',
+    });
     const stored = new Set((await rs.json<{ call_id: string }>()).map((r) => r.call_id));
     await storage.close();
     const missing = [...acknowledged].filter((id) => !stored.has(id));

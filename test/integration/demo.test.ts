@@ -18,9 +18,23 @@ const progress: string[] = [];
 
 beforeAll(async () => {
   result = await runDemoCommand(
-    { scenario: 'ttft-incident', minutes: 18, scale: 30, seed: 7, chart, dataDir: join(dir, 'data') },
+    {
+      scenario: 'ttft-incident',
+      minutes: 18,
+      scale: 30,
+      seed: 7,
+      chart,
+      dataDir: join(dir, 'data'),
+    },
     createLogger('silent'),
-    { out: (t) => { stdout += t; }, err: (t) => { progress.push(t); } },
+    {
+      out: (t) => {
+        stdout += t;
+      },
+      err: (t) => {
+        progress.push(t);
+      },
+    },
   );
 }, 90_000);
 
@@ -50,17 +64,34 @@ describe('llm-finops demo (ttft-incident)', () => {
   });
 
   it('prints the report table and writes the PNG chart', () => {
-    for (const row of ['goodput', 'p50 / p95 TTFT', '429s that reached users', 'cost', 'provisioned utilization', 'time to detect', 'time to shift']) expect(stdout).toContain(row);
+    for (const row of [
+      'goodput',
+      'p50 / p95 TTFT',
+      '429s that reached users',
+      'cost',
+      'provisioned utilization',
+      'time to detect',
+      'time to shift',
+    ])
+      expect(stdout).toContain(row);
     expect(existsSync(chart)).toBe(true);
     const png = readFileSync(chart);
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(png.length).toBeGreaterThan(20_000);
-    expect(progress.some((l) => /\[demo \d\d:\d\d\/18:00\] adaptive .* rps p95 .* 429s \d+ \| w ptu/.test(l))).toBe(true);
+    expect(
+      progress.some((l) =>
+        /\[demo \d\d:\d\d\/18:00\] adaptive .* rps p95 .* 429s \d+ \| w ptu/.test(l),
+      ),
+    ).toBe(true);
   });
 
   it('delivered the gateways spans to llm_calls, one row per provider attempt', () => {
     expect(result.llmCalls['demo-adaptive']).toBeGreaterThanOrEqual(result.adaptive.requests);
-    expect(result.llmCalls['demo-adaptive']).toBeGreaterThanOrEqual(Math.floor(result.adaptive.providerAttempts * 0.98));
-    expect(result.llmCalls['demo-static']).toBeGreaterThanOrEqual(Math.floor(result.static.requests * 0.98));
+    expect(result.llmCalls['demo-adaptive']).toBeGreaterThanOrEqual(
+      Math.floor(result.adaptive.providerAttempts * 0.98),
+    );
+    expect(result.llmCalls['demo-static']).toBeGreaterThanOrEqual(
+      Math.floor(result.static.requests * 0.98),
+    );
   });
 });

@@ -4,18 +4,53 @@
 // materialized views fill the rollups exactly as production inserts do.
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expandGrafanaSql, panelIntervalMs, type VariableState } from '../helpers/grafana-macros.js';
+import {
+  expandGrafanaSql,
+  panelIntervalMs,
+  type VariableState,
+} from '../helpers/grafana-macros.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
 const DIR = new URL('../../dashboards/', import.meta.url);
 
-interface Target { refId: string; rawSql: string; editorType: string; format: number; datasource: { uid: string } }
-interface Panel { id: number; type: string; title: string; interval?: string; gridPos: { x: number; w: number }; targets?: Target[]; datasource?: { type: string; uid: string } }
-interface Variable { type: string; name: string; query: string; current: { value: string | string[] }; includeAll?: boolean; multi?: boolean }
-interface Dashboard { uid: string; title: string; panels: Panel[]; templating: { list: Variable[] } }
+interface Target {
+  refId: string;
+  rawSql: string;
+  editorType: string;
+  format: number;
+  datasource: { uid: string };
+}
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  interval?: string;
+  gridPos: { x: number; w: number };
+  targets?: Target[];
+  datasource?: { type: string; uid: string };
+}
+interface Variable {
+  type: string;
+  name: string;
+  query: string;
+  current: { value: string | string[] };
+  includeAll?: boolean;
+  multi?: boolean;
+}
+interface Dashboard {
+  uid: string;
+  title: string;
+  panels: Panel[];
+  templating: { list: Variable[] };
+}
 
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
-const dashboards = files.map((file) => ({ file, dash: JSON.parse(readFileSync(new URL(file, DIR), 'utf8')) as Dashboard }));
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+const dashboards = files.map((file) => ({
+  file,
+  dash: JSON.parse(readFileSync(new URL(file, DIR), 'utf8')) as Dashboard,
+}));
 
 // Six deployments: two provisioned (PTU) with a spillover path to pay-as-you-go, on-demand pools,
 // and one model with no price entry. Tuples: provider, model, deployment, tier, region, $/input token, $/output token.
@@ -93,7 +128,10 @@ const to = new Date();
 const from = new Date(to.getTime() - 6 * 3_600_000);
 
 /** Variables as Grafana resolves them on load: query variables run their (expanded) query. */
-async function resolveVariables(dash: Dashboard, pick: 'default' | 'first'): Promise<Record<string, VariableState>> {
+async function resolveVariables(
+  dash: Dashboard,
+  pick: 'default' | 'first',
+): Promise<Record<string, VariableState>> {
   const vars: Record<string, VariableState> = {};
   for (const v of dash.templating.list) {
     if (v.type === 'datasource') continue;
@@ -111,7 +149,8 @@ async function resolveVariables(dash: Dashboard, pick: 'default' | 'first'): Pro
 
 beforeAll(async () => {
   rt = await startTestRuntime();
-  for (const sql of [SEED_CALLS, SEED_OUTCOMES, SEED_ALERTS]) await rt.runtime.storage.client.command({ query: sql });
+  for (const sql of [SEED_CALLS, SEED_OUTCOMES, SEED_ALERTS])
+    await rt.runtime.storage.client.command({ query: sql });
 });
 
 afterAll(async () => {
@@ -124,11 +163,18 @@ describe('Grafana dashboards', () => {
     const uids = new Set(dashboards.map((d) => d.dash.uid));
     expect(uids.size).toBe(dashboards.length);
     for (const { file, dash } of dashboards) {
-      expect(dash.templating.list[0], file).toMatchObject({ type: 'datasource', name: 'datasource', query: 'grafana-clickhouse-datasource' });
+      expect(dash.templating.list[0], file).toMatchObject({
+        type: 'datasource',
+        name: 'datasource',
+        query: 'grafana-clickhouse-datasource',
+      });
       for (const p of dash.panels) {
         expect(p.gridPos.x + p.gridPos.w, `${file}: ${p.title}`).toBeLessThanOrEqual(24);
         if (p.type === 'row') continue;
-        expect(p.datasource, `${file}: ${p.title}`).toEqual({ type: 'grafana-clickhouse-datasource', uid: '${datasource}' });
+        expect(p.datasource, `${file}: ${p.title}`).toEqual({
+          type: 'grafana-clickhouse-datasource',
+          uid: '${datasource}',
+        });
         expect(p.targets?.length, `${file}: ${p.title}`).toBeGreaterThan(0);
         for (const t of p.targets ?? []) {
           expect(t.editorType).toBe('sql');
@@ -140,7 +186,8 @@ describe('Grafana dashboards', () => {
   });
 
   it('seeded demo data across the rollups', async () => {
-    const [counts] = await rows(`SELECT (SELECT count() FROM llm_calls) AS calls, (SELECT count() FROM llm_calls_1m) AS m1,
+    const [counts] =
+      await rows(`SELECT (SELECT count() FROM llm_calls) AS calls, (SELECT count() FROM llm_calls_1m) AS m1,
       (SELECT count() FROM llm_capacity_1m) AS cap, (SELECT count() FROM llm_cache_1m) AS cache, (SELECT count() FROM outcomes) AS outcomes`);
     expect(counts).toMatchObject({ calls: '6000', outcomes: '1500' });
     expect(Number(counts?.m1)).toBeGreaterThan(1000);
@@ -149,11 +196,17 @@ describe('Grafana dashboards', () => {
   describe.each(dashboards)('$file', ({ dash }) => {
     it('every variable query and panel query runs and returns rows (all variables at their defaults)', async () => {
       const variables = await resolveVariables(dash, 'default');
-      for (const [name, v] of Object.entries(variables)) expect(v.options.length, `variable ${name}`).toBeGreaterThan(0);
+      for (const [name, v] of Object.entries(variables))
+        expect(v.options.length, `variable ${name}`).toBeGreaterThan(0);
       const failures: string[] = [];
       for (const p of dash.panels) {
         for (const t of p.targets ?? []) {
-          const sql = expandGrafanaSql(t.rawSql, { from, to, intervalMs: panelIntervalMs(from, to, p.interval), variables });
+          const sql = expandGrafanaSql(t.rawSql, {
+            from,
+            to,
+            intervalMs: panelIntervalMs(from, to, p.interval),
+            variables,
+          });
           try {
             const result = await rows(sql);
             if (result.length === 0) failures.push(`${p.title}: no rows`);
@@ -170,8 +223,15 @@ describe('Grafana dashboards', () => {
       const failures: string[] = [];
       for (const p of dash.panels) {
         for (const t of p.targets ?? []) {
-          const sql = expandGrafanaSql(t.rawSql, { from, to, intervalMs: panelIntervalMs(from, to, p.interval), variables });
-          await rows(sql).catch((err: Error) => failures.push(`${p.title}: ${err.message.split('\n')[0]}`));
+          const sql = expandGrafanaSql(t.rawSql, {
+            from,
+            to,
+            intervalMs: panelIntervalMs(from, to, p.interval),
+            variables,
+          });
+          await rows(sql).catch((err: Error) =>
+            failures.push(`${p.title}: ${err.message.split('\n')[0]}`),
+          );
         }
       }
       expect(failures).toEqual([]);

@@ -9,7 +9,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { attributionMiddleware, injectTraceHeaders, instrumentOpenAI, withAttribution } from '../../src/instrumentation/index.js';
+import {
+  attributionMiddleware,
+  injectTraceHeaders,
+  instrumentOpenAI,
+  withAttribution,
+} from '../../src/instrumentation/index.js';
 import { FINOPS } from '../../src/shared/semconv.js';
 import { startMockLlmServer } from '../fixtures/instrumentation/mock-llm-server.js';
 import type { MockLlmServer } from '../fixtures/instrumentation/mock-llm-server.js';
@@ -22,7 +27,10 @@ let front: Server;
 let back: Server;
 let frontUrl = '';
 
-const listen = (s: Server) => new Promise<string>((r) => s.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)));
+const listen = (s: Server) =>
+  new Promise<string>((r) =>
+    s.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)),
+  );
 
 beforeAll(async () => {
   llm = await startMockLlmServer();
@@ -33,7 +41,10 @@ beforeAll(async () => {
   // Back service: no tenant header of its own; attribution arrives in baggage.
   app.use(attributionMiddleware());
   app.get('/summarize', async (_req, res) => {
-    const r = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'back' }] });
+    const r = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'back' }],
+    });
     res.json({ id: r.id });
   });
   back = createServer(app);
@@ -81,7 +92,10 @@ it('route, feature and tenant travel in W3C baggage to the downstream LLM span',
 it('an edge service can refuse attribution arriving in baggage', async () => {
   t.reset();
   const mw = attributionMiddleware({ trustIncomingBaggage: false, tenant: () => 'from-auth' });
-  const req = Object.assign(Object.create(null), { headers: { baggage: 'finops.tenant=spoofed,finops.route=%2Fx' }, url: '/' });
+  const req = Object.assign(Object.create(null), {
+    headers: { baggage: 'finops.tenant=spoofed,finops.route=%2Fx' },
+    url: '/',
+  });
   let seen: Record<string, unknown> = {};
   const { getAttribution } = await import('../../src/instrumentation/index.js');
   mw(req, {} as never, () => {

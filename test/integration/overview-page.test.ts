@@ -15,36 +15,96 @@ import { parseConfig } from '../../src/shared/config.js';
 import { sha256Hex } from '../../src/shared/keys.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { FINOPS, GEN_AI } from '../../src/shared/semconv.js';
-import { collectConsole, launchChromium, pngStats, type BrowserSession } from '../helpers/browser.js';
+import {
+  collectConsole,
+  launchChromium,
+  pngStats,
+  type BrowserSession,
+} from '../helpers/browser.js';
 import { newTraceId, postJson, requestJson, spanJson, type JsonAttr } from '../helpers/otlp.js';
 import { eventually, getJson, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
 const SCREENSHOT = new URL('../artifacts/overview.png', import.meta.url);
 const API_KEY = 'overview-reader-key-0123456789';
-const CHART_CARDS = ['cost-time', 'cost-tenant', 'cost-route', 'cost-feature', 'outcomes', 'drift', 'cache', 'capacity', 'routing'];
-const CARDS = ['kpis', 'cost-time', 'cost-tenant', 'cost-route', 'cost-feature', 'outcomes', 'drift', 'cache', 'cache-regressions', 'capacity', 'budgets', 'alerts', 'routing'];
+const CHART_CARDS = [
+  'cost-time',
+  'cost-tenant',
+  'cost-route',
+  'cost-feature',
+  'outcomes',
+  'drift',
+  'cache',
+  'capacity',
+  'routing',
+];
+const CARDS = [
+  'kpis',
+  'cost-time',
+  'cost-tenant',
+  'cost-route',
+  'cost-feature',
+  'outcomes',
+  'drift',
+  'cache',
+  'cache-regressions',
+  'capacity',
+  'budgets',
+  'alerts',
+  'routing',
+];
 
 // Small thresholds so a few dozen calls give drift and regression verdicts; a fast alert loop
 // so the unpriced-model rule fires during the test.
 const OVERRIDES = {
   alerts: { schedule: '*/2 * * * * *' },
-  performance: { drift: { min_current_samples: 5, min_baseline_samples: 5 }, cache: { min_samples: 5 } },
+  performance: {
+    drift: { min_current_samples: 5, min_baseline_samples: 5 },
+    cache: { min_samples: 5 },
+  },
   finops: {
-    reservations: [{ deployment: 'ptu-eastus', units: 1, price_per_unit_hour: '2', tokens_per_minute_per_unit: 20_000 }],
+    reservations: [
+      {
+        deployment: 'ptu-eastus',
+        units: 1,
+        price_per_unit_hour: '2',
+        tokens_per_minute_per_unit: 20_000,
+      },
+    ],
     budgets: [
       { name: 'acme-monthly', scope: { tenant: 'acme' }, period: 'month', ceiling_usd: '0.08' },
       { name: 'globex-daily', scope: { tenant: 'globex' }, period: 'day', ceiling_usd: '1' },
     ],
   },
   routing: {
-    pools: [{
-      pool: 'gpt-4o',
-      targets: [
-        { id: 'ptu-eastus', provider: 'openai', model: 'gpt-4o', deployment: 'ptu-eastus', kind: 'provisioned', capacity: { tpm: 20_000 } },
-        { id: 'oai-direct', provider: 'openai', model: 'gpt-4o', kind: 'on_demand', base_weight: 70 },
-        { id: 'claude', provider: 'anthropic', model: 'claude-sonnet-4-5', kind: 'on_demand', base_weight: 30 },
-      ],
-    }],
+    pools: [
+      {
+        pool: 'gpt-4o',
+        targets: [
+          {
+            id: 'ptu-eastus',
+            provider: 'openai',
+            model: 'gpt-4o',
+            deployment: 'ptu-eastus',
+            kind: 'provisioned',
+            capacity: { tpm: 20_000 },
+          },
+          {
+            id: 'oai-direct',
+            provider: 'openai',
+            model: 'gpt-4o',
+            kind: 'on_demand',
+            base_weight: 70,
+          },
+          {
+            id: 'claude',
+            provider: 'anthropic',
+            model: 'claude-sonnet-4-5',
+            kind: 'on_demand',
+            base_weight: 30,
+          },
+        ],
+      },
+    ],
   },
 };
 
@@ -54,44 +114,105 @@ const servers: Server[] = [];
 const now = Date.now();
 const MIN = 60_000;
 
-interface Call { at: number; tenant: string; route: string; feature: string; model?: string; attrs?: Record<string, JsonAttr>; traceId?: string }
+interface Call {
+  at: number;
+  tenant: string;
+  route: string;
+  feature: string;
+  model?: string;
+  attrs?: Record<string, JsonAttr>;
+  traceId?: string;
+}
 
 function span(c: Call): Record<string, unknown> {
   const anthropic = c.model === 'claude-sonnet-4-5';
   const usage: Record<string, JsonAttr> = anthropic
-    ? { [GEN_AI.USAGE_INPUT_TOKENS]: 3000, [GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS]: 2000, [GEN_AI.USAGE_CACHE_CREATION_INPUT_TOKENS]: 500, [GEN_AI.USAGE_OUTPUT_TOKENS]: 400 }
-    : { [GEN_AI.USAGE_INPUT_TOKENS]: 1200, [GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS]: 1024, [GEN_AI.USAGE_OUTPUT_TOKENS]: 85 };
+    ? {
+        [GEN_AI.USAGE_INPUT_TOKENS]: 3000,
+        [GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS]: 2000,
+        [GEN_AI.USAGE_CACHE_CREATION_INPUT_TOKENS]: 500,
+        [GEN_AI.USAGE_OUTPUT_TOKENS]: 400,
+      }
+    : {
+        [GEN_AI.USAGE_INPUT_TOKENS]: 1200,
+        [GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS]: 1024,
+        [GEN_AI.USAGE_OUTPUT_TOKENS]: 85,
+      };
   return spanJson({
-    ...(c.traceId !== undefined ? { traceId: c.traceId } : {}), startMs: c.at, durationMs: 1500,
+    ...(c.traceId !== undefined ? { traceId: c.traceId } : {}),
+    startMs: c.at,
+    durationMs: 1500,
     attributes: {
-      [GEN_AI.OPERATION_NAME]: 'chat', [GEN_AI.PROVIDER_NAME]: anthropic ? 'anthropic' : 'openai', [GEN_AI.REQUEST_MODEL]: c.model ?? 'gpt-4o',
-      ...usage, [FINOPS.TENANT]: c.tenant, [FINOPS.ROUTE]: c.route, [FINOPS.FEATURE]: c.feature, ...c.attrs,
+      [GEN_AI.OPERATION_NAME]: 'chat',
+      [GEN_AI.PROVIDER_NAME]: anthropic ? 'anthropic' : 'openai',
+      [GEN_AI.REQUEST_MODEL]: c.model ?? 'gpt-4o',
+      ...usage,
+      [FINOPS.TENANT]: c.tenant,
+      [FINOPS.ROUTE]: c.route,
+      [FINOPS.FEATURE]: c.feature,
+      ...c.attrs,
     },
   });
 }
 
-const times = (n: number, from: number, to: number): number[] => Array.from({ length: n }, (_, i) => Math.floor(from + ((to - from) * i) / n));
+const times = (n: number, from: number, to: number): number[] =>
+  Array.from({ length: n }, (_, i) => Math.floor(from + ((to - from) * i) / n));
 
 /** Baseline hours before and a current quarter-hour: TTFT 0.4 s -> 0.9 s, prompt cache v1 hits -> v2 misses. */
 function calls(): { spans: Record<string, unknown>[]; outcomeTraces: string[] } {
-  const stream = (ttft: number, version: string) => ({ [GEN_AI.REQUEST_STREAM]: true, [GEN_AI.RESPONSE_TIME_TO_FIRST_CHUNK]: ttft, [FINOPS.PROMPT_VERSION]: version });
+  const stream = (ttft: number, version: string) => ({
+    [GEN_AI.REQUEST_STREAM]: true,
+    [GEN_AI.RESPONSE_TIME_TO_FIRST_CHUNK]: ttft,
+    [FINOPS.PROMPT_VERSION]: version,
+  });
   const list: Call[] = [
-    ...times(12, now - 180 * MIN, now - 70 * MIN).map((at, i) => ({ at, tenant: i % 3 ? 'acme' : 'globex', route: '/chat', feature: 'summarize', attrs: stream(0.4, 'v1') })),
+    ...times(12, now - 180 * MIN, now - 70 * MIN).map((at, i) => ({
+      at,
+      tenant: i % 3 ? 'acme' : 'globex',
+      route: '/chat',
+      feature: 'summarize',
+      attrs: stream(0.4, 'v1'),
+    })),
     ...times(12, now - 10 * MIN, now - 2 * MIN).map((at, i) => ({
-      at, tenant: i % 4 ? 'acme' : 'initech', route: '/chat', feature: 'summarize',
+      at,
+      tenant: i % 4 ? 'acme' : 'initech',
+      route: '/chat',
+      feature: 'summarize',
       attrs: { ...stream(0.9, 'v2'), [GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS]: 0 },
     })),
     ...times(10, now - 50 * MIN, now - 5 * MIN).map((at, i) => ({
-      at, tenant: 'globex', route: '/faq', feature: 'faq',
+      at,
+      tenant: 'globex',
+      route: '/faq',
+      feature: 'faq',
       attrs: { [FINOPS.CACHE_LAYER]: 'response', [FINOPS.CACHE_HIT]: i % 3 !== 0 },
     })),
     ...times(10, now - 40 * MIN, now - 3 * MIN).map((at) => ({
-      at, tenant: 'acme', route: '/triage', feature: 'triage', attrs: { [FINOPS.DEPLOYMENT]: 'ptu-eastus', [FINOPS.CAPACITY_TIER]: 'provisioned' },
+      at,
+      tenant: 'acme',
+      route: '/triage',
+      feature: 'triage',
+      attrs: { [FINOPS.DEPLOYMENT]: 'ptu-eastus', [FINOPS.CAPACITY_TIER]: 'provisioned' },
     })),
-    ...times(4, now - 30 * MIN, now - 4 * MIN).map((at) => ({ at, tenant: 'initech', route: '/triage', feature: 'triage', model: 'claude-sonnet-4-5' })),
-    { at: now - 20 * MIN, tenant: 'globex', route: '/labs', feature: 'experiments', model: 'mystery-model-9' },
+    ...times(4, now - 30 * MIN, now - 4 * MIN).map((at) => ({
+      at,
+      tenant: 'initech',
+      route: '/triage',
+      feature: 'triage',
+      model: 'claude-sonnet-4-5',
+    })),
+    {
+      at: now - 20 * MIN,
+      tenant: 'globex',
+      route: '/labs',
+      feature: 'experiments',
+      model: 'mystery-model-9',
+    },
   ];
-  const outcomeTraces = list.filter((c) => c.feature === 'summarize').slice(0, 8).map((c) => (c.traceId = newTraceId()));
+  const outcomeTraces = list
+    .filter((c) => c.feature === 'summarize')
+    .slice(0, 8)
+    .map((c) => (c.traceId = newTraceId()));
   return { spans: list.map(span), outcomeTraces };
 }
 
@@ -108,7 +229,9 @@ async function startPageApp(extra: Record<string, unknown> = {}): Promise<string
   const config = parseConfig({ ...OVERRIDES, storage: { data_dir: t.dataDir }, ...extra });
   const pipeline = t.runtime.pipeline;
   const { app: api, routeDeps } = createAppWith({
-    storage: t.runtime.storage, logger: createLogger('warn'), config,
+    storage: t.runtime.storage,
+    logger: createLogger('warn'),
+    config,
     ...(pipeline !== undefined ? { beforeRead: () => pipeline.sync() } : {}),
   });
   const app = express();
@@ -119,7 +242,8 @@ async function startPageApp(extra: Record<string, unknown> = {}): Promise<string
 
 const range = `from=${new Date(now - 86_400_000).toISOString()}&to=${new Date(now + 3_600_000).toISOString()}`;
 /** The page's rounding, written independently: half-up to 6 places, plain notation. */
-const shown = (dec: string): string => `$${new Decimal(dec).toDecimalPlaces(6, Decimal.ROUND_HALF_UP).toFixed()}`;
+const shown = (dec: string): string =>
+  `$${new Decimal(dec).toDecimalPlaces(6, Decimal.ROUND_HALF_UP).toFixed()}`;
 
 async function openPage(page: Page, url: string): Promise<void> {
   await page.goto(url);
@@ -127,7 +251,11 @@ async function openPage(page: Page, url: string): Promise<void> {
 }
 
 const cardStates = (page: Page): Promise<Record<string, string>> =>
-  page.$$eval('section.card', (els) => Object.fromEntries(els.map((e) => [e.id.replace(/^card-/, ''), e.getAttribute('data-state') ?? ''])));
+  page.$$eval('section.card', (els) =>
+    Object.fromEntries(
+      els.map((e) => [e.id.replace(/^card-/, ''), e.getAttribute('data-state') ?? '']),
+    ),
+  );
 
 let pageUrl: string;
 let total = 0;
@@ -137,12 +265,31 @@ beforeAll(async () => {
   const { spans, outcomeTraces } = calls();
   total = spans.length;
   expect((await postJson(t.otlpUrl, requestJson(spans))).status).toBe(200);
-  const outcomes = outcomeTraces.map((trace_id, i) => ({ id: `o-${i}`, name: 'ticket_resolved', success: i % 4 !== 3, value: '12.5', trace_id, feature: 'summarize' }));
+  const outcomes = outcomeTraces.map((trace_id, i) => ({
+    id: `o-${i}`,
+    name: 'ticket_resolved',
+    success: i % 4 !== 3,
+    value: '12.5',
+    trace_id,
+    feature: 'summarize',
+  }));
   expect((await postJson(`${t.apiUrl}/v1/outcomes`, { outcomes })).status).toBe(202);
-  await eventually(() => getJson<{ rows: { calls: number }[] }>(`${t.apiUrl}/v1/costs?${range}`), (r) => r.body.rows[0]?.calls === total, 20_000);
+  await eventually(
+    () => getJson<{ rows: { calls: number }[] }>(`${t.apiUrl}/v1/costs?${range}`),
+    (r) => r.body.rows[0]?.calls === total,
+    20_000,
+  );
   // The scheduler publishes the feed and evaluates alerts in the background; let both happen.
-  await eventually(() => getJson(`${t.apiUrl}/v1/routing/feed`), (r) => r.status === 200, 20_000);
-  await eventually(() => getJson<{ active: unknown[] }>(`${t.apiUrl}/v1/alerts?view=active`), (r) => r.body.active.length > 0, 20_000);
+  await eventually(
+    () => getJson(`${t.apiUrl}/v1/routing/feed`),
+    (r) => r.status === 200,
+    20_000,
+  );
+  await eventually(
+    () => getJson<{ active: unknown[] }>(`${t.apiUrl}/v1/alerts?view=active`),
+    (r) => r.body.active.length > 0,
+    20_000,
+  );
   pageUrl = await startPageApp();
   browser = await launchChromium();
 }, 120_000);
@@ -154,7 +301,7 @@ afterAll(async () => {
 });
 
 describe('overview page', () => {
-  it('renders every card with charts and the API\'s numbers, without console errors', async () => {
+  it("renders every card with charts and the API's numbers, without console errors", async () => {
     const page = await browser.context.newPage();
     const consoleLog = collectConsole(page);
     const res = await page.goto(pageUrl);
@@ -165,35 +312,63 @@ describe('overview page', () => {
     expect(Object.keys(states).sort()).toEqual(CARDS.map((c) => c).sort());
     for (const card of CARDS) expect([card, states[card]]).toEqual([card, 'ready']);
 
-    const byTenant = (await getJson<{ rows: { tenant: string; cost_usd: string }[] }>(`${t.apiUrl}/v1/costs?${range}&group_by=tenant`)).body.rows;
+    const byTenant = (
+      await getJson<{ rows: { tenant: string; cost_usd: string }[] }>(
+        `${t.apiUrl}/v1/costs?${range}&group_by=tenant`,
+      )
+    ).body.rows;
     const top = [...byTenant].sort((a, b) => new Decimal(b.cost_usd).cmp(a.cost_usd))[0];
     if (top === undefined) throw new Error('no tenant rows');
-    const cell = page.locator(`#card-cost-tenant tr[data-key="${top.tenant}"] td[data-field="cost_usd"]`);
+    const cell = page.locator(
+      `#card-cost-tenant tr[data-key="${top.tenant}"] td[data-field="cost_usd"]`,
+    );
     expect(await cell.getAttribute('data-value')).toBe(top.cost_usd);
     expect((await cell.textContent())?.trim()).toBe(shown(top.cost_usd));
-    expect(await page.locator('#card-cost-tenant tbody tr').first().getAttribute('data-key')).toBe(top.tenant);
+    expect(await page.locator('#card-cost-tenant tbody tr').first().getAttribute('data-key')).toBe(
+      top.tenant,
+    );
 
-    const totalCost = (await getJson<{ rows: { cost_usd: string }[] }>(`${t.apiUrl}/v1/costs?${range}`)).body.rows[0]?.cost_usd ?? '';
-    expect((await page.locator('[data-kpi="Spend"] .tile-value').textContent())?.trim()).toBe(shown(totalCost));
+    const totalCost =
+      (await getJson<{ rows: { cost_usd: string }[] }>(`${t.apiUrl}/v1/costs?${range}`)).body
+        .rows[0]?.cost_usd ?? '';
+    expect((await page.locator('[data-kpi="Spend"] .tile-value').textContent())?.trim()).toBe(
+      shown(totalCost),
+    );
     expect(await page.locator('[data-kpi="Calls"] .tile-value').textContent()).toBe(String(total));
 
-    const spend = (await getJson<{ rows: { feature: string; spend_per_success_usd: string }[] }>(`${t.apiUrl}/v1/outcomes/spend?${range}&group_by=feature`)).body.rows;
+    const spend = (
+      await getJson<{ rows: { feature: string; spend_per_success_usd: string }[] }>(
+        `${t.apiUrl}/v1/outcomes/spend?${range}&group_by=feature`,
+      )
+    ).body.rows;
     const summarize = spend.find((r) => r.feature === 'summarize');
-    expect(await page.locator('#card-outcomes tr[data-key="summarize"] td[data-field="spend_per_success_usd"]').getAttribute('data-value')).toBe(summarize?.spend_per_success_usd);
+    expect(
+      await page
+        .locator('#card-outcomes tr[data-key="summarize"] td[data-field="spend_per_success_usd"]')
+        .getAttribute('data-value'),
+    ).toBe(summarize?.spend_per_success_usd);
 
     await expect.poll(() => page.locator('#card-drift').textContent()).toContain('critical');
     expect(await page.locator('#card-cache-regressions').textContent()).toContain('v2');
-    expect(await page.locator('#card-budgets [data-key="acme-monthly"]').textContent()).toMatch(/of \$0\.08/);
+    expect(await page.locator('#card-budgets [data-key="acme-monthly"]').textContent()).toMatch(
+      /of \$0\.08/,
+    );
     expect(await page.locator('#card-alerts').textContent()).toContain('unpriced-model');
     expect(await page.locator('#card-routing tbody tr').count()).toBe(3);
     expect(await page.locator('#card-capacity tr[data-key="ptu-eastus"]').count()).toBe(1);
 
     // Charts drawn: a canvas with a real size in every chart card.
-    const charts = await page.$$eval('canvas[data-chart="ready"]', (els) => els.map((e) => [e.closest('section')?.id, e.clientWidth, e.clientHeight] as const));
-    expect([...new Set(charts.map(([id]) => id))].sort()).toEqual(CHART_CARDS.map((c) => `card-${c}`).sort());
+    const charts = await page.$$eval('canvas[data-chart="ready"]', (els) =>
+      els.map((e) => [e.closest('section')?.id, e.clientWidth, e.clientHeight] as const),
+    );
+    expect([...new Set(charts.map(([id]) => id))].sort()).toEqual(
+      CHART_CARDS.map((c) => `card-${c}`).sort(),
+    );
     for (const [, w, h] of charts) expect(w * h).toBeGreaterThan(0);
 
-    const errors = consoleLog.filter((m) => (m.type === 'error' || m.type === 'pageerror') && !m.text.includes('404'));
+    const errors = consoleLog.filter(
+      (m) => (m.type === 'error' || m.type === 'pageerror') && !m.text.includes('404'),
+    );
     expect(errors).toEqual([]);
 
     mkdirSync(new URL('.', SCREENSHOT), { recursive: true });
@@ -210,22 +385,42 @@ describe('overview page', () => {
   it('shows failing or missing endpoints as "not available" and keeps the rest', async () => {
     const page = await browser.context.newPage();
     const consoleLog = collectConsole(page);
-    await page.route('**/v1/alerts?*', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"internal","message":"boom"}' }));
-    await page.route('**/v1/routing/feed', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not_found"}' }));
+    await page.route('**/v1/alerts?*', (route) =>
+      route.fulfill({
+        status: 500,
+        contentType: 'application/json',
+        body: '{"error":"internal","message":"boom"}',
+      }),
+    );
+    await page.route('**/v1/routing/feed', (route) =>
+      route.fulfill({
+        status: 404,
+        contentType: 'application/json',
+        body: '{"error":"not_found"}',
+      }),
+    );
     await page.route('**/v1/capacity?*', (route) => route.abort('failed'));
     await openPage(page, pageUrl);
     const states = await cardStates(page);
-    expect([states.alerts, states.routing, states.capacity]).toEqual(['unavailable', 'unavailable', 'unavailable']);
+    expect([states.alerts, states.routing, states.capacity]).toEqual([
+      'unavailable',
+      'unavailable',
+      'unavailable',
+    ]);
     expect(await page.locator('#card-alerts').textContent()).toMatch(/Not available.*HTTP 500/);
     expect(await page.locator('#card-routing').textContent()).toMatch(/Not available.*HTTP 404/);
     expect(await page.locator('#card-capacity').textContent()).toContain('Not available');
     expect(states['cost-tenant']).toBe('ready');
-    expect(consoleLog.filter((m) => m.type === 'pageerror' || m.text.startsWith('overview card failed'))).toEqual([]);
+    expect(
+      consoleLog.filter((m) => m.type === 'pageerror' || m.text.startsWith('overview card failed')),
+    ).toEqual([]);
     await page.close();
   }, 60_000);
 
   it('asks for an API key once, stores it and sends it as a Bearer token', async () => {
-    const url = await startPageApp({ security: { api_keys: [{ name: 'reader', key_sha256: sha256Hex(API_KEY), role: 'reader' }] } });
+    const url = await startPageApp({
+      security: { api_keys: [{ name: 'reader', key_sha256: sha256Hex(API_KEY), role: 'reader' }] },
+    });
     const page = await browser.context.newPage();
     await openPage(page, url);
     expect(await page.locator('#key-form').isVisible()).toBe(true);

@@ -29,7 +29,13 @@ const POOL = Number(process.env.SOAK_POOL ?? 4000);
 const SPOOL_MB = Number(process.env.SOAK_SPOOL_MB ?? (MODE === 'overload' ? 64 : 1024));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-interface Stats { sent: number; acked: Set<string>; statuses: Map<number, number>; apiCalls: number; apiErrors: number }
+interface Stats {
+  sent: number;
+  acked: Set<string>;
+  statuses: Map<number, number>;
+  apiCalls: number;
+  apiErrors: number;
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -41,20 +47,47 @@ function freePort(): Promise<number> {
   });
 }
 
-async function start(dataDir: string): Promise<{ child: ChildProcess; otlp: string; api: string; exited: Promise<unknown> }> {
+async function start(
+  dataDir: string,
+): Promise<{ child: ChildProcess; otlp: string; api: string; exited: Promise<unknown> }> {
   const [o, a] = [await freePort(), await freePort()];
   const config = join(dataDir, 'soak-config.yaml');
   writeFileSync(config, `collector:\n  spool:\n    max_bytes: ${SPOOL_MB * 1024 * 1024}\n`);
-  const args = [join(ROOT, 'bin/llm-finops.js'), 'start', '--data-dir', dataDir, '--config', config, '--otlp-port', String(o), '--api-port', String(a)];
+  const args = [
+    join(ROOT, 'bin/llm-finops.js'),
+    'start',
+    '--data-dir',
+    dataDir,
+    '--config',
+    config,
+    '--otlp-port',
+    String(o),
+    '--api-port',
+    String(a),
+  ];
   // SOAK_SERVER_CPUS=0 pins the server to one core (taskset execs it: same pid), so the load
   // generator on the other core can send several times what the server commits.
-  const [cmd, argv] = SERVER_CPUS !== undefined ? ['taskset', ['-c', SERVER_CPUS, process.execPath, ...args]] : [process.execPath, args];
+  const [cmd, argv] =
+    SERVER_CPUS !== undefined
+      ? ['taskset', ['-c', SERVER_CPUS, process.execPath, ...args]]
+      : [process.execPath, args];
   const child = spawn(cmd, argv, {
-    cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'error' },
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: 'error' },
   });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   const api = `http://127.0.0.1:${a}`;
-  for (let i = 0; i < 300 && !(await fetch(`${api}/healthz`).then((r) => r.ok, () => false)); i += 1) await sleep(100);
+  for (
+    let i = 0;
+    i < 300 &&
+    !(await fetch(`${api}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    i += 1
+  )
+    await sleep(100);
   return { child, otlp: `http://127.0.0.1:${o}/v1/traces`, api, exited };
 }
 
@@ -62,7 +95,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 function rssMiB(pid: number | undefined): number {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'));
     return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
   } catch {
     return 0;
@@ -70,11 +105,19 @@ function rssMiB(pid: number | undefined): number {
 }
 
 function ids(request: object): string[] {
-  const spans = (request as { resourceSpans: { scopeSpans: { spans: { traceId: Buffer; spanId: Buffer }[] }[] }[] }).resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
+  const spans =
+    (
+      request as {
+        resourceSpans: { scopeSpans: { spans: { traceId: Buffer; spanId: Buffer }[] }[] }[];
+      }
+    ).resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
   return spans.map((s) => `${s.traceId.toString('hex')}-${s.spanId.toString('hex')}`);
 }
 
-interface Batch { body: Buffer; ids: string[] }
+interface Batch {
+  body: Buffer;
+  ids: string[];
+}
 
 function makeBatch(): Batch {
   const request = makeSpans(BATCH);
@@ -86,7 +129,10 @@ function makeBatch(): Batch {
  * costs the load generator more than ingesting them costs the server, so a generator that
  * builds as it goes could never offer several times the server's capacity on two cores.
  */
-interface BatchSource { next: () => Batch | undefined; refused: (batch: Batch) => void }
+interface BatchSource {
+  next: () => Batch | undefined;
+  refused: (batch: Batch) => void;
+}
 
 function batchSource(): BatchSource {
   if (MODE !== 'overload') return { next: makeBatch, refused: () => undefined };
@@ -96,12 +142,21 @@ function batchSource(): BatchSource {
   return { next: () => pool.shift(), refused: (batch) => pool.push(batch) };
 }
 
-async function ingestLoop(otlp: string, stats: Stats, until: () => boolean, source: BatchSource): Promise<void> {
+async function ingestLoop(
+  otlp: string,
+  stats: Stats,
+  until: () => boolean,
+  source: BatchSource,
+): Promise<void> {
   while (!until()) {
     const batch = source.next();
     if (batch === undefined) return;
     try {
-      const res = await fetch(otlp, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: batch.body });
+      const res = await fetch(otlp, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: batch.body,
+      });
       await res.arrayBuffer();
       stats.sent += BATCH;
       stats.statuses.set(res.status, (stats.statuses.get(res.status) ?? 0) + 1);
@@ -118,7 +173,9 @@ async function apiLoop(api: string, stats: Stats, until: () => boolean): Promise
   const from = new Date(Date.now() - 3_600_000).toISOString();
   while (!until()) {
     const to = new Date(Date.now() + 60_000).toISOString();
-    const res = await fetch(`${api}/v1/costs?from=${from}&to=${to}&group_by=tenant,route`).catch(() => undefined);
+    const res = await fetch(`${api}/v1/costs?from=${from}&to=${to}&group_by=tenant,route`).catch(
+      () => undefined,
+    );
     stats.apiCalls += 1;
     if (res === undefined || res.status >= 500) stats.apiErrors += 1;
     await res?.arrayBuffer();
@@ -128,27 +185,42 @@ async function apiLoop(api: string, stats: Stats, until: () => boolean): Promise
 
 async function verify(dataDir: string, stats: Stats): Promise<void> {
   const storage = await createStorage({ database: 'default', dataDir });
-  const rs = await storage.client.query({ query: 'SELECT call_id, count() AS n FROM llm_calls GROUP BY call_id', format: 'JSONEachRow' });
+  const rs = await storage.client.query({
+    query: 'SELECT call_id, count() AS n FROM llm_calls GROUP BY call_id',
+    format: 'JSONEachRow',
+  });
   const rows = await rs.json<{ call_id: string; n: string }>();
   await storage.close();
   const stored = new Set(rows.map((r) => r.call_id));
   const lost = [...stats.acked].filter((id) => !stored.has(id)).length;
   const duplicates = rows.filter((r) => Number(r.n) > 1).length;
-  console.log(`acknowledged=${stats.acked.size} stored=${stored.size} lost=${lost} duplicates=${duplicates}`);
-  console.log(`statuses ${JSON.stringify(Object.fromEntries(stats.statuses))}; api calls=${stats.apiCalls} api 5xx=${stats.apiErrors}`);
+  console.log(
+    `acknowledged=${stats.acked.size} stored=${stored.size} lost=${lost} duplicates=${duplicates}`,
+  );
+  console.log(
+    `statuses ${JSON.stringify(Object.fromEntries(stats.statuses))}; api calls=${stats.apiCalls} api 5xx=${stats.apiErrors}`,
+  );
 }
 
 async function runTimed(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), `soak-${MODE}-`));
   const source = batchSource();
   const { child, otlp, api, exited } = await start(dataDir);
-  const stats: Stats = { sent: 0, acked: new Set(), statuses: new Map(), apiCalls: 0, apiErrors: 0 };
+  const stats: Stats = {
+    sent: 0,
+    acked: new Set(),
+    statuses: new Map(),
+    apiCalls: 0,
+    apiErrors: 0,
+  };
   const end = Date.now() + MINUTES * 60_000;
   const rss: number[] = [];
   const sampler = setInterval(() => rss.push(rssMiB(child.pid)), 5_000);
   const t0 = Date.now();
   await Promise.all([
-    ...Array.from({ length: CLIENTS }, () => ingestLoop(otlp, stats, () => Date.now() > end, source)),
+    ...Array.from({ length: CLIENTS }, () =>
+      ingestLoop(otlp, stats, () => Date.now() > end, source),
+    ),
     apiLoop(api, stats, () => Date.now() > end),
   ]);
   clearInterval(sampler);
@@ -158,9 +230,13 @@ async function runTimed(): Promise<void> {
   await exited;
   // SIGTERM commits everything acknowledged first: the drain time is the backlog the load left.
   const drain = (Date.now() - d0) / 1000;
-  console.log(`mode=${MODE} minutes=${MINUTES} clients=${CLIENTS} spool=${SPOOL_MB} MiB: acknowledged ${(stats.acked.size / seconds).toFixed(0)} spans/s, sent ${(stats.sent / seconds).toFixed(0)} spans/s; drain after SIGTERM ${drain.toFixed(1)} s`);
+  console.log(
+    `mode=${MODE} minutes=${MINUTES} clients=${CLIENTS} spool=${SPOOL_MB} MiB: acknowledged ${(stats.acked.size / seconds).toFixed(0)} spans/s, sent ${(stats.sent / seconds).toFixed(0)} spans/s; drain after SIGTERM ${drain.toFixed(1)} s`,
+  );
   console.log(`RSS MiB every 5 s: ${rss.join(' ')} (max ${Math.max(...rss, 0)})`);
-  const refused = [...stats.statuses].filter(([s]) => s === 429 || s === 503).reduce((n, [, c]) => n + c, 0);
+  const refused = [...stats.statuses]
+    .filter(([s]) => s === 429 || s === 503)
+    .reduce((n, [, c]) => n + c, 0);
   const total = [...stats.statuses.values()].reduce((n, c) => n + c, 0);
   console.log(`429/503 share: ${((refused / Math.max(1, total)) * 100).toFixed(1)}%`);
   await verify(dataDir, stats);
@@ -168,11 +244,21 @@ async function runTimed(): Promise<void> {
 
 async function runFaults(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'soak-faults-'));
-  const stats: Stats = { sent: 0, acked: new Set(), statuses: new Map(), apiCalls: 0, apiErrors: 0 };
+  const stats: Stats = {
+    sent: 0,
+    acked: new Set(),
+    statuses: new Map(),
+    apiCalls: 0,
+    apiErrors: 0,
+  };
   for (let kill = 0; kill < KILLS; kill += 1) {
     const { child, otlp, exited } = await start(dataDir);
     let stop = false;
-    const loops = Promise.all(Array.from({ length: CLIENTS }, () => ingestLoop(otlp, stats, () => stop, { next: makeBatch, refused: () => undefined })));
+    const loops = Promise.all(
+      Array.from({ length: CLIENTS }, () =>
+        ingestLoop(otlp, stats, () => stop, { next: makeBatch, refused: () => undefined }),
+      ),
+    );
     await sleep(300 + Math.floor(Math.random() * 1500));
     child.kill('SIGKILL');
     await exited;

@@ -15,7 +15,10 @@ interface Hit {
   at: number;
 }
 
-function receiver(status: (n: number) => number, delayMs = 0): { server: Server; hits: Hit[]; url: () => string } {
+function receiver(
+  status: (n: number) => number,
+  delayMs = 0,
+): { server: Server; hits: Hit[]; url: () => string } {
   const hits: Hit[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -36,7 +39,11 @@ const broken = receiver(() => 500);
 const slow = receiver(() => 200, 2_000);
 
 beforeAll(async () => {
-  await Promise.all([webhook, slack, am, flaky, broken, slow].map((r) => new Promise<void>((resolve) => r.server.listen(0, '127.0.0.1', resolve))));
+  await Promise.all(
+    [webhook, slack, am, flaky, broken, slow].map(
+      (r) => new Promise<void>((resolve) => r.server.listen(0, '127.0.0.1', resolve)),
+    ),
+  );
 });
 afterAll(() => {
   for (const r of [webhook, slack, am, flaky, broken, slow]) {
@@ -48,13 +55,23 @@ afterAll(() => {
 const SECRET = 'test-secret-0123456789';
 const labels = { provider: 'openai', tenant: 'acme' };
 const alert = (state: Alert['state']): Alert => ({
-  fingerprint: fingerprint('errors', labels), rule: 'errors', kind: 'error_rate', severity: 'critical', labels, state,
-  startedAt: Date.UTC(2026, 0, 1, 12), firingAt: Date.UTC(2026, 0, 1, 12, 1), value: 0.2, threshold: 0.05, summary: 'error rate 20%',
+  fingerprint: fingerprint('errors', labels),
+  rule: 'errors',
+  kind: 'error_rate',
+  severity: 'critical',
+  labels,
+  state,
+  startedAt: Date.UTC(2026, 0, 1, 12),
+  firingAt: Date.UTC(2026, 0, 1, 12, 1),
+  value: 0.2,
+  threshold: 0.05,
+  summary: 'error rate 20%',
   ...(state === 'resolved' ? { endedAt: Date.UTC(2026, 0, 1, 12, 5) } : {}),
 });
 
 function notifiers(): Record<string, NotifierConfig> {
-  const n = (raw: Record<string, unknown>): NotifierConfig => notifierSchema.parse({ backoff_ms: 50, timeout_ms: 500, ...raw });
+  const n = (raw: Record<string, unknown>): NotifierConfig =>
+    notifierSchema.parse({ backoff_ms: 50, timeout_ms: 500, ...raw });
   return {
     hook: n({ type: 'webhook', url: `${webhook.url()}/hook`, secret: SECRET }),
     slack: n({ type: 'slack', url: `${slack.url()}/services/T/B/X`, channel: '#llm' }),
@@ -68,7 +85,13 @@ function notifiers(): Record<string, NotifierConfig> {
 describe('notifiers', () => {
   it('deliver firing to every receiver; failures are isolated and retried with backoff', async () => {
     const started = Date.now();
-    const out = await notify({ notifiers: notifiers(), names: ['hook', 'slack', 'am', 'flaky', 'broken', 'slow'], alert: alert('firing'), repeat: false, nowMs: Date.now() });
+    const out = await notify({
+      notifiers: notifiers(),
+      names: ['hook', 'slack', 'am', 'flaky', 'broken', 'slow'],
+      alert: alert('firing'),
+      repeat: false,
+      nowMs: Date.now(),
+    });
     expect(out.ok.sort()).toEqual(['am', 'flaky', 'hook', 'slack']);
     expect(out.failed.sort()).toEqual(['broken', 'slow']);
     expect(out.results.flaky?.attempts).toBe(3);
@@ -87,7 +110,11 @@ describe('notifiers', () => {
     const hit = webhook.hits[0] as Hit;
     const ts = hit.headers['x-finops-timestamp'] as string;
     expect(hit.headers['x-finops-signature']).toBe(signWebhook(SECRET, ts, hit.body));
-    expect(JSON.parse(hit.body)).toMatchObject({ schema: 'llm-finops-alert/v1', status: 'firing', alert: { rule: 'errors', labels, severity: 'critical' } });
+    expect(JSON.parse(hit.body)).toMatchObject({
+      schema: 'llm-finops-alert/v1',
+      status: 'firing',
+      alert: { rule: 'errors', labels, severity: 'critical' },
+    });
   });
 
   it('speaks Slack incoming-webhook and Alertmanager v2 formats', () => {
@@ -97,23 +124,48 @@ describe('notifiers', () => {
     const m = am.hits[0] as Hit;
     expect(m.path).toBe('/api/v2/alerts');
     const [amAlert] = JSON.parse(m.body) as Record<string, unknown>[];
-    expect(amAlert).toMatchObject({ labels: { alertname: 'errors', severity: 'critical', provider: 'openai', tenant: 'acme' }, startsAt: '2026-01-01T12:01:00.000Z' });
+    expect(amAlert).toMatchObject({
+      labels: { alertname: 'errors', severity: 'critical', provider: 'openai', tenant: 'acme' },
+      startsAt: '2026-01-01T12:01:00.000Z',
+    });
     expect(amAlert).not.toHaveProperty('endsAt');
   });
 
   it('sends resolved notifications (Alertmanager gets endsAt)', async () => {
-    const out = await notify({ notifiers: notifiers(), names: ['hook', 'slack', 'am'], alert: alert('resolved'), repeat: false, nowMs: Date.now() });
+    const out = await notify({
+      notifiers: notifiers(),
+      names: ['hook', 'slack', 'am'],
+      alert: alert('resolved'),
+      repeat: false,
+      nowMs: Date.now(),
+    });
     expect(out.failed).toEqual([]);
-    expect(JSON.parse(webhook.hits.at(-1)?.body ?? '{}')).toMatchObject({ status: 'resolved', alert: { ends_at: '2026-01-01T12:05:00.000Z' } });
+    expect(JSON.parse(webhook.hits.at(-1)?.body ?? '{}')).toMatchObject({
+      status: 'resolved',
+      alert: { ends_at: '2026-01-01T12:05:00.000Z' },
+    });
     expect(JSON.parse(slack.hits.at(-1)?.body ?? '{}').text).toContain('[RESOLVED]');
-    expect(JSON.parse(am.hits.at(-1)?.body ?? '[]')[0]).toMatchObject({ endsAt: '2026-01-01T12:05:00.000Z' });
+    expect(JSON.parse(am.hits.at(-1)?.body ?? '[]')[0]).toMatchObject({
+      endsAt: '2026-01-01T12:05:00.000Z',
+    });
   });
 
   it('does not retry a 4xx refusal', async () => {
     const refusing = receiver(() => 400);
     await new Promise<void>((resolve) => refusing.server.listen(0, '127.0.0.1', resolve));
-    const n = notifierSchema.parse({ type: 'webhook', url: refusing.url(), retries: 3, backoff_ms: 10 });
-    const out = await notify({ notifiers: { r: n }, names: ['r'], alert: alert('firing'), repeat: false, nowMs: Date.now() });
+    const n = notifierSchema.parse({
+      type: 'webhook',
+      url: refusing.url(),
+      retries: 3,
+      backoff_ms: 10,
+    });
+    const out = await notify({
+      notifiers: { r: n },
+      names: ['r'],
+      alert: alert('firing'),
+      repeat: false,
+      nowMs: Date.now(),
+    });
     expect(out.results.r).toMatchObject({ ok: false, attempts: 1, status: 400 });
     refusing.server.close();
   });

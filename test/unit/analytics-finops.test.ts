@@ -10,32 +10,59 @@ import { allocate, hoursOf } from '../../src/analytics/queries/provisioned.js';
 import { parseConfig } from '../../src/shared/config.js';
 
 const Precise = Decimal.clone({ precision: 80 });
-const sum = (xs: { toString(): string }[]): string => xs.reduce((a: Decimal, x) => a.add(x.toString()), new Precise(0)).toString();
+const sum = (xs: { toString(): string }[]): string =>
+  xs.reduce((a: Decimal, x) => a.add(x.toString()), new Precise(0)).toString();
 
 describe('largestRemainder', () => {
   it('splits 1 over three equal weights with the leftover unit on the first', () => {
-    const parts = largestRemainder(new Money(1), [new Money(1), new Money(1), new Money(1)]).map((p) => p.toFixed());
+    const parts = largestRemainder(new Money(1), [new Money(1), new Money(1), new Money(1)]).map(
+      (p) => p.toFixed(),
+    );
     expect(parts).toEqual(['0.333333333333333334', '0.333333333333333333', '0.333333333333333333']);
   });
 
   it('always sums exactly to the total and never moves more than one unit from the exact share', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 10n ** 24n }), fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 1, maxLength: 12 }), (raw, ws) => {
-        const total = new Money(raw.toString()).div(new Money(10).pow(18));
-        const weights = ws.map((w) => new Money(w));
-        const parts = largestRemainder(total, weights);
-        expect(sum(parts)).toBe(new Precise(total.toFixed()).toString());
-        const sumW = ws.reduce((a, b) => a + b, 0);
-        if (sumW > 0) parts.forEach((p, i) => expect(p.sub(total.mul(ws[i] ?? 0).div(sumW)).abs().lte('1e-18')).toBe(true));
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 24n }),
+        fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 1, maxLength: 12 }),
+        (raw, ws) => {
+          const total = new Money(raw.toString()).div(new Money(10).pow(18));
+          const weights = ws.map((w) => new Money(w));
+          const parts = largestRemainder(total, weights);
+          expect(sum(parts)).toBe(new Precise(total.toFixed()).toString());
+          const sumW = ws.reduce((a, b) => a + b, 0);
+          if (sumW > 0)
+            parts.forEach((p, i) =>
+              expect(
+                p
+                  .sub(total.mul(ws[i] ?? 0).div(sumW))
+                  .abs()
+                  .lte('1e-18'),
+              ).toBe(true),
+            );
+        },
+      ),
     );
   });
 });
 
 describe('provisioned allocation', () => {
-  const r = parseConfig({ finops: { reservations: [{ deployment: 'd', units: 1, price_per_unit_hour: '2', tokens_per_minute_per_unit: 100 }] } }).finops.reservations[0]!;
+  const r = parseConfig({
+    finops: {
+      reservations: [
+        { deployment: 'd', units: 1, price_per_unit_hour: '2', tokens_per_minute_per_unit: 100 },
+      ],
+    },
+  }).finops.reservations[0]!;
   const h0 = Date.UTC(2026, 0, 1);
-  const row = (hour: number, key: string, converted: number) => ({ hour, key: { route: key }, calls: 1, converted: new Money(converted), list: new Money(0) });
+  const row = (hour: number, key: string, converted: number) => ({
+    hour,
+    key: { route: key },
+    calls: 1,
+    converted: new Money(converted),
+    list: new Money(0),
+  });
 
   it('charges idle for unused capacity and nothing to the calls beyond cost', () => {
     const rows = [row(h0, '/a', 3000), row(h0, '/b', 1000), row(h0 + 3_600_000, '/a', 9000)];
@@ -43,14 +70,20 @@ describe('provisioned allocation', () => {
     // Hour 1 costs 2: capacity 6000, used 4000 -> /a 1, /b 1/3, idle 2/3 (the leftover unit goes to
     // the larger remainder, idle). Hour 2: over capacity, /a pays all 2.
     expect(a.groups.get(JSON.stringify({ route: '/a' }))?.allocated.toFixed()).toBe('3');
-    expect(a.groups.get(JSON.stringify({ route: '/b' }))?.allocated.toFixed()).toBe('0.333333333333333333');
+    expect(a.groups.get(JSON.stringify({ route: '/b' }))?.allocated.toFixed()).toBe(
+      '0.333333333333333333',
+    );
     expect(a.idle.toFixed()).toBe('0.666666666666666667');
     expect(a.cost.toFixed()).toBe('4');
   });
 
   it('prorates partial hours by second', () => {
-    expect(hoursOf(h0 + 1_800_000, h0 + 5_400_000).map((h) => h.seconds.toNumber())).toEqual([1800, 1800]);
-    expect(allocate(r, [h0 + 1_800_000, h0 + 1_900_000], [], []).cost.toFixed()).toBe('0.055555555555555556');
+    expect(hoursOf(h0 + 1_800_000, h0 + 5_400_000).map((h) => h.seconds.toNumber())).toEqual([
+      1800, 1800,
+    ]);
+    expect(allocate(r, [h0 + 1_800_000, h0 + 1_900_000], [], []).cost.toFixed()).toBe(
+      '0.055555555555555556',
+    );
   });
 });
 
@@ -59,22 +92,43 @@ describe('budgets', () => {
     const at = new Date('2026-03-04T12:00:00Z');
     expect(periodBounds('day', at).start.toISOString()).toBe('2026-03-04T00:00:00.000Z');
     expect(periodBounds('week', at).start.toISOString()).toBe('2026-03-02T00:00:00.000Z');
-    expect(periodBounds('week', new Date('2026-03-08T23:00:00Z')).end.toISOString()).toBe('2026-03-09T00:00:00.000Z');
+    expect(periodBounds('week', new Date('2026-03-08T23:00:00Z')).end.toISOString()).toBe(
+      '2026-03-09T00:00:00.000Z',
+    );
     expect(periodBounds('month', at).end.toISOString()).toBe('2026-04-01T00:00:00.000Z');
   });
 
   it('flips status at the soft, hard and forecast thresholds', () => {
-    const b = parseConfig({ finops: { budgets: [{ name: 'b', scope: { tenant: 't' }, period: 'day', ceiling_usd: '100' }] } }).finops.budgets[0]!;
+    const b = parseConfig({
+      finops: {
+        budgets: [{ name: 'b', scope: { tenant: 't' }, period: 'day', ceiling_usd: '100' }],
+      },
+    }).finops.budgets[0]!;
     const noon = new Date('2026-03-04T12:00:00Z');
     expect(evaluateBudget(b, '49.99', noon).status).toBe('ok');
-    expect(evaluateBudget(b, '50', noon)).toMatchObject({ status: 'forecast_breach', forecast_usd: '100' });
+    expect(evaluateBudget(b, '50', noon)).toMatchObject({
+      status: 'forecast_breach',
+      forecast_usd: '100',
+    });
     expect(evaluateBudget(b, '80', noon).status).toBe('soft');
     expect(evaluateBudget(b, '100', noon)).toMatchObject({ status: 'hard', remaining_usd: '0' });
   });
 
   it('rejects a budget without a scope, naming the key', () => {
-    expect(() => parseConfig({ finops: { budgets: [{ name: 'b', scope: {}, period: 'day', ceiling_usd: '1' }] } })).toThrow(/finops\.budgets\.0\.scope/);
-    expect(() => parseConfig({ finops: { reservations: [{ deployment: 'd', units: 1, price_per_unit_hour: '-1', tokens_per_minute_per_unit: 1 }] } })).toThrow(/price_per_unit_hour/);
+    expect(() =>
+      parseConfig({
+        finops: { budgets: [{ name: 'b', scope: {}, period: 'day', ceiling_usd: '1' }] },
+      }),
+    ).toThrow(/finops\.budgets\.0\.scope/);
+    expect(() =>
+      parseConfig({
+        finops: {
+          reservations: [
+            { deployment: 'd', units: 1, price_per_unit_hour: '-1', tokens_per_minute_per_unit: 1 },
+          ],
+        },
+      }),
+    ).toThrow(/price_per_unit_hour/);
   });
 });
 

@@ -1,7 +1,11 @@
 // The provisioning math on demand series whose optimum is known analytically.
 import { describe, expect, it } from 'vitest';
 import {
-  breakEvenUtilization, convertedTokens, demandQuantile, demandSeries, evaluateUnits,
+  breakEvenUtilization,
+  convertedTokens,
+  demandQuantile,
+  demandSeries,
+  evaluateUnits,
 } from '../../src/analytics/queries/capacity-math.js';
 import { recommendCapacity } from '../../src/analytics/queries/capacity-recommend.js';
 
@@ -35,7 +39,8 @@ describe('newsvendor on uniform demand', () => {
     expect(term?.cost_win).toBe(true);
     expect(rec.best_term).toBe('1-year');
     // Cost(N) around N* is no lower (convexity, discrete optimum).
-    for (const nb of term?.neighbors ?? []) expect(Number(nb.cost_usd)).toBeGreaterThanOrEqual(Number(term?.cost_usd) - 1e-6);
+    for (const nb of term?.neighbors ?? [])
+      expect(Number(nb.cost_usd)).toBeGreaterThanOrEqual(Number(term?.cost_usd) - 1e-6);
   });
 
   it('says plainly that reserving is not a cost win when u* >= 1', () => {
@@ -52,12 +57,20 @@ describe('newsvendor on uniform demand', () => {
   });
 
   it('respects the minimum and the increment', () => {
-    const rec = recommendCapacity(demand, { ...spec, minUnits: 1000, increment: 500 }, { t: 0.3 * 60 });
+    const rec = recommendCapacity(
+      demand,
+      { ...spec, minUnits: 1000, increment: 500 },
+      { t: 0.3 * 60 },
+    );
     expect(rec.terms[0]?.units).toBe(7000);
   });
 
   it('stays on demand when the minimum reservation is too large for the demand', () => {
-    const rec = recommendCapacity(demand, { ...spec, minUnits: 20_000, increment: 1 }, { t: 0.3 * 60 });
+    const rec = recommendCapacity(
+      demand,
+      { ...spec, minUnits: 20_000, increment: 1 },
+      { t: 0.3 * 60 },
+    );
     expect(rec.terms[0]?.cost_win).toBe(false);
     expect(rec.terms[0]?.verdict).toMatch(/not a cost win/);
   });
@@ -78,6 +91,8 @@ describe('capacity helpers', () => {
   });
   it('converts tokens with inclusive input', () => {
     const w = { input: 1, cached_input: 0, cache_write: 1, output: 4 };
-    expect(convertedTokens({ input: 1000, cacheRead: 600, cacheWrite: 100, output: 50 }, w)).toBe(300 + 100 + 200);
+    expect(convertedTokens({ input: 1000, cacheRead: 600, cacheWrite: 100, output: 50 }, w)).toBe(
+      300 + 100 + 200,
+    );
   });
 });

@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { driftStatus } from '../../src/analytics/queries/drift.js';
 import { judgeCacheDrop } from '../../src/analytics/queries/cache-regressions.js';
 import {
-  BUCKET_RELATIVE_WIDTH, bucketOf, bucketSql, countAtMost, histogramQuantile, type Histogram,
+  BUCKET_RELATIVE_WIDTH,
+  bucketOf,
+  bucketSql,
+  countAtMost,
+  histogramQuantile,
+  type Histogram,
 } from '../../src/analytics/queries/stats-histogram.js';
 import { planSegments } from '../../src/analytics/queries/stats-timeplan.js';
 import { oneSidedDropTest } from '../../src/analytics/queries/stats-ztest.js';
@@ -21,8 +26,16 @@ const exactQuantile = (values: number[], q: number): number => {
 
 describe('log-bucket histogram', () => {
   it('the migration uses the same bucket expression as the query code', () => {
-    const sql = readFileSync(new URL('../../sql/migrations/0020_perf_rollups.sql', import.meta.url), 'utf8');
-    for (const x of ['duration_ms', 'assumeNotNull(ttft_ms)', 'assumeNotNull(itl_ms)', 'output_tokens * 1000 / (duration_ms - assumeNotNull(ttft_ms))']) {
+    const sql = readFileSync(
+      new URL('../../sql/migrations/0020_perf_rollups.sql', import.meta.url),
+      'utf8',
+    );
+    for (const x of [
+      'duration_ms',
+      'assumeNotNull(ttft_ms)',
+      'assumeNotNull(itl_ms)',
+      'output_tokens * 1000 / (duration_ms - assumeNotNull(ttft_ms))',
+    ]) {
       expect(sql).toContain(bucketSql(x));
     }
   });
@@ -38,7 +51,9 @@ describe('log-bucket histogram', () => {
     const h = hist(values);
     for (const q of [0.5, 0.95, 0.99]) {
       const got = histogramQuantile(h, q) ?? NaN;
-      expect(Math.abs(got / exactQuantile(values, q) - 1)).toBeLessThanOrEqual(BUCKET_RELATIVE_WIDTH);
+      expect(Math.abs(got / exactQuantile(values, q) - 1)).toBeLessThanOrEqual(
+        BUCKET_RELATIVE_WIDTH,
+      );
     }
   });
 
@@ -60,22 +75,53 @@ describe('log-bucket histogram', () => {
 describe('time plan', () => {
   const t = (iso: string) => Date.parse(iso);
   it('splits into raw edges, minute edges and whole hours', () => {
-    const segs = planSegments(t('2026-01-01T00:10:30Z'), t('2026-01-01T03:20:15Z'), { hourly: true, rawOnly: false });
-    expect(segs.map((s) => [s.grain, new Date(s.fromMs).toISOString().slice(11, 19), new Date(s.toMs).toISOString().slice(11, 19)])).toEqual([
-      ['raw', '00:10:30', '00:11:00'], ['1m', '00:11:00', '01:00:00'], ['1h', '01:00:00', '03:00:00'],
-      ['1m', '03:00:00', '03:20:00'], ['raw', '03:20:00', '03:20:15'],
+    const segs = planSegments(t('2026-01-01T00:10:30Z'), t('2026-01-01T03:20:15Z'), {
+      hourly: true,
+      rawOnly: false,
+    });
+    expect(
+      segs.map((s) => [
+        s.grain,
+        new Date(s.fromMs).toISOString().slice(11, 19),
+        new Date(s.toMs).toISOString().slice(11, 19),
+      ]),
+    ).toEqual([
+      ['raw', '00:10:30', '00:11:00'],
+      ['1m', '00:11:00', '01:00:00'],
+      ['1h', '01:00:00', '03:00:00'],
+      ['1m', '03:00:00', '03:20:00'],
+      ['raw', '03:20:00', '03:20:15'],
     ]);
   });
   it('reads whole UTC days from the daily rollup, hours around them', () => {
-    const segs = planSegments(t('2026-01-01T22:10:30Z'), t('2026-01-04T02:20:15Z'), { hourly: true, daily: true, rawOnly: false });
-    expect(segs.map((s) => [s.grain, new Date(s.fromMs).toISOString().slice(0, 19), new Date(s.toMs).toISOString().slice(0, 19)])).toEqual([
-      ['raw', '2026-01-01T22:10:30', '2026-01-01T22:11:00'], ['1m', '2026-01-01T22:11:00', '2026-01-01T23:00:00'],
-      ['1h', '2026-01-01T23:00:00', '2026-01-02T00:00:00'], ['1d', '2026-01-02T00:00:00', '2026-01-04T00:00:00'],
-      ['1h', '2026-01-04T00:00:00', '2026-01-04T02:00:00'], ['1m', '2026-01-04T02:00:00', '2026-01-04T02:20:00'],
+    const segs = planSegments(t('2026-01-01T22:10:30Z'), t('2026-01-04T02:20:15Z'), {
+      hourly: true,
+      daily: true,
+      rawOnly: false,
+    });
+    expect(
+      segs.map((s) => [
+        s.grain,
+        new Date(s.fromMs).toISOString().slice(0, 19),
+        new Date(s.toMs).toISOString().slice(0, 19),
+      ]),
+    ).toEqual([
+      ['raw', '2026-01-01T22:10:30', '2026-01-01T22:11:00'],
+      ['1m', '2026-01-01T22:11:00', '2026-01-01T23:00:00'],
+      ['1h', '2026-01-01T23:00:00', '2026-01-02T00:00:00'],
+      ['1d', '2026-01-02T00:00:00', '2026-01-04T00:00:00'],
+      ['1h', '2026-01-04T00:00:00', '2026-01-04T02:00:00'],
+      ['1m', '2026-01-04T02:00:00', '2026-01-04T02:20:00'],
       ['raw', '2026-01-04T02:20:00', '2026-01-04T02:20:15'],
     ]);
     // Less than a whole day: hours only.
-    expect(planSegments(t('2026-01-01T01:00:00Z'), t('2026-01-01T23:00:00Z'), { hourly: true, daily: true, rawOnly: false }).map((s) => s.grain)).toEqual(['1h']);
+    expect(
+      planSegments(t('2026-01-01T01:00:00Z'), t('2026-01-01T23:00:00Z'), {
+        hourly: true,
+        daily: true,
+        rawOnly: false,
+      }).map((s) => s.grain),
+    ).toEqual(['1h']);
   });
   it('covers [from, to) exactly, without gaps or overlaps', () => {
     const from = t('2026-01-01T00:00:01.250Z');
@@ -87,25 +133,62 @@ describe('time plan', () => {
     for (let i = 1; i < segs.length; i++) expect(segs[i]?.fromMs).toBe(segs[i - 1]?.toMs);
   });
   const plan = (from: string, to: string, options: Parameters<typeof planSegments>[2]) =>
-    planSegments(t(from), t(to), options).map((s) => [s.grain, new Date(s.fromMs).toISOString().slice(0, 19), new Date(s.toMs).toISOString().slice(0, 19)]);
+    planSegments(t(from), t(to), options).map((s) => [
+      s.grain,
+      new Date(s.fromMs).toISOString().slice(0, 19),
+      new Date(s.toMs).toISOString().slice(0, 19),
+    ]);
   it('without a minute table reads the partial hours raw (the cost path)', () => {
-    expect(plan('2026-01-01T22:10:30Z', '2026-01-04T02:20:15Z', { hourly: true, daily: true, rawOnly: false, minutes: false })).toEqual([
-      ['raw', '2026-01-01T22:10:30', '2026-01-01T23:00:00'], ['1h', '2026-01-01T23:00:00', '2026-01-02T00:00:00'],
-      ['1d', '2026-01-02T00:00:00', '2026-01-04T00:00:00'], ['1h', '2026-01-04T00:00:00', '2026-01-04T02:00:00'],
+    expect(
+      plan('2026-01-01T22:10:30Z', '2026-01-04T02:20:15Z', {
+        hourly: true,
+        daily: true,
+        rawOnly: false,
+        minutes: false,
+      }),
+    ).toEqual([
+      ['raw', '2026-01-01T22:10:30', '2026-01-01T23:00:00'],
+      ['1h', '2026-01-01T23:00:00', '2026-01-02T00:00:00'],
+      ['1d', '2026-01-02T00:00:00', '2026-01-04T00:00:00'],
+      ['1h', '2026-01-04T00:00:00', '2026-01-04T02:00:00'],
       ['raw', '2026-01-04T02:00:00', '2026-01-04T02:20:15'],
     ]);
-    expect(plan('2026-01-01T22:10:30Z', '2026-01-01T23:20:15Z', { hourly: true, rawOnly: false, minutes: false }).map((s) => s[0])).toEqual(['raw']);
+    expect(
+      plan('2026-01-01T22:10:30Z', '2026-01-01T23:20:15Z', {
+        hourly: true,
+        rawOnly: false,
+        minutes: false,
+      }).map((s) => s[0]),
+    ).toEqual(['raw']);
   });
   it('reads whole days of a tenant scope from the tenant daily rollup, the partial days raw', () => {
-    expect(plan('2026-01-01T22:10:30Z', '2026-01-04T02:20:15Z', { hourly: true, daily: true, rawOnly: false, tenantDaily: true })).toEqual([
-      ['raw', '2026-01-01T22:10:30', '2026-01-02T00:00:00'], ['tenant1d', '2026-01-02T00:00:00', '2026-01-04T00:00:00'],
+    expect(
+      plan('2026-01-01T22:10:30Z', '2026-01-04T02:20:15Z', {
+        hourly: true,
+        daily: true,
+        rawOnly: false,
+        tenantDaily: true,
+      }),
+    ).toEqual([
+      ['raw', '2026-01-01T22:10:30', '2026-01-02T00:00:00'],
+      ['tenant1d', '2026-01-02T00:00:00', '2026-01-04T00:00:00'],
       ['raw', '2026-01-04T00:00:00', '2026-01-04T02:20:15'],
     ]);
-    expect(plan('2026-01-01T02:10:30Z', '2026-01-01T23:20:15Z', { hourly: true, rawOnly: false, tenantDaily: true }).map((s) => s[0])).toEqual(['raw']);
+    expect(
+      plan('2026-01-01T02:10:30Z', '2026-01-01T23:20:15Z', {
+        hourly: true,
+        rawOnly: false,
+        tenantDaily: true,
+      }).map((s) => s[0]),
+    ).toEqual(['raw']);
   });
   it('reads raw only for a tenant scope or a sub-minute range', () => {
-    expect(planSegments(0, 7_200_000, { hourly: true, rawOnly: true })).toEqual([{ grain: 'raw', fromMs: 0, toMs: 7_200_000 }]);
-    expect(planSegments(1_000, 50_000, { hourly: true, rawOnly: false })).toEqual([{ grain: 'raw', fromMs: 1_000, toMs: 50_000 }]);
+    expect(planSegments(0, 7_200_000, { hourly: true, rawOnly: true })).toEqual([
+      { grain: 'raw', fromMs: 0, toMs: 7_200_000 },
+    ]);
+    expect(planSegments(1_000, 50_000, { hourly: true, rawOnly: false })).toEqual([
+      { grain: 'raw', fromMs: 1_000, toMs: 50_000 },
+    ]);
     expect(planSegments(5, 5, { hourly: true, rawOnly: false })).toEqual([]);
   });
 });
@@ -128,15 +211,28 @@ describe('two-proportion z-test', () => {
   });
   it('judges significance, minimum samples and a rise', () => {
     const cfg = { alpha: 0.01, min_samples: 100, min_drop_pct_points: 1 };
-    expect(judgeCacheDrop({ trials: 1000, successes: 600 }, { trials: 500, successes: 200 }, cfg).status).toBe('regression');
-    expect(judgeCacheDrop({ trials: 1000, successes: 600 }, { trials: 100, successes: 55 }, cfg).status).toBe('ok');
-    expect(judgeCacheDrop({ trials: 1000, successes: 600 }, { trials: 99, successes: 0 }, cfg).status).toBe('insufficient_data');
-    expect(judgeCacheDrop({ trials: 500, successes: 200 }, { trials: 1000, successes: 600 }, cfg).status).toBe('ok');
+    expect(
+      judgeCacheDrop({ trials: 1000, successes: 600 }, { trials: 500, successes: 200 }, cfg).status,
+    ).toBe('regression');
+    expect(
+      judgeCacheDrop({ trials: 1000, successes: 600 }, { trials: 100, successes: 55 }, cfg).status,
+    ).toBe('ok');
+    expect(
+      judgeCacheDrop({ trials: 1000, successes: 600 }, { trials: 99, successes: 0 }, cfg).status,
+    ).toBe('insufficient_data');
+    expect(
+      judgeCacheDrop({ trials: 500, successes: 200 }, { trials: 1000, successes: 600 }, cfg).status,
+    ).toBe('ok');
   });
 });
 
 describe('drift status', () => {
-  const th = { warning_median_ratio: 1.2, critical_p95_ratio: 1.5, min_current_samples: 50, min_baseline_samples: 200 };
+  const th = {
+    warning_median_ratio: 1.2,
+    critical_p95_ratio: 1.5,
+    min_current_samples: 50,
+    min_baseline_samples: 200,
+  };
   const at = (medianRatio: number, p95Ratio: number, currentCount = 50, baselineCount = 200) =>
     driftStatus({ currentCount, baselineCount, medianRatio, p95Ratio }, th);
   it('flips exactly at the thresholds', () => {
@@ -149,6 +245,8 @@ describe('drift status', () => {
   it('needs the minimum samples in both windows', () => {
     expect(at(2, 2, 49, 200)).toBe('insufficient_data');
     expect(at(2, 2, 50, 199)).toBe('insufficient_data');
-    expect(driftStatus({ currentCount: 60, baselineCount: 300, medianRatio: null, p95Ratio: null }, th)).toBe('ok');
+    expect(
+      driftStatus({ currentCount: 60, baselineCount: 300, medianRatio: null, p95Ratio: null }, th),
+    ).toBe('ok');
   });
 });

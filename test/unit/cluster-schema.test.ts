@@ -13,20 +13,42 @@ import { renderSql, splitStatements } from '../../src/storage/migrate.js';
 
 const SINGLE = fileURLToPath(new URL('../../sql/migrations/', import.meta.url));
 const CLUSTER = fileURLToPath(new URL('../../sql/cluster/', import.meta.url));
-const sqlFiles = (dir: string): string[] => readdirSync(dir).filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f)).sort();
+const sqlFiles = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
+    .sort();
 
-interface Table { name: string; columns: string[]; engine: string; onCluster: boolean; asTable?: string }
-interface View { name: string; to: string; from: string; onCluster: boolean; select: string }
+interface Table {
+  name: string;
+  columns: string[];
+  engine: string;
+  onCluster: boolean;
+  asTable?: string;
+}
+interface View {
+  name: string;
+  to: string;
+  from: string;
+  onCluster: boolean;
+  select: string;
+}
 
 function parse(sql: string): { tables: Table[]; views: View[]; inserts: string[] } {
   const tables: Table[] = [];
   const inserts: string[] = [];
   const views: View[] = [];
   for (const stmt of splitStatements(sql)) {
-    const table = /^CREATE TABLE IF NOT EXISTS (\w+)( ON CLUSTER '\{cluster\}')?\s*(?:AS (\w+)\s*)?/.exec(stmt);
+    const table =
+      /^CREATE TABLE IF NOT EXISTS (\w+)( ON CLUSTER '\{cluster\}')?\s*(?:AS (\w+)\s*)?/.exec(stmt);
     if (table !== null) {
       const engine = /ENGINE = (\w+)/.exec(stmt)?.[1] ?? '';
-      tables.push({ name: table[1]!, onCluster: table[2] !== undefined, engine, columns: columnList(stmt), ...(table[3] !== undefined ? { asTable: table[3] } : {}) });
+      tables.push({
+        name: table[1]!,
+        onCluster: table[2] !== undefined,
+        engine,
+        columns: columnList(stmt),
+        ...(table[3] !== undefined ? { asTable: table[3] } : {}),
+      });
       continue;
     }
     // One-off backfills (INSERT INTO t SELECT ...) are checked by target only.
@@ -35,10 +57,19 @@ function parse(sql: string): { tables: Table[]; views: View[]; inserts: string[]
       inserts.push(insert[1]!);
       continue;
     }
-    const view = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+)( ON CLUSTER '\{cluster\}')? TO (\w+) AS\s+([\s\S]*)$/.exec(stmt);
+    const view =
+      /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+)( ON CLUSTER '\{cluster\}')? TO (\w+) AS\s+([\s\S]*)$/.exec(
+        stmt,
+      );
     if (view === null) throw new Error(`unexpected statement: ${stmt.slice(0, 80)}`);
     const from = /\bFROM (\w+)/.exec(view[4]!)?.[1] ?? '';
-    views.push({ name: view[1]!, onCluster: view[2] !== undefined, to: view[3]!, from, select: view[4]! });
+    views.push({
+      name: view[1]!,
+      onCluster: view[2] !== undefined,
+      to: view[3]!,
+      from,
+      select: view[4]!,
+    });
   }
   return { tables, views, inserts };
 }
@@ -46,18 +77,30 @@ function parse(sql: string): { tables: Table[]; views: View[]; inserts: string[]
 /** `name Type` for every column definition between the outer parentheses (indexes excluded). */
 function columnList(stmt: string): string[] {
   const open = stmt.indexOf('(');
-  if (open === -1 || /^CREATE TABLE IF NOT EXISTS \w+( ON CLUSTER '\{cluster\}')? AS /.test(stmt)) return [];
+  if (open === -1 || /^CREATE TABLE IF NOT EXISTS \w+( ON CLUSTER '\{cluster\}')? AS /.test(stmt))
+    return [];
   let depth = 0;
   let end = open;
   for (let i = open; i < stmt.length; i++) {
     if (stmt[i] === '(') depth++;
-    else if (stmt[i] === ')' && --depth === 0) { end = i; break; }
+    else if (stmt[i] === ')' && --depth === 0) {
+      end = i;
+      break;
+    }
   }
-  return stmt.slice(open + 1, end).split('\n').map((l) => l.trim().replace(/,$/, '')).filter((l) => l !== '' && !l.startsWith('INDEX '));
+  return stmt
+    .slice(open + 1, end)
+    .split('\n')
+    .map((l) => l.trim().replace(/,$/, ''))
+    .filter((l) => l !== '' && !l.startsWith('INDEX '));
 }
 
-const single = new Map(sqlFiles(SINGLE).map((f) => [f, parse(readFileSync(join(SINGLE, f), 'utf8'))]));
-const cluster = new Map(sqlFiles(CLUSTER).map((f) => [f, parse(readFileSync(join(CLUSTER, f), 'utf8'))]));
+const single = new Map(
+  sqlFiles(SINGLE).map((f) => [f, parse(readFileSync(join(SINGLE, f), 'utf8'))]),
+);
+const cluster = new Map(
+  sqlFiles(CLUSTER).map((f) => [f, parse(readFileSync(join(CLUSTER, f), 'utf8'))]),
+);
 
 describe('sql/cluster mirrors sql/migrations', () => {
   it('has a cluster file for every single-node migration, and none extra', () => {
@@ -68,15 +111,22 @@ describe('sql/cluster mirrors sql/migrations', () => {
     const s = single.get(file)!;
     const c = cluster.get(file) ?? { tables: [], views: [], inserts: [] };
 
-    it.each(s.tables.map((t) => [t.name, t] as const))('%s: a Replicated local table with the same columns and a Distributed table over it', (name, t) => {
-      const local = c.tables.find((x) => x.name === `${name}_local`);
-      expect(local, `${name}_local`).toBeDefined();
-      expect(local!.onCluster).toBe(true);
-      expect(local!.engine).toBe(`Replicated${t.engine}`);
-      expect(local!.columns).toEqual(t.columns);
-      const dist = c.tables.find((x) => x.name === name);
-      expect(dist).toMatchObject({ onCluster: true, engine: 'Distributed', asTable: `${name}_local` });
-    });
+    it.each(s.tables.map((t) => [t.name, t] as const))(
+      '%s: a Replicated local table with the same columns and a Distributed table over it',
+      (name, t) => {
+        const local = c.tables.find((x) => x.name === `${name}_local`);
+        expect(local, `${name}_local`).toBeDefined();
+        expect(local!.onCluster).toBe(true);
+        expect(local!.engine).toBe(`Replicated${t.engine}`);
+        expect(local!.columns).toEqual(t.columns);
+        const dist = c.tables.find((x) => x.name === name);
+        expect(dist).toMatchObject({
+          onCluster: true,
+          engine: 'Distributed',
+          asTable: `${name}_local`,
+        });
+      },
+    );
 
     it('materialized views keep their names and read and write local tables', () => {
       expect(c.views.map((v) => v.name)).toEqual(s.views.map((v) => v.name));
@@ -104,10 +154,20 @@ describe('sql/cluster statements', () => {
   afterAll(async () => storage?.close());
 
   it('parse with the ClickHouse parser (EXPLAIN AST)', async () => {
-    storage = await createStorage({ database: 'default', dataDir: mkdtempSync(join(tmpdir(), 'llm-finops-cluster-')) });
+    storage = await createStorage({
+      database: 'default',
+      dataDir: mkdtempSync(join(tmpdir(), 'llm-finops-cluster-')),
+    });
     for (const file of sqlFiles(CLUSTER)) {
-      for (const stmt of splitStatements(renderSql(readFileSync(join(CLUSTER, file), 'utf8'), { ttl_days: 400 }))) {
-        await expect(storage.client.query({ query: `EXPLAIN AST ${stmt}`, format: 'TabSeparated' }).then((r) => r.text()), `${file}: ${stmt.slice(0, 60)}`).resolves.toMatch(/CreateQuery|InsertQuery/);
+      for (const stmt of splitStatements(
+        renderSql(readFileSync(join(CLUSTER, file), 'utf8'), { ttl_days: 400 }),
+      )) {
+        await expect(
+          storage.client
+            .query({ query: `EXPLAIN AST ${stmt}`, format: 'TabSeparated' })
+            .then((r) => r.text()),
+          `${file}: ${stmt.slice(0, 60)}`,
+        ).resolves.toMatch(/CreateQuery|InsertQuery/);
       }
     }
   });

@@ -15,12 +15,20 @@ describe('config', () => {
   });
 
   it('names the bad key and what is accepted', () => {
-    expect(() => parseConfig({ collector: { port: 'eighty' } })).toThrow(/collector\.port: .*number/);
-    expect(() => parseConfig({ collector: { prot: 1 } })).toThrow(/collector.*prot/);
-    expect(() => parseConfig({ security: { api_keys: [{ name: 'x', key_sha256: 'nothex', role: 'reader' }] } })).toThrow(
-      /security\.api_keys\.0\.key_sha256: must be the 64-char lowercase hex SHA-256/,
+    expect(() => parseConfig({ collector: { port: 'eighty' } })).toThrow(
+      /collector\.port: .*number/,
     );
-    expect(() => parseConfig({ security: { api_keys: [{ name: 'x', key_sha256: 'a'.repeat(64), role: 'tenant' }] } })).toThrow(/needs `tenant`/);
+    expect(() => parseConfig({ collector: { prot: 1 } })).toThrow(/collector.*prot/);
+    expect(() =>
+      parseConfig({
+        security: { api_keys: [{ name: 'x', key_sha256: 'nothex', role: 'reader' }] },
+      }),
+    ).toThrow(/security\.api_keys\.0\.key_sha256: must be the 64-char lowercase hex SHA-256/);
+    expect(() =>
+      parseConfig({
+        security: { api_keys: [{ name: 'x', key_sha256: 'a'.repeat(64), role: 'tenant' }] },
+      }),
+    ).toThrow(/needs `tenant`/);
   });
 
   it('fails on unreadable or invalid YAML with the file name', () => {

@@ -7,7 +7,14 @@ import { seededRandom } from '../../src/demo/clock.js';
 import { SCENARIOS, type FleetTarget } from '../../src/demo/scenario.js';
 import { TargetModel, type ModelRequest } from '../../src/demo/target-model.js';
 
-const req = (over: Partial<ModelRequest> = {}): ModelRequest => ({ inputTokens: 1_500, prefixKey: 'sys', prefixTokens: 1_200, maxTokens: 500, outputTokens: 200, ...over });
+const req = (over: Partial<ModelRequest> = {}): ModelRequest => ({
+  inputTokens: 1_500,
+  prefixKey: 'sys',
+  prefixTokens: 1_200,
+  maxTokens: 500,
+  outputTokens: 200,
+  ...over,
+});
 
 describe('LeakyBucket (provisioned capacity)', () => {
   it('admits up to its per-minute capacity, then refuses with the time until the request fits', () => {
@@ -55,15 +62,37 @@ describe('on-demand TTFT under load', () => {
 
 describe('TargetModel', () => {
   const scenario = SCENARIOS['ttft-incident']!;
-  const ptu: FleetTarget = { id: 'ptu', label: 'ptu', provider: 'azure.ai.openai', kind: 'provisioned', region: 'eastus', ttftMs: 600, capacityTpm: 5_000, staticWeight: 1 };
-  const payg: FleetTarget = { id: 'payg', label: 'payg', provider: 'azure.ai.openai', kind: 'on_demand', region: 'westus', ttftMs: 2_000, kneeTpm: 10_000, staticWeight: 1 };
+  const ptu: FleetTarget = {
+    id: 'ptu',
+    label: 'ptu',
+    provider: 'azure.ai.openai',
+    kind: 'provisioned',
+    region: 'eastus',
+    ttftMs: 600,
+    capacityTpm: 5_000,
+    staticWeight: 1,
+  };
+  const payg: FleetTarget = {
+    id: 'payg',
+    label: 'payg',
+    provider: 'azure.ai.openai',
+    kind: 'on_demand',
+    region: 'westus',
+    ttftMs: 2_000,
+    kneeTpm: 10_000,
+    staticWeight: 1,
+  };
 
   it('answers 429 with retry-after above provisioned capacity and counts it', () => {
     const m = new TargetModel(ptu, scenario, 30 * 60_000, seededRandom(1));
-    const decisions = Array.from({ length: 12 }, () => m.decide(1_000, req({ prefixKey: 'x', prefixTokens: 0 })));
+    const decisions = Array.from({ length: 12 }, () =>
+      m.decide(1_000, req({ prefixKey: 'x', prefixTokens: 0 })),
+    );
     const rejected = decisions.filter((d) => d.kind === 'reject');
     expect(rejected.length).toBeGreaterThan(0);
-    expect(rejected.every((d) => d.kind === 'reject' && d.status === 429 && d.retryAfterMs > 0)).toBe(true);
+    expect(
+      rejected.every((d) => d.kind === 'reject' && d.status === 429 && d.retryAfterMs > 0),
+    ).toBe(true);
     expect(m.counters.rateLimited).toBe(rejected.length);
   });
 

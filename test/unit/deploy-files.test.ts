@@ -12,11 +12,21 @@ const read = (path: string): string => readFileSync(`${ROOT}${path}`, 'utf8');
 const yamlFile = <T>(path: string): T => parse(read(path), { merge: true }) as T;
 
 interface Service {
-  image?: string; build?: string; command?: string[]; ports?: string[]; expose?: string[]; profiles?: string[];
-  volumes?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string[] }; deploy?: { replicas?: number };
+  image?: string;
+  build?: string;
+  command?: string[];
+  ports?: string[];
+  expose?: string[];
+  profiles?: string[];
+  volumes?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  deploy?: { replicas?: number };
 }
-const compose = yamlFile<{ services: Record<string, Service>; volumes: Record<string, unknown> }>('docker-compose.yml');
+const compose = yamlFile<{ services: Record<string, Service>; volumes: Record<string, unknown> }>(
+  'docker-compose.yml',
+);
 const svc = (name: string): Service => {
   const s = compose.services[name];
   if (s === undefined) throw new Error(`service ${name} missing`);
@@ -26,17 +36,31 @@ const OURS = ['migrate', 'collector', 'api', 'scheduler', 'demo'];
 
 describe('docker-compose.yml', () => {
   it('has every service, third-party images pinned to a version', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'clickhouse', 'collector', 'demo', 'grafana', 'migrate', 'otelcol', 'scheduler']);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'api',
+      'clickhouse',
+      'collector',
+      'demo',
+      'grafana',
+      'migrate',
+      'otelcol',
+      'scheduler',
+    ]);
     expect(svc('clickhouse').image).toMatch(/^clickhouse\/clickhouse-server:\d+\.\d+/);
     expect(svc('grafana').image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
     expect(svc('otelcol').image).toMatch(/^otel\/opentelemetry-collector-contrib:\d+\.\d+\.\d+$/);
-    for (const name of OURS) expect(svc(name), name).toMatchObject({ build: '.', image: 'llm-finops:local' });
+    for (const name of OURS)
+      expect(svc(name), name).toMatchObject({ build: '.', image: 'llm-finops:local' });
   });
 
   it('runs llm-finops in separately scalable roles, with exactly one scheduler', () => {
     const cmd = (name: string): string[] => svc(name).command ?? [];
-    expect(cmd('collector')).toEqual(expect.arrayContaining(['start', '--no-api', '--no-scheduler']));
-    expect(cmd('api')).toEqual(expect.arrayContaining(['start', '--no-collector', '--no-scheduler']));
+    expect(cmd('collector')).toEqual(
+      expect.arrayContaining(['start', '--no-api', '--no-scheduler']),
+    );
+    expect(cmd('api')).toEqual(
+      expect.arrayContaining(['start', '--no-collector', '--no-scheduler']),
+    );
     expect(cmd('scheduler')).toEqual(expect.arrayContaining(['start', '--no-collector']));
     expect(cmd('scheduler')).not.toContain('--no-scheduler');
     expect(svc('scheduler').deploy?.replicas).toBe(1);
@@ -45,9 +69,12 @@ describe('docker-compose.yml', () => {
     expect(svc('collector').ports).toBeUndefined();
     expect(svc('collector').expose).toContain('4318');
     for (const name of ['collector', 'api', 'scheduler']) {
-      expect(svc(name).depends_on?.migrate, name).toEqual({ condition: 'service_completed_successfully' });
+      expect(svc(name).depends_on?.migrate, name).toEqual({
+        condition: 'service_completed_successfully',
+      });
     }
-    for (const name of OURS) expect(svc(name).environment?.CLICKHOUSE_URL, name).toBe('http://clickhouse:8123');
+    for (const name of OURS)
+      expect(svc(name).environment?.CLICKHOUSE_URL, name).toBe('http://clickhouse:8123');
   });
 
   it('publishes the OTLP, API and Grafana ports', () => {
@@ -63,13 +90,15 @@ describe('docker-compose.yml', () => {
     for (const [name, s] of Object.entries(compose.services)) {
       for (const [dep, { condition }] of Object.entries(s.depends_on ?? {})) {
         expect(compose.services[dep], `${name} -> ${dep}`).toBeDefined();
-        if (condition === 'service_healthy') expect(compose.services[dep]?.healthcheck, `${name} waits for ${dep}`).toBeDefined();
+        if (condition === 'service_healthy')
+          expect(compose.services[dep]?.healthcheck, `${name} waits for ${dep}`).toBeDefined();
       }
     }
   });
 
   it('puts only the demo behind a profile', () => {
-    for (const [name, s] of Object.entries(compose.services)) expect(s.profiles, name).toEqual(name === 'demo' ? ['demo'] : undefined);
+    for (const [name, s] of Object.entries(compose.services))
+      expect(s.profiles, name).toEqual(name === 'demo' ? ['demo'] : undefined);
     expect(svc('demo').command?.[0]).toBe('demo');
   });
 
@@ -77,7 +106,8 @@ describe('docker-compose.yml', () => {
     for (const [name, s] of Object.entries(compose.services)) {
       for (const volume of s.volumes ?? []) {
         const [source] = volume.split(':');
-        if (source!.startsWith('./')) expect(existsSync(`${ROOT}${source!.slice(2)}`), `${name}: ${source}`).toBe(true);
+        if (source!.startsWith('./'))
+          expect(existsSync(`${ROOT}${source!.slice(2)}`), `${name}: ${source}`).toBe(true);
         else expect(Object.keys(compose.volumes), `${name}: ${source}`).toContain(source);
       }
     }
@@ -86,24 +116,40 @@ describe('docker-compose.yml', () => {
   it('installs the ClickHouse plugin in Grafana and provisions the data source and dashboards', () => {
     const g = svc('grafana');
     expect(g.environment?.GF_INSTALL_PLUGINS).toContain('grafana-clickhouse-datasource');
-    const ds = yamlFile<{ datasources: { uid: string; type: string; jsonData: Record<string, unknown> }[] }>('dashboards/provisioning/datasources/clickhouse.yaml');
-    expect(ds.datasources[0]).toMatchObject({ uid: 'llm-finops-clickhouse', type: 'grafana-clickhouse-datasource' });
+    const ds = yamlFile<{
+      datasources: { uid: string; type: string; jsonData: Record<string, unknown> }[];
+    }>('dashboards/provisioning/datasources/clickhouse.yaml');
+    expect(ds.datasources[0]).toMatchObject({
+      uid: 'llm-finops-clickhouse',
+      type: 'grafana-clickhouse-datasource',
+    });
     // Every ${VAR} in the provisioning file is set on the Grafana container.
-    for (const [, name] of read('dashboards/provisioning/datasources/clickhouse.yaml').matchAll(/\$\{(\w+)\}/g)) {
+    for (const [, name] of read('dashboards/provisioning/datasources/clickhouse.yaml').matchAll(
+      /\$\{(\w+)\}/g,
+    )) {
       expect(g.environment?.[name!], name).toBeDefined();
     }
-    const providers = yamlFile<{ providers: { options: { path: string } }[] }>('dashboards/provisioning/dashboards/llm-finops.yaml');
+    const providers = yamlFile<{ providers: { options: { path: string } }[] }>(
+      'dashboards/provisioning/dashboards/llm-finops.yaml',
+    );
     const path = providers.providers[0]!.options.path;
     expect(g.volumes).toContain(`./dashboards:${path}:ro`);
-    expect(existsSync(`${ROOT}dashboards/${g.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH?.slice(path.length + 1)}`)).toBe(true);
+    expect(
+      existsSync(
+        `${ROOT}dashboards/${g.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH?.slice(path.length + 1)}`,
+      ),
+    ).toBe(true);
     // Grafana and ClickHouse agree on the read-only user the init script creates.
-    expect(g.environment?.CLICKHOUSE_GRAFANA_USER).toBe(svc('clickhouse').environment?.GRAFANA_CLICKHOUSE_USER);
+    expect(g.environment?.CLICKHOUSE_GRAFANA_USER).toBe(
+      svc('clickhouse').environment?.GRAFANA_CLICKHOUSE_USER,
+    );
     expect(g.environment?.CLICKHOUSE_DATABASE).toBe(svc('clickhouse').environment?.CLICKHOUSE_DB);
   });
 
   it('gives the ClickHouse init script every variable it uses', () => {
     const script = read('deploy/clickhouse/initdb/01-grafana-user.sh');
-    for (const [, name] of script.matchAll(/\$\{?(\w+)\}?/g)) expect(svc('clickhouse').environment?.[name!], name).toBeDefined();
+    for (const [, name] of script.matchAll(/\$\{?(\w+)\}?/g))
+      expect(svc('clickhouse').environment?.[name!], name).toBeDefined();
   });
 
   it('mounts an llm-finops config that validates and matches the ports and database', () => {
@@ -111,14 +157,22 @@ describe('docker-compose.yml', () => {
     expect(config.collector).toMatchObject({ host: '0.0.0.0', port: 4318 });
     expect(config.api).toMatchObject({ host: '0.0.0.0', port: 8080 });
     expect(config.storage.database).toBe(svc('clickhouse').environment?.CLICKHOUSE_DB);
-    expect(svc('collector').volumes).toContain('./deploy/llm-finops.yaml:/etc/llm-finops/config.yaml:ro');
+    expect(svc('collector').volumes).toContain(
+      './deploy/llm-finops.yaml:/etc/llm-finops/config.yaml:ro',
+    );
   });
 });
 
 describe('deploy/otelcol.yaml', () => {
   const otel = yamlFile<{
-    receivers: Record<string, unknown>; processors: Record<string, unknown>; extensions: Record<string, unknown>;
-    exporters: Record<string, { endpoint: string }>; service: { extensions: string[]; pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }> };
+    receivers: Record<string, unknown>;
+    processors: Record<string, unknown>;
+    extensions: Record<string, unknown>;
+    exporters: Record<string, { endpoint: string }>;
+    service: {
+      extensions: string[];
+      pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }>;
+    };
   }>('deploy/otelcol.yaml');
 
   it('forwards traces over OTLP/HTTP to the llm-finops collector service', () => {
@@ -129,20 +183,34 @@ describe('deploy/otelcol.yaml', () => {
     const exporter = otel.exporters[traces.exporters[0]!]!;
     expect(traces.exporters[0]).toMatch(/^otlphttp/);
     expect(exporter.endpoint).toBe('http://collector:4318');
-    expect(svc('otelcol').volumes).toContain('./deploy/otelcol.yaml:/etc/otelcol-contrib/config.yaml:ro');
+    expect(svc('otelcol').volumes).toContain(
+      './deploy/otelcol.yaml:/etc/otelcol-contrib/config.yaml:ro',
+    );
   });
 });
 
 describe('Dockerfile and .dockerignore', () => {
   // Instructions with their continuation lines joined, comments dropped.
-  const instructions = read('Dockerfile').replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l) => ({ op: l.split(/\s+/)[0]!.toUpperCase(), args: l.slice(l.indexOf(' ') + 1).trim() }));
+  const instructions = read('Dockerfile')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => ({
+      op: l.split(/\s+/)[0]!.toUpperCase(),
+      args: l.slice(l.indexOf(' ') + 1).trim(),
+    }));
   const ops = instructions.map((i) => i.op);
-  const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const ignored = read('.dockerignore')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
 
   it('builds on node:24-slim, installs from the lockfile before copying sources', () => {
     expect(instructions[0]).toEqual({ op: 'FROM', args: 'node:24-slim' });
-    const copyManifests = instructions.findIndex((i) => i.op === 'COPY' && i.args === 'package*.json ./');
+    const copyManifests = instructions.findIndex(
+      (i) => i.op === 'COPY' && i.args === 'package*.json ./',
+    );
     const npmCi = instructions.findIndex((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.args));
     const copySrc = instructions.findIndex((i) => i.op === 'COPY' && i.args.startsWith('src '));
     expect(copyManifests).toBeGreaterThan(0);
@@ -157,7 +225,12 @@ describe('Dockerfile and .dockerignore', () => {
     expect(JSON.parse(instructions.find((i) => i.op === 'CMD')!.args)[0]).toBe('start');
     expect(instructions.find((i) => i.op === 'USER')?.args).toBe('node');
     expect(ops.lastIndexOf('USER')).toBeGreaterThan(ops.lastIndexOf('RUN'));
-    expect(instructions.filter((i) => i.op === 'EXPOSE').map((i) => i.args).join(' ')).toMatch(/4318.*8080/);
+    expect(
+      instructions
+        .filter((i) => i.op === 'EXPOSE')
+        .map((i) => i.args)
+        .join(' '),
+    ).toMatch(/4318.*8080/);
   });
 
   it('copies only paths that exist and that .dockerignore keeps', () => {
@@ -171,6 +244,8 @@ describe('Dockerfile and .dockerignore', () => {
   });
 
   it('keeps local state and dependencies out of the build context', () => {
-    expect(ignored).toEqual(expect.arrayContaining(['.git', 'node_modules', 'data', 'dist', '.env']));
+    expect(ignored).toEqual(
+      expect.arrayContaining(['.git', 'node_modules', 'data', 'dist', '.env']),
+    );
   });
 });

@@ -19,7 +19,9 @@ const INPUT = U.uncachedInput + U.cacheRead + U.cacheCreation;
 beforeAll(async () => {
   server = await startMockLlmServer();
   t = startTestTelemetry();
-  client = instrumentAnthropic(new Anthropic({ apiKey: 'sk-ant', baseURL: server.anthropicBaseURL, maxRetries: 0 }));
+  client = instrumentAnthropic(
+    new Anthropic({ apiKey: 'sk-ant', baseURL: server.anthropicBaseURL, maxRetries: 0 }),
+  );
 });
 afterAll(async () => {
   await t.telemetry.shutdown();
@@ -29,7 +31,11 @@ beforeEach(() => t.reset());
 
 describe('messages.create', () => {
   it('plain: input_tokens = input + cache_read + cache_creation', async () => {
-    const msg = await client.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 256, messages: [{ role: 'user', content: 'hi' }] });
+    const msg = await client.messages.create({
+      model: 'claude-sonnet-5-5',
+      max_tokens: 256,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(msg.usage.input_tokens).toBe(U.uncachedInput); // the caller sees the raw SDK object
     const span = only(t.spans()); // the SDK's own call span is switched off: one span per call
     expect(span.name).toBe('chat claude-sonnet-5-5');
@@ -49,10 +55,16 @@ describe('messages.create', () => {
   });
 
   it('stream: usage from message_start + message_delta, TTFT and ITL', async () => {
-    const stream = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'st' }] });
+    const stream = await client.messages.create({
+      model: 'claude-haiku-4-5',
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: 'user', content: 'st' }],
+    });
     expect(stream.controller).toBeInstanceOf(AbortController);
     let text = '';
-    for await (const e of stream) if (e.type === 'content_block_delta' && e.delta.type === 'text_delta') text += e.delta.text;
+    for await (const e of stream)
+      if (e.type === 'content_block_delta' && e.delta.type === 'text_delta') text += e.delta.text;
     expect(text).toBe('Hello from mock');
     const a = only(t.spans()).attributes;
     expect(a[GEN_AI.REQUEST_STREAM]).toBe(true);
@@ -66,14 +78,22 @@ describe('messages.create', () => {
   });
 
   it('messages.stream() helper goes through the wrapped create', async () => {
-    const final = await client.messages.stream({ model: 'claude-haiku-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hs' }] }).finalMessage();
+    const final = await client.messages
+      .stream({
+        model: 'claude-haiku-4-5',
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'hs' }],
+      })
+      .finalMessage();
     expect(final.id).toBe('msg_hs');
     await waitFor(() => t.spans().length === 1);
     expect(only(t.spans()).attributes[GEN_AI.USAGE_INPUT_TOKENS]).toBe(INPUT);
   });
 
   it('429 with retry-after', async () => {
-    const err = await client.messages.create({ model: 'rate-limited', max_tokens: 8, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    const err = await client.messages
+      .create({ model: 'rate-limited', max_tokens: 8, messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateLimitError);
     await waitFor(() => t.spans().length === 1);
     const span = only(t.spans());
@@ -84,8 +104,15 @@ describe('messages.create', () => {
   });
 
   it('keepSdkSpans keeps the SDK span, as a child of ours', async () => {
-    const keep = instrumentAnthropic(new Anthropic({ apiKey: 'k', baseURL: server.anthropicBaseURL }), { keepSdkSpans: true });
-    await keep.messages.create({ model: 'claude-haiku-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'k' }] });
+    const keep = instrumentAnthropic(
+      new Anthropic({ apiKey: 'k', baseURL: server.anthropicBaseURL }),
+      { keepSdkSpans: true },
+    );
+    await keep.messages.create({
+      model: 'claude-haiku-4-5',
+      max_tokens: 8,
+      messages: [{ role: 'user', content: 'k' }],
+    });
     await waitFor(() => t.spans().length === 2);
     const ours = only(t.spans(), 'chat claude-haiku-4-5');
     const sdk = t.spans().find((s) => s !== ours);

@@ -25,7 +25,9 @@ let client: OpenAI;
 beforeAll(async () => {
   server = await startMockLlmServer();
   t = startTestTelemetry();
-  client = instrumentOpenAI(new OpenAI({ apiKey: 'sk', baseURL: server.openaiBaseURL, maxRetries: 0 }));
+  client = instrumentOpenAI(
+    new OpenAI({ apiKey: 'sk', baseURL: server.openaiBaseURL, maxRetries: 0 }),
+  );
 });
 afterAll(async () => {
   await t.telemetry.shutdown();
@@ -33,16 +35,37 @@ afterAll(async () => {
 });
 beforeEach(() => t.reset());
 
-const ask = (content: string) => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] });
+const ask = (content: string) =>
+  client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] });
 
 describe('attribution and gateway facts', () => {
   it('withAttribution (nested, across awaits) and withGateway land on the span', async () => {
     await withAttribution({ route: '/chat', feature: 'support', tenant: 'acme' }, async () => {
       await new Promise((r) => setTimeout(r, 1));
-      await withAttribution({ feature: 'summarize', promptVersion: 'v7', conversationId: 'conv-1' }, async () => {
-        expect(getAttribution()).toEqual({ route: '/chat', feature: 'summarize', tenant: 'acme', promptVersion: 'v7', conversationId: 'conv-1' });
-        await withGateway({ deployment: 'ptu-eu-1', capacityTier: 'provisioned', region: 'westeurope', attempt: 2, fallbackFrom: 'ptu-us-1', hedged: true, degraded: false }, () => ask('g'));
-      });
+      await withAttribution(
+        { feature: 'summarize', promptVersion: 'v7', conversationId: 'conv-1' },
+        async () => {
+          expect(getAttribution()).toEqual({
+            route: '/chat',
+            feature: 'summarize',
+            tenant: 'acme',
+            promptVersion: 'v7',
+            conversationId: 'conv-1',
+          });
+          await withGateway(
+            {
+              deployment: 'ptu-eu-1',
+              capacityTier: 'provisioned',
+              region: 'westeurope',
+              attempt: 2,
+              fallbackFrom: 'ptu-us-1',
+              hedged: true,
+              degraded: false,
+            },
+            () => ask('g'),
+          );
+        },
+      );
     });
     const a = only(t.spans()).attributes;
     expect(a[FINOPS.ROUTE]).toBe('/chat');
@@ -65,7 +88,9 @@ describe('attribution and gateway facts', () => {
   });
 
   it('recordCacheHit: a GenAI span with no tokens', () => {
-    withAttribution({ tenant: 't1' }, () => recordCacheHit({ layer: 'semantic', provider: 'openai', model: 'gpt-4o-mini' }));
+    withAttribution({ tenant: 't1' }, () =>
+      recordCacheHit({ layer: 'semantic', provider: 'openai', model: 'gpt-4o-mini' }),
+    );
     const span = only(t.spans());
     expect(span.name).toBe('chat gpt-4o-mini');
     const a = span.attributes;
@@ -102,7 +127,11 @@ describe('attribution and gateway facts', () => {
 describe('traceLlmCall', () => {
   it('wraps any client; extractUsage with inputExcludesCache sums cache tokens', async () => {
     const out = await traceLlmCall(
-      { provider: 'aws.bedrock', model: 'anthropic.claude-3-haiku', serverAddress: 'bedrock-runtime.eu-west-1.amazonaws.com' },
+      {
+        provider: 'aws.bedrock',
+        model: 'anthropic.claude-3-haiku',
+        serverAddress: 'bedrock-runtime.eu-west-1.amazonaws.com',
+      },
       async () => ({ usage: { inputTokens: 10, outputTokens: 5, cacheReadInputTokens: 90 } }),
       (r) => ({ ...r.usage, inputExcludesCache: true, finishReasons: ['end_turn'] }),
     );
@@ -115,19 +144,24 @@ describe('traceLlmCall', () => {
   });
 
   it('streams: chunk() gives TTFT; errors set error.type and rethrow', async () => {
-    await traceLlmCall({ provider: 'gcp.vertex_ai', model: 'gemini-2.5-flash', stream: true }, async (call) => {
-      for (let i = 0; i < 3; i++) {
-        await new Promise((r) => setTimeout(r, 2));
-        call.chunk();
-      }
-      call.record({ inputTokens: 3, outputTokens: 3 });
-    });
+    await traceLlmCall(
+      { provider: 'gcp.vertex_ai', model: 'gemini-2.5-flash', stream: true },
+      async (call) => {
+        for (let i = 0; i < 3; i++) {
+          await new Promise((r) => setTimeout(r, 2));
+          call.chunk();
+        }
+        call.record({ inputTokens: 3, outputTokens: 3 });
+      },
+    );
     const a = only(t.spans()).attributes;
     expect(a[GEN_AI.RESPONSE_TIME_TO_FIRST_CHUNK]).toBeGreaterThan(0);
     expect(a[FINOPS_STREAM.CHUNKS]).toBe(3);
     t.reset();
     class QuotaError extends Error {}
-    await expect(traceLlmCall({ provider: 'x', model: 'm' }, () => Promise.reject(new QuotaError('no')))).rejects.toThrow('no');
+    await expect(
+      traceLlmCall({ provider: 'x', model: 'm' }, () => Promise.reject(new QuotaError('no'))),
+    ).rejects.toThrow('no');
     const s = only(t.spans());
     expect(s.status.code).toBe(SpanStatusCode.ERROR);
     expect(s.attributes[GENERAL.ERROR_TYPE]).toBe('QuotaError');
@@ -137,12 +171,26 @@ describe('traceLlmCall', () => {
 describe('never break the host', () => {
   it('a tracer that throws: the original call still runs and returns', async () => {
     const broken: TracerProvider = {
-      getTracer: () => ({ startSpan: () => { throw new Error('boom'); } }) as unknown as Tracer,
+      getTracer: () =>
+        ({
+          startSpan: () => {
+            throw new Error('boom');
+          },
+        }) as unknown as Tracer,
     };
-    const c = instrumentOpenAI(new OpenAI({ apiKey: 'sk', baseURL: server.openaiBaseURL }), { tracerProvider: broken });
-    const res = await c.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'safe' }] });
+    const c = instrumentOpenAI(new OpenAI({ apiKey: 'sk', baseURL: server.openaiBaseURL }), {
+      tracerProvider: broken,
+    });
+    const res = await c.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'safe' }],
+    });
     expect(res.id).toBe('chatcmpl-safe');
-    const stream = await c.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 's' }], stream: true });
+    const stream = await c.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 's' }],
+      stream: true,
+    });
     let n = 0;
     for await (const _ of stream) n++;
     expect(n).toBe(4); // untouched: no usage chunk was requested
@@ -163,7 +211,11 @@ describe('concurrency', () => {
           await new Promise((r) => setTimeout(r, i % 7));
           const stream = i % 2 === 0;
           if (!stream) return ask(`tenant${i}`);
-          const s = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `tenant${i}` }], stream: true });
+          const s = await client.chat.completions.create({
+            model: 'gpt-4o-mini',
+            messages: [{ role: 'user', content: `tenant${i}` }],
+            stream: true,
+          });
           for await (const _ of s) void _;
           return undefined;
         }),
@@ -173,7 +225,9 @@ describe('concurrency', () => {
     expect(spans).toHaveLength(N);
     for (const s of spans) {
       // The mock echoes the user message (the tenant) in the response id.
-      expect(s.attributes[GEN_AI.RESPONSE_ID]).toBe(`chatcmpl-${String(s.attributes[FINOPS.TENANT])}`);
+      expect(s.attributes[GEN_AI.RESPONSE_ID]).toBe(
+        `chatcmpl-${String(s.attributes[FINOPS.TENANT])}`,
+      );
     }
     expect(new Set(spans.map((s) => s.attributes[FINOPS.TENANT])).size).toBe(N);
   }, 60_000);

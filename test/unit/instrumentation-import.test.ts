@@ -6,14 +6,23 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const probe = fileURLToPath(new URL('../fixtures/instrumentation/import-probe.mjs', import.meta.url));
+const probe = fileURLToPath(
+  new URL('../fixtures/instrumentation/import-probe.mjs', import.meta.url),
+);
 
 function loadedBy(extra: string[]): string[] {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', probe, ...extra], { cwd: root, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', probe, ...extra], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   return JSON.parse(out.trim().split('\n').at(-1) ?? '[]') as string[];
 }
 
-const FORBIDDEN = [/\/node_modules\/chdb\//, /\/node_modules\/express\//, /\/node_modules\/@clickhouse\/client/];
+const FORBIDDEN = [
+  /\/node_modules\/chdb\//,
+  /\/node_modules\/express\//,
+  /\/node_modules\/@clickhouse\/client/,
+];
 
 it('loads @opentelemetry/* only, never chdb, express or @clickhouse/client', () => {
   const urls = loadedBy([]);
@@ -22,7 +31,11 @@ it('loads @opentelemetry/* only, never chdb, express or @clickhouse/client', () 
   for (const re of FORBIDDEN) expect(urls.filter((u) => re.test(u))).toEqual([]);
   // Nothing of ours besides the instrumentation and shared/semconv.
   const ours = urls.filter((u) => u.includes('/src/') && !u.includes('/node_modules/'));
-  expect(ours.filter((u) => !u.includes('/src/instrumentation/') && !u.endsWith('/src/shared/semconv.ts'))).toEqual([]);
+  expect(
+    ours.filter(
+      (u) => !u.includes('/src/instrumentation/') && !u.endsWith('/src/shared/semconv.ts'),
+    ),
+  ).toEqual([]);
   expect(urls.some((u) => /\/node_modules\/(openai|@anthropic-ai)\//.test(u))).toBe(false);
 });
 

@@ -19,7 +19,9 @@ const U = MOCK_USAGE.openai;
 beforeAll(async () => {
   server = await startMockLlmServer();
   t = startTestTelemetry();
-  client = instrumentOpenAI(new OpenAI({ apiKey: 'sk-test', baseURL: server.openaiBaseURL, maxRetries: 0 }));
+  client = instrumentOpenAI(
+    new OpenAI({ apiKey: 'sk-test', baseURL: server.openaiBaseURL, maxRetries: 0 }),
+  );
 });
 afterAll(async () => {
   await t.telemetry.shutdown();
@@ -77,7 +79,10 @@ describe('chat.completions.create', () => {
   });
 
   it('returns the vendor APIPromise: withResponse() and asResponse() keep working', async () => {
-    const p = client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'wr' }] });
+    const p = client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'wr' }],
+    });
     expect(p.constructor.name).toBe('APIPromise');
     const { data, response, request_id } = await p.withResponse();
     expect(data.id).toBe('chatcmpl-wr');
@@ -86,14 +91,20 @@ describe('chat.completions.create', () => {
     expect(only(t.spans()).attributes[GEN_AI.USAGE_INPUT_TOKENS]).toBe(U.input);
     t.reset();
     // A raw-response caller still gets an unread body, and the span still ends.
-    const raw = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'raw' }] }).asResponse();
+    const raw = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'raw' }] })
+      .asResponse();
     const body = (await raw.json()) as { id: string };
     expect(body.id).toBe('chatcmpl-raw');
     await waitFor(() => t.spans().length === 1);
   });
 
   it('stream: requests usage, measures TTFT/ITL, keeps the vendor Stream', async () => {
-    const params = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'st' }], stream: true as const };
+    const params = {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user' as const, content: 'st' }],
+      stream: true as const,
+    };
     const stream = await client.chat.completions.create(params);
     expect(stream.controller).toBeInstanceOf(AbortController);
     const chunks = [];
@@ -139,7 +150,11 @@ describe('chat.completions.create', () => {
   });
 
   it('a stream abandoned after two chunks ends its span with what was seen', async () => {
-    const stream = await client.chat.completions.create({ model: 'slow-model', messages: [{ role: 'user', content: 'ab' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'slow-model',
+      messages: [{ role: 'user', content: 'ab' }],
+      stream: true,
+    });
     let n = 0;
     for await (const _ of stream) if (++n === 2) break;
     await waitFor(() => t.spans().length === 1);
@@ -157,7 +172,11 @@ describe('chat.completions.create', () => {
   });
 
   it('a stream aborted through its controller (iterated by hand) ends its span', async () => {
-    const stream = await client.chat.completions.create({ model: 'slow-model', messages: [{ role: 'user', content: 'ctl' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'slow-model',
+      messages: [{ role: 'user', content: 'ctl' }],
+      stream: true,
+    });
     const it = stream[Symbol.asyncIterator]();
     await it.next();
     await it.next();
@@ -184,19 +203,35 @@ describe('chat.completions.create', () => {
   });
 
   it('captures content only when asked', async () => {
-    const capturing = instrumentOpenAI(new OpenAI({ apiKey: 'sk', baseURL: server.openaiBaseURL }), { captureContent: true });
-    await capturing.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'cc' }] });
+    const capturing = instrumentOpenAI(
+      new OpenAI({ apiKey: 'sk', baseURL: server.openaiBaseURL }),
+      { captureContent: true },
+    );
+    await capturing.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'cc' }],
+    });
     const a = only(t.spans()).attributes;
-    expect(JSON.parse(a[GEN_AI.INPUT_MESSAGES] as string)).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'cc' }] }]);
+    expect(JSON.parse(a[GEN_AI.INPUT_MESSAGES] as string)).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: 'cc' }] },
+    ]);
     expect(JSON.parse(a[GEN_AI.OUTPUT_MESSAGES] as string)).toEqual([
-      { role: 'assistant', parts: [{ type: 'text', content: MOCK_TEXT.join('') }], finish_reason: 'stop' },
+      {
+        role: 'assistant',
+        parts: [{ type: 'text', content: MOCK_TEXT.join('') }],
+        finish_reason: 'stop',
+      },
     ]);
   });
 });
 
 describe('responses.create and embeddings.create', () => {
   it('responses plain', async () => {
-    const r = await client.responses.create({ model: 'gpt-5-mini', input: 'rp', max_output_tokens: 100 });
+    const r = await client.responses.create({
+      model: 'gpt-5-mini',
+      input: 'rp',
+      max_output_tokens: 100,
+    });
     expect(r.output_text).toBe(MOCK_TEXT.join(''));
     const a = only(t.spans()).attributes;
     expect(a[GEN_AI.OPERATION_NAME]).toBe('chat');
@@ -213,7 +248,11 @@ describe('responses.create and embeddings.create', () => {
   });
 
   it('responses stream: usage from response.completed, TTFT from the first delta', async () => {
-    const stream = await client.responses.create({ model: 'gpt-5-mini', input: 'rs', stream: true });
+    const stream = await client.responses.create({
+      model: 'gpt-5-mini',
+      input: 'rs',
+      stream: true,
+    });
     const types: string[] = [];
     for await (const e of stream) types.push(e.type);
     expect(types.at(-1)).toBe('response.completed');
@@ -229,7 +268,11 @@ describe('responses.create and embeddings.create', () => {
   });
 
   it('embeddings', async () => {
-    const r = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'b'], encoding_format: 'float' });
+    const r = await client.embeddings.create({
+      model: 'text-embedding-3-small',
+      input: ['a', 'b'],
+      encoding_format: 'float',
+    });
     expect(r.data).toHaveLength(2);
     const span = only(t.spans());
     expect(span.name).toBe('embeddings text-embedding-3-small');
@@ -245,10 +288,18 @@ describe('responses.create and embeddings.create', () => {
 describe('providers', () => {
   it('AzureOpenAI: provider azure.ai.openai, deployment from the model', async () => {
     const azure = instrumentOpenAI(
-      new AzureOpenAI({ apiKey: 'k', endpoint: server.url, apiVersion: '2025-04-01-preview', maxRetries: 0 }),
+      new AzureOpenAI({
+        apiKey: 'k',
+        endpoint: server.url,
+        apiVersion: '2025-04-01-preview',
+        maxRetries: 0,
+      }),
       { region: 'swedencentral' },
     );
-    await azure.chat.completions.create({ model: 'gpt4o-ptu-eu', messages: [{ role: 'user', content: 'az' }] });
+    await azure.chat.completions.create({
+      model: 'gpt4o-ptu-eu',
+      messages: [{ role: 'user', content: 'az' }],
+    });
     expect(server.requests[0]?.path).toContain('/openai/deployments/gpt4o-ptu-eu/chat/completions');
     const a = only(t.spans()).attributes;
     expect(a[GEN_AI.PROVIDER_NAME]).toBe('azure.ai.openai');
@@ -257,14 +308,19 @@ describe('providers', () => {
   });
 
   it('provider option overrides the base URL guess', async () => {
-    const c = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL: server.openaiBaseURL }), { provider: 'groq' });
+    const c = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL: server.openaiBaseURL }), {
+      provider: 'groq',
+    });
     await c.chat.completions.create({ model: 'llama', messages: [{ role: 'user', content: 'g' }] });
     expect(only(t.spans()).attributes[GEN_AI.PROVIDER_NAME]).toBe('groq');
   });
 
   it('instrumenting twice does not double the spans', async () => {
     instrumentOpenAI(client);
-    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'tw' }] });
+    await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'tw' }],
+    });
     expect(t.spans()).toHaveLength(1);
   });
 });

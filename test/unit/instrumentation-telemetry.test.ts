@@ -19,7 +19,11 @@ it('exports OTLP/HTTP with service.name and deployment.environment.name; propaga
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      bodies.push({ path: req.url ?? '', type: String(req.headers['content-type']), body: Buffer.concat(chunks) });
+      bodies.push({
+        path: req.url ?? '',
+        type: String(req.headers['content-type']),
+        body: Buffer.concat(chunks),
+      });
       res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
@@ -28,14 +32,24 @@ it('exports OTLP/HTTP with service.name and deployment.environment.name; propaga
   const e2e = await createE2EClients(url, 'checkout-api');
   await withAttribution({ tenant: 'acme' }, async () => {
     expect(injectTraceHeaders()['baggage']).toBe('finops.tenant=acme');
-    await e2e.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'e2e' }] });
+    await e2e.openai.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'e2e' }],
+    });
   });
   await e2e.close();
   sink.close();
   expect(bodies.length).toBeGreaterThan(0);
   expect(bodies[0]?.path).toBe('/v1/traces');
   const all = Buffer.concat(bodies.map((b) => b.body)).toString('latin1');
-  for (const s of ['checkout-api', 'deployment.environment.name', 'test', 'gen_ai.usage.input_tokens', 'finops.tenant', 'acme']) {
+  for (const s of [
+    'checkout-api',
+    'deployment.environment.name',
+    'test',
+    'gen_ai.usage.input_tokens',
+    'finops.tenant',
+    'acme',
+  ]) {
     expect(all).toContain(s);
   }
   // shutdown() unregistered what it registered.

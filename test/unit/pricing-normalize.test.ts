@@ -1,6 +1,14 @@
 // Model-name normalization and catalog matching: every id style, with the reason recorded.
 import { describe, expect, it } from 'vitest';
-import { canonicalProvider, createCatalog, defaultCatalog, matchModel, normalizeModelName, parseOverrides, stripSnapshot } from '../../src/pricing/index.js';
+import {
+  canonicalProvider,
+  createCatalog,
+  defaultCatalog,
+  matchModel,
+  normalizeModelName,
+  parseOverrides,
+  stripSnapshot,
+} from '../../src/pricing/index.js';
 
 describe('normalizeModelName', () => {
   // [input, normalized, a fragment of the recorded rewrite (or '' when none)]
@@ -11,13 +19,33 @@ describe('normalizeModelName', () => {
     ['azure/gpt-4o-mini', 'gpt-4o-mini', 'path/provider prefix removed'],
     ['models/gemini-2.5-flash', 'gemini-2.5-flash', 'path/provider prefix removed'],
     ['publishers/google/models/gemini-2.5-pro', 'gemini-2.5-pro', 'path/provider prefix removed'],
-    ['projects/my-proj/locations/us-central1/publishers/google/models/gemini-2.5-pro', 'gemini-2.5-pro', 'path/provider prefix removed'],
+    [
+      'projects/my-proj/locations/us-central1/publishers/google/models/gemini-2.5-pro',
+      'gemini-2.5-pro',
+      'path/provider prefix removed',
+    ],
     ['claude-sonnet-4-5@20250929', 'claude-sonnet-4-5-20250929', "vertex '@' version separator"],
-    ['anthropic.claude-3-5-sonnet-20240620-v1:0', 'claude-3-5-sonnet-20240620', 'bedrock version suffix removed'],
-    ['us.anthropic.claude-sonnet-4-20250514-v1:0', 'claude-sonnet-4-20250514', 'bedrock region prefix removed'],
+    [
+      'anthropic.claude-3-5-sonnet-20240620-v1:0',
+      'claude-3-5-sonnet-20240620',
+      'bedrock version suffix removed',
+    ],
+    [
+      'us.anthropic.claude-sonnet-4-20250514-v1:0',
+      'claude-sonnet-4-20250514',
+      'bedrock region prefix removed',
+    ],
     ['apac.amazon.nova-pro-v1:0', 'nova-pro', 'bedrock vendor prefix removed'],
-    ['arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0', 'claude-sonnet-4-20250514', 'bedrock ARN resource id'],
-    ['arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0', 'claude-3-5-haiku-20241022', 'bedrock ARN resource id'],
+    [
+      'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0',
+      'claude-sonnet-4-20250514',
+      'bedrock ARN resource id',
+    ],
+    [
+      'arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0',
+      'claude-3-5-haiku-20241022',
+      'bedrock ARN resource id',
+    ],
     ['anthropic.claude-v2', 'claude-v2', 'bedrock vendor prefix removed'],
   ];
   it.each(CASES)('%s -> %s', (input, name, why) => {
@@ -44,15 +72,27 @@ describe('stripSnapshot', () => {
     ['claude-3-5-haiku-latest', 'claude-3-5-haiku'],
     ['gpt-4o', undefined],
   ];
-  it.each(CASES)('%s -> %s', (input, expected) => expect(stripSnapshot(input)?.name).toBe(expected));
+  it.each(CASES)('%s -> %s', (input, expected) =>
+    expect(stripSnapshot(input)?.name).toBe(expected),
+  );
 });
 
 describe('canonicalProvider', () => {
   it.each([
-    ['openai', 'openai'], ['OpenAI', 'openai'], ['openai.chat', 'openai'], ['anthropic.messages', 'anthropic'],
-    ['aws.bedrock', 'aws.bedrock'], ['azure.ai.openai', 'azure.ai.openai'], ['azure-openai', 'azure.ai.openai'],
-    ['gcp.vertex_ai', 'gcp.vertex_ai'], ['google.vertex.chat', 'gcp.vertex_ai'], ['gcp.gemini', 'gcp.gemini'],
-    ['mistral_ai', 'mistral_ai'], ['x_ai', 'x_ai'], ['', ''], ['somevendor', 'somevendor'],
+    ['openai', 'openai'],
+    ['OpenAI', 'openai'],
+    ['openai.chat', 'openai'],
+    ['anthropic.messages', 'anthropic'],
+    ['aws.bedrock', 'aws.bedrock'],
+    ['azure.ai.openai', 'azure.ai.openai'],
+    ['azure-openai', 'azure.ai.openai'],
+    ['gcp.vertex_ai', 'gcp.vertex_ai'],
+    ['google.vertex.chat', 'gcp.vertex_ai'],
+    ['gcp.gemini', 'gcp.gemini'],
+    ['mistral_ai', 'mistral_ai'],
+    ['x_ai', 'x_ai'],
+    ['', ''],
+    ['somevendor', 'somevendor'],
   ])('%s -> %s', (input, expected) => expect(canonicalProvider(input)).toBe(expected));
 });
 
@@ -67,20 +107,80 @@ describe('matchModel (default catalog)', () => {
     ['gpt-4o-2024-08-06', 'openai', 'gpt-4o', 'snapshot', 'gpt-4o'],
     ['gpt-4o-2024-11-20', 'azure.ai.openai', 'azure/gpt-4o', 'snapshot', 'gpt-4o'],
     ['openai/gpt-4.1-mini', '', 'gpt-4.1-mini', 'normalized', 'gpt-4.1-mini'],
-    ['claude-sonnet-4-5-20250929', 'anthropic', 'claude-sonnet-4-5-20250929', 'exact', 'claude-sonnet-4-5-20250929'],
+    [
+      'claude-sonnet-4-5-20250929',
+      'anthropic',
+      'claude-sonnet-4-5-20250929',
+      'exact',
+      'claude-sonnet-4-5-20250929',
+    ],
     ['claude-haiku-4-5', 'anthropic', 'claude-haiku-4-5', 'exact', 'claude-haiku-4-5'],
-    ['claude-sonnet-4-5@20250929', 'gcp.vertex_ai', 'vertex_ai/claude-sonnet-4-5@20250929', 'exact', 'claude-sonnet-4-5-20250929'],
-    ['claude-sonnet-4-5@20250929', 'anthropic', 'claude-sonnet-4-5-20250929', 'normalized', 'claude-sonnet-4-5-20250929'],
-    ['anthropic.claude-3-5-sonnet-20240620-v1:0', 'aws.bedrock', 'anthropic.claude-3-5-sonnet-20240620-v1:0', 'exact', 'claude-3-5-sonnet-20240620'],
-    ['us.anthropic.claude-sonnet-4-20250514-v1:0', 'aws.bedrock', 'anthropic.claude-sonnet-4-20250514-v1:0', 'normalized', 'claude-sonnet-4-20250514'],
-    ['arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-5-20250929-v1:0', 'aws.bedrock', 'anthropic.claude-sonnet-4-5-20250929-v1:0', 'normalized', 'claude-sonnet-4-5-20250929'],
-    ['projects/p/locations/us-central1/publishers/google/models/gemini-2.5-pro', 'gcp.vertex_ai', 'gemini-2.5-pro', 'normalized', 'gemini-2.5-pro'],
+    [
+      'claude-sonnet-4-5@20250929',
+      'gcp.vertex_ai',
+      'vertex_ai/claude-sonnet-4-5@20250929',
+      'exact',
+      'claude-sonnet-4-5-20250929',
+    ],
+    [
+      'claude-sonnet-4-5@20250929',
+      'anthropic',
+      'claude-sonnet-4-5-20250929',
+      'normalized',
+      'claude-sonnet-4-5-20250929',
+    ],
+    [
+      'anthropic.claude-3-5-sonnet-20240620-v1:0',
+      'aws.bedrock',
+      'anthropic.claude-3-5-sonnet-20240620-v1:0',
+      'exact',
+      'claude-3-5-sonnet-20240620',
+    ],
+    [
+      'us.anthropic.claude-sonnet-4-20250514-v1:0',
+      'aws.bedrock',
+      'anthropic.claude-sonnet-4-20250514-v1:0',
+      'normalized',
+      'claude-sonnet-4-20250514',
+    ],
+    [
+      'arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      'aws.bedrock',
+      'anthropic.claude-sonnet-4-5-20250929-v1:0',
+      'normalized',
+      'claude-sonnet-4-5-20250929',
+    ],
+    [
+      'projects/p/locations/us-central1/publishers/google/models/gemini-2.5-pro',
+      'gcp.vertex_ai',
+      'gemini-2.5-pro',
+      'normalized',
+      'gemini-2.5-pro',
+    ],
     ['gemini-2.5-pro', 'gcp.gemini', 'gemini/gemini-2.5-pro', 'exact', 'gemini-2.5-pro'],
-    ['models/gemini-2.5-flash', 'gcp.gemini', 'gemini/gemini-2.5-flash', 'normalized', 'gemini-2.5-flash'],
-    ['mistral-large-2411', 'mistral_ai', 'mistral/mistral-large-2411', 'exact', 'mistral-large-2411'],
+    [
+      'models/gemini-2.5-flash',
+      'gcp.gemini',
+      'gemini/gemini-2.5-flash',
+      'normalized',
+      'gemini-2.5-flash',
+    ],
+    [
+      'mistral-large-2411',
+      'mistral_ai',
+      'mistral/mistral-large-2411',
+      'exact',
+      'mistral-large-2411',
+    ],
     ['deepseek-chat', 'deepseek', 'deepseek/deepseek-chat', 'exact', 'deepseek-chat'],
     // Provider-first: an Anthropic model called through Bedrock is priced from the Bedrock entry.
-    ['claude-sonnet-4-20250514', 'aws.bedrock', 'anthropic.claude-sonnet-4-20250514-v1:0', 'normalized', 'claude-sonnet-4-20250514'],
+    [
+      'claude-sonnet-4-20250514',
+      'aws.bedrock',
+      'anthropic.claude-sonnet-4-20250514-v1:0',
+      'normalized',
+      'claude-sonnet-4-20250514',
+    ],
     // No OpenAI entry for a Gemini model: priced across providers, and said so.
     ['gemini-2.5-flash', 'openai', 'gemini-2.5-flash', 'cross-provider', 'gemini-2.5-flash'],
     ['gpt-99-ultra', 'openai', '', '', 'gpt-99-ultra'],
@@ -102,14 +202,28 @@ describe('matchModel (default catalog)', () => {
 
 describe('matchModel with aliases and deployment maps', () => {
   const catalog = createCatalog({
-    prices: { 'gpt-4o': { litellm_provider: 'openai', input_cost_per_token: 2.5e-6, output_cost_per_token: 1e-5 } },
-    label: 'test', origin: 'file',
-    overrides: parseOverrides({ aliases: { 'Fast-Chat': 'gpt-4o' }, deployments: { 'from-overrides': 'gpt-4o' } }),
+    prices: {
+      'gpt-4o': {
+        litellm_provider: 'openai',
+        input_cost_per_token: 2.5e-6,
+        output_cost_per_token: 1e-5,
+      },
+    },
+    label: 'test',
+    origin: 'file',
+    overrides: parseOverrides({
+      aliases: { 'Fast-Chat': 'gpt-4o' },
+      deployments: { 'from-overrides': 'gpt-4o' },
+    }),
     deploymentModels: { 'Prod-Chat-EastUS': 'gpt-4o' },
   });
 
   it('Azure deployment name (call deployment field) -> model, case-insensitive', () => {
-    const m = matchModel(catalog, { model: 'prod-chat-eastus', provider: 'azure.ai.openai', deployment: 'PROD-CHAT-EASTUS' });
+    const m = matchModel(catalog, {
+      model: 'prod-chat-eastus',
+      provider: 'azure.ai.openai',
+      deployment: 'PROD-CHAT-EASTUS',
+    });
     expect(m.entry?.key).toBe('gpt-4o');
     expect(m.steps[0]).toMatchObject({ rule: 'deployment', outcome: 'rewrite' });
     expect(m.steps.at(-1)?.rule).toBe('cross-provider');

@@ -5,14 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { Spool } from '../../src/collector/spool.js';
 import { SpoolFullError } from '../../src/shared/errors.js';
 
-const open = (dir: string, maxBytes = 64 * 1024 * 1024) => Spool.open({ dir, maxBytes, retryAfterSeconds: 1 });
+const open = (dir: string, maxBytes = 64 * 1024 * 1024) =>
+  Spool.open({ dir, maxBytes, retryAfterSeconds: 1 });
 
 describe('spool', () => {
   it('replays records not marked done, with their meta, after a reopen', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spool-'));
     const { spool, replay } = await open(dir);
     expect(replay).toEqual([]);
-    const seqs = await Promise.all([1, 2, 3].map((i) => spool.append('json', Buffer.from(`body-${i}`), i === 2 ? '{"binding":{"tenant":"t"}}' : '')));
+    const seqs = await Promise.all(
+      [1, 2, 3].map((i) =>
+        spool.append('json', Buffer.from(`body-${i}`), i === 2 ? '{"binding":{"tenant":"t"}}' : ''),
+      ),
+    );
     expect(seqs).toEqual([1, 2, 3]);
     spool.markDone([1, 3]);
     await spool.close();

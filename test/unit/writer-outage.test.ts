@@ -25,13 +25,25 @@ afterAll(async () => {
 function calls(tenant: string, n: number): LlmCall[] {
   const now = BigInt(Date.now()) * 1_000_000n;
   return Array.from({ length: n }, (_, i) => ({
-    ...emptyCall(), call_id: `${tenant}-${i}`, trace_id: `${tenant}-trace`, span_id: String(i), tenant,
-    start_time_ns: now, end_time_ns: now + 1_000_000n, model: 'gpt-4o', kind: 'inference' as const, cost_total: '0.001',
+    ...emptyCall(),
+    call_id: `${tenant}-${i}`,
+    trace_id: `${tenant}-trace`,
+    span_id: String(i),
+    tenant,
+    start_time_ns: now,
+    end_time_ns: now + 1_000_000n,
+    model: 'gpt-4o',
+    kind: 'inference' as const,
+    cost_total: '0.001',
   }));
 }
 
 async function countRows(tenant: string): Promise<{ rows: number; distinct: number }> {
-  const rs = await storage.client.query({ query: `SELECT count() AS rows, uniqExact(call_id) AS distinct FROM llm_calls WHERE tenant = {t:String}`, query_params: { t: tenant }, format: 'JSONEachRow' });
+  const rs = await storage.client.query({
+    query: `SELECT count() AS rows, uniqExact(call_id) AS distinct FROM llm_calls WHERE tenant = {t:String}`,
+    query_params: { t: tenant },
+    format: 'JSONEachRow',
+  });
   const [row] = await rs.json<{ rows: string; distinct: string }>();
   return { rows: Number(row?.rows), distinct: Number(row?.distinct) };
 }
@@ -52,8 +64,22 @@ describe('writer under store faults', () => {
       },
     };
     const committed: number[] = [];
-    const writer = new Writer(flaky, { batchRows: 1000, flushIntervalMs: 10, maxRetries: 2, deadLetterDir: join(dir, 'dl1'), onCommitted: (s) => committed.push(...s) }, createLogger('silent'));
-    writer.enqueue(calls('outage', 250), [], Array.from({ length: 250 }, () => 7));
+    const writer = new Writer(
+      flaky,
+      {
+        batchRows: 1000,
+        flushIntervalMs: 10,
+        maxRetries: 2,
+        deadLetterDir: join(dir, 'dl1'),
+        onCommitted: (s) => committed.push(...s),
+      },
+      createLogger('silent'),
+    );
+    writer.enqueue(
+      calls('outage', 250),
+      [],
+      Array.from({ length: 250 }, () => 7),
+    );
     await writer.flush();
     expect(writer.stats.insertFailures).toBe(4);
     expect(await countRows('outage')).toEqual({ rows: 250, distinct: 250 });
@@ -64,18 +90,27 @@ describe('writer under store faults', () => {
     const refusing: Storage = {
       ...storage,
       insertJsonEachRow: async (table, body, options) => {
-        if (body.includes('refuse-me')) throw Object.assign(new Error('Cannot parse input'), { code: '27' });
+        if (body.includes('refuse-me'))
+          throw Object.assign(new Error('Cannot parse input'), { code: '27' });
         await storage.insertJsonEachRow(table, body, options);
       },
     };
-    const writer = new Writer(refusing, { batchRows: 10, flushIntervalMs: 10, maxRetries: 1, deadLetterDir: join(dir, 'dl2') }, createLogger('silent'));
+    const writer = new Writer(
+      refusing,
+      { batchRows: 10, flushIntervalMs: 10, maxRetries: 1, deadLetterDir: join(dir, 'dl2') },
+      createLogger('silent'),
+    );
     writer.enqueue(calls('refuse-me', 3), []);
     await writer.flush();
     writer.enqueue(calls('after-refusal', 3), []);
     await writer.flush();
     expect(writer.stats.deadLettered).toBe(1);
     const [file] = readdirSync(join(dir, 'dl2'));
-    expect(readFileSync(join(dir, 'dl2', file ?? ''), 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
+    expect(
+      readFileSync(join(dir, 'dl2', file ?? ''), 'utf8')
+        .split('\n')
+        .filter(Boolean),
+    ).toHaveLength(3);
     expect(await countRows('after-refusal')).toEqual({ rows: 3, distinct: 3 });
   }, 60_000);
 });

@@ -17,39 +17,80 @@ export interface DeliveryResult {
   error?: string;
 }
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ status: number; headers: { get(name: string): string | null }; arrayBuffer(): Promise<ArrayBuffer> }>;
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
+) => Promise<{
+  status: number;
+  headers: { get(name: string): string | null };
+  arrayBuffer(): Promise<ArrayBuffer>;
+}>;
 
 const MAX_RETRY_AFTER_MS = 30_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function deliver(req: DeliveryRequest, fetchImpl: FetchLike = fetch as unknown as FetchLike): Promise<DeliveryResult> {
+export async function deliver(
+  req: DeliveryRequest,
+  fetchImpl: FetchLike = fetch as unknown as FetchLike,
+): Promise<DeliveryResult> {
   let last: DeliveryResult = { ok: false, attempts: 0 };
   for (let attempt = 0; attempt <= req.retries; attempt++) {
     if (attempt > 0) await sleep(waitMs(req.backoffMs, attempt, last));
     last = await attemptOnce(req, fetchImpl, attempt + 1);
     if (last.ok) return last;
-    if (last.status !== undefined && last.status < 500 && last.status !== 429 && last.status !== 408) return last;
+    if (
+      last.status !== undefined &&
+      last.status < 500 &&
+      last.status !== 429 &&
+      last.status !== 408
+    )
+      return last;
   }
   return last;
 }
 
-function waitMs(backoffMs: number, attempt: number, last: DeliveryResult & { retryAfterMs?: number }): number {
+function waitMs(
+  backoffMs: number,
+  attempt: number,
+  last: DeliveryResult & { retryAfterMs?: number },
+): number {
   const backoff = backoffMs * 2 ** (attempt - 1);
   return Math.min(MAX_RETRY_AFTER_MS, Math.max(backoff, last.retryAfterMs ?? 0));
 }
 
-async function attemptOnce(req: DeliveryRequest, fetchImpl: FetchLike, attempts: number): Promise<DeliveryResult & { retryAfterMs?: number }> {
+async function attemptOnce(
+  req: DeliveryRequest,
+  fetchImpl: FetchLike,
+  attempts: number,
+): Promise<DeliveryResult & { retryAfterMs?: number }> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), req.timeoutMs);
   try {
-    const res = await fetchImpl(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: controller.signal });
+    const res = await fetchImpl(req.url, {
+      method: 'POST',
+      headers: req.headers,
+      body: req.body,
+      signal: controller.signal,
+    });
     await res.arrayBuffer().catch(() => undefined);
     const ok = res.status >= 200 && res.status < 300;
     const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
-    return { ok, attempts, status: res.status, ...(ok ? {} : { error: `HTTP ${res.status}` }), ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) };
+    return {
+      ok,
+      attempts,
+      status: res.status,
+      ...(ok ? {} : { error: `HTTP ${res.status}` }),
+      ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
+    };
   } catch (err) {
-    return { ok: false, attempts, error: controller.signal.aborted ? `timeout after ${req.timeoutMs} ms` : (err as Error).message };
+    return {
+      ok: false,
+      attempts,
+      error: controller.signal.aborted
+        ? `timeout after ${req.timeoutMs} ms`
+        : (err as Error).message,
+    };
   } finally {
     clearTimeout(timer);
   }

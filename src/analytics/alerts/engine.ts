@@ -10,7 +10,13 @@ import { notify } from './notifiers.js';
 import { finopsBudgets } from './rules-money.js';
 import { evaluateRule } from './rules.js';
 import { advance, type Alert, type Transition } from './state.js';
-import { alertFromRow, insertEvents, queryActive, toEventRow, type AlertEventRow } from './store.js';
+import {
+  alertFromRow,
+  insertEvents,
+  queryActive,
+  toEventRow,
+  type AlertEventRow,
+} from './store.js';
 
 export interface AlertEngineDeps {
   storage: Storage;
@@ -24,7 +30,14 @@ export interface EvaluationSummary {
   at: string;
   rules: number;
   failedRules: string[];
-  transitions: { fingerprint: string; rule: string; state: string; notified: string[]; failed: string[]; repeat: boolean }[];
+  transitions: {
+    fingerprint: string;
+    rule: string;
+    state: string;
+    notified: string[];
+    failed: string[];
+    repeat: boolean;
+  }[];
 }
 
 export class AlertEngine {
@@ -59,8 +72,17 @@ export class AlertEngine {
     const nowMs = now.getTime();
     const cfg = this.deps.config.alerts;
     await this.restore();
-    const summary: EvaluationSummary = { at: now.toISOString(), rules: 0, failedRules: [], transitions: [] };
-    const ctx = { storage: this.deps.storage, now, finopsBudgets: finopsBudgets(this.deps.config.finops) };
+    const summary: EvaluationSummary = {
+      at: now.toISOString(),
+      rules: 0,
+      failedRules: [],
+      transitions: [],
+    };
+    const ctx = {
+      storage: this.deps.storage,
+      now,
+      finopsBudgets: finopsBudgets(this.deps.config.finops),
+    };
     const pending: Promise<void>[] = [];
     const changed = new Set<string>();
     const rules = cfg.rules.filter((r) => r.enabled);
@@ -68,7 +90,13 @@ export class AlertEngine {
       summary.rules++;
       let transitions: Transition[];
       try {
-        transitions = advance(this.active, rule, await evaluateRule(rule, ctx), nowMs, cfg.repeat_interval_s * 1000);
+        transitions = advance(
+          this.active,
+          rule,
+          await evaluateRule(rule, ctx),
+          nowMs,
+          cfg.repeat_interval_s * 1000,
+        );
       } catch (err) {
         summary.failedRules.push(rule.name);
         this.deps.logger.warn('alert rule evaluation failed', { rule: rule.name, err });
@@ -79,7 +107,8 @@ export class AlertEngine {
         pending.push(this.dispatch(rule, t, nowMs, summary));
       }
     }
-    for (const t of this.dropOrphans(new Set(rules.map((r) => r.name)), nowMs)) pending.push(this.dispatch(undefined, t, nowMs, summary));
+    for (const t of this.dropOrphans(new Set(rules.map((r) => r.name)), nowMs))
+      pending.push(this.dispatch(undefined, t, nowMs, summary));
     pending.push(this.keepAlive(rules, nowMs, changed));
     await Promise.all(pending);
     return summary;
@@ -91,20 +120,48 @@ export class AlertEngine {
     for (const [fp, alert] of this.active) {
       if (names.has(alert.rule)) continue;
       this.active.delete(fp);
-      out.push({ alert: { ...alert, state: 'resolved', endedAt: nowMs }, notify: false, repeat: false });
+      out.push({
+        alert: { ...alert, state: 'resolved', endedAt: nowMs },
+        notify: false,
+        repeat: false,
+      });
     }
     return out;
   }
 
-  private async dispatch(rule: AlertRule | undefined, t: Transition, nowMs: number, summary: EvaluationSummary): Promise<void> {
+  private async dispatch(
+    rule: AlertRule | undefined,
+    t: Transition,
+    nowMs: number,
+    summary: EvaluationSummary,
+  ): Promise<void> {
     let ok: string[] = [];
     let failed: string[] = [];
     if (t.notify && rule !== undefined && rule.notifiers.length > 0) {
-      const outcome = await notify({ notifiers: this.deps.config.alerts.notifiers, names: rule.notifiers, alert: t.alert, repeat: t.repeat, nowMs, fetchImpl: this.deps.fetchImpl });
+      const outcome = await notify({
+        notifiers: this.deps.config.alerts.notifiers,
+        names: rule.notifiers,
+        alert: t.alert,
+        repeat: t.repeat,
+        nowMs,
+        fetchImpl: this.deps.fetchImpl,
+      });
       ({ ok, failed } = outcome);
-      if (failed.length > 0) this.deps.logger.warn('alert notification failed', { rule: rule.name, failed, results: outcome.results });
+      if (failed.length > 0)
+        this.deps.logger.warn('alert notification failed', {
+          rule: rule.name,
+          failed,
+          results: outcome.results,
+        });
     }
-    summary.transitions.push({ fingerprint: t.alert.fingerprint, rule: t.alert.rule, state: t.alert.state, notified: ok, failed, repeat: t.repeat });
+    summary.transitions.push({
+      fingerprint: t.alert.fingerprint,
+      rule: t.alert.rule,
+      state: t.alert.state,
+      notified: ok,
+      failed,
+      repeat: t.repeat,
+    });
     if (t.repeat) return;
     await this.write([toEventRow(t.alert, nowMs, ok, failed)]);
   }
@@ -119,9 +176,22 @@ export class AlertEngine {
     const sends: Promise<unknown>[] = [];
     for (const alert of this.active.values()) {
       const rule = byName.get(alert.rule);
-      if (alert.state !== 'firing' || rule === undefined || changed.has(alert.fingerprint)) continue;
-      const names = rule.notifiers.filter((n) => this.deps.config.alerts.notifiers[n]?.type === 'alertmanager');
-      if (names.length > 0) sends.push(notify({ notifiers: this.deps.config.alerts.notifiers, names, alert, repeat: true, nowMs, fetchImpl: this.deps.fetchImpl }));
+      if (alert.state !== 'firing' || rule === undefined || changed.has(alert.fingerprint))
+        continue;
+      const names = rule.notifiers.filter(
+        (n) => this.deps.config.alerts.notifiers[n]?.type === 'alertmanager',
+      );
+      if (names.length > 0)
+        sends.push(
+          notify({
+            notifiers: this.deps.config.alerts.notifiers,
+            names,
+            alert,
+            repeat: true,
+            nowMs,
+            fetchImpl: this.deps.fetchImpl,
+          }),
+        );
     }
     await Promise.all(sends);
   }

@@ -36,22 +36,43 @@ export function finopsBudgets(finops: unknown): BudgetLimit[] {
   for (const item of list as Record<string, unknown>[]) {
     const limit = Number(item.limit_usd ?? item.amount_usd ?? item.limit);
     if (!Number.isFinite(limit) || limit <= 0) continue;
-    const period = String(item.period ?? 'month').startsWith('d') || item.period === '1d' ? 'day' : 'month';
+    const period =
+      String(item.period ?? 'month').startsWith('d') || item.period === '1d' ? 'day' : 'month';
     const scope = typeof item.scope === 'string' ? item.scope : 'tenant';
-    const key = typeof item.key === 'string' ? item.key : typeof item.tenant === 'string' ? item.tenant : undefined;
-    const labels: Record<string, string> = key !== undefined && scope !== 'global' ? { [scope]: key } : {};
+    const key =
+      typeof item.key === 'string'
+        ? item.key
+        : typeof item.tenant === 'string'
+          ? item.tenant
+          : undefined;
+    const labels: Record<string, string> =
+      key !== undefined && scope !== 'global' ? { [scope]: key } : {};
     out.push({ labels, limitUsd: limit, period });
   }
   return out;
 }
 
-export async function budgetObservations(rule: BudgetRule, storage: Storage, now: Date, fromFinops: BudgetLimit[]): Promise<Observation[]> {
+export async function budgetObservations(
+  rule: BudgetRule,
+  storage: Storage,
+  now: Date,
+  fromFinops: BudgetLimit[],
+): Promise<Observation[]> {
   const groupBy = rule.group_by ?? (rule.limit_usd !== undefined ? ['tenant' as const] : []);
-  const limits = rule.limit_usd !== undefined ? undefined : fromFinops.filter((b) => b.period === rule.period);
+  const limits =
+    rule.limit_usd !== undefined ? undefined : fromFinops.filter((b) => b.period === rule.period);
   if (limits !== undefined && limits.length === 0) return [];
   const { start, end } = periodBounds(now, rule.period);
-  const labelsNeeded = limits === undefined ? groupBy : [...new Set(limits.flatMap((l) => Object.keys(l.labels)))] as typeof groupBy;
-  const rows = await querySpend(storage, { from: start, to: now, scope: rule.scope, groupBy: labelsNeeded });
+  const labelsNeeded =
+    limits === undefined
+      ? groupBy
+      : ([...new Set(limits.flatMap((l) => Object.keys(l.labels)))] as typeof groupBy);
+  const rows = await querySpend(storage, {
+    from: start,
+    to: now,
+    scope: rule.scope,
+    groupBy: labelsNeeded,
+  });
   const elapsed = Math.max(1, now.getTime() - start.getTime());
   const length = end.getTime() - start.getTime();
   const out: Observation[] = [];
@@ -64,24 +85,47 @@ export async function budgetObservations(rule: BudgetRule, storage: Storage, now
     return out;
   }
   for (const limit of limits) {
-    const spent = rows.filter((r) => Object.entries(limit.labels).every(([k, v]) => r.labels[k] === v)).reduce((sum, r) => sum + r.costUsd, 0);
+    const spent = rows
+      .filter((r) => Object.entries(limit.labels).every(([k, v]) => r.labels[k] === v))
+      .reduce((sum, r) => sum + r.costUsd, 0);
     judge(limit.labels, spent, limit.limitUsd);
   }
   return out;
 }
 
-function judgeBudget(rule: BudgetRule, spent: number, limit: number, elapsedMs: number, lengthMs: number): Omit<Observation, 'labels'> | undefined {
+function judgeBudget(
+  rule: BudgetRule,
+  spent: number,
+  limit: number,
+  elapsedMs: number,
+  lengthMs: number,
+): Omit<Observation, 'labels'> | undefined {
   const period = rule.period;
   const money = (n: number): string => `$${n.toFixed(2)}`;
   if (rule.mode === 'soft') {
     const threshold = limit * rule.soft_ratio;
-    return { value: spent, threshold, breached: spent >= threshold, summary: `${period} spend ${money(spent)} passed ${Math.round(rule.soft_ratio * 100)}% of the ${money(limit)} budget` };
+    return {
+      value: spent,
+      threshold,
+      breached: spent >= threshold,
+      summary: `${period} spend ${money(spent)} passed ${Math.round(rule.soft_ratio * 100)}% of the ${money(limit)} budget`,
+    };
   }
   if (rule.mode === 'hard') {
-    return { value: spent, threshold: limit, breached: spent >= limit, summary: `${period} spend ${money(spent)} reached the ${money(limit)} budget` };
+    return {
+      value: spent,
+      threshold: limit,
+      breached: spent >= limit,
+      summary: `${period} spend ${money(spent)} reached the ${money(limit)} budget`,
+    };
   }
   // A projection from the first minutes of a period is noise: wait for 1/24 of it.
   if (elapsedMs < lengthMs / 24) return undefined;
   const projected = (spent / elapsedMs) * lengthMs;
-  return { value: projected, threshold: limit, breached: projected >= limit, summary: `${period} spend is on course for ${money(projected)}, above the ${money(limit)} budget (spent ${money(spent)} so far)` };
+  return {
+    value: projected,
+    threshold: limit,
+    breached: projected >= limit,
+    summary: `${period} spend is on course for ${money(projected)}, above the ${money(limit)} budget (spent ${money(spent)} so far)`,
+  };
 }

@@ -8,7 +8,13 @@ const engines = new WeakMap<object, AlertEngine>();
 export function alertEngineFor(deps: RouteDeps, fetchImpl?: FetchLike): AlertEngine {
   let engine = engines.get(deps);
   if (engine === undefined) {
-    engine = new AlertEngine({ storage: deps.storage, logger: deps.logger, config: deps.config, now: deps.now, ...(fetchImpl !== undefined ? { fetchImpl } : {}) });
+    engine = new AlertEngine({
+      storage: deps.storage,
+      logger: deps.logger,
+      config: deps.config,
+      now: deps.now,
+      ...(fetchImpl !== undefined ? { fetchImpl } : {}),
+    });
     engines.set(deps, engine);
   }
   return engine;

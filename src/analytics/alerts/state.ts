@@ -36,7 +36,12 @@ export interface Transition {
 }
 
 export function fingerprint(rule: string, labels: Record<string, string>): string {
-  const canonical = [rule, ...Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`)].join('\u0000');
+  const canonical = [
+    rule,
+    ...Object.keys(labels)
+      .sort()
+      .map((k) => `${k}=${labels[k]}`),
+  ].join('\u0000');
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
@@ -44,7 +49,13 @@ export function fingerprint(rule: string, labels: Record<string, string>): strin
  * Advance the active alerts of one rule. `active` holds pending and firing alerts of every rule,
  * keyed by fingerprint; it is updated in place (resolved alerts are removed).
  */
-export function advance(active: Map<string, Alert>, rule: AlertRule, observations: Observation[], nowMs: number, repeatIntervalMs: number): Transition[] {
+export function advance(
+  active: Map<string, Alert>,
+  rule: AlertRule,
+  observations: Observation[],
+  nowMs: number,
+  repeatIntervalMs: number,
+): Transition[] {
   const out: Transition[] = [];
   const seen = new Set<string>();
   for (const o of observations) {
@@ -53,10 +64,23 @@ export function advance(active: Map<string, Alert>, rule: AlertRule, observation
     seen.add(fp);
     const existing = active.get(fp);
     const alert: Alert = existing ?? {
-      fingerprint: fp, rule: rule.name, kind: rule.kind, severity: rule.severity, labels: o.labels,
-      state: 'pending', startedAt: nowMs, value: o.value, threshold: o.threshold, summary: o.summary,
+      fingerprint: fp,
+      rule: rule.name,
+      kind: rule.kind,
+      severity: rule.severity,
+      labels: o.labels,
+      state: 'pending',
+      startedAt: nowMs,
+      value: o.value,
+      threshold: o.threshold,
+      summary: o.summary,
     };
-    Object.assign(alert, { value: o.value, threshold: o.threshold, summary: o.summary, severity: rule.severity });
+    Object.assign(alert, {
+      value: o.value,
+      threshold: o.threshold,
+      summary: o.summary,
+      severity: rule.severity,
+    });
     active.set(fp, alert);
     if (alert.state === 'pending' && nowMs - alert.startedAt >= rule.for_s * 1000) {
       alert.state = 'firing';
@@ -65,7 +89,11 @@ export function advance(active: Map<string, Alert>, rule: AlertRule, observation
       out.push({ alert: { ...alert }, notify: true, repeat: false });
     } else if (alert.state === 'pending' && existing === undefined) {
       out.push({ alert: { ...alert }, notify: false, repeat: false });
-    } else if (alert.state === 'firing' && repeatIntervalMs > 0 && nowMs - (alert.lastNotifiedAt ?? nowMs) >= repeatIntervalMs) {
+    } else if (
+      alert.state === 'firing' &&
+      repeatIntervalMs > 0 &&
+      nowMs - (alert.lastNotifiedAt ?? nowMs) >= repeatIntervalMs
+    ) {
       alert.lastNotifiedAt = nowMs;
       out.push({ alert: { ...alert }, notify: true, repeat: true });
     }
@@ -74,7 +102,11 @@ export function advance(active: Map<string, Alert>, rule: AlertRule, observation
     if (alert.rule !== rule.name || seen.has(fp)) continue;
     active.delete(fp);
     const wasFiring = alert.state === 'firing';
-    out.push({ alert: { ...alert, state: 'resolved', endedAt: nowMs }, notify: wasFiring, repeat: false });
+    out.push({
+      alert: { ...alert, state: 'resolved', endedAt: nowMs },
+      notify: wasFiring,
+      repeat: false,
+    });
   }
   return out;
 }

@@ -23,7 +23,12 @@ export interface AlertEventRow {
   notify_failed: string[];
 }
 
-export function toEventRow(alert: Alert, nowMs: number, notified: string[] = [], failed: string[] = []): AlertEventRow {
+export function toEventRow(
+  alert: Alert,
+  nowMs: number,
+  notified: string[] = [],
+  failed: string[] = [],
+): AlertEventRow {
   return {
     event_id: randomUUID(),
     time: new Date(nowMs).toISOString(),
@@ -45,7 +50,10 @@ export function toEventRow(alert: Alert, nowMs: number, notified: string[] = [],
 
 export async function insertEvents(storage: Storage, rows: AlertEventRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await storage.insertJsonEachRow('alert_events', `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  await storage.insertJsonEachRow(
+    'alert_events',
+    `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`,
+  );
 }
 
 export interface EventFilter {
@@ -61,10 +69,22 @@ const COLUMNS = `event_id, toUnixTimestamp64Milli(time) AS time_ms, fingerprint,
 
 function filterSql(f: Omit<EventFilter, 'limit'>, params: Record<string, unknown>): string {
   const parts: string[] = ['1'];
-  if (f.tenant !== undefined) { params.tenant = f.tenant; parts.push('tenant = {tenant:String}'); }
-  if (f.rule !== undefined) { params.rule = f.rule; parts.push('rule = {rule:String}'); }
-  if (f.from !== undefined) { params.from = f.from.getTime(); parts.push("time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')"); }
-  if (f.to !== undefined) { params.to = f.to.getTime(); parts.push("time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')"); }
+  if (f.tenant !== undefined) {
+    params.tenant = f.tenant;
+    parts.push('tenant = {tenant:String}');
+  }
+  if (f.rule !== undefined) {
+    params.rule = f.rule;
+    parts.push('rule = {rule:String}');
+  }
+  if (f.from !== undefined) {
+    params.from = f.from.getTime();
+    parts.push("time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')");
+  }
+  if (f.to !== undefined) {
+    params.to = f.to.getTime();
+    parts.push("time < fromUnixTimestamp64Milli({to:Int64}, 'UTC')");
+  }
   return parts.join(' AND ');
 }
 
@@ -72,26 +92,48 @@ function filterSql(f: Omit<EventFilter, 'limit'>, params: Record<string, unknown
 export async function queryHistory(storage: Storage, f: EventFilter): Promise<AlertEventRow[]> {
   const params: Record<string, unknown> = { limit: f.limit };
   const sql = `SELECT ${COLUMNS} FROM alert_events WHERE ${filterSql(f, params)} ORDER BY time DESC, event_id LIMIT {limit:UInt32}`;
-  const rs = await storage.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+  const rs = await storage.client.query({
+    query: sql,
+    query_params: params,
+    format: 'JSONEachRow',
+  });
   return normalize(await rs.json<AlertEventRow>());
 }
 
 /** Pending and firing alerts: the latest event of each fingerprint, when it is not `resolved`. */
-export async function queryActive(storage: Storage, f: Omit<EventFilter, 'limit' | 'from' | 'to'> = {}): Promise<AlertEventRow[]> {
+export async function queryActive(
+  storage: Storage,
+  f: Omit<EventFilter, 'limit' | 'from' | 'to'> = {},
+): Promise<AlertEventRow[]> {
   const params: Record<string, unknown> = {};
   const sql = `SELECT * FROM (
       SELECT ${COLUMNS}, time AS t FROM alert_events WHERE ${filterSql(f, params)}
       ORDER BY fingerprint, t DESC, state = 'resolved' DESC LIMIT 1 BY fingerprint)
     WHERE state != 'resolved' ORDER BY t DESC`;
-  const rs = await storage.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+  const rs = await storage.client.query({
+    query: sql,
+    query_params: params,
+    format: 'JSONEachRow',
+  });
   return normalize(await rs.json<AlertEventRow>());
 }
 
 function normalize<T extends AlertEventRow>(rows: T[]): T[] {
   const iso = (ms: unknown): string => new Date(Number(ms)).toISOString();
   return rows.map((raw) => {
-    const { time_ms: timeMs, started_ms: startedMs, t: _t, ...r } = raw as T & { time_ms?: unknown; started_ms?: unknown; t?: unknown };
-    return { ...r, time: iso(timeMs), started_at: iso(startedMs), value: Number(r.value), threshold: Number(r.threshold) } as T;
+    const {
+      time_ms: timeMs,
+      started_ms: startedMs,
+      t: _t,
+      ...r
+    } = raw as T & { time_ms?: unknown; started_ms?: unknown; t?: unknown };
+    return {
+      ...r,
+      time: iso(timeMs),
+      started_at: iso(startedMs),
+      value: Number(r.value),
+      threshold: Number(r.threshold),
+    } as T;
   });
 }
 
@@ -99,8 +141,18 @@ function normalize<T extends AlertEventRow>(rows: T[]): T[] {
 export function alertFromRow(row: AlertEventRow): Alert {
   const startedAt = Date.parse(row.started_at);
   return {
-    fingerprint: row.fingerprint, rule: row.rule, kind: row.kind as Alert['kind'], severity: row.severity as Alert['severity'],
-    labels: row.labels, state: row.state, startedAt, value: row.value, threshold: row.threshold, summary: row.summary,
-    ...(row.state === 'firing' ? { firingAt: Date.parse(row.time), lastNotifiedAt: Date.parse(row.time) } : {}),
+    fingerprint: row.fingerprint,
+    rule: row.rule,
+    kind: row.kind as Alert['kind'],
+    severity: row.severity as Alert['severity'],
+    labels: row.labels,
+    state: row.state,
+    startedAt,
+    value: row.value,
+    threshold: row.threshold,
+    summary: row.summary,
+    ...(row.state === 'firing'
+      ? { firingAt: Date.parse(row.time), lastNotifiedAt: Date.parse(row.time) }
+      : {}),
   };
 }

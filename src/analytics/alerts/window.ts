@@ -45,11 +45,16 @@ export function scopeWhere(scope: Scope, params: Record<string, unknown>): strin
 }
 
 function groupSql(groupBy: readonly AlertLabel[]): { keys: string; group: string } {
-  return groupBy.length > 0 ? { keys: `${groupBy.join(', ')}, `, group: `GROUP BY ${groupBy.join(', ')}` } : { keys: '', group: '' };
+  return groupBy.length > 0
+    ? { keys: `${groupBy.join(', ')}, `, group: `GROUP BY ${groupBy.join(', ')}` }
+    : { keys: '', group: '' };
 }
 
 export async function queryWindowStats(storage: Storage, q: WindowQuery): Promise<WindowStats[]> {
-  const params: Record<string, unknown> = { from: q.from.getTime() / 1000, to: q.to.getTime() / 1000 };
+  const params: Record<string, unknown> = {
+    from: q.from.getTime() / 1000,
+    to: q.to.getTime() / 1000,
+  };
   const where = scopeWhere(q.scope, params);
   const { keys, group } = groupSql(q.groupBy);
   const sql = `SELECT ${keys}count() AS calls, countIf(status = 'error') AS errors, countIf(http_status = 429) AS rate_limited,
@@ -62,7 +67,11 @@ export async function queryWindowStats(storage: Storage, q: WindowQuery): Promis
     WHERE start_time >= fromUnixTimestamp64Milli(toInt64({from:Float64} * 1000), 'UTC')
       AND start_time < fromUnixTimestamp64Milli(toInt64({to:Float64} * 1000), 'UTC') AND ${BILLABLE}${where}
     ${group}`;
-  const rs = await storage.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+  const rs = await storage.client.query({
+    query: sql,
+    query_params: params,
+    format: 'JSONEachRow',
+  });
   const rows = await rs.json<Record<string, unknown>>();
   return rows.filter((r) => num(r.calls) > 0).map((r) => toStats(r, q.groupBy));
 }
@@ -92,19 +101,33 @@ function toStats(r: Record<string, unknown>, groupBy: readonly AlertLabel[]): Wi
  * ones when the scope or the grouping names a tenant): a monthly budget rule at production volume
  * reads days and hours, not a month of minutes.
  */
-export async function querySpend(storage: Storage, q: WindowQuery): Promise<{ labels: Record<string, string>; costUsd: number; calls: number }[]> {
+export async function querySpend(
+  storage: Storage,
+  q: WindowQuery,
+): Promise<{ labels: Record<string, string>; costUsd: number; calls: number }[]> {
   const union = buildUnion({ from: q.from, to: q.to, dims: q.groupBy, filters: q.scope });
   const keys = q.groupBy.map((g) => `${g}, `).join('');
   const sql = `SELECT ${keys}toFloat64(cost_total) AS cost, calls FROM (${union.sql})`;
-  const rs = await storage.client.query({ query: sql, query_params: union.params, format: 'JSONEachRow' });
+  const rs = await storage.client.query({
+    query: sql,
+    query_params: union.params,
+    format: 'JSONEachRow',
+  });
   const rows = await rs.json<Record<string, unknown>>();
   return rows
     .filter((r) => num(r.calls) > 0)
-    .map((r) => ({ labels: Object.fromEntries(q.groupBy.map((g) => [g, String(r[g] ?? '')])), costUsd: num(r.cost), calls: num(r.calls) }));
+    .map((r) => ({
+      labels: Object.fromEntries(q.groupBy.map((g) => [g, String(r[g] ?? '')])),
+      costUsd: num(r.cost),
+      calls: num(r.calls),
+    }));
 }
 
 export function labelKey(labels: Record<string, string>): string {
-  return Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',');
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(',');
 }
 
 function num(value: unknown): number {

@@ -8,13 +8,23 @@ import { pipeline } from 'node:stream/promises';
 import type { FinopsConfig } from '../../shared/config-finops.js';
 import type { Storage } from '../../storage/client.js';
 import { quoteIdent } from '../../storage/client.js';
-import { FOCUS_CLICKHOUSE_FORMATS, FOCUS_SETTINGS, buildFocusSql, type FocusQuery } from '../queries/focus.js';
+import {
+  FOCUS_CLICKHOUSE_FORMATS,
+  FOCUS_SETTINGS,
+  buildFocusSql,
+  type FocusQuery,
+} from '../queries/focus.js';
 
 const DAY_MS = 86_400_000;
-const ORDER = "ChargePeriodStart, x_ChargeId, indexOf(['input', 'cached_input', 'cache_write', 'output'], x_TokenType)";
+const ORDER =
+  "ChargePeriodStart, x_ChargeId, indexOf(['input', 'cached_input', 'cache_write', 'output'], x_TokenType)";
 
 /** The whole export as one stream (API path). */
-export async function streamFocus(storage: Storage, q: FocusQuery, focus: FinopsConfig['focus']): Promise<Readable> {
+export async function streamFocus(
+  storage: Storage,
+  q: FocusQuery,
+  focus: FinopsConfig['focus'],
+): Promise<Readable> {
   const { sql, params } = buildFocusSql(q, focus);
   const result = await storage.client.exec({
     query: `${sql}\nFORMAT ${FOCUS_CLICKHOUSE_FORMATS[q.format]}`,
@@ -48,18 +58,33 @@ export interface ExportFileResult {
 }
 
 /** CSV: each day appended to the file (header once). Parquet: days staged in a table, then one file. */
-export async function exportFocusToFile(storage: Storage, o: ExportFileOptions, focus: FinopsConfig['focus']): Promise<ExportFileResult> {
+export async function exportFocusToFile(
+  storage: Storage,
+  o: ExportFileOptions,
+  focus: FinopsConfig['focus'],
+): Promise<ExportFileResult> {
   const chunks = dayChunks(o.from, o.to);
-  return o.format === 'csv' ? exportCsv(storage, o, focus, chunks) : exportParquet(storage, o, focus, chunks);
+  return o.format === 'csv'
+    ? exportCsv(storage, o, focus, chunks)
+    : exportParquet(storage, o, focus, chunks);
 }
 
-async function exportCsv(storage: Storage, o: ExportFileOptions, focus: FinopsConfig['focus'], chunks: [Date, Date][]): Promise<ExportFileResult> {
+async function exportCsv(
+  storage: Storage,
+  o: ExportFileOptions,
+  focus: FinopsConfig['focus'],
+  chunks: [Date, Date][],
+): Promise<ExportFileResult> {
   const file = createWriteStream(o.out);
   let bytes = 0;
   try {
     for (const [i, [from, to]] of chunks.entries()) {
       const { sql, params } = buildFocusSql({ ...o, from, to }, focus);
-      const res = await storage.client.exec({ query: `${sql}\nFORMAT ${i === 0 ? 'CSVWithNames' : 'CSV'}`, query_params: params, clickhouse_settings: FOCUS_SETTINGS });
+      const res = await storage.client.exec({
+        query: `${sql}\nFORMAT ${i === 0 ? 'CSVWithNames' : 'CSV'}`,
+        query_params: params,
+        clickhouse_settings: FOCUS_SETTINGS,
+      });
       for await (const chunk of res.stream) {
         bytes += (chunk as Buffer).length;
         if (!file.write(chunk)) await new Promise((resolve) => file.once('drain', resolve));
@@ -67,23 +92,36 @@ async function exportCsv(storage: Storage, o: ExportFileOptions, focus: FinopsCo
       o.onProgress?.(i + 1, chunks.length);
     }
   } finally {
-    await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      file.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
   }
   return { chunks: chunks.length, bytes };
 }
 
-async function exportParquet(storage: Storage, o: ExportFileOptions, focus: FinopsConfig['focus'], chunks: [Date, Date][]): Promise<ExportFileResult> {
+async function exportParquet(
+  storage: Storage,
+  o: ExportFileOptions,
+  focus: FinopsConfig['focus'],
+  chunks: [Date, Date][],
+): Promise<ExportFileResult> {
   const table = quoteIdent(`focus_export_${randomBytes(6).toString('hex')}`);
   const total = chunks.length + 1;
   try {
     for (const [i, [from, to]] of chunks.entries()) {
       const { sql, params } = buildFocusSql({ ...o, from, to }, focus);
-      const statement = i === 0 ? `CREATE TABLE ${table} ENGINE = MergeTree ORDER BY tuple() AS ${sql}` : `INSERT INTO ${table} ${sql}`;
+      const statement =
+        i === 0
+          ? `CREATE TABLE ${table} ENGINE = MergeTree ORDER BY tuple() AS ${sql}`
+          : `INSERT INTO ${table} ${sql}`;
       await storage.client.command({ query: statement, query_params: params });
       o.onProgress?.(i + 1, total);
     }
     if (chunks.length === 0) throw new Error('empty export range');
-    const res = await storage.client.exec({ query: `SELECT * FROM ${table} ORDER BY ${ORDER} FORMAT Parquet`, clickhouse_settings: FOCUS_SETTINGS });
+    const res = await storage.client.exec({
+      query: `SELECT * FROM ${table} ORDER BY ${ORDER} FORMAT Parquet`,
+      clickhouse_settings: FOCUS_SETTINGS,
+    });
     let bytes = 0;
     res.stream.on('data', (chunk: Buffer) => {
       bytes += chunk.length;

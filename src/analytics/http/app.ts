@@ -2,7 +2,12 @@
 // per question; errors are mapped to status codes here only.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parseConfig, type Config } from '../../shared/config.js';
-import { ForbiddenError, RetryableError, UnauthorizedError, ValidationError } from '../../shared/errors.js';
+import {
+  ForbiddenError,
+  RetryableError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Storage } from '../../storage/client.js';
 import type { RouteDeps } from './deps.js';
@@ -83,7 +88,10 @@ export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps:
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof UnauthorizedError || err instanceof ForbiddenError) {
-      res.status(err instanceof UnauthorizedError ? 401 : 403).json({ error: err instanceof UnauthorizedError ? 'unauthorized' : 'forbidden', message: err.message });
+      res.status(err instanceof UnauthorizedError ? 401 : 403).json({
+        error: err instanceof UnauthorizedError ? 'unauthorized' : 'forbidden',
+        message: err.message,
+      });
       return;
     }
     if (err instanceof RetryableError) {
@@ -96,7 +104,9 @@ export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps:
       return;
     }
     if (err instanceof ValidationError) {
-      res.status(400).json({ error: 'invalid_parameter', parameter: err.field, message: err.message });
+      res
+        .status(400)
+        .json({ error: 'invalid_parameter', parameter: err.field, message: err.message });
       return;
     }
     if ((err as { type?: string }).type === 'entity.parse.failed') {

@@ -14,7 +14,9 @@ export interface AuthedRequest extends Request {
   apiKey?: ApiKey;
 }
 
-export function authMiddleware(security: SecurityConfig): (req: Request, res: Response, next: NextFunction) => void {
+export function authMiddleware(
+  security: SecurityConfig,
+): (req: Request, res: Response, next: NextFunction) => void {
   const limiter = new RateLimiter();
   return (req, _res, next) => {
     if (security.api_keys.length === 0 || OPEN_PATHS.has(req.path) || req.method === 'OPTIONS') {
@@ -22,7 +24,8 @@ export function authMiddleware(security: SecurityConfig): (req: Request, res: Re
       return;
     }
     const key = matchKey(security.api_keys, presentedKey(req.headers));
-    if (key === undefined) throw new UnauthorizedError('a valid API key is required (Authorization: Bearer <key>)');
+    if (key === undefined)
+      throw new UnauthorizedError('a valid API key is required (Authorization: Bearer <key>)');
     const wait = limiter.take(key.name, key.rate_limit_rps);
     if (wait > 0) throw new RateLimitedError(`API key ${key.name} is over its rate limit`, wait);
     authorize(key, req);
@@ -37,10 +40,12 @@ function authorize(key: ApiKey, req: Request): void {
     case 'admin':
       return;
     case 'reader':
-      if (write) throw new ForbiddenError(`API key ${key.name} (reader) may not ${req.method} ${req.path}`);
+      if (write)
+        throw new ForbiddenError(`API key ${key.name} (reader) may not ${req.method} ${req.path}`);
       return;
     case 'gateway':
-      if (write || !req.path.startsWith(GATEWAY_PREFIX)) throw new ForbiddenError(`API key ${key.name} (gateway) may only read ${GATEWAY_PREFIX}*`);
+      if (write || !req.path.startsWith(GATEWAY_PREFIX))
+        throw new ForbiddenError(`API key ${key.name} (gateway) may only read ${GATEWAY_PREFIX}*`);
       return;
     case 'tenant':
       confineToTenant(key, req, write);
@@ -51,15 +56,18 @@ function authorize(key: ApiKey, req: Request): void {
 /** Force the request onto the key's tenant: query parameter for reads, body field for outcome writes. */
 function confineToTenant(key: ApiKey, req: Request, write: boolean): void {
   const tenant = key.tenant ?? '';
-  if (req.path.startsWith(GATEWAY_PREFIX)) throw new ForbiddenError(`API key ${key.name} (tenant) may not read the routing feed`);
+  if (req.path.startsWith(GATEWAY_PREFIX))
+    throw new ForbiddenError(`API key ${key.name} (tenant) may not read the routing feed`);
   if (write) {
     // The body is confined after parsing, by tenantBodyMiddleware.
-    if (req.path !== '/v1/outcomes') throw new ForbiddenError(`API key ${key.name} (tenant) may not ${req.method} ${req.path}`);
+    if (req.path !== '/v1/outcomes')
+      throw new ForbiddenError(`API key ${key.name} (tenant) may not ${req.method} ${req.path}`);
     return;
   }
   const url = new URL(req.url, 'http://local');
   const asked = url.searchParams.getAll('tenant');
-  if (asked.some((t) => t !== tenant)) throw new ForbiddenError(`API key ${key.name} may only read tenant ${JSON.stringify(tenant)}`);
+  if (asked.some((t) => t !== tenant))
+    throw new ForbiddenError(`API key ${key.name} may only read tenant ${JSON.stringify(tenant)}`);
   url.searchParams.set('tenant', tenant);
   // Express 5 derives req.query from req.url on each access, so routes see the forced tenant.
   req.url = `${url.pathname}${url.search}`;
@@ -77,20 +85,28 @@ function confineBody(req: Request, tenant: string): void {
   if (body === undefined || !Array.isArray(body.outcomes)) return; // the route's validation answers 400
   for (const item of body.outcomes as Record<string, unknown>[]) {
     if (typeof item !== 'object' || item === null) continue;
-    if (item.tenant !== undefined && item.tenant !== tenant) throw new ForbiddenError(`outcomes may only be recorded for tenant ${JSON.stringify(tenant)}`);
+    if (item.tenant !== undefined && item.tenant !== tenant)
+      throw new ForbiddenError(
+        `outcomes may only be recorded for tenant ${JSON.stringify(tenant)}`,
+      );
     item.tenant = tenant;
   }
 }
 
 /** CORS only for configured origins; none by default. */
-export function corsMiddleware(origins: string[]): (req: Request, res: Response, next: NextFunction) => void {
+export function corsMiddleware(
+  origins: string[],
+): (req: Request, res: Response, next: NextFunction) => void {
   const allowed = new Set(origins);
   return (req, res, next) => {
     const origin = req.headers.origin;
     if (origin !== undefined && allowed.has(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Vary', 'Origin');
-      res.setHeader('Access-Control-Allow-Headers', 'authorization, x-api-key, content-type, if-none-match');
+      res.setHeader(
+        'Access-Control-Allow-Headers',
+        'authorization, x-api-key, content-type, if-none-match',
+      );
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
       if (req.method === 'OPTIONS') {
         res.status(204).end();

@@ -52,7 +52,12 @@ export function createMetrics(collector?: () => CollectorMetrics): Metrics {
     registry,
     middleware: (req, res, next) => {
       const end = requests.startTimer();
-      res.on('finish', () => end({ route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched', status: String(res.statusCode) }));
+      res.on('finish', () =>
+        end({
+          route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched',
+          status: String(res.statusCode),
+        }),
+      );
       next();
     },
   };
@@ -63,7 +68,9 @@ function registerCollector(registry: Registry, read: () => CollectorMetrics): vo
     const name = `llm_finops_collector_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_total`;
     let last = 0;
     new Counter({
-      name, help, registers: [registry],
+      name,
+      help,
+      registers: [registry],
       collect() {
         // prom-client counters only go up: add what the collector counted since the last scrape.
         const now = read()[key];
@@ -72,6 +79,20 @@ function registerCollector(registry: Registry, read: () => CollectorMetrics): vo
       },
     });
   }
-  new Gauge({ name: 'llm_finops_collector_queued_rows', help: 'rows held in memory (waiting traces + write queue)', registers: [registry], collect() { this.set(read().queuedRows); } });
-  new Gauge({ name: 'llm_finops_collector_spool_bytes', help: 'bytes in the write-ahead spool', registers: [registry], collect() { this.set(read().spoolBytes); } });
+  new Gauge({
+    name: 'llm_finops_collector_queued_rows',
+    help: 'rows held in memory (waiting traces + write queue)',
+    registers: [registry],
+    collect() {
+      this.set(read().queuedRows);
+    },
+  });
+  new Gauge({
+    name: 'llm_finops_collector_spool_bytes',
+    help: 'bytes in the write-ahead spool',
+    registers: [registry],
+    collect() {
+      this.set(read().spoolBytes);
+    },
+  });
 }

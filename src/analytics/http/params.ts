@@ -25,7 +25,12 @@ export const isoTimestamp = z
 export function commaList<T extends string>(allowed: readonly T[]) {
   return z
     .string()
-    .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item !== ''))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    )
     .refine((items) => items.every((item) => (allowed as readonly string[]).includes(item)), {
       message: `each item must be one of: ${allowed.join(', ')}`,
     })
@@ -39,5 +44,8 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.in
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const parameter = issue?.path.join('.') || 'query';
-  throw new ValidationError(`invalid parameter ${parameter}: ${issue?.message ?? 'invalid'}`, parameter);
+  throw new ValidationError(
+    `invalid parameter ${parameter}: ${issue?.message ?? 'invalid'}`,
+    parameter,
+  );
 }

@@ -21,7 +21,8 @@ const alertsSchema = z
 registry.registerPath({
   method: 'get',
   path: '/v1/alerts',
-  summary: 'Active alerts (pending, firing) and alert history (pending, firing, resolved transitions)',
+  summary:
+    'Active alerts (pending, firing) and alert history (pending, firing, resolved transitions)',
   request: {
     query: z.object({
       view: z.string().optional().describe('all (default) | active | history'),
@@ -32,7 +33,10 @@ registry.registerPath({
       limit: z.string().optional().describe('history rows, 1-5000 (default 200)'),
     }),
   },
-  responses: { 200: { description: '{active: [...], history: [...]}, newest first' }, 400: { description: 'invalid parameter' } },
+  responses: {
+    200: { description: '{active: [...], history: [...]}, newest first' },
+    400: { description: 'invalid parameter' },
+  },
 });
 
 export function createAlertsRouter(deps: RouteDeps): Router {
@@ -43,9 +47,14 @@ export function createAlertsRouter(deps: RouteDeps): Router {
       const filter = { tenant: q.tenant, rule: q.rule };
       const [active, history] = await Promise.all([
         q.view !== 'history' ? queryActive(deps.storage, filter) : Promise.resolve(undefined),
-        q.view !== 'active' ? queryHistory(deps.storage, { ...filter, from: q.from, to: q.to, limit: q.limit }) : Promise.resolve(undefined),
+        q.view !== 'active'
+          ? queryHistory(deps.storage, { ...filter, from: q.from, to: q.to, limit: q.limit })
+          : Promise.resolve(undefined),
       ]);
-      res.json({ ...(active !== undefined ? { active } : {}), ...(history !== undefined ? { history } : {}) });
+      res.json({
+        ...(active !== undefined ? { active } : {}),
+        ...(history !== undefined ? { history } : {}),
+      });
     } catch (err) {
       next(err);
     }

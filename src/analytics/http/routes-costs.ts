@@ -18,12 +18,21 @@ export const rangeFields = {
 };
 
 /** to > from, and a bounded range (an hourly walk over years is a mistake, not a question). */
-export function checkRange<T extends { from: unknown; to: unknown }>(schema: z.ZodType<T>): z.ZodType<T> {
+export function checkRange<T extends { from: unknown; to: unknown }>(
+  schema: z.ZodType<T>,
+): z.ZodType<T> {
   // zod runs object refinements even after a field failed, so check the types first.
-  const dates = (q: T): q is T & { from: Date; to: Date } => q.from instanceof Date && q.to instanceof Date;
+  const dates = (q: T): q is T & { from: Date; to: Date } =>
+    q.from instanceof Date && q.to instanceof Date;
   return schema
-    .refine((q) => !dates(q) || q.from.getTime() < q.to.getTime(), { message: 'must be after from', path: ['to'] })
-    .refine((q) => !dates(q) || q.to.getTime() - q.from.getTime() <= MAX_RANGE_MS, { message: 'range must not exceed 400 days', path: ['to'] });
+    .refine((q) => !dates(q) || q.from.getTime() < q.to.getTime(), {
+      message: 'must be after from',
+      path: ['to'],
+    })
+    .refine((q) => !dates(q) || q.to.getTime() - q.from.getTime() <= MAX_RANGE_MS, {
+      message: 'range must not exceed 400 days',
+      path: ['to'],
+    });
 }
 
 export const rangeDocs = {
@@ -41,10 +50,15 @@ const costsSchema = checkRange(
       top: z.coerce.number().int().min(1).max(1000).optional(),
     })
     .strict()
-    .refine((q) => q.top === undefined || (q.group_by?.length ?? 0) > 0, { message: 'top needs group_by', path: ['top'] }),
+    .refine((q) => q.top === undefined || (q.group_by?.length ?? 0) > 0, {
+      message: 'top needs group_by',
+      path: ['top'],
+    }),
 );
 
-const provisionedSchema = checkRange(z.object({ ...rangeFields, group_by: commaList(PROVISIONED_DIMENSIONS).optional() }).strict());
+const provisionedSchema = checkRange(
+  z.object({ ...rangeFields, group_by: commaList(PROVISIONED_DIMENSIONS).optional() }).strict(),
+);
 
 registry.registerPath({
   method: 'get',
@@ -53,13 +67,27 @@ registry.registerPath({
   request: {
     query: z.object({
       ...rangeDocs,
-      group_by: z.string().optional().describe(`comma list of ${COST_DIMENSIONS.join(', ')}`),
-      interval: z.enum(['1h', '1d']).optional().describe('time buckets; each row gets a `bucket` (UTC ISO start)'),
-      top: z.string().optional().describe('keep the N costliest groups over the range; the rest is one `other: true` row per bucket'),
+      group_by: z
+        .string()
+        .optional()
+        .describe(`comma list of ${COST_DIMENSIONS.join(', ')}`),
+      interval: z
+        .enum(['1h', '1d'])
+        .optional()
+        .describe('time buckets; each row gets a `bucket` (UTC ISO start)'),
+      top: z
+        .string()
+        .optional()
+        .describe(
+          'keep the N costliest groups over the range; the rest is one `other: true` row per bucket',
+        ),
     }),
   },
   responses: {
-    200: { description: 'rows: dims, [bucket], calls, tokens, cost_usd (effective, after discounts), list_cost_usd (on-demand equivalent), unpriced_calls; `other: true` on the folded top-N row; money as decimal strings' },
+    200: {
+      description:
+        'rows: dims, [bucket], calls, tokens, cost_usd (effective, after discounts), list_cost_usd (on-demand equivalent), unpriced_calls; `other: true` on the folded top-N row; money as decimal strings',
+    },
     400: { description: 'invalid parameter (named in `parameter`)' },
   },
 });
@@ -67,10 +95,22 @@ registry.registerPath({
 registry.registerPath({
   method: 'get',
   path: '/v1/costs/provisioned',
-  summary: 'Provisioned reservation cost allocated to calls by converted-token share per hour, with an explicit idle row',
-  request: { query: z.object({ ...rangeDocs, group_by: z.string().optional().describe(`comma list of ${PROVISIONED_DIMENSIONS.join(', ')}`) }) },
+  summary:
+    'Provisioned reservation cost allocated to calls by converted-token share per hour, with an explicit idle row',
+  request: {
+    query: z.object({
+      ...rangeDocs,
+      group_by: z
+        .string()
+        .optional()
+        .describe(`comma list of ${PROVISIONED_DIMENSIONS.join(', ')}`),
+    }),
+  },
   responses: {
-    200: { description: 'reservations (cost, allocated, idle, utilization) and rows (allocated_cost_usd per group; idle: true rows); allocated + idle = reservation cost exactly' },
+    200: {
+      description:
+        'reservations (cost, allocated, idle, utilization) and rows (allocated_cost_usd per group; idle: true rows); allocated + idle = reservation cost exactly',
+    },
     400: { description: 'invalid parameter (named in `parameter`)' },
   },
 });
@@ -83,13 +123,21 @@ export function createCostsRouter(deps: RouteDeps): Router {
       await deps.beforeRead?.();
       const groupBy = q.group_by ?? [];
       const rows = await queryCosts(deps.storage, {
-        from: q.from, to: q.to, groupBy, tenant: q.tenant, top: q.top,
+        from: q.from,
+        to: q.to,
+        groupBy,
+        tenant: q.tenant,
+        top: q.top,
         bucket: q.interval !== undefined ? INTERVALS[q.interval] : undefined,
       });
       res.json({
-        from: q.from.toISOString(), to: q.to.toISOString(), group_by: groupBy,
-        ...(q.interval !== undefined ? { interval: q.interval } : {}), ...(q.top !== undefined ? { top: q.top } : {}),
-        ...(q.tenant !== undefined ? { tenant: q.tenant } : {}), rows,
+        from: q.from.toISOString(),
+        to: q.to.toISOString(),
+        group_by: groupBy,
+        ...(q.interval !== undefined ? { interval: q.interval } : {}),
+        ...(q.top !== undefined ? { top: q.top } : {}),
+        ...(q.tenant !== undefined ? { tenant: q.tenant } : {}),
+        rows,
       });
     } catch (err) {
       next(err);
@@ -100,10 +148,19 @@ export function createCostsRouter(deps: RouteDeps): Router {
       const q = parseQuery(provisionedSchema, req.query);
       await deps.beforeRead?.();
       const groupBy = q.group_by ?? [];
-      const result = await queryProvisioned(deps.storage, deps.config.finops.reservations, { from: q.from, to: q.to, groupBy, tenant: q.tenant });
+      const result = await queryProvisioned(deps.storage, deps.config.finops.reservations, {
+        from: q.from,
+        to: q.to,
+        groupBy,
+        tenant: q.tenant,
+      });
       res.json({
-        from: q.from.toISOString(), to: q.to.toISOString(), group_by: groupBy, ...(q.tenant !== undefined ? { tenant: q.tenant } : {}),
-        allocation: 'per hour: cost = units x price_per_unit_hour x covered hours; split by converted-token share (weights from config) with the unused capacity as idle; largest remainder at 18 decimals, so rows sum exactly to the reservation cost',
+        from: q.from.toISOString(),
+        to: q.to.toISOString(),
+        group_by: groupBy,
+        ...(q.tenant !== undefined ? { tenant: q.tenant } : {}),
+        allocation:
+          'per hour: cost = units x price_per_unit_hour x covered hours; split by converted-token share (weights from config) with the unused capacity as idle; largest remainder at 18 decimals, so rows sum exactly to the reservation cost',
         ...result,
       });
     } catch (err) {

@@ -48,7 +48,10 @@ export function overviewAssetDir(): string {
  */
 export function chartJsPath(): string | undefined {
   try {
-    const file = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
+    const file = join(
+      dirname(createRequire(import.meta.url).resolve('chart.js')),
+      'chart.umd.min.js',
+    );
     return existsSync(file) ? file : undefined;
   } catch {
     return undefined;
@@ -67,7 +70,8 @@ export function createOverviewRouter(deps: RouteDeps): Router {
   const router = Router();
   const dir = overviewAssetDir();
   const chart = chartJsPath();
-  if (chart === undefined) deps.logger.warn('chart.js is not installed; the overview page shows tables without charts');
+  if (chart === undefined)
+    deps.logger.warn('chart.js is not installed; the overview page shows tables without charts');
 
   const send = (res: Response, file: string, type: string, next: (err?: unknown) => void): void => {
     securityHeaders(res);

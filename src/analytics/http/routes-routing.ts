@@ -4,31 +4,76 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { feedServiceFor } from '../routing/feed.js';
-import { FEED_FORMATS, matchesEtag, type FeedFormat, type Served, type ServedCache } from '../routing/serve.js';
+import {
+  FEED_FORMATS,
+  matchesEtag,
+  type FeedFormat,
+  type Served,
+  type ServedCache,
+} from '../routing/serve.js';
 import { queryVersions } from '../routing/versions.js';
 import type { RouteDeps } from './deps.js';
 import { registry } from './openapi.js';
 import { parseQuery } from './params.js';
 
-const feedSchema = z.object({ format: z.enum(FEED_FORMATS).default('native'), pool: z.string().min(1).max(128).optional() }).strict();
+const feedSchema = z
+  .object({
+    format: z.enum(FEED_FORMATS).default('native'),
+    pool: z.string().min(1).max(128).optional(),
+  })
+  .strict();
 const versionsSchema = z
-  .object({ limit: z.coerce.number().int().min(1).max(1_000).default(50), before: z.coerce.number().int().min(1).optional() })
+  .object({
+    limit: z.coerce.number().int().min(1).max(1_000).default(50),
+    before: z.coerce.number().int().min(1).optional(),
+  })
   .strict();
 
 registry.registerPath({
-  method: 'get', path: '/v1/routing/feed',
-  summary: 'Routing-weights feed (llm-routing-feed/v1, Ed25519-signed); LiteLLM and Portkey renderings',
-  request: { query: z.object({ format: z.string().optional().describe('native (default) | litellm | portkey'), pool: z.string().optional().describe('one pool (litellm, portkey)') }) },
-  responses: { 200: { description: 'the current version; ETag, Cache-Control, X-Feed-Version' }, 304: { description: 'If-None-Match matched' }, 400: { description: 'invalid parameter' }, 404: { description: 'unknown pool' }, 503: { description: 'no version published yet' } },
+  method: 'get',
+  path: '/v1/routing/feed',
+  summary:
+    'Routing-weights feed (llm-routing-feed/v1, Ed25519-signed); LiteLLM and Portkey renderings',
+  request: {
+    query: z.object({
+      format: z.string().optional().describe('native (default) | litellm | portkey'),
+      pool: z.string().optional().describe('one pool (litellm, portkey)'),
+    }),
+  },
+  responses: {
+    200: { description: 'the current version; ETag, Cache-Control, X-Feed-Version' },
+    304: { description: 'If-None-Match matched' },
+    400: { description: 'invalid parameter' },
+    404: { description: 'unknown pool' },
+    503: { description: 'no version published yet' },
+  },
 });
-registry.registerPath({ method: 'get', path: '/v1/routing/keys', summary: 'Public keys (kid, PEM, JWK) that verify the feed signature', responses: { 200: { description: '{keys: [...]}' } } });
 registry.registerPath({
-  method: 'get', path: '/v1/routing/versions', summary: 'Published feed versions, newest first, with why each weight moved',
-  request: { query: z.object({ limit: z.string().optional().describe('1-1000 (default 50)'), before: z.string().optional().describe('versions below this one') }) },
-  responses: { 200: { description: '{versions: [{version, generated_at, etag, changes}]}' }, 400: { description: 'invalid parameter' } },
+  method: 'get',
+  path: '/v1/routing/keys',
+  summary: 'Public keys (kid, PEM, JWK) that verify the feed signature',
+  responses: { 200: { description: '{keys: [...]}' } },
+});
+registry.registerPath({
+  method: 'get',
+  path: '/v1/routing/versions',
+  summary: 'Published feed versions, newest first, with why each weight moved',
+  request: {
+    query: z.object({
+      limit: z.string().optional().describe('1-1000 (default 50)'),
+      before: z.string().optional().describe('versions below this one'),
+    }),
+  },
+  responses: {
+    200: { description: '{versions: [{version, generated_at, etag, changes}]}' },
+    400: { description: 'invalid parameter' },
+  },
 });
 
-interface FeedQuery { format: FeedFormat; pool?: string | undefined }
+interface FeedQuery {
+  format: FeedFormat;
+  pool?: string | undefined;
+}
 const DEFAULT_QUERY: FeedQuery = { format: 'native' };
 /** Gateways poll the same few URLs: remember their validated queries (bounded). */
 const parsedQueries = new Map<string, FeedQuery>();
@@ -46,7 +91,11 @@ function feedQuery(url: string, query: () => unknown): FeedQuery {
   return q;
 }
 
-function send(req: { headers: Record<string, string | string[] | undefined> }, res: Response, served: Served): void {
+function send(
+  req: { headers: Record<string, string | string[] | undefined> },
+  res: Response,
+  served: Served,
+): void {
   const inm = req.headers['if-none-match'];
   if (typeof inm === 'string' && matchesEtag(inm, served.etag)) {
     res.writeHead(304, served.notModifiedHeaders).end();
@@ -58,7 +107,12 @@ function send(req: { headers: Record<string, string | string[] | undefined> }, r
 
 function pick(cache: ServedCache, q: FeedQuery, res: Response): Served | undefined {
   const served = cache.get(q.format, q.pool);
-  if (served === undefined) res.status(404).json({ error: 'not_found', parameter: 'pool', message: `no pool named ${q.pool ?? ''} in the feed` });
+  if (served === undefined)
+    res.status(404).json({
+      error: 'not_found',
+      parameter: 'pool',
+      message: `no pool named ${q.pool ?? ''} in the feed`,
+    });
   return served;
 }
 
@@ -77,7 +131,10 @@ export function createRoutingRouter(deps: RouteDeps): Router {
       }
       service.ensure().then((ready) => {
         if (ready === undefined) {
-          res.status(503).set('retry-after', String(deps.config.routing.recompute_every_s)).json({ error: 'not_ready', message: 'no routing feed version has been published yet' });
+          res.status(503).set('retry-after', String(deps.config.routing.recompute_every_s)).json({
+            error: 'not_ready',
+            message: 'no routing feed version has been published yet',
+          });
           return;
         }
         const served = pick(ready, q, res);
@@ -97,7 +154,10 @@ export function createRoutingRouter(deps: RouteDeps): Router {
   router.get('/v1/routing/versions', async (req, res, next) => {
     try {
       const q = parseQuery(versionsSchema, req.query);
-      res.json({ feed_id: deps.config.routing.feed_id, versions: await queryVersions(deps.storage, deps.config.routing.feed_id, q.limit, q.before) });
+      res.json({
+        feed_id: deps.config.routing.feed_id,
+        versions: await queryVersions(deps.storage, deps.config.routing.feed_id, q.limit, q.before),
+      });
     } catch (err) {
       next(err);
     }

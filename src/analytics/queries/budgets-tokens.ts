@@ -34,7 +34,12 @@ export interface PerPeriodBreach {
   excess_tokens: number;
 }
 
-async function perCall(storage: Storage, b: TokenBudgetConfig, limit: number, q: TokenBreachQuery): Promise<PerCallBreach | undefined> {
+async function perCall(
+  storage: Storage,
+  b: TokenBudgetConfig,
+  limit: number,
+  q: TokenBreachQuery,
+): Promise<PerCallBreach | undefined> {
   const tenantFilter = q.tenant !== undefined ? 'AND tenant = {tenant:String}' : '';
   const sql = `SELECT count() AS n, max(tokens) AS max_tokens,
       arraySlice(arrayReverseSort(x -> x.4, groupArray((call_id, tenant, formatDateTime(start_time, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC'), tokens))), 1, 10) AS examples
@@ -42,41 +47,80 @@ async function perCall(storage: Storage, b: TokenBudgetConfig, limit: number, q:
       WHERE start_time >= toDateTime64({from:Decimal64(6)}, 6, 'UTC') AND start_time < toDateTime64({to:Decimal64(6)}, 6, 'UTC')
         AND route = {route:String} AND ${BILLABLE} ${tenantFilter} AND input_tokens + output_tokens > {limit:UInt64})`;
   const params: Record<string, unknown> = {
-    from: (q.from.getTime() / 1000).toFixed(3), to: (q.to.getTime() / 1000).toFixed(3), route: b.route, limit,
+    from: (q.from.getTime() / 1000).toFixed(3),
+    to: (q.to.getTime() / 1000).toFixed(3),
+    route: b.route,
+    limit,
     ...(q.tenant !== undefined ? { tenant: q.tenant } : {}),
   };
-  const rs = await storage.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
-  const row = (await rs.json<{ n: string | number; max_tokens: string | number; examples: [string, string, string, string | number][] }>())[0];
+  const rs = await storage.client.query({
+    query: sql,
+    query_params: params,
+    format: 'JSONEachRow',
+  });
+  const row = (
+    await rs.json<{
+      n: string | number;
+      max_tokens: string | number;
+      examples: [string, string, string, string | number][];
+    }>()
+  )[0];
   if (row === undefined || Number(row.n) === 0) return undefined;
   return {
-    route: b.route, type: 'per_call', limit_tokens: limit, breaching_calls: Number(row.n), max_tokens: Number(row.max_tokens),
-    examples: row.examples.map(([call_id, tenant, start_time, tokens]) => ({ call_id, tenant, start_time, tokens: Number(tokens) })),
+    route: b.route,
+    type: 'per_call',
+    limit_tokens: limit,
+    breaching_calls: Number(row.n),
+    max_tokens: Number(row.max_tokens),
+    examples: row.examples.map(([call_id, tenant, start_time, tokens]) => ({
+      call_id,
+      tenant,
+      start_time,
+      tokens: Number(tokens),
+    })),
   };
 }
 
-async function perPeriod(storage: Storage, b: TokenBudgetConfig, q: TokenBreachQuery): Promise<PerPeriodBreach[]> {
+async function perPeriod(
+  storage: Storage,
+  b: TokenBudgetConfig,
+  q: TokenBreachQuery,
+): Promise<PerPeriodBreach[]> {
   const cap = b.max_tokens_per_period;
   if (cap === undefined) return [];
   const from = periodBounds(cap.period, q.from).start;
   const to = periodBounds(cap.period, new Date(q.to.getTime() - 1)).end;
   const { sql, params } = buildUnion({
-    from, to, dims: [], bucket: cap.period,
+    from,
+    to,
+    dims: [],
+    bucket: cap.period,
     filters: { route: b.route, ...(q.tenant !== undefined ? { tenant: q.tenant } : {}) },
   });
   const rs = await storage.client.query({
     query: `SELECT formatDateTime(bucket, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS start, input_tokens + output_tokens AS tokens FROM (${sql}) ORDER BY bucket`,
-    query_params: params, format: 'JSONEachRow',
+    query_params: params,
+    format: 'JSONEachRow',
   });
   const rows = await rs.json<{ start: string; tokens: string | number }>();
   return rows
     .filter((r) => Number(r.tokens) > cap.tokens)
     .map((r) => ({
-      route: b.route, type: 'per_period', period: cap.period, period_start: r.start, limit_tokens: cap.tokens,
-      tokens: Number(r.tokens), excess_tokens: Number(r.tokens) - cap.tokens,
+      route: b.route,
+      type: 'per_period',
+      period: cap.period,
+      period_start: r.start,
+      limit_tokens: cap.tokens,
+      tokens: Number(r.tokens),
+      excess_tokens: Number(r.tokens) - cap.tokens,
     }));
 }
 
-export async function queryTokenBreaches(storage: Storage, budgets: readonly TokenBudgetConfig[], q: TokenBreachQuery): Promise<(PerCallBreach | PerPeriodBreach)[]> {
+export async function queryTokenBreaches(
+  storage: Storage,
+  budgets: readonly TokenBudgetConfig[],
+  q: TokenBreachQuery,
+): Promise<(PerCallBreach | PerPeriodBreach)[]> {
   const selected = q.route === undefined ? budgets : budgets.filter((b) => b.route === q.route);
   const out: (PerCallBreach | PerPeriodBreach)[] = [];
   for (const b of selected) {

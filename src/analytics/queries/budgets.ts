@@ -17,10 +17,14 @@ export function periodBounds(period: Period, at: Date): { start: Date; end: Date
   const y = at.getUTCFullYear();
   const m = at.getUTCMonth();
   const d = at.getUTCDate();
-  if (period === 'day') return { start: new Date(Date.UTC(y, m, d)), end: new Date(Date.UTC(y, m, d + 1)) };
+  if (period === 'day')
+    return { start: new Date(Date.UTC(y, m, d)), end: new Date(Date.UTC(y, m, d + 1)) };
   if (period === 'week') {
     const sinceMonday = (at.getUTCDay() + 6) % 7;
-    return { start: new Date(Date.UTC(y, m, d - sinceMonday)), end: new Date(Date.UTC(y, m, d - sinceMonday + 7)) };
+    return {
+      start: new Date(Date.UTC(y, m, d - sinceMonday)),
+      end: new Date(Date.UTC(y, m, d - sinceMonday + 7)),
+    };
   }
   return { start: new Date(Date.UTC(y, m, 1)), end: new Date(Date.UTC(y, m + 1, 1)) };
 }
@@ -53,11 +57,20 @@ export function evaluateBudget(b: BudgetConfig, spentText: string, now: Date): B
   const soft = ceiling.mul(b.soft_pct).div(100);
   const hard = ceiling.mul(b.hard_pct).div(100);
   // Linear run-rate; with no elapsed time there is no rate yet, so the forecast is what is spent.
-  const forecast = elapsedMs > 0 ? spent.mul(periodMs).div(elapsedMs).toDecimalPlaces(MONEY_SCALE) : spent;
-  const status: BudgetStatus = spent.gte(hard) ? 'hard' : spent.gte(soft) ? 'soft' : forecast.gte(ceiling) ? 'forecast_breach' : 'ok';
+  const forecast =
+    elapsedMs > 0 ? spent.mul(periodMs).div(elapsedMs).toDecimalPlaces(MONEY_SCALE) : spent;
+  const status: BudgetStatus = spent.gte(hard)
+    ? 'hard'
+    : spent.gte(soft)
+      ? 'soft'
+      : forecast.gte(ceiling)
+        ? 'forecast_breach'
+        : 'ok';
   return {
     name: b.name,
-    scope: Object.fromEntries(Object.entries(b.scope).filter((e): e is [string, string] => e[1] !== undefined)),
+    scope: Object.fromEntries(
+      Object.entries(b.scope).filter((e): e is [string, string] => e[1] !== undefined),
+    ),
     period: b.period,
     period_start: start.toISOString(),
     period_end: end.toISOString(),
@@ -76,8 +89,14 @@ export function evaluateBudget(b: BudgetConfig, spentText: string, now: Date): B
  * Every configured budget at `now` (spend from the period start to now, rollup + raw edges).
  * With a tenant scope only the budgets whose scope names that tenant are returned.
  */
-export async function queryBudgets(storage: Storage, budgets: readonly BudgetConfig[], now: Date, tenant?: string): Promise<BudgetState[]> {
-  const selected = tenant === undefined ? budgets : budgets.filter((b) => b.scope.tenant === tenant);
+export async function queryBudgets(
+  storage: Storage,
+  budgets: readonly BudgetConfig[],
+  now: Date,
+  tenant?: string,
+): Promise<BudgetState[]> {
+  const selected =
+    tenant === undefined ? budgets : budgets.filter((b) => b.scope.tenant === tenant);
   return Promise.all(
     selected.map(async (b) => {
       const { start } = periodBounds(b.period, now);
@@ -85,9 +104,11 @@ export async function queryBudgets(storage: Storage, budgets: readonly BudgetCon
       if (b.scope.tenant !== undefined) filters.tenant = b.scope.tenant;
       if (b.scope.feature !== undefined) filters.feature = b.scope.feature;
       if (b.scope.environment !== undefined) filters.environment = b.scope.environment;
-      const spent = now.getTime() > start.getTime()
-        ? ((await queryCosts(storage, { from: start, to: now, groupBy: [], filters }))[0]?.cost_usd ?? '0')
-        : '0';
+      const spent =
+        now.getTime() > start.getTime()
+          ? ((await queryCosts(storage, { from: start, to: now, groupBy: [], filters }))[0]
+              ?.cost_usd ?? '0')
+          : '0';
       return evaluateBudget(b, spent, now);
     }),
   );

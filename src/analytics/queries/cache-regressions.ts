@@ -44,13 +44,30 @@ interface Trials {
 }
 
 /** Classifies one comparison. Exported for alert rules. */
-export function judgeCacheDrop(base: Trials, cur: Trials, config: CacheRegressionConfig): Pick<CacheRegressionRow, 'drop_pct_points' | 'z' | 'p_value' | 'status'> {
-  const t = oneSidedDropTest({ x1: base.successes, n1: base.trials, x2: cur.successes, n2: cur.trials });
+export function judgeCacheDrop(
+  base: Trials,
+  cur: Trials,
+  config: CacheRegressionConfig,
+): Pick<CacheRegressionRow, 'drop_pct_points' | 'z' | 'p_value' | 'status'> {
+  const t = oneSidedDropTest({
+    x1: base.successes,
+    n1: base.trials,
+    x2: cur.successes,
+    n2: cur.trials,
+  });
   const drop = t.p1 !== null && t.p2 !== null ? Math.round((t.p1 - t.p2) * 1e6) / 1e4 : null;
-  const round = (v: number | null, d: number): number | null => (v === null ? null : Number(v.toPrecision(d)));
+  const round = (v: number | null, d: number): number | null =>
+    v === null ? null : Number(v.toPrecision(d));
   let status: CacheRegressionStatus = 'ok';
-  if (base.trials < config.min_samples || cur.trials < config.min_samples) status = 'insufficient_data';
-  else if (t.pValue !== null && t.pValue < config.alpha && drop !== null && drop >= config.min_drop_pct_points) status = 'regression';
+  if (base.trials < config.min_samples || cur.trials < config.min_samples)
+    status = 'insufficient_data';
+  else if (
+    t.pValue !== null &&
+    t.pValue < config.alpha &&
+    drop !== null &&
+    drop >= config.min_drop_pct_points
+  )
+    status = 'regression';
   return { drop_pct_points: drop, z: round(t.z, 6), p_value: round(t.pValue, 6), status };
 }
 
@@ -67,16 +84,32 @@ function versionsByRoute(rows: ResultRow[]): Map<string, Set<string>> {
   return out;
 }
 
-export async function queryCacheRegressions(storage: Storage, query: CacheRegressionQuery): Promise<CacheRegressionRow[]> {
+export async function queryCacheRegressions(
+  storage: Storage,
+  query: CacheRegressionQuery,
+): Promise<CacheRegressionRow[]> {
   const dims = ['route', 'cache_layer', 'model', 'prompt_version'];
   const scope = { tenant: query.tenant, source: query.source };
-  const [cur = [], base = []] = await readCacheWindows(storage, [{ ...query.current, ...scope }, { ...query.baseline, ...scope }], dims);
+  const [cur = [], base = []] = await readCacheWindows(
+    storage,
+    [
+      { ...query.current, ...scope },
+      { ...query.baseline, ...scope },
+    ],
+    dims,
+  );
   const curVersions = versionsByRoute(cur);
   const baseVersions = versionsByRoute(base);
   const newVersions = (route: string): string[] =>
-    [...(curVersions.get(route) ?? [])].filter((v) => !(baseVersions.get(route)?.has(v) ?? false)).sort();
+    [...(curVersions.get(route) ?? [])]
+      .filter((v) => !(baseVersions.get(route)?.has(v) ?? false))
+      .sort();
   const out: CacheRegressionRow[] = [];
-  const compare = (cache: 'app' | 'prompt', groupDims: string[], keep: (r: ResultRow) => boolean) => {
+  const compare = (
+    cache: 'app' | 'prompt',
+    groupDims: string[],
+    keep: (r: ResultRow) => boolean,
+  ) => {
     const b = sumBy(base, groupDims, keep);
     const c = sumBy(cur, groupDims, keep);
     for (const [key, cs] of c) {
@@ -85,13 +118,22 @@ export async function queryCacheRegressions(storage: Storage, query: CacheRegres
       const pick = (s: typeof cs): Trials =>
         cache === 'app'
           ? { trials: s.rows, successes: s.hits }
-          : { trials: s.prompt_calls, successes: s.read_calls, token_share: ratio(s.cache_read_tokens, s.input_tokens) };
+          : {
+              trials: s.prompt_calls,
+              successes: s.read_calls,
+              token_share: ratio(s.cache_read_tokens, s.input_tokens),
+            };
       const bt = pick(bs);
       const ct = pick(cs);
       const route = cs.dims.route ?? '';
-      const second = cache === 'app' ? { cache_layer: cs.dims.cache_layer ?? '' } : { model: cs.dims.model ?? '' };
+      const second =
+        cache === 'app'
+          ? { cache_layer: cs.dims.cache_layer ?? '' }
+          : { model: cs.dims.model ?? '' };
       out.push({
-        cache, route, ...second,
+        cache,
+        route,
+        ...second,
         baseline: { ...bt, rate: ratio(bt.successes, bt.trials) },
         current: { ...ct, rate: ratio(ct.successes, ct.trials) },
         ...judgeCacheDrop(bt, ct, query.config),
@@ -101,6 +143,10 @@ export async function queryCacheRegressions(storage: Storage, query: CacheRegres
   };
   compare('app', ['route', 'cache_layer'], isLookup);
   compare('prompt', ['route', 'model'], (r) => num(r.prompt_calls) > 0);
-  const rank: Record<CacheRegressionStatus, number> = { regression: 0, ok: 1, insufficient_data: 2 };
+  const rank: Record<CacheRegressionStatus, number> = {
+    regression: 0,
+    ok: 1,
+    insufficient_data: 2,
+  };
   return out.sort((a, b) => rank[a.status] - rank[b.status] || (a.p_value ?? 1) - (b.p_value ?? 1));
 }

@@ -2,7 +2,19 @@
 // lookup; cache_hit = true means no provider call was made), and prompt-cache share of input
 // tokens per route and model (cache_read_tokens / input_tokens; input is inclusive of cache reads).
 import type { Storage } from '../../storage/client.js';
-import { CACHE_FAMILY, CACHE_MEASURES, keyOf, num, ratio, readWindow, readWindows, type CacheMeasure, type ResultRow, type Source, type WindowRead } from './stats-source.js';
+import {
+  CACHE_FAMILY,
+  CACHE_MEASURES,
+  keyOf,
+  num,
+  ratio,
+  readWindow,
+  readWindows,
+  type CacheMeasure,
+  type ResultRow,
+  type Source,
+  type WindowRead,
+} from './stats-source.js';
 
 export interface CacheQuery {
   from: Date;
@@ -40,20 +52,47 @@ export interface CacheReport {
 
 export const CACHE_READ_DIMS = ['route', 'cache_layer', 'model'] as const;
 
-const CACHE_READ_MEASURES = ['rows', 'hits', 'prompt_calls', 'read_calls', 'prompt_tokens', 'read_tokens'] as const;
+const CACHE_READ_MEASURES = [
+  'rows',
+  'hits',
+  'prompt_calls',
+  'read_calls',
+  'prompt_tokens',
+  'read_tokens',
+] as const;
 
 function cacheRead(q: CacheQuery, dims: readonly string[]): WindowRead<CacheMeasure> {
-  return { family: CACHE_FAMILY, all: CACHE_MEASURES, from: q.from, to: q.to, dims, measures: CACHE_READ_MEASURES, tenant: q.tenant, source: q.source };
+  return {
+    family: CACHE_FAMILY,
+    all: CACHE_MEASURES,
+    from: q.from,
+    to: q.to,
+    dims,
+    measures: CACHE_READ_MEASURES,
+    tenant: q.tenant,
+    source: q.source,
+  };
 }
 
 /** Reads the cache rollup for one window, grouped by the given dimensions. */
-export function readCacheWindow(storage: Storage, q: CacheQuery, dims: readonly string[]): Promise<ResultRow[]> {
+export function readCacheWindow(
+  storage: Storage,
+  q: CacheQuery,
+  dims: readonly string[],
+): Promise<ResultRow[]> {
   return readWindow(storage, cacheRead(q, dims));
 }
 
 /** Reads the cache rollup for several windows (same scope) in one query. */
-export function readCacheWindows(storage: Storage, qs: readonly CacheQuery[], dims: readonly string[]): Promise<ResultRow[][]> {
-  return readWindows(storage, qs.map((q) => cacheRead(q, dims)));
+export function readCacheWindows(
+  storage: Storage,
+  qs: readonly CacheQuery[],
+  dims: readonly string[],
+): Promise<ResultRow[][]> {
+  return readWindows(
+    storage,
+    qs.map((q) => cacheRead(q, dims)),
+  );
 }
 
 interface Sums {
@@ -67,14 +106,23 @@ interface Sums {
 }
 
 /** Sums rows by `dims`, keeping only rows that pass `keep`. */
-export function sumBy(rows: ResultRow[], dims: readonly string[], keep: (row: ResultRow) => boolean = () => true): Map<string, Sums> {
+export function sumBy(
+  rows: ResultRow[],
+  dims: readonly string[],
+  keep: (row: ResultRow) => boolean = () => true,
+): Map<string, Sums> {
   const out = new Map<string, Sums>();
   for (const row of rows) {
     if (!keep(row)) continue;
     const key = keyOf(row, dims);
     const s = out.get(key) ?? {
       dims: Object.fromEntries(dims.map((d) => [d, String(row[d] ?? '')])),
-      rows: 0, hits: 0, prompt_calls: 0, read_calls: 0, input_tokens: 0, cache_read_tokens: 0,
+      rows: 0,
+      hits: 0,
+      prompt_calls: 0,
+      read_calls: 0,
+      input_tokens: 0,
+      cache_read_tokens: 0,
     };
     s.rows += num(row.rows);
     s.hits += num(row.hits);
@@ -98,17 +146,29 @@ export async function queryCache(storage: Storage, query: CacheQuery): Promise<C
     hits: s.hits,
     hit_rate: ratio(s.hits, s.rows),
   }));
-  const prompt = [...sumBy(rows, ['route', 'model'], (r) => num(r.prompt_calls) > 0).values()].map((s) => ({
-    route: s.dims.route ?? '',
-    model: s.dims.model ?? '',
-    calls: s.prompt_calls,
-    calls_with_cache_read: s.read_calls,
-    call_hit_rate: ratio(s.read_calls, s.prompt_calls),
-    input_tokens: s.input_tokens,
-    cache_read_tokens: s.cache_read_tokens,
-    token_share: ratio(s.cache_read_tokens, s.input_tokens),
-  }));
-  app.sort((a, b) => b.lookups - a.lookups || a.route.localeCompare(b.route) || a.cache_layer.localeCompare(b.cache_layer));
-  prompt.sort((a, b) => b.input_tokens - a.input_tokens || a.route.localeCompare(b.route) || a.model.localeCompare(b.model));
+  const prompt = [...sumBy(rows, ['route', 'model'], (r) => num(r.prompt_calls) > 0).values()].map(
+    (s) => ({
+      route: s.dims.route ?? '',
+      model: s.dims.model ?? '',
+      calls: s.prompt_calls,
+      calls_with_cache_read: s.read_calls,
+      call_hit_rate: ratio(s.read_calls, s.prompt_calls),
+      input_tokens: s.input_tokens,
+      cache_read_tokens: s.cache_read_tokens,
+      token_share: ratio(s.cache_read_tokens, s.input_tokens),
+    }),
+  );
+  app.sort(
+    (a, b) =>
+      b.lookups - a.lookups ||
+      a.route.localeCompare(b.route) ||
+      a.cache_layer.localeCompare(b.cache_layer),
+  );
+  prompt.sort(
+    (a, b) =>
+      b.input_tokens - a.input_tokens ||
+      a.route.localeCompare(b.route) ||
+      a.model.localeCompare(b.model),
+  );
   return { app_cache: app, prompt_cache: prompt };
 }

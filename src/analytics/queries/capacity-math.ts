@@ -18,7 +18,12 @@ export interface TokenCounts {
 /** Converted tokens: input is inclusive of cache reads and writes (semconv), so uncached = the rest. */
 export function convertedTokens(t: TokenCounts, w: CapacityWeights): number {
   const uncached = Math.max(0, t.input - t.cacheRead - t.cacheWrite);
-  return w.input * uncached + w.cached_input * t.cacheRead + w.cache_write * t.cacheWrite + w.output * t.output;
+  return (
+    w.input * uncached +
+    w.cached_input * t.cacheRead +
+    w.cache_write * t.cacheWrite +
+    w.output * t.output
+  );
 }
 
 export interface DemandSeries {
@@ -76,7 +81,12 @@ export interface UnitsEvaluation {
 }
 
 /** Cost(N), Util(N), Spill%(N) for N units at F $ per unit-minute. */
-export function evaluateUnits(s: DemandSeries, units: number, spec: SizingSpec, pricePerUnitMinute: number): UnitsEvaluation {
+export function evaluateUnits(
+  s: DemandSeries,
+  units: number,
+  spec: SizingSpec,
+  pricePerUnitMinute: number,
+): UnitsEvaluation {
   const c = units * spec.unitCapacity;
   const i = firstAbove(s, c);
   const overflow = s.total - (s.prefix[i] ?? 0) - c * (s.minutes - i);
@@ -100,11 +110,19 @@ export function breakEvenUtilization(pricePerUnitHour: number, spec: SizingSpec)
 
 /** Rounds a unit count up to the grid {MIN, MIN+INC, ...}. */
 export function onGrid(units: number, spec: SizingSpec): number {
-  return spec.minUnits + spec.increment * Math.max(0, Math.ceil((units - spec.minUnits) / spec.increment));
+  return (
+    spec.minUnits +
+    spec.increment * Math.max(0, Math.ceil((units - spec.minUnits) / spec.increment))
+  );
 }
 
 /** The discrete argmin of a convex Cost(N) on the unit grid, walking from `start`. */
-export function searchUnits(s: DemandSeries, spec: SizingSpec, perUnitMinute: number, start: number): UnitsEvaluation {
+export function searchUnits(
+  s: DemandSeries,
+  spec: SizingSpec,
+  perUnitMinute: number,
+  start: number,
+): UnitsEvaluation {
   const at = (n: number) => evaluateUnits(s, n, spec, perUnitMinute);
   let best = at(start);
   for (let n = start + spec.increment; ; n += spec.increment) {

@@ -1,8 +1,16 @@
 // The provisioning recommendation per term, from capacity-math: u*, the (1-u*) demand quantile,
 // N*, expected utilization, spill, cost against all on demand, savings, and a plain verdict.
 import {
-  breakEvenUtilization, demandQuantile, demandSeries, evaluateUnits, money, onGrid, searchUnits,
-  type DemandSeries, type SizingSpec, type UnitsEvaluation,
+  breakEvenUtilization,
+  demandQuantile,
+  demandSeries,
+  evaluateUnits,
+  money,
+  onGrid,
+  searchUnits,
+  type DemandSeries,
+  type SizingSpec,
+  type UnitsEvaluation,
 } from './capacity-math.js';
 
 export interface TermRecommendation {
@@ -38,7 +46,14 @@ export interface Recommendation {
 const pct = (x: number): number => Math.round(x * 1e4) / 100;
 const r6 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1e6) / 1e6);
 
-function termResult(s: DemandSeries, spec: SizingSpec, term: string, perHour: number, best: UnitsEvaluation, u: number): TermRecommendation {
+function termResult(
+  s: DemandSeries,
+  spec: SizingSpec,
+  term: string,
+  perHour: number,
+  best: UnitsEvaluation,
+  u: number,
+): TermRecommendation {
   const perMinute = perHour / 60;
   const od = spec.pricePerConvertedToken * s.total;
   const win = u < 1 && best.units > 0 && best.totalCost < od;
@@ -47,9 +62,12 @@ function termResult(s: DemandSeries, spec: SizingSpec, term: string, perHour: nu
     .map((n) => ({ units: n, cost_usd: money(evaluateUnits(s, n, spec, perMinute).totalCost) }));
   const target = u < 1 ? demandQuantile(s, 1 - u) : null;
   let verdict: string;
-  if (u >= 1) verdict = `not a cost win: break-even utilization ${pct(u)} % is at or above 100 %, so a unit costs more than the on-demand tokens it can serve; reserve only for latency or SLA`;
-  else if (!win) verdict = `not a cost win: the ${pct(1 - u)}th-percentile demand does not fill the minimum reservation profitably; stay on demand`;
-  else verdict = `reserve ${best.units} units: saves ${money(od - best.totalCost)} USD (${pct((od - best.totalCost) / od)} %) over the period against all on demand`;
+  if (u >= 1)
+    verdict = `not a cost win: break-even utilization ${pct(u)} % is at or above 100 %, so a unit costs more than the on-demand tokens it can serve; reserve only for latency or SLA`;
+  else if (!win)
+    verdict = `not a cost win: the ${pct(1 - u)}th-percentile demand does not fill the minimum reservation profitably; stay on demand`;
+  else
+    verdict = `reserve ${best.units} units: saves ${money(od - best.totalCost)} USD (${pct((od - best.totalCost) / od)} %) over the period against all on demand`;
   return {
     term,
     price_per_unit_hour: money(perHour),
@@ -70,21 +88,31 @@ function termResult(s: DemandSeries, spec: SizingSpec, term: string, perHour: nu
 }
 
 /** Recommends N* per term for a per-minute converted-demand series (empty minutes must be 0). */
-export function recommendCapacity(demand: ArrayLike<number>, spec: SizingSpec, terms: Record<string, number>): Recommendation {
+export function recommendCapacity(
+  demand: ArrayLike<number>,
+  spec: SizingSpec,
+  terms: Record<string, number>,
+): Recommendation {
   const s = demandSeries(demand);
   const results = Object.entries(terms).map(([term, perHour]) => {
     const u = breakEvenUtilization(perHour, spec);
-    const start = u < 1 ? onGrid(demandQuantile(s, 1 - u) / spec.unitCapacity, spec) : spec.minUnits;
+    const start =
+      u < 1 ? onGrid(demandQuantile(s, 1 - u) / spec.unitCapacity, spec) : spec.minUnits;
     const best = searchUnits(s, spec, perHour / 60, start);
     return termResult(s, spec, term, perHour, best, u);
   });
-  const wins = results.filter((r) => r.cost_win).sort((a, b) => Number(a.cost_usd) - Number(b.cost_usd));
+  const wins = results
+    .filter((r) => r.cost_win)
+    .sort((a, b) => Number(a.cost_usd) - Number(b.cost_usd));
   const best = wins[0];
   return {
     minutes: s.minutes,
     demand_total_converted_tokens: s.total,
     terms: results,
     best_term: best?.term ?? null,
-    verdict: best !== undefined ? `${best.term}: ${best.verdict}` : 'reserving is not a cost win on any configured term; stay on demand (reserve only for latency or SLA)',
+    verdict:
+      best !== undefined
+        ? `${best.term}: ${best.verdict}`
+        : 'reserving is not a cost win on any configured term; stay on demand (reserve only for latency or SLA)',
   };
 }

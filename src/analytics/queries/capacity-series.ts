@@ -14,7 +14,12 @@ export interface CapacityTarget {
   /** K: converted tokens per minute per unit (null when not configured). */
   unitCapacity: number | null;
   weights: CapacityWeights;
-  sizing?: { pricePerConvertedToken: number; terms: Record<string, number>; minUnits: number; increment: number };
+  sizing?: {
+    pricePerConvertedToken: number;
+    terms: Record<string, number>;
+    minUnits: number;
+    increment: number;
+  };
 }
 
 const DEFAULT_WEIGHTS: CapacityWeights = { input: 1, cached_input: 0, cache_write: 1, output: 1 };
@@ -39,7 +44,12 @@ export function capacityTargets(config: Config): CapacityTarget[] {
   });
   for (const r of config.finops.reservations) {
     if (out.some((t) => t.deployment === r.deployment)) continue;
-    out.push({ deployment: r.deployment, units: r.units, unitCapacity: r.tokens_per_minute_per_unit, weights: r.weights });
+    out.push({
+      deployment: r.deployment,
+      units: r.units,
+      unitCapacity: r.tokens_per_minute_per_unit,
+      weights: r.weights,
+    });
   }
   return out;
 }
@@ -66,7 +76,8 @@ export interface SeriesQuery {
 const MEASURES = `attempts, ok_calls, rate_limited, input_tokens, cache_read_tokens, cache_creation_tokens, output_tokens`;
 
 function sourceSql(q: SeriesQuery): string {
-  const range = (col: string) => `${col} >= toDateTime(${q.fromMinuteMs / 1000}, 'UTC') AND ${col} < toDateTime(${q.toMinuteMs / 1000}, 'UTC')`;
+  const range = (col: string) =>
+    `${col} >= toDateTime(${q.fromMinuteMs / 1000}, 'UTC') AND ${col} < toDateTime(${q.toMinuteMs / 1000}, 'UTC')`;
   if (q.tenant === undefined && q.source !== 'raw') {
     return `(SELECT deployment, minute, fallback_from, ${MEASURES} FROM llm_capacity_1m WHERE ${range('minute')})`;
   }
@@ -108,21 +119,38 @@ interface SideRow {
   rl: number;
 }
 
-export async function readDemandSeries(storage: Storage, q: SeriesQuery): Promise<DemandSeriesRead[]> {
+export async function readDemandSeries(
+  storage: Storage,
+  q: SeriesQuery,
+): Promise<DemandSeriesRead[]> {
   const minutes = Math.max(0, Math.round((q.toMinuteMs - q.fromMinuteMs) / 60_000));
   const params: Record<string, unknown> = { targets: q.targets.map((t) => t.deployment) };
   if (q.tenant !== undefined) params.tenant = q.tenant;
-  const rs = await storage.client.query({ query: seriesSql(q), query_params: params, format: 'JSONEachRow' });
+  const rs = await storage.client.query({
+    query: seriesSql(q),
+    query_params: params,
+    format: 'JSONEachRow',
+  });
   const rows = await rs.json<SideRow>();
   return q.targets.map((t) => {
     const out: DemandSeriesRead = {
-      deployment: t.deployment, served: new Float64Array(minutes), spilled: new Float64Array(minutes),
-      servedCalls: 0, spilledCalls: 0, attempts: 0, rateLimited: 0,
+      deployment: t.deployment,
+      served: new Float64Array(minutes),
+      spilled: new Float64Array(minutes),
+      servedCalls: 0,
+      spilledCalls: 0,
+      attempts: 0,
+      rateLimited: 0,
     };
     for (const row of rows.filter((r) => r.target === t.deployment)) {
       const arr = row.side === 'served' ? out.served : out.spilled;
       row.m.forEach((m, k) => {
-        const tokens = { input: num(row.i[k]), cacheRead: num(row.cr[k]), cacheWrite: num(row.cw[k]), output: num(row.o[k]) };
+        const tokens = {
+          input: num(row.i[k]),
+          cacheRead: num(row.cr[k]),
+          cacheWrite: num(row.cw[k]),
+          output: num(row.o[k]),
+        };
         if (m < minutes) arr[m] = (arr[m] ?? 0) + convertedTokens(tokens, t.weights);
       });
       if (row.side === 'served') {
@@ -138,7 +166,11 @@ export async function readDemandSeries(storage: Storage, q: SeriesQuery): Promis
 }
 
 /** Provisioned deployments seen in the data, for when none is configured. */
-export async function discoverProvisioned(storage: Storage, fromMinuteMs: number, toMinuteMs: number): Promise<string[]> {
+export async function discoverProvisioned(
+  storage: Storage,
+  fromMinuteMs: number,
+  toMinuteMs: number,
+): Promise<string[]> {
   const rs = await storage.client.query({
     query: `SELECT DISTINCT deployment FROM llm_capacity_1m WHERE capacity_tier = 'provisioned'
       AND minute >= toDateTime(${fromMinuteMs / 1000}, 'UTC') AND minute < toDateTime(${toMinuteMs / 1000}, 'UTC') ORDER BY deployment`,

@@ -5,7 +5,12 @@
 import type { Storage } from '../../storage/client.js';
 import { demandQuantile, demandSeries } from './capacity-math.js';
 import { recommendCapacity, type Recommendation } from './capacity-recommend.js';
-import { discoverProvisioned, readDemandSeries, type CapacityTarget, type DemandSeriesRead } from './capacity-series.js';
+import {
+  discoverProvisioned,
+  readDemandSeries,
+  type CapacityTarget,
+  type DemandSeriesRead,
+} from './capacity-series.js';
 import { ratio, type Source } from './stats-source.js';
 
 export { capacityTargets, type CapacityTarget } from './capacity-series.js';
@@ -57,16 +62,24 @@ export interface CapacityRow {
 const MINUTE = 60_000;
 
 export function minuteRange(from: Date, to: Date): { fromMinuteMs: number; toMinuteMs: number } {
-  return { fromMinuteMs: Math.floor(from.getTime() / MINUTE) * MINUTE, toMinuteMs: Math.ceil(to.getTime() / MINUTE) * MINUTE };
+  return {
+    fromMinuteMs: Math.floor(from.getTime() / MINUTE) * MINUTE,
+    toMinuteMs: Math.ceil(to.getTime() / MINUTE) * MINUTE,
+  };
 }
 
 function quantiles(values: ArrayLike<number>): Quantiles {
   const s = demandSeries(values);
   const r = (x: number) => Math.round(x * 1000) / 1000;
   return {
-    p5: r(demandQuantile(s, 0.05)), p10: r(demandQuantile(s, 0.1)), p50: r(demandQuantile(s, 0.5)),
-    p70: r(demandQuantile(s, 0.7)), p90: r(demandQuantile(s, 0.9)), p99: r(demandQuantile(s, 0.99)),
-    peak: r(s.sorted[s.minutes - 1] ?? 0), mean: r(s.minutes > 0 ? s.total / s.minutes : 0),
+    p5: r(demandQuantile(s, 0.05)),
+    p10: r(demandQuantile(s, 0.1)),
+    p50: r(demandQuantile(s, 0.5)),
+    p70: r(demandQuantile(s, 0.7)),
+    p90: r(demandQuantile(s, 0.9)),
+    p99: r(demandQuantile(s, 0.99)),
+    peak: r(s.sorted[s.minutes - 1] ?? 0),
+    mean: r(s.minutes > 0 ? s.total / s.minutes : 0),
   };
 }
 
@@ -76,22 +89,41 @@ async function resolveTargets(storage: Storage, q: CapacityQuery): Promise<Capac
   const targets = [...q.targets];
   for (const d of seen) {
     if (!targets.some((t) => t.deployment === d)) {
-      targets.push({ deployment: d, units: null, unitCapacity: null, weights: { input: 1, cached_input: 0, cache_write: 1, output: 1 } });
+      targets.push({
+        deployment: d,
+        units: null,
+        unitCapacity: null,
+        weights: { input: 1, cached_input: 0, cache_write: 1, output: 1 },
+      });
     }
   }
-  return q.deployment !== undefined ? targets.filter((t) => t.deployment === q.deployment) : targets;
+  return q.deployment !== undefined
+    ? targets.filter((t) => t.deployment === q.deployment)
+    : targets;
 }
 
-async function readSeries(storage: Storage, q: CapacityQuery, targets: CapacityTarget[]): Promise<DemandSeriesRead[]> {
+async function readSeries(
+  storage: Storage,
+  q: CapacityQuery,
+  targets: CapacityTarget[],
+): Promise<DemandSeriesRead[]> {
   if (targets.length === 0) return [];
-  return readDemandSeries(storage, { ...minuteRange(q.from, q.to), targets, tenant: q.tenant, source: q.source });
+  return readDemandSeries(storage, {
+    ...minuteRange(q.from, q.to),
+    targets,
+    tenant: q.tenant,
+    source: q.source,
+  });
 }
 
 function totalDemand(s: DemandSeriesRead): Float64Array {
   return s.served.map((v, i) => v + (s.spilled[i] ?? 0));
 }
 
-export async function queryCapacity(storage: Storage, query: CapacityQuery): Promise<CapacityRow[]> {
+export async function queryCapacity(
+  storage: Storage,
+  query: CapacityQuery,
+): Promise<CapacityRow[]> {
   const targets = await resolveTargets(storage, query);
   const series = await readSeries(storage, query, targets);
   return series.map((s, k) => {
@@ -104,11 +136,20 @@ export async function queryCapacity(storage: Storage, query: CapacityQuery): Pro
       utilization = { ...quantiles(u), minutes_at_or_above_100pct: u.filter((v) => v >= 1).length };
     }
     return {
-      deployment: t.deployment, units: t.units, capacity_tpm: capacity, minutes: s.served.length,
-      utilization, demand_tpm: demand, base_load_tpm: demand.p10, steady_state_tpm: demand.p50,
-      served_calls: s.servedCalls, spilled_calls: s.spilledCalls,
+      deployment: t.deployment,
+      units: t.units,
+      capacity_tpm: capacity,
+      minutes: s.served.length,
+      utilization,
+      demand_tpm: demand,
+      base_load_tpm: demand.p10,
+      steady_state_tpm: demand.p50,
+      served_calls: s.servedCalls,
+      spilled_calls: s.spilledCalls,
       spillover_share: ratio(s.spilledCalls, s.servedCalls + s.spilledCalls),
-      attempts: s.attempts, rate_limited: s.rateLimited, rate_429: ratio(s.rateLimited, s.attempts),
+      attempts: s.attempts,
+      rate_limited: s.rateLimited,
+      rate_429: ratio(s.rateLimited, s.attempts),
     };
   });
 }
@@ -120,7 +161,10 @@ export interface CapacityRecommendationRow extends Recommendation {
   missing?: string;
 }
 
-export async function queryCapacityRecommendation(storage: Storage, query: CapacityQuery): Promise<CapacityRecommendationRow[]> {
+export async function queryCapacityRecommendation(
+  storage: Storage,
+  query: CapacityQuery,
+): Promise<CapacityRecommendationRow[]> {
   const targets = await resolveTargets(storage, query);
   const series = await readSeries(storage, query, targets);
   return series.map((s, k) => {
@@ -128,12 +172,23 @@ export async function queryCapacityRecommendation(storage: Storage, query: Capac
     const base = { deployment: t.deployment, current_units: t.units };
     if (t.sizing === undefined || t.unitCapacity === null) {
       return {
-        ...base, minutes: s.served.length, demand_total_converted_tokens: 0, terms: [], best_term: null,
-        verdict: 'no recommendation: configure performance.capacity.deployments for this deployment',
-        missing: 'performance.capacity.deployments[].{tokens_per_minute_per_unit, on_demand_price_per_converted_token, terms}',
+        ...base,
+        minutes: s.served.length,
+        demand_total_converted_tokens: 0,
+        terms: [],
+        best_term: null,
+        verdict:
+          'no recommendation: configure performance.capacity.deployments for this deployment',
+        missing:
+          'performance.capacity.deployments[].{tokens_per_minute_per_unit, on_demand_price_per_converted_token, terms}',
       };
     }
-    const spec = { unitCapacity: t.unitCapacity, pricePerConvertedToken: t.sizing.pricePerConvertedToken, minUnits: t.sizing.minUnits, increment: t.sizing.increment };
+    const spec = {
+      unitCapacity: t.unitCapacity,
+      pricePerConvertedToken: t.sizing.pricePerConvertedToken,
+      minUnits: t.sizing.minUnits,
+      increment: t.sizing.increment,
+    };
     return { ...base, ...recommendCapacity(totalDemand(s), spec, t.sizing.terms) };
   });
 }

@@ -9,7 +9,16 @@ import { trimDecimal } from './decimal.js';
 import { planSegments, type Grain } from './stats-timeplan.js';
 
 export const COST_DIMENSIONS = [
-  'route', 'feature', 'tenant', 'provider', 'model', 'deployment', 'capacity_tier', 'region', 'environment', 'operation',
+  'route',
+  'feature',
+  'tenant',
+  'provider',
+  'model',
+  'deployment',
+  'capacity_tier',
+  'region',
+  'environment',
+  'operation',
 ] as const;
 export type CostDimension = (typeof COST_DIMENSIONS)[number];
 /** Time buckets: the API exposes hour and day; budgets and token budgets also use week and month. */
@@ -78,7 +87,10 @@ function bucketExpr(bucket: Bucket, column: string): string {
  */
 type GrainTables = Partial<Record<Exclude<Grain, 'raw'>, [string, string]>>;
 const UNSCOPED_TABLES: GrainTables = { '1h': ['llm_costs_1h', 'hour'] };
-const TENANT_TABLES: GrainTables = { '1h': ['llm_costs_tenant_1h', 'hour'], '1d': ['llm_costs_tenant_1d', 'day'] };
+const TENANT_TABLES: GrainTables = {
+  '1h': ['llm_costs_tenant_1h', 'hour'],
+  '1d': ['llm_costs_tenant_1d', 'day'],
+};
 
 export interface UnionSpec {
   from: Date;
@@ -102,18 +114,29 @@ export function buildUnion(spec: UnionSpec): { sql: string; params: Record<strin
     params[`f_${dim}`] = value;
   }
   const keysFor = (timeCol: string): string =>
-    [...(spec.bucket !== undefined ? [`${bucketExpr(spec.bucket, timeCol)} AS bucket`] : []), ...dims].map((k) => `${k}, `).join('');
+    [
+      ...(spec.bucket !== undefined ? [`${bucketExpr(spec.bucket, timeCol)} AS bucket`] : []),
+      ...dims,
+    ]
+      .map((k) => `${k}, `)
+      .join('');
   const groupKeys = [...(spec.bucket !== undefined ? ['bucket'] : []), ...dims];
   const groupBy = groupKeys.length > 0 ? `GROUP BY ${groupKeys.join(', ')}` : '';
   const rollupMeasures = MEASURE_NAMES.map((m) => `${MEASURES[m]?.[0]} AS ${m}`).join(', ');
   const rawMeasures = MEASURE_NAMES.map((m) => `${MEASURES[m]?.[1]} AS ${m}`).join(', ');
   const filter = where.join(' AND ');
-  const tables = dims.includes('tenant') || spec.filters.tenant !== undefined ? TENANT_TABLES : UNSCOPED_TABLES;
+  const tables =
+    dims.includes('tenant') || spec.filters.tenant !== undefined ? TENANT_TABLES : UNSCOPED_TABLES;
   // A day segment cannot be split into hours, so hourly buckets read whole hours at most.
   const daily = tables['1d'] !== undefined && spec.bucket !== 'hour';
   // No minute segments: llm_calls_1m keys tenant first, so reading its partial hours cost as much
   // as reading those hours from llm_calls (measured at 100M rows), twice over with the raw seconds.
-  const parts = planSegments(spec.from.getTime(), spec.to.getTime(), { hourly: true, daily, rawOnly: false, minutes: false }).map((seg) => {
+  const parts = planSegments(spec.from.getTime(), spec.to.getTime(), {
+    hourly: true,
+    daily,
+    rawOnly: false,
+    minutes: false,
+  }).map((seg) => {
     if (seg.grain === 'raw') {
       return `SELECT ${keysFor('start_time')}${rawMeasures} FROM llm_calls
         WHERE start_time >= fromUnixTimestamp64Milli(toInt64(${seg.fromMs}), 'UTC')
@@ -127,10 +150,14 @@ export function buildUnion(spec: UnionSpec): { sql: string; params: Record<strin
         AND ${filter} ${groupBy}`;
   });
   // An empty range still answers (zero rows, or one zero row when ungrouped).
-  if (parts.length === 0) parts.push(`SELECT ${keysFor('start_time')}${rawMeasures} FROM llm_calls WHERE 0 ${groupBy}`);
+  if (parts.length === 0)
+    parts.push(`SELECT ${keysFor('start_time')}${rawMeasures} FROM llm_calls WHERE 0 ${groupBy}`);
   const outerKeys = groupKeys.map((k) => `${k}, `).join('');
   const sums = MEASURE_NAMES.map((m) => `sum(${m}) AS ${m}`).join(', ');
-  return { sql: `SELECT ${outerKeys}${sums} FROM (${parts.join('\nUNION ALL\n')}) ${groupBy}`, params };
+  return {
+    sql: `SELECT ${outerKeys}${sums} FROM (${parts.join('\nUNION ALL\n')}) ${groupBy}`,
+    params,
+  };
 }
 
 const SUMMED = `sum(calls) AS calls, sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
@@ -140,15 +167,24 @@ const SUMMED = `sum(calls) AS calls, sum(input_tokens) AS input_tokens, sum(cach
 
 export function buildCostSql(query: CostQuery): { sql: string; params: Record<string, unknown> } {
   const dims = query.groupBy;
-  const filters = { ...query.filters, ...(query.tenant !== undefined ? { tenant: query.tenant } : {}) };
+  const filters = {
+    ...query.filters,
+    ...(query.tenant !== undefined ? { tenant: query.tenant } : {}),
+  };
   const union = buildUnion({ from: query.from, to: query.to, dims, bucket: query.bucket, filters });
   const bucketKey = query.bucket !== undefined ? ['bucket'] : [];
-  const bucketOut = query.bucket !== undefined ? [`formatDateTime(bucket, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS bucket_iso`] : [];
+  const bucketOut =
+    query.bucket !== undefined
+      ? [`formatDateTime(bucket, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS bucket_iso`]
+      : [];
   if (query.top === undefined || dims.length === 0) {
     const keys = [...bucketKey, ...dims];
     const select = [...bucketOut, ...dims, SUMMED].join(', ');
     const order = [...bucketKey, 'cost_usd DESC', ...dims].join(', ');
-    return { sql: `SELECT ${select} FROM (${union.sql}) ${keys.length > 0 ? `GROUP BY ${keys.join(', ')}` : ''} ORDER BY ${order}`, params: union.params };
+    return {
+      sql: `SELECT ${select} FROM (${union.sql}) ${keys.length > 0 ? `GROUP BY ${keys.join(', ')}` : ''} ORDER BY ${order}`,
+      params: union.params,
+    };
   }
   // Top-N over the whole range; everything else keeps its money in one `other` row per bucket,
   // so the rows still sum exactly to the ungrouped total. Group columns are renamed (g_*) so
@@ -168,7 +204,11 @@ export function buildCostSql(query: CostQuery): { sql: string; params: Record<st
 
 export async function queryCosts(storage: Storage, query: CostQuery): Promise<CostRow[]> {
   const { sql, params } = buildCostSql(query);
-  const rs = await storage.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+  const rs = await storage.client.query({
+    query: sql,
+    query_params: params,
+    format: 'JSONEachRow',
+  });
   const rows = await rs.json<Record<string, string | number | boolean>>();
   const out = rows.map((row) => toCostRow(row, query));
   // A query with no group keys or buckets always answers one row, even when nothing matched.
@@ -190,7 +230,7 @@ function toCostRow(row: Record<string, string | number | boolean>, query: CostQu
   };
   if (query.bucket !== undefined) out.bucket = String(row.bucket_iso ?? '');
   for (const dim of query.groupBy) out[dim] = String(row[dim] ?? '');
-  if (query.top !== undefined && query.groupBy.length > 0) out.other = row.other === true || row.other === 1 || row.other === '1';
+  if (query.top !== undefined && query.groupBy.length > 0)
+    out.other = row.other === true || row.other === 1 || row.other === '1';
   return out;
 }
-

@@ -4,7 +4,12 @@
 import { Decimal } from 'decimal.js';
 
 /** decimal.js configured for money: 80 significant digits, round half even where rounding is asked for. */
-export const Money = Decimal.clone({ precision: 80, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -100, toExpPos: 100 });
+export const Money = Decimal.clone({
+  precision: 80,
+  rounding: Decimal.ROUND_HALF_EVEN,
+  toExpNeg: -100,
+  toExpPos: 100,
+});
 export type MoneyValue = InstanceType<typeof Money>;
 
 /** The fixed scale of stored money (Decimal(38, 18)); allocations round to it. */
@@ -48,7 +53,9 @@ export function largestRemainder(total: MoneyValue, weights: readonly MoneyValue
   const floors = exact.map((e) => e.toDecimalPlaces(MONEY_SCALE, Decimal.ROUND_FLOOR));
   const leftover = total.sub(floors.reduce((acc, f) => acc.add(f), new Money(0)));
   let units = leftover.div(unit).round().toNumber();
-  const order = exact.map((e, i) => ({ i, frac: e.sub(floors[i] ?? 0) })).sort((a, b) => b.frac.cmp(a.frac) || a.i - b.i);
+  const order = exact
+    .map((e, i) => ({ i, frac: e.sub(floors[i] ?? 0) }))
+    .sort((a, b) => b.frac.cmp(a.frac) || a.i - b.i);
   for (const { i } of order) {
     if (units <= 0) break;
     floors[i] = (floors[i] ?? new Money(0)).add(unit);

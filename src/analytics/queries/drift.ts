@@ -3,8 +3,22 @@
 // alert rules evaluate exactly what this endpoint reports.
 import type { DriftConfig } from '../../shared/config-performance.js';
 import type { Storage } from '../../storage/client.js';
-import { histogramFromJson, mergeInto, summarize, type Histogram, type QuantileSummary } from './stats-histogram.js';
-import { PERF_FAMILY, PERF_MEASURES, keyOf, readWindows, type ResultRow, type WindowRead, type Source } from './stats-source.js';
+import {
+  histogramFromJson,
+  mergeInto,
+  summarize,
+  type Histogram,
+  type QuantileSummary,
+} from './stats-histogram.js';
+import {
+  PERF_FAMILY,
+  PERF_MEASURES,
+  keyOf,
+  readWindows,
+  type ResultRow,
+  type WindowRead,
+  type Source,
+} from './stats-source.js';
 
 export const DRIFT_DIMENSIONS = ['provider', 'model', 'region', 'capacity_tier'] as const;
 export type DriftDimension = (typeof DRIFT_DIMENSIONS)[number];
@@ -48,16 +62,24 @@ export interface DriftRow {
  * warning_median_ratio; else `ok`. Thresholds are inclusive ("at 1.2x" means 1.2 flips).
  */
 export function driftStatus(input: DriftInput, thresholds: DriftConfig): DriftStatus {
-  if (input.currentCount < thresholds.min_current_samples || input.baselineCount < thresholds.min_baseline_samples) {
+  if (
+    input.currentCount < thresholds.min_current_samples ||
+    input.baselineCount < thresholds.min_baseline_samples
+  ) {
     return 'insufficient_data';
   }
   if (input.p95Ratio !== null && input.p95Ratio >= thresholds.critical_p95_ratio) return 'critical';
-  if (input.medianRatio !== null && input.medianRatio >= thresholds.warning_median_ratio) return 'warning';
+  if (input.medianRatio !== null && input.medianRatio >= thresholds.warning_median_ratio)
+    return 'warning';
   return 'ok';
 }
 
 /** Windows from a duration pair: current = [now - window, now), baseline = the span just before it. */
-export function trailingWindows(now: Date, windowMs: number, baselineMs: number): { current: TimeWindow; baseline: TimeWindow } {
+export function trailingWindows(
+  now: Date,
+  windowMs: number,
+  baselineMs: number,
+): { current: TimeWindow; baseline: TimeWindow } {
   const currentFrom = new Date(now.getTime() - windowMs);
   return {
     current: { from: currentFrom, to: now },
@@ -65,11 +87,17 @@ export function trailingWindows(now: Date, windowMs: number, baselineMs: number)
   };
 }
 
-function byKey(rows: ResultRow[], dims: readonly string[]): Map<string, { dims: Record<string, string>; h: Histogram }> {
+function byKey(
+  rows: ResultRow[],
+  dims: readonly string[],
+): Map<string, { dims: Record<string, string>; h: Histogram }> {
   const out = new Map<string, { dims: Record<string, string>; h: Histogram }>();
   for (const row of rows) {
     const key = keyOf(row, dims);
-    const entry = out.get(key) ?? { dims: Object.fromEntries(dims.map((d) => [d, String(row[d] ?? '')])), h: new Map() };
+    const entry = out.get(key) ?? {
+      dims: Object.fromEntries(dims.map((d) => [d, String(row[d] ?? '')])),
+      h: new Map(),
+    };
     mergeInto(entry.h, histogramFromJson(row.ttft_h));
     out.set(key, entry);
   }
@@ -82,10 +110,19 @@ const ratioOf = (a: number | null, b: number | null): number | null =>
 export async function queryTtftDrift(storage: Storage, query: DriftQuery): Promise<DriftRow[]> {
   const dims = query.groupBy ?? [...DRIFT_DIMENSIONS];
   const read = (w: TimeWindow): WindowRead<'ttft_h'> => ({
-    family: PERF_FAMILY, all: PERF_MEASURES, from: w.from, to: w.to, dims,
-    measures: ['ttft_h'], tenant: query.tenant, source: query.source,
+    family: PERF_FAMILY,
+    all: PERF_MEASURES,
+    from: w.from,
+    to: w.to,
+    dims,
+    measures: ['ttft_h'],
+    tenant: query.tenant,
+    source: query.source,
   });
-  const [cur = [], base = []] = await readWindows(storage, [read(query.current), read(query.baseline)]);
+  const [cur = [], base = []] = await readWindows(storage, [
+    read(query.current),
+    read(query.baseline),
+  ]);
   const current = byKey(cur, dims);
   const baseline = byKey(base, dims);
   const keys = new Set([...current.keys(), ...baseline.keys()]);
@@ -98,9 +135,24 @@ export async function queryTtftDrift(storage: Storage, query: DriftQuery): Promi
     if (cs.count === 0 && bs.count === 0) continue;
     const medianRatio = ratioOf(cs.p50, bs.p50);
     const p95Ratio = ratioOf(cs.p95, bs.p95);
-    const status = driftStatus({ currentCount: cs.count, baselineCount: bs.count, medianRatio, p95Ratio }, query.thresholds);
-    out.push({ ...(c?.dims ?? b?.dims), current: cs, baseline: bs, median_ratio: medianRatio, p95_ratio: p95Ratio, status });
+    const status = driftStatus(
+      { currentCount: cs.count, baselineCount: bs.count, medianRatio, p95Ratio },
+      query.thresholds,
+    );
+    out.push({
+      ...(c?.dims ?? b?.dims),
+      current: cs,
+      baseline: bs,
+      median_ratio: medianRatio,
+      p95_ratio: p95Ratio,
+      status,
+    });
   }
-  const rank: Record<DriftStatus, number> = { critical: 0, warning: 1, ok: 2, insufficient_data: 3 };
+  const rank: Record<DriftStatus, number> = {
+    critical: 0,
+    warning: 1,
+    ok: 2,
+    insufficient_data: 3,
+  };
   return out.sort((a, b) => rank[a.status] - rank[b.status] || b.current.count - a.current.count);
 }

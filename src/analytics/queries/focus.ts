@@ -14,7 +14,16 @@ import { buildUnion, type CostDimension } from './costs.js';
 export const FOCUS_FORMATS = ['csv', 'parquet'] as const;
 export type FocusFormat = (typeof FOCUS_FORMATS)[number];
 
-const ORIGIN_DIMS: CostDimension[] = ['tenant', 'route', 'feature', 'provider', 'model', 'deployment', 'region', 'capacity_tier'];
+const ORIGIN_DIMS: CostDimension[] = [
+  'tenant',
+  'route',
+  'feature',
+  'provider',
+  'model',
+  'deployment',
+  'region',
+  'capacity_tier',
+];
 
 /** gen_ai.provider.name -> [ServiceProviderName (seller), HostProviderName, ServiceName]. */
 const PROVIDERS: Record<string, [string, string, string]> = {
@@ -36,10 +45,16 @@ const PROVIDERS: Record<string, [string, string, string]> = {
 
 /** Model publisher from the model name (PublisherName): who made the model, not who sold it. */
 const PUBLISHERS: [string, string][] = [
-  ['^(claude|anthropic)', 'Anthropic'], ['^(gpt|o[0-9]|chatgpt|text-embedding|davinci|babbage|omni)', 'OpenAI'],
-  ['^(gemini|gemma|text-embedding-00|palm)', 'Google'], ['^(llama|meta)', 'Meta'],
-  ['^(mistral|mixtral|codestral|ministral|magistral|pixtral)', 'Mistral AI'], ['^deepseek', 'DeepSeek'],
-  ['^(command|embed-)', 'Cohere'], ['^grok', 'xAI'], ['^(amazon|titan|nova)', 'Amazon'], ['^(phi|mai-)', 'Microsoft'],
+  ['^(claude|anthropic)', 'Anthropic'],
+  ['^(gpt|o[0-9]|chatgpt|text-embedding|davinci|babbage|omni)', 'OpenAI'],
+  ['^(gemini|gemma|text-embedding-00|palm)', 'Google'],
+  ['^(llama|meta)', 'Meta'],
+  ['^(mistral|mixtral|codestral|ministral|magistral|pixtral)', 'Mistral AI'],
+  ['^deepseek', 'DeepSeek'],
+  ['^(command|embed-)', 'Cohere'],
+  ['^grok', 'xAI'],
+  ['^(amazon|titan|nova)', 'Amazon'],
+  ['^(phi|mai-)', 'Microsoft'],
 ];
 
 const lit = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -72,15 +87,30 @@ const listShare = (part: string): string =>
   `if(cost_total = 0, toDecimal128(0, 18), toDecimal128(toDecimal256(list_cost, 18) * toDecimal256(${part}, 18) / toDecimal256(cost_total, 18), 18))`;
 
 /** SELECT producing FOCUS rows (no FORMAT clause); bind `params`. */
-export function buildFocusSql(q: FocusQuery, focus: FinopsConfig['focus']): { sql: string; params: Record<string, unknown> } {
-  const union = buildUnion({ from: q.from, to: q.to, dims: ORIGIN_DIMS, bucket: 'hour', filters: q.tenant !== undefined ? { tenant: q.tenant } : {} });
-  const time = (expr: string): string => (q.format === 'csv' ? `formatDateTime(${expr}, '%Y-%m-%dT%H:%i:%SZ', 'UTC')` : expr);
-  const params = { ...union.params, billing_account_id: focus.billing_account_id, billing_account_name: focus.billing_account_name, currency: focus.billing_currency };
+export function buildFocusSql(
+  q: FocusQuery,
+  focus: FinopsConfig['focus'],
+): { sql: string; params: Record<string, unknown> } {
+  const union = buildUnion({
+    from: q.from,
+    to: q.to,
+    dims: ORIGIN_DIMS,
+    bucket: 'hour',
+    filters: q.tenant !== undefined ? { tenant: q.tenant } : {},
+  });
+  const time = (expr: string): string =>
+    q.format === 'csv' ? `formatDateTime(${expr}, '%Y-%m-%dT%H:%i:%SZ', 'UTC')` : expr;
+  const params = {
+    ...union.params,
+    billing_account_id: focus.billing_account_id,
+    billing_account_name: focus.billing_account_name,
+    currency: focus.billing_currency,
+  };
   const sql = `SELECT
     cost AS BilledCost, cost AS EffectiveCost, list AS ListCost, cost AS ContractedCost,
     {billing_account_id:String} AS BillingAccountId, {billing_account_name:String} AS BillingAccountName, {currency:String} AS BillingCurrency,
-    ${time('toDateTime(toStartOfMonth(bucket), \'UTC\')')} AS BillingPeriodStart,
-    ${time('toDateTime(addMonths(toStartOfMonth(bucket), 1), \'UTC\')')} AS BillingPeriodEnd,
+    ${time("toDateTime(toStartOfMonth(bucket), 'UTC')")} AS BillingPeriodStart,
+    ${time("toDateTime(addMonths(toStartOfMonth(bucket), 1), 'UTC')")} AS BillingPeriodEnd,
     ${time('bucket')} AS ChargePeriodStart, ${time('bucket + INTERVAL 1 HOUR')} AS ChargePeriodEnd,
     'Usage' AS ChargeCategory, CAST(NULL, 'Nullable(String)') AS ChargeClass,
     concat(meter, ' of ', if(model = '', 'unknown model', model)) AS ChargeDescription, 'Usage-Based' AS ChargeFrequency,
@@ -121,7 +151,10 @@ export const FOCUS_CONTENT_TYPES: Record<FocusFormat, string> = {
   parquet: 'application/vnd.apache.parquet',
 };
 
-export const FOCUS_CLICKHOUSE_FORMATS: Record<FocusFormat, string> = { csv: 'CSVWithNames', parquet: 'Parquet' };
+export const FOCUS_CLICKHOUSE_FORMATS: Record<FocusFormat, string> = {
+  csv: 'CSVWithNames',
+  parquet: 'Parquet',
+};
 
 /** Export settings: CSV NULL as an empty field (FOCUS readers expect that, not \N). */
 export const FOCUS_SETTINGS = {

@@ -5,9 +5,24 @@
 import type { PerformanceConfig, SloConfig } from '../../shared/config-performance.js';
 import type { Storage } from '../../storage/client.js';
 import {
-  countAtMost, histogramCount, histogramFromJson, mergeInto, summarize, type Histogram, type QuantileSummary,
+  countAtMost,
+  histogramCount,
+  histogramFromJson,
+  mergeInto,
+  summarize,
+  type Histogram,
+  type QuantileSummary,
 } from './stats-histogram.js';
-import { PERF_FAMILY, PERF_MEASURES, keyOf, num, ratio, readWindow, type PerfDimension, type Source } from './stats-source.js';
+import {
+  PERF_FAMILY,
+  PERF_MEASURES,
+  keyOf,
+  num,
+  ratio,
+  readWindow,
+  type PerfDimension,
+  type Source,
+} from './stats-source.js';
 
 export { PERF_DIMENSIONS as LATENCY_DIMENSIONS } from './stats-source.js';
 
@@ -64,13 +79,29 @@ interface Acc {
   h: Record<'duration' | 'ttft' | 'itl' | 'tps', Histogram>;
 }
 
-const MEASURES = ['attempts', 'ok_calls', 'errors', 'duration_h', 'ttft_h', 'itl_h', 'tps_h'] as const;
+const MEASURES = [
+  'attempts',
+  'ok_calls',
+  'errors',
+  'duration_h',
+  'ttft_h',
+  'itl_h',
+  'tps_h',
+] as const;
 
 export async function queryLatency(storage: Storage, query: LatencyQuery): Promise<LatencyRow[]> {
-  const dims = query.groupBy.includes('route') ? query.groupBy : [...query.groupBy, 'route' as const];
+  const dims = query.groupBy.includes('route')
+    ? query.groupBy
+    : [...query.groupBy, 'route' as const];
   const rows = await readWindow(storage, {
-    family: PERF_FAMILY, all: PERF_MEASURES, from: query.from, to: query.to, dims,
-    measures: MEASURES, tenant: query.tenant, source: query.source,
+    family: PERF_FAMILY,
+    all: PERF_MEASURES,
+    from: query.from,
+    to: query.to,
+    dims,
+    measures: MEASURES,
+    tenant: query.tenant,
+    source: query.source,
   });
   const groups = new Map<string, Acc>();
   for (const row of rows) {
@@ -79,13 +110,24 @@ export async function queryLatency(storage: Storage, query: LatencyQuery): Promi
     if (acc === undefined) {
       const d: Record<string, string> = {};
       for (const dim of query.groupBy) d[dim] = String(row[dim] ?? '');
-      acc = { dims: d, calls: 0, ok: 0, errors: 0, good: 0, ttftGood: 0, ttftJudged: 0, h: { duration: new Map(), ttft: new Map(), itl: new Map(), tps: new Map() } };
+      acc = {
+        dims: d,
+        calls: 0,
+        ok: 0,
+        errors: 0,
+        good: 0,
+        ttftGood: 0,
+        ttftJudged: 0,
+        h: { duration: new Map(), ttft: new Map(), itl: new Map(), tps: new Map() },
+      };
       groups.set(key, acc);
     }
     addRow(acc, row, sloFor(query.slos, String(row.route ?? '')));
   }
   const out = [...groups.values()].map((acc) => toRow(acc, query));
-  return out.sort((a, b) => b.calls - a.calls || JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  return out.sort(
+    (a, b) => b.calls - a.calls || JSON.stringify(a).localeCompare(JSON.stringify(b)),
+  );
 }
 
 function addRow(acc: Acc, row: Record<string, unknown>, slo: SloConfig): void {

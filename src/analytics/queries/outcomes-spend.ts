@@ -30,7 +30,8 @@ export function linkingRule(windowHours: number): Record<string, unknown> {
     conversation_window_hours: windowHours,
     outcomes: 'time in [from, to), filtered by name when given; read with FINAL (idempotent by id)',
     candidate_calls: 'billable calls starting in [from - window, to)',
-    spend_per_success: 'spend linked to all outcomes of the group (failed included) / successful outcomes',
+    spend_per_success:
+      'spend linked to all outcomes of the group (failed included) / successful outcomes',
     group: "the outcome's own route/feature/tenant, else that of its earliest linked call",
   };
 }
@@ -43,7 +44,10 @@ function ctes(q: OutcomeSpendQuery): { sql: string; params: Record<string, unkno
     calls_from: ((q.from.getTime() - windowMs) / 1000).toFixed(3),
     window_ms: windowMs,
   };
-  const oFilter = [q.name !== undefined ? 'AND name = {name:String}' : '', q.tenant !== undefined ? 'AND tenant = {tenant:String}' : ''].join(' ');
+  const oFilter = [
+    q.name !== undefined ? 'AND name = {name:String}' : '',
+    q.tenant !== undefined ? 'AND tenant = {tenant:String}' : '',
+  ].join(' ');
   const cFilter = q.tenant !== undefined ? 'AND tenant = {tenant:String}' : '';
   if (q.name !== undefined) params.name = q.name;
   if (q.tenant !== undefined) params.tenant = q.tenant;
@@ -81,10 +85,16 @@ export interface OutcomeSpendResult {
   total: { calls: number; spend_usd: string };
 }
 
-export async function queryOutcomeSpend(storage: Storage, q: OutcomeSpendQuery): Promise<OutcomeSpendResult> {
+export async function queryOutcomeSpend(
+  storage: Storage,
+  q: OutcomeSpendQuery,
+): Promise<OutcomeSpendResult> {
   const { sql: withSql, params } = ctes(q);
   const g = q.groupBy;
-  const groupExpr = g !== undefined ? `if(any(o.${g}) != '', any(o.${g}), argMinIf(c.${g}, c.start_time, c.call_id != ''))` : "''";
+  const groupExpr =
+    g !== undefined
+      ? `if(any(o.${g}) != '', any(o.${g}), argMinIf(c.${g}, c.start_time, c.call_id != ''))`
+      : "''";
   const perGroup = `${withSql}
     SELECT grp, count() AS outcomes, countIf(success) AS successful_outcomes, sum(linked) AS linked_calls,
       sum(spend) AS spend_usd, sumIf(coalesce(value, 0), success) AS success_value_usd
@@ -98,8 +108,17 @@ export async function queryOutcomeSpend(storage: Storage, q: OutcomeSpendQuery):
       sumIf(cost_total, call_id NOT IN (SELECT call_id FROM links)) AS u_spend
     FROM c WHERE start_time >= toDateTime64({from:Decimal64(6)}, 6, 'UTC')`;
   const [groupRows, totals] = await Promise.all([
-    storage.client.query({ query: perGroup, query_params: params, format: 'JSONEachRow', clickhouse_settings: { join_use_nulls: 0 } }).then((r) => r.json<Record<string, string | number>>()),
-    storage.client.query({ query: unlinked, query_params: params, format: 'JSONEachRow' }).then((r) => r.json<Record<string, string | number>>()),
+    storage.client
+      .query({
+        query: perGroup,
+        query_params: params,
+        format: 'JSONEachRow',
+        clickhouse_settings: { join_use_nulls: 0 },
+      })
+      .then((r) => r.json<Record<string, string | number>>()),
+    storage.client
+      .query({ query: unlinked, query_params: params, format: 'JSONEachRow' })
+      .then((r) => r.json<Record<string, string | number>>()),
   ]);
   const t = totals[0] ?? {};
   return {
@@ -119,7 +138,8 @@ function toRow(row: Record<string, string | number>, g: OutcomeGroup | undefined
     linked_calls: Number(row.linked_calls ?? 0),
     spend_usd: moneyText(spend),
     // A ratio, not an allocation: rounded half-even to the money scale (18 decimals).
-    spend_per_success_usd: successes > 0 ? moneyText(spend.div(successes).toDecimalPlaces(MONEY_SCALE)) : '',
+    spend_per_success_usd:
+      successes > 0 ? moneyText(spend.div(successes).toDecimalPlaces(MONEY_SCALE)) : '',
     success_value_usd: trimDecimal(String(row.success_value_usd ?? '0')),
   };
   if (g !== undefined) out[g] = String(row.grp ?? '');

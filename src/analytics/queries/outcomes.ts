@@ -9,7 +9,10 @@ const DECIMAL_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 /** A value is a decimal string or a finite number; numbers keep their shortest decimal form. */
 const outcomeValue = z
-  .union([z.string().regex(DECIMAL_RE, 'must be a decimal, e.g. "19.99"'), z.number().refine(Number.isFinite, 'must be finite')])
+  .union([
+    z.string().regex(DECIMAL_RE, 'must be a decimal, e.g. "19.99"'),
+    z.number().refine(Number.isFinite, 'must be finite'),
+  ])
   .transform((v) => new Money(typeof v === 'number' ? String(v) : v).toFixed());
 
 const shortText = z.string().max(256);
@@ -21,7 +24,10 @@ export const outcomeSchema = z
     success: z.boolean(),
     value: outcomeValue.optional(),
     time: z.iso.datetime({ offset: true }).optional(),
-    trace_id: z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters').optional(),
+    trace_id: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters')
+      .optional(),
     conversation_id: shortText.optional(),
     tenant: shortText.optional(),
     route: shortText.optional(),
@@ -29,7 +35,9 @@ export const outcomeSchema = z
   })
   .strict();
 
-export const outcomesBodySchema = z.object({ outcomes: z.array(outcomeSchema).min(1).max(10_000) }).strict();
+export const outcomesBodySchema = z
+  .object({ outcomes: z.array(outcomeSchema).min(1).max(10_000) })
+  .strict();
 export type OutcomeInput = z.infer<typeof outcomeSchema>;
 
 /** Seconds.micros text that ClickHouse parses exactly for DateTime64(6). */
@@ -39,7 +47,11 @@ function dateTime64(iso: string | undefined, now: Date): string {
 }
 
 /** Write a batch; within a batch the last occurrence of an id wins, as it would across batches. */
-export async function insertOutcomes(storage: Storage, outcomes: readonly OutcomeInput[], now: Date): Promise<number> {
+export async function insertOutcomes(
+  storage: Storage,
+  outcomes: readonly OutcomeInput[],
+  now: Date,
+): Promise<number> {
   const byId = new Map<string, OutcomeInput>();
   for (const o of outcomes) byId.set(`${o.tenant ?? ''}\u0000${o.id}`, o);
   const lines = [...byId.values()].map((o) =>

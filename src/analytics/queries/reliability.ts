@@ -8,7 +8,15 @@
 // approximate distinct-count state to roll up.
 import type { Storage } from '../../storage/client.js';
 import { trimDecimal } from './decimal.js';
-import { PERF_FAMILY, PERF_MEASURES, num, ratio, readWindow, type PerfDimension, type Source } from './stats-source.js';
+import {
+  PERF_FAMILY,
+  PERF_MEASURES,
+  num,
+  ratio,
+  readWindow,
+  type PerfDimension,
+  type Source,
+} from './stats-source.js';
 
 export { PERF_DIMENSIONS as RELIABILITY_DIMENSIONS } from './stats-source.js';
 
@@ -36,12 +44,29 @@ export interface ReliabilityRow {
   failed_spend_share: number | null;
 }
 
-const MEASURES = ['attempts', 'first_attempts', 'fallbacks', 'rate_limited', 'errors', 'spend', 'failed_spend'] as const;
+const MEASURES = [
+  'attempts',
+  'first_attempts',
+  'fallbacks',
+  'rate_limited',
+  'errors',
+  'spend',
+  'failed_spend',
+] as const;
 
-export async function queryReliability(storage: Storage, query: ReliabilityQuery): Promise<ReliabilityRow[]> {
+export async function queryReliability(
+  storage: Storage,
+  query: ReliabilityQuery,
+): Promise<ReliabilityRow[]> {
   const rows = await readWindow(storage, {
-    family: PERF_FAMILY, all: PERF_MEASURES, from: query.from, to: query.to, dims: query.groupBy,
-    measures: MEASURES, tenant: query.tenant, source: query.source,
+    family: PERF_FAMILY,
+    all: PERF_MEASURES,
+    from: query.from,
+    to: query.to,
+    dims: query.groupBy,
+    measures: MEASURES,
+    tenant: query.tenant,
+    source: query.source,
   });
   const out = rows
     .filter((row) => num(row.attempts) > 0)
@@ -69,5 +94,7 @@ export async function queryReliability(storage: Storage, query: ReliabilityQuery
         failed_spend_share: ratio(Number(failed), Number(spend)),
       };
     });
-  return out.sort((a, b) => b.attempts - a.attempts || JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  return out.sort(
+    (a, b) => b.attempts - a.attempts || JSON.stringify(a).localeCompare(JSON.stringify(b)),
+  );
 }

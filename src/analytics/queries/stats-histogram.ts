@@ -23,7 +23,10 @@ export type Histogram = Map<number, number>;
 /** The JS twin of bucketSql (tests and seeding). */
 export function bucketOf(x: number): number {
   if (!(x > 0)) return 0;
-  return Math.min(MAX_BUCKET, Math.max(1, Math.floor(BUCKETS_PER_DOUBLING * Math.log2(x)) + OFFSET));
+  return Math.min(
+    MAX_BUCKET,
+    Math.max(1, Math.floor(BUCKETS_PER_DOUBLING * Math.log2(x)) + OFFSET),
+  );
 }
 
 export function bucketLower(i: number): number {
@@ -106,7 +109,8 @@ export interface QuantileSummary {
 
 /** p50/p95/p99 rounded to 0.01 (units of the histogram's values). */
 export function summarize(h: Histogram): QuantileSummary {
-  const round = (v: number | null): number | null => (v === null ? null : Math.round(v * 100) / 100);
+  const round = (v: number | null): number | null =>
+    v === null ? null : Math.round(v * 100) / 100;
   return {
     count: histogramCount(h),
     p50: round(histogramQuantile(h, 0.5)),

@@ -23,7 +23,14 @@ export const CACHE_FAMILY: RollupFamily = {
 };
 
 /** The dimensions of llm_perf_*: every latency / drift / reliability grouping comes from these. */
-export const PERF_DIMENSIONS = ['provider', 'model', 'deployment', 'region', 'capacity_tier', 'route'] as const;
+export const PERF_DIMENSIONS = [
+  'provider',
+  'model',
+  'deployment',
+  'region',
+  'capacity_tier',
+  'route',
+] as const;
 export type PerfDimension = (typeof PERF_DIMENSIONS)[number];
 
 const count = (name: string, cond?: string): Measure => ({
@@ -31,7 +38,11 @@ const count = (name: string, cond?: string): Measure => ({
   rollup: `sum(${name})`,
   merge: `sum(${name})`,
 });
-const sumOf = (name: string, rawExpr: string): Measure => ({ raw: rawExpr, rollup: `sum(${name})`, merge: `sum(${name})` });
+const sumOf = (name: string, rawExpr: string): Measure => ({
+  raw: rawExpr,
+  rollup: `sum(${name})`,
+  merge: `sum(${name})`,
+});
 const hist = (name: string, value: string, cond: string): Measure => ({
   raw: `sumMapIf(map(${bucketSql(value)}, toUInt64(1)), ${cond})`,
   rollup: `sumMap(${name})`,
@@ -52,7 +63,11 @@ export const PERF_MEASURES = {
   duration_h: hist('duration_h', 'duration_ms', "status = 'ok'"),
   ttft_h: hist('ttft_h', 'assumeNotNull(ttft_ms)', "status = 'ok' AND ttft_ms IS NOT NULL"),
   itl_h: hist('itl_h', 'assumeNotNull(itl_ms)', "status = 'ok' AND itl_ms IS NOT NULL"),
-  tps_h: hist('tps_h', TPS, "status = 'ok' AND streaming AND ttft_ms IS NOT NULL AND duration_ms > assumeNotNull(ttft_ms) AND output_tokens > 0"),
+  tps_h: hist(
+    'tps_h',
+    TPS,
+    "status = 'ok' AND streaming AND ttft_ms IS NOT NULL AND duration_ms > assumeNotNull(ttft_ms) AND output_tokens > 0",
+  ),
 } satisfies Record<string, Measure>;
 export type PerfMeasure = keyof typeof PERF_MEASURES;
 
@@ -86,16 +101,27 @@ function windowSql<M extends string>(read: WindowRead<M>): string | null {
   const segments = planSegments(read.from.getTime(), read.to.getTime(), {
     hourly: read.family.hourTable !== undefined,
     daily: read.family.dayTable !== undefined,
-    rawOnly: read.source === 'raw' || (read.tenant !== undefined && read.family.tenantDayTable === undefined),
+    rawOnly:
+      read.source === 'raw' ||
+      (read.tenant !== undefined && read.family.tenantDayTable === undefined),
     tenantDaily: read.tenant !== undefined,
   });
   const measures: Record<string, Measure> = {};
   for (const m of read.measures) measures[m] = read.all[m];
-  return unionSql({ family: read.family, segments, dims: read.dims, measures, tenant: read.tenant });
+  return unionSql({
+    family: read.family,
+    segments,
+    dims: read.dims,
+    measures,
+    tenant: read.tenant,
+  });
 }
 
 /** Runs one windowed read and returns its rows (JSON: Map columns as objects, UInt64 as text). */
-export async function readWindow<M extends string>(storage: Storage, read: WindowRead<M>): Promise<ResultRow[]> {
+export async function readWindow<M extends string>(
+  storage: Storage,
+  read: WindowRead<M>,
+): Promise<ResultRow[]> {
   const [rows] = await readWindows(storage, [read]);
   return rows ?? [];
 }
@@ -105,7 +131,10 @@ export async function readWindow<M extends string>(storage: Storage, read: Windo
  * baseline window are small reads where the per-query cost of the engine is most of the time, so
  * one round trip instead of two is what brings a drift check near the engine's floor.
  */
-export async function readWindows<M extends string>(storage: Storage, reads: readonly WindowRead<M>[]): Promise<ResultRow[][]> {
+export async function readWindows<M extends string>(
+  storage: Storage,
+  reads: readonly WindowRead<M>[],
+): Promise<ResultRow[][]> {
   const parts = reads.flatMap((read, i) => {
     const sql = windowSql(read);
     return sql === null ? [] : [`SELECT toUInt8(${i}) AS window_index, * FROM (${sql})`];

@@ -39,10 +39,17 @@ export function planSegments(fromMs: number, toMs: number, options: PlanOptions)
   if (options.rawOnly) return [{ grain: 'raw', fromMs, toMs }];
   const hours = (h0: number, h1: number): Segment[] => hourSegments(h0, h1, options.daily === true);
   // Tenant scope: whole days from the tenant daily rollup, the partial days from llm_calls.
-  if (options.tenantDaily === true) return around(fromMs, toMs, DAY, 'raw', (d0, d1) => [{ grain: 'tenant1d', fromMs: d0, toMs: d1 }]);
+  if (options.tenantDaily === true)
+    return around(fromMs, toMs, DAY, 'raw', (d0, d1) => [
+      { grain: 'tenant1d', fromMs: d0, toMs: d1 },
+    ]);
   // No minute table: whole hours (and days) from the rollups, the partial hours from llm_calls.
-  if (options.minutes === false) return options.hourly ? around(fromMs, toMs, HOUR, 'raw', hours) : [{ grain: 'raw', fromMs, toMs }];
-  if (!options.hourly) return around(fromMs, toMs, MINUTE, 'raw', (m0, m1) => [{ grain: '1m', fromMs: m0, toMs: m1 }]);
+  if (options.minutes === false)
+    return options.hourly
+      ? around(fromMs, toMs, HOUR, 'raw', hours)
+      : [{ grain: 'raw', fromMs, toMs }];
+  if (!options.hourly)
+    return around(fromMs, toMs, MINUTE, 'raw', (m0, m1) => [{ grain: '1m', fromMs: m0, toMs: m1 }]);
   return around(fromMs, toMs, MINUTE, 'raw', (m0, m1) => around(m0, m1, HOUR, '1m', hours));
 }
 
@@ -50,7 +57,13 @@ export function planSegments(fromMs: number, toMs: number, options: PlanOptions)
  * [fromMs, toMs) cut at whole `unit`s: `inner` answers the aligned middle [a, b), `edge` the parts
  * before a and after b; all of it is `edge` when no whole unit fits.
  */
-function around(fromMs: number, toMs: number, unit: number, edge: Grain, inner: (a: number, b: number) => Segment[]): Segment[] {
+function around(
+  fromMs: number,
+  toMs: number,
+  unit: number,
+  edge: Grain,
+  inner: (a: number, b: number) => Segment[],
+): Segment[] {
   const a = Math.ceil(fromMs / unit) * unit;
   const b = Math.floor(toMs / unit) * unit;
   if (a >= b) return [{ grain: edge, fromMs, toMs }];
@@ -104,7 +117,10 @@ function timeRange(column: string, seg: Segment): string {
 }
 
 /** The table and time column a rollup grain reads. */
-const ROLLUP_OF: Record<Exclude<Grain, 'raw'>, (f: RollupFamily) => [string | undefined, string]> = {
+const ROLLUP_OF: Record<
+  Exclude<Grain, 'raw'>,
+  (f: RollupFamily) => [string | undefined, string]
+> = {
   '1m': (f) => [f.minuteTable, 'minute'],
   '1h': (f) => [f.hourTable, 'hour'],
   '1d': (f) => [f.dayTable, 'day'],
@@ -133,7 +149,9 @@ export function unionSql(q: UnionQuery): string | null {
   if (q.segments.length === 0) return null;
   const keys = q.dims.length > 0 ? `${q.dims.join(', ')}, ` : '';
   const groupBy = q.dims.length > 0 ? ` GROUP BY ${q.dims.join(', ')}` : '';
-  const cols = Object.entries(q.measures).map(([n, m]) => `${m.merge} AS ${n}`).join(', ');
+  const cols = Object.entries(q.measures)
+    .map(([n, m]) => `${m.merge} AS ${n}`)
+    .join(', ');
   const parts = q.segments.map((seg) => segmentSql(q, seg)).join('\nUNION ALL\n');
   return `SELECT ${keys}${cols} FROM (${parts})${groupBy}`;
 }

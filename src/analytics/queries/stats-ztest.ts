@@ -26,7 +26,13 @@ export interface ProportionTestResult {
  * (callers enforce a minimum); a pooled p of 0 or 1 means no variance and no evidence (p-value 1).
  */
 export function oneSidedDropTest(t: ProportionTest): ProportionTestResult {
-  if (t.n1 <= 0 || t.n2 <= 0) return { p1: t.n1 > 0 ? t.x1 / t.n1 : null, p2: t.n2 > 0 ? t.x2 / t.n2 : null, z: null, pValue: null };
+  if (t.n1 <= 0 || t.n2 <= 0)
+    return {
+      p1: t.n1 > 0 ? t.x1 / t.n1 : null,
+      p2: t.n2 > 0 ? t.x2 / t.n2 : null,
+      z: null,
+      pValue: null,
+    };
   const p1 = t.x1 / t.n1;
   const p2 = t.x2 / t.n2;
   const pooled = (t.x1 + t.x2) / (t.n1 + t.n2);

@@ -11,11 +11,21 @@ export const BUDGET_WARNING_RATIO = 0.8;
 
 export function periodStart(nowMs: number, period: '1d' | '1mo'): number {
   const d = new Date(nowMs);
-  return period === '1d' ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) : Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  return period === '1d'
+    ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())
+    : Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
 
-async function spendBy(storage: Storage, sql: string, params: Record<string, unknown>): Promise<Map<string, number>> {
-  const rs = await storage.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+async function spendBy(
+  storage: Storage,
+  sql: string,
+  params: Record<string, unknown>,
+): Promise<Map<string, number>> {
+  const rs = await storage.client.query({
+    query: sql,
+    query_params: params,
+    format: 'JSONEachRow',
+  });
   const rows = await rs.json<{ key: string; cost: number | string }>();
   return new Map(rows.map((r) => [r.key, Number(r.cost)]));
 }
@@ -25,25 +35,52 @@ function targetKeyExpr(targets: RoutingTargetConfig[], params: Record<string, un
     params[`bp${i}`] = t.provider;
     params[`bm${i}`] = t.model;
     params[`bi${i}`] = t.id;
-    const dep = t.deployment !== '' ? (params[`bd${i}`] = t.deployment, ` AND deployment = {bd${i}:String}`) : '';
+    const dep =
+      t.deployment !== ''
+        ? ((params[`bd${i}`] = t.deployment), ` AND deployment = {bd${i}:String}`)
+        : '';
     return `provider = {bp${i}:String} AND model = {bm${i}:String}${dep}, {bi${i}:String}`;
   });
   return arms.length > 0 ? `multiIf(${arms.join(', ')}, '')` : "''";
 }
 
-async function spendFor(storage: Storage, scope: 'tenant' | 'target', period: '1d' | '1mo', nowMs: number, targets: RoutingTargetConfig[]): Promise<Map<string, number>> {
+async function spendFor(
+  storage: Storage,
+  scope: 'tenant' | 'target',
+  period: '1d' | '1mo',
+  nowMs: number,
+  targets: RoutingTargetConfig[],
+): Promise<Map<string, number>> {
   // Through the cost rollups (tenant-keyed for tenant budgets): a month of spend is days and hours,
   // not a month of minutes, on a feed recomputed every few seconds.
-  const dims: CostDimension[] = scope === 'tenant' ? ['tenant'] : ['provider', 'model', 'deployment'];
-  const union = buildUnion({ from: new Date(periodStart(nowMs, period)), to: new Date(nowMs + 1), dims, filters: {} });
+  const dims: CostDimension[] =
+    scope === 'tenant' ? ['tenant'] : ['provider', 'model', 'deployment'];
+  const union = buildUnion({
+    from: new Date(periodStart(nowMs, period)),
+    to: new Date(nowMs + 1),
+    dims,
+    filters: {},
+  });
   const params = { ...union.params };
   const key = scope === 'tenant' ? 'tenant' : targetKeyExpr(targets, params);
-  return spendBy(storage, `SELECT ${key} AS key, toFloat64(sum(cost_total)) AS cost FROM (${union.sql}) GROUP BY key`, params);
+  return spendBy(
+    storage,
+    `SELECT ${key} AS key, toFloat64(sum(cost_total)) AS cost FROM (${union.sql}) GROUP BY key`,
+    params,
+  );
 }
 
-export async function budgetStatus(storage: Storage, budgets: RoutingBudgetConfig[], targets: RoutingTargetConfig[], nowMs: number): Promise<FeedBudget[]> {
+export async function budgetStatus(
+  storage: Storage,
+  budgets: RoutingBudgetConfig[],
+  targets: RoutingTargetConfig[],
+  nowMs: number,
+): Promise<FeedBudget[]> {
   const cache = new Map<string, Promise<Map<string, number>>>();
-  const lookup = (scope: 'tenant' | 'target', period: '1d' | '1mo'): Promise<Map<string, number>> => {
+  const lookup = (
+    scope: 'tenant' | 'target',
+    period: '1d' | '1mo',
+  ): Promise<Map<string, number>> => {
     const k = `${scope}/${period}`;
     let p = cache.get(k);
     if (p === undefined) cache.set(k, (p = spendFor(storage, scope, period, nowMs, targets)));
@@ -54,7 +91,11 @@ export async function budgetStatus(storage: Storage, budgets: RoutingBudgetConfi
     const spent = (await lookup(b.scope, b.period)).get(b.key) ?? 0;
     const ratio = spent / b.limit_usd;
     out.push({
-      scope: b.scope, key: b.key, period: b.period, limit_usd: b.limit_usd, on_exhaust: b.on_exhaust,
+      scope: b.scope,
+      key: b.key,
+      period: b.period,
+      limit_usd: b.limit_usd,
+      on_exhaust: b.on_exhaust,
       spent_usd: Math.round(spent * 1e6) / 1e6,
       state: ratio >= 1 ? 'exhausted' : ratio >= BUDGET_WARNING_RATIO ? 'warning' : 'ok',
     });

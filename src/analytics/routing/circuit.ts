@@ -24,7 +24,9 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 function errorReason(s: TargetStats, c: RoutingConfig['circuit']): string | undefined {
   if (s.recentCalls < c.min_requests) return undefined;
   const rate = s.recentErrors / s.recentCalls;
-  return rate >= c.error_rate ? `error rate ${pct(rate)} >= ${pct(c.error_rate)} over ${c.error_window_s} s (${s.recentCalls} calls)` : undefined;
+  return rate >= c.error_rate
+    ? `error rate ${pct(rate)} >= ${pct(c.error_rate)} over ${c.error_window_s} s (${s.recentCalls} calls)`
+    : undefined;
 }
 
 /** The recent p95 (TTFT when measured, else end-to-end) against latency_ratio x its baseline. */
@@ -59,23 +61,59 @@ export function cooldownMs(c: RoutingConfig['circuit'], opens: number): number {
   return Math.min(c.max_cooldown_s, c.cooldown_s * 2 ** Math.max(0, opens - 1)) * 1000;
 }
 
-export function nextCircuit(prev: Circuit, stats: TargetStats, c: RoutingConfig['circuit'], nowMs: number): Circuit {
+export function nextCircuit(
+  prev: Circuit,
+  stats: TargetStats,
+  c: RoutingConfig['circuit'],
+  nowMs: number,
+): Circuit {
   if (prev.state === 'open') {
-    return nowMs - prev.since >= cooldownMs(c, prev.opens) ? { state: 'half_open', since: nowMs, opens: prev.opens, reason: 'cooldown elapsed: one probe' } : prev;
+    return nowMs - prev.since >= cooldownMs(c, prev.opens)
+      ? {
+          state: 'half_open',
+          since: nowMs,
+          opens: prev.opens,
+          reason: 'cooldown elapsed: one probe',
+        }
+      : prev;
   }
   if (prev.state === 'half_open') {
     // The probe: calls since half-open began (the query clips windows at `since`).
     if (stats.recentCalls === 0) return prev;
     // One probe decides: judged even below min_requests.
-    const failed = stats.recentErrors / stats.recentCalls >= c.error_rate || latencyBreach({ ...stats, latencyCalls: Math.max(stats.latencyCalls, c.min_requests) }, c) !== undefined;
-    if (failed) return { state: 'open', since: nowMs, opens: prev.opens + 1, reason: `probe failed (${stats.recentErrors}/${stats.recentCalls} errors)` };
-    return { state: 'closed', since: nowMs, opens: 0, reason: `probe succeeded (${stats.recentCalls} calls)` };
+    const failed =
+      stats.recentErrors / stats.recentCalls >= c.error_rate ||
+      latencyBreach({ ...stats, latencyCalls: Math.max(stats.latencyCalls, c.min_requests) }, c) !==
+        undefined;
+    if (failed)
+      return {
+        state: 'open',
+        since: nowMs,
+        opens: prev.opens + 1,
+        reason: `probe failed (${stats.recentErrors}/${stats.recentCalls} errors)`,
+      };
+    return {
+      state: 'closed',
+      since: nowMs,
+      opens: 0,
+      reason: `probe succeeded (${stats.recentCalls} calls)`,
+    };
   }
   const errors = errorReason(stats, c);
-  if (errors !== undefined) return { state: 'open', since: nowMs, opens: prev.opens + 1, reason: errors };
+  if (errors !== undefined)
+    return { state: 'open', since: nowMs, opens: prev.opens + 1, reason: errors };
   const slow = latencyBreach(stats, c);
-  if (slow === undefined) return prev.breachSince === undefined ? prev : { state: 'closed', since: prev.since, opens: prev.opens };
+  if (slow === undefined)
+    return prev.breachSince === undefined
+      ? prev
+      : { state: 'closed', since: prev.since, opens: prev.opens };
   const breachSince = prev.breachSince ?? nowMs;
-  if (nowMs - breachSince >= c.latency_window_s * 1000) return { state: 'open', since: nowMs, opens: prev.opens + 1, reason: `${slow} for ${c.latency_window_s} s` };
+  if (nowMs - breachSince >= c.latency_window_s * 1000)
+    return {
+      state: 'open',
+      since: nowMs,
+      opens: prev.opens + 1,
+      reason: `${slow} for ${c.latency_window_s} s`,
+    };
   return prev.breachSince === undefined ? { ...prev, breachSince } : prev;
 }

@@ -1,7 +1,19 @@
 // Builds the pools of one feed version from target stats, circuits, the previous version's
 // weights and budget state. Pure: the feed service does the I/O, this decides.
-import type { RoutingConfig, RoutingPoolConfig, RoutingTargetConfig } from '../../shared/config-routing.js';
-import type { DegradedTier, FeedBudget, FeedPool, FeedTarget, FeedTier, TierTarget, WeightChange } from '../../routing-client/types.js';
+import type {
+  RoutingConfig,
+  RoutingPoolConfig,
+  RoutingTargetConfig,
+} from '../../shared/config-routing.js';
+import type {
+  DegradedTier,
+  FeedBudget,
+  FeedPool,
+  FeedTarget,
+  FeedTier,
+  TierTarget,
+  WeightChange,
+} from '../../routing-client/types.js';
 import type { Circuit } from './circuit.js';
 import { emptyStats, type TargetStats } from './health-query.js';
 import { blendedPrice, normalise, scoreTarget, smooth, utilization } from './weights.js';
@@ -23,7 +35,8 @@ export interface ComputeOutput {
   weights: Map<string, number>;
 }
 
-export const tierOf = (t: RoutingTargetConfig): number => t.tier ?? (t.kind === 'provisioned' ? 0 : 1);
+export const tierOf = (t: RoutingTargetConfig): number =>
+  t.tier ?? (t.kind === 'provisioned' ? 0 : 1);
 
 export function computePools(input: ComputeInput): ComputeOutput {
   const out: ComputeOutput = { pools: [], targets: {}, changes: [], weights: new Map() };
@@ -37,96 +50,197 @@ export function computePools(input: ComputeInput): ComputeOutput {
 function describeTarget(t: RoutingTargetConfig, input: ComputeInput): FeedTarget {
   const s = input.stats.get(t.id) ?? emptyStats();
   const c = input.circuits.get(t.id);
-  const round = (x: number | null, digits = 1): number | null => (x === null ? null : Number(x.toFixed(digits)));
+  const round = (x: number | null, digits = 1): number | null =>
+    x === null ? null : Number(x.toFixed(digits));
   const util = utilization(t, s);
   return {
-    provider: t.provider, model: t.model, ...(t.deployment !== '' ? { deployment: t.deployment } : {}), kind: t.kind,
+    provider: t.provider,
+    model: t.model,
+    ...(t.deployment !== '' ? { deployment: t.deployment } : {}),
+    kind: t.kind,
     ...(t.region !== undefined ? { region: t.region } : {}),
     bind: { litellm_model_id: t.id, ...t.bind },
     ...(Object.keys(t.capacity).length > 0 ? { capacity: t.capacity } : {}),
-    pricing: t.kind === 'provisioned' && Object.keys(t.pricing).length === 0 ? { input_cost_per_token: 0, output_cost_per_token: 0 } : t.pricing,
+    pricing:
+      t.kind === 'provisioned' && Object.keys(t.pricing).length === 0
+        ? { input_cost_per_token: 0, output_cost_per_token: 0 }
+        : t.pricing,
     observed: {
-      calls_window: s.calls, ttft_p50_ms: round(s.ttftP50), ttft_p95_ms: round(s.ttftP95), p95_ms: round(s.durationP95),
-      baseline_ttft_p50_ms: round(s.baseTtftP50), error_rate: s.calls > 0 ? round(s.errors / s.calls, 4) : null,
-      rate_429: s.calls > 0 ? round(s.rateLimited / s.calls, 4) : null, util_1m: util !== undefined ? round(util, 3) : null,
+      calls_window: s.calls,
+      ttft_p50_ms: round(s.ttftP50),
+      ttft_p95_ms: round(s.ttftP95),
+      p95_ms: round(s.durationP95),
+      baseline_ttft_p50_ms: round(s.baseTtftP50),
+      error_rate: s.calls > 0 ? round(s.errors / s.calls, 4) : null,
+      rate_429: s.calls > 0 ? round(s.rateLimited / s.calls, 4) : null,
+      util_1m: util !== undefined ? round(util, 3) : null,
     },
-    ...(c !== undefined ? { circuit: { state: c.state, since: new Date(c.since).toISOString(), ...(c.reason !== undefined ? { reason: c.reason } : {}) } } : {}),
+    ...(c !== undefined
+      ? {
+          circuit: {
+            state: c.state,
+            since: new Date(c.since).toISOString(),
+            ...(c.reason !== undefined ? { reason: c.reason } : {}),
+          },
+        }
+      : {}),
   };
 }
 
 function computePool(pool: RoutingPoolConfig, input: ComputeInput, out: ComputeOutput): FeedPool {
   const byTier = new Map<number, RoutingTargetConfig[]>();
   for (const t of pool.targets) byTier.set(tierOf(t), [...(byTier.get(tierOf(t)) ?? []), t]);
-  const tiers: FeedTier[] = [...byTier.keys()].sort((a, b) => a - b).map((tier, i, all) => ({
-    tier,
-    name: (byTier.get(tier) ?? []).every((t) => t.kind === 'provisioned') ? 'provisioned' : tier === 0 ? 'primary' : 'on_demand',
-    // Every tier but the last can overflow; the last has nowhere to go.
-    ...(i < all.length - 1 ? { overflow_on: pool.overflow_on } : {}),
-    targets: computeTier(pool, byTier.get(tier) ?? [], input, out),
-  }));
+  const tiers: FeedTier[] = [...byTier.keys()]
+    .sort((a, b) => a - b)
+    .map((tier, i, all) => ({
+      tier,
+      name: (byTier.get(tier) ?? []).every((t) => t.kind === 'provisioned')
+        ? 'provisioned'
+        : tier === 0
+          ? 'primary'
+          : 'on_demand',
+      // Every tier but the last can overflow; the last has nowhere to go.
+      ...(i < all.length - 1 ? { overflow_on: pool.overflow_on } : {}),
+      targets: computeTier(pool, byTier.get(tier) ?? [], input, out),
+    }));
   const c = input.cfg.circuit;
   return {
     pool: pool.pool,
     tiers,
     retry: pool.retry,
-    circuit: { failure_rate: c.error_rate, min_requests: c.min_requests, window_s: c.error_window_s, open_s: c.cooldown_s, on_status: [429, 500, 502, 503, 504] },
+    circuit: {
+      failure_rate: c.error_rate,
+      min_requests: c.min_requests,
+      window_s: c.error_window_s,
+      open_s: c.cooldown_s,
+      on_status: [429, 500, 502, 503, 504],
+    },
     timeouts: pool.timeouts,
     ...(Object.keys(pool.tenants).length > 0 ? { tenants: pool.tenants } : {}),
-    admission: { ...(pool.admission.default !== undefined ? { default: pool.admission.default } : {}), tenants: pool.admission.tenants },
+    admission: {
+      ...(pool.admission.default !== undefined ? { default: pool.admission.default } : {}),
+      tenants: pool.admission.tenants,
+    },
     ...(pool.degraded !== undefined ? { degraded: degradedState(pool, tiers, input) } : {}),
   };
 }
 
 function skipReason(t: RoutingTargetConfig, budgets: FeedBudget[]): string | undefined {
-  const b = budgets.find((x) => x.scope === 'target' && x.key === t.id && x.state === 'exhausted' && x.on_exhaust === 'skip_target');
-  return b !== undefined ? `budget ${b.period} $${b.spent_usd} of $${b.limit_usd} exhausted: skip_target` : undefined;
+  const b = budgets.find(
+    (x) =>
+      x.scope === 'target' &&
+      x.key === t.id &&
+      x.state === 'exhausted' &&
+      x.on_exhaust === 'skip_target',
+  );
+  return b !== undefined
+    ? `budget ${b.period} $${b.spent_usd} of $${b.limit_usd} exhausted: skip_target`
+    : undefined;
 }
 
-function computeTier(pool: RoutingPoolConfig, targets: RoutingTargetConfig[], input: ComputeInput, out: ComputeOutput): TierTarget[] {
+function computeTier(
+  pool: RoutingPoolConfig,
+  targets: RoutingTargetConfig[],
+  input: ComputeInput,
+  out: ComputeOutput,
+): TierTarget[] {
   const prices = targets.map(blendedPrice).filter((p) => p > 0);
   const cheapest = prices.length > 0 ? Math.min(...prices) : 0;
-  const eligible = targets.filter((t) => (input.circuits.get(t.id)?.state ?? 'closed') === 'closed' && skipReason(t, input.budgets) === undefined);
-  const scored = eligible.map((t) => scoreTarget(t, input.stats.get(t.id) ?? emptyStats(), input.cfg, pool.slo_p95_ms, cheapest));
+  const eligible = targets.filter(
+    (t) =>
+      (input.circuits.get(t.id)?.state ?? 'closed') === 'closed' &&
+      skipReason(t, input.budgets) === undefined,
+  );
+  const scored = eligible.map((t) =>
+    scoreTarget(t, input.stats.get(t.id) ?? emptyStats(), input.cfg, pool.slo_p95_ms, cheapest),
+  );
   const goals = normalise(scored);
   return targets.map((t) => {
     const key = `${pool.pool}/${t.id}`;
     const prev = input.prev.get(key);
-    const { weight, state, reasons } = decide(t, input, goals.get(t.id) ?? 0, prev, scored.find((s) => s.id === t.id)?.reasons ?? []);
+    const { weight, state, reasons } = decide(
+      t,
+      input,
+      goals.get(t.id) ?? 0,
+      prev,
+      scored.find((s) => s.id === t.id)?.reasons ?? [],
+    );
     out.weights.set(key, weight);
-    if (prev !== weight) out.changes.push({ pool: pool.pool, target: t.id, from: prev ?? null, to: weight, reasons: reasons.length > 0 ? reasons : ['rebalanced within tier'] });
+    if (prev !== weight)
+      out.changes.push({
+        pool: pool.pool,
+        target: t.id,
+        from: prev ?? null,
+        to: weight,
+        reasons: reasons.length > 0 ? reasons : ['rebalanced within tier'],
+      });
     return { id: t.id, weight, state };
   });
 }
 
-function decide(t: RoutingTargetConfig, input: ComputeInput, goal: number, prev: number | undefined, health: string[]): { weight: number; state: TierTarget['state']; reasons: string[] } {
+function decide(
+  t: RoutingTargetConfig,
+  input: ComputeInput,
+  goal: number,
+  prev: number | undefined,
+  health: string[],
+): { weight: number; state: TierTarget['state']; reasons: string[] } {
   const skip = skipReason(t, input.budgets);
   if (skip !== undefined) return { weight: 0, state: 'disabled', reasons: [skip] };
   const circuit = input.circuits.get(t.id);
   // Safety beats smoothing: an open circuit drops to 0 at once; half-open gets one probe weight.
-  if (circuit?.state === 'open') return { weight: 0, state: 'drain', reasons: [`circuit open: ${circuit.reason ?? ''}`.trim()] };
-  if (circuit?.state === 'half_open') return { weight: input.cfg.circuit.probe_weight, state: 'active', reasons: [`circuit half-open: probe weight ${input.cfg.circuit.probe_weight}`] };
+  if (circuit?.state === 'open')
+    return { weight: 0, state: 'drain', reasons: [`circuit open: ${circuit.reason ?? ''}`.trim()] };
+  if (circuit?.state === 'half_open')
+    return {
+      weight: input.cfg.circuit.probe_weight,
+      state: 'active',
+      reasons: [`circuit half-open: probe weight ${input.cfg.circuit.probe_weight}`],
+    };
   const s = smooth(prev, goal, input.cfg.smoothing);
   const reasons = [...health, ...(s.note !== undefined ? [s.note] : [])];
   return { weight: s.weight, state: s.weight > 0 ? 'active' : 'drain', reasons };
 }
 
-function degradedState(pool: RoutingPoolConfig, tiers: FeedTier[], input: ComputeInput): DegradedTier {
+function degradedState(
+  pool: RoutingPoolConfig,
+  tiers: FeedTier[],
+  input: ComputeInput,
+): DegradedTier {
   const d = pool.degraded!;
   const knobs = {
-    ...(d.target !== undefined ? { target: d.target } : {}), ...(d.model !== undefined ? { model: d.model } : {}),
-    ...(d.max_tokens !== undefined ? { max_tokens: d.max_tokens } : {}), ...(d.tools !== undefined ? { tools: d.tools } : {}),
+    ...(d.target !== undefined ? { target: d.target } : {}),
+    ...(d.model !== undefined ? { model: d.model } : {}),
+    ...(d.max_tokens !== undefined ? { max_tokens: d.max_tokens } : {}),
+    ...(d.tools !== undefined ? { tools: d.tools } : {}),
     ...(d.app_cache !== undefined ? { app_cache: d.app_cache } : {}),
   };
   const tenants = input.budgets
     .filter((b) => b.scope === 'tenant' && (b.spent_usd ?? 0) / b.limit_usd >= d.budget_ratio)
     .map((b) => b.key);
-  const saturated = pool.targets.filter((t) => t.kind === 'provisioned').some((t) => (utilization(t, input.stats.get(t.id) ?? emptyStats()) ?? 0) >= d.saturation_util);
-  const overflowWeight = tiers.slice(1).reduce((sum, tier) => sum + tier.targets.reduce((s, x) => s + x.weight, 0), 0);
-  const allWeight = tiers.reduce((sum, tier) => sum + tier.targets.reduce((s, x) => s + x.weight, 0), 0);
+  const saturated = pool.targets
+    .filter((t) => t.kind === 'provisioned')
+    .some((t) => (utilization(t, input.stats.get(t.id) ?? emptyStats()) ?? 0) >= d.saturation_util);
+  const overflowWeight = tiers
+    .slice(1)
+    .reduce((sum, tier) => sum + tier.targets.reduce((s, x) => s + x.weight, 0), 0);
+  const allWeight = tiers.reduce(
+    (sum, tier) => sum + tier.targets.reduce((s, x) => s + x.weight, 0),
+    0,
+  );
   let reason: string | undefined;
   if (allWeight === 0) reason = 'every target of the pool is unavailable';
-  else if (saturated && overflowWeight === 0) reason = `provisioned capacity above ${Math.round(d.saturation_util * 100)}% and no healthy overflow`;
-  const budgetReason = tenants.length > 0 ? `budget pressure (>= ${Math.round(d.budget_ratio * 100)}% spent): ${tenants.join(', ')}` : undefined;
+  else if (saturated && overflowWeight === 0)
+    reason = `provisioned capacity above ${Math.round(d.saturation_util * 100)}% and no healthy overflow`;
+  const budgetReason =
+    tenants.length > 0
+      ? `budget pressure (>= ${Math.round(d.budget_ratio * 100)}% spent): ${tenants.join(', ')}`
+      : undefined;
   const why = [reason, budgetReason].filter((x) => x !== undefined).join('; ');
-  return { active: reason !== undefined, tenants, ...(why !== '' ? { reason: why } : {}), ...knobs };
+  return {
+    active: reason !== undefined,
+    tenants,
+    ...(why !== '' ? { reason: why } : {}),
+    ...knobs,
+  };
 }

@@ -47,7 +47,11 @@ export class FeedService {
   constructor(private readonly deps: FeedServiceDeps) {}
 
   get signingKey(): SigningKey {
-    this.key ??= loadSigningKey({ keyFile: this.deps.config.routing.signing.key_file, kid: this.deps.config.routing.signing.kid, dataDir: this.deps.config.storage.data_dir });
+    this.key ??= loadSigningKey({
+      keyFile: this.deps.config.routing.signing.key_file,
+      kid: this.deps.config.routing.signing.kid,
+      dataDir: this.deps.config.storage.data_dir,
+    });
     return this.key;
   }
 
@@ -99,7 +103,8 @@ export class FeedService {
     this.followedAt = nowMs;
     try {
       const latest = await latestVersion(this.deps.storage, this.deps.config.routing.feed_id);
-      if (latest !== undefined && latest.version > (this.cache?.doc.version ?? 0)) this.cache = new ServedCache(latest.document, this.deps.config.routing.recompute_every_s);
+      if (latest !== undefined && latest.version > (this.cache?.doc.version ?? 0))
+        this.cache = new ServedCache(latest.document, this.deps.config.routing.recompute_every_s);
     } catch (err) {
       this.deps.logger.warn('routing feed: reading the latest version failed', { err });
     }
@@ -118,52 +123,106 @@ export class FeedService {
     const cfg = this.deps.config.routing;
     const nowMs = this.deps.now().getTime();
     const targets = uniqueTargets(cfg.pools);
-    const since = Object.fromEntries([...this.circuits].filter(([, c]) => c.since > 0).map(([id, c]) => [id, c.since]));
+    const since = Object.fromEntries(
+      [...this.circuits].filter(([, c]) => c.since > 0).map(([id, c]) => [id, c.since]),
+    );
     const stats = await queryTargetStats(this.deps.storage, targets, {
-      nowMs, windowS: cfg.window_s, errorWindowS: cfg.circuit.error_window_s, latencyWindowS: cfg.circuit.error_window_s, baselineS: cfg.baseline_s, since,
+      nowMs,
+      windowS: cfg.window_s,
+      errorWindowS: cfg.circuit.error_window_s,
+      latencyWindowS: cfg.circuit.error_window_s,
+      baselineS: cfg.baseline_s,
+      since,
     });
     for (const t of targets) {
       const prev = this.circuits.get(t.id) ?? closedCircuit();
-      const next = nextCircuit(prev, circuitStats(stats.get(t.id) ?? emptyStats(), t.kind), cfg.circuit, nowMs);
-      if (next !== prev) this.deps.logger.info('routing circuit', { target: t.id, from: prev.state, to: next.state, reason: next.reason });
+      const next = nextCircuit(
+        prev,
+        circuitStats(stats.get(t.id) ?? emptyStats(), t.kind),
+        cfg.circuit,
+        nowMs,
+      );
+      if (next !== prev)
+        this.deps.logger.info('routing circuit', {
+          target: t.id,
+          from: prev.state,
+          to: next.state,
+          reason: next.reason,
+        });
       this.circuits.set(t.id, next);
     }
     const budgets = await this.budgetsAt(nowMs, targets);
-    const out = computePools({ cfg, stats, circuits: this.circuits, prev: this.weights, budgets, nowMs });
+    const out = computePools({
+      cfg,
+      stats,
+      circuits: this.circuits,
+      prev: this.weights,
+      budgets,
+      nowMs,
+    });
     const hash = canonicalJson({
       pools: out.pools,
       budgets: budgets.map(({ spent_usd: _s, ...b }) => b),
-      targets: Object.fromEntries(Object.entries(out.targets).map(([id, { observed: _o, ...t }]) => [id, t])),
+      targets: Object.fromEntries(
+        Object.entries(out.targets).map(([id, { observed: _o, ...t }]) => [id, t]),
+      ),
     });
     const due = nowMs - this.publishedAt >= cfg.refresh_s * 1000;
-    if (this.cache !== undefined && hash === this.contentHash && !due) return { version: this.version, published: false };
+    if (this.cache !== undefined && hash === this.contentHash && !due)
+      return { version: this.version, published: false };
     this.weights = out.weights;
     this.contentHash = hash;
     this.publishedAt = nowMs;
     this.version += 1;
-    const doc = signDocument({
-      schema: 'llm-routing-feed/v1', feed_id: cfg.feed_id, version: this.version, generated_at: new Date(nowMs).toISOString(),
-      ttl_s: cfg.ttl_s, hard_expiry: new Date(nowMs + cfg.hard_expiry_s * 1000).toISOString(),
-      targets: out.targets, pools: out.pools, budgets, changes: out.changes,
-    }, this.signingKey.privateKey, this.signingKey.kid);
+    const doc = signDocument(
+      {
+        schema: 'llm-routing-feed/v1',
+        feed_id: cfg.feed_id,
+        version: this.version,
+        generated_at: new Date(nowMs).toISOString(),
+        ttl_s: cfg.ttl_s,
+        hard_expiry: new Date(nowMs + cfg.hard_expiry_s * 1000).toISOString(),
+        targets: out.targets,
+        pools: out.pools,
+        budgets,
+        changes: out.changes,
+      },
+      this.signingKey.privateKey,
+      this.signingKey.kid,
+    );
     this.cache = new ServedCache(doc, cfg.recompute_every_s);
-    await insertVersion(this.deps.storage, doc, this.cache.get('native', undefined)?.etag ?? '').catch((err: unknown) => {
-      this.deps.logger.warn('routing feed: version history write failed', { err, version: doc.version });
+    await insertVersion(
+      this.deps.storage,
+      doc,
+      this.cache.get('native', undefined)?.etag ?? '',
+    ).catch((err: unknown) => {
+      this.deps.logger.warn('routing feed: version history write failed', {
+        err,
+        version: doc.version,
+      });
     });
     return { version: this.version, published: true };
   }
 
-  private async budgetsAt(nowMs: number, targets: ReturnType<typeof uniqueTargets>): Promise<FeedBudget[]> {
+  private async budgetsAt(
+    nowMs: number,
+    targets: ReturnType<typeof uniqueTargets>,
+  ): Promise<FeedBudget[]> {
     const cfg = this.deps.config.routing;
     if (cfg.budgets.length === 0) return [];
     if (this.budgets === undefined || Math.abs(nowMs - this.budgets.at) >= BUDGET_REFRESH_MS) {
-      this.budgets = { at: nowMs, value: await budgetStatus(this.deps.storage, cfg.budgets, targets, nowMs) };
+      this.budgets = {
+        at: nowMs,
+        value: await budgetStatus(this.deps.storage, cfg.budgets, targets, nowMs),
+      };
     }
     return this.budgets.value;
   }
 }
 
-function uniqueTargets(pools: Config['routing']['pools']): Config['routing']['pools'][number]['targets'] {
+function uniqueTargets(
+  pools: Config['routing']['pools'],
+): Config['routing']['pools'][number]['targets'] {
   const seen = new Map<string, Config['routing']['pools'][number]['targets'][number]>();
   for (const p of pools) for (const t of p.targets) if (!seen.has(t.id)) seen.set(t.id, t);
   return [...seen.values()];

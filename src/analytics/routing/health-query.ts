@@ -42,9 +42,24 @@ export interface HealthWindows {
 
 export function emptyStats(): TargetStats {
   return {
-    calls: 0, errors: 0, rateLimited: 0, ttftP50: null, ttftP95: null, durationP95: null,
-    recentCalls: 0, recentErrors: 0, recentRateLimited: 0, latencyCalls: 0, latencyTtftP95: null, latencyDurationP95: null,
-    tokensPerMinute: 0, requestsPerMinute: 0, baseCalls: 0, baseTtftP50: null, baseTtftP95: null, baseDurationP95: null,
+    calls: 0,
+    errors: 0,
+    rateLimited: 0,
+    ttftP50: null,
+    ttftP95: null,
+    durationP95: null,
+    recentCalls: 0,
+    recentErrors: 0,
+    recentRateLimited: 0,
+    latencyCalls: 0,
+    latencyTtftP95: null,
+    latencyDurationP95: null,
+    tokensPerMinute: 0,
+    requestsPerMinute: 0,
+    baseCalls: 0,
+    baseTtftP50: null,
+    baseTtftP95: null,
+    baseDurationP95: null,
   };
 }
 
@@ -54,7 +69,10 @@ function targetExpr(targets: RoutingTargetConfig[], params: Record<string, unkno
     params[`p${i}`] = t.provider;
     params[`m${i}`] = t.model;
     params[`id${i}`] = t.id;
-    const dep = t.deployment !== '' ? (params[`d${i}`] = t.deployment, ` AND deployment = {d${i}:String}`) : '';
+    const dep =
+      t.deployment !== ''
+        ? ((params[`d${i}`] = t.deployment), ` AND deployment = {d${i}:String}`)
+        : '';
     return `provider = {p${i}:String} AND (model = {m${i}:String} OR request_model = {m${i}:String})${dep}, {id${i}:String}`;
   });
   return `multiIf(${arms.join(', ')}, '')`;
@@ -62,14 +80,23 @@ function targetExpr(targets: RoutingTargetConfig[], params: Record<string, unkno
 
 const ms = (name: string): string => `fromUnixTimestamp64Milli(toInt64({${name}:Float64}), 'UTC')`;
 
-export async function queryTargetStats(storage: Storage, targets: RoutingTargetConfig[], w: HealthWindows): Promise<Map<string, TargetStats>> {
+export async function queryTargetStats(
+  storage: Storage,
+  targets: RoutingTargetConfig[],
+  w: HealthWindows,
+): Promise<Map<string, TargetStats>> {
   const out = new Map<string, TargetStats>();
   if (targets.length === 0) return out;
   const params: Record<string, unknown> = {
-    now: w.nowMs, win: w.nowMs - w.windowS * 1000, err: w.nowMs - w.errorWindowS * 1000, lat: w.nowMs - w.latencyWindowS * 1000,
-    util: w.nowMs - 60_000, base: w.nowMs - (w.windowS + w.baselineS) * 1000,
+    now: w.nowMs,
+    win: w.nowMs - w.windowS * 1000,
+    err: w.nowMs - w.errorWindowS * 1000,
+    lat: w.nowMs - w.latencyWindowS * 1000,
+    util: w.nowMs - 60_000,
+    base: w.nowMs - (w.windowS + w.baselineS) * 1000,
     // A leading dummy entry keeps the arrays non-empty (transform needs typed arrays).
-    since_ids: ['', ...Object.keys(w.since)], since_ms: [0, ...Object.values(w.since)],
+    since_ids: ['', ...Object.keys(w.since)],
+    since_ms: [0, ...Object.values(w.since)],
   };
   const sinceExpr = `fromUnixTimestamp64Milli(toInt64(transform(target_id, {since_ids:Array(String)}, {since_ms:Array(Float64)}, toFloat64(0))), 'UTC')`;
   const sql = `SELECT target_id,
@@ -90,19 +117,36 @@ export async function queryTargetStats(storage: Storage, targets: RoutingTargetC
     )
     WHERE target_id != ''
     GROUP BY target_id`;
-  const rs = await storage.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
-  for (const r of await rs.json<Record<string, unknown>>()) out.set(String(r.target_id), toStats(r));
+  const rs = await storage.client.query({
+    query: sql,
+    query_params: params,
+    format: 'JSONEachRow',
+  });
+  for (const r of await rs.json<Record<string, unknown>>())
+    out.set(String(r.target_id), toStats(r));
   return out;
 }
 
 function toStats(r: Record<string, unknown>): TargetStats {
   return {
-    calls: n(r.calls), errors: n(r.errors), rateLimited: n(r.rate_limited),
-    ttftP50: q(r.ttft_p50), ttftP95: q(r.ttft_p95), durationP95: q(r.duration_p95),
-    recentCalls: n(r.recent_calls), recentErrors: n(r.recent_errors), recentRateLimited: n(r.recent_429),
-    latencyCalls: n(r.lat_calls), latencyTtftP95: q(r.lat_ttft_p95), latencyDurationP95: q(r.lat_duration_p95),
-    tokensPerMinute: n(r.util_tokens), requestsPerMinute: n(r.util_calls),
-    baseCalls: n(r.base_calls), baseTtftP50: q(r.base_ttft_p50), baseTtftP95: q(r.base_ttft_p95), baseDurationP95: q(r.base_duration_p95),
+    calls: n(r.calls),
+    errors: n(r.errors),
+    rateLimited: n(r.rate_limited),
+    ttftP50: q(r.ttft_p50),
+    ttftP95: q(r.ttft_p95),
+    durationP95: q(r.duration_p95),
+    recentCalls: n(r.recent_calls),
+    recentErrors: n(r.recent_errors),
+    recentRateLimited: n(r.recent_429),
+    latencyCalls: n(r.lat_calls),
+    latencyTtftP95: q(r.lat_ttft_p95),
+    latencyDurationP95: q(r.lat_duration_p95),
+    tokensPerMinute: n(r.util_tokens),
+    requestsPerMinute: n(r.util_calls),
+    baseCalls: n(r.base_calls),
+    baseTtftP50: q(r.base_ttft_p50),
+    baseTtftP95: q(r.base_ttft_p95),
+    baseDurationP95: q(r.base_duration_p95),
   };
 }
 

@@ -1,7 +1,13 @@
 // The feed's Ed25519 signing key: read from `routing.signing.key_file` (PEM, PKCS#8) when set;
 // otherwise generated on first start and persisted at <data_dir>/keys/routing-ed25519.pem
 // (mode 0600) so the key id, and the gateways that pinned it, survive restarts.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../shared/errors.js';
@@ -23,7 +29,11 @@ export function keyId(publicKey: KeyObject): string {
   return `rf-${createHash('sha256').update(der).digest('hex').slice(0, 12)}`;
 }
 
-export function loadSigningKey(opts: { keyFile?: string | undefined; kid?: string | undefined; dataDir: string }): SigningKey {
+export function loadSigningKey(opts: {
+  keyFile?: string | undefined;
+  kid?: string | undefined;
+  dataDir: string;
+}): SigningKey {
   if (opts.keyFile !== undefined) return fromPem(opts.keyFile, 'file', opts.kid);
   const path = join(opts.dataDir, 'keys', DEFAULT_KEY_FILE);
   if (existsSync(path)) return fromPem(path, 'data_dir', opts.kid);
@@ -31,7 +41,10 @@ export function loadSigningKey(opts: { keyFile?: string | undefined; kid?: strin
   const { privateKey } = generateKeyPairSync('ed25519');
   // 'wx' never overwrites a key another process wrote meanwhile; re-read it in that case.
   try {
-    writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+    writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+      mode: 0o600,
+      flag: 'wx',
+    });
   } catch {
     return fromPem(path, 'data_dir', opts.kid);
   }
@@ -44,9 +57,14 @@ function fromPem(path: string, source: SigningKey['source'], kid: string | undef
   try {
     privateKey = createPrivateKey(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`routing.signing.key_file ${path}: cannot read an Ed25519 private key (PEM): ${(err as Error).message}`);
+    throw new ConfigError(
+      `routing.signing.key_file ${path}: cannot read an Ed25519 private key (PEM): ${(err as Error).message}`,
+    );
   }
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new ConfigError(`routing.signing.key_file ${path}: key type is ${privateKey.asymmetricKeyType}, expected ed25519`);
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new ConfigError(
+      `routing.signing.key_file ${path}: key type is ${privateKey.asymmetricKeyType}, expected ed25519`,
+    );
   const publicKey = createPublicKey(privateKey);
   return { kid: kid ?? keyId(publicKey), privateKey, publicKey, source, path };
 }
@@ -55,6 +73,14 @@ function fromPem(path: string, source: SigningKey['source'], kid: string | undef
 export function publicKeySet(key: SigningKey): { keys: Record<string, unknown>[] } {
   const jwk = key.publicKey.export({ format: 'jwk' });
   return {
-    keys: [{ kid: key.kid, alg: 'Ed25519', use: 'sig', public_key_pem: key.publicKey.export({ type: 'spki', format: 'pem' }).toString(), jwk: { ...jwk, kid: key.kid, alg: 'EdDSA' } }],
+    keys: [
+      {
+        kid: key.kid,
+        alg: 'Ed25519',
+        use: 'sig',
+        public_key_pem: key.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        jwk: { ...jwk, kid: key.kid, alg: 'EdDSA' },
+      },
+    ],
   };
 }

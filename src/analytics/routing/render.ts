@@ -4,8 +4,15 @@
 import type { FeedDocument, FeedPool, FeedTarget, TierTarget } from '../../routing-client/types.js';
 
 const LITELLM_PROVIDER: Record<string, string> = {
-  'azure.ai.openai': 'azure', 'azure.ai.inference': 'azure_ai', 'aws.bedrock': 'bedrock', 'gcp.vertex_ai': 'vertex_ai',
-  'gcp.gemini': 'gemini', 'gcp.gen_ai': 'vertex_ai', mistral_ai: 'mistral', x_ai: 'xai', 'ibm.watsonx.ai': 'watsonx',
+  'azure.ai.openai': 'azure',
+  'azure.ai.inference': 'azure_ai',
+  'aws.bedrock': 'bedrock',
+  'gcp.vertex_ai': 'vertex_ai',
+  'gcp.gemini': 'gemini',
+  'gcp.gen_ai': 'vertex_ai',
+  mistral_ai: 'mistral',
+  x_ai: 'xai',
+  'ibm.watsonx.ai': 'watsonx',
 };
 
 function litellmModel(t: FeedTarget): string {
@@ -31,13 +38,22 @@ export function renderLitellm(doc: FeedDocument, poolName?: string): Record<stri
         modelList.push({
           model_name: pool.pool,
           litellm_params: {
-            model: litellmModel(t), order: tier.tier + 1,
+            model: litellmModel(t),
+            order: tier.tier + 1,
             // Weight on every deployment (LiteLLM #33329); drain maps to 0.
             weight: tt.state === 'drain' ? 0 : tt.weight,
-            ...(t.capacity?.tpm !== undefined ? { tpm: t.capacity.tpm } : {}), ...(t.capacity?.rpm !== undefined ? { rpm: t.capacity.rpm } : {}),
-            ...(t.capacity?.max_inflight !== undefined ? { max_parallel_requests: t.capacity.max_inflight } : {}),
+            ...(t.capacity?.tpm !== undefined ? { tpm: t.capacity.tpm } : {}),
+            ...(t.capacity?.rpm !== undefined ? { rpm: t.capacity.rpm } : {}),
+            ...(t.capacity?.max_inflight !== undefined
+              ? { max_parallel_requests: t.capacity.max_inflight }
+              : {}),
             ...(t.pricing ?? {}),
-            ...(pool.timeouts !== undefined ? { timeout: pool.timeouts.total_ms / 1000, stream_timeout: pool.timeouts.ttft_ms / 1000 } : {}),
+            ...(pool.timeouts !== undefined
+              ? {
+                  timeout: pool.timeouts.total_ms / 1000,
+                  stream_timeout: pool.timeouts.ttft_ms / 1000,
+                }
+              : {}),
           },
           model_info: { id },
         });
@@ -46,7 +62,9 @@ export function renderLitellm(doc: FeedDocument, poolName?: string): Record<stri
   }
   const first = pools[0];
   return {
-    feed_id: doc.feed_id, feed_version: doc.version, generated_at: doc.generated_at,
+    feed_id: doc.feed_id,
+    feed_version: doc.version,
+    generated_at: doc.generated_at,
     model_list: modelList,
     router_settings: {
       enable_pre_call_checks: true,
@@ -55,14 +73,22 @@ export function renderLitellm(doc: FeedDocument, poolName?: string): Record<stri
     },
     disabled_model_ids: disabled,
     // LiteLLM has no native degraded tier: adapters read this extension.
-    x_llm_finops: { degraded: Object.fromEntries(pools.filter((p) => p.degraded !== undefined).map((p) => [p.pool, p.degraded])) },
+    x_llm_finops: {
+      degraded: Object.fromEntries(
+        pools.filter((p) => p.degraded !== undefined).map((p) => [p.pool, p.degraded]),
+      ),
+    },
   };
 }
 
 function portkeyTarget(doc: FeedDocument, tt: TierTarget): Record<string, unknown> | undefined {
   const t = doc.targets[tt.id];
   if (t === undefined || tt.state === 'disabled') return undefined;
-  return { provider: t.bind?.portkey_provider ?? `@${tt.id}`, weight: tt.state === 'drain' ? 0 : tt.weight, override_params: { model: t.model } };
+  return {
+    provider: t.bind?.portkey_provider ?? `@${tt.id}`,
+    weight: tt.state === 'drain' ? 0 : tt.weight,
+    override_params: { model: t.model },
+  };
 }
 
 /** One Portkey config: fallback across tiers, loadbalance within a tier. */
@@ -70,25 +96,52 @@ export function renderPortkeyPool(doc: FeedDocument, pool: FeedPool): Record<str
   const tierNodes = pool.tiers
     .map((tier) => tier.targets.map((tt) => portkeyTarget(doc, tt)).filter((x) => x !== undefined))
     .filter((targets) => targets.length > 0)
-    .map((targets) => (targets.length === 1 ? targets[0] : { strategy: { mode: 'loadbalance' }, targets }) as Record<string, unknown>);
+    .map(
+      (targets) =>
+        (targets.length === 1
+          ? targets[0]
+          : { strategy: { mode: 'loadbalance' }, targets }) as Record<string, unknown>,
+    );
   const overflow = pool.tiers[0]?.overflow_on ?? [];
   const codes = [...new Set(overflow.map((c) => (c === 'timeout' ? 408 : c)))];
-  const cb = pool.circuit !== undefined
-    ? { cb_config: { failure_threshold_percentage: Math.round(pool.circuit.failure_rate * 100), minimum_requests: pool.circuit.min_requests, cooldown_interval: Math.max(30_000, pool.circuit.open_s * 1000), failure_status_codes: pool.circuit.on_status } }
-    : {};
+  const cb =
+    pool.circuit !== undefined
+      ? {
+          cb_config: {
+            failure_threshold_percentage: Math.round(pool.circuit.failure_rate * 100),
+            minimum_requests: pool.circuit.min_requests,
+            cooldown_interval: Math.max(30_000, pool.circuit.open_s * 1000),
+            failure_status_codes: pool.circuit.on_status,
+          },
+        }
+      : {};
   const common = {
-    ...(pool.retry !== undefined ? { retry: { attempts: pool.retry.attempts, on_status_codes: pool.retry.on_status, use_retry_after_header: pool.retry.honor_retry_after } } : {}),
+    ...(pool.retry !== undefined
+      ? {
+          retry: {
+            attempts: pool.retry.attempts,
+            on_status_codes: pool.retry.on_status,
+            use_retry_after_header: pool.retry.honor_retry_after,
+          },
+        }
+      : {}),
     ...(pool.timeouts !== undefined ? { request_timeout: pool.timeouts.total_ms } : {}),
   };
   if (tierNodes.length === 1) return { ...(tierNodes[0] as Record<string, unknown>), ...common };
-  return { strategy: { mode: 'fallback', on_status_codes: codes, ...cb }, targets: tierNodes, ...common };
+  return {
+    strategy: { mode: 'fallback', on_status_codes: codes, ...cb },
+    targets: tierNodes,
+    ...common,
+  };
 }
 
 export function renderPortkey(doc: FeedDocument, poolName?: string): Record<string, unknown> {
   const pools = doc.pools.filter((p) => poolName === undefined || p.pool === poolName);
   if (poolName !== undefined && pools[0] !== undefined) return renderPortkeyPool(doc, pools[0]);
   return {
-    feed_id: doc.feed_id, feed_version: doc.version, generated_at: doc.generated_at,
+    feed_id: doc.feed_id,
+    feed_version: doc.version,
+    generated_at: doc.generated_at,
     configs: Object.fromEntries(pools.map((p) => [`rf-${p.pool}`, renderPortkeyPool(doc, p)])),
   };
 }

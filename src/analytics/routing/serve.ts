@@ -18,7 +18,10 @@ export interface Served {
 export class ServedCache {
   private readonly entries = new Map<string, Served>();
 
-  constructor(readonly doc: FeedDocument, private readonly maxAgeS: number) {}
+  constructor(
+    readonly doc: FeedDocument,
+    private readonly maxAgeS: number,
+  ) {}
 
   get(format: FeedFormat, pool: string | undefined): Served | undefined {
     const key = `${format}|${pool ?? ''}`;
@@ -51,8 +54,13 @@ export class ServedCache {
       'x-feed-version': String(this.doc.version),
     };
     return {
-      etag, body,
-      headers: { ...common, 'content-type': 'application/json; charset=utf-8', 'content-length': String(body.length) },
+      etag,
+      body,
+      headers: {
+        ...common,
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': String(body.length),
+      },
       notModifiedHeaders: common,
     };
   }

@@ -5,18 +5,31 @@ import type { Storage } from '../../storage/client.js';
 import type { FeedDocument, WeightChange } from '../../routing-client/types.js';
 import type { Circuit } from './circuit.js';
 
-export async function insertVersion(storage: Storage, doc: FeedDocument, etag: string): Promise<void> {
+export async function insertVersion(
+  storage: Storage,
+  doc: FeedDocument,
+  etag: string,
+): Promise<void> {
   const row = {
-    feed_id: doc.feed_id, version: doc.version, generated_at: doc.generated_at, etag,
-    changes: JSON.stringify(doc.changes ?? []), document: JSON.stringify(doc),
+    feed_id: doc.feed_id,
+    version: doc.version,
+    generated_at: doc.generated_at,
+    etag,
+    changes: JSON.stringify(doc.changes ?? []),
+    document: JSON.stringify(doc),
   };
   await storage.insertJsonEachRow('routing_feed_versions', `${JSON.stringify(row)}\n`);
 }
 
-export async function latestVersion(storage: Storage, feedId: string): Promise<{ version: number; document: FeedDocument } | undefined> {
+export async function latestVersion(
+  storage: Storage,
+  feedId: string,
+): Promise<{ version: number; document: FeedDocument } | undefined> {
   const rs = await storage.client.query({
-    query: 'SELECT version, document FROM routing_feed_versions WHERE feed_id = {feed_id:String} ORDER BY version DESC LIMIT 1',
-    query_params: { feed_id: feedId }, format: 'JSONEachRow',
+    query:
+      'SELECT version, document FROM routing_feed_versions WHERE feed_id = {feed_id:String} ORDER BY version DESC LIMIT 1',
+    query_params: { feed_id: feedId },
+    format: 'JSONEachRow',
   });
   const rows = await rs.json<{ version: string | number; document: string }>();
   const row = rows[0];
@@ -31,27 +44,56 @@ export interface VersionSummary {
   changes: WeightChange[];
 }
 
-export async function queryVersions(storage: Storage, feedId: string, limit: number, beforeVersion?: number): Promise<VersionSummary[]> {
+export async function queryVersions(
+  storage: Storage,
+  feedId: string,
+  limit: number,
+  beforeVersion?: number,
+): Promise<VersionSummary[]> {
   const params: Record<string, unknown> = { feed_id: feedId, limit };
-  const before = beforeVersion !== undefined ? ((params.before = beforeVersion), 'AND version < {before:UInt64}') : '';
+  const before =
+    beforeVersion !== undefined
+      ? ((params.before = beforeVersion), 'AND version < {before:UInt64}')
+      : '';
   const rs = await storage.client.query({
     query: `SELECT version, toUnixTimestamp64Milli(generated_at) AS at_ms, etag, changes FROM routing_feed_versions
       WHERE feed_id = {feed_id:String} ${before} ORDER BY version DESC LIMIT {limit:UInt32}`,
-    query_params: params, format: 'JSONEachRow',
+    query_params: params,
+    format: 'JSONEachRow',
   });
-  const rows = await rs.json<{ version: string | number; at_ms: string | number; etag: string; changes: string }>();
-  return rows.map((r) => ({ version: Number(r.version), generated_at: new Date(Number(r.at_ms)).toISOString(), etag: r.etag, changes: JSON.parse(r.changes) as WeightChange[] }));
+  const rows = await rs.json<{
+    version: string | number;
+    at_ms: string | number;
+    etag: string;
+    changes: string;
+  }>();
+  return rows.map((r) => ({
+    version: Number(r.version),
+    generated_at: new Date(Number(r.at_ms)).toISOString(),
+    etag: r.etag,
+    changes: JSON.parse(r.changes) as WeightChange[],
+  }));
 }
 
 /** Weights (`<pool>/<target>`) and circuits as the stored document left them. */
-export function restoreState(doc: FeedDocument): { weights: Map<string, number>; circuits: Map<string, Circuit> } {
+export function restoreState(doc: FeedDocument): {
+  weights: Map<string, number>;
+  circuits: Map<string, Circuit>;
+} {
   const weights = new Map<string, number>();
-  for (const pool of doc.pools) for (const tier of pool.tiers) for (const t of tier.targets) weights.set(`${pool.pool}/${t.id}`, t.weight);
+  for (const pool of doc.pools)
+    for (const tier of pool.tiers)
+      for (const t of tier.targets) weights.set(`${pool.pool}/${t.id}`, t.weight);
   const circuits = new Map<string, Circuit>();
   for (const [id, t] of Object.entries(doc.targets)) {
     if (t.circuit === undefined) continue;
     const since = Date.parse(t.circuit.since);
-    circuits.set(id, { state: t.circuit.state, since: Number.isNaN(since) ? 0 : since, opens: t.circuit.state === 'closed' ? 0 : 1, ...(t.circuit.reason !== undefined ? { reason: t.circuit.reason } : {}) });
+    circuits.set(id, {
+      state: t.circuit.state,
+      since: Number.isNaN(since) ? 0 : since,
+      opens: t.circuit.state === 'closed' ? 0 : 1,
+      ...(t.circuit.reason !== undefined ? { reason: t.circuit.reason } : {}),
+    });
   }
   return { weights, circuits };
 }

@@ -25,7 +25,13 @@ function rateFactor(rate: number, warn: number, zeroAt: number): number {
   return Math.max(0.05, 1 - (rate - warn) / Math.max(1e-9, zeroAt - warn));
 }
 
-export function scoreTarget(t: RoutingTargetConfig, s: TargetStats, cfg: RoutingConfig, sloP95Ms: number | undefined, cheapest: number): Scored {
+export function scoreTarget(
+  t: RoutingTargetConfig,
+  s: TargetStats,
+  cfg: RoutingConfig,
+  sloP95Ms: number | undefined,
+  cheapest: number,
+): Scored {
   const h = cfg.health;
   const reasons: string[] = [];
   let score = t.base_weight;
@@ -37,25 +43,44 @@ export function scoreTarget(t: RoutingTargetConfig, s: TargetStats, cfg: Routing
   if (s.ttftP50 !== null && s.baseTtftP50 !== null && s.baseTtftP50 > 0) {
     const ratio = s.ttftP50 / s.baseTtftP50;
     // Quadratic so a target twice as slow to first token gets a quarter of its share.
-    if (ratio > h.ttft_ratio_warn) apply(Math.max(0.05, 1 / ratio ** 2), `TTFT p50 ${Math.round(s.ttftP50)} ms is ${r2(ratio)}x baseline`);
+    if (ratio > h.ttft_ratio_warn)
+      apply(
+        Math.max(0.05, 1 / ratio ** 2),
+        `TTFT p50 ${Math.round(s.ttftP50)} ms is ${r2(ratio)}x baseline`,
+      );
   }
   if (sloP95Ms !== undefined && s.durationP95 !== null && s.durationP95 > sloP95Ms) {
-    apply(Math.max(0.1, sloP95Ms / s.durationP95), `p95 ${Math.round(s.durationP95)} ms above SLO ${sloP95Ms} ms`);
+    apply(
+      Math.max(0.1, sloP95Ms / s.durationP95),
+      `p95 ${Math.round(s.durationP95)} ms above SLO ${sloP95Ms} ms`,
+    );
   }
   if (s.calls > 0) {
     const errors = s.errors / s.calls;
-    apply(rateFactor(errors, h.error_rate_warn, cfg.circuit.error_rate), `error rate ${pct(errors)}`);
+    apply(
+      rateFactor(errors, h.error_rate_warn, cfg.circuit.error_rate),
+      `error rate ${pct(errors)}`,
+    );
     const limited = s.rateLimited / s.calls;
-    apply(rateFactor(limited, h.rate_429_warn, Math.min(1, h.rate_429_warn * 5)), `429 rate ${pct(limited)}`);
+    apply(
+      rateFactor(limited, h.rate_429_warn, Math.min(1, h.rate_429_warn * 5)),
+      `429 rate ${pct(limited)}`,
+    );
   }
   const util = utilization(t, s);
   if (util !== undefined && util > h.util_high) {
     // Headroom-proportional: a nearly full provisioned deployment yields share to its peers.
-    apply(Math.max(0.1, (1.2 - util) / (1.2 - h.util_high)), `utilization ${pct(util)} above ${pct(h.util_high)}`);
+    apply(
+      Math.max(0.1, (1.2 - util) / (1.2 - h.util_high)),
+      `utilization ${pct(util)} above ${pct(h.util_high)}`,
+    );
   }
   const price = blendedPrice(t);
   if (price > 0 && cheapest > 0 && price > cheapest && h.cost_exponent > 0) {
-    apply((cheapest / price) ** h.cost_exponent, `price ${r2(price / cheapest)}x the cheapest in tier`);
+    apply(
+      (cheapest / price) ** h.cost_exponent,
+      `price ${r2(price / cheapest)}x the cheapest in tier`,
+    );
   }
   return { id: t.id, score, reasons };
 }
@@ -77,7 +102,9 @@ export function normalise(scores: { id: string; score: number }[]): Map<string, 
   }
   const exact = scores.map((s) => ({ id: s.id, x: (Math.max(0, s.score) / total) * 100 }));
   let left = 100 - exact.reduce((sum, e) => sum + Math.floor(e.x), 0);
-  for (const e of [...exact].sort((a, b) => (b.x - Math.floor(b.x)) - (a.x - Math.floor(a.x)) || a.id.localeCompare(b.id))) {
+  for (const e of [...exact].sort(
+    (a, b) => b.x - Math.floor(b.x) - (a.x - Math.floor(a.x)) || a.id.localeCompare(b.id),
+  )) {
     out.set(e.id, Math.floor(e.x) + (left > 0 ? 1 : 0));
     left--;
   }
@@ -90,12 +117,25 @@ export interface Smoothed {
 }
 
 /** Move from `prev` toward `target` by at most one step; changes inside the hysteresis band are ignored. */
-export function smooth(prev: number | undefined, target: number, sm: RoutingConfig['smoothing']): Smoothed {
+export function smooth(
+  prev: number | undefined,
+  target: number,
+  sm: RoutingConfig['smoothing'],
+): Smoothed {
   if (prev === undefined) return { weight: target };
   const delta = target - prev;
   // Hysteresis, except toward 0 or from 0: draining or restoring a target is never "jitter".
-  if (Math.abs(delta) < sm.hysteresis && target !== 0 && prev !== 0) return { weight: prev, note: `held within hysteresis ±${sm.hysteresis}` };
-  if (delta > sm.max_step_up) return { weight: prev + sm.max_step_up, note: `ramp limited to +${sm.max_step_up} per version (goal ${target})` };
-  if (delta < -sm.max_step_down) return { weight: prev - sm.max_step_down, note: `decrease limited to -${sm.max_step_down} per version (goal ${target})` };
+  if (Math.abs(delta) < sm.hysteresis && target !== 0 && prev !== 0)
+    return { weight: prev, note: `held within hysteresis ±${sm.hysteresis}` };
+  if (delta > sm.max_step_up)
+    return {
+      weight: prev + sm.max_step_up,
+      note: `ramp limited to +${sm.max_step_up} per version (goal ${target})`,
+    };
+  if (delta < -sm.max_step_down)
+    return {
+      weight: prev - sm.max_step_down,
+      note: `decrease limited to -${sm.max_step_down} per version (goal ${target})`,
+    };
   return { weight: target };
 }

@@ -38,7 +38,10 @@ export interface AttributedBatch {
 }
 
 /** Apply resolved hints, falling back to the configured defaults (a pure batch -> batch step). */
-export function applyAttribution(items: ResolvedItem[], defaults: AttributionDefaults): AttributedBatch {
+export function applyAttribution(
+  items: ResolvedItem[],
+  defaults: AttributionDefaults,
+): AttributedBatch {
   const out: AttributedBatch = { calls: [], outcomes: [] };
   for (const { item, hint } of items) {
     const route = hint.route ?? defaults.route;
@@ -55,6 +58,10 @@ export function redactContent(calls: LlmCall[], captureContent: boolean): LlmCal
   return calls.map((call) => {
     if (call.input_content === '' && call.output_content === '') return call;
     if (!captureContent) return { ...call, input_content: '', output_content: '' };
-    return { ...call, input_content: redactSecrets(call.input_content), output_content: redactSecrets(call.output_content) };
+    return {
+      ...call,
+      input_content: redactSecrets(call.input_content),
+      output_content: redactSecrets(call.output_content),
+    };
   });
 }

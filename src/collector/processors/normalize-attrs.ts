@@ -8,7 +8,10 @@ export const MAX_TOKENS = 1e12;
 
 /** A GenAI span whose data cannot be trusted; the message names the field and the value. */
 export class InvalidFieldError extends Error {
-  constructor(readonly field: string, readonly problem: string) {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
     super(`${field} ${problem}`);
     this.name = 'InvalidFieldError';
   }
@@ -126,7 +129,8 @@ export function objectAttr(attrs: Attributes, key: string): Record<string, AttrV
 export function dig(obj: AttrValue | undefined, ...path: string[]): AttrValue | undefined {
   let cur: AttrValue | undefined = obj;
   for (const p of path) {
-    if (cur === null || cur === undefined || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    if (cur === null || cur === undefined || typeof cur !== 'object' || Array.isArray(cur))
+      return undefined;
     cur = cur[p];
   }
   return cur;

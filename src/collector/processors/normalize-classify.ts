@@ -21,16 +21,31 @@
 import type { CallKind } from '../call.js';
 import type { SpanRecord } from '../span.js';
 import {
-  GEN_AI, GEN_AI_DEPRECATED, GEN_AI_OPERATION, OPENAI, OPENINFERENCE, OPENLIT, OPENLIT_EXTRA,
-  OPENLLMETRY, OPENLLMETRY_EXTRA, VERCEL_AI, VERCEL_AI_EXTRA,
+  GEN_AI,
+  GEN_AI_DEPRECATED,
+  GEN_AI_OPERATION,
+  OPENAI,
+  OPENINFERENCE,
+  OPENLIT,
+  OPENLIT_EXTRA,
+  OPENLLMETRY,
+  OPENLLMETRY_EXTRA,
+  VERCEL_AI,
+  VERCEL_AI_EXTRA,
 } from '../../shared/semconv.js';
 import { has, str } from './normalize-attrs.js';
 import { canonicalOperation, isKnownOperation } from './normalize-provider.js';
 
 /** The instrumentation style a call was normalized from (LlmCall.source). */
 export type Source =
-  | 'llm_finops' | 'semconv' | 'semconv_legacy' | 'openai_js' | 'openllmetry'
-  | 'openlit' | 'openinference' | 'vercel_ai';
+  | 'llm_finops'
+  | 'semconv'
+  | 'semconv_legacy'
+  | 'openai_js'
+  | 'openllmetry'
+  | 'openlit'
+  | 'openinference'
+  | 'vercel_ai';
 
 export interface Classification {
   kind: CallKind;
@@ -46,7 +61,11 @@ export function detectSource(span: SpanRecord): Source {
   const scope = span.scopeName;
   if (scope.startsWith(FINOPS_SCOPE_PREFIX)) return 'llm_finops';
   if (scope === OPENAI_JS_SCOPE) return 'openai_js';
-  if (has(a, VERCEL_AI.OPERATION_ID) || scope === VERCEL_AI_EXTRA.SCOPE_NAME || scope.startsWith(VERCEL_AI_EXTRA.SCOPE_PREFIX)) {
+  if (
+    has(a, VERCEL_AI.OPERATION_ID) ||
+    scope === VERCEL_AI_EXTRA.SCOPE_NAME ||
+    scope.startsWith(VERCEL_AI_EXTRA.SCOPE_PREFIX)
+  ) {
     return 'vercel_ai';
   }
   if (has(a, OPENINFERENCE.SPAN_KIND) || scope.startsWith('openinference')) return 'openinference';
@@ -76,7 +95,10 @@ export function classify(span: SpanRecord): Classification | null {
   const reqType = str(a, OPENLLMETRY.REQUEST_TYPE);
   if (reqType !== '') {
     const operation = canonicalOperation(reqType);
-    return { kind: operation === GEN_AI_OPERATION.EMBEDDINGS ? 'embeddings' : 'inference', operation };
+    return {
+      kind: operation === GEN_AI_OPERATION.EMBEDDINGS ? 'embeddings' : 'inference',
+      operation,
+    };
   }
   const tlKind = str(a, OPENLLMETRY.SPAN_KIND);
   if (tlKind === 'agent') return { kind: 'agent', operation: GEN_AI_OPERATION.INVOKE_AGENT };
@@ -102,7 +124,8 @@ function classifyVercel(opId: string): Classification | null {
   if (opId.endsWith('.doGenerate') || opId.endsWith('.doStream')) {
     return { kind: 'inference', operation: GEN_AI_OPERATION.CHAT };
   }
-  if (opId.endsWith('.doEmbed')) return { kind: 'embeddings', operation: GEN_AI_OPERATION.EMBEDDINGS };
+  if (opId.endsWith('.doEmbed'))
+    return { kind: 'embeddings', operation: GEN_AI_OPERATION.EMBEDDINGS };
   const wrapped = VERCEL_WRAPPERS[opId];
   if (wrapped !== undefined) return { kind: 'wrapper', operation: wrapped };
   if (opId === 'ai.toolCall') return { kind: 'tool', operation: GEN_AI_OPERATION.EXECUTE_TOOL };
@@ -111,32 +134,46 @@ function classifyVercel(opId: string): Classification | null {
 
 function classifyOpenInference(kind: string): Classification | null {
   switch (kind.toUpperCase()) {
-    case 'LLM': return { kind: 'inference', operation: GEN_AI_OPERATION.CHAT };
-    case 'EMBEDDING': return { kind: 'embeddings', operation: GEN_AI_OPERATION.EMBEDDINGS };
-    case 'TOOL': return { kind: 'tool', operation: GEN_AI_OPERATION.EXECUTE_TOOL };
-    case 'AGENT': return { kind: 'agent', operation: GEN_AI_OPERATION.INVOKE_AGENT };
-    default: return null;
+    case 'LLM':
+      return { kind: 'inference', operation: GEN_AI_OPERATION.CHAT };
+    case 'EMBEDDING':
+      return { kind: 'embeddings', operation: GEN_AI_OPERATION.EMBEDDINGS };
+    case 'TOOL':
+      return { kind: 'tool', operation: GEN_AI_OPERATION.EXECUTE_TOOL };
+    case 'AGENT':
+      return { kind: 'agent', operation: GEN_AI_OPERATION.INVOKE_AGENT };
+    default:
+      return null;
   }
 }
 
 const AGENT_OPS = new Set<string>([
-  GEN_AI_OPERATION.INVOKE_AGENT, GEN_AI_OPERATION.CREATE_AGENT, GEN_AI_OPERATION.INVOKE_WORKFLOW, 'plan',
+  GEN_AI_OPERATION.INVOKE_AGENT,
+  GEN_AI_OPERATION.CREATE_AGENT,
+  GEN_AI_OPERATION.INVOKE_WORKFLOW,
+  'plan',
 ]);
 const INFERENCE_OPS = new Set<string>([
-  GEN_AI_OPERATION.CHAT, GEN_AI_OPERATION.TEXT_COMPLETION, GEN_AI_OPERATION.GENERATE_CONTENT,
+  GEN_AI_OPERATION.CHAT,
+  GEN_AI_OPERATION.TEXT_COMPLETION,
+  GEN_AI_OPERATION.GENERATE_CONTENT,
 ]);
 
 function classifyOperation(op: string, modelOrUsage: boolean): Classification | null {
   if (op === GEN_AI_OPERATION.EXECUTE_TOOL) return { kind: 'tool', operation: op };
   if (AGENT_OPS.has(op)) return { kind: 'agent', operation: op };
   if (op === GEN_AI_OPERATION.EMBEDDINGS) return { kind: 'embeddings', operation: op };
-  if (op === GEN_AI_OPERATION.RETRIEVAL || op.includes('memory')) return { kind: 'tool', operation: op };
+  if (op === GEN_AI_OPERATION.RETRIEVAL || op.includes('memory'))
+    return { kind: 'tool', operation: op };
   if (INFERENCE_OPS.has(op) || modelOrUsage) return { kind: 'inference', operation: op };
   return null;
 }
 
 const MODEL_KEYS = [
-  GEN_AI.REQUEST_MODEL, GEN_AI.RESPONSE_MODEL, VERCEL_AI.MODEL_ID, OPENINFERENCE.MODEL_NAME,
+  GEN_AI.REQUEST_MODEL,
+  GEN_AI.RESPONSE_MODEL,
+  VERCEL_AI.MODEL_ID,
+  OPENINFERENCE.MODEL_NAME,
 ];
 
 /** A model name or any usage count: what makes a provider-tagged span a call. */
@@ -144,5 +181,7 @@ function hasModelOrUsage(span: SpanRecord): boolean {
   const a = span.attributes;
   if (MODEL_KEYS.some((k) => has(a, k))) return true;
   if (has(a, OPENAI.RESPONSE_SERVICE_TIER)) return true;
-  return Object.keys(a).some((k) => k.startsWith('gen_ai.usage.') || k.startsWith('llm.token_count.'));
+  return Object.keys(a).some(
+    (k) => k.startsWith('gen_ai.usage.') || k.startsWith('llm.token_count.'),
+  );
 }

@@ -4,8 +4,21 @@
 import type { LlmCall } from '../call.js';
 import { STATUS_CODE, type SpanRecord } from '../span.js';
 import {
-  CACHE_LAYERS, CAPACITY_TIERS, FINOPS, GENERAL, GENERAL_EXTRA, GEN_AI, GEN_AI_DEPRECATED, GEN_AI_EXTRA,
-  LANGFUSE, OPENAI, OPENINFERENCE, OPENLLMETRY_EXTRA, VERCEL_AI, VERCEL_AI_EXTRA, type CapacityTier,
+  CACHE_LAYERS,
+  CAPACITY_TIERS,
+  FINOPS,
+  GENERAL,
+  GENERAL_EXTRA,
+  GEN_AI,
+  GEN_AI_DEPRECATED,
+  GEN_AI_EXTRA,
+  LANGFUSE,
+  OPENAI,
+  OPENINFERENCE,
+  OPENLLMETRY_EXTRA,
+  VERCEL_AI,
+  VERCEL_AI_EXTRA,
+  type CapacityTier,
 } from '../../shared/semconv.js';
 import { bool, dig, int, str, stringList } from './normalize-attrs.js';
 import { providerMetadata } from './styles/index.js';
@@ -46,24 +59,44 @@ export function resourceFields(span: SpanRecord): Pick<LlmCall, 'service' | 'env
 
 /** Error class name -> HTTP status, for SDK errors that do not carry the code as an attribute. */
 const ERROR_CLASS_STATUS: Readonly<Record<string, number>> = {
-  BadRequestError: 400, AuthenticationError: 401, PermissionDeniedError: 403, NotFoundError: 404,
-  ConflictError: 409, UnprocessableEntityError: 422, RateLimitError: 429, InternalServerError: 500,
-  OverloadedError: 529, ThrottlingException: 429, TooManyRequestsException: 429,
-  ServiceUnavailableException: 503, ServiceUnavailableError: 503,
+  BadRequestError: 400,
+  AuthenticationError: 401,
+  PermissionDeniedError: 403,
+  NotFoundError: 404,
+  ConflictError: 409,
+  UnprocessableEntityError: 422,
+  RateLimitError: 429,
+  InternalServerError: 500,
+  OverloadedError: 529,
+  ThrottlingException: 429,
+  TooManyRequestsException: 429,
+  ServiceUnavailableException: 503,
+  ServiceUnavailableError: 503,
 };
 
 /** status / error_type / http_status. Error = status ERROR or an error.type present. */
-export function errorFields(span: SpanRecord): Pick<LlmCall, 'status' | 'error_type' | 'http_status'> {
+export function errorFields(
+  span: SpanRecord,
+): Pick<LlmCall, 'status' | 'error_type' | 'http_status'> {
   const a = span.attributes;
   const exceptions = span.events.filter((e) => e.name === GENERAL_EXTRA.EXCEPTION_EVENT);
-  const excType = exceptions.map((e) => str(e.attributes, GENERAL.EXCEPTION_TYPE)).find((t) => t !== '') ?? '';
+  const excType =
+    exceptions.map((e) => str(e.attributes, GENERAL.EXCEPTION_TYPE)).find((t) => t !== '') ?? '';
   let errorType = str(a, GENERAL.ERROR_TYPE);
   const failed = span.statusCode === STATUS_CODE.ERROR || errorType !== '';
   if (failed && errorType === '') errorType = excType || '_OTHER';
   const direct = int(a, GENERAL.HTTP_RESPONSE_STATUS_CODE, GENERAL_EXTRA.HTTP_STATUS_CODE_OLD) ?? 0;
   if (!failed) return { status: 'ok', error_type: '', http_status: direct };
-  const texts = [span.statusMessage, ...exceptions.map((e) => str(e.attributes, GENERAL.EXCEPTION_MESSAGE))];
-  const http = direct || statusFromText([errorType, ...texts]) || ERROR_CLASS_STATUS[errorType] || ERROR_CLASS_STATUS[excType] || 0;
+  const texts = [
+    span.statusMessage,
+    ...exceptions.map((e) => str(e.attributes, GENERAL.EXCEPTION_MESSAGE)),
+  ];
+  const http =
+    direct ||
+    statusFromText([errorType, ...texts]) ||
+    ERROR_CLASS_STATUS[errorType] ||
+    ERROR_CLASS_STATUS[excType] ||
+    0;
   return { status: 'error', error_type: errorType, http_status: http };
 }
 
@@ -74,7 +107,8 @@ export function errorFields(span: SpanRecord): Pick<LlmCall, 'status' | 'error_t
  */
 function statusFromText(texts: string[]): number {
   for (const t of texts) {
-    const m = /^\s*(\d{3})\b/.exec(t) ?? /\b(?:status(?:[ _]?code)?|http)\s*[:=]?\s*(\d{3})\b/i.exec(t);
+    const m =
+      /^\s*(\d{3})\b/.exec(t) ?? /\b(?:status(?:[ _]?code)?|http)\s*[:=]?\s*(\d{3})\b/i.exec(t);
     const n = m?.[1] === undefined ? 0 : Number(m[1]);
     if (n >= 400 && n <= 599) return n;
   }
@@ -86,30 +120,53 @@ export function finishReason(span: SpanRecord): string {
   const a = span.attributes;
   const list = stringList(a[GEN_AI.RESPONSE_FINISH_REASONS]).find((r) => r !== '');
   if (list !== undefined) return list;
-  return str(a, `${GEN_AI_EXTRA.COMPLETION_PREFIX}0.finish_reason`, OPENINFERENCE.FINISH_REASON, VERCEL_AI.RESPONSE_FINISH_REASON);
+  return str(
+    a,
+    `${GEN_AI_EXTRA.COMPLETION_PREFIX}0.finish_reason`,
+    OPENINFERENCE.FINISH_REASON,
+    VERCEL_AI.RESPONSE_FINISH_REASON,
+  );
 }
 
 /** The tier the provider says it served; the requested tier only when it is not `auto`. */
 export function serviceTier(span: SpanRecord): string {
   const a = span.attributes;
-  const served = str(a, OPENAI.RESPONSE_SERVICE_TIER, GEN_AI_DEPRECATED.OPENAI_RESPONSE_SERVICE_TIER);
+  const served = str(
+    a,
+    OPENAI.RESPONSE_SERVICE_TIER,
+    GEN_AI_DEPRECATED.OPENAI_RESPONSE_SERVICE_TIER,
+  );
   if (served !== '') return served;
   const meta = providerMetadata(span) ?? undefined;
-  const fromMeta = dig(meta, 'openai', 'serviceTier') ?? dig(meta, 'anthropic', 'usage', 'service_tier');
+  const fromMeta =
+    dig(meta, 'openai', 'serviceTier') ?? dig(meta, 'anthropic', 'usage', 'service_tier');
   if (typeof fromMeta === 'string' && fromMeta !== '') return fromMeta;
-  const requested = str(a, OPENAI.REQUEST_SERVICE_TIER, GEN_AI_DEPRECATED.OPENAI_REQUEST_SERVICE_TIER, GEN_AI_EXTRA.REQUEST_SERVICE_TIER);
+  const requested = str(
+    a,
+    OPENAI.REQUEST_SERVICE_TIER,
+    GEN_AI_DEPRECATED.OPENAI_REQUEST_SERVICE_TIER,
+    GEN_AI_EXTRA.REQUEST_SERVICE_TIER,
+  );
   return requested === 'auto' ? '' : requested;
 }
 
 /** Provider service tiers that name a capacity tier unambiguously (OpenAI scale = reserved). */
 const TIER_FROM_SERVICE: Readonly<Record<string, CapacityTier>> = {
-  flex: 'flex', priority: 'priority', scale: 'provisioned', batch: 'batch',
+  flex: 'flex',
+  priority: 'priority',
+  scale: 'provisioned',
+  batch: 'batch',
 };
 
 /** finops.capacity_tier when valid, else derived from an unambiguous service tier, else ''. */
-export function capacityTier(span: SpanRecord, tier: string, warnings: string[]): CapacityTier | '' {
+export function capacityTier(
+  span: SpanRecord,
+  tier: string,
+  warnings: string[],
+): CapacityTier | '' {
   const raw = str(span.attributes, FINOPS.CAPACITY_TIER);
-  const valid = (CAPACITY_TIERS as readonly string[]).find((t) => t === raw) as CapacityTier | undefined;
+  const valid = (CAPACITY_TIERS as readonly string[]).find((t) => t === raw) as
+    CapacityTier | undefined;
   if (valid !== undefined) return valid;
   if (raw !== '') warnings.push(`invalid_capacity_tier:${raw}`);
   return TIER_FROM_SERVICE[tier.toLowerCase()] ?? '';
@@ -134,7 +191,13 @@ export function finopsFields(span: SpanRecord, warnings: string[]): Partial<LlmC
     degraded: bool(a, FINOPS.DEGRADED) ?? false,
     cache_layer: layerOk ? layer : '',
     cache_hit: bool(a, FINOPS.CACHE_HIT) ?? false,
-    prompt_version: str(a, FINOPS.PROMPT_VERSION, GEN_AI.PROMPT_VERSION, LANGFUSE.PROMPT_VERSION, OPENLLMETRY_EXTRA.PROMPT_VERSION),
+    prompt_version: str(
+      a,
+      FINOPS.PROMPT_VERSION,
+      GEN_AI.PROMPT_VERSION,
+      LANGFUSE.PROMPT_VERSION,
+      OPENLLMETRY_EXTRA.PROMPT_VERSION,
+    ),
     conversation_id: conversationId(span),
   };
 }
@@ -142,12 +205,20 @@ export function finopsFields(span: SpanRecord, warnings: string[]): Partial<LlmC
 /** Conversation / session id, in the spellings of semconv, OpenInference, Langfuse, AI SDK, Traceloop. */
 export function conversationId(span: SpanRecord): string {
   return str(
-    span.attributes, GEN_AI.CONVERSATION_ID, GENERAL.SESSION_ID, LANGFUSE.SESSION_ID,
-    VERCEL_AI_EXTRA.METADATA_SESSION_ID, OPENLLMETRY_EXTRA.SESSION_ID,
+    span.attributes,
+    GEN_AI.CONVERSATION_ID,
+    GENERAL.SESSION_ID,
+    LANGFUSE.SESSION_ID,
+    VERCEL_AI_EXTRA.METADATA_SESSION_ID,
+    OPENLLMETRY_EXTRA.SESSION_ID,
   );
 }
 
 /** cloud.region (span, then resource), else the region in a Bedrock endpoint. */
 export function regionField(span: SpanRecord, fromHost: string): string {
-  return str(span.attributes, GENERAL.CLOUD_REGION) || str(span.resource, GENERAL.CLOUD_REGION) || fromHost;
+  return (
+    str(span.attributes, GENERAL.CLOUD_REGION) ||
+    str(span.resource, GENERAL.CLOUD_REGION) ||
+    fromHost
+  );
 }

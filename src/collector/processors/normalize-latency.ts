@@ -3,13 +3,24 @@
 // legacy spans write milliseconds, our wrapper writes milliseconds for ITL.
 import type { LlmCall } from '../call.js';
 import type { AttrValue, SpanRecord } from '../span.js';
-import { FINOPS, GEN_AI, OPENLIT, OPENLIT_EXTRA, OPENLLMETRY_EXTRA, VERCEL_AI, VERCEL_AI_EXTRA } from '../../shared/semconv.js';
+import {
+  FINOPS,
+  GEN_AI,
+  OPENLIT,
+  OPENLIT_EXTRA,
+  OPENLLMETRY_EXTRA,
+  VERCEL_AI,
+  VERCEL_AI_EXTRA,
+} from '../../shared/semconv.js';
 import { bool, jsonValue, num } from './normalize-attrs.js';
 
 type LatencyFields = Pick<LlmCall, 'ttft_ms' | 'itl_ms' | 'itl_p95_ms' | 'streaming'>;
 
 /** Seconds-valued TTFT keys, in precedence order. Only the first two imply a stream. */
-const TTFT_SECONDS_STREAM = [GEN_AI.RESPONSE_TIME_TO_FIRST_CHUNK, GEN_AI.CLIENT_TIME_TO_FIRST_CHUNK];
+const TTFT_SECONDS_STREAM = [
+  GEN_AI.RESPONSE_TIME_TO_FIRST_CHUNK,
+  GEN_AI.CLIENT_TIME_TO_FIRST_CHUNK,
+];
 const TTFT_MS_STREAM = [VERCEL_AI.RESPONSE_MS_TO_FIRST_CHUNK, VERCEL_AI.STREAM_MS_TO_FIRST_CHUNK];
 
 /** Round to the microsecond: seconds * 1000 leaves float noise (0.412 s -> 412.00000000000006). */
@@ -34,7 +45,12 @@ export function latencyFields(span: SpanRecord, warnings: string[]): LatencyFiel
   const openlitTtft = num(a, OPENLIT.SERVER_TTFT);
   const ttft = streamTtft ?? (openlitTtft === null ? null : openlitTtft * 1000);
   const itl = interTokenLatency(span);
-  const explicit = bool(a, GEN_AI.REQUEST_STREAM, OPENLIT_EXTRA.REQUEST_IS_STREAM, OPENLLMETRY_EXTRA.IS_STREAMING);
+  const explicit = bool(
+    a,
+    GEN_AI.REQUEST_STREAM,
+    OPENLIT_EXTRA.REQUEST_IS_STREAM,
+    OPENLLMETRY_EXTRA.IS_STREAMING,
+  );
   return {
     ttft_ms: checked(ttft, 'ttft', warnings),
     itl_ms: checked(itl.mean, 'itl', warnings),
@@ -51,7 +67,9 @@ function ttftFromStream(span: SpanRecord): number | null {
   if (m !== null) return m;
   const ev = span.events.find((e) => e.name === VERCEL_AI_EXTRA.STREAM_FIRST_CHUNK_EVENT);
   if (ev === undefined) return null;
-  return num(ev.attributes, ...TTFT_MS_STREAM) ?? Number(ev.timeUnixNano - span.startTimeUnixNano) / 1e6;
+  return (
+    num(ev.attributes, ...TTFT_MS_STREAM) ?? Number(ev.timeUnixNano - span.startTimeUnixNano) / 1e6
+  );
 }
 
 function isVercelStream(span: SpanRecord): boolean {
@@ -69,7 +87,8 @@ function interTokenLatency(span: SpanRecord): { mean: number | null; p95: number
   const mean = num(a, FINOPS.STREAM_ITL_MS);
   if (mean !== null) return { mean, p95: num(a, FINOPS.STREAM_ITL_P95_MS) };
   const chunks = secondsList(a[GEN_AI.CLIENT_TIME_PER_OUTPUT_CHUNK]);
-  if (chunks.length > 1) return { mean: average(chunks) * 1000, p95: percentile(chunks, 0.95) * 1000 };
+  if (chunks.length > 1)
+    return { mean: average(chunks) * 1000, p95: percentile(chunks, 0.95) * 1000 };
   const single = chunks[0] ?? num(a, OPENLIT.SERVER_TPOT);
   return { mean: single === undefined || single === null ? null : single * 1000, p95: null };
 }
@@ -77,9 +96,9 @@ function interTokenLatency(span: SpanRecord): { mean: number | null; p95: number
 function secondsList(v: AttrValue | undefined): number[] {
   const parsed = jsonValue(v);
   const items = Array.isArray(parsed) ? parsed : [parsed];
-  return items.map((x) => (typeof x === 'string' && x.trim() !== '' ? Number(x) : x)).filter(
-    (x): x is number => typeof x === 'number' && Number.isFinite(x),
-  );
+  return items
+    .map((x) => (typeof x === 'string' && x.trim() !== '' ? Number(x) : x))
+    .filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
 }
 
 function average(xs: number[]): number {

@@ -20,8 +20,15 @@ export function outcomeFromSpan(span: SpanRecord): OutcomeRecord {
   const name = str(a, FINOPS.OUTCOME_NAME);
   if (name === '') throw new InvalidFieldError(FINOPS.OUTCOME_NAME, 'is missing');
   const success = bool(a, FINOPS.OUTCOME_SUCCESS);
-  if (success === null && a[FINOPS.OUTCOME_SUCCESS] !== undefined && a[FINOPS.OUTCOME_SUCCESS] !== null) {
-    throw new InvalidFieldError(FINOPS.OUTCOME_SUCCESS, `is not a boolean (${JSON.stringify(a[FINOPS.OUTCOME_SUCCESS])})`);
+  if (
+    success === null &&
+    a[FINOPS.OUTCOME_SUCCESS] !== undefined &&
+    a[FINOPS.OUTCOME_SUCCESS] !== null
+  ) {
+    throw new InvalidFieldError(
+      FINOPS.OUTCOME_SUCCESS,
+      `is not a boolean (${JSON.stringify(a[FINOPS.OUTCOME_SUCCESS])})`,
+    );
   }
   return {
     outcome_id: str(a, FINOPS.OUTCOME_ID) || `${span.traceId}-${span.spanId}`,
@@ -48,7 +55,8 @@ const DECIMAL_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 export function decimalValue(v: unknown): string {
   if (v === undefined || v === null || v === '') return '';
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new InvalidFieldError(FINOPS.OUTCOME_VALUE, `is not finite (${v})`);
+    if (!Number.isFinite(v))
+      throw new InvalidFieldError(FINOPS.OUTCOME_VALUE, `is not finite (${v})`);
     return new Decimal(v).toFixed();
   }
   if (typeof v === 'string' && DECIMAL_RE.test(v.trim())) return new Decimal(v.trim()).toFixed();

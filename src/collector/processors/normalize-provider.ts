@@ -9,19 +9,42 @@ const P = GEN_AI_PROVIDER;
 const PROVIDER_ALIASES: Readonly<Record<string, string>> = {
   openai: P.OPENAI,
   anthropic: P.ANTHROPIC,
-  'aws.bedrock': P.AWS_BEDROCK, 'amazon-bedrock': P.AWS_BEDROCK, bedrock: P.AWS_BEDROCK, aws: P.AWS_BEDROCK,
-  'azure.ai.openai': P.AZURE_AI_OPENAI, 'az.ai.openai': P.AZURE_AI_OPENAI, 'azure-openai': P.AZURE_AI_OPENAI,
-  azure_openai: P.AZURE_AI_OPENAI, azure: P.AZURE_AI_OPENAI, azureopenai: P.AZURE_AI_OPENAI,
-  'azure.ai.inference': P.AZURE_AI_INFERENCE, 'az.ai.inference': P.AZURE_AI_INFERENCE,
-  'gcp.vertex_ai': P.GCP_VERTEX_AI, vertex_ai: P.GCP_VERTEX_AI, vertexai: P.GCP_VERTEX_AI,
-  'google.vertex': P.GCP_VERTEX_AI, 'google-vertex': P.GCP_VERTEX_AI,
-  'gcp.gemini': P.GCP_GEMINI, gemini: P.GCP_GEMINI, 'google.generative-ai': P.GCP_GEMINI,
-  'google-generative-ai': P.GCP_GEMINI, 'google.genai': P.GCP_GEN_AI, 'gcp.gen_ai': P.GCP_GEN_AI,
+  'aws.bedrock': P.AWS_BEDROCK,
+  'amazon-bedrock': P.AWS_BEDROCK,
+  bedrock: P.AWS_BEDROCK,
+  aws: P.AWS_BEDROCK,
+  'azure.ai.openai': P.AZURE_AI_OPENAI,
+  'az.ai.openai': P.AZURE_AI_OPENAI,
+  'azure-openai': P.AZURE_AI_OPENAI,
+  azure_openai: P.AZURE_AI_OPENAI,
+  azure: P.AZURE_AI_OPENAI,
+  azureopenai: P.AZURE_AI_OPENAI,
+  'azure.ai.inference': P.AZURE_AI_INFERENCE,
+  'az.ai.inference': P.AZURE_AI_INFERENCE,
+  'gcp.vertex_ai': P.GCP_VERTEX_AI,
+  vertex_ai: P.GCP_VERTEX_AI,
+  vertexai: P.GCP_VERTEX_AI,
+  'google.vertex': P.GCP_VERTEX_AI,
+  'google-vertex': P.GCP_VERTEX_AI,
+  'gcp.gemini': P.GCP_GEMINI,
+  gemini: P.GCP_GEMINI,
+  'google.generative-ai': P.GCP_GEMINI,
+  'google-generative-ai': P.GCP_GEMINI,
+  'google.genai': P.GCP_GEN_AI,
+  'gcp.gen_ai': P.GCP_GEN_AI,
   google: P.GCP_GEN_AI,
-  cohere: P.COHERE, deepseek: P.DEEPSEEK, groq: P.GROQ, perplexity: P.PERPLEXITY,
-  mistral_ai: P.MISTRAL_AI, mistral: P.MISTRAL_AI, mistralai: P.MISTRAL_AI,
-  x_ai: P.X_AI, xai: P.X_AI,
-  'ibm.watsonx.ai': P.IBM_WATSONX_AI, 'ibm.watson.ai': P.IBM_WATSONX_AI, watsonx: P.IBM_WATSONX_AI,
+  cohere: P.COHERE,
+  deepseek: P.DEEPSEEK,
+  groq: P.GROQ,
+  perplexity: P.PERPLEXITY,
+  mistral_ai: P.MISTRAL_AI,
+  mistral: P.MISTRAL_AI,
+  mistralai: P.MISTRAL_AI,
+  x_ai: P.X_AI,
+  xai: P.X_AI,
+  'ibm.watsonx.ai': P.IBM_WATSONX_AI,
+  'ibm.watson.ai': P.IBM_WATSONX_AI,
+  watsonx: P.IBM_WATSONX_AI,
 };
 
 /**
@@ -83,7 +106,9 @@ export function resolveProvider(declared: string, host: string): string {
 
 /** AWS region embedded in a Bedrock endpoint (bedrock-runtime.us-east-1.amazonaws.com), or ''. */
 export function regionFromHost(host: string): string {
-  const m = /^bedrock(?:-runtime)?(?:-fips)?\.([a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazonaws\.com$/.exec(host.toLowerCase());
+  const m = /^bedrock(?:-runtime)?(?:-fips)?\.([a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazonaws\.com$/.exec(
+    host.toLowerCase(),
+  );
   return m?.[1] ?? '';
 }
 
@@ -91,11 +116,19 @@ const O = GEN_AI_OPERATION;
 
 /** Other spellings of gen_ai.operation.name values (OpenLLMetry llm.request.type, OpenLIT, old SDKs). */
 const OPERATION_ALIASES: Readonly<Record<string, string>> = {
-  chat: O.CHAT, completion: O.TEXT_COMPLETION, text_completion: O.TEXT_COMPLETION,
-  embedding: O.EMBEDDINGS, embeddings: O.EMBEDDINGS, embed: O.EMBEDDINGS,
-  generate_content: O.GENERATE_CONTENT, execute_tool: O.EXECUTE_TOOL,
-  invoke_agent: O.INVOKE_AGENT, create_agent: O.CREATE_AGENT, invoke_workflow: O.INVOKE_WORKFLOW,
-  retrieval: O.RETRIEVAL, rerank: 'rerank',
+  chat: O.CHAT,
+  completion: O.TEXT_COMPLETION,
+  text_completion: O.TEXT_COMPLETION,
+  embedding: O.EMBEDDINGS,
+  embeddings: O.EMBEDDINGS,
+  embed: O.EMBEDDINGS,
+  generate_content: O.GENERATE_CONTENT,
+  execute_tool: O.EXECUTE_TOOL,
+  invoke_agent: O.INVOKE_AGENT,
+  create_agent: O.CREATE_AGENT,
+  invoke_workflow: O.INVOKE_WORKFLOW,
+  retrieval: O.RETRIEVAL,
+  rerank: 'rerank',
 };
 
 /** Canonical operation name; unknown values pass through lowercased. */

@@ -13,7 +13,11 @@ export interface TokenFields {
 }
 
 const ZERO: TokenFields = {
-  input_tokens: 0, cache_read_tokens: 0, cache_creation_tokens: 0, output_tokens: 0, reasoning_tokens: 0,
+  input_tokens: 0,
+  cache_read_tokens: 0,
+  cache_creation_tokens: 0,
+  output_tokens: 0,
+  reasoning_tokens: 0,
 };
 
 /** Only these kinds carry cost; the dedupe step relies on every other row having zero tokens. */
@@ -32,7 +36,10 @@ export function isBillableKind(kind: CallKind): boolean {
  *   was exclusive; add the cache. Likewise output below reasoning means reasoning was separate.
  */
 export function finalizeTokens(
-  usage: UsageReading, kind: CallKind, rejectedStatus: number, warnings: string[],
+  usage: UsageReading,
+  kind: CallKind,
+  rejectedStatus: number,
+  warnings: string[],
 ): TokenFields {
   if (!isBillableKind(kind)) return { ...ZERO };
   const t: TokenFields = {

@@ -8,7 +8,14 @@ import { InvalidFieldError, str } from './normalize-attrs.js';
 import { classify, detectSource, type Classification, type Source } from './normalize-classify.js';
 import { contentFields } from './normalize-content.js';
 import {
-  capacityTier, errorFields, finishReason, finopsFields, identityFields, regionField, resourceFields, serviceTier,
+  capacityTier,
+  errorFields,
+  finishReason,
+  finopsFields,
+  identityFields,
+  regionField,
+  resourceFields,
+  serviceTier,
 } from './normalize-fields.js';
 import { latencyFields } from './normalize-latency.js';
 import { isOutcomeSpan, outcomeFromSpan } from './normalize-outcome.js';
@@ -43,14 +50,21 @@ export function normalizeSpan(span: SpanRecord, opts: NormalizeOptions): Normali
     if (cls === null) return { type: 'other' };
     return buildCall(span, cls, detectSource(span), opts);
   } catch (err) {
-    if (err instanceof InvalidFieldError) return { type: 'invalid', reason: `span ${span.spanId}: ${err.message}` };
+    if (err instanceof InvalidFieldError)
+      return { type: 'invalid', reason: `span ${span.spanId}: ${err.message}` };
     // A bug or a shape nobody anticipated must cost one span, not the whole request.
-    return { type: 'invalid', reason: `span ${span.spanId}: normalizer failed (${err instanceof Error ? err.message : String(err)})` };
+    return {
+      type: 'invalid',
+      reason: `span ${span.spanId}: normalizer failed (${err instanceof Error ? err.message : String(err)})`,
+    };
   }
 }
 
 /** Normalize a batch, preserving input order within each bucket. */
-export function normalizeBatch(spans: readonly SpanRecord[], opts: NormalizeOptions): NormalizedBatch {
+export function normalizeBatch(
+  spans: readonly SpanRecord[],
+  opts: NormalizeOptions,
+): NormalizedBatch {
   const out: NormalizedBatch = { calls: [], outcomes: [], others: [], invalid: [] };
   for (const span of spans) {
     const r = normalizeSpan(span, opts);
@@ -62,15 +76,28 @@ export function normalizeBatch(spans: readonly SpanRecord[], opts: NormalizeOpti
   return out;
 }
 
-function buildCall(span: SpanRecord, cls: Classification, source: Source, opts: NormalizeOptions): NormalizeResult {
+function buildCall(
+  span: SpanRecord,
+  cls: Classification,
+  source: Source,
+  opts: NormalizeOptions,
+): NormalizeResult {
   const warnings: string[] = [];
   const billable = isBillableKind(cls.kind);
   // Usage on wrappers, agents and tools is discarded, so bad counts there are not worth a
   // rejection; only billable rows are validated strictly.
   const style = readStyleFor(span, source, billable);
   const errors = errorFields(span);
-  if (billable && errors.status === 'ok' && style.requestModel === '' && style.responseModel === '') {
-    throw new InvalidFieldError('model', 'is missing (no request or response model: gen_ai.request.model, gen_ai.response.model or an equivalent)');
+  if (
+    billable &&
+    errors.status === 'ok' &&
+    style.requestModel === '' &&
+    style.responseModel === ''
+  ) {
+    throw new InvalidFieldError(
+      'model',
+      'is missing (no request or response model: gen_ai.request.model, gen_ai.response.model or an equivalent)',
+    );
   }
   const host = str(span.attributes, GENERAL.SERVER_ADDRESS);
   const tier = serviceTier(span);
@@ -100,14 +127,21 @@ function buildCall(span: SpanRecord, cls: Classification, source: Source, opts: 
   return { type: 'call', call };
 }
 
-function readStyleFor(span: SpanRecord, source: Source, strict: boolean): ReturnType<typeof readStyle> {
+function readStyleFor(
+  span: SpanRecord,
+  source: Source,
+  strict: boolean,
+): ReturnType<typeof readStyle> {
   if (strict) return readStyle(span, source);
   try {
     return readStyle(span, source);
   } catch (err) {
     if (!(err instanceof InvalidFieldError)) throw err;
     // Names still matter for a non-billable row; read them without the usage.
-    const { provider, requestModel, responseModel } = readStyle({ ...span, attributes: withoutUsage(span) }, source);
+    const { provider, requestModel, responseModel } = readStyle(
+      { ...span, attributes: withoutUsage(span) },
+      source,
+    );
     return { provider, requestModel, responseModel, usage: emptyUsage() };
   }
 }
@@ -119,5 +153,12 @@ function withoutUsage(span: SpanRecord): SpanRecord['attributes'] {
 }
 
 function emptyUsage(): ReturnType<typeof readStyle>['usage'] {
-  return { input: null, output: null, cacheRead: null, cacheCreation: null, reasoning: null, inputCache: 'inclusive' };
+  return {
+    input: null,
+    output: null,
+    cacheRead: null,
+    cacheCreation: null,
+    reasoning: null,
+    inputCache: 'inclusive',
+  };
 }

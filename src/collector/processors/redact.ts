@@ -10,7 +10,10 @@ const PATTERNS: readonly [string, RegExp][] = [
   ['google_api_key', /\bAIza[0-9A-Za-z_-]{35}\b/g],
   ['jwt', /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g],
   ['bearer', /\b(Bearer)\s+[A-Za-z0-9._~+/-]{16,}=*/gi],
-  ['secret_assignment', /\b(password|passwd|secret|api[_-]?key|access[_-]?token)(\s*[:=]\s*)("?)[^\s"',;]{6,}\3/gi],
+  [
+    'secret_assignment',
+    /\b(password|passwd|secret|api[_-]?key|access[_-]?token)(\s*[:=]\s*)("?)[^\s"',;]{6,}\3/gi,
+  ],
   ['card_number', /\b\d(?:[ -]?\d){12,18}\b/g],
 ];
 
@@ -21,7 +24,8 @@ export function redactSecrets(text: string): string {
   for (const [kind, pattern] of PATTERNS) {
     out = out.replace(pattern, (match, ...groups: unknown[]) => {
       if (kind === 'bearer') return `${String(groups[0])} [REDACTED:bearer]`;
-      if (kind === 'secret_assignment') return `${String(groups[0])}${String(groups[1])}[REDACTED:secret]`;
+      if (kind === 'secret_assignment')
+        return `${String(groups[0])}${String(groups[1])}[REDACTED:secret]`;
       if (kind === 'card_number' && !luhn(match)) return match;
       return `[REDACTED:${kind}]`;
     });

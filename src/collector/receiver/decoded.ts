@@ -21,12 +21,20 @@ const ZERO_SPAN = '0'.repeat(16);
 /** Check the fields every span needs (ids, times); return the span or why it is rejected. */
 export function makeSpanRecord(span: SpanRecord, locator: SpanLocator): SpanRecord | RejectedSpan {
   const where = `span ${locator.resourceIndex}/${locator.scopeIndex}/${locator.spanIndex}${span.spanId ? ` (${span.spanId})` : ''}`;
-  const reject = (reason: string): RejectedSpan => ({ locator, spanId: span.spanId, reason: `${where}: ${reason}` });
-  if (!TRACE_ID.test(span.traceId) || span.traceId === ZERO_TRACE) return reject('traceId must be 16 non-zero bytes');
-  if (!SPAN_ID.test(span.spanId) || span.spanId === ZERO_SPAN) return reject('spanId must be 8 non-zero bytes');
-  if (span.parentSpanId !== '' && !SPAN_ID.test(span.parentSpanId)) return reject('parentSpanId must be empty or 8 bytes');
+  const reject = (reason: string): RejectedSpan => ({
+    locator,
+    spanId: span.spanId,
+    reason: `${where}: ${reason}`,
+  });
+  if (!TRACE_ID.test(span.traceId) || span.traceId === ZERO_TRACE)
+    return reject('traceId must be 16 non-zero bytes');
+  if (!SPAN_ID.test(span.spanId) || span.spanId === ZERO_SPAN)
+    return reject('spanId must be 8 non-zero bytes');
+  if (span.parentSpanId !== '' && !SPAN_ID.test(span.parentSpanId))
+    return reject('parentSpanId must be empty or 8 bytes');
   if (span.parentSpanId === ZERO_SPAN) span.parentSpanId = '';
   if (span.startTimeUnixNano <= 0n) return reject('startTimeUnixNano is missing');
-  if (span.endTimeUnixNano < span.startTimeUnixNano) return reject('endTimeUnixNano is before startTimeUnixNano');
+  if (span.endTimeUnixNano < span.startTimeUnixNano)
+    return reject('endTimeUnixNano is before startTimeUnixNano');
   return span;
 }

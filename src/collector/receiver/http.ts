@@ -5,8 +5,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import {
-  DecodeError, ForbiddenError, PayloadTooLargeError, PermanentError, RetryableError, SpoolFullError,
-  UnauthorizedError, UnsupportedMediaTypeError,
+  DecodeError,
+  ForbiddenError,
+  PayloadTooLargeError,
+  PermanentError,
+  RetryableError,
+  SpoolFullError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
 } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { decodeJsonRequest } from './otlp-json.js';
@@ -69,7 +75,10 @@ class Inflight {
   /** Refuse (429) a request that arrives while too many are in flight. */
   checkRequests(): void {
     if (this.requests > this.options.maxInflightRequests) {
-      throw new RetryableError(`too many requests in flight (collector.max_inflight_requests ${this.options.maxInflightRequests})`, this.options.retryAfterSeconds);
+      throw new RetryableError(
+        `too many requests in flight (collector.max_inflight_requests ${this.options.maxInflightRequests})`,
+        this.options.retryAfterSeconds,
+      );
     }
   }
 
@@ -78,7 +87,10 @@ class Inflight {
     this.bytes += n;
     held.bytes += n;
     if (this.bytes > this.options.maxInflightBytes) {
-      throw new RetryableError(`too many request bytes in flight (collector.max_inflight_bytes ${this.options.maxInflightBytes})`, this.options.retryAfterSeconds);
+      throw new RetryableError(
+        `too many request bytes in flight (collector.max_inflight_bytes ${this.options.maxInflightBytes})`,
+        this.options.retryAfterSeconds,
+      );
     }
   }
 }
@@ -95,13 +107,19 @@ export function createReceiver(options: ReceiverOptions): Server {
   return server;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: ReceiverOptions, inflight: Inflight): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ReceiverOptions,
+  inflight: Inflight,
+): Promise<void> {
   const path = (req.url ?? '').split('?')[0];
   if (path === '/healthz' && req.method === 'GET') {
     sendText(res, options.isDraining() ? 503 : 200, options.isDraining() ? 'draining' : 'ok');
     return;
   }
-  if (path !== TRACES_PATH) return sendText(res, 404, `not found: only POST ${TRACES_PATH} is served here`);
+  if (path !== TRACES_PATH)
+    return sendText(res, 404, `not found: only POST ${TRACES_PATH} is served here`);
   if (req.method !== 'POST') {
     res.setHeader('Allow', 'POST');
     return sendText(res, 405, 'method not allowed: use POST');
@@ -110,7 +128,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Receiv
   const held = inflight.enter();
   try {
     encoding = contentEncodingOf(req.headers['content-type']);
-    if (options.isDraining()) throw new RetryableError('collector is shutting down', options.retryAfterSeconds);
+    if (options.isDraining())
+      throw new RetryableError('collector is shutting down', options.retryAfterSeconds);
     inflight.checkRequests();
     const auth = options.authorize?.(req);
     const body = await readBody(req, options.maxBodyBytes, (n) => inflight.take(n, held));
@@ -136,7 +155,11 @@ function contentEncodingOf(contentType: string | undefined): Encoding {
 }
 
 /** Read the body, enforcing the cap on the wire and again after decompression. */
-async function readBody(req: IncomingMessage, limit: number, take: (bytes: number) => void): Promise<Buffer> {
+async function readBody(
+  req: IncomingMessage,
+  limit: number,
+  take: (bytes: number) => void,
+): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw new PayloadTooLargeError(limit);
   const chunks: Buffer[] = [];
@@ -148,10 +171,15 @@ async function readBody(req: IncomingMessage, limit: number, take: (bytes: numbe
     chunks.push(chunk);
   }
   const raw = Buffer.concat(chunks, size);
-  const contentEncoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  if (contentEncoding === 'identity' || contentEncoding === '' || contentEncoding === 'none') return raw;
+  const contentEncoding = String(req.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase();
+  if (contentEncoding === 'identity' || contentEncoding === '' || contentEncoding === 'none')
+    return raw;
   if (contentEncoding !== 'gzip') {
-    throw new UnsupportedMediaTypeError(`unsupported content-encoding ${JSON.stringify(contentEncoding)}: use gzip or none`);
+    throw new UnsupportedMediaTypeError(
+      `unsupported content-encoding ${JSON.stringify(contentEncoding)}: use gzip or none`,
+    );
   }
   try {
     const inflated = await gunzipAsync(raw, { maxOutputLength: limit });
@@ -159,7 +187,10 @@ async function readBody(req: IncomingMessage, limit: number, take: (bytes: numbe
     return inflated;
   } catch (err) {
     if (err instanceof RetryableError) throw err;
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+    if (
+      (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ||
+      err instanceof RangeError
+    ) {
       throw new PayloadTooLargeError(limit);
     }
     throw new DecodeError(`body is not valid gzip: ${(err as Error).message}`);
@@ -173,12 +204,20 @@ function sendSuccess(res: ServerResponse, encoding: Encoding, outcome: IngestOut
     res.end(encodeProtoResponse(outcome.rejected, outcome.rejected > 0 ? message : ''));
     return;
   }
-  const body = outcome.rejected > 0 ? { partialSuccess: { rejectedSpans: String(outcome.rejected), errorMessage: message } } : {};
+  const body =
+    outcome.rejected > 0
+      ? { partialSuccess: { rejectedSpans: String(outcome.rejected), errorMessage: message } }
+      : {};
   res.writeHead(200, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify(body));
 }
 
-function sendError(res: ServerResponse, encoding: Encoding, err: unknown, options: ReceiverOptions): void {
+function sendError(
+  res: ServerResponse,
+  encoding: Encoding,
+  err: unknown,
+  options: ReceiverOptions,
+): void {
   let status = 500;
   let message = 'internal error';
   if (err instanceof UnauthorizedError) status = 401;

@@ -9,9 +9,18 @@ type Json = unknown;
 type JsonObject = Record<string, Json>;
 
 const KIND_NAMES: Record<string, number> = {
-  SPAN_KIND_UNSPECIFIED: 0, SPAN_KIND_INTERNAL: 1, SPAN_KIND_SERVER: 2, SPAN_KIND_CLIENT: 3, SPAN_KIND_PRODUCER: 4, SPAN_KIND_CONSUMER: 5,
+  SPAN_KIND_UNSPECIFIED: 0,
+  SPAN_KIND_INTERNAL: 1,
+  SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3,
+  SPAN_KIND_PRODUCER: 4,
+  SPAN_KIND_CONSUMER: 5,
 };
-const STATUS_NAMES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
+const STATUS_NAMES: Record<string, number> = {
+  STATUS_CODE_UNSET: 0,
+  STATUS_CODE_OK: 1,
+  STATUS_CODE_ERROR: 2,
+};
 
 class SpanFieldError extends Error {}
 
@@ -22,29 +31,38 @@ export function decodeJsonRequest(body: Uint8Array | string): DecodedBatch {
   } catch (err) {
     throw new DecodeError(`body is not valid JSON: ${(err as Error).message}`);
   }
-  if (!isObject(parsed)) throw new DecodeError('body must be a JSON object (ExportTraceServiceRequest)');
+  if (!isObject(parsed))
+    throw new DecodeError('body must be a JSON object (ExportTraceServiceRequest)');
   const resourceSpans = optionalArray(parsed.resourceSpans, 'resourceSpans');
   const batch: DecodedBatch = { spans: [], rejected: [] };
   resourceSpans.forEach((rs, resourceIndex) => {
     if (!isObject(rs)) throw new DecodeError(`resourceSpans[${resourceIndex}] must be an object`);
     const resource = isObject(rs.resource) ? toAttributes(rs.resource.attributes) : {};
-    optionalArray(rs.scopeSpans, `resourceSpans[${resourceIndex}].scopeSpans`).forEach((ss, scopeIndex) => {
-      if (!isObject(ss)) throw new DecodeError(`resourceSpans[${resourceIndex}].scopeSpans[${scopeIndex}] must be an object`);
-      const scope = isObject(ss.scope) ? ss.scope : {};
-      const path = `resourceSpans[${resourceIndex}].scopeSpans[${scopeIndex}].spans`;
-      optionalArray(ss.spans, path).forEach((raw, spanIndex) => {
-        const locator = { resourceIndex, scopeIndex, spanIndex };
-        const result = decodeSpan(raw, resource, str(scope.name), str(scope.version), locator);
-        if ('reason' in result) batch.rejected.push(result);
-        else batch.spans.push(result);
-      });
-    });
+    optionalArray(rs.scopeSpans, `resourceSpans[${resourceIndex}].scopeSpans`).forEach(
+      (ss, scopeIndex) => {
+        if (!isObject(ss))
+          throw new DecodeError(
+            `resourceSpans[${resourceIndex}].scopeSpans[${scopeIndex}] must be an object`,
+          );
+        const scope = isObject(ss.scope) ? ss.scope : {};
+        const path = `resourceSpans[${resourceIndex}].scopeSpans[${scopeIndex}].spans`;
+        optionalArray(ss.spans, path).forEach((raw, spanIndex) => {
+          const locator = { resourceIndex, scopeIndex, spanIndex };
+          const result = decodeSpan(raw, resource, str(scope.name), str(scope.version), locator);
+          if ('reason' in result) batch.rejected.push(result);
+          else batch.spans.push(result);
+        });
+      },
+    );
   });
   return batch;
 }
 
 function decodeSpan(
-  raw: Json, resource: Attributes, scopeName: string, scopeVersion: string,
+  raw: Json,
+  resource: Attributes,
+  scopeName: string,
+  scopeVersion: string,
   locator: RejectedSpan['locator'],
 ): SpanRecord | RejectedSpan {
   const where = `span ${locator.resourceIndex}/${locator.scopeIndex}/${locator.spanIndex}`;
@@ -52,18 +70,29 @@ function decodeSpan(
   try {
     const status = isObject(raw.status) ? raw.status : {};
     const record: SpanRecord = {
-      traceId: hexId(raw.traceId), spanId: hexId(raw.spanId), parentSpanId: hexId(raw.parentSpanId),
-      name: str(raw.name), kind: enumValue(raw.kind, KIND_NAMES, 'kind'),
+      traceId: hexId(raw.traceId),
+      spanId: hexId(raw.spanId),
+      parentSpanId: hexId(raw.parentSpanId),
+      name: str(raw.name),
+      kind: enumValue(raw.kind, KIND_NAMES, 'kind'),
       startTimeUnixNano: nanos(raw.startTimeUnixNano, 'startTimeUnixNano'),
       endTimeUnixNano: nanos(raw.endTimeUnixNano, 'endTimeUnixNano'),
-      attributes: toAttributes(raw.attributes), resource, scopeName, scopeVersion,
-      statusCode: enumValue(status.code, STATUS_NAMES, 'status.code'), statusMessage: str(status.message),
+      attributes: toAttributes(raw.attributes),
+      resource,
+      scopeName,
+      scopeVersion,
+      statusCode: enumValue(status.code, STATUS_NAMES, 'status.code'),
+      statusMessage: str(status.message),
       events: optionalArray(raw.events, 'events').map(toEvent),
     };
     return makeSpanRecord(record, locator);
   } catch (err) {
     if (err instanceof SpanFieldError || err instanceof DecodeError) {
-      return { locator, spanId: typeof raw.spanId === 'string' ? raw.spanId : '', reason: `${where}: ${err.message}` };
+      return {
+        locator,
+        spanId: typeof raw.spanId === 'string' ? raw.spanId : '',
+        reason: `${where}: ${err.message}`,
+      };
     }
     throw err;
   }
@@ -71,14 +100,19 @@ function decodeSpan(
 
 function toEvent(raw: Json): SpanEvent {
   if (!isObject(raw)) throw new SpanFieldError('events[] must be objects');
-  return { name: str(raw.name), timeUnixNano: nanos(raw.timeUnixNano, 'events[].timeUnixNano'), attributes: toAttributes(raw.attributes) };
+  return {
+    name: str(raw.name),
+    timeUnixNano: nanos(raw.timeUnixNano, 'events[].timeUnixNano'),
+    attributes: toAttributes(raw.attributes),
+  };
 }
 
 function toAttributes(raw: Json): Attributes {
   const out: Attributes = {};
   if (!Array.isArray(raw)) return out;
   for (const kv of raw) {
-    if (isObject(kv) && typeof kv.key === 'string' && kv.key !== '') out[kv.key] = toValue(kv.value);
+    if (isObject(kv) && typeof kv.key === 'string' && kv.key !== '')
+      out[kv.key] = toValue(kv.value);
   }
   return out;
 }
@@ -89,7 +123,8 @@ function toValue(raw: Json): AttrValue {
   if (typeof raw.boolValue === 'boolean') return raw.boolValue;
   if (raw.intValue !== undefined) return intValue(raw.intValue);
   if (raw.doubleValue !== undefined) return doubleValue(raw.doubleValue);
-  if (isObject(raw.arrayValue)) return Array.isArray(raw.arrayValue.values) ? raw.arrayValue.values.map(toValue) : [];
+  if (isObject(raw.arrayValue))
+    return Array.isArray(raw.arrayValue.values) ? raw.arrayValue.values.map(toValue) : [];
   if (isObject(raw.kvlistValue)) return toAttributes(raw.kvlistValue.values);
   if (typeof raw.bytesValue === 'string') return raw.bytesValue;
   return null;
@@ -126,7 +161,9 @@ function nanos(raw: Json, field: string): bigint {
   if (raw === undefined || raw === null) return 0n;
   if (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0) return BigInt(Math.trunc(raw));
   if (typeof raw === 'string' && /^\d{1,20}$/.test(raw)) return BigInt(raw);
-  throw new SpanFieldError(`${field} must be an unsigned 64-bit integer (number or decimal string)`);
+  throw new SpanFieldError(
+    `${field} must be an unsigned 64-bit integer (number or decimal string)`,
+  );
 }
 
 function enumValue(raw: Json, names: Record<string, number>, field: string): number {

@@ -7,7 +7,8 @@ import { DecodeError } from '../../shared/errors.js';
 import type { AttrValue, Attributes } from '../span.js';
 import { makeSpanRecord, type DecodedBatch } from './decoded.js';
 
-const f = (type: string, id: number, rule?: 'repeated') => (rule ? { type, id, rule } : { type, id });
+const f = (type: string, id: number, rule?: 'repeated') =>
+  rule ? { type, id, rule } : { type, id };
 
 const descriptor = {
   nested: {
@@ -15,39 +16,90 @@ const descriptor = {
       nested: {
         AnyValue: {
           fields: {
-            stringValue: f('string', 1), boolValue: f('bool', 2), intValue: f('int64', 3), doubleValue: f('double', 4),
-            arrayValue: f('ArrayValue', 5), kvlistValue: f('KeyValueList', 6), bytesValue: f('bytes', 7),
+            stringValue: f('string', 1),
+            boolValue: f('bool', 2),
+            intValue: f('int64', 3),
+            doubleValue: f('double', 4),
+            arrayValue: f('ArrayValue', 5),
+            kvlistValue: f('KeyValueList', 6),
+            bytesValue: f('bytes', 7),
           },
         },
         ArrayValue: { fields: { values: f('AnyValue', 1, 'repeated') } },
         KeyValueList: { fields: { values: f('KeyValue', 1, 'repeated') } },
         KeyValue: { fields: { key: f('string', 1), value: f('AnyValue', 2) } },
         InstrumentationScope: {
-          fields: { name: f('string', 1), version: f('string', 2), attributes: f('KeyValue', 3, 'repeated'), droppedAttributesCount: f('uint32', 4) },
+          fields: {
+            name: f('string', 1),
+            version: f('string', 2),
+            attributes: f('KeyValue', 3, 'repeated'),
+            droppedAttributesCount: f('uint32', 4),
+          },
         },
-        Resource: { fields: { attributes: f('KeyValue', 1, 'repeated'), droppedAttributesCount: f('uint32', 2) } },
+        Resource: {
+          fields: {
+            attributes: f('KeyValue', 1, 'repeated'),
+            droppedAttributesCount: f('uint32', 2),
+          },
+        },
         Status: { fields: { message: f('string', 2), code: f('int32', 3) } },
         Event: {
-          fields: { timeUnixNano: f('fixed64', 1), name: f('string', 2), attributes: f('KeyValue', 3, 'repeated'), droppedAttributesCount: f('uint32', 4) },
+          fields: {
+            timeUnixNano: f('fixed64', 1),
+            name: f('string', 2),
+            attributes: f('KeyValue', 3, 'repeated'),
+            droppedAttributesCount: f('uint32', 4),
+          },
         },
         Link: {
-          fields: { traceId: f('bytes', 1), spanId: f('bytes', 2), traceState: f('string', 3), attributes: f('KeyValue', 4, 'repeated') },
+          fields: {
+            traceId: f('bytes', 1),
+            spanId: f('bytes', 2),
+            traceState: f('string', 3),
+            attributes: f('KeyValue', 4, 'repeated'),
+          },
         },
         Span: {
           fields: {
-            traceId: f('bytes', 1), spanId: f('bytes', 2), traceState: f('string', 3), parentSpanId: f('bytes', 4),
-            flags: f('fixed32', 16), name: f('string', 5), kind: f('int32', 6),
-            startTimeUnixNano: f('fixed64', 7), endTimeUnixNano: f('fixed64', 8),
-            attributes: f('KeyValue', 9, 'repeated'), droppedAttributesCount: f('uint32', 10),
-            events: f('Event', 11, 'repeated'), droppedEventsCount: f('uint32', 12),
-            links: f('Link', 13, 'repeated'), droppedLinksCount: f('uint32', 14), status: f('Status', 15),
+            traceId: f('bytes', 1),
+            spanId: f('bytes', 2),
+            traceState: f('string', 3),
+            parentSpanId: f('bytes', 4),
+            flags: f('fixed32', 16),
+            name: f('string', 5),
+            kind: f('int32', 6),
+            startTimeUnixNano: f('fixed64', 7),
+            endTimeUnixNano: f('fixed64', 8),
+            attributes: f('KeyValue', 9, 'repeated'),
+            droppedAttributesCount: f('uint32', 10),
+            events: f('Event', 11, 'repeated'),
+            droppedEventsCount: f('uint32', 12),
+            links: f('Link', 13, 'repeated'),
+            droppedLinksCount: f('uint32', 14),
+            status: f('Status', 15),
           },
         },
-        ScopeSpans: { fields: { scope: f('InstrumentationScope', 1), spans: f('Span', 2, 'repeated'), schemaUrl: f('string', 3) } },
-        ResourceSpans: { fields: { resource: f('Resource', 1), scopeSpans: f('ScopeSpans', 2, 'repeated'), schemaUrl: f('string', 3) } },
+        ScopeSpans: {
+          fields: {
+            scope: f('InstrumentationScope', 1),
+            spans: f('Span', 2, 'repeated'),
+            schemaUrl: f('string', 3),
+          },
+        },
+        ResourceSpans: {
+          fields: {
+            resource: f('Resource', 1),
+            scopeSpans: f('ScopeSpans', 2, 'repeated'),
+            schemaUrl: f('string', 3),
+          },
+        },
         ExportTraceServiceRequest: { fields: { resourceSpans: f('ResourceSpans', 1, 'repeated') } },
-        ExportTracePartialSuccess: { fields: { rejectedSpans: f('int64', 1), errorMessage: f('string', 2) } },
-        ExportTraceServiceResponse: { fields: { partialSuccess: f('ExportTracePartialSuccess', 1) } },
+        ExportTracePartialSuccess: {
+          fields: { rejectedSpans: f('int64', 1), errorMessage: f('string', 2) },
+        },
+        ExportTraceServiceResponse: {
+          fields: { partialSuccess: f('ExportTracePartialSuccess', 1) },
+        },
         /** google.rpc.Status, the body of OTLP/HTTP error responses. */
         RpcStatus: { fields: { code: f('int32', 1), message: f('string', 2) } },
       },
@@ -62,13 +114,27 @@ const RpcStatusType = root.lookupType('otlp.RpcStatus');
 
 type LongLike = Long | number;
 interface PbAnyValue {
-  stringValue?: string; boolValue?: boolean; intValue?: LongLike; doubleValue?: number;
-  arrayValue?: { values?: PbAnyValue[] }; kvlistValue?: { values?: PbKeyValue[] }; bytesValue?: Uint8Array;
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: LongLike;
+  doubleValue?: number;
+  arrayValue?: { values?: PbAnyValue[] };
+  kvlistValue?: { values?: PbKeyValue[] };
+  bytesValue?: Uint8Array;
 }
-interface PbKeyValue { key?: string; value?: PbAnyValue }
+interface PbKeyValue {
+  key?: string;
+  value?: PbAnyValue;
+}
 interface PbSpan {
-  traceId?: Uint8Array; spanId?: Uint8Array; parentSpanId?: Uint8Array; name?: string; kind?: number;
-  startTimeUnixNano?: LongLike; endTimeUnixNano?: LongLike; attributes?: PbKeyValue[];
+  traceId?: Uint8Array;
+  spanId?: Uint8Array;
+  parentSpanId?: Uint8Array;
+  name?: string;
+  kind?: number;
+  startTimeUnixNano?: LongLike;
+  endTimeUnixNano?: LongLike;
+  attributes?: PbKeyValue[];
   events?: { timeUnixNano?: LongLike; name?: string; attributes?: PbKeyValue[] }[];
   status?: { message?: string; code?: number };
 }
@@ -85,7 +151,9 @@ export function decodeProtoRequest(body: Uint8Array): DecodedBatch {
   try {
     message = RequestType.decode(body) as unknown as PbRequest;
   } catch (err) {
-    throw new DecodeError(`body is not a valid OTLP ExportTraceServiceRequest protobuf: ${(err as Error).message}`);
+    throw new DecodeError(
+      `body is not a valid OTLP ExportTraceServiceRequest protobuf: ${(err as Error).message}`,
+    );
   }
   const batch: DecodedBatch = { spans: [], rejected: [] };
   (message.resourceSpans ?? []).forEach((rs, resourceIndex) => {
@@ -94,14 +162,23 @@ export function decodeProtoRequest(body: Uint8Array): DecodedBatch {
       (ss.spans ?? []).forEach((span, spanIndex) => {
         const result = makeSpanRecord(
           {
-            traceId: hex(span.traceId), spanId: hex(span.spanId), parentSpanId: hex(span.parentSpanId),
-            name: span.name ?? '', kind: span.kind ?? 0,
-            startTimeUnixNano: toBigInt(span.startTimeUnixNano), endTimeUnixNano: toBigInt(span.endTimeUnixNano),
-            attributes: toAttributes(span.attributes), resource,
-            scopeName: ss.scope?.name ?? '', scopeVersion: ss.scope?.version ?? '',
-            statusCode: span.status?.code ?? 0, statusMessage: span.status?.message ?? '',
+            traceId: hex(span.traceId),
+            spanId: hex(span.spanId),
+            parentSpanId: hex(span.parentSpanId),
+            name: span.name ?? '',
+            kind: span.kind ?? 0,
+            startTimeUnixNano: toBigInt(span.startTimeUnixNano),
+            endTimeUnixNano: toBigInt(span.endTimeUnixNano),
+            attributes: toAttributes(span.attributes),
+            resource,
+            scopeName: ss.scope?.name ?? '',
+            scopeVersion: ss.scope?.version ?? '',
+            statusCode: span.status?.code ?? 0,
+            statusMessage: span.status?.message ?? '',
             events: (span.events ?? []).map((e) => ({
-              name: e.name ?? '', timeUnixNano: toBigInt(e.timeUnixNano), attributes: toAttributes(e.attributes),
+              name: e.name ?? '',
+              timeUnixNano: toBigInt(e.timeUnixNano),
+              attributes: toAttributes(e.attributes),
             })),
           },
           { resourceIndex, scopeIndex, spanIndex },
@@ -115,7 +192,10 @@ export function decodeProtoRequest(body: Uint8Array): DecodedBatch {
 }
 
 export function encodeProtoResponse(rejectedSpans: number, errorMessage: string): Uint8Array {
-  const payload = rejectedSpans > 0 || errorMessage !== '' ? { partialSuccess: { rejectedSpans, errorMessage } } : {};
+  const payload =
+    rejectedSpans > 0 || errorMessage !== ''
+      ? { partialSuccess: { rejectedSpans, errorMessage } }
+      : {};
   return ResponseType.encode(ResponseType.fromObject(payload)).finish();
 }
 
@@ -129,7 +209,9 @@ export function encodeProtoRequest(request: object): Uint8Array {
 }
 
 function hex(bytes: Uint8Array | undefined): string {
-  return bytes === undefined || bytes.length === 0 ? '' : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  return bytes === undefined || bytes.length === 0
+    ? ''
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
 function toBigInt(value: LongLike | undefined): bigint {
@@ -146,7 +228,8 @@ function toAttributes(list: PbKeyValue[] | undefined): Attributes {
   return out;
 }
 
-const hasOwn = (value: PbAnyValue, key: keyof PbAnyValue): boolean => Object.prototype.hasOwnProperty.call(value, key);
+const hasOwn = (value: PbAnyValue, key: keyof PbAnyValue): boolean =>
+  Object.prototype.hasOwnProperty.call(value, key);
 
 function toValue(value: PbAnyValue | undefined): AttrValue {
   if (value === undefined || value === null) return null;
@@ -159,7 +242,8 @@ function toValue(value: PbAnyValue | undefined): AttrValue {
   if (hasOwn(value, 'boolValue')) return value.boolValue ?? false;
   if (hasOwn(value, 'arrayValue')) return (value.arrayValue?.values ?? []).map(toValue);
   if (hasOwn(value, 'kvlistValue')) return toAttributes(value.kvlistValue?.values);
-  if (hasOwn(value, 'bytesValue')) return Buffer.from(value.bytesValue ?? new Uint8Array()).toString('base64');
+  if (hasOwn(value, 'bytesValue'))
+    return Buffer.from(value.bytesValue ?? new Uint8Array()).toString('base64');
   return null;
 }
 
@@ -167,6 +251,7 @@ function toValue(value: PbAnyValue | undefined): AttrValue {
 function intToValue(value: LongLike): number | string {
   if (typeof value === 'number') return value;
   // Signed 64-bit from its halves; exact whenever |value| < 2^53 (token counts always are).
-  if (value.high >= -0x200000 && value.high < 0x200000) return value.high * 0x100000000 + (value.low >>> 0);
+  if (value.high >= -0x200000 && value.high < 0x200000)
+    return value.high * 0x100000000 + (value.low >>> 0);
   return value.toString();
 }

@@ -37,7 +37,10 @@ let keyRejected = false;
 async function getJson(path, params) {
   const query = params ? `?${new URLSearchParams(params)}` : '';
   const key = storedKey();
-  const headers = { accept: 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) };
+  const headers = {
+    accept: 'application/json',
+    ...(key ? { authorization: `Bearer ${key}` } : {}),
+  };
   let res;
   try {
     // no-store: the feed answers 304 to a cached ETag, and a page wants the current numbers.
@@ -55,15 +58,27 @@ async function getJson(path, params) {
 
 function unavailableNode(err) {
   if (err instanceof Unavailable) {
-    const reason = REASONS[err.status] ?? (err.status >= 500 ? 'the server failed to answer' : 'the request was refused');
-    return el('div', { className: 'unavailable' },
+    const reason =
+      REASONS[err.status] ??
+      (err.status >= 500 ? 'the server failed to answer' : 'the request was refused');
+    return el(
+      'div',
+      { className: 'unavailable' },
       el('strong', {}, 'Not available'),
       el('span', {}, ` — ${reason}${err.status ? ` (HTTP ${err.status})` : ''}.`),
-      err.message && err.status !== 404 ? el('div', { className: 'muted small' }, err.message) : null);
+      err.message && err.status !== 404
+        ? el('div', { className: 'muted small' }, err.message)
+        : null,
+    );
   }
   // A rendering bug, not a server answer: report it where developers look, and keep the page.
   console.error('overview card failed', err);
-  return el('div', { className: 'unavailable' }, el('strong', {}, 'Not available'), el('span', {}, ' — the data could not be displayed.'));
+  return el(
+    'div',
+    { className: 'unavailable' },
+    el('strong', {}, 'Not available'),
+    el('span', {}, ' — the data could not be displayed.'),
+  );
 }
 
 async function renderCard(card, window_) {
@@ -78,7 +93,10 @@ async function renderCard(card, window_) {
   try {
     const result = await card.load(ctx);
     state = result.empty !== undefined ? 'empty' : 'ready';
-    node = result.empty !== undefined ? el('p', { className: 'empty muted' }, result.empty) : result.node;
+    node =
+      result.empty !== undefined
+        ? el('p', { className: 'empty muted' }, result.empty)
+        : result.node;
   } catch (err) {
     state = 'unavailable';
     node = unavailableNode(err);
@@ -99,7 +117,11 @@ function currentWindow() {
   const span = RANGES[document.getElementById('range').value] ?? RANGES['24h'];
   // `to` is exclusive: the next whole minute includes calls of the current one.
   const to = Math.ceil((Date.now() + 1) / 60_000) * 60_000;
-  return { from: new Date(to - span).toISOString(), to: new Date(to).toISOString(), interval: span <= RANGES['24h'] ? '1h' : '1d' };
+  return {
+    from: new Date(to - span).toISOString(),
+    to: new Date(to).toISOString(),
+    interval: span <= RANGES['24h'] ? '1h' : '1d',
+  };
 }
 
 let refreshing;
@@ -110,7 +132,8 @@ async function refresh() {
   keyRejected = false;
   const window_ = currentWindow();
   refreshing = Promise.all(CARDS.map((card) => renderCard(card, window_))).then(() => {
-    document.getElementById('updated').textContent = `updated ${new Date().toLocaleTimeString('en-GB')}`;
+    document.getElementById('updated').textContent =
+      `updated ${new Date().toLocaleTimeString('en-GB')}`;
     if (keyRejected) showKeyForm(storedKey() ? 'The stored key was rejected.' : '');
     document.getElementById('change-key').hidden = storedKey() === '';
     document.body.dataset.loaded = 'true';
@@ -136,7 +159,8 @@ function onKeySubmit(event) {
   try {
     localStorage.setItem(KEY_STORAGE, key);
   } catch {
-    document.getElementById('key-error').textContent = 'This browser does not allow storing the key.';
+    document.getElementById('key-error').textContent =
+      'This browser does not allow storing the key.';
     return;
   }
   document.getElementById('api-key').value = '';

@@ -3,7 +3,18 @@
 // cannot inject markup, and the strict CSP needs no inline-style or script exceptions.
 /* global document, window */
 
-export const PALETTE = ['#2563eb', '#16a34a', '#f59e0b', '#dc2626', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#64748b'];
+export const PALETTE = [
+  '#2563eb',
+  '#16a34a',
+  '#f59e0b',
+  '#dc2626',
+  '#7c3aed',
+  '#0891b2',
+  '#db2777',
+  '#65a30d',
+  '#ea580c',
+  '#64748b',
+];
 
 /** el('td', { className: 'num', title: 'x', data: { key: 'acme' } }, 'text', childNode) */
 export function el(tag, props = {}, ...children) {
@@ -40,17 +51,29 @@ export function money(decimal) {
 
 /** A money cell: rounded text, the exact decimal in the tooltip and data-value (tests read it). */
 export function moneyCell(decimal, field) {
-  return el('td', { className: 'num', title: `$${decimal}`, data: { value: String(decimal), field } }, money(decimal));
+  return el(
+    'td',
+    { className: 'num', title: `$${decimal}`, data: { value: String(decimal), field } },
+    money(decimal),
+  );
 }
 
-export const pct = (x, digits = 1) => (x === null || x === undefined || !Number.isFinite(Number(x)) ? '–' : `${(Number(x) * 100).toFixed(digits)}%`);
-export const ms = (x) => (x === null || x === undefined ? '–' : `${Math.round(Number(x)).toLocaleString('en-US')} ms`);
+export const pct = (x, digits = 1) =>
+  x === null || x === undefined || !Number.isFinite(Number(x))
+    ? '–'
+    : `${(Number(x) * 100).toFixed(digits)}%`;
+export const ms = (x) =>
+  x === null || x === undefined ? '–' : `${Math.round(Number(x)).toLocaleString('en-US')} ms`;
 export const num = (x) => (x === null || x === undefined ? '–' : Number(x).toLocaleString('en-US'));
 export const ratio = (x) => (x === null || x === undefined ? '–' : `×${Number(x).toFixed(2)}`);
 
 /** A status word as a coloured pill; the class names are the API's own status values. */
 export function badge(status) {
-  return el('span', { className: `badge s-${String(status).replace(/[^a-z_]/gi, '')}` }, String(status).replace(/_/g, ' '));
+  return el(
+    'span',
+    { className: `badge s-${String(status).replace(/[^a-z_]/gi, '')}` },
+    String(status).replace(/_/g, ' '),
+  );
 }
 
 /**
@@ -58,19 +81,36 @@ export function badge(status) {
  * Each row carries data-key = keyOf(row) so tests and people can find a group by name.
  */
 export function table(columns, rows, keyOf) {
-  const head = el('tr', {}, columns.map((c) => el('th', { className: c.num ? 'num' : '' }, c.label)));
-  const body = rows.map((row) =>
-    el('tr', { data: keyOf ? { key: String(keyOf(row)) } : {} }, columns.map((c) => {
-      const value = c.cell(row);
-      if (value instanceof window.HTMLTableCellElement) return value;
-      return el('td', { className: c.num ? 'num' : '' }, value instanceof window.Node ? value : String(value ?? '–'));
-    })),
+  const head = el(
+    'tr',
+    {},
+    columns.map((c) => el('th', { className: c.num ? 'num' : '' }, c.label)),
   );
-  return el('div', { className: 'table-wrap' }, el('table', {}, el('thead', {}, head), el('tbody', {}, body)));
+  const body = rows.map((row) =>
+    el(
+      'tr',
+      { data: keyOf ? { key: String(keyOf(row)) } : {} },
+      columns.map((c) => {
+        const value = c.cell(row);
+        if (value instanceof window.HTMLTableCellElement) return value;
+        return el(
+          'td',
+          { className: c.num ? 'num' : '' },
+          value instanceof window.Node ? value : String(value ?? '–'),
+        );
+      }),
+    ),
+  );
+  return el(
+    'div',
+    { className: 'table-wrap' },
+    el('table', {}, el('thead', {}, head), el('tbody', {}, body)),
+  );
 }
 
 /** A group's label: its dimension values joined, '(empty)' for the blank attribution. */
-export const label = (row, dims) => dims.map((d) => (row[d] === '' || row[d] === undefined ? '(empty)' : String(row[d]))).join(' · ');
+export const label = (row, dims) =>
+  dims.map((d) => (row[d] === '' || row[d] === undefined ? '(empty)' : String(row[d]))).join(' · ');
 
 const BASE_OPTIONS = {
   // No animation: the numbers are what matters, and screenshots and tests see the final frame.
@@ -91,11 +131,17 @@ export function chartBox(config, height = 220) {
   box.style.height = `${height}px`; // CSSOM, which a strict CSP allows (unlike style="...")
   const mount = () => {
     if (typeof window.Chart !== 'function') {
-      box.replaceChildren(el('p', { className: 'muted' }, 'Chart library not loaded; numbers below.'));
+      box.replaceChildren(
+        el('p', { className: 'muted' }, 'Chart library not loaded; numbers below.'),
+      );
       box.style.height = 'auto';
       return;
     }
-    const options = { ...BASE_OPTIONS, ...config.options, plugins: { ...BASE_OPTIONS.plugins, ...config.options?.plugins } };
+    const options = {
+      ...BASE_OPTIONS,
+      ...config.options,
+      plugins: { ...BASE_OPTIONS.plugins, ...config.options?.plugins },
+    };
     new window.Chart(canvas, { ...config, options });
     canvas.dataset.chart = 'ready';
   };
@@ -110,13 +156,22 @@ export function destroyCharts(root) {
 
 /** Horizontal bars for one series: [{ label, value }]. */
 export function barChart(points, { format = (v) => String(v), color = PALETTE[0], height } = {}) {
-  return chartBox({
-    type: 'bar',
-    data: { labels: points.map((p) => p.label), datasets: [{ data: points.map((p) => p.value), backgroundColor: color }] },
-    options: {
-      indexAxis: 'y',
-      plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => format(c.parsed.x) } } },
-      scales: { x: { beginAtZero: true, ticks: { callback: (v) => format(v) } } },
+  return chartBox(
+    {
+      type: 'bar',
+      data: {
+        labels: points.map((p) => p.label),
+        datasets: [{ data: points.map((p) => p.value), backgroundColor: color }],
+      },
+      options: {
+        indexAxis: 'y',
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { label: (c) => format(c.parsed.x) } },
+        },
+        scales: { x: { beginAtZero: true, ticks: { callback: (v) => format(v) } } },
+      },
     },
-  }, height ?? Math.max(120, 28 * points.length + 40));
+    height ?? Math.max(120, 28 * points.length + 40),
+  );
 }

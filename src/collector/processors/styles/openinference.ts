@@ -23,7 +23,10 @@ export function readOpenInference(span: SpanRecord): StyleReading {
       input: firstTokens(a, [OI.TOKEN_COUNT_PROMPT, ...GENAI_USAGE_KEYS.input]),
       output: firstTokens(a, [OI.TOKEN_COUNT_COMPLETION, ...GENAI_USAGE_KEYS.output]),
       cacheRead: firstTokens(a, [OI.TOKEN_COUNT_CACHE_READ, ...GENAI_USAGE_KEYS.cacheRead]),
-      cacheCreation: firstTokens(a, [OI.TOKEN_COUNT_CACHE_WRITE, ...GENAI_USAGE_KEYS.cacheCreation]),
+      cacheCreation: firstTokens(a, [
+        OI.TOKEN_COUNT_CACHE_WRITE,
+        ...GENAI_USAGE_KEYS.cacheCreation,
+      ]),
       reasoning: firstTokens(a, [OI.TOKEN_COUNT_REASONING, ...GENAI_USAGE_KEYS.reasoning]),
       inputCache: 'inclusive',
     },

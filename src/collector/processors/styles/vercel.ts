@@ -16,7 +16,16 @@
 //  3. otherwise (ai 4.x / 5.x without raw usage): exclusive.
 import type { AttrValue, SpanRecord } from '../../span.js';
 import { GEN_AI, GEN_AI_DEPRECATED, VERCEL_AI } from '../../../shared/semconv.js';
-import { InvalidFieldError, MAX_TOKENS, dig, firstKey, firstTokens, has, objectAttr, str } from '../normalize-attrs.js';
+import {
+  InvalidFieldError,
+  MAX_TOKENS,
+  dig,
+  firstKey,
+  firstTokens,
+  has,
+  objectAttr,
+  str,
+} from '../normalize-attrs.js';
 import type { CacheAccounting, StyleReading, UsageReading } from './types.js';
 
 const V = VERCEL_AI;
@@ -24,9 +33,17 @@ const V = VERCEL_AI;
 const KEYS = {
   input: [V.USAGE_INPUT_TOKENS, V.USAGE_PROMPT_TOKENS, GEN_AI.USAGE_INPUT_TOKENS, V.USAGE_TOKENS],
   output: [V.USAGE_OUTPUT_TOKENS, V.USAGE_COMPLETION_TOKENS, GEN_AI.USAGE_OUTPUT_TOKENS],
-  cacheRead: [V.USAGE_CACHE_READ_TOKENS, V.USAGE_CACHED_INPUT_TOKENS, GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS],
+  cacheRead: [
+    V.USAGE_CACHE_READ_TOKENS,
+    V.USAGE_CACHED_INPUT_TOKENS,
+    GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS,
+  ],
   cacheCreation: [V.USAGE_CACHE_WRITE_TOKENS, GEN_AI.USAGE_CACHE_CREATION_INPUT_TOKENS],
-  reasoning: [V.USAGE_OUTPUT_REASONING_TOKENS, V.USAGE_REASONING_TOKENS, GEN_AI.USAGE_REASONING_OUTPUT_TOKENS],
+  reasoning: [
+    V.USAGE_OUTPUT_REASONING_TOKENS,
+    V.USAGE_REASONING_TOKENS,
+    GEN_AI.USAGE_REASONING_OUTPUT_TOKENS,
+  ],
 } as const;
 
 /** ai.response.providerMetadata, parsed (it is recorded as a JSON string). */
@@ -51,9 +68,13 @@ function readVercelUsage(span: SpanRecord, anthropic: boolean): UsageReading {
   const usage: UsageReading = {
     input: firstTokens(a, KEYS.input),
     output: firstTokens(a, KEYS.output),
-    cacheRead: firstTokens(a, KEYS.cacheRead)
-      ?? metaTokens(meta, 'anthropic', 'cacheReadInputTokens') ?? metaTokens(meta, 'openai', 'cachedPromptTokens'),
-    cacheCreation: firstTokens(a, KEYS.cacheCreation) ?? metaTokens(meta, 'anthropic', 'cacheCreationInputTokens'),
+    cacheRead:
+      firstTokens(a, KEYS.cacheRead) ??
+      metaTokens(meta, 'anthropic', 'cacheReadInputTokens') ??
+      metaTokens(meta, 'openai', 'cachedPromptTokens'),
+    cacheCreation:
+      firstTokens(a, KEYS.cacheCreation) ??
+      metaTokens(meta, 'anthropic', 'cacheCreationInputTokens'),
     reasoning: firstTokens(a, KEYS.reasoning) ?? metaTokens(meta, 'openai', 'reasoningTokens'),
     inputCache: 'inclusive',
   };
@@ -66,7 +87,9 @@ function readVercelUsage(span: SpanRecord, anthropic: boolean): UsageReading {
 }
 
 function anthropicAccounting(
-  span: SpanRecord, meta: Record<string, AttrValue> | null, input: number | null,
+  span: SpanRecord,
+  meta: Record<string, AttrValue> | null,
+  input: number | null,
 ): { accounting: CacheAccounting; note: string } {
   const rawInput = dig(meta ?? undefined, 'anthropic', 'usage', 'input_tokens');
   if (typeof rawInput === 'number' && input !== null) {
@@ -74,18 +97,29 @@ function anthropicAccounting(
       ? { accounting: 'exclusive', note: 'vercel_anthropic_raw_input_exclusive' }
       : { accounting: 'inclusive', note: 'vercel_anthropic_total_input' };
   }
-  const v7 = firstKey(span.attributes, [V.USAGE_CACHE_READ_TOKENS, V.USAGE_CACHE_WRITE_TOKENS, V.USAGE_NO_CACHE_TOKENS]);
+  const v7 = firstKey(span.attributes, [
+    V.USAGE_CACHE_READ_TOKENS,
+    V.USAGE_CACHE_WRITE_TOKENS,
+    V.USAGE_NO_CACHE_TOKENS,
+  ]);
   if (v7 !== undefined) return { accounting: 'inclusive', note: 'vercel_anthropic_input_details' };
   return { accounting: 'exclusive', note: 'vercel_anthropic_legacy_input_exclusive' };
 }
 
 /** A token count inside providerMetadata, validated like an attribute. */
-function metaTokens(meta: Record<string, AttrValue> | null, provider: string, key: string): number | null {
+function metaTokens(
+  meta: Record<string, AttrValue> | null,
+  provider: string,
+  key: string,
+): number | null {
   if (meta === null) return null;
   const v = dig(meta, provider, key);
   if (v === undefined || v === null) return null;
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_TOKENS) return v;
-  throw new InvalidFieldError(`${V.RESPONSE_PROVIDER_METADATA}.${provider}.${key}`, `is not a token count (${JSON.stringify(v)})`);
+  throw new InvalidFieldError(
+    `${V.RESPONSE_PROVIDER_METADATA}.${provider}.${key}`,
+    `is not a token count (${JSON.stringify(v)})`,
+  );
 }
 
 /** True for a legacy `ai.*` span (the v7 GenAI integration writes plain gen_ai.* instead). */
