@@ -2,6 +2,7 @@
 // default so `llm-finops start` runs with no file; a wrong key fails at start with a message
 // naming the key path and what is accepted.
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
@@ -11,6 +12,8 @@ import { performanceConfigSchema } from './config-performance.js';
 import { alertsConfigSchema } from './config-alerts.js';
 import { routingConfigSchema } from './config-routing.js';
 import { securityConfigSchema } from './config-security.js';
+import { envLookup, type EnvLookup } from './env.js';
+import { resolveSecrets, scrubSecrets } from './secrets.js';
 
 const MiB = 1024 * 1024;
 
@@ -156,19 +159,31 @@ export type Config = z.infer<typeof configSchema>;
 export type AttributionConfig = Config['collector']['attribution'];
 export type ForwardConfig = z.infer<typeof forwardSchema>;
 
-/** Validate a parsed object; throw a ConfigError naming every bad key. */
-export function parseConfig(raw: unknown, source = 'config'): Config {
+/** Validate a parsed object; throw a ConfigError naming every bad key (never a secret's value). */
+export function parseConfig(
+  raw: unknown,
+  source = 'config',
+  secrets: readonly string[] = [],
+): Config {
   const result = configSchema.safeParse(raw ?? {});
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const key = issue.path.length > 0 ? issue.path.join('.') : '(root)';
     return `  ${key}: ${issue.message}`;
   });
-  throw new ConfigError(`invalid ${source}:\n${lines.join('\n')}`);
+  throw new ConfigError(scrubSecrets(`invalid ${source}:\n${lines.join('\n')}`, secrets));
 }
 
-/** Read and validate a YAML (or JSON) config file; no file means every default. */
-export function loadConfig(file: string | undefined): Config {
+export interface LoadOptions {
+  /** Where `${env:NAME}` references are looked up (default: the process environment). */
+  env?: EnvLookup;
+}
+
+/**
+ * Read and validate a YAML (or JSON) config file; no file means every default. `${env:NAME}` and
+ * `${file:PATH}` references in string values are resolved first (see secrets.ts).
+ */
+export function loadConfig(file: string | undefined, options: LoadOptions = {}): Config {
   if (file === undefined) return parseConfig({});
   let text: string;
   try {
@@ -182,5 +197,13 @@ export function loadConfig(file: string | undefined): Config {
   } catch (err) {
     throw new ConfigError(`config file ${file} is not valid YAML: ${(err as Error).message}`);
   }
-  return parseConfig(raw, `config file ${file}`);
+  let resolved;
+  try {
+    resolved = resolveSecrets(raw, { env: options.env ?? envLookup(), baseDir: dirname(file) });
+  } catch (err) {
+    if (err instanceof ConfigError)
+      throw new ConfigError(`invalid config file ${file}:\n  ${err.message}`);
+    throw err;
+  }
+  return parseConfig(resolved.value, `config file ${file}`, resolved.secrets);
 }

@@ -13,11 +13,18 @@ export interface EnvSettings {
   routingKeyFile: string | undefined;
 }
 
-export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
-  const get = (key: string): string | undefined => {
-    const value = env[key];
+/** A variable lookup where an empty value counts as unset. */
+export type EnvLookup = (name: string) => string | undefined;
+
+export function envLookup(env: NodeJS.ProcessEnv = process.env): EnvLookup {
+  return (name) => {
+    const value = env[name];
     return value === undefined || value === '' ? undefined : value;
   };
+}
+
+export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvSettings {
+  const get = envLookup(env);
   return {
     clickhouseUrl: get('CLICKHOUSE_URL'),
     clickhouseUser: get('CLICKHOUSE_USER'),
