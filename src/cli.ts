@@ -27,6 +27,7 @@ interface StartOptions extends CommonOptions {
   otlpPort?: number;
   apiPort?: number;
   host?: string;
+  insecure?: boolean;
 }
 
 const env = readEnv();
@@ -55,6 +56,7 @@ function resolveConfig(options: StartOptions): Config {
     raw.collector.host = options.host;
     raw.api.host = options.host;
   }
+  if (options.insecure === true) raw.security.insecure = true;
   return parseConfig(raw, 'configuration');
 }
 
@@ -85,6 +87,10 @@ withCommon(
   .option('--otlp-port <port>', 'OTLP/HTTP port (default 4318)', port)
   .option('--api-port <port>', 'analytics API port (default 8080)', port)
   .option('--host <host>', 'listen address for both (default 127.0.0.1)')
+  .option(
+    '--insecure',
+    'listen beyond loopback without ingest/API keys (security.insecure; logged and shown on /healthz)',
+  )
   .option('--no-collector', 'do not run the OTLP collector (API-only replica)')
   .option('--no-api', 'do not run the analytics API (collector-only replica)')
   .option(

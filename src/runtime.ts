@@ -8,6 +8,7 @@ import { startScheduler, type Scheduler } from './analytics/scheduler.js';
 import type { Pipeline } from './collector/pipeline.js';
 import { startCollector, type CollectorService } from './collector/service.js';
 import type { Config } from './shared/config.js';
+import { checkExposure } from './shared/exposure.js';
 import type { Logger } from './shared/logger.js';
 import { createStorage, type Storage } from './storage/client.js';
 import { migrate } from './storage/migrate.js';
@@ -38,6 +39,12 @@ export interface Runtime {
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = options;
+  // Before anything opens: a refused exposure must not leave a store or a port behind.
+  const warnings = checkExposure(config, {
+    collector: options.collector !== false,
+    api: options.api !== false,
+  });
+  for (const warning of warnings) logger.warn(warning);
   const storage = await createStorage({
     url: options.clickhouse?.url,
     user: options.clickhouse?.user,
@@ -65,6 +72,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     logger,
     config,
     isReady: () => !draining,
+    insecureWarnings: warnings,
     ...(p !== undefined ? { beforeRead: () => p.sync() } : {}),
     ...(collector !== undefined ? { collectorMetrics: collector.metrics } : {}),
   });

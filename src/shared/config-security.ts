@@ -1,4 +1,4 @@
-// Config section for keys, roles and rate limits. Keys are stored as SHA-256 hex digests,
+// Config section for keys, roles, rate limits and the exposure guard. Keys are stored as SHA-256 hex digests,
 // never in clear: `llm-finops keys hash <key>` prints the digest to paste here.
 import { z } from 'zod';
 
@@ -40,6 +40,14 @@ export const securityConfigSchema = z
     api_keys: z.array(apiKeySchema).default([]),
     /** Origins allowed by CORS; none by default (the API is not meant for browsers on other origins). */
     cors_origins: z.array(z.string().min(1)).default([]),
+    /** When set, GET /metrics needs `Authorization: Bearer <key>` with this key (401 otherwise). */
+    metrics_key_sha256: sha256Hex.optional(),
+    /**
+     * Listen beyond loopback without keys (`--insecure`). Off by default: start refuses a
+     * non-loopback collector without ingest_keys, or API without api_keys. When on, a warning
+     * is logged at start and reported on /healthz.
+     */
+    insecure: z.boolean().default(false),
   })
   .strict();
 

@@ -11,7 +11,7 @@ import {
 import type { Logger } from '../../shared/logger.js';
 import type { Storage } from '../../storage/client.js';
 import type { RouteDeps } from './deps.js';
-import { authMiddleware, corsMiddleware, tenantBodyMiddleware } from './auth.js';
+import { authMiddleware, corsMiddleware, metricsAuth, tenantBodyMiddleware } from './auth.js';
 import { createMetrics, type CollectorMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { createAlertsRouter } from './routes-alerts.js';
@@ -31,6 +31,8 @@ export interface AppDeps {
   now?: () => Date;
   /** Collector counters for /metrics, when a collector runs in this process. */
   collectorMetrics?: () => CollectorMetrics;
+  /** Listeners running --insecure beyond loopback: said on /healthz so monitoring sees it. */
+  insecureWarnings?: string[];
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -50,8 +52,9 @@ export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps:
     ...(deps.beforeRead !== undefined ? { beforeRead: deps.beforeRead } : {}),
   };
 
+  const warnings = deps.insecureWarnings ?? [];
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json(warnings.length > 0 ? { status: 'ok', insecure: true, warnings } : { status: 'ok' });
   });
   app.get('/readyz', (_req, res) => {
     const ready = deps.isReady?.() ?? true;
@@ -59,7 +62,7 @@ export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps:
   });
   const metrics = createMetrics(deps.collectorMetrics);
   app.use(metrics.middleware);
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', metricsAuth(routeDeps.config.security), async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.end(await metrics.registry.metrics());
   });

@@ -2,6 +2,9 @@
 // needs a key (401); roles limit what it may do (403); a tenant key is confined to its tenant by
 // rewriting the request's `tenant` parameter before any route runs, so every query module's
 // SQL tenant filter applies (a mismatching `tenant` is 403, never silently widened).
+// Paths are compared the way express routes them (case-insensitive, one optional trailing
+// slash): a check that is stricter about spelling than the router is a check that can be walked
+// around (`/V1/ROUTING/keys` used to reach the feed's route with a tenant key).
 import type { NextFunction, Request, Response } from 'express';
 import type { ApiKey, SecurityConfig } from '../../shared/config-security.js';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../../shared/errors.js';
@@ -9,6 +12,12 @@ import { matchKey, presentedKey, RateLimiter } from '../../shared/keys.js';
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/v1/openapi.json']);
 const GATEWAY_PREFIX = '/v1/routing/';
+
+/** The path as express's router compares it: lower case, without one trailing slash. */
+export function routePath(path: string): string {
+  const lower = path.toLowerCase();
+  return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
+}
 
 export interface AuthedRequest extends Request {
   apiKey?: ApiKey;
@@ -19,7 +28,8 @@ export function authMiddleware(
 ): (req: Request, res: Response, next: NextFunction) => void {
   const limiter = new RateLimiter();
   return (req, _res, next) => {
-    if (security.api_keys.length === 0 || OPEN_PATHS.has(req.path) || req.method === 'OPTIONS') {
+    const path = routePath(req.path);
+    if (security.api_keys.length === 0 || OPEN_PATHS.has(path) || req.method === 'OPTIONS') {
       next();
       return;
     }
@@ -28,13 +38,13 @@ export function authMiddleware(
       throw new UnauthorizedError('a valid API key is required (Authorization: Bearer <key>)');
     const wait = limiter.take(key.name, key.rate_limit_rps);
     if (wait > 0) throw new RateLimitedError(`API key ${key.name} is over its rate limit`, wait);
-    authorize(key, req);
+    authorize(key, req, path);
     (req as AuthedRequest).apiKey = key;
     next();
   };
 }
 
-function authorize(key: ApiKey, req: Request): void {
+function authorize(key: ApiKey, req: Request, path: string): void {
   const write = req.method !== 'GET' && req.method !== 'HEAD';
   switch (key.role) {
     case 'admin':
@@ -44,23 +54,23 @@ function authorize(key: ApiKey, req: Request): void {
         throw new ForbiddenError(`API key ${key.name} (reader) may not ${req.method} ${req.path}`);
       return;
     case 'gateway':
-      if (write || !req.path.startsWith(GATEWAY_PREFIX))
+      if (write || !path.startsWith(GATEWAY_PREFIX))
         throw new ForbiddenError(`API key ${key.name} (gateway) may only read ${GATEWAY_PREFIX}*`);
       return;
     case 'tenant':
-      confineToTenant(key, req, write);
+      confineToTenant(key, req, path, write);
       return;
   }
 }
 
 /** Force the request onto the key's tenant: query parameter for reads, body field for outcome writes. */
-function confineToTenant(key: ApiKey, req: Request, write: boolean): void {
+function confineToTenant(key: ApiKey, req: Request, path: string, write: boolean): void {
   const tenant = key.tenant ?? '';
-  if (req.path.startsWith(GATEWAY_PREFIX))
+  if (path.startsWith(GATEWAY_PREFIX))
     throw new ForbiddenError(`API key ${key.name} (tenant) may not read the routing feed`);
   if (write) {
     // The body is confined after parsing, by tenantBodyMiddleware.
-    if (req.path !== '/v1/outcomes')
+    if (path !== '/v1/outcomes')
       throw new ForbiddenError(`API key ${key.name} (tenant) may not ${req.method} ${req.path}`);
     return;
   }
@@ -71,6 +81,21 @@ function confineToTenant(key: ApiKey, req: Request, write: boolean): void {
   url.searchParams.set('tenant', tenant);
   // Express 5 derives req.query from req.url on each access, so routes see the forced tenant.
   req.url = `${url.pathname}${url.search}`;
+}
+
+/** GET /metrics: open unless `security.metrics_key_sha256` is set, then that key or 401. */
+export function metricsAuth(
+  security: SecurityConfig,
+): (req: Request, res: Response, next: NextFunction) => void {
+  const digest = security.metrics_key_sha256;
+  const entries = digest !== undefined ? [{ key_sha256: digest }] : [];
+  return (req, _res, next) => {
+    if (entries.length > 0 && matchKey(entries, presentedKey(req.headers)) === undefined)
+      throw new UnauthorizedError(
+        'a valid metrics key is required (Authorization: Bearer <key>; security.metrics_key_sha256)',
+      );
+    next();
+  };
 }
 
 /** After body parsing: stamp (or check) a tenant key's tenant on every outcome it posts. */
