@@ -1,6 +1,7 @@
 // Writes a FOCUS export: streamed straight from ClickHouse for the API, or chunked by UTC day
 // into a file for the CLI (so a progress bar can advance). ClickHouse writes the CSV and the
 // Parquet bytes itself (`FORMAT CSVWithNames` / `FORMAT Parquet`); no JS encoder is involved.
+// CSV passes through the formula-injection guard (csv-escape.ts); Parquet is typed and is not.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -8,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FinopsConfig } from '../../shared/config-finops.js';
 import type { Storage } from '../../storage/client.js';
 import { quoteIdent } from '../../storage/client.js';
+import { CsvFormulaEscaper, escapeCsvStream } from './csv-escape.js';
 import {
   FOCUS_CLICKHOUSE_FORMATS,
   FOCUS_SETTINGS,
@@ -31,7 +33,7 @@ export async function streamFocus(
     query_params: params,
     clickhouse_settings: FOCUS_SETTINGS,
   });
-  return result.stream;
+  return q.format === 'csv' ? escapeCsvStream(result.stream) : result.stream;
 }
 
 /** [from, to) cut at UTC midnights; chunks never split an hour, so no origin charge is split. */
@@ -79,14 +81,16 @@ async function exportCsv(
   let bytes = 0;
   try {
     for (const [i, [from, to]] of chunks.entries()) {
+      const escaper = new CsvFormulaEscaper();
       const { sql, params } = buildFocusSql({ ...o, from, to }, focus);
       const res = await storage.client.exec({
         query: `${sql}\nFORMAT ${i === 0 ? 'CSVWithNames' : 'CSV'}`,
         query_params: params,
         clickhouse_settings: FOCUS_SETTINGS,
       });
-      for await (const chunk of res.stream) {
-        bytes += (chunk as Buffer).length;
+      for await (const raw of res.stream) {
+        const chunk = escaper.escape(raw as Buffer);
+        bytes += chunk.length;
         if (!file.write(chunk)) await new Promise((resolve) => file.once('drain', resolve));
       }
       o.onProgress?.(i + 1, chunks.length);
