@@ -1,7 +1,10 @@
 // Express (or plain node:http) middleware: continues the caller's trace and baggage from the
 // incoming W3C headers, then sets route / feature / tenant derived from the request. Typed
 // structurally on node:http so importing it never loads express.
-import { context, propagation } from '@opentelemetry/api';
+// Nothing the caller sends picks the tenant it is billed to unless the service says so: an
+// `x-tenant-id` header counts only with `trustTenantHeader`, and finops.* entries arriving in
+// baggage only with `trustIncomingBaggage` (internal services behind one that set them).
+import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FINOPS_BAGGAGE } from '../shared/semconv.js';
@@ -13,13 +16,20 @@ type Derive<Req> = string | ((req: Req) => string | undefined);
 export interface AttributionMiddlewareOptions<Req extends IncomingMessage = IncomingMessage> {
   route?: Derive<Req>;
   feature?: Derive<Req>;
-  /** Default: the `x-tenant-id` request header, if present. */
+  /** The tenant, e.g. from the authenticated principal. Outranks `trustTenantHeader`. */
   tenant?: Derive<Req>;
+  /**
+   * Take the tenant from a request header when `tenant` is not given: `true` reads
+   * `x-tenant-id`, a string names another header. Default false: a client could otherwise
+   * choose the tenant it is billed to. Turn on only behind something that sets the header.
+   */
+  trustTenantHeader?: boolean | string;
   /** Continue trace context and baggage from incoming headers (default true). */
   extract?: boolean;
   /**
-   * Keep finops.* attribution arriving in baggage (default true: internal services). Set false
-   * on an edge service, where clients could otherwise pick the tenant they are billed to.
+   * Keep finops.* attribution (route, feature, tenant) arriving in W3C baggage. Default false;
+   * set true on internal services whose callers are trusted services that set it. Other
+   * baggage entries and the trace context are continued either way.
    */
   trustIncomingBaggage?: boolean;
 }
@@ -28,9 +38,21 @@ function derive<Req>(d: Derive<Req> | undefined, req: Req): string | undefined {
   return typeof d === 'function' ? d(req) : d;
 }
 
-function defaultTenant(req: IncomingMessage): string | undefined {
-  const h = req.headers['x-tenant-id'];
+function headerTenant(
+  req: IncomingMessage,
+  trust: boolean | string | undefined,
+): string | undefined {
+  if (trust === undefined || trust === false) return undefined;
+  const h = req.headers[trust === true ? 'x-tenant-id' : trust.toLowerCase()];
   return typeof h === 'string' && h !== '' ? h : undefined;
+}
+
+const ATTRIBUTION_KEYS = [FINOPS_BAGGAGE.ROUTE, FINOPS_BAGGAGE.FEATURE, FINOPS_BAGGAGE.TENANT];
+
+/** Whether the request's own headers carry finops.* baggage (not the service's context). */
+function carriesAttribution(req: IncomingMessage): boolean {
+  const bag = propagation.getBaggage(propagation.extract(ROOT_CONTEXT, req.headers));
+  return bag !== undefined && ATTRIBUTION_KEYS.some((k) => bag.getEntry(k) !== undefined);
 }
 
 function dropIncomingAttribution(ctx: Context): Context {
@@ -48,12 +70,15 @@ function requestContext<Req extends IncomingMessage>(
   o: AttributionMiddlewareOptions<Req>,
 ): Context {
   let ctx = context.active();
-  if (o.extract !== false) ctx = propagation.extract(ctx, req.headers);
-  if (o.trustIncomingBaggage === false) ctx = dropIncomingAttribution(ctx);
+  if (o.extract !== false) {
+    ctx = propagation.extract(ctx, req.headers);
+    if (o.trustIncomingBaggage !== true && carriesAttribution(req))
+      ctx = dropIncomingAttribution(ctx);
+  }
   const attribution: Attribution = {
     route: derive(o.route, req),
     feature: derive(o.feature, req),
-    tenant: o.tenant !== undefined ? derive(o.tenant, req) : defaultTenant(req),
+    tenant: o.tenant !== undefined ? derive(o.tenant, req) : headerTenant(req, o.trustTenantHeader),
   };
   return setAttribution(ctx, attribution);
 }

@@ -1,8 +1,9 @@
 // Baggage attribution crossing two real HTTP services: a plain node:http front service derives
 // the tenant from a header and calls an express back service with fetch (W3C traceparent +
 // baggage injected); the back service's LLM span carries the front's tenant/route/feature and
-// belongs to the same trace.
-import { trace } from '@opentelemetry/api';
+// belongs to the same trace. Both trust their callers only because they are told to: an edge
+// service with the default middleware ignores a client's x-tenant-id header and finops baggage.
+import { context, propagation, trace } from '@opentelemetry/api';
 import express from 'express';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -25,7 +26,9 @@ let llm: MockLlmServer;
 let t: TestTelemetry;
 let front: Server;
 let back: Server;
+let edge: Server;
 let frontUrl = '';
+let edgeUrl = '';
 
 const listen = (s: Server) =>
   new Promise<string>((r) =>
@@ -38,8 +41,9 @@ beforeAll(async () => {
   const client = instrumentOpenAI(new OpenAI({ apiKey: 'sk', baseURL: llm.openaiBaseURL }));
 
   const app = express();
-  // Back service: no tenant header of its own; attribution arrives in baggage.
-  app.use(attributionMiddleware());
+  // Back service: no tenant header of its own; attribution arrives in baggage from the front,
+  // a service it trusts.
+  app.use(attributionMiddleware({ trustIncomingBaggage: true }));
   app.get('/summarize', async (_req, res) => {
     const r = await client.chat.completions.create({
       model: 'gpt-4o-mini',
@@ -50,7 +54,10 @@ beforeAll(async () => {
   back = createServer(app);
   const backUrl = await listen(back);
 
-  const mw = attributionMiddleware({ route: (req) => req.url?.split('?')[0] });
+  const mw = attributionMiddleware({
+    route: (req) => req.url?.split('?')[0],
+    trustTenantHeader: true,
+  });
   front = createServer((req, res) => {
     mw(req, res, () => {
       const tracer = trace.getTracer('front');
@@ -65,13 +72,27 @@ beforeAll(async () => {
     });
   });
   frontUrl = await listen(front);
+
+  // Edge service: the defaults, facing clients.
+  const edgeApp = express();
+  edgeApp.use(attributionMiddleware());
+  edgeApp.get('/chat', async (_req, res) => {
+    const other = propagation.getBaggage(context.active())?.getEntry('other')?.value;
+    const r = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'edge' }],
+    });
+    res.json({ id: r.id, other });
+  });
+  edge = createServer(edgeApp);
+  edgeUrl = await listen(edge);
 });
 
 afterAll(async () => {
-  front.closeAllConnections();
-  back.closeAllConnections();
-  await new Promise((r) => front.close(r));
-  await new Promise((r) => back.close(r));
+  for (const s of [front, back, edge]) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
   await t.telemetry.shutdown();
   await llm.close();
 });
@@ -102,4 +123,41 @@ it('an edge service can refuse attribution arriving in baggage', async () => {
     seen = { ...getAttribution() };
   });
   expect(seen).toEqual({ tenant: 'from-auth' });
+});
+
+it('by default a client picks no tenant: x-tenant-id and finops baggage are ignored, other baggage kept', async () => {
+  t.reset();
+  const res = await fetch(`${edgeUrl}/chat`, {
+    headers: {
+      'x-tenant-id': 'victim-corp',
+      baggage: 'finops.tenant=victim-corp,finops.route=%2Fforged,finops.feature=free,other=kept',
+    },
+  });
+  expect(await res.json()).toEqual({ id: 'chatcmpl-edge', other: 'kept' });
+  const llmSpan = only(t.spans(), 'chat gpt-4o-mini');
+  expect(llmSpan.attributes[FINOPS.TENANT]).toBeUndefined();
+  expect(llmSpan.attributes[FINOPS.ROUTE]).toBeUndefined();
+  expect(llmSpan.attributes[FINOPS.FEATURE]).toBeUndefined();
+});
+
+it('trustTenantHeader can name another header; an explicit tenant outranks it', async () => {
+  const { getAttribution } = await import('../../src/instrumentation/index.js');
+  const seen = (mw: ReturnType<typeof attributionMiddleware>, headers: Record<string, string>) => {
+    let out: Record<string, unknown> = {};
+    mw(Object.assign(Object.create(null), { headers, url: '/' }), {} as never, () => {
+      out = { ...getAttribution() };
+    });
+    return out;
+  };
+  const headers = { 'x-org': 'org-7', 'x-tenant-id': 'other' };
+  expect(seen(attributionMiddleware({ trustTenantHeader: 'X-Org' }), headers)).toEqual({
+    tenant: 'org-7',
+  });
+  expect(seen(attributionMiddleware({ trustTenantHeader: true }), headers)).toEqual({
+    tenant: 'other',
+  });
+  expect(seen(attributionMiddleware(), headers)).toEqual({});
+  expect(
+    seen(attributionMiddleware({ trustTenantHeader: true, tenant: () => 'from-auth' }), headers),
+  ).toEqual({ tenant: 'from-auth' });
 });
