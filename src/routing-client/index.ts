@@ -8,6 +8,7 @@ export {
   type RoutingClientOptions,
 } from './client.js';
 export { FeedPoller, type PollOutcome, type PollerOptions } from './poller.js';
+export { fileFeedState, parseFeedState, type FeedState, type FeedStateStore } from './state.js';
 export { pickTarget, findPool, type Pick, type PickOptions } from './picker.js';
 export { LocalBreaker, type BreakerOptions } from './breaker.js';
 export { Admission } from './admission.js';

@@ -1,7 +1,9 @@
-// Polls the feed with If-None-Match, accepts only a correctly signed document with a higher
-// version, and stays fail-static: on any error the last good document is kept until its
-// hard_expiry, then the static fallback (the gateway's own config) takes over. Never empty.
+// Polls the feed with If-None-Match, accepts only a correctly signed document of the expected
+// feed with a higher version, and stays fail-static: on any error the last good document is
+// kept until its hard_expiry, then the static fallback (the gateway's own config) takes over.
+// Never empty. With a state store the highest accepted version survives restarts (state.ts).
 import { verifyDocument, type PublicKeys } from './canonical.js';
+import { fileFeedState, type FeedState, type FeedStateStore } from './state.js';
 import type { FeedDocument } from './types.js';
 
 export type PollOutcome = 'updated' | 'not_modified' | 'stale' | 'rejected' | 'error';
@@ -12,6 +14,15 @@ export interface PollerOptions {
   keys: PublicKeys;
   /** The gateway's static routing, used before the first document and after hard_expiry. */
   fallback?: FeedDocument;
+  /**
+   * The feed_id this gateway follows; documents of another feed are refused. Unset: the first
+   * accepted document's feed_id (or the saved state's) is pinned.
+   */
+  feedId?: string;
+  /** Keep the highest accepted version in this file, so a restart cannot be rolled back. */
+  stateFile?: string;
+  /** Or keep it wherever the gateway likes (one of stateFile / state). */
+  state?: FeedStateStore;
   fetch?: typeof fetch;
   now?: () => number;
   timeoutMs?: number;
@@ -23,10 +34,19 @@ export class FeedPoller {
   private doc: FeedDocument | undefined;
   private etag: string | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly store: FeedStateStore | undefined;
+  /** The highest accepted version, from memory or the store; undefined until one is known. */
+  private highWater: FeedState | undefined;
+  private loaded = false;
   lastError: string | undefined;
   lastSuccessAt: number | undefined;
 
-  constructor(private readonly opts: PollerOptions) {}
+  constructor(private readonly opts: PollerOptions) {
+    if (opts.stateFile !== undefined && opts.state !== undefined)
+      throw new TypeError('give stateFile or state, not both');
+    this.store =
+      opts.state ?? (opts.stateFile !== undefined ? fileFeedState(opts.stateFile) : undefined);
+  }
 
   private get now(): number {
     return (this.opts.now ?? Date.now)();
@@ -56,7 +76,21 @@ export class FeedPoller {
     return outcome.outcome;
   }
 
+  /** Read the saved high-water mark once; until it is read nothing is accepted. */
+  private async loadState(): Promise<void> {
+    if (this.loaded || this.store === undefined) return;
+    const saved = await this.store.load();
+    // A state of another feed says nothing about this one (the configured feed_id changed).
+    if (
+      saved !== undefined &&
+      (this.opts.feedId === undefined || saved.feed_id === this.opts.feedId)
+    )
+      this.highWater = saved;
+    this.loaded = true;
+  }
+
   private async fetchOnce(): Promise<{ outcome: PollOutcome; reason?: string }> {
+    await this.loadState();
     const headers: Record<string, string> = { accept: 'application/json', ...this.opts.headers };
     if (this.etag !== undefined) headers['if-none-match'] = this.etag;
     const res = await (this.opts.fetch ?? fetch)(this.opts.url, {
@@ -74,16 +108,52 @@ export class FeedPoller {
       return { outcome: 'error', reason: this.lastError };
     }
     const doc = (await res.json()) as FeedDocument;
-    const reason = this.reject(doc);
+    const reason = this.reject(doc) ?? this.rollback(doc);
     if (reason !== undefined) {
       this.lastError = reason;
       return { outcome: 'rejected', reason };
     }
     this.lastSuccessAt = this.now;
     if (this.doc !== undefined && doc.version <= this.doc.version) return { outcome: 'stale' };
+    // Saved before it is applied, so the saved mark is never behind the version in force.
+    const saveError = await this.raiseHighWater(doc);
     this.doc = doc;
     this.etag = res.headers.get('etag') ?? undefined;
-    return { outcome: 'updated' };
+    return saveError !== undefined
+      ? { outcome: 'updated', reason: saveError }
+      : { outcome: 'updated' };
+  }
+
+  /** A signed document of another feed, or older than a version accepted before a restart. */
+  private rollback(doc: FeedDocument): string | undefined {
+    const feedId = this.opts.feedId ?? this.highWater?.feed_id ?? this.doc?.feed_id;
+    if (feedId !== undefined && doc.feed_id !== feedId)
+      return `feed_id ${JSON.stringify(doc.feed_id)} is not the expected ${JSON.stringify(feedId)}`;
+    const hw = this.highWater;
+    if (this.doc !== undefined || hw === undefined) return undefined; // memory decides (stale)
+    if (doc.version < hw.version)
+      return `version ${doc.version} is older than version ${hw.version} accepted before (kept in the feed state)`;
+    if (doc.version === hw.version && hw.sig !== undefined && doc.signature?.sig !== hw.sig)
+      return `version ${doc.version} was accepted before with another signature`;
+    return undefined;
+  }
+
+  /** Remember (and save) the accepted version; a failed save is reported, not fatal. */
+  private async raiseHighWater(doc: FeedDocument): Promise<string | undefined> {
+    const state: FeedState = {
+      feed_id: doc.feed_id,
+      version: doc.version,
+      ...(doc.signature !== undefined ? { sig: doc.signature.sig } : {}),
+    };
+    this.highWater = state;
+    if (this.store === undefined) return undefined;
+    try {
+      await this.store.save(state);
+      return undefined;
+    } catch (err) {
+      this.lastError = `feed state not saved: ${(err as Error).message}`;
+      return this.lastError;
+    }
   }
 
   /** Why a fetched document must not be applied, if it must not. */
@@ -92,7 +162,12 @@ export class FeedPoller {
       return 'not an llm-routing-feed/v1 document';
     const check = verifyDocument(doc, this.opts.keys);
     if (!check.ok) return check.reason;
-    if (!Number.isInteger(doc.version) || !Array.isArray(doc.pools)) return 'malformed document';
+    if (
+      !Number.isSafeInteger(doc.version) ||
+      typeof doc.feed_id !== 'string' ||
+      !Array.isArray(doc.pools)
+    )
+      return 'malformed document';
     if (!(Date.parse(doc.hard_expiry) > this.now)) return 'document already past hard_expiry';
     return undefined;
   }
