@@ -27,4 +27,8 @@ USER node
 
 EXPOSE 4318 8080
 ENTRYPOINT ["node", "bin/llm-finops.js"]
+# 0.0.0.0 is the container's own interface (a port can only be published from there). Start
+# refuses it without ingest and API keys (security.*_keys, e.g. as ${env:...} references), so
+# the image never serves unauthenticated; publish with `-p 127.0.0.1:8080:8080` unless a TLS
+# proxy fronts it.
 CMD ["start", "--host", "0.0.0.0"]

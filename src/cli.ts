@@ -1,7 +1,8 @@
-// `llm-finops start | migrate | prices explain | export focus | demo`: the command-line entry point (commander).
+// `llm-finops start | migrate | keys | gen-env | prices explain | export focus | demo`: the command-line entry point (commander).
 import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { sha256Hex } from './shared/keys.js';
+import { writeEnvFile } from './shared/gen-env.js';
 import { startRuntime } from './runtime.js';
 import { loadConfig, parseConfig, type Config } from './shared/config.js';
 import { readEnv } from './shared/env.js';
@@ -157,6 +158,21 @@ keys
   .description('print the SHA-256 digest of a key, for security.api_keys / security.ingest_keys')
   .action((key: string) => {
     process.stdout.write(`${sha256Hex(key)}\n`);
+  });
+
+program
+  .command('gen-env')
+  .description(
+    'write the .env docker-compose.yml needs: random passwords for ClickHouse and Grafana, ingest/API/metrics keys and their digests',
+  )
+  .option('--out <file>', 'where to write it', '.env')
+  .option('--force', 'replace an existing file')
+  .action((options: { out: string; force?: boolean }) => {
+    const names = writeEnvFile(options.out, { force: options.force === true });
+    process.stdout.write(
+      `wrote ${options.out} (mode 0600): ${names.join(', ')}\n` +
+        'Services send spans with Authorization: Bearer $LLM_FINOPS_INGEST_KEY; read the other keys there too.\n',
+    );
   });
 
 const prices = program.command('prices').description('inspect the price catalog');

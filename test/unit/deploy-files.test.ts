@@ -1,11 +1,20 @@
 // Static validation of the deployment files: no Docker engine runs here, so docker-compose.yml,
 // the Dockerfile, .dockerignore, the OTel Collector config, the llm-finops container config and
 // the Grafana provisioning files are parsed and checked against each other and the repository.
-import { existsSync, readFileSync } from 'node:fs';
+// Secure by default: published ports on 127.0.0.1 only, every secret from .env with no
+// fallback, no open OTLP receiver, and the containers' config (listening on 0.0.0.0 inside the
+// network) passes the start-up exposure guard with the keys `gen-env` writes.
+import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/shared/config.js';
+import { envLookup } from '../../src/shared/env.js';
+import { checkExposure } from '../../src/shared/exposure.js';
+import { ENV_SECRETS, generateEnv, writeEnvFile } from '../../src/shared/gen-env.js';
+import { matchKey, sha256Hex } from '../../src/shared/keys.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string): string => readFileSync(`${ROOT}${path}`, 'utf8');
@@ -77,15 +86,22 @@ describe('docker-compose.yml', () => {
       expect(svc(name).environment?.CLICKHOUSE_URL, name).toBe('http://clickhouse:8123');
   });
 
-  it('publishes the OTLP, API and Grafana ports', () => {
-    expect(svc('otelcol').ports).toEqual(expect.arrayContaining(['4317:4317', '4318:4318']));
+  it('publishes the OTLP, API and Grafana ports, every published port on 127.0.0.1 only', () => {
+    expect(svc('otelcol').ports).toEqual(
+      expect.arrayContaining(['127.0.0.1:4317:4317', '127.0.0.1:4318:4318']),
+    );
     expect(svc('api').ports?.some((p) => p.endsWith(':8080'))).toBe(true);
-    expect(svc('grafana').ports).toContain('3000:3000');
+    expect(svc('grafana').ports).toContain('127.0.0.1:3000:3000');
+    const published = Object.entries(compose.services).flatMap(([name, s]) =>
+      (s.ports ?? []).map((p) => [name, p] as const),
+    );
+    expect(published.length).toBeGreaterThan(5);
+    for (const [name, port] of published) expect(port, name).toMatch(/^127\.0\.0\.1:\d/);
   });
 
   it('health-checks every long-running service that has a shell or node, and depends on health where it must', () => {
     for (const name of ['clickhouse', 'grafana', 'collector', 'api', 'scheduler']) {
-      expect(svc(name).healthcheck?.test[0], name).toBe('CMD');
+      expect(['CMD', 'CMD-SHELL'], name).toContain(svc(name).healthcheck?.test[0]);
     }
     for (const [name, s] of Object.entries(compose.services)) {
       for (const [dep, { condition }] of Object.entries(s.depends_on ?? {})) {
@@ -153,12 +169,104 @@ describe('docker-compose.yml', () => {
   });
 
   it('mounts an llm-finops config that validates and matches the ports and database', () => {
-    const config = loadConfig(`${ROOT}deploy/llm-finops.yaml`);
+    const config = loadConfig(`${ROOT}deploy/llm-finops.yaml`, { env: envLookup(generateEnv()) });
     expect(config.collector).toMatchObject({ host: '0.0.0.0', port: 4318 });
     expect(config.api).toMatchObject({ host: '0.0.0.0', port: 8080 });
     expect(config.storage.database).toBe(svc('clickhouse').environment?.CLICKHOUSE_DB);
     expect(svc('collector').volumes).toContain(
       './deploy/llm-finops.yaml:/etc/llm-finops/config.yaml:ro',
+    );
+  });
+});
+
+describe('secrets and exposure', () => {
+  // Comment lines dropped: they may mention ${env:...} references of other files.
+  const text = read('docker-compose.yml')
+    .split('\n')
+    .filter((l) => !l.trim().startsWith('#'))
+    .join('\n');
+  const referenced = [...text.matchAll(/(?<!\$)\$\{([A-Za-z_]\w*)([^}]*)\}/g)].map(
+    ([, name, rest]) => ({ name: name!, rest: rest! }),
+  );
+  const generated = generateEnv();
+
+  it('takes every secret from .env, required, with no fallback value', () => {
+    expect(referenced.length).toBeGreaterThan(5);
+    for (const { name, rest } of referenced) {
+      expect(rest, name).toMatch(/^:\?.*gen-env/);
+      expect(generated[name], `${name} is written by gen-env`).toBeDefined();
+    }
+    expect(text).not.toMatch(/PASSWORD[^\n]*:-/);
+    expect(text).not.toMatch(/\badmin\/admin\b/);
+    expect(svc('grafana').environment?.GF_SECURITY_ADMIN_PASSWORD).toMatch(
+      /^\$\{GRAFANA_ADMIN_PASSWORD:\?/,
+    );
+    expect(svc('grafana').environment?.GF_AUTH_ANONYMOUS_ENABLED).toBe('false');
+    // A named ClickHouse user with a password replaces the image's password-less `default`.
+    expect(svc('clickhouse').environment?.CLICKHOUSE_USER).toBe('llm_finops');
+    expect(svc('clickhouse').environment?.CLICKHOUSE_PASSWORD).toMatch(
+      /^\$\{CLICKHOUSE_PASSWORD:\?/,
+    );
+  });
+
+  it('ships .env.example with exactly the variables gen-env writes, all empty, and ignores .env', () => {
+    const example = read('.env.example')
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'))
+      .map((l) => l.split('='));
+    expect(example.map(([k]) => k).sort()).toEqual(Object.keys(generated).sort());
+    for (const [k, v] of example) expect(v, k).toBe('');
+    expect(read('.gitignore').split('\n')).toContain('.env');
+  });
+
+  it('gen-env writes random secrets with matching digests, mode 0600, and never overwrites by accident', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gen-env-'));
+    const file = join(dir, '.env');
+    writeEnvFile(file);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const values = Object.fromEntries(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('#'))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    for (const s of ENV_SECRETS) {
+      expect(values[s.name], s.name).toMatch(/^(lfo_)?[A-Za-z0-9_-]{32}$/);
+      if (s.kind === 'key') expect(values[`${s.name}_SHA256`]).toBe(sha256Hex(values[s.name]!));
+    }
+    const secrets = ENV_SECRETS.map((s) => values[s.name]);
+    expect(new Set([...secrets, ...ENV_SECRETS.map((s) => generated[s.name])]).size).toBe(
+      2 * ENV_SECRETS.length,
+    );
+    writeFileSync(file, 'CLICKHOUSE_PASSWORD=kept\n', { mode: 0o644 });
+    expect(() => writeEnvFile(file)).toThrow(/exists; not overwriting.*--force/);
+    expect(readFileSync(file, 'utf8')).toBe('CLICKHOUSE_PASSWORD=kept\n');
+    writeEnvFile(file, { force: true });
+    expect(readFileSync(file, 'utf8')).not.toContain('kept');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('gives the containers a config that passes the exposure guard, and the front door a key it accepts', () => {
+    const env = envLookup(generated);
+    const config = loadConfig(`${ROOT}deploy/llm-finops.yaml`, { env });
+    // Listening on 0.0.0.0 inside the network is allowed only because keys are configured.
+    expect(checkExposure(config, { collector: true, api: true })).toEqual([]);
+    expect(config.security.insecure).toBe(false);
+    expect(matchKey(config.security.ingest_keys, generated.LLM_FINOPS_INGEST_KEY)?.name).toBe(
+      'otelcol',
+    );
+    expect(matchKey(config.security.api_keys, generated.LLM_FINOPS_ADMIN_KEY)?.role).toBe('admin');
+    expect(matchKey(config.security.api_keys, generated.LLM_FINOPS_GATEWAY_KEY)?.role).toBe(
+      'gateway',
+    );
+    expect(config.security.metrics_key_sha256).toBe(sha256Hex(generated.LLM_FINOPS_METRICS_KEY!));
+    // Every ${env:...} of that config reaches every llm-finops container.
+    for (const [, name] of read('deploy/llm-finops.yaml').matchAll(/\$\{env:(\w+)\}/g))
+      for (const service of OURS)
+        expect(svc(service).environment?.[name!], `${service}: ${name}`).toBeDefined();
+    // Without the variables it does not load at all (no silent empty key list).
+    expect(() => loadConfig(`${ROOT}deploy/llm-finops.yaml`, { env: envLookup({}) })).toThrow(
+      /LLM_FINOPS_INGEST_KEY_SHA256, which is not set/,
     );
   });
 });
@@ -185,6 +293,27 @@ describe('deploy/otelcol.yaml', () => {
     expect(exporter.endpoint).toBe('http://collector:4318');
     expect(svc('otelcol').volumes).toContain(
       './deploy/otelcol.yaml:/etc/otelcol-contrib/config.yaml:ro',
+    );
+  });
+
+  it('asks every client for the ingest key and forwards with it', () => {
+    const receivers = otel.receivers as Record<
+      string,
+      { protocols: Record<string, { auth?: { authenticator: string } }> }
+    >;
+    const traces = otel.service.pipelines.traces!;
+    for (const r of traces.receivers)
+      for (const [protocol, settings] of Object.entries(receivers[r]!.protocols))
+        expect(settings.auth?.authenticator, `${r}.${protocol}`).toBe('bearertokenauth');
+    expect(otel.service.extensions).toContain('bearertokenauth');
+    expect(otel.extensions.bearertokenauth).toEqual({
+      scheme: 'Bearer',
+      token: '${env:LLM_FINOPS_INGEST_KEY}',
+    });
+    const exporter = otel.exporters[traces.exporters[0]!] as { headers?: Record<string, string> };
+    expect(exporter.headers?.authorization).toBe('Bearer ${env:LLM_FINOPS_INGEST_KEY}');
+    expect(svc('otelcol').environment?.LLM_FINOPS_INGEST_KEY).toMatch(
+      /^\$\{LLM_FINOPS_INGEST_KEY:\?/,
     );
   });
 });
@@ -217,6 +346,12 @@ describe('Dockerfile and .dockerignore', () => {
     expect(npmCi).toBeGreaterThan(copyManifests);
     expect(copySrc).toBeGreaterThan(npmCi);
     expect(existsSync(`${ROOT}package-lock.json`)).toBe(true);
+  });
+
+  it('never starts insecure: no --insecure in the image, so start refuses 0.0.0.0 without keys', () => {
+    expect(read('Dockerfile')).not.toMatch(/insecure/i);
+    expect(read('docker-compose.yml')).not.toMatch(/--insecure|insecure:/);
+    expect(read('deploy/llm-finops.yaml')).not.toMatch(/insecure/);
   });
 
   it('runs bin/llm-finops.js as a non-root user', () => {
