@@ -14,7 +14,7 @@ const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/v1/openapi.json
 const GATEWAY_PREFIX = '/v1/routing/';
 
 /** The path as express's router compares it: lower case, without one trailing slash. */
-export function routePath(path: string): string {
+function routePath(path: string): string {
   const lower = path.toLowerCase();
   return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
 }
