@@ -4,12 +4,12 @@
 // downstream drops the oldest forwarded spans (logged once per episode), never blocks ingest.
 import type { ForwardConfig } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
+import { OTLP_RETRYABLE_STATUS, HttpStatusError, retry, retryPolicy } from '../shared/retry.js';
 import { FINOPS, GEN_AI } from '../shared/semconv.js';
 import type { LlmCall } from './call.js';
 import type { PipelineSink } from './pipeline.js';
 import type { AttrValue, Attributes, SpanRecord } from './span.js';
 
-const RETRYABLE = new Set([429, 502, 503, 504]);
 const BATCH_SPANS = 512;
 
 export interface Forwarder extends PipelineSink {
@@ -53,30 +53,43 @@ export function createForwarder(config: ForwardConfig, logger: Logger): Forwarde
     }
   };
 
+  // OTLP/HTTP's retry rules: only 429/502/503/504 and network errors, Retry-After honoured.
+  const policy = retryPolicy({
+    retries: config.max_retries,
+    baseMs: 100,
+    maxMs: 5_000,
+    retryableStatus: OTLP_RETRYABLE_STATUS,
+  });
+  // Aborted by stop(): a batch waiting out a backoff is dropped instead of holding shutdown.
+  const stopping = new AbortController();
+
+  const post = async (body: string): Promise<void> => {
+    try {
+      const res = await fetch(config.endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...config.headers },
+        body,
+        signal: AbortSignal.timeout(config.timeout_ms),
+      });
+      await res.arrayBuffer();
+      if (!res.ok) throw HttpStatusError.from(res);
+    } catch (err) {
+      stats.failedRequests += 1;
+      throw err;
+    }
+  };
+
   const sendWithRetry = async (batch: SpanRecord[]): Promise<boolean> => {
     const body = JSON.stringify(toOtlpJson(batch));
-    for (let attempt = 0; attempt <= config.max_retries; attempt += 1) {
-      try {
-        const res = await fetch(config.endpoint, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', ...config.headers },
-          body,
-          signal: AbortSignal.timeout(config.timeout_ms),
-        });
-        await res.arrayBuffer();
-        if (res.ok) return true;
-        if (!RETRYABLE.has(res.status)) {
-          logger.warn('downstream refused forwarded spans', { status: res.status });
-          return false;
-        }
-      } catch {
-        // network error or timeout: retry below
-      }
-      stats.failedRequests += 1;
-      if (stopped) return false;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+    try {
+      if (stopping.signal.aborted) await post(body);
+      else await retry(() => post(body), policy, { signal: stopping.signal });
+      return true;
+    } catch (err) {
+      if (err instanceof HttpStatusError && !OTLP_RETRYABLE_STATUS.has(err.status))
+        logger.warn('downstream refused forwarded spans', { status: err.status });
+      return false;
     }
-    return false;
   };
 
   return {
@@ -89,7 +102,9 @@ export function createForwarder(config: ForwardConfig, logger: Logger): Forwarde
       push([...enriched, ...others]);
     },
     async stop() {
-      // Give the downstream one chance to take what is queued, bounded by the request timeout.
+      // What is queued gets one more try each (bounded by the request timeout); a batch waiting
+      // out a backoff is dropped rather than holding shutdown for the whole retry schedule.
+      stopping.abort();
       await sending;
       stopped = true;
     },
