@@ -2,12 +2,8 @@
 // per question; errors are mapped to status codes here only.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parseConfig, type Config } from '../../shared/config.js';
-import {
-  ForbiddenError,
-  RetryableError,
-  UnauthorizedError,
-  ValidationError,
-} from '../../shared/errors.js';
+import { DecodeError, PayloadTooLargeError } from '../../shared/errors.js';
+import { errorStatus, isInternal } from '../../shared/http-status.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Storage } from '../../storage/client.js';
 import type { RouteDeps } from './deps.js';
@@ -31,6 +27,16 @@ export interface AppDeps {
   now?: () => Date;
   /** Collector counters for /metrics, when a collector runs in this process. */
   collectorMetrics?: () => CollectorMetrics;
+}
+
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** express.json()'s errors, as the typed errors the one mapping knows. */
+function bodyParserError(err: unknown): unknown {
+  const type = (err as { type?: unknown } | null)?.type;
+  if (type === 'entity.too.large') return new PayloadTooLargeError(BODY_LIMIT_BYTES);
+  if (type === 'entity.parse.failed') return new DecodeError('request body is not valid JSON');
+  return err;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -76,7 +82,7 @@ export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps:
   app.use(authMiddleware(routeDeps.config.security));
   // The routing feed is polled by every gateway: mount it before body parsing and the other routers.
   app.use(createRoutingRouter(routeDeps));
-  app.use(express.json({ limit: '1mb' }));
+  app.use(express.json({ limit: BODY_LIMIT_BYTES }));
   app.use(tenantBodyMiddleware);
   app.use(createCostsRouter(routeDeps));
   app.use(createFinopsRouter(routeDeps));
@@ -87,34 +93,15 @@ export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps:
     res.status(404).json({ error: 'not_found', message: 'no such endpoint' });
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof UnauthorizedError || err instanceof ForbiddenError) {
-      res.status(err instanceof UnauthorizedError ? 401 : 403).json({
-        error: err instanceof UnauthorizedError ? 'unauthorized' : 'forbidden',
-        message: err.message,
-      });
-      return;
-    }
-    if (err instanceof RetryableError) {
-      res.setHeader('Retry-After', String(err.retryAfterSeconds));
-      res.status(429).json({ error: 'rate_limited', message: err.message });
-      return;
-    }
-    if ((err as { type?: string }).type === 'entity.too.large') {
-      res.status(413).json({ error: 'body_too_large', message: 'request body exceeds 1 MiB' });
-      return;
-    }
-    if (err instanceof ValidationError) {
-      res
-        .status(400)
-        .json({ error: 'invalid_parameter', parameter: err.field, message: err.message });
-      return;
-    }
-    if ((err as { type?: string }).type === 'entity.parse.failed') {
-      res.status(400).json({ error: 'invalid_body', message: 'request body is not valid JSON' });
-      return;
-    }
-    deps.logger.error('request failed', { err });
-    res.status(500).json({ error: 'internal', message: 'internal error' });
+    const mapped = errorStatus(bodyParserError(err));
+    if (isInternal(mapped)) deps.logger.error('request failed', { err });
+    if (mapped.retryAfterSeconds !== undefined)
+      res.setHeader('Retry-After', String(mapped.retryAfterSeconds));
+    res.status(mapped.status).json({
+      error: mapped.error,
+      ...(mapped.field !== undefined ? { parameter: mapped.field } : {}),
+      message: mapped.message,
+    });
   });
   return { app, routeDeps };
 }
