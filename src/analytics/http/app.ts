@@ -1,14 +1,12 @@
 // The analytics HTTP API (express). Each router validates with zod and calls one query module
 // per question; errors are mapped to status codes here only.
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { parseConfig, type Config } from '../../shared/config.js';
 import { DecodeError, PayloadTooLargeError } from '../../shared/errors.js';
 import { errorStatus, isInternal } from '../../shared/http-status.js';
-import type { Logger } from '../../shared/logger.js';
-import type { Storage } from '../../storage/client.js';
-import type { RouteDeps } from './deps.js';
+import type { AnalyticsServices } from '../services.js';
 import { authMiddleware, corsMiddleware, tenantBodyMiddleware } from './auth.js';
-import { createMetrics, type CollectorMetrics } from './metrics.js';
+import type { CollectorMetrics } from '../../collector/metrics.js';
+import { createMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { createAlertsRouter } from './routes-alerts.js';
 import { createCostsRouter } from './routes-costs.js';
@@ -17,14 +15,9 @@ import { createOverviewRouter } from './routes-overview.js';
 import { createPerformanceRouter } from './routes-performance.js';
 import { createRoutingRouter } from './routes-routing.js';
 
-export interface AppDeps {
-  storage: Storage;
-  logger: Logger;
-  config?: Config;
-  beforeRead?: () => Promise<void>;
+export interface AppDeps extends AnalyticsServices {
   /** Readiness: false while starting or draining. */
   isReady?: () => boolean;
-  now?: () => Date;
   /** Collector counters for /metrics, when a collector runs in this process. */
   collectorMetrics?: () => CollectorMetrics;
 }
@@ -40,22 +33,9 @@ function bodyParserError(err: unknown): unknown {
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  return createAppWith(deps).app;
-}
-
-/** The app plus the RouteDeps it built (the runtime hands the same deps to the scheduler). */
-export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps: RouteDeps } {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  const routeDeps: RouteDeps = {
-    storage: deps.storage,
-    logger: deps.logger,
-    config: deps.config ?? parseConfig({}),
-    now: deps.now ?? (() => new Date()),
-    ...(deps.beforeRead !== undefined ? { beforeRead: deps.beforeRead } : {}),
-  };
-
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -76,18 +56,18 @@ export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps:
   // The page itself holds no data (its /v1 requests go through auth), so it is served before
   // auth: with keys configured, the page is where a person types the key.
   // It serves nothing under /v1/: skip its routes there (the feed's hot path passes by here).
-  const overview = createOverviewRouter(routeDeps);
+  const overview = createOverviewRouter(deps);
   app.use((req, res, next) => (req.path.startsWith('/v1/') ? next() : overview(req, res, next)));
-  app.use(corsMiddleware(routeDeps.config.security.cors_origins));
-  app.use(authMiddleware(routeDeps.config.security));
+  app.use(corsMiddleware(deps.config.security.cors_origins));
+  app.use(authMiddleware(deps.config.security));
   // The routing feed is polled by every gateway: mount it before body parsing and the other routers.
-  app.use(createRoutingRouter(routeDeps));
+  app.use(createRoutingRouter(deps));
   app.use(express.json({ limit: BODY_LIMIT_BYTES }));
   app.use(tenantBodyMiddleware);
-  app.use(createCostsRouter(routeDeps));
-  app.use(createFinopsRouter(routeDeps));
-  app.use(createPerformanceRouter(routeDeps));
-  app.use(createAlertsRouter(routeDeps));
+  app.use(createCostsRouter(deps));
+  app.use(createFinopsRouter(deps));
+  app.use(createPerformanceRouter(deps));
+  app.use(createAlertsRouter(deps));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such endpoint' });
@@ -103,5 +83,5 @@ export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps:
       message: mapped.message,
     });
   });
-  return { app, routeDeps };
+  return app;
 }

@@ -3,7 +3,6 @@
 // pre-serialized bytes with an ETag; If-None-Match answers 304 without a body.
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { feedServiceFor } from '../routing/feed.js';
 import {
   FEED_FORMATS,
   matchesEtag,
@@ -118,7 +117,7 @@ function pick(cache: ServedCache, q: FeedQuery, res: Response): Served | undefin
 
 export function createRoutingRouter(deps: RouteDeps): Router {
   const router = Router();
-  const service = feedServiceFor(deps);
+  const service = deps.feed;
   router.get('/v1/routing/feed', (req, res, next) => {
     try {
       const q = feedQuery(req.url, () => req.query);
