@@ -29,6 +29,8 @@ export interface RuntimeOptions {
   api?: boolean;
   /** Run the background jobs (alerts, routing feed). One replica only in a scaled deployment. */
   scheduler?: boolean;
+  /** Check every API answer against its documented response schema (tests). */
+  checkResponses?: boolean;
 }
 
 export interface Runtime {
@@ -82,6 +84,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const app = createApp({
       ...analytics,
       isReady: () => !draining,
+      checkResponses: options.checkResponses === true,
       ...(collector !== undefined ? { collectorMetrics: collector.metrics } : {}),
     });
     api = await new Promise<Server>((resolve, reject) => {

@@ -203,7 +203,7 @@ describe('lifecycle with an injected clock', () => {
       config: config(),
       now: () => new Date(now),
     });
-    api = createApp(deps).listen(0);
+    api = createApp({ ...deps, checkResponses: true }).listen(0);
     await new Promise((r) => api.once('listening', r));
     url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
   });

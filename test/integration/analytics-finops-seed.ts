@@ -91,9 +91,10 @@ export async function startApp(
   now: () => Date = () => new Date(),
 ): Promise<TestApp> {
   const config = parseConfig({ finops });
-  const app = createApp(
-    createAnalyticsServices({ storage, logger: createLogger('warn'), config, now }),
-  );
+  const app = createApp({
+    ...createAnalyticsServices({ storage, logger: createLogger('warn'), config, now }),
+    checkResponses: true,
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -120,14 +120,15 @@ beforeAll(async () => {
     'llm_calls',
     rows.map((r) => JSON.stringify(r)).join('\n'),
   );
-  const app = createApp(
-    createAnalyticsServices({
+  const app = createApp({
+    ...createAnalyticsServices({
       storage: t.runtime.storage,
       logger: createLogger('warn'),
       config: parseConfig({ performance: PERF }),
       now: () => NOW,
     }),
-  );
+    checkResponses: true,
+  });
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -156,14 +156,15 @@ beforeAll(async () => {
     rows.map((r) => JSON.stringify(r)).join('\n'),
   );
   const config = (await import('../../src/shared/config.js')).parseConfig({ performance: PERF });
-  const app = createApp(
-    createAnalyticsServices({
+  const app = createApp({
+    ...createAnalyticsServices({
       storage: t.runtime.storage,
       logger: createLogger('warn'),
       config,
       now: () => NOW,
     }),
-  );
+    checkResponses: true,
+  });
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -235,7 +235,7 @@ async function startPageApp(extra: Record<string, unknown> = {}): Promise<string
     config,
     ...(pipeline !== undefined ? { beforeRead: () => pipeline.sync() } : {}),
   });
-  const api = createApp(services);
+  const api = createApp({ ...services, checkResponses: true });
   const app = express();
   app.use(createOverviewRouter(services));
   app.use(api);

@@ -85,7 +85,7 @@ beforeAll(async () => {
     now: () => new Date(now),
   });
   feed = services.feed;
-  server = createApp(services).listen(0);
+  server = createApp({ ...services, checkResponses: true }).listen(0);
   await new Promise((r) => server.once('listening', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const healthy =

@@ -7,7 +7,8 @@ import type { AnalyticsServices } from '../services.js';
 import { authMiddleware, corsMiddleware, tenantBodyMiddleware } from './auth.js';
 import type { CollectorMetrics } from '../../collector/metrics.js';
 import { createMetrics } from './metrics.js';
-import { openApiDocument } from './openapi.js';
+import { OPENAPI_PATH, openApiDocument } from './openapi.js';
+import { ApiRoutes } from './route.js';
 import { createAlertsRouter } from './routes-alerts.js';
 import { createCostsRouter } from './routes-costs.js';
 import { createFinopsRouter } from './routes-finops.js';
@@ -20,6 +21,8 @@ export interface AppDeps extends AnalyticsServices {
   isReady?: () => boolean;
   /** Collector counters for /metrics, when a collector runs in this process. */
   collectorMetrics?: () => CollectorMetrics;
+  /** Check every JSON answer against its documented response schema (tests). */
+  checkResponses?: boolean;
 }
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -49,8 +52,12 @@ export function createApp(deps: AppDeps): express.Express {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.end(await metrics.registry.metrics());
   });
-  app.get('/v1/openapi.json', (_req, res) => {
-    res.json(openApiDocument());
+  // Routers register their routes here as they are built; the document renders exactly those.
+  const api = new ApiRoutes({ checkResponses: deps.checkResponses === true });
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  app.get(OPENAPI_PATH, (_req, res) => {
+    document ??= openApiDocument(api);
+    res.json(document);
   });
 
   // The page itself holds no data (its /v1 requests go through auth), so it is served before
@@ -61,13 +68,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(corsMiddleware(deps.config.security.cors_origins));
   app.use(authMiddleware(deps.config.security));
   // The routing feed is polled by every gateway: mount it before body parsing and the other routers.
-  app.use(createRoutingRouter(deps));
+  app.use(createRoutingRouter(deps, api));
   app.use(express.json({ limit: BODY_LIMIT_BYTES }));
   app.use(tenantBodyMiddleware);
-  app.use(createCostsRouter(deps));
-  app.use(createFinopsRouter(deps));
-  app.use(createPerformanceRouter(deps));
-  app.use(createAlertsRouter(deps));
+  app.use(createCostsRouter(deps, api));
+  app.use(createFinopsRouter(deps, api));
+  app.use(createPerformanceRouter(deps, api));
+  app.use(createAlertsRouter(deps, api));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such endpoint' });
