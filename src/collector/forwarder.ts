@@ -8,7 +8,14 @@ import { OTLP_RETRYABLE_STATUS, HttpStatusError, retry, retryPolicy } from '../s
 import { FINOPS, GEN_AI } from '../shared/semconv.js';
 import type { LlmCall } from './call.js';
 import type { PipelineSink } from './pipeline.js';
-import type { AttrValue, Attributes, SpanRecord } from './span.js';
+import {
+  noteWireType,
+  wireType,
+  type AttrValue,
+  type Attributes,
+  type SpanRecord,
+  type WireType,
+} from './span.js';
 
 const BATCH_SPANS = 512;
 
@@ -95,11 +102,7 @@ export function createForwarder(config: ForwardConfig, logger: Logger): Forwarde
   return {
     stats,
     released(calls: LlmCall[], callSpans: SpanRecord[], others: SpanRecord[]) {
-      const enriched = callSpans.map((span, i) => {
-        const call = calls[i];
-        return call !== undefined && call.span_id === span.spanId ? enrich(span, call) : span;
-      });
-      push([...enriched, ...others]);
+      push([...enrichAll(calls, callSpans), ...others]);
     },
     async stop() {
       // What is queued gets one more try each (bounded by the request timeout); a batch waiting
@@ -109,6 +112,18 @@ export function createForwarder(config: ForwardConfig, logger: Logger): Forwarde
       stopped = true;
     },
   };
+}
+
+/**
+ * Each span with the call made from it. Paired by trace and span id, never by position: the
+ * pipeline may drop a call (a duplicate) or emit calls in another order than their spans.
+ */
+export function enrichAll(calls: LlmCall[], spans: SpanRecord[]): SpanRecord[] {
+  const byId = new Map(calls.map((c) => [`${c.trace_id}:${c.span_id}`, c]));
+  return spans.map((span) => {
+    const call = byId.get(`${span.traceId}:${span.spanId}`);
+    return call !== undefined ? enrich(span, call) : span;
+  });
 }
 
 /** The span with cost, attribution and normalized usage added (without losing what it had). */
@@ -134,7 +149,11 @@ export function enrich(span: SpanRecord, call: LlmCall): SpanRecord {
   };
   if (call.request_model !== '') extra[GEN_AI.REQUEST_MODEL] = call.request_model;
   if (call.response_model !== '') extra[GEN_AI.RESPONSE_MODEL] = call.response_model;
-  return { ...span, attributes: { ...span.attributes, ...extra } };
+  const attributes: Attributes = { ...span.attributes, ...extra };
+  // A spread copies values, not the wire types noted on the original (1.0 stays a double).
+  for (const key of Object.keys(span.attributes))
+    if (!(key in extra)) noteWireType(attributes, key, wireType(span.attributes, key));
+  return { ...span, attributes };
 }
 
 /** SpanRecords back to an OTLP JSON ExportTraceServiceRequest, grouped by resource and scope. */
@@ -177,15 +196,31 @@ function spanJson(span: SpanRecord): object {
 }
 
 function toKeyValues(attributes: Attributes): object[] {
-  return Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value) }));
+  return Object.entries(attributes).map(([key, value]) => ({
+    key,
+    value: anyValue(value, wireType(attributes, key)),
+  }));
 }
 
-function anyValue(value: AttrValue): object {
-  if (typeof value === 'string') return { stringValue: value };
+/** An AnyValue with the type the value arrived with (decoders note what JS cannot show). */
+function anyValue(value: AttrValue, type: WireType | undefined): object {
+  if (typeof value === 'string') {
+    if (type === 'int') return { intValue: value };
+    return type === 'bytes' ? { bytesValue: value } : { stringValue: value };
+  }
   if (typeof value === 'boolean') return { boolValue: value };
   if (typeof value === 'number')
-    return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value };
-  if (Array.isArray(value)) return { arrayValue: { values: value.map(anyValue) } };
+    return type === 'double' || !Number.isSafeInteger(value)
+      ? { doubleValue: jsonDouble(value) }
+      : { intValue: String(value) };
+  if (Array.isArray(value))
+    return { arrayValue: { values: value.map((v, i) => anyValue(v, wireType(value, i))) } };
   if (value === null) return {};
   return { kvlistValue: { values: toKeyValues(value) } };
+}
+
+/** proto3 JSON spells the non-finite doubles as strings (JSON.stringify would write null). */
+function jsonDouble(value: number): number | string {
+  if (Number.isFinite(value)) return value;
+  return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
 }
