@@ -9,18 +9,14 @@ import {
   queryCapacity,
   queryCapacityRecommendation,
 } from '../queries/capacity.js';
-import {
-  DRIFT_DIMENSIONS,
-  queryTtftDrift,
-  trailingWindows,
-  type TimeWindow,
-} from '../queries/drift.js';
+import { DRIFT_DIMENSIONS, queryTtftDrift } from '../queries/drift.js';
 import { queryLatency, sloTable } from '../queries/latency.js';
 import { queryReliability } from '../queries/reliability.js';
 import { PERF_DIMENSIONS } from '../queries/stats-source.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { RouteDeps } from './deps.js';
 import { commaList, isoTimestamp, rangeChecks, rangeFields } from './params.js';
+import { span, windows, windowsBase, windowChecks } from './windows.js';
 import {
   cacheResponse,
   capacityResponse,
@@ -34,18 +30,6 @@ import type { ApiRoutes } from './route.js';
 
 const DAY = 86_400_000;
 const { tenant } = rangeFields;
-
-/** `15m`, `24h`, `7d` -> milliseconds. */
-const duration = z
-  .string()
-  .regex(/^[1-9]\d{0,5}[mhd]$/, { message: 'must be a duration like 15m, 24h or 7d' })
-  .transform(
-    (v) =>
-      Number(v.slice(0, -1)) * { m: 60_000, h: 3_600_000, d: DAY }[v.slice(-1) as 'm' | 'h' | 'd'],
-  )
-  .refine((ms) => ms <= 400 * DAY, { message: 'must be at most 400d' });
-
-const isDate = (v: unknown): v is Date => v instanceof Date;
 
 const rangeBase = z.object(rangeFields);
 const deployment = z.string().min(1).max(256).optional().describe('one deployment');
@@ -72,46 +56,6 @@ const recommendationSchema = z
   .strict()
   .superRefine(rangeChecks(92));
 
-interface WindowParams {
-  window?: number | undefined;
-  baseline?: number | undefined;
-  current_from?: Date | undefined;
-  current_to?: Date | undefined;
-  baseline_from?: Date | undefined;
-  baseline_to?: Date | undefined;
-}
-
-/** Two windows: trailing durations (window, baseline) or four explicit timestamps. */
-function windowChecks(q: WindowParams, ctx: z.RefinementCtx): void {
-  const explicit = [q.current_from, q.current_to, q.baseline_from, q.baseline_to];
-  const issue = (path: string, message: string) =>
-    ctx.addIssue({ code: 'custom', message, path: [path] });
-  if (!explicit.every((v) => v === undefined) && !explicit.every(isDate)) {
-    issue(
-      'current_from',
-      'give all of current_from, current_to, baseline_from, baseline_to, or none',
-    );
-  } else if (isDate(q.current_from) && (q.window !== undefined || q.baseline !== undefined)) {
-    issue(
-      'window',
-      'window/baseline cannot be combined with explicit current_/baseline_ timestamps',
-    );
-  } else if (isDate(q.current_from) && isDate(q.current_to) && q.current_from >= q.current_to) {
-    issue('current_to', 'must be after current_from');
-  } else if (isDate(q.baseline_from) && isDate(q.baseline_to) && q.baseline_from >= q.baseline_to) {
-    issue('baseline_to', 'must be after baseline_from');
-  }
-}
-
-const windowsBase = z.object({
-  window: duration.optional().describe('current window ending now, e.g. 15m'),
-  baseline: duration.optional().describe('baseline span just before the window, e.g. 24h'),
-  current_from: isoTimestamp.optional().describe('explicit windows: give all four or none'),
-  current_to: isoTimestamp.optional(),
-  baseline_from: isoTimestamp.optional(),
-  baseline_to: isoTimestamp.optional(),
-  tenant,
-});
 const driftSchema = windowsBase
   .extend({
     group_by: commaList(DRIFT_DIMENSIONS)
@@ -121,22 +65,6 @@ const driftSchema = windowsBase
   .strict()
   .superRefine(windowChecks);
 const regressionsSchema = windowsBase.strict().superRefine(windowChecks);
-
-function windows(
-  q: WindowParams,
-  now: Date,
-  defaults: { window: number; baseline: number },
-): { current: TimeWindow; baseline: TimeWindow } {
-  if (q.current_from && q.current_to && q.baseline_from && q.baseline_to) {
-    return {
-      current: { from: q.current_from, to: q.current_to },
-      baseline: { from: q.baseline_from, to: q.baseline_to },
-    };
-  }
-  return trailingWindows(now, q.window ?? defaults.window, q.baseline ?? defaults.baseline);
-}
-
-const span = (w: TimeWindow) => ({ from: w.from.toISOString(), to: w.to.toISOString() });
 
 export function createPerformanceRouter(deps: RouteDeps, api: ApiRoutes): Router {
   const router = Router();
