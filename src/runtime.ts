@@ -1,12 +1,16 @@
-// Assembles one llm-finops process: storage (embedded or server), migrations, the price catalog,
-// the collector (receiver -> pipeline -> writer) and the analytics API. `llm-finops start` and
-// the integration tests both use this, so the tests exercise exactly what users run.
+// The composition root: assembles one llm-finops process. It builds every service once (storage,
+// migrations, the price catalog, the collector, the analytics services: feed and alert engine,
+// the scheduler, the API) and passes each to what uses it; nothing below looks a service up.
+// `llm-finops start` and the integration tests both use this, so the tests exercise exactly
+// what users run.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createAppWith } from './analytics/http/app.js';
+import { createApp } from './analytics/http/app.js';
 import { startScheduler, type Scheduler } from './analytics/scheduler.js';
+import { createAnalyticsServices } from './analytics/services.js';
 import type { Pipeline } from './collector/pipeline.js';
 import { startCollector, type CollectorService } from './collector/service.js';
+import { loadCatalog } from './pricing/index.js';
 import type { Config } from './shared/config.js';
 import { checkExposure } from './shared/exposure.js';
 import type { Logger } from './shared/logger.js';
@@ -26,6 +30,8 @@ export interface RuntimeOptions {
   api?: boolean;
   /** Run the background jobs (alerts, routing feed). One replica only in a scaled deployment. */
   scheduler?: boolean;
+  /** Check every API answer against its documented response schema (tests). */
+  checkResponses?: boolean;
 }
 
 export interface Runtime {
@@ -62,23 +68,33 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   let scheduler: Scheduler | undefined;
 
   if (options.collector !== false) {
-    collector = await startCollector(config, storage, logger);
+    const catalog = loadCatalog({
+      pricesFile: config.pricing.prices_file,
+      overridesFile: config.pricing.overrides_file,
+      deploymentModels: config.pricing.deployment_models,
+    });
+    for (const warning of catalog.warnings) logger.warn('price catalog', { warning });
+    collector = await startCollector(config, storage, logger, catalog);
     await listen(collector.receiver, config.collector.port, config.collector.host);
   }
 
   const p = collector?.pipeline;
-  const { app, routeDeps } = createAppWith({
+  const analytics = createAnalyticsServices({
     storage,
     logger,
     config,
-    isReady: () => !draining,
-    insecureWarnings: warnings,
     ...(p !== undefined ? { beforeRead: () => p.sync() } : {}),
-    ...(collector !== undefined ? { collectorMetrics: collector.metrics } : {}),
   });
   // The scheduler needs no HTTP server: a dedicated `--no-api --no-collector` replica runs it alone.
-  if (options.scheduler !== false) scheduler = startScheduler(routeDeps);
+  if (options.scheduler !== false) scheduler = startScheduler(analytics);
   if (options.api !== false) {
+    const app = createApp({
+      ...analytics,
+      isReady: () => !draining,
+      insecureWarnings: warnings,
+      checkResponses: options.checkResponses === true,
+      ...(collector !== undefined ? { collectorMetrics: collector.metrics } : {}),
+    });
     api = await new Promise<Server>((resolve, reject) => {
       const server = app.listen(config.api.port, config.api.host, (err?: Error) =>
         err ? reject(err) : resolve(server),

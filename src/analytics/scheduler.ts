@@ -1,19 +1,20 @@
 // Background jobs of the analytics service: alert evaluation (node-cron, `alerts.schedule`) and
 // routing-feed recomputation (every `routing.recompute_every_s`). Exactly one process should run
 // them at a time (`scheduler: true` in one replica); API replicas serve what it stored.
-// Both jobs read the clock from deps.now, so tests drive them with an injected clock.
+// The jobs are the services the composition root built (the API serves the same feed service),
+// and they read the clock those services were given, so tests drive them with an injected clock.
 import cron, { type ScheduledTask } from 'node-cron';
 import { ConfigError } from '../shared/errors.js';
-import { alertEngineFor } from './alerts/service.js';
-import type { RouteDeps } from './http/deps.js';
-import { feedServiceFor } from './routing/feed.js';
+import type { AnalyticsServices } from './services.js';
 
 export interface Scheduler {
   stop(): Promise<void>;
 }
 
-export function startScheduler(deps: RouteDeps): Scheduler {
-  const { config, logger } = deps;
+export type SchedulerDeps = Pick<AnalyticsServices, 'config' | 'logger' | 'feed' | 'alerts'>;
+
+export function startScheduler(deps: SchedulerDeps): Scheduler {
+  const { config, logger, feed, alerts: engine } = deps;
   let alertTask: ScheduledTask | undefined;
   let feedTimer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<unknown>>();
@@ -27,7 +28,6 @@ export function startScheduler(deps: RouteDeps): Scheduler {
       throw new ConfigError(
         `alerts.schedule: "${config.alerts.schedule}" is not a valid cron expression (5 or 6 fields)`,
       );
-    const engine = alertEngineFor(deps);
     alertTask = cron.schedule(
       config.alerts.schedule,
       () => {
@@ -42,7 +42,6 @@ export function startScheduler(deps: RouteDeps): Scheduler {
   }
 
   if (config.routing.enabled) {
-    const feed = feedServiceFor(deps);
     feed.lead();
     logger.info('routing feed signing key', {
       kid: feed.signingKey.kid,

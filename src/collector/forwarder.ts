@@ -4,12 +4,19 @@
 // downstream drops the oldest forwarded spans (logged once per episode), never blocks ingest.
 import type { ForwardConfig } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
+import { OTLP_RETRYABLE_STATUS, HttpStatusError, retry, retryPolicy } from '../shared/retry.js';
 import { FINOPS, GEN_AI } from '../shared/semconv.js';
 import type { LlmCall } from './call.js';
 import type { PipelineSink } from './pipeline.js';
-import type { AttrValue, Attributes, SpanRecord } from './span.js';
+import {
+  noteWireType,
+  wireType,
+  type AttrValue,
+  type Attributes,
+  type SpanRecord,
+  type WireType,
+} from './span.js';
 
-const RETRYABLE = new Set([429, 502, 503, 504]);
 const BATCH_SPANS = 512;
 
 export interface Forwarder extends PipelineSink {
@@ -53,47 +60,70 @@ export function createForwarder(config: ForwardConfig, logger: Logger): Forwarde
     }
   };
 
+  // OTLP/HTTP's retry rules: only 429/502/503/504 and network errors, Retry-After honoured.
+  const policy = retryPolicy({
+    retries: config.max_retries,
+    baseMs: 100,
+    maxMs: 5_000,
+    retryableStatus: OTLP_RETRYABLE_STATUS,
+  });
+  // Aborted by stop(): a batch waiting out a backoff is dropped instead of holding shutdown.
+  const stopping = new AbortController();
+
+  const post = async (body: string): Promise<void> => {
+    try {
+      const res = await fetch(config.endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...config.headers },
+        body,
+        signal: AbortSignal.timeout(config.timeout_ms),
+      });
+      await res.arrayBuffer();
+      if (!res.ok) throw HttpStatusError.from(res);
+    } catch (err) {
+      stats.failedRequests += 1;
+      throw err;
+    }
+  };
+
   const sendWithRetry = async (batch: SpanRecord[]): Promise<boolean> => {
     const body = JSON.stringify(toOtlpJson(batch));
-    for (let attempt = 0; attempt <= config.max_retries; attempt += 1) {
-      try {
-        const res = await fetch(config.endpoint, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', ...config.headers },
-          body,
-          signal: AbortSignal.timeout(config.timeout_ms),
-        });
-        await res.arrayBuffer();
-        if (res.ok) return true;
-        if (!RETRYABLE.has(res.status)) {
-          logger.warn('downstream refused forwarded spans', { status: res.status });
-          return false;
-        }
-      } catch {
-        // network error or timeout: retry below
-      }
-      stats.failedRequests += 1;
-      if (stopped) return false;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+    try {
+      if (stopping.signal.aborted) await post(body);
+      else await retry(() => post(body), policy, { signal: stopping.signal });
+      return true;
+    } catch (err) {
+      if (err instanceof HttpStatusError && !OTLP_RETRYABLE_STATUS.has(err.status))
+        logger.warn('downstream refused forwarded spans', { status: err.status });
+      return false;
     }
-    return false;
   };
 
   return {
     stats,
     released(calls: LlmCall[], callSpans: SpanRecord[], others: SpanRecord[]) {
-      const enriched = callSpans.map((span, i) => {
-        const call = calls[i];
-        return call !== undefined && call.span_id === span.spanId ? enrich(span, call) : span;
-      });
-      push([...enriched, ...others]);
+      push([...enrichAll(calls, callSpans), ...others]);
     },
     async stop() {
-      // Give the downstream one chance to take what is queued, bounded by the request timeout.
+      // What is queued gets one more try each (bounded by the request timeout); a batch waiting
+      // out a backoff is dropped rather than holding shutdown for the whole retry schedule.
+      stopping.abort();
       await sending;
       stopped = true;
     },
   };
+}
+
+/**
+ * Each span with the call made from it. Paired by trace and span id, never by position: the
+ * pipeline may drop a call (a duplicate) or emit calls in another order than their spans.
+ */
+export function enrichAll(calls: LlmCall[], spans: SpanRecord[]): SpanRecord[] {
+  const byId = new Map(calls.map((c) => [`${c.trace_id}:${c.span_id}`, c]));
+  return spans.map((span) => {
+    const call = byId.get(`${span.traceId}:${span.spanId}`);
+    return call !== undefined ? enrich(span, call) : span;
+  });
 }
 
 /** The span with cost, attribution and normalized usage added (without losing what it had). */
@@ -119,7 +149,11 @@ export function enrich(span: SpanRecord, call: LlmCall): SpanRecord {
   };
   if (call.request_model !== '') extra[GEN_AI.REQUEST_MODEL] = call.request_model;
   if (call.response_model !== '') extra[GEN_AI.RESPONSE_MODEL] = call.response_model;
-  return { ...span, attributes: { ...span.attributes, ...extra } };
+  const attributes: Attributes = { ...span.attributes, ...extra };
+  // A spread copies values, not the wire types noted on the original (1.0 stays a double).
+  for (const key of Object.keys(span.attributes))
+    if (!(key in extra)) noteWireType(attributes, key, wireType(span.attributes, key));
+  return { ...span, attributes };
 }
 
 /** SpanRecords back to an OTLP JSON ExportTraceServiceRequest, grouped by resource and scope. */
@@ -162,15 +196,31 @@ function spanJson(span: SpanRecord): object {
 }
 
 function toKeyValues(attributes: Attributes): object[] {
-  return Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value) }));
+  return Object.entries(attributes).map(([key, value]) => ({
+    key,
+    value: anyValue(value, wireType(attributes, key)),
+  }));
 }
 
-function anyValue(value: AttrValue): object {
-  if (typeof value === 'string') return { stringValue: value };
+/** An AnyValue with the type the value arrived with (decoders note what JS cannot show). */
+function anyValue(value: AttrValue, type: WireType | undefined): object {
+  if (typeof value === 'string') {
+    if (type === 'int') return { intValue: value };
+    return type === 'bytes' ? { bytesValue: value } : { stringValue: value };
+  }
   if (typeof value === 'boolean') return { boolValue: value };
   if (typeof value === 'number')
-    return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value };
-  if (Array.isArray(value)) return { arrayValue: { values: value.map(anyValue) } };
+    return type === 'double' || !Number.isSafeInteger(value)
+      ? { doubleValue: jsonDouble(value) }
+      : { intValue: String(value) };
+  if (Array.isArray(value))
+    return { arrayValue: { values: value.map((v, i) => anyValue(v, wireType(value, i))) } };
   if (value === null) return {};
   return { kvlistValue: { values: toKeyValues(value) } };
+}
+
+/** proto3 JSON spells the non-finite doubles as strings (JSON.stringify would write null). */
+function jsonDouble(value: number): number | string {
+  if (Number.isFinite(value)) return value;
+  return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
 }

@@ -2,11 +2,11 @@
 // start-up replay of spooled records that were acknowledged but not committed before a crash.
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { createPricingProcessor, loadCatalog } from '../pricing/index.js';
+import { createPricingProcessor, type PriceCatalog } from '../pricing/index.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { Storage } from '../storage/client.js';
-import type { CollectorMetrics } from '../analytics/http/metrics.js';
+import type { CollectorMetrics } from './metrics.js';
 import { createForwarder, type Forwarder } from './forwarder.js';
 import { Pipeline, type TenantBinding } from './pipeline.js';
 import type { IngestKey } from '../shared/config-security.js';
@@ -29,18 +29,14 @@ export interface CollectorService {
   stop(): Promise<void>;
 }
 
+/** The collector on services the composition root built (storage, the price catalog). */
 export async function startCollector(
   config: Config,
   storage: Storage,
   logger: Logger,
+  catalog: PriceCatalog,
 ): Promise<CollectorService> {
   const c = config.collector;
-  const catalog = loadCatalog({
-    pricesFile: config.pricing.prices_file,
-    overridesFile: config.pricing.overrides_file,
-    deploymentModels: config.pricing.deployment_models,
-  });
-  for (const warning of catalog.warnings) logger.warn('price catalog', { warning });
   let spool: Spool | undefined;
   let replay: SpoolRecord[] = [];
   if (c.spool.enabled) {

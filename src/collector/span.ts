@@ -52,3 +52,38 @@ export interface SpanLocator {
   scopeIndex: number;
   spanIndex: number;
 }
+
+/**
+ * OTLP value types a decoded value cannot show by itself: a double with an integral value (JS
+ * reads 1.0 as 1), an int64 beyond 2^53 (kept as its decimal string), bytes (kept as base64).
+ * The decoders note them on the container (an attributes object or an array) so the forwarder
+ * re-encodes each value with the type it arrived with.
+ */
+export type WireType = 'double' | 'int' | 'bytes';
+
+const WIRE_TYPES = Symbol('llm-finops.otlp-wire-types');
+
+type Container = Attributes | AttrValue[];
+type Noted = Container & { [WIRE_TYPES]?: Map<string | number, WireType> };
+
+/** Remember that `container[key]` arrived as `type` (no-op for undefined). */
+export function noteWireType(
+  container: Container,
+  key: string | number,
+  type: WireType | undefined,
+): void {
+  if (type === undefined) return;
+  const noted = container as Noted;
+  let types = noted[WIRE_TYPES];
+  if (types === undefined) {
+    types = new Map();
+    // Not enumerable: invisible to Object.entries, spreads, JSON and deep equality.
+    Object.defineProperty(noted, WIRE_TYPES, { value: types });
+  }
+  types.set(key, type);
+}
+
+/** The wire type noted for `container[key]`, if it needs one. */
+export function wireType(container: Container, key: string | number): WireType | undefined {
+  return (container as Noted)[WIRE_TYPES]?.get(key);
+}

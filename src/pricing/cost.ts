@@ -1,6 +1,6 @@
 // Cost of one call from its token counts and a catalog entry, in exact decimals.
 //
-// Token semantics are the canonical record's (src/collector/call.ts): input_tokens INCLUDES
+// Token semantics are the canonical record's (src/shared/call.ts): input_tokens INCLUDES
 // cache reads and cache writes; output_tokens INCLUDES reasoning tokens. Components:
 //   input          (input - cache_read - cache_creation) * input price
 //   cache_read     cache_read * cache read price      (no cache price: input price)

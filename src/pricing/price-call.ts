@@ -1,5 +1,5 @@
 // Prices canonical call records. Pure: returns new objects, never mutates its input.
-import type { LlmCall } from '../collector/call.js';
+import type { LlmCall } from '../shared/call.js';
 import { ZERO_COST, discounted, listCost } from './cost.js';
 import type { Cost } from './cost.js';
 import { matchModel } from './match.js';

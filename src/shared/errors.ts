@@ -75,3 +75,13 @@ export class RateLimitedError extends RetryableError {
 export class SpoolFullError extends RetryableError {
   override readonly name = 'SpoolFullError';
 }
+
+/** The thing asked for does not exist, e.g. an unknown pool (maps to 404). */
+export class NotFoundError extends PermanentError {
+  override readonly name = 'NotFoundError';
+}
+
+/** Not able to serve yet or any more: starting, draining, nothing published (maps to 503 with Retry-After). */
+export class UnavailableError extends RetryableError {
+  override readonly name = 'UnavailableError';
+}

@@ -9,8 +9,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import express from 'express';
-import { createAppWith } from '../../src/analytics/http/app.js';
-import { feedServiceFor } from '../../src/analytics/routing/feed.js';
+import { createApp } from '../../src/analytics/http/app.js';
+import { createAnalyticsServices } from '../../src/analytics/services.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { startStore } from '../integration/alerts-routing-seed.js';
@@ -77,8 +77,9 @@ async function main(): Promise<void> {
       })),
     },
   });
-  const { app, routeDeps } = createAppWith({ storage, logger: createLogger('warn'), config });
-  const feed = feedServiceFor(routeDeps);
+  const services = createAnalyticsServices({ storage, logger: createLogger('warn'), config });
+  const app = createApp(services);
+  const feed = services.feed;
   await feed.recompute();
   const served = feed.current()?.get('native', undefined);
   if (served === undefined) throw new Error('no feed document');

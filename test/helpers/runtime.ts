@@ -32,7 +32,12 @@ export async function startTestRuntime(
     pricing: { prices_file: E2E_PRICES },
   };
   const config = parseConfig(deepMerge(base, overrides));
-  const runtime = await startRuntime({ config, logger: createLogger('warn') });
+  // Every API answer in the integration suites is checked against its documented schema.
+  const runtime = await startRuntime({
+    config,
+    logger: createLogger('warn'),
+    checkResponses: true,
+  });
   return {
     runtime,
     otlpUrl: `http://127.0.0.1:${runtime.otlpPort}/v1/traces`,

@@ -4,8 +4,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppWith } from '../../src/analytics/http/app.js';
-import { alertEngineFor } from '../../src/analytics/alerts/service.js';
+import { createApp } from '../../src/analytics/http/app.js';
+import { createAnalyticsServices, type AnalyticsServices } from '../../src/analytics/services.js';
 import { evaluateRule } from '../../src/analytics/alerts/rules.js';
 import { alertRuleSchema } from '../../src/shared/config-alerts.js';
 import { parseConfig } from '../../src/shared/config.js';
@@ -192,19 +192,18 @@ describe('lifecycle with an injected clock', () => {
         ],
       },
     });
-  let deps: ReturnType<typeof createAppWith>['routeDeps'];
+  let deps: AnalyticsServices;
   let api: Server;
   let url = '';
 
   beforeAll(async () => {
-    const built = createAppWith({
+    deps = createAnalyticsServices({
       storage: t.runtime.storage,
       logger: createLogger('silent'),
       config: config(),
       now: () => new Date(now),
     });
-    deps = built.routeDeps;
-    api = built.app.listen(0);
+    api = createApp({ ...deps, checkResponses: true }).listen(0);
     await new Promise((r) => api.once('listening', r));
     url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
   });
@@ -217,7 +216,7 @@ describe('lifecycle with an injected clock', () => {
     );
 
   it('pending, then firing once, then resolved once', async () => {
-    const engine = alertEngineFor(deps);
+    const engine = deps.alerts;
     now = T + 2 * MIN;
     await errorsAround(now, 0.2);
     const first = await engine.evaluate();
@@ -264,22 +263,22 @@ describe('lifecycle with an injected clock', () => {
   it('a restarted engine resumes a firing alert without re-notifying', async () => {
     now += MIN;
     await errorsAround(now, 0.5);
-    const engine = alertEngineFor(deps);
+    const engine = deps.alerts;
     await engine.evaluate();
     now += MIN;
     await errorsAround(now, 0.5);
     expect((await engine.evaluate()).transitions.map((x) => x.state)).toEqual(['firing']);
     const before = received.length;
-    // A new app (as after a restart) restores the active set from alert_events.
-    const again = createAppWith({
+    // New services (as after a restart) restore the active set from alert_events.
+    const again = createAnalyticsServices({
       storage: t.runtime.storage,
       logger: createLogger('silent'),
       config: config(),
       now: () => new Date(now),
-    }).routeDeps;
+    });
     now += 30_000;
     await errorsAround(now, 0.5);
-    expect((await alertEngineFor(again).evaluate()).transitions).toEqual([]);
+    expect((await again.alerts.evaluate()).transitions).toEqual([]);
     expect(received.length).toBe(before);
     const active = (await (await fetch(`${url}/v1/alerts?view=active`)).json()) as {
       active: { state: string; labels: Record<string, string> }[];

@@ -228,7 +228,8 @@ describe('outcomes', () => {
         'outcomes.1.id',
       ],
       [[{ id: 'x', name: 'n', success: true, value: 'abc' }], 'outcomes.0.value'],
-      [[{ id: 'x', name: 'n', success: true, colour: 'red' }], 'outcomes.0'],
+      // An unknown key is named itself, not only its item.
+      [[{ id: 'x', name: 'n', success: true, colour: 'red' }], 'outcomes.0.colour'],
       [[], 'outcomes'],
     ] as const) {
       const res = await post(batch);

@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp } from '../../src/analytics/http/app.js';
+import { createAnalyticsServices } from '../../src/analytics/services.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import type { Storage } from '../../src/storage/client.js';
@@ -90,7 +91,10 @@ export async function startApp(
   now: () => Date = () => new Date(),
 ): Promise<TestApp> {
   const config = parseConfig({ finops });
-  const app = createApp({ storage, logger: createLogger('warn'), config, now });
+  const app = createApp({
+    ...createAnalyticsServices({ storage, logger: createLogger('warn'), config, now }),
+    checkResponses: true,
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

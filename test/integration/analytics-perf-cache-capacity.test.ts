@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/analytics/http/app.js';
+import { createAnalyticsServices } from '../../src/analytics/services.js';
 import { queryCache } from '../../src/analytics/queries/cache.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -120,10 +121,13 @@ beforeAll(async () => {
     rows.map((r) => JSON.stringify(r)).join('\n'),
   );
   const app = createApp({
-    storage: t.runtime.storage,
-    logger: createLogger('warn'),
-    config: parseConfig({ performance: PERF }),
-    now: () => NOW,
+    ...createAnalyticsServices({
+      storage: t.runtime.storage,
+      logger: createLogger('warn'),
+      config: parseConfig({ performance: PERF }),
+      now: () => NOW,
+    }),
+    checkResponses: true,
   });
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
 import { createApp } from '../../src/analytics/http/app.js';
+import { createAnalyticsServices } from '../../src/analytics/services.js';
 import { queryLatency, sloTable } from '../../src/analytics/queries/latency.js';
 import { queryReliability } from '../../src/analytics/queries/reliability.js';
 import { queryTtftDrift } from '../../src/analytics/queries/drift.js';
@@ -156,10 +157,13 @@ beforeAll(async () => {
   );
   const config = (await import('../../src/shared/config.js')).parseConfig({ performance: PERF });
   const app = createApp({
-    storage: t.runtime.storage,
-    logger: createLogger('warn'),
-    config,
-    now: () => NOW,
+    ...createAnalyticsServices({
+      storage: t.runtime.storage,
+      logger: createLogger('warn'),
+      config,
+      now: () => NOW,
+    }),
+    checkResponses: true,
   });
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

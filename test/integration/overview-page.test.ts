@@ -9,7 +9,8 @@ import { Decimal } from 'decimal.js';
 import express from 'express';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppWith } from '../../src/analytics/http/app.js';
+import { createApp } from '../../src/analytics/http/app.js';
+import { createAnalyticsServices } from '../../src/analytics/services.js';
 import { createOverviewRouter } from '../../src/analytics/http/routes-overview.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { sha256Hex } from '../../src/shared/keys.js';
@@ -228,14 +229,15 @@ async function serve(app: express.Express): Promise<string> {
 async function startPageApp(extra: Record<string, unknown> = {}): Promise<string> {
   const config = parseConfig({ ...OVERRIDES, storage: { data_dir: t.dataDir }, ...extra });
   const pipeline = t.runtime.pipeline;
-  const { app: api, routeDeps } = createAppWith({
+  const services = createAnalyticsServices({
     storage: t.runtime.storage,
     logger: createLogger('warn'),
     config,
     ...(pipeline !== undefined ? { beforeRead: () => pipeline.sync() } : {}),
   });
+  const api = createApp({ ...services, checkResponses: true });
   const app = express();
-  app.use(createOverviewRouter(routeDeps));
+  app.use(createOverviewRouter(services));
   app.use(api);
   return serve(app);
 }

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppWith } from '../../src/analytics/http/app.js';
-import { feedServiceFor } from '../../src/analytics/routing/feed.js';
+import { createApp } from '../../src/analytics/http/app.js';
+import { createAnalyticsServices } from '../../src/analytics/services.js';
 import { FeedPoller, verifyDocument, type FeedDocument } from '../../src/routing-client/index.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -48,15 +48,15 @@ beforeAll(async () => {
         ],
       },
     });
-    const built = createAppWith({
+    const services = createAnalyticsServices({
       storage,
       logger: createLogger('silent'),
       config,
       now: () => new Date(now),
     });
-    const service = feedServiceFor(built.routeDeps);
+    const service = services.feed;
     feeds[feedId] = {
-      url: `${await listen(createServer(built.app))}/v1/routing/feed`,
+      url: `${await listen(createServer(createApp({ ...services, checkResponses: true })))}/v1/routing/feed`,
       recompute: () => service.recompute(),
     };
   }

@@ -5,8 +5,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppWith } from '../../src/analytics/http/app.js';
-import { feedServiceFor } from '../../src/analytics/routing/feed.js';
+import { createApp } from '../../src/analytics/http/app.js';
+import type { FeedService } from '../../src/analytics/routing/feed.js';
+import { createAnalyticsServices } from '../../src/analytics/services.js';
 import { verifyDocument } from '../../src/routing-client/canonical.js';
 import type { FeedDocument, FeedPool } from '../../src/routing-client/types.js';
 import { parseConfig } from '../../src/shared/config.js';
@@ -27,7 +28,7 @@ let storage: Storage;
 let server: Server;
 let url = '';
 let now = T;
-let feed: ReturnType<typeof feedServiceFor>;
+let feed: FeedService;
 
 const PAYG = { provider: 'azure.ai.openai', model: 'gpt-4o', deployment: 'eastus-payg' };
 const OAI = { provider: 'openai', model: 'gpt-4o' };
@@ -77,14 +78,14 @@ beforeAll(async () => {
       budgets: [{ scope: 'tenant', key: 'acme', period: '1d', limit_usd: 1, on_exhaust: 'deny' }],
     },
   });
-  const built = createAppWith({
+  const services = createAnalyticsServices({
     storage,
     logger: createLogger('silent'),
     config,
     now: () => new Date(now),
   });
-  feed = feedServiceFor(built.routeDeps);
-  server = built.app.listen(0);
+  feed = services.feed;
+  server = createApp({ ...services, checkResponses: true }).listen(0);
   await new Promise((r) => server.once('listening', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const healthy =

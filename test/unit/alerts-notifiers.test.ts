@@ -169,4 +169,35 @@ describe('notifiers', () => {
     expect(out.results.r).toMatchObject({ ok: false, attempts: 1, status: 400 });
     refusing.server.close();
   });
+
+  it("waits out a receiver's Retry-After (an HTTP-date too) before retrying", async () => {
+    let n = 0;
+    const hits: number[] = [];
+    const throttling = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        hits.push(Date.now());
+        n += 1;
+        if (n === 1) res.writeHead(429, { 'retry-after': '1' }).end();
+        else if (n === 2)
+          res.writeHead(503, { 'retry-after': new Date(Date.now() + 2_000).toUTCString() }).end();
+        else res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => throttling.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(throttling.address() as AddressInfo).port}`;
+    const out = await notify({
+      notifiers: { t: notifierSchema.parse({ type: 'webhook', url, retries: 3, backoff_ms: 10 }) },
+      names: ['t'],
+      alert: alert('firing'),
+      repeat: false,
+      nowMs: Date.now(),
+    });
+    throttling.close();
+    expect(out.results.t).toMatchObject({ ok: true, attempts: 3, status: 200 });
+    // 10 ms and 20 ms of backoff would do without the header; the receiver asked for 1 s, then
+    // for a date about 2 s ahead (whole seconds: at least 1 s after rounding).
+    expect((hits[1] ?? 0) - (hits[0] ?? 0)).toBeGreaterThanOrEqual(950);
+    expect((hits[2] ?? 0) - (hits[1] ?? 0)).toBeGreaterThanOrEqual(950);
+  });
 });

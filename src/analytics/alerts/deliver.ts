@@ -1,6 +1,9 @@
-// HTTP delivery for notifiers: a timeout per attempt, retries with exponential backoff on
-// network errors, 429 and 5xx (a 4xx other than 429 is the receiver refusing the payload, so
-// retrying cannot help), Retry-After honoured up to a cap.
+// HTTP delivery for notifiers: a timeout per attempt and the shared retry policy: network
+// errors, 408, 429 and 5xx are retried with jittered exponential backoff (a 4xx other than
+// 408/429 is the receiver refusing the payload, so retrying cannot help), Retry-After honoured
+// up to a cap.
+import { HTTP_RETRYABLE_STATUS, HttpStatusError, retry, retryPolicy } from '../../shared/retry.js';
+
 export interface DeliveryRequest {
   url: string;
   body: string;
@@ -26,44 +29,39 @@ export type FetchLike = (
   arrayBuffer(): Promise<ArrayBuffer>;
 }>;
 
-const MAX_RETRY_AFTER_MS = 30_000;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Neither a backoff nor a receiver's Retry-After holds a notification longer than this. */
+const MAX_WAIT_MS = 30_000;
 
 export async function deliver(
   req: DeliveryRequest,
   fetchImpl: FetchLike = fetch as unknown as FetchLike,
 ): Promise<DeliveryResult> {
-  let last: DeliveryResult = { ok: false, attempts: 0 };
-  for (let attempt = 0; attempt <= req.retries; attempt++) {
-    if (attempt > 0) await sleep(waitMs(req.backoffMs, attempt, last));
-    last = await attemptOnce(req, fetchImpl, attempt + 1);
-    if (last.ok) return last;
-    if (
-      last.status !== undefined &&
-      last.status < 500 &&
-      last.status !== 429 &&
-      last.status !== 408
-    )
-      return last;
+  const policy = retryPolicy({
+    retries: req.retries,
+    baseMs: req.backoffMs,
+    maxMs: MAX_WAIT_MS,
+    maxRetryAfterMs: MAX_WAIT_MS,
+    retryableStatus: HTTP_RETRYABLE_STATUS,
+  });
+  let attempts = 0;
+  try {
+    const status = await retry(async (attempt) => {
+      attempts = attempt;
+      return attemptOnce(req, fetchImpl);
+    }, policy);
+    return { ok: true, attempts, status };
+  } catch (err) {
+    return {
+      ok: false,
+      attempts,
+      ...(err instanceof HttpStatusError ? { status: err.status } : {}),
+      error: (err as Error).message,
+    };
   }
-  return last;
 }
 
-function waitMs(
-  backoffMs: number,
-  attempt: number,
-  last: DeliveryResult & { retryAfterMs?: number },
-): number {
-  const backoff = backoffMs * 2 ** (attempt - 1);
-  return Math.min(MAX_RETRY_AFTER_MS, Math.max(backoff, last.retryAfterMs ?? 0));
-}
-
-async function attemptOnce(
-  req: DeliveryRequest,
-  fetchImpl: FetchLike,
-  attempts: number,
-): Promise<DeliveryResult & { retryAfterMs?: number }> {
+/** One POST; resolves with a 2xx status, throws HttpStatusError or the network / timeout error. */
+async function attemptOnce(req: DeliveryRequest, fetchImpl: FetchLike): Promise<number> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), req.timeoutMs);
   try {
@@ -74,33 +72,15 @@ async function attemptOnce(
       signal: controller.signal,
     });
     await res.arrayBuffer().catch(() => undefined);
-    const ok = res.status >= 200 && res.status < 300;
-    const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
-    return {
-      ok,
-      attempts,
-      status: res.status,
-      ...(ok ? {} : { error: `HTTP ${res.status}` }),
-      ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
-    };
+    if (res.status >= 200 && res.status < 300) return res.status;
+    throw HttpStatusError.from(res);
   } catch (err) {
-    return {
-      ok: false,
-      attempts,
-      error: controller.signal.aborted
-        ? `timeout after ${req.timeoutMs} ms`
-        : (err as Error).message,
-    };
+    if (err instanceof HttpStatusError) throw err;
+    throw new Error(
+      controller.signal.aborted ? `timeout after ${req.timeoutMs} ms` : (err as Error).message,
+      { cause: err },
+    );
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Retry-After as delta-seconds or an HTTP date, in ms. */
-export function parseRetryAfter(value: string | null, nowMs = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }

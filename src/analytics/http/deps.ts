@@ -1,15 +1,4 @@
-// What every analytics router receives.
-import type { Config } from '../../shared/config.js';
-import type { Logger } from '../../shared/logger.js';
-import type { Storage } from '../../storage/client.js';
+// What every analytics router receives: the services the composition root built.
+import type { AnalyticsServices } from '../services.js';
 
-export interface RouteDeps {
-  storage: Storage;
-  logger: Logger;
-  /** The validated configuration (SLOs, budgets, reservations...). */
-  config: Config;
-  /** Called before a read so rows acknowledged by this process are visible (single-process mode). */
-  beforeRead?: () => Promise<void>;
-  /** Injectable clock (tests). */
-  now: () => Date;
-}
+export type RouteDeps = AnalyticsServices;

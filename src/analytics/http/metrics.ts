@@ -2,22 +2,7 @@
 // time from the pipeline, writer, spool and forwarder, plus API request durations.
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
-/** Numbers the collector exposes; read on every scrape. */
-export interface CollectorMetrics {
-  spansReceived: number;
-  spansRejected: number;
-  duplicatesDropped: number;
-  callsAccepted: number;
-  outcomesAccepted: number;
-  queuedRows: number;
-  rowsWritten: number;
-  insertFailures: number;
-  deadLettered: number;
-  spoolBytes: number;
-  forwarded: number;
-  forwardDropped: number;
-}
+import type { CollectorMetrics } from '../../collector/metrics.js';
 
 const COUNTERS: [keyof CollectorMetrics, string][] = [
   ['spansReceived', 'OTLP spans received'],

@@ -21,6 +21,34 @@ export const isoTimestamp = z
     message: 'must be between 1900-01-01T00:00:00Z and 2299-12-31T23:59:59Z',
   });
 
+/** from/to/tenant, shared by every range endpoint (descriptions are the documented ones). */
+export const rangeFields = {
+  from: isoTimestamp.describe('ISO-8601 start (inclusive), e.g. 2026-11-01T00:00:00Z'),
+  to: isoTimestamp.describe('ISO-8601 end (exclusive)'),
+  tenant: z.string().min(1).max(256).optional().describe('restrict to one tenant (applied in SQL)'),
+};
+
+const DAY_MS = 86_400_000;
+
+/**
+ * to after from, at most `maxDays` apart (an hourly walk over years is a mistake, not a
+ * question); the issue names `to`. zod runs object refinements even after a field failed, so
+ * the types are checked first.
+ */
+export function rangeChecks(maxDays: number) {
+  return (q: { from?: unknown; to?: unknown }, ctx: z.RefinementCtx): void => {
+    if (!(q.from instanceof Date) || !(q.to instanceof Date)) return;
+    if (q.from.getTime() >= q.to.getTime())
+      ctx.addIssue({ code: 'custom', message: 'must be after from', path: ['to'] });
+    else if (q.to.getTime() - q.from.getTime() > maxDays * DAY_MS)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be at most ${maxDays} days after from`,
+        path: ['to'],
+      });
+  };
+}
+
 /** A comma-separated list whose items must come from `allowed`. */
 export function commaList<T extends string>(allowed: readonly T[]) {
   return z
@@ -43,7 +71,10 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.in
   const result = schema.safeParse(query);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const parameter = issue?.path.join('.') || 'query';
+  // An unknown parameter (strict schemas) is named too, not reported as the whole query.
+  const unknown = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  const parameter =
+    [...(issue?.path ?? []), ...(unknown !== undefined ? [unknown] : [])].join('.') || 'query';
   throw new ValidationError(
     `invalid parameter ${parameter}: ${issue?.message ?? 'invalid'}`,
     parameter,

@@ -9,116 +9,74 @@ import { FOCUS_CONTENT_TYPES, FOCUS_FORMATS } from '../queries/focus.js';
 import { insertOutcomes, outcomesBodySchema } from '../queries/outcomes.js';
 import { OUTCOME_GROUPS, linkingRule, queryOutcomeSpend } from '../queries/outcomes-spend.js';
 import type { RouteDeps } from './deps.js';
-import { registry } from './openapi.js';
-import { parseQuery } from './params.js';
-import { checkRange, rangeDocs, rangeFields } from './routes-costs.js';
+import { rangeChecks, rangeFields } from './params.js';
+import {
+  budgetsResponse,
+  focusExport,
+  outcomeSpendResponse,
+  outcomesAccepted,
+  tokenBreachesResponse,
+} from './responses.js';
+import type { ApiRoutes } from './route.js';
 
-const spendSchema = checkRange(
-  z
-    .object({
-      ...rangeFields,
-      group_by: z.enum(OUTCOME_GROUPS).optional(),
-      name: z.string().min(1).max(256).optional(),
-    })
-    .strict(),
-);
-const budgetsSchema = z.object({ tenant: z.string().min(1).max(256).optional() }).strict();
-const breachesSchema = checkRange(
-  z.object({ ...rangeFields, route: z.string().min(1).max(1024).optional() }).strict(),
-);
-const focusSchema = checkRange(
-  z.object({ ...rangeFields, format: z.enum(FOCUS_FORMATS).default('csv') }).strict(),
-);
+const spendSchema = z
+  .object({
+    ...rangeFields,
+    group_by: z.enum(OUTCOME_GROUPS).optional().describe('one of the outcome groupings'),
+    name: z.string().min(1).max(256).optional().describe('only outcomes with this name'),
+  })
+  .strict()
+  .superRefine(rangeChecks(400));
+const budgetsSchema = z.object({ tenant: rangeFields.tenant }).strict();
+const breachesSchema = z
+  .object({
+    ...rangeFields,
+    route: z.string().min(1).max(1024).optional().describe('only this route'),
+  })
+  .strict()
+  .superRefine(rangeChecks(400));
+const focusSchema = z
+  .object({
+    ...rangeFields,
+    format: z.enum(FOCUS_FORMATS).default('csv').describe('csv (default) or parquet'),
+  })
+  .strict()
+  .superRefine(rangeChecks(400));
 
-const bad = {
-  400: {
-    description: 'invalid parameter or body field (named in `parameter`, e.g. outcomes.3.success)',
-  },
-};
-
-registry.registerPath({
-  method: 'post',
-  path: '/v1/outcomes',
-  summary:
-    'Record business outcomes (batch, idempotent by id: a re-sent id replaces the earlier row)',
-  request: { body: { content: { 'application/json': { schema: outcomesBodySchema } } } },
-  responses: { 202: { description: '{ accepted: n }' }, ...bad },
-});
-registry.registerPath({
-  method: 'get',
-  path: '/v1/outcomes/spend',
-  summary:
-    'Spend per successful outcome by feature, route or tenant, with unlinked spend and the linking rule',
-  request: {
-    query: z.object({
-      ...rangeDocs,
-      group_by: z.enum(OUTCOME_GROUPS).optional(),
-      name: z.string().optional().describe('only outcomes with this name'),
-    }),
-  },
-  responses: {
-    200: {
-      description:
-        'linking, rows (outcomes, successful_outcomes, linked_calls, spend_usd, spend_per_success_usd), unlinked, total',
-    },
-    ...bad,
-  },
-});
-registry.registerPath({
-  method: 'get',
-  path: '/v1/budgets',
-  summary:
-    'Configured budgets now: spent, remaining, linear run-rate forecast at period end, status ok|soft|hard|forecast_breach',
-  request: { query: z.object({ tenant: rangeDocs.tenant }) },
-  responses: { 200: { description: 'budgets[]' }, ...bad },
-});
-registry.registerPath({
-  method: 'get',
-  path: '/v1/budgets/token-breaches',
-  summary:
-    'Per-route token budget breaches: calls over max_tokens_per_call, periods over max_tokens_per_period',
-  request: { query: z.object({ ...rangeDocs, route: z.string().optional() }) },
-  responses: { 200: { description: 'breaches[]' }, ...bad },
-});
-registry.registerPath({
-  method: 'get',
-  path: '/v1/export/focus',
-  summary:
-    'FOCUS 1.2 (+1.3 provider columns) cost and usage rows per hour x tenant x route x feature x model x deployment, split by token type',
-  request: {
-    query: z.object({
-      ...rangeDocs,
-      format: z.enum(FOCUS_FORMATS).optional().describe('csv (default) or parquet'),
-    }),
-  },
-  responses: {
-    200: { description: 'text/csv or application/vnd.apache.parquet attachment' },
-    ...bad,
-  },
-});
-
-export function createFinopsRouter(deps: RouteDeps): Router {
+export function createFinopsRouter(deps: RouteDeps, api: ApiRoutes): Router {
   const router = Router();
   const { finops } = deps.config;
 
-  router.post('/v1/outcomes', async (req, res, next) => {
-    try {
-      // A body that is not an object is reported as a missing `outcomes` field, not as `query`.
-      const raw: unknown = req.body;
-      const body = parseQuery(
-        outcomesBodySchema,
-        typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {},
-      );
-      const accepted = await insertOutcomes(deps.storage, body.outcomes, deps.now());
-      res.status(202).json({ accepted });
-    } catch (err) {
-      next(err);
-    }
-  });
+  api.add(
+    router,
+    {
+      method: 'post',
+      path: '/v1/outcomes',
+      summary:
+        'Record business outcomes (batch, idempotent by id: a re-sent id replaces the earlier row)',
+      body: outcomesBodySchema,
+      ok: { status: 202, description: 'how many outcomes were stored', schema: outcomesAccepted },
+    },
+    async ({ body }) => ({
+      accepted: await insertOutcomes(deps.storage, body.outcomes, deps.now()),
+    }),
+  );
 
-  router.get('/v1/outcomes/spend', async (req, res, next) => {
-    try {
-      const q = parseQuery(spendSchema, req.query);
+  api.add(
+    router,
+    {
+      method: 'get',
+      path: '/v1/outcomes/spend',
+      summary:
+        'Spend per successful outcome by feature, route or tenant, with unlinked spend and the linking rule',
+      query: spendSchema,
+      ok: {
+        description:
+          'linking, rows (outcomes, successful_outcomes, linked_calls, spend_usd, spend_per_success_usd), unlinked, total',
+        schema: outcomeSpendResponse,
+      },
+    },
+    async ({ query: q }) => {
       await deps.beforeRead?.();
       const windowHours = finops.outcomes.conversation_window_hours;
       const result = await queryOutcomeSpend(deps.storage, {
@@ -129,55 +87,77 @@ export function createFinopsRouter(deps: RouteDeps): Router {
         tenant: q.tenant,
         windowHours,
       });
-      res.json({
+      return {
         from: q.from.toISOString(),
         to: q.to.toISOString(),
         group_by: q.group_by ?? null,
         name: q.name ?? null,
         linking: linkingRule(windowHours),
         ...result,
-      });
-    } catch (err) {
-      next(err);
-    }
-  });
+      };
+    },
+  );
 
-  router.get('/v1/budgets', async (req, res, next) => {
-    try {
-      const q = parseQuery(budgetsSchema, req.query);
+  api.add(
+    router,
+    {
+      method: 'get',
+      path: '/v1/budgets',
+      summary:
+        'Configured budgets now: spent, remaining, linear run-rate forecast at period end, status ok|soft|hard|forecast_breach',
+      query: budgetsSchema,
+      ok: { description: 'budgets[]', schema: budgetsResponse },
+    },
+    async ({ query: q }) => {
       await deps.beforeRead?.();
       const now = deps.now();
       const budgets = await queryBudgets(deps.storage, finops.budgets, now, q.tenant);
-      res.json({
+      return {
         at: now.toISOString(),
         forecast:
           'linear run-rate: spent x period length / elapsed time (UTC periods; weeks start Monday)',
         budgets,
-      });
-    } catch (err) {
-      next(err);
-    }
-  });
+      };
+    },
+  );
 
-  router.get('/v1/budgets/token-breaches', async (req, res, next) => {
-    try {
-      const q = parseQuery(breachesSchema, req.query);
+  api.add(
+    router,
+    {
+      method: 'get',
+      path: '/v1/budgets/token-breaches',
+      summary:
+        'Per-route token budget breaches: calls over max_tokens_per_call, periods over max_tokens_per_period',
+      query: breachesSchema,
+      ok: { description: 'breaches[]', schema: tokenBreachesResponse },
+    },
+    async ({ query: q }) => {
       await deps.beforeRead?.();
       const breaches = await queryTokenBreaches(deps.storage, finops.token_budgets, q);
-      res.json({
+      return {
         from: q.from.toISOString(),
         to: q.to.toISOString(),
         tokens: 'input_tokens + output_tokens',
         breaches,
-      });
-    } catch (err) {
-      next(err);
-    }
-  });
+      };
+    },
+  );
 
-  router.get('/v1/export/focus', async (req, res, next) => {
-    try {
-      const q = parseQuery(focusSchema, req.query);
+  api.add(
+    router,
+    {
+      method: 'get',
+      path: '/v1/export/focus',
+      summary:
+        'FOCUS 1.2 (+1.3 provider columns) cost and usage rows per hour x tenant x route x feature x model x deployment, split by token type',
+      query: focusSchema,
+      ok: {
+        description: 'an attachment: CSV or Parquet',
+        schema: focusExport,
+        contentTypes: Object.values(FOCUS_CONTENT_TYPES),
+      },
+    },
+    async ({ query: q, res }) => {
       await deps.beforeRead?.();
       const stream = await streamFocus(
         deps.storage,
@@ -189,11 +169,15 @@ export function createFinopsRouter(deps: RouteDeps): Router {
         'content-disposition',
         `attachment; filename="focus-${q.from.toISOString().slice(0, 10)}.${q.format}"`,
       );
-      stream.on('error', next);
-      stream.pipe(res);
-    } catch (err) {
-      next(err);
-    }
-  });
+      // Written here, not returned: a failure mid-stream can only cut the response.
+      await new Promise<void>((resolve, reject) => {
+        stream.on('error', reject);
+        res.on('finish', resolve);
+        res.on('close', resolve);
+        stream.pipe(res);
+      });
+      return undefined;
+    },
+  );
   return router;
 }

@@ -1,6 +1,6 @@
 // Routes for latency, goodput, TTFT drift, cache, reliability and capacity. Each validates its
 // query with zod (400 names the parameter) and calls one exported query function.
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { queryCacheRegressions } from '../queries/cache-regressions.js';
 import { queryCache } from '../queries/cache.js';
@@ -9,261 +9,81 @@ import {
   queryCapacity,
   queryCapacityRecommendation,
 } from '../queries/capacity.js';
-import {
-  DRIFT_DIMENSIONS,
-  queryTtftDrift,
-  trailingWindows,
-  type TimeWindow,
-} from '../queries/drift.js';
+import { DRIFT_DIMENSIONS, queryTtftDrift } from '../queries/drift.js';
 import { queryLatency, sloTable } from '../queries/latency.js';
 import { queryReliability } from '../queries/reliability.js';
 import { PERF_DIMENSIONS } from '../queries/stats-source.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { RouteDeps } from './deps.js';
-import { registry } from './openapi.js';
-import { commaList, isoTimestamp, parseQuery } from './params.js';
+import { commaList, isoTimestamp, rangeChecks, rangeFields } from './params.js';
+import { span, windows, windowsBase, windowChecks } from './windows.js';
+import {
+  cacheResponse,
+  capacityResponse,
+  driftResponse,
+  latencyResponse,
+  recommendationResponse,
+  regressionsResponse,
+  reliabilityResponse,
+} from './responses-perf.js';
+import type { ApiRoutes } from './route.js';
 
 const DAY = 86_400_000;
-const tenant = z.string().min(1).max(256).optional();
+const { tenant } = rangeFields;
 
-/** `15m`, `24h`, `7d` -> milliseconds. */
-const duration = z
-  .string()
-  .regex(/^[1-9]\d{0,5}[mhd]$/, { message: 'must be a duration like 15m, 24h or 7d' })
-  .transform(
-    (v) =>
-      Number(v.slice(0, -1)) * { m: 60_000, h: 3_600_000, d: DAY }[v.slice(-1) as 'm' | 'h' | 'd'],
-  )
-  .refine((ms) => ms <= 400 * DAY, { message: 'must be at most 400d' });
-
-const isDate = (v: unknown): v is Date => v instanceof Date;
-
-interface RangeParams {
-  from?: unknown;
-  to?: unknown;
-}
-
-/** to after from, at most `maxDays` apart. zod runs object refinements even after a field
- * failed, so the types are checked first. */
-function rangeChecks(maxDays: number) {
-  return (q: RangeParams, ctx: z.RefinementCtx): void => {
-    if (!isDate(q.from) || !isDate(q.to)) return;
-    if (q.from.getTime() >= q.to.getTime())
-      ctx.addIssue({ code: 'custom', message: 'must be after from', path: ['to'] });
-    else if (q.to.getTime() - q.from.getTime() > maxDays * DAY)
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be at most ${maxDays} days after from`,
-        path: ['to'],
-      });
-  };
-}
-
-const rangeBase = z.object({ from: isoTimestamp, to: isoTimestamp, tenant });
+const rangeBase = z.object(rangeFields);
+const deployment = z.string().min(1).max(256).optional().describe('one deployment');
+const groupBy = commaList(PERF_DIMENSIONS)
+  .optional()
+  .describe(`comma list of ${PERF_DIMENSIONS.join(', ')}`);
 const latencySchema = rangeBase
-  .extend({ group_by: commaList(PERF_DIMENSIONS).optional() })
+  .extend({ group_by: groupBy })
   .strict()
   .superRefine(rangeChecks(400));
 const cacheSchema = rangeBase.strict().superRefine(rangeChecks(400));
 const reliabilitySchema = rangeBase
-  .extend({ group_by: commaList(PERF_DIMENSIONS).optional() })
+  .extend({ group_by: groupBy })
   .strict()
   .superRefine(rangeChecks(400));
-const capacitySchema = rangeBase
-  .extend({ deployment: z.string().min(1).max(256).optional() })
-  .strict()
-  .superRefine(rangeChecks(92));
+const capacitySchema = rangeBase.extend({ deployment }).strict().superRefine(rangeChecks(92));
 const recommendationSchema = z
   .object({
-    from: isoTimestamp.optional(),
-    to: isoTimestamp.optional(),
-    deployment: z.string().min(1).max(256).optional(),
+    from: isoTimestamp.optional().describe('default: 30 days before to'),
+    to: isoTimestamp.optional().describe('default: now'),
+    deployment,
     tenant,
   })
   .strict()
   .superRefine(rangeChecks(92));
 
-interface WindowParams {
-  window?: number | undefined;
-  baseline?: number | undefined;
-  current_from?: Date | undefined;
-  current_to?: Date | undefined;
-  baseline_from?: Date | undefined;
-  baseline_to?: Date | undefined;
-}
-
-/** Two windows: trailing durations (window, baseline) or four explicit timestamps. */
-function windowChecks(q: WindowParams, ctx: z.RefinementCtx): void {
-  const explicit = [q.current_from, q.current_to, q.baseline_from, q.baseline_to];
-  const issue = (path: string, message: string) =>
-    ctx.addIssue({ code: 'custom', message, path: [path] });
-  if (!explicit.every((v) => v === undefined) && !explicit.every(isDate)) {
-    issue(
-      'current_from',
-      'give all of current_from, current_to, baseline_from, baseline_to, or none',
-    );
-  } else if (isDate(q.current_from) && (q.window !== undefined || q.baseline !== undefined)) {
-    issue(
-      'window',
-      'window/baseline cannot be combined with explicit current_/baseline_ timestamps',
-    );
-  } else if (isDate(q.current_from) && isDate(q.current_to) && q.current_from >= q.current_to) {
-    issue('current_to', 'must be after current_from');
-  } else if (isDate(q.baseline_from) && isDate(q.baseline_to) && q.baseline_from >= q.baseline_to) {
-    issue('baseline_to', 'must be after baseline_from');
-  }
-}
-
-const windowsBase = z.object({
-  window: duration.optional(),
-  baseline: duration.optional(),
-  current_from: isoTimestamp.optional(),
-  current_to: isoTimestamp.optional(),
-  baseline_from: isoTimestamp.optional(),
-  baseline_to: isoTimestamp.optional(),
-  tenant,
-});
 const driftSchema = windowsBase
-  .extend({ group_by: commaList(DRIFT_DIMENSIONS).optional() })
+  .extend({
+    group_by: commaList(DRIFT_DIMENSIONS)
+      .optional()
+      .describe(`comma list of ${DRIFT_DIMENSIONS.join(', ')}`),
+  })
   .strict()
   .superRefine(windowChecks);
 const regressionsSchema = windowsBase.strict().superRefine(windowChecks);
 
-function windows(
-  q: WindowParams,
-  now: Date,
-  defaults: { window: number; baseline: number },
-): { current: TimeWindow; baseline: TimeWindow } {
-  if (q.current_from && q.current_to && q.baseline_from && q.baseline_to) {
-    return {
-      current: { from: q.current_from, to: q.current_to },
-      baseline: { from: q.baseline_from, to: q.baseline_to },
-    };
-  }
-  return trailingWindows(now, q.window ?? defaults.window, q.baseline ?? defaults.baseline);
-}
-
-const span = (w: TimeWindow) => ({ from: w.from.toISOString(), to: w.to.toISOString() });
-
-function register(path: string, summary: string, query: z.ZodObject, description: string): void {
-  registry.registerPath({
-    method: 'get',
-    path,
-    summary,
-    request: { query },
-    responses: {
-      200: { description },
-      400: { description: 'invalid parameter (the body names it)' },
-    },
-  });
-}
-
-const ts = (what: string) => z.string().describe(`ISO-8601 ${what}`);
-const docTenant = z.string().optional().describe('restrict to one tenant (applied in SQL)');
-const docWindows = {
-  window: z.string().optional().describe('current window ending now, e.g. 15m'),
-  baseline: z.string().optional().describe('baseline span just before the window, e.g. 24h'),
-  current_from: z.string().optional(),
-  current_to: z.string().optional(),
-  baseline_from: z.string().optional(),
-  baseline_to: z.string().optional(),
-  tenant: docTenant,
-};
-register(
-  '/v1/latency',
-  'Latency, TTFT, ITL and tokens/s percentiles, and goodput against per-route SLOs',
-  z.object({
-    from: ts('start (inclusive)'),
-    to: ts('end (exclusive)'),
-    group_by: z
-      .string()
-      .optional()
-      .describe(`comma list of ${PERF_DIMENSIONS.join(', ')}`),
-    tenant: docTenant,
-  }),
-  'rows with p50/p95/p99 (log-histogram, within 4.4 %), goodput = calls ok within the route SLO / calls',
-);
-register(
-  '/v1/ttft/drift',
-  'TTFT of a current window against a baseline (median and p95 ratios, status)',
-  z.object({
-    ...docWindows,
-    group_by: z
-      .string()
-      .optional()
-      .describe(`comma list of ${DRIFT_DIMENSIONS.join(', ')}`),
-  }),
-  'rows with current/baseline quantiles, ratios and status ok | warning | critical | insufficient_data',
-);
-register(
-  '/v1/cache',
-  'App-cache hit rate per route and layer; prompt-cache share of input tokens per route and model',
-  z.object({ from: ts('start'), to: ts('end'), tenant: docTenant }),
-  'app_cache and prompt_cache rows',
-);
-register(
-  '/v1/cache/regressions',
-  'Statistically significant cache-hit drops (one-sided two-proportion z-test) with new prompt versions',
-  z.object(docWindows),
-  'rows with z, p_value, status regression | ok | insufficient_data, new_prompt_versions',
-);
-register(
-  '/v1/reliability',
-  'Retry amplification, fallback / 429 / error rates and spend on failed attempts',
-  z.object({
-    from: ts('start'),
-    to: ts('end'),
-    group_by: z
-      .string()
-      .optional()
-      .describe(`comma list of ${PERF_DIMENSIONS.join(', ')}`),
-    tenant: docTenant,
-  }),
-  'rows per group; money as decimal strings',
-);
-register(
-  '/v1/capacity',
-  'Per provisioned deployment: per-minute utilization, spillover share, demand quantiles, base load',
-  z.object({
-    from: ts('start'),
-    to: ts('end (at most 92 days)'),
-    deployment: z.string().optional(),
-    tenant: docTenant,
-  }),
-  'rows per deployment',
-);
-register(
-  '/v1/capacity/recommendation',
-  'Provisioning recommendation per term: u*, (1-u*) demand quantile, N*, utilization, spill, savings',
-  z.object({
-    from: z.string().optional().describe('default: 30 days before to'),
-    to: z.string().optional().describe('default: now'),
-    deployment: z.string().optional(),
-    tenant: docTenant,
-  }),
-  'rows per deployment with one recommendation per configured term and a plain verdict',
-);
-
-type Handler = (query: unknown) => Promise<unknown>;
-
-function route(handler: Handler): RequestHandler {
-  return async (req, res, next) => {
-    try {
-      res.json(await handler(req.query));
-    } catch (err) {
-      next(err);
-    }
-  };
-}
-
-export function createPerformanceRouter(deps: RouteDeps): Router {
+export function createPerformanceRouter(deps: RouteDeps, api: ApiRoutes): Router {
   const router = Router();
   const read = async () => deps.beforeRead?.();
   const perf = () => deps.config.performance;
-  router.get(
-    '/v1/latency',
-    route(async (raw) => {
-      const q = parseQuery(latencySchema, raw);
+  api.add(
+    router,
+    {
+      method: 'get',
+      path: '/v1/latency',
+      summary: 'Latency, TTFT, ITL and tokens/s percentiles, and goodput against per-route SLOs',
+      query: latencySchema,
+      ok: {
+        description:
+          'rows with p50/p95/p99 (log-histogram, within 4.4 %), goodput = calls ok within the route SLO / calls',
+        schema: latencyResponse,
+      },
+    },
+    async ({ query: q }) => {
       await read();
       const rows = await queryLatency(deps.storage, {
         from: q.from,
@@ -278,12 +98,22 @@ export function createPerformanceRouter(deps: RouteDeps): Router {
         group_by: q.group_by ?? [],
         rows,
       };
-    }),
+    },
   );
-  router.get(
-    '/v1/ttft/drift',
-    route(async (raw) => {
-      const q = parseQuery(driftSchema, raw);
+  api.add(
+    router,
+    {
+      method: 'get',
+      path: '/v1/ttft/drift',
+      summary: 'TTFT of a current window against a baseline (median and p95 ratios, status)',
+      query: driftSchema,
+      ok: {
+        description:
+          'rows with current/baseline quantiles, ratios and status ok | warning | critical | insufficient_data',
+        schema: driftResponse,
+      },
+    },
+    async ({ query: q }) => {
       const w = windows(q, deps.now(), { window: 15 * 60_000, baseline: DAY });
       await read();
       const rows = await queryTtftDrift(deps.storage, {
@@ -298,24 +128,42 @@ export function createPerformanceRouter(deps: RouteDeps): Router {
         thresholds: perf().drift,
         rows,
       };
-    }),
+    },
   );
-  router.get(
-    '/v1/cache',
-    route(async (raw) => {
-      const q = parseQuery(cacheSchema, raw);
+  api.add(
+    router,
+    {
+      method: 'get',
+      path: '/v1/cache',
+      summary:
+        'App-cache hit rate per route and layer; prompt-cache share of input tokens per route and model',
+      query: cacheSchema,
+      ok: { description: 'app_cache and prompt_cache rows', schema: cacheResponse },
+    },
+    async ({ query: q }) => {
       await read();
       return {
         from: q.from.toISOString(),
         to: q.to.toISOString(),
         ...(await queryCache(deps.storage, q)),
       };
-    }),
+    },
   );
-  router.get(
-    '/v1/cache/regressions',
-    route(async (raw) => {
-      const q = parseQuery(regressionsSchema, raw);
+  api.add(
+    router,
+    {
+      method: 'get',
+      path: '/v1/cache/regressions',
+      summary:
+        'Statistically significant cache-hit drops (one-sided two-proportion z-test) with new prompt versions',
+      query: regressionsSchema,
+      ok: {
+        description:
+          'rows with z, p_value, status regression | ok | insufficient_data, new_prompt_versions',
+        schema: regressionsResponse,
+      },
+    },
+    async ({ query: q }) => {
       const w = windows(q, deps.now(), { window: 3_600_000, baseline: DAY });
       await read();
       const rows = await queryCacheRegressions(deps.storage, {
@@ -329,12 +177,18 @@ export function createPerformanceRouter(deps: RouteDeps): Router {
         test: { ...perf().cache, method: 'one-sided two-proportion z-test (pooled)' },
         rows,
       };
-    }),
+    },
   );
-  router.get(
-    '/v1/reliability',
-    route(async (raw) => {
-      const q = parseQuery(reliabilitySchema, raw);
+  api.add(
+    router,
+    {
+      method: 'get',
+      path: '/v1/reliability',
+      summary: 'Retry amplification, fallback / 429 / error rates and spend on failed attempts',
+      query: reliabilitySchema,
+      ok: { description: 'rows per group; money as decimal strings', schema: reliabilityResponse },
+    },
+    async ({ query: q }) => {
       await read();
       const groupBy = q.group_by ?? ['provider', 'deployment'];
       const rows = await queryReliability(deps.storage, {
@@ -344,24 +198,42 @@ export function createPerformanceRouter(deps: RouteDeps): Router {
         tenant: q.tenant,
       });
       return { from: q.from.toISOString(), to: q.to.toISOString(), group_by: groupBy, rows };
-    }),
+    },
   );
-  router.get(
-    '/v1/capacity',
-    route(async (raw) => {
-      const q = parseQuery(capacitySchema, raw);
+  api.add(
+    router,
+    {
+      method: 'get',
+      path: '/v1/capacity',
+      summary:
+        'Per provisioned deployment: per-minute utilization, spillover share, demand quantiles, base load',
+      query: capacitySchema,
+      ok: { description: 'rows per deployment', schema: capacityResponse },
+    },
+    async ({ query: q }) => {
       await read();
       const rows = await queryCapacity(deps.storage, {
         ...q,
         targets: capacityTargets(deps.config),
       });
       return { from: q.from.toISOString(), to: q.to.toISOString(), rows };
-    }),
+    },
   );
-  router.get(
-    '/v1/capacity/recommendation',
-    route(async (raw) => {
-      const q = parseQuery(recommendationSchema, raw);
+  api.add(
+    router,
+    {
+      method: 'get',
+      path: '/v1/capacity/recommendation',
+      summary:
+        'Provisioning recommendation per term: u*, (1-u*) demand quantile, N*, utilization, spill, savings',
+      query: recommendationSchema,
+      ok: {
+        description:
+          'rows per deployment with one recommendation per configured term and a plain verdict',
+        schema: recommendationResponse,
+      },
+    },
+    async ({ query: q }) => {
       const to = q.to ?? deps.now();
       const from = q.from ?? new Date(to.getTime() - 30 * DAY);
       if (from >= to)
@@ -375,7 +247,7 @@ export function createPerformanceRouter(deps: RouteDeps): Router {
         targets: capacityTargets(deps.config),
       });
       return { from: from.toISOString(), to: to.toISOString(), rows };
-    }),
+    },
   );
   return router;
 }

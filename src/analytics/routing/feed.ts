@@ -227,15 +227,3 @@ function uniqueTargets(
   for (const p of pools) for (const t of p.targets) if (!seen.has(t.id)) seen.set(t.id, t);
   return [...seen.values()];
 }
-
-const services = new WeakMap<object, FeedService>();
-
-/** One feed service per app (keyed by its RouteDeps), shared by the router and the scheduler. */
-export function feedServiceFor(deps: FeedServiceDeps): FeedService {
-  let service = services.get(deps);
-  if (service === undefined) {
-    service = new FeedService(deps);
-    services.set(deps, service);
-  }
-  return service;
-}

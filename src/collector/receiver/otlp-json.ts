@@ -2,7 +2,14 @@
 // integer enums, 64-bit integers as decimal strings or numbers, lowerCamelCase keys, unknown
 // fields ignored. A malformed span is rejected on its own; only an unreadable body is a 400.
 import { DecodeError } from '../../shared/errors.js';
-import type { AttrValue, Attributes, SpanEvent, SpanRecord } from '../span.js';
+import {
+  noteWireType,
+  type AttrValue,
+  type Attributes,
+  type SpanEvent,
+  type SpanRecord,
+  type WireType,
+} from '../span.js';
 import { makeSpanRecord, type DecodedBatch, type RejectedSpan } from './decoded.js';
 
 type Json = unknown;
@@ -111,8 +118,10 @@ function toAttributes(raw: Json): Attributes {
   const out: Attributes = {};
   if (!Array.isArray(raw)) return out;
   for (const kv of raw) {
-    if (isObject(kv) && typeof kv.key === 'string' && kv.key !== '')
+    if (isObject(kv) && typeof kv.key === 'string' && kv.key !== '') {
       out[kv.key] = toValue(kv.value);
+      noteWireType(out, kv.key, wireTypeOf(kv.value));
+    }
   }
   return out;
 }
@@ -123,11 +132,35 @@ function toValue(raw: Json): AttrValue {
   if (typeof raw.boolValue === 'boolean') return raw.boolValue;
   if (raw.intValue !== undefined) return intValue(raw.intValue);
   if (raw.doubleValue !== undefined) return doubleValue(raw.doubleValue);
-  if (isObject(raw.arrayValue))
-    return Array.isArray(raw.arrayValue.values) ? raw.arrayValue.values.map(toValue) : [];
+  if (isObject(raw.arrayValue)) {
+    const values = Array.isArray(raw.arrayValue.values) ? raw.arrayValue.values : [];
+    const out = values.map(toValue);
+    values.forEach((v, i) => noteWireType(out, i, wireTypeOf(v)));
+    return out;
+  }
   if (isObject(raw.kvlistValue)) return toAttributes(raw.kvlistValue.values);
   if (typeof raw.bytesValue === 'string') return raw.bytesValue;
   return null;
+}
+
+/** What toValue's result cannot show of the wire type (for the forwarder). */
+function wireTypeOf(raw: Json): WireType | undefined {
+  if (!isObject(raw) || typeof raw.stringValue === 'string' || typeof raw.boolValue === 'boolean')
+    return undefined;
+  if (raw.intValue !== undefined)
+    // Beyond 2^53 the value is kept as its decimal string; a malformed one is no int at all.
+    return typeof raw.intValue === 'string' &&
+      /^-?\d+$/.test(raw.intValue) &&
+      typeof intValue(raw.intValue) === 'string'
+      ? 'int'
+      : undefined;
+  if (raw.doubleValue !== undefined) {
+    const v = doubleValue(raw.doubleValue);
+    return typeof v === 'number' && Number.isInteger(v) ? 'double' : undefined;
+  }
+  return isObject(raw.arrayValue) || isObject(raw.kvlistValue) || typeof raw.bytesValue !== 'string'
+    ? undefined
+    : 'bytes';
 }
 
 /** int64 in JSON: a decimal string or a number; numbers when exact, else the string itself. */

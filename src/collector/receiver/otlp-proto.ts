@@ -4,7 +4,7 @@
 import protobuf from 'protobufjs';
 import type Long from 'long';
 import { DecodeError } from '../../shared/errors.js';
-import type { AttrValue, Attributes } from '../span.js';
+import { noteWireType, type AttrValue, type Attributes, type WireType } from '../span.js';
 import { makeSpanRecord, type DecodedBatch } from './decoded.js';
 
 const f = (type: string, id: number, rule?: 'repeated') =>
@@ -223,7 +223,9 @@ function toBigInt(value: LongLike | undefined): bigint {
 function toAttributes(list: PbKeyValue[] | undefined): Attributes {
   const out: Attributes = {};
   for (const kv of list ?? []) {
-    if (kv.key !== undefined && kv.key !== '') out[kv.key] = toValue(kv.value);
+    if (kv.key === undefined || kv.key === '') continue;
+    out[kv.key] = toValue(kv.value);
+    noteWireType(out, kv.key, wireTypeOf(kv.value));
   }
   return out;
 }
@@ -240,11 +242,26 @@ function toValue(value: PbAnyValue | undefined): AttrValue {
   if (hasOwn(value, 'intValue')) return intToValue(value.intValue ?? 0);
   if (hasOwn(value, 'doubleValue')) return value.doubleValue ?? 0;
   if (hasOwn(value, 'boolValue')) return value.boolValue ?? false;
-  if (hasOwn(value, 'arrayValue')) return (value.arrayValue?.values ?? []).map(toValue);
+  if (hasOwn(value, 'arrayValue')) {
+    const values = value.arrayValue?.values ?? [];
+    const out = values.map(toValue);
+    values.forEach((v, i) => noteWireType(out, i, wireTypeOf(v)));
+    return out;
+  }
   if (hasOwn(value, 'kvlistValue')) return toAttributes(value.kvlistValue?.values);
   if (hasOwn(value, 'bytesValue'))
     return Buffer.from(value.bytesValue ?? new Uint8Array()).toString('base64');
   return null;
+}
+
+/** What toValue's result cannot show of the wire type (for the forwarder). */
+function wireTypeOf(value: PbAnyValue | undefined): WireType | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (hasOwn(value, 'doubleValue'))
+    return Number.isInteger(value.doubleValue) ? 'double' : undefined;
+  if (hasOwn(value, 'intValue'))
+    return typeof intToValue(value.intValue ?? 0) === 'string' ? 'int' : undefined;
+  return hasOwn(value, 'bytesValue') ? 'bytes' : undefined;
 }
 
 /** int64 attribute values become numbers when exact, else decimal strings (never rounded). */
