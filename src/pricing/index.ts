@@ -19,7 +19,6 @@ export { explainModel, formatExplanation, runPricesExplain } from './explain.js'
 export type { Explanation, PriceLine, PricesExplainArgs } from './explain.js';
 export { parseOverrides, parseOverridesText } from './overrides.js';
 export type { Overrides, OverrideEntry } from './overrides.js';
-export { Decimal, money, toPrice } from './money.js';
 export type {
   PriceCatalog,
   PriceEntry,

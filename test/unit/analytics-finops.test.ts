@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dayChunks } from '../../src/analytics/export/focus-export.js';
 import { evaluateBudget, periodBounds } from '../../src/analytics/queries/budgets.js';
-import { Money, largestRemainder } from '../../src/analytics/queries/decimal.js';
+import { Money, largestRemainder } from '../../src/shared/money.js';
 import { allocate, hoursOf } from '../../src/analytics/queries/provisioned.js';
 import { parseConfig } from '../../src/shared/config.js';
 

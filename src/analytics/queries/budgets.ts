@@ -8,7 +8,7 @@
 import type { BudgetConfig } from '../../shared/config-finops.js';
 import type { Storage } from '../../storage/client.js';
 import { queryCosts, type CostDimension } from './costs.js';
-import { MONEY_SCALE, Money, moneyText } from './decimal.js';
+import { MONEY_SCALE, Money, moneyText } from '../../shared/money.js';
 
 export type Period = 'day' | 'week' | 'month';
 

@@ -5,7 +5,7 @@
 //   Cost(N) = N*F*T + pi * sum_t max(0, d_t - N*K)
 // Cost(N) is convex, so a walk from ceil(C*/K) finds the discrete optimum; every evaluation is
 // O(log T) on the sorted series with prefix sums.
-import { Decimal } from 'decimal.js';
+import { Money } from '../../shared/money.js';
 import type { CapacityWeights } from '../../shared/config-performance.js';
 
 export interface TokenCounts {
@@ -140,5 +140,5 @@ export function searchUnits(
 
 /** Money out of the float math: a decimal string at 1e-6 USD (these are estimates). */
 export function money(x: number): string {
-  return new Decimal(x).toDecimalPlaces(6).toString();
+  return new Money(x).toDecimalPlaces(6).toString();
 }
