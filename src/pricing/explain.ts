@@ -4,7 +4,7 @@ import type { LoadOptions } from './loader.js';
 import { matchModel } from './match.js';
 import type { MoneyValue } from '../shared/money.js';
 import { discountFor } from './price-call.js';
-import { canonicalProvider } from './providers.js';
+import { canonicalProvider } from '../shared/provider-identity.js';
 import type { MatchStep, PriceCatalog, PriceEntry } from './types.js';
 
 export interface PriceLine {

@@ -14,7 +14,6 @@ export { matchModel } from './match.js';
 export type { MatchQuery } from './match.js';
 export { normalizeModelName, stripSnapshot } from './normalize.js';
 export type { Normalized } from './normalize.js';
-export { canonicalProvider } from './providers.js';
 export { explainModel, formatExplanation, runPricesExplain } from './explain.js';
 export type { Explanation, PriceLine, PricesExplainArgs } from './explain.js';
 export { parseOverrides, parseOverridesText } from './overrides.js';

@@ -5,7 +5,7 @@ import type { Cost } from './cost.js';
 import { matchModel } from './match.js';
 import { moneyText, type MoneyValue } from '../shared/money.js';
 import { normalizeModelName } from './normalize.js';
-import { canonicalProvider, providerNames } from './providers.js';
+import { canonicalProvider, providerNames } from '../shared/provider-identity.js';
 import type { MatchResult, PriceCatalog, PriceEntry } from './types.js';
 
 /** Tool, agent and wrapper spans repeat or orchestrate their children's calls: no own cost. */

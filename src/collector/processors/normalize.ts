@@ -19,7 +19,7 @@ import {
 } from './normalize-fields.js';
 import { latencyFields } from './normalize-latency.js';
 import { isOutcomeSpan, outcomeFromSpan } from './normalize-outcome.js';
-import { regionFromHost, resolveProvider } from './normalize-provider.js';
+import { regionFromHost, resolveProvider } from '../../shared/provider-identity.js';
 import { finalizeTokens, isBillableKind } from './normalize-tokens.js';
 import { readStyle } from './styles/index.js';
 
