@@ -1,7 +1,7 @@
 // Express (or plain node:http) middleware: continues the caller's trace and baggage from the
 // incoming W3C headers, then sets route / feature / tenant derived from the request. Typed
 // structurally on node:http so importing it never loads express.
-import { context, propagation } from '@opentelemetry/api';
+import { context, diag, propagation } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FINOPS_BAGGAGE } from '../shared/semconv.js';
@@ -65,7 +65,8 @@ export function attributionMiddleware<Req extends IncomingMessage = IncomingMess
     let ctx: Context;
     try {
       ctx = requestContext(req, options);
-    } catch {
+    } catch (err) {
+      diag.warn('llm-finops: could not read attribution from the request; continuing without', err);
       next();
       return;
     }

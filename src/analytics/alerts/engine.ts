@@ -46,11 +46,6 @@ export class AlertEngine {
 
   constructor(private readonly deps: AlertEngineDeps) {}
 
-  /** Pending and firing alerts as this scheduler sees them. */
-  activeAlerts(): Alert[] {
-    return [...this.active.values()].map((a) => ({ ...a }));
-  }
-
   evaluate(): Promise<EvaluationSummary> {
     // Overlapping cron ticks share the pass in flight rather than double-notifying.
     this.running ??= this.pass().finally(() => {
