@@ -1,4 +1,4 @@
-// Public API of the pricing module (explicit named exports; see docs-notes/pricing.md).
+// Public API of the pricing module (explicit named exports; README "Pricing" describes it).
 export { loadCatalog, defaultCatalog, createCatalog, catalogVersion } from './loader.js';
 export type { LoadOptions, CatalogSource } from './loader.js';
 export {

@@ -1,4 +1,4 @@
-// Config section for the routing-weights feed (reference/routing-feed.md, llm-routing-feed/v1):
+// Config section for the routing-weights feed (llm-routing-feed/v1, README "Routing-weights feed"):
 // pools of targets, health/circuit/smoothing knobs, budgets, admission and a degraded tier.
 // Composed into the main schema by config.ts. Defaults follow the peers (Portkey >= 30 s
 // cooldown, Envoy 30 s ejection) and the issue (open at 25% errors over 60 s, or p95 above 2x

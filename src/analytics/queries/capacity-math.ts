@@ -1,5 +1,6 @@
-// Provisioning math (reference/finops-capacity.md section 6): reserve base load, overflow to on
-// demand. Pure functions over an empirical per-minute demand series of converted tokens.
+// Provisioning math (newsvendor sizing, served by /v1/capacity/recommendation): reserve base
+// load, overflow to on demand. Pure functions over an empirical per-minute demand series of
+// converted tokens.
 //   u*  = F / (pi * K)               break-even utilization (F = $ per unit-minute)
 //   C*  = quantile_{1-u*}(d)         newsvendor optimum; N* = argmin Cost(N) near C*/K
 //   Cost(N) = N*F*T + pi * sum_t max(0, d_t - N*K)

@@ -1,6 +1,7 @@
-// Renderings of a feed version for gateways that cannot read llm-routing-feed/v1 natively,
-// per reference/routing-feed.md §1.4 (LiteLLM) and §1.5 (Portkey). They carry the feed version
-// so adapters can echo it; they are derived from the signed document (verify that one).
+// Renderings of a feed version for gateways that cannot read llm-routing-feed/v1 natively:
+// LiteLLM's model_list / router_settings and a Portkey config (README "Routing-weights feed").
+// They carry the feed version so adapters can echo it; they are derived from the signed
+// document (verify that one).
 import type { FeedDocument, FeedPool, FeedTarget, TierTarget } from '../../routing-client/types.js';
 import { canonicalProvider, providerIdentity } from '../../shared/provider-identity.js';
 

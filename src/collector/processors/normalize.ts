@@ -1,5 +1,5 @@
 // Normalize processor: one canonical LlmCall per GenAI span, whatever instrumentation wrote it
-// (see docs-notes/normalize.md for the per-source map and the cache-accounting decisions).
+// (README "Span styles understood" lists each source and how its token counts are read).
 // Pure: no I/O, no clock, no config beyond the options passed in.
 import { emptyCall, type LlmCall, type OutcomeRecord } from '../call.js';
 import type { SpanRecord } from '../span.js';
