@@ -40,7 +40,7 @@ export const thresholdFields = {
   hard_pct: z.number().min(0).max(1000).default(100),
 };
 
-export const softBelowHard = {
+const softBelowHard = {
   check: (b: { soft_pct: number; hard_pct: number }): boolean => b.soft_pct <= b.hard_pct,
   message: { message: 'soft_pct must not exceed hard_pct', path: ['soft_pct'] },
 };
