@@ -166,8 +166,20 @@ export const PROVIDERS: readonly ProviderIdentity[] = [
   },
 ];
 
+// Lookup tables built once: these run for every span the collector normalizes.
 const BY_NAME = new Map(PROVIDERS.map((p) => [p.name, p]));
 const BY_ALIAS = new Map(PROVIDERS.flatMap((p) => p.aliases.map((a) => [a, p.name] as const)));
+const HOSTS = PROVIDERS.flatMap((p) => p.hosts.map((re) => [re, p.name] as const));
+// gcp.gen_ai lists Gemini's and Vertex's values too; the specific provider answers first.
+const SPECIFIC = PROVIDERS.filter((p) => p.name !== P.GCP_GEN_AI);
+const LITELLM_EXACT = new Map(
+  SPECIFIC.flatMap((p) =>
+    p.litellmProviders.filter((f) => !f.endsWith('*')).map((f) => [f, p.name] as const),
+  ),
+);
+const LITELLM_PREFIX = SPECIFIC.flatMap((p) =>
+  p.litellmProviders.filter((f) => f.endsWith('*')).map((f) => [f.slice(0, -1), p.name] as const),
+);
 
 /** The identity of a canonical provider name, if it is one we know. */
 export function providerIdentity(name: string): ProviderIdentity | undefined {
@@ -177,8 +189,7 @@ export function providerIdentity(name: string): ProviderIdentity | undefined {
 /** `litellm_provider` -> canonical provider; undefined for a provider not in the table. */
 export function providerFromLitellm(litellmProvider: string): string | undefined {
   const lp = litellmProvider.trim().toLowerCase();
-  // gcp.gen_ai lists Gemini's and Vertex's values too; the specific provider answers first.
-  return PROVIDERS.find((p) => p.name !== P.GCP_GEN_AI && litellmMatches(p, lp))?.name;
+  return LITELLM_EXACT.get(lp) ?? LITELLM_PREFIX.find(([prefix]) => lp.startsWith(prefix))?.[1];
 }
 
 function litellmMatches(p: ProviderIdentity, lp: string): boolean {
@@ -195,8 +206,10 @@ function litellmMatches(p: ProviderIdentity, lp: string): boolean {
 export function canonicalProvider(raw: string | undefined): string {
   const s = (raw ?? '').trim().toLowerCase();
   if (s === '') return '';
+  const direct = BY_ALIAS.get(s);
+  if (direct !== undefined) return direct;
   const parts = s.split('.');
-  for (let n = parts.length; n > 0; n--) {
+  for (let n = parts.length - 1; n > 0; n--) {
     const hit = BY_ALIAS.get(parts.slice(0, n).join('.'));
     if (hit !== undefined) return hit;
   }
@@ -205,9 +218,11 @@ export function canonicalProvider(raw: string | undefined): string {
 
 /** The provider an endpoint host belongs to, or undefined (self-hosted, a gateway, a mock). */
 export function providerFromHost(host: string): string | undefined {
-  const h = host.trim().toLowerCase().replace(/\.$/, '');
+  let h = host.trim().toLowerCase();
+  if (h.endsWith('.')) h = h.slice(0, -1);
   if (h === '') return undefined;
-  return PROVIDERS.find((p) => p.hosts.some((re) => re.test(h)))?.name;
+  for (const [re, name] of HOSTS) if (re.test(h)) return name;
+  return undefined;
 }
 
 /**
