@@ -1,4 +1,4 @@
-// Lint config: typescript-eslint recommended rules plus the house rules from DEVELOPERS.md
+// Lint config: typescript-eslint recommended rules plus the house rules (README "Development")
 // (no `export *`, `import type` for type-only imports, only src/shared/env.ts reads process.env),
 // and the type-aware promise rules. Formatting is Prettier's (`npm run format`), not the linter's.
 import js from '@eslint/js';

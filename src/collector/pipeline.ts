@@ -3,7 +3,6 @@
 // trace buffer, the seen-set and the writer is a pure (batch) => batch function.
 import type { Config } from '../shared/config.js';
 import { BackpressureError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
 import { FINOPS } from '../shared/semconv.js';
 import type { LlmCall, OutcomeRecord } from './call.js';
 import type { DecodedBatch } from './receiver/decoded.js';
@@ -31,7 +30,6 @@ export interface PipelineDeps {
   config: CollectorConfig;
   writer: Writer;
   price: PriceProcessor;
-  logger: Logger;
   sink?: PipelineSink;
   now?: () => number;
   /** Capacity of the duplicate-call filter. */

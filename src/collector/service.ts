@@ -64,7 +64,6 @@ export async function startCollector(
     config: c,
     writer,
     price: createPricingProcessor(catalog),
-    logger,
     ...(forwarder !== undefined ? { sink: forwarder } : {}),
     ...(spool !== undefined ? { onRecordDone: (seq: number) => spool?.markDone([seq]) } : {}),
   });

@@ -1,5 +1,5 @@
 // Capacity models of the mock providers, pure and in demo time (tested in test/unit).
-// Provisioned (Azure PTU style, reference/finops-capacity.md §2.5): a leaky bucket holding one
+// Provisioned (Azure PTU style, which Azure documents as a leaky bucket): a bucket holding one
 // minute of capacity, drained continuously; a request is admitted when it fits under 100% and
 // is charged its estimate (prompt - cached + max_tokens), corrected to the actual
 // tokens when it completes; above 100% the answer is 429 with retry-after-ms = the time

@@ -1,5 +1,6 @@
 // instrumentAnthropic: traces `messages.create` (plain and `stream: true`) of one
 // @anthropic-ai/sdk client instance. `messages.stream()` calls `create` and is covered too.
+import { diag } from '@opentelemetry/api';
 import type { Attributes, TracerProvider } from '@opentelemetry/api';
 import {
   ANTHROPIC,
@@ -153,8 +154,12 @@ export function instrumentAnthropic<C extends AnthropicClientLike>(
       endpoint: () => ep,
       staticAttributes: () => fixed,
     });
-  } catch {
-    // Never prevent the client from working.
+  } catch (err) {
+    // Never prevent the client from working: it stays uninstrumented.
+    diag.error(
+      'llm-finops: could not instrument the Anthropic client; its calls are not traced',
+      err,
+    );
   }
   return client;
 }

@@ -1,7 +1,7 @@
 // Attribution (route / feature / tenant) lives in OTel baggage so it crosses service boundaries
 // with the W3C `baggage` header; extras that should stay in-process (prompt version,
 // conversation id) live in a private context key. Every span we start reads both.
-import { context, propagation, createContextKey } from '@opentelemetry/api';
+import { context, createContextKey, diag, propagation } from '@opentelemetry/api';
 import type { Attributes, Context } from '@opentelemetry/api';
 import { FINOPS, FINOPS_BAGGAGE, GEN_AI } from '../shared/semconv.js';
 
@@ -56,7 +56,8 @@ export function withAttribution<T>(attribution: Attribution, fn: () => T): T {
   let ctx: Context;
   try {
     ctx = setAttribution(context.active(), attribution);
-  } catch {
+  } catch (err) {
+    diag.warn('llm-finops: could not set attribution; running without it', err);
     return fn();
   }
   return context.with(ctx, fn);
@@ -99,8 +100,9 @@ export function addAttributionAttributes(ctx: Context, attrs: Attributes): void 
 export function injectTraceHeaders(headers: Record<string, string> = {}): Record<string, string> {
   try {
     propagation.inject(context.active(), headers);
-  } catch {
+  } catch (err) {
     // Telemetry must never break the caller's request.
+    diag.warn('llm-finops: could not inject trace headers', err);
   }
   return headers;
 }

@@ -1,7 +1,7 @@
 // Gateway facts: which deployment / capacity tier / region a call used, and retry, fallback,
 // hedge and degraded-path behaviour. A gateway wraps each provider attempt in `withGateway`;
 // the LLM span started inside picks the facts up. App-cache hits become spans with no tokens.
-import { context, createContextKey, SpanKind, trace } from '@opentelemetry/api';
+import { context, createContextKey, diag, SpanKind, trace } from '@opentelemetry/api';
 import type { Attributes, Context } from '@opentelemetry/api';
 import {
   CACHE_LAYERS,
@@ -40,7 +40,8 @@ export function withGateway<T>(facts: GatewayFacts, fn: () => T): T {
   try {
     const outer = context.active().getValue(GATEWAY_KEY) as GatewayFacts | undefined;
     ctx = context.active().setValue(GATEWAY_KEY, { ...outer, ...facts });
-  } catch {
+  } catch (err) {
+    diag.warn('llm-finops: could not set gateway facts; running without them', err);
     return fn();
   }
   return context.with(ctx, fn);
@@ -100,7 +101,8 @@ export function recordCacheHit(hit: CacheHit): void {
     const name = hit.model !== undefined ? `${operation} ${hit.model}` : operation;
     const tracer = trace.getTracer(TRACER_NAME, TRACER_VERSION);
     tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes: attrs }, ctx).end();
-  } catch {
+  } catch (err) {
     // Never break the host.
+    diag.warn('llm-finops: could not record the cache hit span', err);
   }
 }

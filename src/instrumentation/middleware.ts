@@ -4,7 +4,7 @@
 // Nothing the caller sends picks the tenant it is billed to unless the service says so: an
 // `x-tenant-id` header counts only with `trustTenantHeader`, and finops.* entries arriving in
 // baggage only with `trustIncomingBaggage` (internal services behind one that set them).
-import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { context, diag, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FINOPS_BAGGAGE } from '../shared/semconv.js';
@@ -90,7 +90,8 @@ export function attributionMiddleware<Req extends IncomingMessage = IncomingMess
     let ctx: Context;
     try {
       ctx = requestContext(req, options);
-    } catch {
+    } catch (err) {
+      diag.warn('llm-finops: could not read attribution from the request; continuing without', err);
       next();
       return;
     }

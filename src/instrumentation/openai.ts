@@ -1,5 +1,6 @@
 // instrumentOpenAI: traces one instance of the official `openai` client (OpenAI, AzureOpenAI,
 // any OpenAI-compatible base URL). Only `import type` from the SDK: we never load it ourselves.
+import { diag } from '@opentelemetry/api';
 import type { Attributes, TracerProvider } from '@opentelemetry/api';
 import { FINOPS, GEN_AI_PROVIDER, GENERAL } from '../shared/semconv.js';
 import { chatSpec } from './openai-chat.js';
@@ -92,8 +93,9 @@ export function instrumentOpenAI<C extends OpenAIClientLike>(
     );
     wrapMethod(client.responses, 'create', responsesSpec(capture), target);
     wrapMethod(client.embeddings, 'create', embeddingsSpec(), target);
-  } catch {
-    // Instrumentation must never prevent the client from working.
+  } catch (err) {
+    // Instrumentation must never prevent the client from working: it stays uninstrumented.
+    diag.error('llm-finops: could not instrument the OpenAI client; its calls are not traced', err);
   }
   return client;
 }

@@ -1,6 +1,6 @@
 // Business outcomes as `finops.outcome` spans, linked to LLM calls by trace id (same trace when
 // recorded inside the request) or by gen_ai.conversation.id, for spend per successful outcome.
-import { context, SpanKind } from '@opentelemetry/api';
+import { context, diag, SpanKind } from '@opentelemetry/api';
 import type { Attributes, TracerProvider } from '@opentelemetry/api';
 import { FINOPS, GEN_AI } from '../shared/semconv.js';
 import { addAttributionAttributes } from './attribution.js';
@@ -35,7 +35,8 @@ export function recordOutcome(outcome: Outcome): { traceId: string; spanId: stri
     span.end();
     const { traceId, spanId } = span.spanContext();
     return { traceId, spanId };
-  } catch {
+  } catch (err) {
+    diag.warn('llm-finops: could not record the outcome span', err);
     return undefined;
   }
 }

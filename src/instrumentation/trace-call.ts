@@ -1,6 +1,6 @@
 // traceLlmCall: the same span for any other client (Bedrock, Vertex, raw fetch, a gateway's own
 // HTTP call). The callback gets a handle to mark stream chunks and report usage itself.
-import { context } from '@opentelemetry/api';
+import { context, diag, INVALID_SPAN_CONTEXT, trace } from '@opentelemetry/api';
 import type { Attributes, Span, TracerProvider } from '@opentelemetry/api';
 import { GEN_AI_OPERATION } from '../shared/semconv.js';
 import { LlmCall } from './call.js';
@@ -46,7 +46,8 @@ function toResponse(u: ExtractedUsage): CallResponse {
 
 /**
  * Runs `fn` inside a GenAI CLIENT span; the span ends when `fn` settles (error.type on throw).
- * `extractUsage` reads usage from the result; its failures are swallowed.
+ * `extractUsage` reads usage from the result; its failures are logged through `diag`, never
+ * thrown. When the span cannot be started, `fn` still runs, with a non-recording span.
  */
 export async function traceLlmCall<T>(
   meta: LlmCallMeta,
@@ -60,9 +61,11 @@ export async function traceLlmCall<T>(
       ...rest,
       operation: operation ?? GEN_AI_OPERATION.CHAT,
     });
-  } catch {
+  } catch (err) {
+    diag.warn('llm-finops: could not start the LLM span; calling untraced', err);
+    // A usable span all the same: user code may call handle.span.setAttribute unconditionally.
     return fn({
-      span: undefined as unknown as Span,
+      span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT),
       chunk: () => undefined,
       record: () => undefined,
     });
@@ -82,8 +85,9 @@ export async function traceLlmCall<T>(
   try {
     const usage = extractUsage?.(result);
     if (usage) call.response(toResponse(usage));
-  } catch {
-    // A broken extractor must not fail the host call.
+  } catch (err) {
+    // A broken extractor must not fail the host call; the span ends without usage.
+    diag.warn('llm-finops: extractUsage threw; the span has no usage', err);
   }
   call.end();
   return result;

@@ -102,11 +102,3 @@ function hooksFor(call: LlmCall, spec: MethodSpec, stream: boolean): PromiseHook
     onRawResponse: () => call.end(),
   };
 }
-
-/** Restores a method wrapped by `wrapMethod` (tests, hot reload). */
-export function unwrapMethod(resource: unknown, method: string): void {
-  const obj = resource as Record<string, unknown> | undefined;
-  const fn = obj?.[method] as (AnyFn & Record<symbol, unknown>) | undefined;
-  const original = fn?.[WRAPPED];
-  if (obj && typeof original === 'function') obj[method] = original;
-}

@@ -1,7 +1,7 @@
 // Builds a PriceCatalog from LiteLLM-format entries (model_prices_and_context_window.json) plus
 // overrides. Pure: callers pass parsed objects; file reading lives in loader.ts.
-import { toPrice } from './money.js';
-import type { Decimal } from './money.js';
+import { parseMoney } from '../shared/money.js';
+import type { MoneyValue } from '../shared/money.js';
 import { normalizeModelName } from './normalize.js';
 import type { Overrides } from './overrides.js';
 import type { PriceCatalog, PriceEntry, PriceTier } from './types.js';
@@ -22,12 +22,12 @@ type Origin = PriceEntry['origin'];
 
 // LiteLLM's file repeats a few hundred distinct prices across thousands of entries; Decimals
 // are immutable, so sharing one per distinct number keeps loading a full file well under 200 ms.
-const priceCache = new Map<unknown, Decimal>();
+const priceCache = new Map<unknown, MoneyValue>();
 
-function cachedPrice(value: unknown): Decimal | undefined {
+function cachedPrice(value: unknown): MoneyValue | undefined {
   const hit = priceCache.get(value);
   if (hit) return hit;
-  const d = toPrice(value);
+  const d = parseMoney(value);
   if (d && priceCache.size < 100_000) priceCache.set(value, d);
   return d;
 }
@@ -37,7 +37,7 @@ function priceField(
   key: string,
   record: Record<string, unknown>,
   field: string,
-): Decimal | undefined {
+): MoneyValue | undefined {
   const value = record[field];
   if (value === undefined || value === null) return undefined;
   const d = cachedPrice(value);
@@ -76,8 +76,8 @@ export function parseEntry(key: string, value: unknown, origin: Origin): PriceEn
     key,
     litellmProvider: str('litellm_provider'),
     mode: str('mode'),
-    input: input ?? toPrice(0)!,
-    output: output ?? toPrice(0)!,
+    input: input ?? parseMoney(0)!,
+    output: output ?? parseMoney(0)!,
     cacheRead: priceField(key, r, 'cache_read_input_token_cost'),
     cacheCreation: priceField(key, r, 'cache_creation_input_token_cost'),
     reasoning: priceField(key, r, 'output_cost_per_reasoning_token'),
@@ -164,8 +164,8 @@ export interface BuildOptions {
 const lowerMap = (rec: Record<string, string>): Map<string, string> =>
   new Map(Object.entries(rec).map(([k, v]) => [k.trim().toLowerCase(), v.trim()]));
 
-const percentMap = (rec: Record<string, number | string>): Map<string, Decimal> =>
-  new Map(Object.entries(rec).map(([k, v]) => [k.trim().toLowerCase(), toPrice(v)!]));
+const percentMap = (rec: Record<string, number | string>): Map<string, MoneyValue> =>
+  new Map(Object.entries(rec).map(([k, v]) => [k.trim().toLowerCase(), parseMoney(v)!]));
 
 export function buildCatalog(opts: BuildOptions): PriceCatalog {
   const entries = new Map(opts.entries);

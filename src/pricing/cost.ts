@@ -11,7 +11,7 @@
 // tokens as ordinary input. Tiers: when the prompt (input_tokens, inclusive) is strictly above a
 // tier threshold, that tier's prices apply to the WHOLE call, input and output alike; that is
 // how Gemini 2.5 Pro and Claude long context bill (the threshold is not a marginal bracket).
-import { Decimal, ZERO } from './money.js';
+import { Money, ZERO, type MoneyValue } from '../shared/money.js';
 import type { PriceEntry, PriceTier } from './types.js';
 
 export interface TokenCounts {
@@ -23,11 +23,11 @@ export interface TokenCounts {
 }
 
 export interface Cost {
-  input: Decimal;
-  cacheRead: Decimal;
-  cacheCreation: Decimal;
-  output: Decimal;
-  total: Decimal;
+  input: MoneyValue;
+  cacheRead: MoneyValue;
+  cacheCreation: MoneyValue;
+  output: MoneyValue;
+  total: MoneyValue;
   /** The tier applied (0 = base prices). */
   tierThreshold: number;
   warnings: string[];
@@ -36,15 +36,16 @@ export interface Cost {
 /** Defensive: the normalizer clamps bad counts, but a NaN here must not become a NaN cost. */
 const count = (n: number): number => (Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
 
-/** tokens * price; most calls have no cache writes, so skip the Decimal work for zeros. */
-const mul = (price: Decimal, tokens: number): Decimal => (tokens === 0 ? ZERO : price.mul(tokens));
+/** tokens * price; most calls have no cache writes, so skip the decimal work for zeros. */
+const mul = (price: MoneyValue, tokens: number): MoneyValue =>
+  tokens === 0 ? ZERO : price.mul(tokens);
 
 export interface Rates {
-  input: Decimal;
-  output: Decimal;
-  cacheRead: Decimal;
-  cacheCreation: Decimal;
-  reasoning: Decimal | undefined;
+  input: MoneyValue;
+  output: MoneyValue;
+  cacheRead: MoneyValue;
+  cacheCreation: MoneyValue;
+  reasoning: MoneyValue | undefined;
   tier: PriceTier | undefined;
 }
 
@@ -90,9 +91,9 @@ export function listCost(entry: PriceEntry, t: TokenCounts): Cost {
 }
 
 /** Applies `percent` off to every component; exact, so components still sum to the total. */
-export function discounted(cost: Cost, percent: Decimal | undefined): Cost {
+export function discounted(cost: Cost, percent: MoneyValue | undefined): Cost {
   if (!percent || percent.isZero()) return cost;
-  const factor = new Decimal(1).sub(percent.div(100));
+  const factor = new Money(1).sub(percent.div(100));
   const input = cost.input.mul(factor);
   const cacheRead = cost.cacheRead.mul(factor);
   const cacheCreation = cost.cacheCreation.mul(factor);

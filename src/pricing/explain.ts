@@ -2,9 +2,9 @@
 import { loadCatalog } from './loader.js';
 import type { LoadOptions } from './loader.js';
 import { matchModel } from './match.js';
-import type { Decimal } from './money.js';
+import type { MoneyValue } from '../shared/money.js';
 import { discountFor } from './price-call.js';
-import { canonicalProvider } from './providers.js';
+import { canonicalProvider } from '../shared/provider-identity.js';
 import type { MatchStep, PriceCatalog, PriceEntry } from './types.js';
 
 export interface PriceLine {
@@ -35,7 +35,7 @@ export interface Explanation {
   steps: MatchStep[];
 }
 
-const line = (name: string, d: Decimal): PriceLine => ({
+const line = (name: string, d: MoneyValue): PriceLine => ({
   name,
   perToken: d.toFixed(),
   perMillion: d.mul(1_000_000).toFixed(),

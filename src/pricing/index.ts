@@ -1,4 +1,4 @@
-// Public API of the pricing module (explicit named exports; see docs-notes/pricing.md).
+// Public API of the pricing module (explicit named exports; README "Pricing" describes it).
 export { loadCatalog, defaultCatalog, createCatalog, catalogVersion } from './loader.js';
 export type { LoadOptions, CatalogSource } from './loader.js';
 export {
@@ -14,12 +14,10 @@ export { matchModel } from './match.js';
 export type { MatchQuery } from './match.js';
 export { normalizeModelName, stripSnapshot } from './normalize.js';
 export type { Normalized } from './normalize.js';
-export { canonicalProvider } from './providers.js';
 export { explainModel, formatExplanation, runPricesExplain } from './explain.js';
 export type { Explanation, PriceLine, PricesExplainArgs } from './explain.js';
 export { parseOverrides, parseOverridesText } from './overrides.js';
 export type { Overrides, OverrideEntry } from './overrides.js';
-export { Decimal, money, toPrice } from './money.js';
 export type {
   PriceCatalog,
   PriceEntry,

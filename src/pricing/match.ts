@@ -10,7 +10,11 @@
 // Steps 3-5 first accept only entries of the call's provider (litellm_provider family); if
 // none matches, they are repeated across providers and the hit is marked 'cross-provider'.
 import { normalizeModelName, stripSnapshot } from './normalize.js';
-import { canonicalProvider, providerMatches, providerPrefixes } from './providers.js';
+import {
+  canonicalProvider,
+  litellmPrefixes,
+  litellmProviderMatches,
+} from '../shared/provider-identity.js';
 import type { MatchResult, MatchStep, PriceCatalog, PriceEntry } from './types.js';
 
 export interface MatchQuery {
@@ -36,12 +40,14 @@ const rank = (key: string): number => (key.includes('/') ? 2 : 0) + (REGION_KEY.
 function accept(ctx: Ctx, key: string | undefined): PriceEntry | undefined {
   const entry = key === undefined ? undefined : ctx.catalog.entries.get(key);
   if (!entry) return undefined;
-  return !ctx.strict || providerMatches(ctx.provider, entry.litellmProvider) ? entry : undefined;
+  return !ctx.strict || litellmProviderMatches(ctx.provider, entry.litellmProvider)
+    ? entry
+    : undefined;
 }
 
 function exact(ctx: Ctx, name: string, rule: MatchStep['rule']): PriceEntry | undefined {
   const lower = name.toLowerCase();
-  const tried = [...providerPrefixes(ctx.provider).map((p) => `${p}/${lower}`), lower];
+  const tried = [...litellmPrefixes(ctx.provider).map((p) => `${p}/${lower}`), lower];
   for (const candidate of tried) {
     const entry = accept(ctx, ctx.catalog.byLowerKey.get(candidate));
     if (entry) return entry;

@@ -3,10 +3,9 @@ import type { LlmCall } from '../shared/call.js';
 import { ZERO_COST, discounted, listCost } from './cost.js';
 import type { Cost } from './cost.js';
 import { matchModel } from './match.js';
-import type { Decimal } from './money.js';
-import { money } from './money.js';
+import { moneyText, type MoneyValue } from '../shared/money.js';
 import { normalizeModelName } from './normalize.js';
-import { canonicalProvider, providerNames } from './providers.js';
+import { canonicalProvider, providerNames } from '../shared/provider-identity.js';
 import type { MatchResult, PriceCatalog, PriceEntry } from './types.js';
 
 /** Tool, agent and wrapper spans repeat or orchestrate their children's calls: no own cost. */
@@ -44,7 +43,7 @@ export function discountFor(
   catalog: PriceCatalog,
   entry: PriceEntry,
   provider: string,
-): Decimal | undefined {
+): MoneyValue | undefined {
   const { models, providers } = catalog.discounts;
   const byModel =
     models.get(entry.key.toLowerCase()) ?? models.get(normalizeModelName(entry.key).name);
@@ -76,12 +75,12 @@ function withCost(call: LlmCall, catalog: PriceCatalog, o: Outcome): LlmCall {
     price_entry: o.entry?.key ?? '',
     price_version: catalog.version,
     priced: o.priced,
-    cost_input: money(cost.input),
-    cost_cache_read: money(cost.cacheRead),
-    cost_cache_creation: money(cost.cacheCreation),
-    cost_output: money(cost.output),
-    cost_total: money(cost.total),
-    list_cost: money(list.total),
+    cost_input: moneyText(cost.input),
+    cost_cache_read: moneyText(cost.cacheRead),
+    cost_cache_creation: moneyText(cost.cacheCreation),
+    cost_output: moneyText(cost.output),
+    cost_total: moneyText(cost.total),
+    list_cost: moneyText(list.total),
     warnings,
   };
 }

@@ -1,14 +1,14 @@
 // Types shared by the pricing modules. Prices are per token, in USD, as exact Decimals.
-import type { Decimal } from './money.js';
+import type { MoneyValue } from '../shared/money.js';
 
 /** Token prices that change above a prompt-size threshold (LiteLLM `*_above_<N>k_tokens`). */
 export interface PriceTier {
   /** Prompt tokens (input, inclusive of cache) strictly above which the tier applies. */
   threshold: number;
-  input?: Decimal;
-  output?: Decimal;
-  cacheRead?: Decimal;
-  cacheCreation?: Decimal;
+  input?: MoneyValue;
+  output?: MoneyValue;
+  cacheRead?: MoneyValue;
+  cacheCreation?: MoneyValue;
 }
 
 export interface PriceEntry {
@@ -17,12 +17,12 @@ export interface PriceEntry {
   /** LiteLLM `litellm_provider` ('' for custom models that apply to any provider). */
   litellmProvider: string;
   mode: string;
-  input: Decimal;
-  output: Decimal;
-  cacheRead?: Decimal;
-  cacheCreation?: Decimal;
+  input: MoneyValue;
+  output: MoneyValue;
+  cacheRead?: MoneyValue;
+  cacheCreation?: MoneyValue;
   /** Only when the provider bills reasoning tokens differently from other output tokens. */
-  reasoning?: Decimal;
+  reasoning?: MoneyValue;
   /** Sorted by threshold, highest first, so the first tier exceeded wins. */
   tiers: PriceTier[];
   source: string;
@@ -33,8 +33,8 @@ export interface PriceEntry {
 
 /** Negotiated discounts in percent off list; the most specific (model, then provider) wins. */
 export interface Discounts {
-  models: ReadonlyMap<string, Decimal>;
-  providers: ReadonlyMap<string, Decimal>;
+  models: ReadonlyMap<string, MoneyValue>;
+  providers: ReadonlyMap<string, MoneyValue>;
 }
 
 export interface PriceCatalog {

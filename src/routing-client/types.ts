@@ -1,4 +1,4 @@
-// The llm-routing-feed/v1 document (reference/routing-feed.md §1.2), shared by the feed
+// The llm-routing-feed/v1 document (README "Routing-weights feed"), shared by the feed
 // producer and the reference client. Unknown fields are ignored by readers.
 
 export type TargetState = 'active' | 'drain' | 'disabled';

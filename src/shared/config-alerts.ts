@@ -3,20 +3,20 @@
 // at 5% errors in a minute is an incident; TTFT median 1.2x its baseline is worth a warning,
 // p95 at 1.5x pages; an unpriced model is a silent $0 that must never go unnoticed.
 import { z } from 'zod';
+import { SCOPE_DIMENSIONS, type ScopeDimension } from './budget.js';
+import {
+  ceilingSchema,
+  deprecatedKey,
+  periodSchema,
+  ratioToPct,
+  scopeSchema,
+  thresholdFields,
+  usdSchema,
+} from './config-budget.js';
 
-/** Call dimensions a rule can filter on (scope) and group its alerts by (labels). */
-export const ALERT_LABELS = [
-  'tenant',
-  'route',
-  'feature',
-  'provider',
-  'model',
-  'deployment',
-  'region',
-  'environment',
-  'capacity_tier',
-] as const;
-export type AlertLabel = (typeof ALERT_LABELS)[number];
+/** Call dimensions a rule can filter on (scope) and group its alerts by (labels): a budget's. */
+export const ALERT_LABELS = SCOPE_DIMENSIONS;
+export type AlertLabel = ScopeDimension;
 
 export const ALERT_KINDS = [
   'ttft_drift',
@@ -37,14 +37,7 @@ export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 
 const name = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'letters, digits, _ . - (1-128 chars)');
 
-const scopeSchema = z
-  .object(
-    Object.fromEntries(
-      ALERT_LABELS.map((label) => [label, z.string().min(1).optional()]),
-    ) as Record<AlertLabel, z.ZodOptional<z.ZodString>>,
-  )
-  .strict()
-  .describe('only calls matching every given dimension are evaluated');
+const scope = scopeSchema.describe('only calls matching every given dimension are evaluated');
 
 /** Fields every rule has; `window_s` is how far back the current value is measured. */
 const base = {
@@ -52,7 +45,7 @@ const base = {
   description: z.string().optional(),
   enabled: z.boolean().default(true),
   severity: z.enum(SEVERITIES).default('warning'),
-  scope: scopeSchema.default({}),
+  scope: scope.default({}),
   group_by: z
     .array(z.enum(ALERT_LABELS))
     .optional()
@@ -117,26 +110,95 @@ const cacheHit = z
     drop: z.number().gt(0).max(1).default(0.3),
   })
   .strict();
-const budget = z
+const budgetFields = z
   .object({
     ...base,
     kind: z.literal('budget'),
-    /** Ceiling for each group (e.g. each tenant); omitted: the budgets in config.finops are used. */
-    limit_usd: z.number().positive().optional(),
-    period: z.enum(['day', 'month']).default('month'),
-    /** soft: spend >= soft_ratio x limit; hard: spend >= limit; forecast: projected period spend >= limit. */
+    ceiling_usd: ceilingSchema
+      .optional()
+      .describe(
+        'ceiling of each group (group_by, default tenant); omitted: the finops.budgets, judged as GET /v1/budgets judges them',
+      ),
+    limit_usd: z
+      .number()
+      .positive()
+      .optional()
+      .meta({ deprecated: true, description: 'old name of ceiling_usd' }),
+    period: periodSchema
+      .optional()
+      .describe(
+        'with ceiling_usd: its period (default month); without: only finops budgets of this period',
+      ),
+    budgets: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('without ceiling_usd: only the finops budgets with these names (default all)'),
+    /** soft: spent >= soft threshold; hard: spent >= hard threshold; forecast: projected period spend >= ceiling. */
     mode: z.enum(['soft', 'hard', 'forecast']).default('hard'),
-    soft_ratio: z.number().gt(0).max(1).default(0.8),
+    soft_pct: z
+      .number()
+      .min(0)
+      .max(1000)
+      .optional()
+      .describe('with ceiling_usd (a finops budget has its own); default 80'),
+    hard_pct: thresholdFields.hard_pct.describe('with ceiling_usd (a finops budget has its own)'),
+    soft_ratio: z
+      .number()
+      .gt(0)
+      .max(1)
+      .optional()
+      .meta({ deprecated: true, description: 'old name of soft_pct, as a ratio (0.8 = 80%)' }),
     min_calls: z.number().int().min(0).default(0),
   })
   .strict();
+
+/** Old keys of a budget rule (limit_usd, soft_ratio) read as the new ones, with a warning. */
+const budget = budgetFields.transform(({ limit_usd, soft_ratio, ...r }, ctx) => {
+  const where = `alerts.rules ${r.name}`;
+  if (limit_usd !== undefined) {
+    deprecatedKey(where, 'limit_usd', 'ceiling_usd');
+    if (r.ceiling_usd !== undefined)
+      ctx.issues.push({
+        code: 'custom',
+        input: limit_usd,
+        path: ['limit_usd'],
+        message: 'give ceiling_usd only',
+      });
+  }
+  if (soft_ratio !== undefined) {
+    deprecatedKey(where, 'soft_ratio', 'soft_pct (a percent: 0.8 -> 80)');
+    if (r.soft_pct !== undefined)
+      ctx.issues.push({
+        code: 'custom',
+        input: soft_ratio,
+        path: ['soft_ratio'],
+        message: 'give soft_pct only',
+      });
+  }
+  const ceiling =
+    r.ceiling_usd ?? (limit_usd !== undefined ? usdSchema.parse(limit_usd) : undefined);
+  const softPct = r.soft_pct ?? (soft_ratio !== undefined ? ratioToPct(soft_ratio) : 80);
+  if (softPct > r.hard_pct)
+    ctx.issues.push({
+      code: 'custom',
+      input: softPct,
+      path: ['soft_pct'],
+      message: 'soft_pct must not exceed hard_pct',
+    });
+  return {
+    ...r,
+    ceiling_usd: ceiling,
+    period: r.period ?? (ceiling !== undefined ? ('month' as const) : undefined),
+    soft_pct: softPct,
+  };
+});
 const costAnomaly = z
   .object({
     ...base,
     ...baselined,
     kind: z.literal('tenant_cost_anomaly'),
     ratio: z.number().gt(1).default(3),
-    min_cost_usd: z.number().min(0).default(1),
+    min_cost_usd: usdSchema.default('1'),
     min_calls: z.number().int().min(0).default(0),
   })
   .strict();

@@ -1,15 +1,9 @@
 // Config sections for FinOps money questions: provisioned reservations, budgets, outcomes,
 // FOCUS export identity. Composed into the main schema by config.ts.
-// Money is a decimal string (or a number written in plain notation) so it never becomes a float.
+// Money is a decimal string (or a number written in plain notation) so it never becomes a float;
+// budgets are the one budget model (config-budget.ts), shared with alerts and routing.
 import { z } from 'zod';
-
-/** A non-negative decimal amount; numbers are accepted and kept as their shortest decimal text. */
-const decimalText = z
-  .union([z.string(), z.number()])
-  .transform((v) => (typeof v === 'number' ? String(v) : v.trim()))
-  .refine((v) => /^\d+(\.\d+)?$/.test(v), {
-    message: 'must be a non-negative decimal, e.g. "0.3562"',
-  });
+import { finopsBudgetSchema, periodSchema, usdSchema } from './config-budget.js';
 
 const weight = z.number().min(0).max(1000);
 
@@ -23,7 +17,7 @@ const reservationSchema = z
     units: z.number().int().min(1),
     /** Term name (e.g. "1-month", "1-year", "hourly"); informational, the price below applies. */
     term: z.string().min(1).default('hourly'),
-    price_per_unit_hour: decimalText,
+    price_per_unit_hour: usdSchema,
     /** Capacity of one unit in converted tokens per minute (Azure "input TPM per PTU", GSU tokens/s x 60). */
     tokens_per_minute_per_unit: z.number().positive(),
     /** Capacity weights (not prices): converted = w_in*uncached_in + w_cached*cache_read + w_cw*cache_write + w_out*output. */
@@ -42,35 +36,6 @@ const reservationSchema = z
   })
   .strict();
 
-const budgetSchema = z
-  .object({
-    name: z.string().min(1),
-    /** Spend matched by every key given (AND); at least one key. */
-    scope: z
-      .object({
-        tenant: z.string().min(1).optional(),
-        feature: z.string().min(1).optional(),
-        environment: z.string().min(1).optional(),
-      })
-      .strict()
-      .refine(
-        (s) => s.tenant !== undefined || s.feature !== undefined || s.environment !== undefined,
-        {
-          message: 'needs at least one of tenant, feature, environment',
-        },
-      ),
-    period: z.enum(['day', 'week', 'month']),
-    ceiling_usd: decimalText,
-    /** Percent of the ceiling at which the status becomes soft / hard. */
-    soft_pct: z.number().min(0).max(1000).default(80),
-    hard_pct: z.number().min(0).max(1000).default(100),
-  })
-  .strict()
-  .refine((b) => b.soft_pct <= b.hard_pct, {
-    message: 'soft_pct must not exceed hard_pct',
-    path: ['soft_pct'],
-  });
-
 const tokenBudgetSchema = z
   .object({
     route: z.string().min(1),
@@ -78,7 +43,7 @@ const tokenBudgetSchema = z
     max_tokens_per_call: z.number().int().min(1).optional(),
     /** Tokens (input + output) all calls of the route may use per period. */
     max_tokens_per_period: z
-      .object({ period: z.enum(['day', 'week', 'month']), tokens: z.number().int().min(1) })
+      .object({ period: periodSchema, tokens: z.number().int().min(1) })
       .strict()
       .optional(),
   })
@@ -87,7 +52,7 @@ const tokenBudgetSchema = z
 export const finopsConfigSchema = z
   .object({
     reservations: z.array(reservationSchema).default([]),
-    budgets: z.array(budgetSchema).default([]),
+    budgets: z.array(finopsBudgetSchema).default([]),
     token_budgets: z.array(tokenBudgetSchema).default([]),
     outcomes: z
       .object({

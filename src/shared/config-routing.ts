@@ -1,9 +1,17 @@
-// Config section for the routing-weights feed (reference/routing-feed.md, llm-routing-feed/v1):
+// Config section for the routing-weights feed (llm-routing-feed/v1, README "Routing-weights feed"):
 // pools of targets, health/circuit/smoothing knobs, budgets, admission and a degraded tier.
 // Composed into the main schema by config.ts. Defaults follow the peers (Portkey >= 30 s
 // cooldown, Envoy 30 s ejection) and the issue (open at 25% errors over 60 s, or p95 above 2x
 // baseline over 5 minutes; one probe).
 import { z } from 'zod';
+import type { BudgetPeriod } from './budget.js';
+import {
+  ceilingSchema,
+  deprecatedKey,
+  periodSchema,
+  thresholdFields,
+  usdSchema,
+} from './config-budget.js';
 
 const id = z
   .string()
@@ -140,17 +148,58 @@ const poolSchema = z
   });
 export type RoutingPoolConfig = z.infer<typeof poolSchema>;
 
-const budgetSchema = z
+/** Old period names (LiteLLM's budget_duration style) -> the budget model's. */
+const OLD_PERIODS = { '1d': 'day', '1mo': 'month' } as const;
+
+const budgetFields = z
   .object({
+    /** Whose spend: a tenant's, or a target's (its provider + model + deployment). */
     scope: z.enum(['tenant', 'target']),
     key: z.string().min(1),
-    period: z.enum(['1d', '1mo']).default('1mo'),
-    limit_usd: z.number().positive(),
+    period: z
+      .union([periodSchema, z.enum(['1d', '1mo']).meta({ deprecated: true })])
+      .default('month'),
+    ceiling_usd: ceilingSchema.optional(),
+    limit_usd: z
+      .number()
+      .positive()
+      .optional()
+      .meta({ deprecated: true, description: 'old name of ceiling_usd' }),
+    /** At this percent of the ceiling the budget is `warning`, at hard_pct `exhausted`. */
+    ...thresholdFields,
     on_exhaust: z
       .union([z.enum(['deny', 'skip_target']), z.string().regex(/^reroute:.+$/)])
       .default('deny'),
   })
   .strict();
+
+/** Routing budgets are the one budget model; old keys (limit_usd, period 1d / 1mo) still load. */
+const budgetSchema = budgetFields.transform(({ limit_usd, ...b }, ctx) => {
+  const where = `routing.budgets ${b.scope} ${b.key}`;
+  if (limit_usd !== undefined) deprecatedKey(where, 'limit_usd', 'ceiling_usd');
+  const ceiling =
+    b.ceiling_usd ?? (limit_usd !== undefined ? usdSchema.parse(limit_usd) : undefined);
+  if (ceiling === undefined || (limit_usd !== undefined && b.ceiling_usd !== undefined))
+    ctx.issues.push({
+      code: 'custom',
+      input: b,
+      path: ['ceiling_usd'],
+      message: 'give ceiling_usd (a decimal, e.g. "500")',
+    });
+  if (b.soft_pct > b.hard_pct)
+    ctx.issues.push({
+      code: 'custom',
+      input: b,
+      path: ['soft_pct'],
+      message: 'soft_pct must not exceed hard_pct',
+    });
+  let period: BudgetPeriod;
+  if (b.period === '1d' || b.period === '1mo') {
+    period = OLD_PERIODS[b.period];
+    deprecatedKey(where, `period: ${b.period}`, `period: ${period}`);
+  } else period = b.period;
+  return { ...b, period, ceiling_usd: ceiling ?? '0' };
+});
 export type RoutingBudgetConfig = z.infer<typeof budgetSchema>;
 
 export const routingDefaults = {

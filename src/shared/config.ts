@@ -153,7 +153,22 @@ export const configSchema = z
     routing: routingConfigSchema.default(routingConfigSchema.parse({})),
     security: securityConfigSchema.default(securityConfigSchema.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((cfg, ctx) => {
+    // A budget alert rule naming finops budgets must name ones that exist.
+    const names = new Set(cfg.finops.budgets.map((b) => b.name));
+    cfg.alerts.rules.forEach((rule, i) => {
+      if (rule.kind !== 'budget') return;
+      rule.budgets?.forEach((name, j) => {
+        if (!names.has(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['alerts', 'rules', i, 'budgets', j],
+            message: `unknown budget ${name}; define it under finops.budgets`,
+          });
+      });
+    });
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type AttributionConfig = Config['collector']['attribution'];

@@ -1,5 +1,6 @@
 // Attribute names, as constants, for every span style llm-finops writes or reads.
-// Source: shared/reference/otel-genai.md (GenAI semconv v1.41.0 plus peer instrumentations).
+// Source: the OpenTelemetry GenAI semantic conventions v1.41.0 (open-telemetry/semantic-conventions,
+// docs/gen-ai) plus what peer instrumentations emit (README "Span styles understood").
 // This module must stay dependency-free: the instrumentation entry point imports it.
 
 /** Current GenAI semantic conventions (v1.41.0), the names our wrapper writes. */
@@ -105,7 +106,7 @@ export const GENERAL = {
   EXCEPTION_MESSAGE: 'exception.message',
 } as const;
 
-/** Our own namespace (DESIGN.md "Span attribute contract"). */
+/** Our own namespace: attribution, gateway behaviour, caches, usage the semconv has no name for. */
 export const FINOPS = {
   ROUTE: 'finops.route',
   FEATURE: 'finops.feature',

@@ -111,10 +111,10 @@ describe('every rule kind fires on seeded data', () => {
       { kind: 'cache_hit_regression', window_s: 600, baseline_s: 3_600 },
       { route: '/slow', model: 'claude-x' },
     ],
-    [{ kind: 'budget', limit_usd: 2, period: 'day', mode: 'hard' }, { tenant: 'acme' }],
-    [{ kind: 'budget', limit_usd: 4, period: 'day', mode: 'forecast' }, { tenant: 'acme' }],
+    [{ kind: 'budget', ceiling_usd: '2', period: 'day', mode: 'hard' }, { tenant: 'acme' }],
+    [{ kind: 'budget', ceiling_usd: '4', period: 'day', mode: 'forecast' }, { tenant: 'acme' }],
     [
-      { kind: 'budget', limit_usd: 3.5, period: 'day', mode: 'soft', soft_ratio: 0.8 },
+      { kind: 'budget', ceiling_usd: '3.5', period: 'day', mode: 'soft', soft_pct: 80 },
       { tenant: 'acme' },
     ],
     [
@@ -152,13 +152,30 @@ describe('every rule kind fires on seeded data', () => {
     ).toBe(true);
   });
 
-  it('reads budgets from config.finops when a budget rule has no limit', async () => {
-    const obs = await evaluateRule(rule({ kind: 'budget', period: 'day' }), {
-      storage: t.runtime.storage,
-      now: new Date(T),
-      finopsBudgets: [{ labels: { tenant: 'acme' }, limitUsd: 1, period: 'day' }],
+  it('judges the finops budgets (the config shape) when a budget rule has no ceiling', async () => {
+    const { finops } = parseConfig({
+      finops: {
+        budgets: [
+          { name: 'acme-day', scope: { tenant: 'acme' }, period: 'day', ceiling_usd: '1' },
+          { name: 'acme-month', scope: { tenant: 'acme' }, period: 'month', ceiling_usd: '1000' },
+          { name: 'beta-day', scope: { tenant: 'beta' }, period: 'day', ceiling_usd: '1' },
+        ],
+      },
     });
-    expect(obs).toEqual([expect.objectContaining({ labels: { tenant: 'acme' }, breached: true })]);
+    const ctx = { storage: t.runtime.storage, now: new Date(T), finopsBudgets: finops.budgets };
+    const all = await evaluateRule(rule({ kind: 'budget' }), ctx);
+    expect(all.map((o) => [o.labels, o.breached])).toEqual([
+      [{ budget: 'acme-day', tenant: 'acme' }, true],
+      [{ budget: 'acme-month', tenant: 'acme' }, false],
+      // beta's calls are unpriced ($0): never a breach.
+      [{ budget: 'beta-day', tenant: 'beta' }, false],
+    ]);
+    const daily = await evaluateRule(rule({ kind: 'budget', period: 'day' }), ctx);
+    expect(daily.map((o) => o.labels.budget)).toEqual(['acme-day', 'beta-day']);
+    const named = await evaluateRule(rule({ kind: 'budget', budgets: ['beta-day'] }), ctx);
+    expect(named.map((o) => o.labels.budget)).toEqual(['beta-day']);
+    const scoped = await evaluateRule(rule({ kind: 'budget', scope: { tenant: 'acme' } }), ctx);
+    expect(scoped.map((o) => o.labels.budget)).toEqual(['acme-day', 'acme-month']);
   });
 });
 

@@ -75,7 +75,9 @@ beforeAll(async () => {
           admission: { default: { max_inflight: 8, queue_max: 4 } },
         },
       ],
-      budgets: [{ scope: 'tenant', key: 'acme', period: '1d', limit_usd: 1, on_exhaust: 'deny' }],
+      budgets: [
+        { scope: 'tenant', key: 'acme', period: 'day', ceiling_usd: '1', on_exhaust: 'deny' },
+      ],
     },
   });
   const services = createAnalyticsServices({

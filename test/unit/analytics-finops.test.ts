@@ -4,8 +4,8 @@ import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dayChunks } from '../../src/analytics/export/focus-export.js';
-import { evaluateBudget, periodBounds } from '../../src/analytics/queries/budgets.js';
-import { Money, largestRemainder } from '../../src/analytics/queries/decimal.js';
+import { evaluateBudget, periodBounds } from '../../src/shared/budget.js';
+import { Money, largestRemainder } from '../../src/shared/money.js';
 import { allocate, hoursOf } from '../../src/analytics/queries/provisioned.js';
 import { parseConfig } from '../../src/shared/config.js';
 
@@ -114,10 +114,13 @@ describe('budgets', () => {
     expect(evaluateBudget(b, '100', noon)).toMatchObject({ status: 'hard', remaining_usd: '0' });
   });
 
-  it('rejects a budget without a scope, naming the key', () => {
+  it('rejects a budget scope on an unknown dimension and a bad price, naming the key', () => {
+    // An empty scope is a global budget (the one budget model); an unknown dimension is an error.
     expect(() =>
       parseConfig({
-        finops: { budgets: [{ name: 'b', scope: {}, period: 'day', ceiling_usd: '1' }] },
+        finops: {
+          budgets: [{ name: 'b', scope: { tenat: 'x' }, period: 'day', ceiling_usd: '1' }],
+        },
       }),
     ).toThrow(/finops\.budgets\.0\.scope/);
     expect(() =>

@@ -1,5 +1,5 @@
 // Attribution, gateway facts, cache hits, outcomes, traceLlmCall, host safety and concurrency.
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { diag, DiagLogLevel, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Tracer, TracerProvider } from '@opentelemetry/api';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -194,6 +194,90 @@ describe('never break the host', () => {
     let n = 0;
     for await (const _ of stream) n++;
     expect(n).toBe(4); // untouched: no usage chunk was requested
+  });
+
+  const brokenTracer: TracerProvider = {
+    getTracer: () => {
+      throw new Error('no tracer');
+    },
+  };
+
+  /** Messages the wrapper sends to the OTel diag logger while `fn` runs. */
+  async function diagDuring(fn: () => Promise<unknown> | unknown): Promise<string[]> {
+    const seen: string[] = [];
+    const log = (m: string): void => void seen.push(m);
+    diag.setLogger(
+      { error: log, warn: log, info: log, debug: log, verbose: log },
+      { logLevel: DiagLogLevel.ALL, suppressOverrideMessage: true },
+    );
+    try {
+      await fn();
+    } finally {
+      diag.disable();
+    }
+    return seen;
+  }
+
+  it('traceLlmCall without a span hands user code a usable, non-recording span', async () => {
+    let recording: boolean | undefined;
+    const logged = await diagDuring(async () => {
+      const out = await traceLlmCall(
+        { provider: 'x', model: 'm', tracerProvider: brokenTracer },
+        (call) => {
+          // What callers do unconditionally; it threw on `undefined` before.
+          call.span.setAttribute('app.step', 'retrieve').addEvent('e').end();
+          recording = call.span.isRecording();
+          call.chunk();
+          call.record({ inputTokens: 1 });
+          return 'result';
+        },
+      );
+      expect(out).toBe('result');
+    });
+    expect(recording).toBe(false);
+    expect(logged.filter((m) => m.startsWith('llm-finops:'))).toEqual([
+      expect.stringMatching(/could not start the LLM span/),
+    ]);
+    expect(t.spans()).toEqual([]);
+  });
+
+  it('a throwing extractUsage is logged through diag; the call returns and the span ends', async () => {
+    const logged = await diagDuring(async () => {
+      const out = await traceLlmCall(
+        { provider: 'x', model: 'm' },
+        async () => 42,
+        () => {
+          throw new Error('bad extractor');
+        },
+      );
+      expect(out).toBe(42);
+    });
+    expect(logged.filter((m) => m.startsWith('llm-finops:'))).toEqual([
+      expect.stringMatching(/extractUsage threw/),
+    ]);
+    expect(only(t.spans()).attributes[GEN_AI.USAGE_INPUT_TOKENS]).toBeUndefined();
+  });
+
+  it('failures the host never sees are logged, not swallowed: instrumenting, attribution', async () => {
+    const hostile = {
+      baseURL: 'https://api.openai.com/v1',
+      get chat(): never {
+        throw new Error('getter explodes');
+      },
+    } as unknown as OpenAI;
+    const hostileAttribution = {
+      get tenant(): never {
+        throw new Error('getter explodes');
+      },
+    };
+    const logged = await diagDuring(() => {
+      expect(instrumentOpenAI(hostile)).toBe(hostile);
+      expect(withAttribution(hostileAttribution, () => 'ran')).toBe('ran');
+    });
+    expect(logged.filter((m) => m.startsWith('llm-finops:'))).toEqual([
+      expect.stringMatching(/could not instrument the OpenAI client/),
+      expect.stringMatching(/could not set attribution/),
+    ]);
   });
 
   it('a client without the expected shape is returned untouched', () => {

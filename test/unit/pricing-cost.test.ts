@@ -2,13 +2,13 @@
 // test/fixtures/pricing/exact.ts) from prices written out literally here, never from src/pricing.
 import { describe, expect, it } from 'vitest';
 import {
-  Decimal,
   createCatalog,
   createPricingProcessor,
   defaultCatalog,
   parseOverrides,
   priceCall,
 } from '../../src/pricing/index.js';
+import { Money } from '../../src/shared/money.js';
 import { atto, call, times, usd } from '../fixtures/pricing/exact.js';
 
 const catalog = defaultCatalog();
@@ -314,7 +314,7 @@ describe('sums are exact', () => {
         call({ request_model: 'p', input_tokens: 1, output_tokens: 1 }),
       ),
     );
-    const total = calls.reduce((s, c) => s.add(c.cost_total), new Decimal(0));
+    const total = calls.reduce((s, c) => s.add(c.cost_total), new Money(0));
     expect(total.toFixed()).toBe('3000');
     // The float way drifts: that is the bug this guards against.
     expect(calls.reduce((s) => s + 0.1 + 0.2, 0)).not.toBe(3000);
@@ -339,7 +339,7 @@ describe('sums are exact', () => {
       priced.filter((c) => c.tenant === t).reduce((s, c) => s + atto(c.cost_total), 0n),
     );
     expect(byTenant.reduce((a, b) => a + b, 0n)).toBe(total);
-    const viaDecimal = priced.reduce((s, c) => s.add(c.cost_total), new Decimal(0));
+    const viaDecimal = priced.reduce((s, c) => s.add(c.cost_total), new Money(0));
     expect(viaDecimal.toFixed()).toBe(usd(total));
   });
 });

@@ -1,7 +1,6 @@
 // Model-name normalization and catalog matching: every id style, with the reason recorded.
 import { describe, expect, it } from 'vitest';
 import {
-  canonicalProvider,
   createCatalog,
   defaultCatalog,
   matchModel,
@@ -75,25 +74,6 @@ describe('stripSnapshot', () => {
   it.each(CASES)('%s -> %s', (input, expected) =>
     expect(stripSnapshot(input)?.name).toBe(expected),
   );
-});
-
-describe('canonicalProvider', () => {
-  it.each([
-    ['openai', 'openai'],
-    ['OpenAI', 'openai'],
-    ['openai.chat', 'openai'],
-    ['anthropic.messages', 'anthropic'],
-    ['aws.bedrock', 'aws.bedrock'],
-    ['azure.ai.openai', 'azure.ai.openai'],
-    ['azure-openai', 'azure.ai.openai'],
-    ['gcp.vertex_ai', 'gcp.vertex_ai'],
-    ['google.vertex.chat', 'gcp.vertex_ai'],
-    ['gcp.gemini', 'gcp.gemini'],
-    ['mistral_ai', 'mistral_ai'],
-    ['x_ai', 'x_ai'],
-    ['', ''],
-    ['somevendor', 'somevendor'],
-  ])('%s -> %s', (input, expected) => expect(canonicalProvider(input)).toBe(expected));
 });
 
 describe('matchModel (default catalog)', () => {

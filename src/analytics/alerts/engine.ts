@@ -7,7 +7,6 @@ import type { Logger } from '../../shared/logger.js';
 import type { Storage } from '../../storage/client.js';
 import type { FetchLike } from './deliver.js';
 import { notify } from './notifiers.js';
-import { finopsBudgets } from './rules-money.js';
 import { evaluateRule } from './rules.js';
 import { advance, type Alert, type Transition } from './state.js';
 import {
@@ -47,11 +46,6 @@ export class AlertEngine {
 
   constructor(private readonly deps: AlertEngineDeps) {}
 
-  /** Pending and firing alerts as this scheduler sees them. */
-  activeAlerts(): Alert[] {
-    return [...this.active.values()].map((a) => ({ ...a }));
-  }
-
   evaluate(): Promise<EvaluationSummary> {
     // Overlapping cron ticks share the pass in flight rather than double-notifying.
     this.running ??= this.pass().finally(() => {
@@ -81,7 +75,7 @@ export class AlertEngine {
     const ctx = {
       storage: this.deps.storage,
       now,
-      finopsBudgets: finopsBudgets(this.deps.config.finops),
+      finopsBudgets: this.deps.config.finops.budgets,
     };
     const pending: Promise<void>[] = [];
     const changed = new Set<string>();

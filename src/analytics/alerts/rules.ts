@@ -3,7 +3,9 @@
 // the lifecycle (state.ts) never depends on how a value was measured.
 import type { AlertLabel, AlertRule } from '../../shared/config-alerts.js';
 import type { Storage } from '../../storage/client.js';
-import { budgetObservations, type BudgetLimit } from './rules-money.js';
+import type { Budget } from '../../shared/budget.js';
+import { formatUsd, money } from '../../shared/money.js';
+import { budgetObservations } from './rules-money.js';
 import { labelKey, queryWindowStats, type WindowStats } from './window.js';
 
 export interface Observation {
@@ -17,8 +19,8 @@ export interface Observation {
 export interface RuleContext {
   storage: Storage;
   now: Date;
-  /** Budgets from config.finops, used by budget rules that carry no limit of their own. */
-  finopsBudgets: BudgetLimit[];
+  /** Budgets from config.finops, watched by budget rules that carry no ceiling of their own. */
+  finopsBudgets: readonly Budget[];
 }
 
 export const DEFAULT_GROUP_BY: Record<AlertRule['kind'], AlertLabel[]> = {
@@ -174,20 +176,22 @@ async function costAnomaly(
   ctx: RuleContext,
 ): Promise<Observation[]> {
   const { cur, base } = await windows(rule, ctx);
-  const scale = windowOf(rule) / rule.baseline_s;
   const out: Observation[] = [];
   for (const c of cur) {
     const b = base.get(labelKey(c.labels));
+    const baseCost = b === undefined ? undefined : money(b.costUsd);
     // A group with no spend in its baseline has no baseline to be anomalous against.
-    if (b === undefined || b.costUsd <= 0 || c.calls < rule.min_calls) continue;
-    const expected = b.costUsd * scale;
-    const ratio = c.costUsd / expected;
+    if (baseCost === undefined || baseCost.lte(0) || c.calls < rule.min_calls) continue;
+    const cost = money(c.costUsd);
+    // Exact: current >= ratio x expected, expected = baseline spend scaled to the window.
+    const expected = baseCost.mul(windowOf(rule)).div(rule.baseline_s);
+    const ratio = cost.div(expected);
     out.push({
       labels: c.labels,
-      value: ratio,
+      value: ratio.toNumber(),
       threshold: rule.ratio,
-      breached: ratio >= rule.ratio && c.costUsd >= rule.min_cost_usd,
-      summary: `spend $${fmt(c.costUsd, 4)} in ${windowOf(rule)} s is ${fmt(ratio, 2)}x the baseline rate ($${fmt(expected, 4)}) for ${who(c.labels)}`,
+      breached: cost.gte(expected.mul(String(rule.ratio))) && cost.gte(rule.min_cost_usd),
+      summary: `spend ${formatUsd(cost, 4)} in ${windowOf(rule)} s is ${fmt(ratio.toNumber(), 2)}x the baseline rate (${formatUsd(expected, 4)}) for ${who(c.labels)}`,
     });
   }
   return out;

@@ -3,6 +3,7 @@
 // budget alert and /v1/costs read the same money the same way).
 import type { Storage } from '../../storage/client.js';
 import type { AlertLabel } from '../../shared/config-alerts.js';
+import { trimDecimal } from '../../shared/money.js';
 import { BILLABLE, buildUnion } from '../queries/costs.js';
 
 export type Scope = Partial<Record<AlertLabel, string | undefined>>;
@@ -27,7 +28,8 @@ export interface WindowStats {
   cacheReadTokens: number;
   outputTokens: number;
   unpriced: number;
-  costUsd: number;
+  /** Decimal text (exact; compare with src/shared/money.ts, never as a float). */
+  costUsd: string;
   ttftP50: number | null;
   ttftP95: number | null;
   durationP95: number | null;
@@ -60,7 +62,7 @@ export async function queryWindowStats(storage: Storage, q: WindowQuery): Promis
   const sql = `SELECT ${keys}count() AS calls, countIf(status = 'error') AS errors, countIf(http_status = 429) AS rate_limited,
       countIf(fallback_from != '') AS fallbacks, countIf(attempt <= 1) AS first_attempts, countIf(cache_hit) AS cache_hits,
       sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(output_tokens) AS output_tokens,
-      countIf(NOT priced) AS unpriced, toFloat64(sum(cost_total)) AS cost,
+      countIf(NOT priced) AS unpriced, sum(cost_total) AS cost,
       quantileTDigest(0.5)(ttft_ms) AS ttft_p50, quantileTDigest(0.95)(ttft_ms) AS ttft_p95,
       quantileTDigest(0.95)(duration_ms) AS duration_p95
     FROM llm_calls
@@ -89,7 +91,7 @@ function toStats(r: Record<string, unknown>, groupBy: readonly AlertLabel[]): Wi
     cacheReadTokens: num(r.cache_read_tokens),
     outputTokens: num(r.output_tokens),
     unpriced: num(r.unpriced),
-    costUsd: num(r.cost),
+    costUsd: trimDecimal(String(r.cost ?? '0')),
     ttftP50: numOrNull(r.ttft_p50),
     ttftP95: numOrNull(r.ttft_p95),
     durationP95: numOrNull(r.duration_p95),
@@ -104,10 +106,10 @@ function toStats(r: Record<string, unknown>, groupBy: readonly AlertLabel[]): Wi
 export async function querySpend(
   storage: Storage,
   q: WindowQuery,
-): Promise<{ labels: Record<string, string>; costUsd: number; calls: number }[]> {
+): Promise<{ labels: Record<string, string>; costUsd: string; calls: number }[]> {
   const union = buildUnion({ from: q.from, to: q.to, dims: q.groupBy, filters: q.scope });
   const keys = q.groupBy.map((g) => `${g}, `).join('');
-  const sql = `SELECT ${keys}toFloat64(cost_total) AS cost, calls FROM (${union.sql})`;
+  const sql = `SELECT ${keys}cost_total AS cost, calls FROM (${union.sql})`;
   const rs = await storage.client.query({
     query: sql,
     query_params: union.params,
@@ -118,7 +120,7 @@ export async function querySpend(
     .filter((r) => num(r.calls) > 0)
     .map((r) => ({
       labels: Object.fromEntries(q.groupBy.map((g) => [g, String(r[g] ?? '')])),
-      costUsd: num(r.cost),
+      costUsd: trimDecimal(String(r.cost ?? '0')),
       calls: num(r.calls),
     }));
 }

@@ -5,7 +5,7 @@
 import type { TokenBudgetConfig } from '../../shared/config-finops.js';
 import type { Storage } from '../../storage/client.js';
 import { BILLABLE, buildUnion } from './costs.js';
-import { periodBounds } from './budgets.js';
+import { periodBounds } from '../../shared/budget.js';
 
 export interface TokenBreachQuery {
   from: Date;

@@ -1,11 +1,12 @@
-// Provisioning math (reference/finops-capacity.md section 6): reserve base load, overflow to on
-// demand. Pure functions over an empirical per-minute demand series of converted tokens.
+// Provisioning math (newsvendor sizing, served by /v1/capacity/recommendation): reserve base
+// load, overflow to on demand. Pure functions over an empirical per-minute demand series of
+// converted tokens.
 //   u*  = F / (pi * K)               break-even utilization (F = $ per unit-minute)
 //   C*  = quantile_{1-u*}(d)         newsvendor optimum; N* = argmin Cost(N) near C*/K
 //   Cost(N) = N*F*T + pi * sum_t max(0, d_t - N*K)
 // Cost(N) is convex, so a walk from ceil(C*/K) finds the discrete optimum; every evaluation is
 // O(log T) on the sorted series with prefix sums.
-import { Decimal } from 'decimal.js';
+import { Money } from '../../shared/money.js';
 import type { CapacityWeights } from '../../shared/config-performance.js';
 
 export interface TokenCounts {
@@ -140,5 +141,5 @@ export function searchUnits(
 
 /** Money out of the float math: a decimal string at 1e-6 USD (these are estimates). */
 export function money(x: number): string {
-  return new Decimal(x).toDecimalPlaces(6).toString();
+  return new Money(x).toDecimalPlaces(6).toString();
 }

@@ -5,7 +5,7 @@
 // rollups (llm_costs_tenant_1d / _1h, 0026) instead.
 // The union builder is shared by provisioned allocation, budgets and the FOCUS export.
 import type { Storage } from '../../storage/client.js';
-import { trimDecimal } from './decimal.js';
+import { trimDecimal } from '../../shared/money.js';
 import { planSegments, type Grain } from './stats-timeplan.js';
 
 export const COST_DIMENSIONS = [

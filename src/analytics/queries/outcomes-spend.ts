@@ -10,7 +10,7 @@
 // ones included: failures are part of what a success costs) / successful outcomes.
 import type { Storage } from '../../storage/client.js';
 import { BILLABLE } from './costs.js';
-import { MONEY_SCALE, Money, moneyText, trimDecimal } from './decimal.js';
+import { MONEY_SCALE, Money, moneyText, trimDecimal } from '../../shared/money.js';
 
 export const OUTCOME_GROUPS = ['feature', 'route', 'tenant'] as const;
 export type OutcomeGroup = (typeof OUTCOME_GROUPS)[number];

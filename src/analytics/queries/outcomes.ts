@@ -3,7 +3,7 @@
 // FINAL, so re-posting an id replaces the earlier row instead of counting twice.
 import { z } from 'zod';
 import type { Storage } from '../../storage/client.js';
-import { Money } from './decimal.js';
+import { Money } from '../../shared/money.js';
 
 const DECIMAL_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 

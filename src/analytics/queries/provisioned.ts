@@ -9,7 +9,13 @@
 import type { ReservationConfig } from '../../shared/config-finops.js';
 import type { Storage } from '../../storage/client.js';
 import { buildUnion, type CostDimension } from './costs.js';
-import { MONEY_SCALE, Money, largestRemainder, moneyText, type MoneyValue } from './decimal.js';
+import {
+  MONEY_SCALE,
+  Money,
+  largestRemainder,
+  moneyText,
+  type MoneyValue,
+} from '../../shared/money.js';
 
 export const PROVISIONED_DIMENSIONS = [
   'route',

@@ -7,7 +7,7 @@
 // This is exact from the rollup, unlike distinct (trace_id, route) pairs, which would need an
 // approximate distinct-count state to roll up.
 import type { Storage } from '../../storage/client.js';
-import { trimDecimal } from './decimal.js';
+import { trimDecimal } from '../../shared/money.js';
 import {
   PERF_FAMILY,
   PERF_MEASURES,

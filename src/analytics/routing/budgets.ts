@@ -1,38 +1,37 @@
-// Routing budgets: spend since the start of the period (UTC day or month, from the cost
-// rollups) for each tenant or target budget. Exhausted tenant budgets deny (or reroute), exhausted
-// target budgets take the target out of its tier (skip_target), as reference/routing-feed.md §1.3.
+// Routing budgets: spend since the start of the period (from the cost rollups) for each tenant
+// or target budget, judged by the one budget model (src/shared/budget.ts): at hard_pct of the
+// ceiling a budget is exhausted, at soft_pct a warning. Exhausted tenant budgets deny (or
+// reroute), exhausted target budgets take the target out of its tier (skip_target), as the
+// feed's `budgets[].on_exhaust` says.
 import type { RoutingBudgetConfig, RoutingTargetConfig } from '../../shared/config-routing.js';
 import type { FeedBudget } from '../../routing-client/types.js';
 import type { Storage } from '../../storage/client.js';
+import { evaluateBudget, periodBounds, type BudgetPeriod } from '../../shared/budget.js';
+import { moneyNumber, money, trimDecimal } from '../../shared/money.js';
+import { canonicalProvider } from '../../shared/provider-identity.js';
 import { buildUnion, type CostDimension } from '../queries/costs.js';
 
-/** A budget at or above this share of its limit is reported as `warning`. */
-export const BUDGET_WARNING_RATIO = 0.8;
-
-export function periodStart(nowMs: number, period: '1d' | '1mo'): number {
-  const d = new Date(nowMs);
-  return period === '1d'
-    ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())
-    : Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-}
+/** The feed's period names (LiteLLM budget_duration style), as gateways read them. */
+const FEED_PERIOD: Record<BudgetPeriod, string> = { day: '1d', week: '7d', month: '1mo' };
 
 async function spendBy(
   storage: Storage,
   sql: string,
   params: Record<string, unknown>,
-): Promise<Map<string, number>> {
+): Promise<Map<string, string>> {
   const rs = await storage.client.query({
     query: sql,
     query_params: params,
     format: 'JSONEachRow',
   });
-  const rows = await rs.json<{ key: string; cost: number | string }>();
-  return new Map(rows.map((r) => [r.key, Number(r.cost)]));
+  const rows = await rs.json<{ key: string; cost: string }>();
+  return new Map(rows.map((r) => [r.key, trimDecimal(String(r.cost))]));
 }
 
 function targetKeyExpr(targets: RoutingTargetConfig[], params: Record<string, unknown>): string {
   const arms = targets.map((t, i) => {
-    params[`bp${i}`] = t.provider;
+    // Stored calls carry the canonical provider name; a target may spell it another way.
+    params[`bp${i}`] = canonicalProvider(t.provider);
     params[`bm${i}`] = t.model;
     params[`bi${i}`] = t.id;
     const dep =
@@ -47,16 +46,16 @@ function targetKeyExpr(targets: RoutingTargetConfig[], params: Record<string, un
 async function spendFor(
   storage: Storage,
   scope: 'tenant' | 'target',
-  period: '1d' | '1mo',
+  period: BudgetPeriod,
   nowMs: number,
   targets: RoutingTargetConfig[],
-): Promise<Map<string, number>> {
+): Promise<Map<string, string>> {
   // Through the cost rollups (tenant-keyed for tenant budgets): a month of spend is days and hours,
   // not a month of minutes, on a feed recomputed every few seconds.
   const dims: CostDimension[] =
     scope === 'tenant' ? ['tenant'] : ['provider', 'model', 'deployment'];
   const union = buildUnion({
-    from: new Date(periodStart(nowMs, period)),
+    from: periodBounds(period, new Date(nowMs)).start,
     to: new Date(nowMs + 1),
     dims,
     filters: {},
@@ -65,9 +64,27 @@ async function spendFor(
   const key = scope === 'tenant' ? 'tenant' : targetKeyExpr(targets, params);
   return spendBy(
     storage,
-    `SELECT ${key} AS key, toFloat64(sum(cost_total)) AS cost FROM (${union.sql}) GROUP BY key`,
+    `SELECT ${key} AS key, sum(cost_total) AS cost FROM (${union.sql}) GROUP BY key`,
     params,
   );
+}
+
+/** One routing budget's state on the feed, judged exactly; amounts on the wire are numbers. */
+export function feedBudget(b: RoutingBudgetConfig, spent: string, nowMs: number): FeedBudget {
+  const state = evaluateBudget(
+    { ...b, name: `${b.scope}:${b.key}`, scope: {} },
+    spent,
+    new Date(nowMs),
+  );
+  return {
+    scope: b.scope,
+    key: b.key,
+    period: FEED_PERIOD[b.period],
+    limit_usd: moneyNumber(b.ceiling_usd),
+    on_exhaust: b.on_exhaust,
+    spent_usd: money(spent).toDecimalPlaces(6).toNumber(),
+    state: state.status === 'hard' ? 'exhausted' : state.status === 'soft' ? 'warning' : 'ok',
+  };
 }
 
 export async function budgetStatus(
@@ -76,11 +93,11 @@ export async function budgetStatus(
   targets: RoutingTargetConfig[],
   nowMs: number,
 ): Promise<FeedBudget[]> {
-  const cache = new Map<string, Promise<Map<string, number>>>();
+  const cache = new Map<string, Promise<Map<string, string>>>();
   const lookup = (
     scope: 'tenant' | 'target',
-    period: '1d' | '1mo',
-  ): Promise<Map<string, number>> => {
+    period: BudgetPeriod,
+  ): Promise<Map<string, string>> => {
     const k = `${scope}/${period}`;
     let p = cache.get(k);
     if (p === undefined) cache.set(k, (p = spendFor(storage, scope, period, nowMs, targets)));
@@ -88,17 +105,8 @@ export async function budgetStatus(
   };
   const out: FeedBudget[] = [];
   for (const b of budgets) {
-    const spent = (await lookup(b.scope, b.period)).get(b.key) ?? 0;
-    const ratio = spent / b.limit_usd;
-    out.push({
-      scope: b.scope,
-      key: b.key,
-      period: b.period,
-      limit_usd: b.limit_usd,
-      on_exhaust: b.on_exhaust,
-      spent_usd: Math.round(spent * 1e6) / 1e6,
-      state: ratio >= 1 ? 'exhausted' : ratio >= BUDGET_WARNING_RATIO ? 'warning' : 'ok',
-    });
+    const spent = (await lookup(b.scope, b.period)).get(b.key) ?? '0';
+    out.push(feedBudget(b, spent, nowMs));
   }
   return out;
 }

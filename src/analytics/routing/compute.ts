@@ -17,6 +17,7 @@ import type {
 import type { Circuit } from './circuit.js';
 import { emptyStats, type TargetStats } from './health-query.js';
 import { blendedPrice, normalise, scoreTarget, smooth, utilization } from './weights.js';
+import { reachedShare } from '../../shared/budget.js';
 
 export interface ComputeInput {
   cfg: RoutingConfig;
@@ -216,7 +217,9 @@ function degradedState(
     ...(d.app_cache !== undefined ? { app_cache: d.app_cache } : {}),
   };
   const tenants = input.budgets
-    .filter((b) => b.scope === 'tenant' && (b.spent_usd ?? 0) / b.limit_usd >= d.budget_ratio)
+    .filter(
+      (b) => b.scope === 'tenant' && reachedShare(b.spent_usd ?? 0, b.limit_usd, d.budget_ratio),
+    )
     .map((b) => b.key);
   const saturated = pool.targets
     .filter((t) => t.kind === 'provisioned')

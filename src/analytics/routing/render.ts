@@ -1,22 +1,12 @@
-// Renderings of a feed version for gateways that cannot read llm-routing-feed/v1 natively,
-// per reference/routing-feed.md §1.4 (LiteLLM) and §1.5 (Portkey). They carry the feed version
-// so adapters can echo it; they are derived from the signed document (verify that one).
+// Renderings of a feed version for gateways that cannot read llm-routing-feed/v1 natively:
+// LiteLLM's model_list / router_settings and a Portkey config (README "Routing-weights feed").
+// They carry the feed version so adapters can echo it; they are derived from the signed
+// document (verify that one).
 import type { FeedDocument, FeedPool, FeedTarget, TierTarget } from '../../routing-client/types.js';
-
-const LITELLM_PROVIDER: Record<string, string> = {
-  'azure.ai.openai': 'azure',
-  'azure.ai.inference': 'azure_ai',
-  'aws.bedrock': 'bedrock',
-  'gcp.vertex_ai': 'vertex_ai',
-  'gcp.gemini': 'gemini',
-  'gcp.gen_ai': 'vertex_ai',
-  mistral_ai: 'mistral',
-  x_ai: 'xai',
-  'ibm.watsonx.ai': 'watsonx',
-};
+import { canonicalProvider, providerIdentity } from '../../shared/provider-identity.js';
 
 function litellmModel(t: FeedTarget): string {
-  const prefix = LITELLM_PROVIDER[t.provider] ?? t.provider;
+  const prefix = providerIdentity(canonicalProvider(t.provider))?.litellmRoute ?? t.provider;
   // Azure addresses a deployment, not a model name.
   return `${prefix}/${prefix === 'azure' && t.deployment !== undefined ? t.deployment : t.model}`;
 }

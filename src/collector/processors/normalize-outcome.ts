@@ -1,5 +1,5 @@
 // `finops.outcome` spans: business outcomes (a resolved ticket, a checkout) to divide spend by.
-import { Decimal } from 'decimal.js';
+import { Money } from '../../shared/money.js';
 import type { OutcomeRecord } from '../call.js';
 import type { SpanRecord } from '../span.js';
 import { FINOPS } from '../../shared/semconv.js';
@@ -57,8 +57,8 @@ export function decimalValue(v: unknown): string {
   if (typeof v === 'number') {
     if (!Number.isFinite(v))
       throw new InvalidFieldError(FINOPS.OUTCOME_VALUE, `is not finite (${v})`);
-    return new Decimal(v).toFixed();
+    return new Money(v).toFixed();
   }
-  if (typeof v === 'string' && DECIMAL_RE.test(v.trim())) return new Decimal(v.trim()).toFixed();
+  if (typeof v === 'string' && DECIMAL_RE.test(v.trim())) return new Money(v.trim()).toFixed();
   throw new InvalidFieldError(FINOPS.OUTCOME_VALUE, `is not a decimal (${JSON.stringify(v)})`);
 }

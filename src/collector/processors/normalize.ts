@@ -1,5 +1,5 @@
 // Normalize processor: one canonical LlmCall per GenAI span, whatever instrumentation wrote it
-// (see docs-notes/normalize.md for the per-source map and the cache-accounting decisions).
+// (README "Span styles understood" lists each source and how its token counts are read).
 // Pure: no I/O, no clock, no config beyond the options passed in.
 import { emptyCall, type LlmCall, type OutcomeRecord } from '../call.js';
 import type { SpanRecord } from '../span.js';
@@ -19,7 +19,7 @@ import {
 } from './normalize-fields.js';
 import { latencyFields } from './normalize-latency.js';
 import { isOutcomeSpan, outcomeFromSpan } from './normalize-outcome.js';
-import { regionFromHost, resolveProvider } from './normalize-provider.js';
+import { regionFromHost, resolveProvider } from '../../shared/provider-identity.js';
 import { finalizeTokens, isBillableKind } from './normalize-tokens.js';
 import { readStyle } from './styles/index.js';
 

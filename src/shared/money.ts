@@ -1,0 +1,109 @@
+// The one money module. Money is decimal text end to end: price files, config ceilings and
+// ClickHouse Decimal columns arrive as text, stay text on the wire, and every sum, comparison
+// and allocation in JS goes through this decimal.js clone. A JS double cannot represent 2.5e-6
+// exactly and drifts when thousands of calls are summed; a budget compared as a float can miss
+// its ceiling by a rounding step.
+import { Decimal } from 'decimal.js';
+
+/**
+ * 80 significant digits: a Decimal(38, 18) column, a token count (<= 1e12) times a per-token
+ * price (~10 digits) times a discount factor all stay far inside it, so adding, subtracting and
+ * multiplying never round; only an explicit division (allocation, forecast) does, half-even.
+ */
+export const Money = Decimal.clone({
+  precision: 80,
+  rounding: Decimal.ROUND_HALF_EVEN,
+  toExpNeg: -100,
+  toExpPos: 100,
+});
+export type MoneyValue = InstanceType<typeof Money>;
+
+export const ZERO = new Money(0);
+
+/** The fixed scale of stored money (ClickHouse Decimal(38, 18)); allocations round to it. */
+export const MONEY_SCALE = 18;
+
+/** A non-negative decimal in plain or exponent notation: "12", "0.3562", "2.5e-6". */
+const MONEY_TEXT = /^\d+(\.\d+)?(e[-+]?\d+)?$/i;
+
+/**
+ * A non-negative amount from config or a price file, or undefined when it is not one. A JSON or
+ * YAML number arrives as a double; String(double) is its shortest round-trip form ("0.0000025"),
+ * which is the decimal its author wrote, so Money(String(x)) recovers the intended amount
+ * exactly. Decimal strings are accepted too (and preferred: quoting keeps every digit).
+ */
+export function parseMoney(value: unknown): MoneyValue | undefined {
+  if (typeof value === 'number')
+    return Number.isFinite(value) && value >= 0 ? new Money(String(value)) : undefined;
+  if (typeof value === 'string' && MONEY_TEXT.test(value.trim())) return new Money(value.trim());
+  return undefined;
+}
+
+/** Decimal text from ClickHouse or our own API (may be signed); throws on anything else. */
+export function money(text: string | MoneyValue): MoneyValue {
+  return typeof text === 'string' ? new Money(text.trim() === '' ? '0' : text.trim()) : text;
+}
+
+/** Plain decimal text, no exponent, no trailing zeros, "0" for zero: the format of every API. */
+export function moneyText(value: MoneyValue): string {
+  return value.isZero() ? '0' : value.toFixed();
+}
+
+/** "12.340000000000000000" -> "12.34"; "0.000000" -> "0" (ClickHouse Decimal text, unparsed). */
+export function trimDecimal(text: string): string {
+  if (!text.includes('.')) return text;
+  const trimmed = text.replace(/0+$/, '').replace(/\.$/, '');
+  return trimmed === '' || trimmed === '-0' ? '0' : trimmed;
+}
+
+/** Exact sum of decimal texts or values. */
+export function sumMoney(values: Iterable<string | MoneyValue>): MoneyValue {
+  let acc = ZERO;
+  for (const v of values) acc = acc.add(money(v));
+  return acc;
+}
+
+/** -1, 0 or 1 as a is below, equal to or above b, exactly. */
+export function compareMoney(a: string | MoneyValue, b: string | MoneyValue): -1 | 0 | 1 {
+  return money(a).cmp(money(b)) as -1 | 0 | 1;
+}
+
+/** `$12.35` for people (messages, summaries): rounded half-even to `dp` places. */
+export function formatUsd(value: string | MoneyValue, dp = 2): string {
+  return `$${money(value).toFixed(dp, Decimal.ROUND_HALF_EVEN)}`;
+}
+
+/**
+ * A JSON number for display-only fields (an alert's value, a feed's spent_usd): lossy on
+ * purpose, never fed back into a sum or a comparison.
+ */
+export function moneyNumber(value: string | MoneyValue): number {
+  return money(value).toNumber();
+}
+
+/**
+ * Split `total` over `weights` at MONEY_SCALE decimals so the parts sum to `total` exactly:
+ * each part is floored, then the leftover smallest units go one each to the largest
+ * fractional remainders (ties: lower index). `total` must already be at MONEY_SCALE.
+ * All-zero weights put everything on the last part (callers make that the idle/remainder slot).
+ */
+export function largestRemainder(total: MoneyValue, weights: readonly MoneyValue[]): MoneyValue[] {
+  const n = weights.length;
+  if (n === 0) return [];
+  const sumW = weights.reduce((acc, w) => acc.add(w), ZERO);
+  if (sumW.isZero()) return weights.map((_w, i) => (i === n - 1 ? total : ZERO));
+  const unit = new Money(10).pow(-MONEY_SCALE);
+  const exact = weights.map((w) => total.mul(w).div(sumW));
+  const floors = exact.map((e) => e.toDecimalPlaces(MONEY_SCALE, Decimal.ROUND_FLOOR));
+  const leftover = total.sub(floors.reduce((acc, f) => acc.add(f), ZERO));
+  let units = leftover.div(unit).round().toNumber();
+  const order = exact
+    .map((e, i) => ({ i, frac: e.sub(floors[i] ?? 0) }))
+    .sort((a, b) => b.frac.cmp(a.frac) || a.i - b.i);
+  for (const { i } of order) {
+    if (units <= 0) break;
+    floors[i] = (floors[i] ?? ZERO).add(unit);
+    units -= 1;
+  }
+  return floors;
+}

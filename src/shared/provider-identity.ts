@@ -1,0 +1,267 @@
+// The one provider identity table: which provider a call went to, named by its
+// `gen_ai.provider.name` well-known value (GenAI semconv v1.41), recognised from an endpoint host,
+// from any other instrumentation's spelling (deprecated `gen_ai.system` values, OpenLIT, the AI
+// SDK's `<provider>.<api>`, OpenInference) and from a LiteLLM price file's `litellm_provider`.
+// The wrapper (server.address -> provider), the collector (spelling -> canonical name) and
+// pricing (canonical name -> price-file keys) all read this one table, so they cannot disagree.
+// It imports nothing but semconv: the instrumentation package ships it.
+import { GEN_AI_PROVIDER } from './semconv.js';
+
+const P = GEN_AI_PROVIDER;
+
+export interface ProviderIdentity {
+  /** The `gen_ai.provider.name` value. */
+  name: string;
+  /** Endpoint hosts of this provider (lowercase). */
+  hosts: readonly RegExp[];
+  /** Other spellings (lowercase): deprecated semconv values and other instrumentations' names. */
+  aliases: readonly string[];
+  /** LiteLLM key prefixes ("azure/gpt-4o") of price entries, most specific first. */
+  litellmPrefixes: readonly string[];
+  /** The LiteLLM route a gateway calls this provider by (`<route>/<model>`). */
+  litellmRoute: string;
+  /** LiteLLM `litellm_provider` values; a trailing '*' matches any suffix. */
+  litellmProviders: readonly string[];
+}
+
+// Bedrock's own endpoints only (runtime, control plane, agents; FIPS; VPC endpoints; China):
+// SageMaker, S3 and every other *.amazonaws.com host are not Bedrock.
+const BEDROCK_HOST =
+  /(^|\.)bedrock(-runtime|-agent-runtime|-agent)?(-fips)?\.([a-z]{2}(-gov)?-[a-z]+-\d)\.(vpce\.)?amazonaws\.com(\.cn)?$/;
+
+export const PROVIDERS: readonly ProviderIdentity[] = [
+  {
+    name: P.OPENAI,
+    hosts: [/(^|\.)api\.openai\.com$/],
+    aliases: ['openai'],
+    litellmPrefixes: ['openai'],
+    litellmRoute: 'openai',
+    litellmProviders: ['openai', 'text-completion-openai'],
+  },
+  {
+    name: P.ANTHROPIC,
+    hosts: [/(^|\.)api\.anthropic\.com$/],
+    aliases: ['anthropic'],
+    litellmPrefixes: ['anthropic'],
+    litellmRoute: 'anthropic',
+    litellmProviders: ['anthropic'],
+  },
+  {
+    name: P.AWS_BEDROCK,
+    hosts: [BEDROCK_HOST],
+    aliases: ['aws.bedrock', 'amazon-bedrock', 'amazon_bedrock', 'bedrock', 'aws'],
+    litellmPrefixes: ['bedrock/converse', 'bedrock'],
+    litellmRoute: 'bedrock',
+    litellmProviders: ['bedrock', 'bedrock_converse'],
+  },
+  {
+    name: P.AZURE_AI_OPENAI,
+    hosts: [/(^|\.)openai\.azure\.com$/, /(^|\.)cognitiveservices\.azure\.com$/],
+    aliases: [
+      'azure.ai.openai',
+      'az.ai.openai',
+      'azure-openai',
+      'azure_openai',
+      'az_openai',
+      'azureopenai',
+      'azure',
+    ],
+    litellmPrefixes: ['azure'],
+    litellmRoute: 'azure',
+    litellmProviders: ['azure'],
+  },
+  {
+    name: P.AZURE_AI_INFERENCE,
+    hosts: [
+      /(^|\.)services\.ai\.azure\.com$/,
+      /(^|\.)models\.ai\.azure\.com$/,
+      /(^|\.)inference\.ai\.azure\.com$/,
+    ],
+    aliases: ['azure.ai.inference', 'az.ai.inference', 'azure_ai', 'azure-ai'],
+    litellmPrefixes: ['azure_ai'],
+    litellmRoute: 'azure_ai',
+    litellmProviders: ['azure_ai'],
+  },
+  {
+    name: P.GCP_VERTEX_AI,
+    // Regional endpoints are `<region>-aiplatform.googleapis.com`.
+    hosts: [/(^|[.-])aiplatform\.googleapis\.com$/],
+    aliases: ['gcp.vertex_ai', 'vertex_ai', 'vertexai', 'vertex', 'google.vertex', 'google-vertex'],
+    litellmPrefixes: ['vertex_ai'],
+    litellmRoute: 'vertex_ai',
+    litellmProviders: ['vertex_ai*'],
+  },
+  {
+    name: P.GCP_GEMINI,
+    hosts: [/(^|\.)generativelanguage\.googleapis\.com$/],
+    aliases: ['gcp.gemini', 'gemini', 'google.generative-ai', 'google-generative-ai'],
+    litellmPrefixes: ['gemini'],
+    litellmRoute: 'gemini',
+    litellmProviders: ['gemini'],
+  },
+  {
+    // Semconv: "when the backend (Gemini API or Vertex AI) is unknown"; a bare `google` says no more.
+    name: P.GCP_GEN_AI,
+    hosts: [],
+    aliases: ['gcp.gen_ai', 'google.genai', 'google', 'google_genai'],
+    litellmPrefixes: ['gemini', 'vertex_ai'],
+    litellmRoute: 'vertex_ai',
+    litellmProviders: ['gemini', 'vertex_ai*'],
+  },
+  {
+    name: P.MISTRAL_AI,
+    hosts: [/(^|\.)api\.mistral\.ai$/],
+    aliases: ['mistral_ai', 'mistral', 'mistralai'],
+    litellmPrefixes: ['mistral'],
+    litellmRoute: 'mistral',
+    litellmProviders: ['mistral'],
+  },
+  {
+    name: P.DEEPSEEK,
+    hosts: [/(^|\.)api\.deepseek\.com$/],
+    aliases: ['deepseek'],
+    litellmPrefixes: ['deepseek'],
+    litellmRoute: 'deepseek',
+    litellmProviders: ['deepseek'],
+  },
+  {
+    name: P.X_AI,
+    hosts: [/(^|\.)api\.x\.ai$/],
+    aliases: ['x_ai', 'xai'],
+    litellmPrefixes: ['xai'],
+    litellmRoute: 'xai',
+    litellmProviders: ['xai'],
+  },
+  {
+    name: P.GROQ,
+    hosts: [/(^|\.)api\.groq\.com$/],
+    aliases: ['groq'],
+    litellmPrefixes: ['groq'],
+    litellmRoute: 'groq',
+    litellmProviders: ['groq'],
+  },
+  {
+    name: P.COHERE,
+    hosts: [/(^|\.)api\.cohere\.(com|ai)$/],
+    aliases: ['cohere', 'cohere_chat'],
+    litellmPrefixes: ['cohere_chat', 'cohere'],
+    litellmRoute: 'cohere',
+    litellmProviders: ['cohere', 'cohere_chat'],
+  },
+  {
+    name: P.PERPLEXITY,
+    hosts: [/(^|\.)api\.perplexity\.ai$/],
+    aliases: ['perplexity'],
+    litellmPrefixes: ['perplexity'],
+    litellmRoute: 'perplexity',
+    litellmProviders: ['perplexity'],
+  },
+  {
+    name: P.IBM_WATSONX_AI,
+    hosts: [/(^|\.)ml\.cloud\.ibm\.com$/],
+    aliases: ['ibm.watsonx.ai', 'ibm.watson.ai', 'watsonx'],
+    litellmPrefixes: ['watsonx'],
+    litellmRoute: 'watsonx',
+    litellmProviders: ['watsonx'],
+  },
+];
+
+// Lookup tables built once: these run for every span the collector normalizes.
+const BY_NAME = new Map(PROVIDERS.map((p) => [p.name, p]));
+const BY_ALIAS = new Map(PROVIDERS.flatMap((p) => p.aliases.map((a) => [a, p.name] as const)));
+const HOSTS = PROVIDERS.flatMap((p) => p.hosts.map((re) => [re, p.name] as const));
+// gcp.gen_ai lists Gemini's and Vertex's values too; the specific provider answers first.
+const SPECIFIC = PROVIDERS.filter((p) => p.name !== P.GCP_GEN_AI);
+const LITELLM_EXACT = new Map(
+  SPECIFIC.flatMap((p) =>
+    p.litellmProviders.filter((f) => !f.endsWith('*')).map((f) => [f, p.name] as const),
+  ),
+);
+const LITELLM_PREFIX = SPECIFIC.flatMap((p) =>
+  p.litellmProviders.filter((f) => f.endsWith('*')).map((f) => [f.slice(0, -1), p.name] as const),
+);
+
+/** The identity of a canonical provider name, if it is one we know. */
+export function providerIdentity(name: string): ProviderIdentity | undefined {
+  return BY_NAME.get(name);
+}
+
+/** `litellm_provider` -> canonical provider; undefined for a provider not in the table. */
+export function providerFromLitellm(litellmProvider: string): string | undefined {
+  const lp = litellmProvider.trim().toLowerCase();
+  return LITELLM_EXACT.get(lp) ?? LITELLM_PREFIX.find(([prefix]) => lp.startsWith(prefix))?.[1];
+}
+
+function litellmMatches(p: ProviderIdentity, lp: string): boolean {
+  return p.litellmProviders.some((f) =>
+    f.endsWith('*') ? lp.startsWith(f.slice(0, -1)) : lp === f,
+  );
+}
+
+/**
+ * Canonical provider for any spelling; unknown spellings pass through lowercased, '' stays ''.
+ * AI SDK `<provider>.<api>` strings (`openai.chat`, `google.vertex.chat`) match on their longest
+ * known dotted prefix, so a new `<api>` suffix needs no change here.
+ */
+export function canonicalProvider(raw: string | undefined): string {
+  const s = (raw ?? '').trim().toLowerCase();
+  if (s === '') return '';
+  const direct = BY_ALIAS.get(s);
+  if (direct !== undefined) return direct;
+  const parts = s.split('.');
+  for (let n = parts.length - 1; n > 0; n--) {
+    const hit = BY_ALIAS.get(parts.slice(0, n).join('.'));
+    if (hit !== undefined) return hit;
+  }
+  return providerFromLitellm(s) ?? s;
+}
+
+/** The provider an endpoint host belongs to, or undefined (self-hosted, a gateway, a mock). */
+export function providerFromHost(host: string): string | undefined {
+  let h = host.trim().toLowerCase();
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  if (h === '') return undefined;
+  for (const [re, name] of HOSTS) if (re.test(h)) return name;
+  return undefined;
+}
+
+/**
+ * Final provider of a span: the declared one, corrected by the host where the declaration is
+ * known to be generic (@opentelemetry/instrumentation-openai writes `openai` even when the
+ * client's baseURL is an Azure OpenAI resource, and Azure is billed and deployed differently).
+ */
+export function resolveProvider(declared: string, host: string): string {
+  const canonical = canonicalProvider(declared);
+  const fromHost = providerFromHost(host) ?? '';
+  if (canonical === '') return fromHost;
+  if (canonical === P.OPENAI && fromHost === P.AZURE_AI_OPENAI) return fromHost;
+  return canonical;
+}
+
+/** AWS region of a Bedrock endpoint (bedrock-runtime.us-east-1.amazonaws.com), or ''. */
+export function regionFromHost(host: string): string {
+  return BEDROCK_HOST.exec(host.trim().toLowerCase())?.[4] ?? '';
+}
+
+/** LiteLLM key prefixes to try for a provider; an unknown provider is tried as its own prefix. */
+export function litellmPrefixes(provider: string): readonly string[] {
+  if (provider === '') return [];
+  return BY_NAME.get(provider)?.litellmPrefixes ?? [provider];
+}
+
+/** Whether a price entry's `litellm_provider` belongs to the call's canonical provider. */
+export function litellmProviderMatches(provider: string, litellmProvider: string): boolean {
+  if (provider === '' || litellmProvider === '') return true;
+  const p = BY_NAME.get(provider);
+  const lp = litellmProvider.trim().toLowerCase();
+  return p !== undefined ? litellmMatches(p, lp) : lp === provider;
+}
+
+/** Every name a provider answers to in config keys (discounts): canonical, entry and LiteLLM names. */
+export function providerNames(provider: string, litellmProvider: string): string[] {
+  const names = new Set<string>();
+  if (provider !== '') names.add(provider);
+  if (litellmProvider !== '') names.add(litellmProvider.toLowerCase());
+  for (const f of BY_NAME.get(provider)?.litellmProviders ?? []) if (!f.endsWith('*')) names.add(f);
+  return [...names];
+}
