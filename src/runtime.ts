@@ -7,6 +7,7 @@ import { createAppWith } from './analytics/http/app.js';
 import { startScheduler, type Scheduler } from './analytics/scheduler.js';
 import type { Pipeline } from './collector/pipeline.js';
 import { startCollector, type CollectorService } from './collector/service.js';
+import type { OpenSegment } from './collector/spool.js';
 import type { Config } from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import { createStorage, type Storage } from './storage/client.js';
@@ -25,6 +26,8 @@ export interface RuntimeOptions {
   api?: boolean;
   /** Run the background jobs (alerts, routing feed). One replica only in a scaled deployment. */
   scheduler?: boolean;
+  /** The file layer under the collector's spool (tests inject disk faults). */
+  openSpoolSegment?: OpenSegment;
 }
 
 export interface Runtime {
@@ -55,17 +58,24 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   let scheduler: Scheduler | undefined;
 
   if (options.collector !== false) {
-    collector = await startCollector(config, storage, logger);
+    collector = await startCollector(
+      config,
+      storage,
+      logger,
+      options.openSpoolSegment !== undefined ? { openSpoolSegment: options.openSpoolSegment } : {},
+    );
     await listen(collector.receiver, config.collector.port, config.collector.host);
   }
 
-  const p = collector?.pipeline;
+  const c = collector;
   const { app, routeDeps } = createAppWith({
     storage,
     logger,
     config,
-    isReady: () => !draining,
-    ...(p !== undefined ? { beforeRead: () => p.sync() } : {}),
+    isReady: () => !draining && c?.notReadyReason() === undefined,
+    notReadyReason: () => (draining ? 'draining' : c?.notReadyReason()),
+    // Bounded: a read never waits on a stalled writer (see CollectorService.readBarrier).
+    ...(c !== undefined ? { beforeRead: () => c.readBarrier() } : {}),
     ...(collector !== undefined ? { collectorMetrics: collector.metrics } : {}),
   });
   // The scheduler needs no HTTP server: a dedicated `--no-api --no-collector` replica runs it alone.

@@ -28,6 +28,8 @@ export interface AppDeps {
   beforeRead?: () => Promise<void>;
   /** Readiness: false while starting or draining. */
   isReady?: () => boolean;
+  /** Why the process is not ready (e.g. ingest stalled), shown in /readyz. */
+  notReadyReason?: () => string | undefined;
   now?: () => Date;
   /** Collector counters for /metrics, when a collector runs in this process. */
   collectorMetrics?: () => CollectorMetrics;
@@ -55,7 +57,10 @@ export function createAppWith(deps: AppDeps): { app: express.Express; routeDeps:
   });
   app.get('/readyz', (_req, res) => {
     const ready = deps.isReady?.() ?? true;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready' });
+    const reason = ready ? undefined : deps.notReadyReason?.();
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not_ready', ...(reason !== undefined ? { reason } : {}) });
   });
   const metrics = createMetrics(deps.collectorMetrics);
   app.use(metrics.middleware);
