@@ -111,8 +111,17 @@ export class Writer {
     return this.lastError !== undefined;
   }
 
-  /** Why the writer counts as stalled (rows wait, nothing committed for the stall timeout), or undefined. */
+  /**
+   * Why the writer counts as stalled (rows wait, nothing committed for the stall timeout), or
+   * undefined. Whoever notices first (readiness, a scrape, the timer) triggers the log line.
+   */
   stallReason(): string | undefined {
+    const reason = this.computeStall();
+    this.noteStall(reason);
+    return reason;
+  }
+
+  private computeStall(): string | undefined {
     const waited = this.now() - this.lastProgressAt;
     const limit = this.options.stallTimeoutMs ?? 60_000;
     if (this.queued === 0 || waited <= limit) return undefined;
@@ -129,7 +138,7 @@ export class Writer {
   start(): void {
     this.timer ??= setInterval(() => {
       void this.drainOnce();
-      this.checkStall();
+      this.stallReason();
     }, this.options.flushIntervalMs);
     this.timer.unref();
   }
@@ -222,12 +231,11 @@ export class Writer {
   private progress(): void {
     this.lastProgressAt = this.now();
     this.lastError = undefined;
-    this.checkStall();
+    this.stallReason();
   }
 
   /** Log once when the writer stalls and once when it recovers. */
-  private checkStall(): void {
-    const reason = this.stallReason();
+  private noteStall(reason: string | undefined): void {
     if (reason !== undefined && !this.stalled) {
       this.stalled = true;
       this.logger.error('ingest is stalled: the store commits nothing', { reason });
