@@ -2,36 +2,28 @@
 // collector answers 200, replayed at start for every record whose rows were not yet committed.
 // Cost data is money: an acknowledged span must survive kill -9, a store outage and a bad disk.
 //
-// Layout: `<dir>/seg-<first seq>.log` segments of records (see spool-format.ts), plus
+// Layout (read back by spool-disk.ts): `<dir>/seg-<first seq>.log` segments of records
+// (see spool-format.ts), plus
 //   `checkpoint`    every record at or below this seq is committed (or dead-lettered);
 //   `seq-reserved`  seqs below this may have been handed out: a restart starts there, so no
 //                   seq is ever used twice, even one whose record was torn or corrupted.
 // Concurrent appends share one fsync (group commit). A write that fails or comes up short is
 // cut off again (or its segment abandoned) before anything is acknowledged, and the client gets
 // 503 + Retry-After. Replay skips a corrupt record (counted, reported) and goes on after it.
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SpoolFullError, SpoolWriteError } from '../shared/errors.js';
 import {
-  decodeRecords,
-  encodeRecord,
-  frameSize,
-  type SpoolEncoding,
-  type SpoolRecord,
-} from './spool-format.js';
+  fsyncDir,
+  loadSpoolDir,
+  writeNumberDurably,
+  type Segment,
+  type SpoolLoadReport,
+} from './spool-disk.js';
+import { encodeRecord, frameSize, type SpoolEncoding, type SpoolRecord } from './spool-format.js';
 
+export type { SpoolLoadReport } from './spool-disk.js';
 export type { SpoolEncoding, SpoolRecord } from './spool-format.js';
 
 const SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -57,24 +49,10 @@ export interface SpoolOptions {
   openSegment?: OpenSegment;
 }
 
-/** What loading found besides intact records. */
-export interface SpoolLoadReport {
-  /** Byte ranges skipped because they held no intact record (a flipped byte, garbage). */
-  corrupt: { file: string; offset: number; bytes: number }[];
-  /** Incomplete last records (a crash mid-write: never acknowledged). */
-  tornTails: { file: string; bytes: number }[];
-}
-
 export interface SpoolStats {
   corruptRecords: number;
   writeErrors: number;
   checkpointErrors: number;
-}
-
-interface Segment {
-  lastSeq: number;
-  path: string;
-  bytes: number;
 }
 
 export class Spool {
@@ -328,68 +306,15 @@ export class Spool {
 
   /** Read the checkpoint and every intact record after it; keep their segments until done. */
   private load(): SpoolRecord[] {
-    this.checkpoint = readNumber(this.options.dir, 'checkpoint');
-    let maxSeq = Math.max(this.checkpoint, readNumber(this.options.dir, 'seq-reserved') - 1);
-    const files = readdirSync(this.options.dir)
-      .filter((f) => /^seg-\d+\.log$/.test(f))
-      .sort();
-    const replay: (SpoolRecord & { bytes: number })[] = [];
-    const seen = new Set<number>();
-    for (const file of files) {
-      const path = join(this.options.dir, file);
-      const decoded = decodeRecords(readFileSync(path));
-      for (const c of decoded.corrupt) this.loadReport.corrupt.push({ file, ...c });
-      if (decoded.tornTailBytes > 0)
-        this.loadReport.tornTails.push({ file, bytes: decoded.tornTailBytes });
-      this.stats.corruptRecords += decoded.corrupt.length;
-      maxSeq = Math.max(maxSeq, decoded.maxSeq);
-      const pending = decoded.records.filter((r) => r.seq > this.checkpoint && !seen.has(r.seq));
-      if (pending.length === 0) {
-        rmSync(path, { force: true });
-        continue;
-      }
-      for (const r of pending) seen.add(r.seq);
-      replay.push(...pending);
-      const lastSeq = Math.max(...pending.map((r) => r.seq));
-      this.segments.push({ lastSeq, path, bytes: statSync(path).size });
-    }
-    replay.sort((a, b) => a.seq - b.seq);
-    for (const r of replay) this.track(r.seq, r.bytes);
-    this.nextSeq = maxSeq + 1;
+    const loaded = loadSpoolDir(this.options.dir);
+    this.checkpoint = loaded.checkpoint;
+    this.segments = loaded.segments;
+    this.loadReport.corrupt.push(...loaded.report.corrupt);
+    this.loadReport.tornTails.push(...loaded.report.tornTails);
+    this.stats.corruptRecords += loaded.report.corrupt.length;
+    for (const r of loaded.replay) this.track(r.seq, r.bytes);
+    this.nextSeq = loaded.maxSeq + 1;
     this.reservedUntil = this.nextSeq; // this run reserves its own block before its first append
-    return replay;
-  }
-}
-
-function readNumber(dir: string, name: string): number {
-  try {
-    const n = Number(readFileSync(join(dir, name), 'utf8').trim());
-    return Number.isSafeInteger(n) && n > 0 ? n : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Write a small file so that a crash leaves the old or the new value, never a torn one. */
-function writeNumberDurably(dir: string, name: string, value: number): void {
-  const tmp = join(dir, `${name}.tmp`);
-  writeFileSync(tmp, String(value));
-  const fd = openSync(tmp, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(dir, name));
-  fsyncDir(dir);
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
-  } catch {
-    // some filesystems do not allow fsync on directories; the data files are still synced
+    return loaded.replay;
   }
 }
