@@ -83,7 +83,7 @@ export async function storedIds(runtime: Runtime, tenants: string[]): Promise<st
 export async function until<T>(
   fn: () => Promise<T>,
   check: (value: T) => boolean,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = await fn();

@@ -166,5 +166,5 @@ describe('SIGTERM while the store refuses everything', () => {
       return (await rs.json<{ call_id: string }>()).map((r) => r.call_id);
     });
     expect(stored).toEqual([...acked].sort());
-  }, 180_000);
+  }, 300_000);
 });
