@@ -1,9 +1,12 @@
-// `llm-finops start | migrate | keys | gen-env | prices explain | export focus | demo`: the command-line entry point (commander).
+// `llm-finops start | migrate | keys | gen-env | prices explain | export focus | dead-letter | demo`:
+// the command-line entry point (commander).
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { sha256Hex } from './shared/keys.js';
 import { writeEnvFile } from './shared/gen-env.js';
 import { startRuntime } from './runtime.js';
+import { formatDeadLetters, readDeadLetters, replayDeadLetters } from './collector/dead-letter.js';
 import { loadConfig, parseConfig, type Config } from './shared/config.js';
 import { readEnv } from './shared/env.js';
 import { ConfigError } from './shared/errors.js';
@@ -114,6 +117,15 @@ withCommon(
         if (stopping) return;
         stopping = true;
         logger.info('shutting down: flushing acknowledged spans', { signal });
+        // The drain is bounded (collector.drain_timeout_s); this is the backstop should closing
+        // the store itself hang. Uncommitted work is in the spool either way.
+        setTimeout(
+          () => {
+            logger.error('shutdown overran its bound; exiting (the spool keeps uncommitted work)');
+            process.exit(1);
+          },
+          (config.collector.drain_timeout_s + 10) * 1000,
+        ).unref();
         runtime.stop().then(
           () => process.exit(0),
           (err: unknown) => {
@@ -142,6 +154,56 @@ withCommon(
     `applied: ${result.applied.join(', ') || 'none'}\nalready applied: ${result.alreadyApplied.join(', ') || 'none'}\n`,
   );
 });
+
+const deadLetter = program
+  .command('dead-letter')
+  .description('rows the store refused on their own (data/dead-letter/), with the reason');
+withCommon(deadLetter.command('list').description('show dead-lettered rows and why'))
+  .option('--json', 'one JSON entry per line (with its file)')
+  .action((options: CommonOptions & { json?: boolean }) => {
+    const files = readDeadLetters(join(resolveConfig(options).storage.data_dir, 'dead-letter'));
+    process.stdout.write(
+      options.json === true
+        ? files
+            .flatMap((f) => f.entries.map((e) => `${JSON.stringify({ file: f.file, ...e })}\n`))
+            .join('')
+        : formatDeadLetters(files),
+    );
+  });
+withCommon(
+  deadLetter
+    .command('replay')
+    .description(
+      're-insert dead-lettered rows (e.g. after a fix); rows already stored are skipped, rows refused again stay',
+    ),
+)
+  .option('--file <name>', 'only this file (a name from `dead-letter list`)')
+  .action(async (options: CommonOptions & { file?: string }) => {
+    const config = resolveConfig(options);
+    const storage = await createStorage({
+      ...clickhouse,
+      database: config.storage.database,
+      dataDir: config.storage.data_dir,
+    });
+    try {
+      await migrate(storage, { ttl_days: config.storage.ttl_days });
+      const result = await replayDeadLetters(
+        storage,
+        join(config.storage.data_dir, 'dead-letter'),
+        {
+          maxPartitions: config.collector.writer.max_partitions_per_insert,
+          batchRows: config.collector.writer.batch_rows,
+          ...(options.file !== undefined ? { file: options.file } : {}),
+        },
+      );
+      process.stdout.write(
+        `replayed ${result.replayed} row(s), ${result.alreadyStored} already stored, ${result.stillRefused} still refused (kept), from ${result.files} file(s)\n`,
+      );
+      if (result.stillRefused > 0) process.exitCode = 3;
+    } finally {
+      await storage.close();
+    }
+  });
 
 const keys = program
   .command('keys')

@@ -11,6 +11,7 @@ import { createAnalyticsServices } from './analytics/services.js';
 import type { Pipeline } from './collector/pipeline.js';
 import { startCollector, type CollectorService } from './collector/service.js';
 import { loadCatalog } from './pricing/index.js';
+import type { OpenSegment } from './collector/spool.js';
 import type { Config } from './shared/config.js';
 import { checkExposure } from './shared/exposure.js';
 import type { Logger } from './shared/logger.js';
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
   scheduler?: boolean;
   /** Check every API answer against its documented response schema (tests). */
   checkResponses?: boolean;
+  /** The file layer under the collector's spool (tests inject disk faults). */
+  openSpoolSegment?: OpenSegment;
 }
 
 export interface Runtime {
@@ -74,23 +77,31 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       deploymentModels: config.pricing.deployment_models,
     });
     for (const warning of catalog.warnings) logger.warn('price catalog', { warning });
-    collector = await startCollector(config, storage, logger, catalog);
+    collector = await startCollector(
+      config,
+      storage,
+      logger,
+      catalog,
+      options.openSpoolSegment !== undefined ? { openSpoolSegment: options.openSpoolSegment } : {},
+    );
     await listen(collector.receiver, config.collector.port, config.collector.host);
   }
 
-  const p = collector?.pipeline;
+  const c = collector;
   const analytics = createAnalyticsServices({
     storage,
     logger,
     config,
-    ...(p !== undefined ? { beforeRead: () => p.sync() } : {}),
+    // Bounded: a read never waits on a stalled writer (see CollectorService.readBarrier).
+    ...(c !== undefined ? { beforeRead: () => c.readBarrier() } : {}),
   });
   // The scheduler needs no HTTP server: a dedicated `--no-api --no-collector` replica runs it alone.
   if (options.scheduler !== false) scheduler = startScheduler(analytics);
   if (options.api !== false) {
     const app = createApp({
       ...analytics,
-      isReady: () => !draining,
+      isReady: () => !draining && c?.notReadyReason() === undefined,
+      notReadyReason: () => (draining ? 'draining' : c?.notReadyReason()),
       insecureWarnings: warnings,
       checkResponses: options.checkResponses === true,
       ...(collector !== undefined ? { collectorMetrics: collector.metrics } : {}),

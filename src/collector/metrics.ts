@@ -12,7 +12,13 @@ export interface CollectorMetrics {
   rowsWritten: number;
   insertFailures: number;
   deadLettered: number;
+  /** 1 while rows wait and nothing committed for collector.writer.stall_timeout_s. */
+  writerStalled: number;
+  /** How long the oldest waiting rows have waited for a commit (0 when none wait). */
+  uncommittedSeconds: number;
   spoolBytes: number;
+  spoolCorruptRecords: number;
+  spoolWriteErrors: number;
   forwarded: number;
   forwardDropped: number;
 }

@@ -2,6 +2,7 @@
 // start-up replay of spooled records that were acknowledged but not committed before a crash.
 import type { Server } from 'node:http';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createPricingProcessor, type PriceCatalog } from '../pricing/index.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
@@ -16,7 +17,7 @@ import { decodeJsonRequest } from './receiver/otlp-json.js';
 import { decodeProtoRequest } from './receiver/otlp-proto.js';
 import type { DecodedBatch } from './receiver/decoded.js';
 import { createReceiver } from './receiver/http.js';
-import { Spool, type SpoolRecord } from './spool.js';
+import { Spool, type OpenSegment, type SpoolRecord } from './spool.js';
 import { Writer } from './writer.js';
 
 export interface CollectorService {
@@ -25,8 +26,24 @@ export interface CollectorService {
   metrics(): CollectorMetrics;
   receiver: Server;
   spool: Spool | undefined;
-  /** Stop accepting (503), close the listener, release held spans, commit everything acknowledged. */
+  /** Why ingest is not healthy (the writer is stalled), or undefined. */
+  notReadyReason(): string | undefined;
+  /**
+   * Before a read: let rows acknowledged so far commit, waiting at most `read_wait_ms`, and not
+   * at all while the store is failing (a read never hangs on the writer).
+   */
+  readBarrier(): Promise<void>;
+  /**
+   * Stop accepting (503), close the listener, release held spans, commit what is acknowledged
+   * within `drain_timeout_s`; whatever the store does, it returns by then (the rest replays
+   * from the spool at the next start).
+   */
   stop(): Promise<void>;
+}
+
+export interface CollectorOptions {
+  /** The file layer under the spool's segments (tests inject disk faults here). */
+  openSpoolSegment?: OpenSegment;
 }
 
 /** The collector on services the composition root built (storage, the price catalog). */
@@ -35,6 +52,7 @@ export async function startCollector(
   storage: Storage,
   logger: Logger,
   catalog: PriceCatalog,
+  options: CollectorOptions = {},
 ): Promise<CollectorService> {
   const c = config.collector;
   let spool: Spool | undefined;
@@ -44,7 +62,9 @@ export async function startCollector(
       dir: join(config.storage.data_dir, 'spool'),
       maxBytes: c.spool.max_bytes,
       retryAfterSeconds: c.retry_after_s,
+      ...(options.openSpoolSegment !== undefined ? { openSegment: options.openSpoolSegment } : {}),
     }));
+    reportSpoolLoad(spool, logger);
   }
   const writer = new Writer(
     storage,
@@ -53,6 +73,9 @@ export async function startCollector(
       flushIntervalMs: c.writer.flush_interval_ms,
       maxRetries: c.writer.max_retries,
       deadLetterDir: join(config.storage.data_dir, 'dead-letter'),
+      maxPartitionsPerInsert: c.writer.max_partitions_per_insert,
+      backoff: { baseMs: 100, maxMs: c.writer.max_backoff_ms },
+      stallTimeoutMs: c.writer.stall_timeout_s * 1000,
       // Called only after the pipeline below exists (a batch commits after ingest started).
       onCommitted: (seqs) => pipeline.committed(seqs),
     },
@@ -103,23 +126,62 @@ export async function startCollector(
       rowsWritten: writer.stats.rowsWritten,
       insertFailures: writer.stats.insertFailures,
       deadLettered: writer.stats.deadLettered,
+      writerStalled: writer.stallReason() !== undefined ? 1 : 0,
+      uncommittedSeconds: writer.waitingMs / 1000,
       spoolBytes: spool?.bytes ?? 0,
+      spoolCorruptRecords: spool?.stats.corruptRecords ?? 0,
+      spoolWriteErrors: spool?.stats.writeErrors ?? 0,
       forwarded: forwarder?.stats.forwarded ?? 0,
       forwardDropped: forwarder?.stats.dropped ?? 0,
     }),
+    notReadyReason: () => {
+      const stalled = writer.stallReason();
+      return stalled !== undefined ? `ingest stalled: ${stalled}` : undefined;
+    },
+    async readBarrier() {
+      if (writer.failing || c.writer.read_wait_ms === 0) return;
+      await within(p.sync(), c.writer.read_wait_ms);
+    },
     async stop() {
+      const deadline = Date.now() + c.drain_timeout_s * 1000;
       draining = true; // keep-alive connections still open get 503 + Retry-After
       await new Promise<void>((resolve) => {
         receiver.close(() => resolve());
         receiver.closeIdleConnections();
-        // Clients that keep a connection busy get 503 + Connection: close; cut stragglers after 5 s.
-        setTimeout(() => receiver.closeAllConnections(), 5_000).unref();
+        // Clients that keep a connection busy get 503 + Connection: close; cut stragglers after
+        // 5 s (or a quarter of the drain time, if that is shorter).
+        const cut = Math.min(5_000, (c.drain_timeout_s * 1000) / 4);
+        setTimeout(() => receiver.closeAllConnections(), cut).unref();
       });
+      writer.setDrainDeadline(deadline);
       await p.stop();
-      await forwarder?.stop();
+      if (forwarder !== undefined) await within(forwarder.stop(), deadline - Date.now());
       await spool?.close();
     },
   };
+}
+
+/** Wait for `work`, at most `ms`; what it does afterwards is its own business. */
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  const timer = new AbortController();
+  await Promise.race([
+    work.catch(() => undefined),
+    sleep(Math.max(0, ms), undefined, { signal: timer.signal }).catch(() => undefined),
+  ]);
+  timer.abort();
+}
+
+/** Say what loading the spool skipped: a corrupt record is data an operator should know about. */
+function reportSpoolLoad(spool: Spool, logger: Logger): void {
+  for (const c of spool.loadReport.corrupt) {
+    logger.warn('spool: skipped a corrupt record; replaying the records after it', c);
+  }
+  for (const t of spool.loadReport.tornTails) {
+    logger.info(
+      'spool: ignored an incomplete last record (a write cut short, never acknowledged)',
+      t,
+    );
+  }
 }
 
 function decode(record: SpoolRecord): DecodedBatch {

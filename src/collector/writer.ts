@@ -1,38 +1,71 @@
-// Batches call and outcome rows into ClickHouse. One insert in flight at a time (the embedded
-// engine serializes them anyway); a failed insert is retried with backoff under the same
-// deduplication token, so a retry that follows a timed-out-but-committed insert writes nothing.
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Batches call and outcome rows into ClickHouse. One batch in flight at a time (the embedded
+// engine serializes inserts anyway). Each table's rows go through the Committer: inserts bounded
+// by partitions, a refused row split off and dead-lettered, an outage retried with backoff.
+// A batch is reported (`onCommitted`) only once every row is committed or durably
+// dead-lettered, so the spool never forgets a row that is in neither place.
+//
+// The writer also knows when it is stuck (rows wait and nothing committed for `stallTimeoutMs`:
+// readiness, a metric and one log line say so) and stops within a deadline on shutdown,
+// leaving what it could not commit to the spool's replay.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Storage } from '../storage/client.js';
+import { describeStoreError, type StoreError } from '../storage/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { LlmCall, OutcomeRecord } from './call.js';
+import { Committer, type RefusedRow } from './committer.js';
+import { writeDeadLetters } from './dead-letter.js';
+import { dayPartition, monthPartition, type QueuedRow } from './insert-plan.js';
+import { backoffMs, type BackoffPolicy } from './insert-policy.js';
+import { callRow, contentRow, outcomeRow } from './rows.js';
 
 export interface WriterOptions {
   batchRows: number;
   flushIntervalMs: number;
+  /** Consecutive failed attempts of one insert after which each failure is logged as an error. */
   maxRetries: number;
-  /** Where a batch the store keeps refusing (a rejected row, not an outage) is kept for replay. */
+  /** Where rows the store refuses on their own are kept, with the reason, for replay. */
   deadLetterDir: string;
-  /** Told the spool records (seq) whose rows a batch just committed, one entry per row. */
+  /** Partitions one insert may touch (at most the engine's max_partitions_per_insert_block). */
+  maxPartitionsPerInsert?: number;
+  backoff?: BackoffPolicy;
+  /** Rows waiting and nothing committed for this long: the writer reports itself stalled. */
+  stallTimeoutMs?: number;
+  /** Told the spool records (seq) of a settled batch, one entry per row (committed or dead-lettered). */
   onCommitted?: (seqs: number[]) => void;
+  now?: () => number;
 }
 
 export interface WriterStats {
   rowsWritten: number;
   batchesWritten: number;
   insertFailures: number;
+  /** Rows set aside in the dead-letter directory. */
   deadLettered: number;
 }
+
+const TABLES = ['llm_calls', 'llm_call_content', 'outcomes'] as const;
+type Table = (typeof TABLES)[number];
 
 export class Writer {
   // Rows are serialized when queued, so the cost is spread over requests instead of landing
   // on the event loop all at once when a large batch is written.
-  private calls: QueuedRow[] = [];
-  private content: QueuedRow[] = [];
-  private outcomes: QueuedRow[] = [];
+  private readonly queues: Record<Table, QueuedRow[]> = {
+    llm_calls: [],
+    llm_call_content: [],
+    outcomes: [],
+  };
   private inFlight: Promise<void> | undefined;
+  private inFlightRows = 0;
   private timer: NodeJS.Timeout | undefined;
+  private readonly abort = new AbortController();
+  private readonly committer: Committer;
+  private readonly backoff: BackoffPolicy;
+  private readonly now: () => number;
+  /** Last commit, or when rows started waiting after the queue was empty. */
+  private lastProgressAt: number;
+  private lastError: StoreError | undefined;
+  private stalled = false;
+  private drainDeadline = Infinity;
   readonly stats: WriterStats = {
     rowsWritten: 0,
     batchesWritten: 0,
@@ -41,19 +74,72 @@ export class Writer {
   };
 
   constructor(
-    private readonly storage: Storage,
+    storage: Pick<Storage, 'insertJsonEachRow'>,
     private readonly options: WriterOptions,
     private readonly logger: Logger,
-  ) {}
-
-  /** Rows accepted and not yet committed (queued or in the insert in flight). */
-  get queued(): number {
-    return this.calls.length + this.outcomes.length + this.inFlightRows;
+  ) {
+    this.now = options.now ?? Date.now;
+    this.lastProgressAt = this.now();
+    this.backoff = options.backoff ?? { baseMs: 100, maxMs: 30_000 };
+    this.committer = new Committer(storage, {
+      maxPartitions: options.maxPartitionsPerInsert ?? 100,
+      maxRows: options.batchRows,
+      backoff: this.backoff,
+      signal: this.abort.signal,
+      onSuccess: () => this.progress(),
+      onFailure: ({ table, error, attempt, rows }) => {
+        this.stats.insertFailures += 1;
+        if (error.kind === 'retryable') this.lastError = error;
+        const fields = { table, rows, attempt, kind: error.kind, err: describeStoreError(error) };
+        // A refusal is split until the refused rows stand alone; the dead-letter line says the rest.
+        if (error.kind === 'permanent')
+          this.logger.debug('the store refused rows; splitting', fields);
+        else if (attempt >= this.options.maxRetries)
+          this.logger.error('insert keeps failing; still retrying', fields);
+        else this.logger.warn('insert failed; retrying', fields);
+      },
+    });
   }
-  private inFlightRows = 0;
+
+  /** Rows accepted and not yet committed (queued or in the batch in flight). */
+  get queued(): number {
+    return this.queues.llm_calls.length + this.queues.outcomes.length + this.inFlightRows;
+  }
+
+  /** True while the last insert attempt failed for a retryable reason (the store is out). */
+  get failing(): boolean {
+    return this.lastError !== undefined;
+  }
+
+  /**
+   * Why the writer counts as stalled (rows wait, nothing committed for the stall timeout), or
+   * undefined. Whoever notices first (readiness, a scrape, the timer) triggers the log line.
+   */
+  stallReason(): string | undefined {
+    const reason = this.computeStall();
+    this.noteStall(reason);
+    return reason;
+  }
+
+  private computeStall(): string | undefined {
+    const waited = this.now() - this.lastProgressAt;
+    const limit = this.options.stallTimeoutMs ?? 60_000;
+    if (this.queued === 0 || waited <= limit) return undefined;
+    const last =
+      this.lastError !== undefined ? `; last error: ${describeStoreError(this.lastError)}` : '';
+    return `nothing committed for ${Math.round(waited / 1000)} s while ${this.queued} rows wait${last}`;
+  }
+
+  /** Milliseconds since the last commit while rows wait (0 when nothing waits). */
+  get waitingMs(): number {
+    return this.queued === 0 ? 0 : this.now() - this.lastProgressAt;
+  }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.drainOnce(), this.options.flushIntervalMs);
+    this.timer ??= setInterval(() => {
+      void this.drainOnce();
+      this.stallReason();
+    }, this.options.flushIntervalMs);
     this.timer.unref();
   }
 
@@ -64,30 +150,35 @@ export class Writer {
     callSeqs: number[] = [],
     outcomeSeqs: number[] = [],
   ): void {
+    if (this.queued === 0) this.lastProgressAt = this.now();
+    const q = this.queues;
     calls.forEach((call, i) => {
-      this.calls.push({ id: call.call_id, line: callRow(call), seq: callSeqs[i] ?? 0 });
+      const partition = monthPartition(call.start_time_ns);
+      q.llm_calls.push({ id: call.call_id, line: callRow(call), seq: callSeqs[i] ?? 0, partition });
       if (call.input_content !== '' || call.output_content !== '') {
-        this.content.push({ id: `content:${call.call_id}`, line: contentRow(call), seq: 0 });
+        q.llm_call_content.push({
+          id: `content:${call.call_id}`,
+          line: contentRow(call),
+          seq: 0,
+          partition: dayPartition(call.start_time_ns),
+        });
       }
     });
     outcomes.forEach((outcome, i) => {
-      this.outcomes.push({
+      q.outcomes.push({
         id: `outcome:${outcome.outcome_id}`,
         line: outcomeRow(outcome),
         seq: outcomeSeqs[i] ?? 0,
+        partition: monthPartition(outcome.time_ns),
       });
     });
-    if (this.calls.length >= this.options.batchRows) void this.drainOnce();
+    if (q.llm_calls.length >= this.options.batchRows) void this.drainOnce();
   }
 
-  /** Write everything queued now; resolves once it is committed. */
+  /** Write everything queued now; resolves once it is committed (or the writer is stopped). */
   async flush(): Promise<void> {
-    while (
-      this.calls.length > 0 ||
-      this.content.length > 0 ||
-      this.outcomes.length > 0 ||
-      this.inFlight !== undefined
-    ) {
+    while (this.hasQueued() || this.inFlight !== undefined) {
+      if (this.abort.signal.aborted) return;
       await (this.inFlight ?? this.drainOnce());
     }
   }
@@ -95,193 +186,124 @@ export class Writer {
   /** Commit what is queued now (not what arrives meanwhile), so a reader is not starved by ingest. */
   async flushCurrent(): Promise<void> {
     if (this.inFlight !== undefined) await this.inFlight;
-    let batches = Math.ceil((this.calls.length + this.outcomes.length) / this.options.batchRows);
-    while (batches > 0 && (this.calls.length > 0 || this.outcomes.length > 0)) {
+    const q = this.queues;
+    let batches = Math.ceil((q.llm_calls.length + q.outcomes.length) / this.options.batchRows);
+    while (batches > 0 && (q.llm_calls.length > 0 || q.outcomes.length > 0)) {
+      if (this.abort.signal.aborted) return;
       await this.drainOnce();
       batches -= 1;
     }
   }
 
+  /** Bound the next `stop()`: past this time (ms since the epoch) it gives up waiting. */
+  setDrainDeadline(at: number): void {
+    this.drainDeadline = at;
+  }
+
+  /**
+   * Commit what is queued, but give up at the drain deadline whatever the store does: the
+   * rows left are still in the spool (not reported done) and replay at the next start.
+   */
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    await this.flush();
+    const wait = this.drainDeadline - this.now();
+    if (wait === Infinity) return this.flush();
+    const timeUp = new AbortController();
+    const drained = await Promise.race([
+      this.flush().then(() => true),
+      sleep(Math.max(0, wait), false, { signal: timeUp.signal }).catch(() => false),
+    ]);
+    timeUp.abort();
+    if (!drained || this.queued > 0 || this.hasQueued()) {
+      this.abort.abort();
+      this.logger.warn('drain time is up: uncommitted rows stay in the spool for the next start', {
+        rows: this.queued,
+        ...(this.lastError !== undefined ? { lastError: describeStoreError(this.lastError) } : {}),
+      });
+    }
+  }
+
+  private hasQueued(): boolean {
+    return TABLES.some((t) => this.queues[t].length > 0);
+  }
+
+  private progress(): void {
+    this.lastProgressAt = this.now();
+    this.lastError = undefined;
+    this.stallReason();
+  }
+
+  /** Log once when the writer stalls and once when it recovers. */
+  private noteStall(reason: string | undefined): void {
+    if (reason !== undefined && !this.stalled) {
+      this.stalled = true;
+      this.logger.error('ingest is stalled: the store commits nothing', { reason });
+    } else if (reason === undefined && this.stalled) {
+      this.stalled = false;
+      this.logger.info('ingest committing again', { queued: this.queued });
+    }
   }
 
   private drainOnce(): Promise<void> {
     if (this.inFlight !== undefined) return this.inFlight;
-    if (this.calls.length === 0 && this.content.length === 0 && this.outcomes.length === 0)
-      return Promise.resolve();
-    const calls = this.calls.splice(0, this.options.batchRows);
-    const content = this.content.splice(0, this.options.batchRows);
-    const outcomes = this.outcomes.splice(0, this.options.batchRows);
-    this.inFlightRows = calls.length + outcomes.length;
-    this.inFlight = this.writeBatch(calls, content, outcomes).finally(() => {
-      this.inFlight = undefined;
-      this.inFlightRows = 0;
-    });
+    if (!this.hasQueued() || this.abort.signal.aborted) return Promise.resolve();
+    const n = this.options.batchRows;
+    const batch: Record<Table, QueuedRow[]> = {
+      llm_calls: this.queues.llm_calls.splice(0, n),
+      llm_call_content: this.queues.llm_call_content.splice(0, n),
+      outcomes: this.queues.outcomes.splice(0, n),
+    };
+    this.inFlightRows = batch.llm_calls.length + batch.outcomes.length;
+    this.inFlight = this.writeBatch(batch)
+      .catch((err: unknown) => {
+        // Stopped mid-batch, or a fault outside the store: keep the rows queued (the spool
+        // still holds them) rather than losing track of them.
+        for (const t of TABLES) this.queues[t].unshift(...batch[t]);
+        if (!this.abort.signal.aborted) this.logger.error('writing a batch failed', { err });
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+        this.inFlightRows = 0;
+      });
     return this.inFlight;
   }
 
-  private async writeBatch(
-    calls: QueuedRow[],
-    content: QueuedRow[],
-    outcomes: QueuedRow[],
-  ): Promise<void> {
-    if (calls.length > 0) await this.withRetry('llm_calls', joinLines(calls), tokenFor(calls));
-    if (content.length > 0)
-      await this.withRetry('llm_call_content', joinLines(content), tokenFor(content));
-    if (outcomes.length > 0)
-      await this.withRetry('outcomes', joinLines(outcomes), tokenFor(outcomes));
-    this.stats.rowsWritten += calls.length + outcomes.length;
+  private async writeBatch(batch: Record<Table, QueuedRow[]>): Promise<void> {
+    for (const table of TABLES) {
+      if (batch[table].length === 0) continue;
+      const result = await this.committer.commit(table, batch[table]);
+      if (table !== 'llm_call_content') this.stats.rowsWritten += result.committed.length;
+      if (result.refused.length > 0) await this.deadLetter(table, result.refused);
+    }
     this.stats.batchesWritten += 1;
-    this.options.onCommitted?.([...calls, ...outcomes].map((row) => row.seq));
+    this.options.onCommitted?.([...batch.llm_calls, ...batch.outcomes].map((row) => row.seq));
   }
 
-  /** Retry until committed: rows acknowledged to a client must not be dropped on a store outage. */
-  private async withRetry(table: string, body: string, dedupToken: string): Promise<void> {
+  /** Keep refused rows durably; a failing disk is retried like a failing store. */
+  private async deadLetter(table: Table, refused: RefusedRow[]): Promise<void> {
     for (let attempt = 0; ; attempt += 1) {
+      this.abort.signal.throwIfAborted();
       try {
-        await this.storage.insertJsonEachRow(table, body, { dedupToken });
+        const file = await writeDeadLetters(
+          this.options.deadLetterDir,
+          table,
+          refused,
+          new Date(this.now()),
+        );
+        this.stats.deadLettered += refused.length;
+        this.progress();
+        this.logger.error('the store refused rows; kept in the dead-letter directory', {
+          table,
+          rows: refused.length,
+          file,
+          reason: refused[0] !== undefined ? describeStoreError(refused[0].error) : '',
+        });
         return;
       } catch (err) {
-        this.stats.insertFailures += 1;
-        if (attempt >= this.options.maxRetries && isRefusal(err)) {
-          this.deadLetter(table, body, err);
-          return;
-        }
-        const delay = Math.min(30_000, 100 * 2 ** Math.min(attempt, 9));
-        if (attempt === this.options.maxRetries)
-          this.logger.error('insert keeps failing; still retrying', { table, err });
-        else this.logger.warn('insert failed; retrying', { table, attempt, delayMs: delay, err });
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        this.logger.error('cannot write the dead-letter file; retrying', { table, err });
+        await sleep(backoffMs(attempt, this.backoff), undefined, { signal: this.abort.signal });
       }
     }
   }
-
-  private deadLetter(table: string, body: string, err: unknown): void {
-    mkdirSync(this.options.deadLetterDir, { recursive: true });
-    const file = join(this.options.deadLetterDir, `${table}-${Date.now()}.jsonl`);
-    writeFileSync(file, `${body}\n`);
-    this.stats.deadLettered += 1;
-    this.logger.error('the store refused a batch; rows kept in a dead-letter file', {
-      table,
-      file,
-      err,
-    });
-  }
-}
-
-/** A ClickHouse error answered by the engine (has a code), as opposed to a connection failure. */
-function isRefusal(err: unknown): boolean {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && /^\d+$/.test(code);
-}
-
-interface QueuedRow {
-  /** Idempotency key of the row, hashed into the batch's deduplication token. */
-  id: string;
-  line: string;
-  /** Spool record the row came from (0: not spooled). */
-  seq: number;
-}
-
-function joinLines(rows: QueuedRow[]): string {
-  return rows.map((row) => row.line).join('\n');
-}
-
-function tokenFor(rows: QueuedRow[]): string {
-  const hash = createHash('sha256');
-  for (const row of rows) hash.update(row.id).update('\n');
-  return hash.digest('hex');
-}
-
-/** Nanoseconds since the epoch as the `seconds.micros` text ClickHouse parses for DateTime64(6). */
-export function nsToDateTime64(ns: bigint): string {
-  const micros = ns / 1000n;
-  const seconds = micros / 1_000_000n;
-  const frac = (micros % 1_000_000n).toString().padStart(6, '0');
-  return `${seconds}.${frac}`;
-}
-
-/** One llm_calls row. Fields are listed, not spread: V8 serializes a fresh literal fastest. */
-export function callRow(c: LlmCall): string {
-  return JSON.stringify({
-    call_id: c.call_id,
-    trace_id: c.trace_id,
-    span_id: c.span_id,
-    parent_span_id: c.parent_span_id,
-    start_time: nsToDateTime64(c.start_time_ns),
-    end_time: nsToDateTime64(c.end_time_ns),
-    duration_ms: c.duration_ms,
-    span_name: c.span_name,
-    scope_name: c.scope_name,
-    source: c.source,
-    kind: c.kind,
-    service: c.service,
-    environment: c.environment,
-    route: c.route,
-    feature: c.feature,
-    tenant: c.tenant,
-    provider: c.provider,
-    operation: c.operation,
-    request_model: c.request_model,
-    response_model: c.response_model,
-    model: c.model,
-    deployment: c.deployment,
-    capacity_tier: c.capacity_tier,
-    region: c.region,
-    server_address: c.server_address,
-    service_tier: c.service_tier,
-    streaming: c.streaming,
-    status: c.status,
-    error_type: c.error_type,
-    http_status: c.http_status,
-    finish_reason: c.finish_reason,
-    input_tokens: c.input_tokens,
-    cache_read_tokens: c.cache_read_tokens,
-    cache_creation_tokens: c.cache_creation_tokens,
-    output_tokens: c.output_tokens,
-    reasoning_tokens: c.reasoning_tokens,
-    ttft_ms: c.ttft_ms,
-    itl_ms: c.itl_ms,
-    itl_p95_ms: c.itl_p95_ms,
-    attempt: c.attempt,
-    fallback_from: c.fallback_from,
-    hedged: c.hedged,
-    degraded: c.degraded,
-    cache_layer: c.cache_layer,
-    cache_hit: c.cache_hit,
-    prompt_version: c.prompt_version,
-    conversation_id: c.conversation_id,
-    price_entry: c.price_entry,
-    price_version: c.price_version,
-    priced: c.priced,
-    cost_input: c.cost_input,
-    cost_cache_read: c.cost_cache_read,
-    cost_cache_creation: c.cost_cache_creation,
-    cost_output: c.cost_output,
-    cost_total: c.cost_total,
-    list_cost: c.list_cost,
-    warnings: c.warnings,
-  });
-}
-
-function contentRow(call: LlmCall): string {
-  return JSON.stringify({
-    call_id: call.call_id,
-    tenant: call.tenant,
-    start_time: nsToDateTime64(call.start_time_ns),
-    input_content: call.input_content,
-    output_content: call.output_content,
-  });
-}
-
-function outcomeRow(outcome: OutcomeRecord): string {
-  const { time_ns, value, ...rest } = outcome;
-  return JSON.stringify({
-    ...rest,
-    time: nsToDateTime64(time_ns),
-    value: value === '' ? null : value,
-  });
 }

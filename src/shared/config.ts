@@ -61,6 +61,23 @@ const forwardSchema = z
   })
   .strict();
 
+const writerSchema = z
+  .object({
+    batch_rows: z.number().int().min(1).default(50_000),
+    flush_interval_ms: z.number().int().min(10).default(200),
+    /** Consecutive failed attempts of one insert after which each failure is logged as an error. */
+    max_retries: z.number().int().min(0).default(5),
+    /** Cap on the wait between retries of an insert that failed for a retryable reason. */
+    max_backoff_ms: z.number().int().min(10).default(30_000),
+    /** Partitions one insert may touch: at most the store's max_partitions_per_insert_block. */
+    max_partitions_per_insert: z.number().int().min(1).default(100),
+    /** Rows waiting and nothing committed for this long: /readyz 503, a metric and a log line. */
+    stall_timeout_s: z.number().min(1).default(60),
+    /** A read waits at most this long for acknowledged rows to commit (0: never waits). */
+    read_wait_ms: z.number().int().min(0).default(2_000),
+  })
+  .strict();
+
 const collectorSchema = z
   .object({
     host: z.string().default('127.0.0.1'),
@@ -95,14 +112,9 @@ const collectorSchema = z
       .strict()
       .default({ enabled: true, max_bytes: 1024 * MiB }),
     attribution: attributionSchema.default(attributionSchema.parse({})),
-    writer: z
-      .object({
-        batch_rows: z.number().int().min(1).default(50_000),
-        flush_interval_ms: z.number().int().min(10).default(200),
-        max_retries: z.number().int().min(0).default(5),
-      })
-      .strict()
-      .default({ batch_rows: 50_000, flush_interval_ms: 200, max_retries: 5 }),
+    writer: writerSchema.default(writerSchema.parse({})),
+    /** SIGTERM: at most this long to commit what is acknowledged; the rest replays from the spool. */
+    drain_timeout_s: z.number().min(1).default(20),
     forward: forwardSchema.optional(),
   })
   .strict()

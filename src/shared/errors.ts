@@ -71,8 +71,13 @@ export class RateLimitedError extends RetryableError {
   override readonly name = 'RateLimitedError';
 }
 
+/** Unable to take work at all for now, as opposed to "slow down" (maps to 503 with Retry-After). */
+export class UnavailableError extends RetryableError {
+  override readonly name: string = 'UnavailableError';
+}
+
 /** The durable spool is full: the store is behind or unreachable (maps to 503 with Retry-After). */
-export class SpoolFullError extends RetryableError {
+export class SpoolFullError extends UnavailableError {
   override readonly name = 'SpoolFullError';
 }
 
@@ -81,7 +86,18 @@ export class NotFoundError extends PermanentError {
   override readonly name = 'NotFoundError';
 }
 
-/** Not able to serve yet or any more: starting, draining, nothing published (maps to 503 with Retry-After). */
-export class UnavailableError extends RetryableError {
-  override readonly name = 'UnavailableError';
+/**
+ * The spool could not make a request durable (disk full, I/O error, short write): nothing was
+ * acknowledged, the client should retry (maps to 503 with Retry-After).
+ */
+export class SpoolWriteError extends UnavailableError {
+  override readonly name = 'SpoolWriteError';
+  constructor(
+    message: string,
+    retryAfterSeconds: number,
+    /** The errno behind it (ENOSPC, EIO...), when there was one. */
+    readonly errno?: string,
+  ) {
+    super(message, retryAfterSeconds);
+  }
 }

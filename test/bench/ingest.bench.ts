@@ -18,7 +18,7 @@ import { encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
 import { decodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
 import { normalizeSpan } from '../../src/collector/processors/normalize.js';
 import { createPricingProcessor, loadCatalog } from '../../src/pricing/index.js';
-import { nsToDateTime64 } from '../../src/collector/writer.js';
+import { nsToDateTime64 } from '../../src/collector/rows.js';
 import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
 import type { LlmCall } from '../../src/collector/call.js';

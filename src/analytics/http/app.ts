@@ -19,6 +19,8 @@ import { createRoutingRouter } from './routes-routing.js';
 export interface AppDeps extends AnalyticsServices {
   /** Readiness: false while starting or draining. */
   isReady?: () => boolean;
+  /** Why the process is not ready (e.g. ingest stalled), shown in /readyz. */
+  notReadyReason?: () => string | undefined;
   /** Collector counters for /metrics, when a collector runs in this process. */
   collectorMetrics?: () => CollectorMetrics;
   /** Listeners running --insecure beyond loopback: said on /healthz so monitoring sees it. */
@@ -47,7 +49,10 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.get('/readyz', (_req, res) => {
     const ready = deps.isReady?.() ?? true;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready' });
+    const reason = ready ? undefined : deps.notReadyReason?.();
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not_ready', ...(reason !== undefined ? { reason } : {}) });
   });
   const metrics = createMetrics(deps.collectorMetrics);
   app.use(metrics.middleware);

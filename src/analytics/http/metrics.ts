@@ -12,7 +12,9 @@ const COUNTERS: [keyof CollectorMetrics, string][] = [
   ['outcomesAccepted', 'outcome spans accepted'],
   ['rowsWritten', 'rows committed to ClickHouse'],
   ['insertFailures', 'failed insert attempts (retried)'],
-  ['deadLettered', 'batches moved to the dead-letter directory'],
+  ['deadLettered', 'rows the store refused, kept in the dead-letter directory'],
+  ['spoolCorruptRecords', 'spool records skipped at replay because their checksum failed'],
+  ['spoolWriteErrors', 'spool appends that failed (disk full, I/O error, short write): 503'],
   ['forwarded', 'spans forwarded downstream'],
   ['forwardDropped', 'forwarded spans dropped (downstream too slow or failing)'],
 ];
@@ -70,6 +72,22 @@ function registerCollector(registry: Registry, read: () => CollectorMetrics): vo
     registers: [registry],
     collect() {
       this.set(read().queuedRows);
+    },
+  });
+  new Gauge({
+    name: 'llm_finops_collector_writer_stalled',
+    help: '1 while rows wait and nothing has committed for collector.writer.stall_timeout_s',
+    registers: [registry],
+    collect() {
+      this.set(read().writerStalled);
+    },
+  });
+  new Gauge({
+    name: 'llm_finops_collector_uncommitted_seconds',
+    help: 'seconds since the last commit while rows wait (0 when none wait)',
+    registers: [registry],
+    collect() {
+      this.set(read().uncommittedSeconds);
     },
   });
   new Gauge({

@@ -10,8 +10,8 @@ import {
   PayloadTooLargeError,
   PermanentError,
   RetryableError,
-  SpoolFullError,
   UnauthorizedError,
+  UnavailableError,
   UnsupportedMediaTypeError,
 } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
@@ -226,7 +226,7 @@ function sendError(
   else if (err instanceof UnsupportedMediaTypeError) status = 415;
   else if (err instanceof PermanentError) status = 400;
   else if (err instanceof RetryableError) {
-    status = options.isDraining() || err instanceof SpoolFullError ? 503 : 429;
+    status = options.isDraining() || err instanceof UnavailableError ? 503 : 429;
     res.setHeader('Retry-After', String(err.retryAfterSeconds));
   } else options.logger.error('ingest failed', { err });
   if (err instanceof PermanentError || err instanceof RetryableError) message = err.message;

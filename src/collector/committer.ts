@@ -1,0 +1,111 @@
+// Commits one table's rows so that a refused row never blocks the others: rows go in as
+// partition-bounded inserts; an insert the engine refuses for its data is split until the
+// refused rows stand alone (they come back as `refused`, for the dead-letter directory) and
+// everything else commits; an outage is retried per insertDecision, under the same
+// deduplication token, so a retry after a timed-out-but-committed insert writes nothing twice.
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StoreError } from '../storage/errors.js';
+import type { Storage } from '../storage/client.js';
+import { partitionChunks, type QueuedRow } from './insert-plan.js';
+import {
+  decideInsert,
+  splitRows,
+  type BackoffPolicy,
+  type InsertDecision,
+} from './insert-policy.js';
+
+export interface RefusedRow {
+  row: QueuedRow;
+  error: StoreError;
+}
+
+export interface CommitResult {
+  committed: QueuedRow[];
+  refused: RefusedRow[];
+}
+
+export interface CommitterOptions {
+  /** Partitions one insert may touch (keep at or below the engine's max_partitions_per_insert_block). */
+  maxPartitions: number;
+  maxRows: number;
+  backoff: BackoffPolicy;
+  /** Throw StoreUnavailableError after this many failed attempts of one insert (default: never). */
+  maxAttempts?: number;
+  /** Stops the retry loop (shutdown); the pending wait rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** Every failed attempt (for stats and logs). */
+  onFailure?: (failure: {
+    table: string;
+    error: StoreError;
+    attempt: number;
+    rows: number;
+  }) => void;
+  /** Every insert that went through. */
+  onSuccess?: (rows: number) => void;
+}
+
+/** A retryable failure outlasted `maxAttempts` (used where waiting forever is wrong, e.g. a CLI). */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(readonly error: StoreError) {
+    super(`the store keeps failing: ${error.message}`);
+  }
+}
+
+export class Committer {
+  constructor(
+    private readonly storage: Pick<Storage, 'insertJsonEachRow'>,
+    private readonly options: CommitterOptions,
+  ) {}
+
+  async commit(table: string, rows: QueuedRow[]): Promise<CommitResult> {
+    const result: CommitResult = { committed: [], refused: [] };
+    const { maxPartitions, maxRows } = this.options;
+    for (const chunk of partitionChunks(rows, maxPartitions, maxRows)) {
+      await this.commitChunk(table, chunk, result);
+    }
+    return result;
+  }
+
+  /** Depth-first over the splits (an explicit stack: no recursion depth to worry about). */
+  private async commitChunk(table: string, rows: QueuedRow[], result: CommitResult): Promise<void> {
+    const stack: QueuedRow[][] = [rows];
+    while (stack.length > 0) {
+      const part = stack.pop() ?? [];
+      const outcome = await this.insertWithRetry(table, part);
+      if (outcome.action === 'committed') result.committed.push(...part);
+      else if (outcome.action === 'split') stack.push(...splitRows(part, outcome.at).reverse());
+      else for (const row of part) result.refused.push({ row, error: outcome.error });
+    }
+  }
+
+  private async insertWithRetry(
+    table: string,
+    rows: QueuedRow[],
+  ): Promise<{ action: 'committed' } | Exclude<InsertDecision, { action: 'retry' }>> {
+    const { signal, backoff, maxAttempts = Infinity } = this.options;
+    const body = rows.map((row) => row.line).join('\n');
+    const dedupToken = tokenFor(rows);
+    for (let attempt = 0; ; attempt += 1) {
+      signal?.throwIfAborted();
+      try {
+        await this.storage.insertJsonEachRow(table, body, { dedupToken });
+        this.options.onSuccess?.(rows.length);
+        return { action: 'committed' };
+      } catch (err) {
+        const decision = decideInsert(err, attempt, rows.length, backoff);
+        this.options.onFailure?.({ table, error: decision.error, attempt, rows: rows.length });
+        if (decision.action !== 'retry') return decision;
+        if (attempt + 1 >= maxAttempts) throw new StoreUnavailableError(decision.error);
+        await sleep(decision.delayMs, undefined, signal !== undefined ? { signal } : {});
+      }
+    }
+  }
+}
+
+function tokenFor(rows: QueuedRow[]): string {
+  const hash = createHash('sha256');
+  for (const row of rows) hash.update(row.id).update('\n');
+  return hash.digest('hex');
+}

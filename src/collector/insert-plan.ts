@@ -1,0 +1,75 @@
+// How queued rows become inserts. ClickHouse refuses an insert whose rows fall into more than
+// max_partitions_per_insert_block partitions (100 by default), so a request with spans in 101
+// months must never reach the engine as one insert: rows are grouped by the partition they land
+// in, and each insert takes at most `maxPartitions` partitions and `maxRows` rows.
+
+/** One serialized row waiting for the store. */
+export interface QueuedRow {
+  /** Idempotency key of the row, hashed into the insert's deduplication token. */
+  id: string;
+  /** The JSONEachRow line. */
+  line: string;
+  /** Spool record the row came from (0: not spooled). */
+  seq: number;
+  /** The table partition the row lands in (the table's PARTITION BY, computed here). */
+  partition: string;
+}
+
+/** `toYYYYMM` of a nanosecond UTC timestamp (llm_calls, outcomes and every rollup). */
+export function monthPartition(ns: bigint): string {
+  const d = dateOf(ns);
+  return d === undefined ? 'invalid' : `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}`;
+}
+
+/** `toYYYYMMDD` of a nanosecond UTC timestamp (llm_call_content). */
+export function dayPartition(ns: bigint): string {
+  const d = dateOf(ns);
+  return d === undefined
+    ? 'invalid'
+    : `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}`;
+}
+
+/**
+ * Cut rows into inserts of at most `maxPartitions` partitions and `maxRows` rows. Rows of one
+ * partition stay together where they fit; the order of partitions is the order first seen.
+ */
+export function partitionChunks(
+  rows: QueuedRow[],
+  maxPartitions: number,
+  maxRows: number,
+): QueuedRow[][] {
+  const groups = new Map<string, QueuedRow[]>();
+  for (const row of rows) {
+    const group = groups.get(row.partition);
+    if (group === undefined) groups.set(row.partition, [row]);
+    else group.push(row);
+  }
+  const chunks: QueuedRow[][] = [];
+  let current: QueuedRow[] = [];
+  let partitions = 0;
+  for (const group of groups.values()) {
+    let offset = 0;
+    while (offset < group.length) {
+      if (partitions >= maxPartitions || current.length >= maxRows) {
+        chunks.push(current);
+        current = [];
+        partitions = 0;
+      }
+      const take = Math.min(group.length - offset, maxRows - current.length);
+      for (let i = offset; i < offset + take; i += 1) current.push(group[i] as QueuedRow);
+      offset += take;
+      partitions += 1;
+    }
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function dateOf(ns: bigint): Date | undefined {
+  const d = new Date(Number(ns / 1_000_000n));
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
