@@ -11,6 +11,7 @@ import { performanceConfigSchema } from './config-performance.js';
 import { alertsConfigSchema } from './config-alerts.js';
 import { routingConfigSchema } from './config-routing.js';
 import { securityConfigSchema } from './config-security.js';
+import { admissionSchema, DEFAULT_ADMISSION, edgeShape } from './config-admission.js';
 
 const MiB = 1024 * 1024;
 
@@ -75,6 +76,9 @@ const collectorSchema = z
       .int()
       .min(1024)
       .default(256 * MiB),
+    ...edgeShape,
+    /** Time window, string, attribute and depth caps checked on every span before it is spooled. */
+    admission: admissionSchema.default(DEFAULT_ADMISSION),
     /** Rows held in memory (waiting traces plus the write queue) before 429. */
     max_queue_rows: z.number().int().min(100).default(500_000),
     retry_after_s: z.number().int().min(1).default(2),

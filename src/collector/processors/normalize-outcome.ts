@@ -57,8 +57,21 @@ export function decimalValue(v: unknown): string {
   if (typeof v === 'number') {
     if (!Number.isFinite(v))
       throw new InvalidFieldError(FINOPS.OUTCOME_VALUE, `is not finite (${v})`);
-    return new Decimal(v).toFixed();
+    return fitting(new Decimal(v));
   }
-  if (typeof v === 'string' && DECIMAL_RE.test(v.trim())) return new Decimal(v.trim()).toFixed();
+  if (typeof v === 'string' && DECIMAL_RE.test(v.trim())) return fitting(new Decimal(v.trim()));
   throw new InvalidFieldError(FINOPS.OUTCOME_VALUE, `is not a decimal (${JSON.stringify(v)})`);
+}
+
+/** The `outcomes.value` column is Decimal(38, 18): at most 20 integer digits, or the insert fails. */
+const MAX_VALUE = new Decimal('1e20');
+
+function fitting(value: Decimal): string {
+  if (value.abs().gte(MAX_VALUE)) {
+    throw new InvalidFieldError(
+      FINOPS.OUTCOME_VALUE,
+      `does not fit Decimal(38, 18) (more than 20 integer digits)`,
+    );
+  }
+  return value.toFixed();
 }

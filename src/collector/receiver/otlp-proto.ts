@@ -5,6 +5,7 @@ import protobuf from 'protobufjs';
 import type Long from 'long';
 import { DecodeError } from '../../shared/errors.js';
 import type { AttrValue, Attributes } from '../span.js';
+import type { Admission } from './admission.js';
 import { makeSpanRecord, type DecodedBatch } from './decoded.js';
 
 const f = (type: string, id: number, rule?: 'repeated') =>
@@ -145,8 +146,11 @@ interface PbRequest {
   }[];
 }
 
-/** Decode an ExportTraceServiceRequest; throws DecodeError when the bytes are not one. */
-export function decodeProtoRequest(body: Uint8Array): DecodedBatch {
+/**
+ * Decode an ExportTraceServiceRequest; throws DecodeError when the bytes are not one. With
+ * `admission`, spans it refuses are rejected like malformed ones.
+ */
+export function decodeProtoRequest(body: Uint8Array, admission?: Admission): DecodedBatch {
   let message: PbRequest;
   try {
     message = RequestType.decode(body) as unknown as PbRequest;
@@ -182,6 +186,7 @@ export function decodeProtoRequest(body: Uint8Array): DecodedBatch {
             })),
           },
           { resourceIndex, scopeIndex, spanIndex },
+          admission,
         );
         if ('reason' in result) batch.rejected.push(result);
         else batch.spans.push(result);
