@@ -64,15 +64,17 @@ export class Writer {
     callSeqs: number[] = [],
     outcomeSeqs: number[] = [],
   ): void {
+    // Ids are per tenant: two tenants' rows with the same call id must not share a token.
     calls.forEach((call, i) => {
-      this.calls.push({ id: call.call_id, line: callRow(call), seq: callSeqs[i] ?? 0 });
+      const id = `${call.tenant}\u0000${call.call_id}`;
+      this.calls.push({ id, line: callRow(call), seq: callSeqs[i] ?? 0 });
       if (call.input_content !== '' || call.output_content !== '') {
-        this.content.push({ id: `content:${call.call_id}`, line: contentRow(call), seq: 0 });
+        this.content.push({ id: `content:${id}`, line: contentRow(call), seq: 0 });
       }
     });
     outcomes.forEach((outcome, i) => {
       this.outcomes.push({
-        id: `outcome:${outcome.outcome_id}`,
+        id: `outcome:${outcome.tenant}\u0000${outcome.outcome_id}`,
         line: outcomeRow(outcome),
         seq: outcomeSeqs[i] ?? 0,
       });
