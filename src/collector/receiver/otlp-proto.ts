@@ -208,6 +208,29 @@ export function encodeProtoStatus(code: number, message: string): Uint8Array {
   return RpcStatusType.encode(RpcStatusType.fromObject({ code, message })).finish();
 }
 
+/** Read an ExportTraceServiceResponse (what an OTLP client sees after a 200). */
+export function decodeProtoResponse(body: Uint8Array): {
+  rejectedSpans: number;
+  errorMessage: string;
+} {
+  const message = ResponseType.toObject(ResponseType.decode(body), { longs: Number }) as {
+    partialSuccess?: { rejectedSpans?: number; errorMessage?: string };
+  };
+  return {
+    rejectedSpans: message.partialSuccess?.rejectedSpans ?? 0,
+    errorMessage: message.partialSuccess?.errorMessage ?? '',
+  };
+}
+
+/** Read a google.rpc.Status error body. */
+export function decodeProtoStatus(body: Uint8Array): { code: number; message: string } {
+  const status = RpcStatusType.toObject(RpcStatusType.decode(body)) as {
+    code?: number;
+    message?: string;
+  };
+  return { code: status.code ?? 0, message: status.message ?? '' };
+}
+
 /** Encode spans (already in OTLP JSON-mapping object form) as an ExportTraceServiceRequest. */
 export function encodeProtoRequest(request: object): Uint8Array {
   return RequestType.encode(RequestType.fromObject(request)).finish();
