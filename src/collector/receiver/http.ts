@@ -4,24 +4,16 @@
 // Errors are typed; ./status.ts alone maps them to HTTP and gRPC codes (400 undecodable,
 // 408 body timeout, 413 too large, 415 wrong type, 429/503 + Retry-After under backpressure).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import type { Config } from '../../shared/config.js';
-import {
-  DecodeError,
-  PayloadTooLargeError,
-  RetryableError,
-  UnsupportedMediaTypeError,
-} from '../../shared/errors.js';
+import { RetryableError, UnsupportedMediaTypeError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { ClientGoneError, readBody } from './body.js';
 import { decodeRequest } from './decode.js';
 import type { DecodedBatch } from './decoded.js';
 import { Inflight } from './inflight.js';
 import type { IngestAuth } from './ingest-auth.js';
 import { encodeProtoResponse, encodeProtoStatus } from './otlp-proto.js';
-import { BodyTimeoutError, edgeStatus } from './status.js';
-
-const gunzipAsync = promisify(gunzip);
+import { edgeStatus } from './status.js';
 
 export const TRACES_PATH = '/v1/traces';
 const MAX_ERROR_MESSAGE = 4096;
@@ -121,7 +113,7 @@ async function handle(
     const auth = options.authorize?.(req);
     if (auth !== undefined) inflight.claimKey(slot, auth.key);
     const take = (n: number): void => inflight.take(n, slot);
-    const body = await readBody(req, l, take);
+    const body = await readBody(req, l.max_body_bytes, l.body_timeout_ms, take);
     const { batch } = decodeRequest(
       encoding,
       body,
@@ -157,95 +149,6 @@ function contentEncodingOf(contentType: string | undefined): Encoding {
     `unsupported content-type ${JSON.stringify(contentType ?? '')}: use application/x-protobuf or application/json`,
   );
 }
-
-/**
- * Read the body within the size cap (on the wire and again after decompression) and the body
- * timeout: a client trickling bytes (slowloris) loses its slot after body_timeout_ms.
- */
-async function readBody(
-  req: IncomingMessage,
-  limits: ReceiverLimits,
-  take: (bytes: number) => void,
-): Promise<Buffer> {
-  const limit = limits.max_body_bytes;
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new PayloadTooLargeError(limit);
-  const raw = await receive(req, limit, limits.body_timeout_ms, take);
-  const contentEncoding = String(req.headers['content-encoding'] ?? 'identity')
-    .trim()
-    .toLowerCase();
-  if (contentEncoding === 'identity' || contentEncoding === '' || contentEncoding === 'none')
-    return raw;
-  if (contentEncoding !== 'gzip') {
-    throw new UnsupportedMediaTypeError(
-      `unsupported content-encoding ${JSON.stringify(contentEncoding)}: use gzip or none`,
-    );
-  }
-  try {
-    const inflated = await gunzipAsync(raw, { maxOutputLength: limit });
-    take(inflated.length);
-    return inflated;
-  } catch (err) {
-    if (err instanceof RetryableError) throw err;
-    if (
-      (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ||
-      err instanceof RangeError
-    ) {
-      throw new PayloadTooLargeError(limit);
-    }
-    throw new DecodeError(`body is not valid gzip: ${(err as Error).message}`);
-  }
-}
-
-/** Collect the raw body; rejects past `limit` bytes, past `timeoutMs`, or when the client goes. */
-function receive(
-  req: IncomingMessage,
-  limit: number,
-  timeoutMs: number,
-  take: (bytes: number) => void,
-): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const finish = (err: unknown): void => {
-      clearTimeout(timer);
-      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-      if (err === undefined) resolve(Buffer.concat(chunks, size));
-      else {
-        req.pause(); // stop reading what we will not use; the connection closes after the answer
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      try {
-        if (size > limit) throw new PayloadTooLargeError(limit);
-        take(chunk.length);
-        chunks.push(chunk);
-      } catch (err) {
-        finish(err);
-      }
-    };
-    const onEnd = (): void => finish(undefined);
-    const onError = (err: Error): void => finish(new ClientGoneError(err.message));
-    const onClose = (): void => {
-      if (!req.complete) finish(new ClientGoneError('client closed the connection mid-body'));
-    };
-    const timer = setTimeout(
-      () =>
-        finish(
-          new BodyTimeoutError(
-            `request body not received within ${timeoutMs} ms (collector.body_timeout_ms)`,
-          ),
-        ),
-      timeoutMs,
-    );
-    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
-  });
-}
-
-/** The client went away: nobody to answer. */
-class ClientGoneError extends Error {}
 
 function sendSuccess(res: ServerResponse, encoding: Encoding, outcome: IngestOutcome): void {
   const message = truncate(outcome.messages.join('; '));
