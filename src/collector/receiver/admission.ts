@@ -22,7 +22,9 @@ export const ATTRIBUTE_TRUNCATED = 'attribute_truncated';
 export class Admission {
   readonly minNs: bigint;
   readonly maxNs: bigint;
+  /** Resource attribute sets (shared by their spans) checked once: the verdict, and whether cut. */
   private readonly resources = new WeakMap<Attributes, string | undefined>();
+  private readonly resourceTruncated = new WeakSet<Attributes>();
 
   constructor(
     private readonly config: AdmissionConfig,
@@ -46,20 +48,18 @@ export class Admission {
     const walk = new Walk(this.config);
     span.name = walk.text(span.name);
     span.statusMessage = walk.text(span.statusMessage);
-    const reason =
-      walk.attributes(span.attributes, 'attributes') ??
-      span.events.reduce<string | undefined>((found, event, i) => {
-        if (found !== undefined) return found;
-        event.name = walk.text(event.name);
-        return walk.attributes(event.attributes, `events[${i}].attributes`);
-      }, undefined);
+    const reason = walk.attributes(span.attributes, 'attributes');
     if (reason !== undefined) return reason;
+    // One budget for the span and its events: events are where a flood would hide.
+    for (const [i, event] of span.events.entries()) {
+      event.name = walk.text(event.name);
+      const inEvent = walk.attributes(event.attributes, `events[${i}].attributes`);
+      if (inEvent !== undefined) return inEvent;
+    }
     if (walk.truncated || this.resourceTruncated.has(span.resource))
       span.warnings = [...(span.warnings ?? []), ATTRIBUTE_TRUNCATED];
     return undefined;
   }
-
-  private readonly resourceTruncated = new WeakSet<Attributes>();
 
   private checkResource(resource: Attributes): string | undefined {
     if (this.resources.has(resource)) return this.resources.get(resource);

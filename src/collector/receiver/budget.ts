@@ -29,7 +29,7 @@ export interface BodyShape {
 export class DecodedTooLargeError extends PayloadTooLargeError {
   constructor(limit: number, nodes: number) {
     super(limit);
-    this.message = `request would decode to more than ${limit} bytes (${nodes}+ attribute values and other nodes counted before decoding; collector.max_decoded_bytes)`;
+    this.message = `request would decode to more than ${limit} bytes (collector.max_decoded_bytes): counted before decoding, body bytes plus ${NODE_COST_BYTES} per JSON node or protobuf message${nodes > 0 ? `, ${nodes}+ nodes` : ''}`;
   }
 }
 
