@@ -6,6 +6,9 @@ import { BackpressureError } from '../shared/errors.js';
 import { FINOPS } from '../shared/semconv.js';
 import type { LlmCall, OutcomeRecord } from './call.js';
 import type { DecodedBatch } from './receiver/decoded.js';
+import type { TenantBinding } from './receiver/ingest-auth.js';
+import { capCall, capOutcome, withSpanWarnings, type FieldCaps } from './processors/cap-fields.js';
+import { applyBinding } from './processors/tenant-binding.js';
 import {
   applyAttribution,
   extractHint,
@@ -15,7 +18,7 @@ import {
 import { normalizeSpan } from './processors/normalize.js';
 import { SeenSet } from './seen.js';
 import type { SpanRecord } from './span.js';
-import { TraceBuffer, type Hint, type IncomingSpan, type ResolvedItem } from './trace-buffer.js';
+import { TraceBuffer, type IncomingSpan, type ResolvedItem } from './trace-buffer.js';
 import type { Writer } from './writer.js';
 
 export type CollectorConfig = Config['collector'];
@@ -38,11 +41,17 @@ export interface PipelineDeps {
   onRecordDone?: (seq: number) => void;
 }
 
-/** What an ingest key imposes on the spans it sends. */
-export interface TenantBinding {
-  tenant: string;
-  /** `set`: every call and outcome gets the tenant; `require`: they must carry it, else rejected. */
-  mode: 'set' | 'require';
+export type { TenantBinding };
+
+interface IngestStep {
+  seq: number;
+  binding: TenantBinding | undefined;
+  /** Trace state and the duplicate filter are per tenant binding ('' when unbound). */
+  partition: string;
+  incoming: IncomingSpan[];
+  /** Non-GenAI spans to forward. */
+  others: SpanRecord[];
+  result: IngestResult;
 }
 
 export interface IngestResult {
@@ -66,6 +75,7 @@ export class Pipeline {
   private readonly seen: SeenSet;
   private readonly keys: AttributionKeys;
   private readonly now: () => number;
+  private readonly caps: FieldCaps;
   private timer: NodeJS.Timeout | undefined;
   readonly stats: PipelineStats = {
     spansReceived: 0,
@@ -85,6 +95,10 @@ export class Pipeline {
     });
     this.seen = new SeenSet(deps.seenCapacity ?? 1_000_000);
     this.now = deps.now ?? Date.now;
+    this.caps = {
+      labelBytes: deps.config.admission.max_label_bytes,
+      contentBytes: deps.config.admission.max_string_bytes,
+    };
     // finops.* always comes first; the configured keys extend it.
     this.keys = {
       route: unique([FINOPS.ROUTE, ...a.keys.route]),
@@ -93,12 +107,19 @@ export class Pipeline {
     };
   }
 
-  /** Rows held in memory: waiting for attribution plus queued for the store. */
-  /** Call ids known to be stored already (e.g. before a replay): never written again. */
-  markSeen(callIds: Iterable<string>): void {
-    for (const id of callIds) this.seen.add(id);
+  /**
+   * Calls known to be stored already (e.g. before a replay): never written again. A stored row
+   * counts as seen for requests without a tenant-bound key and for keys bound to its tenant.
+   */
+  markSeen(rows: Iterable<{ call_id: string; tenant?: string }>): void {
+    for (const row of rows) {
+      this.seen.add(seenKey('', row.call_id));
+      if (row.tenant !== undefined && row.tenant !== '')
+        this.seen.add(seenKey(row.tenant, row.call_id));
+    }
   }
 
+  /** Rows held in memory: waiting for attribution plus queued for the store. */
   get queuedRows(): number {
     return this.buffer.pending + this.deps.writer.queued;
   }
@@ -122,85 +143,80 @@ export class Pipeline {
       messages: batch.rejected.map((r) => r.reason),
       duplicates: 0,
     };
-    const incoming: IncomingSpan[] = [];
-    const forward = this.deps.sink !== undefined;
-    const others: SpanRecord[] = [];
-    for (const span of batch.spans) {
-      const normalized = normalizeSpan(span, { captureContent: this.deps.config.capture_content });
-      const hint = extractHint(span.attributes, this.keys);
-      const base = {
-        traceId: span.traceId,
-        spanId: span.spanId,
-        parentSpanId: span.parentSpanId,
-        hint,
-      };
-      if (normalized.type === 'invalid') {
-        result.rejected += 1;
-        result.messages.push(normalized.reason);
-        incoming.push(base); // still a link in its trace's ancestor chain
-        continue;
-      }
-      result.accepted += 1;
-      if (normalized.type === 'other') {
-        incoming.push(base);
-        if (forward) others.push(span);
-        continue;
-      }
-      const ownResource = extractHint(span.resource, this.keys);
-      if (binding !== undefined) {
-        const refused = applyBinding(binding, hint, ownResource, span.spanId);
-        if (refused !== undefined) {
-          result.accepted -= 1;
-          result.rejected += 1;
-          result.messages.push(refused);
-          incoming.push(base);
-          continue;
-        }
-      }
-      if (normalized.type === 'call') {
-        if (this.seen.has(normalized.call.call_id)) {
-          result.duplicates += 1;
-          continue;
-        }
-        this.seen.add(normalized.call.call_id);
-        incoming.push({
-          ...base,
-          item: {
-            type: 'call',
-            call: normalized.call,
-            ownResource,
-            seq,
-            ...(forward ? { span } : {}),
-          },
-        });
-        this.stats.callsAccepted += 1;
-      } else {
-        incoming.push({
-          ...base,
-          item: {
-            type: 'outcome',
-            outcome: normalized.outcome,
-            ownResource,
-            seq,
-            spanId: span.spanId,
-            parentSpanId: span.parentSpanId,
-            ...(forward ? { span } : {}),
-          },
-        });
-        this.stats.outcomesAccepted += 1;
-      }
-    }
+    const step: IngestStep = {
+      seq,
+      binding,
+      partition: binding?.tenant ?? '',
+      incoming: [],
+      others: [],
+      result,
+    };
+    for (const span of batch.spans) this.accept(span, step);
     this.stats.spansReceived += batch.spans.length + batch.rejected.length;
     this.stats.spansRejected += result.rejected;
     this.stats.duplicatesDropped += result.duplicates;
     this.track(
       seq,
-      incoming.reduce((n, span) => n + (span.item !== undefined ? 1 : 0), 0),
+      step.incoming.reduce((n, span) => n + (span.item !== undefined ? 1 : 0), 0),
     );
-    this.buffer.add(incoming, this.now());
+    this.buffer.add(step.incoming, this.now());
     this.pump();
-    if (forward && others.length > 0) this.deps.sink?.released([], [], others);
+    if (step.others.length > 0) this.deps.sink?.released([], [], step.others);
     return result;
+  }
+
+  /** One span: normalize, apply the key's tenant binding, de-duplicate, queue for its trace. */
+  private accept(span: SpanRecord, step: IngestStep): void {
+    const { result, binding } = step;
+    const forward = this.deps.sink !== undefined;
+    const normalized = normalizeSpan(span, { captureContent: this.deps.config.capture_content });
+    const hint = extractHint(span.attributes, this.keys);
+    const ownResource = extractHint(span.resource, this.keys);
+    const base: IncomingSpan = {
+      partition: step.partition,
+      traceId: span.traceId,
+      spanId: span.spanId,
+      parentSpanId: span.parentSpanId,
+      hint,
+    };
+    const billable = normalized.type === 'call' || normalized.type === 'outcome';
+    const refused =
+      binding !== undefined ? applyBinding(binding, hint, ownResource, span, billable) : undefined;
+    if (normalized.type === 'invalid' || refused !== undefined) {
+      result.rejected += 1;
+      result.messages.push(refused ?? (normalized.type === 'invalid' ? normalized.reason : ''));
+      step.incoming.push(base); // still a link in its trace's ancestor chain
+      return;
+    }
+    result.accepted += 1;
+    if (normalized.type === 'other') {
+      step.incoming.push(base);
+      if (forward) step.others.push(span);
+      return;
+    }
+    const source = forward ? { span } : {};
+    if (normalized.type === 'outcome') {
+      const outcome = capOutcome(normalized.outcome, this.caps);
+      const item = { type: 'outcome' as const, outcome, ownResource, seq: step.seq };
+      step.incoming.push({
+        ...base,
+        item: { ...item, spanId: span.spanId, parentSpanId: span.parentSpanId, ...source },
+      });
+      this.stats.outcomesAccepted += 1;
+      return;
+    }
+    const call = capCall(withSpanWarnings(normalized.call, span), this.caps);
+    const key = seenKey(step.partition, call.call_id);
+    if (this.seen.has(key)) {
+      result.duplicates += 1;
+      return;
+    }
+    this.seen.add(key);
+    step.incoming.push({
+      ...base,
+      item: { type: 'call', call, ownResource, seq: step.seq, ...source },
+    });
+    this.stats.callsAccepted += 1;
   }
 
   /** Move every trace that is ready through the remaining processors into the writer. */
@@ -246,10 +262,11 @@ export class Pipeline {
 
   private process(ready: ResolvedItem[]): { calls: LlmCall[]; outcomes: OutcomeRecord[] } {
     const attributed = applyAttribution(ready, this.deps.config.attribution.defaults);
-    const priced = this.deps.price(attributed.calls);
+    // Pricing may derive longer names (a provider prefix): cap again what is written.
+    const priced = this.deps.price(attributed.calls).map((call) => capCall(call, this.caps));
     return {
       calls: redactContent(priced, this.deps.config.capture_content),
-      outcomes: attributed.outcomes,
+      outcomes: attributed.outcomes.map((outcome) => capOutcome(outcome, this.caps)),
     };
   }
 
@@ -283,21 +300,9 @@ export class Pipeline {
   }
 }
 
-/** Enforce an ingest key's tenant on one call or outcome span; returns a rejection reason or undefined. */
-function applyBinding(
-  binding: TenantBinding,
-  hint: Hint,
-  ownResource: Hint,
-  spanId: string,
-): string | undefined {
-  const carried = hint.tenant ?? ownResource.tenant;
-  if (binding.mode === 'require' && carried !== binding.tenant) {
-    return `span ${spanId}: tenant ${JSON.stringify(carried ?? '')} is not allowed for this ingest key (bound to ${JSON.stringify(binding.tenant)})`;
-  }
-  // `set`: the key's tenant wins over anything the span or its ancestors say.
-  hint.tenant = binding.tenant;
-  ownResource.tenant = binding.tenant;
-  return undefined;
+/** The duplicate filter's key: a call id within its sender's tenant partition. */
+function seenKey(partition: string, callId: string): string {
+  return partition === '' ? callId : `${partition}\u0000${callId}`;
 }
 
 function unique(values: string[]): string[] {

@@ -9,14 +9,14 @@ import type { Logger } from '../shared/logger.js';
 import type { Storage } from '../storage/client.js';
 import type { CollectorMetrics } from './metrics.js';
 import { createForwarder, type Forwarder } from './forwarder.js';
-import { Pipeline, type TenantBinding } from './pipeline.js';
-import type { IngestKey } from '../shared/config-security.js';
-import { RateLimitedError, UnauthorizedError } from '../shared/errors.js';
-import { matchKey, presentedKey, RateLimiter } from '../shared/keys.js';
-import { decodeJsonRequest } from './receiver/otlp-json.js';
-import { decodeProtoRequest } from './receiver/otlp-proto.js';
-import type { DecodedBatch } from './receiver/decoded.js';
+import { Pipeline } from './pipeline.js';
+import { decodeSpooled } from './receiver/decode.js';
 import { createReceiver } from './receiver/http.js';
+import {
+  createIngestAuthorizer,
+  decodeSpoolMeta,
+  encodeSpoolMeta,
+} from './receiver/ingest-auth.js';
 import { Spool, type OpenSegment, type SpoolRecord } from './spool.js';
 import { Writer } from './writer.js';
 
@@ -93,27 +93,22 @@ export async function startCollector(
   pipeline.start();
   const p = pipeline;
   await warmSeen(storage, p, logger);
-  await replayRecords(storage, p, replay, logger);
+  await replayRecords(storage, p, replay, c.admission, logger);
 
   let draining = false;
-  const authorize = ingestAuthorizer(config.security.ingest_keys);
+  const authorize = createIngestAuthorizer(config.security.ingest_keys);
   const receiver = createReceiver({
-    maxBodyBytes: c.max_body_bytes,
-    maxInflightRequests: c.max_inflight_requests,
-    maxInflightBytes: c.max_inflight_bytes,
+    limits: c,
     authorize: (request) => authorize(request.headers),
-    ingest: async (batch, { encoding, body, auth }) => {
-      const binding = auth as TenantBinding | undefined;
+    ingest: async (batch, { encoding, body, auth, receivedAtMs }) => {
       p.admit(batch.spans.length);
-      const meta = binding !== undefined ? JSON.stringify({ binding }) : '';
       const seq =
         spool !== undefined && batch.spans.length > 0
-          ? await spool.append(encoding, body, meta)
+          ? await spool.append(encoding, body, encodeSpoolMeta(auth, receivedAtMs))
           : 0;
-      return p.ingest(batch, seq, binding);
+      return p.ingest(batch, seq, auth?.binding);
     },
     isDraining: () => draining,
-    retryAfterSeconds: c.retry_after_s,
     logger,
   });
   return {
@@ -184,12 +179,6 @@ function reportSpoolLoad(spool: Spool, logger: Logger): void {
   }
 }
 
-function decode(record: SpoolRecord): DecodedBatch {
-  return record.encoding === 'protobuf'
-    ? decodeProtoRequest(record.body)
-    : decodeJsonRequest(record.body);
-}
-
 /**
  * Re-ingest records acknowledged before a crash whose rows may not all be committed. Calls of
  * those traces already in the store are marked seen first, so a replay never counts twice.
@@ -198,22 +187,23 @@ async function replayRecords(
   storage: Storage,
   pipeline: Pipeline,
   records: SpoolRecord[],
+  admission: Config['collector']['admission'],
   logger: Logger,
 ): Promise<void> {
   if (records.length === 0) return;
   let spans = 0;
   for (const record of records) {
-    const batch = decode(record);
+    const meta = decodeSpoolMeta(record.meta);
+    const batch = decodeSpooled(record.encoding, record.body, admission, meta.received_at_ms);
     const traceIds = [...new Set(batch.spans.map((s) => s.traceId))];
     if (traceIds.length > 0) {
       const rs = await storage.client.query({
-        query: 'SELECT call_id FROM llm_calls WHERE trace_id IN {ids:Array(String)}',
+        query: 'SELECT call_id, tenant FROM llm_calls WHERE trace_id IN {ids:Array(String)}',
         query_params: { ids: traceIds },
         format: 'JSONEachRow',
       });
-      pipeline.markSeen((await rs.json<{ call_id: string }>()).map((r) => r.call_id));
+      pipeline.markSeen(await rs.json<{ call_id: string; tenant: string }>());
     }
-    const meta = record.meta !== '' ? (JSON.parse(record.meta) as { binding?: TenantBinding }) : {};
     pipeline.ingest(batch, record.seq, meta.binding);
     spans += batch.spans.length;
   }
@@ -224,33 +214,14 @@ async function replayRecords(
 async function warmSeen(storage: Storage, pipeline: Pipeline, logger: Logger): Promise<void> {
   try {
     const rs = await storage.client.query({
-      query: `SELECT call_id FROM llm_calls
+      query: `SELECT call_id, tenant FROM llm_calls
         WHERE start_time > now64(6) - INTERVAL 2 HOUR AND ingested_at > now64(3) - INTERVAL 30 MINUTE LIMIT 1000000`,
       format: 'JSONEachRow',
     });
-    pipeline.markSeen((await rs.json<{ call_id: string }>()).map((r) => r.call_id));
+    pipeline.markSeen(await rs.json<{ call_id: string; tenant: string }>());
   } catch (err) {
     logger.warn('could not load recent call ids; duplicates of pre-restart retries are possible', {
       err,
     });
   }
-}
-
-/**
- * With ingest keys configured, every request must present one (401 otherwise); each key has a
- * rate limit (429) and may bind its spans to a tenant. Without keys, ingest is open (local use).
- */
-function ingestAuthorizer(
-  keys: IngestKey[],
-): (headers: Record<string, string | string[] | undefined>) => TenantBinding | undefined {
-  const limiter = new RateLimiter();
-  return (headers) => {
-    if (keys.length === 0) return undefined;
-    const key = matchKey(keys, presentedKey(headers));
-    if (key === undefined)
-      throw new UnauthorizedError('a valid ingest key is required (Authorization: Bearer <key>)');
-    const wait = limiter.take(key.name, key.rate_limit_rps);
-    if (wait > 0) throw new RateLimitedError(`ingest key ${key.name} is over its rate limit`, wait);
-    return key.tenant !== undefined ? { tenant: key.tenant, mode: key.tenant_mode } : undefined;
-  };
 }

@@ -44,6 +44,8 @@ export interface SpanRecord {
   statusCode: number;
   statusMessage: string;
   events: SpanEvent[];
+  /** Set by admission when it changed the span (e.g. a truncated string); copied to the row. */
+  warnings?: string[];
 }
 
 /** Where a span sat in its request, so a rejection can name it. */

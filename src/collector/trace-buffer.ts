@@ -8,6 +8,10 @@
 // waits up to `wait_ms` (or `root_grace_ms` after the root arrives); an ancestor arriving later
 // than that cannot re-attribute a written row. Memory is bounded by `max_pending_spans`.
 //
+// Trace state is partitioned by the ingest key's tenant binding: spans sent with one tenant's
+// key meet only spans sent for that tenant, so a span posted under another tenant's trace id
+// and parent span id can neither re-attribute nor de-duplicate that tenant's calls.
+//
 // It also counts each provider call once when two instrumentations nest for the same call (a
 // gateway span around an SDK span): of nested inference spans only one is billable, the
 // innermost when both are known at release time, else the one already written.
@@ -49,6 +53,8 @@ interface TraceState {
 }
 
 export interface IncomingSpan {
+  /** The sender's tenant partition (absent or '' for requests without a tenant-bound key). */
+  partition?: string;
   traceId: string;
   spanId: string;
   parentSpanId: string;
@@ -94,7 +100,8 @@ export class TraceBuffer {
 
   add(spans: IncomingSpan[], now: number): void {
     for (const span of spans) {
-      const state = this.stateFor(span.traceId, now);
+      const key = traceKey(span.partition, span.traceId);
+      const state = this.stateFor(key, now);
       if (!state.nodes.has(span.spanId)) this.trackedNodes += 1;
       state.nodes.set(span.spanId, {
         parent: span.parentSpanId,
@@ -105,7 +112,7 @@ export class TraceBuffer {
       if (span.parentSpanId === '') state.rootSeenAt = now;
       if (span.item !== undefined) {
         if (state.pending.length === 0) state.firstPendingAt = now;
-        this.withPending.add(span.traceId);
+        this.withPending.add(key);
         state.pending.push(span.item);
         this.pendingCount += 1;
       }
@@ -115,17 +122,17 @@ export class TraceBuffer {
   /** Release the calls whose traces are ready (or all of them when `force`, e.g. at shutdown). */
   takeReady(now: number, force = false): ResolvedItem[] {
     const out: ResolvedItem[] = [];
-    for (const traceId of this.withPending) {
-      const state = this.traces.get(traceId);
+    for (const key of this.withPending) {
+      const state = this.traces.get(key);
       if (state === undefined || state.pending.length === 0) {
-        this.withPending.delete(traceId);
+        this.withPending.delete(key);
         continue;
       }
       const overflow = this.pendingCount > this.options.maxPendingSpans;
       if (force || overflow || this.isReady(state, now)) {
         out.push(...this.release(state));
-        this.withPending.delete(traceId);
-        this.compact(traceId, state, now);
+        this.withPending.delete(key);
+        this.compact(key, state, now);
       }
     }
     this.expire(now);
@@ -135,19 +142,19 @@ export class TraceBuffer {
   /** Forget released traces not touched for `rememberMs`, and keep the rest within a node budget. */
   private expire(now: number): void {
     const budget = this.options.maxPendingSpans * 4;
-    for (const [traceId, root] of this.roots) {
+    for (const [key, root] of this.roots) {
       if (now - root.touchedAt <= this.options.rememberMs && this.roots.size <= budget) break; // oldest first
-      this.roots.delete(traceId);
+      this.roots.delete(key);
     }
-    for (const [traceId, state] of this.traces) {
+    for (const [key, state] of this.traces) {
       const old = now - state.touchedAt > this.options.rememberMs;
       if (!old && this.trackedNodes <= budget) break; // Map order is oldest-touched first
-      if (state.pending.length === 0) this.forget(traceId, state);
+      if (state.pending.length === 0) this.forget(key, state);
     }
   }
 
-  private stateFor(traceId: string, now: number): TraceState & { touchedAt: number } {
-    let state = this.traces.get(traceId);
+  private stateFor(key: string, now: number): TraceState & { touchedAt: number } {
+    let state = this.traces.get(key);
     if (state === undefined) {
       state = {
         nodes: new Map(),
@@ -156,16 +163,16 @@ export class TraceBuffer {
         rootSeenAt: undefined,
         touchedAt: now,
       };
-      const root = this.roots.get(traceId);
+      const root = this.roots.get(key);
       if (root !== undefined) {
-        this.roots.delete(traceId);
+        this.roots.delete(key);
         state.nodes.set(root.spanId, root.node);
       }
     } else {
-      this.traces.delete(traceId); // re-insert: Map order is our LRU order
+      this.traces.delete(key); // re-insert: Map order is our LRU order
     }
     state.touchedAt = now;
-    this.traces.set(traceId, state);
+    this.traces.set(key, state);
     return state;
   }
 
@@ -254,18 +261,23 @@ export class TraceBuffer {
   }
 
   /** A released trace of one root span moves to the compact `roots` map. */
-  private compact(traceId: string, state: TraceState, now: number): void {
+  private compact(key: string, state: TraceState, now: number): void {
     if (state.nodes.size !== 1) return;
     const [entry] = state.nodes;
     if (entry === undefined || entry[1].parent !== '') return;
-    this.forget(traceId, state);
-    this.roots.set(traceId, { spanId: entry[0], node: entry[1], touchedAt: now });
+    this.forget(key, state);
+    this.roots.set(key, { spanId: entry[0], node: entry[1], touchedAt: now });
   }
 
-  private forget(traceId: string, state: TraceState): void {
+  private forget(key: string, state: TraceState): void {
     this.trackedNodes -= state.nodes.size;
-    this.traces.delete(traceId);
+    this.traces.delete(key);
   }
+}
+
+/** The buffer's key for a trace: its id within the sender's partition. */
+function traceKey(partition: string | undefined, traceId: string): string {
+  return partition === undefined || partition === '' ? traceId : `${partition}\u0000${traceId}`;
 }
 
 function isBillableKind(call: LlmCall): boolean {

@@ -152,12 +152,14 @@ export class Writer {
   ): void {
     if (this.queued === 0) this.lastProgressAt = this.now();
     const q = this.queues;
+    // Ids are per tenant: two tenants' rows with the same call id must not share a token.
     calls.forEach((call, i) => {
+      const id = `${call.tenant}\u0000${call.call_id}`;
       const partition = monthPartition(call.start_time_ns);
-      q.llm_calls.push({ id: call.call_id, line: callRow(call), seq: callSeqs[i] ?? 0, partition });
+      q.llm_calls.push({ id, line: callRow(call), seq: callSeqs[i] ?? 0, partition });
       if (call.input_content !== '' || call.output_content !== '') {
         q.llm_call_content.push({
-          id: `content:${call.call_id}`,
+          id: `content:${id}`,
           line: contentRow(call),
           seq: 0,
           partition: dayPartition(call.start_time_ns),
@@ -166,7 +168,7 @@ export class Writer {
     });
     outcomes.forEach((outcome, i) => {
       q.outcomes.push({
-        id: `outcome:${outcome.outcome_id}`,
+        id: `outcome:${outcome.tenant}\u0000${outcome.outcome_id}`,
         line: outcomeRow(outcome),
         seq: outcomeSeqs[i] ?? 0,
         partition: monthPartition(outcome.time_ns),

@@ -14,6 +14,7 @@ import { routingConfigSchema } from './config-routing.js';
 import { securityConfigSchema } from './config-security.js';
 import { envLookup, type EnvLookup } from './env.js';
 import { resolveSecrets, scrubSecrets } from './secrets.js';
+import { admissionSchema, DEFAULT_ADMISSION, edgeShape } from './config-admission.js';
 
 const MiB = 1024 * 1024;
 
@@ -95,6 +96,9 @@ const collectorSchema = z
       .int()
       .min(1024)
       .default(256 * MiB),
+    ...edgeShape,
+    /** Time window, string, attribute and depth caps checked on every span before it is spooled. */
+    admission: admissionSchema.default(DEFAULT_ADMISSION),
     /** Rows held in memory (waiting traces plus the write queue) before 429. */
     max_queue_rows: z.number().int().min(100).default(500_000),
     retry_after_s: z.number().int().min(1).default(2),

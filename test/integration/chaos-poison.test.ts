@@ -1,5 +1,7 @@
-// Chaos: a row the store refuses, against the real service (real HTTP, embedded chDB). A span in
-// the year 2500 arrives among other tenants' calls with admission not catching it: everyone
+// Chaos: a row the store refuses, against the real service (real HTTP, embedded chDB). Admission
+// at the edge keeps out what the schema cannot hold (a span dated 2500 is rejected there: see
+// chaos-admission); this is the last line behind it: a row the store itself refuses (here a
+// CHECK constraint the table is given) arrives among other tenants' calls. Everyone
 // else's acknowledged calls are stored exactly, the poison row waits in the dead-letter directory
 // with the engine's reason (readable with the CLI), nothing stalls, and a restart does not replay
 // it into a stall. And 101 months in one request land without tripping the partition limit.
@@ -21,13 +23,18 @@ import {
 } from '../helpers/chaos.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'chaos-poison-'));
-const YEAR_2500 = Date.UTC(2500, 0, 1);
-// Ten years of TTL so 101 months back are kept (the store drops rows past their TTL on insert).
+// Ten years of TTL and of admission window so 101 months back are kept (the store drops rows
+// past their TTL on insert; admission rejects spans older than its window).
 const TTL = 3650;
+const COLLECTOR = { admission: { max_age_days: TTL } };
 let t: ChaosRuntime;
 
 beforeAll(async () => {
-  t = await startOn(dataDir, {}, { ttlDays: TTL });
+  t = await startOn(dataDir, COLLECTOR, { ttlDays: TTL });
+  // A real refusal by the real engine, for one tenant's rows only.
+  await t.runtime.storage.client.command({
+    query: "ALTER TABLE llm_calls ADD CONSTRAINT no_umbrella CHECK tenant != 'umbrella'",
+  });
 });
 afterAll(async () => {
   await t.runtime.stop();
@@ -41,12 +48,12 @@ describe('a poison row among other tenants', () => {
 
   it('stores every other acknowledged call and dead-letters only the poison row', async () => {
     const spans = tenants.flatMap((tenant) => Array.from({ length: 20 }, () => callSpan(tenant)));
-    const bad = callSpan('umbrella', YEAR_2500);
+    const bad = callSpan('umbrella');
     poison = callId(bad);
     spans.splice(30, 0, bad);
     const res = await postJson(t.otlpUrl, requestJson(spans));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({}); // acknowledged whole: no admission step caught it
+    expect(await res.json()).toEqual({}); // acknowledged whole: admission has no reason to refuse it
     acked.push(...spans.filter((s) => s !== bad).map(callId));
 
     const stored = await until(
@@ -63,9 +70,9 @@ describe('a poison row among other tenants', () => {
       (found) => found.length > 0,
     );
     expect(entries.map((e) => [e.id, e.table, e.name])).toEqual([
-      [poison, 'llm_calls', 'CANNOT_PARSE_DATETIME'],
+      [poison, 'llm_calls', 'VIOLATED_CONSTRAINT'],
     ]);
-    expect(entries[0]?.reason).toMatch(/^CANNOT_PARSE_DATETIME \(41\): Cannot read DateTime/);
+    expect(entries[0]?.reason).toMatch(/^VIOLATED_CONSTRAINT \(469\): .*no_umbrella/);
   }, 60_000);
 
   it('keeps answering: later calls commit at once, /readyz stays 200, reads answer', async () => {
@@ -92,7 +99,7 @@ describe('a poison row among other tenants', () => {
     expect(list.status, list.stderr).toBe(0);
     expect(list.stdout).toContain(poison);
     expect(list.stdout).toContain('tenant="umbrella"');
-    expect(list.stdout).toContain('CANNOT_PARSE_DATETIME (41)');
+    expect(list.stdout).toContain('VIOLATED_CONSTRAINT (469)');
     const json = cli(['dead-letter', 'list', '--data-dir', dataDir, '--json']);
     const lines = json.stdout
       .trim()
@@ -109,7 +116,7 @@ describe('a poison row among other tenants', () => {
       'replayed 0 row(s), 0 already stored, 1 still refused (kept)',
     );
     expect(replay.status).toBe(3);
-    t = await startOn(dataDir, {}, { ttlDays: TTL });
+    t = await startOn(dataDir, COLLECTOR, { ttlDays: TTL });
     const spans = tenants.map((tenant) => callSpan(tenant));
     expect((await postJson(t.otlpUrl, requestJson(spans))).status).toBe(200);
     acked.push(...spans.map(callId));

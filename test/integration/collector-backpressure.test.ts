@@ -14,6 +14,9 @@ beforeAll(async () => {
       max_inflight_requests: 2,
       max_inflight_bytes: 96 * 1024,
       max_body_bytes: 64 * 1024,
+      // Every request here comes from one address: this file tests the global bounds, so one
+      // peer may hold every slot (the per-peer share has its own test in chaos-fairness).
+      max_inflight_share_per_peer: 1,
     },
   });
 });

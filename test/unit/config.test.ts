@@ -31,6 +31,19 @@ describe('config', () => {
     ).toThrow(/needs `tenant`/);
   });
 
+  it('has edge admission defaults and names a bad admission key', () => {
+    const c = loadConfig(undefined).collector;
+    expect(c.admission).toMatchObject({ max_age_days: 400, max_future_days: 1 });
+    expect(c.max_inflight_share_per_key).toBe(0.25);
+    expect(c.body_timeout_ms).toBe(30_000);
+    expect(() => parseConfig({ collector: { admission: { max_attribute_depth: 0 } } })).toThrow(
+      /collector\.admission\.max_attribute_depth/,
+    );
+    expect(() => parseConfig({ collector: { max_inflight_share_per_peer: 1.5 } })).toThrow(
+      /collector\.max_inflight_share_per_peer/,
+    );
+  });
+
   it('fails on unreadable or invalid YAML with the file name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const file = join(dir, 'bad.yaml');

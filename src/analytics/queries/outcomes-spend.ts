@@ -2,6 +2,9 @@
 //  1. a call belongs to an outcome with the same trace_id (non-empty), whatever their times;
 //  2. otherwise to an outcome with the same conversation_id (non-empty) if the call started
 //     within `window` before the outcome (call.start_time in [outcome.time - window, outcome.time]);
+//  Either way only inside a tenant: an outcome links calls of its own tenant (an outcome with
+//  no tenant, written by a trusted unbound sender, links any), so one tenant's outcomes can
+//  neither claim nor be charged another tenant's calls;
 //  3. a call that matches several outcomes belongs to one only: trace matches beat conversation
 //     matches, then the earliest outcome wins (the first result that call led to), so no call
 //     is counted twice. Calls in [from, to) linked to no outcome of the set are `unlinked`.
@@ -26,7 +29,7 @@ export interface OutcomeSpendQuery {
 
 export function linkingRule(windowHours: number): Record<string, unknown> {
   return {
-    rule: 'same trace_id, else same conversation_id with the call starting within the window before the outcome; one outcome per call (trace match first, then the earliest outcome)',
+    rule: 'same trace_id, else same conversation_id with the call starting within the window before the outcome, within the outcome tenant (an outcome without tenant links any); one outcome per call (trace match first, then the earliest outcome)',
     conversation_window_hours: windowHours,
     outcomes: 'time in [from, to), filtered by name when given; read with FINAL (idempotent by id)',
     candidate_calls: 'billable calls starting in [from - window, to)',
@@ -60,10 +63,10 @@ function ctes(q: OutcomeSpendQuery): { sql: string; params: Record<string, unkno
             AND ${BILLABLE} ${cFilter}),
     links AS (SELECT call_id, argMin(okey, (prio, otime)) AS okey FROM (
         SELECT c.call_id AS call_id, o.okey AS okey, 0 AS prio, o.time AS otime FROM c INNER JOIN o ON c.trace_id = o.trace_id
-        WHERE c.trace_id != ''
+        WHERE c.trace_id != '' AND (o.tenant = '' OR o.tenant = c.tenant)
         UNION ALL
         SELECT c.call_id AS call_id, o.okey AS okey, 1 AS prio, o.time AS otime FROM c INNER JOIN o ON c.conversation_id = o.conversation_id
-        WHERE c.conversation_id != '' AND c.start_time <= o.time AND c.start_time >= o.time - toIntervalMillisecond({window_ms:UInt64})
+        WHERE c.conversation_id != '' AND (o.tenant = '' OR o.tenant = c.tenant) AND c.start_time <= o.time AND c.start_time >= o.time - toIntervalMillisecond({window_ms:UInt64})
       ) GROUP BY call_id)`;
   return { sql, params };
 }

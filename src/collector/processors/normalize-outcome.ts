@@ -1,5 +1,5 @@
 // `finops.outcome` spans: business outcomes (a resolved ticket, a checkout) to divide spend by.
-import { Money } from '../../shared/money.js';
+import { Money, type MoneyValue } from '../../shared/money.js';
 import type { OutcomeRecord } from '../call.js';
 import type { SpanRecord } from '../span.js';
 import { FINOPS } from '../../shared/semconv.js';
@@ -57,8 +57,21 @@ export function decimalValue(v: unknown): string {
   if (typeof v === 'number') {
     if (!Number.isFinite(v))
       throw new InvalidFieldError(FINOPS.OUTCOME_VALUE, `is not finite (${v})`);
-    return new Money(v).toFixed();
+    return fitting(new Money(v));
   }
-  if (typeof v === 'string' && DECIMAL_RE.test(v.trim())) return new Money(v.trim()).toFixed();
+  if (typeof v === 'string' && DECIMAL_RE.test(v.trim())) return fitting(new Money(v.trim()));
   throw new InvalidFieldError(FINOPS.OUTCOME_VALUE, `is not a decimal (${JSON.stringify(v)})`);
+}
+
+/** The `outcomes.value` column is Decimal(38, 18): at most 20 integer digits, or the insert fails. */
+const MAX_VALUE = new Money('1e20');
+
+function fitting(value: MoneyValue): string {
+  if (value.abs().gte(MAX_VALUE)) {
+    throw new InvalidFieldError(
+      FINOPS.OUTCOME_VALUE,
+      `does not fit Decimal(38, 18) (more than 20 integer digits)`,
+    );
+  }
+  return value.toFixed();
 }

@@ -1,6 +1,7 @@
 // What a decoder returns: the spans it could read and the ones it rejected, with a reason that
 // names the span (its position and id) and the field, for the partial_success message.
 import type { SpanLocator, SpanRecord } from '../span.js';
+import type { Admission } from './admission.js';
 
 export interface RejectedSpan {
   locator: SpanLocator;
@@ -18,8 +19,15 @@ const SPAN_ID = /^[0-9a-f]{16}$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 
-/** Check the fields every span needs (ids, times); return the span or why it is rejected. */
-export function makeSpanRecord(span: SpanRecord, locator: SpanLocator): SpanRecord | RejectedSpan {
+/**
+ * Check the fields every span needs (ids, times) and, given `admission`, what the store can
+ * hold; return the span or why it is rejected.
+ */
+export function makeSpanRecord(
+  span: SpanRecord,
+  locator: SpanLocator,
+  admission?: Admission,
+): SpanRecord | RejectedSpan {
   const where = `span ${locator.resourceIndex}/${locator.scopeIndex}/${locator.spanIndex}${span.spanId ? ` (${span.spanId})` : ''}`;
   const reject = (reason: string): RejectedSpan => ({
     locator,
@@ -36,5 +44,6 @@ export function makeSpanRecord(span: SpanRecord, locator: SpanLocator): SpanReco
   if (span.startTimeUnixNano <= 0n) return reject('startTimeUnixNano is missing');
   if (span.endTimeUnixNano < span.startTimeUnixNano)
     return reject('endTimeUnixNano is before startTimeUnixNano');
-  return span;
+  const refused = admission?.check(span);
+  return refused !== undefined ? reject(refused) : span;
 }

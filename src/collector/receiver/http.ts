@@ -1,25 +1,19 @@
-// OTLP/HTTP receiver: POST /v1/traces in protobuf or JSON, gzip or identity. Errors from the
-// decoders and the pipeline are typed; this edge alone maps them to OTLP status codes
-// (400 undecodable, 413 too large, 415 wrong type, 429/503 + Retry-After under backpressure).
+// OTLP/HTTP receiver: POST /v1/traces in protobuf or JSON, gzip or identity. Before a body
+// is handed on: fair in-flight shares per peer and per key, a body timeout, size caps on the
+// wire, after gunzip and decoded (./budget.ts), and per-span admission (./admission.ts).
+// Errors are typed; ./status.ts alone maps them to HTTP and gRPC codes (400 undecodable,
+// 408 body timeout, 413 too large, 415 wrong type, 429/503 + Retry-After under backpressure).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
-import {
-  DecodeError,
-  ForbiddenError,
-  PayloadTooLargeError,
-  PermanentError,
-  RetryableError,
-  UnauthorizedError,
-  UnavailableError,
-  UnsupportedMediaTypeError,
-} from '../../shared/errors.js';
+import type { Config } from '../../shared/config.js';
+import { RetryableError, UnsupportedMediaTypeError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { decodeJsonRequest } from './otlp-json.js';
-import { decodeProtoRequest, encodeProtoResponse, encodeProtoStatus } from './otlp-proto.js';
+import { ClientGoneError, readBody } from './body.js';
+import { decodeRequest } from './decode.js';
 import type { DecodedBatch } from './decoded.js';
-
-const gunzipAsync = promisify(gunzip);
+import { Inflight } from './inflight.js';
+import type { IngestAuth } from './ingest-auth.js';
+import { encodeProtoResponse, encodeProtoStatus } from './otlp-proto.js';
+import { edgeStatus } from './status.js';
 
 export const TRACES_PATH = '/v1/traces';
 const MAX_ERROR_MESSAGE = 4096;
@@ -35,68 +29,48 @@ export interface IngestContext {
   body: Buffer;
   request: IncomingMessage;
   /** What `authorize` returned for this request. */
-  auth: unknown;
+  auth: IngestAuth | undefined;
+  /** When the request arrived: the admission time window was applied relative to it. */
+  receivedAtMs: number;
 }
 
+/** The collector config keys the receiver enforces. */
+export type ReceiverLimits = Pick<
+  Config['collector'],
+  | 'max_body_bytes'
+  | 'max_decoded_bytes'
+  | 'max_inflight_requests'
+  | 'max_inflight_bytes'
+  | 'max_inflight_share_per_key'
+  | 'max_inflight_share_per_peer'
+  | 'body_timeout_ms'
+  | 'retry_after_s'
+  | 'admission'
+>;
+
 export interface ReceiverOptions {
-  maxBodyBytes: number;
-  /** Bounds on what requests in flight hold (memory under overload); past them, 429. */
-  maxInflightRequests: number;
-  maxInflightBytes: number;
+  limits: ReceiverLimits;
   /** Checked before the body is read; throws UnauthorizedError / RateLimitedError. */
-  authorize?: (request: IncomingMessage) => unknown;
-  /** Hand a decoded request to the pipeline; may throw RetryableError for backpressure. */
+  authorize?: (request: IncomingMessage) => IngestAuth | undefined;
+  /** Hand an admitted request to the pipeline; may throw RetryableError for backpressure. */
   ingest: (batch: DecodedBatch, context: IngestContext) => IngestOutcome | Promise<IngestOutcome>;
   /** True while shutting down: new requests get 503. */
   isDraining: () => boolean;
-  retryAfterSeconds: number;
   logger: Logger;
+  now?: () => number;
 }
 
 export type Encoding = 'protobuf' | 'json';
 
-/** Requests and bytes held by requests being read, decoded or handed to the pipeline. */
-class Inflight {
-  private requests = 0;
-  private bytes = 0;
-  constructor(private readonly options: ReceiverOptions) {}
-
-  /** Count one more request; what it holds is released by `leave`. */
-  enter(): { bytes: number } {
-    this.requests += 1;
-    return { bytes: 0 };
-  }
-
-  leave(held: { bytes: number }): void {
-    this.requests -= 1;
-    this.bytes -= held.bytes;
-  }
-
-  /** Refuse (429) a request that arrives while too many are in flight. */
-  checkRequests(): void {
-    if (this.requests > this.options.maxInflightRequests) {
-      throw new RetryableError(
-        `too many requests in flight (collector.max_inflight_requests ${this.options.maxInflightRequests})`,
-        this.options.retryAfterSeconds,
-      );
-    }
-  }
-
-  /** Account `n` more bytes to a request; refuse (429) past the budget. */
-  take(n: number, held: { bytes: number }): void {
-    this.bytes += n;
-    held.bytes += n;
-    if (this.bytes > this.options.maxInflightBytes) {
-      throw new RetryableError(
-        `too many request bytes in flight (collector.max_inflight_bytes ${this.options.maxInflightBytes})`,
-        this.options.retryAfterSeconds,
-      );
-    }
-  }
-}
-
 export function createReceiver(options: ReceiverOptions): Server {
-  const inflight = new Inflight(options);
+  const l = options.limits;
+  const inflight = new Inflight({
+    maxRequests: l.max_inflight_requests,
+    maxBytes: l.max_inflight_bytes,
+    sharePerKey: l.max_inflight_share_per_key,
+    sharePerPeer: l.max_inflight_share_per_peer,
+    retryAfterSeconds: l.retry_after_s,
+  });
   const server = createServer((req, res) => {
     handle(req, res, options, inflight).catch((err: unknown) => {
       options.logger.error('receiver failed unexpectedly', { err });
@@ -104,6 +78,9 @@ export function createReceiver(options: ReceiverOptions): Server {
     });
   });
   server.keepAliveTimeout = 65_000;
+  // Backstops behind the body timeout: Node's own limits on the whole request and its headers.
+  server.requestTimeout = l.body_timeout_ms + 5_000;
+  server.headersTimeout = Math.min(60_000, server.requestTimeout);
   return server;
 }
 
@@ -124,24 +101,43 @@ async function handle(
     res.setHeader('Allow', 'POST');
     return sendText(res, 405, 'method not allowed: use POST');
   }
+  const receivedAtMs = (options.now ?? Date.now)();
+  const l = options.limits;
   let encoding: Encoding = 'json';
-  const held = inflight.enter();
+  const slot = inflight.enter(req.socket.remoteAddress ?? 'unknown');
   try {
     encoding = contentEncodingOf(req.headers['content-type']);
     if (options.isDraining())
-      throw new RetryableError('collector is shutting down', options.retryAfterSeconds);
-    inflight.checkRequests();
+      throw new RetryableError('collector is shutting down', l.retry_after_s);
+    inflight.checkRequests(slot);
     const auth = options.authorize?.(req);
-    const body = await readBody(req, options.maxBodyBytes, (n) => inflight.take(n, held));
-    const batch = encoding === 'protobuf' ? decodeProtoRequest(body) : decodeJsonRequest(body);
-    const outcome = await options.ingest(batch, { encoding, body, request: req, auth });
+    if (auth !== undefined) inflight.claimKey(slot, auth.key);
+    const take = (n: number): void => inflight.take(n, slot);
+    const body = await readBody(req, l.max_body_bytes, l.body_timeout_ms, take);
+    const { batch } = decodeRequest(
+      encoding,
+      body,
+      {
+        admission: l.admission,
+        maxDecodedBytes: Math.min(l.max_decoded_bytes, l.max_inflight_bytes),
+      },
+      receivedAtMs,
+      (estimate) => take(Math.max(0, estimate - body.length)),
+    );
+    const outcome = await options.ingest(batch, {
+      encoding,
+      body,
+      request: req,
+      auth,
+      receivedAtMs,
+    });
     sendSuccess(res, encoding, outcome);
   } catch (err) {
     // A refusal before the body was read to its end: the connection cannot be reused.
     if (!req.complete) res.setHeader('Connection', 'close');
     sendError(res, encoding, err, options);
   } finally {
-    inflight.leave(held);
+    inflight.leave(slot);
   }
 }
 
@@ -152,49 +148,6 @@ function contentEncodingOf(contentType: string | undefined): Encoding {
   throw new UnsupportedMediaTypeError(
     `unsupported content-type ${JSON.stringify(contentType ?? '')}: use application/x-protobuf or application/json`,
   );
-}
-
-/** Read the body, enforcing the cap on the wire and again after decompression. */
-async function readBody(
-  req: IncomingMessage,
-  limit: number,
-  take: (bytes: number) => void,
-): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new PayloadTooLargeError(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new PayloadTooLargeError(limit);
-    take(chunk.length);
-    chunks.push(chunk);
-  }
-  const raw = Buffer.concat(chunks, size);
-  const contentEncoding = String(req.headers['content-encoding'] ?? 'identity')
-    .trim()
-    .toLowerCase();
-  if (contentEncoding === 'identity' || contentEncoding === '' || contentEncoding === 'none')
-    return raw;
-  if (contentEncoding !== 'gzip') {
-    throw new UnsupportedMediaTypeError(
-      `unsupported content-encoding ${JSON.stringify(contentEncoding)}: use gzip or none`,
-    );
-  }
-  try {
-    const inflated = await gunzipAsync(raw, { maxOutputLength: limit });
-    take(inflated.length);
-    return inflated;
-  } catch (err) {
-    if (err instanceof RetryableError) throw err;
-    if (
-      (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ||
-      err instanceof RangeError
-    ) {
-      throw new PayloadTooLargeError(limit);
-    }
-    throw new DecodeError(`body is not valid gzip: ${(err as Error).message}`);
-  }
 }
 
 function sendSuccess(res: ServerResponse, encoding: Encoding, outcome: IngestOutcome): void {
@@ -218,26 +171,20 @@ function sendError(
   err: unknown,
   options: ReceiverOptions,
 ): void {
-  let status = 500;
-  let message = 'internal error';
-  if (err instanceof UnauthorizedError) status = 401;
-  else if (err instanceof ForbiddenError) status = 403;
-  else if (err instanceof PayloadTooLargeError) status = 413;
-  else if (err instanceof UnsupportedMediaTypeError) status = 415;
-  else if (err instanceof PermanentError) status = 400;
-  else if (err instanceof RetryableError) {
-    status = options.isDraining() || err instanceof UnavailableError ? 503 : 429;
-    res.setHeader('Retry-After', String(err.retryAfterSeconds));
-  } else options.logger.error('ingest failed', { err });
-  if (err instanceof PermanentError || err instanceof RetryableError) message = err.message;
-  // The request body may be unread (413/415), or we are shutting down (503): close the connection.
-  if (status === 413 || status === 415 || status === 503) res.setHeader('Connection', 'close');
+  if (err instanceof ClientGoneError || res.destroyed) return;
+  const status = edgeStatus(err, options.isDraining());
+  if (status.unexpected) options.logger.error('ingest failed', { err });
+  if (status.retryAfterSeconds !== undefined)
+    res.setHeader('Retry-After', String(status.retryAfterSeconds));
+  if (status.close) res.setHeader('Connection', 'close');
+  const message = truncate(status.message);
   if (encoding === 'protobuf') {
-    res.writeHead(status, { 'Content-Type': 'application/x-protobuf' });
-    res.end(encodeProtoStatus(status, message));
+    res.writeHead(status.http, { 'Content-Type': 'application/x-protobuf' });
+    res.end(encodeProtoStatus(status.grpc, message));
   } else {
-    res.writeHead(status, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ code: status, message }));
+    // The JSON form of google.rpc.Status: `code` is the gRPC code, as in the protobuf body.
+    res.writeHead(status.http, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ code: status.grpc, message }));
   }
 }
 

@@ -10,6 +10,7 @@ import {
   type SpanRecord,
   type WireType,
 } from '../span.js';
+import type { Admission } from './admission.js';
 import { makeSpanRecord, type DecodedBatch, type RejectedSpan } from './decoded.js';
 
 type Json = unknown;
@@ -31,7 +32,8 @@ const STATUS_NAMES: Record<string, number> = {
 
 class SpanFieldError extends Error {}
 
-export function decodeJsonRequest(body: Uint8Array | string): DecodedBatch {
+/** Decode a request; with `admission`, spans it refuses are rejected like malformed ones. */
+export function decodeJsonRequest(body: Uint8Array | string, admission?: Admission): DecodedBatch {
   let parsed: Json;
   try {
     parsed = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
@@ -55,7 +57,15 @@ export function decodeJsonRequest(body: Uint8Array | string): DecodedBatch {
         const path = `resourceSpans[${resourceIndex}].scopeSpans[${scopeIndex}].spans`;
         optionalArray(ss.spans, path).forEach((raw, spanIndex) => {
           const locator = { resourceIndex, scopeIndex, spanIndex };
-          const result = decodeSpan(raw, resource, str(scope.name), str(scope.version), locator);
+          const scopeName = str(scope.name);
+          const result = decodeSpan(
+            raw,
+            resource,
+            scopeName,
+            str(scope.version),
+            locator,
+            admission,
+          );
           if ('reason' in result) batch.rejected.push(result);
           else batch.spans.push(result);
         });
@@ -71,6 +81,7 @@ function decodeSpan(
   scopeName: string,
   scopeVersion: string,
   locator: RejectedSpan['locator'],
+  admission: Admission | undefined,
 ): SpanRecord | RejectedSpan {
   const where = `span ${locator.resourceIndex}/${locator.scopeIndex}/${locator.spanIndex}`;
   if (!isObject(raw)) return { locator, spanId: '', reason: `${where}: must be an object` };
@@ -92,7 +103,7 @@ function decodeSpan(
       statusMessage: str(status.message),
       events: optionalArray(raw.events, 'events').map(toEvent),
     };
-    return makeSpanRecord(record, locator);
+    return makeSpanRecord(record, locator, admission);
   } catch (err) {
     if (err instanceof SpanFieldError || err instanceof DecodeError) {
       return {

@@ -5,6 +5,7 @@ import protobuf from 'protobufjs';
 import type Long from 'long';
 import { DecodeError } from '../../shared/errors.js';
 import { noteWireType, type AttrValue, type Attributes, type WireType } from '../span.js';
+import type { Admission } from './admission.js';
 import { makeSpanRecord, type DecodedBatch } from './decoded.js';
 
 const f = (type: string, id: number, rule?: 'repeated') =>
@@ -145,8 +146,11 @@ interface PbRequest {
   }[];
 }
 
-/** Decode an ExportTraceServiceRequest; throws DecodeError when the bytes are not one. */
-export function decodeProtoRequest(body: Uint8Array): DecodedBatch {
+/**
+ * Decode an ExportTraceServiceRequest; throws DecodeError when the bytes are not one. With
+ * `admission`, spans it refuses are rejected like malformed ones.
+ */
+export function decodeProtoRequest(body: Uint8Array, admission?: Admission): DecodedBatch {
   let message: PbRequest;
   try {
     message = RequestType.decode(body) as unknown as PbRequest;
@@ -182,6 +186,7 @@ export function decodeProtoRequest(body: Uint8Array): DecodedBatch {
             })),
           },
           { resourceIndex, scopeIndex, spanIndex },
+          admission,
         );
         if ('reason' in result) batch.rejected.push(result);
         else batch.spans.push(result);
@@ -201,6 +206,29 @@ export function encodeProtoResponse(rejectedSpans: number, errorMessage: string)
 
 export function encodeProtoStatus(code: number, message: string): Uint8Array {
   return RpcStatusType.encode(RpcStatusType.fromObject({ code, message })).finish();
+}
+
+/** Read an ExportTraceServiceResponse (what an OTLP client sees after a 200). */
+export function decodeProtoResponse(body: Uint8Array): {
+  rejectedSpans: number;
+  errorMessage: string;
+} {
+  const message = ResponseType.toObject(ResponseType.decode(body), { longs: Number }) as {
+    partialSuccess?: { rejectedSpans?: number; errorMessage?: string };
+  };
+  return {
+    rejectedSpans: message.partialSuccess?.rejectedSpans ?? 0,
+    errorMessage: message.partialSuccess?.errorMessage ?? '',
+  };
+}
+
+/** Read a google.rpc.Status error body. */
+export function decodeProtoStatus(body: Uint8Array): { code: number; message: string } {
+  const status = RpcStatusType.toObject(RpcStatusType.decode(body)) as {
+    code?: number;
+    message?: string;
+  };
+  return { code: status.code ?? 0, message: status.message ?? '' };
 }
 
 /** Encode spans (already in OTLP JSON-mapping object form) as an ExportTraceServiceRequest. */
