@@ -9,7 +9,8 @@ import type { Pipeline } from './collector/pipeline.js';
 import { startCollector, type CollectorService } from './collector/service.js';
 import type { Config } from './shared/config.js';
 import type { Logger } from './shared/logger.js';
-import { createStorage, type Storage } from './storage/client.js';
+import { createStorage } from './storage/client.js';
+import type { QueryRunner } from './storage/runner.js';
 import { migrate } from './storage/migrate.js';
 
 export interface RuntimeOptions {
@@ -28,7 +29,7 @@ export interface RuntimeOptions {
 }
 
 export interface Runtime {
-  storage: Storage;
+  storage: QueryRunner;
   pipeline: Pipeline | undefined;
   otlpPort: number | undefined;
   apiPort: number | undefined;

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { createPricingProcessor, loadCatalog } from '../pricing/index.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
-import type { Storage } from '../storage/client.js';
+import { recentCallIds, storedCallIds } from '../storage/calls.js';
+import type { QueryRunner } from '../storage/runner.js';
 import type { CollectorMetrics } from '../analytics/http/metrics.js';
 import { createForwarder, type Forwarder } from './forwarder.js';
 import { Pipeline, type TenantBinding } from './pipeline.js';
@@ -31,7 +32,7 @@ export interface CollectorService {
 
 export async function startCollector(
   config: Config,
-  storage: Storage,
+  storage: QueryRunner,
   logger: Logger,
 ): Promise<CollectorService> {
   const c = config.collector;
@@ -138,7 +139,7 @@ function decode(record: SpoolRecord): DecodedBatch {
  * those traces already in the store are marked seen first, so a replay never counts twice.
  */
 async function replayRecords(
-  storage: Storage,
+  storage: QueryRunner,
   pipeline: Pipeline,
   records: SpoolRecord[],
   logger: Logger,
@@ -148,14 +149,7 @@ async function replayRecords(
   for (const record of records) {
     const batch = decode(record);
     const traceIds = [...new Set(batch.spans.map((s) => s.traceId))];
-    if (traceIds.length > 0) {
-      const rs = await storage.client.query({
-        query: 'SELECT call_id FROM llm_calls WHERE trace_id IN {ids:Array(String)}',
-        query_params: { ids: traceIds },
-        format: 'JSONEachRow',
-      });
-      pipeline.markSeen((await rs.json<{ call_id: string }>()).map((r) => r.call_id));
-    }
+    if (traceIds.length > 0) pipeline.markSeen(await storedCallIds(storage, traceIds));
     const meta = record.meta !== '' ? (JSON.parse(record.meta) as { binding?: TenantBinding }) : {};
     pipeline.ingest(batch, record.seq, meta.binding);
     spans += batch.spans.length;
@@ -164,14 +158,9 @@ async function replayRecords(
 }
 
 /** Remember recently stored calls, so a client retrying a request from before a restart is not counted twice. */
-async function warmSeen(storage: Storage, pipeline: Pipeline, logger: Logger): Promise<void> {
+async function warmSeen(storage: QueryRunner, pipeline: Pipeline, logger: Logger): Promise<void> {
   try {
-    const rs = await storage.client.query({
-      query: `SELECT call_id FROM llm_calls
-        WHERE start_time > now64(6) - INTERVAL 2 HOUR AND ingested_at > now64(3) - INTERVAL 30 MINUTE LIMIT 1000000`,
-      format: 'JSONEachRow',
-    });
-    pipeline.markSeen((await rs.json<{ call_id: string }>()).map((r) => r.call_id));
+    pipeline.markSeen(await recentCallIds(storage));
   } catch (err) {
     logger.warn('could not load recent call ids; duplicates of pre-restart retries are possible', {
       err,

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Storage } from '../storage/client.js';
+import type { QueryRunner } from '../storage/runner.js';
 import type { Logger } from '../shared/logger.js';
 import type { LlmCall, OutcomeRecord } from './call.js';
 
@@ -41,7 +41,7 @@ export class Writer {
   };
 
   constructor(
-    private readonly storage: Storage,
+    private readonly storage: QueryRunner,
     private readonly options: WriterOptions,
     private readonly logger: Logger,
   ) {}
@@ -142,7 +142,7 @@ export class Writer {
   private async withRetry(table: string, body: string, dedupToken: string): Promise<void> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await this.storage.insertJsonEachRow(table, body, { dedupToken });
+        await this.storage.insert(table, body, { dedupToken });
         return;
       } catch (err) {
         this.stats.insertFailures += 1;

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Storage } from './client.js';
+import type { QueryRunner } from './runner.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/migrations/', import.meta.url));
 
@@ -60,16 +60,13 @@ export function renderSql(sql: string, vars: MigrationVariables): string {
 }
 
 export async function migrate(
-  storage: Storage,
+  storage: QueryRunner,
   vars: MigrationVariables,
   dir?: string,
 ): Promise<MigrationResult> {
-  const { client } = storage;
-  await client.command({
-    query: `CREATE TABLE IF NOT EXISTS schema_migrations
+  await storage.command(`CREATE TABLE IF NOT EXISTS schema_migrations
       (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
-      ENGINE = ReplacingMergeTree ORDER BY version`,
-  });
+      ENGINE = ReplacingMergeTree ORDER BY version`);
   const done = await appliedVersions(storage);
   const result: MigrationResult = { applied: [], alreadyApplied: [] };
   for (const migration of readMigrations(dir)) {
@@ -78,23 +75,19 @@ export async function migrate(
       continue;
     }
     for (const statement of splitStatements(renderSql(migration.sql, vars))) {
-      await client.command({ query: statement });
+      await storage.command(statement);
     }
-    await client.insert({
-      table: 'schema_migrations',
-      values: [{ version: migration.version, name: migration.name, checksum: migration.checksum }],
-      format: 'JSONEachRow',
-    });
+    await storage.insert('schema_migrations', [
+      { version: migration.version, name: migration.name, checksum: migration.checksum },
+    ]);
     result.applied.push(migration.name);
   }
   return result;
 }
 
-async function appliedVersions(storage: Storage): Promise<Set<number>> {
-  const rs = await storage.client.query({
-    query: 'SELECT DISTINCT version FROM schema_migrations',
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<{ version: number | string }>();
+async function appliedVersions(storage: QueryRunner): Promise<Set<number>> {
+  const rows = await storage.query<{ version: number | string }>(
+    'SELECT DISTINCT version FROM schema_migrations',
+  );
   return new Set(rows.map((row) => Number(row.version)));
 }

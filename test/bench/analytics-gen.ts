@@ -3,7 +3,7 @@
 // Cardinality: 500 tenants (skewed: tenant k has weight ~ 1/sqrt(k)), 40 routes, 15 features
 // (a route belongs to one feature), 12 models (2 per route), 4 providers, 8 deployments
 // (dep-0 and dep-1 provisioned), 4 regions.
-import type { Storage } from '../../src/storage/client.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
 
 export const DAYS = 30;
 
@@ -54,7 +54,7 @@ export function generateSql(offset: number, count: number, total: number, endMs:
 }
 
 export async function generate(
-  storage: Storage,
+  storage: QueryRunner,
   total: number,
   endMs: number,
   chunk: number,
@@ -63,19 +63,17 @@ export async function generate(
   for (let offset = 0; offset < total; offset += chunk) {
     const count = Math.min(chunk, total - offset);
     // Materialized views in parallel: generation is bound by the rollups, not by the rows.
-    await storage.client.command({
-      query: generateSql(offset, count, total, endMs),
-      clickhouse_settings: { max_threads: 2, max_insert_threads: '2', parallel_view_processing: 1 },
+    await storage.command(generateSql(offset, count, total, endMs), undefined, {
+      settings: { max_threads: 2, max_insert_threads: '2', parallel_view_processing: 1 },
     });
     onChunk(offset + count);
   }
 }
 
 /** Row counts of every table the bench reads, and whether each rollup saw every row. */
-export async function rollupCheck(storage: Storage): Promise<Record<string, number>> {
+export async function rollupCheck(storage: QueryRunner): Promise<Record<string, number>> {
   const q = async (sql: string): Promise<number> => {
-    const rs = await storage.client.query({ query: sql, format: 'JSONEachRow' });
-    const rows = await rs.json<{ v: string | number }>();
+    const rows = await storage.query<{ v: string | number }>(sql);
     return Number(rows[0]?.v ?? 0);
   };
   return {

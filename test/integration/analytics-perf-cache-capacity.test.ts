@@ -115,10 +115,7 @@ call(C0 + 5 * MIN, {
 
 beforeAll(async () => {
   t = await startTestRuntime({ performance: PERF });
-  await t.runtime.storage.insertJsonEachRow(
-    'llm_calls',
-    rows.map((r) => JSON.stringify(r)).join('\n'),
-  );
+  await t.runtime.storage.insert('llm_calls', rows.map((r) => JSON.stringify(r)).join('\n'));
   const app = createApp({
     storage: t.runtime.storage,
     logger: createLogger('warn'),

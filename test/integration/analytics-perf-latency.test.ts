@@ -150,10 +150,7 @@ drift('m-few', 2, 5);
 
 beforeAll(async () => {
   t = await startTestRuntime({ performance: PERF });
-  await t.runtime.storage.insertJsonEachRow(
-    'llm_calls',
-    rows.map((r) => JSON.stringify(r)).join('\n'),
-  );
+  await t.runtime.storage.insert('llm_calls', rows.map((r) => JSON.stringify(r)).join('\n'));
   const config = (await import('../../src/shared/config.js')).parseConfig({ performance: PERF });
   const app = createApp({
     storage: t.runtime.storage,
@@ -220,12 +217,9 @@ describe('GET /v1/latency', () => {
     });
     expect(segments.some((seg) => seg.grain === '1d')).toBe(true);
     // Every provider call reached the daily table through the 1m -> 1h -> 1d cascade.
-    const sums = await (
-      await t.runtime.storage.client.query({
-        query: `SELECT (SELECT sum(attempts) FROM llm_perf_1d) AS daily, (SELECT count() FROM llm_calls WHERE NOT cache_hit) AS calls`,
-        format: 'JSONEachRow',
-      })
-    ).json<{ daily: string; calls: string }>();
+    const sums = await t.runtime.storage.query<{ daily: string; calls: string }>(
+      `SELECT (SELECT sum(attempts) FROM llm_perf_1d) AS daily, (SELECT count() FROM llm_calls WHERE NOT cache_hit) AS calls`,
+    );
     expect(Number(sums[0]?.daily)).toBe(Number(sums[0]?.calls));
     const q = {
       from,
@@ -257,12 +251,9 @@ describe('GET /v1/latency', () => {
     }).map((seg) => seg.grain);
     expect(grains).toContain('tenant1d');
     expect(grains.filter((g) => g !== 'tenant1d' && g !== 'raw')).toEqual([]);
-    const sums = await (
-      await t.runtime.storage.client.query({
-        query: `SELECT (SELECT sum(attempts) FROM llm_perf_tenant_1d) AS daily, (SELECT count() FROM llm_calls WHERE NOT cache_hit) AS calls`,
-        format: 'JSONEachRow',
-      })
-    ).json<{ daily: string; calls: string }>();
+    const sums = await t.runtime.storage.query<{ daily: string; calls: string }>(
+      `SELECT (SELECT sum(attempts) FROM llm_perf_tenant_1d) AS daily, (SELECT count() FROM llm_calls WHERE NOT cache_hit) AS calls`,
+    );
     expect(Number(sums[0]?.daily)).toBe(Number(sums[0]?.calls));
     const slos = sloTable({
       ...PERF,

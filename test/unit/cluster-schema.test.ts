@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createStorage, type Storage } from '../../src/storage/client.js';
+import { createStorage } from '../../src/storage/client.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
 import { renderSql, splitStatements } from '../../src/storage/migrate.js';
 
 const SINGLE = fileURLToPath(new URL('../../sql/migrations/', import.meta.url));
@@ -150,7 +151,7 @@ describe('sql/cluster mirrors sql/migrations', () => {
 });
 
 describe('sql/cluster statements', () => {
-  let storage: Storage | undefined;
+  let storage: QueryRunner | undefined;
   afterAll(async () => storage?.close());
 
   it('parse with the ClickHouse parser (EXPLAIN AST)', async () => {
@@ -163,9 +164,9 @@ describe('sql/cluster statements', () => {
         renderSql(readFileSync(join(CLUSTER, file), 'utf8'), { ttl_days: 400 }),
       )) {
         await expect(
-          storage.client
-            .query({ query: `EXPLAIN AST ${stmt}`, format: 'TabSeparated' })
-            .then((r) => r.text()),
+          storage
+            .query<unknown>(`EXPLAIN AST ${stmt}`)
+            .then((rows) => rows.map((r) => JSON.stringify(r)).join('\n')),
           `${file}: ${stmt.slice(0, 60)}`,
         ).resolves.toMatch(/CreateQuery|InsertQuery/);
       }

@@ -8,10 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyCall, type LlmCall } from '../../src/collector/call.js';
 import { Writer } from '../../src/collector/writer.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { createStorage, type Storage } from '../../src/storage/client.js';
+import { createStorage } from '../../src/storage/client.js';
+import { jsonEachRow, type QueryRunner } from '../../src/storage/runner.js';
 import { migrate } from '../../src/storage/migrate.js';
 
-let storage: Storage;
+let storage: QueryRunner;
 const dir = mkdtempSync(join(tmpdir(), 'writer-'));
 
 beforeAll(async () => {
@@ -39,28 +40,26 @@ function calls(tenant: string, n: number): LlmCall[] {
 }
 
 async function countRows(tenant: string): Promise<{ rows: number; distinct: number }> {
-  const rs = await storage.client.query({
-    query: `SELECT count() AS rows, uniqExact(call_id) AS distinct FROM llm_calls WHERE tenant = {t:String}`,
-    query_params: { t: tenant },
-    format: 'JSONEachRow',
-  });
-  const [row] = await rs.json<{ rows: string; distinct: string }>();
+  const [row] = await storage.query<{ rows: string; distinct: string }>(
+    `SELECT count() AS rows, uniqExact(call_id) AS distinct FROM llm_calls WHERE tenant = {t:String}`,
+    { t: tenant },
+  );
   return { rows: Number(row?.rows), distinct: Number(row?.distinct) };
 }
 
 describe('writer under store faults', () => {
   it('retries through an outage and commits every row exactly once', async () => {
     let failuresLeft = 4;
-    const flaky: Storage = {
+    const flaky: QueryRunner = {
       ...storage,
-      insertJsonEachRow: async (table, body, options) => {
+      insert: async (table, body, options) => {
         if (failuresLeft > 0) {
           failuresLeft -= 1;
           // Half the failures happen after the engine committed (a timeout on the way back).
-          if (failuresLeft % 2 === 0) await storage.insertJsonEachRow(table, body, options);
+          if (failuresLeft % 2 === 0) await storage.insert(table, body, options);
           throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
         }
-        await storage.insertJsonEachRow(table, body, options);
+        await storage.insert(table, body, options);
       },
     };
     const committed: number[] = [];
@@ -87,12 +86,12 @@ describe('writer under store faults', () => {
   }, 60_000);
 
   it('moves a batch the store refuses to the dead-letter directory and carries on', async () => {
-    const refusing: Storage = {
+    const refusing: QueryRunner = {
       ...storage,
-      insertJsonEachRow: async (table, body, options) => {
-        if (body.includes('refuse-me'))
+      insert: async (table, body, options) => {
+        if (jsonEachRow(body).includes('refuse-me'))
           throw Object.assign(new Error('Cannot parse input'), { code: '27' });
-        await storage.insertJsonEachRow(table, body, options);
+        await storage.insert(table, body, options);
       },
     };
     const writer = new Writer(

@@ -2,7 +2,7 @@
 // soft breach (a share of the limit), a hard breach, or a forecast breach (the period's
 // run-rate projected to its end).
 import type { AlertRule } from '../../shared/config-alerts.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import type { Observation } from './rules.js';
 import { querySpend } from './window.js';
 
@@ -54,7 +54,7 @@ export function finopsBudgets(finops: unknown): BudgetLimit[] {
 
 export async function budgetObservations(
   rule: BudgetRule,
-  storage: Storage,
+  storage: QueryRunner,
   now: Date,
   fromFinops: BudgetLimit[],
 ): Promise<Observation[]> {

@@ -2,7 +2,7 @@
 // group) with the value, the threshold and whether it is breached. Pure given the queries, so
 // the lifecycle (state.ts) never depends on how a value was measured.
 import type { AlertLabel, AlertRule } from '../../shared/config-alerts.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { budgetObservations, type BudgetLimit } from './rules-money.js';
 import { labelKey, queryWindowStats, type WindowStats } from './window.js';
 
@@ -15,7 +15,7 @@ export interface Observation {
 }
 
 export interface RuleContext {
-  storage: Storage;
+  storage: QueryRunner;
   now: Date;
   /** Budgets from config.finops, used by budget rules that carry no limit of their own. */
   finopsBudgets: BudgetLimit[];

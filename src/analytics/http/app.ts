@@ -9,7 +9,7 @@ import {
   ValidationError,
 } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import type { RouteDeps } from './deps.js';
 import { authMiddleware, corsMiddleware, tenantBodyMiddleware } from './auth.js';
 import { createMetrics, type CollectorMetrics } from './metrics.js';
@@ -22,7 +22,7 @@ import { createPerformanceRouter } from './routes-performance.js';
 import { createRoutingRouter } from './routes-routing.js';
 
 export interface AppDeps {
-  storage: Storage;
+  storage: QueryRunner;
   logger: Logger;
   config?: Config;
   beforeRead?: () => Promise<void>;

@@ -1,10 +1,10 @@
 // What every analytics router receives.
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logger.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 
 export interface RouteDeps {
-  storage: Storage;
+  storage: QueryRunner;
   logger: Logger;
   /** The validated configuration (SLOs, budgets, reservations...). */
   config: Config;

@@ -6,7 +6,7 @@
 //   forecast_breach forecast >= ceiling (on pace to exceed it by period end)
 //   ok              otherwise
 import type { BudgetConfig } from '../../shared/config-finops.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { queryCosts, type CostDimension } from './costs.js';
 import { MONEY_SCALE, Money, moneyText } from './decimal.js';
 
@@ -90,7 +90,7 @@ export function evaluateBudget(b: BudgetConfig, spentText: string, now: Date): B
  * With a tenant scope only the budgets whose scope names that tenant are returned.
  */
 export async function queryBudgets(
-  storage: Storage,
+  storage: QueryRunner,
   budgets: readonly BudgetConfig[],
   now: Date,
   tenant?: string,

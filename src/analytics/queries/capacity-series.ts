@@ -3,7 +3,7 @@
 // spilled off it (calls whose fallback_from names it), both converted with its own weights.
 import type { Config } from '../../shared/config.js';
 import type { CapacityWeights } from '../../shared/config-performance.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { convertedTokens } from './capacity-math.js';
 import { num, type Source } from './stats-source.js';
 
@@ -120,18 +120,13 @@ interface SideRow {
 }
 
 export async function readDemandSeries(
-  storage: Storage,
+  storage: QueryRunner,
   q: SeriesQuery,
 ): Promise<DemandSeriesRead[]> {
   const minutes = Math.max(0, Math.round((q.toMinuteMs - q.fromMinuteMs) / 60_000));
   const params: Record<string, unknown> = { targets: q.targets.map((t) => t.deployment) };
   if (q.tenant !== undefined) params.tenant = q.tenant;
-  const rs = await storage.client.query({
-    query: seriesSql(q),
-    query_params: params,
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<SideRow>();
+  const rows = await storage.query<SideRow>(seriesSql(q), params);
   return q.targets.map((t) => {
     const out: DemandSeriesRead = {
       deployment: t.deployment,
@@ -167,14 +162,14 @@ export async function readDemandSeries(
 
 /** Provisioned deployments seen in the data, for when none is configured. */
 export async function discoverProvisioned(
-  storage: Storage,
+  storage: QueryRunner,
   fromMinuteMs: number,
   toMinuteMs: number,
 ): Promise<string[]> {
-  const rs = await storage.client.query({
-    query: `SELECT DISTINCT deployment FROM llm_capacity_1m WHERE capacity_tier = 'provisioned'
-      AND minute >= toDateTime(${fromMinuteMs / 1000}, 'UTC') AND minute < toDateTime(${toMinuteMs / 1000}, 'UTC') ORDER BY deployment`,
-    format: 'JSONEachRow',
-  });
-  return (await rs.json<{ deployment: string }>()).map((r) => r.deployment);
+  return (
+    await storage.query<{
+      deployment: string;
+    }>(`SELECT DISTINCT deployment FROM llm_capacity_1m WHERE capacity_tier = 'provisioned'
+      AND minute >= toDateTime(${fromMinuteMs / 1000}, 'UTC') AND minute < toDateTime(${toMinuteMs / 1000}, 'UTC') ORDER BY deployment`)
+  ).map((r) => r.deployment);
 }

@@ -2,7 +2,7 @@
 // / units x K), spillover share, demand quantiles and base load; and the provisioning
 // recommendation (capacity-recommend.ts) on the same demand series. Minute grain: [from, to) is
 // widened to whole minutes.
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { demandQuantile, demandSeries } from './capacity-math.js';
 import { recommendCapacity, type Recommendation } from './capacity-recommend.js';
 import {
@@ -83,7 +83,7 @@ function quantiles(values: ArrayLike<number>): Quantiles {
   };
 }
 
-async function resolveTargets(storage: Storage, q: CapacityQuery): Promise<CapacityTarget[]> {
+async function resolveTargets(storage: QueryRunner, q: CapacityQuery): Promise<CapacityTarget[]> {
   const { fromMinuteMs, toMinuteMs } = minuteRange(q.from, q.to);
   const seen = await discoverProvisioned(storage, fromMinuteMs, toMinuteMs);
   const targets = [...q.targets];
@@ -103,7 +103,7 @@ async function resolveTargets(storage: Storage, q: CapacityQuery): Promise<Capac
 }
 
 async function readSeries(
-  storage: Storage,
+  storage: QueryRunner,
   q: CapacityQuery,
   targets: CapacityTarget[],
 ): Promise<DemandSeriesRead[]> {
@@ -121,7 +121,7 @@ function totalDemand(s: DemandSeriesRead): Float64Array {
 }
 
 export async function queryCapacity(
-  storage: Storage,
+  storage: QueryRunner,
   query: CapacityQuery,
 ): Promise<CapacityRow[]> {
   const targets = await resolveTargets(storage, query);
@@ -162,7 +162,7 @@ export interface CapacityRecommendationRow extends Recommendation {
 }
 
 export async function queryCapacityRecommendation(
-  storage: Storage,
+  storage: QueryRunner,
   query: CapacityQuery,
 ): Promise<CapacityRecommendationRow[]> {
   const targets = await resolveTargets(storage, query);

@@ -4,7 +4,7 @@
 // Questions that group or filter by tenant read whole days and hours from the tenant-keyed
 // rollups (llm_costs_tenant_1d / _1h, 0026) instead.
 // The union builder is shared by provisioned allocation, budgets and the FOCUS export.
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { trimDecimal } from './decimal.js';
 import { planSegments, type Grain } from './stats-timeplan.js';
 
@@ -202,14 +202,9 @@ export function buildCostSql(query: CostQuery): { sql: string; params: Record<st
   return { sql, params: union.params };
 }
 
-export async function queryCosts(storage: Storage, query: CostQuery): Promise<CostRow[]> {
+export async function queryCosts(storage: QueryRunner, query: CostQuery): Promise<CostRow[]> {
   const { sql, params } = buildCostSql(query);
-  const rs = await storage.client.query({
-    query: sql,
-    query_params: params,
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<Record<string, string | number | boolean>>();
+  const rows = await storage.query<Record<string, string | number | boolean>>(sql, params);
   const out = rows.map((row) => toCostRow(row, query));
   // A query with no group keys or buckets always answers one row, even when nothing matched.
   const grouped = query.groupBy.length > 0 || query.bucket !== undefined;

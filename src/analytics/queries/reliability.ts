@@ -6,7 +6,7 @@
 // per logical request that started in it, so a pure fallback target has no amplification (null).
 // This is exact from the rollup, unlike distinct (trace_id, route) pairs, which would need an
 // approximate distinct-count state to roll up.
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { trimDecimal } from './decimal.js';
 import {
   PERF_FAMILY,
@@ -55,7 +55,7 @@ const MEASURES = [
 ] as const;
 
 export async function queryReliability(
-  storage: Storage,
+  storage: QueryRunner,
   query: ReliabilityQuery,
 ): Promise<ReliabilityRow[]> {
   const rows = await readWindow(storage, {

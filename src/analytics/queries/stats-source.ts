@@ -1,7 +1,7 @@
 // The rollup families of the performance questions (sql/migrations/0020, 0021) and the measures
 // each question reads, written once for both paths: from llm_calls (edges, tenant scope) and from
 // the rollups. The raw expressions repeat the materialized views' text so both paths agree.
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { BILLABLE } from './costs.js';
 import { bucketSql } from './stats-histogram.js';
 import { planSegments, unionSql, type Measure, type RollupFamily } from './stats-timeplan.js';
@@ -119,7 +119,7 @@ function windowSql<M extends string>(read: WindowRead<M>): string | null {
 
 /** Runs one windowed read and returns its rows (JSON: Map columns as objects, UInt64 as text). */
 export async function readWindow<M extends string>(
-  storage: Storage,
+  storage: QueryRunner,
   read: WindowRead<M>,
 ): Promise<ResultRow[]> {
   const [rows] = await readWindows(storage, [read]);
@@ -132,7 +132,7 @@ export async function readWindow<M extends string>(
  * one round trip instead of two is what brings a drift check near the engine's floor.
  */
 export async function readWindows<M extends string>(
-  storage: Storage,
+  storage: QueryRunner,
   reads: readonly WindowRead<M>[],
 ): Promise<ResultRow[][]> {
   const parts = reads.flatMap((read, i) => {
@@ -142,12 +142,10 @@ export async function readWindows<M extends string>(
   const out: ResultRow[][] = reads.map(() => []);
   if (parts.length === 0) return out;
   const tenant = reads.find((r) => r.tenant !== undefined)?.tenant;
-  const rs = await storage.client.query({
-    query: parts.join('\nUNION ALL\n'),
-    query_params: tenant !== undefined ? { tenant } : {},
-    format: 'JSONEachRow',
-  });
-  for (const row of await rs.json<ResultRow>()) {
+  for (const row of await storage.query<ResultRow>(
+    parts.join('\nUNION ALL\n'),
+    tenant !== undefined ? { tenant } : {},
+  )) {
     const { window_index: index, ...rest } = row;
     out[Number(index)]?.push(rest);
   }

@@ -3,7 +3,7 @@
 // target budgets take the target out of its tier (skip_target), as reference/routing-feed.md §1.3.
 import type { RoutingBudgetConfig, RoutingTargetConfig } from '../../shared/config-routing.js';
 import type { FeedBudget } from '../../routing-client/types.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { buildUnion, type CostDimension } from '../queries/costs.js';
 
 /** A budget at or above this share of its limit is reported as `warning`. */
@@ -17,16 +17,11 @@ export function periodStart(nowMs: number, period: '1d' | '1mo'): number {
 }
 
 async function spendBy(
-  storage: Storage,
+  storage: QueryRunner,
   sql: string,
   params: Record<string, unknown>,
 ): Promise<Map<string, number>> {
-  const rs = await storage.client.query({
-    query: sql,
-    query_params: params,
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<{ key: string; cost: number | string }>();
+  const rows = await storage.query<{ key: string; cost: number | string }>(sql, params);
   return new Map(rows.map((r) => [r.key, Number(r.cost)]));
 }
 
@@ -45,7 +40,7 @@ function targetKeyExpr(targets: RoutingTargetConfig[], params: Record<string, un
 }
 
 async function spendFor(
-  storage: Storage,
+  storage: QueryRunner,
   scope: 'tenant' | 'target',
   period: '1d' | '1mo',
   nowMs: number,
@@ -71,7 +66,7 @@ async function spendFor(
 }
 
 export async function budgetStatus(
-  storage: Storage,
+  storage: QueryRunner,
   budgets: RoutingBudgetConfig[],
   targets: RoutingTargetConfig[],
   nowMs: number,

@@ -1,0 +1,29 @@
+// Reads of llm_calls the collector needs to avoid counting a call twice across a restart: which
+// calls of a set of traces are already stored (spool replay), and which were stored recently
+// (retries of requests acknowledged before the restart).
+import type { QueryRunner } from './runner.js';
+
+/** Call ids already stored for these traces. */
+export async function storedCallIds(
+  runner: QueryRunner,
+  traceIds: readonly string[],
+): Promise<string[]> {
+  if (traceIds.length === 0) return [];
+  const rows = await runner.query<{ call_id: string }>(
+    'SELECT call_id FROM llm_calls WHERE trace_id IN {ids:Array(String)}',
+    { ids: traceIds },
+  );
+  return rows.map((r) => r.call_id);
+}
+
+/**
+ * Call ids stored in the last 30 minutes for calls of the last two hours (at most a million): what
+ * a client may still retry after a restart.
+ */
+export async function recentCallIds(runner: QueryRunner): Promise<string[]> {
+  const rows = await runner.query<{ call_id: string }>(
+    `SELECT call_id FROM llm_calls
+      WHERE start_time > now64(6) - INTERVAL 2 HOUR AND ingested_at > now64(3) - INTERVAL 30 MINUTE LIMIT 1000000`,
+  );
+  return rows.map((r) => r.call_id);
+}
