@@ -1,12 +1,10 @@
 // Pure statistics of the performance analytics: histograms, the time plan, the z-test, drift status.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { driftStatus } from '../../src/analytics/queries/drift.js';
 import { judgeCacheDrop } from '../../src/analytics/queries/cache-regressions.js';
 import {
   BUCKET_RELATIVE_WIDTH,
   bucketOf,
-  bucketSql,
   countAtMost,
   histogramQuantile,
   type Histogram,
@@ -25,21 +23,6 @@ const exactQuantile = (values: number[], q: number): number => {
 };
 
 describe('log-bucket histogram', () => {
-  it('the migration uses the same bucket expression as the query code', () => {
-    const sql = readFileSync(
-      new URL('../../sql/migrations/0020_perf_rollups.sql', import.meta.url),
-      'utf8',
-    );
-    for (const x of [
-      'duration_ms',
-      'assumeNotNull(ttft_ms)',
-      'assumeNotNull(itl_ms)',
-      'output_tokens * 1000 / (duration_ms - assumeNotNull(ttft_ms))',
-    ]) {
-      expect(sql).toContain(bucketSql(x));
-    }
-  });
-
   it('quantiles are within one bucket width of the exact value', () => {
     // A skewed latency sample: lognormal-ish via a deterministic generator.
     const values: number[] = [];

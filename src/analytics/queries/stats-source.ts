@@ -3,7 +3,7 @@
 // the rollups. The raw expressions repeat the materialized views' text so both paths agree.
 import type { QueryRunner } from '../../storage/runner.js';
 import { BILLABLE } from './costs.js';
-import { bucketSql } from './stats-histogram.js';
+import { bucketSql } from '../../storage/catalog/histogram.js';
 import { planSegments, unionSql, type Measure, type RollupFamily } from './stats-timeplan.js';
 
 /** Provider calls (app-cache hits excluded): llm_perf_1m / llm_perf_1h / llm_perf_1d. */
