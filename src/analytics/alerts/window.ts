@@ -1,9 +1,10 @@
 // Small, focused window queries the alert rules read: per-group call stats over [from, to) from
-// llm_calls, and spend through the cost rollups (the union builder of queries/costs.ts, so a
+// llm_calls, and spend through the cost rollups (the cost read of queries/costs.ts, so a
 // budget alert and /v1/costs read the same money the same way).
 import type { QueryRunner } from '../../storage/runner.js';
 import type { AlertLabel } from '../../shared/config-alerts.js';
-import { BILLABLE, buildUnion } from '../queries/costs.js';
+import { BILLABLE } from '../../storage/catalog/measures.js';
+import { costReadSql } from '../queries/costs.js';
 
 export type Scope = Partial<Record<AlertLabel, string | undefined>>;
 
@@ -103,7 +104,7 @@ export async function querySpend(
   storage: QueryRunner,
   q: WindowQuery,
 ): Promise<{ labels: Record<string, string>; costUsd: number; calls: number }[]> {
-  const union = buildUnion({ from: q.from, to: q.to, dims: q.groupBy, filters: q.scope });
+  const union = costReadSql({ from: q.from, to: q.to, dims: q.groupBy, filters: q.scope });
   const keys = q.groupBy.map((g) => `${g}, `).join('');
   const sql = `SELECT ${keys}toFloat64(cost_total) AS cost, calls FROM (${union.sql})`;
   const rows = await storage.query<Record<string, unknown>>(sql, union.params);

@@ -4,7 +4,8 @@
 // A period is judged whole: the range is widened to the periods that [from, to) touches.
 import type { TokenBudgetConfig } from '../../shared/config-finops.js';
 import type { QueryRunner } from '../../storage/runner.js';
-import { BILLABLE, buildUnion } from './costs.js';
+import { BILLABLE } from '../../storage/catalog/measures.js';
+import { costReadSql } from './costs.js';
 import { periodBounds } from './budgets.js';
 
 export interface TokenBreachQuery {
@@ -83,7 +84,7 @@ async function perPeriod(
   if (cap === undefined) return [];
   const from = periodBounds(cap.period, q.from).start;
   const to = periodBounds(cap.period, new Date(q.to.getTime() - 1)).end;
-  const { sql, params } = buildUnion({
+  const { sql, params } = costReadSql({
     from,
     to,
     dims: [],

@@ -3,14 +3,11 @@
 // tokens per route and model (cache_read_tokens / input_tokens; input is inclusive of cache reads).
 import type { QueryRunner } from '../../storage/runner.js';
 import {
-  CACHE_FAMILY,
-  CACHE_MEASURES,
   keyOf,
   num,
   ratio,
   readWindow,
   readWindows,
-  type CacheMeasure,
   type ResultRow,
   type Source,
   type WindowRead,
@@ -61,10 +58,9 @@ const CACHE_READ_MEASURES = [
   'read_tokens',
 ] as const;
 
-function cacheRead(q: CacheQuery, dims: readonly string[]): WindowRead<CacheMeasure> {
+function cacheRead(q: CacheQuery, dims: readonly string[]): WindowRead {
   return {
-    family: CACHE_FAMILY,
-    all: CACHE_MEASURES,
+    subject: 'cache',
     from: q.from,
     to: q.to,
     dims,

@@ -11,8 +11,6 @@ import {
   type QuantileSummary,
 } from './stats-histogram.js';
 import {
-  PERF_FAMILY,
-  PERF_MEASURES,
   keyOf,
   readWindows,
   type ResultRow,
@@ -109,9 +107,8 @@ const ratioOf = (a: number | null, b: number | null): number | null =>
 
 export async function queryTtftDrift(storage: QueryRunner, query: DriftQuery): Promise<DriftRow[]> {
   const dims = query.groupBy ?? [...DRIFT_DIMENSIONS];
-  const read = (w: TimeWindow): WindowRead<'ttft_h'> => ({
-    family: PERF_FAMILY,
-    all: PERF_MEASURES,
+  const read = (w: TimeWindow): WindowRead => ({
+    subject: 'perf',
     from: w.from,
     to: w.to,
     dims,

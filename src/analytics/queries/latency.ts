@@ -13,16 +13,7 @@ import {
   type Histogram,
   type QuantileSummary,
 } from './stats-histogram.js';
-import {
-  PERF_FAMILY,
-  PERF_MEASURES,
-  keyOf,
-  num,
-  ratio,
-  readWindow,
-  type PerfDimension,
-  type Source,
-} from './stats-source.js';
+import { keyOf, num, ratio, readWindow, type PerfDimension, type Source } from './stats-source.js';
 
 export { PERF_DIMENSIONS as LATENCY_DIMENSIONS } from './stats-source.js';
 
@@ -97,8 +88,7 @@ export async function queryLatency(
     ? query.groupBy
     : [...query.groupBy, 'route' as const];
   const rows = await readWindow(storage, {
-    family: PERF_FAMILY,
-    all: PERF_MEASURES,
+    subject: 'perf',
     from: query.from,
     to: query.to,
     dims,

@@ -9,7 +9,7 @@
 // [from - window, to). spend_per_success = all spend linked to the group's outcomes (failed
 // ones included: failures are part of what a success costs) / successful outcomes.
 import type { QueryRunner } from '../../storage/runner.js';
-import { BILLABLE } from './costs.js';
+import { BILLABLE } from '../../storage/catalog/measures.js';
 import { MONEY_SCALE, Money, moneyText, trimDecimal } from './decimal.js';
 
 export const OUTCOME_GROUPS = ['feature', 'route', 'tenant'] as const;

@@ -8,7 +8,7 @@
 // When usage exceeds capacity in an hour, the calls share the whole cost and idle is 0.
 import type { ReservationConfig } from '../../shared/config-finops.js';
 import type { QueryRunner } from '../../storage/runner.js';
-import { buildUnion, type CostDimension } from './costs.js';
+import { costReadSql, type CostDimension } from './costs.js';
 import { MONEY_SCALE, Money, largestRemainder, moneyText, type MoneyValue } from './decimal.js';
 
 export const PROVISIONED_DIMENSIONS = [
@@ -93,7 +93,7 @@ async function usageByHour(
   if (r.provider !== undefined) filters.provider = r.provider;
   if (r.model !== undefined) filters.model = r.model;
   if (tenant !== undefined) filters.tenant = tenant;
-  const { sql, params } = buildUnion({
+  const { sql, params } = costReadSql({
     from: new Date(range[0]),
     to: new Date(range[1]),
     dims,

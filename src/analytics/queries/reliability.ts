@@ -8,15 +8,7 @@
 // approximate distinct-count state to roll up.
 import type { QueryRunner } from '../../storage/runner.js';
 import { trimDecimal } from './decimal.js';
-import {
-  PERF_FAMILY,
-  PERF_MEASURES,
-  num,
-  ratio,
-  readWindow,
-  type PerfDimension,
-  type Source,
-} from './stats-source.js';
+import { num, ratio, readWindow, type PerfDimension, type Source } from './stats-source.js';
 
 export { PERF_DIMENSIONS as RELIABILITY_DIMENSIONS } from './stats-source.js';
 
@@ -59,8 +51,7 @@ export async function queryReliability(
   query: ReliabilityQuery,
 ): Promise<ReliabilityRow[]> {
   const rows = await readWindow(storage, {
-    family: PERF_FAMILY,
-    all: PERF_MEASURES,
+    subject: 'perf',
     from: query.from,
     to: query.to,
     dims: query.groupBy,

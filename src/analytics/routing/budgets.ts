@@ -4,7 +4,7 @@
 import type { RoutingBudgetConfig, RoutingTargetConfig } from '../../shared/config-routing.js';
 import type { FeedBudget } from '../../routing-client/types.js';
 import type { QueryRunner } from '../../storage/runner.js';
-import { buildUnion, type CostDimension } from '../queries/costs.js';
+import { costReadSql, type CostDimension } from '../queries/costs.js';
 
 /** A budget at or above this share of its limit is reported as `warning`. */
 export const BUDGET_WARNING_RATIO = 0.8;
@@ -50,7 +50,7 @@ async function spendFor(
   // not a month of minutes, on a feed recomputed every few seconds.
   const dims: CostDimension[] =
     scope === 'tenant' ? ['tenant'] : ['provider', 'model', 'deployment'];
-  const union = buildUnion({
+  const union = costReadSql({
     from: new Date(periodStart(nowMs, period)),
     to: new Date(nowMs + 1),
     dims,
