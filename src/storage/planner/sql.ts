@@ -56,7 +56,9 @@ function filterSql(read: Read, params: QueryParams, prefix: string): string[] {
  * `prefix` keeps parameter names apart when several reads share one query.
  */
 export function readSql(read: Read, prefix = '', catalog: Catalog = CATALOG): ReadSql {
-  const subject = SUBJECTS[read.subject];
+  const subject =
+    catalog.families.find((f) => f.subject.name === read.subject)?.subject ??
+    SUBJECTS[read.subject];
   const measures: [string, Measure][] = read.measures.map((m) => {
     const measure = subject.measures[m];
     if (measure === undefined) throw new Error(`${read.subject} has no measure ${m}`);
