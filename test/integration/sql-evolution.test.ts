@@ -6,9 +6,18 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG } from '../../src/storage/catalog/catalog.js';
-import { CALLS, COST_MEASURES, PERF, added, count } from '../../src/storage/catalog/measures.js';
+import {
+  CALLS,
+  COST_MEASURES,
+  PERF,
+  added,
+  count,
+  money,
+} from '../../src/storage/catalog/measures.js';
+import { LLM_CALLS, addedColumn } from '../../src/storage/catalog/tables.js';
 import type { Catalog, Family } from '../../src/storage/catalog/types.js';
 import { createStorage } from '../../src/storage/client.js';
 import { MIGRATIONS_DIR, migrate, renderSql, splitStatements } from '../../src/storage/migrate.js';
@@ -26,7 +35,11 @@ const START = END - 3 * DAY - 7 * HOUR - 41 * 60_000 - 13_000;
 function grown(): Catalog {
   const calls = {
     ...CALLS,
-    measures: { ...CALLS.measures, hedged_calls: added(33, count('hedged')) },
+    measures: {
+      ...CALLS.measures,
+      hedged_calls: added(33, count('hedged')),
+      billed_cost: added(33, money('sum(billed_cost)')),
+    },
   };
   const families: Family[] = CATALOG.families.map((f) => {
     if (f.subject === PERF && f.name === 'perf')
@@ -35,7 +48,9 @@ function grown(): Catalog {
     return {
       ...f,
       subject: calls,
-      ...(f.measures !== undefined ? { measures: [...COST_MEASURES, 'hedged_calls'] } : {}),
+      ...(f.measures !== undefined
+        ? { measures: [...COST_MEASURES, 'hedged_calls', 'billed_cost'] }
+        : {}),
     };
   });
   families.push({
@@ -46,7 +61,13 @@ function grown(): Catalog {
     doc: 'A small time-first family for route and model cost questions.',
     tables: [{ name: 'llm_costs_route_model_1h', grain: 'hour', from: 'llm_calls', since: 34 }],
   });
-  return { ...CATALOG, families };
+  // The measure's column in llm_calls arrives in the same migration.
+  const baseTables = CATALOG.baseTables.map((t) =>
+    t === LLM_CALLS
+      ? { ...t, columns: [...t.columns, addedColumn(33, 'billed_cost', 'Decimal(38, 18)')] }
+      : t,
+  );
+  return { ...CATALOG, baseTables, families };
 }
 
 const catalog = grown();
@@ -100,7 +121,7 @@ describe('one catalog edit per dimension, measure and family', () => {
     const names = generated.map((m) => m.name);
     expect(names.slice(-3)).toEqual([
       '0032_perf_service',
-      '0033_calls_minute_hedged_calls',
+      '0033_llm_calls_billed_cost',
       '0034_costs_route_model',
     ]);
     for (const m of generated.slice(0, -3))
@@ -144,7 +165,26 @@ describe('one catalog edit per dimension, measure and family', () => {
   });
 
   it('keeps filling the new columns from new calls, and a re-run of a rebuild adds nothing', async () => {
-    await storage.insert('llm_calls', calls(1000));
+    await storage.insert(
+      'llm_calls',
+      calls(1000).map((c, i) => ({ ...c, billed_cost: `0.0${String(i).padStart(3, '0')}1` })),
+    );
+    const billed: Read = {
+      subject: 'calls',
+      from: new Date(START),
+      to: new Date(END),
+      dims: ['tenant'],
+      measures: ['billed_cost', 'hedged_calls'],
+    };
+    const byTenant = await exact(billed);
+    const want = calls(1000).reduce(
+      (a, _c, i) => a.add(`0.0${String(i).padStart(3, '0')}1`),
+      new Decimal(0),
+    );
+    expect(byTenant.reduce((a, r) => a.add(String(r.billed_cost)), new Decimal(0)).toFixed()).toBe(
+      want.toFixed(),
+    );
+    expect(byTenant.reduce((a, r) => a + Number(r.hedged_calls), 0)).toBe(96);
     const perf: Read = {
       subject: 'perf',
       from: new Date(START),

@@ -125,7 +125,10 @@ export function backfillVersion(t: RollupTable): number | false {
 /** Every migration version that has something to do, ascending. */
 export function migrationVersions(c: Catalog = CATALOG): number[] {
   const versions = new Set<number>();
-  for (const t of c.baseTables) versions.add(t.since);
+  for (const t of c.baseTables) {
+    versions.add(t.since);
+    for (const col of t.columns) if (col.since !== undefined) versions.add(col.since);
+  }
   for (const { family, table } of rollupTables(c)) {
     versions.add(table.since);
     const b = backfillVersion(table);

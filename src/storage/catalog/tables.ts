@@ -2,6 +2,13 @@
 // from these definitions; the rollups in rollups.ts read llm_calls.
 import type { BaseTable, ColumnSpec } from './types.js';
 
+/** A column added to an existing table by migration `since`. */
+export const addedColumn = (since: number, name: string, type: string): ColumnSpec => ({
+  name,
+  type,
+  since,
+});
+
 /** `name Type ...` lines into column specs. */
 function columns(block: string): ColumnSpec[] {
   return block

@@ -72,6 +72,8 @@ export interface ColumnSpec {
   name: string;
   /** Type with codec and default, as in CREATE TABLE. */
   type: string;
+  /** Migration that adds the column to the existing table (absent: with the table). */
+  since?: number;
 }
 
 /** A table the application writes rows into. */

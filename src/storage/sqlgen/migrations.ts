@@ -12,6 +12,7 @@ import {
 } from '../catalog/catalog.js';
 import type { Catalog } from '../catalog/types.js';
 import {
+  addBaseColumnsSql,
   addColumnsSql,
   backfillSql,
   baseTableSql,
@@ -114,8 +115,14 @@ class Planner {
     if (note !== undefined) return note.name;
     const base = this.catalog.baseTables.find((t) => t.since === p.version);
     if (base !== undefined) return base.name;
+    const grown = this.catalog.baseTables.find((t) => t.columns.some((c) => c.since === p.version));
     const family = p.created[0]?.family.name;
     if (family !== undefined) return family;
+    if (grown !== undefined)
+      return `${grown.name}_${grown.columns
+        .filter((c) => c.since === p.version)
+        .map((c) => c.name)
+        .join('_')}`;
     const first = p.altered[0];
     if (first !== undefined) return `${first.t.family.name}_${first.added.join('_')}`;
     return 'backfill';
@@ -128,6 +135,9 @@ class Planner {
       parts.push(
         `${comment(t.doc)}${v === 'cluster' ? comment(t.clusterDoc) : ''}${baseTableSql(t, v)}`,
       );
+    for (const t of this.catalog.baseTables)
+      if (t.since < p.version && t.columns.some((c) => c.since === p.version))
+        parts.push(addBaseColumnsSql(t, p.version, v));
     const documented = new Set<string>();
     for (const t of p.created) {
       const { family, table } = t;

@@ -69,11 +69,15 @@ function createTable(s: TableShape, v: Variant): string {
 ENGINE = Distributed('{cluster}', currentDatabase(), ${s.name}_local, ${s.shardBy});\n`;
 }
 
+/** The table's columns as of `version`. */
+export const baseColumns = (t: BaseTable, version: number): BaseTable['columns'] =>
+  t.columns.filter((c) => (c.since ?? 0) <= version);
+
 export function baseTableSql(t: BaseTable, v: Variant): string {
   return createTable(
     {
       name: t.name,
-      body: [...t.columns.map((c) => `${c.name} ${c.type}`), ...(t.indexes ?? [])],
+      body: [...baseColumns(t, t.since).map((c) => `${c.name} ${c.type}`), ...(t.indexes ?? [])],
       engine: t.engine,
       partitionBy: t.partitionBy,
       orderBy: t.orderBy,
@@ -178,6 +182,21 @@ export function addColumnsSql(
   return `${alter(`${t.name}_local${ON_CLUSTER}`)}\nALTER TABLE ${t.name}${ON_CLUSTER}\n${distributed
     .map((c) => `${INDENT}${c}`)
     .join(',\n')};\n`;
+}
+
+/** Columns `version` adds to a table the application writes (existing rows take the default). */
+export function addBaseColumnsSql(t: BaseTable, version: number, v: Variant): string {
+  const columns = baseColumns(t, version);
+  const clauses = columns.flatMap((c, i) =>
+    c.since === version
+      ? [`ADD COLUMN IF NOT EXISTS ${c.name} ${c.type} AFTER ${columns[i - 1]?.name ?? ''}`]
+      : [],
+  );
+  const alter = (name: string): string =>
+    `ALTER TABLE ${name}\n${clauses.map((c) => `${INDENT}${c}`).join(',\n')};\n`;
+  return v === 'single'
+    ? alter(t.name)
+    : `${alter(`${t.name}_local${ON_CLUSTER}`)}\n${alter(`${t.name}${ON_CLUSTER}`)}`;
 }
 
 /** Points an existing view at its table's new columns (one statement: no insert is missed). */
