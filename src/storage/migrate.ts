@@ -5,6 +5,7 @@
 // every recorded checksum against the file and refuses to run on a mismatch.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../shared/errors.js';
 import { HAND_WRITTEN_CHECKSUMS } from './catalog/history.js';
@@ -40,7 +41,7 @@ export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
     .filter((file) => /^\d{4}_[\w-]+\.sql$/.test(file))
     .sort()
     .map((file) => {
-      const sql = readFileSync(`${dir}/${file}`, 'utf8');
+      const sql = readFileSync(join(dir, file), 'utf8');
       return {
         version: Number(file.slice(0, 4)),
         name: file.replace(/\.sql$/, ''),
@@ -92,7 +93,7 @@ function verify(applied: readonly Applied[], files: readonly Migration[], dir: s
     if (file === undefined) continue; // a directory with fewer migrations (an older build, a test subset)
     if (!unchanged(a, file))
       throw new MigrationChecksumError(
-        `migration ${file.name} was applied with checksum ${a.checksum}, but ${dir}/${file.name}.sql now has checksum ${file.checksum}: an applied migration must not change. Restore the file, or express the change as a new migration (CONTRIBUTING.md: change the catalog, run npm run sql).`,
+        `migration ${file.name} was applied with checksum ${a.checksum}, but ${join(dir, `${file.name}.sql`)} now has checksum ${file.checksum}: an applied migration must not change. Restore the file, or express the change as a new migration (CONTRIBUTING.md: change the catalog, run npm run sql).`,
       );
   }
 }

@@ -102,18 +102,20 @@ async function resolveTargets(storage: QueryRunner, q: CapacityQuery): Promise<C
     : targets;
 }
 
-async function readSeries(
+/** Each target (configured or discovered) with its demand series over the query's minutes. */
+async function demandOf(
   storage: QueryRunner,
   q: CapacityQuery,
-  targets: CapacityTarget[],
-): Promise<DemandSeriesRead[]> {
+): Promise<{ t: CapacityTarget; s: DemandSeriesRead }[]> {
+  const targets = await resolveTargets(storage, q);
   if (targets.length === 0) return [];
-  return readDemandSeries(storage, {
+  const series = await readDemandSeries(storage, {
     ...minuteRange(q.from, q.to),
     targets,
     tenant: q.tenant,
     source: q.source,
   });
+  return series.map((s, k) => ({ t: targets[k] as CapacityTarget, s }));
 }
 
 function totalDemand(s: DemandSeriesRead): Float64Array {
@@ -124,10 +126,7 @@ export async function queryCapacity(
   storage: QueryRunner,
   query: CapacityQuery,
 ): Promise<CapacityRow[]> {
-  const targets = await resolveTargets(storage, query);
-  const series = await readSeries(storage, query, targets);
-  return series.map((s, k) => {
-    const t = targets[k] as CapacityTarget;
+  return (await demandOf(storage, query)).map(({ t, s }) => {
     const capacity = t.units !== null && t.unitCapacity !== null ? t.units * t.unitCapacity : null;
     const demand = quantiles(totalDemand(s));
     let utilization: CapacityRow['utilization'] = null;
@@ -165,10 +164,7 @@ export async function queryCapacityRecommendation(
   storage: QueryRunner,
   query: CapacityQuery,
 ): Promise<CapacityRecommendationRow[]> {
-  const targets = await resolveTargets(storage, query);
-  const series = await readSeries(storage, query, targets);
-  return series.map((s, k) => {
-    const t = targets[k] as CapacityTarget;
+  return (await demandOf(storage, query)).map(({ t, s }) => {
     const base = { deployment: t.deployment, current_units: t.units };
     if (t.sizing === undefined || t.unitCapacity === null) {
       return {

@@ -32,16 +32,8 @@ export interface WindowRead {
 
 export type ResultRow = Row;
 
-function toRead(w: WindowRead): Read {
-  return {
-    subject: w.subject,
-    from: w.from,
-    to: w.to,
-    dims: w.dims,
-    measures: w.measures,
-    filters: w.tenant !== undefined ? { tenant: w.tenant } : undefined,
-    source: w.source,
-  };
+function toRead({ tenant, ...read }: WindowRead): Read {
+  return { ...read, filters: tenant !== undefined ? { tenant } : undefined };
 }
 
 /** One windowed read (JSON rows: Map columns as objects, UInt64 as text). */
