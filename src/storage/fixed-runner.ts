@@ -48,7 +48,7 @@ export function createFixedRunner(answers: readonly CannedAnswer[] = []): FixedR
       throw new StoreQueryError(
         `no canned answer for: ${sql.slice(0, 200)}`,
         operation,
-        0,
+        undefined,
         'NO_ANSWER',
       );
     if (a.error !== undefined) throw a.error;

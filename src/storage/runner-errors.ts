@@ -21,8 +21,11 @@ export class StoreQueryError extends StoreError {
   constructor(
     message: string,
     operation: StoreOperation,
-    /** ClickHouse error code, e.g. 60 (UNKNOWN_TABLE); undefined when the engine gave none. */
-    readonly code: number | undefined,
+    /**
+     * ClickHouse error code as clickhouse-js gives it, digits in a string (`'60'` for
+     * UNKNOWN_TABLE); undefined when the engine gave none.
+     */
+    readonly code: string | undefined,
     /** ClickHouse error name, e.g. `UNKNOWN_TABLE`. */
     readonly type: string | undefined,
     options?: { cause?: unknown },
@@ -55,11 +58,10 @@ interface ErrorLike {
   name?: unknown;
 }
 
-function codeOf(e: ErrorLike): number | undefined {
-  if (typeof e.clickhouseCode === 'number') return e.clickhouseCode;
-  if (typeof e.code === 'string' && /^\d+$/.test(e.code)) return Number(e.code);
-  const m = /Code: (\d+)\./.exec(String(e.message ?? ''));
-  return m !== null ? Number(m[1]) : undefined;
+function codeOf(e: ErrorLike): string | undefined {
+  if (typeof e.clickhouseCode === 'number') return String(e.clickhouseCode);
+  if (typeof e.code === 'string' && /^\d+$/.test(e.code)) return e.code;
+  return /Code: (\d+)\./.exec(String(e.message ?? ''))?.[1];
 }
 
 function typeOf(e: ErrorLike): string | undefined {

@@ -19,7 +19,7 @@ describe('fixed runner', () => {
   });
 
   it('refuses SQL it has no answer for, and throws the error it was given', async () => {
-    const boom = new StoreQueryError('refused', 'command', 27, 'CANNOT_PARSE_INPUT');
+    const boom = new StoreQueryError('refused', 'command', '27', 'CANNOT_PARSE_INPUT');
     const runner = createFixedRunner([{ match: 'DROP', error: boom }]);
     await expect(runner.query('SELECT 1')).rejects.toBeInstanceOf(StoreQueryError);
     await expect(runner.command('DROP TABLE t')).rejects.toBe(boom);
