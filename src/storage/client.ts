@@ -153,8 +153,9 @@ function clientRunner(
       }),
     insert: (table, rows, o) =>
       run('insert', async () => {
+        // An empty batch is not sent (an engine may reject an insert without data).
         const body = jsonEachRow(rows);
-        if (body.trim() !== '') await rawInsert(table, body, o);
+        if (body.length > 0) await rawInsert(table, body, o);
       }),
     stream: (sql, format, params, o) =>
       run('stream', async () => {

@@ -1,7 +1,7 @@
 // Names and reasons of migrations whose objects come from several catalog entries, and the
 // checksums of the hand-written SQL files 0.1 shipped. A data directory migrated by 0.1 recorded
 // those checksums; the generated files that replaced them create the same schema (proven against
-// the shipped files by test/integration/migrate-shipped.test.ts), so a recorded checksum of the
+// the shipped files by test/integration/sql-generated.test.ts), so a recorded checksum of the
 // hand-written file is accepted for its version. Any other change to an applied migration is not.
 import type { MigrationNote } from './types.js';
 
