@@ -15,7 +15,8 @@ import type { OpenSegment } from './collector/spool.js';
 import type { Config } from './shared/config.js';
 import { checkExposure } from './shared/exposure.js';
 import type { Logger } from './shared/logger.js';
-import { createStorage, type Storage } from './storage/client.js';
+import { createStorage } from './storage/client.js';
+import type { QueryRunner } from './storage/runner.js';
 import { migrate } from './storage/migrate.js';
 
 export interface RuntimeOptions {
@@ -38,7 +39,7 @@ export interface RuntimeOptions {
 }
 
 export interface Runtime {
-  storage: Storage;
+  storage: QueryRunner;
   pipeline: Pipeline | undefined;
   otlpPort: number | undefined;
   apiPort: number | undefined;

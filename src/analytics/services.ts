@@ -3,14 +3,14 @@
 // computes and the alert engine's active set is one set.
 import { parseConfig, type Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
-import type { Storage } from '../storage/client.js';
+import type { QueryRunner } from '../storage/runner.js';
 import type { FetchLike } from './alerts/deliver.js';
 import { AlertEngine } from './alerts/engine.js';
 import { FeedService } from './routing/feed.js';
 
 /** What every analytics part reads: the store, the validated config, a logger and a clock. */
 export interface AnalyticsContext {
-  storage: Storage;
+  storage: QueryRunner;
   logger: Logger;
   /** The validated configuration (SLOs, budgets, reservations...). */
   config: Config;
@@ -26,7 +26,7 @@ export interface AnalyticsServices extends AnalyticsContext {
 }
 
 export interface AnalyticsOptions {
-  storage: Storage;
+  storage: QueryRunner;
   logger: Logger;
   /** Defaults to the defaults of an empty config file. */
   config?: Config;

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StoreError } from '../storage/errors.js';
-import type { Storage } from '../storage/client.js';
+import type { QueryRunner } from '../storage/runner.js';
 import { partitionChunks, type QueuedRow } from './insert-plan.js';
 import {
   decideInsert,
@@ -55,7 +55,7 @@ export class StoreUnavailableError extends Error {
 
 export class Committer {
   constructor(
-    private readonly storage: Pick<Storage, 'insertJsonEachRow'>,
+    private readonly storage: Pick<QueryRunner, 'insert'>,
     private readonly options: CommitterOptions,
   ) {}
 
@@ -90,7 +90,7 @@ export class Committer {
     for (let attempt = 0; ; attempt += 1) {
       signal?.throwIfAborted();
       try {
-        await this.storage.insertJsonEachRow(table, body, { dedupToken });
+        await this.storage.insert(table, body, { dedupToken });
         this.options.onSuccess?.(rows.length);
         return { action: 'committed' };
       } catch (err) {

@@ -9,8 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Storage } from '../storage/client.js';
-import { quoteIdent } from '../storage/client.js';
+import { quoteIdent, type QueryRunner } from '../storage/runner.js';
 import { describeStoreError } from '../storage/errors.js';
 import { Committer, type RefusedRow } from './committer.js';
 import { dayPartition, monthPartition, type QueuedRow } from './insert-plan.js';
@@ -147,7 +146,7 @@ export interface ReplaySummary {
  * removed. A store that is down fails the command (StoreUnavailableError) and removes nothing.
  */
 export async function replayDeadLetters(
-  storage: Storage,
+  storage: QueryRunner,
   dir: string,
   options: ReplayOptions,
 ): Promise<ReplaySummary> {
@@ -217,7 +216,7 @@ function queued(entry: DeadLetterEntry, shape: TableShape): QueuedRow {
 }
 
 async function existingIds(
-  storage: Storage,
+  storage: QueryRunner,
   table: string,
   idColumn: string,
   entries: DeadLetterEntry[],
@@ -225,12 +224,11 @@ async function existingIds(
   const found = new Set<string>();
   const ids = [...new Set(entries.map((e) => e.id))];
   for (let i = 0; i < ids.length; i += 10_000) {
-    const rs = await storage.client.query({
-      query: `SELECT ${quoteIdent(idColumn)} AS id FROM ${quoteIdent(table)} WHERE ${quoteIdent(idColumn)} IN {ids:Array(String)}`,
-      query_params: { ids: ids.slice(i, i + 10_000) },
-      format: 'JSONEachRow',
-    });
-    for (const row of await rs.json<{ id: string }>()) found.add(row.id);
+    const rows = await storage.query<{ id: string }>(
+      `SELECT ${quoteIdent(idColumn)} AS id FROM ${quoteIdent(table)} WHERE ${quoteIdent(idColumn)} IN {ids:Array(String)}`,
+      { ids: ids.slice(i, i + 10_000) },
+    );
+    for (const row of rows) found.add(row.id);
   }
   return found;
 }

@@ -6,7 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createPricingProcessor, type PriceCatalog } from '../pricing/index.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
-import type { Storage } from '../storage/client.js';
+import { recentCallIds, storedCallIds } from '../storage/calls.js';
+import type { QueryRunner } from '../storage/runner.js';
 import type { CollectorMetrics } from './metrics.js';
 import { createForwarder, type Forwarder } from './forwarder.js';
 import { Pipeline } from './pipeline.js';
@@ -49,7 +50,7 @@ export interface CollectorOptions {
 /** The collector on services the composition root built (storage, the price catalog). */
 export async function startCollector(
   config: Config,
-  storage: Storage,
+  storage: QueryRunner,
   logger: Logger,
   catalog: PriceCatalog,
   options: CollectorOptions = {},
@@ -184,7 +185,7 @@ function reportSpoolLoad(spool: Spool, logger: Logger): void {
  * those traces already in the store are marked seen first, so a replay never counts twice.
  */
 async function replayRecords(
-  storage: Storage,
+  storage: QueryRunner,
   pipeline: Pipeline,
   records: SpoolRecord[],
   admission: Config['collector']['admission'],
@@ -196,14 +197,7 @@ async function replayRecords(
     const meta = decodeSpoolMeta(record.meta);
     const batch = decodeSpooled(record.encoding, record.body, admission, meta.received_at_ms);
     const traceIds = [...new Set(batch.spans.map((s) => s.traceId))];
-    if (traceIds.length > 0) {
-      const rs = await storage.client.query({
-        query: 'SELECT call_id, tenant FROM llm_calls WHERE trace_id IN {ids:Array(String)}',
-        query_params: { ids: traceIds },
-        format: 'JSONEachRow',
-      });
-      pipeline.markSeen(await rs.json<{ call_id: string; tenant: string }>());
-    }
+    if (traceIds.length > 0) pipeline.markSeen(await storedCallIds(storage, traceIds));
     pipeline.ingest(batch, record.seq, meta.binding);
     spans += batch.spans.length;
   }
@@ -211,14 +205,9 @@ async function replayRecords(
 }
 
 /** Remember recently stored calls, so a client retrying a request from before a restart is not counted twice. */
-async function warmSeen(storage: Storage, pipeline: Pipeline, logger: Logger): Promise<void> {
+async function warmSeen(storage: QueryRunner, pipeline: Pipeline, logger: Logger): Promise<void> {
   try {
-    const rs = await storage.client.query({
-      query: `SELECT call_id, tenant FROM llm_calls
-        WHERE start_time > now64(6) - INTERVAL 2 HOUR AND ingested_at > now64(3) - INTERVAL 30 MINUTE LIMIT 1000000`,
-      format: 'JSONEachRow',
-    });
-    pipeline.markSeen(await rs.json<{ call_id: string; tenant: string }>());
+    pipeline.markSeen(await recentCallIds(storage));
   } catch (err) {
     logger.warn('could not load recent call ids; duplicates of pre-restart retries are possible', {
       err,

@@ -8,7 +8,7 @@
 // readiness, a metric and one log line say so) and stops within a deadline on shutdown,
 // leaving what it could not commit to the spool's replay.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Storage } from '../storage/client.js';
+import type { QueryRunner } from '../storage/runner.js';
 import { describeStoreError, type StoreError } from '../storage/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { LlmCall, OutcomeRecord } from './call.js';
@@ -74,7 +74,7 @@ export class Writer {
   };
 
   constructor(
-    storage: Pick<Storage, 'insertJsonEachRow'>,
+    storage: Pick<QueryRunner, 'insert'>,
     private readonly options: WriterOptions,
     private readonly logger: Logger,
   ) {

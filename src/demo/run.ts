@@ -111,18 +111,16 @@ async function firings(
   clock: DemoClock,
   sinceMs: number,
 ): Promise<AlertFiring[]> {
-  const rs = await stack.runtime.storage.client.query({
-    query: `SELECT rule, kind, labels, toUnixTimestamp64Milli(time) AS t FROM alert_events
-      WHERE state = 'firing' AND time >= fromUnixTimestamp64Milli({since:Int64}, 'UTC') ORDER BY time`,
-    query_params: { since: sinceMs },
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<{
+  const rows = await stack.runtime.storage.query<{
     rule: string;
     kind: string;
     labels: Record<string, string>;
     t: string | number;
-  }>();
+  }>(
+    `SELECT rule, kind, labels, toUnixTimestamp64Milli(time) AS t FROM alert_events
+      WHERE state = 'firing' AND time >= fromUnixTimestamp64Milli({since:Int64}, 'UTC') ORDER BY time`,
+    { since: sinceMs },
+  );
   return rows.map((r) => ({
     rule: r.rule,
     kind: r.kind,
@@ -132,18 +130,12 @@ async function firings(
 }
 
 async function llmCalls(stack: DemoStack, sinceMs: number): Promise<Record<string, number>> {
-  const rs = await stack.runtime.storage.client.query({
-    query: `SELECT environment, count() AS n FROM llm_calls
+  const rows = await stack.runtime.storage.query<{ environment: string; n: string | number }>(
+    `SELECT environment, count() AS n FROM llm_calls
       WHERE start_time >= fromUnixTimestamp64Milli({since:Int64}, 'UTC') AND environment IN ('demo-adaptive', 'demo-static') GROUP BY environment`,
-    query_params: { since: sinceMs },
-    format: 'JSONEachRow',
-  });
-  return Object.fromEntries(
-    (await rs.json<{ environment: string; n: string | number }>()).map((r) => [
-      r.environment,
-      Number(r.n),
-    ]),
+    { since: sinceMs },
   );
+  return Object.fromEntries(rows.map((r) => [r.environment, Number(r.n)]));
 }
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {

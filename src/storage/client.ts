@@ -1,11 +1,20 @@
-// The one ClickHouse client factory. Callers get a @clickhouse/client client and an insert
-// helper; whether it runs on embedded chDB (default) or a ClickHouse server is decided here only.
+// The one ClickHouse connection factory: a QueryRunner over @clickhouse/client, on embedded chDB
+// (default) or a ClickHouse server. Which engine runs is decided here only.
 import { Readable } from 'node:stream';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { ConfigError } from '../shared/errors.js';
+import {
+  jsonEachRow,
+  quoteIdent,
+  type InsertOptions,
+  type QueryOptions,
+  type QueryParams,
+  type QueryRunner,
+} from './runner.js';
+import { StoreConnectionError, toStoreError, type StoreOperation } from './runner-errors.js';
 
 export interface StorageOptions {
   /** ClickHouse server URL; when absent the embedded chDB engine is used. */
@@ -15,20 +24,6 @@ export interface StorageOptions {
   database: string;
   /** Data directory for the embedded engine. */
   dataDir: string;
-}
-
-export interface InsertOptions {
-  /** ClickHouse insert deduplication token: a retried identical batch is written once. */
-  dedupToken?: string;
-}
-
-export interface Storage {
-  readonly client: ClickHouseClient;
-  readonly kind: 'embedded' | 'server';
-  readonly database: string;
-  /** Insert newline-delimited JSON rows (JSONEachRow) through the fastest path available. */
-  insertJsonEachRow(table: string, body: string, options?: InsertOptions): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** The chDB extension surface we use (chdb/connection's `.chdb`). */
@@ -41,6 +36,8 @@ interface ChdbRawInsert {
   }): Promise<unknown>;
 }
 
+type RawInsert = (table: string, body: string, options?: InsertOptions) => Promise<void>;
+
 // libchdb binds one data directory per process; remember which one is bound so a second,
 // different path fails with a clear message instead of an engine error.
 let boundDataDir: string | undefined;
@@ -52,19 +49,24 @@ const COMMON_SETTINGS: ClickHouseSettings = {
   date_time_input_format: 'best_effort',
 };
 
-export async function createStorage(options: StorageOptions): Promise<Storage> {
+export async function createStorage(options: StorageOptions): Promise<QueryRunner> {
   if (options.url !== undefined) return createServerStorage(options);
   return createEmbeddedStorage(options);
 }
 
-async function createServerStorage(options: StorageOptions): Promise<Storage> {
+async function createServerStorage(options: StorageOptions): Promise<QueryRunner> {
   const admin = createClient({
     url: options.url,
     username: options.user,
     password: options.password,
   });
-  await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdent(options.database)}` });
-  await admin.close();
+  try {
+    await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdent(options.database)}` });
+  } catch (err) {
+    throw toStoreError(err, 'command');
+  } finally {
+    await admin.close();
+  }
   const client = createClient({
     url: options.url,
     username: options.user,
@@ -72,22 +74,16 @@ async function createServerStorage(options: StorageOptions): Promise<Storage> {
     database: options.database,
     clickhouse_settings: COMMON_SETTINGS,
   });
-  return {
-    client,
-    kind: 'server',
-    database: options.database,
-    async insertJsonEachRow(table, body, insertOptions) {
-      await client.exec({
-        query: `INSERT INTO ${quoteIdent(table)} FORMAT JSONEachRow`,
-        values: Readable.from([Buffer.from(body)]),
-        clickhouse_settings: dedupSettings(insertOptions),
-      });
-    },
-    close: () => client.close(),
-  };
+  return clientRunner(client, 'server', options.database, async (table, body, insertOptions) => {
+    await client.exec({
+      query: `INSERT INTO ${quoteIdent(table)} FORMAT JSONEachRow`,
+      values: Readable.from([Buffer.from(body)]),
+      clickhouse_settings: dedupSettings(insertOptions),
+    });
+  });
 }
 
-async function createEmbeddedStorage(options: StorageOptions): Promise<Storage> {
+async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunner> {
   const dataDir = resolve(options.dataDir);
   if (boundDataDir !== undefined && boundDataDir !== dataDir) {
     throw new ConfigError(
@@ -103,36 +99,83 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<Storage> 
     typeof createClient
   >[0]);
   const raw = (connection as unknown as { chdb: ChdbRawInsert }).chdb;
+  // The embedded engine is private to this process, so its tables live in `default`;
+  // the configured database applies to a ClickHouse server only.
+  return clientRunner(client, 'embedded', 'default', async (table, body, insertOptions) => {
+    // chdb's rawInsert passes the buffer straight to the engine: the fastest insert path.
+    await raw.rawInsert({
+      table,
+      values: Buffer.from(body),
+      format: 'JSONEachRow',
+      settings: { date_time_input_format: 'best_effort', ...dedupSettings(insertOptions) },
+    });
+  });
+}
+
+/** The QueryRunner over a @clickhouse/client client; engine errors become typed store errors. */
+function clientRunner(
+  client: ClickHouseClient,
+  kind: 'embedded' | 'server',
+  database: string,
+  rawInsert: RawInsert,
+): QueryRunner {
+  let closed = false;
+  const run = async <T>(operation: StoreOperation, fn: () => Promise<T>): Promise<T> => {
+    if (closed) throw new StoreConnectionError('the store is closed', operation);
+    try {
+      return await fn();
+    } catch (err) {
+      throw toStoreError(err, operation);
+    }
+  };
+  const settings = (o: QueryOptions | undefined): ClickHouseSettings | undefined =>
+    o?.settings as ClickHouseSettings | undefined;
   return {
-    client,
-    kind: 'embedded',
-    // The embedded engine is private to this process, so its tables live in `default`;
-    // `storage.database` applies to a ClickHouse server only.
-    database: 'default',
-    async insertJsonEachRow(table, body, insertOptions) {
-      // chdb's rawInsert passes the buffer straight to the engine: the fastest insert path.
-      await raw.rawInsert({
-        table,
-        values: Buffer.from(body),
-        format: 'JSONEachRow',
-        settings: { ...COMMON_INSERT_SETTINGS, ...dedupSettings(insertOptions) },
-      });
-    },
+    kind,
+    database,
+    query: <T>(sql: string, params?: QueryParams, o?: QueryOptions) =>
+      run('query', async () => {
+        const rs = await client.query({
+          query: sql,
+          query_params: params ?? {},
+          format: 'JSONEachRow',
+          clickhouse_settings: settings(o),
+        });
+        return rs.json<T>();
+      }),
+    command: (sql, params, o) =>
+      run('command', async () => {
+        await client.command({
+          query: sql,
+          query_params: params ?? {},
+          clickhouse_settings: settings(o),
+        });
+      }),
+    insert: (table, rows, o) =>
+      run('insert', async () => {
+        // An empty batch is not sent (an engine may reject an insert without data).
+        const body = jsonEachRow(rows);
+        if (body.length > 0) await rawInsert(table, body, o);
+      }),
+    stream: (sql, format, params, o) =>
+      run('stream', async () => {
+        const res = await client.exec({
+          query: `${sql}\nFORMAT ${format}`,
+          query_params: params ?? {},
+          clickhouse_settings: settings(o),
+        });
+        return res.stream;
+      }),
     async close() {
+      if (closed) return;
+      closed = true;
       await client.close();
     },
   };
 }
 
-const COMMON_INSERT_SETTINGS = { date_time_input_format: 'best_effort' };
-
 function dedupSettings(options: InsertOptions | undefined): Record<string, string> {
   return options?.dedupToken !== undefined
     ? { insert_deduplication_token: options.dedupToken }
     : {};
-}
-
-/** Backquote an identifier (table and database names come from config, never from requests). */
-export function quoteIdent(name: string): string {
-  return `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
 }

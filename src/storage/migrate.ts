@@ -1,10 +1,15 @@
-// Versioned SQL migrations: files `sql/migrations/NNNN_name.sql`, applied in order, each recorded
-// in `schema_migrations` with its checksum. Statements are idempotent (IF NOT EXISTS) so a crash
-// between a statement and its record is repaired by running again.
+// Versioned SQL migrations: files `sql/migrations/NNNN_name.sql` (generated from the catalog by
+// `npm run sql`), applied in order, each recorded in `schema_migrations` with its checksum.
+// Statements are idempotent (IF NOT EXISTS, guarded backfills) so a crash between a statement and
+// its record is repaired by running again. An applied migration must never change: start-up checks
+// every recorded checksum against the file and refuses to run on a mismatch.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Storage } from './client.js';
+import { ConfigError } from '../shared/errors.js';
+import { HAND_WRITTEN_CHECKSUMS } from './catalog/history.js';
+import type { QueryRunner } from './runner.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/migrations/', import.meta.url));
 
@@ -24,17 +29,24 @@ export interface MigrationResult {
   alreadyApplied: string[];
 }
 
+/** An applied migration whose file changed since (or is gone): the schema is not what it says. */
+export class MigrationChecksumError extends ConfigError {}
+
+export function checksumOf(sql: string): string {
+  return createHash('sha256').update(sql).digest('hex').slice(0, 16);
+}
+
 export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   return readdirSync(dir)
     .filter((file) => /^\d{4}_[\w-]+\.sql$/.test(file))
     .sort()
     .map((file) => {
-      const sql = readFileSync(`${dir}/${file}`, 'utf8');
+      const sql = readFileSync(join(dir, file), 'utf8');
       return {
         version: Number(file.slice(0, 4)),
         name: file.replace(/\.sql$/, ''),
         sql,
-        checksum: createHash('sha256').update(sql).digest('hex').slice(0, 16),
+        checksum: checksumOf(sql),
       };
     });
 }
@@ -59,42 +71,70 @@ export function renderSql(sql: string, vars: MigrationVariables): string {
   });
 }
 
+interface Applied {
+  version: number;
+  name: string;
+  checksum: string;
+}
+
+/**
+ * The recorded checksum matches the file, or is that of the hand-written file 0.1 shipped for the
+ * same version (replaced by a generated file with the same schema).
+ */
+function unchanged(applied: Applied, file: Migration): boolean {
+  return (
+    applied.checksum === file.checksum || applied.checksum === HAND_WRITTEN_CHECKSUMS[file.version]
+  );
+}
+
+function verify(applied: readonly Applied[], files: readonly Migration[], dir: string): void {
+  for (const a of applied) {
+    const file = files.find((f) => f.version === a.version);
+    if (file === undefined) continue; // a directory with fewer migrations (an older build, a test subset)
+    if (!unchanged(a, file))
+      throw new MigrationChecksumError(
+        `migration ${file.name} was applied with checksum ${a.checksum}, but ${join(dir, `${file.name}.sql`)} now has checksum ${file.checksum}: an applied migration must not change. Restore the file, or express the change as a new migration (CONTRIBUTING.md: change the catalog, run npm run sql).`,
+      );
+  }
+}
+
 export async function migrate(
-  storage: Storage,
+  storage: QueryRunner,
   vars: MigrationVariables,
-  dir?: string,
+  dir: string = MIGRATIONS_DIR,
 ): Promise<MigrationResult> {
-  const { client } = storage;
-  await client.command({
-    query: `CREATE TABLE IF NOT EXISTS schema_migrations
+  await storage.command(`CREATE TABLE IF NOT EXISTS schema_migrations
       (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
-      ENGINE = ReplacingMergeTree ORDER BY version`,
-  });
-  const done = await appliedVersions(storage);
+      ENGINE = ReplacingMergeTree ORDER BY version`);
+  const files = readMigrations(dir);
+  const applied = await appliedMigrations(storage);
+  verify(applied, files, dir);
+  const done = new Set(applied.map((a) => a.version));
   const result: MigrationResult = { applied: [], alreadyApplied: [] };
-  for (const migration of readMigrations(dir)) {
+  for (const migration of files) {
     if (done.has(migration.version)) {
       result.alreadyApplied.push(migration.name);
       continue;
     }
     for (const statement of splitStatements(renderSql(migration.sql, vars))) {
-      await client.command({ query: statement });
+      await storage.command(statement);
     }
-    await client.insert({
-      table: 'schema_migrations',
-      values: [{ version: migration.version, name: migration.name, checksum: migration.checksum }],
-      format: 'JSONEachRow',
-    });
+    await storage.insert('schema_migrations', [
+      { version: migration.version, name: migration.name, checksum: migration.checksum },
+    ]);
     result.applied.push(migration.name);
   }
   return result;
 }
 
-async function appliedVersions(storage: Storage): Promise<Set<number>> {
-  const rs = await storage.client.query({
-    query: 'SELECT DISTINCT version FROM schema_migrations',
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<{ version: number | string }>();
-  return new Set(rows.map((row) => Number(row.version)));
+async function appliedMigrations(storage: QueryRunner): Promise<Applied[]> {
+  const rows = await storage.query<{ version: number | string; name: string; checksum: string }>(
+    `SELECT version, argMax(name, applied_at) AS name, argMax(checksum, applied_at) AS checksum
+      FROM schema_migrations GROUP BY version ORDER BY version`,
+  );
+  return rows.map((row) => ({
+    version: Number(row.version),
+    name: row.name,
+    checksum: row.checksum,
+  }));
 }

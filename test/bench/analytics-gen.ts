@@ -3,7 +3,8 @@
 // Cardinality: 500 tenants (skewed: tenant k has weight ~ 1/sqrt(k)), 40 routes, 15 features
 // (a route belongs to one feature), 12 models (2 per route), 4 providers, 8 deployments
 // (dep-0 and dep-1 provisioned), 4 regions.
-import type { Storage } from '../../src/storage/client.js';
+import { rollupTables } from '../../src/storage/catalog/catalog.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
 
 export const DAYS = 30;
 
@@ -54,7 +55,7 @@ export function generateSql(offset: number, count: number, total: number, endMs:
 }
 
 export async function generate(
-  storage: Storage,
+  storage: QueryRunner,
   total: number,
   endMs: number,
   chunk: number,
@@ -63,45 +64,45 @@ export async function generate(
   for (let offset = 0; offset < total; offset += chunk) {
     const count = Math.min(chunk, total - offset);
     // Materialized views in parallel: generation is bound by the rollups, not by the rows.
-    await storage.client.command({
-      query: generateSql(offset, count, total, endMs),
-      clickhouse_settings: { max_threads: 2, max_insert_threads: '2', parallel_view_processing: 1 },
+    await storage.command(generateSql(offset, count, total, endMs), undefined, {
+      settings: { max_threads: 2, max_insert_threads: '2', parallel_view_processing: 1 },
     });
     onChunk(offset + count);
   }
 }
 
-/** Row counts of every table the bench reads, and whether each rollup saw every row. */
-export async function rollupCheck(storage: Storage): Promise<Record<string, number>> {
+export interface RollupFill {
+  table: string;
+  family: string;
+  /** Rows the table holds. */
+  rows: number;
+  /** Calls its count measure says it covers, and the calls of its subject in llm_calls. */
+  counted: number;
+  expected: number;
+}
+
+/** Every rollup of the catalog: its size, and whether it saw every call of its subject. */
+export async function rollupCheck(
+  storage: QueryRunner,
+): Promise<{ raw: number; fills: RollupFill[] }> {
   const q = async (sql: string): Promise<number> => {
-    const rs = await storage.client.query({ query: sql, format: 'JSONEachRow' });
-    const rows = await rs.json<{ v: string | number }>();
-    return Number(rows[0]?.v ?? 0);
+    const [row] = await storage.query<{ v: string | number }>(sql);
+    return Number(row?.v ?? 0);
   };
-  return {
-    llm_calls: await q('SELECT count() AS v FROM llm_calls'),
-    provider_calls: await q('SELECT count() AS v FROM llm_calls WHERE NOT cache_hit'),
-    perf_1m_attempts: await q('SELECT sum(attempts) AS v FROM llm_perf_1m'),
-    perf_1h_attempts: await q('SELECT sum(attempts) AS v FROM llm_perf_1h'),
-    perf_1d_attempts: await q('SELECT sum(attempts) AS v FROM llm_perf_1d'),
-    perf_tenant_1d_attempts: await q('SELECT sum(attempts) AS v FROM llm_perf_tenant_1d'),
-    cache_1m_rows: await q('SELECT sum(rows) AS v FROM llm_cache_1m'),
-    cache_1h_rows: await q('SELECT sum(rows) AS v FROM llm_cache_1h'),
-    capacity_1m_attempts: await q('SELECT sum(attempts) AS v FROM llm_capacity_1m'),
-    costs_1m_calls: await q('SELECT sum(calls) AS v FROM llm_calls_1m'),
-    costs_1h_calls: await q('SELECT sum(calls) AS v FROM llm_costs_1h'),
-    costs_tenant_1h_calls: await q('SELECT sum(calls) AS v FROM llm_costs_tenant_1h'),
-    costs_tenant_1d_calls: await q('SELECT sum(calls) AS v FROM llm_costs_tenant_1d'),
-    table_rows_llm_calls_1m: await q('SELECT count() AS v FROM llm_calls_1m'),
-    table_rows_llm_perf_1m: await q('SELECT count() AS v FROM llm_perf_1m'),
-    table_rows_llm_perf_1h: await q('SELECT count() AS v FROM llm_perf_1h'),
-    table_rows_llm_perf_1d: await q('SELECT count() AS v FROM llm_perf_1d'),
-    table_rows_llm_perf_tenant_1d: await q('SELECT count() AS v FROM llm_perf_tenant_1d'),
-    table_rows_llm_cache_1m: await q('SELECT count() AS v FROM llm_cache_1m'),
-    table_rows_llm_cache_1h: await q('SELECT count() AS v FROM llm_cache_1h'),
-    table_rows_llm_capacity_1m: await q('SELECT count() AS v FROM llm_capacity_1m'),
-    table_rows_llm_costs_1h: await q('SELECT count() AS v FROM llm_costs_1h'),
-    table_rows_llm_costs_tenant_1h: await q('SELECT count() AS v FROM llm_costs_tenant_1h'),
-    table_rows_llm_costs_tenant_1d: await q('SELECT count() AS v FROM llm_costs_tenant_1d'),
-  };
+  const fills: RollupFill[] = [];
+  for (const { family, table } of rollupTables()) {
+    // The subject's plain row count (calls, attempts, rows) is what every table must sum to.
+    const [name] =
+      Object.entries(family.subject.measures).find(([, m]) => m.raw === 'count()') ?? [];
+    if (name === undefined) continue;
+    const where = family.subject.where !== undefined ? ` WHERE ${family.subject.where}` : '';
+    fills.push({
+      table: table.name,
+      family: family.name,
+      rows: await q(`SELECT count() AS v FROM ${table.name}`),
+      counted: await q(`SELECT sum(${name}) AS v FROM ${table.name}`),
+      expected: await q(`SELECT count() AS v FROM llm_calls${where}`),
+    });
+  }
+  return { raw: await q('SELECT count() AS v FROM llm_calls'), fills };
 }

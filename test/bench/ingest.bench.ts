@@ -59,7 +59,7 @@ async function baseline(requests: Uint8Array[]): Promise<{ rate: number; cpuUsPe
   const cpu = process.cpuUsage();
   const started = performance.now();
   for (let i = 0; i < lines.length; i += chunk) {
-    await storage.insertJsonEachRow('llm_calls', lines.slice(i, i + chunk).join('\n'));
+    await storage.insert('llm_calls', lines.slice(i, i + chunk).join('\n'));
   }
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);

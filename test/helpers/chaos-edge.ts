@@ -36,15 +36,13 @@ export interface StoredCall {
 /** Rows in llm_calls, read straight from the store (after the pipeline released them). */
 export async function storedCalls(t: TestRuntime, tenant?: string): Promise<StoredCall[]> {
   await t.runtime.pipeline?.sync();
-  const rs = await t.runtime.storage.client.query({
-    query: `SELECT call_id, trace_id, span_id, tenant, route, feature, kind, request_model,
+  return t.runtime.storage.query<StoredCall>(
+    `SELECT call_id, trace_id, span_id, tenant, route, feature, kind, request_model,
               toString(input_tokens) AS input_tokens, toString(output_tokens) AS output_tokens, warnings
             FROM llm_calls ${tenant !== undefined ? 'WHERE tenant = {tenant:String}' : ''}
             ORDER BY call_id`,
-    query_params: tenant !== undefined ? { tenant } : {},
-    format: 'JSONEachRow',
-  });
-  return rs.json<StoredCall>();
+    tenant !== undefined ? { tenant } : {},
+  );
 }
 
 export interface OtlpJsonResponse {

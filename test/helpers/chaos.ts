@@ -71,12 +71,11 @@ export const callId = (span: Record<string, unknown>): string =>
 
 /** Call ids stored for these tenants. */
 export async function storedIds(runtime: Runtime, tenants: string[]): Promise<string[]> {
-  const rs = await runtime.storage.client.query({
-    query: 'SELECT call_id FROM llm_calls WHERE tenant IN {t:Array(String)} ORDER BY call_id',
-    query_params: { t: tenants },
-    format: 'JSONEachRow',
-  });
-  return (await rs.json<{ call_id: string }>()).map((r) => r.call_id);
+  const rows = await runtime.storage.query<{ call_id: string }>(
+    'SELECT call_id FROM llm_calls WHERE tenant IN {t:Array(String)} ORDER BY call_id',
+    { t: tenants },
+  );
+  return rows.map((r) => r.call_id);
 }
 
 /** Poll until `check` passes or the time is up; returns the last value. */

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStorage, type Storage } from '../../src/storage/client.js';
+import { createStorage } from '../../src/storage/client.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
 import { MIGRATIONS_DIR, migrate } from '../../src/storage/migrate.js';
 
 export interface CallSpec {
@@ -81,12 +82,9 @@ export function spread(
   }));
 }
 
-export async function seed(storage: Storage, calls: CallSpec[]): Promise<void> {
+export async function seed(storage: QueryRunner, calls: CallSpec[]): Promise<void> {
   if (calls.length === 0) return;
-  await storage.insertJsonEachRow(
-    'llm_calls',
-    `${calls.map((c) => JSON.stringify(callRow(c))).join('\n')}\n`,
-  );
+  await storage.insert('llm_calls', `${calls.map((c) => JSON.stringify(callRow(c))).join('\n')}\n`);
 }
 
 /**
@@ -94,7 +92,7 @@ export async function seed(storage: Storage, calls: CallSpec[]): Promise<void> {
  * rollups budgets read through, and 0030-0039), so alert and routing tests do not depend on other
  * areas' migrations being in a good state.
  */
-export async function startStore(): Promise<{ storage: Storage; dataDir: string }> {
+export async function startStore(): Promise<{ storage: QueryRunner; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'llm-finops-ar-'));
   const dir = join(dataDir, 'migrations');
   mkdirSync(dir);

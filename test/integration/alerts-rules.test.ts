@@ -10,7 +10,7 @@ import { evaluateRule } from '../../src/analytics/alerts/rules.js';
 import { alertRuleSchema } from '../../src/shared/config-alerts.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
-import type { Storage } from '../../src/storage/client.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
 import { seed, spread, startStore } from './alerts-routing-seed.js';
 
 const DAY = Date.UTC(
@@ -21,7 +21,7 @@ const DAY = Date.UTC(
 const T = DAY + 12 * 3_600_000;
 const MIN = 60_000;
 
-let t: { runtime: { storage: Storage }; dataDir: string };
+let t: { runtime: { storage: QueryRunner }; dataDir: string };
 let hook: Server;
 const received: Record<string, unknown>[] = [];
 

@@ -139,12 +139,9 @@ const sumOf = (rows: Rows['rows'], key: string): string =>
 /** `cost/calls` summed over a whole table, to compare a rollup with what it was filled from. */
 const sums = async (table: string): Promise<string> =>
   (
-    await (
-      await t.runtime.storage.client.query({
-        query: `SELECT toString(sum(cost_total)) AS c, sum(calls) AS n FROM ${table}`,
-        format: 'JSONEachRow',
-      })
-    ).json<{ c: string; n: string }>()
+    await t.runtime.storage.query<{ c: string; n: string }>(
+      `SELECT toString(sum(cost_total)) AS c, sum(calls) AS n FROM ${table}`,
+    )
   ).map((r) => `${r.c}/${r.n}`)[0] ?? '';
 
 describe('/v1/costs', () => {
@@ -255,7 +252,7 @@ describe('/v1/costs over whole hours (hourly rollup without the tenant)', () => 
   });
 
   it('backfills what llm_calls_1m held when the migration first runs, once', async () => {
-    const { client } = t.runtime.storage;
+    const store = t.runtime.storage;
     const before = await sums('llm_costs_1h');
     expect(before).toBe(await sums('llm_calls_1m'));
     const migration = readMigrations().find((m) => m.name === '0023_costs_hourly');
@@ -263,10 +260,10 @@ describe('/v1/costs over whole hours (hourly rollup without the tenant)', () => 
       (st) => st.startsWith('INSERT'),
     );
     expect(backfill).toBeDefined();
-    await client.command({ query: backfill ?? '' });
+    await store.command(backfill ?? '');
     expect(await sums('llm_costs_1h')).toBe(before); // guarded: a re-run adds nothing
-    await client.command({ query: 'TRUNCATE TABLE llm_costs_1h' });
-    await client.command({ query: backfill ?? '' });
+    await store.command('TRUNCATE TABLE llm_costs_1h');
+    await store.command(backfill ?? '');
     expect(await sums('llm_costs_1h')).toBe(before);
   });
 });
@@ -332,7 +329,7 @@ describe('/v1/costs by tenant over whole days (tenant-keyed rollups, 0026)', () 
   });
 
   it('holds in the daily table what the hourly and minute tables hold, and backfills once', async () => {
-    const { client } = t.runtime.storage;
+    const store = t.runtime.storage;
     const minute = await sums('llm_calls_1m');
     expect(await sums('llm_costs_tenant_1h')).toBe(minute);
     expect(await sums('llm_costs_tenant_1d')).toBe(minute);
@@ -341,14 +338,14 @@ describe('/v1/costs by tenant over whole days (tenant-keyed rollups, 0026)', () 
       (st) => st.startsWith('INSERT'),
     );
     expect(backfills).toHaveLength(2);
-    for (const st of backfills) await client.command({ query: st });
+    for (const st of backfills) await store.command(st);
     expect([await sums('llm_costs_tenant_1h'), await sums('llm_costs_tenant_1d')]).toEqual([
       minute,
       minute,
     ]); // guarded
-    await client.command({ query: 'TRUNCATE TABLE llm_costs_tenant_1h' });
-    await client.command({ query: 'TRUNCATE TABLE llm_costs_tenant_1d' });
-    for (const st of backfills) await client.command({ query: st });
+    await store.command('TRUNCATE TABLE llm_costs_tenant_1h');
+    await store.command('TRUNCATE TABLE llm_costs_tenant_1d');
+    for (const st of backfills) await store.command(st);
     expect([await sums('llm_costs_tenant_1h'), await sums('llm_costs_tenant_1d')]).toEqual([
       minute,
       minute,

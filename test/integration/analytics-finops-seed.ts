@@ -6,7 +6,7 @@ import { createApp } from '../../src/analytics/http/app.js';
 import { createAnalyticsServices } from '../../src/analytics/services.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
-import type { Storage } from '../../src/storage/client.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
 
 export interface SeedCall {
   id: string;
@@ -75,8 +75,8 @@ export function callLine(c: SeedCall): string {
   });
 }
 
-export async function seed(storage: Storage, calls: SeedCall[]): Promise<void> {
-  await storage.insertJsonEachRow('llm_calls', calls.map(callLine).join('\n'));
+export async function seed(storage: QueryRunner, calls: SeedCall[]): Promise<void> {
+  await storage.insert('llm_calls', calls.map(callLine).join('\n'));
 }
 
 export interface TestApp {
@@ -86,7 +86,7 @@ export interface TestApp {
 
 /** The analytics app on the runtime's storage with this config and clock. */
 export async function startApp(
-  storage: Storage,
+  storage: QueryRunner,
   finops: Record<string, unknown>,
   now: () => Date = () => new Date(),
 ): Promise<TestApp> {

@@ -116,10 +116,7 @@ call(C0 + 5 * MIN, {
 
 beforeAll(async () => {
   t = await startTestRuntime({ performance: PERF });
-  await t.runtime.storage.insertJsonEachRow(
-    'llm_calls',
-    rows.map((r) => JSON.stringify(r)).join('\n'),
-  );
+  await t.runtime.storage.insert('llm_calls', rows.map((r) => JSON.stringify(r)).join('\n'));
   const app = createApp({
     ...createAnalyticsServices({
       storage: t.runtime.storage,

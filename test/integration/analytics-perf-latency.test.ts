@@ -9,7 +9,7 @@ import { createAnalyticsServices } from '../../src/analytics/services.js';
 import { queryLatency, sloTable } from '../../src/analytics/queries/latency.js';
 import { queryReliability } from '../../src/analytics/queries/reliability.js';
 import { queryTtftDrift } from '../../src/analytics/queries/drift.js';
-import { planSegments } from '../../src/analytics/queries/stats-timeplan.js';
+import { planRead } from '../../src/storage/planner/plan.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { getJson, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
@@ -151,10 +151,7 @@ drift('m-few', 2, 5);
 
 beforeAll(async () => {
   t = await startTestRuntime({ performance: PERF });
-  await t.runtime.storage.insertJsonEachRow(
-    'llm_calls',
-    rows.map((r) => JSON.stringify(r)).join('\n'),
-  );
+  await t.runtime.storage.insert('llm_calls', rows.map((r) => JSON.stringify(r)).join('\n'));
   const config = (await import('../../src/shared/config.js')).parseConfig({ performance: PERF });
   const app = createApp({
     ...createAnalyticsServices({
@@ -217,19 +214,18 @@ describe('GET /v1/latency', () => {
 
   it('reads whole days from the daily rollup and still equals the raw answer', async () => {
     const from = new Date(T0 - 3 * 24 * HOUR + 30_500);
-    const segments = planSegments(from.getTime(), TO, {
-      hourly: true,
-      daily: true,
-      rawOnly: false,
-    });
-    expect(segments.some((seg) => seg.grain === '1d')).toBe(true);
+    const tables = planRead({
+      subject: 'perf',
+      from,
+      to: new Date(TO),
+      dims: ['route', 'model'],
+      measures: ['attempts'],
+    }).segments.map((seg) => seg.table?.name ?? 'raw');
+    expect(tables).toContain('llm_perf_1d');
     // Every provider call reached the daily table through the 1m -> 1h -> 1d cascade.
-    const sums = await (
-      await t.runtime.storage.client.query({
-        query: `SELECT (SELECT sum(attempts) FROM llm_perf_1d) AS daily, (SELECT count() FROM llm_calls WHERE NOT cache_hit) AS calls`,
-        format: 'JSONEachRow',
-      })
-    ).json<{ daily: string; calls: string }>();
+    const sums = await t.runtime.storage.query<{ daily: string; calls: string }>(
+      `SELECT (SELECT sum(attempts) FROM llm_perf_1d) AS daily, (SELECT count() FROM llm_calls WHERE NOT cache_hit) AS calls`,
+    );
     expect(Number(sums[0]?.daily)).toBe(Number(sums[0]?.calls));
     const q = {
       from,
@@ -253,20 +249,19 @@ describe('GET /v1/latency', () => {
 
   it('reads whole days of a tenant-scoped question from the tenant daily rollup, equal to raw', async () => {
     const from = new Date(T0 - 3 * 24 * HOUR + 30_500);
-    const grains = planSegments(from.getTime(), TO, {
-      hourly: true,
-      daily: true,
-      rawOnly: false,
-      tenantDaily: true,
-    }).map((seg) => seg.grain);
-    expect(grains).toContain('tenant1d');
-    expect(grains.filter((g) => g !== 'tenant1d' && g !== 'raw')).toEqual([]);
-    const sums = await (
-      await t.runtime.storage.client.query({
-        query: `SELECT (SELECT sum(attempts) FROM llm_perf_tenant_1d) AS daily, (SELECT count() FROM llm_calls WHERE NOT cache_hit) AS calls`,
-        format: 'JSONEachRow',
-      })
-    ).json<{ daily: string; calls: string }>();
+    const grains = planRead({
+      subject: 'perf',
+      from,
+      to: new Date(TO),
+      dims: ['route', 'model'],
+      measures: ['attempts'],
+      filters: { tenant: 'acme' },
+    }).segments.map((seg) => seg.table?.name ?? 'raw');
+    expect(grains).toContain('llm_perf_tenant_1d');
+    expect(grains.filter((g) => g !== 'llm_perf_tenant_1d' && g !== 'raw')).toEqual([]);
+    const sums = await t.runtime.storage.query<{ daily: string; calls: string }>(
+      `SELECT (SELECT sum(attempts) FROM llm_perf_tenant_1d) AS daily, (SELECT count() FROM llm_calls WHERE NOT cache_hit) AS calls`,
+    );
     expect(Number(sums[0]?.daily)).toBe(Number(sums[0]?.calls));
     const slos = sloTable({
       ...PERF,

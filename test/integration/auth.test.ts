@@ -149,11 +149,11 @@ describe('tenant key writes', () => {
     expect(
       (await postOutcomes([{ id: 'o-own', name: 'resolved', success: true }])).status,
     ).toBeLessThan(300);
-    const rs = await t.runtime.storage.client.query({
-      query: "SELECT tenant FROM outcomes FINAL WHERE outcome_id IN ('o-own', 'o-other')",
-      format: 'JSONEachRow',
-    });
-    expect(await rs.json()).toEqual([{ tenant: TENANT_A }]);
+    expect(
+      await t.runtime.storage.query(
+        "SELECT tenant FROM outcomes FINAL WHERE outcome_id IN ('o-own', 'o-other')",
+      ),
+    ).toEqual([{ tenant: TENANT_A }]);
   });
 });
 

@@ -133,11 +133,10 @@ describe('one request spanning 101 months', () => {
       (r) => r.length >= inWindow.length,
     );
     expect(rows).toHaveLength(101 - rejected); // acknowledged = stored
-    const months = await t.runtime.storage.client.query({
-      query: "SELECT uniqExact(toYYYYMM(start_time)) AS n FROM llm_calls WHERE tenant = 'months'",
-      format: 'JSONEachRow',
-    });
-    expect(Number((await months.json<{ n: string }>())[0]?.n)).toBeGreaterThanOrEqual(13);
+    const months = await t.runtime.storage.query<{ n: string }>(
+      "SELECT uniqExact(toYYYYMM(start_time)) AS n FROM llm_calls WHERE tenant = 'months'",
+    );
+    expect(Number(months[0]?.n)).toBeGreaterThanOrEqual(13);
     await expectServing('after-months');
   });
 });

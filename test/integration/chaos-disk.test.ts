@@ -115,9 +115,9 @@ describe('a store that refuses every insert', () => {
 
   it('turns /readyz 503 with the reason while reads keep answering, and stops within the drain bound', async () => {
     // A real refusal: once a partition has a part, the engine throws TOO_MANY_PARTS (retryable).
-    await t.runtime.storage.client.command({
-      query: 'ALTER TABLE llm_calls MODIFY SETTING parts_to_throw_insert = 1',
-    });
+    await t.runtime.storage.command(
+      'ALTER TABLE llm_calls MODIFY SETTING parts_to_throw_insert = 1',
+    );
     for (let i = 0; i < 5; i += 1) {
       const r = await post('stalled', 4);
       expect(r.status).toBe(200);
@@ -168,9 +168,9 @@ describe('a store that refuses every insert', () => {
     const lost = new Set(acked.slice(8, 12)); // the third request's 4 calls
 
     t = await startOn(dataDir, collector, { openSpoolSegment });
-    await t.runtime.storage.client.command({
-      query: 'ALTER TABLE llm_calls MODIFY SETTING parts_to_throw_insert = 3000',
-    });
+    await t.runtime.storage.command(
+      'ALTER TABLE llm_calls MODIFY SETTING parts_to_throw_insert = 3000',
+    );
     const expected = acked.filter((id) => !lost.has(id)).sort();
     const stored = await until(
       () => storedIds(t.runtime, ['stalled']),

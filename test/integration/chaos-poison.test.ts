@@ -32,9 +32,9 @@ let t: ChaosRuntime;
 beforeAll(async () => {
   t = await startOn(dataDir, COLLECTOR, { ttlDays: TTL });
   // A real refusal by the real engine, for one tenant's rows only.
-  await t.runtime.storage.client.command({
-    query: "ALTER TABLE llm_calls ADD CONSTRAINT no_umbrella CHECK tenant != 'umbrella'",
-  });
+  await t.runtime.storage.command(
+    "ALTER TABLE llm_calls ADD CONSTRAINT no_umbrella CHECK tenant != 'umbrella'",
+  );
 });
 afterAll(async () => {
   await t.runtime.stop();
@@ -144,12 +144,10 @@ describe('101 months in one request', () => {
       (ids) => ids.length >= 101,
     );
     expect(stored).toEqual(spans.map(callId).sort());
-    const rs = await t.runtime.storage.client.query({
-      query:
-        "SELECT uniqExact(toYYYYMM(start_time)) AS months FROM llm_calls WHERE tenant = 'months'",
-      format: 'JSONEachRow',
-    });
-    expect(await rs.json()).toEqual([{ months: '101' }]);
+    const rows = await t.runtime.storage.query(
+      "SELECT uniqExact(toYYYYMM(start_time)) AS months FROM llm_calls WHERE tenant = 'months'",
+    );
+    expect(rows).toEqual([{ months: '101' }]);
     expect(readDeadLetters(join(dataDir, 'dead-letter')).flatMap((f) => f.entries)).toHaveLength(1);
     expect((await fetch(`${t.apiUrl}/readyz`)).status).toBe(200);
   }, 180_000);

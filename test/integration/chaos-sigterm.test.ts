@@ -97,13 +97,11 @@ describe('SIGTERM while the store refuses everything', () => {
     await withStore(dataDir, async (s) => {
       await migrate(s, { ttl_days: 400 });
       const now = nsToDateTime64(BigInt(Date.now()) * 1_000_000n);
-      await s.insertJsonEachRow(
+      await s.insert(
         'llm_calls',
         JSON.stringify({ call_id: 'seed', tenant: 'seed', start_time: now }),
       );
-      await s.client.command({
-        query: 'ALTER TABLE llm_calls MODIFY SETTING parts_to_throw_insert = 1',
-      });
+      await s.command('ALTER TABLE llm_calls MODIFY SETTING parts_to_throw_insert = 1');
     });
 
     const first = await start(dataDir, configFile);
@@ -139,14 +137,10 @@ describe('SIGTERM while the store refuses everything', () => {
 
     // Someone fixes the store; the next start replays the spool and commits it.
     await withStore(dataDir, async (s) => {
-      const rs = await s.client.query({
-        query: "SELECT count() AS n FROM llm_calls WHERE tenant = 'sigterm'",
-        format: 'JSONEachRow',
-      });
-      expect(await rs.json()).toEqual([{ n: '0' }]);
-      await s.client.command({
-        query: 'ALTER TABLE llm_calls MODIFY SETTING parts_to_throw_insert = 3000',
-      });
+      expect(await s.query("SELECT count() AS n FROM llm_calls WHERE tenant = 'sigterm'")).toEqual([
+        { n: '0' },
+      ]);
+      await s.command('ALTER TABLE llm_calls MODIFY SETTING parts_to_throw_insert = 3000');
     });
     const second = await start(dataDir, configFile);
     expect(
@@ -159,11 +153,10 @@ describe('SIGTERM while the store refuses everything', () => {
     expect(await second.exited, second.stderr()).toBe(0);
 
     const stored = await withStore(dataDir, async (s) => {
-      const rs = await s.client.query({
-        query: "SELECT call_id FROM llm_calls WHERE tenant = 'sigterm' ORDER BY call_id",
-        format: 'JSONEachRow',
-      });
-      return (await rs.json<{ call_id: string }>()).map((r) => r.call_id);
+      const rows = await s.query<{ call_id: string }>(
+        "SELECT call_id FROM llm_calls WHERE tenant = 'sigterm' ORDER BY call_id",
+      );
+      return rows.map((r) => r.call_id);
     });
     expect(stored).toEqual([...acked].sort());
   }, 300_000);

@@ -67,11 +67,11 @@ function hold(payload: Buffer, sent: number): Held {
 }
 
 const storedTenants = async (): Promise<string[]> => {
-  const rs = await t.runtime.storage.client.query({
-    query: 'SELECT tenant FROM llm_calls ORDER BY tenant',
-    format: 'JSONEachRow',
-  });
-  return (await rs.json<{ tenant: string }>()).map((r) => r.tenant);
+  return (
+    await t.runtime.storage.query<{ tenant: string }>(
+      'SELECT tenant FROM llm_calls ORDER BY tenant',
+    )
+  ).map((r) => r.tenant);
 };
 
 describe('requests in flight are bounded', () => {

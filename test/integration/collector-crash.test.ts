@@ -128,11 +128,9 @@ describe('crash safety', () => {
     await exited;
 
     const storage = await createStorage({ database: 'default', dataDir });
-    const rs = await storage.client.query({
-      query: "SELECT call_id, count() AS n FROM llm_calls WHERE tenant = 'crash' GROUP BY call_id",
-      format: 'JSONEachRow',
-    });
-    const rows = await rs.json<{ call_id: string; n: string }>();
+    const rows = await storage.query<{ call_id: string; n: string }>(
+      "SELECT call_id, count() AS n FROM llm_calls WHERE tenant = 'crash' GROUP BY call_id",
+    );
     await storage.close();
     const stored = new Map(rows.map((r) => [r.call_id, Number(r.n)]));
     expect(acknowledged.size).toBeGreaterThan(200);

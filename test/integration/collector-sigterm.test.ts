@@ -112,11 +112,10 @@ describe('graceful shutdown', () => {
     expect(acknowledged.size).toBeGreaterThan(100);
 
     const storage = await createStorage({ database: 'default', dataDir });
-    const rs = await storage.client.query({
-      query: "SELECT call_id FROM llm_calls WHERE tenant = 'sigterm'",
-      format: 'JSONEachRow',
-    });
-    const stored = new Set((await rs.json<{ call_id: string }>()).map((r) => r.call_id));
+    const rows = await storage.query<{ call_id: string }>(
+      "SELECT call_id FROM llm_calls WHERE tenant = 'sigterm'",
+    );
+    const stored = new Set(rows.map((r) => r.call_id));
     await storage.close();
     const missing = [...acknowledged].filter((id) => !stored.has(id));
     expect(missing).toEqual([]);

@@ -120,8 +120,7 @@ FROM (SELECT number, number % 12 AS fp, intDiv(number, 12) AS k FROM numbers(60)
 let rt: TestRuntime;
 
 async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  const rs = await rt.runtime.storage.client.query({ query: sql, format: 'JSONEachRow' });
-  return rs.json<Record<string, unknown>>();
+  return rt.runtime.storage.query(sql);
 }
 
 const to = new Date();
@@ -149,8 +148,7 @@ async function resolveVariables(
 
 beforeAll(async () => {
   rt = await startTestRuntime();
-  for (const sql of [SEED_CALLS, SEED_OUTCOMES, SEED_ALERTS])
-    await rt.runtime.storage.client.command({ query: sql });
+  for (const sql of [SEED_CALLS, SEED_OUTCOMES, SEED_ALERTS]) await rt.runtime.storage.command(sql);
 });
 
 afterAll(async () => {

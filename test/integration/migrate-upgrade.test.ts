@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryCache } from '../../src/analytics/queries/cache.js';
 import { queryLatency } from '../../src/analytics/queries/latency.js';
 import { queryReliability } from '../../src/analytics/queries/reliability.js';
-import { createStorage, type Storage } from '../../src/storage/client.js';
+import { createStorage } from '../../src/storage/client.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
 import {
   MIGRATIONS_DIR,
   migrate,
@@ -21,7 +22,7 @@ import {
 
 const HOUR = 3_600_000;
 const T0 = Math.floor(Date.now() / HOUR) * HOUR - 80 * HOUR;
-let storage: Storage;
+let storage: QueryRunner;
 
 function rows(): string {
   const out: string[] = [];
@@ -60,15 +61,7 @@ function rows(): string {
 }
 
 const scalar = async (sql: string): Promise<number> =>
-  Number(
-    Object.values(
-      (
-        await (
-          await storage.client.query({ query: sql, format: 'JSONEachRow' })
-        ).json<Record<string, string>>()
-      )[0] ?? {},
-    )[0] ?? NaN,
-  );
+  Number(Object.values((await storage.query<Record<string, string>>(sql))[0] ?? {})[0] ?? NaN);
 
 beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'llm-finops-upgrade-'));
@@ -77,7 +70,7 @@ beforeAll(async () => {
   for (const m of readMigrations().filter((x) => x.version <= 3))
     copyFileSync(join(MIGRATIONS_DIR, `${m.name}.sql`), join(early, `${m.name}.sql`));
   await migrate(storage, { ttl_days: 400 }, early);
-  await storage.insertJsonEachRow('llm_calls', rows());
+  await storage.insert('llm_calls', rows());
   const result = await migrate(storage, { ttl_days: 400 });
   expect(result.applied).toContain('0025_backfill_rollups');
 });
@@ -128,14 +121,14 @@ describe('upgrading a data directory with calls from before the rollups', () => 
     const before = await scalar('SELECT sum(attempts) FROM llm_perf_1d');
     const m = readMigrations().find((x) => x.name === '0025_backfill_rollups');
     for (const stmt of splitStatements(renderSql(m?.sql ?? '', { ttl_days: 400 })))
-      await storage.client.command({ query: stmt });
+      await storage.command(stmt);
     expect(await scalar('SELECT sum(attempts) FROM llm_perf_1d')).toBe(before);
     expect(await scalar('SELECT sum(rows) FROM llm_cache_1h')).toBe(400);
     const tenantDaily = readMigrations().find((x) => x.name === '0027_perf_tenant_daily');
     const insert = splitStatements(renderSql(tenantDaily?.sql ?? '', { ttl_days: 400 })).find(
       (st) => st.startsWith('INSERT'),
     );
-    await storage.client.command({ query: insert ?? '' });
+    await storage.command(insert ?? '');
     expect(await scalar('SELECT sum(attempts) FROM llm_perf_tenant_1d')).toBe(384);
   });
 });

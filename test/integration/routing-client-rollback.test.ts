@@ -13,10 +13,10 @@ import { createAnalyticsServices } from '../../src/analytics/services.js';
 import { FeedPoller, verifyDocument, type FeedDocument } from '../../src/routing-client/index.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
-import type { Storage } from '../../src/storage/client.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
 import { startStore } from './alerts-routing-seed.js';
 
-let storage: Storage;
+let storage: QueryRunner;
 let now = Date.now();
 const servers: Server[] = [];
 const feeds: Record<string, { url: string; recompute: () => Promise<unknown> }> = {};

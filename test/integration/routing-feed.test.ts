@@ -12,7 +12,7 @@ import { verifyDocument } from '../../src/routing-client/canonical.js';
 import type { FeedDocument, FeedPool } from '../../src/routing-client/types.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
-import type { Storage } from '../../src/storage/client.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
 import { seed, spread, startStore, type CallSpec } from './alerts-routing-seed.js';
 
 const DAY = Date.UTC(
@@ -24,7 +24,7 @@ const T = DAY + 12 * 3_600_000;
 const S = 1_000;
 const MIN = 60_000;
 
-let storage: Storage;
+let storage: QueryRunner;
 let server: Server;
 let url = '';
 let now = T;

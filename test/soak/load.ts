@@ -185,11 +185,9 @@ async function apiLoop(api: string, stats: Stats, until: () => boolean): Promise
 
 async function verify(dataDir: string, stats: Stats): Promise<void> {
   const storage = await createStorage({ database: 'default', dataDir });
-  const rs = await storage.client.query({
-    query: 'SELECT call_id, count() AS n FROM llm_calls GROUP BY call_id',
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<{ call_id: string; n: string }>();
+  const rows = await storage.query<{ call_id: string; n: string }>(
+    'SELECT call_id, count() AS n FROM llm_calls GROUP BY call_id',
+  );
   await storage.close();
   const stored = new Set(rows.map((r) => r.call_id));
   const lost = [...stats.acked].filter((id) => !stored.has(id)).length;

@@ -1,17 +1,15 @@
-// Pure statistics of the performance analytics: histograms, the time plan, the z-test, drift status.
-import { readFileSync } from 'node:fs';
+// Pure statistics of the performance analytics: histograms, the z-test, drift status (the time plan
+// is the read planner's, tested in read-planner.test.ts).
 import { describe, expect, it } from 'vitest';
 import { driftStatus } from '../../src/analytics/queries/drift.js';
 import { judgeCacheDrop } from '../../src/analytics/queries/cache-regressions.js';
 import {
   BUCKET_RELATIVE_WIDTH,
   bucketOf,
-  bucketSql,
   countAtMost,
   histogramQuantile,
   type Histogram,
 } from '../../src/analytics/queries/stats-histogram.js';
-import { planSegments } from '../../src/analytics/queries/stats-timeplan.js';
 import { oneSidedDropTest } from '../../src/analytics/queries/stats-ztest.js';
 
 const hist = (values: number[]): Histogram => {
@@ -25,21 +23,6 @@ const exactQuantile = (values: number[], q: number): number => {
 };
 
 describe('log-bucket histogram', () => {
-  it('the migration uses the same bucket expression as the query code', () => {
-    const sql = readFileSync(
-      new URL('../../sql/migrations/0020_perf_rollups.sql', import.meta.url),
-      'utf8',
-    );
-    for (const x of [
-      'duration_ms',
-      'assumeNotNull(ttft_ms)',
-      'assumeNotNull(itl_ms)',
-      'output_tokens * 1000 / (duration_ms - assumeNotNull(ttft_ms))',
-    ]) {
-      expect(sql).toContain(bucketSql(x));
-    }
-  });
-
   it('quantiles are within one bucket width of the exact value', () => {
     // A skewed latency sample: lognormal-ish via a deterministic generator.
     const values: number[] = [];
@@ -69,127 +52,6 @@ describe('log-bucket histogram', () => {
 
   it('an empty histogram has no quantile', () => {
     expect(histogramQuantile(new Map(), 0.5)).toBeNull();
-  });
-});
-
-describe('time plan', () => {
-  const t = (iso: string) => Date.parse(iso);
-  it('splits into raw edges, minute edges and whole hours', () => {
-    const segs = planSegments(t('2026-01-01T00:10:30Z'), t('2026-01-01T03:20:15Z'), {
-      hourly: true,
-      rawOnly: false,
-    });
-    expect(
-      segs.map((s) => [
-        s.grain,
-        new Date(s.fromMs).toISOString().slice(11, 19),
-        new Date(s.toMs).toISOString().slice(11, 19),
-      ]),
-    ).toEqual([
-      ['raw', '00:10:30', '00:11:00'],
-      ['1m', '00:11:00', '01:00:00'],
-      ['1h', '01:00:00', '03:00:00'],
-      ['1m', '03:00:00', '03:20:00'],
-      ['raw', '03:20:00', '03:20:15'],
-    ]);
-  });
-  it('reads whole UTC days from the daily rollup, hours around them', () => {
-    const segs = planSegments(t('2026-01-01T22:10:30Z'), t('2026-01-04T02:20:15Z'), {
-      hourly: true,
-      daily: true,
-      rawOnly: false,
-    });
-    expect(
-      segs.map((s) => [
-        s.grain,
-        new Date(s.fromMs).toISOString().slice(0, 19),
-        new Date(s.toMs).toISOString().slice(0, 19),
-      ]),
-    ).toEqual([
-      ['raw', '2026-01-01T22:10:30', '2026-01-01T22:11:00'],
-      ['1m', '2026-01-01T22:11:00', '2026-01-01T23:00:00'],
-      ['1h', '2026-01-01T23:00:00', '2026-01-02T00:00:00'],
-      ['1d', '2026-01-02T00:00:00', '2026-01-04T00:00:00'],
-      ['1h', '2026-01-04T00:00:00', '2026-01-04T02:00:00'],
-      ['1m', '2026-01-04T02:00:00', '2026-01-04T02:20:00'],
-      ['raw', '2026-01-04T02:20:00', '2026-01-04T02:20:15'],
-    ]);
-    // Less than a whole day: hours only.
-    expect(
-      planSegments(t('2026-01-01T01:00:00Z'), t('2026-01-01T23:00:00Z'), {
-        hourly: true,
-        daily: true,
-        rawOnly: false,
-      }).map((s) => s.grain),
-    ).toEqual(['1h']);
-  });
-  it('covers [from, to) exactly, without gaps or overlaps', () => {
-    const from = t('2026-01-01T00:00:01.250Z');
-    const to = t('2026-01-03T05:59:59.999Z');
-    const segs = planSegments(from, to, { hourly: true, daily: true, rawOnly: false });
-    expect(segs.some((s) => s.grain === '1d')).toBe(true);
-    expect(segs[0]?.fromMs).toBe(from);
-    expect(segs.at(-1)?.toMs).toBe(to);
-    for (let i = 1; i < segs.length; i++) expect(segs[i]?.fromMs).toBe(segs[i - 1]?.toMs);
-  });
-  const plan = (from: string, to: string, options: Parameters<typeof planSegments>[2]) =>
-    planSegments(t(from), t(to), options).map((s) => [
-      s.grain,
-      new Date(s.fromMs).toISOString().slice(0, 19),
-      new Date(s.toMs).toISOString().slice(0, 19),
-    ]);
-  it('without a minute table reads the partial hours raw (the cost path)', () => {
-    expect(
-      plan('2026-01-01T22:10:30Z', '2026-01-04T02:20:15Z', {
-        hourly: true,
-        daily: true,
-        rawOnly: false,
-        minutes: false,
-      }),
-    ).toEqual([
-      ['raw', '2026-01-01T22:10:30', '2026-01-01T23:00:00'],
-      ['1h', '2026-01-01T23:00:00', '2026-01-02T00:00:00'],
-      ['1d', '2026-01-02T00:00:00', '2026-01-04T00:00:00'],
-      ['1h', '2026-01-04T00:00:00', '2026-01-04T02:00:00'],
-      ['raw', '2026-01-04T02:00:00', '2026-01-04T02:20:15'],
-    ]);
-    expect(
-      plan('2026-01-01T22:10:30Z', '2026-01-01T23:20:15Z', {
-        hourly: true,
-        rawOnly: false,
-        minutes: false,
-      }).map((s) => s[0]),
-    ).toEqual(['raw']);
-  });
-  it('reads whole days of a tenant scope from the tenant daily rollup, the partial days raw', () => {
-    expect(
-      plan('2026-01-01T22:10:30Z', '2026-01-04T02:20:15Z', {
-        hourly: true,
-        daily: true,
-        rawOnly: false,
-        tenantDaily: true,
-      }),
-    ).toEqual([
-      ['raw', '2026-01-01T22:10:30', '2026-01-02T00:00:00'],
-      ['tenant1d', '2026-01-02T00:00:00', '2026-01-04T00:00:00'],
-      ['raw', '2026-01-04T00:00:00', '2026-01-04T02:20:15'],
-    ]);
-    expect(
-      plan('2026-01-01T02:10:30Z', '2026-01-01T23:20:15Z', {
-        hourly: true,
-        rawOnly: false,
-        tenantDaily: true,
-      }).map((s) => s[0]),
-    ).toEqual(['raw']);
-  });
-  it('reads raw only for a tenant scope or a sub-minute range', () => {
-    expect(planSegments(0, 7_200_000, { hourly: true, rawOnly: true })).toEqual([
-      { grain: 'raw', fromMs: 0, toMs: 7_200_000 },
-    ]);
-    expect(planSegments(1_000, 50_000, { hourly: true, rawOnly: false })).toEqual([
-      { grain: 'raw', fromMs: 1_000, toMs: 50_000 },
-    ]);
-    expect(planSegments(5, 5, { hourly: true, rawOnly: false })).toEqual([]);
   });
 });
 

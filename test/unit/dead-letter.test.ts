@@ -15,10 +15,11 @@ import {
 import { nsToDateTime64 } from '../../src/collector/rows.js';
 import { Writer } from '../../src/collector/writer.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { createStorage, type Storage } from '../../src/storage/client.js';
+import { createStorage } from '../../src/storage/client.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
 import { migrate } from '../../src/storage/migrate.js';
 
-let storage: Storage;
+let storage: QueryRunner;
 const dir = mkdtempSync(join(tmpdir(), 'dead-letter-'));
 const dlq = join(dir, 'dead-letter');
 const NOW = BigInt(Date.now()) * 1_000_000n;
@@ -45,12 +46,11 @@ function call(id: string, tenant: string, startNs: bigint): LlmCall {
 }
 
 async function stored(id: string): Promise<number> {
-  const rs = await storage.client.query({
-    query: 'SELECT count() AS n FROM llm_calls WHERE call_id = {id:String}',
-    query_params: { id },
-    format: 'JSONEachRow',
-  });
-  return Number((await rs.json<{ n: string }>())[0]?.n);
+  const rows = await storage.query<{ n: string }>(
+    'SELECT count() AS n FROM llm_calls WHERE call_id = {id:String}',
+    { id },
+  );
+  return Number(rows[0]?.n);
 }
 
 describe('dead-letter directory', () => {

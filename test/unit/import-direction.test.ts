@@ -1,4 +1,4 @@
-// The dependency direction of DESIGN.md, enforced on every import in src/ (resolved paths, not
+// The architecture's dependency direction (README, Architecture), enforced on every import in src/ (resolved paths, not
 // text patterns): instrumentation and the routing client import nothing of ours but
 // shared/semconv; pricing is pure; collector and analytics reach ClickHouse only through
 // storage; the collector knows nothing of analytics; nothing but the composition root
@@ -51,7 +51,7 @@ function violations(inDir: (file: string) => boolean, allowed: (i: Import) => bo
   return all.filter((i) => inDir(i.from) && !allowed(i)).map((i) => `${i.from} -> ${i.target}`);
 }
 
-describe('import direction (DESIGN.md)', () => {
+describe('import direction (the architecture)', () => {
   it('sees the imports (the scan itself works)', () => {
     expect(all.length).toBeGreaterThan(300);
     expect(all).toContainEqual({

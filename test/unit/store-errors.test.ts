@@ -10,10 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyCall } from '../../src/collector/call.js';
 import { callRow } from '../../src/collector/rows.js';
 import { classifyStoreError, describeStoreError } from '../../src/storage/errors.js';
-import { createStorage, type Storage } from '../../src/storage/client.js';
+import { createStorage } from '../../src/storage/client.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
+import { StoreQueryError } from '../../src/storage/runner-errors.js';
 import { migrate } from '../../src/storage/migrate.js';
 
-let storage: Storage;
+let storage: QueryRunner;
 
 beforeAll(async () => {
   storage = await createStorage({
@@ -47,9 +49,12 @@ describe('chDB errors (a real embedded engine)', () => {
       row(Date.UTC(2500, 0, 1), 'bad'),
       row(Date.now(), 'ok-2'),
     ];
-    const err = await thrownBy(() => storage.insertJsonEachRow('llm_calls', lines.join('\n')));
-    // What chDB throws: its own code string; the engine's number elsewhere.
-    expect((err as { code: unknown }).code).toBe('CHDB_INSERT');
+    const err = await thrownBy(() => storage.insert('llm_calls', lines.join('\n')));
+    // The runner hands on a typed error with the engine's number as clickhouse-js does; chDB's
+    // own error (code 'CHDB_INSERT', the failing row on `failedAtRow`) stays on `cause`.
+    expect(err).toBeInstanceOf(StoreQueryError);
+    expect((err as StoreQueryError).code).toBe('41');
+    expect(((err as StoreQueryError).cause as { code: unknown }).code).toBe('CHDB_INSERT');
     expect(classifyStoreError(err)).toMatchObject({
       kind: 'permanent',
       code: 41,
@@ -63,7 +68,7 @@ describe('chDB errors (a real embedded engine)', () => {
 
   it('101 months in one insert is permanent (split it), not an outage', async () => {
     const lines = Array.from({ length: 101 }, (_, m) => row(Date.UTC(2019, m, 2), `m${m}`));
-    const err = await thrownBy(() => storage.insertJsonEachRow('llm_calls', lines.join('\n')));
+    const err = await thrownBy(() => storage.insert('llm_calls', lines.join('\n')));
     expect(classifyStoreError(err)).toMatchObject({
       kind: 'permanent',
       code: 252,
@@ -73,11 +78,11 @@ describe('chDB errors (a real embedded engine)', () => {
 
   it('a value out of range and a negative unsigned are permanent', async () => {
     const tooBig = await thrownBy(() =>
-      storage.insertJsonEachRow('llm_calls', '{"call_id":"d","cost_total":"1e400"}'),
+      storage.insert('llm_calls', '{"call_id":"d","cost_total":"1e400"}'),
     );
     expect(classifyStoreError(tooBig)).toMatchObject({ kind: 'permanent', code: 69 });
     const negative = await thrownBy(() =>
-      storage.insertJsonEachRow('llm_calls', '{"call_id":"n","input_tokens":-1}'),
+      storage.insert('llm_calls', '{"call_id":"n","input_tokens":-1}'),
     );
     expect(classifyStoreError(negative)).toMatchObject({
       kind: 'permanent',
@@ -87,17 +92,16 @@ describe('chDB errors (a real embedded engine)', () => {
   });
 
   it('merges behind (TOO_MANY_PARTS, parts) is retryable', async () => {
-    await storage.client.command({
-      query:
-        'CREATE TABLE parts_probe (x UInt8) ENGINE = MergeTree ORDER BY x SETTINGS parts_to_throw_insert = 1',
-    });
-    await storage.insertJsonEachRow('parts_probe', '{"x":1}');
-    const err = await thrownBy(() => storage.insertJsonEachRow('parts_probe', '{"x":2}'));
+    await storage.command(
+      'CREATE TABLE parts_probe (x UInt8) ENGINE = MergeTree ORDER BY x SETTINGS parts_to_throw_insert = 1',
+    );
+    await storage.insert('parts_probe', '{"x":1}');
+    const err = await thrownBy(() => storage.insert('parts_probe', '{"x":2}'));
     expect(classifyStoreError(err)).toMatchObject({ kind: 'retryable', code: 252 });
   });
 
   it('a missing table is retryable (an operator fixes the schema; rows wait in the spool)', async () => {
-    const err = await thrownBy(() => storage.insertJsonEachRow('no_such_table', '{"x":1}'));
+    const err = await thrownBy(() => storage.insert('no_such_table', '{"x":1}'));
     expect(classifyStoreError(err)).toMatchObject({
       kind: 'retryable',
       code: 60,

@@ -11,10 +11,11 @@ import type { DeadLetterEntry } from '../../src/collector/dead-letter.js';
 import { nsToDateTime64 } from '../../src/collector/rows.js';
 import { Writer, type WriterOptions } from '../../src/collector/writer.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { createStorage, type Storage } from '../../src/storage/client.js';
+import { createStorage } from '../../src/storage/client.js';
+import { jsonEachRow, type QueryRunner } from '../../src/storage/runner.js';
 import { migrate } from '../../src/storage/migrate.js';
 
-let storage: Storage;
+let storage: QueryRunner;
 const dir = mkdtempSync(join(tmpdir(), 'writer-'));
 const YEAR_2500 = BigInt(Date.UTC(2500, 0, 1)) * 1_000_000n;
 
@@ -44,12 +45,10 @@ function calls(tenant: string, n: number, startNs = BigInt(Date.now()) * 1_000_0
 }
 
 async function countRows(tenant: string): Promise<{ rows: number; distinct: number }> {
-  const rs = await storage.client.query({
-    query: `SELECT count() AS rows, uniqExact(call_id) AS distinct FROM llm_calls WHERE tenant = {t:String}`,
-    query_params: { t: tenant },
-    format: 'JSONEachRow',
-  });
-  const [row] = await rs.json<{ rows: string; distinct: string }>();
+  const [row] = await storage.query<{ rows: string; distinct: string }>(
+    `SELECT count() AS rows, uniqExact(call_id) AS distinct FROM llm_calls WHERE tenant = {t:String}`,
+    { t: tenant },
+  );
   return { rows: Number(row?.rows), distinct: Number(row?.distinct) };
 }
 
@@ -63,7 +62,7 @@ function deadLetters(sub: string): DeadLetterEntry[] {
   );
 }
 
-function writer(sub: string, store: Storage = storage, extra: Partial<WriterOptions> = {}) {
+function writer(sub: string, store: QueryRunner = storage, extra: Partial<WriterOptions> = {}) {
   const settled: number[] = [];
   const w = new Writer(
     store,
@@ -86,16 +85,16 @@ const seqs = (n: number, seq: number) => Array.from({ length: n }, () => seq);
 describe('writer under store faults', () => {
   it('retries through an outage and commits every row exactly once', async () => {
     let failuresLeft = 4;
-    const flaky: Storage = {
+    const flaky: QueryRunner = {
       ...storage,
-      insertJsonEachRow: async (table, body, options) => {
+      insert: async (table, body, options) => {
         if (failuresLeft > 0) {
           failuresLeft -= 1;
           // Half the failures happen after the engine committed (a timeout on the way back).
-          if (failuresLeft % 2 === 0) await storage.insertJsonEachRow(table, body, options);
+          if (failuresLeft % 2 === 0) await storage.insert(table, body, options);
           throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
         }
-        await storage.insertJsonEachRow(table, body, options);
+        await storage.insert(table, body, options);
       },
     };
     const { w, settled } = writer('dl-outage', flaky);
@@ -138,15 +137,15 @@ describe('writer under store faults', () => {
   }, 60_000);
 
   it('isolates several refused rows by splitting when the store does not name them', async () => {
-    const refusing: Storage = {
+    const refusing: QueryRunner = {
       ...storage,
-      insertJsonEachRow: async (table, body, options) => {
-        if (body.includes('"tenant":"refuse-me"'))
+      insert: async (table, body, options) => {
+        if (jsonEachRow(body).includes('"tenant":"refuse-me"'))
           throw Object.assign(new Error('Cannot parse input: expected , before: x'), {
             code: '27',
             type: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED',
           });
-        await storage.insertJsonEachRow(table, body, options);
+        await storage.insert(table, body, options);
       },
     };
     const { w, settled } = writer('dl-split', refusing);
@@ -197,13 +196,11 @@ describe('writer under store faults', () => {
   it('reports a stall while the store refuses every insert, and stops within its deadline', async () => {
     // A real refusal: the engine throws TOO_MANY_PARTS (retryable) once a partition has a part.
     const month = BigInt(Date.now()) * 1_000_000n;
-    await storage.insertJsonEachRow(
+    await storage.insert(
       'llm_calls',
       JSON.stringify({ call_id: 'seed', tenant: 'seed', start_time: nsToDateTime64(month) }),
     );
-    await storage.client.command({
-      query: 'ALTER TABLE llm_calls MODIFY SETTING parts_to_throw_insert = 1',
-    });
+    await storage.command('ALTER TABLE llm_calls MODIFY SETTING parts_to_throw_insert = 1');
     const { w, settled } = writer('dl-stall', storage, { stallTimeoutMs: 200 });
     w.start();
     w.enqueue(calls('stalled', 20, month), [], seqs(20, 9));
@@ -223,9 +220,7 @@ describe('writer under store faults', () => {
     expect(w.queued).toBe(20);
     expect(w.stats.deadLettered).toBe(0);
 
-    await storage.client.command({
-      query: 'ALTER TABLE llm_calls MODIFY SETTING parts_to_throw_insert = 3000',
-    });
+    await storage.command('ALTER TABLE llm_calls MODIFY SETTING parts_to_throw_insert = 3000');
     const next = writer('dl-stall');
     next.w.enqueue(calls('stalled', 20, month), [], seqs(20, 9));
     await next.w.flush();

@@ -4,7 +4,7 @@
 import type { AlertRule } from '../../shared/config-alerts.js';
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logger.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import type { FetchLike } from './deliver.js';
 import { notify } from './notifiers.js';
 import { evaluateRule } from './rules.js';
@@ -18,7 +18,7 @@ import {
 } from './store.js';
 
 export interface AlertEngineDeps {
-  storage: Storage;
+  storage: QueryRunner;
   logger: Logger;
   config: Config;
   now: () => Date;

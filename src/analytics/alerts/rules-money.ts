@@ -13,7 +13,7 @@ import {
 } from '../../shared/budget.js';
 import type { AlertRule } from '../../shared/config-alerts.js';
 import { compareMoney, formatUsd, moneyNumber } from '../../shared/money.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { queryBudgets } from '../queries/budgets.js';
 import type { Observation } from './rules.js';
 import { querySpend } from './window.js';
@@ -22,7 +22,7 @@ type BudgetRule = Extract<AlertRule, { kind: 'budget' }>;
 
 export async function budgetObservations(
   rule: BudgetRule,
-  storage: Storage,
+  storage: QueryRunner,
   now: Date,
   finopsBudgets: readonly Budget[],
 ): Promise<Observation[]> {
@@ -47,7 +47,7 @@ export async function budgetObservations(
 async function groupObservations(
   rule: BudgetRule,
   ceiling: string,
-  storage: Storage,
+  storage: QueryRunner,
   now: Date,
 ): Promise<Observation[]> {
   const period = rule.period ?? 'month';

@@ -2,7 +2,7 @@
 // group) with the value, the threshold and whether it is breached. Pure given the queries, so
 // the lifecycle (state.ts) never depends on how a value was measured.
 import type { AlertLabel, AlertRule } from '../../shared/config-alerts.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import type { Budget } from '../../shared/budget.js';
 import { formatUsd, money } from '../../shared/money.js';
 import { budgetObservations } from './rules-money.js';
@@ -17,7 +17,7 @@ export interface Observation {
 }
 
 export interface RuleContext {
-  storage: Storage;
+  storage: QueryRunner;
   now: Date;
   /** Budgets from config.finops, watched by budget rules that carry no ceiling of their own. */
   finopsBudgets: readonly Budget[];

@@ -2,7 +2,7 @@
 // active set is the latest event per fingerprint that is not resolved, so any API replica can
 // answer GET /v1/alerts and a restarted scheduler resumes without re-notifying.
 import { randomUUID } from 'node:crypto';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import type { Alert, AlertState } from './state.js';
 
 export interface AlertEventRow {
@@ -48,12 +48,9 @@ export function toEventRow(
   };
 }
 
-export async function insertEvents(storage: Storage, rows: AlertEventRow[]): Promise<void> {
+export async function insertEvents(storage: QueryRunner, rows: AlertEventRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await storage.insertJsonEachRow(
-    'alert_events',
-    `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`,
-  );
+  await storage.insert('alert_events', `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
 }
 
 export interface EventFilter {
@@ -89,20 +86,15 @@ function filterSql(f: Omit<EventFilter, 'limit'>, params: Record<string, unknown
 }
 
 /** Transitions, newest first. */
-export async function queryHistory(storage: Storage, f: EventFilter): Promise<AlertEventRow[]> {
+export async function queryHistory(storage: QueryRunner, f: EventFilter): Promise<AlertEventRow[]> {
   const params: Record<string, unknown> = { limit: f.limit };
   const sql = `SELECT ${COLUMNS} FROM alert_events WHERE ${filterSql(f, params)} ORDER BY time DESC, event_id LIMIT {limit:UInt32}`;
-  const rs = await storage.client.query({
-    query: sql,
-    query_params: params,
-    format: 'JSONEachRow',
-  });
-  return normalize(await rs.json<AlertEventRow>());
+  return normalize(await storage.query<AlertEventRow>(sql, params));
 }
 
 /** Pending and firing alerts: the latest event of each fingerprint, when it is not `resolved`. */
 export async function queryActive(
-  storage: Storage,
+  storage: QueryRunner,
   f: Omit<EventFilter, 'limit' | 'from' | 'to'> = {},
 ): Promise<AlertEventRow[]> {
   const params: Record<string, unknown> = {};
@@ -110,12 +102,7 @@ export async function queryActive(
       SELECT ${COLUMNS}, time AS t FROM alert_events WHERE ${filterSql(f, params)}
       ORDER BY fingerprint, t DESC, state = 'resolved' DESC LIMIT 1 BY fingerprint)
     WHERE state != 'resolved' ORDER BY t DESC`;
-  const rs = await storage.client.query({
-    query: sql,
-    query_params: params,
-    format: 'JSONEachRow',
-  });
-  return normalize(await rs.json<AlertEventRow>());
+  return normalize(await storage.query<AlertEventRow>(sql, params));
 }
 
 function normalize<T extends AlertEventRow>(rows: T[]): T[] {

@@ -1,10 +1,11 @@
 // Small, focused window queries the alert rules read: per-group call stats over [from, to) from
-// llm_calls, and spend through the cost rollups (the union builder of queries/costs.ts, so a
+// llm_calls, and spend through the cost rollups (the cost read of queries/costs.ts, so a
 // budget alert and /v1/costs read the same money the same way).
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import type { AlertLabel } from '../../shared/config-alerts.js';
 import { trimDecimal } from '../../shared/money.js';
-import { BILLABLE, buildUnion } from '../queries/costs.js';
+import { BILLABLE } from '../../storage/catalog/measures.js';
+import { costReadSql } from '../queries/costs.js';
 
 export type Scope = Partial<Record<AlertLabel, string | undefined>>;
 
@@ -52,7 +53,10 @@ function groupSql(groupBy: readonly AlertLabel[]): { keys: string; group: string
     : { keys: '', group: '' };
 }
 
-export async function queryWindowStats(storage: Storage, q: WindowQuery): Promise<WindowStats[]> {
+export async function queryWindowStats(
+  storage: QueryRunner,
+  q: WindowQuery,
+): Promise<WindowStats[]> {
   const params: Record<string, unknown> = {
     from: q.from.getTime() / 1000,
     to: q.to.getTime() / 1000,
@@ -69,12 +73,7 @@ export async function queryWindowStats(storage: Storage, q: WindowQuery): Promis
     WHERE start_time >= fromUnixTimestamp64Milli(toInt64({from:Float64} * 1000), 'UTC')
       AND start_time < fromUnixTimestamp64Milli(toInt64({to:Float64} * 1000), 'UTC') AND ${BILLABLE}${where}
     ${group}`;
-  const rs = await storage.client.query({
-    query: sql,
-    query_params: params,
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<Record<string, unknown>>();
+  const rows = await storage.query<Record<string, unknown>>(sql, params);
   return rows.filter((r) => num(r.calls) > 0).map((r) => toStats(r, q.groupBy));
 }
 
@@ -104,18 +103,13 @@ function toStats(r: Record<string, unknown>, groupBy: readonly AlertLabel[]): Wi
  * reads days and hours, not a month of minutes.
  */
 export async function querySpend(
-  storage: Storage,
+  storage: QueryRunner,
   q: WindowQuery,
 ): Promise<{ labels: Record<string, string>; costUsd: string; calls: number }[]> {
-  const union = buildUnion({ from: q.from, to: q.to, dims: q.groupBy, filters: q.scope });
+  const union = costReadSql({ from: q.from, to: q.to, dims: q.groupBy, filters: q.scope });
   const keys = q.groupBy.map((g) => `${g}, `).join('');
   const sql = `SELECT ${keys}cost_total AS cost, calls FROM (${union.sql})`;
-  const rs = await storage.client.query({
-    query: sql,
-    query_params: union.params,
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<Record<string, unknown>>();
+  const rows = await storage.query<Record<string, unknown>>(sql, union.params);
   return rows
     .filter((r) => num(r.calls) > 0)
     .map((r) => ({

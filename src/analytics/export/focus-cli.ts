@@ -2,7 +2,7 @@
 // cli-progress draws on stderr so `--out -` style piping of stdout stays clean.
 import { InvalidArgumentError } from 'commander';
 import type { Config } from '../../shared/config.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { FOCUS_FORMATS, type FocusFormat } from '../queries/focus.js';
 import { exportFocusToFile, type ExportFileResult } from './focus-export.js';
 
@@ -34,7 +34,7 @@ export function formatOption(value: string): FocusFormat {
 }
 
 export async function runFocusExport(
-  storage: Storage,
+  storage: QueryRunner,
   config: Config,
   o: FocusCliOptions,
 ): Promise<ExportFileResult> {

@@ -7,8 +7,7 @@ import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FinopsConfig } from '../../shared/config-finops.js';
-import type { Storage } from '../../storage/client.js';
-import { quoteIdent } from '../../storage/client.js';
+import { quoteIdent, type QueryRunner } from '../../storage/runner.js';
 import { CsvFormulaEscaper, escapeCsvStream } from './csv-escape.js';
 import {
   FOCUS_CLICKHOUSE_FORMATS,
@@ -23,17 +22,15 @@ const ORDER =
 
 /** The whole export as one stream (API path). */
 export async function streamFocus(
-  storage: Storage,
+  storage: QueryRunner,
   q: FocusQuery,
   focus: FinopsConfig['focus'],
 ): Promise<Readable> {
   const { sql, params } = buildFocusSql(q, focus);
-  const result = await storage.client.exec({
-    query: `${sql}\nFORMAT ${FOCUS_CLICKHOUSE_FORMATS[q.format]}`,
-    query_params: params,
-    clickhouse_settings: FOCUS_SETTINGS,
+  const stream = await storage.stream(sql, FOCUS_CLICKHOUSE_FORMATS[q.format], params, {
+    settings: FOCUS_SETTINGS,
   });
-  return q.format === 'csv' ? escapeCsvStream(result.stream) : result.stream;
+  return q.format === 'csv' ? escapeCsvStream(stream) : stream;
 }
 
 /** [from, to) cut at UTC midnights; chunks never split an hour, so no origin charge is split. */
@@ -61,7 +58,7 @@ export interface ExportFileResult {
 
 /** CSV: each day appended to the file (header once). Parquet: days staged in a table, then one file. */
 export async function exportFocusToFile(
-  storage: Storage,
+  storage: QueryRunner,
   o: ExportFileOptions,
   focus: FinopsConfig['focus'],
 ): Promise<ExportFileResult> {
@@ -72,7 +69,7 @@ export async function exportFocusToFile(
 }
 
 async function exportCsv(
-  storage: Storage,
+  storage: QueryRunner,
   o: ExportFileOptions,
   focus: FinopsConfig['focus'],
   chunks: [Date, Date][],
@@ -83,12 +80,10 @@ async function exportCsv(
     for (const [i, [from, to]] of chunks.entries()) {
       const escaper = new CsvFormulaEscaper();
       const { sql, params } = buildFocusSql({ ...o, from, to }, focus);
-      const res = await storage.client.exec({
-        query: `${sql}\nFORMAT ${i === 0 ? 'CSVWithNames' : 'CSV'}`,
-        query_params: params,
-        clickhouse_settings: FOCUS_SETTINGS,
+      const stream = await storage.stream(sql, i === 0 ? 'CSVWithNames' : 'CSV', params, {
+        settings: FOCUS_SETTINGS,
       });
-      for await (const raw of res.stream) {
+      for await (const raw of stream) {
         const chunk = escaper.escape(raw as Buffer);
         bytes += chunk.length;
         if (!file.write(chunk)) await new Promise((resolve) => file.once('drain', resolve));
@@ -104,7 +99,7 @@ async function exportCsv(
 }
 
 async function exportParquet(
-  storage: Storage,
+  storage: QueryRunner,
   o: ExportFileOptions,
   focus: FinopsConfig['focus'],
   chunks: [Date, Date][],
@@ -118,22 +113,26 @@ async function exportParquet(
         i === 0
           ? `CREATE TABLE ${table} ENGINE = MergeTree ORDER BY tuple() AS ${sql}`
           : `INSERT INTO ${table} ${sql}`;
-      await storage.client.command({ query: statement, query_params: params });
+      await storage.command(statement, params);
       o.onProgress?.(i + 1, total);
     }
     if (chunks.length === 0) throw new Error('empty export range');
-    const res = await storage.client.exec({
-      query: `SELECT * FROM ${table} ORDER BY ${ORDER} FORMAT Parquet`,
-      clickhouse_settings: FOCUS_SETTINGS,
-    });
+    const stream = await storage.stream(
+      `SELECT * FROM ${table} ORDER BY ${ORDER}`,
+      'Parquet',
+      {},
+      {
+        settings: FOCUS_SETTINGS,
+      },
+    );
     let bytes = 0;
-    res.stream.on('data', (chunk: Buffer) => {
+    stream.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
     });
-    await pipeline(res.stream, createWriteStream(o.out));
+    await pipeline(stream, createWriteStream(o.out));
     o.onProgress?.(total, total);
     return { chunks: chunks.length, bytes };
   } finally {
-    await storage.client.command({ query: `DROP TABLE IF EXISTS ${table}` });
+    await storage.command(`DROP TABLE IF EXISTS ${table}`);
   }
 }

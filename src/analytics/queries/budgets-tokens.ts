@@ -3,8 +3,9 @@
 // (from the rollup). Tokens = input_tokens + output_tokens (input includes cached tokens).
 // A period is judged whole: the range is widened to the periods that [from, to) touches.
 import type { TokenBudgetConfig } from '../../shared/config-finops.js';
-import type { Storage } from '../../storage/client.js';
-import { BILLABLE, buildUnion } from './costs.js';
+import type { QueryRunner } from '../../storage/runner.js';
+import { BILLABLE } from '../../storage/catalog/measures.js';
+import { costReadSql } from './costs.js';
 import { periodBounds } from '../../shared/budget.js';
 
 export interface TokenBreachQuery {
@@ -35,7 +36,7 @@ export interface PerPeriodBreach {
 }
 
 async function perCall(
-  storage: Storage,
+  storage: QueryRunner,
   b: TokenBudgetConfig,
   limit: number,
   q: TokenBreachQuery,
@@ -53,18 +54,11 @@ async function perCall(
     limit,
     ...(q.tenant !== undefined ? { tenant: q.tenant } : {}),
   };
-  const rs = await storage.client.query({
-    query: sql,
-    query_params: params,
-    format: 'JSONEachRow',
-  });
-  const row = (
-    await rs.json<{
-      n: string | number;
-      max_tokens: string | number;
-      examples: [string, string, string, string | number][];
-    }>()
-  )[0];
+  const [row] = await storage.query<{
+    n: string | number;
+    max_tokens: string | number;
+    examples: [string, string, string, string | number][];
+  }>(sql, params);
   if (row === undefined || Number(row.n) === 0) return undefined;
   return {
     route: b.route,
@@ -82,7 +76,7 @@ async function perCall(
 }
 
 async function perPeriod(
-  storage: Storage,
+  storage: QueryRunner,
   b: TokenBudgetConfig,
   q: TokenBreachQuery,
 ): Promise<PerPeriodBreach[]> {
@@ -90,19 +84,17 @@ async function perPeriod(
   if (cap === undefined) return [];
   const from = periodBounds(cap.period, q.from).start;
   const to = periodBounds(cap.period, new Date(q.to.getTime() - 1)).end;
-  const { sql, params } = buildUnion({
+  const { sql, params } = costReadSql({
     from,
     to,
     dims: [],
     bucket: cap.period,
     filters: { route: b.route, ...(q.tenant !== undefined ? { tenant: q.tenant } : {}) },
   });
-  const rs = await storage.client.query({
-    query: `SELECT formatDateTime(bucket, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS start, input_tokens + output_tokens AS tokens FROM (${sql}) ORDER BY bucket`,
-    query_params: params,
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<{ start: string; tokens: string | number }>();
+  const rows = await storage.query<{ start: string; tokens: string | number }>(
+    `SELECT formatDateTime(bucket, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS start, input_tokens + output_tokens AS tokens FROM (${sql}) ORDER BY bucket`,
+    params,
+  );
   return rows
     .filter((r) => Number(r.tokens) > cap.tokens)
     .map((r) => ({
@@ -117,7 +109,7 @@ async function perPeriod(
 }
 
 export async function queryTokenBreaches(
-  storage: Storage,
+  storage: QueryRunner,
   budgets: readonly TokenBudgetConfig[],
   q: TokenBreachQuery,
 ): Promise<(PerCallBreach | PerPeriodBreach)[]> {

@@ -9,7 +9,7 @@ import {
   type Budget,
   type BudgetState,
 } from '../../shared/budget.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { queryCosts, type CostDimension } from './costs.js';
 
 /**
@@ -17,7 +17,7 @@ import { queryCosts, type CostDimension } from './costs.js';
  * With a tenant scope only the budgets whose scope names that tenant are returned.
  */
 export async function queryBudgets(
-  storage: Storage,
+  storage: QueryRunner,
   budgets: readonly Budget[],
   now: Date,
   tenant?: string,

@@ -5,7 +5,7 @@
 // Token shares are reported beside the test but not tested: tokens within a call are not
 // independent trials, so a z-test on token counts would overstate significance.
 import type { CacheRegressionConfig } from '../../shared/config-performance.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { isLookup, readCacheWindows, sumBy } from './cache.js';
 import type { TimeWindow } from './drift.js';
 import { num, ratio, type ResultRow, type Source } from './stats-source.js';
@@ -85,7 +85,7 @@ function versionsByRoute(rows: ResultRow[]): Map<string, Set<string>> {
 }
 
 export async function queryCacheRegressions(
-  storage: Storage,
+  storage: QueryRunner,
   query: CacheRegressionQuery,
 ): Promise<CacheRegressionRow[]> {
   const dims = ['route', 'cache_layer', 'model', 'prompt_version'];

@@ -1,16 +1,13 @@
 // Cache effectiveness: app-cache hit rate per route and layer (a row with cache_layer set is one
 // lookup; cache_hit = true means no provider call was made), and prompt-cache share of input
 // tokens per route and model (cache_read_tokens / input_tokens; input is inclusive of cache reads).
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import {
-  CACHE_FAMILY,
-  CACHE_MEASURES,
   keyOf,
   num,
   ratio,
   readWindow,
   readWindows,
-  type CacheMeasure,
   type ResultRow,
   type Source,
   type WindowRead,
@@ -61,10 +58,9 @@ const CACHE_READ_MEASURES = [
   'read_tokens',
 ] as const;
 
-function cacheRead(q: CacheQuery, dims: readonly string[]): WindowRead<CacheMeasure> {
+function cacheRead(q: CacheQuery, dims: readonly string[]): WindowRead {
   return {
-    family: CACHE_FAMILY,
-    all: CACHE_MEASURES,
+    subject: 'cache',
     from: q.from,
     to: q.to,
     dims,
@@ -76,7 +72,7 @@ function cacheRead(q: CacheQuery, dims: readonly string[]): WindowRead<CacheMeas
 
 /** Reads the cache rollup for one window, grouped by the given dimensions. */
 export function readCacheWindow(
-  storage: Storage,
+  storage: QueryRunner,
   q: CacheQuery,
   dims: readonly string[],
 ): Promise<ResultRow[]> {
@@ -85,7 +81,7 @@ export function readCacheWindow(
 
 /** Reads the cache rollup for several windows (same scope) in one query. */
 export function readCacheWindows(
-  storage: Storage,
+  storage: QueryRunner,
   qs: readonly CacheQuery[],
   dims: readonly string[],
 ): Promise<ResultRow[][]> {
@@ -137,7 +133,7 @@ export function sumBy(
 
 export const isLookup = (row: ResultRow): boolean => String(row.cache_layer ?? '') !== '';
 
-export async function queryCache(storage: Storage, query: CacheQuery): Promise<CacheReport> {
+export async function queryCache(storage: QueryRunner, query: CacheQuery): Promise<CacheReport> {
   const rows = await readCacheWindow(storage, query, CACHE_READ_DIMS);
   const app = [...sumBy(rows, ['route', 'cache_layer'], isLookup).values()].map((s) => ({
     route: s.dims.route ?? '',

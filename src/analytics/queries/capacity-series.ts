@@ -1,9 +1,11 @@
-// Per-minute converted-token demand per provisioned deployment, read from llm_capacity_1m (0022)
-// or, for a tenant scope, from llm_calls. Demand of a deployment = what it served plus what
+// Per-minute converted-token demand per provisioned deployment, read through the planner from the
+// capacity rollup or, for a tenant scope, from llm_calls. Demand of a deployment = what it served plus what
 // spilled off it (calls whose fallback_from names it), both converted with its own weights.
 import type { Config } from '../../shared/config.js';
 import type { CapacityWeights } from '../../shared/config-performance.js';
-import type { Storage } from '../../storage/client.js';
+import type { Read } from '../../storage/planner/plan.js';
+import { readSql } from '../../storage/planner/sql.js';
+import type { QueryParams, QueryRunner } from '../../storage/runner.js';
 import { convertedTokens } from './capacity-math.js';
 import { num, type Source } from './stats-source.js';
 
@@ -73,37 +75,45 @@ export interface SeriesQuery {
   source?: Source;
 }
 
-const MEASURES = `attempts, ok_calls, rate_limited, input_tokens, cache_read_tokens, cache_creation_tokens, output_tokens`;
+const MEASURES = [
+  'attempts',
+  'ok_calls',
+  'rate_limited',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_creation_tokens',
+  'output_tokens',
+];
 
-function sourceSql(q: SeriesQuery): string {
-  const range = (col: string) =>
-    `${col} >= toDateTime(${q.fromMinuteMs / 1000}, 'UTC') AND ${col} < toDateTime(${q.toMinuteMs / 1000}, 'UTC')`;
-  if (q.tenant === undefined && q.source !== 'raw') {
-    return `(SELECT deployment, minute, fallback_from, ${MEASURES} FROM llm_capacity_1m WHERE ${range('minute')})`;
-  }
-  const tenant = q.tenant !== undefined ? 'AND tenant = {tenant:String}' : '';
-  return `(SELECT deployment, toStartOfMinute(start_time) AS minute, fallback_from, count() AS attempts,
-      countIf(status = 'ok') AS ok_calls, countIf(http_status = 429) AS rate_limited,
-      sumIf(input_tokens, status = 'ok') AS input_tokens, sumIf(cache_read_tokens, status = 'ok') AS cache_read_tokens,
-      sumIf(cache_creation_tokens, status = 'ok') AS cache_creation_tokens, sumIf(output_tokens, status = 'ok') AS output_tokens
-    FROM llm_calls
-    WHERE start_time >= fromUnixTimestamp64Milli(toInt64(${q.fromMinuteMs}), 'UTC') AND start_time < fromUnixTimestamp64Milli(toInt64(${q.toMinuteMs}), 'UTC')
-      AND kind IN ('inference', 'embeddings') AND NOT cache_hit AND deployment != '' ${tenant}
-    GROUP BY deployment, minute, fallback_from)`;
+/** Per minute, deployment and fallback source: the capacity rollup, or llm_calls for a tenant. */
+function demandRead(q: SeriesQuery): Read {
+  return {
+    subject: 'capacity',
+    from: new Date(q.fromMinuteMs),
+    to: new Date(q.toMinuteMs),
+    dims: ['deployment', 'fallback_from'],
+    measures: MEASURES,
+    bucket: 'minute',
+    filters: q.tenant !== undefined ? { tenant: q.tenant } : undefined,
+    source: q.source,
+  };
 }
 
 /** The SQL of one read: one row per (target, side), minute offsets and token sums as arrays. */
-export function seriesSql(q: SeriesQuery): string {
-  const src = sourceSql(q);
+export function seriesSql(q: SeriesQuery): { sql: string; params: QueryParams } {
+  const { sql: src, params } = readSql(demandRead(q));
   const side = (targetCol: string, name: string) =>
-    `SELECT ${targetCol} AS target, '${name}' AS side, toUInt32((toUnixTimestamp(minute) - ${q.fromMinuteMs / 1000}) / 60) AS m,
+    `SELECT ${targetCol} AS target, '${name}' AS side, toUInt32((toUnixTimestamp(bucket) - ${q.fromMinuteMs / 1000}) / 60) AS m,
        toFloat64(sum(input_tokens)) AS i, toFloat64(sum(cache_read_tokens)) AS cr, toFloat64(sum(cache_creation_tokens)) AS cw,
        toFloat64(sum(output_tokens)) AS o, toFloat64(sum(ok_calls)) AS calls, toFloat64(sum(attempts)) AS att, toFloat64(sum(rate_limited)) AS rl
-     FROM ${src} WHERE ${targetCol} IN {targets:Array(String)} GROUP BY target, m`;
-  return `SELECT target, side, groupArray(m) AS m, groupArray(i) AS i, groupArray(cr) AS cr, groupArray(cw) AS cw, groupArray(o) AS o,
+     FROM (${src}) WHERE ${targetCol} IN {targets:Array(String)} GROUP BY target, m`;
+  return {
+    sql: `SELECT target, side, groupArray(m) AS m, groupArray(i) AS i, groupArray(cr) AS cr, groupArray(cw) AS cw, groupArray(o) AS o,
       sum(calls) AS calls, sum(att) AS att, sum(rl) AS rl
     FROM (${side('deployment', 'served')} UNION ALL ${side('fallback_from', 'spilled')})
-    GROUP BY target, side`;
+    GROUP BY target, side`,
+    params: { ...params, targets: q.targets.map((t) => t.deployment) },
+  };
 }
 
 interface SideRow {
@@ -120,18 +130,12 @@ interface SideRow {
 }
 
 export async function readDemandSeries(
-  storage: Storage,
+  storage: QueryRunner,
   q: SeriesQuery,
 ): Promise<DemandSeriesRead[]> {
   const minutes = Math.max(0, Math.round((q.toMinuteMs - q.fromMinuteMs) / 60_000));
-  const params: Record<string, unknown> = { targets: q.targets.map((t) => t.deployment) };
-  if (q.tenant !== undefined) params.tenant = q.tenant;
-  const rs = await storage.client.query({
-    query: seriesSql(q),
-    query_params: params,
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<SideRow>();
+  const { sql, params } = seriesSql(q);
+  const rows = await storage.query<SideRow>(sql, params);
   return q.targets.map((t) => {
     const out: DemandSeriesRead = {
       deployment: t.deployment,
@@ -167,14 +171,21 @@ export async function readDemandSeries(
 
 /** Provisioned deployments seen in the data, for when none is configured. */
 export async function discoverProvisioned(
-  storage: Storage,
+  storage: QueryRunner,
   fromMinuteMs: number,
   toMinuteMs: number,
 ): Promise<string[]> {
-  const rs = await storage.client.query({
-    query: `SELECT DISTINCT deployment FROM llm_capacity_1m WHERE capacity_tier = 'provisioned'
-      AND minute >= toDateTime(${fromMinuteMs / 1000}, 'UTC') AND minute < toDateTime(${toMinuteMs / 1000}, 'UTC') ORDER BY deployment`,
-    format: 'JSONEachRow',
+  const { sql, params } = readSql({
+    subject: 'capacity',
+    from: new Date(fromMinuteMs),
+    to: new Date(toMinuteMs),
+    dims: ['deployment'],
+    measures: ['attempts'],
+    filters: { capacity_tier: 'provisioned' },
   });
-  return (await rs.json<{ deployment: string }>()).map((r) => r.deployment);
+  const rows = await storage.query<{ deployment: string }>(
+    `SELECT deployment FROM (${sql}) ORDER BY deployment`,
+    params,
+  );
+  return rows.map((r) => r.deployment);
 }

@@ -2,7 +2,7 @@
 // / units x K), spillover share, demand quantiles and base load; and the provisioning
 // recommendation (capacity-recommend.ts) on the same demand series. Minute grain: [from, to) is
 // widened to whole minutes.
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { demandQuantile, demandSeries } from './capacity-math.js';
 import { recommendCapacity, type Recommendation } from './capacity-recommend.js';
 import {
@@ -83,7 +83,7 @@ function quantiles(values: ArrayLike<number>): Quantiles {
   };
 }
 
-async function resolveTargets(storage: Storage, q: CapacityQuery): Promise<CapacityTarget[]> {
+async function resolveTargets(storage: QueryRunner, q: CapacityQuery): Promise<CapacityTarget[]> {
   const { fromMinuteMs, toMinuteMs } = minuteRange(q.from, q.to);
   const seen = await discoverProvisioned(storage, fromMinuteMs, toMinuteMs);
   const targets = [...q.targets];
@@ -102,18 +102,20 @@ async function resolveTargets(storage: Storage, q: CapacityQuery): Promise<Capac
     : targets;
 }
 
-async function readSeries(
-  storage: Storage,
+/** Each target (configured or discovered) with its demand series over the query's minutes. */
+async function demandOf(
+  storage: QueryRunner,
   q: CapacityQuery,
-  targets: CapacityTarget[],
-): Promise<DemandSeriesRead[]> {
+): Promise<{ t: CapacityTarget; s: DemandSeriesRead }[]> {
+  const targets = await resolveTargets(storage, q);
   if (targets.length === 0) return [];
-  return readDemandSeries(storage, {
+  const series = await readDemandSeries(storage, {
     ...minuteRange(q.from, q.to),
     targets,
     tenant: q.tenant,
     source: q.source,
   });
+  return series.map((s, k) => ({ t: targets[k] as CapacityTarget, s }));
 }
 
 function totalDemand(s: DemandSeriesRead): Float64Array {
@@ -121,13 +123,10 @@ function totalDemand(s: DemandSeriesRead): Float64Array {
 }
 
 export async function queryCapacity(
-  storage: Storage,
+  storage: QueryRunner,
   query: CapacityQuery,
 ): Promise<CapacityRow[]> {
-  const targets = await resolveTargets(storage, query);
-  const series = await readSeries(storage, query, targets);
-  return series.map((s, k) => {
-    const t = targets[k] as CapacityTarget;
+  return (await demandOf(storage, query)).map(({ t, s }) => {
     const capacity = t.units !== null && t.unitCapacity !== null ? t.units * t.unitCapacity : null;
     const demand = quantiles(totalDemand(s));
     let utilization: CapacityRow['utilization'] = null;
@@ -162,13 +161,10 @@ export interface CapacityRecommendationRow extends Recommendation {
 }
 
 export async function queryCapacityRecommendation(
-  storage: Storage,
+  storage: QueryRunner,
   query: CapacityQuery,
 ): Promise<CapacityRecommendationRow[]> {
-  const targets = await resolveTargets(storage, query);
-  const series = await readSeries(storage, query, targets);
-  return series.map((s, k) => {
-    const t = targets[k] as CapacityTarget;
+  return (await demandOf(storage, query)).map(({ t, s }) => {
     const base = { deployment: t.deployment, current_units: t.units };
     if (t.sizing === undefined || t.unitCapacity === null) {
       return {

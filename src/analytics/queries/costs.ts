@@ -1,12 +1,14 @@
-// Cost per any call dimension, optionally in time buckets and as top-N plus an `other` row.
-// Whole hours are read from the hourly rollup (llm_costs_1h, no tenant), the partial hours at
-// either edge of [from, to) from the raw table, so the answer is exact for any timestamps.
-// Questions that group or filter by tenant read whole days and hours from the tenant-keyed
-// rollups (llm_costs_tenant_1d / _1h, 0026) instead.
-// The union builder is shared by provisioned allocation, budgets and the FOCUS export.
-import type { Storage } from '../../storage/client.js';
+// Cost per any call dimension, optionally in time buckets and as top-N plus an `other` row. The
+// read planner (storage/planner) answers from the cost rollups: whole hours and days from the
+// family that covers the group-by and filters (tenant-keyed when they name a tenant), the partial
+// hours at either edge of [from, to) from llm_calls, so the answer is exact for any timestamps.
+// costReadSql is shared by provisioned allocation, budgets, alert windows, routing budgets and the
+// FOCUS export, so every money answer reads the same rows the same way.
+import { BILLABLE_KINDS, COST_MEASURES } from '../../storage/catalog/measures.js';
+import type { FilterValue } from '../../storage/planner/plan.js';
+import { readSql } from '../../storage/planner/sql.js';
+import type { QueryParams, QueryRunner } from '../../storage/runner.js';
 import { trimDecimal } from '../../shared/money.js';
-import { planSegments, type Grain } from './stats-timeplan.js';
 
 export const COST_DIMENSIONS = [
   'route',
@@ -53,111 +55,35 @@ export interface CostRow {
   unpriced_calls: number;
 }
 
-export const BILLABLE = "kind IN ('inference', 'embeddings')";
-
-/** Measure name -> [rollup expression, raw expression]; the outer query sums each by name. */
-const MEASURES: Record<string, [string, string]> = {
-  calls: ['sum(calls)', 'count()'],
-  input_tokens: ['sum(input_tokens)', 'sum(input_tokens)'],
-  cache_read_tokens: ['sum(cache_read_tokens)', 'sum(cache_read_tokens)'],
-  cache_creation_tokens: ['sum(cache_creation_tokens)', 'sum(cache_creation_tokens)'],
-  output_tokens: ['sum(output_tokens)', 'sum(output_tokens)'],
-  reasoning_tokens: ['sum(reasoning_tokens)', 'sum(reasoning_tokens)'],
-  cost_input: ['sum(cost_input)', 'sum(cost_input)'],
-  cost_cache_read: ['sum(cost_cache_read)', 'sum(cost_cache_read)'],
-  cost_cache_creation: ['sum(cost_cache_creation)', 'sum(cost_cache_creation)'],
-  cost_output: ['sum(cost_output)', 'sum(cost_output)'],
-  cost_total: ['sum(cost_total)', 'sum(cost_total)'],
-  list_cost: ['sum(list_cost)', 'sum(list_cost)'],
-  unpriced_calls: ['sum(unpriced_calls)', 'countIf(NOT priced)'],
-};
-export const MEASURE_NAMES = Object.keys(MEASURES);
-
-function bucketExpr(bucket: Bucket, column: string): string {
-  const t = `toDateTime(${column}, 'UTC')`;
-  if (bucket === 'hour') return `toStartOfHour(${t})`;
-  if (bucket === 'day') return `toStartOfDay(${t})`;
-  if (bucket === 'week') return `toDateTime(toMonday(${t}), 'UTC')`;
-  return `toDateTime(toStartOfMonth(${t}), 'UTC')`;
-}
-
-/**
- * Rollup table and time column per grain (no minute grain: the plan reads partial hours raw).
- * llm_costs_1h has no tenant column (see 0023).
- */
-type GrainTables = Partial<Record<Exclude<Grain, 'raw'>, [string, string]>>;
-const UNSCOPED_TABLES: GrainTables = { '1h': ['llm_costs_1h', 'hour'] };
-const TENANT_TABLES: GrainTables = {
-  '1h': ['llm_costs_tenant_1h', 'hour'],
-  '1d': ['llm_costs_tenant_1d', 'day'],
-};
-
-export interface UnionSpec {
+export interface CostReadSpec {
   from: Date;
   to: Date;
   dims: readonly CostDimension[];
   bucket?: Bucket | undefined;
-  filters: Partial<Record<CostDimension, string>>;
+  /** Equality filters; keys that are not cost dimensions (other alert labels) are not applied. */
+  filters: Partial<Record<string, string | undefined>>;
 }
 
 /**
- * `SELECT [bucket,] dims..., <every measure> FROM (rollup whole minutes UNION ALL raw edges)`
- * grouped by bucket and dims. Parameters are returned for binding; nothing user-given is inlined.
+ * `SELECT [bucket,] dims..., <every cost measure> ...` of billable calls, grouped by bucket and
+ * dims. Parameters are returned for binding; nothing user-given is inlined.
  */
-export function buildUnion(spec: UnionSpec): { sql: string; params: Record<string, unknown> } {
-  const dims = [...spec.dims];
-  const params: Record<string, unknown> = {};
-  const where: string[] = [BILLABLE];
-  for (const [dim, value] of Object.entries(spec.filters)) {
-    if (value === undefined || !(COST_DIMENSIONS as readonly string[]).includes(dim)) continue;
-    where.push(`${dim} = {f_${dim}:String}`);
-    params[`f_${dim}`] = value;
+export function costReadSql(spec: CostReadSpec): { sql: string; params: QueryParams } {
+  const filters: Record<string, FilterValue> = { kind: BILLABLE_KINDS };
+  for (const dim of COST_DIMENSIONS) {
+    const value = spec.filters[dim];
+    if (value !== undefined) filters[dim] = value;
   }
-  const keysFor = (timeCol: string): string =>
-    [
-      ...(spec.bucket !== undefined ? [`${bucketExpr(spec.bucket, timeCol)} AS bucket`] : []),
-      ...dims,
-    ]
-      .map((k) => `${k}, `)
-      .join('');
-  const groupKeys = [...(spec.bucket !== undefined ? ['bucket'] : []), ...dims];
-  const groupBy = groupKeys.length > 0 ? `GROUP BY ${groupKeys.join(', ')}` : '';
-  const rollupMeasures = MEASURE_NAMES.map((m) => `${MEASURES[m]?.[0]} AS ${m}`).join(', ');
-  const rawMeasures = MEASURE_NAMES.map((m) => `${MEASURES[m]?.[1]} AS ${m}`).join(', ');
-  const filter = where.join(' AND ');
-  const tables =
-    dims.includes('tenant') || spec.filters.tenant !== undefined ? TENANT_TABLES : UNSCOPED_TABLES;
-  // A day segment cannot be split into hours, so hourly buckets read whole hours at most.
-  const daily = tables['1d'] !== undefined && spec.bucket !== 'hour';
-  // No minute segments: llm_calls_1m keys tenant first, so reading its partial hours cost as much
-  // as reading those hours from llm_calls (measured at 100M rows), twice over with the raw seconds.
-  const parts = planSegments(spec.from.getTime(), spec.to.getTime(), {
-    hourly: true,
-    daily,
-    rawOnly: false,
-    minutes: false,
-  }).map((seg) => {
-    if (seg.grain === 'raw') {
-      return `SELECT ${keysFor('start_time')}${rawMeasures} FROM llm_calls
-        WHERE start_time >= fromUnixTimestamp64Milli(toInt64(${seg.fromMs}), 'UTC')
-          AND start_time < fromUnixTimestamp64Milli(toInt64(${seg.toMs}), 'UTC') AND ${filter} ${groupBy}`;
-    }
-    const rollup = tables[seg.grain];
-    if (rollup === undefined) throw new Error(`no ${seg.grain} cost rollup`);
-    const [table, column] = rollup;
-    return `SELECT ${keysFor(column)}${rollupMeasures} FROM ${table}
-      WHERE ${column} >= toDateTime(${seg.fromMs / 1000}, 'UTC') AND ${column} < toDateTime(${seg.toMs / 1000}, 'UTC')
-        AND ${filter} ${groupBy}`;
+  const { sql, params } = readSql({
+    subject: 'calls',
+    from: spec.from,
+    to: spec.to,
+    dims: spec.dims,
+    measures: COST_MEASURES,
+    bucket: spec.bucket,
+    filters,
   });
-  // An empty range still answers (zero rows, or one zero row when ungrouped).
-  if (parts.length === 0)
-    parts.push(`SELECT ${keysFor('start_time')}${rawMeasures} FROM llm_calls WHERE 0 ${groupBy}`);
-  const outerKeys = groupKeys.map((k) => `${k}, `).join('');
-  const sums = MEASURE_NAMES.map((m) => `sum(${m}) AS ${m}`).join(', ');
-  return {
-    sql: `SELECT ${outerKeys}${sums} FROM (${parts.join('\nUNION ALL\n')}) ${groupBy}`,
-    params,
-  };
+  return { sql, params };
 }
 
 const SUMMED = `sum(calls) AS calls, sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
@@ -171,7 +97,13 @@ export function buildCostSql(query: CostQuery): { sql: string; params: Record<st
     ...query.filters,
     ...(query.tenant !== undefined ? { tenant: query.tenant } : {}),
   };
-  const union = buildUnion({ from: query.from, to: query.to, dims, bucket: query.bucket, filters });
+  const union = costReadSql({
+    from: query.from,
+    to: query.to,
+    dims,
+    bucket: query.bucket,
+    filters,
+  });
   const bucketKey = query.bucket !== undefined ? ['bucket'] : [];
   const bucketOut =
     query.bucket !== undefined
@@ -202,14 +134,9 @@ export function buildCostSql(query: CostQuery): { sql: string; params: Record<st
   return { sql, params: union.params };
 }
 
-export async function queryCosts(storage: Storage, query: CostQuery): Promise<CostRow[]> {
+export async function queryCosts(storage: QueryRunner, query: CostQuery): Promise<CostRow[]> {
   const { sql, params } = buildCostSql(query);
-  const rs = await storage.client.query({
-    query: sql,
-    query_params: params,
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<Record<string, string | number | boolean>>();
+  const rows = await storage.query<Record<string, string | number | boolean>>(sql, params);
   const out = rows.map((row) => toCostRow(row, query));
   // A query with no group keys or buckets always answers one row, even when nothing matched.
   const grouped = query.groupBy.length > 0 || query.bucket !== undefined;

@@ -2,7 +2,7 @@
 // capacity tier, as ratios of the median and of p95. The status rule is a pure function so the
 // alert rules evaluate exactly what this endpoint reports.
 import type { DriftConfig } from '../../shared/config-performance.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import {
   histogramFromJson,
   mergeInto,
@@ -11,8 +11,6 @@ import {
   type QuantileSummary,
 } from './stats-histogram.js';
 import {
-  PERF_FAMILY,
-  PERF_MEASURES,
   keyOf,
   readWindows,
   type ResultRow,
@@ -107,11 +105,10 @@ function byKey(
 const ratioOf = (a: number | null, b: number | null): number | null =>
   a === null || b === null || b <= 0 ? null : Math.round((a / b) * 10_000) / 10_000;
 
-export async function queryTtftDrift(storage: Storage, query: DriftQuery): Promise<DriftRow[]> {
+export async function queryTtftDrift(storage: QueryRunner, query: DriftQuery): Promise<DriftRow[]> {
   const dims = query.groupBy ?? [...DRIFT_DIMENSIONS];
-  const read = (w: TimeWindow): WindowRead<'ttft_h'> => ({
-    family: PERF_FAMILY,
-    all: PERF_MEASURES,
+  const read = (w: TimeWindow): WindowRead => ({
+    subject: 'perf',
     from: w.from,
     to: w.to,
     dims,

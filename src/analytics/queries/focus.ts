@@ -9,7 +9,7 @@
 // (ProviderName / PublisherName kept for 1.2 readers), recommended and conditional ones that
 // apply, then x_ custom columns.
 import type { FinopsConfig } from '../../shared/config-finops.js';
-import { buildUnion, type CostDimension } from './costs.js';
+import { costReadSql, type CostDimension } from './costs.js';
 
 export const FOCUS_FORMATS = ['csv', 'parquet'] as const;
 export type FocusFormat = (typeof FOCUS_FORMATS)[number];
@@ -91,7 +91,7 @@ export function buildFocusSql(
   q: FocusQuery,
   focus: FinopsConfig['focus'],
 ): { sql: string; params: Record<string, unknown> } {
-  const union = buildUnion({
+  const union = costReadSql({
     from: q.from,
     to: q.to,
     dims: ORIGIN_DIMS,

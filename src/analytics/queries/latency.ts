@@ -3,7 +3,7 @@
 // so quantiles are within one log bucket (4.4 %) of the exact value. Goodput needs the route's
 // SLO, so rows are always read per route and merged afterwards.
 import type { PerformanceConfig, SloConfig } from '../../shared/config-performance.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import {
   countAtMost,
   histogramCount,
@@ -13,16 +13,7 @@ import {
   type Histogram,
   type QuantileSummary,
 } from './stats-histogram.js';
-import {
-  PERF_FAMILY,
-  PERF_MEASURES,
-  keyOf,
-  num,
-  ratio,
-  readWindow,
-  type PerfDimension,
-  type Source,
-} from './stats-source.js';
+import { keyOf, num, ratio, readWindow, type PerfDimension, type Source } from './stats-source.js';
 
 export { PERF_DIMENSIONS as LATENCY_DIMENSIONS } from './stats-source.js';
 
@@ -89,13 +80,15 @@ const MEASURES = [
   'tps_h',
 ] as const;
 
-export async function queryLatency(storage: Storage, query: LatencyQuery): Promise<LatencyRow[]> {
+export async function queryLatency(
+  storage: QueryRunner,
+  query: LatencyQuery,
+): Promise<LatencyRow[]> {
   const dims = query.groupBy.includes('route')
     ? query.groupBy
     : [...query.groupBy, 'route' as const];
   const rows = await readWindow(storage, {
-    family: PERF_FAMILY,
-    all: PERF_MEASURES,
+    subject: 'perf',
     from: query.from,
     to: query.to,
     dims,

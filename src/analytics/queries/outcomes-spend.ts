@@ -11,8 +11,8 @@
 // Outcomes are those with time in [from, to) (and `name`, if given); candidate calls start in
 // [from - window, to). spend_per_success = all spend linked to the group's outcomes (failed
 // ones included: failures are part of what a success costs) / successful outcomes.
-import type { Storage } from '../../storage/client.js';
-import { BILLABLE } from './costs.js';
+import type { QueryRunner } from '../../storage/runner.js';
+import { BILLABLE } from '../../storage/catalog/measures.js';
 import { MONEY_SCALE, Money, moneyText, trimDecimal } from '../../shared/money.js';
 
 export const OUTCOME_GROUPS = ['feature', 'route', 'tenant'] as const;
@@ -89,7 +89,7 @@ export interface OutcomeSpendResult {
 }
 
 export async function queryOutcomeSpend(
-  storage: Storage,
+  storage: QueryRunner,
   q: OutcomeSpendQuery,
 ): Promise<OutcomeSpendResult> {
   const { sql: withSql, params } = ctes(q);
@@ -111,17 +111,10 @@ export async function queryOutcomeSpend(
       sumIf(cost_total, call_id NOT IN (SELECT call_id FROM links)) AS u_spend
     FROM c WHERE start_time >= toDateTime64({from:Decimal64(6)}, 6, 'UTC')`;
   const [groupRows, totals] = await Promise.all([
-    storage.client
-      .query({
-        query: perGroup,
-        query_params: params,
-        format: 'JSONEachRow',
-        clickhouse_settings: { join_use_nulls: 0 },
-      })
-      .then((r) => r.json<Record<string, string | number>>()),
-    storage.client
-      .query({ query: unlinked, query_params: params, format: 'JSONEachRow' })
-      .then((r) => r.json<Record<string, string | number>>()),
+    storage.query<Record<string, string | number>>(perGroup, params, {
+      settings: { join_use_nulls: 0 },
+    }),
+    storage.query<Record<string, string | number>>(unlinked, params),
   ]);
   const t = totals[0] ?? {};
   return {

@@ -2,7 +2,7 @@
 // The `outcomes` table is a ReplacingMergeTree keyed by (tenant, outcome_id) and readers use
 // FINAL, so re-posting an id replaces the earlier row instead of counting twice.
 import { z } from 'zod';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { Money } from '../../shared/money.js';
 
 const DECIMAL_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
@@ -48,7 +48,7 @@ function dateTime64(iso: string | undefined, now: Date): string {
 
 /** Write a batch; within a batch the last occurrence of an id wins, as it would across batches. */
 export async function insertOutcomes(
-  storage: Storage,
+  storage: QueryRunner,
   outcomes: readonly OutcomeInput[],
   now: Date,
 ): Promise<number> {
@@ -69,6 +69,6 @@ export async function insertOutcomes(
       source: 'api',
     }),
   );
-  await storage.insertJsonEachRow('outcomes', lines.join('\n'));
+  await storage.insert('outcomes', lines.join('\n'));
   return lines.length;
 }

@@ -7,8 +7,8 @@
 //   [each group's converted tokens..., other tenants' tokens, idle weight]  => sums are exact.
 // When usage exceeds capacity in an hour, the calls share the whole cost and idle is 0.
 import type { ReservationConfig } from '../../shared/config-finops.js';
-import type { Storage } from '../../storage/client.js';
-import { buildUnion, type CostDimension } from './costs.js';
+import type { QueryRunner } from '../../storage/runner.js';
+import { costReadSql, type CostDimension } from './costs.js';
 import {
   MONEY_SCALE,
   Money,
@@ -89,7 +89,7 @@ export function hoursOf(lo: number, hi: number): { hour: number; seconds: MoneyV
 }
 
 async function usageByHour(
-  storage: Storage,
+  storage: QueryRunner,
   r: ReservationConfig,
   range: [number, number],
   dims: readonly CostDimension[],
@@ -99,19 +99,17 @@ async function usageByHour(
   if (r.provider !== undefined) filters.provider = r.provider;
   if (r.model !== undefined) filters.model = r.model;
   if (tenant !== undefined) filters.tenant = tenant;
-  const { sql, params } = buildUnion({
+  const { sql, params } = costReadSql({
     from: new Date(range[0]),
     to: new Date(range[1]),
     dims,
     bucket: 'hour',
     filters,
   });
-  const rs = await storage.client.query({
-    query: `SELECT toUnixTimestamp(bucket) AS hour_s, * EXCEPT bucket FROM (${sql})`,
-    query_params: params,
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<Record<string, string | number>>();
+  const rows = await storage.query<Record<string, string | number>>(
+    `SELECT toUnixTimestamp(bucket) AS hour_s, * EXCEPT bucket FROM (${sql})`,
+    params,
+  );
   return rows
     .filter((row) => Number(row.calls ?? 0) > 0)
     .map((row) => ({
@@ -146,7 +144,7 @@ export interface ProvisionedResult {
 }
 
 export async function queryProvisioned(
-  storage: Storage,
+  storage: QueryRunner,
   reservations: readonly ReservationConfig[],
   q: ProvisionedQuery,
 ): Promise<ProvisionedResult> {

@@ -6,17 +6,9 @@
 // per logical request that started in it, so a pure fallback target has no amplification (null).
 // This is exact from the rollup, unlike distinct (trace_id, route) pairs, which would need an
 // approximate distinct-count state to roll up.
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { trimDecimal } from '../../shared/money.js';
-import {
-  PERF_FAMILY,
-  PERF_MEASURES,
-  num,
-  ratio,
-  readWindow,
-  type PerfDimension,
-  type Source,
-} from './stats-source.js';
+import { num, ratio, readWindow, type PerfDimension, type Source } from './stats-source.js';
 
 export { PERF_DIMENSIONS as RELIABILITY_DIMENSIONS } from './stats-source.js';
 
@@ -55,12 +47,11 @@ const MEASURES = [
 ] as const;
 
 export async function queryReliability(
-  storage: Storage,
+  storage: QueryRunner,
   query: ReliabilityQuery,
 ): Promise<ReliabilityRow[]> {
   const rows = await readWindow(storage, {
-    family: PERF_FAMILY,
-    all: PERF_MEASURES,
+    subject: 'perf',
     from: query.from,
     to: query.to,
     dims: query.groupBy,

@@ -1,26 +1,21 @@
-// Fixed log-bucket histograms: the latency representation in the perf rollups (0020). Buckets
-// merge exactly by addition, so any quantile and the share under any deadline (SLOs change in
-// config) can be read from a rollup after the fact. Bucket i >= 1 covers
-// [2^((i-129)/16), 2^((i-128)/16)): 16 buckets per doubling, each 4.43 % wide; bucket 0 holds 0.
+// Fixed log-bucket histograms: the latency representation in the perf rollups (the scheme and its
+// SQL are in storage/catalog/histogram.ts). Buckets merge exactly by addition, so any quantile and
+// the share under any deadline (SLOs change in config) can be read from a rollup after the fact.
 // Within a bucket values are taken as log-uniform, so a read-back is off by at most one bucket
 // width (4.4 %) and typically by much less.
-
-export const BUCKETS_PER_DOUBLING = 16;
-const OFFSET = 129;
-const MAX_BUCKET = 1023;
+import {
+  BUCKETS_PER_DOUBLING,
+  BUCKET_OFFSET as OFFSET,
+  MAX_BUCKET,
+} from '../../storage/catalog/histogram.js';
 
 /** Relative width of one bucket (upper / lower - 1). */
 export const BUCKET_RELATIVE_WIDTH = 2 ** (1 / BUCKETS_PER_DOUBLING) - 1;
 
-/** The SQL that maps a non-negative Float64 expression to its bucket: the same text as in 0020. */
-export function bucketSql(x: string): string {
-  return `if(${x} > 0, toUInt16(least(${MAX_BUCKET}, greatest(1, floor(${BUCKETS_PER_DOUBLING} * log2(${x})) + ${OFFSET}))), toUInt16(0))`;
-}
-
 /** bucket -> count. */
 export type Histogram = Map<number, number>;
 
-/** The JS twin of bucketSql (tests and seeding). */
+/** The bucket of a value: the JS twin of the catalog's bucketSql (tests and seeding). */
 export function bucketOf(x: number): number {
   if (!(x > 0)) return 0;
   return Math.min(

@@ -5,26 +5,21 @@
 // feed's `budgets[].on_exhaust` says.
 import type { RoutingBudgetConfig, RoutingTargetConfig } from '../../shared/config-routing.js';
 import type { FeedBudget } from '../../routing-client/types.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { evaluateBudget, periodBounds, type BudgetPeriod } from '../../shared/budget.js';
 import { moneyNumber, money, trimDecimal } from '../../shared/money.js';
 import { canonicalProvider } from '../../shared/provider-identity.js';
-import { buildUnion, type CostDimension } from '../queries/costs.js';
+import { costReadSql, type CostDimension } from '../queries/costs.js';
 
 /** The feed's period names (LiteLLM budget_duration style), as gateways read them. */
 const FEED_PERIOD: Record<BudgetPeriod, string> = { day: '1d', week: '7d', month: '1mo' };
 
 async function spendBy(
-  storage: Storage,
+  storage: QueryRunner,
   sql: string,
   params: Record<string, unknown>,
 ): Promise<Map<string, string>> {
-  const rs = await storage.client.query({
-    query: sql,
-    query_params: params,
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<{ key: string; cost: string }>();
+  const rows = await storage.query<{ key: string; cost: string }>(sql, params);
   return new Map(rows.map((r) => [r.key, trimDecimal(String(r.cost))]));
 }
 
@@ -44,7 +39,7 @@ function targetKeyExpr(targets: RoutingTargetConfig[], params: Record<string, un
 }
 
 async function spendFor(
-  storage: Storage,
+  storage: QueryRunner,
   scope: 'tenant' | 'target',
   period: BudgetPeriod,
   nowMs: number,
@@ -54,7 +49,7 @@ async function spendFor(
   // not a month of minutes, on a feed recomputed every few seconds.
   const dims: CostDimension[] =
     scope === 'tenant' ? ['tenant'] : ['provider', 'model', 'deployment'];
-  const union = buildUnion({
+  const union = costReadSql({
     from: periodBounds(period, new Date(nowMs)).start,
     to: new Date(nowMs + 1),
     dims,
@@ -88,7 +83,7 @@ export function feedBudget(b: RoutingBudgetConfig, spent: string, nowMs: number)
 }
 
 export async function budgetStatus(
-  storage: Storage,
+  storage: QueryRunner,
   budgets: RoutingBudgetConfig[],
   targets: RoutingTargetConfig[],
   nowMs: number,

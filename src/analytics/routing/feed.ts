@@ -4,7 +4,7 @@
 // they serve the latest version stored in routing_feed_versions.
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logger.js';
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import { canonicalJson, signDocument } from '../../routing-client/canonical.js';
 import type { FeedBudget } from '../../routing-client/types.js';
 import { budgetStatus } from './budgets.js';
@@ -16,7 +16,7 @@ import { ServedCache } from './serve.js';
 import { insertVersion, latestVersion, restoreState } from './versions.js';
 
 export interface FeedServiceDeps {
-  storage: Storage;
+  storage: QueryRunner;
   logger: Logger;
   config: Config;
   now: () => Date;

@@ -3,7 +3,7 @@
 // aggregate of the same scan: health window, circuit error and latency windows, utilization
 // (last 60 s) and the baseline before the health window. A per-target `since` clips the
 // current windows so a target that just changed circuit state is judged on fresh calls only.
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import type { RoutingTargetConfig } from '../../shared/config-routing.js';
 
 export interface TargetStats {
@@ -81,7 +81,7 @@ function targetExpr(targets: RoutingTargetConfig[], params: Record<string, unkno
 const ms = (name: string): string => `fromUnixTimestamp64Milli(toInt64({${name}:Float64}), 'UTC')`;
 
 export async function queryTargetStats(
-  storage: Storage,
+  storage: QueryRunner,
   targets: RoutingTargetConfig[],
   w: HealthWindows,
 ): Promise<Map<string, TargetStats>> {
@@ -117,12 +117,7 @@ export async function queryTargetStats(
     )
     WHERE target_id != ''
     GROUP BY target_id`;
-  const rs = await storage.client.query({
-    query: sql,
-    query_params: params,
-    format: 'JSONEachRow',
-  });
-  for (const r of await rs.json<Record<string, unknown>>())
+  for (const r of await storage.query<Record<string, unknown>>(sql, params))
     out.set(String(r.target_id), toStats(r));
   return out;
 }

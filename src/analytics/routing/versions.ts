@@ -1,12 +1,12 @@
 // routing_feed_versions (migration 0031): every published version with why its weights moved.
 // The latest row seeds the next version number, weights and circuits after a restart, so
 // versions stay monotonic and smoothing continues where it stopped.
-import type { Storage } from '../../storage/client.js';
+import type { QueryRunner } from '../../storage/runner.js';
 import type { FeedDocument, WeightChange } from '../../routing-client/types.js';
 import type { Circuit } from './circuit.js';
 
 export async function insertVersion(
-  storage: Storage,
+  storage: QueryRunner,
   doc: FeedDocument,
   etag: string,
 ): Promise<void> {
@@ -18,20 +18,17 @@ export async function insertVersion(
     changes: JSON.stringify(doc.changes ?? []),
     document: JSON.stringify(doc),
   };
-  await storage.insertJsonEachRow('routing_feed_versions', `${JSON.stringify(row)}\n`);
+  await storage.insert('routing_feed_versions', `${JSON.stringify(row)}\n`);
 }
 
 export async function latestVersion(
-  storage: Storage,
+  storage: QueryRunner,
   feedId: string,
 ): Promise<{ version: number; document: FeedDocument } | undefined> {
-  const rs = await storage.client.query({
-    query:
-      'SELECT version, document FROM routing_feed_versions WHERE feed_id = {feed_id:String} ORDER BY version DESC LIMIT 1',
-    query_params: { feed_id: feedId },
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<{ version: string | number; document: string }>();
+  const rows = await storage.query<{ version: string | number; document: string }>(
+    'SELECT version, document FROM routing_feed_versions WHERE feed_id = {feed_id:String} ORDER BY version DESC LIMIT 1',
+    { feed_id: feedId },
+  );
   const row = rows[0];
   if (row === undefined) return undefined;
   return { version: Number(row.version), document: JSON.parse(row.document) as FeedDocument };
@@ -45,7 +42,7 @@ export interface VersionSummary {
 }
 
 export async function queryVersions(
-  storage: Storage,
+  storage: QueryRunner,
   feedId: string,
   limit: number,
   beforeVersion?: number,
@@ -55,18 +52,16 @@ export async function queryVersions(
     beforeVersion !== undefined
       ? ((params.before = beforeVersion), 'AND version < {before:UInt64}')
       : '';
-  const rs = await storage.client.query({
-    query: `SELECT version, toUnixTimestamp64Milli(generated_at) AS at_ms, etag, changes FROM routing_feed_versions
-      WHERE feed_id = {feed_id:String} ${before} ORDER BY version DESC LIMIT {limit:UInt32}`,
-    query_params: params,
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<{
+  const rows = await storage.query<{
     version: string | number;
     at_ms: string | number;
     etag: string;
     changes: string;
-  }>();
+  }>(
+    `SELECT version, toUnixTimestamp64Milli(generated_at) AS at_ms, etag, changes FROM routing_feed_versions
+      WHERE feed_id = {feed_id:String} ${before} ORDER BY version DESC LIMIT {limit:UInt32}`,
+    params,
+  );
   return rows.map((r) => ({
     version: Number(r.version),
     generated_at: new Date(Number(r.at_ms)).toISOString(),

@@ -1,0 +1,140 @@
+// Reading the catalog: a family's columns, sort key and measures as of any migration version (the
+// generator renders every migration from the catalog as it stood then), and lookups by name.
+import { MIGRATION_NOTES } from './history.js';
+import { FAMILIES } from './rollups.js';
+import { BASE_TABLES, LLM_CALLS } from './tables.js';
+import type { Catalog, Family, Grain, Measure, RollupTable } from './types.js';
+
+/** The catalog as checked in: what sql/ holds and what the planner reads. */
+export const CATALOG: Catalog = {
+  baseTables: BASE_TABLES,
+  families: FAMILIES,
+  notes: MIGRATION_NOTES,
+};
+
+export const TIME_COLUMN: Record<Grain, string> = { minute: 'minute', hour: 'hour', day: 'day' };
+export const START_OF: Record<Grain, string> = {
+  minute: 'toStartOfMinute',
+  hour: 'toStartOfHour',
+  day: 'toStartOfDay',
+};
+export const GRAIN_MS: Record<Grain, number> = {
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+};
+
+/** A version later than every migration: "as the catalog stands now". */
+export const NOW = Number.MAX_SAFE_INTEGER;
+
+export interface Column {
+  name: string;
+  type: string;
+  role: 'time' | 'dim' | 'measure';
+}
+
+export interface CatalogTable {
+  family: Family;
+  table: RollupTable;
+}
+
+const dimName = (d: Family['dims'][number]): string => (typeof d === 'string' ? d : d.name);
+const dimSince = (d: Family['dims'][number]): number | undefined =>
+  typeof d === 'string' ? undefined : d.since;
+
+/** The family's dimensions that exist at `version`, in table order. */
+export function familyDims(f: Family, version = NOW): string[] {
+  return f.dims.filter((d) => (dimSince(d) ?? 0) <= version).map(dimName);
+}
+
+/** Dimensions added to existing tables by exactly `version`. */
+export function dimsAddedAt(f: Family, version: number): string[] {
+  return f.dims.filter((d) => dimSince(d) === version).map(dimName);
+}
+
+/** The measures the family stores at `version`, in subject order. */
+export function familyMeasures(f: Family, version = NOW): [string, Measure][] {
+  const wanted = f.measures !== undefined ? new Set(f.measures) : undefined;
+  return Object.entries(f.subject.measures).filter(
+    ([name, m]) => (wanted === undefined || wanted.has(name)) && (m.since ?? 0) <= version,
+  );
+}
+
+export function measuresAddedAt(f: Family, version: number): string[] {
+  return familyMeasures(f, version)
+    .filter(([, m]) => m.since === version)
+    .map(([name]) => name);
+}
+
+const LLM_CALLS_TYPES = new Map(LLM_CALLS.columns.map((c) => [c.name, c.type]));
+
+/** A dimension's column type in a rollup: its llm_calls type without codec or default. */
+export function dimType(name: string): string {
+  const type = LLM_CALLS_TYPES.get(name);
+  if (type === undefined) throw new Error(`dimension ${name} is not an llm_calls column`);
+  return type.replace(/\s+(CODEC|DEFAULT)\b.*$/, '');
+}
+
+/**
+ * Sort key: the key prefix, the time column, the other dimensions the table was created with, then
+ * those added later in the order they were added (ClickHouse can only append new columns to a key).
+ */
+export function sortKey(f: Family, t: RollupTable, version = NOW): string[] {
+  const prefix = f.keyPrefix ?? [];
+  const dims = f.dims.filter((d) => (dimSince(d) ?? 0) <= version);
+  const born = dims.filter((d) => (dimSince(d) ?? 0) <= t.since).map(dimName);
+  const later = dims
+    .filter((d) => (dimSince(d) ?? 0) > t.since)
+    .sort((a, b) => (dimSince(a) ?? 0) - (dimSince(b) ?? 0))
+    .map(dimName);
+  return [...prefix, TIME_COLUMN[t.grain], ...born.filter((d) => !prefix.includes(d)), ...later];
+}
+
+/** Table columns at `version`: time and dimensions (time first, or in key order), then measures. */
+export function tableColumns(f: Family, t: RollupTable, version = NOW): Column[] {
+  const time = TIME_COLUMN[t.grain];
+  const keys =
+    f.columnsInKeyOrder === true ? sortKey(f, t, version) : [time, ...familyDims(f, version)];
+  return [
+    ...keys.map((name): Column =>
+      name === time
+        ? { name, type: "DateTime('UTC')", role: 'time' }
+        : { name, type: dimType(name), role: 'dim' },
+    ),
+    ...familyMeasures(f, version).map(([name, m]): Column => ({
+      name,
+      type: m.type,
+      role: 'measure',
+    })),
+  ];
+}
+
+export function rollupTables(c: Catalog = CATALOG): CatalogTable[] {
+  return c.families.flatMap((family) => family.tables.map((table) => ({ family, table })));
+}
+
+export function rollupTable(name: string, c: Catalog = CATALOG): CatalogTable | undefined {
+  return rollupTables(c).find((t) => t.table.name === name);
+}
+
+/** When the table is filled from what its source holds (false: never). */
+export function backfillVersion(t: RollupTable): number | false {
+  return t.backfill ?? t.since;
+}
+
+/** Every migration version that has something to do, ascending. */
+export function migrationVersions(c: Catalog = CATALOG): number[] {
+  const versions = new Set<number>();
+  for (const t of c.baseTables) {
+    versions.add(t.since);
+    for (const col of t.columns) if (col.since !== undefined) versions.add(col.since);
+  }
+  for (const { family, table } of rollupTables(c)) {
+    versions.add(table.since);
+    const b = backfillVersion(table);
+    if (b !== false) versions.add(b);
+    for (const d of family.dims) if (dimSince(d) !== undefined) versions.add(dimSince(d) ?? 0);
+    for (const [, m] of familyMeasures(family)) if (m.since !== undefined) versions.add(m.since);
+  }
+  return [...versions].sort((a, b) => a - b);
+}

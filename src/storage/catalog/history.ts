@@ -1,0 +1,48 @@
+// Names and reasons of migrations whose objects come from several catalog entries, and the
+// checksums of the hand-written SQL files 0.1 shipped. A data directory migrated by 0.1 recorded
+// those checksums; the generated files that replaced them create the same schema (proven against
+// the shipped files by test/integration/sql-generated.test.ts), so a recorded checksum of the
+// hand-written file is accepted for its version. Any other change to an applied migration is not.
+import type { MigrationNote } from './types.js';
+
+export const MIGRATION_NOTES: readonly MigrationNote[] = [
+  { version: 1, name: 'llm_calls' },
+  { version: 2, name: 'llm_calls_1m' },
+  { version: 3, name: 'outcomes' },
+  { version: 20, name: 'perf_rollups' },
+  { version: 21, name: 'cache_rollups' },
+  { version: 22, name: 'capacity_rollup' },
+  { version: 23, name: 'costs_hourly' },
+  { version: 24, name: 'perf_daily' },
+  {
+    version: 25,
+    name: 'backfill_rollups',
+    doc: `Backfill of the minute rollups of 0020-0022 (perf, cache, capacity) from llm_calls, for a
+data directory that held calls before those migrations: their views only see new inserts. Each
+insert runs only while its rollup is still empty (an upgrade: migrations run before ingest starts,
+so every call then predates the view), so a data directory whose rollups already hold rows, or a
+re-run after a crash, adds nothing. The hourly and daily rollups fill through their views from
+these inserts (1m -> 1h -> 1d).`,
+  },
+  { version: 26, name: 'costs_tenant' },
+  { version: 27, name: 'perf_tenant_daily' },
+  { version: 30, name: 'alert_events' },
+  { version: 31, name: 'routing_feed_versions' },
+];
+
+/** sha256 (first 16 hex digits) of the hand-written sql/migrations files of 0.1, by version. */
+export const HAND_WRITTEN_CHECKSUMS: Readonly<Record<number, string>> = {
+  1: 'b74e67bc567d2198',
+  2: 'c80c307ad81f3b0d',
+  3: '758c1a891020fe0d',
+  20: '2ed7ddb53556c8bd',
+  21: 'fc9b6f98a200120c',
+  22: '481508a6a9649fbf',
+  23: '150fccf1ea6720ca',
+  24: '48774d70566ec414',
+  25: '9bbea0ac7f4fe118',
+  26: '958b5e978f8e4ef0',
+  27: 'a41a5fdbd04a3998',
+  30: '391722f04b4ebd36',
+  31: 'e6fdb638bd2dad60',
+};

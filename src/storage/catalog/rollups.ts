@@ -1,0 +1,126 @@
+// THE rollup catalog: every rollup family, defined once. A family is one subject's measures kept
+// per dimension set at one or more grains; the single-node and cluster DDL, the materialized
+// views and the backfills in sql/ are generated from it (`npm run sql`), and the read planner
+// picks the smallest family that covers a question. A rollup pays only when it holds far fewer
+// rows than the calls it covers: keep families by dimension set (a few dimensions at hour or day
+// grain), not every dimension at once. CONTRIBUTING.md shows how to add a family, a dimension or
+// a measure.
+import { CACHE, CALLS, CAPACITY, COST_MEASURES, PERF } from './measures.js';
+import type { Family } from './types.js';
+
+const COST_DIMS = [
+  'route',
+  'feature',
+  'service',
+  'environment',
+  'provider',
+  'model',
+  'operation',
+  'deployment',
+  'capacity_tier',
+  'region',
+  'kind',
+];
+const PERF_DIMS = ['route', 'provider', 'model', 'deployment', 'region', 'capacity_tier'];
+
+export const FAMILIES: readonly Family[] = [
+  {
+    name: 'calls_minute',
+    subject: CALLS,
+    dims: ['tenant', ...COST_DIMS],
+    keyPrefix: ['tenant'],
+    doc: `Per-minute rollup of every call for dashboards, keyed tenant first. Sums are
+SimpleAggregateFunction(sum) (exact for Decimal and UInt64); latency quantiles are t-digest states.
+At production cardinality it holds about one row per call, so cost questions read the hourly and
+daily families below instead; they cascade from it.`,
+    tables: [
+      { name: 'llm_calls_1m', grain: 'minute', from: 'llm_calls', since: 2, backfill: false },
+    ],
+  },
+  {
+    name: 'costs',
+    subject: CALLS,
+    dims: COST_DIMS,
+    measures: COST_MEASURES,
+    doc: `Cost WITHOUT the tenant, for unscoped cost questions (cost per route, feature, model, ...
+over days). With hundreds of tenants llm_calls_1m holds about one row per call, so a 30-day cost
+question read from it was no faster than llm_calls (measured by \`npm run bench:analytics\`).
+Filled from llm_calls_1m (a cascade: it sees pre-aggregated blocks, so the extra view is cheap).`,
+    tables: [{ name: 'llm_costs_1h', grain: 'hour', from: 'llm_calls_1m', since: 23 }],
+  },
+  {
+    name: 'costs_tenant',
+    subject: CALLS,
+    dims: ['tenant', ...COST_DIMS],
+    keyPrefix: ['tenant'],
+    measures: COST_MEASURES,
+    doc: `Cost WITH the tenant, keyed tenant first, for every cost question that groups or filters by
+tenant (cost per tenant, a tenant-scoped key, tenant budgets). A day per tenant and dimension set is
+one row. The hourly table cascades from llm_calls_1m and the daily one from the hourly one, so each
+view sees pre-aggregated blocks.`,
+    tables: [
+      { name: 'llm_costs_tenant_1h', grain: 'hour', from: 'llm_calls_1m', since: 26 },
+      { name: 'llm_costs_tenant_1d', grain: 'day', from: 'llm_costs_tenant_1h', since: 26 },
+    ],
+  },
+  {
+    name: 'perf',
+    subject: PERF,
+    dims: PERF_DIMS,
+    doc: `Performance (latency, goodput, TTFT drift, reliability) of provider calls. No tenant in the
+key, on purpose: with hundreds of tenants a per-minute key that includes the tenant has about one
+row per call, no faster than llm_calls. Latency distributions are log-bucket histograms that merge
+exactly by addition (catalog/histogram.ts). Hours cascade from minutes and days from hours, so a
+30-day question merges days, with hours and minutes only at the edges.`,
+    tables: [
+      { name: 'llm_perf_1m', grain: 'minute', from: 'llm_calls', since: 20, backfill: 25 },
+      { name: 'llm_perf_1h', grain: 'hour', from: 'llm_perf_1m', since: 20, backfill: false },
+      {
+        name: 'llm_perf_1d',
+        grain: 'day',
+        from: 'llm_perf_1h',
+        since: 24,
+        doc: `A 30-day latency question merged ~58k hourly rows of four histograms (300 ms at 100M calls).`,
+      },
+    ],
+  },
+  {
+    name: 'perf_tenant',
+    subject: PERF,
+    dims: ['tenant', ...PERF_DIMS],
+    keyPrefix: ['tenant'],
+    doc: `Daily performance WITH the tenant, keyed tenant first, for tenant-scoped latency, goodput,
+drift and reliability: whole UTC days come from here, the partial days from llm_calls by its
+tenant-first sort key (the largest benchmark tenant held 4.5M calls in 30 days: 396 ms read raw).
+A day per tenant and dimension set is one row, where a per-minute table with the tenant would hold
+about a row per call. Filled straight from llm_calls (the perf minute and hour tables have no tenant
+to cascade from).`,
+    tables: [{ name: 'llm_perf_tenant_1d', grain: 'day', from: 'llm_calls', since: 27 }],
+  },
+  {
+    name: 'cache',
+    subject: CACHE,
+    dims: ['route', 'cache_layer', 'model', 'prompt_version'],
+    doc: `Cache effectiveness: app-cache lookups and hits per route and layer, prompt-cache reads per
+route and model, with the prompt version in the key so a regression can name the version that
+appeared with it. No tenant (see perf); tenant-scoped questions read llm_calls.`,
+    tables: [
+      { name: 'llm_cache_1m', grain: 'minute', from: 'llm_calls', since: 21, backfill: 25 },
+      { name: 'llm_cache_1h', grain: 'hour', from: 'llm_cache_1m', since: 21, backfill: false },
+    ],
+  },
+  {
+    name: 'capacity',
+    subject: CAPACITY,
+    dims: ['deployment', 'fallback_from', 'capacity_tier'],
+    keyPrefix: ['deployment'],
+    columnsInKeyOrder: true,
+    doc: `Per-minute token demand per deployment, for capacity (utilization, spillover, demand
+quantiles, the provisioning recommendation). fallback_from is in the key because demand that
+spilled off a provisioned deployment lands on another one and must be counted back to it. Small
+by construction (deployments x fallback pairs per minute), so it keeps minute grain.`,
+    tables: [
+      { name: 'llm_capacity_1m', grain: 'minute', from: 'llm_calls', since: 22, backfill: 25 },
+    ],
+  },
+];

@@ -1,0 +1,213 @@
+// The tables the application writes rows into. Their DDL (single node and cluster) is generated
+// from these definitions; the rollups in rollups.ts read llm_calls.
+import type { BaseTable, ColumnSpec } from './types.js';
+
+/** A column added to an existing table by migration `since`. */
+export const addedColumn = (since: number, name: string, type: string): ColumnSpec => ({
+  name,
+  type,
+  since,
+});
+
+/** `name Type ...` lines into column specs. */
+function columns(block: string): ColumnSpec[] {
+  return block
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [name = '', ...type] = line.trim().split(' ');
+      return { name, type: type.join(' ') };
+    });
+}
+
+const BLOOM_INDEXES = [
+  'INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1',
+  'INDEX idx_conversation conversation_id TYPE bloom_filter(0.01) GRANULARITY 1',
+];
+
+export const LLM_CALLS: BaseTable = {
+  name: 'llm_calls',
+  since: 1,
+  doc: `One row per LLM call (and per GenAI tool/agent/wrapper span, told apart by \`kind\`).
+Typed columns for every canonical field; tenant before time in the sort key so a tenant's
+questions read only its granules; monthly partitions; TTL from the config (ttl_days).`,
+  clusterDoc: `Sharded by tenant: a tenant's calls, rollup rows and outcomes live on one shard, so tenant
+questions touch one shard and outcome linking can join locally. Replicated tables deduplicate
+retried inserts by default (replicated_deduplication_window replaces the single-node
+non_replicated_deduplication_window); the writer's insert_deduplication_token reaches the
+shards when it inserts with distributed_foreground_insert = 1.`,
+  columns: columns(`
+    call_id String CODEC(ZSTD(1))
+    trace_id String CODEC(ZSTD(1))
+    span_id String CODEC(ZSTD(1))
+    parent_span_id String CODEC(ZSTD(1))
+    start_time DateTime64(6, 'UTC') CODEC(Delta, ZSTD(1))
+    end_time DateTime64(6, 'UTC') CODEC(Delta, ZSTD(1))
+    duration_ms Float64 CODEC(ZSTD(1))
+    span_name LowCardinality(String)
+    scope_name LowCardinality(String)
+    source LowCardinality(String)
+    kind LowCardinality(String)
+    service LowCardinality(String)
+    environment LowCardinality(String)
+    route LowCardinality(String)
+    feature LowCardinality(String)
+    tenant LowCardinality(String)
+    provider LowCardinality(String)
+    operation LowCardinality(String)
+    request_model LowCardinality(String)
+    response_model LowCardinality(String)
+    model LowCardinality(String)
+    deployment LowCardinality(String)
+    capacity_tier LowCardinality(String)
+    region LowCardinality(String)
+    server_address LowCardinality(String)
+    service_tier LowCardinality(String)
+    streaming Bool
+    status LowCardinality(String)
+    error_type LowCardinality(String)
+    http_status UInt16
+    finish_reason LowCardinality(String)
+    input_tokens UInt64
+    cache_read_tokens UInt64
+    cache_creation_tokens UInt64
+    output_tokens UInt64
+    reasoning_tokens UInt64
+    ttft_ms Nullable(Float64)
+    itl_ms Nullable(Float64)
+    itl_p95_ms Nullable(Float64)
+    attempt UInt16
+    fallback_from LowCardinality(String)
+    hedged Bool
+    degraded Bool
+    cache_layer LowCardinality(String)
+    cache_hit Bool
+    prompt_version LowCardinality(String)
+    conversation_id String CODEC(ZSTD(1))
+    price_entry LowCardinality(String)
+    price_version LowCardinality(String)
+    priced Bool
+    cost_input Decimal(38, 18)
+    cost_cache_read Decimal(38, 18)
+    cost_cache_creation Decimal(38, 18)
+    cost_output Decimal(38, 18)
+    cost_total Decimal(38, 18)
+    list_cost Decimal(38, 18)
+    warnings Array(LowCardinality(String))
+    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3)
+  `),
+  indexes: BLOOM_INDEXES,
+  engine: 'MergeTree',
+  partitionBy: 'toYYYYMM(start_time)',
+  orderBy: '(tenant, toStartOfHour(start_time), route, feature, provider, model, start_time)',
+  ttl: 'toDateTime(start_time) + toIntervalDay({{ttl_days}})',
+  settings: 'non_replicated_deduplication_window = 1000',
+  shardBy: 'cityHash64(tenant)',
+};
+
+export const LLM_CALL_CONTENT: BaseTable = {
+  name: 'llm_call_content',
+  since: 1,
+  doc: `Prompt and completion text, only when content capture is enabled: its own table so it can
+carry a short TTL and be dropped without touching the cost rows.`,
+  columns: columns(`
+    call_id String
+    tenant LowCardinality(String)
+    start_time DateTime64(6, 'UTC')
+    input_content String CODEC(ZSTD(3))
+    output_content String CODEC(ZSTD(3))
+  `),
+  engine: 'MergeTree',
+  partitionBy: 'toYYYYMMDD(start_time)',
+  orderBy: '(tenant, start_time, call_id)',
+  ttl: 'toDateTime(start_time) + toIntervalDay(30)',
+  shardBy: 'cityHash64(tenant)',
+};
+
+export const OUTCOMES: BaseTable = {
+  name: 'outcomes',
+  since: 3,
+  doc: `Business outcomes (a resolved ticket, a checkout) to divide spend by. Idempotent by
+outcome_id: ReplacingMergeTree keeps the last version, and readers use FINAL.`,
+  clusterDoc: `Sharded by tenant like llm_calls: every version of an outcome id lands on the same shard,
+so FINAL through the Distributed table still keeps exactly one.`,
+  columns: columns(`
+    outcome_id String
+    time DateTime64(6, 'UTC')
+    name LowCardinality(String)
+    success Bool
+    value Nullable(Decimal(38, 18))
+    trace_id String
+    conversation_id String
+    tenant LowCardinality(String)
+    route LowCardinality(String)
+    feature LowCardinality(String)
+    source LowCardinality(String)
+    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3)
+  `),
+  indexes: BLOOM_INDEXES,
+  engine: 'ReplacingMergeTree(ingested_at)',
+  partitionBy: 'toYYYYMM(time)',
+  orderBy: '(tenant, outcome_id)',
+  ttl: 'toDateTime(time) + toIntervalDay({{ttl_days}})',
+  shardBy: 'cityHash64(tenant)',
+};
+
+export const ALERT_EVENTS: BaseTable = {
+  name: 'alert_events',
+  since: 30,
+  doc: `Alert lifecycle history: one row per transition (pending, firing, resolved) of one alert,
+identified by its fingerprint (rule + labels). Tenant first in the sort key so a tenant's
+view reads only its granules; alerts without a tenant label have tenant ''.`,
+  columns: columns(`
+    event_id String
+    time DateTime64(3, 'UTC')
+    fingerprint String
+    rule LowCardinality(String)
+    kind LowCardinality(String)
+    severity LowCardinality(String)
+    state LowCardinality(String)
+    tenant LowCardinality(String)
+    labels Map(String, String)
+    value Float64
+    threshold Float64
+    summary String
+    started_at DateTime64(3, 'UTC')
+    notified Array(LowCardinality(String))
+    notify_failed Array(LowCardinality(String))
+  `),
+  engine: 'MergeTree',
+  partitionBy: 'toYYYYMM(time)',
+  orderBy: '(tenant, time, fingerprint)',
+  ttl: 'toDateTime(time) + toIntervalDay({{ttl_days}})',
+  shardBy: 'cityHash64(tenant)',
+};
+
+export const ROUTING_FEED_VERSIONS: BaseTable = {
+  name: 'routing_feed_versions',
+  since: 31,
+  doc: `Every published routing-feed version: the signed document and why each weight moved, so a
+request's routing version (echoed by the gateway) can be audited; the highest version here
+seeds the next one after a restart, so versions only increase.`,
+  columns: columns(`
+    feed_id LowCardinality(String)
+    version UInt64
+    generated_at DateTime64(3, 'UTC')
+    etag String
+    changes String CODEC(ZSTD(3))
+    document String CODEC(ZSTD(3))
+  `),
+  engine: 'MergeTree',
+  partitionBy: 'toYYYYMM(generated_at)',
+  orderBy: '(feed_id, version)',
+  ttl: 'toDateTime(generated_at) + toIntervalDay({{ttl_days}})',
+  shardBy: 'cityHash64(feed_id)',
+};
+
+export const BASE_TABLES: readonly BaseTable[] = [
+  LLM_CALLS,
+  LLM_CALL_CONTENT,
+  OUTCOMES,
+  ALERT_EVENTS,
+  ROUTING_FEED_VERSIONS,
+];

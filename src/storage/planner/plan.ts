@@ -1,0 +1,106 @@
+// The read planner: which rollup family answers a question, and which table answers which part of
+// [from, to). It picks the family of the question's subject with the fewest dimensions that still
+// covers its group-by and filters (and stores its measures), then cuts the range into whole days,
+// hours and minutes of that family's tables with the partial units at either edge read from
+// llm_calls, so every answer is exact for any timestamps and a 30-day question merges days.
+import { CATALOG, GRAIN_MS, familyDims, familyMeasures } from '../catalog/catalog.js';
+import type { SubjectName } from '../catalog/measures.js';
+import type { Catalog, Family, Grain, RollupTable } from '../catalog/types.js';
+
+/** Time buckets of a read's rows: a grain, or an ISO week (from Monday) or a calendar month. */
+export type Bucket = Grain | 'week' | 'month';
+
+/** Equality (one value) or membership (several) on a dimension; bound as parameters. */
+export type FilterValue = string | readonly string[];
+
+export interface Read {
+  subject: SubjectName;
+  from: Date;
+  to: Date;
+  /** Group-by dimensions (llm_calls columns). */
+  dims: readonly string[];
+  /** Measure names of the subject. */
+  measures: readonly string[];
+  filters?: Readonly<Record<string, FilterValue | undefined>> | undefined;
+  bucket?: Bucket | undefined;
+  /** `raw` reads llm_calls only (the comparison the tests and the benchmark make). */
+  source?: 'auto' | 'raw' | undefined;
+}
+
+export interface Segment {
+  /** The rollup table answering [fromMs, toMs), or undefined for llm_calls. */
+  table: RollupTable | undefined;
+  fromMs: number;
+  toMs: number;
+}
+
+export interface Plan {
+  family: Family | undefined;
+  segments: Segment[];
+}
+
+const GRAIN_ORDER: readonly Grain[] = ['day', 'hour', 'minute'];
+
+/** The grains a bucket can be cut into: a unit never straddles two buckets. */
+function fitsBucket(grain: Grain, bucket: Bucket | undefined): boolean {
+  if (bucket === undefined || bucket === 'week' || bucket === 'month') return true;
+  return GRAIN_MS[grain] <= GRAIN_MS[bucket];
+}
+
+/** The dimensions a read needs from a family: its group-by and every filtered dimension. */
+export function neededDims(read: Read): string[] {
+  const filtered = Object.entries(read.filters ?? {})
+    .filter(([, v]) => v !== undefined)
+    .map(([d]) => d);
+  return [...new Set([...read.dims, ...filtered])];
+}
+
+function usableTables(f: Family, read: Read): RollupTable[] {
+  return f.tables
+    .filter((t) => fitsBucket(t.grain, read.bucket))
+    .sort((a, b) => GRAIN_ORDER.indexOf(a.grain) - GRAIN_ORDER.indexOf(b.grain));
+}
+
+/**
+ * The family with the fewest dimensions covering the read; among equals, the one whose coarsest
+ * usable table is coarsest (fewer rows for the same range). Undefined: only llm_calls can answer.
+ */
+export function chooseFamily(read: Read, catalog: Catalog = CATALOG): Family | undefined {
+  if (read.source === 'raw') return undefined;
+  const needed = neededDims(read);
+  const candidates = catalog.families.filter((f) => {
+    if (f.subject.name !== read.subject || usableTables(f, read).length === 0) return false;
+    const dims = new Set(familyDims(f));
+    const stored = new Set(familyMeasures(f).map(([m]) => m));
+    return needed.every((d) => dims.has(d)) && read.measures.every((m) => stored.has(m));
+  });
+  const coarsest = (f: Family): number => GRAIN_ORDER.indexOf(usableTables(f, read)[0]!.grain);
+  return candidates.sort(
+    (a, b) => familyDims(a).length - familyDims(b).length || coarsest(a) - coarsest(b),
+  )[0];
+}
+
+/**
+ * [fromMs, toMs) cut at whole units of the coarsest table, the parts before and after cut again
+ * with the finer tables, and whatever is left (less than the finest unit) read from llm_calls.
+ */
+export function cutRange(fromMs: number, toMs: number, tables: readonly RollupTable[]): Segment[] {
+  if (!(fromMs < toMs)) return [];
+  const [table, ...finer] = tables;
+  if (table === undefined) return [{ table: undefined, fromMs, toMs }];
+  const unit = GRAIN_MS[table.grain];
+  const a = Math.ceil(fromMs / unit) * unit;
+  const b = Math.floor(toMs / unit) * unit;
+  if (a >= b) return cutRange(fromMs, toMs, finer);
+  return [
+    ...cutRange(fromMs, a, finer),
+    { table, fromMs: a, toMs: b },
+    ...cutRange(b, toMs, finer),
+  ];
+}
+
+export function planRead(read: Read, catalog: Catalog = CATALOG): Plan {
+  const family = chooseFamily(read, catalog);
+  const tables = family !== undefined ? usableTables(family, read) : [];
+  return { family, segments: cutRange(read.from.getTime(), read.to.getTime(), tables) };
+}

@@ -1,0 +1,30 @@
+// Running planned reads through the QueryRunner. Several reads (a current and a baseline window)
+// can share one query: at small windows the engine's per-query cost is most of the time, so one
+// round trip instead of two is what brings a drift check near the engine's floor.
+import type { QueryRunner, Row } from '../runner.js';
+import type { Read } from './plan.js';
+import { readSql } from './sql.js';
+
+/** The rows of one read: dimensions (and `bucket`) and merged measures, as JSON. */
+export async function readRows(runner: QueryRunner, read: Read): Promise<Row[]> {
+  const { sql, params } = readSql(read);
+  return runner.query(sql, params);
+}
+
+/** Several reads in one query, rows returned per read; a read over an empty range has none. */
+export async function readMany(runner: QueryRunner, reads: readonly Read[]): Promise<Row[][]> {
+  const out: Row[][] = reads.map(() => []);
+  const params: Record<string, unknown> = {};
+  const parts = reads.flatMap((read, i) => {
+    const r = readSql(read, `r${i}_`);
+    if (r.plan.segments.length === 0) return [];
+    Object.assign(params, r.params);
+    return [`SELECT toUInt8(${i}) AS read_index, * FROM (${r.sql})`];
+  });
+  if (parts.length === 0) return out;
+  for (const row of await runner.query(parts.join('\nUNION ALL\n'), params)) {
+    const { read_index: index, ...rest } = row;
+    out[Number(index)]?.push(rest);
+  }
+  return out;
+}

@@ -1,0 +1,96 @@
+// The SQL of a planned read: one SELECT per segment (a rollup's stored values merged, or the raw
+// aggregate over llm_calls with the subject's row filter), their UNION ALL merged again per group.
+// Filter values travel as query parameters; only catalog names and computed instants are inlined.
+import { CATALOG, TIME_COLUMN } from '../catalog/catalog.js';
+import { SUBJECTS } from '../catalog/measures.js';
+import { LLM_CALLS } from '../catalog/tables.js';
+import type { Catalog, Measure } from '../catalog/types.js';
+import type { QueryParams } from '../runner.js';
+import { planRead, type Bucket, type Plan, type Read, type Segment } from './plan.js';
+
+export interface ReadSql {
+  sql: string;
+  params: QueryParams;
+  plan: Plan;
+}
+
+const COLUMNS = new Set(LLM_CALLS.columns.map((c) => c.name));
+
+function column(name: string): string {
+  if (!COLUMNS.has(name)) throw new Error(`${name} is not a dimension of llm_calls`);
+  return name;
+}
+
+export function bucketSql(bucket: Bucket, timeColumn: string): string {
+  const t = `toDateTime(${timeColumn}, 'UTC')`;
+  if (bucket === 'minute') return `toStartOfMinute(${t})`;
+  if (bucket === 'hour') return `toStartOfHour(${t})`;
+  if (bucket === 'day') return `toStartOfDay(${t})`;
+  if (bucket === 'week') return `toDateTime(toMonday(${t}), 'UTC')`;
+  return `toDateTime(toStartOfMonth(${t}), 'UTC')`;
+}
+
+function timeRange(segment: Segment): string {
+  if (segment.table === undefined)
+    return `start_time >= fromUnixTimestamp64Milli(toInt64(${segment.fromMs}), 'UTC') AND start_time < fromUnixTimestamp64Milli(toInt64(${segment.toMs}), 'UTC')`;
+  const col = TIME_COLUMN[segment.table.grain];
+  return `${col} >= toDateTime(${segment.fromMs / 1000}, 'UTC') AND ${col} < toDateTime(${segment.toMs / 1000}, 'UTC')`;
+}
+
+function filterSql(read: Read, params: QueryParams, prefix: string): string[] {
+  const out: string[] = [];
+  for (const [dim, value] of Object.entries(read.filters ?? {})) {
+    if (value === undefined) continue;
+    const name = `${prefix}f_${column(dim)}`;
+    params[name] = value;
+    out.push(
+      typeof value === 'string' ? `${dim} = {${name}:String}` : `${dim} IN {${name}:Array(String)}`,
+    );
+  }
+  return out;
+}
+
+/**
+ * `SELECT [bucket,] dims..., measures... FROM (segments UNION ALL) GROUP BY [bucket,] dims`.
+ * An empty range still answers: zero rows, or one row of zeros when nothing is grouped.
+ * `prefix` keeps parameter names apart when several reads share one query.
+ */
+export function readSql(read: Read, prefix = '', catalog: Catalog = CATALOG): ReadSql {
+  const subject =
+    catalog.families.find((f) => f.subject.name === read.subject)?.subject ??
+    SUBJECTS[read.subject];
+  const measures: [string, Measure][] = read.measures.map((m) => {
+    const measure = subject.measures[m];
+    if (measure === undefined) throw new Error(`${read.subject} has no measure ${m}`);
+    return [m, measure];
+  });
+  const dims = read.dims.map(column);
+  const params: QueryParams = {};
+  const filters = filterSql(read, params, prefix);
+  const keys = [...(read.bucket !== undefined ? ['bucket'] : []), ...dims];
+  const groupBy = keys.length > 0 ? ` GROUP BY ${keys.join(', ')}` : '';
+  const plan = planRead(read, catalog);
+  const part = (segment: Segment | undefined): string => {
+    const table = segment?.table;
+    const raw = table === undefined;
+    const time = table === undefined ? 'start_time' : TIME_COLUMN[table.grain];
+    const cols = [
+      ...(read.bucket !== undefined ? [`${bucketSql(read.bucket, time)} AS bucket`] : []),
+      ...dims,
+      ...measures.map(([n, m]) => `${raw ? m.raw : m.merge(n)} AS ${n}`),
+    ];
+    const where = [
+      segment === undefined ? '0' : timeRange(segment),
+      ...(raw && subject.where !== undefined ? [subject.where] : []),
+      ...filters,
+    ];
+    return `SELECT ${cols.join(', ')} FROM ${table === undefined ? 'llm_calls' : table.name} WHERE ${where.join(' AND ')}${groupBy}`;
+  };
+  const parts = plan.segments.length > 0 ? plan.segments.map(part) : [part(undefined)];
+  const merged = measures.map(([n, m]) => `${m.merge(n)} AS ${n}`);
+  return {
+    sql: `SELECT ${[...keys, ...merged].join(', ')} FROM (${parts.join('\nUNION ALL\n')})${groupBy}`,
+    params,
+    plan,
+  };
+}

@@ -1,0 +1,56 @@
+// The QueryRunner seam: the only thing the rest of the code sees of ClickHouse. Rows come back as
+// JSON objects (JSONEachRow) with Decimal and 64-bit integers quoted as strings, so money never
+// passes through a JS float. Implementations: embedded chDB or a ClickHouse server (client.ts),
+// and a fixed in-memory runner for unit tests of planners and routes (fixed-runner.ts).
+import type { Readable } from 'node:stream';
+
+/** Values for `{name:Type}` placeholders; nothing user-given is ever spliced into SQL text. */
+export type QueryParams = Record<string, unknown>;
+
+/** ClickHouse settings for one statement (e.g. `join_use_nulls`, `max_threads`). */
+export type QuerySettings = Record<string, string | number | boolean>;
+
+export type Row = Record<string, unknown>;
+
+export interface QueryOptions {
+  settings?: QuerySettings | undefined;
+}
+
+export interface InsertOptions {
+  /** ClickHouse insert deduplication token: a retried identical batch is written once. */
+  dedupToken?: string | undefined;
+}
+
+export interface QueryRunner {
+  readonly kind: 'embedded' | 'server' | 'fixed';
+  /** The database the tables live in (`default` on the embedded engine). */
+  readonly database: string;
+  /** The rows of a SELECT. */
+  query<T = Row>(sql: string, params?: QueryParams, options?: QueryOptions): Promise<T[]>;
+  /** A statement without a result (DDL, INSERT ... SELECT, TRUNCATE). */
+  command(sql: string, params?: QueryParams, options?: QueryOptions): Promise<void>;
+  /**
+   * Rows as objects, or a newline-delimited JSONEachRow body, appended to `table` through the
+   * fastest path the engine has.
+   */
+  insert(table: string, rows: readonly object[] | string, options?: InsertOptions): Promise<void>;
+  /** The bytes of a SELECT in an output format ClickHouse writes itself (CSV, Parquet), streamed. */
+  stream(
+    sql: string,
+    format: string,
+    params?: QueryParams,
+    options?: QueryOptions,
+  ): Promise<Readable>;
+  close(): Promise<void>;
+}
+
+/** A JSONEachRow body from row objects (one JSON object per line). */
+export function jsonEachRow(rows: readonly object[] | string): string {
+  if (typeof rows === 'string') return rows;
+  return rows.map((row) => JSON.stringify(row)).join('\n');
+}
+
+/** Backquote an identifier (table and database names come from config, never from requests). */
+export function quoteIdent(name: string): string {
+  return `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
+}

@@ -1,0 +1,209 @@
+// SQL statements from catalog entries, for a single node or a cluster. On a cluster every table is a
+// Replicated* local table on each node plus a Distributed table with the single-node name over it,
+// so the application and the dashboards query the same names; views keep their single-node names
+// (a single-node migration run against the cluster skips them) and read and write local tables, so
+// each shard rolls up its own inserts.
+import {
+  START_OF,
+  TIME_COLUMN,
+  familyMeasures,
+  sortKey,
+  tableColumns,
+  type Column,
+} from '../catalog/catalog.js';
+import type { BaseTable, Family, Grain, RollupTable } from '../catalog/types.js';
+
+export type Variant = 'single' | 'cluster';
+
+const ON_CLUSTER = " ON CLUSTER '{cluster}'";
+const INDENT = '    ';
+
+/** `-- ` comment lines for a (multi-line) doc text. */
+export function comment(doc: string | undefined): string {
+  if (doc === undefined || doc.trim() === '') return '';
+  return `${doc
+    .trim()
+    .split('\n')
+    .map((line) => `-- ${line}`.trimEnd())
+    .join('\n')}\n`;
+}
+
+/** The name a statement uses for a table: its local table on a cluster. */
+export const local = (name: string, v: Variant): string =>
+  v === 'cluster' ? `${name}_local` : name;
+const on = (v: Variant): string => (v === 'cluster' ? ON_CLUSTER : '');
+
+function replicated(engine: string, name: string): string {
+  const m = /^(\w+)(?:\((.*)\))?$/.exec(engine);
+  const args = [`'/clickhouse/tables/{shard}/{database}/${name}_local'`, "'{replica}'"];
+  if (m?.[2] !== undefined && m[2] !== '') args.push(m[2]);
+  return `Replicated${m?.[1] ?? engine}(${args.join(', ')})`;
+}
+
+interface TableShape {
+  name: string;
+  body: readonly string[];
+  engine: string;
+  partitionBy: string;
+  orderBy: string;
+  ttl: string;
+  settings?: string | undefined;
+  shardBy: string;
+}
+
+function createTable(s: TableShape, v: Variant): string {
+  const lines = [
+    `CREATE TABLE IF NOT EXISTS ${local(s.name, v)}${on(v)}`,
+    '(',
+    s.body.map((l) => `${INDENT}${l}`).join(',\n'),
+    ')',
+    `ENGINE = ${v === 'cluster' ? replicated(s.engine, s.name) : s.engine}`,
+    `PARTITION BY ${s.partitionBy}`,
+    `ORDER BY ${s.orderBy}`,
+    `TTL ${s.ttl}`,
+    ...(v === 'single' && s.settings !== undefined ? [`SETTINGS ${s.settings}`] : []),
+  ];
+  const create = `${lines.join('\n')};\n`;
+  if (v === 'single') return create;
+  return `${create}\nCREATE TABLE IF NOT EXISTS ${s.name}${ON_CLUSTER} AS ${s.name}_local
+ENGINE = Distributed('{cluster}', currentDatabase(), ${s.name}_local, ${s.shardBy});\n`;
+}
+
+/** The table's columns as of `version`. */
+export const baseColumns = (t: BaseTable, version: number): BaseTable['columns'] =>
+  t.columns.filter((c) => (c.since ?? 0) <= version);
+
+export function baseTableSql(t: BaseTable, v: Variant): string {
+  return createTable(
+    {
+      name: t.name,
+      body: [...baseColumns(t, t.since).map((c) => `${c.name} ${c.type}`), ...(t.indexes ?? [])],
+      engine: t.engine,
+      partitionBy: t.partitionBy,
+      orderBy: t.orderBy,
+      ttl: t.ttl,
+      settings: t.settings,
+      shardBy: t.shardBy,
+    },
+    v,
+  );
+}
+
+export function rollupTableSql(f: Family, t: RollupTable, version: number, v: Variant): string {
+  const time = TIME_COLUMN[t.grain];
+  return createTable(
+    {
+      name: t.name,
+      body: tableColumns(f, t, version).map((c) => `${c.name} ${c.type}`),
+      engine: 'AggregatingMergeTree',
+      partitionBy: `toYYYYMM(${time})`,
+      orderBy: `(${sortKey(f, t, version).join(', ')})`,
+      ttl: `${time} + toIntervalDay({{ttl_days}})`,
+      // Filled only by views on each shard: the same key can exist on several shards and readers
+      // sum across them, so the sharding key never routes an insert.
+      shardBy: 'rand()',
+    },
+    v,
+  );
+}
+
+/** A rollup table at one version, with the grain of the table it reads (undefined: llm_calls). */
+export interface RenderTarget {
+  family: Family;
+  table: RollupTable;
+  version: number;
+  sourceGrain: Grain | undefined;
+}
+
+/** The SELECT a view runs on each inserted block of its source (also a backfill's SELECT). */
+export function viewSelect(target: RenderTarget, v: Variant, guard?: string): string {
+  const { family: f, table: t, version, sourceGrain } = target;
+  const raw = sourceGrain === undefined;
+  const sourceTime = sourceGrain === undefined ? 'start_time' : TIME_COLUMN[sourceGrain];
+  const measures = new Map(familyMeasures(f, version));
+  const item = (c: Column): string => {
+    if (c.role === 'time') return `${START_OF[t.grain]}(${sourceTime}) AS ${c.name}`;
+    if (c.role === 'dim') return c.name;
+    const m = measures.get(c.name);
+    if (m === undefined) throw new Error(`no measure ${c.name}`);
+    return `${raw ? m.state : m.remerge(c.name)} AS ${c.name}`;
+  };
+  const columns = tableColumns(f, t, version);
+  const where = [guard, raw ? f.subject.where : undefined].filter((w) => w !== undefined);
+  return [
+    'SELECT',
+    columns.map((c) => `${INDENT}${item(c)}`).join(',\n'),
+    `FROM ${local(t.from, v)}`,
+    ...(where.length > 0 ? [`WHERE ${where.join(`\n${INDENT}AND `)}`] : []),
+    `GROUP BY ${columns
+      .filter((c) => c.role !== 'measure')
+      .map((c) => c.name)
+      .join(', ')}`,
+  ].join('\n');
+}
+
+export const viewName = (t: RollupTable): string => `${t.name}_mv`;
+
+export function viewSql(target: RenderTarget, v: Variant): string {
+  const t = target.table;
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${viewName(t)}${on(v)} TO ${local(t.name, v)} AS
+${viewSelect(target, v)};\n`;
+}
+
+/** Fills a table from what its source holds, only while the table is empty (re-runs add nothing). */
+export function backfillSql(target: RenderTarget, v: Variant): string {
+  const name = local(target.table.name, v);
+  return `INSERT INTO ${name}\n${viewSelect(target, v, `(SELECT count() FROM ${name}) = 0`)};\n`;
+}
+
+/** Columns added to an existing table by `version` (a dimension also joins the end of the key). */
+export function addColumnsSql(
+  f: Family,
+  t: RollupTable,
+  version: number,
+  added: readonly string[],
+  v: Variant,
+): string {
+  const columns = tableColumns(f, t, version);
+  const clauses = added.map((name) => {
+    const i = columns.findIndex((c) => c.name === name);
+    const c = columns[i];
+    if (c === undefined) throw new Error(`${t.name} has no column ${name} at ${version}`);
+    const after = columns[i - 1]?.name ?? TIME_COLUMN[t.grain];
+    return `ADD COLUMN IF NOT EXISTS ${c.name} ${c.type} AFTER ${after}`;
+  });
+  if (columns.some((c) => c.role === 'dim' && added.includes(c.name)))
+    clauses.push(`MODIFY ORDER BY (${sortKey(f, t, version).join(', ')})`);
+  const alter = (name: string): string =>
+    `ALTER TABLE ${name}\n${clauses.map((c) => `${INDENT}${c}`).join(',\n')};\n`;
+  if (v === 'single') return alter(t.name);
+  // The Distributed table gains the columns too (it has no sort key of its own).
+  const distributed = clauses.filter((c) => c.startsWith('ADD COLUMN'));
+  return `${alter(`${t.name}_local${ON_CLUSTER}`)}\nALTER TABLE ${t.name}${ON_CLUSTER}\n${distributed
+    .map((c) => `${INDENT}${c}`)
+    .join(',\n')};\n`;
+}
+
+/** Columns `version` adds to a table the application writes (existing rows take the default). */
+export function addBaseColumnsSql(t: BaseTable, version: number, v: Variant): string {
+  const columns = baseColumns(t, version);
+  const clauses = columns.flatMap((c, i) =>
+    c.since === version
+      ? [`ADD COLUMN IF NOT EXISTS ${c.name} ${c.type} AFTER ${columns[i - 1]?.name ?? ''}`]
+      : [],
+  );
+  const alter = (name: string): string =>
+    `ALTER TABLE ${name}\n${clauses.map((c) => `${INDENT}${c}`).join(',\n')};\n`;
+  return v === 'single'
+    ? alter(t.name)
+    : `${alter(`${t.name}_local${ON_CLUSTER}`)}\n${alter(`${t.name}${ON_CLUSTER}`)}`;
+}
+
+/** Points an existing view at its table's new columns (one statement: no insert is missed). */
+export function modifyViewSql(target: RenderTarget, v: Variant): string {
+  return `ALTER TABLE ${viewName(target.table)}${on(v)} MODIFY QUERY\n${viewSelect(target, v)};\n`;
+}
+
+export function truncateSql(t: RollupTable, v: Variant): string {
+  return `TRUNCATE TABLE IF EXISTS ${local(t.name, v)}${on(v)};\n`;
+}

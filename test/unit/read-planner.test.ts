@@ -1,0 +1,304 @@
+// The read planner without an engine: which family answers which question, how a range is cut
+// into whole days / hours / minutes plus raw edges, what SQL it sends, and (through the fixed
+// in-memory runner) what the questions built on it make of the rows they get back.
+import { describe, expect, it } from 'vitest';
+import { queryCosts } from '../../src/analytics/queries/costs.js';
+import { queryLatency } from '../../src/analytics/queries/latency.js';
+import { bucketOf } from '../../src/analytics/queries/stats-histogram.js';
+import { PERF_DIMENSIONS } from '../../src/analytics/queries/stats-source.js';
+import { COST_DIMENSIONS } from '../../src/analytics/queries/costs.js';
+import { CACHE_READ_DIMS } from '../../src/analytics/queries/cache.js';
+import { COST_MEASURES } from '../../src/storage/catalog/measures.js';
+import { createFixedRunner } from '../../src/storage/fixed-runner.js';
+import { StoreQueryError } from '../../src/storage/runner-errors.js';
+import { chooseFamily, planRead, type Read } from '../../src/storage/planner/plan.js';
+import { readMany } from '../../src/storage/planner/read.js';
+import { readSql } from '../../src/storage/planner/sql.js';
+
+const t = (iso: string): Date => new Date(iso);
+const read = (over: Partial<Read>): Read => ({
+  subject: 'perf',
+  from: t('2026-01-01T22:10:30Z'),
+  to: t('2026-01-04T02:20:15Z'),
+  dims: ['route'],
+  measures: ['attempts'],
+  ...over,
+});
+/** [table or raw, from, to] per segment. */
+const segments = (r: Read): [string, string, string][] =>
+  planRead(r).segments.map((s) => [
+    s.table?.name ?? 'raw',
+    new Date(s.fromMs).toISOString().slice(0, 19),
+    new Date(s.toMs).toISOString().slice(0, 19),
+  ]);
+
+describe('family choice', () => {
+  it('picks the family with the fewest dimensions that covers group-by and filters', () => {
+    expect(chooseFamily(read({}))?.name).toBe('perf');
+    expect(chooseFamily(read({ filters: { tenant: 'acme' } }))?.name).toBe('perf_tenant');
+    expect(chooseFamily(read({ subject: 'calls', measures: COST_MEASURES }))?.name).toBe('costs');
+    expect(
+      chooseFamily(read({ subject: 'calls', measures: COST_MEASURES, dims: ['tenant'] }))?.name,
+    ).toBe('costs_tenant');
+    // Among equally small families the one with the coarser tables wins (days over minutes).
+    expect(
+      chooseFamily(read({ subject: 'calls', measures: ['calls'], filters: { tenant: 't' } }))?.name,
+    ).toBe('costs_tenant');
+    // Only the minute family keeps the dashboard latency digests.
+    expect(chooseFamily(read({ subject: 'calls', measures: ['ttft_q'] }))?.name).toBe(
+      'calls_minute',
+    );
+  });
+
+  it('reads llm_calls when no family covers the question, or when asked to', () => {
+    expect(chooseFamily(read({ dims: ['service'] }))).toBeUndefined();
+    expect(chooseFamily(read({ subject: 'cache', filters: { tenant: 'acme' } }))).toBeUndefined();
+    expect(chooseFamily(read({ source: 'raw' }))).toBeUndefined();
+    expect(segments(read({ dims: ['service'] }))).toEqual([
+      ['raw', '2026-01-01T22:10:30', '2026-01-04T02:20:15'],
+    ]);
+  });
+
+  it('covers every group-by the API offers with a rollup family', () => {
+    for (const d of PERF_DIMENSIONS) expect(chooseFamily(read({ dims: [d] })), d).toBeDefined();
+    for (const d of COST_DIMENSIONS)
+      expect(
+        chooseFamily(read({ subject: 'calls', measures: COST_MEASURES, dims: [d] })),
+        d,
+      ).toBeDefined();
+    expect(
+      chooseFamily(read({ subject: 'cache', measures: ['rows'], dims: CACHE_READ_DIMS })),
+    ).toBeDefined();
+  });
+});
+
+describe('time cut', () => {
+  it('reads whole days, then hours, then minutes, and the seconds at the edges raw', () => {
+    expect(segments(read({}))).toEqual([
+      ['raw', '2026-01-01T22:10:30', '2026-01-01T22:11:00'],
+      ['llm_perf_1m', '2026-01-01T22:11:00', '2026-01-01T23:00:00'],
+      ['llm_perf_1h', '2026-01-01T23:00:00', '2026-01-02T00:00:00'],
+      ['llm_perf_1d', '2026-01-02T00:00:00', '2026-01-04T00:00:00'],
+      ['llm_perf_1h', '2026-01-04T00:00:00', '2026-01-04T02:00:00'],
+      ['llm_perf_1m', '2026-01-04T02:00:00', '2026-01-04T02:20:00'],
+      ['raw', '2026-01-04T02:20:00', '2026-01-04T02:20:15'],
+    ]);
+    expect(
+      segments(read({ from: t('2026-01-01T00:10:30Z'), to: t('2026-01-01T03:20:15Z') })).map(
+        (s) => s[0],
+      ),
+    ).toEqual(['raw', 'llm_perf_1m', 'llm_perf_1h', 'llm_perf_1m', 'raw']);
+  });
+
+  it('reads the partial hours of a family without minutes raw (cost)', () => {
+    const cost = read({ subject: 'calls', measures: COST_MEASURES, dims: ['tenant'] });
+    expect(segments(cost)).toEqual([
+      ['raw', '2026-01-01T22:10:30', '2026-01-01T23:00:00'],
+      ['llm_costs_tenant_1h', '2026-01-01T23:00:00', '2026-01-02T00:00:00'],
+      ['llm_costs_tenant_1d', '2026-01-02T00:00:00', '2026-01-04T00:00:00'],
+      ['llm_costs_tenant_1h', '2026-01-04T00:00:00', '2026-01-04T02:00:00'],
+      ['raw', '2026-01-04T02:00:00', '2026-01-04T02:20:15'],
+    ]);
+    // Hourly buckets cannot be cut from days; an unscoped question has no daily table.
+    expect(segments({ ...cost, bucket: 'hour' }).map((s) => s[0])).toEqual([
+      'raw',
+      'llm_costs_tenant_1h',
+      'raw',
+    ]);
+    expect(segments({ ...cost, dims: ['route'] }).map((s) => s[0])).toEqual([
+      'raw',
+      'llm_costs_1h',
+      'raw',
+    ]);
+  });
+
+  it('reads whole days of a tenant scope from the tenant daily family, the partial days raw', () => {
+    expect(segments(read({ filters: { tenant: 'acme' } }))).toEqual([
+      ['raw', '2026-01-01T22:10:30', '2026-01-02T00:00:00'],
+      ['llm_perf_tenant_1d', '2026-01-02T00:00:00', '2026-01-04T00:00:00'],
+      ['raw', '2026-01-04T00:00:00', '2026-01-04T02:20:15'],
+    ]);
+    const sameDay = read({
+      filters: { tenant: 'acme' },
+      from: t('2026-01-01T02:10:30Z'),
+      to: t('2026-01-01T23:20:15Z'),
+    });
+    expect(segments(sameDay).map((s) => s[0])).toEqual(['raw']);
+  });
+
+  it('covers [from, to) exactly, without gaps or overlaps, for any edges', () => {
+    for (const [from, to] of [
+      ['2026-01-01T00:00:01.250Z', '2026-01-03T05:59:59.999Z'],
+      ['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z'],
+      ['2026-02-28T23:59:59.999Z', '2026-03-01T00:00:00.001Z'],
+    ] as const) {
+      const segs = planRead(read({ from: t(from), to: t(to) })).segments;
+      expect(segs[0]?.fromMs).toBe(t(from).getTime());
+      expect(segs.at(-1)?.toMs).toBe(t(to).getTime());
+      for (let i = 1; i < segs.length; i++) expect(segs[i]?.fromMs).toBe(segs[i - 1]?.toMs);
+    }
+    expect(
+      segments(read({ from: t('2026-01-01T00:00:01Z'), to: t('2026-01-01T00:00:50Z') })),
+    ).toEqual([['raw', '2026-01-01T00:00:01', '2026-01-01T00:00:50']]);
+    expect(
+      planRead(read({ from: t('2026-01-01T00:00:00Z'), to: t('2026-01-01T00:00:00Z') })).segments,
+    ).toEqual([]);
+  });
+});
+
+describe('read SQL', () => {
+  it('binds filter values as parameters and applies the subject filter to raw segments only', () => {
+    const hostile = "acme' OR 1=1 --";
+    const { sql, params } = readSql(read({ filters: { tenant: hostile, route: ['/a', '/b'] } }));
+    expect(sql).not.toContain(hostile);
+    expect(params).toEqual({ f_tenant: hostile, f_route: ['/a', '/b'] });
+    expect(sql).toContain('tenant = {f_tenant:String}');
+    expect(sql).toContain('route IN {f_route:Array(String)}');
+    const parts = sql.split('UNION ALL');
+    expect(parts.filter((p) => p.includes('FROM llm_calls'))).toHaveLength(2);
+    for (const p of parts) expect(p.includes('NOT cache_hit')).toBe(p.includes('FROM llm_calls'));
+  });
+
+  it('refuses names that are not catalog dimensions or measures', () => {
+    expect(() => readSql(read({ dims: ['route; DROP TABLE llm_calls'] }))).toThrow(
+      /not a dimension/,
+    );
+    expect(() => readSql(read({ filters: { 'x = 1 OR 1': 'y' } }))).toThrow(/not a dimension/);
+    expect(() => readSql(read({ measures: ['nope'] }))).toThrow(/no measure nope/);
+  });
+
+  it('answers an empty range with one row of zeros when nothing is grouped', () => {
+    const { sql } = readSql(
+      read({ dims: [], from: t('2026-01-01T00:00:00Z'), to: t('2026-01-01T00:00:00Z') }),
+    );
+    expect(sql).toContain('FROM llm_calls WHERE 0');
+  });
+});
+
+describe('questions on the fixed runner', () => {
+  it('sends several windows as one query and hands each its rows; skips an empty window', async () => {
+    const runner = createFixedRunner([
+      {
+        match: 'read_index',
+        rows: [
+          { read_index: 1, route: '/b', attempts: '2' },
+          { read_index: 0, route: '/a', attempts: '5' },
+        ],
+      },
+    ]);
+    const empty = read({ from: t('2026-01-01T00:00:00Z'), to: t('2026-01-01T00:00:00Z') });
+    const out = await readMany(runner, [read({}), read({ filters: { tenant: 'x' } }), empty]);
+    expect(out).toEqual([[{ route: '/a', attempts: '5' }], [{ route: '/b', attempts: '2' }], []]);
+    expect(runner.calls).toHaveLength(1);
+    expect(runner.calls[0]?.params).toEqual({ r1_f_tenant: 'x' });
+    expect(await readMany(runner, [empty])).toEqual([[]]);
+    expect(runner.calls).toHaveLength(1);
+  });
+
+  it('latency merges the rows it gets into quantiles and goodput against the route SLO', async () => {
+    const h = (values: number[]): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const v of values) out[bucketOf(v)] = (out[bucketOf(v)] ?? 0) + 1;
+      return out;
+    };
+    const runner = createFixedRunner([
+      {
+        match: /FROM llm_perf_1d/,
+        rows: [
+          {
+            read_index: 0,
+            route: '/chat',
+            provider: 'openai',
+            attempts: '6',
+            ok_calls: '5',
+            errors: '1',
+            duration_h: h([100, 200, 300, 400, 2000]),
+            ttft_h: {},
+            itl_h: {},
+            tps_h: {},
+          },
+          {
+            read_index: 0,
+            route: '/search',
+            provider: 'openai',
+            attempts: '4',
+            ok_calls: '4',
+            errors: '0',
+            duration_h: h([50, 60, 70, 80]),
+            ttft_h: {},
+            itl_h: {},
+            tps_h: {},
+          },
+        ],
+      },
+    ]);
+    const rows = await queryLatency(runner, {
+      from: t('2026-01-01T00:00:00Z'),
+      to: t('2026-01-03T00:00:00Z'),
+      groupBy: ['provider'],
+      slos: { routes: { '/chat': { latency_ms: 1000 } }, fallback: { latency_ms: 60 } },
+    });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ provider: 'openai', calls: 10, ok_calls: 9, errors: 1 });
+    // /chat: 4 of 6 within 1000 ms; /search: 50 and 60 within 60 ms (60 straddles its bucket).
+    expect(rows[0]?.good_calls).toBeGreaterThanOrEqual(5);
+    expect(rows[0]?.good_calls).toBeLessThanOrEqual(6.01);
+    expect(rows[0]?.latency_ms.count).toBe(9);
+    const sent = runner.calls[0]?.sql ?? '';
+    expect(sent).toMatch(/FROM llm_perf_1d WHERE day >= toDateTime\(1767225600, 'UTC'\)/);
+    expect(sent).not.toContain('llm_perf_1h');
+  });
+
+  it('costs read the tenant rollups for a tenant scope and keep money as exact text', async () => {
+    const runner = createFixedRunner([
+      {
+        match: 'llm_costs_tenant_1d',
+        rows: [
+          {
+            route: '/a',
+            calls: '3',
+            input_tokens: '30',
+            cost_usd: '0.100000000000000000',
+            list_cost_usd: '0.2',
+            unpriced_calls: '0',
+          },
+        ],
+      },
+    ]);
+    const rows = await queryCosts(runner, {
+      from: t('2026-01-01T00:00:00Z'),
+      to: t('2026-01-03T00:00:00Z'),
+      groupBy: ['route'],
+      tenant: 'acme',
+    });
+    expect(rows).toEqual([
+      {
+        route: '/a',
+        calls: 3,
+        input_tokens: 30,
+        cache_read_tokens: 0,
+        cache_creation_tokens: 0,
+        output_tokens: 0,
+        reasoning_tokens: 0,
+        cost_usd: '0.1',
+        list_cost_usd: '0.2',
+        unpriced_calls: 0,
+      },
+    ]);
+    expect(runner.calls[0]?.params).toEqual({
+      f_kind: ['inference', 'embeddings'],
+      f_tenant: 'acme',
+    });
+  });
+
+  it('surfaces a store error as the typed error the runner threw', async () => {
+    const runner = createFixedRunner([]);
+    await expect(
+      queryCosts(runner, {
+        from: t('2026-01-01T00:00:00Z'),
+        to: t('2026-01-02T00:00:00Z'),
+        groupBy: [],
+      }),
+    ).rejects.toBeInstanceOf(StoreQueryError);
+  });
+});

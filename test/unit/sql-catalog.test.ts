@@ -1,0 +1,118 @@
+// sql/ is generated output: every file must be what the catalog generates (run `npm run sql` after
+// changing the catalog), no generated migration may change once recorded in sql/checksums.json, and
+// the catalog itself must be consistent (dimensions exist, cascades have what they read).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  CATALOG,
+  NOW,
+  familyDims,
+  familyMeasures,
+  migrationVersions,
+  rollupTables,
+} from '../../src/storage/catalog/catalog.js';
+import { bucketSql } from '../../src/storage/catalog/histogram.js';
+import { LLM_CALLS } from '../../src/storage/catalog/tables.js';
+import { checksumOf } from '../../src/storage/migrate.js';
+import { generateMigrations } from '../../src/storage/sqlgen/migrations.js';
+import { SQL_DIR, readChecksums, rewrittenHistory } from '../../src/storage/sqlgen/write.js';
+
+const generated = generateMigrations();
+const files = (sub: string): string[] =>
+  readdirSync(join(SQL_DIR, sub))
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
+
+describe('sql/ is the catalog generator output', () => {
+  it.each(generated.map((m) => [m.name, m] as const))(
+    '%s: single-node and cluster files equal the generator output',
+    (name, m) => {
+      expect(readFileSync(join(SQL_DIR, 'migrations', `${name}.sql`), 'utf8')).toBe(m.single);
+      expect(readFileSync(join(SQL_DIR, 'cluster', `${name}.sql`), 'utf8')).toBe(m.cluster);
+    },
+  );
+
+  it('holds no other SQL file', () => {
+    const names = generated.map((m) => `${m.name}.sql`);
+    expect(files('migrations')).toEqual(names);
+    expect(files('cluster')).toEqual(names);
+  });
+
+  it('records every migration checksum, and no recorded migration changed', () => {
+    const recorded = readChecksums();
+    expect(rewrittenHistory(generated, recorded)).toEqual([]);
+    expect(recorded).toEqual(
+      Object.fromEntries(generated.map((m) => [m.name, checksumOf(m.single)])),
+    );
+  });
+
+  it('finds a catalog edit that rewrites an existing migration', () => {
+    const recorded = readChecksums();
+    const edited = generated.map((m) =>
+      m.version === 20 ? { ...m, single: m.single.replace('NOT cache_hit', 'cache_hit') } : m,
+    );
+    expect(rewrittenHistory(edited, recorded)).toEqual(['0020_perf_rollups']);
+  });
+});
+
+describe('the catalog', () => {
+  const tables = rollupTables();
+  const calls = new Set(LLM_CALLS.columns.map((c) => c.name));
+
+  it('names every table and view once', () => {
+    const names = [
+      ...CATALOG.baseTables.map((t) => t.name),
+      ...tables.flatMap((t) => [t.table.name, `${t.table.name}_mv`]),
+    ];
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it.each(tables.map((t) => [t.table.name, t] as const))(
+    '%s: dimensions are llm_calls columns and its source holds what it reads',
+    (_name, { family, table }) => {
+      for (const d of familyDims(family)) expect(calls.has(d), d).toBe(true);
+      for (const d of family.keyPrefix ?? []) expect(familyDims(family)).toContain(d);
+      if (table.from === 'llm_calls') return;
+      const source = tables.find((t) => t.table.name === table.from);
+      expect(source, table.from).toBeDefined();
+      const grains = ['minute', 'hour', 'day'];
+      expect(grains.indexOf(source!.table.grain)).toBeLessThan(grains.indexOf(table.grain));
+      expect(source!.table.since).toBeLessThanOrEqual(table.since);
+      for (const version of migrationVersions()
+        .filter((v) => v >= table.since)
+        .concat(NOW)) {
+        const have = new Set(familyDims(source!.family, version));
+        for (const d of familyDims(family, version))
+          expect(have.has(d), `${d}@${version}`).toBe(true);
+        const stored = new Set(familyMeasures(source!.family, version).map(([n]) => n));
+        for (const [m] of familyMeasures(family, version))
+          expect(stored.has(m), `${m}@${version}`).toBe(true);
+      }
+    },
+  );
+
+  it('never backfills a table its source already fills through a view', () => {
+    for (const { table } of tables) {
+      const source = tables.find((t) => t.table.name === table.from);
+      const late = table.backfill !== undefined && table.backfill !== false;
+      if (source === undefined || !late) continue;
+      // A late backfill of this table while its source is also backfilled at that version, with
+      // this table's view already in place, would count the source's rows twice.
+      expect(
+        source.table.backfill === table.backfill && table.since < (table.backfill as number),
+      ).toBe(false);
+    }
+  });
+
+  it('stores latency histograms with the bucket expression the readers decode', () => {
+    const perf = generated.find((m) => m.name === '0020_perf_rollups')?.single ?? '';
+    for (const x of [
+      'duration_ms',
+      'assumeNotNull(ttft_ms)',
+      'assumeNotNull(itl_ms)',
+      'output_tokens * 1000 / (duration_ms - assumeNotNull(ttft_ms))',
+    ])
+      expect(perf).toContain(bucketSql(x));
+  });
+});
