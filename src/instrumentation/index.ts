@@ -1,7 +1,7 @@
 // Public entry of `llm-finops/instrumentation`. Depends on @opentelemetry/* and
 // src/shared/semconv only: importing it must not load chdb, express or @clickhouse/client.
 export { startTelemetry, tracesUrl } from './telemetry.js';
-export type { Telemetry, TelemetryOptions } from './telemetry.js';
+export type { ShutdownOptions, Telemetry, TelemetryOptions } from './telemetry.js';
 export {
   withAttribution,
   getAttribution,
