@@ -51,7 +51,10 @@ export interface TelemetryOptions {
 }
 
 export interface ShutdownOptions {
-  /** Give up on unexported spans after this long (default 5000 ms): shutdown must not hang. */
+  /**
+   * Give up on unexported spans after this long (default 10000 ms, the OTLP exporter's own timeout,
+   * which is how long a flush to a collector that is down takes): shutdown must not hang.
+   */
   timeoutMs?: number;
 }
 
@@ -66,7 +69,7 @@ export interface Telemetry {
   shutdown(options?: ShutdownOptions): Promise<void>;
 }
 
-const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** `work` or, after `ms`, 'timeout'; rejections become 'failed' (logged). Never rejects. */
 async function settleWithin(
