@@ -8,7 +8,7 @@ export default tseslint.config(
   {
     ignores: [
       'scripts/**',
-      'dist/**',
+      '**/dist/**',
       'node_modules/**',
       'data/**',
       'coverage/**',

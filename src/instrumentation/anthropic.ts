@@ -39,12 +39,12 @@ export interface AnthropicClientLike {
   messages?: object;
 }
 
-function textOf(content: unknown): string {
+export function textOf(content: unknown): string {
   if (!Array.isArray(content)) return '';
   return content.map((b) => str(rec(b)['text']) ?? '').join('');
 }
 
-function messageFacts(
+export function messageFacts(
   m: Record<string, unknown>,
   usage: TokenUsage | undefined,
   text: string | undefined,
@@ -65,7 +65,7 @@ function messageFacts(
   };
 }
 
-class MessageStream implements StreamAccumulator {
+export class MessageStream implements StreamAccumulator {
   private message: Record<string, unknown> = {};
   private usage: TokenUsage | undefined;
   private text = '';

@@ -43,8 +43,11 @@ export function errorType(error: unknown): string {
 export function errorAttributes(error: unknown): { attributes: Attributes; message: string } {
   const attributes: Attributes = { [GENERAL.ERROR_TYPE]: errorType(error) };
   const e = (error ?? {}) as Rec;
-  if (typeof e['status'] === 'number') attributes[GENERAL.HTTP_RESPONSE_STATUS_CODE] = e['status'];
-  const retry = retryAfterMs(e['headers']);
+  // openai / anthropic / @google/genai: `status`; AWS SDK: `$metadata.httpStatusCode`.
+  const meta = (e['$metadata'] ?? {}) as Rec;
+  const status = typeof e['status'] === 'number' ? e['status'] : meta['httpStatusCode'];
+  if (typeof status === 'number') attributes[GENERAL.HTTP_RESPONSE_STATUS_CODE] = status;
+  const retry = retryAfterMs(e['headers'] ?? ((e['$response'] ?? {}) as Rec)['headers']);
   if (retry !== undefined) attributes[FINOPS.RETRY_AFTER_MS] = retry;
   const message = error instanceof Error ? error.message : String(error);
   return { attributes, message };

@@ -1,7 +1,7 @@
 // Public entry of `llm-finops/instrumentation`. Depends on @opentelemetry/* and
 // src/shared/semconv only: importing it must not load chdb, express or @clickhouse/client.
 export { startTelemetry, tracesUrl } from './telemetry.js';
-export type { Telemetry, TelemetryOptions } from './telemetry.js';
+export type { ShutdownOptions, Telemetry, TelemetryOptions } from './telemetry.js';
 export {
   withAttribution,
   getAttribution,
@@ -15,6 +15,10 @@ export { instrumentOpenAI } from './openai.js';
 export type { InstrumentOpenAIOptions, OpenAIClientLike } from './openai.js';
 export { instrumentAnthropic } from './anthropic.js';
 export type { InstrumentAnthropicOptions, AnthropicClientLike } from './anthropic.js';
+export { instrumentGoogleGenAI } from './google-genai.js';
+export type { InstrumentGoogleGenAIOptions, GoogleGenAIClientLike } from './google-genai.js';
+export { instrumentBedrock } from './bedrock.js';
+export type { InstrumentBedrockOptions, BedrockClientLike } from './bedrock.js';
 export { traceLlmCall } from './trace-call.js';
 export type { LlmCallMeta, LlmCallHandle, ExtractedUsage } from './trace-call.js';
 export { withGateway, getGatewayFacts, recordCacheHit } from './gateway.js';
@@ -22,4 +26,5 @@ export type { GatewayFacts, CacheHit, CacheLayer } from './gateway.js';
 export { recordOutcome } from './outcome.js';
 export type { Outcome } from './outcome.js';
 export type { TokenUsage } from './usage.js';
+export type { CapacityTier } from '../shared/semconv.js';
 export { TRACER_NAME, TRACER_VERSION } from './tracer.js';

@@ -10,10 +10,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FINOPS_BAGGAGE } from '../shared/semconv.js';
 import { setAttribution } from './attribution.js';
 import type { Attribution } from './attribution.js';
+import { LazyEntryBaggage, matchedRoute } from './route-template.js';
 
 type Derive<Req> = string | ((req: Req) => string | undefined);
 
 export interface AttributionMiddlewareOptions<Req extends IncomingMessage = IncomingMessage> {
+  /**
+   * Default: the matched route template (`req.baseUrl` + `req.route.path`, e.g. `/tickets/:id`),
+   * unless a route arrived in baggage. A function is called after routing, when a span starts.
+   */
   route?: Derive<Req>;
   feature?: Derive<Req>;
   /** The tenant, e.g. from the authenticated principal. Outranks `trustTenantHeader`. */
@@ -76,11 +81,20 @@ function requestContext<Req extends IncomingMessage>(
       ctx = dropIncomingAttribution(ctx);
   }
   const attribution: Attribution = {
-    route: derive(o.route, req),
+    route: typeof o.route === 'string' ? o.route : undefined,
     feature: derive(o.feature, req),
     tenant: o.tenant !== undefined ? derive(o.tenant, req) : headerTenant(req, o.trustTenantHeader),
   };
-  return setAttribution(ctx, attribution);
+  return withLazyRoute(setAttribution(ctx, attribution), req, o.route);
+}
+
+/** The route resolved after routing (template by default); see route-template.ts. */
+function withLazyRoute<Req>(ctx: Context, req: Req, route: Derive<Req> | undefined): Context {
+  if (typeof route === 'string') return ctx;
+  const bag = propagation.getBaggage(ctx) ?? propagation.createBaggage();
+  const resolve = route ? () => route(req) : () => matchedRoute(req);
+  const lazy = new LazyEntryBaggage(bag, FINOPS_BAGGAGE.ROUTE, resolve, route !== undefined);
+  return propagation.setBaggage(ctx, lazy);
 }
 
 export function attributionMiddleware<Req extends IncomingMessage = IncomingMessage>(

@@ -35,8 +35,9 @@ class ChatStream implements StreamAccumulator {
 
   onItem(item: unknown): void {
     const c = rec(item);
-    this.id ??= str(c['id']);
-    this.model ??= str(c['model']);
+    // Azure OpenAI streams open with a content-filter chunk whose id and model are empty.
+    this.id ??= str(c['id']) || undefined;
+    this.model ??= str(c['model']) || undefined;
     if (c['usage']) this.usage = fromOpenAIUsage(c['usage']);
     this.tier = str(c['service_tier']) ?? this.tier;
     this.fingerprint = str(c['system_fingerprint']) ?? this.fingerprint;

@@ -3,6 +3,7 @@
 import { diag } from '@opentelemetry/api';
 import type { Attributes, TracerProvider } from '@opentelemetry/api';
 import { FINOPS, GEN_AI_PROVIDER, GENERAL } from '../shared/semconv.js';
+import type { CapacityTier } from '../shared/semconv.js';
 import { chatSpec } from './openai-chat.js';
 import { embeddingsSpec, responsesSpec } from './openai-responses.js';
 import { endpointFromBaseURL } from './provider.js';
@@ -19,6 +20,13 @@ export interface InstrumentOpenAIOptions {
   deployment?: string;
   /** `cloud.region` for every call. */
   region?: string;
+  /**
+   * `finops.capacity_tier` for every call of this client, e.g. `provisioned` for an Azure PTU
+   * deployment (Azure's responses do not say which capacity served them).
+   */
+  capacityTier?: CapacityTier;
+  /** Capacity tier per deployment name (`{ 'gpt-4o-ptu': 'provisioned' }`); wins over `capacityTier`. */
+  capacityTiers?: Record<string, CapacityTier>;
   /** Record prompts and completions (`gen_ai.input/output.messages`). Default false. */
   captureContent?: boolean;
   /**
@@ -54,13 +62,22 @@ function staticAttributes(
   const fixed: Attributes = {};
   if (opts.region !== undefined) fixed[GENERAL.CLOUD_REGION] = opts.region;
   const deployment = opts.deployment ?? str(rec(client)['deploymentName']);
-  if (deployment !== undefined) fixed[FINOPS.DEPLOYMENT] = deployment;
-  if (!azure || deployment !== undefined) return () => fixed;
-  // AzureOpenAI without a fixed deployment routes by `model`, which is the deployment name.
-  return (params) => {
-    const model = str(rec(params)['model']);
-    return model !== undefined ? { ...fixed, [FINOPS.DEPLOYMENT]: model } : fixed;
+  const withDeployment = (name: string | undefined): Attributes => {
+    if (name === undefined) return fixed;
+    const tier = opts.capacityTiers?.[name] ?? opts.capacityTier;
+    return {
+      ...fixed,
+      [FINOPS.DEPLOYMENT]: name,
+      ...(tier !== undefined ? { [FINOPS.CAPACITY_TIER]: tier } : {}),
+    };
   };
+  if (opts.capacityTier !== undefined) fixed[FINOPS.CAPACITY_TIER] = opts.capacityTier;
+  if (!azure || deployment !== undefined) {
+    const attrs = withDeployment(deployment);
+    return () => attrs;
+  }
+  // AzureOpenAI without a fixed deployment routes by `model`, which is the deployment name.
+  return (params) => withDeployment(str(rec(params)['model']));
 }
 
 /**

@@ -18,7 +18,10 @@ export interface MethodSpec {
   /** Rewrites streaming params (on a copy), e.g. to request usage. */
   prepareStreamParams?(params: unknown): unknown;
   onResult(call: LlmCall, data: unknown): void;
-  newStream?(call: LlmCall): StreamAccumulator;
+  /** `response` is what the call resolved to (for most SDKs the stream itself). */
+  newStream?(call: LlmCall, response: unknown): StreamAccumulator;
+  /** Where the stream items come from in `response` (default: `response` itself). */
+  streamOf?(response: unknown): unknown;
 }
 
 export type Rec = Record<string, unknown>;

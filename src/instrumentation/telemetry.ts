@@ -3,7 +3,7 @@
 // The OTel packages read the standard OTEL_* variables themselves (exporter endpoint/headers,
 // OTEL_BSP_*, sampler, OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES via the env detector), so
 // this module never touches process.env.
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context, diag, propagation, trace } from '@opentelemetry/api';
 import type { Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
@@ -50,11 +50,45 @@ export interface TelemetryOptions {
   registerGlobals?: boolean;
 }
 
+export interface ShutdownOptions {
+  /**
+   * Give up on unexported spans after this long (default 10000 ms, the OTLP exporter's own timeout,
+   * which is how long a flush to a collector that is down takes): shutdown must not hang.
+   */
+  timeoutMs?: number;
+}
+
 export interface Telemetry {
   tracerProvider: BasicTracerProvider;
   forceFlush(): Promise<void>;
-  /** Flushes, shuts the provider down and unregisters the globals it registered. */
-  shutdown(): Promise<void>;
+  /**
+   * Flushes, shuts the provider down and unregisters the globals it registered. Never rejects
+   * (a collector that is down or slow is logged through the OTel diag logger) and settles within
+   * `timeoutMs`, so a SIGTERM handler can always `await` it and exit.
+   */
+  shutdown(options?: ShutdownOptions): Promise<void>;
+}
+
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** `work` or, after `ms`, 'timeout'; rejections become 'failed' (logged). Never rejects. */
+async function settleWithin(
+  work: Promise<void>,
+  ms: number,
+): Promise<'done' | 'timeout' | 'failed'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work.then(() => 'done' as const), timeout]);
+  } catch (err) {
+    diag.warn('llm-finops: telemetry shutdown could not export every span', err);
+    return 'failed';
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function tracesUrl(endpoint: string): string {
@@ -107,14 +141,21 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   return {
     tracerProvider,
     forceFlush: () => tracerProvider.forceFlush(),
-    async shutdown() {
+    async shutdown(opts: ShutdownOptions = {}) {
+      const ms = opts.timeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+      let work: Promise<void>;
       try {
-        await tracerProvider.shutdown();
-      } finally {
-        if (registered.trace) trace.disable();
-        if (registered.context) context.disable();
-        if (registered.propagation) propagation.disable();
+        work = tracerProvider.shutdown();
+      } catch (err) {
+        work = Promise.reject(err as Error);
       }
+      if ((await settleWithin(work, ms)) === 'timeout')
+        diag.warn(
+          `llm-finops: telemetry shutdown gave up after ${ms} ms; unexported spans are lost`,
+        );
+      if (registered.trace) trace.disable();
+      if (registered.context) context.disable();
+      if (registered.propagation) propagation.disable();
     },
   };
 }

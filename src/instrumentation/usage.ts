@@ -62,6 +62,48 @@ export function fromAnthropicUsage(raw: unknown): TokenUsage | undefined {
   };
 }
 
+/**
+ * Google Gen AI `usageMetadata` (Gemini API and Vertex): `promptTokenCount` already includes
+ * `cachedContentTokenCount`; tool-use prompt tokens are billed as input; thoughts are billed as
+ * output but counted apart from `candidatesTokenCount`, so semconv output is their sum.
+ */
+export function fromGeminiUsage(raw: unknown): TokenUsage | undefined {
+  const u = rec(raw);
+  if (!u) return undefined;
+  const prompt = num(u['promptTokenCount']);
+  const toolUse = num(u['toolUsePromptTokenCount']);
+  const candidates = num(u['candidatesTokenCount']);
+  const thoughts = num(u['thoughtsTokenCount']);
+  const hasInput = prompt !== undefined || toolUse !== undefined;
+  const hasOutput = candidates !== undefined || thoughts !== undefined;
+  return {
+    inputTokens: hasInput ? (prompt ?? 0) + (toolUse ?? 0) : undefined,
+    outputTokens: hasOutput ? (candidates ?? 0) + (thoughts ?? 0) : undefined,
+    cacheReadInputTokens: num(u['cachedContentTokenCount']),
+    reasoningOutputTokens: thoughts,
+  };
+}
+
+/**
+ * Bedrock Converse `usage` (also ConverseStream's `metadata` event): `inputTokens` excludes
+ * cache reads and writes (`totalTokens` = input + output + cacheRead + cacheWrite), so semconv
+ * input is the sum.
+ */
+export function fromBedrockUsage(raw: unknown): TokenUsage | undefined {
+  const u = rec(raw);
+  if (!u) return undefined;
+  const uncached = num(u['inputTokens']);
+  const cacheRead = num(u['cacheReadInputTokens']);
+  const cacheWrite = num(u['cacheWriteInputTokens']);
+  const hasInput = uncached !== undefined || cacheRead !== undefined || cacheWrite !== undefined;
+  return {
+    inputTokens: hasInput ? (uncached ?? 0) + (cacheRead ?? 0) + (cacheWrite ?? 0) : undefined,
+    outputTokens: num(u['outputTokens']),
+    cacheReadInputTokens: cacheRead,
+    cacheCreationInputTokens: cacheWrite,
+  };
+}
+
 /** Later, non-missing values win: stream events report usage piecemeal. */
 export function mergeUsage(
   a: TokenUsage | undefined,

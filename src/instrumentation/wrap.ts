@@ -17,14 +17,23 @@ export interface WrapTarget {
   endpoint: () => Endpoint;
   /** Attributes for every call of this client (deployment, region...). */
   staticAttributes: (params: unknown) => Attributes;
+  /**
+   * Setup still in flight (the AWS SDK resolves region and endpoint asynchronously): a call made
+   * meanwhile starts once it settles. Only for methods that return a promise anyway; the
+   * promise returned must never reject.
+   */
+  pending?: () => Promise<void> | undefined;
 }
 
 type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 
+/** Picks the spec from the call's arguments (e.g. Bedrock `send(command)`); undefined: untraced. */
+export type SpecResolver = (args: unknown[]) => MethodSpec | undefined;
+
 export function wrapMethod(
   resource: unknown,
   method: string,
-  spec: MethodSpec,
+  specOrResolver: MethodSpec | SpecResolver,
   target: WrapTarget,
 ): void {
   const obj = resource as Record<string, unknown> | undefined;
@@ -36,46 +45,67 @@ export function wrapMethod(
   )
     return;
   const traced = function (this: unknown, ...args: unknown[]): unknown {
-    let call: LlmCall | undefined;
-    let callArgs = args;
-    let stream: boolean;
-    try {
-      const params = args[0];
-      stream = spec.isStream(params);
-      const ep = target.endpoint();
-      const attributes = { ...spec.requestAttributes(params), ...target.staticAttributes(params) };
-      call = new LlmCall(target.tracer, {
-        ...ep,
-        operation: spec.operation,
-        model: spec.model(params),
-        stream,
-        attributes,
-      });
-      if (stream && spec.prepareStreamParams)
-        callArgs = [spec.prepareStreamParams(params), ...args.slice(1)];
-    } catch (err) {
-      diag.debug('llm-finops: could not start span; calling untraced', err);
-      call?.end();
-      return original.apply(this, args);
-    }
-    const active = call;
+    const pending = target.pending?.();
+    if (pending) return pending.then(() => traced.apply(this, args));
+    const started = start(specOrResolver, target, args);
+    if (started === undefined) return original.apply(this, args);
+    const { call, spec, stream, callArgs } = started;
     let result: unknown;
     try {
-      result = context.with(active.ctx, () => original.apply(this, callArgs));
+      result = context.with(call.ctx, () => original.apply(this, callArgs));
     } catch (err) {
-      active.fail(err);
+      call.fail(err);
       throw err;
     }
     try {
-      return observeApiPromise(result, hooksFor(active, spec, stream));
+      return observeApiPromise(result, hooksFor(call, spec, stream));
     } catch (err) {
       diag.debug('llm-finops: could not observe result', err);
-      active.end();
+      call.end();
       return result;
     }
   };
   Object.defineProperty(traced, WRAPPED, { value: original });
   obj[method] = traced;
+}
+
+interface Started {
+  call: LlmCall;
+  spec: MethodSpec;
+  stream: boolean;
+  callArgs: unknown[];
+}
+
+/** Starts the span; undefined (call untraced) when the call is not ours or telemetry fails. */
+function start(
+  specOrResolver: MethodSpec | SpecResolver,
+  target: WrapTarget,
+  args: unknown[],
+): Started | undefined {
+  let call: LlmCall | undefined;
+  try {
+    const spec = typeof specOrResolver === 'function' ? specOrResolver(args) : specOrResolver;
+    if (spec === undefined) return undefined;
+    const params = args[0];
+    const stream = spec.isStream(params);
+    const attributes = { ...spec.requestAttributes(params), ...target.staticAttributes(params) };
+    call = new LlmCall(target.tracer, {
+      ...target.endpoint(),
+      operation: spec.operation,
+      model: spec.model(params),
+      stream,
+      attributes,
+    });
+    const callArgs =
+      stream && spec.prepareStreamParams
+        ? [spec.prepareStreamParams(params), ...args.slice(1)]
+        : args;
+    return { call, spec, stream, callArgs };
+  } catch (err) {
+    diag.debug('llm-finops: could not start span; calling untraced', err);
+    call?.end();
+    return undefined;
+  }
 }
 
 function hooksFor(call: LlmCall, spec: MethodSpec, stream: boolean): PromiseHooks {
@@ -87,8 +117,9 @@ function hooksFor(call: LlmCall, spec: MethodSpec, stream: boolean): PromiseHook
         call.end();
         return;
       }
-      const acc = spec.newStream(call);
-      const observed = observeStream(data, {
+      const acc = spec.newStream(call, data);
+      const source = spec.streamOf ? spec.streamOf(data) : data;
+      const observed = observeStream(source, {
         onItem: (item) => acc.onItem(item),
         onEnd(how, error) {
           acc.flush();

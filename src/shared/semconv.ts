@@ -319,3 +319,22 @@ export const LANGFUSE_EXTRA = {
   OBSERVATION_INPUT: 'langfuse.observation.input',
   OBSERVATION_OUTPUT: 'langfuse.observation.output',
 } as const;
+
+/**
+ * Provider facts the Google Gen AI and Bedrock wrappers record next to `finops.capacity_tier`
+ * (no semconv names exist for them): the raw tier or traffic type each provider reports.
+ */
+export const PROVIDER_TIER = {
+  /** Vertex AI `usageMetadata.trafficType` (ON_DEMAND, PROVISIONED_THROUGHPUT, ...). */
+  VERTEX_TRAFFIC_TYPE: 'gcp.vertex_ai.response.traffic_type',
+  /** Gemini API `usageMetadata.serviceTier` (standard, flex, priority). */
+  GEMINI_SERVICE_TIER: 'gcp.gemini.response.service_tier',
+  /** Gemini / Vertex request `config.serviceTier`. */
+  GEMINI_REQUEST_SERVICE_TIER: 'gcp.gemini.request.service_tier',
+  /** Bedrock request `serviceTier.type` (default, flex, priority, reserved). */
+  BEDROCK_REQUEST_SERVICE_TIER: 'aws.bedrock.request.service_tier',
+  /** Bedrock response `serviceTier` (Converse: `serviceTier.type`; InvokeModel: a string). */
+  BEDROCK_RESPONSE_SERVICE_TIER: 'aws.bedrock.response.service_tier',
+  /** Bedrock guardrail applied to the call (semconv: aws.bedrock.guardrail.id). */
+  BEDROCK_GUARDRAIL_ID: 'aws.bedrock.guardrail.id',
+} as const;

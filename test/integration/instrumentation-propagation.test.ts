@@ -136,7 +136,8 @@ it('by default a client picks no tenant: x-tenant-id and finops baggage are igno
   expect(await res.json()).toEqual({ id: 'chatcmpl-edge', other: 'kept' });
   const llmSpan = only(t.spans(), 'chat gpt-4o-mini');
   expect(llmSpan.attributes[FINOPS.TENANT]).toBeUndefined();
-  expect(llmSpan.attributes[FINOPS.ROUTE]).toBeUndefined();
+  // The route is the service's own matched template, never the forged one from baggage.
+  expect(llmSpan.attributes[FINOPS.ROUTE]).toBe('/chat');
   expect(llmSpan.attributes[FINOPS.FEATURE]).toBeUndefined();
 });
 

@@ -153,7 +153,8 @@ describe('canonical JSON, schema, client imports', () => {
 
   it('the routing client imports node built-ins and our dependency-free semconv only', () => {
     const dir = new URL('../../src/routing-client/', import.meta.url);
-    for (const file of readdirSync(dir)) {
+    // Sources only: the folder is also a workspace package (package.json, README, dist/).
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
       const src = readFileSync(new URL(file, dir), 'utf8');
       for (const [, spec] of src.matchAll(/from '([^']+)'/g))
         expect(spec, `${file}: ${spec}`).toMatch(/^(node:|\.\/|\.\.\/shared\/semconv\.js$)/);
