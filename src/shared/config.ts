@@ -2,7 +2,7 @@
 // default so `llm-finops start` runs with no file; a wrong key fails at start with a message
 // naming the key path and what is accepted.
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
@@ -174,6 +174,36 @@ export function parseConfig(
   throw new ConfigError(scrubSecrets(`invalid ${source}:\n${lines.join('\n')}`, secrets));
 }
 
+/**
+ * Keys whose values are file system paths. Written in a config file, a relative one is relative
+ * to that file (like `${file:}` references), so a config works from any working directory;
+ * defaults, flags and environment variables stay relative to the working directory.
+ */
+export const CONFIG_PATH_KEYS: readonly (readonly string[])[] = [
+  ['storage', 'data_dir'],
+  ['pricing', 'prices_file'],
+  ['pricing', 'overrides_file'],
+  ['routing', 'signing', 'key_file'],
+];
+
+function resolvePaths(raw: unknown, baseDir: string): unknown {
+  for (const path of CONFIG_PATH_KEYS) {
+    let node: unknown = raw;
+    for (const key of path.slice(0, -1))
+      node =
+        typeof node === 'object' && node !== null
+          ? (node as Record<string, unknown>)[key]
+          : undefined;
+    if (typeof node !== 'object' || node === null) continue;
+    const parent = node as Record<string, unknown>;
+    const leaf = path[path.length - 1] as string;
+    const value = parent[leaf];
+    if (typeof value === 'string' && value !== '' && !isAbsolute(value))
+      parent[leaf] = resolve(baseDir, value);
+  }
+  return raw;
+}
+
 export interface LoadOptions {
   /** Where `${env:NAME}` references are looked up (default: the process environment). */
   env?: EnvLookup;
@@ -205,5 +235,9 @@ export function loadConfig(file: string | undefined, options: LoadOptions = {}):
       throw new ConfigError(`invalid config file ${file}:\n  ${err.message}`);
     throw err;
   }
-  return parseConfig(resolved.value, `config file ${file}`, resolved.secrets);
+  return parseConfig(
+    resolvePaths(resolved.value, dirname(resolve(file))),
+    `config file ${file}`,
+    resolved.secrets,
+  );
 }
