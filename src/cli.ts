@@ -3,12 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { sha256Hex } from './shared/keys.js';
 import { writeEnvFile } from './shared/gen-env.js';
-import { startRuntime } from './runtime.js';
+import { openStorage, startRuntime } from './runtime.js';
 import { loadConfig, parseConfig, type Config } from './shared/config.js';
 import { readEnv } from './shared/env.js';
-import { ConfigError } from './shared/errors.js';
+import { ConfigError, StartupError } from './shared/errors.js';
 import { createLogger, parseLogLevel } from './shared/logger.js';
-import { createStorage } from './storage/client.js';
 import { migrate } from './storage/migrate.js';
 import { runPricesExplain } from './pricing/index.js';
 import {
@@ -131,11 +130,7 @@ withCommon(
   program.command('migrate').description('apply pending schema migrations and exit'),
 ).action(async (options: CommonOptions) => {
   const config = resolveConfig(options);
-  const storage = await createStorage({
-    ...clickhouse,
-    database: config.storage.database,
-    dataDir: config.storage.data_dir,
-  });
+  const storage = await openStorage(config, clickhouse);
   const result = await migrate(storage, { ttl_days: config.storage.ttl_days });
   await storage.close();
   process.stdout.write(
@@ -266,11 +261,7 @@ withCommon(
   .option('--tenant <tenant>', 'only this tenant')
   .action(async (options: CommonOptions & FocusCliOptions) => {
     const config = resolveConfig(options);
-    const storage = await createStorage({
-      ...clickhouse,
-      database: config.storage.database,
-      dataDir: config.storage.data_dir,
-    });
+    const storage = await openStorage(config, clickhouse);
     try {
       await migrate(storage, { ttl_days: config.storage.ttl_days });
       const result = await runFocusExport(storage, config, options);
@@ -283,9 +274,11 @@ withCommon(
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  // What a person can fix is said in one line: exit 2 for a refused configuration or flag,
+  // 1 for a start-up failure (port in use, data directory held, ClickHouse unreachable).
+  if (err instanceof ConfigError || err instanceof StartupError) {
     process.stderr.write(`llm-finops: ${err.message}\n`);
-    process.exit(2);
+    process.exit(err instanceof ConfigError ? 2 : 1);
   }
   logger.error('llm-finops failed', { err });
   process.exit(1);
