@@ -1,6 +1,6 @@
 // `llm-finops start | migrate | keys | gen-env | prices explain | export focus | demo`: the command-line entry point (commander).
 import { randomBytes } from 'node:crypto';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { sha256Hex } from './shared/keys.js';
 import { writeEnvFile } from './shared/gen-env.js';
 import { openStorage, startRuntime } from './runtime.js';
@@ -9,7 +9,7 @@ import { readEnv } from './shared/env.js';
 import { ConfigError, StartupError } from './shared/errors.js';
 import { createLogger, parseLogLevel } from './shared/logger.js';
 import { migrate } from './storage/migrate.js';
-import { runPricesExplain } from './pricing/index.js';
+import { explainModel, formatExplanation, loadCatalog } from './pricing/index.js';
 import {
   formatOption,
   isoOption,
@@ -24,6 +24,8 @@ interface CommonOptions {
 }
 
 interface StartOptions extends CommonOptions {
+  /** Not a real flag: start has two listeners (see AMBIGUOUS_PORT). */
+  port?: string;
   otlpPort?: number;
   apiPort?: number;
   host?: string;
@@ -40,8 +42,14 @@ function port(value: string): number {
   return n;
 }
 
+// commander answered `--port` with "Did you mean --host?" (the closest spelling); the flags a
+// person is looking for are the two listeners' own.
+const AMBIGUOUS_PORT =
+  '--port is not a flag: start listens on two ports. Use --otlp-port <port> for the OTLP collector (default 4318, config collector.port) and --api-port <port> for the analytics API (default 8080, config api.port)';
+
 /** Config file, then environment, then flags: the later one wins. */
 function resolveConfig(options: StartOptions): Config {
+  if (options.port !== undefined) throw new ConfigError(AMBIGUOUS_PORT);
   const config = loadConfig(options.config ?? env.configFile);
   const raw = structuredClone(config) as Config;
   const dataDir = options.dataDir ?? env.dataDir;
@@ -85,6 +93,7 @@ withCommon(
     .description('run the collector (OTLP/HTTP) and the analytics API in one process'),
 )
   .option('--otlp-port <port>', 'OTLP/HTTP port (default 4318)', port)
+  .addOption(new Option('--port <port>').hideHelp())
   .option('--api-port <port>', 'analytics API port (default 8080)', port)
   .option('--host <host>', 'listen address for both (default 127.0.0.1)')
   .option(
@@ -185,15 +194,20 @@ prices
       ...(options.config !== undefined ? { config: options.config } : {}),
       ...(options.prices !== undefined ? { prices: options.prices } : {}),
     });
-    process.stdout.write(
-      `${runPricesExplain({
-        model,
-        provider: options.provider,
-        pricesFile: config.pricing.prices_file,
-        overridesFile: config.pricing.overrides_file,
-        deploymentModels: config.pricing.deployment_models,
-      })}\n`,
-    );
+    const catalog = loadCatalog({
+      pricesFile: config.pricing.prices_file,
+      overridesFile: config.pricing.overrides_file,
+      deploymentModels: config.pricing.deployment_models,
+    });
+    const explanation = explainModel(catalog, model, options.provider);
+    process.stdout.write(`${formatExplanation(explanation)}\n`);
+    // Scripts and CI checks read the exit code: an unpriced model is a failed lookup.
+    if (!explanation.matched) {
+      process.stderr.write(
+        `llm-finops: no price for '${model}' (UNPRICED): its calls are stored with priced=false\n`,
+      );
+      process.exitCode = 1;
+    }
   });
 
 function positive(value: string): number {
