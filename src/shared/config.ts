@@ -14,6 +14,7 @@ import { routingConfigSchema } from './config-routing.js';
 import { securityConfigSchema } from './config-security.js';
 import { envLookup, type EnvLookup } from './env.js';
 import { resolveSecrets, scrubSecrets } from './secrets.js';
+import { describeIssue } from './zod-messages.js';
 
 const MiB = 1024 * 1024;
 
@@ -53,7 +54,9 @@ const attributionSchema = z
 
 const forwardSchema = z
   .object({
-    endpoint: z.url(),
+    endpoint: z
+      .url()
+      .describe('the OTLP/HTTP traces URL to forward to, e.g. http://tempo:4318/v1/traces'),
     headers: z.record(z.string(), z.string()).default({}),
     queue_max_spans: z.number().int().min(1).default(50_000),
     timeout_ms: z.number().int().min(100).default(10_000),
@@ -167,10 +170,9 @@ export function parseConfig(
 ): Config {
   const result = configSchema.safeParse(raw ?? {});
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
-    const key = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-    return `  ${key}: ${issue.message}`;
-  });
+  const lines = result.error.issues.map(
+    (issue) => `  ${describeIssue(configSchema, issue).sentence}`,
+  );
   throw new ConfigError(scrubSecrets(`invalid ${source}:\n${lines.join('\n')}`, secrets));
 }
 
