@@ -2,18 +2,17 @@
 // the command-line entry point (commander).
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { sha256Hex } from './shared/keys.js';
 import { writeEnvFile } from './shared/gen-env.js';
-import { startRuntime } from './runtime.js';
+import { openStorage, startRuntime } from './runtime.js';
 import { formatDeadLetters, readDeadLetters, replayDeadLetters } from './collector/dead-letter.js';
 import { loadConfig, parseConfig, type Config } from './shared/config.js';
 import { readEnv } from './shared/env.js';
-import { ConfigError } from './shared/errors.js';
+import { ConfigError, StartupError } from './shared/errors.js';
 import { createLogger, parseLogLevel } from './shared/logger.js';
-import { createStorage } from './storage/client.js';
 import { migrate } from './storage/migrate.js';
-import { runPricesExplain } from './pricing/index.js';
+import { explainModel, formatExplanation, loadCatalog } from './pricing/index.js';
 import {
   formatOption,
   isoOption,
@@ -28,6 +27,8 @@ interface CommonOptions {
 }
 
 interface StartOptions extends CommonOptions {
+  /** Not a real flag: start has two listeners (see AMBIGUOUS_PORT). */
+  port?: string;
   otlpPort?: number;
   apiPort?: number;
   host?: string;
@@ -44,8 +45,14 @@ function port(value: string): number {
   return n;
 }
 
+// commander answered `--port` with "Did you mean --host?" (the closest spelling); the flags a
+// person is looking for are the two listeners' own.
+const AMBIGUOUS_PORT =
+  '--port is not a flag: start listens on two ports. Use --otlp-port <port> for the OTLP collector (default 4318, config collector.port) and --api-port <port> for the analytics API (default 8080, config api.port)';
+
 /** Config file, then environment, then flags: the later one wins. */
 function resolveConfig(options: StartOptions): Config {
+  if (options.port !== undefined) throw new ConfigError(AMBIGUOUS_PORT);
   const config = loadConfig(options.config ?? env.configFile);
   const raw = structuredClone(config) as Config;
   const dataDir = options.dataDir ?? env.dataDir;
@@ -89,6 +96,7 @@ withCommon(
     .description('run the collector (OTLP/HTTP) and the analytics API in one process'),
 )
   .option('--otlp-port <port>', 'OTLP/HTTP port (default 4318)', port)
+  .addOption(new Option('--port <port>').hideHelp())
   .option('--api-port <port>', 'analytics API port (default 8080)', port)
   .option('--host <host>', 'listen address for both (default 127.0.0.1)')
   .option(
@@ -143,11 +151,7 @@ withCommon(
   program.command('migrate').description('apply pending schema migrations and exit'),
 ).action(async (options: CommonOptions) => {
   const config = resolveConfig(options);
-  const storage = await createStorage({
-    ...clickhouse,
-    database: config.storage.database,
-    dataDir: config.storage.data_dir,
-  });
+  const storage = await openStorage(config, clickhouse);
   const result = await migrate(storage, { ttl_days: config.storage.ttl_days });
   await storage.close();
   process.stdout.write(
@@ -180,11 +184,7 @@ withCommon(
   .option('--file <name>', 'only this file (a name from `dead-letter list`)')
   .action(async (options: CommonOptions & { file?: string }) => {
     const config = resolveConfig(options);
-    const storage = await createStorage({
-      ...clickhouse,
-      database: config.storage.database,
-      dataDir: config.storage.data_dir,
-    });
+    const storage = await openStorage(config, clickhouse);
     try {
       await migrate(storage, { ttl_days: config.storage.ttl_days });
       const result = await replayDeadLetters(
@@ -252,15 +252,20 @@ prices
       ...(options.config !== undefined ? { config: options.config } : {}),
       ...(options.prices !== undefined ? { prices: options.prices } : {}),
     });
-    process.stdout.write(
-      `${runPricesExplain({
-        model,
-        provider: options.provider,
-        pricesFile: config.pricing.prices_file,
-        overridesFile: config.pricing.overrides_file,
-        deploymentModels: config.pricing.deployment_models,
-      })}\n`,
-    );
+    const catalog = loadCatalog({
+      pricesFile: config.pricing.prices_file,
+      overridesFile: config.pricing.overrides_file,
+      deploymentModels: config.pricing.deployment_models,
+    });
+    const explanation = explainModel(catalog, model, options.provider);
+    process.stdout.write(`${formatExplanation(explanation)}\n`);
+    // Scripts and CI checks read the exit code: an unpriced model is a failed lookup.
+    if (!explanation.matched) {
+      process.stderr.write(
+        `llm-finops: no price for '${model}' (UNPRICED): its calls are stored with priced=false\n`,
+      );
+      process.exitCode = 1;
+    }
   });
 
 function positive(value: string): number {
@@ -328,11 +333,7 @@ withCommon(
   .option('--tenant <tenant>', 'only this tenant')
   .action(async (options: CommonOptions & FocusCliOptions) => {
     const config = resolveConfig(options);
-    const storage = await createStorage({
-      ...clickhouse,
-      database: config.storage.database,
-      dataDir: config.storage.data_dir,
-    });
+    const storage = await openStorage(config, clickhouse);
     try {
       await migrate(storage, { ttl_days: config.storage.ttl_days });
       const result = await runFocusExport(storage, config, options);
@@ -345,9 +346,11 @@ withCommon(
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  // What a person can fix is said in one line: exit 2 for a refused configuration or flag,
+  // 1 for a start-up failure (port in use, data directory held, ClickHouse unreachable).
+  if (err instanceof ConfigError || err instanceof StartupError) {
     process.stderr.write(`llm-finops: ${err.message}\n`);
-    process.exit(2);
+    process.exit(err instanceof ConfigError ? 2 : 1);
   }
   logger.error('llm-finops failed', { err });
   process.exit(1);

@@ -4,29 +4,44 @@
 // `llm-finops start` and the integration tests both use this, so the tests exercise exactly
 // what users run.
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createApp } from './analytics/http/app.js';
+import { loadSigningKey } from './analytics/routing/keys.js';
 import { startScheduler, type Scheduler } from './analytics/scheduler.js';
 import { createAnalyticsServices } from './analytics/services.js';
 import type { Pipeline } from './collector/pipeline.js';
 import { startCollector, type CollectorService } from './collector/service.js';
-import { loadCatalog } from './pricing/index.js';
 import type { OpenSegment } from './collector/spool.js';
+import { loadCatalog, type PriceCatalog } from './pricing/index.js';
 import type { Config } from './shared/config.js';
 import { checkExposure } from './shared/exposure.js';
 import type { Logger } from './shared/logger.js';
+import {
+  API_SETTINGS,
+  COLLECTOR_SETTINGS,
+  clickhouseFailure,
+  dataDirHolder,
+  dataDirInUse,
+  embeddedStoreFailure,
+  listenFailure,
+  serverUrlProblem,
+  type Listener,
+} from './shared/startup-errors.js';
 import { createStorage } from './storage/client.js';
-import type { QueryRunner } from './storage/runner.js';
 import { migrate } from './storage/migrate.js';
+import { probeServer } from './storage/probe.js';
+import type { QueryRunner } from './storage/runner.js';
+
+export interface ClickHouseServer {
+  url?: string | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
+}
 
 export interface RuntimeOptions {
   config: Config;
   logger: Logger;
-  clickhouse?: {
-    url?: string | undefined;
-    user?: string | undefined;
-    password?: string | undefined;
-  };
+  clickhouse?: ClickHouseServer;
   /** Which parts to run; both by default. */
   collector?: boolean;
   api?: boolean;
@@ -47,6 +62,74 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
+/**
+ * Open the store: the ClickHouse server in `clickhouse.url`, else the embedded engine in
+ * storage.data_dir. A failure a person can fix (unreachable server, refused credentials, a data
+ * directory another process holds) becomes a StartupError naming what to change.
+ */
+export async function openStorage(
+  config: Config,
+  clickhouse?: ClickHouseServer,
+): Promise<QueryRunner> {
+  const { url, user, password } = clickhouse ?? {};
+  if (url !== undefined) {
+    const problem = serverUrlProblem(url);
+    if (problem !== undefined) throw problem;
+    try {
+      await probeServer({ url, user, password });
+      return await createStorage({
+        url,
+        user,
+        password,
+        database: config.storage.database,
+        dataDir: config.storage.data_dir,
+      });
+    } catch (err) {
+      throw clickhouseFailure(err, url);
+    }
+  }
+  const dataDir = config.storage.data_dir;
+  // Refused before the engine tries (and prints its own lock error) when a live process holds it.
+  const holder = dataDirHolder(dataDir);
+  if (holder !== undefined) throw dataDirInUse(dataDir, holder);
+  try {
+    return await createStorage({ database: config.storage.database, dataDir });
+  } catch (err) {
+    throw embeddedStoreFailure(err, dataDir);
+  }
+}
+
+/**
+ * Everything that can be refused without the store, loaded before the store is opened: a bad
+ * price file, overrides file or signing key must not leave a freshly migrated data directory.
+ */
+function loadBeforeStore(options: RuntimeOptions): PriceCatalog | undefined {
+  const { config } = options;
+  const signing = config.routing.signing;
+  if (signing.key_file !== undefined)
+    loadSigningKey({
+      keyFile: signing.key_file,
+      kid: signing.kid,
+      dataDir: config.storage.data_dir,
+    });
+  if (options.collector === false) return undefined;
+  const catalog = loadCatalog({
+    pricesFile: config.pricing.prices_file,
+    overridesFile: config.pricing.overrides_file,
+    deploymentModels: config.pricing.deployment_models,
+  });
+  for (const warning of catalog.warnings) options.logger.warn('price catalog', { warning });
+  return catalog;
+}
+
+interface Parts {
+  storage?: QueryRunner;
+  collector?: CollectorService;
+  api?: Server;
+  scheduler?: Scheduler;
+  draining: boolean;
+}
+
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, logger } = options;
   // Before anything opens: a refused exposure must not leave a store or a port behind.
@@ -55,78 +138,23 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     api: options.api !== false,
   });
   for (const warning of warnings) logger.warn(warning);
-  const storage = await createStorage({
-    url: options.clickhouse?.url,
-    user: options.clickhouse?.user,
-    password: options.clickhouse?.password,
-    database: config.storage.database,
-    dataDir: config.storage.data_dir,
-  });
-  const migrations = await migrate(storage, { ttl_days: config.storage.ttl_days });
-  if (migrations.applied.length > 0)
-    logger.info('migrations applied', { applied: migrations.applied });
-
-  let draining = false;
-  let collector: CollectorService | undefined;
-  let api: Server | undefined;
-  let scheduler: Scheduler | undefined;
-
-  if (options.collector !== false) {
-    const catalog = loadCatalog({
-      pricesFile: config.pricing.prices_file,
-      overridesFile: config.pricing.overrides_file,
-      deploymentModels: config.pricing.deployment_models,
-    });
-    for (const warning of catalog.warnings) logger.warn('price catalog', { warning });
-    collector = await startCollector(
-      config,
-      storage,
-      logger,
-      catalog,
-      options.openSpoolSegment !== undefined ? { openSpoolSegment: options.openSpoolSegment } : {},
-    );
-    await listen(collector.receiver, config.collector.port, config.collector.host);
+  const catalog = loadBeforeStore(options);
+  const parts: Parts = { draining: false };
+  try {
+    await startParts(options, parts, catalog, warnings);
+  } catch (err) {
+    // A port in use after the store opened: release what was started, then report.
+    await stopParts(parts).catch(() => undefined);
+    throw err;
   }
-
-  const c = collector;
-  const analytics = createAnalyticsServices({
-    storage,
-    logger,
-    config,
-    // Bounded: a read never waits on a stalled writer (see CollectorService.readBarrier).
-    ...(c !== undefined ? { beforeRead: () => c.readBarrier() } : {}),
-  });
-  // The scheduler needs no HTTP server: a dedicated `--no-api --no-collector` replica runs it alone.
-  if (options.scheduler !== false) scheduler = startScheduler(analytics);
-  if (options.api !== false) {
-    const app = createApp({
-      ...analytics,
-      isReady: () => !draining && c?.notReadyReason() === undefined,
-      notReadyReason: () => (draining ? 'draining' : c?.notReadyReason()),
-      insecureWarnings: warnings,
-      checkResponses: options.checkResponses === true,
-      ...(collector !== undefined ? { collectorMetrics: collector.metrics } : {}),
-    });
-    api = await new Promise<Server>((resolve, reject) => {
-      const server = app.listen(config.api.port, config.api.host, (err?: Error) =>
-        err ? reject(err) : resolve(server),
-      );
-    });
-  }
-
+  const { storage, collector, api } = parts as Parts & { storage: QueryRunner };
   const runtime: Runtime = {
     storage,
     pipeline: collector?.pipeline,
     otlpPort:
       collector !== undefined ? (collector.receiver.address() as AddressInfo).port : undefined,
     apiPort: api !== undefined ? (api.address() as AddressInfo).port : undefined,
-    async stop() {
-      draining = true;
-      await scheduler?.stop();
-      await collector?.stop();
-      await close(api);
-      await storage.close();
-    },
+    stop: () => stopParts(parts),
   };
   logger.info('llm-finops started', {
     storage: storage.kind,
@@ -136,11 +164,73 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   return runtime;
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+async function startParts(
+  options: RuntimeOptions,
+  parts: Parts,
+  catalog: PriceCatalog | undefined,
+  warnings: string[],
+): Promise<void> {
+  const { config, logger } = options;
+  const storage = (parts.storage = await openStorage(config, options.clickhouse));
+  const migrations = await migrate(storage, { ttl_days: config.storage.ttl_days });
+  if (migrations.applied.length > 0)
+    logger.info('migrations applied', { applied: migrations.applied });
+
+  if (catalog !== undefined) {
+    parts.collector = await startCollector(
+      config,
+      storage,
+      logger,
+      catalog,
+      options.openSpoolSegment !== undefined ? { openSpoolSegment: options.openSpoolSegment } : {},
+    );
+    await listen(parts.collector.receiver, {
+      ...COLLECTOR_SETTINGS,
+      host: config.collector.host,
+      port: config.collector.port,
+    });
+  }
+  const c = parts.collector;
+  const analytics = createAnalyticsServices({
+    storage,
+    logger,
+    config,
+    // Bounded: a read never waits on a stalled writer (see CollectorService.readBarrier).
+    ...(c !== undefined ? { beforeRead: () => c.readBarrier() } : {}),
+  });
+  // The scheduler needs no HTTP server: a dedicated `--no-api --no-collector` replica runs it alone.
+  if (options.scheduler !== false) parts.scheduler = startScheduler(analytics);
+  if (options.api !== false) {
+    const collector = parts.collector;
+    const app = createApp({
+      ...analytics,
+      isReady: () => !parts.draining && c?.notReadyReason() === undefined,
+      notReadyReason: () => (parts.draining ? 'draining' : c?.notReadyReason()),
+      insecureWarnings: warnings,
+      checkResponses: options.checkResponses === true,
+      ...(collector !== undefined ? { collectorMetrics: collector.metrics } : {}),
+    });
+    const api = createServer(app);
+    await listen(api, { ...API_SETTINGS, host: config.api.host, port: config.api.port });
+    parts.api = api;
+  }
+}
+
+/** Drain: stop accepting, release held spans, commit everything acknowledged, close. */
+async function stopParts(parts: Parts): Promise<void> {
+  parts.draining = true;
+  await parts.scheduler?.stop();
+  await parts.collector?.stop();
+  await close(parts.api);
+  await parts.storage?.close();
+}
+
+function listen(server: Server, at: Listener): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
+    const refused = (err: unknown): void => reject(listenFailure(err, at));
+    server.once('error', refused);
+    server.listen(at.port, at.host, () => {
+      server.off('error', refused);
       resolve();
     });
   });

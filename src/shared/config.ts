@@ -2,7 +2,7 @@
 // default so `llm-finops start` runs with no file; a wrong key fails at start with a message
 // naming the key path and what is accepted.
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
@@ -15,6 +15,7 @@ import { securityConfigSchema } from './config-security.js';
 import { envLookup, type EnvLookup } from './env.js';
 import { resolveSecrets, scrubSecrets } from './secrets.js';
 import { admissionSchema, DEFAULT_ADMISSION, edgeShape } from './config-admission.js';
+import { describeIssue } from './zod-messages.js';
 
 const MiB = 1024 * 1024;
 
@@ -54,7 +55,9 @@ const attributionSchema = z
 
 const forwardSchema = z
   .object({
-    endpoint: z.url(),
+    endpoint: z
+      .url()
+      .describe('the OTLP/HTTP traces URL to forward to, e.g. http://tempo:4318/v1/traces'),
     headers: z.record(z.string(), z.string()).default({}),
     queue_max_spans: z.number().int().min(1).default(50_000),
     timeout_ms: z.number().int().min(100).default(10_000),
@@ -198,11 +201,40 @@ export function parseConfig(
 ): Config {
   const result = configSchema.safeParse(raw ?? {});
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
-    const key = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-    return `  ${key}: ${issue.message}`;
-  });
+  const lines = result.error.issues.map(
+    (issue) => `  ${describeIssue(configSchema, issue).sentence}`,
+  );
   throw new ConfigError(scrubSecrets(`invalid ${source}:\n${lines.join('\n')}`, secrets));
+}
+
+/**
+ * Keys whose values are file system paths. Written in a config file, a relative one is relative
+ * to that file (like `${file:}` references), so a config works from any working directory;
+ * defaults, flags and environment variables stay relative to the working directory.
+ */
+export const CONFIG_PATH_KEYS: readonly (readonly string[])[] = [
+  ['storage', 'data_dir'],
+  ['pricing', 'prices_file'],
+  ['pricing', 'overrides_file'],
+  ['routing', 'signing', 'key_file'],
+];
+
+function resolvePaths(raw: unknown, baseDir: string): unknown {
+  for (const path of CONFIG_PATH_KEYS) {
+    let node: unknown = raw;
+    for (const key of path.slice(0, -1))
+      node =
+        typeof node === 'object' && node !== null
+          ? (node as Record<string, unknown>)[key]
+          : undefined;
+    if (typeof node !== 'object' || node === null) continue;
+    const parent = node as Record<string, unknown>;
+    const leaf = path[path.length - 1] as string;
+    const value = parent[leaf];
+    if (typeof value === 'string' && value !== '' && !isAbsolute(value))
+      parent[leaf] = resolve(baseDir, value);
+  }
+  return raw;
 }
 
 export interface LoadOptions {
@@ -236,5 +268,9 @@ export function loadConfig(file: string | undefined, options: LoadOptions = {}):
       throw new ConfigError(`invalid config file ${file}:\n  ${err.message}`);
     throw err;
   }
-  return parseConfig(resolved.value, `config file ${file}`, resolved.secrets);
+  return parseConfig(
+    resolvePaths(resolved.value, dirname(resolve(file))),
+    `config file ${file}`,
+    resolved.secrets,
+  );
 }

@@ -51,6 +51,15 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/**
+ * Start-up failed for a reason outside the configuration's syntax (a port in use, a data
+ * directory held by another process, an unreachable ClickHouse server); the message names the
+ * flag, key or variable to change. The CLI prints it as one line and exits 1.
+ */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
 /** A query parameter or body field is invalid (maps to 400 in the API). */
 export class ValidationError extends PermanentError {
   override readonly name = 'ValidationError';

@@ -26,20 +26,28 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-export function chromiumInstalled(): boolean {
-  return existsSync(CHROMIUM_PATH);
+/**
+ * The browser binary, or an error saying how to get it. `npm test` installs nothing on the
+ * machine; a test that needs Chromium fails with this message (never skips) when it is absent.
+ */
+export function requireChromium(path = CHROMIUM_PATH): string {
+  if (existsSync(path)) return path;
+  throw new Error(
+    `${path} is missing: the overview-page browser test drives Debian's Chromium (playwright-core ` +
+      'downloads no browser). Install it with `sudo apt-get install -y chromium` (Debian/Ubuntu; ' +
+      '.ci/run does this on CI machines), then rerun the tests.',
+  );
 }
 
 export async function launchChromium(
   viewport = { width: 1400, height: 900 },
 ): Promise<BrowserSession> {
-  if (!chromiumInstalled())
-    throw new Error(`${CHROMIUM_PATH} is missing: apt-get install -y chromium`);
+  const executablePath = requireChromium();
   const profile = mkdtempSync(join(tmpdir(), 'llm-finops-chromium-'));
   // launchPersistentContext is how playwright takes a user-data-dir (it refuses the flag in
   // args). headless: false keeps it from adding its own --headless; ours (=new) is in ARGS.
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     headless: false,
     args: ARGS,
     viewport,

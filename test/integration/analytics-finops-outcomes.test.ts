@@ -243,6 +243,33 @@ describe('outcomes', () => {
   });
 });
 
+describe('outcomes: content type', () => {
+  it('answers 415 naming application/json for a body that is not JSON', async () => {
+    const body = JSON.stringify({ outcomes: [{ id: 'ct-1', name: 'n', success: true }] });
+    for (const headers of [{ 'content-type': 'text/plain' }, {}] as Record<string, string>[]) {
+      const res = await fetch(`${app.url}/v1/outcomes`, { method: 'POST', headers, body });
+      expect(res.status).toBe(415);
+      const answer = (await res.json()) as { error: string; message: string };
+      expect(answer.error).toBe('unsupported_media_type');
+      expect(answer.message).toContain('application/json');
+    }
+    // A JSON media type with a suffix or parameters is JSON.
+    const ok = await fetch(`${app.url}/v1/outcomes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body,
+    });
+    expect(ok.status).toBe(202);
+  });
+
+  it('documents 415 on the routes that take a body', async () => {
+    const doc = await getJson<{
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    }>(`${app.url}/v1/openapi.json`);
+    expect(doc.body.paths['/v1/outcomes']!.post!.responses['415']).toBeDefined();
+  });
+});
+
 describe('budgets', () => {
   it('reports spent, remaining, run-rate forecast and status at the injected clock', async () => {
     const res = await getJson<{ at: string; budgets: Record<string, string | number>[] }>(

@@ -20,6 +20,7 @@ import {
   collectConsole,
   launchChromium,
   pngStats,
+  requireChromium,
   type BrowserSession,
 } from '../helpers/browser.js';
 import { newTraceId, postJson, requestJson, spanJson, type JsonAttr } from '../helpers/otlp.js';
@@ -263,6 +264,8 @@ let pageUrl: string;
 let total = 0;
 
 beforeAll(async () => {
+  // Fail at once (saying how to install it) rather than after a minute of setup.
+  requireChromium();
   t = await startTestRuntime(OVERRIDES);
   const { spans, outcomeTraces } = calls();
   total = spans.length;

@@ -44,6 +44,43 @@ describe('config', () => {
     );
   });
 
+  it("says what is wrong in a config user's words, never in zod's", () => {
+    const message = (raw: unknown): string => {
+      try {
+        parseConfig(raw);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    const cases: [unknown, string][] = [
+      [{ collector: { port: 'eighty' } }, 'collector.port: must be a number, not a string'],
+      [{ collector: { port: 70000 } }, 'collector.port: must be at most 65535'],
+      [{ storage: { ttl_days: 0 } }, 'storage.ttl_days: must be at least 1'],
+      [{ api: [] }, 'api: must be an object (key: value mapping), not a list'],
+      [
+        { collector: { forward: { endpoint: 'tempo' } } },
+        'collector.forward.endpoint: must be a URL',
+      ],
+      [
+        { collector: { forward: {} } },
+        'collector.forward.endpoint is required: the OTLP/HTTP traces URL to forward to, e.g. http://tempo:4318/v1/traces',
+      ],
+      [
+        { alerts: { rules: [{ name: 'r', kind: 'nope' }] } },
+        'alerts.rules.0.kind: must be one of: ttft_drift',
+      ],
+      [{ collector: { prot: 1 } }, 'collector.prot: unknown key (known: host, port,'],
+    ];
+    for (const [raw, expected] of cases) {
+      const text = message(raw);
+      expect(text, expected).toContain(expected);
+      expect(text).not.toMatch(
+        /Invalid input|expected \w+, received|Too (small|big)|Unrecognized key/,
+      );
+    }
+  });
+
   it('fails on unreadable or invalid YAML with the file name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const file = join(dir, 'bad.yaml');

@@ -41,6 +41,8 @@ const svc = (name: string): Service => {
   if (s === undefined) throw new Error(`service ${name} missing`);
   return s;
 };
+// A released version (grafana/clickhouse-datasource tag v4.20.0, grafanaDependency >=11.6.0-0).
+const CLICKHOUSE_PLUGIN_VERSION = '4.20.0';
 const OURS = ['migrate', 'collector', 'api', 'scheduler', 'demo'];
 
 describe('docker-compose.yml', () => {
@@ -131,7 +133,17 @@ describe('docker-compose.yml', () => {
 
   it('installs the ClickHouse plugin in Grafana and provisions the data source and dashboards', () => {
     const g = svc('grafana');
-    expect(g.environment?.GF_INSTALL_PLUGINS).toContain('grafana-clickhouse-datasource');
+    // Pinned: an unpinned plugin id installs whatever is newest on the day the volume is created,
+    // so two deployments of one commit could render the dashboards with different plugins.
+    // `<id> <version>` is the docker image's GF_INSTALL_PLUGINS form (grafana cli's arguments).
+    expect(g.environment?.GF_INSTALL_PLUGINS).toBe(
+      `grafana-clickhouse-datasource ${CLICKHOUSE_PLUGIN_VERSION}`,
+    );
+    // 4.16 and later declare grafanaDependency >= 11.6.0: the image must satisfy it.
+    const [major, minor] = (/^grafana\/grafana:(\d+)\.(\d+)\./.exec(g.image ?? '') ?? [])
+      .slice(1)
+      .map(Number);
+    expect(major! > 11 || (major === 11 && minor! >= 6), g.image).toBe(true);
     const ds = yamlFile<{
       datasources: { uid: string; type: string; jsonData: Record<string, unknown> }[];
     }>('dashboards/provisioning/datasources/clickhouse.yaml');

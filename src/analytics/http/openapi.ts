@@ -63,6 +63,8 @@ function responses(spec: RouteSpec): Record<number, ResponseConfig> {
     ),
   };
   const out: Record<number, ResponseConfig> = { [spec.ok.status ?? 200]: ok, ...COMMON };
+  if (spec.body !== undefined)
+    out[415] = json('the body is not JSON: send Content-Type: application/json');
   for (const [status, description] of Object.entries(spec.also ?? {}))
     out[Number(status)] = { ...(EXTRA[Number(status)] as ResponseConfig), description };
   return out;

@@ -2,6 +2,7 @@
 // parameter so a client knows what to fix.
 import { z } from 'zod';
 import { ValidationError } from '../../shared/errors.js';
+import { describeIssue } from '../../shared/zod-messages.js';
 
 // ClickHouse DateTime64 covers 1900-01-01 .. 2299-12-31; a timestamp outside it cannot match a row,
 // and one near the edge of JavaScript's Date range turns into an invalid Date once a default
@@ -23,8 +24,12 @@ export const isoTimestamp = z
 
 /** from/to/tenant, shared by every range endpoint (descriptions are the documented ones). */
 export const rangeFields = {
-  from: isoTimestamp.describe('ISO-8601 start (inclusive), e.g. 2026-11-01T00:00:00Z'),
-  to: isoTimestamp.describe('ISO-8601 end (exclusive)'),
+  from: isoTimestamp.describe(
+    'the start of the range (inclusive), an ISO-8601 timestamp with a time zone, e.g. 2026-11-01T00:00:00Z',
+  ),
+  to: isoTimestamp.describe(
+    'the end of the range (exclusive), an ISO-8601 timestamp with a time zone, e.g. 2026-12-01T00:00:00Z',
+  ),
   tenant: z.string().min(1).max(256).optional().describe('restrict to one tenant (applied in SQL)'),
 };
 
@@ -70,13 +75,13 @@ export function commaList<T extends string>(allowed: readonly T[]) {
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
   const result = schema.safeParse(query);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  // An unknown parameter (strict schemas) is named too, not reported as the whole query.
-  const unknown = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
-  const parameter =
-    [...(issue?.path ?? []), ...(unknown !== undefined ? [unknown] : [])].join('.') || 'query';
+  // The first issue, at its own path (an unknown parameter is named itself, not the query).
+  const { path, message } = describeIssue(schema, result.error.issues[0]!);
+  const parameter = path || 'query';
   throw new ValidationError(
-    `invalid parameter ${parameter}: ${issue?.message ?? 'invalid'}`,
+    message.startsWith('is required')
+      ? `${parameter} ${message}`
+      : `invalid parameter ${parameter}: ${message}`,
     parameter,
   );
 }

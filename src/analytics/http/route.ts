@@ -4,6 +4,7 @@
 // Handlers are plain async functions: Express 5 forwards a rejection to the error handler.
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
+import { UnsupportedMediaTypeError } from '../../shared/errors.js';
 import { parseQuery } from './params.js';
 
 const NO_QUERY = z.object({}).strict();
@@ -73,6 +74,7 @@ export class ApiRoutes {
     const readQuery = queryReader(spec);
     const check = this.options.checkResponses === true;
     const handle: RequestHandler = async (req, res) => {
+      if (spec.body !== undefined) requireJson(spec, req);
       const query = readQuery(req) as z.output<Q>;
       const body = (
         spec.body !== undefined ? parseBody(spec.body, req.body) : undefined
@@ -103,6 +105,19 @@ function queryReader(spec: RouteSpec): (req: Request) => unknown {
     }
     return q;
   };
+}
+
+/**
+ * A body route reads JSON only; any other media type (or none) is 415, not a 400 about fields
+ * that express.json() never parsed.
+ */
+function requireJson(spec: RouteSpec, req: Request): void {
+  if (typeof req.is('json') === 'string') return;
+  const got = req.headers['content-type'];
+  throw new UnsupportedMediaTypeError(
+    `${spec.method.toUpperCase()} ${spec.path} takes a JSON body: send Content-Type: application/json (got ${got !== undefined ? JSON.stringify(got) : 'no Content-Type'})`,
+    'content-type',
+  );
 }
 
 /** A body that is not an object is reported as its missing fields, not as `query`. */
