@@ -1,4 +1,4 @@
-// `llm-finops start | migrate | keys | gen-env | prices explain | export focus | dead-letter | demo`:
+// `llm-finops start | migrate | keys | gen-env | prices explain|refresh | export focus | dead-letter | demo`:
 // the command-line entry point (commander).
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { ConfigError, StartupError } from './shared/errors.js';
 import { createLogger, parseLogLevel } from './shared/logger.js';
 import { migrate } from './storage/migrate.js';
 import { explainModel, formatExplanation, loadCatalog } from './pricing/index.js';
+import { formatRefresh, refreshPrices } from './pricing/refresh.js';
 import {
   formatOption,
   isoOption,
@@ -237,7 +238,9 @@ program
     );
   });
 
-const prices = program.command('prices').description('inspect the price catalog');
+const prices = program
+  .command('prices')
+  .description('inspect the price catalog, fetch newer price data');
 prices
   .command('explain <model>')
   .description('show which catalog entry a model name matches, and why')
@@ -245,26 +248,73 @@ prices
     '--provider <provider>',
     'gen_ai.provider.name of the call (e.g. openai, anthropic, aws.bedrock)',
   )
-  .option('--prices <file>', 'LiteLLM-format price file')
+  .option('--at <time>', 'show the prices in force at this ISO time (default now)')
+  .option('--prices <file>', 'LiteLLM-format price file (an overlay over the price database)')
+  .option('--data-dir <dir>', 'data directory holding refreshed price data')
   .option('--config <file>', 'YAML config file')
-  .action((model: string, options: { provider?: string; prices?: string; config?: string }) => {
+  .action(
+    (
+      model: string,
+      options: {
+        provider?: string;
+        at?: string;
+        prices?: string;
+        dataDir?: string;
+        config?: string;
+      },
+    ) => {
+      const config = resolveConfig({
+        ...(options.config !== undefined ? { config: options.config } : {}),
+        ...(options.prices !== undefined ? { prices: options.prices } : {}),
+        ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+      });
+      const catalog = loadCatalog({
+        pricesFile: config.pricing.prices_file,
+        overridesFile: config.pricing.overrides_file,
+        deploymentModels: config.pricing.deployment_models,
+        useDatabase: config.pricing.use_database,
+        dataDir: config.storage.data_dir,
+      });
+      const at = options.at === undefined ? Date.now() : Date.parse(options.at);
+      if (Number.isNaN(at))
+        throw new InvalidArgumentError(`--at: not an ISO date/time (${options.at})`);
+      const explanation = explainModel(catalog, model, options.provider, at);
+      // The data's age and any load problem, as the collector would log them at start.
+      const warnings = catalog.warnings.map((w) => `warning: ${w}`);
+      process.stdout.write(`${[formatExplanation(explanation), ...warnings].join('\n')}\n`);
+      // Scripts and CI checks read the exit code: an unpriced model is a failed lookup.
+      if (!explanation.matched) {
+        process.stderr.write(
+          `llm-finops: no price for '${model}' (UNPRICED): its calls are stored with priced=false\n`,
+        );
+        process.exitCode = 1;
+      }
+    },
+  );
+prices
+  .command('refresh')
+  .description(
+    'fetch newer price data (needs the network), validate it and store it in the data directory',
+  )
+  .option('--url <url>', 'where to fetch it (default pricing.refresh_url, else the database feed)')
+  .option('--data-dir <dir>', 'data directory (default ./data; env LLM_FINOPS_DATA_DIR)')
+  .option('--config <file>', 'YAML config file')
+  .action(async (options: { url?: string; dataDir?: string; config?: string }) => {
     const config = resolveConfig({
       ...(options.config !== undefined ? { config: options.config } : {}),
-      ...(options.prices !== undefined ? { prices: options.prices } : {}),
+      ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
     });
-    const catalog = loadCatalog({
-      pricesFile: config.pricing.prices_file,
-      overridesFile: config.pricing.overrides_file,
-      deploymentModels: config.pricing.deployment_models,
-    });
-    const explanation = explainModel(catalog, model, options.provider);
-    process.stdout.write(`${formatExplanation(explanation)}\n`);
-    // Scripts and CI checks read the exit code: an unpriced model is a failed lookup.
-    if (!explanation.matched) {
-      process.stderr.write(
-        `llm-finops: no price for '${model}' (UNPRICED): its calls are stored with priced=false\n`,
-      );
-      process.exitCode = 1;
+    const url = options.url ?? config.pricing.refresh_url;
+    try {
+      const result = await refreshPrices({
+        dataDir: config.storage.data_dir,
+        ...(url !== undefined ? { url } : {}),
+      });
+      process.stdout.write(`${formatRefresh(result)}\n`);
+    } catch (err) {
+      // Offline or bad data: say why and keep the data in use; exit non-zero for scripts.
+      process.stderr.write(`llm-finops prices refresh: ${(err as Error).message}\n`);
+      process.exit(1);
     }
   });
 

@@ -117,7 +117,10 @@ function loadBeforeStore(options: RuntimeOptions): PriceCatalog | undefined {
     pricesFile: config.pricing.prices_file,
     overridesFile: config.pricing.overrides_file,
     deploymentModels: config.pricing.deployment_models,
+    useDatabase: config.pricing.use_database,
+    dataDir: config.storage.data_dir,
   });
+  options.logger.info('price catalog', { prices: catalog.label, version: catalog.version });
   for (const warning of catalog.warnings) options.logger.warn('price catalog', { warning });
   return catalog;
 }

@@ -2,7 +2,7 @@
 // Input tokens are always *inclusive* of cache reads and writes (semconv rule), so providers
 // that report them separately (Anthropic, Bedrock) are summed here, once, before the span.
 import type { Span } from '@opentelemetry/api';
-import { GEN_AI } from '../shared/semconv.js';
+import { FINOPS_USAGE, GEN_AI } from '../shared/semconv.js';
 
 export interface TokenUsage {
   /** All input tokens, cache reads and cache writes included. */
@@ -12,6 +12,13 @@ export interface TokenUsage {
   cacheReadInputTokens?: number;
   cacheCreationInputTokens?: number;
   reasoningOutputTokens?: number;
+  /** Part of cacheCreationInputTokens written with the 1-hour TTL (billed at its own rate). */
+  cacheCreation1hInputTokens?: number;
+  /** Audio parts of the input and output totals. */
+  audioInputTokens?: number;
+  audioOutputTokens?: number;
+  /** Server-side web searches, billed per search. */
+  webSearchRequests?: number;
 }
 
 function num(v: unknown): number | undefined {
@@ -38,6 +45,8 @@ export function fromOpenAIUsage(raw: unknown): TokenUsage | undefined {
     outputTokens: num(u['completion_tokens']) ?? num(u['output_tokens']),
     cacheReadInputTokens: num(inDetails?.['cached_tokens']) ?? num(u['prompt_cache_hit_tokens']),
     reasoningOutputTokens: num(outDetails?.['reasoning_tokens']),
+    audioInputTokens: num(inDetails?.['audio_tokens']),
+    audioOutputTokens: num(outDetails?.['audio_tokens']),
   };
 }
 
@@ -59,6 +68,8 @@ export function fromAnthropicUsage(raw: unknown): TokenUsage | undefined {
     cacheReadInputTokens: cacheRead,
     cacheCreationInputTokens: cacheCreation,
     reasoningOutputTokens: num(outDetails?.['thinking_tokens']),
+    cacheCreation1hInputTokens: num(rec(u['cache_creation'])?.['ephemeral_1h_input_tokens']),
+    webSearchRequests: num(rec(u['server_tool_use'])?.['web_search_requests']),
   };
 }
 
@@ -132,4 +143,12 @@ export function setUsageAttributes(span: Span, usage: TokenUsage): void {
   if (usage.reasoningOutputTokens !== undefined) {
     span.setAttribute(GEN_AI.USAGE_REASONING_OUTPUT_TOKENS, usage.reasoningOutputTokens);
   }
+  // Parts pricing bills at their own rates; zeros are left out (most calls have none).
+  const parts: [string, number | undefined][] = [
+    [FINOPS_USAGE.CACHE_CREATION_1H_INPUT_TOKENS, usage.cacheCreation1hInputTokens],
+    [FINOPS_USAGE.AUDIO_INPUT_TOKENS, usage.audioInputTokens],
+    [FINOPS_USAGE.AUDIO_OUTPUT_TOKENS, usage.audioOutputTokens],
+    [FINOPS_USAGE.WEB_SEARCH_REQUESTS, usage.webSearchRequests],
+  ];
+  for (const [key, n] of parts) if (n !== undefined && n > 0) span.setAttribute(key, n);
 }

@@ -1,16 +1,27 @@
-// `llm-finops prices explain <model> [--provider P]`: which catalog entry prices a model and why.
+// `llm-finops prices explain <model> [--provider P] [--at T]`: which entry prices a model, why,
+// and the prices in force at T (default now).
 import { loadCatalog } from './loader.js';
 import type { LoadOptions } from './loader.js';
 import { matchModel } from './match.js';
 import type { MoneyValue } from '../shared/money.js';
 import { discountFor } from './price-call.js';
 import { canonicalProvider } from '../shared/provider-identity.js';
-import type { MatchStep, PriceCatalog, PriceEntry } from './types.js';
+import { periodAt } from './rates.js';
+import type {
+  MatchStep,
+  PriceCatalog,
+  PricePeriod,
+  RateKind,
+  Rates,
+  ServiceTier,
+  TierPrices,
+} from './types.js';
+import { RATE_KINDS } from './types.js';
 
 export interface PriceLine {
-  /** e.g. "input", "cache_read", "output (prompt > 200000)". */
+  /** e.g. "input", "cacheRead", "output (prompt > 200000)", "input [priority]". */
   name: string;
-  /** USD per token and per million tokens, exact decimal strings. */
+  /** USD per unit and per million units, exact decimal strings. */
   perToken: string;
   perMillion: string;
 }
@@ -20,20 +31,28 @@ export interface Explanation {
   provider: string;
   catalog: { label: string; version: string };
   matched: boolean;
+  crossProvider: boolean;
   /** Canonical model name the call is grouped under. */
   normalizedModel: string;
   entry?: {
     key: string;
-    litellmProvider: string;
+    provider: string;
     mode: string;
     source: string;
     validFrom: string;
     origin: string;
+    ignored: string[];
   };
+  /** The period in force at the asked time ('' = undated) and every dated change. */
+  period: string;
+  periods: string[];
   prices: PriceLine[];
   discountPercent?: string;
   steps: MatchStep[];
 }
+
+/** Per-unit names: fees are per search / per request, everything else per token. */
+const UNIT: Partial<Record<RateKind, string>> = { webSearch: 'per search', request: 'per request' };
 
 const line = (name: string, d: MoneyValue): PriceLine => ({
   name,
@@ -41,52 +60,58 @@ const line = (name: string, d: MoneyValue): PriceLine => ({
   perMillion: d.mul(1_000_000).toFixed(),
 });
 
-function priceLines(e: PriceEntry): PriceLine[] {
-  const lines = [line('input', e.input)];
-  // Absent cache prices fall back to the input price in the cost math (see cost.ts); say so.
-  lines.push(
-    line(
-      e.cacheRead ? 'cache_read' : 'cache_read (input price, no cache price)',
-      e.cacheRead ?? e.input,
-    ),
-  );
-  lines.push(
-    line(
-      e.cacheCreation ? 'cache_creation' : 'cache_creation (input price, no cache price)',
-      e.cacheCreation ?? e.input,
-    ),
-  );
-  lines.push(line('output', e.output));
-  if (e.reasoning) lines.push(line('reasoning', e.reasoning));
-  for (const t of e.tiers) {
-    const when = `(prompt > ${t.threshold} tokens, whole call)`;
-    if (t.input) lines.push(line(`input ${when}`, t.input));
-    if (t.cacheRead) lines.push(line(`cache_read ${when}`, t.cacheRead));
-    if (t.cacheCreation) lines.push(line(`cache_creation ${when}`, t.cacheCreation));
-    if (t.output) lines.push(line(`output ${when}`, t.output));
+function rateLines(rates: Rates, suffix: string): PriceLine[] {
+  const out: PriceLine[] = [];
+  for (const k of RATE_KINDS) {
+    const d = rates[k];
+    if (d) out.push(line(`${k}${UNIT[k] ? ` (${UNIT[k]})` : ''}${suffix}`, d));
   }
+  return out;
+}
+
+function tierLines(t: TierPrices, tag: string): PriceLine[] {
+  const lines = rateLines(t.base, tag);
+  for (const th of t.thresholds)
+    lines.push(...rateLines(th.rates, `${tag} (prompt > ${th.threshold} tokens, whole call)`));
   return lines;
 }
 
-export function explainModel(catalog: PriceCatalog, model: string, provider?: string): Explanation {
+function priceLines(p: PricePeriod): PriceLine[] {
+  const lines = tierLines(p.prices, '');
+  for (const [tier, t] of Object.entries(p.prices.service) as [ServiceTier, TierPrices][])
+    lines.push(...tierLines(t, ` [${tier}]`));
+  return lines;
+}
+
+export function explainModel(
+  catalog: PriceCatalog,
+  model: string,
+  provider?: string,
+  atMs: number = Date.now(),
+): Explanation {
   const match = matchModel(catalog, { model, provider });
   const e = match.entry;
-  const discount = e ? discountFor(catalog, e, provider ?? '') : undefined;
+  const discount = e ? discountFor(catalog, provider ?? '', match) : undefined;
+  const period = e ? periodAt(e, () => atMs) : undefined;
   return {
     model,
     provider: canonicalProvider(provider),
     catalog: { label: catalog.label, version: catalog.version },
     matched: e !== undefined,
+    crossProvider: match.crossProvider,
     normalizedModel: match.model,
     entry: e && {
       key: e.key,
-      litellmProvider: e.litellmProvider,
+      provider: e.provider,
       mode: e.mode,
       source: e.source,
       validFrom: e.validFrom,
       origin: e.origin,
+      ignored: e.ignored ?? [],
     },
-    prices: e ? priceLines(e) : [],
+    period: period?.label ?? '',
+    periods: e ? e.periods.map((p) => p.label || '(undated)') : [],
+    prices: period ? priceLines(period) : [],
     discountPercent: discount?.toFixed(),
     steps: match.steps,
   };
@@ -99,23 +124,28 @@ export function formatExplanation(x: Explanation): string {
   x.steps.forEach((s, i) => out.push(`  ${i + 1}. [${s.rule}] ${s.outcome}: ${s.detail}`));
   if (!x.entry) {
     out.push(
-      `result: UNPRICED: no catalog entry; calls are stored with priced=false (model '${x.normalizedModel}').`,
+      `result: UNPRICED: no price entry; calls are stored with priced=false (model '${x.normalizedModel}').`,
     );
     out.push(
-      '  fix: add the model or an alias in the pricing overrides file, or map the deployment.',
+      '  fix: add the model or an alias in the pricing overrides file, map the deployment, or run prices refresh.',
     );
     return out.join('\n');
   }
   const e = x.entry;
   out.push(
-    `result: ${e.key} (litellm_provider ${e.litellmProvider || '-'}, mode ${e.mode || '-'}, from ${e.origin})`,
+    `result: ${e.key} (provider ${e.provider || '-'}, mode ${e.mode || '-'}, from ${e.origin})`,
   );
+  if (x.crossProvider)
+    out.push(`  WARNING: another provider's price (rows get cross_provider_price:${e.provider})`);
   out.push(`  grouped as model: ${x.normalizedModel}`);
   if (e.source || e.validFrom)
-    out.push(`  source: ${e.source || '-'}  valid from: ${e.validFrom || '-'}`);
+    out.push(`  source: ${e.source || '-'}  checked/valid from: ${e.validFrom || '-'}`);
+  if (x.periods.length > 1)
+    out.push(`  dated prices: ${x.periods.join(', ')}; in force: ${x.period || '(undated)'}`);
   out.push('prices (USD per token | per 1M tokens):');
   for (const p of x.prices)
-    out.push(`  ${p.name.padEnd(48)} ${p.perToken.padEnd(14)} ${p.perMillion}`);
+    out.push(`  ${p.name.padEnd(56)} ${p.perToken.padEnd(16)} ${p.perMillion}`);
+  if (e.ignored.length > 0) out.push(`  not billed by llm-finops: ${e.ignored.join(', ')}`);
   if (x.discountPercent)
     out.push(
       `discount: ${x.discountPercent}% off list (effective cost; list_cost keeps list price)`,
@@ -126,6 +156,8 @@ export function formatExplanation(x: Explanation): string {
 export interface PricesExplainArgs extends LoadOptions {
   model: string;
   provider?: string;
+  /** ISO time to show the prices in force at (dated price changes); default now. */
+  at?: string;
   /** A catalog already loaded (tests, or the running collector's); otherwise loaded from files. */
   catalog?: PriceCatalog;
 }
@@ -133,5 +165,9 @@ export interface PricesExplainArgs extends LoadOptions {
 /** The CLI command body: returns the text to print. */
 export function runPricesExplain(args: PricesExplainArgs): string {
   const catalog = args.catalog ?? loadCatalog(args);
-  return formatExplanation(explainModel(catalog, args.model, args.provider));
+  const at = args.at === undefined ? Date.now() : Date.parse(args.at);
+  if (Number.isNaN(at)) throw new Error(`--at: not an ISO date/time (${args.at})`);
+  const text = formatExplanation(explainModel(catalog, args.model, args.provider, at));
+  // The data's age and any load problem, as the collector would log them at start.
+  return [text, ...catalog.warnings.map((w) => `warning: ${w}`)].join('\n');
 }

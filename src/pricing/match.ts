@@ -1,21 +1,32 @@
 // Model lookup. Order (each step recorded in the result so `prices explain` can show it):
 //   1. deployment map   call deployment (or the model name) -> model, from config/overrides
 //   2. alias            overrides `aliases`, on the raw or normalized name
-//   3. exact            "<provider prefix>/<name>" first (e.g. azure/gpt-4o), then "<name>";
-//                       case-insensitive
-//   4. normalized       normalizeModelName (prefixes, ARNs, Bedrock region/vendor/version,
-//                       Vertex '@'), then the same exact keys, then any key that normalizes
-//                       to the same name
-//   5. snapshot         the normalized name without its date/version suffix, as in 3-4
-// Steps 3-5 first accept only entries of the call's provider (litellm_provider family); if
-// none matches, they are repeated across providers and the hit is marked 'cross-provider'.
+// then, layer by layer (overrides, the LiteLLM-format file, the price database):
+//   keyed layers  3. exact       "<provider prefix>/<name>" first (azure/gpt-4o), then "<name>"
+//                 4. normalized  normalizeModelName (prefixes, ARNs, Bedrock region/vendor/version,
+//                                Vertex '@'), exact keys again, then keys normalizing the same
+//                 5. snapshot    the normalized name without its date/version suffix, as in 3-4
+//   database      the provider's own model matchers on the raw name, the normalized name, then
+//                 the snapshot-less name; then the providers the data says bill the same models
+//                 (Azure bills OpenAI's models at OpenAI's prices: 'provider-fallback')
+// Every layer is first asked for entries of the call's provider only; if no layer has one, the
+// layers are asked again across providers and the hit is marked 'cross-provider' (a guess: the
+// row gets a warning).
+import { dbProviderId, dbProvidersFor, findInDatabase } from './match-db.js';
 import { normalizeModelName, stripSnapshot } from './normalize.js';
 import {
   canonicalProvider,
-  litellmPrefixes,
   litellmProviderMatches,
+  litellmPrefixes,
 } from '../shared/provider-identity.js';
-import type { MatchResult, MatchStep, PriceCatalog, PriceEntry } from './types.js';
+import type {
+  KeyedLayer,
+  MatchResult,
+  MatchStep,
+  PriceCatalog,
+  PriceEntry,
+  PriceLayer,
+} from './types.js';
 
 export interface MatchQuery {
   model: string;
@@ -23,13 +34,18 @@ export interface MatchQuery {
   deployment?: string;
 }
 
-interface Ctx {
-  catalog: PriceCatalog;
+export interface Ctx {
   provider: string;
-  /** Accept only entries whose litellm_provider belongs to `provider`. */
+  /** Accept only entries that belong to `provider`. */
   strict: boolean;
   /** Misses are recorded on the first pass only; the cross-provider pass records its hit. */
   steps: MatchStep[] | undefined;
+}
+
+export interface Hit {
+  entry: PriceEntry;
+  rule: MatchStep['rule'];
+  candidate: string;
 }
 
 // Region-prefixed Bedrock keys ("us.anthropic...") may carry a regional premium: prefer the
@@ -37,33 +53,45 @@ interface Ctx {
 const REGION_KEY = /^(us|eu|apac|ap|jp|au|ca|us-gov|global)\./;
 const rank = (key: string): number => (key.includes('/') ? 2 : 0) + (REGION_KEY.test(key) ? 1 : 0);
 
-function accept(ctx: Ctx, key: string | undefined): PriceEntry | undefined {
-  const entry = key === undefined ? undefined : ctx.catalog.entries.get(key);
+/** LiteLLM's litellm_provider vocabulary, or the database's provider id (overrides of its entries). */
+export const belongsTo = (provider: string, entryProvider: string): boolean =>
+  litellmProviderMatches(provider, entryProvider) || dbProviderId(provider) === entryProvider;
+
+function accept(layer: KeyedLayer, ctx: Ctx, key: string | undefined): PriceEntry | undefined {
+  const entry = key === undefined ? undefined : layer.entries.get(key);
   if (!entry) return undefined;
-  return !ctx.strict || litellmProviderMatches(ctx.provider, entry.litellmProvider)
-    ? entry
-    : undefined;
+  return !ctx.strict || belongsTo(ctx.provider, entry.provider) ? entry : undefined;
 }
 
-function exact(ctx: Ctx, name: string, rule: MatchStep['rule']): PriceEntry | undefined {
+function exact(
+  layer: KeyedLayer,
+  ctx: Ctx,
+  name: string,
+  rule: MatchStep['rule'],
+): PriceEntry | undefined {
   const lower = name.toLowerCase();
   const tried = [...litellmPrefixes(ctx.provider).map((p) => `${p}/${lower}`), lower];
   for (const candidate of tried) {
-    const entry = accept(ctx, ctx.catalog.byLowerKey.get(candidate));
+    const entry = accept(layer, ctx, layer.byLowerKey.get(candidate));
     if (entry) return entry;
   }
   ctx.steps?.push({
     rule,
     candidate: name,
     outcome: 'miss',
-    detail: `no key ${tried.map((t) => `'${t}'`).join(', ')}`,
+    detail: `${layer.name}: no key ${tried.map((t) => `'${t}'`).join(', ')}`,
   });
   return undefined;
 }
 
-function byNormalized(ctx: Ctx, name: string, rule: MatchStep['rule']): PriceEntry | undefined {
-  const keys = (ctx.catalog.byNormalized.get(name) ?? []).filter(
-    (k) => accept(ctx, k) !== undefined,
+function byNormalized(
+  layer: KeyedLayer,
+  ctx: Ctx,
+  name: string,
+  rule: MatchStep['rule'],
+): PriceEntry | undefined {
+  const keys = (layer.byNormalized.get(name) ?? []).filter(
+    (k) => accept(layer, ctx, k) !== undefined,
   );
   const best = [...keys].sort((a, b) => rank(a) - rank(b))[0];
   if (best === undefined) {
@@ -71,36 +99,31 @@ function byNormalized(ctx: Ctx, name: string, rule: MatchStep['rule']): PriceEnt
       rule,
       candidate: name,
       outcome: 'miss',
-      detail: 'no key normalizes to this name',
+      detail: `${layer.name}: no key normalizes to this name`,
     });
   }
-  return accept(ctx, best);
+  return accept(layer, ctx, best);
 }
 
-/** Steps 3-5 for one provider mode. */
-function ladder(
-  ctx: Ctx,
-  name: string,
-): { entry: PriceEntry; rule: MatchStep['rule']; candidate: string } | undefined {
-  const direct = exact(ctx, name, 'exact');
+/** Steps 3-5 in one keyed layer. */
+function keyedLadder(layer: KeyedLayer, ctx: Ctx, name: string): Hit | undefined {
+  const direct = exact(layer, ctx, name, 'exact');
   if (direct) return { entry: direct, rule: 'exact', candidate: name };
   const norm = normalizeModelName(name);
-  for (const r of norm.rewrites)
-    ctx.steps?.push({ rule: 'normalized', candidate: name, outcome: 'rewrite', detail: r });
   const normHit =
-    (norm.name !== name.toLowerCase() ? exact(ctx, norm.name, 'normalized') : undefined) ??
-    byNormalized(ctx, norm.name, 'normalized');
+    (norm.name !== name.toLowerCase() ? exact(layer, ctx, norm.name, 'normalized') : undefined) ??
+    byNormalized(layer, ctx, norm.name, 'normalized');
   if (normHit) return { entry: normHit, rule: 'normalized', candidate: norm.name };
   const snap = stripSnapshot(norm.name);
   if (!snap) return undefined;
-  ctx.steps?.push({
-    rule: 'snapshot',
-    candidate: norm.name,
-    outcome: 'rewrite',
-    detail: `${snap.rule} removed: '${snap.name}'`,
-  });
-  const snapHit = exact(ctx, snap.name, 'snapshot') ?? byNormalized(ctx, snap.name, 'snapshot');
+  const snapHit =
+    exact(layer, ctx, snap.name, 'snapshot') ?? byNormalized(layer, ctx, snap.name, 'snapshot');
   return snapHit ? { entry: snapHit, rule: 'snapshot', candidate: snap.name } : undefined;
+}
+
+function inLayer(layer: PriceLayer, ctx: Ctx, name: string): Hit | undefined {
+  if (layer.type === 'keyed') return keyedLadder(layer, ctx, name);
+  return findInDatabase(layer, dbProvidersFor(layer, ctx), ctx, name);
 }
 
 /** Steps 1-2: names chosen by configuration replace the reported one before any lookup. */
@@ -136,6 +159,14 @@ function configured(catalog: PriceCatalog, q: MatchQuery, steps: MatchStep[]): s
   return name;
 }
 
+function search(catalog: PriceCatalog, ctx: Ctx, name: string): Hit | undefined {
+  for (const layer of catalog.layers) {
+    const hit = inLayer(layer, ctx, name);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
 export function matchModel(catalog: PriceCatalog, q: MatchQuery): MatchResult {
   const steps: MatchStep[] = [];
   const provider = canonicalProvider(q.provider);
@@ -149,29 +180,32 @@ export function matchModel(catalog: PriceCatalog, q: MatchQuery): MatchResult {
   }
   const name = configured(catalog, q, steps);
   if (name === '') {
-    steps.push({
-      rule: 'input',
-      candidate: '',
-      outcome: 'miss',
-      detail: 'no model name on the call',
-    });
-    return { entry: undefined, model: '', steps };
+    steps.push({ rule: 'input', candidate: '', outcome: 'miss', detail: 'no model name' });
+    return { entry: undefined, model: '', crossProvider: false, steps };
   }
-  const strictHit = ladder({ catalog, provider, strict: provider !== '', steps }, name);
+  const strictHit = search(catalog, { provider, strict: provider !== '', steps }, name);
   const hit =
     strictHit ??
     (provider !== ''
-      ? ladder({ catalog, provider, strict: false, steps: undefined }, name)
+      ? search(catalog, { provider, strict: false, steps: undefined }, name)
       : undefined);
-  if (!hit) return { entry: undefined, model: normalizeModelName(name).name, steps };
-  const crossNote = strictHit
-    ? ''
-    : ` (no '${provider}' entry; litellm_provider '${hit.entry.litellmProvider}')`;
+  const normalized = normalizeModelName(name).name;
+  if (!hit) return { entry: undefined, model: normalized, crossProvider: false, steps };
+  const cross = strictHit === undefined;
+  const crossNote = cross
+    ? ` (no '${provider}' entry; entry provider '${hit.entry.provider}')`
+    : '';
   steps.push({
-    rule: strictHit ? hit.rule : 'cross-provider',
+    rule: cross ? 'cross-provider' : hit.rule,
     candidate: hit.candidate,
     outcome: 'hit',
-    detail: `matched catalog key '${hit.entry.key}' by ${hit.rule}${crossNote}`,
+    detail: `matched '${hit.entry.key}' by ${hit.rule}${crossNote}`,
   });
-  return { entry: hit.entry, model: normalizeModelName(hit.entry.key).name, steps };
+  // Keyed entries group under their normalized key; database entries are model families
+  // ("claude-sonnet-4-5"), so the call's own normalized name groups more precisely there.
+  const model =
+    hit.entry.origin === 'file' || hit.entry.origin === 'override'
+      ? normalizeModelName(hit.entry.key).name
+      : normalized;
+  return { entry: hit.entry, model, crossProvider: cross, steps };
 }

@@ -4,6 +4,9 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors.js';
+import { STRING_FIELDS, priceField } from './litellm.js';
+
+const SEARCH_FIELD = 'search_context_cost_per_query';
 
 const DECIMAL_TEXT = /^\d+(\.\d+)?(e[-+]?\d+)?$/i;
 
@@ -21,22 +24,33 @@ const percent = z.union([
     .refine((s) => Number(s) <= 100, 'at most 100'),
 ]);
 
-/** Same field names as LiteLLM's file, so an entry can be copied from there and edited. */
-export const overrideEntrySchema = z.strictObject({
-  litellm_provider: z.string().optional(),
-  mode: z.string().optional(),
-  input_cost_per_token: price.optional(),
-  output_cost_per_token: price.optional(),
-  cache_read_input_token_cost: price.optional(),
-  cache_creation_input_token_cost: price.optional(),
-  output_cost_per_reasoning_token: price.optional(),
-  input_cost_per_token_above_200k_tokens: price.optional(),
-  output_cost_per_token_above_200k_tokens: price.optional(),
-  cache_read_input_token_cost_above_200k_tokens: price.optional(),
-  cache_creation_input_token_cost_above_200k_tokens: price.optional(),
-  source: z.string().optional(),
-  valid_from: z.string().optional(),
-});
+const searchPrices = z.record(z.string(), price);
+
+/**
+ * Same field names as LiteLLM's file, so an entry can be copied from there and edited: the
+ * string fields below plus any price field the cost model bills (see litellm.ts: base fields
+ * with optional `_above_<N>k_tokens` / `_above_<N>_tokens` and `_priority` / `_flex` /
+ * `_batches` suffixes). Any other key is an error naming it.
+ */
+export const overrideEntrySchema = z
+  .record(z.string(), z.union([price, z.string(), searchPrices]))
+  .superRefine((entry, ctx) => {
+    for (const [key, value] of Object.entries(entry)) {
+      const isString = (STRING_FIELDS as readonly string[]).includes(key);
+      if (!isString && !priceField(key)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `Unrecognized key: "${key}"` });
+        continue;
+      }
+      if (isString && typeof value !== 'string')
+        ctx.addIssue({ code: 'custom', path: [key], message: 'a string' });
+      if (!isString && !price.safeParse(value).success && key !== SEARCH_FIELD)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'a non-negative decimal, e.g. "0.0000025"',
+        });
+    }
+  });
 
 export const overridesSchema = z.strictObject({
   /** Per-model overrides (merged onto the catalog entry) or custom models (new keys). */

@@ -3,10 +3,12 @@ import type { LlmCall } from '../shared/call.js';
 import { ZERO_COST, discounted, listCost } from './cost.js';
 import type { Cost } from './cost.js';
 import { matchModel } from './match.js';
-import { moneyText, type MoneyValue } from '../shared/money.js';
+import { dbProviderId } from './match-db.js';
+import type { MoneyValue } from '../shared/money.js';
+import { moneyText } from '../shared/money.js';
 import { normalizeModelName } from './normalize.js';
 import { canonicalProvider, providerNames } from '../shared/provider-identity.js';
-import type { MatchResult, PriceCatalog, PriceEntry } from './types.js';
+import type { MatchResult, PriceCatalog, ServiceTier } from './types.js';
 
 /** Tool, agent and wrapper spans repeat or orchestrate their children's calls: no own cost. */
 const NON_BILLABLE = new Set<LlmCall['kind']>(['tool', 'agent', 'wrapper']);
@@ -25,7 +27,7 @@ export function matchCall(catalog: PriceCatalog, call: LlmCall): MatchResult {
   // A response model the catalog does not know (a new snapshot) may still be priced by the
   // requested name; the response model stays the first choice because it is what was billed.
   if (
-    primary.entry ||
+    (primary.entry && !primary.crossProvider) ||
     call.request_model.trim() === '' ||
     call.request_model === call.response_model
   )
@@ -35,63 +37,112 @@ export function matchCall(catalog: PriceCatalog, call: LlmCall): MatchResult {
     provider: call.provider,
     deployment: call.deployment,
   });
-  return fallback.entry ? { ...fallback, steps: [...primary.steps, ...fallback.steps] } : primary;
+  const better = fallback.entry && (!primary.entry || !fallback.crossProvider);
+  return better ? { ...fallback, steps: [...primary.steps, ...fallback.steps] } : primary;
 }
 
-/** Percent off list: a model discount (catalog key or normalized name) beats a provider one. */
+/**
+ * Percent off list. Discounts are negotiated with the provider that bills the call, so they are
+ * looked up by the CALL's provider, never by the matched entry's (an Anthropic discount does not
+ * touch Claude on Bedrock, an OpenAI one not Azure, even when Azure's price comes from OpenAI's
+ * entry). A model discount (keyed "<provider>/<model>", the bare model name, or, for a match of
+ * the call's own provider, the entry key) beats a provider one.
+ */
 export function discountFor(
   catalog: PriceCatalog,
-  entry: PriceEntry,
   provider: string,
+  match: Pick<MatchResult, 'entry' | 'crossProvider' | 'model'>,
 ): MoneyValue | undefined {
   const { models, providers } = catalog.discounts;
-  const byModel =
-    models.get(entry.key.toLowerCase()) ?? models.get(normalizeModelName(entry.key).name);
-  if (byModel) return byModel;
-  for (const name of providerNames(canonicalProvider(provider), entry.litellmProvider)) {
+  if (models.size === 0 && providers.size === 0) return undefined; // the common case: no lookups
+  const canonical = canonicalProvider(provider);
+  const names = new Set(providerNames(canonical, ''));
+  names.add(dbProviderId(canonical));
+  if (models.size > 0 && match.entry) {
+    const { key, origin } = match.entry;
+    // The call's model name and the entry's (a database key is "<provider>:<model id>").
+    const fromDb = origin === 'default' || origin === 'refreshed';
+    const modelNames = [
+      match.model.toLowerCase(),
+      normalizeModelName(fromDb ? key.slice(key.indexOf(':') + 1) : key).name,
+    ];
+    for (const name of names)
+      for (const m of modelNames) {
+        const scoped = models.get(`${name}/${m}`);
+        if (scoped) return scoped;
+      }
+    for (const m of modelNames) {
+      const bare = models.get(m);
+      if (bare) return bare;
+    }
+    const byKey = match.crossProvider ? undefined : models.get(key.toLowerCase());
+    if (byKey) return byKey;
+  }
+  for (const name of names) {
     const p = providers.get(name);
     if (p) return p;
   }
   return undefined;
 }
 
+/** The tier the provider billed: its served service tier, else the call's capacity tier. */
+export function serviceTierOf(
+  call: Pick<LlmCall, 'service_tier' | 'capacity_tier'>,
+): ServiceTier | undefined {
+  const served = call.service_tier.toLowerCase();
+  if (served === 'priority' || served === 'flex' || served === 'batch') return served;
+  if (served === 'default' || served === 'standard') return undefined;
+  const cap = call.capacity_tier;
+  return cap === 'priority' || cap === 'flex' || cap === 'batch' ? cap : undefined;
+}
+
 interface Outcome {
   model: string;
-  entry: PriceEntry | undefined;
+  entryKey: string;
   priced: boolean;
   cost: Cost;
   list: Cost;
-  extraWarnings: string[];
+  extraWarnings: readonly string[];
 }
 
 function withCost(call: LlmCall, catalog: PriceCatalog, o: Outcome): LlmCall {
   const { cost, list } = o;
-  const warnings = [...call.warnings];
-  for (const w of [...cost.warnings, ...o.extraWarnings])
-    if (!warnings.includes(w)) warnings.push(w);
+  let warnings = call.warnings;
+  for (const w of cost.warnings.length === 0
+    ? o.extraWarnings
+    : [...cost.warnings, ...o.extraWarnings])
+    if (!warnings.includes(w)) warnings = [...warnings, w];
   return {
     ...call,
     model: o.model,
-    price_entry: o.entry?.key ?? '',
+    price_entry: o.entryKey,
     price_version: catalog.version,
     priced: o.priced,
     cost_input: moneyText(cost.input),
     cost_cache_read: moneyText(cost.cacheRead),
-    cost_cache_creation: moneyText(cost.cacheCreation),
+    cost_cache_creation: moneyText(cost.cacheWrite),
+    cost_cache_creation_1h: moneyText(cost.cacheWrite1h),
     cost_output: moneyText(cost.output),
+    cost_audio: moneyText(cost.audio),
+    cost_image: moneyText(cost.image),
+    cost_request: moneyText(cost.request),
     cost_total: moneyText(cost.total),
     list_cost: moneyText(list.total),
-    warnings,
+    warnings: warnings === call.warnings ? [...warnings] : warnings,
   };
 }
+
+const NONE: readonly string[] = [];
 
 /**
  * Prices one call. Outcomes:
  *  - tool/agent/wrapper span: cost 0, priced (its children carry the provider cost);
  *  - app-cache hit: no provider call was made, so cost 0, priced, whatever the model;
- *  - model not in the catalog: priced=false, costs '0', price_entry '' and an
- *    'unpriced_model' warning: counted and alerted on, never a silent $0;
- *  - otherwise list cost from the tokens (0 for a failed attempt without tokens), discounted.
+ *  - model not in the catalog: priced=false, costs '0', price_entry '' and an 'unpriced_model'
+ *    warning: counted and alerted on, never a silent $0;
+ *  - a part with tokens but no price in the entry (see cost.ts): priced=false, costs '0', the
+ *    entry named, warnings 'price_missing:<part>';
+ *  - otherwise list cost at the prices in force at the call's start, discounted.
  */
 export function priceCall(
   catalog: PriceCatalog,
@@ -99,32 +150,39 @@ export function priceCall(
   match: MatchResult = matchCall(catalog, call),
 ): LlmCall {
   const model = match.model !== '' ? match.model : normalizeModelName(callModelName(call)).name;
-  const zero = { model, cost: ZERO_COST, list: ZERO_COST, extraWarnings: [] };
+  const zero = { model, cost: ZERO_COST, list: ZERO_COST, extraWarnings: NONE };
   if (NON_BILLABLE.has(call.kind))
-    return withCost(call, catalog, { ...zero, entry: undefined, priced: true });
-  if (call.cache_hit) return withCost(call, catalog, { ...zero, entry: match.entry, priced: true });
-  if (!match.entry) {
+    return withCost(call, catalog, { ...zero, entryKey: '', priced: true });
+  const entry = match.entry;
+  if (call.cache_hit)
+    return withCost(call, catalog, { ...zero, entryKey: entry?.key ?? '', priced: true });
+  if (!entry)
     return withCost(call, catalog, {
       ...zero,
-      entry: undefined,
+      entryKey: '',
       priced: false,
       extraWarnings: ['unpriced_model'],
     });
-  }
-  const list = listCost(match.entry, call);
-  const cost = discounted(list, discountFor(catalog, match.entry, call.provider));
+  const list = listCost(entry, call, {
+    timeMs: () => Number(call.start_time_ns / 1_000_000n),
+    serviceTier: serviceTierOf(call),
+    billRequest: call.status === 'ok',
+  });
+  const entryKey = list.period?.label ? `${entry.key}@${list.period.label}` : entry.key;
+  const cross = match.crossProvider ? [`cross_provider_price:${entry.provider}`] : NONE;
+  if (list.missing.length > 0)
+    return withCost(call, catalog, {
+      ...zero,
+      entryKey,
+      priced: false,
+      extraWarnings: [...cross, ...list.missing.map((m) => `price_missing:${m}`)],
+    });
+  const cost = discounted(list, discountFor(catalog, call.provider, match));
   const noUsage = call.status === 'ok' && call.input_tokens <= 0 && call.output_tokens <= 0;
   // A successful call without usage means the instrumentation lost it (e.g. a stream without
   // include_usage): the $0 is flagged so it is not mistaken for a free call.
-  const extraWarnings = noUsage ? ['no_token_usage'] : [];
-  return withCost(call, catalog, {
-    model,
-    entry: match.entry,
-    priced: true,
-    cost,
-    list,
-    extraWarnings,
-  });
+  const extraWarnings = noUsage ? [...cross, 'no_token_usage'] : cross;
+  return withCost(call, catalog, { model, entryKey, priced: true, cost, list, extraWarnings });
 }
 
 /**

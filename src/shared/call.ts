@@ -53,6 +53,17 @@ export interface LlmCall {
   /** Inclusive of reasoning tokens. */
   output_tokens: number;
   reasoning_tokens: number;
+  /** Part of cache_creation_tokens written with the 1-hour TTL (the rest is 5-minute). */
+  cache_creation_1h_tokens: number;
+  /** Part of input_tokens that is audio. */
+  audio_input_tokens: number;
+  /** Parts of output_tokens that are audio and image tokens. */
+  audio_output_tokens: number;
+  image_output_tokens: number;
+  /** Server-side web searches the provider billed for this call. */
+  web_search_requests: number;
+  /** The source cannot report every count pricing needs (e.g. cached tokens): cost is an estimate. */
+  usage_incomplete: boolean;
   ttft_ms: number | null;
   itl_ms: number | null;
   itl_p95_ms: number | null;
@@ -71,8 +82,17 @@ export interface LlmCall {
   /** Exact decimal strings, USD (filled by pricing). */
   cost_input: string;
   cost_cache_read: string;
+  /** 5-minute (or TTL not reported) cache writes. */
   cost_cache_creation: string;
+  cost_cache_creation_1h: string;
+  /** Text output, reasoning included. */
   cost_output: string;
+  /** Audio input and output tokens. */
+  cost_audio: string;
+  /** Image output tokens. */
+  cost_image: string;
+  /** Per-request fees: web searches, per-request prices. */
+  cost_request: string;
   cost_total: string;
   /** On-demand-equivalent (list) cost, before discounts and provisioned allocation. */
   list_cost: string;
@@ -138,6 +158,12 @@ export function emptyCall(): LlmCall {
     cache_creation_tokens: 0,
     output_tokens: 0,
     reasoning_tokens: 0,
+    cache_creation_1h_tokens: 0,
+    audio_input_tokens: 0,
+    audio_output_tokens: 0,
+    image_output_tokens: 0,
+    web_search_requests: 0,
+    usage_incomplete: false,
     ttft_ms: null,
     itl_ms: null,
     itl_p95_ms: null,
@@ -155,7 +181,11 @@ export function emptyCall(): LlmCall {
     cost_input: '0',
     cost_cache_read: '0',
     cost_cache_creation: '0',
+    cost_cache_creation_1h: '0',
     cost_output: '0',
+    cost_audio: '0',
+    cost_image: '0',
+    cost_request: '0',
     cost_total: '0',
     list_cost: '0',
     warnings: [],

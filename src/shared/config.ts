@@ -152,8 +152,13 @@ const storageSchema = z
 
 const pricingSchema = z
   .object({
+    /** LiteLLM-format price file, searched before the price database (an overlay). */
     prices_file: z.string().optional(),
     overrides_file: z.string().optional(),
+    /** false: price only from prices_file and overrides (no maintained price database). */
+    use_database: z.boolean().default(true),
+    /** Where `llm-finops prices refresh` fetches newer price data (default: the database's feed). */
+    refresh_url: z.url().optional(),
     /** Azure (or gateway) deployment name -> model name, for pricing. */
     deployment_models: z.record(z.string(), z.string()).default({}),
   })

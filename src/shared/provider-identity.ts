@@ -265,3 +265,24 @@ export function providerNames(provider: string, litellmProvider: string): string
   for (const f of BY_NAME.get(provider)?.litellmProviders ?? []) if (!f.endsWith('*')) names.add(f);
   return [...names];
 }
+
+/**
+ * Provider ids of the maintained price database (@pydantic/genai-prices) where they differ from
+ * the canonical name or are ambiguous: several of ours bill from one of theirs.
+ */
+export const PRICE_DATABASE_IDS: Readonly<Record<string, string>> = {
+  'aws.bedrock': 'aws',
+  'azure.ai.openai': 'azure',
+  'azure.ai.inference': 'azure',
+  'gcp.vertex_ai': 'google',
+  'gcp.gemini': 'google',
+  'gcp.gen_ai': 'google',
+  mistral_ai: 'mistral',
+  x_ai: 'x-ai',
+  moonshot: 'moonshotai',
+};
+
+/** The price database's provider id for a canonical provider name (the name itself when not mapped). */
+export function priceDatabaseId(provider: string): string {
+  return PRICE_DATABASE_IDS[provider] ?? provider;
+}

@@ -338,3 +338,16 @@ export const PROVIDER_TIER = {
   /** Bedrock guardrail applied to the call (semconv: aws.bedrock.guardrail.id). */
   BEDROCK_GUARDRAIL_ID: 'aws.bedrock.guardrail.id',
 } as const;
+
+/**
+ * Usage parts pricing bills separately that GenAI semconv has no names for yet. Each count is a
+ * PART of a semconv total (1h writes of cache_creation, audio of input/output, image of output).
+ */
+export const FINOPS_USAGE = {
+  CACHE_CREATION_1H_INPUT_TOKENS: 'finops.usage.cache_creation_1h.input_tokens',
+  AUDIO_INPUT_TOKENS: 'finops.usage.audio.input_tokens',
+  AUDIO_OUTPUT_TOKENS: 'finops.usage.audio.output_tokens',
+  IMAGE_OUTPUT_TOKENS: 'finops.usage.image.output_tokens',
+  /** Server-side web searches the provider bills per search. */
+  WEB_SEARCH_REQUESTS: 'finops.usage.web_search.requests',
+} as const;

@@ -180,11 +180,14 @@ it('Gemini, Vertex, Bedrock and Azure calls arrive priced, attributed and tiered
   expect(new Decimal(vertexPt.list_cost_usd).toString()).toBe(geminiCost.toString());
 
   const b = MOCK_CLOUD_USAGE.bedrock;
-  const claudeCost = M.mul(3)
+  // Both calls are regional (an in-region model id and an `eu.` profile): Bedrock bills Claude
+  // Sonnet 4.5 10% above the `global.` profile's 3 / 15 per 1M there (the price data's
+  // `regional.` entry): 3.30 input, 0.33 cache read, 4.125 cache write, 16.50 output.
+  const claudeCost = M.mul('3.30')
     .mul(b.input)
-    .add(M.mul('0.30').mul(b.cacheRead))
-    .add(M.mul('3.75').mul(b.cacheWrite))
-    .add(M.mul(15).mul(b.output));
+    .add(M.mul('0.33').mul(b.cacheRead))
+    .add(M.mul('4.125').mul(b.cacheWrite))
+    .add(M.mul('16.50').mul(b.output));
   const bedrockRow = rows.find((r) => r.route === '/bedrock' && r.provider === 'aws.bedrock');
   expect(bedrockRow).toMatchObject({
     calls: 2,

@@ -3,7 +3,14 @@ import Anthropic, { RateLimitError } from '@anthropic-ai/sdk';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { instrumentAnthropic } from '../../src/instrumentation/index.js';
-import { ANTHROPIC, FINOPS, FINOPS_STREAM, GEN_AI, GENERAL } from '../../src/shared/semconv.js';
+import {
+  ANTHROPIC,
+  FINOPS,
+  FINOPS_STREAM,
+  FINOPS_USAGE,
+  GEN_AI,
+  GENERAL,
+} from '../../src/shared/semconv.js';
 import { MOCK_USAGE } from '../fixtures/instrumentation/mock-payloads.js';
 import { startMockLlmServer } from '../fixtures/instrumentation/mock-llm-server.js';
 import type { MockLlmServer } from '../fixtures/instrumentation/mock-llm-server.js';
@@ -52,6 +59,39 @@ describe('messages.create', () => {
     expect(a[GEN_AI.USAGE_OUTPUT_TOKENS]).toBe(U.output);
     expect(a[ANTHROPIC.RESPONSE_SERVICE_TIER]).toBe('standard');
     expect(a[GENERAL.SERVER_ADDRESS]).toBe('127.0.0.1');
+  });
+
+  it('1-hour cache writes (usage.cache_creation) and web searches (usage.server_tool_use)', async () => {
+    const X = MOCK_USAGE.anthropicExtras;
+    await client.messages.create({
+      model: 'claude-1h-search',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'h1' }],
+    });
+    const plain = only(t.spans()).attributes;
+    expect(plain[GEN_AI.USAGE_CACHE_CREATION_INPUT_TOKENS]).toBe(U.cacheCreation);
+    expect(plain[FINOPS_USAGE.CACHE_CREATION_1H_INPUT_TOKENS]).toBe(X.cacheCreation1h);
+    expect(plain[FINOPS_USAGE.WEB_SEARCH_REQUESTS]).toBe(X.webSearches);
+    t.reset();
+    // Streamed: message_start carries the split, message_delta only output; the split survives.
+    const stream = await client.messages.create({
+      model: 'claude-1h-search',
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: 'user', content: 'h1s' }],
+    });
+    for await (const e of stream) void e;
+    const streamed = only(t.spans()).attributes;
+    expect(streamed[FINOPS_USAGE.CACHE_CREATION_1H_INPUT_TOKENS]).toBe(X.cacheCreation1h);
+    expect(streamed[GEN_AI.USAGE_OUTPUT_TOKENS]).toBe(U.output);
+    t.reset();
+    // The default mock reports a 0 1-hour part: nothing is written.
+    await client.messages.create({
+      model: 'claude-x',
+      max_tokens: 8,
+      messages: [{ role: 'user', content: 'z' }],
+    });
+    expect(only(t.spans()).attributes[FINOPS_USAGE.CACHE_CREATION_1H_INPUT_TOKENS]).toBeUndefined();
   });
 
   it('stream: usage from message_start + message_delta, TTFT and ITL', async () => {

@@ -4,7 +4,14 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import OpenAI, { AzureOpenAI, RateLimitError } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { instrumentOpenAI } from '../../src/instrumentation/index.js';
-import { FINOPS, FINOPS_STREAM, GEN_AI, GENERAL, OPENAI } from '../../src/shared/semconv.js';
+import {
+  FINOPS,
+  FINOPS_STREAM,
+  FINOPS_USAGE,
+  GEN_AI,
+  GENERAL,
+  OPENAI,
+} from '../../src/shared/semconv.js';
 import { MOCK_TEXT, MOCK_USAGE } from '../fixtures/instrumentation/mock-payloads.js';
 import { startMockLlmServer } from '../fixtures/instrumentation/mock-llm-server.js';
 import type { MockLlmServer } from '../fixtures/instrumentation/mock-llm-server.js';
@@ -68,6 +75,7 @@ describe('chat.completions.create', () => {
     expect(a[GEN_AI.USAGE_OUTPUT_TOKENS]).toBe(U.output);
     expect(a[GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS]).toBe(U.cached);
     expect(a[GEN_AI.USAGE_REASONING_OUTPUT_TOKENS]).toBe(U.reasoning);
+    expect(a[FINOPS_USAGE.AUDIO_INPUT_TOKENS]).toBeUndefined(); // 0 audio tokens: not written
     expect(a[GENERAL.SERVER_ADDRESS]).toBe('127.0.0.1');
     expect(a[GENERAL.SERVER_PORT]).toBe(port());
     expect(a[GEN_AI.REQUEST_STREAM]).toBeUndefined();
@@ -76,6 +84,17 @@ describe('chat.completions.create', () => {
     // Content capture is opt-in.
     expect(a[GEN_AI.INPUT_MESSAGES]).toBeUndefined();
     expect(a[GEN_AI.OUTPUT_MESSAGES]).toBeUndefined();
+  });
+
+  it('audio parts of the usage (prompt/completion_tokens_details.audio_tokens) are recorded', async () => {
+    await client.chat.completions.create({
+      model: 'gpt-4o-audio-preview',
+      messages: [{ role: 'user', content: 'speak' }],
+    });
+    const a = only(t.spans()).attributes;
+    expect(a[GEN_AI.USAGE_INPUT_TOKENS]).toBe(U.input);
+    expect(a[FINOPS_USAGE.AUDIO_INPUT_TOKENS]).toBe(MOCK_USAGE.openaiAudio.input);
+    expect(a[FINOPS_USAGE.AUDIO_OUTPUT_TOKENS]).toBe(MOCK_USAGE.openaiAudio.output);
   });
 
   it('returns the vendor APIPromise: withResponse() and asResponse() keep working', async () => {

@@ -1,4 +1,5 @@
-// Catalog loading: LiteLLM-format files, the shipped default, overrides and their validation.
+// Catalog loading: LiteLLM-format files (alone and as an overlay over the price database), the
+// shipped database, overrides and their validation.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,11 +7,13 @@ import { describe, expect, it } from 'vitest';
 import {
   createCatalog,
   defaultCatalog,
+  keyedEntries,
   loadCatalog,
   parseOverrides,
   parseOverridesText,
   priceCall,
 } from '../../src/pricing/index.js';
+import type { PriceCatalog, PriceEntry, Rates } from '../../src/pricing/index.js';
 import { ConfigError } from '../../src/shared/errors.js';
 import { call, times, usd } from '../fixtures/pricing/exact.js';
 
@@ -18,47 +21,56 @@ const FIXTURES = new URL('../fixtures/pricing/', import.meta.url);
 const LITELLM = new URL('litellm-sample.json', FIXTURES).pathname;
 const OVERRIDES = new URL('overrides.yaml', FIXTURES).pathname;
 
-describe('LiteLLM-format prices file', () => {
-  const catalog = loadCatalog({ pricesFile: LITELLM });
+const entries = (c: PriceCatalog): Map<string, PriceEntry> => keyedEntries(c);
+const base = (e: PriceEntry): Rates => e.periods[0]!.prices.base;
 
-  it('loads token-priced entries, ignores sample_spec and non-token models', () => {
+describe('LiteLLM-format prices file alone (pricing.use_database: false)', () => {
+  const catalog = loadCatalog({ pricesFile: LITELLM, useDatabase: false });
+
+  it('loads token-priced entries, ignores sample_spec and models without token prices', () => {
     const raw = JSON.parse(readFileSync(LITELLM, 'utf8')) as Record<
       string,
-      { input_cost_per_token?: number }
+      Record<string, unknown>
     >;
     const tokenPriced = Object.keys(raw).filter(
-      (k) => k !== 'sample_spec' && raw[k]?.input_cost_per_token !== undefined,
+      (k) =>
+        k !== 'sample_spec' &&
+        Object.keys(raw[k]!).some((f) => /^(input|output)_cost_per_(audio_|image_)?token$/.test(f)),
     );
-    expect([...catalog.entries.keys()].sort()).toEqual(tokenPriced.sort());
-    expect(catalog.entries.has('sample_spec')).toBe(false);
-    expect(catalog.entries.has('dall-e-3')).toBe(false);
+    expect([...entries(catalog).keys()].sort()).toEqual(tokenPriced.sort());
+    expect(entries(catalog).has('sample_spec')).toBe(false);
+    expect(entries(catalog).has('dall-e-3')).toBe(false);
+    expect(entries(catalog).get('gpt-image-1')?.ignored).toEqual(['input_cost_per_image_token']);
     expect(catalog.warnings).toEqual([]);
     expect(catalog.label).toBe(LITELLM);
+    expect(catalog.version).toMatch(/^none@-\+[0-9a-f]{12}$/);
   });
 
   it('reads e-notation numbers as the exact decimals written', () => {
-    const e = catalog.entries.get('claude-opus-4-1-20250805')!;
-    expect(e.cacheCreation?.toFixed()).toBe('0.00001875');
-    expect(catalog.entries.get('azure/gpt-4o-mini')!.cacheRead?.toFixed()).toBe('0.000000083');
+    const e = entries(catalog).get('claude-opus-4-1-20250805')!;
+    expect(base(e).cacheWrite?.toFixed()).toBe('0.00001875');
+    expect(base(entries(catalog).get('azure/gpt-4o-mini')!).cacheRead?.toFixed()).toBe(
+      '0.000000083',
+    );
     expect(
-      catalog.entries.get('us.anthropic.claude-sonnet-4-5-20250929-v1:0')!.cacheCreation?.toFixed(),
+      base(
+        entries(catalog).get('us.anthropic.claude-sonnet-4-5-20250929-v1:0')!,
+      ).cacheWrite?.toFixed(),
     ).toBe('0.000004125');
   });
 
   it('parses tiers generically (200k and 128k thresholds)', () => {
-    expect(catalog.entries.get('gemini/gemini-1.5-pro')!.tiers.map((t) => t.threshold)).toEqual([
-      128_000,
-    ]);
-    const tier = catalog.entries.get('claude-sonnet-4-20250514')!.tiers[0]!;
-    expect([tier.threshold, tier.input?.toFixed(), tier.cacheCreation?.toFixed()]).toEqual([
-      200_000,
-      '0.000006',
-      '0.0000075',
-    ]);
+    const gemini = entries(catalog).get('gemini/gemini-1.5-pro')!.periods[0]!.prices;
+    expect(gemini.thresholds.map((t) => t.threshold)).toEqual([128_000]);
+    const tier = entries(catalog).get('claude-sonnet-4-20250514')!.periods[0]!.prices
+      .thresholds[0]!;
+    expect([tier.threshold, tier.rates.input?.toFixed(), tier.rates.cacheWrite?.toFixed()]).toEqual(
+      [200_000, '0.000006', '0.0000075'],
+    );
   });
 
-  it('replaces the default catalog: a model only in the default is unpriced', () => {
-    expect(catalog.entries.has('gpt-5-nano')).toBe(false);
+  it('without the database, a model the file lacks is unpriced', () => {
+    expect(entries(catalog).has('gpt-5-nano')).toBe(false);
     expect(
       priceCall(catalog, call({ provider: 'openai', request_model: 'gpt-5-nano', input_tokens: 1 }))
         .priced,
@@ -127,9 +139,9 @@ describe('LiteLLM-format prices file', () => {
     writeFileSync(path, JSON.stringify(big, null, 4));
     // Load time is a benchmark's business (speed goals never go in timed unit tests); here only
     // that a LiteLLM-sized file loads whole.
-    const loaded = loadCatalog({ pricesFile: path });
+    const loaded = loadCatalog({ pricesFile: path, useDatabase: false });
     rmSync(dir, { recursive: true, force: true });
-    expect(loaded.entries.size).toBe(125 * catalog.entries.size);
+    expect(entries(loaded).size).toBe(125 * entries(catalog).size);
   });
 
   it('skips bad entries with a warning naming the key and field', () => {
@@ -140,9 +152,8 @@ describe('LiteLLM-format prices file', () => {
         neg: { output_cost_per_token: -1 },
       }),
       label: 't',
-      origin: 'file',
     });
-    expect([...c.entries.keys()]).toEqual(['good']);
+    expect([...entries(c).keys()]).toEqual(['good']);
     expect(c.warnings.join('\n')).toMatch(/bad\.input_cost_per_token/);
     expect(c.warnings.join('\n')).toMatch(/neg\.output_cost_per_token/);
   });
@@ -151,25 +162,66 @@ describe('LiteLLM-format prices file', () => {
     expect(() => loadCatalog({ pricesFile: '/nonexistent/prices.json' })).toThrow(
       /prices file \/nonexistent\/prices.json/,
     );
-    expect(() => createCatalog({ prices: '{not json', label: 'my.json', origin: 'file' })).toThrow(
-      ConfigError,
-    );
-    expect(() => createCatalog({ prices: '[1,2]', label: 'my.json', origin: 'file' })).toThrow(
+    expect(() => createCatalog({ prices: '{not json', label: 'my.json' })).toThrow(ConfigError);
+    expect(() => createCatalog({ prices: '[1,2]', label: 'my.json' })).toThrow(
       /my.json: price file: top level/,
     );
   });
 });
 
-describe('default catalog', () => {
+describe('a LiteLLM-format file as an overlay over the price database', () => {
+  const overlay = loadCatalog({ pricesFile: LITELLM, now: Date.parse('2026-10-01T00:00:00Z') });
+
+  it('prices a model the file has from the file, at every time', () => {
+    const priced = priceCall(
+      overlay,
+      call({ provider: 'openai', request_model: 'o3', input_tokens: 1000, output_tokens: 100 }),
+    );
+    // The file's o3 (2e-6 / 8e-6), not the database's dated history.
+    expect(priced).toMatchObject({
+      price_entry: 'o3',
+      cost_total: usd(times(1000, '2e-6') + times(100, '8e-6')),
+    });
+  });
+
+  it('prices a model only the database has from the database', () => {
+    const priced = priceCall(
+      overlay,
+      call({ provider: 'openai', request_model: 'gpt-5-nano', input_tokens: 1000 }),
+    );
+    expect(priced).toMatchObject({ priced: true, price_entry: 'openai:gpt-5-nano' });
+    expect(priced.cost_total).toBe(usd(times(1000, '5e-8')));
+  });
+
+  it("a file entry of another provider does not beat the database's own-provider entry", () => {
+    // The file has anthropic's claude-haiku-4-5 only; Bedrock's own price comes from the database.
+    const priced = priceCall(
+      overlay,
+      call({
+        provider: 'aws.bedrock',
+        request_model: 'global.anthropic.claude-haiku-4-5-20251001-v1:0',
+        input_tokens: 10,
+      }),
+    );
+    expect(priced.price_entry).toBe('aws:global.anthropic.claude-haiku-4-5-20251001-v1:0');
+    expect(priced.warnings).not.toContain('cross_provider_price:anthropic');
+  });
+
+  it('names both sources in its label and version', () => {
+    expect(overlay.label).toBe(`${LITELLM} over genai-prices ${overlay.data.version}`);
+    expect(overlay.version).toMatch(/^genai-prices@\d+\.\d+\.\d+\+[0-9a-f]{12}$/);
+  });
+});
+
+describe('default catalog (the shipped price database)', () => {
   const catalog = defaultCatalog();
-  it('every entry carries a source URL and a valid-from date', () => {
-    expect(catalog.entries.size).toBeGreaterThan(40);
-    for (const e of catalog.entries.values()) {
-      expect(e.source, e.key).toMatch(/^https:\/\//);
-      expect(e.validFrom, e.key).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-      expect(e.litellmProvider, e.key).not.toBe('');
-    }
-    expect(catalog.warnings).toEqual([]);
+  it('is the bundled @pydantic/genai-prices snapshot', () => {
+    expect(catalog.data).toMatchObject({ name: 'genai-prices' });
+    expect(catalog.data.from).toBe(`bundled @pydantic/genai-prices ${catalog.data.version}`);
+    expect(catalog.layers.map((l) => l.type)).toEqual(['db']);
+    expect(catalog.version).toMatch(
+      new RegExp(`^genai-prices@${catalog.data.version}\\+[0-9a-f]{12}$`),
+    );
   });
 
   it('has a stable version, and overrides change it', () => {
@@ -199,20 +251,35 @@ describe('overrides', () => {
     expect(priced.cost_total).toBe(
       usd(times(500, '0.0000003') + times(500, '0.00000015') + times(100, '0.0000012')),
     );
-    expect(catalog.entries.get('ft:gpt-4o-mini:acme:support')).toMatchObject({
+    expect(entries(catalog).get('ft:gpt-4o-mini:acme:support')).toMatchObject({
       origin: 'override',
       source: 'contract ACME-2025-07',
     });
   });
 
-  it('a partial override changes one field and keeps the rest of the list entry', () => {
-    const e = catalog.entries.get('gpt-4o-mini')!;
-    expect([e.input.toFixed(), e.output.toFixed(), e.cacheRead?.toFixed(), e.origin]).toEqual([
+  it("a partial override changes one field and keeps the rest of the database's entry", () => {
+    const e = entries(catalog).get('gpt-4o-mini')!;
+    const r = base(e);
+    expect([r.input?.toFixed(), r.output?.toFixed(), r.cacheRead?.toFixed(), e.origin]).toEqual([
       '0.00000015',
       '0.0000005',
       '0.000000075',
       'override',
     ]);
+    expect(e.provider).toBe('openai');
+    const priced = priceCall(
+      catalog,
+      call({
+        provider: 'openai',
+        request_model: 'gpt-4o-mini-2024-07-18',
+        input_tokens: 100,
+        output_tokens: 10,
+      }),
+    );
+    expect(priced).toMatchObject({
+      price_entry: 'gpt-4o-mini',
+      cost_total: usd(times(100, '1.5e-7') + times(10, '5e-7')),
+    });
   });
 
   it('model discount: effective cost discounted, list cost at list price', () => {
@@ -236,7 +303,7 @@ describe('overrides', () => {
     });
   });
 
-  it('provider discount applies to that provider only (not Claude on Bedrock)', () => {
+  it('provider discount applies by the call provider only (not Claude on Bedrock)', () => {
     const direct = priceCall(
       catalog,
       call({
@@ -256,6 +323,8 @@ describe('overrides', () => {
         input_tokens: 1000,
       }),
     );
+    expect(bedrock).toMatchObject({ priced: true });
+    expect(bedrock.price_entry).toMatch(/^aws:/);
     expect(bedrock.cost_total).toBe(bedrock.list_cost);
   });
 
@@ -269,12 +338,13 @@ describe('overrides', () => {
         input_tokens: 1,
       }),
     );
-    expect(fromFile.price_entry).toBe('azure/gpt-4o');
+    // Azure bills gpt-4o at OpenAI's price (the database says so: a provider fallback).
+    expect(fromFile.price_entry).toBe('openai:gpt-4o');
     const arn = 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123';
     expect(
       priceCall(catalog, call({ provider: 'aws.bedrock', request_model: arn, input_tokens: 1 }))
         .price_entry,
-    ).toBe('anthropic.claude-sonnet-4-20250514-v1:0');
+    ).toBe('aws:regional.anthropic.claude-sonnet-4-20250514-v1:0');
     expect(
       priceCall(
         catalog,
@@ -285,7 +355,7 @@ describe('overrides', () => {
           input_tokens: 1,
         }),
       ).price_entry,
-    ).toBe('azure/gpt-4.1');
+    ).toBe('openai:gpt-4.1');
   });
 
   it('inline overrides win over the file, key by key', () => {
@@ -333,7 +403,6 @@ describe('overrides', () => {
       createCatalog({
         prices: {},
         label: 't',
-        origin: 'file',
         overrides: parseOverrides({ models: { x: { mode: 'chat' } } }),
       }),
     ).toThrow(/models\.x/);

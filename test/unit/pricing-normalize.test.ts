@@ -3,11 +3,14 @@ import { describe, expect, it } from 'vitest';
 import {
   createCatalog,
   defaultCatalog,
+  loadCatalog,
   matchModel,
   normalizeModelName,
   parseOverrides,
   stripSnapshot,
 } from '../../src/pricing/index.js';
+
+const LITELLM = new URL('../fixtures/pricing/litellm-sample.json', import.meta.url).pathname;
 
 describe('normalizeModelName', () => {
   // [input, normalized, a fragment of the recorded rewrite (or '' when none)]
@@ -76,15 +79,16 @@ describe('stripSnapshot', () => {
   );
 });
 
-describe('matchModel (default catalog)', () => {
-  const catalog = defaultCatalog();
+describe('matchModel (a LiteLLM-format file: keyed lookup)', () => {
+  const catalog = loadCatalog({ pricesFile: LITELLM, useDatabase: false });
   // [model, provider, expected key ('' = unpriced), rule of the hit, grouped model name]
   const CASES: Array<[string, string, string, string, string]> = [
     ['gpt-4o', 'openai', 'gpt-4o', 'exact', 'gpt-4o'],
     ['GPT-4O', 'openai', 'gpt-4o', 'exact', 'gpt-4o'],
     ['gpt-4o', 'azure.ai.openai', 'azure/gpt-4o', 'exact', 'gpt-4o'],
     ['gpt-4o-2024-05-13', 'openai', 'gpt-4o-2024-05-13', 'exact', 'gpt-4o-2024-05-13'],
-    ['gpt-4o-2024-08-06', 'openai', 'gpt-4o', 'snapshot', 'gpt-4o'],
+    ['gpt-4o-2024-08-06', 'openai', 'gpt-4o-2024-08-06', 'exact', 'gpt-4o-2024-08-06'],
+    ['gpt-4o-2024-11-20', 'openai', 'gpt-4o', 'snapshot', 'gpt-4o'],
     ['gpt-4o-2024-11-20', 'azure.ai.openai', 'azure/gpt-4o', 'snapshot', 'gpt-4o'],
     ['openai/gpt-4.1-mini', '', 'gpt-4.1-mini', 'normalized', 'gpt-4.1-mini'],
     [
@@ -94,7 +98,6 @@ describe('matchModel (default catalog)', () => {
       'exact',
       'claude-sonnet-4-5-20250929',
     ],
-    ['claude-haiku-4-5', 'anthropic', 'claude-haiku-4-5', 'exact', 'claude-haiku-4-5'],
     [
       'claude-sonnet-4-5@20250929',
       'gcp.vertex_ai',
@@ -126,7 +129,7 @@ describe('matchModel (default catalog)', () => {
     [
       'arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-5-20250929-v1:0',
       'aws.bedrock',
-      'anthropic.claude-sonnet-4-5-20250929-v1:0',
+      'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
       'normalized',
       'claude-sonnet-4-5-20250929',
     ],
@@ -162,7 +165,7 @@ describe('matchModel (default catalog)', () => {
       'claude-sonnet-4-20250514',
     ],
     // No OpenAI entry for a Gemini model: priced across providers, and said so.
-    ['gemini-2.5-flash', 'openai', 'gemini-2.5-flash', 'cross-provider', 'gemini-2.5-flash'],
+    ['gemini-2.5-flash', 'openai', 'gemini/gemini-2.5-flash', 'cross-provider', 'gemini-2.5-flash'],
     ['gpt-99-ultra', 'openai', '', '', 'gpt-99-ultra'],
     ['', 'openai', '', '', ''],
   ];
@@ -170,6 +173,90 @@ describe('matchModel (default catalog)', () => {
     const m = matchModel(catalog, { model, provider });
     expect(m.entry?.key ?? '').toBe(key);
     expect(m.model).toBe(grouped);
+    const last = m.steps.at(-1);
+    if (key === '') {
+      expect(last?.outcome).toBe('miss');
+    } else {
+      expect(last).toMatchObject({ outcome: 'hit', rule });
+      expect(last?.detail).toContain(key);
+    }
+  });
+});
+
+describe('matchModel (the price database)', () => {
+  const catalog = defaultCatalog();
+  // [model, provider, expected entry ('' = unpriced), rule of the last step, grouped model name]
+  const CASES: Array<[string, string, string, string, string]> = [
+    ['gpt-4o', 'openai', 'openai:gpt-4o', 'database', 'gpt-4o'],
+    ['GPT-4O-2024-08-06', 'openai', 'openai:gpt-4o', 'database', 'gpt-4o-2024-08-06'],
+    // A snapshot the data prices on its own is not folded into the family.
+    ['gpt-4o-2024-05-13', 'openai', 'openai:gpt-4o-2024-05-13', 'database', 'gpt-4o-2024-05-13'],
+    // Azure: its own price where the data has one, else OpenAI's (declared by the data).
+    ['o3', 'azure.ai.openai', 'azure:o3-2025-04-16', 'database', 'o3'],
+    ['gpt-4o', 'azure.ai.openai', 'openai:gpt-4o', 'provider-fallback', 'gpt-4o'],
+    [
+      'claude-sonnet-4-5-20250929',
+      'anthropic',
+      'anthropic:claude-sonnet-4-5',
+      'database',
+      'claude-sonnet-4-5-20250929',
+    ],
+    [
+      'claude-sonnet-4-5@20250929',
+      'gcp.vertex_ai',
+      'google:claude-sonnet-4-5',
+      'database',
+      'claude-sonnet-4-5-20250929',
+    ],
+    // Bedrock: cross-region (us./eu.) profiles at the regional price, global. at the global one.
+    [
+      'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      'aws.bedrock',
+      'aws:regional.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      'database',
+      'claude-sonnet-4-5-20250929',
+    ],
+    [
+      'global.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      'aws.bedrock',
+      'aws:global.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      'database',
+      'claude-sonnet-4-5-20250929',
+    ],
+    [
+      'arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      'aws.bedrock',
+      'aws:regional.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      'database',
+      'claude-sonnet-4-5-20250929',
+    ],
+    [
+      'projects/p/locations/us-central1/publishers/google/models/gemini-2.5-pro',
+      'gcp.vertex_ai',
+      'google:gemini-2.5-pro',
+      'database',
+      'gemini-2.5-pro',
+    ],
+    [
+      'models/gemini-2.5-flash',
+      'gcp.gemini',
+      'google:gemini-2.5-flash',
+      'database',
+      'gemini-2.5-flash',
+    ],
+    ['deepseek-chat', 'deepseek', 'deepseek:deepseek-chat', 'database', 'deepseek-chat'],
+    ['grok-3', 'x_ai', 'x-ai:grok-3', 'database', 'grok-3'],
+    // No provider on the call: the data's model_match says who serves it.
+    ['claude-haiku-4-5', '', 'anthropic:claude-haiku-4-5', 'database', 'claude-haiku-4-5'],
+    // No OpenAI model for a Gemini name: priced across providers, and said so.
+    ['gemini-2.5-flash', 'openai', 'google:gemini-2.5-flash', 'cross-provider', 'gemini-2.5-flash'],
+    ['gpt-99-ultra', 'openai', '', '', 'gpt-99-ultra'],
+  ];
+  it.each(CASES)('%s [%s] -> %s by %s', (model, provider, key, rule, grouped) => {
+    const m = matchModel(catalog, { model, provider });
+    expect(m.entry?.key ?? '').toBe(key);
+    expect(m.model).toBe(grouped);
+    expect(m.crossProvider).toBe(rule === 'cross-provider');
     const last = m.steps.at(-1);
     if (key === '') {
       expect(last?.outcome).toBe('miss');
@@ -190,7 +277,6 @@ describe('matchModel with aliases and deployment maps', () => {
       },
     },
     label: 'test',
-    origin: 'file',
     overrides: parseOverrides({
       aliases: { 'Fast-Chat': 'gpt-4o' },
       deployments: { 'from-overrides': 'gpt-4o' },

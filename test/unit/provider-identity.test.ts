@@ -8,10 +8,12 @@ import { normalizeSpan } from '../../src/collector/processors/normalize.js';
 import { endpointFromBaseURL } from '../../src/instrumentation/provider.js';
 import { defaultCatalog, matchModel } from '../../src/pricing/index.js';
 import {
+  PRICE_DATABASE_IDS,
   PROVIDERS,
   canonicalProvider,
   litellmPrefixes,
   litellmProviderMatches,
+  priceDatabaseId,
   providerFromHost,
   providerFromLitellm,
   regionFromHost,
@@ -135,13 +137,28 @@ describe('the identity table', () => {
     expect(litellmPrefixes('somevendor')).toEqual(['somevendor']);
   });
 
-  it('every litellm_provider of the default price data belongs to a known provider', () => {
+  it('every litellm_provider of a LiteLLM price file belongs to a known provider', () => {
     const data = JSON.parse(
-      readFileSync(new URL('../../src/pricing/default-catalog.json', import.meta.url), 'utf8'),
+      readFileSync(new URL('../fixtures/pricing/litellm-sample.json', import.meta.url), 'utf8'),
     ) as Record<string, { litellm_provider?: string }>;
-    const lps = new Set(Object.values(data).map((e) => e.litellm_provider ?? ''));
+    const lps = new Set(
+      Object.entries(data)
+        .filter(([key]) => key !== 'sample_spec') // LiteLLM's documentation entry
+        .map(([, e]) => e.litellm_provider ?? ''),
+    );
     lps.delete('');
     for (const lp of lps) expect(providerFromLitellm(lp), lp).toBeDefined();
+  });
+
+  it('maps providers to price-database ids the shipped data has', () => {
+    const data = JSON.parse(
+      readFileSync(new URL('../../src/pricing/data/genai-prices.json', import.meta.url), 'utf8'),
+    ) as { providers: { id: string }[] };
+    const ids = new Set(data.providers.map((p) => p.id));
+    for (const [ours, theirs] of Object.entries(PRICE_DATABASE_IDS))
+      expect(ids.has(theirs), `${ours} -> ${theirs}`).toBe(true);
+    for (const p of PROVIDERS)
+      expect(priceDatabaseId(p.name)).toBe(PRICE_DATABASE_IDS[p.name] ?? p.name);
   });
 
   it('corrects a generic "openai" by an Azure host, and otherwise trusts the declaration', () => {
@@ -207,7 +224,8 @@ describe('wrapper, collector and pricing agree', () => {
       model: 'anthropic.claude-sonnet-4-5-20250929-v1:0',
       provider: 'aws.bedrock',
     });
-    expect(m.entry?.litellmProvider).toMatch(/^bedrock/);
+    // The database names Bedrock `aws`; a LiteLLM-format file `bedrock` / `bedrock_converse`.
+    expect(m.entry?.provider).toMatch(/^(aws|bedrock)/);
   });
 });
 

@@ -2,6 +2,9 @@
 // and writes, output INCLUSIVE of reasoning (semconv v1.41 §1.6), so that pricing can take
 // input - cache_read - cache_creation as the full-price part without knowing the source.
 import type { CallKind } from '../call.js';
+import type { SpanRecord } from '../span.js';
+import { FINOPS_USAGE } from '../../shared/semconv.js';
+import { tokenCount } from './normalize-attrs.js';
 import type { UsageReading } from './styles/types.js';
 
 export interface TokenFields {
@@ -10,6 +13,13 @@ export interface TokenFields {
   cache_creation_tokens: number;
   output_tokens: number;
   reasoning_tokens: number;
+  /** Parts of the totals above that are priced on their own (see src/pricing/cost.ts). */
+  cache_creation_1h_tokens: number;
+  audio_input_tokens: number;
+  audio_output_tokens: number;
+  image_output_tokens: number;
+  web_search_requests: number;
+  usage_incomplete: boolean;
 }
 
 const ZERO: TokenFields = {
@@ -18,7 +28,69 @@ const ZERO: TokenFields = {
   cache_creation_tokens: 0,
   output_tokens: 0,
   reasoning_tokens: 0,
+  cache_creation_1h_tokens: 0,
+  audio_input_tokens: 0,
+  audio_output_tokens: 0,
+  image_output_tokens: 0,
+  web_search_requests: 0,
+  usage_incomplete: false,
 };
+
+/**
+ * The finops.usage.* parts (written by our wrapper, or any producer that knows them) over what
+ * the style read: an explicit attribute is the most exact source of a part.
+ */
+export function withUsageParts(usage: UsageReading, span: SpanRecord): UsageReading {
+  const a = span.attributes;
+  const read = (key: string, fallback: number | null | undefined): number | null =>
+    tokenCount(a, key) ?? fallback ?? null;
+  return {
+    ...usage,
+    cacheCreation1h: read(FINOPS_USAGE.CACHE_CREATION_1H_INPUT_TOKENS, usage.cacheCreation1h),
+    audioInput: read(FINOPS_USAGE.AUDIO_INPUT_TOKENS, usage.audioInput),
+    audioOutput: read(FINOPS_USAGE.AUDIO_OUTPUT_TOKENS, usage.audioOutput),
+    imageOutput: read(FINOPS_USAGE.IMAGE_OUTPUT_TOKENS, usage.imageOutput),
+    webSearch: read(FINOPS_USAGE.WEB_SEARCH_REQUESTS, usage.webSearch),
+  };
+}
+
+/** A part clamped to its total: a part larger than its whole is flagged, never priced twice. */
+function part(n: number | null | undefined, total: number, name: string, w: string[]): number {
+  if (n === null || n === undefined || n === 0) return 0;
+  if (n > total) {
+    w.push(`${name}_exceeds_total`);
+    return total;
+  }
+  return n;
+}
+
+/** Parts, the exclusive-reasoning reading and the incomplete flag (see finalizeTokens). */
+function finalizeParts(usage: UsageReading, t: TokenFields, warnings: string[]): void {
+  if (usage.outputReasoning === 'exclusive' && t.reasoning_tokens > 0) {
+    t.output_tokens += t.reasoning_tokens;
+    warnings.push(`output_reasoning_added:${usage.outputNote ?? 'exclusive_source'}`);
+  }
+  t.cache_creation_1h_tokens = part(
+    usage.cacheCreation1h,
+    t.cache_creation_tokens,
+    'cache_creation_1h',
+    warnings,
+  );
+  t.audio_input_tokens = part(usage.audioInput, t.input_tokens, 'audio_input', warnings);
+  const out = t.output_tokens;
+  t.audio_output_tokens = part(usage.audioOutput, out, 'audio_output', warnings);
+  t.image_output_tokens = part(
+    usage.imageOutput,
+    out - t.audio_output_tokens,
+    'image_output',
+    warnings,
+  );
+  t.web_search_requests = usage.webSearch ?? 0;
+  if (usage.incomplete) {
+    t.usage_incomplete = true;
+    warnings.push(`usage_incomplete:${usage.incomplete}`);
+  }
+}
 
 /** Only these kinds carry cost; the dedupe step relies on every other row having zero tokens. */
 export function isBillableKind(kind: CallKind): boolean {
@@ -34,6 +106,8 @@ export function isBillableKind(kind: CallKind): boolean {
  * - Exclusive sources get cache added into input.
  * - Safety rule, every source: input below cache_read + cache_creation cannot be a total, so it
  *   was exclusive; add the cache. Likewise output below reasoning means reasoning was separate.
+ * - Sources known to report output without reasoning (outputReasoning 'exclusive') get it added.
+ * - Parts (1h cache writes, audio, image output) are clamped to their totals.
  */
 export function finalizeTokens(
   usage: UsageReading,
@@ -43,6 +117,7 @@ export function finalizeTokens(
 ): TokenFields {
   if (!isBillableKind(kind)) return { ...ZERO };
   const t: TokenFields = {
+    ...ZERO,
     input_tokens: usage.input ?? 0,
     cache_read_tokens: usage.cacheRead ?? 0,
     cache_creation_tokens: usage.cacheCreation ?? 0,
@@ -50,7 +125,8 @@ export function finalizeTokens(
     reasoning_tokens: usage.reasoning ?? 0,
   };
   if (rejectedStatus >= 400) {
-    if (Object.values(t).some((n) => n > 0)) warnings.push('tokens_zeroed_http_error');
+    if (Object.values(t).some((n) => typeof n === 'number' && n > 0))
+      warnings.push('tokens_zeroed_http_error');
     return { ...ZERO };
   }
   const cache = t.cache_read_tokens + t.cache_creation_tokens;
@@ -61,10 +137,11 @@ export function finalizeTokens(
     t.input_tokens += cache;
     warnings.push('input_cache_added:input_below_cache');
   }
-  if (t.reasoning_tokens > t.output_tokens) {
+  if (usage.outputReasoning !== 'exclusive' && t.reasoning_tokens > t.output_tokens) {
     t.output_tokens += t.reasoning_tokens;
     warnings.push('output_reasoning_added:output_below_reasoning');
   }
+  finalizeParts(usage, t, warnings);
   if (usage.input === null && usage.output === null) warnings.push('no_usage');
   return t;
 }

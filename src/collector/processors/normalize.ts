@@ -20,7 +20,7 @@ import {
 import { latencyFields } from './normalize-latency.js';
 import { isOutcomeSpan, outcomeFromSpan } from './normalize-outcome.js';
 import { regionFromHost, resolveProvider } from '../../shared/provider-identity.js';
-import { finalizeTokens, isBillableKind } from './normalize-tokens.js';
+import { finalizeTokens, isBillableKind, withUsageParts } from './normalize-tokens.js';
 import { readStyle } from './styles/index.js';
 
 export interface NormalizeOptions {
@@ -123,7 +123,8 @@ function buildCall(
     warnings,
   };
   const rejected = errors.status === 'error' ? errors.http_status : 0;
-  Object.assign(call, finalizeTokens(style.usage, cls.kind, rejected, warnings));
+  const usage = billable ? withUsageParts(style.usage, span) : style.usage;
+  Object.assign(call, finalizeTokens(usage, cls.kind, rejected, warnings));
   return { type: 'call', call };
 }
 

@@ -2,8 +2,9 @@
 // GenAI integration), deprecated semconv (gen_ai.system, prompt_tokens / completion_tokens),
 // @opentelemetry/instrumentation-openai and legacy OpenLLMetry (flat cache/reasoning keys).
 // All of these report input inclusive of cache: semconv requires it, OpenAI's prompt_tokens
-// already is, and OpenLLMetry/OpenLIT Anthropic instrumentations add the cache counts in. The
-// generic safety rule (normalize-tokens) still catches a producer that did not.
+// already is, and OpenLLMetry's Anthropic instrumentation adds the cache counts in (OpenLIT's
+// does not: styles/openlit.ts). The generic safety rule (normalize-tokens) still catches a
+// producer that did not.
 import type { SpanRecord } from '../../span.js';
 import { GEN_AI, GEN_AI_DEPRECATED, OPENLLMETRY } from '../../../shared/semconv.js';
 import { firstTokens, str } from '../normalize-attrs.js';

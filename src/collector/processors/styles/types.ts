@@ -14,6 +14,18 @@ export interface UsageReading {
   inputCache: CacheAccounting;
   /** Why the style chose `inputCache`, recorded in the call's warnings when not inclusive. */
   note?: string;
+  /** Parts of the totals priced on their own (null or absent: not reported). */
+  cacheCreation1h?: number | null;
+  audioInput?: number | null;
+  audioOutput?: number | null;
+  imageOutput?: number | null;
+  webSearch?: number | null;
+  /** 'exclusive': the reported output does not include reasoning (the AI SDK's Google <= 5.x). */
+  outputReasoning?: CacheAccounting;
+  /** Why the style chose `outputReasoning`, recorded in the call's warnings when exclusive. */
+  outputNote?: string;
+  /** Set when the source cannot report a count pricing needs (e.g. cached tokens). */
+  incomplete?: string;
 }
 
 export interface StyleReading {

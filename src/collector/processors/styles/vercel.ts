@@ -58,11 +58,13 @@ export function readVercel(span: SpanRecord): StyleReading {
     provider,
     requestModel: str(a, GEN_AI.REQUEST_MODEL, V.MODEL_ID),
     responseModel: str(a, V.RESPONSE_MODEL, GEN_AI.RESPONSE_MODEL),
-    usage: readVercelUsage(span, provider.toLowerCase().includes('anthropic')),
+    usage: readVercelUsage(span, provider.toLowerCase()),
   };
 }
 
-function readVercelUsage(span: SpanRecord, anthropic: boolean): UsageReading {
+function readVercelUsage(span: SpanRecord, provider: string): UsageReading {
+  const anthropic = provider.includes('anthropic');
+  const google = !anthropic && provider.includes('google');
   const a = span.attributes;
   const meta = providerMetadata(span);
   const usage: UsageReading = {
@@ -77,13 +79,59 @@ function readVercelUsage(span: SpanRecord, anthropic: boolean): UsageReading {
       metaTokens(meta, 'anthropic', 'cacheCreationInputTokens'),
     reasoning: firstTokens(a, KEYS.reasoning) ?? metaTokens(meta, 'openai', 'reasoningTokens'),
     inputCache: 'inclusive',
+    // Anthropic's raw usage (providerMetadata since 5.x) splits cache writes by TTL.
+    cacheCreation1h: metaTokens(
+      meta,
+      'anthropic',
+      'usage',
+      'cache_creation',
+      'ephemeral_1h_input_tokens',
+    ),
+    webSearch: metaTokens(meta, 'anthropic', 'usage', 'server_tool_use', 'web_search_requests'),
   };
   if (anthropic) {
     const { accounting, note } = anthropicAccounting(span, meta, usage.input);
     usage.inputCache = accounting;
     usage.note = note;
+  } else if (google) {
+    const { accounting, note } = googleReasoningAccounting(span, meta, usage);
+    usage.outputReasoning = accounting;
+    usage.outputNote = note;
   }
   return usage;
+}
+
+/**
+ * The Google provider up to ai 5.x (LanguageModelV2) reports outputTokens = candidatesTokenCount
+ * and reasoningTokens = thoughtsTokenCount: thoughts are billed as output but are NOT in the
+ * output count. From 6.x (LanguageModelV3) outputTokens is candidates + thoughts. Evidence, most
+ * exact first: the raw usageMetadata in providerMetadata; ai.usage.totalTokens (Gemini's total
+ * counts thoughts once); v7 output details (inclusive); else the legacy reading (exclusive).
+ */
+function googleReasoningAccounting(
+  span: SpanRecord,
+  meta: Record<string, AttrValue> | null,
+  usage: UsageReading,
+): { accounting: CacheAccounting; note: string } {
+  const reasoning = usage.reasoning ?? 0;
+  const output = usage.output;
+  const candidates = dig(meta ?? undefined, 'google', 'usageMetadata', 'candidatesTokenCount');
+  if (typeof candidates === 'number' && output !== null && reasoning > 0) {
+    if (output === candidates)
+      return { accounting: 'exclusive', note: 'vercel_google_output_without_thoughts' };
+    if (output === candidates + reasoning)
+      return { accounting: 'inclusive', note: 'vercel_google_output_with_thoughts' };
+  }
+  const total = firstTokens(span.attributes, [V.USAGE_TOTAL_TOKENS]);
+  if (total !== null && output !== null && usage.input !== null && reasoning > 0) {
+    if (total === usage.input + output + reasoning)
+      return { accounting: 'exclusive', note: 'vercel_google_total_counts_thoughts_apart' };
+    if (total === usage.input + output)
+      return { accounting: 'inclusive', note: 'vercel_google_output_with_thoughts' };
+  }
+  if (has(span.attributes, V.USAGE_OUTPUT_REASONING_TOKENS))
+    return { accounting: 'inclusive', note: 'vercel_google_output_details' };
+  return { accounting: 'exclusive', note: 'vercel_google_legacy_output_without_thoughts' };
 }
 
 function anthropicAccounting(
@@ -110,14 +158,14 @@ function anthropicAccounting(
 function metaTokens(
   meta: Record<string, AttrValue> | null,
   provider: string,
-  key: string,
+  ...path: string[]
 ): number | null {
   if (meta === null) return null;
-  const v = dig(meta, provider, key);
+  const v = dig(meta, provider, ...path);
   if (v === undefined || v === null) return null;
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_TOKENS) return v;
   throw new InvalidFieldError(
-    `${V.RESPONSE_PROVIDER_METADATA}.${provider}.${key}`,
+    `${V.RESPONSE_PROVIDER_METADATA}.${provider}.${path.join('.')}`,
     `is not a token count (${JSON.stringify(v)})`,
   );
 }
