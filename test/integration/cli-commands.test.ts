@@ -23,7 +23,7 @@ describe('llm-finops command line', () => {
   it('prices explain exits 0 for a priced model and 1, saying UNPRICED, for an unknown one', async () => {
     const priced = await runCli(['prices', 'explain', 'gpt-4o', '--provider', 'openai']);
     expect(priced.code).toBe(0);
-    expect(priced.stdout).toMatch(/^result: gpt-4o/m);
+    expect(priced.stdout).toMatch(/^result: openai:gpt-4o /m);
     const unpriced = await runCli(['prices', 'explain', 'no-such-model-xyz']);
     expect(unpriced.code).toBe(1);
     expect(unpriced.stdout).toContain('UNPRICED');
