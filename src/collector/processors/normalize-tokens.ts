@@ -1,26 +1,27 @@
 // Turns a style's usage reading into the canonical token fields: input INCLUSIVE of cache reads
 // and writes, output INCLUSIVE of reasoning (semconv v1.41 §1.6), so that pricing can take
 // input - cache_read - cache_creation as the full-price part without knowing the source.
-import type { CallKind } from '../call.js';
+import type { CallKind, LlmCall } from '../call.js';
 import type { SpanRecord } from '../span.js';
 import { FINOPS_USAGE } from '../../shared/semconv.js';
 import { tokenCount } from './normalize-attrs.js';
 import type { UsageReading } from './styles/types.js';
 
-export interface TokenFields {
-  input_tokens: number;
-  cache_read_tokens: number;
-  cache_creation_tokens: number;
-  output_tokens: number;
-  reasoning_tokens: number;
-  /** Parts of the totals above that are priced on their own (see src/pricing/cost.ts). */
-  cache_creation_1h_tokens: number;
-  audio_input_tokens: number;
-  audio_output_tokens: number;
-  image_output_tokens: number;
-  web_search_requests: number;
-  usage_incomplete: boolean;
-}
+/** The usage columns of a call; their meaning is documented once, on LlmCall. */
+export type TokenFields = Pick<
+  LlmCall,
+  | 'input_tokens'
+  | 'cache_read_tokens'
+  | 'cache_creation_tokens'
+  | 'output_tokens'
+  | 'reasoning_tokens'
+  | 'cache_creation_1h_tokens'
+  | 'audio_input_tokens'
+  | 'audio_output_tokens'
+  | 'image_output_tokens'
+  | 'web_search_requests'
+  | 'usage_incomplete'
+>;
 
 const ZERO: TokenFields = {
   input_tokens: 0,
