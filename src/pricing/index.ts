@@ -18,6 +18,7 @@ export {
   serviceTierOf,
 } from './price-call.js';
 export { listCost, discounted } from './cost.js';
+export { isPricingWarning, repriceCall, withoutPricingWarnings } from './reprice.js';
 export type { Cost, CostQuery, TokenCounts } from './cost.js';
 export { ratesFor, periodAt } from './rates.js';
 export { matchModel } from './match.js';
