@@ -211,7 +211,8 @@ describe('price dimensions through the real collector into chDB', () => {
     expect(value(FINOPS_COST_EXTRA.IMAGE)).toEqual({ stringValue: usd(want.cost_image) });
     expect(value(FINOPS_COST_EXTRA.REQUEST)).toEqual({ stringValue: usd(want.cost_request) });
     expect(value(FINOPS_COST_EXTRA.USAGE_INCOMPLETE)).toEqual({ boolValue: false });
-    expect(String((value(FINOPS_COST_EXTRA.PRICE_VERSION) as { stringValue?: string }).stringValue))
-      .toMatch(/\+[0-9a-f]{12}$/);
+    expect(
+      String((value(FINOPS_COST_EXTRA.PRICE_VERSION) as { stringValue?: string }).stringValue),
+    ).toMatch(/\+[0-9a-f]{12}$/);
   });
 });

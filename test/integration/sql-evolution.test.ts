@@ -63,7 +63,9 @@ function grown(): Catalog {
     dims: ['route', 'model'],
     measures: ['calls', 'cost_total', 'hedged_calls'],
     doc: 'A small time-first family for route and model cost questions.',
-    tables: [{ name: 'llm_costs_route_model_1h', grain: 'hour', from: 'llm_calls', since: V_FAMILY }],
+    tables: [
+      { name: 'llm_costs_route_model_1h', grain: 'hour', from: 'llm_calls', since: V_FAMILY },
+    ],
   });
   // The measure's column in llm_calls arrives in the same migration.
   const baseTables = CATALOG.baseTables.map((t) =>
