@@ -2,7 +2,7 @@
 // current price data (after a price fix, a refresh, an overlay for a model that was unpriced).
 import type { Command } from 'commander';
 import { isoOption } from './analytics/export/focus-cli.js';
-import { repriceCall } from './pricing/index.js';
+import { createRepricer } from './pricing/index.js';
 import { openStorage } from './runtime.js';
 import { ConfigError } from './shared/errors.js';
 import { migrate } from './storage/migrate.js';
@@ -36,7 +36,7 @@ async function reprice(options: RepriceCliOptions): Promise<void> {
       from,
       to,
       dryRun,
-      price: (call) => repriceCall(catalog, call),
+      price: createRepricer(catalog),
     });
     process.stdout.write(
       `price data: ${catalog.label} (${catalog.version})\n${formatReprice(result, dryRun)}\n`,

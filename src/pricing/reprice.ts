@@ -2,7 +2,7 @@
 // current price data write its own: a model that is now priced must lose 'unpriced_model', while
 // what the normalizer flagged (clamped counts, inclusive-cache readings) stays.
 import type { LlmCall } from '../shared/call.js';
-import { priceCall } from './price-call.js';
+import { createPricingProcessor, priceCall } from './price-call.js';
 import type { PriceCatalog } from './types.js';
 
 /** Warnings pricing writes verbatim (price-call.ts, cost.ts). */
@@ -37,4 +37,14 @@ export function withoutPricingWarnings(warnings: readonly string[]): string[] {
 /** A stored call priced again with `catalog`: pricing's old warnings dropped, the rest kept. */
 export function repriceCall(catalog: PriceCatalog, call: LlmCall): LlmCall {
   return priceCall(catalog, { ...call, warnings: withoutPricingWarnings(call.warnings) });
+}
+
+/**
+ * Re-prices a batch of stored calls with `catalog`, model lookups memoized as on the collector's
+ * hot path (a range repeats a handful of models many thousand times).
+ */
+export function createRepricer(catalog: PriceCatalog): (calls: LlmCall[]) => LlmCall[] {
+  const price = createPricingProcessor(catalog);
+  return (calls) =>
+    price(calls.map((c) => ({ ...c, warnings: withoutPricingWarnings(c.warnings) })));
 }

@@ -7,23 +7,25 @@
 // after every stored row of the day) before the older rows of its call_id are deleted, and a run
 // always keeps the newest row of a call_id and deletes the rest. A second run finds nothing to
 // change; a run cut short between insert and delete leaves two rows the next run collapses; the
-// rollup rebuild is idempotent and runs for every day a non-dry run visits.
+// rollup rebuild is idempotent, and a run that changes nothing still rebuilds the visited days if
+// a rollup disagrees with llm_calls there (a run cut short before its rebuild).
 import type { LlmCall } from '../shared/call.js';
 import { money, moneyText, sumMoney, ZERO, type MoneyValue } from '../shared/money.js';
 import { callRow } from '../collector/rows.js';
-import { rebuildRollups, wholeDays } from './rollup-rebuild.js';
+import { rebuildRollups, rollupsAgree, wholeDays } from './rollup-rebuild.js';
 import type { QueryRunner } from './runner.js';
 import { readStoredCalls, type StoredCall } from './stored-calls.js';
 
 const DAY_MS = 86_400_000;
-const DELETE_CHUNK = 5_000;
+// One lightweight DELETE rewrites the row mask of every part of the day: few, large id lists.
+const DELETE_CHUNK = 100_000;
 
 export interface RepriceOptions {
   from: Date;
   to: Date;
   dryRun: boolean;
-  /** Prices one stored call with the current data (pricing's own warnings already dropped). */
-  price: (call: LlmCall) => LlmCall;
+  /** Prices stored calls with the current data, in order (pricing's own old warnings dropped). */
+  price: (calls: LlmCall[]) => LlmCall[];
   now?: () => number;
 }
 
@@ -64,7 +66,9 @@ const MONEY_FIELDS = [
 export function priceChanged(before: LlmCall, after: LlmCall): boolean {
   for (const f of PRICE_FIELDS)
     if (JSON.stringify(before[f]) !== JSON.stringify(after[f])) return true;
-  return MONEY_FIELDS.some((f) => !money(before[f]).eq(money(after[f])));
+  // Both sides are plain decimal text without trailing zeros (trimDecimal, moneyText): equal text
+  // is equal money; only differing text is parsed (an exponent or sign spelling could differ).
+  return MONEY_FIELDS.some((f) => before[f] !== after[f] && !money(before[f]).eq(money(after[f])));
 }
 
 /** The newest row of each call_id, and how many older ones there are. */
@@ -92,14 +96,15 @@ interface DayPlan {
   newestIngestMs: number;
 }
 
-function planDay(stored: StoredCall[], price: (c: LlmCall) => LlmCall): DayPlan {
+function planDay(stored: StoredCall[], price: (c: LlmCall[]) => LlmCall[]): DayPlan {
   const { current, duplicates } = newest(stored);
+  const repriced = price(current.map((s) => s.call));
   const rows: LlmCall[] = [];
   const tally = { calls: current.length, changed: 0, newlyPriced: 0, stillUnpriced: 0 };
   const before: string[] = [];
   const after: string[] = [];
-  for (const { call } of current) {
-    const priced = price(call);
+  for (const [i, { call }] of current.entries()) {
+    const priced = repriced[i] ?? call;
     const changed = priceChanged(call, priced);
     const kept = changed ? priced : call;
     if (changed) tally.changed += 1;
@@ -182,12 +187,14 @@ export async function repriceRange(
     await writeDay(storage, day, dayFrom, dayTo, now());
     visited = { from: visited?.from ?? d, to: d + DAY_MS };
   }
-  // One rebuild over every day that held calls: a delete per rollup table, not one per day.
-  if (visited !== undefined)
-    total.rebuilt = await rebuildRollups(
-      storage,
-      wholeDays(new Date(visited.from), new Date(visited.to)),
-    );
+  // One rebuild over every day that held calls (a delete per rollup table, not one per day),
+  // when rows were rewritten or a rollup disagrees with llm_calls (a run cut short before its
+  // rebuild); a second run that changed nothing leaves the rollups alone.
+  if (visited !== undefined) {
+    const days = wholeDays(new Date(visited.from), new Date(visited.to));
+    if (total.changed + total.duplicates > 0 || !(await rollupsAgree(storage, days)))
+      total.rebuilt = await rebuildRollups(storage, days);
+  }
   return {
     ...total,
     costBefore: moneyText(before),

@@ -52,6 +52,39 @@ export function wholeDays(from: Date, to: Date): DayRange {
 const timeGuard = (column: string): string =>
   `${column} >= toDateTime({rb_from:UInt32}, 'UTC') AND ${column} < toDateTime({rb_to:UInt32}, 'UTC')`;
 
+/** The measures a consistency check compares: a row count and the cost sum of the family. */
+function checkedMeasures(t: CatalogTable): string[] {
+  const names = familyMeasures(t.family).map(([n]) => n);
+  return ['calls', 'attempts', 'cost_total', 'spend', 'unpriced_calls'].filter((n) =>
+    names.includes(n),
+  );
+}
+
+/**
+ * Whether every cost-bearing rollup holds, for the days, the counts and cost sums llm_calls
+ * gives: a re-price that changed nothing skips the rebuild only then (a run cut short after
+ * rewriting rows but before its rebuild leaves them disagreeing, and the next run rebuilds).
+ */
+export async function rollupsAgree(storage: QueryRunner, days: DayRange): Promise<boolean> {
+  const params = { rb_from: days.from.getTime() / 1000, rb_to: days.to.getTime() / 1000 };
+  for (const t of tablesToRebuild()) {
+    const measures = new Map(familyMeasures(t.family));
+    const names = checkedMeasures(t);
+    const where = [timeGuard('start_time'), t.family.subject.where].filter(Boolean).join(' AND ');
+    const raw = names.map((n) => `toString(${measures.get(n)?.raw ?? '0'}) AS ${n}`).join(', ');
+    const rolled = names
+      .map((n) => `toString(${measures.get(n)?.merge(n) ?? '0'}) AS ${n}`)
+      .join(', ');
+    const [a] = await storage.query(`SELECT ${raw} FROM llm_calls WHERE ${where}`, params);
+    const [b] = await storage.query(
+      `SELECT ${rolled} FROM ${t.table.name} WHERE ${timeGuard(TIME_COLUMN[t.table.grain])}`,
+      params,
+    );
+    if (JSON.stringify(a) !== JSON.stringify(b)) return false;
+  }
+  return true;
+}
+
 /** Deletes the days' rows of every cost-bearing rollup and refills them from their sources. */
 export async function rebuildRollups(storage: QueryRunner, days: DayRange): Promise<string[]> {
   const tables = tablesToRebuild();

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalog, repriceCall, type PriceCatalog } from '../../src/pricing/index.js';
+import { loadCatalog, createRepricer, type PriceCatalog } from '../../src/pricing/index.js';
 import { FINOPS, GEN_AI } from '../../src/shared/semconv.js';
 import { repriceRange, type RepriceResult } from '../../src/storage/reprice.js';
 import { tablesToRebuild } from '../../src/storage/rollup-rebuild.js';
@@ -99,7 +99,7 @@ beforeAll(async () => {
 afterAll(async () => t.runtime.stop());
 
 const reprice = (dryRun: boolean): Promise<RepriceResult> =>
-  repriceRange(t.runtime.storage, { ...RANGE, dryRun, price: (c) => repriceCall(next, c) });
+  repriceRange(t.runtime.storage, { ...RANGE, dryRun, price: createRepricer(next) });
 
 /** /v1/costs over whole days (read from the daily and hourly rollups) by model. */
 async function costsByModel(): Promise<Record<string, { cost: string; unpriced: number }>> {
@@ -207,6 +207,18 @@ describe('llm-finops reprice', () => {
       duplicates: 0,
       delta: '0',
     });
+    expect(again.rebuilt).toEqual([]);
+    // A rollup that disagrees with llm_calls for the range (a run cut short before its rebuild)
+    // is rebuilt even when no price changed.
+    await t.runtime.storage.command(
+      `INSERT INTO llm_costs_tenant_1d (day, tenant, calls, cost_total)
+         VALUES (toDateTime({day:UInt32}, 'UTC'), 'rp', 1, 1)`,
+      { day: (D - 2 * DAY) / 1000 },
+    );
+    const healed = await reprice(false);
+    expect(healed).toMatchObject({ changed: 0, delta: '0' });
+    expect(healed.rebuilt).toContain('llm_costs_tenant_1d');
+    everyTableHolds(await sums(), usd(2n * alphaOld + 4n * alphaNew + 2n * betaNew));
     // A run cut short after its insert leaves the older row of a call next to the new one.
     await t.runtime.storage.command(
       `INSERT INTO llm_calls SELECT * REPLACE (cost_total * 2 AS cost_total, now64(3) - INTERVAL 1 DAY AS ingested_at)
