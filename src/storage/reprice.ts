@@ -40,6 +40,12 @@ export interface RepriceResult {
   stillUnpriced: number;
   /** Extra rows of one call_id (a run cut short, a duplicate write), removed unless dry run. */
   duplicates: number;
+  /**
+   * Priced rows left as they are because their stored cost parts do not sum to their total: rows
+   * written before migration 0032, whose 1h-write, audio, image and web-search counts were not
+   * stored (re-pricing them would drop those parts from a total that rightly has them).
+   */
+  partsMissing: number;
   /** Sum of cost_total before and after, over one row per call; exact decimal text. */
   costBefore: string;
   costAfter: string;
@@ -71,6 +77,12 @@ export function priceChanged(before: LlmCall, after: LlmCall): boolean {
   return MONEY_FIELDS.some((f) => before[f] !== after[f] && !money(before[f]).eq(money(after[f])));
 }
 
+const PART_FIELDS = MONEY_FIELDS.filter((f) => f !== 'cost_total' && f !== 'list_cost');
+
+function partsSumToTotal(c: LlmCall): boolean {
+  return sumMoney(PART_FIELDS.map((f) => c[f])).eq(money(c.cost_total));
+}
+
 /** The newest row of each call_id, and how many older ones there are. */
 function newest(rows: StoredCall[]): { current: StoredCall[]; duplicates: Set<string> } {
   const byId = new Map<string, StoredCall>();
@@ -100,11 +112,19 @@ function planDay(stored: StoredCall[], price: (c: LlmCall[]) => LlmCall[]): DayP
   const { current, duplicates } = newest(stored);
   const repriced = price(current.map((s) => s.call));
   const rows: LlmCall[] = [];
-  const tally = { calls: current.length, changed: 0, newlyPriced: 0, stillUnpriced: 0 };
+  const tally = {
+    calls: current.length,
+    changed: 0,
+    newlyPriced: 0,
+    stillUnpriced: 0,
+    partsMissing: 0,
+  };
   const before: string[] = [];
   const after: string[] = [];
   for (const [i, { call }] of current.entries()) {
-    const priced = repriced[i] ?? call;
+    const incomplete = call.priced && !partsSumToTotal(call);
+    if (incomplete) tally.partsMissing += 1;
+    const priced = incomplete ? call : (repriced[i] ?? call);
     const changed = priceChanged(call, priced);
     const kept = changed ? priced : call;
     if (changed) tally.changed += 1;
@@ -120,7 +140,7 @@ function planDay(stored: StoredCall[], price: (c: LlmCall[]) => LlmCall[]): DayP
     tally: { ...tally, duplicates: stored.length - current.length },
     before: sumMoney(before),
     after: sumMoney(after),
-    newestIngestMs: Math.max(0, ...stored.map((s) => s.ingestedAtMs)),
+    newestIngestMs: stored.reduce((m, s) => Math.max(m, s.ingestedAtMs), 0),
   };
 }
 
@@ -168,6 +188,7 @@ export async function repriceRange(
     newlyPriced: 0,
     stillUnpriced: 0,
     duplicates: 0,
+    partsMissing: 0,
     costBefore: '0',
     costAfter: '0',
     delta: '0',
@@ -210,6 +231,7 @@ export function formatReprice(r: RepriceResult, dryRun: boolean): string {
     `newly priced: ${r.newlyPriced}`,
     `still unpriced: ${r.stillUnpriced}`,
     `duplicate rows ${dryRun ? 'to remove' : 'removed'}: ${r.duplicates}`,
+    `left as stored (parts not stored, before migration 0032): ${r.partsMissing}`,
     `cost before: ${r.costBefore} USD`,
     `cost after:  ${r.costAfter} USD`,
     `delta:       ${r.delta} USD`,

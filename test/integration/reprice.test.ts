@@ -234,4 +234,24 @@ describe('llm-finops reprice', () => {
       [BETA]: { cost: after.beta, unpriced: 0 },
     });
   });
+
+  it('leaves a row whose stored parts do not sum to its total (written before 0032) as it is', async () => {
+    // Before migration 0032 the writer dropped the 1h-write, audio, image and web-search counts
+    // and cost parts while cost_total kept them: re-pricing such a row would drop those parts.
+    await t.runtime.storage.command(
+      `INSERT INTO llm_calls SELECT * REPLACE (concat(call_id, '-pre0032') AS call_id,
+              cost_total + toDecimal128('0.5', 18) AS cost_total)
+         FROM llm_calls WHERE model = '${ALPHA}' AND start_time >= fromUnixTimestamp64Milli({from:Int64}, 'UTC')
+        ORDER BY start_time LIMIT 1`,
+      { from: RANGE.from.getTime() },
+    );
+    const dry = await reprice(true);
+    expect(dry).toMatchObject({ calls: 7, changed: 0, partsMissing: 1, delta: '0' });
+    const real = await reprice(false);
+    expect(real).toMatchObject({ changed: 0, partsMissing: 1, delta: '0' });
+    const [row] = await t.runtime.storage.query<{ total: string }>(
+      `SELECT toString(cost_total) AS total FROM llm_calls WHERE endsWith(call_id, '-pre0032')`,
+    );
+    expect(usd(atto(row?.total ?? ''))).toBe(usd(alphaNew + atto('0.5')));
+  });
 });
