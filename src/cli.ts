@@ -1,95 +1,37 @@
-// `llm-finops start | migrate | keys | gen-env | prices explain|refresh | export focus | dead-letter | demo`:
-// the command-line entry point (commander).
+// `llm-finops start | migrate | keys | gen-env | prices explain|refresh | reprice | export focus |
+// dead-letter | demo`: the command-line entry point (commander). Commands with more than a few
+// lines of their own live in src/cli-*.ts.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { sha256Hex } from './shared/keys.js';
 import { writeEnvFile } from './shared/gen-env.js';
 import { openStorage, startRuntime } from './runtime.js';
-import { formatDeadLetters, readDeadLetters, replayDeadLetters } from './collector/dead-letter.js';
-import { loadConfig, parseConfig, type Config } from './shared/config.js';
-import { readEnv } from './shared/env.js';
 import { ConfigError, StartupError } from './shared/errors.js';
 import { createLogger, parseLogLevel } from './shared/logger.js';
 import { migrate } from './storage/migrate.js';
-import { explainModel, formatExplanation, loadCatalog } from './pricing/index.js';
-import { formatRefresh, refreshPrices } from './pricing/refresh.js';
 import {
   formatOption,
   isoOption,
   runFocusExport,
   type FocusCliOptions,
 } from './analytics/export/focus-cli.js';
-
-interface CommonOptions {
-  config?: string;
-  dataDir?: string;
-  prices?: string;
-}
-
-interface StartOptions extends CommonOptions {
-  /** Not a real flag: start has two listeners (see AMBIGUOUS_PORT). */
-  port?: string;
-  otlpPort?: number;
-  apiPort?: number;
-  host?: string;
-  insecure?: boolean;
-}
-
-const env = readEnv();
-const logger = createLogger(parseLogLevel(env.logLevel));
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new InvalidArgumentError('must be a port number (0-65535)');
-  return n;
-}
-
-// commander answered `--port` with "Did you mean --host?" (the closest spelling); the flags a
-// person is looking for are the two listeners' own.
-const AMBIGUOUS_PORT =
-  '--port is not a flag: start listens on two ports. Use --otlp-port <port> for the OTLP collector (default 4318, config collector.port) and --api-port <port> for the analytics API (default 8080, config api.port)';
-
-/** Config file, then environment, then flags: the later one wins. */
-function resolveConfig(options: StartOptions): Config {
-  if (options.port !== undefined) throw new ConfigError(AMBIGUOUS_PORT);
-  const config = loadConfig(options.config ?? env.configFile);
-  const raw = structuredClone(config) as Config;
-  const dataDir = options.dataDir ?? env.dataDir;
-  if (dataDir !== undefined) raw.storage.data_dir = dataDir;
-  const prices = options.prices ?? env.pricesFile;
-  if (prices !== undefined) raw.pricing.prices_file = prices;
-  if (env.clickhouseDatabase !== undefined) raw.storage.database = env.clickhouseDatabase;
-  if (env.routingKeyFile !== undefined) raw.routing.signing.key_file = env.routingKeyFile;
-  if (options.otlpPort !== undefined) raw.collector.port = options.otlpPort;
-  if (options.apiPort !== undefined) raw.api.port = options.apiPort;
-  if (options.host !== undefined) {
-    raw.collector.host = options.host;
-    raw.api.host = options.host;
-  }
-  if (options.insecure === true) raw.security.insecure = true;
-  return parseConfig(raw, 'configuration');
-}
-
-const clickhouse = {
-  url: env.clickhouseUrl,
-  user: env.clickhouseUser,
-  password: env.clickhousePassword,
-};
+import {
+  clickhouse,
+  env,
+  logger,
+  port,
+  resolveConfig,
+  withCommon,
+  type CommonOptions,
+  type StartOptions,
+} from './cli-common.js';
+import { registerDeadLetter } from './cli-dead-letter.js';
+import { registerPrices } from './cli-prices.js';
+import { registerReprice } from './cli-reprice.js';
 
 const program = new Command('llm-finops').description(
   'LLM spend and capacity: OTLP collector, ClickHouse storage, analytics API',
 );
-
-const withCommon = (cmd: Command): Command =>
-  cmd
-    .option('--config <file>', 'YAML config file (env LLM_FINOPS_CONFIG)')
-    .option(
-      '--data-dir <dir>',
-      'embedded ClickHouse data directory (default ./data; env LLM_FINOPS_DATA_DIR)',
-    )
-    .option('--prices <file>', 'LiteLLM-format price file (model_prices_and_context_window.json)');
 
 withCommon(
   program
@@ -160,51 +102,7 @@ withCommon(
   );
 });
 
-const deadLetter = program
-  .command('dead-letter')
-  .description('rows the store refused on their own (data/dead-letter/), with the reason');
-withCommon(deadLetter.command('list').description('show dead-lettered rows and why'))
-  .option('--json', 'one JSON entry per line (with its file)')
-  .action((options: CommonOptions & { json?: boolean }) => {
-    const files = readDeadLetters(join(resolveConfig(options).storage.data_dir, 'dead-letter'));
-    process.stdout.write(
-      options.json === true
-        ? files
-            .flatMap((f) => f.entries.map((e) => `${JSON.stringify({ file: f.file, ...e })}\n`))
-            .join('')
-        : formatDeadLetters(files),
-    );
-  });
-withCommon(
-  deadLetter
-    .command('replay')
-    .description(
-      're-insert dead-lettered rows (e.g. after a fix); rows already stored are skipped, rows refused again stay',
-    ),
-)
-  .option('--file <name>', 'only this file (a name from `dead-letter list`)')
-  .action(async (options: CommonOptions & { file?: string }) => {
-    const config = resolveConfig(options);
-    const storage = await openStorage(config, clickhouse);
-    try {
-      await migrate(storage, { ttl_days: config.storage.ttl_days });
-      const result = await replayDeadLetters(
-        storage,
-        join(config.storage.data_dir, 'dead-letter'),
-        {
-          maxPartitions: config.collector.writer.max_partitions_per_insert,
-          batchRows: config.collector.writer.batch_rows,
-          ...(options.file !== undefined ? { file: options.file } : {}),
-        },
-      );
-      process.stdout.write(
-        `replayed ${result.replayed} row(s), ${result.alreadyStored} already stored, ${result.stillRefused} still refused (kept), from ${result.files} file(s)\n`,
-      );
-      if (result.stillRefused > 0) process.exitCode = 3;
-    } finally {
-      await storage.close();
-    }
-  });
+registerDeadLetter(program);
 
 const keys = program
   .command('keys')
@@ -238,85 +136,8 @@ program
     );
   });
 
-const prices = program
-  .command('prices')
-  .description('inspect the price catalog, fetch newer price data');
-prices
-  .command('explain <model>')
-  .description('show which catalog entry a model name matches, and why')
-  .option(
-    '--provider <provider>',
-    'gen_ai.provider.name of the call (e.g. openai, anthropic, aws.bedrock)',
-  )
-  .option('--at <time>', 'show the prices in force at this ISO time (default now)')
-  .option('--prices <file>', 'LiteLLM-format price file (an overlay over the price database)')
-  .option('--data-dir <dir>', 'data directory holding refreshed price data')
-  .option('--config <file>', 'YAML config file')
-  .action(
-    (
-      model: string,
-      options: {
-        provider?: string;
-        at?: string;
-        prices?: string;
-        dataDir?: string;
-        config?: string;
-      },
-    ) => {
-      const config = resolveConfig({
-        ...(options.config !== undefined ? { config: options.config } : {}),
-        ...(options.prices !== undefined ? { prices: options.prices } : {}),
-        ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
-      });
-      const catalog = loadCatalog({
-        pricesFile: config.pricing.prices_file,
-        overridesFile: config.pricing.overrides_file,
-        deploymentModels: config.pricing.deployment_models,
-        useDatabase: config.pricing.use_database,
-        dataDir: config.storage.data_dir,
-      });
-      const at = options.at === undefined ? Date.now() : Date.parse(options.at);
-      if (Number.isNaN(at))
-        throw new InvalidArgumentError(`--at: not an ISO date/time (${options.at})`);
-      const explanation = explainModel(catalog, model, options.provider, at);
-      // The data's age and any load problem, as the collector would log them at start.
-      const warnings = catalog.warnings.map((w) => `warning: ${w}`);
-      process.stdout.write(`${[formatExplanation(explanation), ...warnings].join('\n')}\n`);
-      // Scripts and CI checks read the exit code: an unpriced model is a failed lookup.
-      if (!explanation.matched) {
-        process.stderr.write(
-          `llm-finops: no price for '${model}' (UNPRICED): its calls are stored with priced=false\n`,
-        );
-        process.exitCode = 1;
-      }
-    },
-  );
-prices
-  .command('refresh')
-  .description(
-    'fetch newer price data (needs the network), validate it and store it in the data directory',
-  )
-  .option('--url <url>', 'where to fetch it (default pricing.refresh_url, else the database feed)')
-  .option('--data-dir <dir>', 'data directory (default ./data; env LLM_FINOPS_DATA_DIR)')
-  .option('--config <file>', 'YAML config file')
-  .action(async (options: { url?: string; dataDir?: string; config?: string }) => {
-    const config = resolveConfig({
-      ...(options.config !== undefined ? { config: options.config } : {}),
-      ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
-    });
-    const url = options.url ?? config.pricing.refresh_url;
-    try {
-      const result = await refreshPrices({
-        dataDir: config.storage.data_dir,
-        ...(url !== undefined ? { url } : {}),
-      });
-      process.stdout.write(`${formatRefresh(result)}\n`);
-    } catch (err) {
-      // Offline or bad data: say why and keep the data in use; exit non-zero for scripts.
-      process.stderr.write(`llm-finops prices refresh: ${(err as Error).message}\n`);
-      process.exit(1);
-    }
-  });
+registerPrices(program);
+registerReprice(program);
 
 function positive(value: string): number {
   const n = Number(value);

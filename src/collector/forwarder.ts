@@ -5,7 +5,7 @@
 import type { ForwardConfig } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { OTLP_RETRYABLE_STATUS, HttpStatusError, retry, retryPolicy } from '../shared/retry.js';
-import { FINOPS, GEN_AI } from '../shared/semconv.js';
+import { FINOPS, FINOPS_COST_EXTRA, GEN_AI } from '../shared/semconv.js';
 import type { LlmCall } from './call.js';
 import type { PipelineSink } from './pipeline.js';
 import {
@@ -146,6 +146,12 @@ export function enrich(span: SpanRecord, call: LlmCall): SpanRecord {
     [FINOPS.COST_CACHE_CREATION]: call.cost_cache_creation,
     [FINOPS.COST_OUTPUT]: call.cost_output,
     [FINOPS.COST_PRICE_ENTRY]: call.price_entry,
+    [FINOPS_COST_EXTRA.CACHE_CREATION_1H]: call.cost_cache_creation_1h,
+    [FINOPS_COST_EXTRA.AUDIO]: call.cost_audio,
+    [FINOPS_COST_EXTRA.IMAGE]: call.cost_image,
+    [FINOPS_COST_EXTRA.REQUEST]: call.cost_request,
+    [FINOPS_COST_EXTRA.PRICE_VERSION]: call.price_version,
+    [FINOPS_COST_EXTRA.USAGE_INCOMPLETE]: call.usage_incomplete,
   };
   if (call.request_model !== '') extra[GEN_AI.REQUEST_MODEL] = call.request_model;
   if (call.response_model !== '') extra[GEN_AI.RESPONSE_MODEL] = call.response_model;

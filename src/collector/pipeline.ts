@@ -12,6 +12,7 @@ import { applyBinding } from './processors/tenant-binding.js';
 import {
   applyAttribution,
   extractHint,
+  SPAN_KIND_SERVER,
   redactContent,
   type AttributionKeys,
 } from './processors/attribute.js';
@@ -170,7 +171,7 @@ export class Pipeline {
     const { result, binding } = step;
     const forward = this.deps.sink !== undefined;
     const normalized = normalizeSpan(span, { captureContent: this.deps.config.capture_content });
-    const hint = extractHint(span.attributes, this.keys);
+    const hint = extractHint(span.attributes, this.keys, span.kind === SPAN_KIND_SERVER);
     const ownResource = extractHint(span.resource, this.keys);
     const base: IncomingSpan = {
       partition: step.partition,

@@ -70,6 +70,16 @@ export function callRow(c: LlmCall): string {
     cost_total: c.cost_total,
     list_cost: c.list_cost,
     warnings: c.warnings,
+    cache_creation_1h_tokens: c.cache_creation_1h_tokens,
+    audio_input_tokens: c.audio_input_tokens,
+    audio_output_tokens: c.audio_output_tokens,
+    image_output_tokens: c.image_output_tokens,
+    web_search_requests: c.web_search_requests,
+    usage_incomplete: c.usage_incomplete,
+    cost_cache_creation_1h: c.cost_cache_creation_1h,
+    cost_audio: c.cost_audio,
+    cost_image: c.cost_image,
+    cost_request: c.cost_request,
   });
 }
 

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPricingProcessor, type PriceCatalog } from '../pricing/index.js';
+import { noticeIncompleteUsage } from './usage-notice.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { recentCallIds, storedCallIds } from '../storage/calls.js';
@@ -87,7 +88,7 @@ export async function startCollector(
   const pipeline = new Pipeline({
     config: c,
     writer,
-    price: createPricingProcessor(catalog),
+    price: noticeIncompleteUsage(createPricingProcessor(catalog), logger),
     ...(forwarder !== undefined ? { sink: forwarder } : {}),
     ...(spool !== undefined ? { onRecordDone: (seq: number) => spool?.markDone([seq]) } : {}),
   });

@@ -17,11 +17,14 @@
 // innermost when both are known at release time, else the one already written.
 import type { LlmCall, OutcomeRecord } from './call.js';
 import type { SpanRecord } from './span.js';
+import { mergeHint, settled } from './processors/attribute.js';
 
 export interface Hint {
   route?: string;
   feature?: string;
   tenant?: string;
+  /** Dimensions read from an inferred key (not finops.*): any explicit value outranks them. */
+  inferred?: { route?: boolean; feature?: boolean; tenant?: boolean };
 }
 
 interface SpanNode {
@@ -75,7 +78,6 @@ export interface TraceBufferOptions {
   rememberMs: number;
 }
 
-const DIMENSIONS = ['route', 'feature', 'tenant'] as const;
 /** LlmCall.source of spans written by our own instrumentation wrapper. */
 const PREFERRED_SOURCE = 'llm_finops';
 
@@ -183,7 +185,8 @@ export class TraceBuffer {
     return state.pending.every((item) => {
       const spanId = item.type === 'call' ? item.call.span_id : item.spanId;
       const { hint, complete } = this.resolve(state, spanId);
-      return complete || DIMENSIONS.every((d) => hint[d] !== undefined);
+      // An inferred value is not final while an ancestor may still say it explicitly.
+      return complete || settled(hint);
     });
   }
 
@@ -194,8 +197,7 @@ export class TraceBuffer {
     for (let depth = 0; current !== undefined && depth < 256; depth += 1) {
       const node = state.nodes.get(current);
       if (node === undefined) return { hint, complete: false };
-      for (const d of DIMENSIONS)
-        if (hint[d] === undefined && node.hint[d] !== undefined) hint[d] = node.hint[d];
+      mergeHint(hint, node.hint);
       if (node.parent === '') return { hint, complete: true };
       current = node.parent;
     }
@@ -212,9 +214,7 @@ export class TraceBuffer {
     return items.map((item) => {
       const spanId = item.type === 'call' ? item.call.span_id : item.spanId;
       const { hint } = this.resolve(state, spanId);
-      for (const d of DIMENSIONS)
-        if (hint[d] === undefined && item.ownResource[d] !== undefined)
-          hint[d] = item.ownResource[d];
+      mergeHint(hint, item.ownResource);
       if (
         item.type === 'call' &&
         pendingCalls.has(spanId) &&

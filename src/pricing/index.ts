@@ -18,6 +18,12 @@ export {
   serviceTierOf,
 } from './price-call.js';
 export { listCost, discounted } from './cost.js';
+export {
+  createRepricer,
+  isPricingWarning,
+  repriceCall,
+  withoutPricingWarnings,
+} from './reprice.js';
 export type { Cost, CostQuery, TokenCounts } from './cost.js';
 export { ratesFor, periodAt } from './rates.js';
 export { matchModel } from './match.js';

@@ -138,6 +138,18 @@ export const FINOPS = {
   COST_PRICE_ENTRY: 'finops.cost.price_entry',
 } as const;
 
+/** More cost parts the collector writes on forwarded spans (issue 12's price dimensions). */
+export const FINOPS_COST_EXTRA = {
+  CACHE_CREATION_1H: 'finops.cost.cache_creation_1h_usd',
+  AUDIO: 'finops.cost.audio_usd',
+  IMAGE: 'finops.cost.image_usd',
+  REQUEST: 'finops.cost.request_usd',
+  /** The price data version the call was priced with (see llm_calls.price_version). */
+  PRICE_VERSION: 'finops.cost.price_version',
+  /** The source could not report every count pricing needs: the cost is an estimate. */
+  USAGE_INCOMPLETE: 'finops.usage.incomplete',
+} as const;
+
 /** W3C baggage keys that carry attribution across services. */
 export const FINOPS_BAGGAGE = {
   ROUTE: FINOPS.ROUTE,

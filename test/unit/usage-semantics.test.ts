@@ -21,6 +21,9 @@ import {
   vercelGoogleV6Generate,
 } from '../fixtures/spans/usage-semantics.js';
 import { times, usd } from '../fixtures/pricing/exact.js';
+import { SOURCE_TABLE } from '../fixtures/spans/source-table.js';
+import { noticeIncompleteUsage } from '../../src/collector/usage-notice.js';
+import type { Logger } from '../../src/shared/logger.js';
 
 const GENAI = JSON.parse(
   readFileSync(new URL('../fixtures/pricing/genai-sample.json', import.meta.url), 'utf8'),
@@ -161,5 +164,64 @@ describe('usage parts: 1-hour cache writes, web searches, audio', () => {
     expect(r.type === 'invalid' && r.reason).toMatch(
       /finops\.usage\.audio\.input_tokens is negative/,
     );
+  });
+});
+
+describe("the README's source table: one fixture per row", () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf("### What each source's counts mean"));
+  const table = section.slice(0, section.indexOf('\n\n', section.indexOf('| source |')));
+  const rows = table
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && !l.startsWith('| source |'))
+    .map((l) => l.slice(2, l.indexOf(' | ')));
+
+  it('lists exactly the rows SOURCE_TABLE backs, in order', () => {
+    expect(rows).toEqual(SOURCE_TABLE.map((r) => r.row));
+  });
+
+  for (const r of SOURCE_TABLE)
+    it(`${r.row}: reads as ${r.counts.join('/')}${r.incomplete ? ', usage incomplete' : ''}`, () => {
+      const c = normalized(r.span);
+      expect(c.source).toBe(r.source);
+      expect([
+        c.input_tokens,
+        c.cache_read_tokens,
+        c.cache_creation_tokens,
+        c.output_tokens,
+        c.reasoning_tokens,
+      ]).toEqual(r.counts);
+      expect(c.usage_incomplete).toBe(r.incomplete);
+      const readings = c.warnings.filter((w) =>
+        /^(input_cache_added|output_reasoning_added|usage_incomplete):/.test(w),
+      );
+      expect(readings).toEqual(r.warning === '' ? [] : [r.warning]);
+    });
+});
+
+describe('the collector log says once that a source cannot report cached tokens', () => {
+  it('warns on the first incomplete call of a source, not on later ones or complete calls', () => {
+    const warned: Record<string, unknown>[] = [];
+    const logger: Logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (_msg, fields) => warned.push(fields ?? {}),
+      error: () => undefined,
+      child: () => logger,
+    };
+    const step = noticeIncompleteUsage((calls) => calls.map((c) => priceCall(db, c)), logger);
+    const incomplete = normalized(openaiJsChat);
+    const complete = normalized(finopsWrapperAnthropic);
+    expect(step([complete])).toHaveLength(1);
+    expect(warned).toEqual([]);
+    step([incomplete, incomplete]);
+    step([incomplete]);
+    expect(warned).toEqual([
+      expect.objectContaining({
+        source: 'openai_js',
+        scope: '@opentelemetry/instrumentation-openai',
+        reason: 'no_cache_tokens',
+      }),
+    ]);
   });
 });

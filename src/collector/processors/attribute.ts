@@ -1,8 +1,14 @@
-// Attribution: route / feature / tenant for every call and outcome. Hints come from the span's
-// own attributes (finops.* first, then the configured keys, e.g. http.route or another tool's
-// tag keys), then its ancestors' (resolved by the trace buffer), then its own resource, then
-// the configured default. Pure functions: the trace buffer does the stateful part.
+// Attribution: route / feature / tenant for every call and outcome. Precedence, per dimension:
+//   1. an explicit finops.route / finops.feature / finops.tenant on the span or ANY ancestor
+//      (nearest first), then on the span's own resource: someone set it on purpose;
+//   2. an inferred key (the other configured keys, e.g. http.route or another tool's tag keys)
+//      on the span or an ancestor (nearest first), then on its own resource;
+//   3. the configured default.
+// http.route is read on SERVER spans only: on a CLIENT span (the provider SDK's HTTP span) it is
+// the provider's path (/v1/messages), not the service's route. Pure functions: the trace buffer
+// does the stateful part (walking the ancestry) with mergeHint.
 import type { AttributionConfig } from '../../shared/config.js';
+import { FINOPS, GENERAL } from '../../shared/semconv.js';
 import type { Attributes } from '../span.js';
 import type { LlmCall, OutcomeRecord } from '../call.js';
 import type { Hint, ResolvedItem } from '../trace-buffer.js';
@@ -11,16 +17,69 @@ import { redactSecrets } from './redact.js';
 export type AttributionKeys = AttributionConfig['keys'];
 export type AttributionDefaults = AttributionConfig['defaults'];
 
-/** The first configured key present (as a non-empty scalar) for each dimension. */
-export function extractHint(attributes: Attributes, keys: AttributionKeys): Hint {
+const DIMENSIONS = ['route', 'feature', 'tenant'] as const;
+type Dimension = (typeof DIMENSIONS)[number];
+
+/** The key that sets a dimension on purpose; every other configured key only infers it. */
+const EXPLICIT: Readonly<Record<Dimension, string>> = {
+  route: FINOPS.ROUTE,
+  feature: FINOPS.FEATURE,
+  tenant: FINOPS.TENANT,
+};
+
+/** OTLP Span.kind SPAN_KIND_SERVER. */
+export const SPAN_KIND_SERVER = 2;
+
+/**
+ * The span's own hint: for each dimension its explicit finops.* value, else the first configured
+ * key present (as a non-empty scalar), marked inferred. `server`: the attributes are a SERVER
+ * span's (http.route is the service's route only there; resources are never server spans).
+ */
+export function extractHint(attributes: Attributes, keys: AttributionKeys, server = false): Hint {
   const hint: Hint = {};
-  const route = firstValue(attributes, keys.route);
-  const feature = firstValue(attributes, keys.feature);
-  const tenant = firstValue(attributes, keys.tenant);
-  if (route !== undefined) hint.route = route;
-  if (feature !== undefined) hint.feature = feature;
-  if (tenant !== undefined) hint.tenant = tenant;
+  for (const d of DIMENSIONS) {
+    const explicit = firstValue(attributes, [EXPLICIT[d]]);
+    if (explicit !== undefined) {
+      hint[d] = explicit;
+      continue;
+    }
+    const inferredKeys = keys[d].filter(
+      (k) => k !== EXPLICIT[d] && (server || k !== GENERAL.HTTP_ROUTE),
+    );
+    const inferred = firstValue(attributes, inferredKeys);
+    if (inferred !== undefined) {
+      hint[d] = inferred;
+      hint.inferred = { ...hint.inferred, [d]: true };
+    }
+  }
   return hint;
+}
+
+const isInferred = (h: Hint, d: Dimension): boolean => h.inferred?.[d] === true;
+
+/**
+ * Merges a farther hint (an ancestor's, the resource's) into a nearer one: a dimension still
+ * missing takes the farther value; an inferred one gives way to a farther explicit value.
+ */
+export function mergeHint(into: Hint, from: Hint): void {
+  for (const d of DIMENSIONS) {
+    const value = from[d];
+    if (value === undefined) continue;
+    const replace = into[d] === undefined || (isInferred(into, d) && !isInferred(from, d));
+    if (!replace) continue;
+    into[d] = value;
+    if (isInferred(from, d)) into.inferred = { ...into.inferred, [d]: true };
+    else if (isInferred(into, d)) {
+      const { [d]: _dropped, ...rest } = into.inferred ?? {};
+      if (Object.keys(rest).length > 0) into.inferred = rest;
+      else delete into.inferred;
+    }
+  }
+}
+
+/** Every dimension set explicitly: nothing an ancestor says can change it. */
+export function settled(hint: Hint): boolean {
+  return DIMENSIONS.every((d) => hint[d] !== undefined && !isInferred(hint, d));
 }
 
 function firstValue(attributes: Attributes, keys: readonly string[]): string | undefined {

@@ -28,6 +28,14 @@ these inserts (1m -> 1h -> 1d).`,
   { version: 27, name: 'perf_tenant_daily' },
   { version: 30, name: 'alert_events' },
   { version: 31, name: 'routing_feed_versions' },
+  {
+    version: 32,
+    name: 'price_dimensions',
+    doc: `The price dimensions billed apart (issue 12): llm_calls gains the 1-hour cache-write, audio,
+image and web-search counts, usage_incomplete, and their cost parts; the cost rollups gain the cost
+parts (so their parts still sum to cost_total) and a count of calls with incomplete usage. Rows
+stored before this migration read 0 / false: they were priced without these parts.`,
+  },
 ];
 
 /** sha256 (first 16 hex digits) of the hand-written sql/migrations files of 0.1, by version. */

@@ -76,6 +76,13 @@ export const CALLS: Subject = {
     cost_output: money('sum(cost_output)'),
     cost_total: money('sum(cost_total)'),
     list_cost: money('sum(list_cost)'),
+    // Issue 12's price dimensions (0032): the cost parts billed apart, so a rollup's parts still sum
+    // to its cost_total, and the calls whose source cannot report every count (an estimate).
+    cost_cache_creation_1h: added(32, money('sum(cost_cache_creation_1h)')),
+    cost_audio: added(32, money('sum(cost_audio)')),
+    cost_image: added(32, money('sum(cost_image)')),
+    cost_request: added(32, money('sum(cost_request)')),
+    incomplete_calls: added(32, count('usage_incomplete')),
     duration_ms_sum: float('sum(duration_ms)'),
     duration_q: tdigest('duration_ms'),
     ttft_q: tdigest('ttft_ms', 'ttft_ms IS NOT NULL'),

@@ -25,6 +25,22 @@ const BLOOM_INDEXES = [
   'INDEX idx_conversation conversation_id TYPE bloom_filter(0.01) GRANULARITY 1',
 ];
 
+/** Migration 0032: the usage parts and cost parts the price data bills separately. */
+const PRICE_DIMENSIONS_SINCE = 32;
+const PRICE_DIMENSIONS: readonly ColumnSpec[] = [
+  ['cache_creation_1h_tokens', 'UInt64'],
+  ['audio_input_tokens', 'UInt64'],
+  ['audio_output_tokens', 'UInt64'],
+  ['image_output_tokens', 'UInt64'],
+  ['web_search_requests', 'UInt32'],
+  // The source cannot report every count pricing needs (e.g. cached tokens): the cost is an estimate.
+  ['usage_incomplete', 'Bool'],
+  ['cost_cache_creation_1h', 'Decimal(38, 18)'],
+  ['cost_audio', 'Decimal(38, 18)'],
+  ['cost_image', 'Decimal(38, 18)'],
+  ['cost_request', 'Decimal(38, 18)'],
+].map(([name = '', type = '']) => addedColumn(PRICE_DIMENSIONS_SINCE, name, type));
+
 export const LLM_CALLS: BaseTable = {
   name: 'llm_calls',
   since: 1,
@@ -36,7 +52,8 @@ questions touch one shard and outcome linking can join locally. Replicated table
 retried inserts by default (replicated_deduplication_window replaces the single-node
 non_replicated_deduplication_window); the writer's insert_deduplication_token reaches the
 shards when it inserts with distributed_foreground_insert = 1.`,
-  columns: columns(`
+  columns: [
+    ...columns(`
     call_id String CODEC(ZSTD(1))
     trace_id String CODEC(ZSTD(1))
     span_id String CODEC(ZSTD(1))
@@ -96,6 +113,11 @@ shards when it inserts with distributed_foreground_insert = 1.`,
     warnings Array(LowCardinality(String))
     ingested_at DateTime64(3, 'UTC') DEFAULT now64(3)
   `),
+    // The price dimensions pricing bills apart (issue 12): the usage parts and their costs. Each
+    // token count is a PART of a total above (1h writes of cache_creation_tokens, audio of input
+    // and output, image of output); cost_total already includes every cost part.
+    ...PRICE_DIMENSIONS,
+  ],
   indexes: BLOOM_INDEXES,
   engine: 'MergeTree',
   partitionBy: 'toYYYYMM(start_time)',

@@ -1,0 +1,85 @@
+// What every `llm-finops` command shares: the environment, the logger, the ClickHouse server
+// settings, the config resolution (file, then environment, then flags) and the common flags.
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadConfig, parseConfig, type Config } from './shared/config.js';
+import { readEnv } from './shared/env.js';
+import { ConfigError } from './shared/errors.js';
+import { createLogger, parseLogLevel } from './shared/logger.js';
+import { loadCatalog, type PriceCatalog } from './pricing/index.js';
+
+export interface CommonOptions {
+  config?: string;
+  dataDir?: string;
+  prices?: string;
+}
+
+export interface StartOptions extends CommonOptions {
+  /** Not a real flag: start has two listeners (see AMBIGUOUS_PORT). */
+  port?: string;
+  otlpPort?: number;
+  apiPort?: number;
+  host?: string;
+  insecure?: boolean;
+}
+
+export const env = readEnv();
+export const logger = createLogger(parseLogLevel(env.logLevel));
+
+export const clickhouse = {
+  url: env.clickhouseUrl,
+  user: env.clickhouseUser,
+  password: env.clickhousePassword,
+};
+
+export function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+// commander answered `--port` with "Did you mean --host?" (the closest spelling); the flags a
+// person is looking for are the two listeners' own.
+const AMBIGUOUS_PORT =
+  '--port is not a flag: start listens on two ports. Use --otlp-port <port> for the OTLP collector (default 4318, config collector.port) and --api-port <port> for the analytics API (default 8080, config api.port)';
+
+/** Config file, then environment, then flags: the later one wins. */
+export function resolveConfig(options: StartOptions): Config {
+  if (options.port !== undefined) throw new ConfigError(AMBIGUOUS_PORT);
+  const config = loadConfig(options.config ?? env.configFile);
+  const raw = structuredClone(config) as Config;
+  const dataDir = options.dataDir ?? env.dataDir;
+  if (dataDir !== undefined) raw.storage.data_dir = dataDir;
+  const prices = options.prices ?? env.pricesFile;
+  if (prices !== undefined) raw.pricing.prices_file = prices;
+  if (env.clickhouseDatabase !== undefined) raw.storage.database = env.clickhouseDatabase;
+  if (env.routingKeyFile !== undefined) raw.routing.signing.key_file = env.routingKeyFile;
+  if (options.otlpPort !== undefined) raw.collector.port = options.otlpPort;
+  if (options.apiPort !== undefined) raw.api.port = options.apiPort;
+  if (options.host !== undefined) {
+    raw.collector.host = options.host;
+    raw.api.host = options.host;
+  }
+  if (options.insecure === true) raw.security.insecure = true;
+  return parseConfig(raw, 'configuration');
+}
+
+/** The price catalog the collector would load with this config. */
+export function catalogFor(config: Config): PriceCatalog {
+  return loadCatalog({
+    pricesFile: config.pricing.prices_file,
+    overridesFile: config.pricing.overrides_file,
+    deploymentModels: config.pricing.deployment_models,
+    useDatabase: config.pricing.use_database,
+    dataDir: config.storage.data_dir,
+  });
+}
+
+export const withCommon = (cmd: Command): Command =>
+  cmd
+    .option('--config <file>', 'YAML config file (env LLM_FINOPS_CONFIG)')
+    .option(
+      '--data-dir <dir>',
+      'embedded ClickHouse data directory (default ./data; env LLM_FINOPS_DATA_DIR)',
+    )
+    .option('--prices <file>', 'LiteLLM-format price file (model_prices_and_context_window.json)');
