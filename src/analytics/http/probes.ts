@@ -5,7 +5,7 @@
 import type { Express, RequestHandler } from 'express';
 import { z } from 'zod';
 
-export const healthBody = z
+const healthBody = z
   .object({
     status: z.literal('ok'),
     insecure: z
@@ -16,7 +16,7 @@ export const healthBody = z
   })
   .strict();
 
-export const readyBody = z
+const readyBody = z
   .object({
     status: z.enum(['ready', 'not_ready']),
     reason: z
@@ -72,7 +72,7 @@ export const PROBES: readonly ProbeSpec[] = [
  * Answer with a probe body, checked against its documented schema in tests (checkResponses):
  * a probe that drifted from its document fails there as a 500.
  */
-export function probeJson<T>(
+function probeJson<T>(
   schema: z.ZodType<T>,
   check: boolean,
 ): (res: Parameters<RequestHandler>[1], status: number, body: T) => void {
