@@ -1,18 +1,26 @@
 // Commits one table's rows so that a refused row never blocks the others: rows go in as
 // partition-bounded inserts; an insert the engine refuses for its data is split until the
 // refused rows stand alone (they come back as `refused`, for the dead-letter directory) and
-// everything else commits; an outage is retried per insertDecision, under the same
-// deduplication token, so a retry after a timed-out-but-committed insert writes nothing twice.
+// everything else commits; an outage is retried through the shared retry policy (retry.ts
+// decides on the typed error: StoreRefusedError is permanent, StoreOutageError is not), under
+// the same deduplication token, so a retry after a timed-out-but-committed insert writes
+// nothing twice.
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { StoreError } from '../storage/errors.js';
+import { retry, type RetryPolicy } from '../shared/retry.js';
+import {
+  StoreOutageError,
+  StoreRefusedError,
+  storeFailure,
+  type StoreError,
+} from '../storage/errors.js';
 import type { QueryRunner } from '../storage/runner.js';
 import { partitionChunks, type QueuedRow } from './insert-plan.js';
 import {
-  decideInsert,
+  decideRefusal,
   splitRows,
+  storeRetryPolicy,
   type BackoffPolicy,
-  type InsertDecision,
+  type Refusal,
 } from './insert-policy.js';
 
 export interface RefusedRow {
@@ -32,7 +40,7 @@ export interface CommitterOptions {
   backoff: BackoffPolicy;
   /** Throw StoreUnavailableError after this many failed attempts of one insert (default: never). */
   maxAttempts?: number;
-  /** Stops the retry loop (shutdown); the pending wait rejects with an AbortError. */
+  /** Stops the retry loop (shutdown): commit() then rejects with the signal's reason. */
   signal?: AbortSignal;
   /** Every failed attempt (for stats and logs). */
   onFailure?: (failure: {
@@ -54,10 +62,14 @@ export class StoreUnavailableError extends Error {
 }
 
 export class Committer {
+  private readonly policy: RetryPolicy;
+
   constructor(
     private readonly storage: Pick<QueryRunner, 'insert'>,
     private readonly options: CommitterOptions,
-  ) {}
+  ) {
+    this.policy = storeRetryPolicy(options.backoff, options.maxAttempts);
+  }
 
   async commit(table: string, rows: QueuedRow[]): Promise<CommitResult> {
     const result: CommitResult = { committed: [], refused: [] };
@@ -83,24 +95,36 @@ export class Committer {
   private async insertWithRetry(
     table: string,
     rows: QueuedRow[],
-  ): Promise<{ action: 'committed' } | Exclude<InsertDecision, { action: 'retry' }>> {
-    const { signal, backoff, maxAttempts = Infinity } = this.options;
+  ): Promise<{ action: 'committed' } | Refusal> {
+    const { signal } = this.options;
     const body = rows.map((row) => row.line).join('\n');
     const dedupToken = tokenFor(rows);
-    for (let attempt = 0; ; attempt += 1) {
-      signal?.throwIfAborted();
+    const attempt = async (n: number): Promise<void> => {
       try {
         await this.storage.insert(table, body, { dedupToken });
-        this.options.onSuccess?.(rows.length);
-        return { action: 'committed' };
       } catch (err) {
-        const decision = decideInsert(err, attempt, rows.length, backoff);
-        this.options.onFailure?.({ table, error: decision.error, attempt, rows: rows.length });
-        if (decision.action !== 'retry') return decision;
-        if (attempt + 1 >= maxAttempts) throw new StoreUnavailableError(decision.error);
-        await sleep(decision.delayMs, undefined, signal !== undefined ? { signal } : {});
+        const failure = storeFailure(err);
+        this.options.onFailure?.({
+          table,
+          error: failure.error,
+          attempt: n - 1,
+          rows: rows.length,
+        });
+        throw failure;
       }
+    };
+    signal?.throwIfAborted();
+    try {
+      await retry(attempt, this.policy, { signal });
+    } catch (err) {
+      // Stopped while waiting out a backoff: the rows stay queued (and in the spool).
+      signal?.throwIfAborted();
+      if (err instanceof StoreRefusedError) return decideRefusal(err.error, rows.length);
+      if (err instanceof StoreOutageError) throw new StoreUnavailableError(err.error);
+      throw err;
     }
+    this.options.onSuccess?.(rows.length);
+    return { action: 'committed' };
   }
 }
 

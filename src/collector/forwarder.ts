@@ -2,11 +2,13 @@
 // (Tempo, Jaeger, another collector), LLM spans enriched with the computed cost, attribution
 // and normalized gen_ai.* attributes. Its own bounded queue and retries: a slow or failing
 // downstream drops the oldest forwarded spans (logged once per episode), never blocks ingest.
+// Prompt and completion text goes only as far as storage would keep it (forward-content.ts).
 import type { ForwardConfig } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { OTLP_RETRYABLE_STATUS, HttpStatusError, retry, retryPolicy } from '../shared/retry.js';
 import { FINOPS, FINOPS_COST_EXTRA, GEN_AI } from '../shared/semconv.js';
 import type { LlmCall } from './call.js';
+import { forwardableSpan } from './forward-content.js';
 import type { PipelineSink } from './pipeline.js';
 import {
   noteWireType,
@@ -24,7 +26,16 @@ export interface Forwarder extends PipelineSink {
   stop(): Promise<void>;
 }
 
-export function createForwarder(config: ForwardConfig, logger: Logger): Forwarder {
+export interface ForwarderOptions {
+  /** `collector.capture_content`: off drops content attributes, on redacts secrets in them. */
+  captureContent: boolean;
+}
+
+export function createForwarder(
+  config: ForwardConfig,
+  logger: Logger,
+  options: ForwarderOptions,
+): Forwarder {
   const queue: SpanRecord[] = [];
   const stats = { forwarded: 0, dropped: 0, failedRequests: 0 };
   let sending: Promise<void> | undefined;
@@ -102,7 +113,8 @@ export function createForwarder(config: ForwardConfig, logger: Logger): Forwarde
   return {
     stats,
     released(calls: LlmCall[], callSpans: SpanRecord[], others: SpanRecord[]) {
-      push([...enrichAll(calls, callSpans), ...others]);
+      const spans = [...enrichAll(calls, callSpans), ...others];
+      push(spans.map((span) => forwardableSpan(span, options.captureContent)));
     },
     async stop() {
       // What is queued gets one more try each (bounded by the request timeout); a batch waiting

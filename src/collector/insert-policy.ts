@@ -1,9 +1,11 @@
-// The writer's one retry decision: what to do with rows whose insert just failed. A permanent
-// refusal is never retried as is: the rows are split (at the row the engine named, else in
-// halves) until the refused ones stand alone, and a row refused on its own is dead-lettered.
-// Anything else is retried with capped exponential backoff: acknowledged rows are never dropped
-// because the store is down; the stall signal (readyz, metric, log) tells an operator instead.
-import { classifyStoreError, type StoreError } from '../storage/errors.js';
+// What to do with rows the store refused, and the writer's backoff. A permanent refusal is never
+// retried as is: the rows are split (at the row the engine named, else in halves) until the
+// refused ones stand alone, and a row refused on its own is dead-lettered. Anything else is
+// retried through the shared retry policy (src/shared/retry.ts, the same one the forwarder and
+// notifiers use): acknowledged rows are never dropped because the store is down; the stall
+// signal (readyz, metric, log) tells an operator instead.
+import { retryPolicy, type RetryPolicy } from '../shared/retry.js';
+import type { StoreError } from '../storage/errors.js';
 
 export interface BackoffPolicy {
   /** Delay after the first failure. */
@@ -12,37 +14,46 @@ export interface BackoffPolicy {
   maxMs: number;
 }
 
-export type InsertDecision =
-  | { action: 'retry'; delayMs: number; error: StoreError }
+export type Refusal =
   /** Split the rows; `at` is the row the engine named (isolate it), else split in halves. */
   | { action: 'split'; at?: number; error: StoreError }
   | { action: 'dead-letter'; error: StoreError };
 
-/** Decide after attempt number `attempt` (0-based) of inserting `rows` rows failed with `err`. */
-export function decideInsert(
-  err: unknown,
-  attempt: number,
-  rows: number,
-  policy: BackoffPolicy,
-  random: () => number = Math.random,
-): InsertDecision {
-  const error = classifyStoreError(err);
-  if (error.kind === 'retryable')
-    return { action: 'retry', delayMs: backoffMs(attempt, policy, random), error };
+/** After the store refused `rows` rows for their data (a permanent error). */
+export function decideRefusal(error: StoreError, rows: number): Refusal {
   if (rows <= 1) return { action: 'dead-letter', error };
   return error.row !== undefined && error.row < rows
     ? { action: 'split', at: error.row, error }
     : { action: 'split', error };
 }
 
-/** Exponential backoff with "equal jitter": half the step fixed, half random, capped. */
+/**
+ * The writer's retry policy: exponential backoff from `baseMs`, capped at `maxMs`, half of each
+ * wait random; `maxAttempts` attempts in all (default: until it succeeds or is aborted).
+ */
+export function storeRetryPolicy(
+  backoff: BackoffPolicy,
+  maxAttempts = Infinity,
+  random?: () => number,
+): RetryPolicy {
+  return retryPolicy({
+    retries: maxAttempts - 1,
+    baseMs: backoff.baseMs,
+    maxMs: backoff.maxMs,
+    jitter: 0.5,
+    ...(random !== undefined ? { random } : {}),
+  });
+}
+
+/** The wait after `attempt` (0-based) failed attempts of a loop that never gives up (dead-letter writes). */
 export function backoffMs(
   attempt: number,
   policy: BackoffPolicy,
   random: () => number = Math.random,
 ): number {
-  const step = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(attempt, 30));
-  return Math.round(step / 2 + (random() * step) / 2);
+  return (
+    storeRetryPolicy(policy, Infinity, random).nextDelay(undefined, attempt + 1) ?? policy.maxMs
+  );
 }
 
 /** Split `rows` per a decision: around the named row when there is one, else in halves. */

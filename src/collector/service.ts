@@ -84,7 +84,9 @@ export async function startCollector(
     logger,
   );
   const forwarder: Forwarder | undefined =
-    c.forward !== undefined ? createForwarder(c.forward, logger) : undefined;
+    c.forward !== undefined
+      ? createForwarder(c.forward, logger, { captureContent: c.capture_content })
+      : undefined;
   const pipeline = new Pipeline({
     config: c,
     writer,

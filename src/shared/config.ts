@@ -16,6 +16,7 @@ import { envLookup, type EnvLookup } from './env.js';
 import { resolveSecrets, scrubSecrets } from './secrets.js';
 import { admissionSchema, DEFAULT_ADMISSION, edgeShape } from './config-admission.js';
 import { describeIssue } from './zod-messages.js';
+import { checkStorage } from './config-storage.js';
 
 const MiB = 1024 * 1024;
 
@@ -179,6 +180,7 @@ export const configSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    checkStorage(cfg, ctx, Date.now());
     // A budget alert rule naming finops budgets must name ones that exist.
     const names = new Set(cfg.finops.budgets.map((b) => b.name));
     cfg.alerts.rules.forEach((rule, i) => {

@@ -23,6 +23,22 @@ export const ZERO = new Money(0);
 /** The fixed scale of stored money (ClickHouse Decimal(38, 18)); allocations round to it. */
 export const MONEY_SCALE = 18;
 
+/** Smallest magnitude a Decimal(38, 18) column cannot hold: 20 integer digits are its limit. */
+const STORED_LIMIT = new Money('1e20');
+
+/**
+ * Why `value` cannot be stored exactly in a Decimal(38, 18) column, or undefined when it can.
+ * Past 20 integer digits the insert fails (and would fail every row inserted with it); past 18
+ * decimals ClickHouse silently truncates (1e-19 is stored as 0), so both are refused up front.
+ */
+export function storedDecimalProblem(value: MoneyValue): string | undefined {
+  if (value.abs().gte(STORED_LIMIT))
+    return 'does not fit Decimal(38, 18): at most 20 integer digits';
+  if (value.decimalPlaces() > MONEY_SCALE)
+    return 'has more than 18 decimal places (Decimal(38, 18) would truncate it)';
+  return undefined;
+}
+
 /** A non-negative decimal in plain or exponent notation: "12", "0.3562", "2.5e-6". */
 const MONEY_TEXT = /^\d+(\.\d+)?(e[-+]?\d+)?$/i;
 

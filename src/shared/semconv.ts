@@ -363,3 +363,17 @@ export const FINOPS_USAGE = {
   /** Server-side web searches the provider bills per search. */
   WEB_SEARCH_REQUESTS: 'finops.usage.web_search.requests',
 } as const;
+
+/**
+ * Content keys the normalizer never stores but the forwarder must still drop: tool arguments and
+ * results (semconv marks them opt-in sensitive like the messages) and OpenInference's flattened
+ * message lists (`llm.input_messages.{i}.message.content`, ...).
+ */
+export const CONTENT_EXTRA = {
+  TOOL_CALL_ARGUMENTS: 'gen_ai.tool.call.arguments',
+  TOOL_CALL_RESULT: 'gen_ai.tool.call.result',
+  VERCEL_TOOL_CALL_ARGS: 'ai.toolCall.args',
+  VERCEL_TOOL_CALL_RESULT: 'ai.toolCall.result',
+  OPENINFERENCE_INPUT_MESSAGES_PREFIX: 'llm.input_messages.',
+  OPENINFERENCE_OUTPUT_MESSAGES_PREFIX: 'llm.output_messages.',
+} as const;

@@ -5,13 +5,13 @@
 // succeed later). Anything not known to be permanent is retryable: a wrong `retryable` delays
 // rows, a wrong `permanent` would set good rows aside.
 //
-// The two clients report the same engine error differently:
-// - chDB's rawInsert throws a ChdbInsertError: `code` is the string 'CHDB_INSERT', the engine's
-//   number is in `clickhouseCode`, the row in `failedAtRow` (1-based), the name only at the end
-//   of the message ("... (CANNOT_PARSE_DATETIME)").
-// - @clickhouse/client throws a ClickHouseError: `code` is the number as a string ('41'), `type`
-//   the name, the row only in the message ("(at row 3)").
-// - Transport failures carry a Node errno `code` (ECONNREFUSED...) or no code at all.
+// The classification reads the runner's typed errors (runner-errors.ts), which already carry
+// what both clients (chDB and @clickhouse/client) said in their own shapes: the engine's numeric
+// code, its name, the row it stopped at, or a transport errno. Only one case still reads the
+// text: code 252 (TOO_MANY_PARTS) means two things and only the message tells them apart.
+// A raw error (not from a runner) is typed first, the same way.
+import { PermanentError } from '../shared/errors.js';
+import { StoreConnectionError, StoreQueryError, toStoreError } from './runner-errors.js';
 
 export type StoreErrorKind = 'retryable' | 'permanent';
 
@@ -60,20 +60,51 @@ const PARTITION_LIMIT = /too many partitions for (a )?single insert block/i;
 
 /** Sort a thrown value from an insert into retryable or permanent, with what the engine said. */
 export function classifyStoreError(err: unknown): StoreError {
-  const message = messageOf(err);
-  const code = engineCode(err, message);
-  const name = engineName(err, message, code);
-  const row = failedRow(err, message);
+  const typed = toStoreError(err, 'insert');
+  const message = firstLine(typed.message);
+  if (typed instanceof StoreConnectionError)
+    return {
+      kind: 'retryable',
+      ...(typed.errno !== undefined ? { name: typed.errno } : {}),
+      message,
+    };
+  if (!(typed instanceof StoreQueryError)) return { kind: 'retryable', message };
+  const code = typed.code !== undefined ? Number(typed.code) : undefined;
   const permanent =
     code !== undefined &&
-    (PERMANENT_CODES.has(code) || (code === TOO_MANY_PARTS && PARTITION_LIMIT.test(message)));
+    (PERMANENT_CODES.has(code) || (code === TOO_MANY_PARTS && PARTITION_LIMIT.test(typed.message)));
+  const name = typed.type ?? (code !== undefined ? PERMANENT_CODES.get(code) : undefined);
   return {
     kind: permanent ? 'permanent' : 'retryable',
     ...(code !== undefined ? { code } : {}),
     ...(name !== undefined ? { name } : {}),
-    ...(row !== undefined ? { row } : {}),
-    message: firstLine(message),
+    ...(typed.row !== undefined ? { row: typed.row } : {}),
+    message,
   };
+}
+
+/**
+ * A failed insert as a typed error for the shared retry policy (src/shared/retry.ts): a refusal
+ * is a PermanentError (never retried as is), anything else an outage (retried).
+ */
+export class StoreRefusedError extends PermanentError {
+  override readonly name = 'StoreRefusedError';
+  constructor(readonly error: StoreError) {
+    super(describeStoreError(error));
+  }
+}
+
+export class StoreOutageError extends Error {
+  override readonly name = 'StoreOutageError';
+  constructor(readonly error: StoreError) {
+    super(describeStoreError(error));
+  }
+}
+
+/** The thrown value of a failed insert, classified and typed. */
+export function storeFailure(err: unknown): StoreRefusedError | StoreOutageError {
+  const error = classifyStoreError(err);
+  return error.kind === 'permanent' ? new StoreRefusedError(error) : new StoreOutageError(error);
 }
 
 /** `NAME (code): message`, the form dead-letter entries and logs use. */
@@ -83,49 +114,6 @@ export function describeStoreError(error: StoreError): string {
       ? `${error.name} (${error.code})`
       : (error.name ?? (error.code !== undefined ? `code ${error.code}` : 'error'));
   return `${label}: ${error.message}`;
-}
-
-interface ErrorShape {
-  message?: unknown;
-  code?: unknown;
-  clickhouseCode?: unknown;
-  type?: unknown;
-  failedAtRow?: unknown;
-}
-
-function shape(err: unknown): ErrorShape {
-  return typeof err === 'object' && err !== null ? (err as ErrorShape) : {};
-}
-
-function messageOf(err: unknown): string {
-  const m = shape(err).message;
-  if (typeof m === 'string') return m;
-  return typeof err === 'string' ? err : 'unknown error';
-}
-
-function engineCode(err: unknown, message: string): number | undefined {
-  const e = shape(err);
-  if (typeof e.clickhouseCode === 'number') return e.clickhouseCode;
-  if (typeof e.code === 'string' && /^\d+$/.test(e.code)) return Number(e.code);
-  const prefix = /^Code:\s*(\d+)\b/.exec(message);
-  return prefix?.[1] !== undefined ? Number(prefix[1]) : undefined;
-}
-
-function engineName(err: unknown, message: string, code: number | undefined): string | undefined {
-  const e = shape(err);
-  if (typeof e.type === 'string' && e.type !== '') return e.type;
-  const suffix = /\(([A-Z][A-Z0-9_]{2,})\)(?:\s*\(version [^)]*\))?\s*\.?\s*$/.exec(message);
-  if (suffix?.[1] !== undefined) return suffix[1];
-  if (code !== undefined) return PERMANENT_CODES.get(code);
-  // A Node transport error (ECONNREFUSED...): keep its errno name.
-  return typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) ? e.code : undefined;
-}
-
-function failedRow(err: unknown, message: string): number | undefined {
-  const at = shape(err).failedAtRow;
-  if (typeof at === 'number' && Number.isInteger(at) && at >= 1) return at - 1;
-  const m = /\(at row (\d+)\)/.exec(message);
-  return m?.[1] !== undefined && Number(m[1]) >= 1 ? Number(m[1]) - 1 : undefined;
 }
 
 function firstLine(message: string): string {

@@ -3,7 +3,9 @@
 // mounted, and what the document says about each parameter is what validation enforces
 // (a documented maximum, enum, length or required parameter is refused past its bound, and an
 // undocumented parameter is refused). Answers are checked against the response schemas in
-// every integration suite (checkResponses); here the document also declares them.
+// every integration suite (checkResponses); here the document also declares them. The probes
+// outside /v1 (/healthz, /readyz, /metrics) are documented with their own security: none for
+// the probes, the metrics key on /metrics exactly when one is configured.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type express from 'express';
@@ -11,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/analytics/http/app.js';
 import { ROUTE_SPEC } from '../../src/analytics/http/route.js';
 import { createAnalyticsServices } from '../../src/analytics/services.js';
+import { parseConfig } from '../../src/shared/config.js';
+import { sha256Hex } from '../../src/shared/keys.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
@@ -21,13 +25,17 @@ interface Param {
   schema: { type?: string; enum?: string[]; maximum?: number; maxLength?: number };
 }
 interface Operation {
+  summary?: string;
   parameters?: Param[];
   security?: Record<string, string[]>[];
   responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
 }
 interface Doc {
   paths: Record<string, Record<string, Operation>>;
-  components?: { securitySchemes?: Record<string, { type: string; scheme?: string }> };
+  components?: {
+    securitySchemes?: Record<string, { type: string; scheme?: string }>;
+    schemas?: Record<string, unknown>;
+  };
   security?: Record<string, string[]>[];
 }
 
@@ -72,8 +80,11 @@ afterAll(async () => {
   await t.runtime.stop();
 });
 
+const v1Paths = (d: Doc): [string, Record<string, Operation>][] =>
+  Object.entries(d.paths).filter(([path]) => path.startsWith('/v1/'));
+
 const documented = (): string[] =>
-  Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+  v1Paths(doc).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
 
 describe('routes and the OpenAPI document', () => {
   it('every /v1 route is built from a spec, and mounted and documented routes are the same set', () => {
@@ -95,7 +106,7 @@ describe('routes and the OpenAPI document', () => {
       scheme: 'bearer',
     });
     expect(doc.security).toContainEqual({ bearerAuth: [] });
-    for (const [path, ops] of Object.entries(doc.paths))
+    for (const [path, ops] of v1Paths(doc))
       for (const [method, op] of Object.entries(ops)) {
         const where = `${method} ${path}`;
         for (const status of ['400', '401', '403', '429'])
@@ -114,7 +125,7 @@ describe('routes and the OpenAPI document', () => {
     const from = '2026-11-01T00:00:00Z';
     const to = '2026-11-02T00:00:00Z';
     let probes = 0;
-    for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [path, ops] of v1Paths(doc)) {
       const params = (ops.get?.parameters ?? []).filter((p) => p.in === 'query');
       if (ops.get === undefined) continue;
       const base = new URLSearchParams();
@@ -148,6 +159,73 @@ describe('routes and the OpenAPI document', () => {
       }
     }
     expect(probes).toBeGreaterThan(40);
+  });
+});
+
+describe('probes in the OpenAPI document', () => {
+  it('documents /healthz, /readyz and /metrics, open when no metrics key is set', async () => {
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      const op = doc.paths[path]?.get;
+      expect(op, path).toBeDefined();
+      // An empty list: the document-wide bearer requirement does not apply.
+      expect(op?.security, path).toEqual([]);
+      expect(op?.responses['401'], `${path} 401`).toBeUndefined();
+    }
+    const health = doc.paths['/healthz']?.get?.responses['200']?.content?.['application/json'];
+    expect(health?.schema).toMatchObject({ properties: { status: { enum: ['ok'] } } });
+    const ready = doc.paths['/readyz']?.get?.responses;
+    expect(Object.keys(ready ?? {}).sort()).toEqual(['200', '503']);
+    expect(ready?.['503']?.content?.['application/json']?.schema).toMatchObject({
+      properties: { status: { enum: ['ready', 'not_ready'] }, reason: { type: 'string' } },
+    });
+    const metrics = doc.paths['/metrics']?.get?.responses['200']?.content;
+    expect(Object.keys(metrics ?? {})).toEqual(['text/plain; version=0.0.4']);
+
+    // And they answer what is documented (checkResponses validates the JSON bodies too).
+    const got = await Promise.all(['/healthz', '/readyz', '/metrics'].map((p) => fetch(url + p)));
+    expect(got.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(await got[0]?.json()).toEqual({ status: 'ok' });
+    expect(await got[1]?.json()).toEqual({ status: 'ready' });
+    expect(got[2]?.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await got[2]?.text()).toMatch(/^# HELP /m);
+  });
+
+  it('documents the metrics key on /metrics (and its 401) when one is configured', async () => {
+    const key = 'metrics-key-for-openapi-01';
+    const keyed = createApp({
+      ...createAnalyticsServices({
+        storage: t.runtime.storage,
+        logger: createLogger('silent'),
+        config: parseConfig({ security: { metrics_key_sha256: sha256Hex(key) } }),
+      }),
+      checkResponses: true,
+    });
+    const s = keyed.listen(0);
+    await new Promise((r) => s.once('listening', r));
+    try {
+      const base = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+      const keyedDoc = (await (await fetch(`${base}/v1/openapi.json`)).json()) as Doc;
+      const op = keyedDoc.paths['/metrics']?.get;
+      expect(op?.security).toEqual([{ metricsKey: [] }]);
+      expect(keyedDoc.components?.securitySchemes?.metricsKey).toMatchObject({
+        type: 'http',
+        scheme: 'bearer',
+      });
+      expect(op?.responses['401']).toBeDefined();
+      // The probes stay open.
+      expect(keyedDoc.paths['/healthz']?.get?.security).toEqual([]);
+      const without = await fetch(`${base}/metrics`);
+      expect(without.status).toBe(401);
+      await without.arrayBuffer();
+      const withKey = await fetch(`${base}/metrics`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(withKey.status).toBe(200);
+      await withKey.arrayBuffer();
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    } finally {
+      s.close();
+    }
   });
 });
 

@@ -215,6 +215,14 @@ describe('normalizeSpan: outcomes', () => {
 
   it.each([
     [{ 'finops.outcome.value': 'ten' }, 'finops.outcome.value is not a decimal ("ten")'],
+    [
+      { 'finops.outcome.value': '100000000000000000000' },
+      'finops.outcome.value does not fit Decimal(38, 18): at most 20 integer digits',
+    ],
+    [
+      { 'finops.outcome.value': '0.0000000000000000001' },
+      'finops.outcome.value has more than 18 decimal places (Decimal(38, 18) would truncate it)',
+    ],
     [{ 'finops.outcome.name': undefined }, 'finops.outcome.name is missing'],
     [{ 'finops.outcome.success': 'maybe' }, 'finops.outcome.success is not a boolean ("maybe")'],
   ])('rejects bad outcome data %#', (patch, reason) => {

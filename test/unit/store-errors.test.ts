@@ -12,7 +12,11 @@ import { callRow } from '../../src/collector/rows.js';
 import { classifyStoreError, describeStoreError } from '../../src/storage/errors.js';
 import { createStorage } from '../../src/storage/client.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
-import { StoreQueryError } from '../../src/storage/runner-errors.js';
+import {
+  StoreConnectionError,
+  StoreQueryError,
+  toStoreError,
+} from '../../src/storage/runner-errors.js';
 import { migrate } from '../../src/storage/migrate.js';
 
 let storage: QueryRunner;
@@ -55,6 +59,8 @@ describe('chDB errors (a real embedded engine)', () => {
     expect(err).toBeInstanceOf(StoreQueryError);
     expect((err as StoreQueryError).code).toBe('41');
     expect(((err as StoreQueryError).cause as { code: unknown }).code).toBe('CHDB_INSERT');
+    // chDB's failedAtRow (1-based) is read once, by the runner, onto its typed error.
+    expect((err as StoreQueryError).row).toBe(1);
     expect(classifyStoreError(err)).toMatchObject({
       kind: 'permanent',
       code: 41,
@@ -157,5 +163,44 @@ describe('ClickHouse server errors (@clickhouse/client)', () => {
     expect(classifyStoreError(err)).toMatchObject({ kind: 'retryable', name: 'ECONNREFUSED' });
     expect(classifyStoreError(new Error('Timeout error.')).kind).toBe('retryable');
     expect(classifyStoreError('something odd').kind).toBe('retryable');
+  });
+});
+
+describe('classification reads the runner’s typed errors', () => {
+  it('a server error is typed once with code, name and row; the class decides', () => {
+    const typed = toStoreError(
+      parseError(
+        'Code: 41. DB::Exception: Cannot read DateTime: (at row 3)\n: While executing ParallelParsingBlockInputFormat. (CANNOT_PARSE_DATETIME) (version 25.3.1.1)',
+      ),
+      'insert',
+    );
+    expect(typed).toBeInstanceOf(StoreQueryError);
+    expect([(typed as StoreQueryError).code, (typed as StoreQueryError).type]).toEqual([
+      '41',
+      'CANNOT_PARSE_DATETIME',
+    ]);
+    expect((typed as StoreQueryError).row).toBe(2);
+    expect(classifyStoreError(typed)).toMatchObject({ kind: 'permanent', code: 41, row: 2 });
+  });
+
+  it('a connection failure is an outage whatever its text says', () => {
+    const lost = new StoreConnectionError(
+      'Code: 41. DB::Exception: Cannot read DateTime (CANNOT_PARSE_DATETIME)',
+      'insert',
+      { errno: 'ECONNRESET' },
+    );
+    expect(classifyStoreError(lost)).toMatchObject({ kind: 'retryable', name: 'ECONNRESET' });
+    expect(classifyStoreError(lost).code).toBeUndefined();
+  });
+
+  it('the engine name is the trailing one, not an upper-case word inside the message', () => {
+    const typed = toStoreError(
+      {
+        message:
+          'Code: 27. DB::Exception: bad value (ZSTD) in column x. (CANNOT_PARSE_INPUT_ASSERTION_FAILED)',
+      },
+      'insert',
+    );
+    expect((typed as StoreQueryError).type).toBe('CANNOT_PARSE_INPUT_ASSERTION_FAILED');
   });
 });

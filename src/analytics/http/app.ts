@@ -8,6 +8,7 @@ import { authMiddleware, corsMiddleware, metricsAuth, tenantBodyMiddleware } fro
 import type { CollectorMetrics } from '../../collector/metrics.js';
 import { createMetrics } from './metrics.js';
 import { OPENAPI_PATH, openApiDocument } from './openapi.js';
+import { mountHealthProbes } from './probes.js';
 import { ApiRoutes } from './route.js';
 import { createAlertsRouter } from './routes-alerts.js';
 import { createCostsRouter } from './routes-costs.js';
@@ -43,17 +44,7 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  const warnings = deps.insecureWarnings ?? [];
-  app.get('/healthz', (_req, res) => {
-    res.json(warnings.length > 0 ? { status: 'ok', insecure: true, warnings } : { status: 'ok' });
-  });
-  app.get('/readyz', (_req, res) => {
-    const ready = deps.isReady?.() ?? true;
-    const reason = ready ? undefined : deps.notReadyReason?.();
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ready' : 'not_ready', ...(reason !== undefined ? { reason } : {}) });
-  });
+  mountHealthProbes(app, deps);
   const metrics = createMetrics(deps.collectorMetrics);
   app.use(metrics.middleware);
   app.get('/metrics', metricsAuth(deps.config.security), async (_req, res) => {
@@ -64,7 +55,9 @@ export function createApp(deps: AppDeps): express.Express {
   const api = new ApiRoutes({ checkResponses: deps.checkResponses === true });
   let document: ReturnType<typeof openApiDocument> | undefined;
   app.get(OPENAPI_PATH, (_req, res) => {
-    document ??= openApiDocument(api);
+    document ??= openApiDocument(api, {
+      metricsKeyRequired: deps.config.security.metrics_key_sha256 !== undefined,
+    });
     res.json(document);
   });
 

@@ -1,8 +1,10 @@
 // The OpenAPI document, rendered from the routes the app mounted (ApiRoutes): each route's
 // query / body schema is the one it validates with, and its response schema the one tests
 // check answers against. Every /v1 route but this document needs a key when keys are
-// configured: the bearer scheme (or X-API-Key), and 401 / 403 / 429 answers. The document
-// itself (served open) and the probes outside /v1 are not part of it.
+// configured: the bearer scheme (or X-API-Key), and 401 / 403 / 429 answers. The probes
+// outside /v1 (probes.ts) are documented from their own specs: /healthz and /readyz never need
+// a key; /metrics needs the metrics key when `security.metrics_key_sha256` is set. The
+// document itself is served open and not part of it.
 import {
   OpenAPIRegistry,
   OpenApiGeneratorV3,
@@ -10,6 +12,7 @@ import {
   type ResponseConfig,
 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { PROBES, type ProbeSpec } from './probes.js';
 import type { ApiRoutes, RouteSpec } from './route.js';
 
 extendZodWithOpenApi(z);
@@ -70,8 +73,30 @@ function responses(spec: RouteSpec): Record<number, ResponseConfig> {
   return out;
 }
 
+export interface DocumentOptions {
+  /** `security.metrics_key_sha256` is set: /metrics is documented as needing that key. */
+  metricsKeyRequired?: boolean;
+}
+
+/** A probe's answers: JSON bodies with their schema, or the Prometheus text exposition. */
+function probeResponses(spec: ProbeSpec, keyed: boolean): Record<number, ResponseConfig> {
+  const out: Record<number, ResponseConfig> = {};
+  for (const [status, answer] of Object.entries(spec.answers)) {
+    if (Number(status) === 401 && !keyed) continue;
+    out[Number(status)] = {
+      description: answer.description,
+      content:
+        'text' in answer
+          ? { 'text/plain; version=0.0.4': { schema: z.string() } }
+          : { 'application/json': { schema: answer.schema } },
+    };
+  }
+  return out;
+}
+
 export function openApiDocument(
   routes: ApiRoutes,
+  options: DocumentOptions = {},
 ): ReturnType<OpenApiGeneratorV3['generateDocument']> {
   const registry = new OpenAPIRegistry();
   const bearer = registry.registerComponent('securitySchemes', 'bearerAuth', {
@@ -85,6 +110,24 @@ export function openApiDocument(
     name: 'X-API-Key',
   });
   const security = [{ [bearer.name]: [] }, { [header.name]: [] }];
+  const metricsKeyed = options.metricsKeyRequired === true;
+  const metricsKey = registry.registerComponent('securitySchemes', 'metricsKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'the key whose SHA-256 is security.metrics_key_sha256: Authorization: Bearer <key> (GET /metrics only)',
+  });
+  for (const probe of PROBES) {
+    const keyed = probe.metricsKey && metricsKeyed;
+    registry.registerPath({
+      method: 'get',
+      path: probe.path,
+      summary: probe.summary,
+      // An empty list overrides the document's bearer default: no key is asked for.
+      security: keyed ? [{ [metricsKey.name]: [] }] : [],
+      responses: probeResponses(probe, keyed),
+    });
+  }
   for (const spec of routes.specs) {
     registry.registerPath({
       method: spec.method,

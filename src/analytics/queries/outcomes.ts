@@ -3,17 +3,26 @@
 // FINAL, so re-posting an id replaces the earlier row instead of counting twice.
 import { z } from 'zod';
 import type { QueryRunner } from '../../storage/runner.js';
-import { Money } from '../../shared/money.js';
+import { Money, storedDecimalProblem } from '../../shared/money.js';
 
 const DECIMAL_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
-/** A value is a decimal string or a finite number; numbers keep their shortest decimal form. */
+/**
+ * A value is a decimal string or a finite number; numbers keep their shortest decimal form. It
+ * must fit the `outcomes.value` column (Decimal(38, 18)) exactly: a value it cannot hold would
+ * fail the whole insert (500) or be silently truncated, so it is a 400 naming the field.
+ */
 const outcomeValue = z
   .union([
     z.string().regex(DECIMAL_RE, 'must be a decimal, e.g. "19.99"'),
     z.number().refine(Number.isFinite, 'must be finite'),
   ])
-  .transform((v) => new Money(typeof v === 'number' ? String(v) : v).toFixed());
+  .transform((v, ctx) => {
+    const value = new Money(typeof v === 'number' ? String(v) : v);
+    const problem = storedDecimalProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    return value.toFixed();
+  });
 
 const shortText = z.string().max(256);
 

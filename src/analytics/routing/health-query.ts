@@ -5,6 +5,7 @@
 // current windows so a target that just changed circuit state is judged on fresh calls only.
 import type { QueryRunner } from '../../storage/runner.js';
 import type { RoutingTargetConfig } from '../../shared/config-routing.js';
+import { canonicalProvider } from '../../shared/provider-identity.js';
 
 export interface TargetStats {
   calls: number;
@@ -66,7 +67,9 @@ export function emptyStats(): TargetStats {
 /** multiIf mapping a call row to the first configured target it matches. */
 function targetExpr(targets: RoutingTargetConfig[], params: Record<string, unknown>): string {
   const arms = targets.map((t, i) => {
-    params[`p${i}`] = t.provider;
+    // Stored rows carry the canonical name (the collector normalizes every spelling); a target
+    // configured as `bedrock` or `azure_openai` must still find its calls.
+    params[`p${i}`] = canonicalProvider(t.provider);
     params[`m${i}`] = t.model;
     params[`id${i}`] = t.id;
     const dep =

@@ -16,8 +16,8 @@ import { asText, firstKey } from './normalize-attrs.js';
 
 type ContentFields = Pick<LlmCall, 'input_content' | 'output_content'>;
 
-/** Whole-value content keys, first present wins. */
-const INPUT_KEYS = [
+/** Whole-value content keys, first present wins (the forwarder drops the same keys). */
+export const INPUT_KEYS = [
   GEN_AI.INPUT_MESSAGES,
   VERCEL_AI_EXTRA.PROMPT_MESSAGES,
   VERCEL_AI_EXTRA.PROMPT,
@@ -28,7 +28,7 @@ const INPUT_KEYS = [
   OPENLLMETRY_EXTRA.ENTITY_INPUT,
   GEN_AI_DEPRECATED.PROMPT,
 ];
-const OUTPUT_KEYS = [
+export const OUTPUT_KEYS = [
   GEN_AI.OUTPUT_MESSAGES,
   VERCEL_AI_EXTRA.RESPONSE_TEXT,
   VERCEL_AI_EXTRA.RESPONSE_OBJECT,

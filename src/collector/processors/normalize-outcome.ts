@@ -1,5 +1,5 @@
 // `finops.outcome` spans: business outcomes (a resolved ticket, a checkout) to divide spend by.
-import { Money, type MoneyValue } from '../../shared/money.js';
+import { Money, storedDecimalProblem, type MoneyValue } from '../../shared/money.js';
 import type { OutcomeRecord } from '../call.js';
 import type { SpanRecord } from '../span.js';
 import { FINOPS } from '../../shared/semconv.js';
@@ -63,15 +63,9 @@ export function decimalValue(v: unknown): string {
   throw new InvalidFieldError(FINOPS.OUTCOME_VALUE, `is not a decimal (${JSON.stringify(v)})`);
 }
 
-/** The `outcomes.value` column is Decimal(38, 18): at most 20 integer digits, or the insert fails. */
-const MAX_VALUE = new Money('1e20');
-
+/** The `outcomes.value` column is Decimal(38, 18): what it cannot hold exactly is refused. */
 function fitting(value: MoneyValue): string {
-  if (value.abs().gte(MAX_VALUE)) {
-    throw new InvalidFieldError(
-      FINOPS.OUTCOME_VALUE,
-      `does not fit Decimal(38, 18) (more than 20 integer digits)`,
-    );
-  }
+  const problem = storedDecimalProblem(value);
+  if (problem !== undefined) throw new InvalidFieldError(FINOPS.OUTCOME_VALUE, problem);
   return value.toFixed();
 }

@@ -1,0 +1,98 @@
+// The routing feed's health query finds a target's calls whatever spelling of its provider the
+// routing config uses: stored rows carry the canonical `gen_ai.provider.name` (the collector
+// normalizes through src/shared/provider-identity.ts), and so does the query. Before, a target
+// written `provider: bedrock` matched none of its `aws.bedrock` calls and looked idle.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryTargetStats } from '../../src/analytics/routing/health-query.js';
+import { emptyCall } from '../../src/collector/call.js';
+import { callRow } from '../../src/collector/rows.js';
+import { parseConfig } from '../../src/shared/config.js';
+import type { RoutingTargetConfig } from '../../src/shared/config-routing.js';
+import { createStorage } from '../../src/storage/client.js';
+import { migrate } from '../../src/storage/migrate.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
+
+let storage: QueryRunner;
+const NOW = Date.now();
+
+beforeAll(async () => {
+  storage = await createStorage({
+    database: 'default',
+    dataDir: join(mkdtempSync(join(tmpdir(), 'routing-provider-')), 'data'),
+  });
+  await migrate(storage, { ttl_days: 400 });
+  const calls = [
+    ['aws.bedrock', 'claude-sonnet', 3],
+    ['azure.ai.openai', 'gpt-4o', 2],
+    ['openai', 'gpt-4o', 1],
+  ] as const;
+  const lines = calls.flatMap(([provider, model, n]) =>
+    Array.from({ length: n }, (_, i) => {
+      const ns = BigInt(NOW - 30_000 - i * 1000) * 1_000_000n;
+      return callRow({
+        ...emptyCall(),
+        call_id: `${provider}-${i}`,
+        provider,
+        request_model: model,
+        response_model: model,
+        model,
+        kind: 'inference',
+        start_time_ns: ns,
+        end_time_ns: ns + 500_000_000n,
+      });
+    }),
+  );
+  await storage.insert('llm_calls', lines.join('\n'));
+});
+afterAll(async () => {
+  await storage.close();
+});
+
+function targets(list: [string, string, string][]): RoutingTargetConfig[] {
+  // Through the real config schema: what an operator writes under routing.pools[].targets.
+  const config = parseConfig({
+    routing: {
+      pools: [
+        {
+          pool: 'chat',
+          targets: list.map(([id, provider, model]) => ({
+            id,
+            provider,
+            model,
+            kind: 'on_demand',
+          })),
+        },
+      ],
+    },
+  });
+  return config.routing.pools.flatMap((p) => p.targets);
+}
+
+describe('health query provider identity', () => {
+  it('matches targets written with any known spelling of their provider', async () => {
+    const stats = await queryTargetStats(
+      storage,
+      targets([
+        ['bedrock-alias', 'bedrock', 'claude-sonnet'],
+        ['azure-alias', 'Azure_OpenAI', 'gpt-4o'],
+        ['openai-canonical', 'openai', 'gpt-4o'],
+      ]),
+      {
+        nowMs: NOW,
+        windowS: 300,
+        errorWindowS: 60,
+        latencyWindowS: 60,
+        baselineS: 600,
+        since: {},
+      },
+    );
+    expect(Object.fromEntries([...stats].map(([id, s]) => [id, s.calls]))).toEqual({
+      'bedrock-alias': 3,
+      'azure-alias': 2,
+      'openai-canonical': 1,
+    });
+  });
+});
