@@ -31,6 +31,7 @@ interface StartOptions extends CommonOptions {
   /** Not a real flag: start has two listeners (see AMBIGUOUS_PORT). */
   port?: string;
   otlpPort?: number;
+  otlpGrpcPort?: number | false;
   apiPort?: number;
   host?: string;
   insecure?: boolean;
@@ -46,10 +47,15 @@ function port(value: string): number {
   return n;
 }
 
+/** A port, or `off` / `false` for a listener that may be turned off. */
+function portOrOff(value: string): number | false {
+  return value === 'off' || value === 'false' ? false : port(value);
+}
+
 // commander answered `--port` with "Did you mean --host?" (the closest spelling); the flags a
 // person is looking for are the two listeners' own.
 const AMBIGUOUS_PORT =
-  '--port is not a flag: start listens on two ports. Use --otlp-port <port> for the OTLP collector (default 4318, config collector.port) and --api-port <port> for the analytics API (default 8080, config api.port)';
+  '--port is not a flag: start listens on several ports. Use --otlp-port <port> for the OTLP/HTTP collector (default 4318, config collector.port), --otlp-grpc-port <port|off> for OTLP/gRPC (default 4317, config collector.grpc_port) and --api-port <port> for the analytics API (default 8080, config api.port)';
 
 /** Config file, then environment, then flags: the later one wins. */
 function resolveConfig(options: StartOptions): Config {
@@ -63,6 +69,7 @@ function resolveConfig(options: StartOptions): Config {
   if (env.clickhouseDatabase !== undefined) raw.storage.database = env.clickhouseDatabase;
   if (env.routingKeyFile !== undefined) raw.routing.signing.key_file = env.routingKeyFile;
   if (options.otlpPort !== undefined) raw.collector.port = options.otlpPort;
+  if (options.otlpGrpcPort !== undefined) raw.collector.grpc_port = options.otlpGrpcPort;
   if (options.apiPort !== undefined) raw.api.port = options.apiPort;
   if (options.host !== undefined) {
     raw.collector.host = options.host;
@@ -94,9 +101,12 @@ const withCommon = (cmd: Command): Command =>
 withCommon(
   program
     .command('start')
-    .description('run the collector (OTLP/HTTP) and the analytics API in one process'),
+    .description(
+      'run the collector (OTLP/HTTP and OTLP/gRPC) and the analytics API in one process',
+    ),
 )
   .option('--otlp-port <port>', 'OTLP/HTTP port (default 4318)', port)
+  .option('--otlp-grpc-port <port|off>', 'OTLP/gRPC port (default 4317; off: none)', portOrOff)
   .addOption(new Option('--port <port>').hideHelp())
   .option('--api-port <port>', 'analytics API port (default 8080)', port)
   .option('--host <host>', 'listen address for both (default 127.0.0.1)')

@@ -1,0 +1,173 @@
+// OTLP/gRPC receiver: opentelemetry.proto.collector.trace.v1.TraceService/Export on
+// @grpc/grpc-js. The request bytes are passed through untouched (no generated stubs): they are
+// the same ExportTraceServiceRequest an OTLP/HTTP protobuf body carries, so they go through the
+// same decode, admission, spool and partial success (./edge.ts), and refusals get the gRPC code
+// of the same typed error (./status.ts) plus a RetryInfo when the client should come back later.
+// grpc-js inflates gzip (and deflate) messages itself and refuses any message, on the wire or
+// inflated, above `grpc.max_receive_message_length` with RESOURCE_EXHAUSTED.
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import {
+  admitRequest,
+  createInflight,
+  ingestBody,
+  truncate,
+  type ReceiverOptions,
+} from './edge.js';
+import type { Inflight } from './inflight.js';
+import { encodeStatusDetails, STATUS_DETAILS_KEY } from './grpc-status.js';
+import { encodeProtoResponse } from './otlp-proto.js';
+import { edgeStatus } from './status.js';
+
+export const TRACE_SERVICE = 'opentelemetry.proto.collector.trace.v1.TraceService';
+export const EXPORT_PATH = `/${TRACE_SERVICE}/Export`;
+
+const passthrough = (bytes: Buffer): Buffer => bytes;
+
+/** The one method, with raw (de)serializers: decoding is ours, not grpc-js's. */
+export const TRACE_SERVICE_DEFINITION: ServiceDefinition = {
+  Export: {
+    path: EXPORT_PATH,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: passthrough,
+    requestDeserialize: passthrough,
+    responseSerialize: passthrough,
+    responseDeserialize: passthrough,
+    originalName: 'export',
+  },
+};
+
+export interface GrpcReceiver {
+  /** Bind `host:port` (0: a free port); resolves with the bound port. */
+  listen(host: string, port: number): Promise<number>;
+  /** The bound port, once listening. */
+  readonly port: number | undefined;
+  /**
+   * Stop accepting (GOAWAY; new calls fail UNAVAILABLE at the client), let calls in flight
+   * finish, and cut whatever is still open after `cutAfterMs`.
+   */
+  close(cutAfterMs: number): Promise<void>;
+}
+
+export function createGrpcReceiver(options: ReceiverOptions): GrpcReceiver {
+  const l = options.limits;
+  const inflight = options.inflight ?? createInflight(l);
+  const server = new Server({
+    // The same cap as an HTTP body, on the wire and inflated (grpc-js checks both).
+    'grpc.max_receive_message_length': Math.min(l.max_body_bytes, l.max_inflight_bytes),
+    'grpc.max_concurrent_streams': l.max_inflight_requests,
+  });
+  server.addService(TRACE_SERVICE_DEFINITION, {
+    Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+      exportTraces(call, options, inflight).then(
+        (response) => callback(null, response),
+        (err: unknown) => callback(toServiceError(err, options)),
+      );
+    },
+  });
+  let bound: number | undefined;
+  return {
+    get port() {
+      return bound;
+    },
+    listen: (host, port) =>
+      new Promise((resolve, reject) => {
+        server.bindAsync(
+          `${host.includes(':') ? `[${host}]` : host}:${port}`,
+          ServerCredentials.createInsecure(),
+          (err, actual) => {
+            if (err !== null) return reject(withCode(err));
+            bound = actual;
+            resolve(actual);
+          },
+        );
+      }),
+    close: (cutAfterMs) =>
+      new Promise<void>((resolve) => {
+        const cut = setTimeout(() => server.forceShutdown(), cutAfterMs);
+        cut.unref();
+        server.tryShutdown(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+      }),
+  };
+}
+
+async function exportTraces(
+  call: ServerUnaryCall<Buffer, Buffer>,
+  options: ReceiverOptions,
+  inflight: Inflight,
+): Promise<Buffer> {
+  const receivedAtMs = (options.now ?? Date.now)();
+  const slot = inflight.enter(peerAddress(call.getPeer()));
+  try {
+    const auth = admitRequest(options, inflight, slot, headersOf(call.metadata));
+    // grpc-js has read (and inflated) the whole message: charge it now, as HTTP does per chunk.
+    const body = call.request;
+    inflight.take(body.length, slot);
+    const outcome = await ingestBody(options, inflight, slot, {
+      encoding: 'protobuf',
+      body,
+      auth,
+      receivedAtMs,
+    });
+    const message = outcome.rejected > 0 ? truncate(outcome.messages.join('; ')) : '';
+    return Buffer.from(encodeProtoResponse(outcome.rejected, message));
+  } finally {
+    inflight.leave(slot);
+  }
+}
+
+/** The typed error as a gRPC status, with the google.rpc.Status (and RetryInfo) in the trailer. */
+function toServiceError(err: unknown, options: ReceiverOptions): Partial<ServiceError> {
+  const status = edgeStatus(err, options.isDraining());
+  if (status.unexpected) options.logger.error('ingest failed', { err });
+  const message = truncate(status.message);
+  const metadata = new Metadata();
+  metadata.set(
+    STATUS_DETAILS_KEY,
+    encodeStatusDetails({
+      code: status.grpc,
+      message,
+      ...(status.retryAfterSeconds !== undefined
+        ? { retryDelaySeconds: status.retryAfterSeconds }
+        : {}),
+    }),
+  );
+  return { code: status.grpc, details: message, metadata };
+}
+
+/** `authorization` and `x-api-key` from the call's metadata, as the HTTP headers would carry them. */
+function headersOf(metadata: Metadata): IncomingHttpHeaders {
+  const headers: IncomingHttpHeaders = {};
+  for (const name of ['authorization', 'x-api-key'] as const) {
+    const value = metadata.get(name)[0];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return headers;
+}
+
+/** grpc-js reports `address:port` (`[v6]:port` style without brackets); the fair share is per address. */
+function peerAddress(peer: string): string {
+  const colon = peer.lastIndexOf(':');
+  return colon > 0 ? peer.slice(0, colon) : peer;
+}
+
+/**
+ * grpc-js reports a failed bind as one message listing the socket errors; lift the errno code
+ * (EADDRINUSE, ...) onto the error so start-up can name the flag to change, as for HTTP.
+ */
+function withCode(err: Error): Error {
+  const code = /\b(EADDRINUSE|EACCES|EADDRNOTAVAIL|ENOTFOUND|EAI_AGAIN)\b/.exec(err.message)?.[1];
+  return code !== undefined ? Object.assign(err, { code }) : err;
+}
