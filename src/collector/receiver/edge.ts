@@ -4,7 +4,7 @@
 // budget and per-span admission (./decode.ts), then the pipeline's ingest (spool, partial success).
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../../shared/config.js';
-import { RetryableError } from '../../shared/errors.js';
+import { UnavailableError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { decodeRequest } from './decode.js';
 import type { DecodedBatch } from './decoded.js';
@@ -80,7 +80,7 @@ export function admitRequest(
   headers: IncomingHttpHeaders,
 ): IngestAuth | undefined {
   if (options.isDraining())
-    throw new RetryableError('collector is shutting down', options.limits.retry_after_s);
+    throw new UnavailableError('collector is shutting down', options.limits.retry_after_s);
   inflight.checkRequests(slot);
   const auth = options.authorize?.(headers);
   if (auth !== undefined) inflight.claimKey(slot, auth.key);
