@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { createApp } from './analytics/http/app.js';
+import { createMetricsEndpoint } from './analytics/http/metrics-endpoint.js';
 import { loadSigningKey } from './analytics/routing/keys.js';
 import { startScheduler, type Scheduler } from './analytics/scheduler.js';
 import { createAnalyticsServices } from './analytics/services.js';
@@ -188,13 +189,15 @@ async function startParts(
     logger.info('migrations applied', { applied: migrations.applied });
 
   if (catalog !== undefined) {
-    parts.collector = await startCollector(
-      config,
-      storage,
-      logger,
-      catalog,
-      options.openSpoolSegment !== undefined ? { openSpoolSegment: options.openSpoolSegment } : {},
-    );
+    // Every collector serves /metrics on its OTLP/HTTP port, also without the API (a replica).
+    // Read at scrape time, when parts.collector is set.
+    const metrics = createMetricsEndpoint(config.security, () => parts.collector!.metrics());
+    parts.collector = await startCollector(config, storage, logger, catalog, {
+      metrics,
+      ...(options.openSpoolSegment !== undefined
+        ? { openSpoolSegment: options.openSpoolSegment }
+        : {}),
+    });
     await listen(parts.collector.receiver, {
       ...COLLECTOR_SETTINGS,
       host: config.collector.host,

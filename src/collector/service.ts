@@ -14,7 +14,7 @@ import { Pipeline } from './pipeline.js';
 import { decodeSpooled } from './receiver/decode.js';
 import { createInflight, type ReceiverOptions } from './receiver/edge.js';
 import { createGrpcReceiver, type GrpcReceiver } from './receiver/grpc.js';
-import { createReceiver } from './receiver/http.js';
+import { createReceiver, type HttpReceiverOptions } from './receiver/http.js';
 import {
   createIngestAuthorizer,
   decodeSpoolMeta,
@@ -49,6 +49,8 @@ export interface CollectorService {
 export interface CollectorOptions {
   /** The file layer under the spool's segments (tests inject disk faults here). */
   openSpoolSegment?: OpenSegment;
+  /** GET /metrics on the OTLP/HTTP port, rendered by the composition root. */
+  metrics?: HttpReceiverOptions['metrics'];
 }
 
 /** The collector on services the composition root built (storage, the price catalog). */
@@ -118,7 +120,9 @@ export async function startCollector(
     isDraining: () => draining,
     logger,
   };
-  const receiver = createReceiver(edge);
+  const receiver = createReceiver(
+    options.metrics !== undefined ? { ...edge, metrics: options.metrics } : edge,
+  );
   const grpc = c.grpc_port !== false ? createGrpcReceiver(edge) : undefined;
   return {
     pipeline: p,

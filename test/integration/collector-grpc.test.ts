@@ -33,6 +33,7 @@ import { newSpanId, newTraceId, requestJson, spanJson } from '../helpers/otlp.js
 import { eventually, getJson, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
 const KEY = 'lfo_ingest_grpc_test_key_0123456789';
+const METRICS_KEY = 'lfo_metrics_grpc_test_key_0123456789';
 const RETRY_AFTER_S = 3;
 const MAX_BODY = 256 * 1024;
 
@@ -50,7 +51,10 @@ beforeAll(async () => {
       max_inflight_share_per_peer: 1,
       max_inflight_share_per_key: 1,
     },
-    security: { ingest_keys: [{ name: 'edge', key_sha256: sha256Hex(KEY) }] },
+    security: {
+      ingest_keys: [{ name: 'edge', key_sha256: sha256Hex(KEY) }],
+      metrics_key_sha256: sha256Hex(METRICS_KEY),
+    },
   });
   expect(t.otlpGrpcAddress).toMatch(/^127\.0\.0\.1:\d+$/);
 });
@@ -279,6 +283,19 @@ describe('OTLP/gRPC receiver', () => {
       (rows) => rows.length >= 3,
     );
     expect(stored.map((r) => r.tenant).sort()).toEqual(['held-a', 'held-b', 'overload']);
+  });
+
+  it('serves /metrics on the OTLP/HTTP port too (a collector-only replica has no API), behind the metrics key', async () => {
+    const url = t.otlpUrl.replace('/v1/traces', '/metrics');
+    expect((await fetch(url)).status).toBe(401);
+    const res = await fetch(url, { headers: { authorization: `Bearer ${METRICS_KEY}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    const received = Number(/^llm_finops_collector_spans_received_total (\d+)/m.exec(text)?.[1]);
+    // Every span this file sent so far over gRPC and HTTP, at least the nine accepted above.
+    expect(received).toBeGreaterThanOrEqual(9);
+    expect(text).toMatch(/^llm_finops_collector_queued_rows \d+/m);
   });
 
   it('start refuses a gRPC listener beyond loopback without ingest keys, before anything listens', async () => {

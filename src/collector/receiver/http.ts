@@ -30,7 +30,12 @@ export type {
 
 export const TRACES_PATH = '/v1/traces';
 
-export function createReceiver(options: ReceiverOptions): Server {
+export interface HttpReceiverOptions extends ReceiverOptions {
+  /** GET /metrics on this port (the composition root renders it; the collector only counts). */
+  metrics?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+}
+
+export function createReceiver(options: HttpReceiverOptions): Server {
   const l = options.limits;
   const inflight = options.inflight ?? createInflight(l);
   const server = createServer((req, res) => {
@@ -49,7 +54,7 @@ export function createReceiver(options: ReceiverOptions): Server {
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
-  options: ReceiverOptions,
+  options: HttpReceiverOptions,
   inflight: Inflight,
 ): Promise<void> {
   const path = (req.url ?? '').split('?')[0];
@@ -57,6 +62,8 @@ async function handle(
     sendText(res, options.isDraining() ? 503 : 200, options.isDraining() ? 'draining' : 'ok');
     return;
   }
+  if (path === '/metrics' && req.method === 'GET' && options.metrics !== undefined)
+    return options.metrics(req, res);
   if (path !== TRACES_PATH)
     return sendText(res, 404, `not found: only POST ${TRACES_PATH} is served here`);
   if (req.method !== 'POST') {
