@@ -2,6 +2,7 @@
 // metadata) and a raw grpc-js client against the real collector on embedded chDB, next to the
 // official OTLP/HTTP protobuf exporter. One process-wide in-flight budget serves both
 // listeners, so HTTP requests held open can make a gRPC export RESOURCE_EXHAUSTED.
+import { existsSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
@@ -298,14 +299,16 @@ describe('OTLP/gRPC receiver', () => {
     expect(text).toMatch(/^llm_finops_collector_queued_rows \d+/m);
   });
 
-  it('start refuses a gRPC listener beyond loopback without ingest keys, before anything listens', async () => {
+  it('start refuses a collector with gRPC on beyond loopback without ingest keys (the same guard as HTTP)', async () => {
     const config = parseConfig({
       collector: { host: '0.0.0.0', port: 0, grpc_port: 0 },
       storage: { data_dir: `${t.dataDir}-never` },
     });
-    await expect(
-      startRuntime({ config, logger: createLogger('silent'), api: false }),
-    ).rejects.toBeInstanceOf(ConfigError);
+    const refusal = startRuntime({ config, logger: createLogger('silent'), api: false });
+    await expect(refusal).rejects.toBeInstanceOf(ConfigError);
+    await expect(refusal).rejects.toThrow(/0\.0\.0\.0.*without security\.ingest_keys/);
+    // Refused before the store was opened: nothing was created for it.
+    expect(existsSync(`${t.dataDir}-never`)).toBe(false);
   });
 
   it('drain closes the gRPC listener: an export during the drain is UNAVAILABLE, then the port is closed', async () => {
