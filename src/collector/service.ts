@@ -17,6 +17,7 @@ import { createGrpcReceiver, type GrpcReceiver } from './receiver/grpc.js';
 import { createReceiver, type HttpReceiverOptions } from './receiver/http.js';
 import {
   createIngestAuthorizer,
+  createKeyCheck,
   decodeSpoolMeta,
   encodeSpoolMeta,
 } from './receiver/ingest-auth.js';
@@ -108,6 +109,7 @@ export async function startCollector(
   const edge: ReceiverOptions = {
     limits: c,
     authorize,
+    checkKey: createKeyCheck(config.security.ingest_keys),
     inflight: createInflight(c),
     ingest: async (batch, { encoding, body, auth, receivedAtMs }) => {
       p.admit(batch.spans.length);

@@ -213,6 +213,20 @@ describe('OTLP/gRPC receiver', () => {
     expect(await storedCalls(t, 'nokey')).toEqual([]);
   });
 
+  it('refuses a wrong key on the metadata, before the message is read (as HTTP before the body)', async () => {
+    const client = rawClient(t.otlpGrpcAddress);
+    try {
+      // Read, this message would be refused for its size (RESOURCE_EXHAUSTED, next test).
+      const big = Buffer.alloc(MAX_BODY + 64 * 1024, 0x20);
+      const wrong = await client.export(big, 'lfo_not_the_key_0000000000000000');
+      expect(wrong.ok ? 0 : wrong.error.code).toBe(GrpcStatus.UNAUTHENTICATED);
+      const right = await client.export(big, KEY);
+      expect(right.ok ? 0 : right.error.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+    } finally {
+      client.close();
+    }
+  });
+
   it('refuses an undecodable message with INVALID_ARGUMENT', async () => {
     const client = rawClient(t.otlpGrpcAddress);
     try {

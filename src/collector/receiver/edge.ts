@@ -49,6 +49,11 @@ export interface ReceiverOptions {
    * `authorization` / `x-api-key` names); throws UnauthorizedError / RateLimitedError.
    */
   authorize?: (headers: IncomingHttpHeaders) => IngestAuth | undefined;
+  /**
+   * The key check alone, no rate limit spent: what a listener that can refuse before reading
+   * the body (gRPC, on the call's metadata) runs first. `authorize` still runs after.
+   */
+  checkKey?: (headers: IncomingHttpHeaders) => void;
   /** Hand an admitted request to the pipeline; may throw RetryableError for backpressure. */
   ingest: (batch: DecodedBatch, context: IngestContext) => IngestOutcome | Promise<IngestOutcome>;
   /** True while shutting down: new requests get 503 / UNAVAILABLE. */

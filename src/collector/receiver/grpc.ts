@@ -4,17 +4,23 @@
 // same decode, admission, spool and partial success (./edge.ts), and refusals get the gRPC code
 // of the same typed error (./status.ts) plus a RetryInfo when the client should come back later.
 // grpc-js inflates gzip (and deflate) messages itself and refuses any message, on the wire or
-// inflated, above `grpc.max_receive_message_length` with RESOURCE_EXHAUSTED.
+// inflated, above `grpc.max_receive_message_length` with RESOURCE_EXHAUSTED. As HTTP refuses
+// before reading a body, a gate on the call's metadata refuses a missing or wrong key, a full
+// in-flight budget or a draining process before grpc-js reads the message at all (it reads a
+// stream only once the metadata has passed), so such a client cannot make us buffer it.
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   Metadata,
   Server,
   ServerCredentials,
+  ServerInterceptingCall,
   type sendUnaryData,
+  type ServerInterceptor,
   type ServerUnaryCall,
   type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
+import { BackpressureError, UnavailableError } from '../../shared/errors.js';
 import {
   admitRequest,
   createInflight,
@@ -65,6 +71,7 @@ export function createGrpcReceiver(options: ReceiverOptions): GrpcReceiver {
     // The same cap as an HTTP body, on the wire and inflated (grpc-js checks both).
     'grpc.max_receive_message_length': Math.min(l.max_body_bytes, l.max_inflight_bytes),
     'grpc.max_concurrent_streams': l.max_inflight_requests,
+    interceptors: [metadataGate(options, inflight)],
   });
   server.addService(TRACE_SERVICE_DEFINITION, {
     Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
@@ -128,8 +135,48 @@ async function exportTraces(
   }
 }
 
+/**
+ * Refuse on the metadata what needs no body: draining, no slot free, a missing or wrong key.
+ * Nothing is held or counted here (the handler's admission does that); the key's rate limit is
+ * spent only by requests that get that far.
+ */
+function metadataGate(options: ReceiverOptions, inflight: Inflight): ServerInterceptor {
+  const l = options.limits;
+  const precheck = (metadata: Metadata): void => {
+    if (options.isDraining())
+      throw new UnavailableError('collector is shutting down', l.retry_after_s);
+    if (inflight.inFlight >= l.max_inflight_requests)
+      throw new BackpressureError(
+        `too many requests in flight (collector.max_inflight_requests ${l.max_inflight_requests})`,
+        l.retry_after_s,
+      );
+    options.checkKey?.(headersOf(metadata));
+  };
+  return (_method, call) => {
+    const gated: ServerInterceptingCall = new ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, pass) => {
+            try {
+              precheck(metadata);
+            } catch (err) {
+              // The message is never read: grpc-js starts reading only after `pass`.
+              gated.sendStatus(toServiceError(err, options));
+              return;
+            }
+            pass(metadata);
+          },
+        }),
+    });
+    return gated;
+  };
+}
+
 /** The typed error as a gRPC status, with the google.rpc.Status (and RetryInfo) in the trailer. */
-function toServiceError(err: unknown, options: ReceiverOptions): Partial<ServiceError> {
+function toServiceError(
+  err: unknown,
+  options: ReceiverOptions,
+): Pick<ServiceError, 'code' | 'details' | 'metadata'> {
   const status = edgeStatus(err, options.isDraining());
   if (status.unexpected) options.logger.error('ingest failed', { err });
   const message = truncate(status.message);
