@@ -4,6 +4,7 @@
 // listeners, so HTTP requests held open can make a gRPC export RESOURCE_EXHAUSTED.
 import { existsSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { connect as connectHttp2, type IncomingHttpHeaders } from 'node:http2';
 import { connect } from 'node:net';
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { SpanKind, type Attributes } from '@opentelemetry/api';
@@ -29,7 +30,7 @@ import { sha256Hex } from '../../src/shared/keys.js';
 import { GEN_AI } from '../../src/shared/semconv.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { genAiAttrs, protoRequest, storedCalls } from '../helpers/chaos-edge.js';
-import { rawClient } from '../helpers/grpc.js';
+import { EXPORT_PATH, rawClient } from '../helpers/grpc.js';
 import { newSpanId, newTraceId, requestJson, spanJson } from '../helpers/otlp.js';
 import { eventually, getJson, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
@@ -37,6 +38,7 @@ const KEY = 'lfo_ingest_grpc_test_key_0123456789';
 const METRICS_KEY = 'lfo_metrics_grpc_test_key_0123456789';
 const RETRY_AFTER_S = 3;
 const MAX_BODY = 256 * 1024;
+const BODY_TIMEOUT_MS = 3000;
 
 let t: TestRuntime;
 beforeAll(async () => {
@@ -44,6 +46,7 @@ beforeAll(async () => {
     collector: {
       grpc_port: 0,
       retry_after_s: RETRY_AFTER_S,
+      body_timeout_ms: BODY_TIMEOUT_MS,
       max_body_bytes: MAX_BODY,
       max_inflight_bytes: 1024 * 1024,
       // Two slots for the whole process, any peer or key may hold both: two HTTP requests held
@@ -224,6 +227,37 @@ describe('OTLP/gRPC receiver', () => {
       expect(right.ok ? 0 : right.error.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
     } finally {
       client.close();
+    }
+  });
+
+  it('ends a call whose message does not arrive within body_timeout_ms with DEADLINE_EXCEEDED', async () => {
+    // Raw HTTP/2: a gRPC frame announcing 1000 bytes, 10 of them sent, then nothing.
+    const session = connectHttp2(`http://${t.otlpGrpcAddress}`);
+    try {
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': EXPORT_PATH,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        authorization: `Bearer ${KEY}`,
+      });
+      // The status comes as trailers, or as a trailers-only response.
+      const status = new Promise<IncomingHttpHeaders>((resolve) => {
+        stream.on('response', (h) => h['grpc-status'] !== undefined && resolve(h));
+        stream.on('trailers', resolve);
+      });
+      stream.on('error', () => undefined);
+      const prefix = Buffer.alloc(5);
+      prefix.writeUInt32BE(1000, 1);
+      stream.write(Buffer.concat([prefix, Buffer.alloc(10)]));
+      const headers = await status;
+      expect(Number(headers['grpc-status'])).toBe(GrpcStatus.DEADLINE_EXCEEDED);
+      expect(decodeURIComponent(String(headers['grpc-message']))).toContain(
+        'collector.body_timeout_ms',
+      );
+      stream.close();
+    } finally {
+      session.close();
     }
   });
 

@@ -20,7 +20,7 @@ import {
   type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { BackpressureError, UnavailableError } from '../../shared/errors.js';
+import { BackpressureError, BodyTimeoutError, UnavailableError } from '../../shared/errors.js';
 import {
   admitRequest,
   createInflight,
@@ -153,6 +153,14 @@ function metadataGate(options: ReceiverOptions, inflight: Inflight): ServerInter
     options.checkKey?.(headersOf(metadata));
   };
   return (_method, call) => {
+    let timer: NodeJS.Timeout | undefined;
+    let refused = false;
+    const stop = (): void => clearTimeout(timer);
+    const refuse = (err: unknown): void => {
+      stop();
+      refused = true;
+      gated.sendStatus(toServiceError(err, options));
+    };
     const gated: ServerInterceptingCall = new ServerInterceptingCall(call, {
       start: (next) =>
         next({
@@ -161,11 +169,30 @@ function metadataGate(options: ReceiverOptions, inflight: Inflight): ServerInter
               precheck(metadata);
             } catch (err) {
               // The message is never read: grpc-js starts reading only after `pass`.
-              gated.sendStatus(toServiceError(err, options));
+              refuse(err);
               return;
             }
+            // As for an HTTP body: the message must arrive in full within body_timeout_ms.
+            timer = setTimeout(
+              () =>
+                refuse(
+                  new BodyTimeoutError(
+                    `request message not received within ${l.body_timeout_ms} ms (collector.body_timeout_ms)`,
+                  ),
+                ),
+              l.body_timeout_ms,
+            ).unref();
             pass(metadata);
           },
+          // After a refusal nothing more reaches the handler (it must not answer twice).
+          onReceiveMessage: (message: unknown, pass) => {
+            if (!refused) pass(message);
+          },
+          onReceiveHalfClose: (pass) => {
+            stop();
+            if (!refused) pass();
+          },
+          onCancel: stop,
         }),
     });
     return gated;
