@@ -25,7 +25,7 @@ RUN mkdir -p /var/lib/llm-finops/keys && chown -R node:node /var/lib/llm-finops
 VOLUME ["/var/lib/llm-finops"]
 USER node
 
-EXPOSE 4318 8080
+EXPOSE 4317 4318 8080
 ENTRYPOINT ["node", "bin/llm-finops.js"]
 # 0.0.0.0 is the container's own interface (a port can only be published from there). Start
 # refuses it without ingest and API keys (security.*_keys, e.g. as ${env:...} references), so

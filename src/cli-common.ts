@@ -17,6 +17,7 @@ export interface StartOptions extends CommonOptions {
   /** Not a real flag: start has two listeners (see AMBIGUOUS_PORT). */
   port?: string;
   otlpPort?: number;
+  otlpGrpcPort?: number | false;
   apiPort?: number;
   host?: string;
   insecure?: boolean;
@@ -38,10 +39,15 @@ export function port(value: string): number {
   return n;
 }
 
+/** A port, or `off` / `false` for a listener that may be turned off. */
+export function portOrOff(value: string): number | false {
+  return value === 'off' || value === 'false' ? false : port(value);
+}
+
 // commander answered `--port` with "Did you mean --host?" (the closest spelling); the flags a
-// person is looking for are the two listeners' own.
+// person is looking for are the listeners' own.
 const AMBIGUOUS_PORT =
-  '--port is not a flag: start listens on two ports. Use --otlp-port <port> for the OTLP collector (default 4318, config collector.port) and --api-port <port> for the analytics API (default 8080, config api.port)';
+  '--port is not a flag: start listens on several ports. Use --otlp-port <port> for the OTLP/HTTP collector (default 4318, config collector.port), --otlp-grpc-port <port|off> for OTLP/gRPC (default 4317, config collector.grpc_port) and --api-port <port> for the analytics API (default 8080, config api.port)';
 
 /** Config file, then environment, then flags: the later one wins. */
 export function resolveConfig(options: StartOptions): Config {
@@ -55,6 +61,7 @@ export function resolveConfig(options: StartOptions): Config {
   if (env.clickhouseDatabase !== undefined) raw.storage.database = env.clickhouseDatabase;
   if (env.routingKeyFile !== undefined) raw.routing.signing.key_file = env.routingKeyFile;
   if (options.otlpPort !== undefined) raw.collector.port = options.otlpPort;
+  if (options.otlpGrpcPort !== undefined) raw.collector.grpc_port = options.otlpGrpcPort;
   if (options.apiPort !== undefined) raw.api.port = options.apiPort;
   if (options.host !== undefined) {
     raw.collector.host = options.host;

@@ -20,6 +20,7 @@ import {
   env,
   logger,
   port,
+  portOrOff,
   resolveConfig,
   withCommon,
   type CommonOptions,
@@ -36,9 +37,12 @@ const program = new Command('llm-finops').description(
 withCommon(
   program
     .command('start')
-    .description('run the collector (OTLP/HTTP) and the analytics API in one process'),
+    .description(
+      'run the collector (OTLP/HTTP and OTLP/gRPC) and the analytics API in one process',
+    ),
 )
   .option('--otlp-port <port>', 'OTLP/HTTP port (default 4318)', port)
+  .option('--otlp-grpc-port <port|off>', 'OTLP/gRPC port (default 4317; off: none)', portOrOff)
   .addOption(new Option('--port <port>').hideHelp())
   .option('--api-port <port>', 'analytics API port (default 8080)', port)
   .option('--host <host>', 'listen address for both (default 127.0.0.1)')

@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { createApp } from './analytics/http/app.js';
+import { createMetricsEndpoint } from './analytics/http/metrics-endpoint.js';
 import { loadSigningKey } from './analytics/routing/keys.js';
 import { startScheduler, type Scheduler } from './analytics/scheduler.js';
 import { createAnalyticsServices } from './analytics/services.js';
@@ -19,6 +20,7 @@ import type { Logger } from './shared/logger.js';
 import {
   API_SETTINGS,
   COLLECTOR_SETTINGS,
+  GRPC_SETTINGS,
   clickhouseFailure,
   dataDirHolder,
   dataDirInUse,
@@ -57,6 +59,8 @@ export interface Runtime {
   storage: QueryRunner;
   pipeline: Pipeline | undefined;
   otlpPort: number | undefined;
+  /** The OTLP/gRPC port, unless collector.grpc_port is false or no collector runs. */
+  otlpGrpcPort: number | undefined;
   apiPort: number | undefined;
   /** Drain: stop accepting, release held spans, commit everything acknowledged, close. */
   stop(): Promise<void>;
@@ -156,12 +160,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     pipeline: collector?.pipeline,
     otlpPort:
       collector !== undefined ? (collector.receiver.address() as AddressInfo).port : undefined,
+    otlpGrpcPort: collector?.grpc?.port,
     apiPort: api !== undefined ? (api.address() as AddressInfo).port : undefined,
     stop: () => stopParts(parts),
   };
   logger.info('llm-finops started', {
     storage: storage.kind,
     otlp: runtime.otlpPort !== undefined ? `${config.collector.host}:${runtime.otlpPort}` : 'off',
+    otlp_grpc:
+      runtime.otlpGrpcPort !== undefined
+        ? `${config.collector.host}:${runtime.otlpGrpcPort}`
+        : 'off',
     api: runtime.apiPort !== undefined ? `${config.api.host}:${runtime.apiPort}` : 'off',
   });
   return runtime;
@@ -180,18 +189,31 @@ async function startParts(
     logger.info('migrations applied', { applied: migrations.applied });
 
   if (catalog !== undefined) {
-    parts.collector = await startCollector(
-      config,
-      storage,
-      logger,
-      catalog,
-      options.openSpoolSegment !== undefined ? { openSpoolSegment: options.openSpoolSegment } : {},
-    );
+    // Every collector serves /metrics on its OTLP/HTTP port, also without the API (a replica).
+    // Read at scrape time, when parts.collector is set.
+    const metrics = createMetricsEndpoint(config.security, () => parts.collector!.metrics());
+    parts.collector = await startCollector(config, storage, logger, catalog, {
+      metrics,
+      ...(options.openSpoolSegment !== undefined
+        ? { openSpoolSegment: options.openSpoolSegment }
+        : {}),
+    });
     await listen(parts.collector.receiver, {
       ...COLLECTOR_SETTINGS,
       host: config.collector.host,
       port: config.collector.port,
     });
+    const grpc = parts.collector.grpc;
+    if (grpc !== undefined && config.collector.grpc_port !== false) {
+      const at = {
+        ...GRPC_SETTINGS,
+        host: config.collector.host,
+        port: config.collector.grpc_port,
+      };
+      await grpc.listen(at.host, at.port).catch((err: unknown) => {
+        throw listenFailure(err, at);
+      });
+    }
   }
   const c = parts.collector;
   const analytics = createAnalyticsServices({

@@ -13,9 +13,12 @@ import type { CollectorMetrics } from './metrics.js';
 import { createForwarder, type Forwarder } from './forwarder.js';
 import { Pipeline } from './pipeline.js';
 import { decodeSpooled } from './receiver/decode.js';
-import { createReceiver } from './receiver/http.js';
+import { createInflight, type ReceiverOptions } from './receiver/edge.js';
+import { createGrpcReceiver, type GrpcReceiver } from './receiver/grpc.js';
+import { createReceiver, type HttpReceiverOptions } from './receiver/http.js';
 import {
   createIngestAuthorizer,
+  createKeyCheck,
   decodeSpoolMeta,
   encodeSpoolMeta,
 } from './receiver/ingest-auth.js';
@@ -27,6 +30,8 @@ export interface CollectorService {
   /** Counters for /metrics. */
   metrics(): CollectorMetrics;
   receiver: Server;
+  /** The OTLP/gRPC receiver (not yet listening), unless collector.grpc_port is false. */
+  grpc: GrpcReceiver | undefined;
   spool: Spool | undefined;
   /** Why ingest is not healthy (the writer is stalled), or undefined. */
   notReadyReason(): string | undefined;
@@ -46,6 +51,8 @@ export interface CollectorService {
 export interface CollectorOptions {
   /** The file layer under the spool's segments (tests inject disk faults here). */
   openSpoolSegment?: OpenSegment;
+  /** GET /metrics on the OTLP/HTTP port, rendered by the composition root. */
+  metrics?: HttpReceiverOptions['metrics'];
 }
 
 /** The collector on services the composition root built (storage, the price catalog). */
@@ -100,10 +107,13 @@ export async function startCollector(
   await replayRecords(storage, p, replay, c.admission, logger);
 
   let draining = false;
+  // One authorizer (one rate limiter per key) and one in-flight budget for both listeners.
   const authorize = createIngestAuthorizer(config.security.ingest_keys);
-  const receiver = createReceiver({
+  const edge: ReceiverOptions = {
     limits: c,
-    authorize: (request) => authorize(request.headers),
+    authorize,
+    checkKey: createKeyCheck(config.security.ingest_keys),
+    inflight: createInflight(c),
     ingest: async (batch, { encoding, body, auth, receivedAtMs }) => {
       p.admit(batch.spans.length);
       const seq =
@@ -114,10 +124,15 @@ export async function startCollector(
     },
     isDraining: () => draining,
     logger,
-  });
+  };
+  const receiver = createReceiver(
+    options.metrics !== undefined ? { ...edge, metrics: options.metrics } : edge,
+  );
+  const grpc = c.grpc_port !== false ? createGrpcReceiver(edge) : undefined;
   return {
     pipeline: p,
     receiver,
+    grpc,
     spool,
     metrics: () => ({
       ...p.stats,
@@ -144,14 +159,15 @@ export async function startCollector(
     async stop() {
       const deadline = Date.now() + c.drain_timeout_s * 1000;
       draining = true; // keep-alive connections still open get 503 + Retry-After
-      await new Promise<void>((resolve) => {
+      // Clients that keep a connection busy get 503 + Connection: close (gRPC: GOAWAY, then
+      // UNAVAILABLE); cut stragglers after 5 s (or a quarter of the drain time, if shorter).
+      const cut = Math.min(5_000, (c.drain_timeout_s * 1000) / 4);
+      const http = new Promise<void>((resolve) => {
         receiver.close(() => resolve());
         receiver.closeIdleConnections();
-        // Clients that keep a connection busy get 503 + Connection: close; cut stragglers after
-        // 5 s (or a quarter of the drain time, if that is shorter).
-        const cut = Math.min(5_000, (c.drain_timeout_s * 1000) / 4);
         setTimeout(() => receiver.closeAllConnections(), cut).unref();
       });
+      await Promise.all([http, grpc?.close(cut)]);
       writer.setDrainDeadline(deadline);
       await p.stop();
       if (forwarder !== undefined) await within(forwarder.stop(), deadline - Date.now());

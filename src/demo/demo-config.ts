@@ -127,6 +127,8 @@ export function demoConfig(o: DemoConfigOptions): Config {
       storage: { data_dir: o.dataDir },
       collector: {
         port: 0,
+        // The demo's traffic is OTLP/HTTP; a gRPC listener would only take 4317 from the host.
+        grpc_port: false,
         spool: { enabled: false },
         attribution: { wait_ms: 300, root_grace_ms: 50 },
         writer: { flush_interval_ms: 100 },

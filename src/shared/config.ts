@@ -87,6 +87,15 @@ const collectorSchema = z
   .object({
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(4318),
+    /**
+     * OTLP/gRPC (TraceService/Export) on collector.host; 0 picks a free port, false turns it off.
+     * The OTel Collector's `loadbalancing` exporter, which keeps a trace on one replica, speaks
+     * only gRPC.
+     */
+    grpc_port: z
+      .union([z.number().int().min(0).max(65535), z.literal(false)])
+      .default(4317)
+      .describe('OTLP/gRPC port (0: any free port, false: no gRPC listener)'),
     max_body_bytes: z
       .number()
       .int()

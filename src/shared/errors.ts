@@ -25,6 +25,11 @@ export class PayloadTooLargeError extends PermanentError {
   }
 }
 
+/** A request body not received in full within collector.body_timeout_ms (maps to 408). */
+export class BodyTimeoutError extends PermanentError {
+  override readonly name = 'BodyTimeoutError';
+}
+
 /** A content type we do not speak (maps to 415). */
 export class UnsupportedMediaTypeError extends PermanentError {
   override readonly name = 'UnsupportedMediaTypeError';

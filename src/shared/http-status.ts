@@ -1,17 +1,19 @@
 // The one place typed errors become protocol status: an HTTP status, the gRPC code of the same
-// failure (OTLP error bodies carry google.rpc.Status with a gRPC code, not the HTTP one), a
-// stable error name for JSON bodies, and Retry-After. The analytics API and the OTLP receiver
-// both render their bodies from this; nothing below the edge picks a status code.
+// failure (OTLP/HTTP error bodies carry google.rpc.Status with a gRPC code, not the HTTP one;
+// OTLP/gRPC answers with that code), a stable error name for JSON bodies, and Retry-After. The
+// analytics API and both OTLP receivers (src/collector/receiver/status.ts adds only whether an
+// HTTP connection closes) render their answers from this; nothing below the edge picks a code.
 import {
+  BackpressureError,
+  BodyTimeoutError,
   DecodeError,
   ForbiddenError,
   NotFoundError,
   PayloadTooLargeError,
   PermanentError,
+  RateLimitedError,
   RetryableError,
-  SpoolFullError,
   UnauthorizedError,
-  UnavailableError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from './errors.js';
@@ -21,6 +23,7 @@ export const GRPC_CODE = {
   OK: 0,
   UNKNOWN: 2,
   INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
   PERMISSION_DENIED: 7,
   RESOURCE_EXHAUSTED: 8,
@@ -47,21 +50,33 @@ export interface ErrorStatusOptions {
   draining?: boolean;
 }
 
-/** The HTTP -> gRPC mapping of grpc's http-grpc-status-mapping, with the OTel Collector's two exceptions (400, 429). */
+/**
+ * The HTTP -> gRPC mapping of grpc's http-grpc-status-mapping, with the OTel Collector's two
+ * exceptions (400, 429), and the codes its OTLP receivers use for what has no entry there: a
+ * body timeout is DEADLINE_EXCEEDED, too large RESOURCE_EXHAUSTED (what grpc itself answers
+ * for an oversized message), a content type we do not speak UNIMPLEMENTED, our bug INTERNAL.
+ */
 export function grpcCodeForHttp(status: number): number {
   if (status === 400) return GRPC_CODE.INVALID_ARGUMENT;
   if (status === 401) return GRPC_CODE.UNAUTHENTICATED;
   if (status === 403) return GRPC_CODE.PERMISSION_DENIED;
   if (status === 404) return GRPC_CODE.UNIMPLEMENTED;
+  if (status === 408) return GRPC_CODE.DEADLINE_EXCEEDED;
+  if (status === 413) return GRPC_CODE.RESOURCE_EXHAUSTED;
+  if (status === 415) return GRPC_CODE.UNIMPLEMENTED;
   if (status === 429) return GRPC_CODE.RESOURCE_EXHAUSTED;
+  if (status === 500) return GRPC_CODE.INTERNAL;
   if (status === 502 || status === 503 || status === 504) return GRPC_CODE.UNAVAILABLE;
   return GRPC_CODE.UNKNOWN;
 }
 
 function typed(err: unknown, options: ErrorStatusOptions): Omit<ErrorStatus, 'grpcCode'> {
   if (err instanceof RetryableError) {
-    const unavailable =
-      options.draining === true || err instanceof SpoolFullError || err instanceof UnavailableError;
+    // Backpressure and rate limits are the client's to slow down for (429, same replica);
+    // anything else retryable (a full spool or disk, not ready, shutting down) means this
+    // replica is unavailable (503: come back, perhaps to another one).
+    const slowDown = err instanceof BackpressureError || err instanceof RateLimitedError;
+    const unavailable = options.draining === true || !slowDown;
     return {
       status: unavailable ? 503 : 429,
       error: unavailable ? 'unavailable' : 'rate_limited',
@@ -76,6 +91,7 @@ function typed(err: unknown, options: ErrorStatusOptions): Omit<ErrorStatus, 'gr
   if (err instanceof UnauthorizedError) return { status: 401, error: 'unauthorized', ...base };
   if (err instanceof ForbiddenError) return { status: 403, error: 'forbidden', ...base };
   if (err instanceof NotFoundError) return { status: 404, error: 'not_found', ...base };
+  if (err instanceof BodyTimeoutError) return { status: 408, error: 'request_timeout', ...base };
   if (err instanceof PayloadTooLargeError) return { status: 413, error: 'body_too_large', ...base };
   if (err instanceof UnsupportedMediaTypeError)
     return { status: 415, error: 'unsupported_media_type', ...base };

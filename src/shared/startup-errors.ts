@@ -23,6 +23,12 @@ export const COLLECTOR_SETTINGS = {
   hostSetting: '--host (config collector.host)',
 } as const;
 
+export const GRPC_SETTINGS = {
+  name: 'OTLP/gRPC collector',
+  portSetting: '--otlp-grpc-port (config collector.grpc_port; off / false turns it off)',
+  hostSetting: '--host (config collector.host)',
+} as const;
+
 export const API_SETTINGS = {
   name: 'analytics API',
   portSetting: '--api-port (config api.port)',

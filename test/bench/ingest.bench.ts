@@ -118,6 +118,8 @@ async function endToEnd(requests: Uint8Array[]): Promise<{
       dataDir,
       '--otlp-port',
       String(otlpPort),
+      '--otlp-grpc-port',
+      '0',
       '--api-port',
       String(apiPort),
     ],

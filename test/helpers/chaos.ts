@@ -28,6 +28,7 @@ export async function startOn(
     storage: { data_dir: dataDir, ttl_days: options.ttlDays ?? 400 },
     collector: {
       port: 0,
+      grpc_port: 0,
       attribution: { wait_ms: 200, root_grace_ms: 20 },
       ...collector,
       writer: { flush_interval_ms: 50, ...(collector.writer as object | undefined) },

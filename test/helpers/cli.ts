@@ -62,6 +62,8 @@ export function runCli(
 export interface StartedCli {
   child: ChildProcess;
   otlpPort: number;
+  /** NaN when gRPC is off. */
+  otlpGrpcPort: number;
   apiPort: number;
   /** Everything written so far (JSON log lines). */
   output(): string;
@@ -92,12 +94,13 @@ export function startCli(
       const line = out.split('\n').find((l) => l.includes('"msg":"llm-finops started"'));
       if (line === undefined) return;
       clearTimeout(timer);
-      const started = JSON.parse(line) as { otlp: string; api: string };
+      const started = JSON.parse(line) as { otlp: string; otlp_grpc: string; api: string };
       const port = (hostPort: string): number =>
         Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
       resolve({
         child,
         otlpPort: port(started.otlp),
+        otlpGrpcPort: port(started.otlp_grpc),
         apiPort: port(started.api),
         output: () => out,
         stop: () => {

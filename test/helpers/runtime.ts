@@ -13,6 +13,8 @@ export const E2E_PRICES = fileURLToPath(new URL('../fixtures/e2e/prices.json', i
 export interface TestRuntime {
   runtime: Runtime;
   otlpUrl: string;
+  /** host:port of the OTLP/gRPC listener ('' when collector.grpc_port is false). */
+  otlpGrpcAddress: string;
   apiUrl: string;
   dataDir: string;
 }
@@ -25,6 +27,7 @@ export async function startTestRuntime(
     storage: { data_dir: dataDir },
     collector: {
       port: 0,
+      grpc_port: 0,
       attribution: { wait_ms: 400, root_grace_ms: 50 },
       writer: { flush_interval_ms: 50 },
     },
@@ -41,6 +44,7 @@ export async function startTestRuntime(
   return {
     runtime,
     otlpUrl: `http://127.0.0.1:${runtime.otlpPort}/v1/traces`,
+    otlpGrpcAddress: runtime.otlpGrpcPort !== undefined ? `127.0.0.1:${runtime.otlpGrpcPort}` : '',
     apiUrl: `http://127.0.0.1:${runtime.apiPort}`,
     dataDir,
   };

@@ -45,6 +45,7 @@ storage:
   data_dir: ${JSON.stringify(join(dir, 'data'))}
 collector:
   port: 0
+  grpc_port: 0
   attribution: { wait_ms: 300, root_grace_ms: 50 }
   writer: { flush_interval_ms: 50 }
 api:

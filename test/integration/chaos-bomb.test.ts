@@ -57,6 +57,8 @@ beforeAll(async () => {
       mkdtempSync(join(tmpdir(), 'llm-finops-bomb-')),
       '--otlp-port',
       String(otlpPort),
+      '--otlp-grpc-port',
+      '0',
       '--api-port',
       String(apiPort),
       '--prices',

@@ -42,6 +42,8 @@ async function start(dataDir: string, configFile: string) {
       dataDir,
       '--otlp-port',
       String(otlpPort),
+      '--otlp-grpc-port',
+      '0',
       '--api-port',
       String(apiPort),
       '--prices',

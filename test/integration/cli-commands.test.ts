@@ -12,11 +12,13 @@ describe('llm-finops command line', () => {
     const line = result.stderr.trimEnd().split('\n').pop()!;
     expect(line).toMatch(/--port/);
     expect(line).toContain('--otlp-port');
+    expect(line).toContain('--otlp-grpc-port');
     expect(line).toContain('--api-port');
     // Not advertised: `start --help` lists only the real flags.
     const help = await runCli(['start', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--otlp-port');
+    expect(help.stdout).toContain('--otlp-grpc-port <port|off>');
     expect(help.stdout).not.toMatch(/^\s+--port/m);
   });
 

@@ -44,6 +44,8 @@ describe('start-up errors', () => {
       prices,
       '--otlp-port',
       '0',
+      '--otlp-grpc-port',
+      '0',
       '--api-port',
       '0',
     ]);
@@ -68,6 +70,8 @@ describe('start-up errors', () => {
       dataDir,
       '--otlp-port',
       '0',
+      '--otlp-grpc-port',
+      '0',
       '--api-port',
       '0',
     ]);
@@ -84,6 +88,8 @@ describe('start-up errors', () => {
       tmp('otlpport'),
       '--otlp-port',
       String(port),
+      '--otlp-grpc-port',
+      '0',
       '--api-port',
       '0',
     ]);
@@ -96,6 +102,28 @@ describe('start-up errors', () => {
     expect(line).toContain('collector.port');
   });
 
+  it('an OTLP/gRPC port in use names --otlp-grpc-port and collector.grpc_port', async () => {
+    const port = await occupy();
+    const result = await runCli([
+      'start',
+      '--data-dir',
+      tmp('grpcport'),
+      '--otlp-port',
+      '0',
+      '--otlp-grpc-port',
+      String(port),
+      '--api-port',
+      '0',
+    ]);
+    expect(result.code).toBe(1);
+    const line = lastLine(result);
+    expect(line).toMatch(/^llm-finops: /);
+    expect(line).toContain(`127.0.0.1:${port}`);
+    expect(line).toContain('in use');
+    expect(line).toContain('--otlp-grpc-port');
+    expect(line).toContain('collector.grpc_port');
+  });
+
   it('an API port in use names --api-port and api.port', async () => {
     const port = await occupy();
     const result = await runCli([
@@ -103,6 +131,8 @@ describe('start-up errors', () => {
       '--data-dir',
       tmp('apiport'),
       '--otlp-port',
+      '0',
+      '--otlp-grpc-port',
       '0',
       '--api-port',
       String(port),
@@ -116,13 +146,24 @@ describe('start-up errors', () => {
 
   it('a data directory held by a running server names --data-dir; the running one is unharmed', async () => {
     const dataDir = tmp('locked');
-    const first = await startCli(['--data-dir', dataDir, '--otlp-port', '0', '--api-port', '0']);
+    const first = await startCli([
+      '--data-dir',
+      dataDir,
+      '--otlp-port',
+      '0',
+      '--otlp-grpc-port',
+      '0',
+      '--api-port',
+      '0',
+    ]);
     try {
       const result = await runCli([
         'start',
         '--data-dir',
         dataDir,
         '--otlp-port',
+        '0',
+        '--otlp-grpc-port',
         '0',
         '--api-port',
         '0',
@@ -145,7 +186,10 @@ describe('start-up errors', () => {
   it('an unreachable CLICKHOUSE_URL is named (start and migrate), its password never shown', async () => {
     const port = await freePort();
     const url = `http://llm:s3cret@127.0.0.1:${port}`;
-    for (const args of [['start', '--otlp-port', '0', '--api-port', '0'], ['migrate']]) {
+    for (const args of [
+      ['start', '--otlp-port', '0', '--otlp-grpc-port', '0', '--api-port', '0'],
+      ['migrate'],
+    ]) {
       const result = await runCli(args, { env: { CLICKHOUSE_URL: url } });
       expect(result.code, args[0]).toBe(1);
       const line = lastLine(result);

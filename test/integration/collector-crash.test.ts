@@ -41,6 +41,8 @@ function startCollector(
       dataDir,
       '--otlp-port',
       String(otlpPort),
+      '--otlp-grpc-port',
+      '0',
       '--api-port',
       String(apiPort),
       '--prices',

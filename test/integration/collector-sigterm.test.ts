@@ -54,6 +54,8 @@ describe('graceful shutdown', () => {
         dataDir,
         '--otlp-port',
         String(otlpPort),
+        '--otlp-grpc-port',
+        '0',
         '--api-port',
         String(apiPort),
         '--prices',

@@ -55,7 +55,18 @@ describe('sample config (deploy/example/llm-finops.yaml)', () => {
   it('starts as written (from another working directory) and prices a call with its overrides', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'llm-finops-sample-'));
     const cli = await startCli(
-      ['--config', SAMPLE, '--data-dir', dataDir, '--otlp-port', '0', '--api-port', '0'],
+      [
+        '--config',
+        SAMPLE,
+        '--data-dir',
+        dataDir,
+        '--otlp-port',
+        '0',
+        '--otlp-grpc-port',
+        '0',
+        '--api-port',
+        '0',
+      ],
       { cwd: tmpdir() },
     );
     try {

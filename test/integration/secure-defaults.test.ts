@@ -96,7 +96,7 @@ describe('llm-finops start beyond loopback', () => {
     const [otlp, api] = [await freePort(), await freePort()];
     const c = startCli([
       ...['--host', '0.0.0.0', '--insecure', '--data-dir', dataDir, '--prices', E2E_PRICES],
-      ...['--otlp-port', String(otlp), '--api-port', String(api)],
+      ...['--otlp-port', String(otlp), '--otlp-grpc-port', '0', '--api-port', String(api)],
     ]);
     try {
       const res = await waitUp(`http://127.0.0.1:${api}/healthz`, c);
@@ -152,7 +152,16 @@ describe('llm-finops start beyond loopback', () => {
     const c = startCli(
       [
         ...['--config', config, '--host', '0.0.0.0', '--data-dir', join(dir, 'data')],
-        ...['--prices', E2E_PRICES, '--otlp-port', String(otlp), '--api-port', String(api)],
+        ...[
+          '--prices',
+          E2E_PRICES,
+          '--otlp-port',
+          String(otlp),
+          '--otlp-grpc-port',
+          '0',
+          '--api-port',
+          String(api),
+        ],
       ],
       { TEST_FWD_TOKEN: token, TEST_INGEST_SHA256: sha256Hex(ingestKey), LOG_LEVEL: 'debug' },
     );

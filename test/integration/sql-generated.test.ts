@@ -130,6 +130,8 @@ describe('generated migrations', () => {
         dataDir,
         '--otlp-port',
         '0',
+        '--otlp-grpc-port',
+        '0',
         '--api-port',
         '0',
       ],

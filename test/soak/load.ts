@@ -62,6 +62,8 @@ async function start(
     config,
     '--otlp-port',
     String(o),
+    '--otlp-grpc-port',
+    '0',
     '--api-port',
     String(a),
   ];

@@ -17,7 +17,8 @@ import { checkBudget, NODE_COST_BYTES } from '../../src/collector/receiver/budge
 import { decodeRequest } from '../../src/collector/receiver/decode.js';
 import { Inflight } from '../../src/collector/receiver/inflight.js';
 import { encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
-import { BodyTimeoutError, edgeStatus, GRPC } from '../../src/collector/receiver/status.js';
+import { BodyTimeoutError, edgeStatus } from '../../src/collector/receiver/status.js';
+import { GRPC_CODE as GRPC } from '../../src/shared/http-status.js';
 import { capCall } from '../../src/collector/processors/cap-fields.js';
 import { emptyCall } from '../../src/collector/call.js';
 import { requestJson, spanJson } from '../helpers/otlp.js';
@@ -240,6 +241,8 @@ describe('error -> HTTP status and gRPC code (one mapping)', () => {
     const status = edgeStatus(err, false);
     expect([status.http, status.grpc]).toEqual([http, grpc]);
     expect(status.unexpected).toBe(http === 500);
+    // A refusal that leaves the body unread, or sends the client elsewhere, closes the connection.
+    expect(status.close).toBe([408, 413, 415, 503].includes(http));
   });
 
   it('answers 503 UNAVAILABLE to backpressure while draining', () => {

@@ -78,7 +78,7 @@ describe('docker-compose.yml', () => {
     expect(cmd('migrate')).toEqual(['migrate']);
     // A replica-scaled service cannot bind one fixed host port: the collector publishes none.
     expect(svc('collector').ports).toBeUndefined();
-    expect(svc('collector').expose).toContain('4318');
+    expect(svc('collector').expose).toEqual(expect.arrayContaining(['4317', '4318']));
     for (const name of ['collector', 'api', 'scheduler']) {
       expect(svc(name).depends_on?.migrate, name).toEqual({
         condition: 'service_completed_successfully',
@@ -295,14 +295,13 @@ describe('deploy/otelcol.yaml', () => {
     };
   }>('deploy/otelcol.yaml');
 
-  it('forwards traces over OTLP/HTTP to the llm-finops collector service', () => {
+  it('forwards traces to the llm-finops collector service (wiring: deploy-scaling.test.ts)', () => {
     const traces = otel.service.pipelines.traces!;
     for (const r of traces.receivers) expect(otel.receivers).toHaveProperty([r]);
     for (const p of traces.processors) expect(otel.processors).toHaveProperty([p]);
     for (const e of otel.service.extensions) expect(otel.extensions).toHaveProperty([e]);
-    const exporter = otel.exporters[traces.exporters[0]!]!;
-    expect(traces.exporters[0]).toMatch(/^otlphttp/);
-    expect(exporter.endpoint).toBe('http://collector:4318');
+    for (const e of traces.exporters) expect(otel.exporters).toHaveProperty([e]);
+    expect(traces.exporters).toEqual(['loadbalancing/llm-finops']);
     expect(svc('otelcol').volumes).toContain(
       './deploy/otelcol.yaml:/etc/otelcol-contrib/config.yaml:ro',
     );
@@ -322,8 +321,12 @@ describe('deploy/otelcol.yaml', () => {
       scheme: 'Bearer',
       token: '${env:LLM_FINOPS_INGEST_KEY}',
     });
-    const exporter = otel.exporters[traces.exporters[0]!] as { headers?: Record<string, string> };
-    expect(exporter.headers?.authorization).toBe('Bearer ${env:LLM_FINOPS_INGEST_KEY}');
+    const exporter = otel.exporters[traces.exporters[0]!] as {
+      protocol?: { otlp?: { headers?: Record<string, string> } };
+    };
+    expect(exporter.protocol?.otlp?.headers?.authorization).toBe(
+      'Bearer ${env:LLM_FINOPS_INGEST_KEY}',
+    );
     expect(svc('otelcol').environment?.LLM_FINOPS_INGEST_KEY).toMatch(
       /^\$\{LLM_FINOPS_INGEST_KEY:\?/,
     );

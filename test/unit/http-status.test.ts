@@ -3,13 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   BackpressureError,
+  BodyTimeoutError,
   DecodeError,
   ForbiddenError,
   NotFoundError,
   PayloadTooLargeError,
   PermanentError,
   RateLimitedError,
+  RetryableError,
   SpoolFullError,
+  SpoolWriteError,
   UnauthorizedError,
   UnavailableError,
   UnsupportedMediaTypeError,
@@ -36,17 +39,21 @@ describe('errorStatus', () => {
       [new UnauthorizedError('key?'), 401, GRPC_CODE.UNAUTHENTICATED, 'unauthorized'],
       [new ForbiddenError('role'), 403, GRPC_CODE.PERMISSION_DENIED, 'forbidden'],
       [new NotFoundError('no pool', 'pool'), 404, GRPC_CODE.UNIMPLEMENTED, 'not_found'],
-      [new PayloadTooLargeError(10), 413, GRPC_CODE.UNKNOWN, 'body_too_large'],
+      [new BodyTimeoutError('slow body'), 408, GRPC_CODE.DEADLINE_EXCEEDED, 'request_timeout'],
+      [new PayloadTooLargeError(10), 413, GRPC_CODE.RESOURCE_EXHAUSTED, 'body_too_large'],
       [
         new UnsupportedMediaTypeError('text/plain'),
         415,
-        GRPC_CODE.UNKNOWN,
+        GRPC_CODE.UNIMPLEMENTED,
         'unsupported_media_type',
       ],
       [new RateLimitedError('slow down', 2), 429, GRPC_CODE.RESOURCE_EXHAUSTED, 'rate_limited'],
       [new BackpressureError('queue full', 1), 429, GRPC_CODE.RESOURCE_EXHAUSTED, 'rate_limited'],
       [new SpoolFullError('spool full', 5), 503, GRPC_CODE.UNAVAILABLE, 'unavailable'],
       [new UnavailableError('not yet', 3), 503, GRPC_CODE.UNAVAILABLE, 'unavailable'],
+      [new SpoolWriteError('ENOSPC', 2, 'ENOSPC'), 503, GRPC_CODE.UNAVAILABLE, 'unavailable'],
+      // A retryable refusal that is not "slow down" means this replica cannot take it now.
+      [new RetryableError('later', 1), 503, GRPC_CODE.UNAVAILABLE, 'unavailable'],
     ];
     for (const [err, status, grpc, name] of cases) {
       const m = errorStatus(err);
@@ -65,7 +72,7 @@ describe('errorStatus', () => {
   });
   it('an untyped error is a 500 that hides its message', () => {
     const m = errorStatus(new Error('connect ECONNREFUSED 10.0.0.7:8123 password=...'));
-    expect(m).toMatchObject({ status: 500, grpcCode: GRPC_CODE.UNKNOWN, error: 'internal' });
+    expect(m).toMatchObject({ status: 500, grpcCode: GRPC_CODE.INTERNAL, error: 'internal' });
     expect(m.message).toBe('internal error');
     expect(isInternal(m)).toBe(true);
     expect(isInternal(errorStatus(new SpoolFullError('full', 1)))).toBe(false);
@@ -73,8 +80,8 @@ describe('errorStatus', () => {
     expect(errorStatus(undefined).status).toBe(500);
   });
   it('the HTTP -> gRPC table', () => {
-    expect([400, 401, 403, 404, 429, 502, 503, 504, 413, 500].map(grpcCodeForHttp)).toEqual([
-      3, 16, 7, 12, 8, 14, 14, 14, 2, 2,
-    ]);
+    expect(
+      [400, 401, 403, 404, 408, 413, 415, 429, 500, 502, 503, 504, 418].map(grpcCodeForHttp),
+    ).toEqual([3, 16, 7, 12, 4, 8, 12, 8, 13, 14, 14, 14, 2]);
   });
 });

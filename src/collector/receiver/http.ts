@@ -1,76 +1,43 @@
 // OTLP/HTTP receiver: POST /v1/traces in protobuf or JSON, gzip or identity. Before a body
 // is handed on: fair in-flight shares per peer and per key, a body timeout, size caps on the
-// wire, after gunzip and decoded (./budget.ts), and per-span admission (./admission.ts).
-// Errors are typed; ./status.ts alone maps them to HTTP and gRPC codes (400 undecodable,
-// 408 body timeout, 413 too large, 415 wrong type, 429/503 + Retry-After under backpressure).
+// wire, after gunzip and decoded (./budget.ts), and per-span admission (./admission.ts); the
+// steps shared with the gRPC receiver are in ./edge.ts. Errors are typed; ./status.ts alone
+// maps them to HTTP and gRPC codes (400 undecodable, 408 body timeout, 413 too large, 415
+// wrong type, 429/503 + Retry-After under backpressure).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Config } from '../../shared/config.js';
-import { RetryableError, UnsupportedMediaTypeError } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
+import { UnsupportedMediaTypeError } from '../../shared/errors.js';
 import { ClientGoneError, readBody } from './body.js';
-import { decodeRequest } from './decode.js';
-import type { DecodedBatch } from './decoded.js';
-import { Inflight } from './inflight.js';
-import type { IngestAuth } from './ingest-auth.js';
+import {
+  admitRequest,
+  createInflight,
+  ingestBody,
+  type Encoding,
+  type IngestOutcome,
+  type ReceiverOptions,
+  truncate,
+} from './edge.js';
+import type { Inflight } from './inflight.js';
 import { encodeProtoResponse, encodeProtoStatus } from './otlp-proto.js';
 import { edgeStatus } from './status.js';
 
+export type {
+  Encoding,
+  IngestContext,
+  IngestOutcome,
+  ReceiverLimits,
+  ReceiverOptions,
+} from './edge.js';
+
 export const TRACES_PATH = '/v1/traces';
-const MAX_ERROR_MESSAGE = 4096;
 
-export interface IngestOutcome {
-  rejected: number;
-  messages: string[];
+export interface HttpReceiverOptions extends ReceiverOptions {
+  /** GET /metrics on this port (the composition root renders it; the collector only counts). */
+  metrics?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
-export interface IngestContext {
-  encoding: Encoding;
-  /** The request body, decompressed (what the spool keeps for replay). */
-  body: Buffer;
-  request: IncomingMessage;
-  /** What `authorize` returned for this request. */
-  auth: IngestAuth | undefined;
-  /** When the request arrived: the admission time window was applied relative to it. */
-  receivedAtMs: number;
-}
-
-/** The collector config keys the receiver enforces. */
-export type ReceiverLimits = Pick<
-  Config['collector'],
-  | 'max_body_bytes'
-  | 'max_decoded_bytes'
-  | 'max_inflight_requests'
-  | 'max_inflight_bytes'
-  | 'max_inflight_share_per_key'
-  | 'max_inflight_share_per_peer'
-  | 'body_timeout_ms'
-  | 'retry_after_s'
-  | 'admission'
->;
-
-export interface ReceiverOptions {
-  limits: ReceiverLimits;
-  /** Checked before the body is read; throws UnauthorizedError / RateLimitedError. */
-  authorize?: (request: IncomingMessage) => IngestAuth | undefined;
-  /** Hand an admitted request to the pipeline; may throw RetryableError for backpressure. */
-  ingest: (batch: DecodedBatch, context: IngestContext) => IngestOutcome | Promise<IngestOutcome>;
-  /** True while shutting down: new requests get 503. */
-  isDraining: () => boolean;
-  logger: Logger;
-  now?: () => number;
-}
-
-export type Encoding = 'protobuf' | 'json';
-
-export function createReceiver(options: ReceiverOptions): Server {
+export function createReceiver(options: HttpReceiverOptions): Server {
   const l = options.limits;
-  const inflight = new Inflight({
-    maxRequests: l.max_inflight_requests,
-    maxBytes: l.max_inflight_bytes,
-    sharePerKey: l.max_inflight_share_per_key,
-    sharePerPeer: l.max_inflight_share_per_peer,
-    retryAfterSeconds: l.retry_after_s,
-  });
+  const inflight = options.inflight ?? createInflight(l);
   const server = createServer((req, res) => {
     handle(req, res, options, inflight).catch((err: unknown) => {
       options.logger.error('receiver failed unexpectedly', { err });
@@ -87,7 +54,7 @@ export function createReceiver(options: ReceiverOptions): Server {
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
-  options: ReceiverOptions,
+  options: HttpReceiverOptions,
   inflight: Inflight,
 ): Promise<void> {
   const path = (req.url ?? '').split('?')[0];
@@ -95,6 +62,8 @@ async function handle(
     sendText(res, options.isDraining() ? 503 : 200, options.isDraining() ? 'draining' : 'ok');
     return;
   }
+  if (path === '/metrics' && req.method === 'GET' && options.metrics !== undefined)
+    return options.metrics(req, res);
   if (path !== TRACES_PATH)
     return sendText(res, 404, `not found: only POST ${TRACES_PATH} is served here`);
   if (req.method !== 'POST') {
@@ -107,27 +76,12 @@ async function handle(
   const slot = inflight.enter(req.socket.remoteAddress ?? 'unknown');
   try {
     encoding = contentEncodingOf(req.headers['content-type']);
-    if (options.isDraining())
-      throw new RetryableError('collector is shutting down', l.retry_after_s);
-    inflight.checkRequests(slot);
-    const auth = options.authorize?.(req);
-    if (auth !== undefined) inflight.claimKey(slot, auth.key);
+    const auth = admitRequest(options, inflight, slot, req.headers);
     const take = (n: number): void => inflight.take(n, slot);
     const body = await readBody(req, l.max_body_bytes, l.body_timeout_ms, take);
-    const { batch } = decodeRequest(
+    const outcome = await ingestBody(options, inflight, slot, {
       encoding,
       body,
-      {
-        admission: l.admission,
-        maxDecodedBytes: Math.min(l.max_decoded_bytes, l.max_inflight_bytes),
-      },
-      receivedAtMs,
-      (estimate) => take(Math.max(0, estimate - body.length)),
-    );
-    const outcome = await options.ingest(batch, {
-      encoding,
-      body,
-      request: req,
       auth,
       receivedAtMs,
     });
@@ -191,8 +145,4 @@ function sendError(
 function sendText(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
   res.end(message);
-}
-
-function truncate(text: string): string {
-  return text.length <= MAX_ERROR_MESSAGE ? text : `${text.slice(0, MAX_ERROR_MESSAGE - 1)}…`;
 }

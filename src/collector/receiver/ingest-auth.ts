@@ -36,6 +36,17 @@ export function createIngestAuthorizer(keys: readonly IngestKey[]): IngestAuthor
   };
 }
 
+/**
+ * Whether the headers carry a configured key, without spending its rate limit: a check that can
+ * run before a request body is read (the authorizer, which also counts, runs after).
+ */
+export function createKeyCheck(keys: readonly IngestKey[]): (headers: IncomingHttpHeaders) => void {
+  return (headers) => {
+    if (keys.length > 0 && matchKey(keys, presentedKey(headers)) === undefined)
+      throw new UnauthorizedError('a valid ingest key is required (Authorization: Bearer <key>)');
+  };
+}
+
 /** The spool record's meta: what a replay needs besides the body to admit it the same way. */
 export interface SpoolMeta {
   binding?: TenantBinding;
