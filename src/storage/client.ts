@@ -120,12 +120,19 @@ function clientRunner(
   rawInsert: RawInsert,
 ): QueryRunner {
   let closed = false;
+  // Operations still running: close() lets them finish first, because closing the embedded
+  // engine under a running insert (a drain that gave up waiting) can crash or hang the process.
+  const pending = new Set<Promise<unknown>>();
   const run = async <T>(operation: StoreOperation, fn: () => Promise<T>): Promise<T> => {
     if (closed) throw new StoreConnectionError('the store is closed', operation);
+    const op = fn();
+    pending.add(op);
     try {
-      return await fn();
+      return await op;
     } catch (err) {
       throw toStoreError(err, operation);
+    } finally {
+      pending.delete(op);
     }
   };
   const settings = (o: QueryOptions | undefined): ClickHouseSettings | undefined =>
@@ -169,9 +176,24 @@ function clientRunner(
     async close() {
       if (closed) return;
       closed = true;
+      await settleWithin([...pending], CLOSE_GRACE_MS);
       await client.close();
     },
   };
+}
+
+/** How long close() waits for running operations before closing anyway. */
+const CLOSE_GRACE_MS = 10_000;
+
+async function settleWithin(ops: Promise<unknown>[], ms: number): Promise<void> {
+  if (ops.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeUp = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  await Promise.race([Promise.allSettled(ops), timeUp]);
+  clearTimeout(timer);
 }
 
 function dedupSettings(options: InsertOptions | undefined): Record<string, string> {

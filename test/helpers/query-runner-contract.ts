@@ -182,7 +182,17 @@ export function queryRunnerContract(impl: RunnerImplementation): void {
 
     it('refuses work after close with a connection error', async () => {
       await runner.command(`DROP TABLE IF EXISTS ${table}`);
+      // An operation already running when close() is called finishes first (a drain that gave
+      // up waiting must not close the engine under a running insert).
+      let settled = false;
+      const running = runner
+        .query<{ n: string }>('SELECT count() AS n FROM numbers(20000000) WHERE number % 7 = 0')
+        .finally(() => {
+          settled = true;
+        });
       await runner.close();
+      expect(settled).toBe(true);
+      expect(await running).toEqual([{ n: '2857143' }]);
       await runner.close();
       const err = await rejection(runner.query('SELECT 1'));
       expect(err).toBeInstanceOf(StoreConnectionError);
