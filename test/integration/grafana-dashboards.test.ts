@@ -326,3 +326,35 @@ describe('latency dashboard and GET /v1/latency read the same histograms', () =>
       if (vars[v.name] !== undefined) expect(v.query, v.name).toBe(vars[v.name]);
   });
 });
+
+describe('budgets dashboard', () => {
+  it('spend this period (days, hours and minutes of the cost rollups) equals llm_calls', async () => {
+    const budgets = dashboards.find((d) => d.file === 'budgets.json')!.dash;
+    const panel = budgets.panels.find(
+      (p) => p.title === 'Spend this period by tenant and feature',
+    )!;
+    const variables = await resolveVariables(budgets, 'default');
+    variables.period = { current: ['month'], options: ['month'] };
+    const sql = expandGrafanaSql(panel.targets![0]!.rawSql, {
+      from,
+      to,
+      intervalMs: 60_000,
+      variables,
+    });
+    expect(sql).toContain('llm_costs_tenant_1d');
+    const got = await rows(sql);
+    const want =
+      await rows(`SELECT tenant, feature, environment, count() AS calls, toFloat64(sum(cost_total)) AS spend
+      FROM llm_calls WHERE start_time >= toStartOfMonth(now('UTC')) AND kind IN ('inference', 'embeddings')
+      GROUP BY tenant, feature, environment`);
+    expect(got.length).toBeGreaterThan(5);
+    const key = (r: Record<string, unknown>): string =>
+      `${String(r.tenant)}|${String(r.feature)}|${String(r.environment)}`;
+    const byKey = new Map(want.map((r) => [key(r), r]));
+    expect(got.length).toBe(want.length);
+    for (const r of got) {
+      expect(Number(r.calls), key(r)).toBe(Number(byKey.get(key(r))?.calls));
+      expect(Number(r.spend), key(r)).toBeCloseTo(Number(byKey.get(key(r))?.spend), 9);
+    }
+  });
+});
