@@ -1,5 +1,6 @@
 // Growing the catalog on a store that already holds data: one edit each adds a dimension to a
-// family (0032), a measure to a subject (0033) and a new family (0034). The generator leaves every
+// family, a measure to a subject and a new family, as the next three migrations after the
+// checked-in ones. The generator leaves every
 // existing migration as it was, the new migrations apply on the populated store, old rows are
 // rebuilt to carry the new columns, views keep filling them, and the planner answers from the new
 // shapes exactly what llm_calls answers.
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOG } from '../../src/storage/catalog/catalog.js';
+import { CATALOG, migrationVersions } from '../../src/storage/catalog/catalog.js';
 import {
   CALLS,
   COST_MEASURES,
@@ -31,19 +32,27 @@ const DAY = 24 * HOUR;
 const END = Math.floor(Date.now() / DAY) * DAY - DAY + 5 * HOUR + 23 * 60_000 + 17_000;
 const START = END - 3 * DAY - 7 * HOUR - 41 * 60_000 - 13_000;
 
+// The next versions after the checked-in catalog's: a dimension, a measure, a family.
+const [V_DIM, V_MEASURE, V_FAMILY] = [1, 2, 3].map((k) => Math.max(...migrationVersions()) + k) as [
+  number,
+  number,
+  number,
+];
+const migrationName = (v: number, name: string): string => `${String(v).padStart(4, '0')}_${name}`;
+
 /** The checked-in catalog plus the three edits a contributor would make. */
 function grown(): Catalog {
   const calls = {
     ...CALLS,
     measures: {
       ...CALLS.measures,
-      hedged_calls: added(33, count('hedged')),
-      billed_cost: added(33, money('sum(billed_cost)')),
+      hedged_calls: added(V_MEASURE, count('hedged')),
+      billed_cost: added(V_MEASURE, money('sum(billed_cost)')),
     },
   };
   const families: Family[] = CATALOG.families.map((f) => {
     if (f.subject === PERF && f.name === 'perf')
-      return { ...f, dims: [...f.dims, { name: 'service', since: 32 }] };
+      return { ...f, dims: [...f.dims, { name: 'service', since: V_DIM }] };
     if (f.subject !== CALLS) return f;
     return {
       ...f,
@@ -59,12 +68,14 @@ function grown(): Catalog {
     dims: ['route', 'model'],
     measures: ['calls', 'cost_total', 'hedged_calls'],
     doc: 'A small time-first family for route and model cost questions.',
-    tables: [{ name: 'llm_costs_route_model_1h', grain: 'hour', from: 'llm_calls', since: 34 }],
+    tables: [
+      { name: 'llm_costs_route_model_1h', grain: 'hour', from: 'llm_calls', since: V_FAMILY },
+    ],
   });
   // The measure's column in llm_calls arrives in the same migration.
   const baseTables = CATALOG.baseTables.map((t) =>
     t === LLM_CALLS
-      ? { ...t, columns: [...t.columns, addedColumn(33, 'billed_cost', 'Decimal(38, 18)')] }
+      ? { ...t, columns: [...t.columns, addedColumn(V_MEASURE, 'billed_cost', 'Decimal(38, 18)')] }
       : t,
   );
   return { ...CATALOG, baseTables, families };
@@ -120,9 +131,9 @@ describe('one catalog edit per dimension, measure and family', () => {
   it('leaves every existing migration as it is and adds one migration per edit', () => {
     const names = generated.map((m) => m.name);
     expect(names.slice(-3)).toEqual([
-      '0032_perf_service',
-      '0033_llm_calls_billed_cost',
-      '0034_costs_route_model',
+      migrationName(V_DIM, 'perf_service'),
+      migrationName(V_MEASURE, 'llm_calls_billed_cost'),
+      migrationName(V_FAMILY, 'costs_route_model'),
     ]);
     for (const m of generated.slice(0, -3))
       expect(m.single, m.name).toBe(readFileSync(join(MIGRATIONS_DIR, `${m.name}.sql`), 'utf8'));
@@ -148,7 +159,7 @@ describe('one catalog edit per dimension, measure and family', () => {
       measures: ['calls', 'hedged_calls', 'cost_total'],
       filters: { kind: ['inference', 'embeddings'] },
     };
-    expect(planRead(hedged, catalog).family?.name).toBe('costs_tenant');
+    expect(planRead(hedged, catalog).family?.name).toBe('costs_per_tenant');
     const byTenant = await exact(hedged);
     expect(byTenant.reduce((a, r) => a + Number(r.hedged_calls), 0)).toBe(48);
     const small: Read = {
@@ -194,7 +205,7 @@ describe('one catalog edit per dimension, measure and family', () => {
     };
     const before = await exact(perf);
     expect(before.reduce((a, r) => a + Number(r.attempts), 0)).toBe(480);
-    const rebuild = generated.find((m) => m.version === 32)?.single ?? '';
+    const rebuild = generated.find((m) => m.version === V_DIM)?.single ?? '';
     for (const stmt of splitStatements(renderSql(rebuild, { ttl_days: 400 })))
       await storage.command(stmt);
     expect(await rows(perf)).toEqual(before);
