@@ -224,20 +224,45 @@ async function main(): Promise<void> {
         `${c.name.padEnd(50)} ${fast.toFixed(1).padStart(10)} ${raw.toFixed(1).padStart(10)} ${ratio.toFixed(1).padStart(7)}x  ${fast < 300 ? 'yes' : 'NO '}     ${ratio >= 10 ? 'yes' : 'NO'}`,
       );
     }
-    // Tenant scope: whole days from llm_perf_tenant_1d, partial days from llm_calls by its
-    // tenant-first sort key; "raw" is llm_calls by the sort key alone.
+    // Tenant scope: whole days (hours, minutes) from the tenant-first families, partial units from
+    // llm_calls by its tenant-first sort key; "raw" is llm_calls by the sort key alone.
     for (const tenant of ['t0', 't250']) {
       const [count] = await storage.query<{ v: string }>(
         `SELECT count() AS v FROM llm_calls WHERE tenant = {t:String}`,
         { t: tenant },
       );
-      const n = Number(count?.v ?? 0);
-      const q = { ...range, groupBy: ['route' as const], slos: SLOS, tenant };
-      const fast = await time(() => queryLatency(storage, q));
-      const raw = await time(() => queryLatency(storage, { ...q, source: 'raw' }));
-      console.log(
-        `latency tenant=${tenant} (${n.toLocaleString()} rows): ${fast.toFixed(1)} ms, raw by sort key ${raw.toFixed(1)} ms (${(raw / fast).toFixed(1)}x)`,
-      );
+      console.log(`tenant ${tenant} (${Number(count?.v ?? 0).toLocaleString()} rows):`);
+      const scoped: [string, (source: Source) => Promise<unknown>][] = [
+        [
+          'latency group_by=route',
+          (source) =>
+            queryLatency(storage, { ...range, groupBy: ['route'], slos: SLOS, tenant, source }),
+        ],
+        ['cache', (source) => queryCache(storage, { ...range, tenant, source })],
+        [
+          'cache regressions',
+          (source) =>
+            queryCacheRegressions(storage, { ...cacheWindows, config: CACHE, tenant, source }),
+        ],
+        [
+          'capacity (2 deployments)',
+          (source) => queryCapacity(storage, { ...range, targets: TARGETS, tenant, source }),
+        ],
+        [
+          'costs group_by=route',
+          (source) =>
+            source === 'raw'
+              ? rawCosts(storage, 'route', tenant)
+              : queryCosts(storage, { ...range, groupBy: ['route'], tenant }),
+        ],
+      ];
+      for (const [name, run] of scoped) {
+        const fast = await time(() => run('auto'));
+        const raw = await time(() => run('raw'));
+        console.log(
+          `  ${name.padEnd(28)} ${fast.toFixed(1).padStart(8)} ms, raw by sort key ${raw.toFixed(1).padStart(8)} ms (${(raw / fast).toFixed(1)}x)`,
+        );
+      }
     }
     console.log(`\nall unscoped questions meet both goals: ${allOk ? 'yes' : 'NO'}`);
     await printPanels(storage);
