@@ -358,3 +358,27 @@ describe('budgets dashboard', () => {
     }
   });
 });
+
+describe('spend per outcome dashboard', () => {
+  // Panels that only sum linked calls read just the calls whose trace or conversation an outcome
+  // names (a semi-join the bloom-filter indexes serve), not every call of the range.
+  const LINKED_ONLY =
+    "\n    AND (trace_id IN (SELECT trace_id FROM o WHERE trace_id != '') OR conversation_id IN (SELECT conversation_id FROM o WHERE conversation_id != ''))";
+
+  it('answers exactly what the unfiltered join answers', async () => {
+    const dash = dashboards.find((d) => d.file === 'spend-per-outcome.json')!.dash;
+    const variables = await resolveVariables(dash, 'default');
+    const filtered = dash.panels.filter((p) => p.targets?.[0]?.rawSql.includes(LINKED_ONLY));
+    expect(filtered.map((p) => p.title).length).toBe(4);
+    for (const p of filtered) {
+      const ctx = { from, to, intervalMs: panelIntervalMs(from, to, p.interval), variables };
+      const sql = p.targets![0]!.rawSql;
+      const got = await rows(expandGrafanaSql(sql, ctx));
+      const all = await rows(expandGrafanaSql(sql.replace(LINKED_ONLY, ''), ctx));
+      expect(got.length, p.title).toBeGreaterThan(0);
+      const sorted = (r: Record<string, unknown>[]): string[] =>
+        r.map((x) => JSON.stringify(x)).sort();
+      expect(sorted(got), p.title).toEqual(sorted(all));
+    }
+  });
+});
