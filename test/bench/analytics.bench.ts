@@ -27,11 +27,14 @@ import type { QueryRunner } from '../../src/storage/runner.js';
 import { rollupTables } from '../../src/storage/catalog/catalog.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { DAYS, generate, rollupCheck } from './analytics-gen.js';
+import { timePanels } from './analytics-panels.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000_000);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 10_000_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const KEEP = process.env.BENCH_KEEP === '1';
+// Grafana panels over the dashboards' default range (the last 6 hours) unless told otherwise.
+const PANEL_HOURS = Number(process.env.BENCH_PANEL_HOURS ?? 6);
 const HOUR = 3_600_000;
 const END = Math.floor(Date.now() / HOUR) * HOUR;
 // Ragged edges, as a dashboard would ask: the raw edges and minute rollups take part.
@@ -146,6 +149,30 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return runs[Math.floor(runs.length / 2)] ?? NaN;
 }
 
+async function printPanels(storage: QueryRunner): Promise<void> {
+  const to = TO;
+  const from = new Date(to.getTime() - PANEL_HOURS * HOUR);
+  console.log(
+    `\nGrafana panels (SQL macro-expanded, variables at their defaults, last ${PANEL_HOURS} h); raw = the same SQL with each rollup replaced by its view's SELECT over llm_calls`,
+  );
+  console.log(
+    `${'dashboard'.padEnd(18)} ${'panel'.padEnd(52)} ${'ms'.padStart(8)} ${'raw ms'.padStart(9)} ${'ratio'.padStart(8)}  <500ms`,
+  );
+  const timings = await timePanels(storage, from, to, REPEAT);
+  for (const t of timings) {
+    const ratio = Number.isNaN(t.rawMs) ? '-' : `${(t.rawMs / t.ms).toFixed(1)}x`;
+    const raw = Number.isNaN(t.rawMs) ? '-' : t.rawMs.toFixed(1);
+    console.log(
+      `${t.dashboard.padEnd(18)} ${t.panel.slice(0, 52).padEnd(52)} ${t.ms.toFixed(1).padStart(8)} ${raw.padStart(9)} ${ratio.padStart(8)}  ${t.ms < 500 ? 'yes' : 'NO'}`,
+    );
+  }
+  const slow = timings.filter((t) => t.ms >= 500);
+  const worst = timings.reduce((a, b) => (b.ms > a.ms ? b : a), timings[0]!);
+  console.log(
+    `panels under 500 ms: ${timings.length - slow.length} of ${timings.length}; slowest ${worst.dashboard} / ${worst.panel} ${worst.ms.toFixed(1)} ms`,
+  );
+}
+
 async function main(): Promise<void> {
   const dir = process.env.BENCH_DIR ?? mkdtempSync(join(tmpdir(), 'bench-analytics-'));
   console.log(`bench:analytics  rows=${ROWS.toLocaleString()}  days=${DAYS}  dir=${dir}`);
@@ -153,19 +180,25 @@ async function main(): Promise<void> {
   try {
     await migrate(storage, { ttl_days: 400 });
     const g0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await generate(storage, ROWS, END, CHUNK, (done) => {
       process.stdout.write(
         `  generated ${done.toLocaleString()} rows in ${((performance.now() - g0) / 1000).toFixed(1)} s\n`,
       );
     });
     const genSeconds = (performance.now() - g0) / 1000;
+    const genCpu = process.cpuUsage(cpu0);
     const o0 = performance.now();
     // llm_calls_1m holds about a row per call at this cardinality: no question reads it, and
     // merging it would take as long as the generation.
     for (const { table } of rollupTables().filter((t) => t.table.name !== 'llm_calls_1m'))
       await storage.command(`OPTIMIZE TABLE ${table.name} FINAL`);
+    const optSeconds = (performance.now() - o0) / 1000;
+    // CPU seconds of this process (chDB runs in it): what the generation costs on a machine whose
+    // cores it shares; CPU / cores is the wall time it needs with the cores to itself.
+    const cpuSeconds = (genCpu.user + genCpu.system) / 1e6;
     console.log(
-      `generation: ${genSeconds.toFixed(1)} s (${Math.round(ROWS / genSeconds).toLocaleString()} rows/s, all materialized views); OPTIMIZE FINAL of the rollups: ${((performance.now() - o0) / 1000).toFixed(1)} s`,
+      `generation: ${genSeconds.toFixed(1)} s wall (${Math.round(ROWS / genSeconds).toLocaleString()} rows/s, all materialized views), ${cpuSeconds.toFixed(1)} s CPU (${((cpuSeconds / ROWS) * 1e6).toFixed(1)} µs a row); OPTIMIZE FINAL of the rollups: ${optSeconds.toFixed(1)} s; setup total ${(genSeconds + optSeconds).toFixed(1)} s (goal at 100M: 600 s)`,
     );
     const check = await rollupCheck(storage);
     console.log(
@@ -191,22 +224,48 @@ async function main(): Promise<void> {
         `${c.name.padEnd(50)} ${fast.toFixed(1).padStart(10)} ${raw.toFixed(1).padStart(10)} ${ratio.toFixed(1).padStart(7)}x  ${fast < 300 ? 'yes' : 'NO '}     ${ratio >= 10 ? 'yes' : 'NO'}`,
       );
     }
-    // Tenant scope: whole days from llm_perf_tenant_1d, partial days from llm_calls by its
-    // tenant-first sort key; "raw" is llm_calls by the sort key alone.
+    // Tenant scope: whole days (hours, minutes) from the tenant-first families, partial units from
+    // llm_calls by its tenant-first sort key; "raw" is llm_calls by the sort key alone.
     for (const tenant of ['t0', 't250']) {
       const [count] = await storage.query<{ v: string }>(
         `SELECT count() AS v FROM llm_calls WHERE tenant = {t:String}`,
         { t: tenant },
       );
-      const n = Number(count?.v ?? 0);
-      const q = { ...range, groupBy: ['route' as const], slos: SLOS, tenant };
-      const fast = await time(() => queryLatency(storage, q));
-      const raw = await time(() => queryLatency(storage, { ...q, source: 'raw' }));
-      console.log(
-        `latency tenant=${tenant} (${n.toLocaleString()} rows): ${fast.toFixed(1)} ms, raw by sort key ${raw.toFixed(1)} ms (${(raw / fast).toFixed(1)}x)`,
-      );
+      console.log(`tenant ${tenant} (${Number(count?.v ?? 0).toLocaleString()} rows):`);
+      const scoped: [string, (source: Source) => Promise<unknown>][] = [
+        [
+          'latency group_by=route',
+          (source) =>
+            queryLatency(storage, { ...range, groupBy: ['route'], slos: SLOS, tenant, source }),
+        ],
+        ['cache', (source) => queryCache(storage, { ...range, tenant, source })],
+        [
+          'cache regressions',
+          (source) =>
+            queryCacheRegressions(storage, { ...cacheWindows, config: CACHE, tenant, source }),
+        ],
+        [
+          'capacity (2 deployments)',
+          (source) => queryCapacity(storage, { ...range, targets: TARGETS, tenant, source }),
+        ],
+        [
+          'costs group_by=route',
+          (source) =>
+            source === 'raw'
+              ? rawCosts(storage, 'route', tenant)
+              : queryCosts(storage, { ...range, groupBy: ['route'], tenant }),
+        ],
+      ];
+      for (const [name, run] of scoped) {
+        const fast = await time(() => run('auto'));
+        const raw = await time(() => run('raw'));
+        console.log(
+          `  ${name.padEnd(28)} ${fast.toFixed(1).padStart(8)} ms, raw by sort key ${raw.toFixed(1).padStart(8)} ms (${(raw / fast).toFixed(1)}x)`,
+        );
+      }
     }
     console.log(`\nall unscoped questions meet both goals: ${allOk ? 'yes' : 'NO'}`);
+    await printPanels(storage);
   } finally {
     await storage.close();
     if (!KEEP && process.env.BENCH_DIR === undefined) rmSync(dir, { recursive: true, force: true });

@@ -316,8 +316,17 @@ describe('/v1/costs by tenant over whole days (tenant-keyed rollups, 0026)', () 
 
   it('reads whole days and hours from the tenant rollups and answers the exact raw sums', async () => {
     const sql = buildCostSql({ from: new Date(from), to: new Date(to), groupBy: ['tenant'] }).sql;
-    expect(sql).toContain('llm_costs_tenant_1d');
-    expect(sql).toContain('llm_costs_tenant_1h');
+    // Cost per tenant alone reads the time-first per-tenant family (0033); with another
+    // dimension, the tenant-keyed family of 0026.
+    expect(sql).toContain('llm_costs_per_tenant_1d');
+    expect(sql).toContain('llm_costs_per_tenant_1h');
+    const wide = buildCostSql({
+      from: new Date(from),
+      to: new Date(to),
+      groupBy: ['tenant', 'route'],
+    });
+    expect(wide.sql).toContain('llm_costs_tenant_1d');
+    expect(wide.sql).toContain('llm_costs_tenant_1h');
     expect(inDays).toHaveLength(24);
     const byTenant = await getJson<Rows>(`${app.url}/v1/costs?${range}&group_by=tenant`);
     for (const tenant of tenants) {

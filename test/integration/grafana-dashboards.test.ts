@@ -9,7 +9,13 @@ import {
   panelIntervalMs,
   type VariableState,
 } from '../helpers/grafana-macros.js';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { getJson, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { latencyPanelSql, latencyVariableSql } from '../../scripts/latency-dashboard.js';
+import { quantileSql } from '../../src/storage/catalog/histogram.js';
+import {
+  histogramFromJson,
+  histogramQuantile,
+} from '../../src/analytics/queries/stats-histogram.js';
 
 const DIR = new URL('../../dashboards/', import.meta.url);
 
@@ -234,5 +240,145 @@ describe('Grafana dashboards', () => {
       }
       expect(failures).toEqual([]);
     });
+  });
+});
+
+describe('latency dashboard and GET /v1/latency read the same histograms', () => {
+  const latency = dashboards.find((d) => d.file === 'latency-ttft.json')!.dash;
+  const summary = latency.panels.find((p) => p.title === 'Latency summary')!;
+  // Whole minutes, so the panel (whole hours of llm_perf_1h, minutes of llm_perf_1m) and the API
+  // (its planner's cut of the same range) merge exactly the same buckets.
+  const MIN = 60_000;
+  const wTo = new Date(Math.floor(to.getTime() / MIN) * MIN);
+  const wFrom = new Date(wTo.getTime() - 4 * 3_600_000 - 17 * MIN);
+
+  async function panelRows(tenants: string[] | 'all'): Promise<Record<string, unknown>[]> {
+    const variables = await resolveVariables(latency, 'default');
+    if (tenants !== 'all') variables.tenant = { current: tenants, options: tenants };
+    const sql = expandGrafanaSql(summary.targets![0]!.rawSql, {
+      from: wFrom,
+      to: wTo,
+      intervalMs: panelIntervalMs(wFrom, wTo, summary.interval),
+      variables,
+    });
+    return rows(sql);
+  }
+
+  async function apiRows(tenant?: string): Promise<Record<string, Record<string, number>>> {
+    const qs = `from=${wFrom.toISOString()}&to=${wTo.toISOString()}&group_by=provider,model,region${tenant !== undefined ? `&tenant=${tenant}` : ''}`;
+    const res = await getJson<{ rows: Record<string, unknown>[] }>(`${rt.apiUrl}/v1/latency?${qs}`);
+    expect(res.status).toBe(200);
+    const out: Record<string, Record<string, number>> = {};
+    for (const r of res.body.rows)
+      out[`${String(r.provider)}|${String(r.model)}|${String(r.region)}`] = {
+        calls: Number(r.calls),
+        ttft_p50: (r.ttft_ms as { p50: number }).p50,
+        ttft_p95: (r.ttft_ms as { p95: number }).p95,
+        ttft_p99: (r.ttft_ms as { p99: number }).p99,
+        duration_p95: (r.latency_ms as { p95: number }).p95,
+      };
+    return out;
+  }
+
+  const round = (v: unknown): number | null =>
+    v === null || v === undefined ? null : Math.round(Number(v) * 100) / 100;
+
+  it.each([
+    ['all tenants', 'all' as const],
+    ['one tenant', ['globex']],
+  ])(
+    'the Latency summary p50/p95/p99 equal /v1/latency for the same window (%s)',
+    async (_label, tenants) => {
+      const panel = await panelRows(tenants);
+      const api = await apiRows(tenants === 'all' ? undefined : tenants[0]);
+      expect(panel.length).toBeGreaterThan(3);
+      expect(panel.length).toBe(Object.keys(api).length);
+      for (const row of panel) {
+        const key = `${String(row.provider)}|${String(row.model)}|${String(row.region)}`;
+        const a = api[key];
+        expect(a, key).toBeDefined();
+        expect(Number(row.call_count), key).toBe(a!.calls);
+        expect(round(row.ttft_p50_ms), key).toBe(a!.ttft_p50);
+        expect(round(row.ttft_p95_ms), key).toBe(a!.ttft_p95);
+        expect(round(row.ttft_p99_ms), key).toBe(a!.ttft_p99);
+        expect(round(row.duration_p95_ms), key).toBe(a!.duration_p95);
+      }
+    },
+  );
+
+  it('quantileSql is the arithmetic of histogramQuantile', async () => {
+    const [row] = await rows(
+      `SELECT toJSONString(sumMap(ttft_h)) AS h, ${[0.01, 0.5, 0.95, 0.999].map((q, i) => `${quantileSql('sumMap(ttft_h)', q)} AS q${i}`).join(', ')} FROM llm_perf_1m`,
+    );
+    const h = histogramFromJson(JSON.parse(String(row!.h)));
+    expect(h.size).toBeGreaterThan(10);
+    [0.01, 0.5, 0.95, 0.999].forEach((q, i) =>
+      expect(Number(row![`q${i}`])).toBeCloseTo(histogramQuantile(h, q)!, 9),
+    );
+  });
+
+  it('dashboards/latency-ttft.json holds what scripts/latency-dashboard.ts generates', () => {
+    const panels = latencyPanelSql();
+    for (const [id, sql] of Object.entries(panels))
+      expect(latency.panels.find((p) => p.id === Number(id))?.targets?.[0]?.rawSql, id).toBe(sql);
+    const vars = latencyVariableSql();
+    for (const v of latency.templating.list)
+      if (vars[v.name] !== undefined) expect(v.query, v.name).toBe(vars[v.name]);
+  });
+});
+
+describe('budgets dashboard', () => {
+  it('spend this period (days, hours and minutes of the cost rollups) equals llm_calls', async () => {
+    const budgets = dashboards.find((d) => d.file === 'budgets.json')!.dash;
+    const panel = budgets.panels.find(
+      (p) => p.title === 'Spend this period by tenant and feature',
+    )!;
+    const variables = await resolveVariables(budgets, 'default');
+    variables.period = { current: ['month'], options: ['month'] };
+    const sql = expandGrafanaSql(panel.targets![0]!.rawSql, {
+      from,
+      to,
+      intervalMs: 60_000,
+      variables,
+    });
+    expect(sql).toContain('llm_costs_tenant_1d');
+    const got = await rows(sql);
+    const want =
+      await rows(`SELECT tenant, feature, environment, count() AS calls, toFloat64(sum(cost_total)) AS spend
+      FROM llm_calls WHERE start_time >= toStartOfMonth(now('UTC')) AND kind IN ('inference', 'embeddings')
+      GROUP BY tenant, feature, environment`);
+    expect(got.length).toBeGreaterThan(5);
+    const key = (r: Record<string, unknown>): string =>
+      `${String(r.tenant)}|${String(r.feature)}|${String(r.environment)}`;
+    const byKey = new Map(want.map((r) => [key(r), r]));
+    expect(got.length).toBe(want.length);
+    for (const r of got) {
+      expect(Number(r.calls), key(r)).toBe(Number(byKey.get(key(r))?.calls));
+      expect(Number(r.spend), key(r)).toBeCloseTo(Number(byKey.get(key(r))?.spend), 9);
+    }
+  });
+});
+
+describe('spend per outcome dashboard', () => {
+  // Panels that only sum linked calls read just the calls whose trace or conversation an outcome
+  // names (a semi-join the bloom-filter indexes serve), not every call of the range.
+  const LINKED_ONLY =
+    "\n    AND (trace_id IN (SELECT trace_id FROM o WHERE trace_id != '') OR conversation_id IN (SELECT conversation_id FROM o WHERE conversation_id != ''))";
+
+  it('answers exactly what the unfiltered join answers', async () => {
+    const dash = dashboards.find((d) => d.file === 'spend-per-outcome.json')!.dash;
+    const variables = await resolveVariables(dash, 'default');
+    const filtered = dash.panels.filter((p) => p.targets?.[0]?.rawSql.includes(LINKED_ONLY));
+    expect(filtered.map((p) => p.title).length).toBe(4);
+    for (const p of filtered) {
+      const ctx = { from, to, intervalMs: panelIntervalMs(from, to, p.interval), variables };
+      const sql = p.targets![0]!.rawSql;
+      const got = await rows(expandGrafanaSql(sql, ctx));
+      const all = await rows(expandGrafanaSql(sql.replace(LINKED_ONLY, ''), ctx));
+      expect(got.length, p.title).toBeGreaterThan(0);
+      const sorted = (r: Record<string, unknown>[]): string[] =>
+        r.map((x) => JSON.stringify(x)).sort();
+      expect(sorted(got), p.title).toEqual(sorted(all));
+    }
   });
 });

@@ -1,5 +1,6 @@
 // Growing the catalog on a store that already holds data: one edit each adds a dimension to a
-// family (next version), a measure to a subject (the one after) and a new family (the third). The generator leaves every
+// family, a measure to a subject and a new family, as the next three migrations after the
+// checked-in ones. The generator leaves every
 // existing migration as it was, the new migrations apply on the populated store, old rows are
 // rebuilt to carry the new columns, views keep filling them, and the planner answers from the new
 // shapes exactly what llm_calls answers.
@@ -30,10 +31,14 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const END = Math.floor(Date.now() / DAY) * DAY - DAY + 5 * HOUR + 23 * 60_000 + 17_000;
 const START = END - 3 * DAY - 7 * HOUR - 41 * 60_000 - 13_000;
-/** The three versions after the checked-in catalog's last migration. */
-const LAST = Math.max(...migrationVersions());
-const [V_DIM, V_MEASURE, V_FAMILY] = [LAST + 1, LAST + 2, LAST + 3];
-const file = (v: number, name: string): string => `${String(v).padStart(4, '0')}_${name}`;
+
+// The next versions after the checked-in catalog's: a dimension, a measure, a family.
+const [V_DIM, V_MEASURE, V_FAMILY] = [1, 2, 3].map((k) => Math.max(...migrationVersions()) + k) as [
+  number,
+  number,
+  number,
+];
+const migrationName = (v: number, name: string): string => `${String(v).padStart(4, '0')}_${name}`;
 
 /** The checked-in catalog plus the three edits a contributor would make. */
 function grown(): Catalog {
@@ -126,9 +131,9 @@ describe('one catalog edit per dimension, measure and family', () => {
   it('leaves every existing migration as it is and adds one migration per edit', () => {
     const names = generated.map((m) => m.name);
     expect(names.slice(-3)).toEqual([
-      file(V_DIM, 'perf_service'),
-      file(V_MEASURE, 'llm_calls_billed_cost'),
-      file(V_FAMILY, 'costs_route_model'),
+      migrationName(V_DIM, 'perf_service'),
+      migrationName(V_MEASURE, 'llm_calls_billed_cost'),
+      migrationName(V_FAMILY, 'costs_route_model'),
     ]);
     for (const m of generated.slice(0, -3))
       expect(m.single, m.name).toBe(readFileSync(join(MIGRATIONS_DIR, `${m.name}.sql`), 'utf8'));
@@ -154,7 +159,7 @@ describe('one catalog edit per dimension, measure and family', () => {
       measures: ['calls', 'hedged_calls', 'cost_total'],
       filters: { kind: ['inference', 'embeddings'] },
     };
-    expect(planRead(hedged, catalog).family?.name).toBe('costs_tenant');
+    expect(planRead(hedged, catalog).family?.name).toBe('costs_per_tenant');
     const byTenant = await exact(hedged);
     expect(byTenant.reduce((a, r) => a + Number(r.hedged_calls), 0)).toBe(48);
     const small: Read = {

@@ -39,10 +39,12 @@ describe('family choice', () => {
     expect(chooseFamily(read({ subject: 'calls', measures: COST_MEASURES }))?.name).toBe('costs');
     expect(
       chooseFamily(read({ subject: 'calls', measures: COST_MEASURES, dims: ['tenant'] }))?.name,
-    ).toBe('costs_tenant');
+    ).toBe('costs_per_tenant');
     // Among equally small families the one with the coarser tables wins (days over minutes).
     expect(
-      chooseFamily(read({ subject: 'calls', measures: ['calls'], filters: { tenant: 't' } }))?.name,
+      chooseFamily(
+        read({ subject: 'calls', measures: ['calls'], dims: ['route'], filters: { tenant: 't' } }),
+      )?.name,
     ).toBe('costs_tenant');
     // Only the minute family keeps the dashboard latency digests.
     expect(chooseFamily(read({ subject: 'calls', measures: ['ttft_q'] }))?.name).toBe(
@@ -52,7 +54,9 @@ describe('family choice', () => {
 
   it('reads llm_calls when no family covers the question, or when asked to', () => {
     expect(chooseFamily(read({ dims: ['service'] }))).toBeUndefined();
-    expect(chooseFamily(read({ subject: 'cache', filters: { tenant: 'acme' } }))).toBeUndefined();
+    expect(
+      chooseFamily(read({ subject: 'cache', dims: ['feature'], filters: { tenant: 'acme' } })),
+    ).toBeUndefined();
     expect(chooseFamily(read({ source: 'raw' }))).toBeUndefined();
     expect(segments(read({ dims: ['service'] }))).toEqual([
       ['raw', '2026-01-01T22:10:30', '2026-01-04T02:20:15'],
@@ -91,7 +95,7 @@ describe('time cut', () => {
   });
 
   it('reads the partial hours of a family without minutes raw (cost)', () => {
-    const cost = read({ subject: 'calls', measures: COST_MEASURES, dims: ['tenant'] });
+    const cost = read({ subject: 'calls', measures: COST_MEASURES, dims: ['tenant', 'route'] });
     expect(segments(cost)).toEqual([
       ['raw', '2026-01-01T22:10:30', '2026-01-01T23:00:00'],
       ['llm_costs_tenant_1h', '2026-01-01T23:00:00', '2026-01-02T00:00:00'],
@@ -110,6 +114,45 @@ describe('time cut', () => {
       'llm_costs_1h',
       'raw',
     ]);
+  });
+
+  it('answers cost per tenant from the time-first per-tenant family, not the wide tenant family', () => {
+    const perTenant = read({ subject: 'calls', measures: COST_MEASURES, dims: ['tenant'] });
+    expect(segments(perTenant).map((s) => s[0])).toEqual([
+      'raw',
+      'llm_costs_per_tenant_1h',
+      'llm_costs_per_tenant_1d',
+      'llm_costs_per_tenant_1h',
+      'raw',
+    ]);
+    const billable = { ...perTenant, dims: [], filters: { kind: ['inference', 'embeddings'] } };
+    expect(chooseFamily(billable)?.name).toBe('costs_per_tenant');
+    expect(chooseFamily({ ...billable, filters: { tenant: 'acme' } })?.name).toBe(
+      'costs_per_tenant',
+    );
+  });
+
+  it('answers tenant-scoped cache and capacity questions from their tenant families', () => {
+    const cache = read({ subject: 'cache', measures: ['rows', 'hits'], dims: ['route'] });
+    expect(chooseFamily(cache)?.name).toBe('cache');
+    expect(chooseFamily({ ...cache, filters: { tenant: 'acme' } })?.name).toBe('cache_tenant');
+    expect(segments({ ...cache, filters: { tenant: 'acme' } }).map((s) => s[0])).toEqual([
+      'raw',
+      'llm_cache_tenant_1h',
+      'llm_cache_tenant_1d',
+      'llm_cache_tenant_1h',
+      'raw',
+    ]);
+    const capacity = read({
+      subject: 'capacity',
+      measures: ['attempts', 'input_tokens'],
+      dims: ['deployment', 'fallback_from'],
+      bucket: 'minute',
+    });
+    expect(chooseFamily(capacity)?.name).toBe('capacity');
+    expect(chooseFamily({ ...capacity, filters: { tenant: 'acme' } })?.name).toBe(
+      'capacity_tenant',
+    );
   });
 
   it('reads whole days of a tenant scope from the tenant daily family, the partial days raw', () => {

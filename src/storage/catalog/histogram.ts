@@ -11,3 +11,21 @@ export const MAX_BUCKET = 1023;
 export function bucketSql(x: string): string {
   return `if(${x} > 0, toUInt16(least(${MAX_BUCKET}, greatest(1, floor(${BUCKETS_PER_DOUBLING} * log2(${x})) + ${BUCKET_OFFSET}))), toUInt16(0))`;
 }
+
+/**
+ * SQL of the q-quantile (0..1) of a merged histogram `h` (a Map(UInt16, UInt64) expression such as
+ * `sumMap(ttft_h)`), log-interpolated inside its bucket: the same arithmetic as
+ * analytics/queries/stats-histogram.ts histogramQuantile, so a dashboard panel and the API read the
+ * same quantile from the same rollup rows. NULL for an empty histogram. Nested lambdas bind the
+ * map, the target rank and the bucket once (sumMap returns its keys sorted).
+ */
+export function quantileSql(h: string, q: number): string {
+  const exp = (i: string, plus: number): string =>
+    `pow(2, (${i} + ${plus} - ${BUCKET_OFFSET}) / ${BUCKETS_PER_DOUBLING})`;
+  const target = `${q} * arraySum(mapValues(m))`;
+  const before = `(arrayCumSum(mapValues(m))[j] - mapValues(m)[j])`;
+  const value = `if(i = 0, 0., ${exp('i', 0)} * pow(${exp('i', 1)} / ${exp('i', 0)}, (${target} - ${before}) / mapValues(m)[j]))`;
+  const atJ = `if(j = 0, NULL, arrayMap(i -> ${value}, [toInt32(mapKeys(m)[j])])[1])`;
+  const j = `arrayFirstIndex(c -> c >= ${target}, arrayCumSum(mapValues(m)))`;
+  return `arrayMap(m -> arrayMap(j -> ${atJ}, [${j}])[1], [${h}])[1]`;
+}

@@ -123,4 +123,47 @@ by construction (deployments x fallback pairs per minute), so it keeps minute gr
       { name: 'llm_capacity_1m', grain: 'minute', from: 'llm_calls', since: 22, backfill: 25 },
     ],
   },
+  {
+    name: 'costs_per_tenant',
+    subject: CALLS,
+    dims: ['tenant', 'kind'],
+    measures: COST_MEASURES,
+    doc: `Cost per tenant and nothing else, time first: cost per tenant over 30 days merges 30 days x
+tenants rows instead of every tenant x route x model x ... row of llm_costs_tenant_1d (7.5x raw at
+100M calls through that family). Also the smallest family for a cost question with no group-by.
+Cascades from llm_calls_1m like the other cost families.`,
+    tables: [
+      { name: 'llm_costs_per_tenant_1h', grain: 'hour', from: 'llm_calls_1m', since: 33 },
+      {
+        name: 'llm_costs_per_tenant_1d',
+        grain: 'day',
+        from: 'llm_costs_per_tenant_1h',
+        since: 33,
+      },
+    ],
+  },
+  {
+    name: 'cache_tenant',
+    subject: CACHE,
+    dims: ['tenant', 'route', 'cache_layer', 'model', 'prompt_version'],
+    keyPrefix: ['tenant'],
+    doc: `Cache effectiveness WITH the tenant, keyed tenant first, for tenant-scoped cache questions and
+regression checks (before it they read llm_calls). Hours, not minutes: a minute row per tenant and
+route holds a handful of calls, an hour row hundreds; the regression windows are whole hours.`,
+    tables: [
+      { name: 'llm_cache_tenant_1h', grain: 'hour', from: 'llm_calls', since: 34 },
+      { name: 'llm_cache_tenant_1d', grain: 'day', from: 'llm_cache_tenant_1h', since: 34 },
+    ],
+  },
+  {
+    name: 'capacity_tenant',
+    subject: CAPACITY,
+    dims: ['tenant', 'deployment', 'fallback_from', 'capacity_tier'],
+    keyPrefix: ['tenant'],
+    doc: `Per-minute token demand per tenant and deployment, keyed tenant first, for tenant-scoped
+capacity questions (before it they read llm_calls). Capacity needs minute demand (peak quantiles),
+so it keeps minute grain; a tenant's month is one contiguous key range of at most minutes x
+deployments rows.`,
+    tables: [{ name: 'llm_capacity_tenant_1m', grain: 'minute', from: 'llm_calls', since: 35 }],
+  },
 ];
