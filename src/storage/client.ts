@@ -9,6 +9,7 @@ import { ConfigError } from '../shared/errors.js';
 import {
   jsonEachRow,
   quoteIdent,
+  type InsertFormat,
   type InsertOptions,
   type QueryOptions,
   type QueryParams,
@@ -31,7 +32,8 @@ interface ChdbRawInsert {
   rawInsert(params: {
     table: string;
     values: Buffer;
-    format: 'JSONEachRow';
+    format: InsertFormat;
+    columns?: string[];
     settings?: Record<string, string | number | boolean>;
   }): Promise<unknown>;
 }
@@ -76,7 +78,7 @@ async function createServerStorage(options: StorageOptions): Promise<QueryRunner
   });
   return clientRunner(client, 'server', options.database, async (table, body, insertOptions) => {
     await client.exec({
-      query: `INSERT INTO ${quoteIdent(table)} FORMAT JSONEachRow`,
+      query: `INSERT INTO ${quoteIdent(table)}${columnList(insertOptions)} FORMAT ${formatOf(insertOptions)}`,
       values: Readable.from([Buffer.from(body)]),
       clickhouse_settings: dedupSettings(insertOptions),
     });
@@ -106,7 +108,8 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
     await raw.rawInsert({
       table,
       values: Buffer.from(body),
-      format: 'JSONEachRow',
+      format: formatOf(insertOptions),
+      ...(insertOptions?.columns !== undefined ? { columns: [...insertOptions.columns] } : {}),
       settings: { date_time_input_format: 'best_effort', ...dedupSettings(insertOptions) },
     });
   });
@@ -172,6 +175,18 @@ function clientRunner(
       await client.close();
     },
   };
+}
+
+function formatOf(options: InsertOptions | undefined): InsertFormat {
+  return options?.format ?? 'JSONEachRow';
+}
+
+/** ` (a, b, c)` for an insert with a column list (TSV), '' otherwise. */
+function columnList(options: InsertOptions | undefined): string {
+  const columns = options?.columns;
+  return columns === undefined || columns.length === 0
+    ? ''
+    : ` (${columns.map(quoteIdent).join(', ')})`;
 }
 
 function dedupSettings(options: InsertOptions | undefined): Record<string, string> {
