@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StoreError } from '../storage/errors.js';
-import type { QueryRunner } from '../storage/runner.js';
+import type { InsertOptions, QueryRunner } from '../storage/runner.js';
 import { partitionChunks, type QueuedRow } from './insert-plan.js';
 import {
   decideInsert,
@@ -14,6 +14,9 @@ import {
   type BackoffPolicy,
   type InsertDecision,
 } from './insert-policy.js';
+
+/** The insert format of a table's queued lines (default JSONEachRow). */
+export type RowFormat = Pick<InsertOptions, 'format' | 'columns'>;
 
 export interface RefusedRow {
   row: QueuedRow;
@@ -59,21 +62,27 @@ export class Committer {
     private readonly options: CommitterOptions,
   ) {}
 
-  async commit(table: string, rows: QueuedRow[]): Promise<CommitResult> {
+  /** Commit `rows` (lines in `format`: JSONEachRow unless a TSV format and columns are given). */
+  async commit(table: string, rows: QueuedRow[], format: RowFormat = {}): Promise<CommitResult> {
     const result: CommitResult = { committed: [], refused: [] };
     const { maxPartitions, maxRows } = this.options;
     for (const chunk of partitionChunks(rows, maxPartitions, maxRows)) {
-      await this.commitChunk(table, chunk, result);
+      await this.commitChunk(table, chunk, result, format);
     }
     return result;
   }
 
   /** Depth-first over the splits (an explicit stack: no recursion depth to worry about). */
-  private async commitChunk(table: string, rows: QueuedRow[], result: CommitResult): Promise<void> {
+  private async commitChunk(
+    table: string,
+    rows: QueuedRow[],
+    result: CommitResult,
+    format: RowFormat,
+  ): Promise<void> {
     const stack: QueuedRow[][] = [rows];
     while (stack.length > 0) {
       const part = stack.pop() ?? [];
-      const outcome = await this.insertWithRetry(table, part);
+      const outcome = await this.insertWithRetry(table, part, format);
       if (outcome.action === 'committed') result.committed.push(...part);
       else if (outcome.action === 'split') stack.push(...splitRows(part, outcome.at).reverse());
       else for (const row of part) result.refused.push({ row, error: outcome.error });
@@ -83,6 +92,7 @@ export class Committer {
   private async insertWithRetry(
     table: string,
     rows: QueuedRow[],
+    format: RowFormat,
   ): Promise<{ action: 'committed' } | Exclude<InsertDecision, { action: 'retry' }>> {
     const { signal, backoff, maxAttempts = Infinity } = this.options;
     const body = rows.map((row) => row.line).join('\n');
@@ -90,7 +100,7 @@ export class Committer {
     for (let attempt = 0; ; attempt += 1) {
       signal?.throwIfAborted();
       try {
-        await this.storage.insert(table, body, { dedupToken });
+        await this.storage.insert(table, body, { dedupToken, ...format });
         this.options.onSuccess?.(rows.length);
         return { action: 'committed' };
       } catch (err) {

@@ -12,11 +12,12 @@ import type { QueryRunner } from '../storage/runner.js';
 import { describeStoreError, type StoreError } from '../storage/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { LlmCall, OutcomeRecord } from './call.js';
-import { Committer, type RefusedRow } from './committer.js';
+import { Committer, type RefusedRow, type RowFormat } from './committer.js';
 import { writeDeadLetters } from './dead-letter.js';
 import { dayPartition, monthPartition, type QueuedRow } from './insert-plan.js';
 import { backoffMs, type BackoffPolicy } from './insert-policy.js';
-import { callRow, contentRow, outcomeRow } from './rows.js';
+import { contentRow, outcomeRow } from './rows.js';
+import { CALL_COLUMNS, callTsv, tsvToJsonLine } from './rows-tsv.js';
 
 export interface WriterOptions {
   batchRows: number;
@@ -45,6 +46,13 @@ export interface WriterStats {
 
 const TABLES = ['llm_calls', 'llm_call_content', 'outcomes'] as const;
 type Table = (typeof TABLES)[number];
+
+/** llm_calls, the bulk of the bytes, goes as TSV (rows-tsv.ts); the rest as JSONEachRow. */
+const FORMATS: Record<Table, RowFormat> = {
+  llm_calls: { format: 'TSV', columns: CALL_COLUMNS },
+  llm_call_content: {},
+  outcomes: {},
+};
 
 export class Writer {
   // Rows are serialized when queued, so the cost is spread over requests instead of landing
@@ -156,7 +164,7 @@ export class Writer {
     calls.forEach((call, i) => {
       const id = `${call.tenant}\u0000${call.call_id}`;
       const partition = monthPartition(call.start_time_ns);
-      q.llm_calls.push({ id, line: callRow(call), seq: callSeqs[i] ?? 0, partition });
+      q.llm_calls.push({ id, line: callTsv(call), seq: callSeqs[i] ?? 0, partition });
       if (call.input_content !== '' || call.output_content !== '') {
         q.llm_call_content.push({
           id: `content:${id}`,
@@ -274,7 +282,7 @@ export class Writer {
   private async writeBatch(batch: Record<Table, QueuedRow[]>): Promise<void> {
     for (const table of TABLES) {
       if (batch[table].length === 0) continue;
-      const result = await this.committer.commit(table, batch[table]);
+      const result = await this.committer.commit(table, batch[table], FORMATS[table]);
       if (table !== 'llm_call_content') this.stats.rowsWritten += result.committed.length;
       if (result.refused.length > 0) await this.deadLetter(table, result.refused);
     }
@@ -282,8 +290,12 @@ export class Writer {
     this.options.onCommitted?.([...batch.llm_calls, ...batch.outcomes].map((row) => row.seq));
   }
 
-  /** Keep refused rows durably; a failing disk is retried like a failing store. */
-  private async deadLetter(table: Table, refused: RefusedRow[]): Promise<void> {
+  /** Keep refused rows durably (as JSON); a failing disk is retried like a failing store. */
+  private async deadLetter(table: Table, tsvOrJson: RefusedRow[]): Promise<void> {
+    const refused =
+      FORMATS[table].format === 'TSV'
+        ? tsvOrJson.map((r) => ({ ...r, row: { ...r.row, line: tsvToJsonLine(r.row.line) } }))
+        : tsvOrJson;
     for (let attempt = 0; ; attempt += 1) {
       this.abort.signal.throwIfAborted();
       try {
