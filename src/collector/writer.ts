@@ -64,6 +64,8 @@ export class Writer {
   };
   private inFlight: Promise<void> | undefined;
   private inFlightRows = 0;
+  /** Estimated heap bytes of rows queued or in flight (see queuedBytes). */
+  private bytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly abort = new AbortController();
   private readonly committer: Committer;
@@ -112,6 +114,14 @@ export class Writer {
   /** Rows accepted and not yet committed (queued or in the batch in flight). */
   get queued(): number {
     return this.queues.llm_calls.length + this.queues.outcomes.length + this.inFlightRows;
+  }
+
+  /**
+   * Estimated heap bytes held by rows queued or in flight: each line and id (UTF-16, two bytes
+   * a character at most) plus the row object, so the collector's queues can be bounded in bytes.
+   */
+  get queuedBytes(): number {
+    return this.bytes;
   }
 
   /** True while the last insert attempt failed for a retryable reason (the store is out). */
@@ -164,9 +174,9 @@ export class Writer {
     calls.forEach((call, i) => {
       const id = `${call.tenant}\u0000${call.call_id}`;
       const partition = monthPartition(call.start_time_ns);
-      q.llm_calls.push({ id, line: callTsv(call), seq: callSeqs[i] ?? 0, partition });
+      this.push(q.llm_calls, { id, line: callTsv(call), seq: callSeqs[i] ?? 0, partition });
       if (call.input_content !== '' || call.output_content !== '') {
-        q.llm_call_content.push({
+        this.push(q.llm_call_content, {
           id: `content:${id}`,
           line: contentRow(call),
           seq: 0,
@@ -175,7 +185,7 @@ export class Writer {
       }
     });
     outcomes.forEach((outcome, i) => {
-      q.outcomes.push({
+      this.push(q.outcomes, {
         id: `outcome:${outcome.tenant}\u0000${outcome.outcome_id}`,
         line: outcomeRow(outcome),
         seq: outcomeSeqs[i] ?? 0,
@@ -183,6 +193,11 @@ export class Writer {
       });
     });
     if (q.llm_calls.length >= this.options.batchRows) void this.drainOnce();
+  }
+
+  private push(queue: QueuedRow[], row: QueuedRow): void {
+    queue.push(row);
+    this.bytes += rowBytes(row);
   }
 
   /** Write everything queued now; resolves once it is committed (or the writer is stopped). */
@@ -287,6 +302,7 @@ export class Writer {
       if (result.refused.length > 0) await this.deadLetter(table, result.refused);
     }
     this.stats.batchesWritten += 1;
+    for (const table of TABLES) for (const row of batch[table]) this.bytes -= rowBytes(row);
     this.options.onCommitted?.([...batch.llm_calls, ...batch.outcomes].map((row) => row.seq));
   }
 
@@ -320,4 +336,9 @@ export class Writer {
       }
     }
   }
+}
+
+/** A queued row's estimated heap bytes: its strings at two bytes a character, plus the object. */
+function rowBytes(row: QueuedRow): number {
+  return 2 * (row.line.length + row.id.length + row.partition.length) + 96;
 }

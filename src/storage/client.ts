@@ -16,6 +16,7 @@ import {
   type QueryRunner,
 } from './runner.js';
 import { StoreConnectionError, toStoreError, type StoreOperation } from './runner-errors.js';
+import { engineMemoryArgs, type MemoryPlan } from './memory.js';
 
 export interface StorageOptions {
   /** ClickHouse server URL; when absent the embedded chDB engine is used. */
@@ -25,6 +26,8 @@ export interface StorageOptions {
   database: string;
   /** Data directory for the embedded engine. */
   dataDir: string;
+  /** The embedded engine's memory caps (storage.max_memory's share); a server keeps its own. */
+  memory?: MemoryPlan | undefined;
 }
 
 /** The chDB extension surface we use (chdb/connection's `.chdb`). */
@@ -95,24 +98,50 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
   mkdirSync(dataDir, { recursive: true });
   // chdb is loaded lazily so importing storage types never loads the native engine.
   const { createChdbConnection } = await import('chdb/connection');
+  // The first connection to a data directory starts the engine with its options; connections
+  // made after it share that engine. So the memory caps go in through a session opened first
+  // (the connection below cannot take start-up options) and kept open as long as the store.
+  const starter =
+    options.memory !== undefined
+      ? new (await import('chdb')).Session(dataDir, {
+          connectionArgs: engineMemoryArgs(options.memory),
+        })
+      : undefined;
   const connection = createChdbConnection({ path: dataDir });
   boundDataDir = dataDir;
-  const client = createClient({ connection, clickhouse_settings: COMMON_SETTINGS } as Parameters<
-    typeof createClient
-  >[0]);
+  // One query's cap is a setting of each statement: the start-up option reaches only the
+  // starter's own session, so every statement of this client carries it.
+  const queryCap: Record<string, string> =
+    options.memory !== undefined ? { max_memory_usage: String(options.memory.queryBytes) } : {};
+  const client = createClient({
+    connection,
+    clickhouse_settings: { ...COMMON_SETTINGS, ...queryCap },
+  } as Parameters<typeof createClient>[0]);
   const raw = (connection as unknown as { chdb: ChdbRawInsert }).chdb;
   // The embedded engine is private to this process, so its tables live in `default`;
   // the configured database applies to a ClickHouse server only.
-  return clientRunner(client, 'embedded', 'default', async (table, body, insertOptions) => {
+  const runner = clientRunner(client, 'embedded', 'default', async (table, body, insertOptions) => {
     // chdb's rawInsert passes the buffer straight to the engine: the fastest insert path.
     await raw.rawInsert({
       table,
       values: Buffer.from(body),
       format: formatOf(insertOptions),
       ...(insertOptions?.columns !== undefined ? { columns: [...insertOptions.columns] } : {}),
-      settings: { date_time_input_format: 'best_effort', ...dedupSettings(insertOptions) },
+      settings: {
+        date_time_input_format: 'best_effort',
+        ...queryCap,
+        ...dedupSettings(insertOptions),
+      },
     });
   });
+  if (starter === undefined) return runner;
+  return {
+    ...runner,
+    async close() {
+      await runner.close();
+      starter.cleanup();
+    },
+  };
 }
 
 /** The QueryRunner over a @clickhouse/client client; engine errors become typed store errors. */
