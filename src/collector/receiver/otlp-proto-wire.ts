@@ -4,6 +4,15 @@ import type protobuf from 'protobufjs';
 
 export type Reader = protobuf.Reader;
 
+/**
+ * Buffer's slice decoders without toString's argument checks (the bounds are checked here);
+ * protobufjs's BufferReader calls utf8Slice the same way.
+ */
+interface SliceDecoders {
+  utf8Slice(start: number, end: number): string;
+  hexSlice(start: number, end: number): string;
+}
+
 export const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
 export const WIRE_LEN = 2;
@@ -35,7 +44,7 @@ export function readString(reader: Reader): string {
   const from = reader.pos;
   reader.pos = to;
   const buf = reader.buf as Buffer;
-  const text = buf.toString('utf8', from, to);
+  const text = (buf as unknown as SliceDecoders).utf8Slice(from, to);
   // Invalid sequences decode as U+FFFD; only then is the strict (slower) check needed.
   if (text.includes('\uFFFD')) utf8Strict.decode(buf.subarray(from, to));
   return text;
@@ -45,7 +54,7 @@ export function readHex(reader: Reader): string {
   const to = end(reader);
   const from = reader.pos;
   reader.pos = to;
-  return from === to ? '' : (reader.buf as Buffer).toString('hex', from, to);
+  return from === to ? '' : (reader.buf as unknown as SliceDecoders).hexSlice(from, to);
 }
 
 /** fixed64 (timestamps) as an unsigned bigint. */
