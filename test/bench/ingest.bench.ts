@@ -10,9 +10,11 @@
 //    protobuf batches of realistic GenAI spans over loopback; we count stored calls via the API.
 // Prints rates, CPU per span (user + system, every thread: the figures to compare on a shared
 // machine) and their ratios, and request latency p50/p99. Environment knobs:
-//   BENCH_SPANS (default 200000), BENCH_BATCH (spans per request, 500), BENCH_CLIENTS (8).
+//   BENCH_SPANS (default 200000), BENCH_BATCH (spans per request, 500), BENCH_CLIENTS (8),
+//   BENCH_FLUSH_MS (the collector's writer flush interval), BENCH_SKIP_BASELINE=1,
+//   BENCH_NODE_ARGS (e.g. --cpu-prof for the collector child).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +39,8 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 /** Extra node flags for the collector child, e.g. --cpu-prof to profile it. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const SKIP_BASELINE = process.env.BENCH_SKIP_BASELINE === '1';
+/** collector.writer.flush_interval_ms for the collector under test (default: the config's). */
+const FLUSH_MS = process.env.BENCH_FLUSH_MS;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 interface Baseline {
@@ -137,12 +141,19 @@ async function endToEnd(requests: Uint8Array[]): Promise<{
 }> {
   const [otlpPort, apiPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
+  const configFile = join(dataDir, 'bench.yaml');
+  writeFileSync(
+    configFile,
+    FLUSH_MS !== undefined ? `collector:\n  writer:\n    flush_interval_ms: ${FLUSH_MS}\n` : '{}\n',
+  );
   const child = spawn(
     process.execPath,
     [
       ...NODE_ARGS,
       join(ROOT, 'bin/llm-finops.js'),
       'start',
+      '--config',
+      configFile,
       '--data-dir',
       dataDir,
       '--otlp-port',
