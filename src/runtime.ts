@@ -30,6 +30,7 @@ import {
   type Listener,
 } from './shared/startup-errors.js';
 import { createStorage } from './storage/client.js';
+import { planMemory } from './storage/memory.js';
 import { migrate } from './storage/migrate.js';
 import { probeServer } from './storage/probe.js';
 import type { QueryRunner } from './storage/runner.js';
@@ -97,7 +98,11 @@ export async function openStorage(
   const holder = dataDirHolder(dataDir);
   if (holder !== undefined) throw dataDirInUse(dataDir, holder);
   try {
-    return await createStorage({ database: config.storage.database, dataDir });
+    return await createStorage({
+      database: config.storage.database,
+      dataDir,
+      memory: planMemory(config.storage.max_memory),
+    });
   } catch (err) {
     throw embeddedStoreFailure(err, dataDir);
   }

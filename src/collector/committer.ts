@@ -13,7 +13,7 @@ import {
   storeFailure,
   type StoreError,
 } from '../storage/errors.js';
-import type { QueryRunner } from '../storage/runner.js';
+import type { InsertOptions, QueryRunner } from '../storage/runner.js';
 import { partitionChunks, type QueuedRow } from './insert-plan.js';
 import {
   decideRefusal,
@@ -22,6 +22,9 @@ import {
   type BackoffPolicy,
   type Refusal,
 } from './insert-policy.js';
+
+/** The insert format of a table's queued lines (default JSONEachRow). */
+export type RowFormat = Pick<InsertOptions, 'format' | 'columns'>;
 
 export interface RefusedRow {
   row: QueuedRow;
@@ -71,21 +74,27 @@ export class Committer {
     this.policy = storeRetryPolicy(options.backoff, options.maxAttempts);
   }
 
-  async commit(table: string, rows: QueuedRow[]): Promise<CommitResult> {
+  /** Commit `rows` (lines in `format`: JSONEachRow unless a TSV format and columns are given). */
+  async commit(table: string, rows: QueuedRow[], format: RowFormat = {}): Promise<CommitResult> {
     const result: CommitResult = { committed: [], refused: [] };
     const { maxPartitions, maxRows } = this.options;
     for (const chunk of partitionChunks(rows, maxPartitions, maxRows)) {
-      await this.commitChunk(table, chunk, result);
+      await this.commitChunk(table, chunk, result, format);
     }
     return result;
   }
 
   /** Depth-first over the splits (an explicit stack: no recursion depth to worry about). */
-  private async commitChunk(table: string, rows: QueuedRow[], result: CommitResult): Promise<void> {
+  private async commitChunk(
+    table: string,
+    rows: QueuedRow[],
+    result: CommitResult,
+    format: RowFormat,
+  ): Promise<void> {
     const stack: QueuedRow[][] = [rows];
     while (stack.length > 0) {
       const part = stack.pop() ?? [];
-      const outcome = await this.insertWithRetry(table, part);
+      const outcome = await this.insertWithRetry(table, part, format);
       if (outcome.action === 'committed') result.committed.push(...part);
       else if (outcome.action === 'split') stack.push(...splitRows(part, outcome.at).reverse());
       else for (const row of part) result.refused.push({ row, error: outcome.error });
@@ -95,13 +104,14 @@ export class Committer {
   private async insertWithRetry(
     table: string,
     rows: QueuedRow[],
+    format: RowFormat,
   ): Promise<{ action: 'committed' } | Refusal> {
     const { signal } = this.options;
     const body = rows.map((row) => row.line).join('\n');
     const dedupToken = tokenFor(rows);
     const attempt = async (n: number): Promise<void> => {
       try {
-        await this.storage.insert(table, body, { dedupToken });
+        await this.storage.insert(table, body, { dedupToken, ...format });
       } catch (err) {
         const failure = storeFailure(err);
         this.options.onFailure?.({

@@ -7,7 +7,7 @@
 export interface QueuedRow {
   /** Idempotency key of the row, hashed into the insert's deduplication token. */
   id: string;
-  /** The JSONEachRow line. */
+  /** The serialized row: TSV for llm_calls (rows-tsv.ts), JSONEachRow for the other tables. */
   line: string;
   /** Spool record the row came from (0: not spooled). */
   seq: number;

@@ -40,7 +40,15 @@ export interface PipelineDeps {
   seenCapacity?: number;
   /** Every row of a spool record is committed. */
   onRecordDone?: (seq: number) => void;
+  /** Bound on the estimated bytes of rows held (storage.max_memory's queue share); none if unset. */
+  maxQueueBytes?: number;
 }
+
+/**
+ * Estimated heap bytes of one row waiting for attribution: the normalized call (about sixty
+ * fields), its attribution hint and the trace buffer's entry (measured with the bench spans).
+ */
+export const PENDING_ROW_BYTES = 2048;
 
 export type { TenantBinding };
 
@@ -125,10 +133,23 @@ export class Pipeline {
     return this.buffer.pending + this.deps.writer.queued;
   }
 
-  /** Throws BackpressureError when a request of `spans` spans would overflow the memory bound. */
+  /** Estimated heap bytes of rows held: waiting for attribution plus queued for the store. */
+  get queuedBytes(): number {
+    return this.buffer.pending * PENDING_ROW_BYTES + this.deps.writer.queuedBytes;
+  }
+
+  /** Throws BackpressureError when a request of `spans` spans would overflow the memory bounds. */
   admit(spans: number): void {
     if (this.queuedRows + spans > this.deps.config.max_queue_rows) {
       throw new BackpressureError('write queue is full', this.deps.config.retry_after_s);
+    }
+    const maxBytes = this.deps.maxQueueBytes ?? Infinity;
+    // An empty queue takes any request: a large one must not be refused forever.
+    if (this.queuedRows > 0 && this.queuedBytes + spans * PENDING_ROW_BYTES > maxBytes) {
+      throw new BackpressureError(
+        'write queue is full (storage.max_memory share)',
+        this.deps.config.retry_after_s,
+      );
     }
   }
 

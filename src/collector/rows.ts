@@ -10,9 +10,19 @@ export function nsToDateTime64(ns: bigint): string {
   return `${seconds}.${frac}`;
 }
 
-/** One llm_calls row. Fields are listed, not spread: V8 serializes a fresh literal fastest. */
+/** One llm_calls row as JSONEachRow (tools, dead letters); the writer sends callTsv's TSV. */
 export function callRow(c: LlmCall): string {
-  return JSON.stringify({
+  return JSON.stringify(callRecord(c));
+}
+
+export type CallRecord = ReturnType<typeof callRecord>;
+
+/**
+ * One llm_calls row as an object keyed by column, in column order (rows-tsv.ts reads the order
+ * from here). Fields are listed, not spread: V8 builds and serializes a fresh literal fastest.
+ */
+export function callRecord(c: LlmCall) {
+  return {
     call_id: c.call_id,
     trace_id: c.trace_id,
     span_id: c.span_id,
@@ -80,7 +90,7 @@ export function callRow(c: LlmCall): string {
     cost_audio: c.cost_audio,
     cost_image: c.cost_image,
     cost_request: c.cost_request,
-  });
+  };
 }
 
 export function contentRow(call: LlmCall): string {

@@ -8,6 +8,7 @@ import { noticeIncompleteUsage } from './usage-notice.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { recentCallIds, storedCallIds } from '../storage/calls.js';
+import { planMemory } from '../storage/memory.js';
 import type { QueryRunner } from '../storage/runner.js';
 import type { CollectorMetrics } from './metrics.js';
 import { createForwarder, type Forwarder } from './forwarder.js';
@@ -100,6 +101,7 @@ export async function startCollector(
     price: noticeIncompleteUsage(createPricingProcessor(catalog), logger),
     ...(forwarder !== undefined ? { sink: forwarder } : {}),
     ...(spool !== undefined ? { onRecordDone: (seq: number) => spool?.markDone([seq]) } : {}),
+    maxQueueBytes: planMemory(config.storage.max_memory).queueBytes,
   });
   pipeline.start();
   const p = pipeline;

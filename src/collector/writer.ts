@@ -12,11 +12,12 @@ import type { QueryRunner } from '../storage/runner.js';
 import { describeStoreError, type StoreError } from '../storage/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { LlmCall, OutcomeRecord } from './call.js';
-import { Committer, type RefusedRow } from './committer.js';
+import { Committer, type RefusedRow, type RowFormat } from './committer.js';
 import { writeDeadLetters } from './dead-letter.js';
 import { dayPartition, monthPartition, type QueuedRow } from './insert-plan.js';
 import { backoffMs, type BackoffPolicy } from './insert-policy.js';
-import { callRow, contentRow, outcomeRow } from './rows.js';
+import { contentRow, outcomeRow } from './rows.js';
+import { CALL_COLUMNS, callTsv, tsvToJsonLine } from './rows-tsv.js';
 
 export interface WriterOptions {
   batchRows: number;
@@ -46,6 +47,13 @@ export interface WriterStats {
 const TABLES = ['llm_calls', 'llm_call_content', 'outcomes'] as const;
 type Table = (typeof TABLES)[number];
 
+/** llm_calls, the bulk of the bytes, goes as TSV (rows-tsv.ts); the rest as JSONEachRow. */
+const FORMATS: Record<Table, RowFormat> = {
+  llm_calls: { format: 'TSV', columns: CALL_COLUMNS },
+  llm_call_content: {},
+  outcomes: {},
+};
+
 export class Writer {
   // Rows are serialized when queued, so the cost is spread over requests instead of landing
   // on the event loop all at once when a large batch is written.
@@ -56,6 +64,8 @@ export class Writer {
   };
   private inFlight: Promise<void> | undefined;
   private inFlightRows = 0;
+  /** Estimated heap bytes of rows queued or in flight (see queuedBytes). */
+  private bytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly abort = new AbortController();
   private readonly committer: Committer;
@@ -104,6 +114,14 @@ export class Writer {
   /** Rows accepted and not yet committed (queued or in the batch in flight). */
   get queued(): number {
     return this.queues.llm_calls.length + this.queues.outcomes.length + this.inFlightRows;
+  }
+
+  /**
+   * Estimated heap bytes held by rows queued or in flight: each line and id (UTF-16, two bytes
+   * a character at most) plus the row object, so the collector's queues can be bounded in bytes.
+   */
+  get queuedBytes(): number {
+    return this.bytes;
   }
 
   /** True while the last insert attempt failed for a retryable reason (the store is out). */
@@ -156,9 +174,9 @@ export class Writer {
     calls.forEach((call, i) => {
       const id = `${call.tenant}\u0000${call.call_id}`;
       const partition = monthPartition(call.start_time_ns);
-      q.llm_calls.push({ id, line: callRow(call), seq: callSeqs[i] ?? 0, partition });
+      this.push(q.llm_calls, { id, line: callTsv(call), seq: callSeqs[i] ?? 0, partition });
       if (call.input_content !== '' || call.output_content !== '') {
-        q.llm_call_content.push({
+        this.push(q.llm_call_content, {
           id: `content:${id}`,
           line: contentRow(call),
           seq: 0,
@@ -167,7 +185,7 @@ export class Writer {
       }
     });
     outcomes.forEach((outcome, i) => {
-      q.outcomes.push({
+      this.push(q.outcomes, {
         id: `outcome:${outcome.tenant}\u0000${outcome.outcome_id}`,
         line: outcomeRow(outcome),
         seq: outcomeSeqs[i] ?? 0,
@@ -175,6 +193,11 @@ export class Writer {
       });
     });
     if (q.llm_calls.length >= this.options.batchRows) void this.drainOnce();
+  }
+
+  private push(queue: QueuedRow[], row: QueuedRow): void {
+    queue.push(row);
+    this.bytes += rowBytes(row);
   }
 
   /** Write everything queued now; resolves once it is committed (or the writer is stopped). */
@@ -274,16 +297,21 @@ export class Writer {
   private async writeBatch(batch: Record<Table, QueuedRow[]>): Promise<void> {
     for (const table of TABLES) {
       if (batch[table].length === 0) continue;
-      const result = await this.committer.commit(table, batch[table]);
+      const result = await this.committer.commit(table, batch[table], FORMATS[table]);
       if (table !== 'llm_call_content') this.stats.rowsWritten += result.committed.length;
       if (result.refused.length > 0) await this.deadLetter(table, result.refused);
     }
     this.stats.batchesWritten += 1;
+    for (const table of TABLES) for (const row of batch[table]) this.bytes -= rowBytes(row);
     this.options.onCommitted?.([...batch.llm_calls, ...batch.outcomes].map((row) => row.seq));
   }
 
-  /** Keep refused rows durably; a failing disk is retried like a failing store. */
-  private async deadLetter(table: Table, refused: RefusedRow[]): Promise<void> {
+  /** Keep refused rows durably (as JSON); a failing disk is retried like a failing store. */
+  private async deadLetter(table: Table, tsvOrJson: RefusedRow[]): Promise<void> {
+    const refused =
+      FORMATS[table].format === 'TSV'
+        ? tsvOrJson.map((r) => ({ ...r, row: { ...r.row, line: tsvToJsonLine(r.row.line) } }))
+        : tsvOrJson;
     for (let attempt = 0; ; attempt += 1) {
       this.abort.signal.throwIfAborted();
       try {
@@ -308,4 +336,9 @@ export class Writer {
       }
     }
   }
+}
+
+/** A queued row's estimated heap bytes: its strings at two bytes a character, plus the object. */
+function rowBytes(row: QueuedRow): number {
+  return 2 * (row.line.length + row.id.length + row.partition.length) + 96;
 }

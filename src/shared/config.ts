@@ -157,6 +157,15 @@ const storageSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
       .default('default'),
+    /**
+     * Memory budget in bytes for the embedded engine plus the collector's queues (the default
+     * suits a 2 GB container); split by src/storage/memory.ts.
+     */
+    max_memory: z
+      .number()
+      .int()
+      .min(256 * MiB)
+      .default(1536 * MiB),
   })
   .strict();
 

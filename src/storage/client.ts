@@ -9,12 +9,14 @@ import { ConfigError } from '../shared/errors.js';
 import {
   jsonEachRow,
   quoteIdent,
+  type InsertFormat,
   type InsertOptions,
   type QueryOptions,
   type QueryParams,
   type QueryRunner,
 } from './runner.js';
 import { StoreConnectionError, toStoreError, type StoreOperation } from './runner-errors.js';
+import { engineMemoryArgs, type MemoryPlan } from './memory.js';
 
 export interface StorageOptions {
   /** ClickHouse server URL; when absent the embedded chDB engine is used. */
@@ -24,6 +26,8 @@ export interface StorageOptions {
   database: string;
   /** Data directory for the embedded engine. */
   dataDir: string;
+  /** The embedded engine's memory caps (storage.max_memory's share); a server keeps its own. */
+  memory?: MemoryPlan | undefined;
 }
 
 /** The chDB extension surface we use (chdb/connection's `.chdb`). */
@@ -31,7 +35,8 @@ interface ChdbRawInsert {
   rawInsert(params: {
     table: string;
     values: Buffer;
-    format: 'JSONEachRow';
+    format: InsertFormat;
+    columns?: string[];
     settings?: Record<string, string | number | boolean>;
   }): Promise<unknown>;
 }
@@ -76,7 +81,7 @@ async function createServerStorage(options: StorageOptions): Promise<QueryRunner
   });
   return clientRunner(client, 'server', options.database, async (table, body, insertOptions) => {
     await client.exec({
-      query: `INSERT INTO ${quoteIdent(table)} FORMAT JSONEachRow`,
+      query: `INSERT INTO ${quoteIdent(table)}${columnList(insertOptions)} FORMAT ${formatOf(insertOptions)}`,
       values: Readable.from([Buffer.from(body)]),
       clickhouse_settings: dedupSettings(insertOptions),
     });
@@ -93,23 +98,50 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
   mkdirSync(dataDir, { recursive: true });
   // chdb is loaded lazily so importing storage types never loads the native engine.
   const { createChdbConnection } = await import('chdb/connection');
+  // The first connection to a data directory starts the engine with its options; connections
+  // made after it share that engine. So the memory caps go in through a session opened first
+  // (the connection below cannot take start-up options) and kept open as long as the store.
+  const starter =
+    options.memory !== undefined
+      ? new (await import('chdb')).Session(dataDir, {
+          connectionArgs: engineMemoryArgs(options.memory),
+        })
+      : undefined;
   const connection = createChdbConnection({ path: dataDir });
   boundDataDir = dataDir;
-  const client = createClient({ connection, clickhouse_settings: COMMON_SETTINGS } as Parameters<
-    typeof createClient
-  >[0]);
+  // One query's cap is a setting of each statement: the start-up option reaches only the
+  // starter's own session, so every statement of this client carries it.
+  const queryCap: Record<string, string> =
+    options.memory !== undefined ? { max_memory_usage: String(options.memory.queryBytes) } : {};
+  const client = createClient({
+    connection,
+    clickhouse_settings: { ...COMMON_SETTINGS, ...queryCap },
+  } as Parameters<typeof createClient>[0]);
   const raw = (connection as unknown as { chdb: ChdbRawInsert }).chdb;
   // The embedded engine is private to this process, so its tables live in `default`;
   // the configured database applies to a ClickHouse server only.
-  return clientRunner(client, 'embedded', 'default', async (table, body, insertOptions) => {
+  const runner = clientRunner(client, 'embedded', 'default', async (table, body, insertOptions) => {
     // chdb's rawInsert passes the buffer straight to the engine: the fastest insert path.
     await raw.rawInsert({
       table,
       values: Buffer.from(body),
-      format: 'JSONEachRow',
-      settings: { date_time_input_format: 'best_effort', ...dedupSettings(insertOptions) },
+      format: formatOf(insertOptions),
+      ...(insertOptions?.columns !== undefined ? { columns: [...insertOptions.columns] } : {}),
+      settings: {
+        date_time_input_format: 'best_effort',
+        ...queryCap,
+        ...dedupSettings(insertOptions),
+      },
     });
   });
+  if (starter === undefined) return runner;
+  return {
+    ...runner,
+    async close() {
+      await runner.close();
+      starter.cleanup();
+    },
+  };
 }
 
 /** The QueryRunner over a @clickhouse/client client; engine errors become typed store errors. */
@@ -194,6 +226,18 @@ async function settleWithin(ops: Promise<unknown>[], ms: number): Promise<void> 
   });
   await Promise.race([Promise.allSettled(ops), timeUp]);
   clearTimeout(timer);
+}
+
+function formatOf(options: InsertOptions | undefined): InsertFormat {
+  return options?.format ?? 'JSONEachRow';
+}
+
+/** ` (a, b, c)` for an insert with a column list (TSV), '' otherwise. */
+function columnList(options: InsertOptions | undefined): string {
+  const columns = options?.columns;
+  return columns === undefined || columns.length === 0
+    ? ''
+    : ` (${columns.map(quoteIdent).join(', ')})`;
 }
 
 function dedupSettings(options: InsertOptions | undefined): Record<string, string> {

@@ -16,9 +16,16 @@ export interface QueryOptions {
   settings?: QuerySettings | undefined;
 }
 
+/** Text insert formats both engines parse; TSV with a column list is the cheapest to parse. */
+export type InsertFormat = 'JSONEachRow' | 'TSV';
+
 export interface InsertOptions {
   /** ClickHouse insert deduplication token: a retried identical batch is written once. */
   dedupToken?: string | undefined;
+  /** Format of a string body (default JSONEachRow). */
+  format?: InsertFormat | undefined;
+  /** The columns of a TSV body, in order (required with TSV). */
+  columns?: readonly string[] | undefined;
 }
 
 export interface QueryRunner {

@@ -1,14 +1,20 @@
 // npm run bench:ingest — end-to-end ingest throughput against a raw-insert baseline, same run.
 //
 // 1. Baseline (this process): the same rows the collector would write, inserted straight into
-//    embedded chDB (same schema, same materialized view) through chdb's rawInsert, the fastest
-//    path found (it hands the buffer to the engine without a copy through @clickhouse/client).
-// 2. End to end: `llm-finops start` in a child process; CLIENTS concurrent clients post OTLP
+//    embedded chDB (same schema, same materialized views) through chdb's rawInsert, the fastest
+//    path found (it hands the buffer to the engine without a copy through @clickhouse/client),
+//    in the format the collector writes (TSV with a column list) and, for reference, JSONEachRow.
+// 2. The collector's own JavaScript work per span, in this process (ingest-js.ts): decode ->
+//    pipeline -> rows, the engine call replaced by a sink.
+// 3. End to end: `llm-finops start` in a child process; CLIENTS concurrent clients post OTLP
 //    protobuf batches of realistic GenAI spans over loopback; we count stored calls via the API.
-// Prints both rates, the ratio, and request latency p50/p99. Environment knobs:
-//   BENCH_SPANS (default 200000), BENCH_BATCH (spans per request, 500), BENCH_CLIENTS (8).
+// Prints rates, CPU per span (user + system, every thread: the figures to compare on a shared
+// machine) and their ratios, and request latency p50/p99. Environment knobs:
+//   BENCH_SPANS (default 200000), BENCH_BATCH (spans per request, 500), BENCH_CLIENTS (8),
+//   BENCH_FLUSH_MS (the collector's writer flush interval), BENCH_SKIP_BASELINE=1,
+//   BENCH_NODE_ARGS (e.g. --cpu-prof for the collector child).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,10 +24,13 @@ import { encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
 import { decodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
 import { normalizeSpan } from '../../src/collector/processors/normalize.js';
 import { createPricingProcessor, loadCatalog } from '../../src/pricing/index.js';
-import { nsToDateTime64 } from '../../src/collector/rows.js';
+import { callRow } from '../../src/collector/rows.js';
+import { CALL_COLUMNS, callTsv } from '../../src/collector/rows-tsv.js';
 import { createStorage } from '../../src/storage/client.js';
+import type { InsertOptions, QueryRunner } from '../../src/storage/runner.js';
 import { migrate } from '../../src/storage/migrate.js';
 import type { LlmCall } from '../../src/collector/call.js';
+import { measureJsPath } from './ingest-js.js';
 import { makeSpans } from './spans.js';
 
 const TOTAL = Number(process.env.BENCH_SPANS ?? 200_000);
@@ -30,9 +39,16 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 /** Extra node flags for the collector child, e.g. --cpu-prof to profile it. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const SKIP_BASELINE = process.env.BENCH_SKIP_BASELINE === '1';
+/** collector.writer.flush_interval_ms for the collector under test (default: the config's). */
+const FLUSH_MS = process.env.BENCH_FLUSH_MS;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-async function baseline(requests: Uint8Array[]): Promise<{ rate: number; cpuUsPerRow: number }> {
+interface Baseline {
+  rate: number;
+  cpuUsPerRow: number;
+}
+
+async function baseline(requests: Uint8Array[]): Promise<{ tsv: Baseline; json: Baseline }> {
   const storage = await createStorage({
     database: 'default',
     dataDir: mkdtempSync(join(tmpdir(), 'bench-base-')),
@@ -47,30 +63,46 @@ async function baseline(requests: Uint8Array[]): Promise<{ rate: number; cpuUsPe
       if (n.type === 'call') calls.push(n.call);
     }
   }
-  const lines = price(calls).map((c) => {
-    const { start_time_ns, end_time_ns, input_content: _i, output_content: _o, ...rest } = c;
-    return JSON.stringify({
-      ...rest,
-      start_time: nsToDateTime64(start_time_ns),
-      end_time: nsToDateTime64(end_time_ns),
-    });
+  const priced = price(calls);
+  const json = await timedInsert(storage, priced.map(callRow), {});
+  await storage.command('TRUNCATE TABLE llm_calls');
+  const tsv = await timedInsert(storage, priced.map(callTsv), {
+    format: 'TSV',
+    columns: CALL_COLUMNS,
   });
+  await storage.close();
+  return { tsv, json };
+}
+
+async function timedInsert(
+  storage: QueryRunner,
+  lines: string[],
+  format: InsertOptions,
+): Promise<Baseline> {
   const chunk = 50_000;
   const cpu = process.cpuUsage();
   const started = performance.now();
   for (let i = 0; i < lines.length; i += chunk) {
-    await storage.insert('llm_calls', lines.slice(i, i + chunk).join('\n'));
+    await storage.insert('llm_calls', lines.slice(i, i + chunk).join('\n'), format);
   }
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  await storage.close();
   return { rate: lines.length / seconds, cpuUsPerRow: (used.user + used.system) / lines.length };
 }
 
 /** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux only). */
 function processCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/** CPU seconds of a process's main thread alone: the JavaScript thread (the engine's are others). */
+function mainThreadCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuSeconds(file: string): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const fields = readFileSync(file, 'utf8').split(') ')[1]?.split(' ') ?? [];
     // utime and stime are fields 14 and 15 of stat(5); index 11 and 12 after the ") " split.
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
@@ -104,16 +136,24 @@ async function endToEnd(requests: Uint8Array[]): Promise<{
   p99: number;
   rejected: number;
   collectorCpuUsPerSpan: number;
+  mainThreadCpuUsPerSpan: number;
   clientCpuUsPerSpan: number;
 }> {
   const [otlpPort, apiPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
+  const configFile = join(dataDir, 'bench.yaml');
+  writeFileSync(
+    configFile,
+    FLUSH_MS !== undefined ? `collector:\n  writer:\n    flush_interval_ms: ${FLUSH_MS}\n` : '{}\n',
+  );
   const child = spawn(
     process.execPath,
     [
       ...NODE_ARGS,
       join(ROOT, 'bin/llm-finops.js'),
       'start',
+      '--config',
+      configFile,
       '--data-dir',
       dataDir,
       '--otlp-port',
@@ -166,6 +206,7 @@ async function endToEnd(requests: Uint8Array[]): Promise<{
     }
   };
   const childCpu = processCpuSeconds(child.pid ?? 0);
+  const childMain = mainThreadCpuSeconds(child.pid ?? 0);
   const clientCpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(Array.from({ length: CLIENTS }, () => client()));
@@ -173,6 +214,7 @@ async function endToEnd(requests: Uint8Array[]): Promise<{
     await new Promise((resolve) => setTimeout(resolve, 20));
   const seconds = (performance.now() - started) / 1000;
   const collectorCpuUsPerSpan = ((processCpuSeconds(child.pid ?? 0) - childCpu) * 1e6) / TOTAL;
+  const mainThreadCpuUsPerSpan = ((mainThreadCpuSeconds(child.pid ?? 0) - childMain) * 1e6) / TOTAL;
   const used = process.cpuUsage(clientCpu);
   child.kill('SIGTERM');
   await new Promise((resolve) => child.on('exit', resolve));
@@ -185,6 +227,7 @@ async function endToEnd(requests: Uint8Array[]): Promise<{
     p99: q(0.99),
     rejected,
     collectorCpuUsPerSpan,
+    mainThreadCpuUsPerSpan,
     clientCpuUsPerSpan: (used.user + used.system) / TOTAL,
   };
 }
@@ -194,15 +237,15 @@ async function main(): Promise<void> {
   for (let i = 0; i < TOTAL; i += BATCH)
     requests.push(encodeProtoRequest(makeSpans(Math.min(BATCH, TOTAL - i))));
   process.stdout.write(`bench:ingest  spans=${TOTAL} batch=${BATCH} clients=${CLIENTS}\n`);
-  const { rate: base, cpuUsPerRow } = SKIP_BASELINE
-    ? { rate: Number.NaN, cpuUsPerRow: Number.NaN }
-    : await baseline(requests);
+  const none = { rate: Number.NaN, cpuUsPerRow: Number.NaN };
+  const { tsv, json } = SKIP_BASELINE ? { tsv: none, json: none } : await baseline(requests);
   process.stdout.write(
-    `baseline  raw chDB rawInsert (JSONEachRow, 50k rows/insert): ${base.toFixed(0)} rows/s\n`,
+    `baseline  raw chDB rawInsert (TSV, 50k rows/insert): ${tsv.rate.toFixed(0)} rows/s, ${tsv.cpuUsPerRow.toFixed(1)} µs cpu/row (JSONEachRow: ${json.rate.toFixed(0)} rows/s, ${json.cpuUsPerRow.toFixed(1)} µs cpu/row)\n`,
   );
+  const js = await measureJsPath(requests);
   const e2e = await endToEnd(requests);
   process.stdout.write(
-    `end-to-end OTLP protobuf -> collector -> chDB:               ${e2e.rate.toFixed(0)} spans/s\n`,
+    `end-to-end OTLP protobuf -> collector -> chDB:   ${e2e.rate.toFixed(0)} spans/s\n`,
   );
   process.stdout.write(
     `request latency p50=${e2e.p50.toFixed(1)} ms p99=${e2e.p99.toFixed(1)} ms; 429/503 answers=${e2e.rejected}\n`,
@@ -210,10 +253,13 @@ async function main(): Promise<void> {
   // Where the CPU goes, all threads included: on a 2-core machine the collector, the engine inside
   // it and this load generator share the cores, so the ratio is bounded by the sum.
   process.stdout.write(
-    `cpu per span: baseline insert ${cpuUsPerRow.toFixed(1)} µs; collector (all of it) ${e2e.collectorCpuUsPerSpan.toFixed(1)} µs; load generator ${e2e.clientCpuUsPerSpan.toFixed(1)} µs\n`,
+    `cpu per span: baseline insert ${tsv.cpuUsPerRow.toFixed(1)} µs; collector (all of it) ${e2e.collectorCpuUsPerSpan.toFixed(1)} µs; load generator ${e2e.clientCpuUsPerSpan.toFixed(1)} µs; collector JS path (decode -> rows, no engine) ${js.cpuUsPerSpan.toFixed(1)} µs; collector main thread ${e2e.mainThreadCpuUsPerSpan.toFixed(1)} µs, other threads (engine, GC helpers, I/O) ${(e2e.collectorCpuUsPerSpan - e2e.mainThreadCpuUsPerSpan).toFixed(1)} µs\n`,
   );
   process.stdout.write(
-    `ratio end-to-end / baseline = ${(e2e.rate / base).toFixed(2)} (goal >= 0.80, p99 < 250 ms)\n`,
+    `ratio collector cpu / baseline insert cpu = ${(e2e.collectorCpuUsPerSpan / tsv.cpuUsPerRow).toFixed(2)} (goal <= 1.6); JS path ${js.cpuUsPerSpan.toFixed(1)} µs (goal <= 20)\n`,
+  );
+  process.stdout.write(
+    `ratio end-to-end / baseline = ${(e2e.rate / tsv.rate).toFixed(2)} (goal >= 0.80, p99 < 250 ms)\n`,
   );
 }
 

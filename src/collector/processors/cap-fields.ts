@@ -59,8 +59,22 @@ const UINT16_MAX = 65_535;
 
 export const truncatedWarning = (column: string): string => `truncated:${column}`;
 
+/**
+ * True when no field can need a cap: a UTF-16 unit is at most 3 UTF-8 bytes, so lengths alone
+ * settle it for every ordinary row without a closure or an encoding pass (capCall runs twice
+ * per call on the ingest path).
+ */
+function fitsCaps(call: LlmCall, caps: FieldCaps): boolean {
+  for (const field of CALL_LABELS) if (call[field].length * 3 > caps.labelBytes) return false;
+  for (const field of CALL_CONTENT) if (call[field].length * 3 > caps.contentBytes) return false;
+  for (const field of UINT16_FIELDS) if (call[field] > UINT16_MAX) return false;
+  for (const warning of call.warnings) if (warning.length * 3 > caps.labelBytes) return false;
+  return true;
+}
+
 /** The call with every string column within its cap; the same object when nothing changed. */
 export function capCall(call: LlmCall, caps: FieldCaps): LlmCall {
+  if (fitsCaps(call, caps)) return call;
   let out: LlmCall | undefined;
   const cap = (
     field: (typeof CALL_LABELS)[number] | (typeof CALL_CONTENT)[number],

@@ -28,22 +28,27 @@ export function makeSpanRecord(
   locator: SpanLocator,
   admission?: Admission,
 ): SpanRecord | RejectedSpan {
-  const where = `span ${locator.resourceIndex}/${locator.scopeIndex}/${locator.spanIndex}${span.spanId ? ` (${span.spanId})` : ''}`;
-  const reject = (reason: string): RejectedSpan => ({
-    locator,
-    spanId: span.spanId,
-    reason: `${where}: ${reason}`,
-  });
+  const problem = spanProblem(span) ?? admission?.check(span);
+  return problem === undefined ? span : rejectSpan(span, locator, problem);
+}
+
+/** What is wrong with the fields every span needs, or undefined (checked on every span). */
+function spanProblem(span: SpanRecord): string | undefined {
   if (!TRACE_ID.test(span.traceId) || span.traceId === ZERO_TRACE)
-    return reject('traceId must be 16 non-zero bytes');
+    return 'traceId must be 16 non-zero bytes';
   if (!SPAN_ID.test(span.spanId) || span.spanId === ZERO_SPAN)
-    return reject('spanId must be 8 non-zero bytes');
+    return 'spanId must be 8 non-zero bytes';
   if (span.parentSpanId !== '' && !SPAN_ID.test(span.parentSpanId))
-    return reject('parentSpanId must be empty or 8 bytes');
+    return 'parentSpanId must be empty or 8 bytes';
   if (span.parentSpanId === ZERO_SPAN) span.parentSpanId = '';
-  if (span.startTimeUnixNano <= 0n) return reject('startTimeUnixNano is missing');
+  if (span.startTimeUnixNano <= 0n) return 'startTimeUnixNano is missing';
   if (span.endTimeUnixNano < span.startTimeUnixNano)
-    return reject('endTimeUnixNano is before startTimeUnixNano');
-  const refused = admission?.check(span);
-  return refused !== undefined ? reject(refused) : span;
+    return 'endTimeUnixNano is before startTimeUnixNano';
+  return undefined;
+}
+
+/** The rejection, naming the span by position and id (built only for a rejected span). */
+function rejectSpan(span: SpanRecord, locator: SpanLocator, reason: string): RejectedSpan {
+  const where = `span ${locator.resourceIndex}/${locator.scopeIndex}/${locator.spanIndex}${span.spanId ? ` (${span.spanId})` : ''}`;
+  return { locator, spanId: span.spanId, reason: `${where}: ${reason}` };
 }

@@ -1,0 +1,116 @@
+// The collector's own JavaScript work per span, measured in this process: the same path a
+// request takes in `llm-finops start` (decodeRequest with admission -> Pipeline.ingest ->
+// attribution, pricing -> the writer's row serialization and insert body), with the engine
+// call itself replaced by a sink that only keeps the body. What is left out is the engine's
+// parsing (measured by the baseline), the HTTP server and the spool's disk write.
+//
+// Run alone to profile it: `node --import tsx --cpu-prof test/bench/ingest-js.ts` (BENCH_SPANS).
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { fileURLToPath } from 'node:url';
+import { Pipeline } from '../../src/collector/pipeline.js';
+import { decodeRequest } from '../../src/collector/receiver/decode.js';
+import { encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
+import { Writer } from '../../src/collector/writer.js';
+import { createPricingProcessor, loadCatalog } from '../../src/pricing/index.js';
+import { parseConfig } from '../../src/shared/config.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { makeSpans } from './spans.js';
+
+export interface JsPathResult {
+  /** CPU µs (user + system, this thread and GC) per span. */
+  cpuUsPerSpan: number;
+  /** Bytes of insert body produced, a check that the work was done. */
+  bodyBytes: number;
+  rows: number;
+}
+
+/** Push `requests` through the collector's JS path `rounds` times; the last round is measured. */
+export async function measureJsPath(
+  requests: Uint8Array[],
+  rounds = 2,
+  profileFile?: string,
+): Promise<JsPathResult> {
+  const config = parseConfig({ collector: { attribution: { root_grace_ms: 0, wait_ms: 0 } } });
+  let result: JsPathResult = { cpuUsPerSpan: Number.NaN, bodyBytes: 0, rows: 0 };
+  for (let round = 0; round < rounds; round += 1) {
+    let bodyBytes = 0;
+    let rows = 0;
+    const sink = {
+      insert: (_table: string, body: string | readonly object[]): Promise<void> => {
+        bodyBytes += typeof body === 'string' ? body.length : 0;
+        return Promise.resolve();
+      },
+    };
+    const writer = new Writer(
+      sink,
+      {
+        batchRows: config.collector.writer.batch_rows,
+        flushIntervalMs: 1e9,
+        maxRetries: 1,
+        deadLetterDir: '/nonexistent',
+      },
+      createLogger('error'),
+    );
+    const pipeline = new Pipeline({
+      config: config.collector,
+      writer,
+      price: createPricingProcessor(loadCatalog({})),
+      seenCapacity: 1_000_000,
+    });
+    let spans = 0;
+    const profiler =
+      round === rounds - 1 && profileFile !== undefined ? await startProfile() : undefined;
+    const cpu = process.cpuUsage();
+    for (const body of requests) {
+      const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      const { batch } = decodeRequest(
+        'protobuf',
+        buffer,
+        { admission: config.collector.admission, maxDecodedBytes: 256 * 1024 * 1024 },
+        Date.now(),
+      );
+      const ingested = pipeline.ingest(batch);
+      rows += ingested.accepted;
+      spans += batch.spans.length;
+      pipeline.pump(true);
+    }
+    await writer.flush();
+    const used = process.cpuUsage(cpu);
+    if (profiler !== undefined && profileFile !== undefined) {
+      const stopped = await profiler.post('Profiler.stop');
+      writeFileSync(profileFile, JSON.stringify(stopped.profile));
+      profiler.disconnect();
+    }
+    result = { cpuUsPerSpan: (used.user + used.system) / spans, bodyBytes, rows };
+  }
+  return result;
+}
+
+/** A CPU profile of the measured round only (no setup, no warm-up), for `--cpu-prof`-like output. */
+async function startProfile(): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return session;
+}
+
+async function main(): Promise<void> {
+  const total = Number(process.env.BENCH_SPANS ?? 100_000);
+  const batch = Number(process.env.BENCH_BATCH ?? 500);
+  const requests: Uint8Array[] = [];
+  for (let i = 0; i < total; i += batch)
+    requests.push(encodeProtoRequest(makeSpans(Math.min(batch, total - i))));
+  const r = await measureJsPath(
+    requests,
+    Number(process.env.BENCH_ROUNDS ?? 2),
+    process.env.BENCH_PROFILE,
+  );
+  process.stdout.write(
+    `collector JS path (decode -> rows, engine excluded): ${r.cpuUsPerSpan.toFixed(1)} µs/span cpu; rows=${r.rows} body=${(r.bodyBytes / 1e6).toFixed(1)} MB\n`,
+  );
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

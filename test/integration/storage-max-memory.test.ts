@@ -1,0 +1,75 @@
+// storage.max_memory reaches the engine and bounds the collector's queues: the embedded chDB
+// runs with the configured server and per-query caps (read back from its system tables), and
+// the pipeline refuses a request with 429 once its queued rows would pass the queue share.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PENDING_ROW_BYTES, Pipeline } from '../../src/collector/pipeline.js';
+import { decodeProtoRequest, encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
+import { Writer } from '../../src/collector/writer.js';
+import { createPricingProcessor, loadCatalog } from '../../src/pricing/index.js';
+import { parseConfig } from '../../src/shared/config.js';
+import { BackpressureError } from '../../src/shared/errors.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { planMemory } from '../../src/storage/memory.js';
+import { makeSpans } from '../bench/spans.js';
+import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+
+const MAX_MEMORY = 768 * 1024 * 1024;
+let t: TestRuntime;
+
+beforeAll(async () => {
+  t = await startTestRuntime({ storage: { max_memory: MAX_MEMORY } });
+});
+afterAll(async () => {
+  await t.runtime.stop();
+});
+
+describe('storage.max_memory', () => {
+  it('starts the embedded engine with its server cap, mark cache and per-query cap', async () => {
+    const plan = planMemory(MAX_MEMORY);
+    const server = await t.runtime.storage.query<{ name: string; value: string }>(
+      `SELECT name, value FROM system.server_settings
+       WHERE name IN ('max_server_memory_usage', 'mark_cache_size') ORDER BY name`,
+    );
+    expect(server).toEqual([
+      { name: 'mark_cache_size', value: String(plan.markCacheBytes) },
+      { name: 'max_server_memory_usage', value: String(plan.engineBytes) },
+    ]);
+    const query = await t.runtime.storage.query<{ value: string }>(
+      `SELECT value FROM system.settings WHERE name = 'max_memory_usage'`,
+    );
+    expect(query).toEqual([{ value: String(plan.queryBytes) }]);
+    expect(plan.engineBytes + plan.queueBytes).toBeLessThan(MAX_MEMORY);
+  });
+
+  it('refuses a request with backpressure once queued rows would pass the queue share', async () => {
+    const config = parseConfig({});
+    const sink = { insert: () => Promise.resolve() };
+    const writer = new Writer(
+      sink,
+      { batchRows: 1_000_000, flushIntervalMs: 1e9, maxRetries: 1, deadLetterDir: t.dataDir },
+      createLogger('error'),
+    );
+    const pipeline = new Pipeline({
+      config: config.collector,
+      writer,
+      price: createPricingProcessor(loadCatalog({})),
+      maxQueueBytes: 150 * PENDING_ROW_BYTES,
+    });
+    const batch = () => decodeProtoRequest(encodeProtoRequest(makeSpans(100)));
+    pipeline.admit(200); // an empty queue takes any request
+    pipeline.ingest(batch());
+    pipeline.pump(true);
+    // 100 rows held as TSV lines: about 1.3 kB each, counted by their size.
+    expect(pipeline.queuedRows).toBe(100);
+    expect(pipeline.queuedBytes).toBeGreaterThan(100 * 1000);
+    expect(pipeline.queuedBytes).toBeLessThan(100 * PENDING_ROW_BYTES);
+    const room = Math.floor((150 * PENDING_ROW_BYTES - pipeline.queuedBytes) / PENDING_ROW_BYTES);
+    pipeline.admit(room);
+    expect(() => pipeline.admit(room + 1)).toThrow(BackpressureError);
+    expect(() => pipeline.admit(room + 1)).toThrow(/storage\.max_memory/);
+    // Committed rows free their share.
+    await writer.flush();
+    expect(pipeline.queuedBytes).toBe(0);
+    pipeline.admit(room + 1);
+  });
+});
