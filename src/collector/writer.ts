@@ -16,8 +16,8 @@ import { Committer, type RefusedRow, type RowFormat } from './committer.js';
 import { writeDeadLetters } from './dead-letter.js';
 import { dayPartition, monthPartition, type QueuedRow } from './insert-plan.js';
 import { backoffMs, type BackoffPolicy } from './insert-policy.js';
-import { contentRow, outcomeRow } from './rows.js';
-import { CALL_COLUMNS, callTsv, tsvToJsonLine } from './rows-tsv.js';
+import { contentRow, outcomeRow } from '../storage/rows.js';
+import { CALL_COLUMNS, callTsv, tsvToJsonLine } from '../storage/rows-tsv.js';
 
 export interface WriterOptions {
   batchRows: number;

@@ -11,7 +11,7 @@
 // a rollup disagrees with llm_calls there (a run cut short before its rebuild).
 import type { LlmCall } from '../shared/call.js';
 import { money, moneyText, sumMoney, ZERO, type MoneyValue } from '../shared/money.js';
-import { callRow } from '../collector/rows.js';
+import { callRow } from './rows.js';
 import { rebuildRollups, rollupsAgree, wholeDays } from './rollup-rebuild.js';
 import type { QueryRunner } from './runner.js';
 import { readStoredCalls, type StoredCall } from './stored-calls.js';

@@ -1,4 +1,4 @@
-// Stored llm_calls rows back into LlmCall records (the inverse of collector/rows.ts callRow), for
+// Stored llm_calls rows back into LlmCall records (the inverse of storage/rows.ts callRow), for
 // tools that rewrite rows: re-pricing reads a range, prices it again and writes changed rows back.
 // Content lives in llm_call_content and is never read or rewritten here.
 import { emptyCall, type LlmCall } from '../shared/call.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyCall, type LlmCall } from '../../src/collector/call.js';
-import { callRow } from '../../src/collector/rows.js';
+import { callRow } from '../../src/storage/rows.js';
 import { loadCatalog, priceCall, createRepricer } from '../../src/pricing/index.js';
 import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';

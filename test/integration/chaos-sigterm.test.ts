@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nsToDateTime64 } from '../../src/collector/rows.js';
+import { nsToDateTime64 } from '../../src/storage/rows.js';
 import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { postJson, requestJson } from '../helpers/otlp.js';

@@ -68,6 +68,8 @@ describe('storage.ttl_days start-up checks', () => {
       join(dir, 'data'),
       '--otlp-port',
       '0',
+      '--otlp-grpc-port',
+      '0',
       '--api-port',
       '0',
     ]);

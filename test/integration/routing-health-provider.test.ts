@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryTargetStats } from '../../src/analytics/routing/health-query.js';
 import { emptyCall } from '../../src/collector/call.js';
-import { callRow } from '../../src/collector/rows.js';
+import { callRow } from '../../src/storage/rows.js';
 import { parseConfig } from '../../src/shared/config.js';
 import type { RoutingTargetConfig } from '../../src/shared/config-routing.js';
 import { createStorage } from '../../src/storage/client.js';

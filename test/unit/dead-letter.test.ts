@@ -12,7 +12,7 @@ import {
   replayDeadLetters,
   type DeadLetterEntry,
 } from '../../src/collector/dead-letter.js';
-import { nsToDateTime64 } from '../../src/collector/rows.js';
+import { nsToDateTime64 } from '../../src/storage/rows.js';
 import { Writer } from '../../src/collector/writer.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createStorage } from '../../src/storage/client.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseError } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyCall } from '../../src/collector/call.js';
-import { callRow } from '../../src/collector/rows.js';
+import { callRow } from '../../src/storage/rows.js';
 import { classifyStoreError, describeStoreError } from '../../src/storage/errors.js';
 import { createStorage } from '../../src/storage/client.js';
 import type { QueryRunner } from '../../src/storage/runner.js';

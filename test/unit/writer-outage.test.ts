@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyCall, type LlmCall } from '../../src/collector/call.js';
 import type { DeadLetterEntry } from '../../src/collector/dead-letter.js';
-import { nsToDateTime64 } from '../../src/collector/rows.js';
+import { nsToDateTime64 } from '../../src/storage/rows.js';
 import { Writer, type WriterOptions } from '../../src/collector/writer.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createStorage } from '../../src/storage/client.js';

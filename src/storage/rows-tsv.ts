@@ -3,7 +3,7 @@
 // CPU per row than JSONEachRow) and less than half the bytes to hold and copy. The columns and
 // their order are callRecord's, so a column added there is written here without another edit;
 // dead letters and tools keep JSON (tsvToJsonLine turns a refused line back into it).
-import { emptyCall, type LlmCall } from './call.js';
+import { emptyCall, type LlmCall } from '../shared/call.js';
 import { callRecord } from './rows.js';
 
 type Cell = string | number | boolean | null | readonly string[];

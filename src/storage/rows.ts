@@ -1,6 +1,6 @@
 // JSONEachRow serialization of the rows the writer inserts (llm_calls, llm_call_content,
 // outcomes). Kept apart from the writer so benchmarks and tools build identical rows.
-import type { LlmCall, OutcomeRecord } from './call.js';
+import type { LlmCall, OutcomeRecord } from '../shared/call.js';
 
 /** Nanoseconds since the epoch as the `seconds.micros` text ClickHouse parses for DateTime64(6). */
 export function nsToDateTime64(ns: bigint): string {
