@@ -116,6 +116,10 @@ const reservation = {
   price_per_unit_hour: '1.5',
   tokens_per_minute_per_unit: 1000,
   weights: { input: 1, cached_input: 0, cache_write: 1, output: 4 },
+  // Active for the provisioned questions only, so the /v1/costs questions on other days see
+  // on-demand calls alone (the cost model itself is tested in analytics-cost-model.test.ts).
+  start: iso(P0),
+  end: iso(P0 + 3 * H),
 };
 
 let t: TestRuntime;

@@ -22,17 +22,34 @@ export const costsResponse = z.object({
   interval: z.enum(['1h', '1d']).optional(),
   top: z.number().int().optional(),
   tenant: z.string().optional(),
+  unused: z.enum(['row', 'spread']),
   rows: z.array(
     grouped({
       bucket: iso.optional().describe('bucket start, with `interval`'),
       other: z.boolean().optional().describe('with top: true on the folded rest'),
+      reservation: z.string().optional().describe('on reservation rows: the reservation name'),
+      deployment: z.string().optional(),
+      unused_reservation: z
+        .boolean()
+        .optional()
+        .describe('true on the unused share of reservation hours (effective, billed 0)'),
+      reservation_purchase: z
+        .boolean()
+        .optional()
+        .describe('true on the reservation purchase charge (billed, effective 0)'),
       calls: z.number(),
       input_tokens: z.number(),
       cache_read_tokens: z.number(),
       cache_creation_tokens: z.number(),
       output_tokens: z.number(),
       reasoning_tokens: z.number(),
-      cost_usd: money.describe('effective cost, after discounts'),
+      cost_usd: money.describe('effective cost (= effective_cost_usd)'),
+      billed_cost_usd: money.describe(
+        'what the invoice line says: $0 for calls a reservation covers, the purchase on its row',
+      ),
+      effective_cost_usd: money.describe(
+        'amortized: token price after discounts, or the allocated share of a reservation hour',
+      ),
       list_cost_usd: money.describe('on-demand equivalent'),
       unpriced_calls: z.number(),
     }),
