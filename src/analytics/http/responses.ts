@@ -91,7 +91,13 @@ export const provisionedResponse = z.object({
   ),
 });
 
-const spendTotal = z.object({ calls: z.number(), spend_usd: money });
+const spendTotal = z.object({
+  calls: z.number(),
+  spend_usd: money.describe(
+    'effective cost (covered calls at their share of the reservation hour)',
+  ),
+  unpriced_calls: z.number().describe('calls without a price: spend_usd leaves them out'),
+});
 export const outcomeSpendResponse = z.object({
   ...range,
   group_by: z.string().nullable(),
@@ -105,6 +111,7 @@ export const outcomeSpendResponse = z.object({
       successful_outcomes: z.number(),
       failed_outcomes: z.number(),
       linked_calls: z.number(),
+      unpriced_calls: z.number().describe('linked calls without a price (not in spend_usd)'),
       spend_usd: money,
       spend_per_success_usd: money,
       success_value_usd: money,
@@ -134,6 +141,9 @@ export const budgetsResponse = z.object({
       soft_threshold_usd: money,
       hard_threshold_usd: money,
       status: z.enum(['ok', 'soft', 'hard', 'forecast_breach']),
+      unpriced_calls: z
+        .number()
+        .describe('calls in the spend without a price (their cost is unknown, not $0)'),
     }),
   ),
 });

@@ -86,6 +86,7 @@ export function createFinopsRouter(deps: RouteDeps, api: ApiRoutes): Router {
         name: q.name,
         tenant: q.tenant,
         windowHours,
+        reservations: finops.reservations,
       });
       return {
         from: q.from.toISOString(),
@@ -111,7 +112,13 @@ export function createFinopsRouter(deps: RouteDeps, api: ApiRoutes): Router {
     async ({ query: q }) => {
       await deps.beforeRead?.();
       const now = deps.now();
-      const budgets = await queryBudgets(deps.storage, finops.budgets, now, q.tenant);
+      const budgets = await queryBudgets(
+        deps.storage,
+        finops.budgets,
+        now,
+        q.tenant,
+        finops.reservations,
+      );
       return {
         at: now.toISOString(),
         forecast:
