@@ -73,8 +73,20 @@ export const finopsConfigSchema = z
           .string()
           .regex(/^[A-Z]{3}$/)
           .default('USD'),
+        /** 1 USD in billing_currency, exact decimal text: required when that is not USD. */
+        exchange_rate: usdSchema
+          .refine((v) => v !== '0', { message: 'must be above 0' })
+          .optional()
+          .describe(
+            'units of billing_currency per 1 USD (decimal text, e.g. "0.9215"); required when billing_currency is not USD',
+          ),
       })
       .strict()
+      .refine((f) => f.billing_currency === 'USD' || f.exchange_rate !== undefined, {
+        message:
+          'required when billing_currency is not USD: prices are in USD and the export converts them at this exact rate (e.g. "0.9215")',
+        path: ['exchange_rate'],
+      })
       .default({
         billing_account_id: 'llm-finops',
         billing_account_name: 'LLM usage',

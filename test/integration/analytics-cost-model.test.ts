@@ -10,7 +10,12 @@ import type { LlmCall } from '../../src/collector/call.js';
 import { loadCatalog, priceCall } from '../../src/pricing/index.js';
 import { atto, call, usd } from '../fixtures/pricing/exact.js';
 import { getJson, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
-import { startApp, type TestApp } from './analytics-finops-seed.js';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { Decimal } from 'decimal.js';
+import { exportFocusToFile } from '../../src/analytics/export/focus-export.js';
+import { parseConfig } from '../../src/shared/config.js';
+import { parseCsv, startApp, type TestApp } from './analytics-finops-seed.js';
 
 const H = 3_600_000;
 const M = 60_000;
@@ -287,5 +292,93 @@ describe('the worked example: one reserved hour, two calls', () => {
     expect(
       spread.filter((r) => r.reservation === undefined).map((r) => r.effective_cost_usd),
     ).toEqual(['6', '4']);
+  });
+});
+
+describe('the FOCUS export on the same model', () => {
+  const focusCsv = async (extra: string): Promise<Record<string, string>[]> => {
+    const res = await fetch(
+      `${app.url}/v1/export/focus?from=${iso(FROM)}&to=${iso(TO)}&format=csv${extra}`,
+    );
+    expect(res.status).toBe(200);
+    const [head = [], ...rows] = parseCsv(await res.text());
+    return rows.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i] ?? ''])));
+  };
+  const sumOf = (rows: Record<string, string>[], k: string): string =>
+    rows.reduce((a, r) => a.add(r[k] ?? '0'), new Decimal(0)).toString();
+
+  it('sums to /v1/costs for the same range on every basis, scoped or not', async () => {
+    for (const scope of ['', '&tenant=acme', '&tenant=globex']) {
+      const rows = await focusCsv(scope);
+      const api = await rowsOf(scope);
+      expect(sumOf(rows, 'BilledCost'), scope).toBe(
+        new Decimal(total(api, 'billed_cost_usd')).toString(),
+      );
+      expect(sumOf(rows, 'EffectiveCost'), scope).toBe(
+        new Decimal(total(api, 'effective_cost_usd')).toString(),
+      );
+      // List: the on-demand equivalent of usage (a Purchase row's list is the purchase itself).
+      const usage = rows.filter((r) => r.ChargeCategory === 'Usage');
+      expect(sumOf(usage, 'ListCost'), scope).toBe(
+        new Decimal(total(api, 'list_cost_usd')).toString(),
+      );
+      expect(
+        rows.some((r) => r.ChargeCategory === 'Purchase'),
+        scope,
+      ).toBe(scope === '');
+    }
+    const all = await focusCsv('');
+    expect(sumOf(all, 'BilledCost')).toBe(new Decimal(usd(ON_DEMAND + RESERVATION)).toString());
+    // Σ EffectiveCost of the reservation's usage (used + unused) = Σ BilledCost of its purchases.
+    const mine = all.filter((r) => r.CommitmentDiscountName === 'ptu-gpt41');
+    expect(
+      sumOf(
+        mine.filter((r) => r.ChargeCategory === 'Usage'),
+        'EffectiveCost',
+      ),
+    ).toBe(
+      sumOf(
+        mine.filter((r) => r.ChargeCategory === 'Purchase'),
+        'BilledCost',
+      ),
+    );
+    // The unknown model's covered call bills 0 but carries its allocation.
+    const mystery = all.filter((r) => r.x_Model === 'mystery-model-9');
+    expect(sumOf(mystery, 'BilledCost')).toBe('0');
+    expect(new Decimal(sumOf(mystery, 'EffectiveCost')).gt(0)).toBe(true);
+    expect(mystery[0]?.x_UnpricedCalls).toBe('1');
+  });
+
+  it('converts to a configured billing currency at the exact rate, and refuses one without', async () => {
+    expect(() => parseConfig({ finops: { focus: { billing_currency: 'EUR' } } })).toThrow(
+      /finops\.focus\.exchange_rate: required when billing_currency is not USD/,
+    );
+    const finops = parseConfig({
+      finops: {
+        reservations: [reservation],
+        focus: { billing_currency: 'EUR', exchange_rate: '0.9215' },
+      },
+    }).finops;
+    const out = join(t.dataDir, 'focus-eur.csv');
+    await exportFocusToFile(
+      t.runtime.storage,
+      { from: new Date(FROM), to: new Date(TO), format: 'csv', out },
+      finops,
+    );
+    const [head = [], ...raw] = parseCsv(readFileSync(out, 'utf8'));
+    const rows = raw.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i] ?? ''])));
+    expect(new Set(rows.map((r) => r.BillingCurrency))).toEqual(new Set(['EUR']));
+    expect(new Set(rows.map((r) => r.PricingCurrency))).toEqual(new Set(['USD']));
+    for (const r of rows)
+      expect(r.EffectiveCost).toBe(
+        new Decimal(r.PricingCurrencyEffectiveCost ?? '0')
+          .mul('0.9215')
+          .toDecimalPlaces(18, Decimal.ROUND_HALF_EVEN)
+          .toString(),
+      );
+    // Rounded per cell at 18 decimals: the sum is within one unit per row of the converted total.
+    const eur = new Decimal(sumOf(rows, 'BilledCost'));
+    const exact = new Decimal(usd(ON_DEMAND + RESERVATION)).mul('0.9215');
+    expect(eur.sub(exact).abs().lte(new Decimal(rows.length).mul('1e-18'))).toBe(true);
   });
 });

@@ -156,7 +156,7 @@ export function createFinopsRouter(deps: RouteDeps, api: ApiRoutes): Router {
       method: 'get',
       path: '/v1/export/focus',
       summary:
-        'FOCUS 1.2 (+1.3 provider columns) cost and usage rows per hour x tenant x route x feature x model x deployment, split by token type',
+        'FOCUS 1.2 (+1.3 provider columns) cost and usage rows per hour x tenant x route x feature x model x deployment, split by token type; reservation Purchase and unused rows; sums to /v1/costs on every basis',
       query: focusSchema,
       ok: {
         description: 'an attachment: CSV or Parquet',
@@ -169,7 +169,7 @@ export function createFinopsRouter(deps: RouteDeps, api: ApiRoutes): Router {
       const stream = await streamFocus(
         deps.storage,
         { from: q.from, to: q.to, tenant: q.tenant, format: q.format },
-        finops.focus,
+        finops,
       );
       res.setHeader('content-type', FOCUS_CONTENT_TYPES[q.format]);
       res.setHeader(
