@@ -101,7 +101,32 @@ export const finopsConfigSchema = z
       message: 'reservation names (default: the deployment) must be unique',
       path: ['reservations'],
     },
-  );
+  )
+  .superRefine((f, ctx) => {
+    // A call two reservations cover would be allocated twice and billed $0 once: refuse it.
+    f.reservations.forEach((a, i) =>
+      f.reservations.slice(0, i).forEach((b, j) => {
+        if (!reservationsOverlap(a, b)) return;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reservations', i],
+          message: `covers the same calls as reservations.${j} (deployment ${a.deployment}, overlapping start/end): give them different provider/model or windows`,
+        });
+      }),
+    );
+  });
+
+type Reservation = z.infer<typeof reservationSchema>;
+
+function reservationsOverlap(a: Reservation, b: Reservation): boolean {
+  const differ = (x: string | undefined, y: string | undefined): boolean =>
+    x !== undefined && y !== undefined && x !== y;
+  if (a.deployment !== b.deployment || differ(a.provider, b.provider) || differ(a.model, b.model))
+    return false;
+  const lo = (r: Reservation): number => (r.start !== undefined ? Date.parse(r.start) : -Infinity);
+  const hi = (r: Reservation): number => (r.end !== undefined ? Date.parse(r.end) : Infinity);
+  return lo(a) < hi(b) && lo(b) < hi(a);
+}
 
 export type FinopsConfig = z.infer<typeof finopsConfigSchema>;
 export type ReservationConfig = FinopsConfig['reservations'][number];

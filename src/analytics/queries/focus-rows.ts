@@ -241,8 +241,10 @@ export function focusRowsOf(
     time: (ms) =>
       format === 'csv' ? new Date(ms).toISOString().replace('.000Z', 'Z') : Math.floor(ms / 1000),
   };
+  const ids = new Map(lines.map((l) => [l, chargeId(l)]));
   const sorted = [...lines].sort(
-    (a, b) => (a.bucket ?? 0) - (b.bucket ?? 0) || chargeId(a).localeCompare(chargeId(b)),
+    (a, b) =>
+      (a.bucket ?? 0) - (b.bucket ?? 0) || (ids.get(a) ?? '').localeCompare(ids.get(b) ?? ''),
   );
   const out: FocusRow[] = [];
   for (const line of sorted) {
