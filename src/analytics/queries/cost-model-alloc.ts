@@ -104,7 +104,11 @@ export function splitHours(
   spread: boolean,
 ): HourSplit[] {
   const byHour = new Map<number, HourGroup[]>();
-  for (const g of groups) byHour.set(g.hour, [...(byHour.get(g.hour) ?? []), g]);
+  for (const g of groups) {
+    const list = byHour.get(g.hour);
+    if (list === undefined) byHour.set(g.hour, [g]);
+    else list.push(g);
+  }
   return hoursOf(range[0], range[1]).map(({ hour, seconds }) => {
     const cost = hourCost(r, seconds);
     const capacity = new Money(r.tokens_per_minute_per_unit).mul(r.units).mul(seconds).div(60);

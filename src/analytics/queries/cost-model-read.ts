@@ -3,6 +3,7 @@
 // a rounding step. Counts are carried as decimals too and turned into numbers only at the edge.
 import type { ReservationConfig } from '../../shared/config-finops.js';
 import { Money, type MoneyValue } from '../../shared/money.js';
+import { convertedTokens, type HourGroup } from './cost-model-alloc.js';
 import type { FilterValue } from '../../storage/planner/plan.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import { costReadSql, type Bucket, type CostDimension } from './costs.js';
@@ -107,4 +108,37 @@ export const groupId = (key: Record<string, string>): string => JSON.stringify(k
 export function addMeasures(into: Measures, from: Measures, sign: 1 | -1 = 1): void {
   for (const [k, v] of Object.entries(from))
     into[k] = (into[k] ?? new Money(0)).add(sign === 1 ? v : v.neg());
+}
+
+const TOKEN_MEASURES = {
+  calls: 'calls',
+  input_tokens: 'input_tokens',
+  cache_read_tokens: 'cache_read_tokens',
+  cache_creation_tokens: 'cache_creation_tokens',
+  output_tokens: 'output_tokens',
+};
+
+/**
+ * A reservation's covered usage per hour and group as converted tokens. Token counts are read
+ * as numbers (exact below 2^53) and weighted once: this runs for every group-hour of the range,
+ * so it makes one decimal per row instead of one per measure.
+ */
+export async function readHourTokens(
+  storage: QueryRunner,
+  r: ReservationConfig,
+  q: Pick<GroupRead, 'from' | 'to' | 'dims' | 'filters'>,
+): Promise<(HourGroup & { key: Record<string, string> })[]> {
+  const { sql, params } = groupReadSql({ ...q, bucket: 'hour', measures: TOKEN_MEASURES });
+  const rows = await storage.query<Record<string, string | number>>(sql, params);
+  return rows
+    .filter((row) => Number(row.calls ?? 0) > 0)
+    .map((row) => {
+      const key = Object.fromEntries(q.dims.map((d) => [d, String(row[d] ?? '')]));
+      return {
+        hour: Number(row.bucket_s) * 1000,
+        id: groupId(key),
+        key,
+        converted: convertedTokens(r.weights, row),
+      };
+    });
 }

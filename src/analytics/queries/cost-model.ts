@@ -14,14 +14,14 @@ import type { ReservationConfig } from '../../shared/config-finops.js';
 import { Money, ZERO, type MoneyValue } from '../../shared/money.js';
 import type { FilterValue } from '../../storage/planner/plan.js';
 import type { QueryRunner } from '../../storage/runner.js';
-import { activeRange, convertedTokens, splitHours, type HourSplit } from './cost-model-alloc.js';
+import { activeRange, splitHours, type HourSplit } from './cost-model-alloc.js';
 import {
   USAGE_MEASURES,
   addMeasures,
   coverageFilters,
   groupId,
   readGroups,
-  type GroupRow,
+  readHourTokens,
   type Measures,
 } from './cost-model-read.js';
 import type { Bucket, CostDimension } from './costs.js';
@@ -149,51 +149,43 @@ async function applyReservation(
   scope: Record<string, FilterValue>,
   lines: Lines,
 ): Promise<void> {
-  const measures = q.measures ?? USAGE_MEASURES;
   const covered = coverageFilters(r);
-  const read = { from: new Date(range[0]), to: new Date(range[1]), bucket: 'hour' as const };
-  const groups = await readGroups(storage, {
-    ...read,
+  const from = new Date(range[0]);
+  const to = new Date(range[1]);
+  const filters = { ...scope, ...covered };
+  const name = r.name ?? r.deployment;
+  // Covered measures once per output bucket and group: moved from on-demand to covered lines.
+  const moved = await readGroups(storage, {
+    from,
+    to,
     dims: q.dims,
-    filters: { ...scope, ...covered },
-    measures,
+    bucket: q.bucket,
+    filters,
+    measures: q.measures ?? USAGE_MEASURES,
   });
+  for (const g of moved) {
+    addMeasures(lines.get('usage', g.bucket, g.key).m, g.m, -1);
+    addMeasures(lines.get('usage', g.bucket, g.key, name, r.deployment).m, g.m);
+  }
+  // Converted tokens per hour (plain numbers: token counts), for the split of each hour.
+  const groups = await readHourTokens(storage, r, { from, to, dims: q.dims, filters });
   const scoped = Object.keys(scope).length > 0 || q.dims.length > 0;
   const all = scoped
-    ? await readGroups(storage, { ...read, dims: [], filters: covered, measures })
+    ? await readHourTokens(storage, r, { from, to, dims: [], filters: covered })
     : groups;
   const used = new Map<number, MoneyValue>();
-  for (const t of all)
-    used.set(t.bucket ?? 0, (used.get(t.bucket ?? 0) ?? ZERO).add(converted(r, t)));
-  const hourGroups = groups.map((g) => ({
-    hour: g.bucket ?? 0,
-    id: groupId(g.key),
-    converted: converted(r, g),
-  }));
-  const split = splitHours(r, range, hourGroups, used, q.unused === 'spread');
+  for (const t of all) used.set(t.hour, (used.get(t.hour) ?? ZERO).add(t.converted));
+  const split = splitHours(r, range, groups, used, q.unused === 'spread');
   const byHour = new Map(split.map((h) => [h.hour, h]));
-  const name = r.name ?? r.deployment;
-  for (const [i, g] of groups.entries()) {
-    const hour = byHour.get(g.bucket ?? 0);
-    const b = bucketOf(g.bucket ?? 0, q.bucket);
-    addMeasures(lines.get('usage', b, g.key).m, g.m, -1);
-    const line = lines.get('usage', b, g.key, name, r.deployment);
-    addMeasures(line.m, g.m);
-    const id = hourGroups[i]?.id ?? '';
-    const share = (hour?.parts.get(id) ?? ZERO).add(hour?.spread.get(id) ?? ZERO);
+  for (const g of groups) {
+    const hour = byHour.get(g.hour);
+    const line = lines.get('usage', bucketOf(g.hour, q.bucket), g.key, name, r.deployment);
+    const share = (hour?.parts.get(g.id) ?? ZERO).add(hour?.spread.get(g.id) ?? ZERO);
     line.effective = line.effective.add(share);
-    line.quantity = line.quantity.add(hourGroups[i]?.converted ?? ZERO);
+    line.quantity = line.quantity.add(g.converted);
   }
   if (showsReservation(r, q)) addReservationLines(q, r, name, split, lines);
 }
-
-const converted = (r: ReservationConfig, g: GroupRow): MoneyValue =>
-  convertedTokens(r.weights, {
-    input_tokens: g.m.input_tokens?.toNumber(),
-    cache_read_tokens: g.m.cache_read_tokens?.toNumber(),
-    cache_creation_tokens: g.m.cache_creation_tokens?.toNumber(),
-    output_tokens: g.m.output_tokens?.toNumber(),
-  });
 
 /** The dimension values of a reservation line: the deployment named, the rest a label. */
 function reservationKey(
