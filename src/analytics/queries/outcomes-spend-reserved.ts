@@ -9,7 +9,7 @@ import type { ReservationConfig } from '../../shared/config-finops.js';
 import { ZERO, type MoneyValue } from '../../shared/money.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import { activeRange, convertedTokens, splitHours, type HourGroup } from './cost-model-alloc.js';
-import { coverageFilters, readGroups, USAGE_MEASURES } from './cost-model-read.js';
+import { coverageFilters, readHourTokens } from './cost-model-read.js';
 
 /** `multiIf(<covered by reservation i>, i, ..., -1)` over llm_calls columns; binds its params. */
 export function coverageSql(
@@ -71,25 +71,13 @@ export async function reservedShares(
     const mine = covered.filter((c) => c.res === i);
     const range = activeRange(r, from, to);
     if (mine.length === 0 || range === undefined) continue;
-    const all = await readGroups(storage, {
+    const all = await readHourTokens(storage, r, {
       from: new Date(range[0]),
       to: new Date(range[1]),
       dims: [],
-      bucket: 'hour',
       filters: coverageFilters(r),
-      measures: USAGE_MEASURES,
     });
-    const used = new Map<number, MoneyValue>();
-    for (const row of all)
-      used.set(
-        row.bucket ?? 0,
-        convertedTokens(r.weights, {
-          input_tokens: row.m.input_tokens?.toNumber(),
-          cache_read_tokens: row.m.cache_read_tokens?.toNumber(),
-          cache_creation_tokens: row.m.cache_creation_tokens?.toNumber(),
-          output_tokens: row.m.output_tokens?.toNumber(),
-        }),
-      );
+    const used = new Map(all.map((row) => [row.hour, row.converted]));
     const groups: HourGroup[] = mine.map((c) => ({
       hour: c.hour,
       id: c.grp,
