@@ -54,6 +54,13 @@ export function convertedTokens(
   const write = Number(row.cache_creation_tokens ?? 0);
   const output = Number(row.output_tokens ?? 0);
   const uncached = Math.max(0, input - read - write);
+  const ws = [w.input, w.cached_input, w.cache_write, w.output];
+  // Whole weights (the usual case): exact in doubles far below 2^53, one decimal per row.
+  if (ws.every(Number.isInteger)) {
+    const n =
+      w.input * uncached + w.cached_input * read + w.cache_write * write + w.output * output;
+    if (Number.isSafeInteger(n)) return new Money(n);
+  }
   return new Money(w.input)
     .mul(uncached)
     .add(new Money(w.cached_input).mul(read))
