@@ -84,6 +84,8 @@ export interface FeedBudget {
   on_exhaust: string;
   spent_usd?: number;
   state?: 'ok' | 'warning' | 'exhausted';
+  /** Calls in the spend the collector could not price (spent_usd leaves them out). */
+  unpriced_calls?: number;
 }
 
 export interface WeightChange {

@@ -90,6 +90,15 @@ export interface BudgetState {
   soft_threshold_usd: string;
   hard_threshold_usd: string;
   status: BudgetStatus;
+  /** Calls in the spend without a price: their cost is unknown, not $0 (spent is a floor). */
+  unpriced_calls: number;
+  // TODO(issue 12, item 4): usage_incomplete_calls once llm_calls stores `usage_incomplete`
+  // (the collector already flags it on the record; the column is being added on branch c12b).
+}
+
+/** What the spend leaves out, shown next to it. */
+export interface SpendGaps {
+  unpriced_calls: number;
 }
 
 /**
@@ -98,7 +107,12 @@ export interface BudgetState {
  * first: hard (spent >= hard threshold), soft (spent >= soft threshold), forecast_breach
  * (forecast >= ceiling), ok.
  */
-export function evaluateBudget(b: Budget, spentText: string, now: Date): BudgetState {
+export function evaluateBudget(
+  b: Budget,
+  spentText: string,
+  now: Date,
+  gaps: SpendGaps = { unpriced_calls: 0 },
+): BudgetState {
   const { start, end } = periodBounds(b.period, now);
   const elapsedMs = Math.max(0, Math.min(now.getTime(), end.getTime()) - start.getTime());
   const periodMs = end.getTime() - start.getTime();
@@ -128,6 +142,7 @@ export function evaluateBudget(b: Budget, spentText: string, now: Date): BudgetS
     soft_threshold_usd: moneyText(soft),
     hard_threshold_usd: moneyText(hard),
     status,
+    unpriced_calls: gaps.unpriced_calls,
   };
 }
 

@@ -73,8 +73,20 @@ export const finopsConfigSchema = z
           .string()
           .regex(/^[A-Z]{3}$/)
           .default('USD'),
+        /** 1 USD in billing_currency, exact decimal text: required when that is not USD. */
+        exchange_rate: usdSchema
+          .refine((v) => v !== '0', { message: 'must be above 0' })
+          .optional()
+          .describe(
+            'units of billing_currency per 1 USD (decimal text, e.g. "0.9215"); required when billing_currency is not USD',
+          ),
       })
       .strict()
+      .refine((f) => f.billing_currency === 'USD' || f.exchange_rate !== undefined, {
+        message:
+          'required when billing_currency is not USD: prices are in USD and the export converts them at this exact rate (e.g. "0.9215")',
+        path: ['exchange_rate'],
+      })
       .default({
         billing_account_id: 'llm-finops',
         billing_account_name: 'LLM usage',
@@ -89,7 +101,32 @@ export const finopsConfigSchema = z
       message: 'reservation names (default: the deployment) must be unique',
       path: ['reservations'],
     },
-  );
+  )
+  .superRefine((f, ctx) => {
+    // A call two reservations cover would be allocated twice and billed $0 once: refuse it.
+    f.reservations.forEach((a, i) =>
+      f.reservations.slice(0, i).forEach((b, j) => {
+        if (!reservationsOverlap(a, b)) return;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reservations', i],
+          message: `covers the same calls as reservations.${j} (deployment ${a.deployment}, overlapping start/end): give them different provider/model or windows`,
+        });
+      }),
+    );
+  });
+
+type Reservation = z.infer<typeof reservationSchema>;
+
+function reservationsOverlap(a: Reservation, b: Reservation): boolean {
+  const differ = (x: string | undefined, y: string | undefined): boolean =>
+    x !== undefined && y !== undefined && x !== y;
+  if (a.deployment !== b.deployment || differ(a.provider, b.provider) || differ(a.model, b.model))
+    return false;
+  const lo = (r: Reservation): number => (r.start !== undefined ? Date.parse(r.start) : -Infinity);
+  const hi = (r: Reservation): number => (r.end !== undefined ? Date.parse(r.end) : Infinity);
+  return lo(a) < hi(b) && lo(b) < hi(a);
+}
 
 export type FinopsConfig = z.infer<typeof finopsConfigSchema>;
 export type ReservationConfig = FinopsConfig['reservations'][number];

@@ -22,6 +22,8 @@ export interface ProviderIdentity {
   litellmRoute: string;
   /** LiteLLM `litellm_provider` values; a trailing '*' matches any suffix. */
   litellmProviders: readonly string[];
+  /** FOCUS names: ServiceProviderName (who sells), HostProviderName, ServiceName. */
+  focus: { seller: string; host: string; service: string };
 }
 
 // Bedrock's own endpoints only (runtime, control plane, agents; FIPS; VPC endpoints; China):
@@ -32,6 +34,7 @@ const BEDROCK_HOST =
 export const PROVIDERS: readonly ProviderIdentity[] = [
   {
     name: P.OPENAI,
+    focus: { seller: 'OpenAI', host: 'OpenAI', service: 'OpenAI API' },
     hosts: [/(^|\.)api\.openai\.com$/],
     aliases: ['openai'],
     litellmPrefixes: ['openai'],
@@ -40,6 +43,7 @@ export const PROVIDERS: readonly ProviderIdentity[] = [
   },
   {
     name: P.ANTHROPIC,
+    focus: { seller: 'Anthropic', host: 'Anthropic', service: 'Claude API' },
     hosts: [/(^|\.)api\.anthropic\.com$/],
     aliases: ['anthropic'],
     litellmPrefixes: ['anthropic'],
@@ -48,6 +52,11 @@ export const PROVIDERS: readonly ProviderIdentity[] = [
   },
   {
     name: P.AWS_BEDROCK,
+    focus: {
+      seller: 'Amazon Web Services',
+      host: 'Amazon Web Services',
+      service: 'Amazon Bedrock',
+    },
     hosts: [BEDROCK_HOST],
     aliases: ['aws.bedrock', 'amazon-bedrock', 'amazon_bedrock', 'bedrock', 'aws'],
     litellmPrefixes: ['bedrock/converse', 'bedrock'],
@@ -56,6 +65,7 @@ export const PROVIDERS: readonly ProviderIdentity[] = [
   },
   {
     name: P.AZURE_AI_OPENAI,
+    focus: { seller: 'Microsoft', host: 'Microsoft', service: 'Azure OpenAI' },
     hosts: [/(^|\.)openai\.azure\.com$/, /(^|\.)cognitiveservices\.azure\.com$/],
     aliases: [
       'azure.ai.openai',
@@ -72,6 +82,7 @@ export const PROVIDERS: readonly ProviderIdentity[] = [
   },
   {
     name: P.AZURE_AI_INFERENCE,
+    focus: { seller: 'Microsoft', host: 'Microsoft', service: 'Azure AI Foundry Models' },
     hosts: [
       /(^|\.)services\.ai\.azure\.com$/,
       /(^|\.)models\.ai\.azure\.com$/,
@@ -84,6 +95,7 @@ export const PROVIDERS: readonly ProviderIdentity[] = [
   },
   {
     name: P.GCP_VERTEX_AI,
+    focus: { seller: 'Google Cloud', host: 'Google Cloud', service: 'Vertex AI' },
     // Regional endpoints are `<region>-aiplatform.googleapis.com`.
     hosts: [/(^|[.-])aiplatform\.googleapis\.com$/],
     aliases: ['gcp.vertex_ai', 'vertex_ai', 'vertexai', 'vertex', 'google.vertex', 'google-vertex'],
@@ -93,6 +105,7 @@ export const PROVIDERS: readonly ProviderIdentity[] = [
   },
   {
     name: P.GCP_GEMINI,
+    focus: { seller: 'Google', host: 'Google', service: 'Gemini API' },
     hosts: [/(^|\.)generativelanguage\.googleapis\.com$/],
     aliases: ['gcp.gemini', 'gemini', 'google.generative-ai', 'google-generative-ai'],
     litellmPrefixes: ['gemini'],
@@ -102,6 +115,7 @@ export const PROVIDERS: readonly ProviderIdentity[] = [
   {
     // Semconv: "when the backend (Gemini API or Vertex AI) is unknown"; a bare `google` says no more.
     name: P.GCP_GEN_AI,
+    focus: { seller: 'Google', host: 'Google', service: 'Gemini API' },
     hosts: [],
     aliases: ['gcp.gen_ai', 'google.genai', 'google', 'google_genai'],
     litellmPrefixes: ['gemini', 'vertex_ai'],
@@ -110,6 +124,7 @@ export const PROVIDERS: readonly ProviderIdentity[] = [
   },
   {
     name: P.MISTRAL_AI,
+    focus: { seller: 'Mistral AI', host: 'Mistral AI', service: 'Mistral AI API' },
     hosts: [/(^|\.)api\.mistral\.ai$/],
     aliases: ['mistral_ai', 'mistral', 'mistralai'],
     litellmPrefixes: ['mistral'],
@@ -118,6 +133,7 @@ export const PROVIDERS: readonly ProviderIdentity[] = [
   },
   {
     name: P.DEEPSEEK,
+    focus: { seller: 'DeepSeek', host: 'DeepSeek', service: 'DeepSeek API' },
     hosts: [/(^|\.)api\.deepseek\.com$/],
     aliases: ['deepseek'],
     litellmPrefixes: ['deepseek'],
@@ -126,6 +142,7 @@ export const PROVIDERS: readonly ProviderIdentity[] = [
   },
   {
     name: P.X_AI,
+    focus: { seller: 'xAI', host: 'xAI', service: 'xAI API' },
     hosts: [/(^|\.)api\.x\.ai$/],
     aliases: ['x_ai', 'xai'],
     litellmPrefixes: ['xai'],
@@ -134,6 +151,7 @@ export const PROVIDERS: readonly ProviderIdentity[] = [
   },
   {
     name: P.GROQ,
+    focus: { seller: 'Groq', host: 'Groq', service: 'GroqCloud' },
     hosts: [/(^|\.)api\.groq\.com$/],
     aliases: ['groq'],
     litellmPrefixes: ['groq'],
@@ -142,6 +160,7 @@ export const PROVIDERS: readonly ProviderIdentity[] = [
   },
   {
     name: P.COHERE,
+    focus: { seller: 'Cohere', host: 'Cohere', service: 'Cohere API' },
     hosts: [/(^|\.)api\.cohere\.(com|ai)$/],
     aliases: ['cohere', 'cohere_chat'],
     litellmPrefixes: ['cohere_chat', 'cohere'],
@@ -150,6 +169,7 @@ export const PROVIDERS: readonly ProviderIdentity[] = [
   },
   {
     name: P.PERPLEXITY,
+    focus: { seller: 'Perplexity', host: 'Perplexity', service: 'Perplexity API' },
     hosts: [/(^|\.)api\.perplexity\.ai$/],
     aliases: ['perplexity'],
     litellmPrefixes: ['perplexity'],
@@ -158,6 +178,7 @@ export const PROVIDERS: readonly ProviderIdentity[] = [
   },
   {
     name: P.IBM_WATSONX_AI,
+    focus: { seller: 'IBM', host: 'IBM', service: 'IBM watsonx.ai' },
     hosts: [/(^|\.)ml\.cloud\.ibm\.com$/],
     aliases: ['ibm.watsonx.ai', 'ibm.watson.ai', 'watsonx'],
     litellmPrefixes: ['watsonx'],

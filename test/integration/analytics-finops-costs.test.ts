@@ -118,6 +118,10 @@ const reservation = {
   price_per_unit_hour: '1.5',
   tokens_per_minute_per_unit: 1000,
   weights: { input: 1, cached_input: 0, cache_write: 1, output: 4 },
+  // Active for the provisioned questions only, so the /v1/costs questions on other days see
+  // on-demand calls alone (the cost model itself is tested in analytics-cost-model.test.ts).
+  start: iso(P0),
+  end: iso(P0 + 3 * H),
 };
 
 let t: TestRuntime;
@@ -447,6 +451,24 @@ describe('FOCUS export', () => {
     const [header = [], ...rows] = parseCsv(await res.text());
     const col = (name: string): number => header.indexOf(name);
     for (const name of [
+      'CommitmentDiscountId',
+      'CommitmentDiscountName',
+      'CommitmentDiscountCategory',
+      'CommitmentDiscountType',
+      'CommitmentDiscountStatus',
+      'CommitmentDiscountQuantity',
+      'CommitmentDiscountUnit',
+      'CapacityReservationId',
+      'CapacityReservationStatus',
+      'ListUnitPrice',
+      'ContractedUnitPrice',
+      'SkuPriceId',
+      'SubAccountId',
+      'SubAccountName',
+      'PricingCurrency',
+      'PricingCurrencyListUnitPrice',
+      'PricingCurrencyContractedUnitPrice',
+      'PricingCurrencyEffectiveCost',
       'BilledCost',
       'EffectiveCost',
       'ListCost',
@@ -474,11 +496,9 @@ describe('FOCUS export', () => {
       'Tags',
     ])
       expect(col(name), name).toBeGreaterThanOrEqual(0);
-    const charges = new Map<
-      string,
-      { billed: Decimal; list: Decimal; origin: string; originList: string }
-    >();
-    for (const r of rows) {
+    const tokenRows = rows.filter((r) => !String(r[col('x_TokenType')]).includes('reservation'));
+    const charges = new Map<string, Record<string, Decimal>>();
+    for (const r of tokenRows) {
       expect(r[col('ServiceCategory')]).toBe('AI and Machine Learning');
       expect(r[col('ServiceSubcategory')]).toBe('Generative AI');
       expect(r[col('PricingUnit')]).toBe('1000 Tokens');
@@ -487,29 +507,58 @@ describe('FOCUS export', () => {
         'route',
         'tenant',
       ]);
+      expect(r[col('SubAccountId')]).toBe(r[col('x_Tenant')]);
       const id = r[col('x_ChargeId')] ?? '';
       const acc = charges.get(id) ?? {
         billed: D(0),
+        effective: D(0),
         list: D(0),
-        origin: r[col('x_ChargeEffectiveCost')] ?? '',
-        originList: r[col('x_ChargeListCost')] ?? '',
+        originBilled: D(r[col('x_ChargeBilledCost')] ?? ''),
+        originEffective: D(r[col('x_ChargeEffectiveCost')] ?? ''),
+        originList: D(r[col('x_ChargeListCost')] ?? ''),
       };
-      acc.billed = acc.billed.add(r[col('BilledCost')] ?? '0');
-      acc.list = acc.list.add(r[col('ListCost')] ?? '0');
+      acc.billed = acc.billed!.add(r[col('BilledCost')] ?? '0');
+      acc.effective = acc.effective!.add(r[col('EffectiveCost')] ?? '0');
+      acc.list = acc.list!.add(r[col('ListCost')] ?? '0');
       charges.set(id, acc);
     }
+    // Every split sums exactly to its origin charge, on every basis.
     for (const c of charges.values()) {
-      expect(c.billed.toString()).toBe(D(c.origin).toString());
-      expect(c.list.toString()).toBe(D(c.originList).toString());
+      expect(c.billed!.toString()).toBe(c.originBilled!.toString());
+      expect(c.effective!.toString()).toBe(c.originEffective!.toString());
+      expect(c.list!.toString()).toBe(c.originList!.toString());
     }
-    const exported = rows.reduce((a, r) => a.add(r[col('BilledCost')] ?? '0'), D(0));
-    expect(exported.toString()).toBe(total([...edge, ...ptu]));
+    // Billed: on-demand calls + the reservation's purchase (3 active hours x 2 units x $1.5);
+    // the covered calls bill 0 and their allocation + the unused rows make up the same 9 effective.
+    const sumCol = (name: string, rs = rows): string =>
+      rs.reduce((a, r) => a.add(r[col(name)] ?? '0'), D(0)).toString();
+    const onDemand = total([...edge, ...ptu.filter((c) => c.id === 'p-other-dep')]);
+    expect(sumCol('BilledCost')).toBe(D(onDemand).add(9).toString());
+    expect(sumCol('EffectiveCost')).toBe(D(onDemand).add(9).toString());
+    const purchases = rows.filter((r) => r[col('ChargeCategory')] === 'Purchase');
+    expect(purchases.map((r) => r[col('BilledCost')])).toEqual(['3', '3', '3']);
+    expect(purchases[0]).toEqual(
+      expect.arrayContaining(['Recurring', 'Hours', 'Reservation', 'ptu-east']),
+    );
+    const unused = rows.filter((r) => r[col('CommitmentDiscountStatus')] === 'Unused');
+    expect(unused).toHaveLength(3);
+    expect(unused.every((r) => r[col('BilledCost')] === '0')).toBe(true);
     const a = rows.find(
       (r) => r[col('x_Deployment')] === 'ptu-east' && r[col('x_TokenType')] === 'cached_input',
     );
     expect(a?.[col('ConsumedQuantity')]).toBe('200');
     expect(a?.[col('PricingQuantity')]).toBe('0.2');
     expect(a?.[col('PricingCategory')]).toBe('Committed');
+    expect(a?.[col('BilledCost')]).toBe('0');
+    expect(a?.[col('CommitmentDiscountStatus')]).toBe('Used');
+    expect(a?.[col('CommitmentDiscountId')]).toBe('llm/deployments/ptu-east/reservations/ptu-east');
+    expect(a?.[col('SkuPriceId')]).toBe('openai/gpt-4o/cached_input/provisioned');
+    // List x quantity: the unit price is the charge's list over its quantity (here 0.0001 / 0.2).
+    expect(a?.[col('ListUnitPrice')]).toBe(
+      D(a?.[col('ListCost')] ?? '0')
+        .div('0.2')
+        .toString(),
+    );
   });
 
   it('writes Parquet through ClickHouse, and the CLI path writes both formats in day chunks', async () => {
@@ -518,7 +567,7 @@ describe('FOCUS export', () => {
     const bytes = Buffer.from(await res.arrayBuffer());
     expect(bytes.subarray(0, 4).toString()).toBe('PAR1');
     expect(bytes.subarray(bytes.length - 4).toString()).toBe('PAR1');
-    const focus = parseConfig({}).finops.focus;
+    const focus = parseConfig({ finops: { reservations: [reservation] } }).finops;
     const steps: number[] = [];
     for (const format of ['csv', 'parquet'] as const) {
       const out = join(t.dataDir, `focus.${format}`);
@@ -541,12 +590,16 @@ describe('FOCUS export', () => {
         const [head = [], ...rows] = parseCsv(text);
         expect(
           rows.reduce((a, r) => a.add(r[head.indexOf('BilledCost')] ?? '0'), D(0)).toString(),
-        ).toBe(total([...edge, ...ptu]));
+        ).toBe(
+          D(total([...edge, ...ptu.filter((c) => c.id === 'p-other-dep')]))
+            .add(9)
+            .toString(),
+        );
       } else {
         expect(readFileSync(out).subarray(0, 4).toString()).toBe('PAR1');
       }
     }
-    expect(steps).toEqual([1, 2, 1, 2, 3]);
+    expect(steps).toEqual([1, 2, 3, 1, 2, 3]);
   });
 
   it('rejects bad parameters', async () => {

@@ -99,7 +99,7 @@ describe('FOCUS CSV with formula-shaped names', () => {
     await exportFocusToFile(
       t.runtime.storage,
       { from, to, format: 'csv', out },
-      parseConfig({}).finops.focus,
+      parseConfig({}).finops,
     );
     checkRows(toRows(readFileSync(out, 'utf8')));
   });

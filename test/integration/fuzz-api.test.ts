@@ -83,7 +83,7 @@ describe('API parameter messages', () => {
       'invalid parameter interval: must be one of: 1h, 1d',
     );
     expect((await get(`${range}&colour=red`)).message).toMatch(
-      /^invalid parameter colour: unknown key \(known: from, to, tenant, group_by, interval, top\)$/,
+      /^invalid parameter colour: unknown key \(known: from, to, tenant, group_by, interval, top, unused\)$/,
     );
   });
 });

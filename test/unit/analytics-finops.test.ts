@@ -7,6 +7,8 @@ import { dayChunks } from '../../src/analytics/export/focus-export.js';
 import { evaluateBudget, periodBounds } from '../../src/shared/budget.js';
 import { Money, largestRemainder } from '../../src/shared/money.js';
 import { allocate, hoursOf } from '../../src/analytics/queries/provisioned.js';
+import { splitHours } from '../../src/analytics/queries/cost-model-alloc.js';
+import { bucketOf } from '../../src/analytics/queries/cost-model.js';
 import { parseConfig } from '../../src/shared/config.js';
 
 const Precise = Decimal.clone({ precision: 80 });
@@ -143,5 +145,70 @@ describe('FOCUS export chunks', () => {
       ['2026-03-02T00:00:00.000Z', '2026-03-03T00:00:00.000Z'],
       ['2026-03-03T00:00:00.000Z', '2026-03-03T01:00:00.000Z'],
     ]);
+  });
+});
+
+describe('the cost model split of a reservation hour', () => {
+  const r = parseConfig({
+    finops: {
+      reservations: [
+        { deployment: 'd', units: 3, price_per_unit_hour: '1.7', tokens_per_minute_per_unit: 7 },
+      ],
+    },
+  }).finops.reservations[0]!;
+  const h0 = Date.UTC(2026, 0, 1);
+
+  it('parts + others + unused = the hour charge exactly; spreading leaves no unused when used', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 0, maxLength: 6 }),
+        fc.integer({ min: 0, max: 5000 }),
+        fc.integer({ min: 1, max: 3600 }),
+        fc.boolean(),
+        (mine, others, seconds, spread) => {
+          const groups = mine.map((c, i) => ({ hour: h0, id: `g${i}`, converted: new Money(c) }));
+          const used = new Map([[h0, new Money(mine.reduce((a, b) => a + b, 0) + others)]]);
+          const [h] = splitHours(r, [h0, h0 + seconds * 1000], groups, used, spread);
+          const parts = [...h!.parts.values(), ...h!.spread.values(), h!.others, h!.unused];
+          expect(sum(parts)).toBe(new Precise(h!.cost.toFixed()).toString());
+          expect(h!.cost.toFixed()).toBe(
+            new Precise(3).mul('1.7').mul(seconds).div(3600).toDecimalPlaces(18).toString(),
+          );
+          if (spread && h!.used.gt(0)) expect(h!.unused.isZero()).toBe(true);
+          if (!spread) expect(h!.spread.size).toBe(0);
+        },
+      ),
+    );
+  });
+
+  it('buckets hours the way the read planner does (UTC days, ISO weeks, months)', () => {
+    const t = Date.parse('2026-03-08T23:30:00Z'); // a Sunday
+    expect(new Date(bucketOf(t, 'hour')!).toISOString()).toBe('2026-03-08T23:00:00.000Z');
+    expect(new Date(bucketOf(t, 'day')!).toISOString()).toBe('2026-03-08T00:00:00.000Z');
+    expect(new Date(bucketOf(t, 'week')!).toISOString()).toBe('2026-03-02T00:00:00.000Z');
+    expect(new Date(bucketOf(t, 'month')!).toISOString()).toBe('2026-03-01T00:00:00.000Z');
+    expect(bucketOf(t, undefined)).toBeUndefined();
+  });
+
+  it('refuses two reservations that would cover the same calls', () => {
+    const base = {
+      deployment: 'd',
+      units: 1,
+      price_per_unit_hour: '1',
+      tokens_per_minute_per_unit: 1,
+    };
+    expect(() =>
+      parseConfig({ finops: { reservations: [base, { ...base, name: 'again' }] } }),
+    ).toThrow(/finops\.reservations\.1: covers the same calls as reservations\.0/);
+    expect(
+      parseConfig({
+        finops: {
+          reservations: [
+            { ...base, end: '2026-01-01T00:00:00Z' },
+            { ...base, name: 'next', start: '2026-01-01T00:00:00Z' },
+          ],
+        },
+      }).finops.reservations,
+    ).toHaveLength(2);
   });
 });

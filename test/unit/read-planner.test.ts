@@ -324,6 +324,8 @@ describe('questions on the fixed runner', () => {
         output_tokens: 0,
         reasoning_tokens: 0,
         cost_usd: '0.1',
+        billed_cost_usd: '0.1',
+        effective_cost_usd: '0.1',
         list_cost_usd: '0.2',
         unpriced_calls: 0,
       },

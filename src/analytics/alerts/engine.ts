@@ -76,6 +76,7 @@ export class AlertEngine {
       storage: this.deps.storage,
       now,
       finopsBudgets: this.deps.config.finops.budgets,
+      reservations: this.deps.config.finops.reservations,
     };
     const pending: Promise<void>[] = [];
     const changed = new Set<string>();

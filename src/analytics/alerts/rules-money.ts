@@ -3,7 +3,9 @@
 // of `finops.budgets`, read and judged by the very code that answers GET /v1/budgets, so an alert
 // fires exactly when that endpoint says the budget crossed the rule's threshold. Modes: soft
 // (spent >= soft threshold), hard (spent >= hard threshold), forecast (the period's run-rate
-// projected to its end >= the ceiling). Money is compared exactly, never as a float.
+// projected to its end >= the ceiling). Money is compared exactly, never as a float. Spend is the
+// effective cost of the one cost model (covered calls at their share of the reservation hour);
+// a group's summary names the calls it could not price, which its spend leaves out.
 import {
   evaluateBudget,
   periodBounds,
@@ -12,23 +14,31 @@ import {
   type BudgetState,
 } from '../../shared/budget.js';
 import type { AlertRule } from '../../shared/config-alerts.js';
-import { compareMoney, formatUsd, moneyNumber } from '../../shared/money.js';
+import type { ReservationConfig } from '../../shared/config-finops.js';
+import {
+  ZERO,
+  compareMoney,
+  formatUsd,
+  moneyNumber,
+  moneyText,
+  type MoneyValue,
+} from '../../shared/money.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import { queryBudgets } from '../queries/budgets.js';
-import type { Observation } from './rules.js';
-import { querySpend } from './window.js';
+import { costLines } from '../queries/cost-model.js';
+import type { Observation, RuleContext } from './rules.js';
 
 type BudgetRule = Extract<AlertRule, { kind: 'budget' }>;
 
 export async function budgetObservations(
   rule: BudgetRule,
-  storage: QueryRunner,
-  now: Date,
-  finopsBudgets: readonly Budget[],
+  ctx: RuleContext,
 ): Promise<Observation[]> {
+  const { storage, now } = ctx;
+  const reservations = ctx.reservations ?? [];
   if (rule.ceiling_usd !== undefined)
-    return groupObservations(rule, rule.ceiling_usd, storage, now);
-  const watched = finopsBudgets.filter(
+    return groupObservations(rule, rule.ceiling_usd, storage, now, reservations);
+  const watched = ctx.finopsBudgets.filter(
     (b) =>
       (rule.period === undefined || b.period === rule.period) &&
       (rule.budgets === undefined || rule.budgets.includes(b.name)) &&
@@ -36,7 +46,7 @@ export async function budgetObservations(
   );
   if (watched.length === 0) return [];
   const out: Observation[] = [];
-  for (const state of await queryBudgets(storage, watched, now)) {
+  for (const state of await queryBudgets(storage, watched, now, undefined, reservations)) {
     const o = judge(rule, state, `budget ${state.name}: `);
     if (o !== undefined) out.push({ labels: { budget: state.name, ...state.scope }, ...o });
   }
@@ -49,16 +59,34 @@ async function groupObservations(
   ceiling: string,
   storage: QueryRunner,
   now: Date,
+  reservations: readonly ReservationConfig[],
 ): Promise<Observation[]> {
   const period = rule.period ?? 'month';
-  const rows = await querySpend(storage, {
-    from: periodBounds(period, now).start,
+  const groupBy = rule.group_by ?? ['tenant'];
+  const start = periodBounds(period, now).start;
+  if (now.getTime() <= start.getTime()) return [];
+  const lines = await costLines(storage, {
+    from: start,
     to: now,
-    scope: rule.scope,
-    groupBy: rule.group_by ?? ['tenant'],
+    dims: groupBy,
+    filters: rule.scope,
+    reservations,
   });
+  // Reservation purchase / unused lines belong to no group: a group's budget is its own calls.
+  const rows = new Map<
+    string,
+    { labels: Record<string, string>; spent: MoneyValue; unpriced: number }
+  >();
+  for (const l of lines) {
+    if (l.kind !== 'usage') continue;
+    const id = JSON.stringify(l.key);
+    const acc = rows.get(id) ?? { labels: l.key, spent: ZERO, unpriced: 0 };
+    acc.spent = acc.spent.add(l.effective);
+    acc.unpriced += l.m.unpriced_calls?.toNumber() ?? 0;
+    rows.set(id, acc);
+  }
   const out: Observation[] = [];
-  for (const r of rows) {
+  for (const r of rows.values()) {
     const budget: Budget = {
       name: rule.name,
       scope: { ...rule.scope, ...r.labels },
@@ -67,7 +95,8 @@ async function groupObservations(
       soft_pct: rule.soft_pct,
       hard_pct: rule.hard_pct,
     };
-    const o = judge(rule, evaluateBudget(budget, r.costUsd, now), '');
+    const state = evaluateBudget(budget, moneyText(r.spent), now, { unpriced_calls: r.unpriced });
+    const o = judge(rule, state, '');
     if (o !== undefined) out.push({ labels: r.labels, ...o });
   }
   return out;
@@ -78,6 +107,8 @@ function judge(
   s: BudgetState,
   prefix: string,
 ): Omit<Observation, 'labels'> | undefined {
+  const gaps =
+    s.unpriced_calls > 0 ? ` (${s.unpriced_calls} unpriced calls not included in the spend)` : '';
   const spent = `${prefix}${s.period} spend ${formatUsd(s.spent_usd)}`;
   if (rule.mode === 'soft' || rule.mode === 'hard') {
     const threshold = rule.mode === 'soft' ? s.soft_threshold_usd : s.hard_threshold_usd;
@@ -86,7 +117,7 @@ function judge(
       value: moneyNumber(s.spent_usd),
       threshold: moneyNumber(threshold),
       breached: compareMoney(s.spent_usd, threshold) >= 0,
-      summary: `${spent} reached the ${pct} threshold ${formatUsd(threshold)} of the ${formatUsd(s.ceiling_usd)} budget`,
+      summary: `${spent} reached the ${pct} threshold ${formatUsd(threshold)} of the ${formatUsd(s.ceiling_usd)} budget${gaps}`,
     };
   }
   // A projection from the first minutes of a period is noise: wait for 1/24 of it.
@@ -95,6 +126,6 @@ function judge(
     value: moneyNumber(s.forecast_usd),
     threshold: moneyNumber(s.ceiling_usd),
     breached: compareMoney(s.forecast_usd, s.ceiling_usd) >= 0,
-    summary: `${prefix}${s.period} spend is on course for ${formatUsd(s.forecast_usd)}, above the ${formatUsd(s.ceiling_usd)} budget (spent ${formatUsd(s.spent_usd)} so far)`,
+    summary: `${prefix}${s.period} spend is on course for ${formatUsd(s.forecast_usd)}, above the ${formatUsd(s.ceiling_usd)} budget (spent ${formatUsd(s.spent_usd)} so far)${gaps}`,
   };
 }

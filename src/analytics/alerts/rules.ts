@@ -1,6 +1,7 @@
 // Rule evaluators: one per kind, each turning window stats into observations (one per label
 // group) with the value, the threshold and whether it is breached. Pure given the queries, so
 // the lifecycle (state.ts) never depends on how a value was measured.
+import type { ReservationConfig } from '../../shared/config-finops.js';
 import type { AlertLabel, AlertRule } from '../../shared/config-alerts.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import type { Budget } from '../../shared/budget.js';
@@ -21,6 +22,8 @@ export interface RuleContext {
   now: Date;
   /** Budgets from config.finops, watched by budget rules that carry no ceiling of their own. */
   finopsBudgets: readonly Budget[];
+  /** Reservations from config.finops: budget spend is the cost model's effective cost. */
+  reservations?: readonly ReservationConfig[] | undefined;
 }
 
 export const DEFAULT_GROUP_BY: Record<AlertRule['kind'], AlertLabel[]> = {
@@ -103,7 +106,7 @@ export async function evaluateRule(rule: AlertRule, ctx: RuleContext): Promise<O
     case 'cache_hit_regression':
       return cacheRegression(rule, ctx);
     case 'budget':
-      return budgetObservations(rule, ctx.storage, ctx.now, ctx.finopsBudgets);
+      return budgetObservations(rule, ctx);
     case 'tenant_cost_anomaly':
       return costAnomaly(rule, ctx);
     default:

@@ -68,7 +68,7 @@ export async function runFocusExport(
           bar.update(done);
         },
       },
-      config.finops.focus,
+      config.finops,
     );
   } finally {
     if (started) bar.stop();

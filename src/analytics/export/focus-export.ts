@@ -1,37 +1,26 @@
-// Writes a FOCUS export: streamed straight from ClickHouse for the API, or chunked by UTC day
-// into a file for the CLI (so a progress bar can advance). ClickHouse writes the CSV and the
-// Parquet bytes itself (`FORMAT CSVWithNames` / `FORMAT Parquet`); no JS encoder is involved.
-// CSV passes through the formula-injection guard (csv-escape.ts); Parquet is typed and is not.
+// Writes a FOCUS export. The rows come from the cost model (queries/focus.ts), built one UTC day
+// at a time and staged in a scratch table, then ClickHouse writes the CSV or Parquet bytes itself
+// (`FORMAT CSVWithNames` / `FORMAT Parquet`) from it: streamed for the API, to a file for the CLI
+// (where a progress bar advances per day). CSV passes through the formula-injection guard
+// (csv-escape.ts); Parquet is typed and is not. The scratch table is dropped when done.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FinopsConfig } from '../../shared/config-finops.js';
-import { quoteIdent, type QueryRunner } from '../../storage/runner.js';
-import { CsvFormulaEscaper, escapeCsvStream } from './csv-escape.js';
+import type { QueryRunner } from '../../storage/runner.js';
+import { escapeCsvStream } from './csv-escape.js';
 import {
   FOCUS_CLICKHOUSE_FORMATS,
   FOCUS_SETTINGS,
-  buildFocusSql,
+  focusColumns,
+  focusRows,
   type FocusQuery,
 } from '../queries/focus.js';
 
 const DAY_MS = 86_400_000;
-const ORDER =
-  "ChargePeriodStart, x_ChargeId, indexOf(['input', 'cached_input', 'cache_write', 'output'], x_TokenType)";
 
-/** The whole export as one stream (API path). */
-export async function streamFocus(
-  storage: QueryRunner,
-  q: FocusQuery,
-  focus: FinopsConfig['focus'],
-): Promise<Readable> {
-  const { sql, params } = buildFocusSql(q, focus);
-  const stream = await storage.stream(sql, FOCUS_CLICKHOUSE_FORMATS[q.format], params, {
-    settings: FOCUS_SETTINGS,
-  });
-  return q.format === 'csv' ? escapeCsvStream(stream) : stream;
-}
+export type FocusFinops = Pick<FinopsConfig, 'focus' | 'reservations'>;
 
 /** [from, to) cut at UTC midnights; chunks never split an hour, so no origin charge is split. */
 export function dayChunks(from: Date, to: Date): [Date, Date][] {
@@ -45,9 +34,76 @@ export function dayChunks(from: Date, to: Date): [Date, Date][] {
   return out;
 }
 
+/** Stages every day's rows in a new table; returns its name. Drops it again on failure. */
+async function stage(
+  storage: QueryRunner,
+  q: FocusQuery,
+  finops: FocusFinops,
+  onDay?: (done: number, total: number) => void,
+): Promise<string> {
+  // A fixed-shape name of hex digits: safe unquoted, and never a user's text.
+  const table = `focus_export_${randomBytes(6).toString('hex')}`;
+  const columns = focusColumns(q.format).map(([name, type]) => `${name} ${type}`);
+  await storage.command(
+    `CREATE TABLE ${table} (${columns.join(', ')}, _seq UInt64) ENGINE = MergeTree ORDER BY tuple()`,
+  );
+  try {
+    const chunks = dayChunks(q.from, q.to);
+    for (const [i, [from, to]] of chunks.entries()) {
+      const rows = await focusRows(storage, { ...q, from, to }, finops);
+      if (rows.length > 0) await storage.insert(table, rows);
+      onDay?.(i + 1, chunks.length + 1);
+    }
+    return table;
+  } catch (err) {
+    await drop(storage, table);
+    throw err;
+  }
+}
+
+async function drop(storage: QueryRunner, table: string): Promise<void> {
+  await storage.command(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+}
+
+/** The staged rows in export order, as CSV or Parquet bytes. */
+async function select(storage: QueryRunner, table: string, q: FocusQuery): Promise<Readable> {
+  return storage.stream(
+    `SELECT * EXCEPT _seq FROM ${table} ORDER BY ChargePeriodStart, _seq`,
+    FOCUS_CLICKHOUSE_FORMATS[q.format],
+    {},
+    { settings: FOCUS_SETTINGS },
+  );
+}
+
+/** The whole export as one stream (API path); the scratch table goes when the stream ends. */
+export async function streamFocus(
+  storage: QueryRunner,
+  q: FocusQuery,
+  finops: FocusFinops,
+): Promise<Readable> {
+  const table = await stage(storage, q, finops);
+  let stream: Readable;
+  try {
+    stream = await select(storage, table, q);
+  } catch (err) {
+    await drop(storage, table);
+    throw err;
+  }
+  let dropped = false;
+  const cleanup = (): void => {
+    if (dropped) return;
+    dropped = true;
+    void drop(storage, table);
+  };
+  stream.once('end', cleanup);
+  stream.once('close', cleanup);
+  stream.once('error', cleanup);
+  return q.format === 'csv' ? escapeCsvStream(stream) : stream;
+}
+
 export interface ExportFileOptions extends FocusQuery {
   out: string;
-  /** Called after each step with (done, total). */
+  /** Called after each step (each day staged, then the file written) with (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -56,83 +112,25 @@ export interface ExportFileResult {
   bytes: number;
 }
 
-/** CSV: each day appended to the file (header once). Parquet: days staged in a table, then one file. */
 export async function exportFocusToFile(
   storage: QueryRunner,
   o: ExportFileOptions,
-  focus: FinopsConfig['focus'],
+  finops: FocusFinops,
 ): Promise<ExportFileResult> {
   const chunks = dayChunks(o.from, o.to);
-  return o.format === 'csv'
-    ? exportCsv(storage, o, focus, chunks)
-    : exportParquet(storage, o, focus, chunks);
-}
-
-async function exportCsv(
-  storage: QueryRunner,
-  o: ExportFileOptions,
-  focus: FinopsConfig['focus'],
-  chunks: [Date, Date][],
-): Promise<ExportFileResult> {
-  const file = createWriteStream(o.out);
-  let bytes = 0;
+  if (chunks.length === 0) throw new Error('empty export range');
+  const table = await stage(storage, o, finops, o.onProgress);
   try {
-    for (const [i, [from, to]] of chunks.entries()) {
-      const escaper = new CsvFormulaEscaper();
-      const { sql, params } = buildFocusSql({ ...o, from, to }, focus);
-      const stream = await storage.stream(sql, i === 0 ? 'CSVWithNames' : 'CSV', params, {
-        settings: FOCUS_SETTINGS,
-      });
-      for await (const raw of stream) {
-        const chunk = escaper.escape(raw as Buffer);
-        bytes += chunk.length;
-        if (!file.write(chunk)) await new Promise((resolve) => file.once('drain', resolve));
-      }
-      o.onProgress?.(i + 1, chunks.length);
-    }
-  } finally {
-    await new Promise<void>((resolve, reject) =>
-      file.end((err?: Error | null) => (err ? reject(err) : resolve())),
-    );
-  }
-  return { chunks: chunks.length, bytes };
-}
-
-async function exportParquet(
-  storage: QueryRunner,
-  o: ExportFileOptions,
-  focus: FinopsConfig['focus'],
-  chunks: [Date, Date][],
-): Promise<ExportFileResult> {
-  const table = quoteIdent(`focus_export_${randomBytes(6).toString('hex')}`);
-  const total = chunks.length + 1;
-  try {
-    for (const [i, [from, to]] of chunks.entries()) {
-      const { sql, params } = buildFocusSql({ ...o, from, to }, focus);
-      const statement =
-        i === 0
-          ? `CREATE TABLE ${table} ENGINE = MergeTree ORDER BY tuple() AS ${sql}`
-          : `INSERT INTO ${table} ${sql}`;
-      await storage.command(statement, params);
-      o.onProgress?.(i + 1, total);
-    }
-    if (chunks.length === 0) throw new Error('empty export range');
-    const stream = await storage.stream(
-      `SELECT * FROM ${table} ORDER BY ${ORDER}`,
-      'Parquet',
-      {},
-      {
-        settings: FOCUS_SETTINGS,
-      },
-    );
+    const raw = await select(storage, table, o);
+    const stream = o.format === 'csv' ? escapeCsvStream(raw) : raw;
     let bytes = 0;
     stream.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
     });
     await pipeline(stream, createWriteStream(o.out));
-    o.onProgress?.(total, total);
+    o.onProgress?.(chunks.length + 1, chunks.length + 1);
     return { chunks: chunks.length, bytes };
   } finally {
-    await storage.command(`DROP TABLE IF EXISTS ${table}`);
+    await drop(storage, table);
   }
 }

@@ -22,17 +22,34 @@ export const costsResponse = z.object({
   interval: z.enum(['1h', '1d']).optional(),
   top: z.number().int().optional(),
   tenant: z.string().optional(),
+  unused: z.enum(['row', 'spread']),
   rows: z.array(
     grouped({
       bucket: iso.optional().describe('bucket start, with `interval`'),
       other: z.boolean().optional().describe('with top: true on the folded rest'),
+      reservation: z.string().optional().describe('on reservation rows: the reservation name'),
+      deployment: z.string().optional(),
+      unused_reservation: z
+        .boolean()
+        .optional()
+        .describe('true on the unused share of reservation hours (effective, billed 0)'),
+      reservation_purchase: z
+        .boolean()
+        .optional()
+        .describe('true on the reservation purchase charge (billed, effective 0)'),
       calls: z.number(),
       input_tokens: z.number(),
       cache_read_tokens: z.number(),
       cache_creation_tokens: z.number(),
       output_tokens: z.number(),
       reasoning_tokens: z.number(),
-      cost_usd: money.describe('effective cost, after discounts'),
+      cost_usd: money.describe('effective cost (= effective_cost_usd)'),
+      billed_cost_usd: money.describe(
+        'what the invoice line says: $0 for calls a reservation covers, the purchase on its row',
+      ),
+      effective_cost_usd: money.describe(
+        'amortized: token price after discounts, or the allocated share of a reservation hour',
+      ),
       list_cost_usd: money.describe('on-demand equivalent'),
       unpriced_calls: z.number(),
     }),
@@ -74,7 +91,13 @@ export const provisionedResponse = z.object({
   ),
 });
 
-const spendTotal = z.object({ calls: z.number(), spend_usd: money });
+const spendTotal = z.object({
+  calls: z.number(),
+  spend_usd: money.describe(
+    'effective cost (covered calls at their share of the reservation hour)',
+  ),
+  unpriced_calls: z.number().describe('calls without a price: spend_usd leaves them out'),
+});
 export const outcomeSpendResponse = z.object({
   ...range,
   group_by: z.string().nullable(),
@@ -88,6 +111,7 @@ export const outcomeSpendResponse = z.object({
       successful_outcomes: z.number(),
       failed_outcomes: z.number(),
       linked_calls: z.number(),
+      unpriced_calls: z.number().describe('linked calls without a price (not in spend_usd)'),
       spend_usd: money,
       spend_per_success_usd: money,
       success_value_usd: money,
@@ -117,6 +141,9 @@ export const budgetsResponse = z.object({
       soft_threshold_usd: money,
       hard_threshold_usd: money,
       status: z.enum(['ok', 'soft', 'hard', 'forecast_breach']),
+      unpriced_calls: z
+        .number()
+        .describe('calls in the spend without a price (their cost is unknown, not $0)'),
     }),
   ),
 });

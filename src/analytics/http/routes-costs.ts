@@ -28,6 +28,12 @@ const costsSchema = z
       .describe(
         'keep the N costliest groups over the range; the rest is one `other: true` row per bucket (needs group_by)',
       ),
+    unused: z
+      .enum(['row', 'spread'])
+      .default('row')
+      .describe(
+        'unused reservation capacity: `row` (own rows, unused_reservation: true) or `spread` over the groups by covered usage',
+      ),
   })
   .strict()
   .superRefine(rangeChecks(400))
@@ -57,7 +63,7 @@ export function createCostsRouter(deps: RouteDeps, api: ApiRoutes): Router {
       query: costsSchema,
       ok: {
         description:
-          'rows: dims, [bucket], calls, tokens, cost_usd (effective, after discounts), list_cost_usd (on-demand equivalent), unpriced_calls; money as decimal strings',
+          'rows: dims, [bucket], calls, tokens, cost_usd (= effective_cost_usd), billed_cost_usd, effective_cost_usd, list_cost_usd (on-demand equivalent), unpriced_calls; reservation purchase and unused rows (not under a tenant scope); money as decimal strings. Sum of effective = sum of billed = on-demand + reservation cost.',
         schema: costsResponse,
       },
     },
@@ -71,6 +77,8 @@ export function createCostsRouter(deps: RouteDeps, api: ApiRoutes): Router {
         tenant: q.tenant,
         top: q.top,
         bucket: q.interval !== undefined ? INTERVALS[q.interval] : undefined,
+        reservations: deps.config.finops.reservations,
+        unused: q.unused,
       });
       return {
         from: q.from.toISOString(),
@@ -79,6 +87,7 @@ export function createCostsRouter(deps: RouteDeps, api: ApiRoutes): Router {
         ...(q.interval !== undefined ? { interval: q.interval } : {}),
         ...(q.top !== undefined ? { top: q.top } : {}),
         ...(q.tenant !== undefined ? { tenant: q.tenant } : {}),
+        unused: q.unused,
         rows,
       };
     },

@@ -86,6 +86,7 @@ export function createFinopsRouter(deps: RouteDeps, api: ApiRoutes): Router {
         name: q.name,
         tenant: q.tenant,
         windowHours,
+        reservations: finops.reservations,
       });
       return {
         from: q.from.toISOString(),
@@ -111,7 +112,13 @@ export function createFinopsRouter(deps: RouteDeps, api: ApiRoutes): Router {
     async ({ query: q }) => {
       await deps.beforeRead?.();
       const now = deps.now();
-      const budgets = await queryBudgets(deps.storage, finops.budgets, now, q.tenant);
+      const budgets = await queryBudgets(
+        deps.storage,
+        finops.budgets,
+        now,
+        q.tenant,
+        finops.reservations,
+      );
       return {
         at: now.toISOString(),
         forecast:
@@ -149,7 +156,7 @@ export function createFinopsRouter(deps: RouteDeps, api: ApiRoutes): Router {
       method: 'get',
       path: '/v1/export/focus',
       summary:
-        'FOCUS 1.2 (+1.3 provider columns) cost and usage rows per hour x tenant x route x feature x model x deployment, split by token type',
+        'FOCUS 1.2 (+1.3 provider columns) cost and usage rows per hour x tenant x route x feature x model x deployment, split by token type; reservation Purchase and unused rows; sums to /v1/costs on every basis',
       query: focusSchema,
       ok: {
         description: 'an attachment: CSV or Parquet',
@@ -162,7 +169,7 @@ export function createFinopsRouter(deps: RouteDeps, api: ApiRoutes): Router {
       const stream = await streamFocus(
         deps.storage,
         { from: q.from, to: q.to, tenant: q.tenant, format: q.format },
-        finops.focus,
+        finops,
       );
       res.setHeader('content-type', FOCUS_CONTENT_TYPES[q.format]);
       res.setHeader(

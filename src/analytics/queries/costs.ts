@@ -8,7 +8,9 @@ import { BILLABLE_KINDS, COST_MEASURES } from '../../storage/catalog/measures.js
 import type { FilterValue } from '../../storage/planner/plan.js';
 import { readSql } from '../../storage/planner/sql.js';
 import type { QueryParams, QueryRunner } from '../../storage/runner.js';
-import { trimDecimal } from '../../shared/money.js';
+import type { ReservationConfig } from '../../shared/config-finops.js';
+import { costLines, type UnusedMode } from './cost-model.js';
+import { costRows } from './costs-rows.js';
 
 export const COST_DIMENSIONS = [
   'route',
@@ -38,6 +40,10 @@ export interface CostQuery {
   top?: number | undefined;
   /** Equality filters on dimensions (budget scopes, reservation deployments), applied in SQL. */
   filters?: Partial<Record<CostDimension, string>> | undefined;
+  /** Reservations from config: covered calls are billed $0 and carry their allocated share. */
+  reservations?: readonly ReservationConfig[] | undefined;
+  /** `row` (default): unused reservation as its own rows; `spread`: over the covered groups. */
+  unused?: UnusedMode | undefined;
 }
 
 export interface CostRow {
@@ -48,8 +54,12 @@ export interface CostRow {
   cache_creation_tokens: number;
   output_tokens: number;
   reasoning_tokens: number;
-  /** Effective cost (after negotiated discounts): what is paid. */
+  /** The effective cost (amortized; = effective_cost_usd). */
   cost_usd: string;
+  /** What the invoice line says: $0 for covered calls, the purchase on reservation rows. */
+  billed_cost_usd: string;
+  /** Token price after discounts, or the allocated share of a reservation hour. */
+  effective_cost_usd: string;
   /** On-demand-equivalent (list) cost; list - effective = savings. */
   list_cost_usd: string;
   unpriced_calls: number;
@@ -60,8 +70,8 @@ export interface CostReadSpec {
   to: Date;
   dims: readonly CostDimension[];
   bucket?: Bucket | undefined;
-  /** Equality filters; keys that are not cost dimensions (other alert labels) are not applied. */
-  filters: Partial<Record<string, string | undefined>>;
+  /** Equality or membership filters; keys that are not dimensions (other alert labels) are not applied. */
+  filters: Partial<Record<string, FilterValue | undefined>>;
 }
 
 /**
@@ -135,29 +145,15 @@ export function buildCostSql(query: CostQuery): { sql: string; params: Record<st
 }
 
 export async function queryCosts(storage: QueryRunner, query: CostQuery): Promise<CostRow[]> {
-  const { sql, params } = buildCostSql(query);
-  const rows = await storage.query<Record<string, string | number | boolean>>(sql, params);
-  const out = rows.map((row) => toCostRow(row, query));
-  // A query with no group keys or buckets always answers one row, even when nothing matched.
-  const grouped = query.groupBy.length > 0 || query.bucket !== undefined;
-  return !grouped || out.some((r) => r.calls > 0) ? out : [];
-}
-
-function toCostRow(row: Record<string, string | number | boolean>, query: CostQuery): CostRow {
-  const out: CostRow = {
-    calls: Number(row.calls ?? 0),
-    input_tokens: Number(row.input_tokens ?? 0),
-    cache_read_tokens: Number(row.cache_read_tokens ?? 0),
-    cache_creation_tokens: Number(row.cache_creation_tokens ?? 0),
-    output_tokens: Number(row.output_tokens ?? 0),
-    reasoning_tokens: Number(row.reasoning_tokens ?? 0),
-    cost_usd: trimDecimal(String(row.cost_usd ?? '0')),
-    list_cost_usd: trimDecimal(String(row.list_cost_usd ?? '0')),
-    unpriced_calls: Number(row.unpriced_calls ?? 0),
-  };
-  if (query.bucket !== undefined) out.bucket = String(row.bucket_iso ?? '');
-  for (const dim of query.groupBy) out[dim] = String(row[dim] ?? '');
-  if (query.top !== undefined && query.groupBy.length > 0)
-    out.other = row.other === true || row.other === 1 || row.other === '1';
-  return out;
+  const lines = await costLines(storage, {
+    from: query.from,
+    to: query.to,
+    dims: query.groupBy,
+    bucket: query.bucket,
+    tenant: query.tenant,
+    filters: query.filters,
+    reservations: query.reservations ?? [],
+    unused: query.unused,
+  });
+  return costRows(lines, query);
 }

@@ -11,9 +11,27 @@
 // Outcomes are those with time in [from, to) (and `name`, if given); candidate calls start in
 // [from - window, to). spend_per_success = all spend linked to the group's outcomes (failed
 // ones included: failures are part of what a success costs) / successful outcomes.
+// Spend is the cost model's effective cost: token price after discounts for on-demand calls, the
+// allocated share of the reservation hour for covered ones (outcomes-spend-reserved.ts).
+// Unpriced calls are counted beside the spend they are missing from.
 import type { QueryRunner } from '../../storage/runner.js';
 import { BILLABLE } from '../../storage/catalog/measures.js';
-import { MONEY_SCALE, Money, moneyText, trimDecimal } from '../../shared/money.js';
+import type { ReservationConfig } from '../../shared/config-finops.js';
+import {
+  MONEY_SCALE,
+  Money,
+  ZERO,
+  moneyText,
+  trimDecimal,
+  type MoneyValue,
+} from '../../shared/money.js';
+import {
+  TOTAL,
+  UNLINKED,
+  coverageSql,
+  reservedShares,
+  type CoveredTokens,
+} from './outcomes-spend-reserved.js';
 
 export const OUTCOME_GROUPS = ['feature', 'route', 'tenant'] as const;
 export type OutcomeGroup = (typeof OUTCOME_GROUPS)[number];
@@ -25,6 +43,7 @@ export interface OutcomeSpendQuery {
   name?: string | undefined;
   tenant?: string | undefined;
   windowHours: number;
+  reservations?: readonly ReservationConfig[] | undefined;
 }
 
 export function linkingRule(windowHours: number): Record<string, unknown> {
@@ -35,6 +54,8 @@ export function linkingRule(windowHours: number): Record<string, unknown> {
     candidate_calls: 'billable calls starting in [from - window, to)',
     spend_per_success:
       'spend linked to all outcomes of the group (failed included) / successful outcomes',
+    spend:
+      'effective cost: token price after discounts, or the share of the reservation hour for calls a reservation covers; unpriced calls are counted, not priced',
     group: "the outcome's own route/feature/tenant, else that of its earliest linked call",
   };
 }
@@ -54,11 +75,14 @@ function ctes(q: OutcomeSpendQuery): { sql: string; params: Record<string, unkno
   const cFilter = q.tenant !== undefined ? 'AND tenant = {tenant:String}' : '';
   if (q.name !== undefined) params.name = q.name;
   if (q.tenant !== undefined) params.tenant = q.tenant;
+  const res = coverageSql(q.reservations ?? [], params);
   const sql = `WITH
     o AS (SELECT cityHash64(tenant, outcome_id) AS okey, time, success, value, trace_id, conversation_id, route, feature, tenant
           FROM outcomes FINAL
           WHERE time >= toDateTime64({from:Decimal64(6)}, 6, 'UTC') AND time < toDateTime64({to:Decimal64(6)}, 6, 'UTC') ${oFilter}),
-    c AS (SELECT call_id, trace_id, conversation_id, start_time, cost_total, route, feature, tenant FROM llm_calls
+    c AS (SELECT call_id, trace_id, conversation_id, start_time, cost_total, priced, route, feature, tenant,
+            input_tokens, cache_read_tokens, cache_creation_tokens, output_tokens,
+            ${res} AS res, toUnixTimestamp(toStartOfHour(start_time)) AS hour FROM llm_calls
           WHERE start_time >= toDateTime64({calls_from:Decimal64(6)}, 6, 'UTC') AND start_time < toDateTime64({to:Decimal64(6)}, 6, 'UTC')
             AND ${BILLABLE} ${cFilter}),
     links AS (SELECT call_id, argMin(okey, (prio, otime)) AS okey FROM (
@@ -68,6 +92,7 @@ function ctes(q: OutcomeSpendQuery): { sql: string; params: Record<string, unkno
         SELECT c.call_id AS call_id, o.okey AS okey, 1 AS prio, o.time AS otime FROM c INNER JOIN o ON c.conversation_id = o.conversation_id
         WHERE c.conversation_id != '' AND (o.tenant = '' OR o.tenant = c.tenant) AND c.start_time <= o.time AND c.start_time >= o.time - toIntervalMillisecond({window_ms:UInt64})
       ) GROUP BY call_id)`;
+  // With a reservation covering them, calls spend their allocation (added in JS), not cost_total.
   return { sql, params };
 }
 
@@ -77,15 +102,58 @@ export interface OutcomeSpendRow {
   successful_outcomes: number;
   failed_outcomes: number;
   linked_calls: number;
+  /** Linked calls without a price: spend_usd leaves them out. */
+  unpriced_calls: number;
   spend_usd: string;
   spend_per_success_usd: string;
   success_value_usd: string;
 }
 
+export interface SpendTotal {
+  calls: number;
+  spend_usd: string;
+  unpriced_calls: number;
+  // TODO(issue 12, item 4): usage_incomplete_calls once llm_calls stores `usage_incomplete`.
+}
+
 export interface OutcomeSpendResult {
   rows: OutcomeSpendRow[];
-  unlinked: { calls: number; spend_usd: string };
-  total: { calls: number; spend_usd: string };
+  unlinked: SpendTotal;
+  total: SpendTotal;
+}
+
+const TOKENS = `sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
+  sum(cache_creation_tokens) AS cache_creation_tokens, sum(output_tokens) AS output_tokens`;
+
+function outcomeSql(withSql: string, groupExpr: string): Record<string, string> {
+  const perOutcome = `per_o AS (SELECT o.okey AS okey, any(o.success) AS success, any(o.value) AS value, ${groupExpr} AS grp,
+      countIf(c.call_id != '') AS linked, countIf(c.call_id != '' AND NOT c.priced) AS unpriced,
+      sumIf(c.cost_total, c.res < 0) AS spend
+    FROM o LEFT JOIN links l ON l.okey = o.okey LEFT JOIN c ON c.call_id = l.call_id
+    GROUP BY o.okey)`;
+  const since = "start_time >= toDateTime64({from:Decimal64(6)}, 6, 'UTC')";
+  const linked = 'call_id IN (SELECT call_id FROM links)';
+  return {
+    perGroup: `${withSql}, ${perOutcome}
+      SELECT grp, count() AS outcomes, countIf(success) AS successful_outcomes, sum(linked) AS linked_calls,
+        sum(unpriced) AS unpriced_calls, sum(spend) AS spend_usd, sumIf(coalesce(value, 0), success) AS success_value_usd
+      FROM per_o GROUP BY grp`,
+    totals: `${withSql}
+      SELECT countIf(${since}) AS calls, sumIf(cost_total, ${since} AND res < 0) AS spend,
+        countIf(${since} AND NOT priced) AS unpriced,
+        countIf(${since} AND NOT ${linked}) AS u_calls, sumIf(cost_total, ${since} AND res < 0 AND NOT ${linked}) AS u_spend,
+        countIf(${since} AND NOT priced AND NOT ${linked}) AS u_unpriced
+      FROM c`,
+    covered: `${withSql}, ${perOutcome}
+      SELECT concat('g:', g.grp) AS grp, c.res AS res, c.hour AS hour, ${TOKENS}
+      FROM c INNER JOIN links l ON l.call_id = c.call_id INNER JOIN per_o g ON g.okey = l.okey
+      WHERE c.res >= 0 GROUP BY grp, res, hour
+      UNION ALL
+      SELECT '${UNLINKED}' AS grp, res, hour, ${TOKENS} FROM c
+      WHERE res >= 0 AND ${since} AND NOT ${linked} GROUP BY res, hour
+      UNION ALL
+      SELECT '${TOTAL}' AS grp, res, hour, ${TOKENS} FROM c WHERE res >= 0 AND ${since} GROUP BY res, hour`,
+  };
 }
 
 export async function queryOutcomeSpend(
@@ -98,40 +166,72 @@ export async function queryOutcomeSpend(
     g !== undefined
       ? `if(any(o.${g}) != '', any(o.${g}), argMinIf(c.${g}, c.start_time, c.call_id != ''))`
       : "''";
-  const perGroup = `${withSql}
-    SELECT grp, count() AS outcomes, countIf(success) AS successful_outcomes, sum(linked) AS linked_calls,
-      sum(spend) AS spend_usd, sumIf(coalesce(value, 0), success) AS success_value_usd
-    FROM (SELECT o.okey AS okey, any(o.success) AS success, any(o.value) AS value, ${groupExpr} AS grp,
-            countIf(c.call_id != '') AS linked, sum(c.cost_total) AS spend
-          FROM o LEFT JOIN links l ON l.okey = o.okey LEFT JOIN c ON c.call_id = l.call_id
-          GROUP BY o.okey)
-    GROUP BY grp ORDER BY spend_usd DESC, grp`;
-  const unlinked = `${withSql}
-    SELECT count() AS calls, sum(cost_total) AS spend, countIf(call_id NOT IN (SELECT call_id FROM links)) AS u_calls,
-      sumIf(cost_total, call_id NOT IN (SELECT call_id FROM links)) AS u_spend
-    FROM c WHERE start_time >= toDateTime64({from:Decimal64(6)}, 6, 'UTC')`;
-  const [groupRows, totals] = await Promise.all([
-    storage.query<Record<string, string | number>>(perGroup, params, {
+  const sql = outcomeSql(withSql, groupExpr);
+  const reservations = q.reservations ?? [];
+  const [groupRows, totals, covered] = await Promise.all([
+    storage.query<Record<string, string | number>>(sql.perGroup ?? '', params, {
       settings: { join_use_nulls: 0 },
     }),
-    storage.query<Record<string, string | number>>(unlinked, params),
+    storage.query<Record<string, string | number>>(sql.totals ?? '', params),
+    reservations.length > 0
+      ? storage.query<CoveredTokens>(sql.covered ?? '', params, {
+          settings: { join_use_nulls: 0 },
+        })
+      : Promise.resolve([]),
   ]);
+  const rows = covered.map((c) => ({ ...c, res: Number(c.res), hour: Number(c.hour) * 1000 }));
+  const callsFrom = new Date(q.from.getTime() - Math.round(q.windowHours * 3_600_000));
+  const parts = await reservedShares(
+    storage,
+    reservations,
+    rows.filter((c) => c.grp !== TOTAL),
+    callsFrom,
+    q.to,
+  );
+  const whole = await reservedShares(
+    storage,
+    reservations,
+    rows.filter((c) => c.grp === TOTAL),
+    callsFrom,
+    q.to,
+  );
   const t = totals[0] ?? {};
+  const spend = (text: unknown, share: MoneyValue | undefined): string =>
+    moneyText(new Money(trimDecimal(String(text ?? '0'))).add(share ?? ZERO));
   return {
-    rows: groupRows.map((row) => toRow(row, g)),
-    unlinked: { calls: Number(t.u_calls ?? 0), spend_usd: trimDecimal(String(t.u_spend ?? '0')) },
-    total: { calls: Number(t.calls ?? 0), spend_usd: trimDecimal(String(t.spend ?? '0')) },
+    rows: groupRows
+      .map((row) => toRow(row, g, parts.get(`g:${String(row.grp ?? '')}`)))
+      .sort(
+        (a, b) =>
+          new Money(b.spend_usd).cmp(a.spend_usd) ||
+          String(g !== undefined ? a[g] : '').localeCompare(String(g !== undefined ? b[g] : '')),
+      ),
+    unlinked: {
+      calls: Number(t.u_calls ?? 0),
+      spend_usd: spend(t.u_spend, parts.get(UNLINKED)),
+      unpriced_calls: Number(t.u_unpriced ?? 0),
+    },
+    total: {
+      calls: Number(t.calls ?? 0),
+      spend_usd: spend(t.spend, whole.get(TOTAL)),
+      unpriced_calls: Number(t.unpriced ?? 0),
+    },
   };
 }
 
-function toRow(row: Record<string, string | number>, g: OutcomeGroup | undefined): OutcomeSpendRow {
+function toRow(
+  row: Record<string, string | number>,
+  g: OutcomeGroup | undefined,
+  reserved: MoneyValue | undefined,
+): OutcomeSpendRow {
   const successes = Number(row.successful_outcomes ?? 0);
-  const spend = new Money(String(row.spend_usd ?? '0'));
+  const spend = new Money(String(row.spend_usd ?? '0')).add(reserved ?? ZERO);
   const out: OutcomeSpendRow = {
     outcomes: Number(row.outcomes ?? 0),
     successful_outcomes: successes,
     failed_outcomes: Number(row.outcomes ?? 0) - successes,
     linked_calls: Number(row.linked_calls ?? 0),
+    unpriced_calls: Number(row.unpriced_calls ?? 0),
     spend_usd: moneyText(spend),
     // A ratio, not an allocation: rounded half-even to the money scale (18 decimals).
     spend_per_success_usd:

@@ -1,21 +1,15 @@
-// Provisioned capacity (PTU, GSU, model units): each reservation's hourly cost is allocated to
-// the calls on its deployment by their share of converted tokens in that hour; the unused
-// capacity is an explicit `idle` row, never spread over the calls. Per hour:
-//   cost_h     = units x price_per_unit_hour x covered_seconds / 3600   (rounded to 18 decimals)
-//   capacity_h = units x tokens_per_minute_per_unit x covered_seconds / 60
-//   idle weight = max(0, capacity_h - used_h); parts = largest remainder of cost_h over
-//   [each group's converted tokens..., other tenants' tokens, idle weight]  => sums are exact.
+// Provisioned capacity (PTU, GSU, model units) per reservation: each hour's cost allocated to the
+// calls it covered by their share of converted tokens, the unused capacity an explicit `idle`
+// row. The split is the cost model's (cost-model-alloc.ts), so these allocations are exactly the
+// effective cost /v1/costs reports for covered calls, and idle is its unused-reservation row.
 // When usage exceeds capacity in an hour, the calls share the whole cost and idle is 0.
 import type { ReservationConfig } from '../../shared/config-finops.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import { costReadSql, type CostDimension } from './costs.js';
-import {
-  MONEY_SCALE,
-  Money,
-  largestRemainder,
-  moneyText,
-  type MoneyValue,
-} from '../../shared/money.js';
+import { Money, ZERO, moneyText, type MoneyValue } from '../../shared/money.js';
+import { activeRange, convertedTokens, hoursOf, splitHours } from './cost-model-alloc.js';
+import { coverageFilters } from './cost-model-read.js';
+import type { FilterValue } from '../../storage/planner/plan.js';
 
 export const PROVISIONED_DIMENSIONS = [
   'route',
@@ -52,41 +46,7 @@ interface Acc {
   allocated: MoneyValue;
 }
 
-const HOUR_MS = 3_600_000;
-
-/** Converted tokens of a usage row: capacity weights, input counted net of cache reads and writes. */
-export function convertedTokens(
-  w: ReservationConfig['weights'],
-  row: Record<string, unknown>,
-): MoneyValue {
-  const input = Number(row.input_tokens ?? 0);
-  const read = Number(row.cache_read_tokens ?? 0);
-  const write = Number(row.cache_creation_tokens ?? 0);
-  const output = Number(row.output_tokens ?? 0);
-  const uncached = Math.max(0, input - read - write);
-  return new Money(w.input)
-    .mul(uncached)
-    .add(new Money(w.cached_input).mul(read))
-    .add(new Money(w.cache_write).mul(write))
-    .add(new Money(w.output).mul(output));
-}
-
-/** [from, to) clipped to the reservation's active window, or undefined when they do not meet. */
-function activeRange(r: ReservationConfig, from: Date, to: Date): [number, number] | undefined {
-  const lo = Math.max(from.getTime(), r.start !== undefined ? Date.parse(r.start) : -Infinity);
-  const hi = Math.min(to.getTime(), r.end !== undefined ? Date.parse(r.end) : Infinity);
-  return lo < hi ? [lo, hi] : undefined;
-}
-
-/** Every hour touched by [lo, hi), with the seconds of it that are covered. */
-export function hoursOf(lo: number, hi: number): { hour: number; seconds: MoneyValue }[] {
-  const out: { hour: number; seconds: MoneyValue }[] = [];
-  for (let h = Math.floor(lo / HOUR_MS) * HOUR_MS; h < hi; h += HOUR_MS) {
-    const ms = Math.min(hi, h + HOUR_MS) - Math.max(lo, h);
-    out.push({ hour: h, seconds: new Money(ms).div(1000) });
-  }
-  return out;
-}
+export { convertedTokens, hoursOf };
 
 async function usageByHour(
   storage: QueryRunner,
@@ -95,9 +55,7 @@ async function usageByHour(
   dims: readonly CostDimension[],
   tenant: string | undefined,
 ): Promise<UsageRow[]> {
-  const filters: Partial<Record<CostDimension, string>> = { deployment: r.deployment };
-  if (r.provider !== undefined) filters.provider = r.provider;
-  if (r.model !== undefined) filters.model = r.model;
+  const filters: Record<string, FilterValue> = coverageFilters(r);
   if (tenant !== undefined) filters.tenant = tenant;
   const { sql, params } = costReadSql({
     from: new Date(range[0]),
@@ -185,48 +143,39 @@ interface Allocation {
   seconds: MoneyValue;
 }
 
-/** Pure allocation over hours; exported for unit tests. */
+/** Pure allocation over hours (the cost model's split, summed per group); exported for unit tests. */
 export function allocate(
   r: ReservationConfig,
   range: [number, number],
   groups: UsageRow[],
   totals: UsageRow[],
 ): Allocation {
-  const zero = new Money(0);
   const res: Allocation = {
     groups: new Map(),
-    cost: zero,
-    idle: zero,
-    capacity: zero,
-    used: zero,
-    seconds: zero,
+    cost: ZERO,
+    idle: ZERO,
+    capacity: ZERO,
+    used: ZERO,
+    seconds: ZERO,
   };
-  const byHour = new Map<number, UsageRow[]>();
-  for (const g of groups) byHour.set(g.hour, [...(byHour.get(g.hour) ?? []), g]);
   const usedByHour = new Map<number, MoneyValue>();
-  for (const t of totals) usedByHour.set(t.hour, (usedByHour.get(t.hour) ?? zero).add(t.converted));
-  for (const { hour, seconds } of hoursOf(range[0], range[1])) {
-    const cost = new Money(r.price_per_unit_hour)
-      .mul(r.units)
-      .mul(seconds)
-      .div(3600)
-      .toDecimalPlaces(MONEY_SCALE);
-    const capacity = new Money(r.tokens_per_minute_per_unit).mul(r.units).mul(seconds).div(60);
-    const used = usedByHour.get(hour) ?? zero;
-    const rows = byHour.get(hour) ?? [];
-    const mine = rows.reduce((acc, g) => acc.add(g.converted), zero);
-    const idleWeight = Money.max(zero, capacity.sub(used));
-    const parts = largestRemainder(cost, [
-      ...rows.map((g) => g.converted),
-      Money.max(zero, used.sub(mine)),
-      idleWeight,
-    ]);
-    rows.forEach((g, i) => addTo(res.groups, g, parts[i] ?? zero));
-    res.idle = res.idle.add(parts[parts.length - 1] ?? zero);
-    res.cost = res.cost.add(cost);
-    res.capacity = res.capacity.add(capacity);
-    res.used = res.used.add(used);
-    res.seconds = res.seconds.add(seconds);
+  for (const t of totals) usedByHour.set(t.hour, (usedByHour.get(t.hour) ?? ZERO).add(t.converted));
+  const ids = groups.map((g) => ({
+    hour: g.hour,
+    id: JSON.stringify(g.key),
+    converted: g.converted,
+  }));
+  const split = splitHours(r, range, ids, usedByHour, false);
+  const byHour = new Map(split.map((h) => [h.hour, h]));
+  groups.forEach((g, i) =>
+    addTo(res.groups, g, byHour.get(g.hour)?.parts.get(ids[i]?.id ?? '') ?? ZERO),
+  );
+  for (const h of split) {
+    res.idle = res.idle.add(h.unused);
+    res.cost = res.cost.add(h.cost);
+    res.capacity = res.capacity.add(h.capacity);
+    res.used = res.used.add(h.used);
+    res.seconds = res.seconds.add(h.seconds);
   }
   return res;
 }

@@ -1,4 +1,4 @@
-// Routing budgets: spend since the start of the period (from the cost rollups) for each tenant
+// Routing budgets: effective spend (the one cost model) since the start of the period for each tenant
 // or target budget, judged by the one budget model (src/shared/budget.ts): at hard_pct of the
 // ceiling a budget is exhausted, at soft_pct a warning. Exhausted tenant budgets deny (or
 // reroute), exhausted target budgets take the target out of its tier (skip_target), as the
@@ -7,35 +7,30 @@ import type { RoutingBudgetConfig, RoutingTargetConfig } from '../../shared/conf
 import type { FeedBudget } from '../../routing-client/types.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import { evaluateBudget, periodBounds, type BudgetPeriod } from '../../shared/budget.js';
-import { moneyNumber, money, trimDecimal } from '../../shared/money.js';
+import type { ReservationConfig } from '../../shared/config-finops.js';
+import { ZERO, moneyNumber, moneyText, money, type MoneyValue } from '../../shared/money.js';
 import { canonicalProvider } from '../../shared/provider-identity.js';
-import { costReadSql, type CostDimension } from '../queries/costs.js';
+import { costLines } from '../queries/cost-model.js';
+import type { CostDimension } from '../queries/costs.js';
 
 /** The feed's period names (LiteLLM budget_duration style), as gateways read them. */
 const FEED_PERIOD: Record<BudgetPeriod, string> = { day: '1d', week: '7d', month: '1mo' };
 
-async function spendBy(
-  storage: QueryRunner,
-  sql: string,
-  params: Record<string, unknown>,
-): Promise<Map<string, string>> {
-  const rows = await storage.query<{ key: string; cost: string }>(sql, params);
-  return new Map(rows.map((r) => [r.key, trimDecimal(String(r.cost))]));
+interface Spend {
+  effective: MoneyValue;
+  unpriced: number;
 }
 
-function targetKeyExpr(targets: RoutingTargetConfig[], params: Record<string, unknown>): string {
-  const arms = targets.map((t, i) => {
-    // Stored calls carry the canonical provider name; a target may spell it another way.
-    params[`bp${i}`] = canonicalProvider(t.provider);
-    params[`bm${i}`] = t.model;
-    params[`bi${i}`] = t.id;
-    const dep =
-      t.deployment !== ''
-        ? ((params[`bd${i}`] = t.deployment), ` AND deployment = {bd${i}:String}`)
-        : '';
-    return `provider = {bp${i}:String} AND model = {bm${i}:String}${dep}, {bi${i}:String}`;
-  });
-  return arms.length > 0 ? `multiIf(${arms.join(', ')}, '')` : "''";
+/** The target a stored call's (provider, model, deployment) belongs to: the first that matches. */
+function targetOf(key: Record<string, string>, targets: RoutingTargetConfig[]): string {
+  // Stored calls carry the canonical provider name; a target may spell it another way.
+  const hit = targets.find(
+    (t) =>
+      canonicalProvider(t.provider) === key.provider &&
+      t.model === key.model &&
+      (t.deployment === '' || t.deployment === key.deployment),
+  );
+  return hit?.id ?? '';
 }
 
 async function spendFor(
@@ -44,28 +39,38 @@ async function spendFor(
   period: BudgetPeriod,
   nowMs: number,
   targets: RoutingTargetConfig[],
-): Promise<Map<string, string>> {
+  reservations: readonly ReservationConfig[],
+): Promise<Map<string, Spend>> {
   // Through the cost rollups (tenant-keyed for tenant budgets): a month of spend is days and hours,
-  // not a month of minutes, on a feed recomputed every few seconds.
+  // not a month of minutes, on a feed recomputed every few seconds. Spend is the cost model's
+  // effective cost: a call on a reservation spends its share of the hour, not its token price.
   const dims: CostDimension[] =
     scope === 'tenant' ? ['tenant'] : ['provider', 'model', 'deployment'];
-  const union = costReadSql({
+  const lines = await costLines(storage, {
     from: periodBounds(period, new Date(nowMs)).start,
     to: new Date(nowMs + 1),
     dims,
-    filters: {},
+    reservations,
   });
-  const params = { ...union.params };
-  const key = scope === 'tenant' ? 'tenant' : targetKeyExpr(targets, params);
-  return spendBy(
-    storage,
-    `SELECT ${key} AS key, sum(cost_total) AS cost FROM (${union.sql}) GROUP BY key`,
-    params,
-  );
+  const out = new Map<string, Spend>();
+  for (const l of lines) {
+    if (l.kind !== 'usage') continue; // reservation lines belong to no tenant or target
+    const key = scope === 'tenant' ? (l.key.tenant ?? '') : targetOf(l.key, targets);
+    const acc = out.get(key) ?? { effective: ZERO, unpriced: 0 };
+    acc.effective = acc.effective.add(l.effective);
+    acc.unpriced += l.m.unpriced_calls?.toNumber() ?? 0;
+    out.set(key, acc);
+  }
+  return out;
 }
 
 /** One routing budget's state on the feed, judged exactly; amounts on the wire are numbers. */
-export function feedBudget(b: RoutingBudgetConfig, spent: string, nowMs: number): FeedBudget {
+export function feedBudget(
+  b: RoutingBudgetConfig,
+  spent: string,
+  nowMs: number,
+  unpriced = 0,
+): FeedBudget {
   const state = evaluateBudget(
     { ...b, name: `${b.scope}:${b.key}`, scope: {} },
     spent,
@@ -79,6 +84,8 @@ export function feedBudget(b: RoutingBudgetConfig, spent: string, nowMs: number)
     on_exhaust: b.on_exhaust,
     spent_usd: money(spent).toDecimalPlaces(6).toNumber(),
     state: state.status === 'hard' ? 'exhausted' : state.status === 'soft' ? 'warning' : 'ok',
+    // Calls the spend could not price: a gateway (or a person) can tell a floor from a total.
+    unpriced_calls: unpriced,
   };
 }
 
@@ -87,21 +94,23 @@ export async function budgetStatus(
   budgets: RoutingBudgetConfig[],
   targets: RoutingTargetConfig[],
   nowMs: number,
+  reservations: readonly ReservationConfig[] = [],
 ): Promise<FeedBudget[]> {
-  const cache = new Map<string, Promise<Map<string, string>>>();
+  const cache = new Map<string, Promise<Map<string, Spend>>>();
   const lookup = (
     scope: 'tenant' | 'target',
     period: BudgetPeriod,
-  ): Promise<Map<string, string>> => {
+  ): Promise<Map<string, Spend>> => {
     const k = `${scope}/${period}`;
     let p = cache.get(k);
-    if (p === undefined) cache.set(k, (p = spendFor(storage, scope, period, nowMs, targets)));
+    if (p === undefined)
+      cache.set(k, (p = spendFor(storage, scope, period, nowMs, targets, reservations)));
     return p;
   };
   const out: FeedBudget[] = [];
   for (const b of budgets) {
-    const spent = (await lookup(b.scope, b.period)).get(b.key) ?? '0';
-    out.push(feedBudget(b, spent, nowMs));
+    const spend = (await lookup(b.scope, b.period)).get(b.key);
+    out.push(feedBudget(b, moneyText(spend?.effective ?? ZERO), nowMs, spend?.unpriced ?? 0));
   }
   return out;
 }

@@ -213,7 +213,13 @@ export class FeedService {
     if (this.budgets === undefined || Math.abs(nowMs - this.budgets.at) >= BUDGET_REFRESH_MS) {
       this.budgets = {
         at: nowMs,
-        value: await budgetStatus(this.deps.storage, cfg.budgets, targets, nowMs),
+        value: await budgetStatus(
+          this.deps.storage,
+          cfg.budgets,
+          targets,
+          nowMs,
+          this.deps.config.finops.reservations,
+        ),
       };
     }
     return this.budgets.value;

@@ -22,7 +22,9 @@ const usdAxis = (v) =>
 const when = (iso) =>
   new Date(iso).toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'short' });
 const range = (ctx) => ({ from: ctx.from, to: ctx.to });
-const byCost = (a, b) => (a.other ? 1 : b.other ? -1 : Number(b.cost_usd) - Number(a.cost_usd));
+// Groups by cost, then `other`, then the reservation rows (purchase, unused), which are no group.
+const rank = (r) => (r.reservation !== undefined ? 2 : r.other ? 1 : 0);
+const byCost = (a, b) => rank(a) - rank(b) || Number(b.cost_usd) - Number(a.cost_usd);
 
 function tile(name, value, extra = {}) {
   return el(

@@ -1,0 +1,144 @@
+// Reads for the cost model: call measures grouped by [bucket,] dimensions through the read planner
+// (costReadSql), returned as exact decimals so covered usage can be subtracted from totals without
+// a rounding step. Counts are carried as decimals too and turned into numbers only at the edge.
+import type { ReservationConfig } from '../../shared/config-finops.js';
+import { Money, type MoneyValue } from '../../shared/money.js';
+import { convertedTokens, type HourGroup } from './cost-model-alloc.js';
+import type { FilterValue } from '../../storage/planner/plan.js';
+import type { QueryRunner } from '../../storage/runner.js';
+import { costReadSql, type Bucket, type CostDimension } from './costs.js';
+
+/** Output name -> summed raw measure. The names are the /v1/costs row keys. */
+export const USAGE_MEASURES = {
+  calls: 'calls',
+  input_tokens: 'input_tokens',
+  cache_read_tokens: 'cache_read_tokens',
+  cache_creation_tokens: 'cache_creation_tokens',
+  output_tokens: 'output_tokens',
+  reasoning_tokens: 'reasoning_tokens',
+  cost_usd: 'cost_total',
+  list_cost_usd: 'list_cost',
+  unpriced_calls: 'unpriced_calls',
+} as const;
+
+/** Cost parts, for the FOCUS split by token type. */
+export const PART_MEASURES = {
+  cost_input: 'cost_input',
+  cost_cache_read: 'cost_cache_read',
+  cost_cache_creation: 'cost_cache_creation',
+} as const;
+
+export type Measures = Record<string, MoneyValue>;
+
+export interface GroupRead {
+  from: Date;
+  to: Date;
+  dims: readonly CostDimension[];
+  bucket?: Bucket | undefined;
+  filters: Partial<Record<string, FilterValue | undefined>>;
+  measures: Readonly<Record<string, string>>;
+}
+
+export interface GroupRow {
+  /** Bucket start in ms (undefined without a bucket). */
+  bucket: number | undefined;
+  key: Record<string, string>;
+  m: Measures;
+}
+
+/** The SQL of a grouped read; its output names are the keys of `measures`. */
+export function groupReadSql(q: GroupRead): { sql: string; params: Record<string, unknown> } {
+  const union = costReadSql({
+    from: q.from,
+    to: q.to,
+    dims: q.dims,
+    bucket: q.bucket,
+    filters: q.filters,
+  });
+  const keys = [...(q.bucket !== undefined ? ['bucket'] : []), ...q.dims];
+  const sums = Object.entries(q.measures).map(([out, raw]) => `sum(${raw}) AS ${out}`);
+  const select = [
+    ...(q.bucket !== undefined ? ['toUnixTimestamp(bucket) AS bucket_s'] : []),
+    ...q.dims,
+    ...sums,
+  ];
+  const group = keys.length > 0 ? ` GROUP BY ${keys.join(', ')}` : '';
+  return {
+    sql: `SELECT ${select.join(', ')} FROM (${union.sql})${group}`,
+    params: union.params,
+  };
+}
+
+export async function readGroups(storage: QueryRunner, q: GroupRead): Promise<GroupRow[]> {
+  const { sql, params } = groupReadSql(q);
+  const rows = await storage.query<Record<string, string | number>>(sql, params);
+  return rows
+    .map((row) => ({
+      bucket: q.bucket !== undefined ? Number(row.bucket_s) * 1000 : undefined,
+      key: Object.fromEntries(q.dims.map((d) => [d, String(row[d] ?? '')])),
+      m: Object.fromEntries(
+        Object.keys(q.measures).map((k) => [k, new Money(String(row[k] ?? '0') || '0')]),
+      ),
+    }))
+    .filter((row) => !(row.m.calls?.isZero() ?? false));
+}
+
+/** Capacity tiers a reservation covers: provisioned, or no tier reported on its deployment. */
+export const COVERED_TIERS = ['provisioned', ''] as const;
+
+/**
+ * Filters selecting the calls a reservation covers: its deployment (and provider / model when
+ * configured), on the provisioned tier. A call on the same deployment tagged on_demand, priority,
+ * flex or batch is overflow billed at token prices (Vertex and Bedrock bill overage that way on the
+ * same endpoint), so it stays on-demand.
+ */
+export function coverageFilters(r: ReservationConfig): Record<string, FilterValue> {
+  const f: Record<string, FilterValue> = {
+    deployment: r.deployment,
+    capacity_tier: COVERED_TIERS,
+  };
+  if (r.provider !== undefined) f.provider = r.provider;
+  if (r.model !== undefined) f.model = r.model;
+  return f;
+}
+
+/** Group identity used across reads (bucket excluded). */
+export const groupId = (key: Record<string, string>): string => JSON.stringify(key);
+
+export function addMeasures(into: Measures, from: Measures, sign: 1 | -1 = 1): void {
+  for (const [k, v] of Object.entries(from))
+    into[k] = (into[k] ?? new Money(0)).add(sign === 1 ? v : v.neg());
+}
+
+const TOKEN_MEASURES = {
+  calls: 'calls',
+  input_tokens: 'input_tokens',
+  cache_read_tokens: 'cache_read_tokens',
+  cache_creation_tokens: 'cache_creation_tokens',
+  output_tokens: 'output_tokens',
+};
+
+/**
+ * A reservation's covered usage per hour and group as converted tokens. Token counts are read
+ * as numbers (exact below 2^53) and weighted once: this runs for every group-hour of the range,
+ * so it makes one decimal per row instead of one per measure.
+ */
+export async function readHourTokens(
+  storage: QueryRunner,
+  r: ReservationConfig,
+  q: Pick<GroupRead, 'from' | 'to' | 'dims' | 'filters'>,
+): Promise<(HourGroup & { key: Record<string, string> })[]> {
+  const { sql, params } = groupReadSql({ ...q, bucket: 'hour', measures: TOKEN_MEASURES });
+  const rows = await storage.query<Record<string, string | number>>(sql, params);
+  return rows
+    .filter((row) => Number(row.calls ?? 0) > 0)
+    .map((row) => {
+      const key = Object.fromEntries(q.dims.map((d) => [d, String(row[d] ?? '')]));
+      return {
+        hour: Number(row.bucket_s) * 1000,
+        id: groupId(key),
+        key,
+        converted: convertedTokens(r.weights, row),
+      };
+    });
+}
