@@ -133,13 +133,20 @@ export class RoutingClient {
     const trail: string[] = [];
     let last: { status: number; retryAfterMs?: number } = { status: 503 };
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const pick = pickTarget(doc, pool, {
+      const pickOpts = {
         tenant,
         exclude: tried,
-        available: (id) => this.breaker.available(id),
+        available: (id: string) => this.breaker.available(id),
         random: this.opts.random,
         prefer: degraded?.target,
-      });
+      };
+      // Never an empty pool: when this gateway's breakers and cooldowns rule out every target,
+      // the first attempt goes by the feed alone rather than failing a request nobody tried.
+      const pick =
+        pickTarget(doc, pool, pickOpts) ??
+        (tried.size === 0
+          ? pickTarget(doc, pool, { ...pickOpts, available: undefined })
+          : undefined);
       if (pick === undefined) break;
       tried.add(pick.id);
       this.breaker.begin(pick.id);
@@ -155,7 +162,11 @@ export class RoutingClient {
       };
       const result = await call(ctx).catch((): AttemptResult<T> => ({ status: 0 }));
       const failed = result.status === 0 || result.status >= 500 || result.status === 429;
-      this.breaker.record(pick.id, !failed);
+      // A provisioned target answering 429 is full, not broken: for the breaker it answered
+      // (a probe included), and its Retry-After cooldown below keeps requests off it exactly
+      // until it has headroom again.
+      const full = result.status === 429 && pick.target.kind === 'provisioned';
+      this.breaker.record(pick.id, !failed || full);
       trail.push(`${pick.id}:${result.status === 0 ? 'timeout' : result.status}`);
       if (!failed && result.status < 400) return result.value as T;
       last = result;
