@@ -55,8 +55,18 @@ export async function streamOnce(
 ): Promise<CallResult> {
   const started = performance.now();
   const abort = new AbortController();
+  // The abort waits one turn of the event loop (setImmediate runs after pending I/O): on a busy
+  // machine a first chunk that arrived in time must not lose to a timer that fired late.
   const timer =
-    ttftDeadlineMs !== undefined ? setTimeout(() => abort.abort(), ttftDeadlineMs) : undefined;
+    ttftDeadlineMs !== undefined
+      ? setTimeout(
+          () =>
+            setImmediate(() => {
+              if (ttftWallMs === undefined) abort.abort();
+            }),
+          ttftDeadlineMs,
+        )
+      : undefined;
   let ttftWallMs: number | undefined;
   let usage: CallUsage | undefined;
   try {

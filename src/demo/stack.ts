@@ -98,6 +98,9 @@ export async function startStack(o: StackOptions): Promise<DemoStack> {
     url: `${apiUrl}/v1/routing/feed`,
     keys,
     random: seededRandom(o.seed ^ 0x5bd1e995),
+    // The gateway tells the feed what its own breaker hides (POST /v1/routing/reports), once
+    // per wall second (20 demo seconds at 20x).
+    report: { gateway: 'demo-adaptive', intervalMs: 1_000 },
   });
   await routing.poller.poll();
   routing.start();
@@ -129,7 +132,7 @@ export async function startStack(o: StackOptions): Promise<DemoStack> {
     flush,
     tracerProviders: { adaptive: tel.adaptive.tracerProvider, static: tel.static.tracerProvider },
     async stop() {
-      routing.stop();
+      await routing.stop();
       await Promise.allSettled([tel.adaptive.shutdown(), tel.static.shutdown()]);
       await Promise.allSettled([fleets.adaptive.close(), fleets.static.close()]);
       await runtime.stop();

@@ -8,10 +8,13 @@ import { LocalBreaker } from './breaker.js';
 import { BudgetDeniedError, NoRouteError, UpstreamError } from './errors.js';
 import { findPool, pickTarget } from './picker.js';
 import { FeedPoller, type PollerOptions } from './poller.js';
+import { GatewayReporter, type ReportOptions } from './report.js';
 import type { DegradedTier, FeedDocument, FeedPool, FeedTarget, OverflowCode } from './types.js';
 
 export interface RoutingClientOptions extends PollerOptions {
   random?: () => number;
+  /** Report attempts, failures and breaker time per target and interval (report.ts). */
+  report?: ReportOptions;
 }
 
 export interface AttemptContext {
@@ -45,6 +48,7 @@ export class RoutingClient {
   readonly poller: FeedPoller;
   readonly breaker: LocalBreaker;
   readonly admission: Admission;
+  readonly reporter: GatewayReporter | undefined;
   private readonly now: () => number;
 
   constructor(private readonly opts: RoutingClientOptions) {
@@ -55,14 +59,22 @@ export class RoutingClient {
       this.now,
     );
     this.admission = new Admission(this.now);
+    this.reporter =
+      opts.report !== undefined
+        ? new GatewayReporter(opts.report, opts.url, this.breaker, this.now, opts.fetch)
+        : undefined;
   }
 
   start(): void {
     this.poller.start();
+    this.reporter?.start();
   }
 
-  stop(): void {
+  /** Stops polling and reporting; the last partial interval is reported (awaited). */
+  async stop(): Promise<void> {
     this.poller.stop();
+    this.reporter?.stop();
+    await this.reporter?.flush();
   }
 
   async execute<T>(
@@ -167,6 +179,7 @@ export class RoutingClient {
       // until it has headroom again.
       const full = result.status === 429 && pick.target.kind === 'provisioned';
       this.breaker.record(pick.id, !failed || full);
+      this.reporter?.attempt(pool.pool, pick.id, failed && !full);
       trail.push(`${pick.id}:${result.status === 0 ? 'timeout' : result.status}`);
       if (!failed && result.status < 400) return result.value as T;
       last = result;

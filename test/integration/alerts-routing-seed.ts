@@ -89,7 +89,7 @@ export async function seed(storage: QueryRunner, calls: CallSpec[]): Promise<voi
 
 /**
  * An embedded store with only the migrations these tests rely on (the base tables, the cost
- * rollups budgets read through, and 0030-0039), so alert and routing tests do not depend on other
+ * rollups budgets read through,, 0030-0039 and 0040 gateway_reports), so alert and routing tests do not depend on other
  * areas' migrations being in a good state.
  */
 export async function startStore(): Promise<{ storage: QueryRunner; dataDir: string }> {
@@ -97,7 +97,7 @@ export async function startStore(): Promise<{ storage: QueryRunner; dataDir: str
   const dir = join(dataDir, 'migrations');
   mkdirSync(dir);
   for (const file of readdirSync(MIGRATIONS_DIR)) {
-    if (/^(000[1-3]|0023|0026|003\d)_.*\.sql$/.test(file))
+    if (/^(000[1-3]|0023|0026|003\d|0040)_.*\.sql$/.test(file))
       copyFileSync(join(MIGRATIONS_DIR, file), join(dir, file));
   }
   const storage = await createStorage({ database: 'default', dataDir: join(dataDir, 'db') });

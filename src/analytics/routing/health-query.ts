@@ -5,6 +5,7 @@
 // current windows so a target that just changed circuit state is judged on fresh calls only.
 import type { QueryRunner } from '../../storage/runner.js';
 import type { RoutingTargetConfig } from '../../shared/config-routing.js';
+import type { GatewayView } from './reports.js';
 
 export interface TargetStats {
   calls: number;
@@ -31,6 +32,8 @@ export interface TargetStats {
   baseTtftP50: number | null;
   baseTtftP95: number | null;
   baseDurationP95: number | null;
+  /** What the gateways reported of the target over the error window (reports.ts). */
+  gateway?: GatewayView;
 }
 
 export interface HealthWindows {

@@ -73,6 +73,15 @@ export function scoreTarget(
       );
     }
   }
+  const g = s.gateway;
+  if (g !== undefined && g.gateways > 0 && g.openShare > 0) {
+    // What the gateways' own breakers hide from the calls above: the share of their time they
+    // kept the target closed (their attempts and failures are in the calls already).
+    apply(
+      Math.max(0.05, 1 - g.openShare),
+      `gateways kept their breakers open ${pct(g.openShare)} of the time (${g.avoiding} of ${g.gateways} mostly)`,
+    );
+  }
   const util = utilization(t, s);
   if (!reserved && util !== undefined && util > h.util_high) {
     // Headroom-proportional: a nearly full on-demand quota yields share to its peers.

@@ -28,6 +28,7 @@ these inserts (1m -> 1h -> 1d).`,
   { version: 27, name: 'perf_tenant_daily' },
   { version: 30, name: 'alert_events' },
   { version: 31, name: 'routing_feed_versions' },
+  { version: 40, name: 'gateway_reports' },
 ];
 
 /** sha256 (first 16 hex digits) of the hand-written sql/migrations files of 0.1, by version. */
