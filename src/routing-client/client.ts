@@ -152,13 +152,12 @@ export class RoutingClient {
         random: this.opts.random,
         prefer: degraded?.target,
       };
-      // Never an empty pool: when this gateway's breakers and cooldowns rule out every target,
-      // the first attempt goes by the feed alone rather than failing a request nobody tried.
+      // Never an empty pool: when this gateway's breakers and cooldowns rule out every target
+      // it has not tried, the attempt goes by the feed alone: a request nobody tried, or a full
+      // reservation's 429, is never what the user gets while an untried target exists.
       const pick =
         pickTarget(doc, pool, pickOpts) ??
-        (tried.size === 0
-          ? pickTarget(doc, pool, { ...pickOpts, available: undefined })
-          : undefined);
+        pickTarget(doc, pool, { ...pickOpts, available: undefined });
       if (pick === undefined) break;
       tried.add(pick.id);
       this.breaker.begin(pick.id);

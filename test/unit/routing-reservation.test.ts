@@ -311,4 +311,27 @@ describe('routing client: a full reservation is not a broken one', () => {
     expect(v).toBe('ptu');
     expect(seen).toEqual(['ptu']);
   });
+
+  it("never hands a full reservation's 429 to the user while an untried target exists", async () => {
+    let t = 3_000_000;
+    const client = new RoutingClient({
+      url: 'http://127.0.0.1:9/unused',
+      keys: {},
+      fallback: clientDoc(),
+      now: () => t,
+    });
+    // Open the on-demand target's breaker (5xx), then the PTU is full.
+    for (let i = 0; i < 3; i++)
+      await client
+        .execute('p', {}, async (ctx) => (ctx.targetId === 'a' ? { status: 500 } : { status: 429 }))
+        .catch(() => undefined);
+    expect(client.breaker.isOpen('a')).toBe(true);
+    t += 10;
+    const seen: string[] = [];
+    const v = await client.execute('p', {}, async (ctx) => {
+      seen.push(ctx.targetId);
+      return ctx.targetId === 'ptu' ? { status: 429 } : { status: 200, value: ctx.targetId };
+    });
+    expect([v, seen]).toEqual(['a', ['ptu', 'a']]);
+  });
 });
