@@ -1,5 +1,5 @@
-// The closed-loop demo, in-process: a short version of every scenario (5 demo minutes at 20x,
-// 15 s of traffic each, one embedded store shared by the runs), each writing --report-json,
+// The closed-loop demo, in-process: a short version of every scenario (3 demo minutes at 20x,
+// 9 s of traffic; the TTFT incident 9), one embedded store shared by the runs, each writing --report-json,
 // validated against the committed JSON Schema. In every scenario the adaptive run keeps 429s
 // from users, costs at most what static weights cost and uses the reservation at least as
 // much; the TTFT incident is detected and shifted; the text table, the PNG chart and the
@@ -23,6 +23,7 @@ const validate = new Ajv2020({ strict: false }).compile(
 );
 const runs = new Map<string, { result: DemoResult; report: DemoReport; stdout: string }>();
 const progress: string[] = [];
+const MINUTES: Record<string, number> = { 'ttft-incident': 9 };
 
 beforeAll(async () => {
   for (const [i, scenario] of SCENARIO_NAMES.entries()) {
@@ -31,7 +32,9 @@ beforeAll(async () => {
     const result = await runDemoCommand(
       {
         scenario,
-        minutes: 5,
+        // The TTFT incident needs its middle third to outlast the feed's reaction (a few wall
+        // seconds, ~60 demo seconds at 20x) to show a shift.
+        minutes: MINUTES[scenario] ?? 3,
         scale: 20,
         seed: 7 + i,
         chart: join(dir, `${scenario}.png`),
@@ -52,7 +55,7 @@ beforeAll(async () => {
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as DemoReport;
     runs.set(scenario, { result, report, stdout });
   }
-}, 300_000);
+}, 480_000);
 
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -63,10 +66,15 @@ describe('llm-finops demo, every scenario (short)', () => {
     expect([...runs.keys()]).toEqual(SCENARIO_NAMES);
     for (const [scenario, { report, result }] of runs) {
       expect(validate(report), `${scenario}: ${JSON.stringify(validate.errors)}`).toBe(true);
-      expect(report).toMatchObject({ scenario, minutes: 5, scale: 20, rpm: 40 });
+      expect(report).toMatchObject({
+        scenario,
+        minutes: MINUTES[scenario] ?? 3,
+        scale: 20,
+        rpm: 40,
+      });
       expect(report.adaptive.requests).toBe(result.adaptive.requests);
       expect(report.adaptive.requests).toBe(report.static.requests);
-      expect(report.adaptive.requests).toBeGreaterThan(100);
+      expect(report.adaptive.requests).toBeGreaterThan(60);
     }
   });
 
@@ -84,8 +92,8 @@ describe('llm-finops demo, every scenario (short)', () => {
     const { report: r } = runs.get('ttft-incident')!;
     expect(r.adaptive.detect_minutes).not.toBeNull();
     expect(r.adaptive.shift_minutes).not.toBeNull();
-    // The incident is the middle third (5/3 demo minutes): shifted before it was over.
-    expect(r.adaptive.shift_minutes!).toBeLessThan(5 / 3);
+    // The incident is the middle third (3 demo minutes): shifted before it was over.
+    expect(r.adaptive.shift_minutes!).toBeLessThan(3);
     expect(r.static.shift_minutes).toBeNull();
     expect(r.adaptive.goodput).toBeGreaterThan(r.static.goodput);
   });
@@ -110,7 +118,7 @@ describe('llm-finops demo, every scenario (short)', () => {
     expect(png.length).toBeGreaterThan(20_000);
     expect(
       progress.some((l) =>
-        /\[demo \d\d:\d\d\/05:00\] adaptive .* rps p95 .* 429s \d+ \| w ptu/.test(l),
+        /\[demo \d\d:\d\d\/09:00\] adaptive .* rps p95 .* 429s \d+ \| w ptu/.test(l),
       ),
     ).toBe(true);
   });

@@ -128,9 +128,17 @@ export async function queryTargetStats(
     )
     WHERE target_id != ''
     GROUP BY target_id`;
-  for (const r of await storage.query<Record<string, unknown>>(sql, params))
-    out.set(String(r.target_id), toStats(r));
-  await addSpilled(storage, targets, w.nowMs, out);
+  const [rows, spilled] = await Promise.all([
+    storage.query<Record<string, unknown>>(sql, params),
+    querySpilled(storage, targets, w.nowMs),
+  ]);
+  for (const r of rows) out.set(String(r.target_id), toStats(r));
+  for (const [id, x] of spilled) {
+    const s = out.get(id) ?? emptyStats();
+    s.spilledTokensPerMinute += x.tokens;
+    s.spilledRequestsPerMinute += x.calls;
+    out.set(id, s);
+  }
   return out;
 }
 
@@ -139,12 +147,11 @@ export async function queryTargetStats(
  * gateway tried it first, got 429 or a fault, and went on). Added to a reservation's own load
  * this is its demand, which the capacity share needs (a full PTU serves exactly its capacity).
  */
-async function addSpilled(
+async function querySpilled(
   storage: QueryRunner,
   targets: RoutingTargetConfig[],
   nowMs: number,
-  out: Map<string, TargetStats>,
-): Promise<void> {
+): Promise<Map<string, { tokens: number; calls: number }>> {
   const names = targets.map((t) => (t.deployment !== '' ? t.deployment : t.id));
   const rows = await storage.query<Record<string, unknown>>(
     `SELECT fallback_from, sum(${CONVERTED}) AS tokens, count() AS calls FROM llm_calls
@@ -153,15 +160,13 @@ async function addSpilled(
       GROUP BY fallback_from`,
     { util: nowMs - 60_000, now: nowMs, names },
   );
-  for (const r of rows) {
+  const out = new Map<string, { tokens: number; calls: number }>();
+  for (const r of rows)
     targets.forEach((t, i) => {
-      if (names[i] !== String(r.fallback_from)) return;
-      const s = out.get(t.id) ?? emptyStats();
-      s.spilledTokensPerMinute += n(r.tokens);
-      s.spilledRequestsPerMinute += n(r.calls);
-      out.set(t.id, s);
+      if (names[i] === String(r.fallback_from))
+        out.set(t.id, { tokens: n(r.tokens), calls: n(r.calls) });
     });
-  }
+  return out;
 }
 
 function toStats(r: Record<string, unknown>): TargetStats {
