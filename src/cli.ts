@@ -174,6 +174,10 @@ program
     'keep the embedded store here (default: a temporary directory, removed at the end)',
   )
   .option('--chart <file>', 'PNG chart of the comparison', 'llm-finops-demo.png')
+  .option(
+    '--report-json <file>',
+    'also write the comparison as JSON (schemas/demo-report.schema.json)',
+  )
   .action(
     async (options: {
       scenario: string;
@@ -183,6 +187,7 @@ program
       rpm?: number;
       dataDir?: string;
       chart: string;
+      reportJson?: string;
     }) => {
       // Loaded on demand: the demo needs the openai SDK and the PNG renderer, no other command does.
       const { runDemoCommand } = await import('./demo/command.js');

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { demoReportJsonSchema } from './demo/report-json.js';
 import { configSchema } from './shared/config.js';
 
 export const CONFIG_SCHEMA_PATH = fileURLToPath(
@@ -25,6 +26,16 @@ export function configJsonSchema(): Record<string, unknown> {
   };
 }
 
+export const DEMO_REPORT_SCHEMA_PATH = fileURLToPath(
+  new URL('../schemas/demo-report.schema.json', import.meta.url),
+);
+
+export function writeDemoReportSchema(path: string = DEMO_REPORT_SCHEMA_PATH): string {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(demoReportJsonSchema(), null, 2)}\n`);
+  return path;
+}
+
 export function writeConfigSchema(path: string = CONFIG_SCHEMA_PATH): string {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
@@ -33,4 +44,5 @@ export function writeConfigSchema(path: string = CONFIG_SCHEMA_PATH): string {
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   console.log(`wrote ${writeConfigSchema(process.argv[2] ?? CONFIG_SCHEMA_PATH)}`);
+  if (process.argv[2] === undefined) console.log(`wrote ${writeDemoReportSchema()}`);
 }

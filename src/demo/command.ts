@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import type { RuntimeOptions } from '../runtime.js';
 import type { Logger } from '../shared/logger.js';
+import { demoReport, writeDemoReport } from './report-json.js';
 import { runDemo, scenarioOf, type DemoResult } from './run.js';
 
 export interface DemoCommandOptions {
@@ -14,6 +15,8 @@ export interface DemoCommandOptions {
   rpm?: number;
   dataDir?: string;
   chart: string;
+  /** Write the comparison as JSON (schemas/demo-report.schema.json) to this file. */
+  reportJson?: string;
   /** A ClickHouse server instead of the embedded store (from CLICKHOUSE_URL in the CLI). */
   clickhouse?: RuntimeOptions['clickhouse'];
 }
@@ -65,6 +68,15 @@ export async function runDemoCommand(
     ...(opts.clickhouse?.url !== undefined ? { clickhouse: opts.clickhouse } : {}),
     progress: (line) => writers.err(`${line}\n`),
   });
-  writers.out(summaryText(result));
+  let reportLine = '';
+  if (opts.reportJson !== undefined) {
+    const path = resolve(opts.reportJson);
+    writeDemoReport(
+      path,
+      demoReport({ ...result, scenario: result.scenario.name, runMs: result.runMs }),
+    );
+    reportLine = `report: ${path}\n`;
+  }
+  writers.out(summaryText(result) + reportLine);
   return result;
 }

@@ -47,6 +47,39 @@ export function chatParams(req: DemoRequest): ChatCompletionCreateParamsStreamin
   };
 }
 
+/**
+ * A TTFT deadline that does not count time this process could not run. The mock providers live
+ * in the demo's own process: when it is starved of CPU their timers fire late too, a delay no
+ * real provider would have. So a timer that fires late extends the deadline by its own lateness
+ * (up to three times), and the abort waits one turn of the event loop (setImmediate runs after
+ * pending I/O) so a first chunk that did arrive in time wins.
+ */
+function lagAwareDeadline(
+  ms: number,
+  answered: () => boolean,
+  abort: () => void,
+): { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let cancelled = false;
+  const arm = (wait: number, extensions: number): void => {
+    const due = performance.now() + wait;
+    timer = setTimeout(() => {
+      const late = performance.now() - due;
+      if (late > 5 && extensions < 3) return arm(late, extensions + 1);
+      setImmediate(() => {
+        if (!cancelled && !answered()) abort();
+      });
+    }, wait);
+  };
+  arm(ms, 0);
+  return {
+    cancel() {
+      cancelled = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
 /** Streams one answer; `ttftDeadlineMs` (wall) aborts a call whose first chunk has not come. */
 export async function streamOnce(
   client: OpenAI,
@@ -56,7 +89,13 @@ export async function streamOnce(
   const started = performance.now();
   const abort = new AbortController();
   const timer =
-    ttftDeadlineMs !== undefined ? setTimeout(() => abort.abort(), ttftDeadlineMs) : undefined;
+    ttftDeadlineMs !== undefined
+      ? lagAwareDeadline(
+          ttftDeadlineMs,
+          () => ttftWallMs !== undefined,
+          () => abort.abort(),
+        )
+      : undefined;
   let ttftWallMs: number | undefined;
   let usage: CallUsage | undefined;
   try {
@@ -64,7 +103,7 @@ export async function streamOnce(
     for await (const chunk of stream) {
       if (ttftWallMs === undefined) {
         ttftWallMs = performance.now() - started;
-        clearTimeout(timer);
+        timer?.cancel();
       }
       const u = chunk.usage;
       if (u)
@@ -82,6 +121,6 @@ export async function streamOnce(
   } catch (err) {
     return abort.signal.aborted ? { status: 0 } : failure(err);
   } finally {
-    clearTimeout(timer);
+    timer?.cancel();
   }
 }

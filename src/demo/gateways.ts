@@ -111,8 +111,11 @@ export class AdaptiveGateway implements DemoGateway {
           const offset = performance.now() - start;
           const from = previous;
           previous = ctx.targetId;
+          // The reservation's first token is not raced: its latency is what it was bought for,
+          // and timing it out would move paid-for traffic to on-demand capacity.
+          const race = target.kind === 'provisioned' ? undefined : deadline;
           const result = await withGateway(facts(target, ctx.attempt, from), () =>
-            streamOnce(this.clients.get(ctx.targetId) as OpenAI, req, deadline),
+            streamOnce(this.clients.get(ctx.targetId) as OpenAI, req, race),
           );
           return {
             status: result.status,

@@ -1,5 +1,6 @@
 // Per-run measurements from the user's side of the gateway: every request's outcome, the
 // weights the gateway routed by over time, and the summary the report compares.
+import { Money, ZERO, moneyNumber, moneyText, type MoneyValue } from '../shared/money.js';
 import type { DemoGateway, UserOutcome } from './gateways.js';
 import { DEMO_PRICES, PTU_USD_PER_HOUR, type FleetTarget } from './scenario.js';
 import type { TargetModel } from './target-model.js';
@@ -26,6 +27,8 @@ export interface RunSummary {
   onDemandUsd: number;
   reservedUsd: number;
   costUsd: number;
+  /** The same three amounts as exact decimal text (the JSON report's). */
+  money: { onDemand: string; reserved: string; total: string };
   costPerGoodUsd: number | null;
   ptuUtilPct: number;
   providerAttempts: number;
@@ -39,15 +42,26 @@ export function quantile(values: number[], q: number): number | null {
   ] as number;
 }
 
-export function onDemandCost(o: UserOutcome, kindOf: Map<string, FleetTarget['kind']>): number {
+const PRICE = {
+  input: new Money(String(DEMO_PRICES.input)),
+  cached: new Money(String(DEMO_PRICES.cached)),
+  output: new Money(String(DEMO_PRICES.output)),
+};
+
+/** What one answer cost on demand, exactly (0 on the reservation, whose cost is flat). */
+export function onDemandCost(o: UserOutcome, kindOf: Map<string, FleetTarget['kind']>): MoneyValue {
   if (o.usage === undefined || o.target === undefined || kindOf.get(o.target) !== 'on_demand')
-    return 0;
+    return ZERO;
   const u = o.usage;
-  return (
-    (u.input - u.cached) * DEMO_PRICES.input +
-    u.cached * DEMO_PRICES.cached +
-    u.output * DEMO_PRICES.output
-  );
+  return PRICE.input
+    .mul(u.input - u.cached)
+    .add(PRICE.cached.mul(u.cached))
+    .add(PRICE.output.mul(u.output));
+}
+
+/** The reservation's flat price for the run's length. */
+export function reservedCost(runMs: number): MoneyValue {
+  return new Money(String(PTU_USD_PER_HOUR)).mul(runMs).div(3_600_000);
 }
 
 export const isGood = (o: UserOutcome): boolean =>
@@ -104,8 +118,11 @@ export class RunRecorder {
       .filter((o) => o.status === 200 && o.ttftMs !== undefined)
       .map((o) => o.ttftMs as number);
     const good = os.filter(isGood).length;
-    const onDemandUsd = os.reduce((s, o) => s + onDemandCost(o, kindOf), 0);
-    const reservedUsd = (PTU_USD_PER_HOUR * runMs) / 3_600_000;
+    const onDemand = os.reduce((sum, o) => sum.add(onDemandCost(o, kindOf)), ZERO);
+    const reserved = reservedCost(runMs);
+    const total = onDemand.add(reserved);
+    const onDemandUsd = moneyNumber(onDemand);
+    const reservedUsd = moneyNumber(reserved);
     let capacity = 0;
     let served = 0;
     for (const m of this.models.values()) {
@@ -127,8 +144,13 @@ export class RunRecorder {
       userErrors: os.filter((o) => o.status >= 500).length,
       onDemandUsd,
       reservedUsd,
-      costUsd: onDemandUsd + reservedUsd,
-      costPerGoodUsd: good > 0 ? (onDemandUsd + reservedUsd) / good : null,
+      costUsd: moneyNumber(total),
+      money: {
+        onDemand: moneyText(onDemand),
+        reserved: moneyText(reserved),
+        total: moneyText(total),
+      },
+      costPerGoodUsd: good > 0 ? moneyNumber(total.div(good)) : null,
       ptuUtilPct: capacity > 0 ? (100 * served) / capacity : 0,
       providerAttempts: [...this.models.values()].reduce((s, m) => s + m.counters.requests, 0),
     };

@@ -37,6 +37,9 @@ export interface DemoResult {
   scenario: Scenario;
   runMs: number;
   scale: number;
+  seed: number;
+  /** Base load, requests per demo minute. */
+  rpm: number;
   adaptive: RunSummary & { timing: Timing };
   static: RunSummary & { timing: Timing };
   table: string;
@@ -48,6 +51,9 @@ export interface DemoResult {
   /** Wall time of the whole demo, start-up and report included. */
   wallMs: number;
 }
+
+export const DEFAULT_SEED = 42;
+export const DEFAULT_RPM = 40;
 
 export function scenarioOf(name: string): Scenario {
   const s = SCENARIOS[name];
@@ -142,10 +148,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const wallStart = Date.now();
   const scenario = scenarioOf(o.scenario);
   const runMs = (o.minutes ?? scenario.minutes) * 60_000;
-  const seed = o.seed ?? 42;
+  const seed = o.seed ?? DEFAULT_SEED;
   const fleet: FleetTarget[] = FLEET;
   const clock = createDemoClock(o.scale ?? 20);
-  const traffic = generateTraffic({ scenario, runMs, seed, baseRpm: o.baseRpm ?? 40 });
+  const traffic = generateTraffic({ scenario, runMs, seed, baseRpm: o.baseRpm ?? DEFAULT_RPM });
   const stack = await startStack({
     clock,
     scenario,
@@ -227,6 +233,8 @@ function finish(f: FinishInput): DemoResult {
     scenario: f.scenario,
     runMs: f.runMs,
     scale: f.clock.scale,
+    seed: f.o.seed ?? DEFAULT_SEED,
+    rpm: f.o.baseRpm ?? DEFAULT_RPM,
     adaptive: { ...sa, timing: ta },
     static: { ...ss, timing: ts },
     table,

@@ -98,9 +98,15 @@ export async function startStack(o: StackOptions): Promise<DemoStack> {
     url: `${apiUrl}/v1/routing/feed`,
     keys,
     random: seededRandom(o.seed ^ 0x5bd1e995),
+    // The gateway tells the feed what its own breaker hides (POST /v1/routing/reports), once
+    // per wall second (20 demo seconds at 20x).
+    report: { gateway: 'demo-adaptive', intervalMs: 1_000 },
   });
   await routing.poller.poll();
   routing.start();
+  // The feed's smallest ttl_s is 1 wall second, 20 demo seconds at 20x: the demo gateway also
+  // polls every 250 ms (mostly 304s) so a new version reaches it within a few demo seconds.
+  const fastPoll = setInterval(() => void routing.poller.poll(), 250);
   const gateways = {
     adaptive: new AdaptiveGateway(
       createClients(o.fleet, fleets.adaptive, tel.adaptive.tracerProvider, 0),
@@ -129,7 +135,8 @@ export async function startStack(o: StackOptions): Promise<DemoStack> {
     flush,
     tracerProviders: { adaptive: tel.adaptive.tracerProvider, static: tel.static.tracerProvider },
     async stop() {
-      routing.stop();
+      clearInterval(fastPoll);
+      await routing.stop();
       await Promise.allSettled([tel.adaptive.shutdown(), tel.static.shutdown()]);
       await Promise.allSettled([fleets.adaptive.close(), fleets.static.close()]);
       await runtime.stop();

@@ -14,6 +14,9 @@ interface TargetState {
   openUntil: number;
   probing: boolean;
   cooldownUntil: number;
+  /** Periods the breaker refused traffic ([opened, openUntil]), kept until reported. */
+  periods: { from: number; to: number }[];
+  opens: number;
 }
 
 export class LocalBreaker {
@@ -31,7 +34,17 @@ export class LocalBreaker {
   private state(id: string): TargetState {
     let s = this.states.get(id);
     if (s === undefined)
-      this.states.set(id, (s = { outcomes: [], openUntil: 0, probing: false, cooldownUntil: 0 }));
+      this.states.set(
+        id,
+        (s = {
+          outcomes: [],
+          openUntil: 0,
+          probing: false,
+          cooldownUntil: 0,
+          periods: [],
+          opens: 0,
+        }),
+      );
     return s;
   }
 
@@ -52,24 +65,51 @@ export class LocalBreaker {
     if (s !== undefined && s.openUntil !== 0 && this.now() >= s.openUntil) s.probing = true;
   }
 
-  record(id: string, ok: boolean): void {
+  /** Records an outcome; true when it opened the breaker. */
+  record(id: string, ok: boolean): boolean {
     const s = this.state(id);
     const now = this.now();
     if (s.openUntil !== 0 && now >= s.openUntil) {
       // The probe's verdict: close, or open for another period.
       s.probing = false;
       s.outcomes = [];
-      s.openUntil = ok ? 0 : now + this.opts.openMs;
-      return;
+      s.openUntil = ok ? 0 : this.open(s, now);
+      return !ok;
     }
     s.outcomes.push({ at: now, ok });
     s.outcomes = s.outcomes.filter((o) => o.at > now - this.opts.windowMs);
     const failures = s.outcomes.filter((o) => !o.ok).length;
     if (
+      s.openUntil === 0 &&
       s.outcomes.length >= this.opts.minRequests &&
       failures / s.outcomes.length >= this.opts.failureRate
-    )
-      s.openUntil = now + this.opts.openMs;
+    ) {
+      s.openUntil = this.open(s, now);
+      return true;
+    }
+    return false;
+  }
+
+  private open(s: TargetState, now: number): number {
+    const until = now + this.opts.openMs;
+    s.opens++;
+    s.periods.push({ from: now, to: until });
+    return until;
+  }
+
+  /**
+   * What this breaker did to a target between `from` and `to` (ms): how often it opened and how
+   * long it refused traffic. Forgets what ended before `to`, so each interval is reported once.
+   */
+  take(id: string, from: number, to: number): { opens: number; openMs: number } {
+    const s = this.states.get(id);
+    if (s === undefined) return { opens: 0, openMs: 0 };
+    let openMs = 0;
+    for (const p of s.periods) openMs += Math.max(0, Math.min(p.to, to) - Math.max(p.from, from));
+    const opens = s.opens;
+    s.opens = 0;
+    s.periods = s.periods.filter((p) => p.to > to);
+    return { opens, openMs };
   }
 
   cooldown(id: string, ms: number): void {

@@ -8,10 +8,13 @@ import { LocalBreaker } from './breaker.js';
 import { BudgetDeniedError, NoRouteError, UpstreamError } from './errors.js';
 import { findPool, pickTarget } from './picker.js';
 import { FeedPoller, type PollerOptions } from './poller.js';
+import { GatewayReporter, type ReportOptions } from './report.js';
 import type { DegradedTier, FeedDocument, FeedPool, FeedTarget, OverflowCode } from './types.js';
 
 export interface RoutingClientOptions extends PollerOptions {
   random?: () => number;
+  /** Report attempts, failures and breaker time per target and interval (report.ts). */
+  report?: ReportOptions;
 }
 
 export interface AttemptContext {
@@ -45,6 +48,7 @@ export class RoutingClient {
   readonly poller: FeedPoller;
   readonly breaker: LocalBreaker;
   readonly admission: Admission;
+  readonly reporter: GatewayReporter | undefined;
   private readonly now: () => number;
 
   constructor(private readonly opts: RoutingClientOptions) {
@@ -55,14 +59,22 @@ export class RoutingClient {
       this.now,
     );
     this.admission = new Admission(this.now);
+    this.reporter =
+      opts.report !== undefined
+        ? new GatewayReporter(opts.report, opts.url, this.breaker, this.now, opts.fetch)
+        : undefined;
   }
 
   start(): void {
     this.poller.start();
+    this.reporter?.start();
   }
 
-  stop(): void {
+  /** Stops polling and reporting; the last partial interval is reported (awaited). */
+  async stop(): Promise<void> {
     this.poller.stop();
+    this.reporter?.stop();
+    await this.reporter?.flush();
   }
 
   async execute<T>(
@@ -133,13 +145,19 @@ export class RoutingClient {
     const trail: string[] = [];
     let last: { status: number; retryAfterMs?: number } = { status: 503 };
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const pick = pickTarget(doc, pool, {
+      const pickOpts = {
         tenant,
         exclude: tried,
-        available: (id) => this.breaker.available(id),
+        available: (id: string) => this.breaker.available(id),
         random: this.opts.random,
         prefer: degraded?.target,
-      });
+      };
+      // Never an empty pool: when this gateway's breakers and cooldowns rule out every target
+      // it has not tried, the attempt goes by the feed alone: a request nobody tried, or a full
+      // reservation's 429, is never what the user gets while an untried target exists.
+      const pick =
+        pickTarget(doc, pool, pickOpts) ??
+        pickTarget(doc, pool, { ...pickOpts, available: undefined });
       if (pick === undefined) break;
       tried.add(pick.id);
       this.breaker.begin(pick.id);
@@ -155,7 +173,12 @@ export class RoutingClient {
       };
       const result = await call(ctx).catch((): AttemptResult<T> => ({ status: 0 }));
       const failed = result.status === 0 || result.status >= 500 || result.status === 429;
-      this.breaker.record(pick.id, !failed);
+      // A provisioned target answering 429 is full, not broken: for the breaker it answered
+      // (a probe included), and its Retry-After cooldown below keeps requests off it exactly
+      // until it has headroom again.
+      const full = result.status === 429 && pick.target.kind === 'provisioned';
+      this.breaker.record(pick.id, !failed || full);
+      this.reporter?.attempt(pool.pool, pick.id, failed && !full);
       trail.push(`${pick.id}:${result.status === 0 ? 'timeout' : result.status}`);
       if (!failed && result.status < 400) return result.value as T;
       last = result;

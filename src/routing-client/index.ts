@@ -11,6 +11,7 @@ export { FeedPoller, type PollOutcome, type PollerOptions } from './poller.js';
 export { fileFeedState, parseFeedState, type FeedState, type FeedStateStore } from './state.js';
 export { pickTarget, findPool, type Pick, type PickOptions } from './picker.js';
 export { LocalBreaker, type BreakerOptions } from './breaker.js';
+export { GatewayReporter, REPORT_SCHEMA, reportUrlOf, type ReportOptions } from './report.js';
 export { Admission } from './admission.js';
 export {
   canonicalJson,
@@ -36,6 +37,8 @@ export type {
   FeedPool,
   FeedSignature,
   FeedTarget,
+  GatewayReport,
+  GatewayTargetReport,
   FeedTier,
   OverflowCode,
   TargetState,

@@ -116,3 +116,26 @@ export interface FeedDocument {
   changes?: WeightChange[];
   signature?: FeedSignature;
 }
+
+/** What one gateway saw of one target over one interval (llm-gateway-report/v1). */
+export interface GatewayTargetReport {
+  pool: string;
+  target: string;
+  /** Requests it sent there (retries and overflows included). */
+  attempts: number;
+  /** Of those: 5xx, timeouts, transport errors and on-demand 429s (a full reservation's 429 is not one). */
+  failures: number;
+  /** How often its breaker opened on the target. */
+  breaker_opens: number;
+  /** How long (ms, within the interval) its breaker kept the target closed to traffic. */
+  open_ms: number;
+}
+
+export interface GatewayReport {
+  schema: 'llm-gateway-report/v1';
+  gateway: string;
+  /** Interval start (ISO-8601); it lasts interval_ms. */
+  start: string;
+  interval_ms: number;
+  targets: GatewayTargetReport[];
+}

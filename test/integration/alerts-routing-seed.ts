@@ -89,7 +89,7 @@ export async function seed(storage: QueryRunner, calls: CallSpec[]): Promise<voi
 
 /**
  * An embedded store with only the migrations these tests rely on (the base tables, the cost
- * rollups budgets read through, and 0030-0039), so alert and routing tests do not depend on other
+ * rollups budgets read through, and 0030-0039: alert events, feed versions, price dimensions, tenant rollups, gateway reports), so alert and routing tests do not depend on other
  * areas' migrations being in a good state.
  */
 export async function startStore(): Promise<{ storage: QueryRunner; dataDir: string }> {

@@ -1,69 +1,105 @@
-// The closed-loop demo, in-process and short (18 demo minutes at 30x, ~36 s of traffic): the
-// adaptive run's feed moves weight away from the region whose TTFT jumps, fewer users see
-// slow first tokens or 429s than behind the static round-robin, the report table and the PNG
-// chart are written, and the gateways' spans reached llm_calls.
+// The closed-loop demo, in-process: a short version of every scenario (3 demo minutes at 20x,
+// 9 s of traffic; the TTFT incident 9), one embedded store shared by the runs, each writing --report-json,
+// validated against the committed JSON Schema. In every scenario the adaptive run keeps 429s
+// from users, costs at most what static weights cost and uses the reservation at least as
+// much; the TTFT incident is detected and shifted; the text table, the PNG chart and the
+// gateways' spans in llm_calls are there too.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemoCommand } from '../../src/demo/command.js';
+import type { DemoReport } from '../../src/demo/report-json.js';
 import type { DemoResult } from '../../src/demo/run.js';
+import { SCENARIO_NAMES } from '../../src/demo/scenario.js';
+import { DEMO_REPORT_SCHEMA_PATH } from '../../src/schemas.js';
+import { compareMoney } from '../../src/shared/money.js';
 import { createLogger } from '../../src/shared/logger.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'llm-finops-demo-test-'));
-const chart = join(dir, 'demo.png');
-let result: DemoResult;
-let stdout = '';
+const validate = new Ajv2020({ strict: false }).compile(
+  JSON.parse(readFileSync(DEMO_REPORT_SCHEMA_PATH, 'utf8')) as object,
+);
+const runs = new Map<string, { result: DemoResult; report: DemoReport; stdout: string }>();
 const progress: string[] = [];
+const MINUTES: Record<string, number> = { 'ttft-incident': 9 };
 
 beforeAll(async () => {
-  result = await runDemoCommand(
-    {
-      scenario: 'ttft-incident',
-      minutes: 18,
-      scale: 30,
-      seed: 7,
-      chart,
-      dataDir: join(dir, 'data'),
-    },
-    createLogger('silent'),
-    {
-      out: (t) => {
-        stdout += t;
+  for (const [i, scenario] of SCENARIO_NAMES.entries()) {
+    let stdout = '';
+    const reportFile = join(dir, `${scenario}.json`);
+    const result = await runDemoCommand(
+      {
+        scenario,
+        // The TTFT incident needs its middle third to outlast the feed's reaction (a few wall
+        // seconds, ~60 demo seconds at 20x) to show a shift.
+        minutes: MINUTES[scenario] ?? 3,
+        scale: 20,
+        seed: 7 + i,
+        chart: join(dir, `${scenario}.png`),
+        reportJson: reportFile,
+        // libchdb binds one data directory per process: the runs share it (each reads its own).
+        dataDir: join(dir, 'data'),
       },
-      err: (t) => {
-        progress.push(t);
+      createLogger('silent'),
+      {
+        out: (t) => {
+          stdout += t;
+        },
+        err: (t) => {
+          progress.push(t);
+        },
       },
-    },
-  );
-}, 90_000);
+    );
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as DemoReport;
+    runs.set(scenario, { result, report, stdout });
+  }
+}, 480_000);
 
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('llm-finops demo (ttft-incident)', () => {
-  it('shifts the adaptive run away from the degraded target, detected and shifted in time', () => {
-    const a = result.adaptive.timing;
-    expect(a.detectMs).not.toBeNull();
-    expect(a.shiftMs).not.toBeNull();
-    // Shifted before the incident (a third of the run: 12 wall seconds, the feed's health
-    // window is 10) was over.
-    expect(a.shiftMs as number).toBeLessThan(result.runMs / 3);
-    expect(result.static.timing.shiftMs).toBeNull();
+describe('llm-finops demo, every scenario (short)', () => {
+  it('writes a report per run that validates against the committed schema', () => {
+    expect([...runs.keys()]).toEqual(SCENARIO_NAMES);
+    for (const [scenario, { report, result }] of runs) {
+      expect(validate(report), `${scenario}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      expect(report).toMatchObject({
+        scenario,
+        minutes: MINUTES[scenario] ?? 3,
+        scale: 20,
+        rpm: 40,
+      });
+      expect(report.adaptive.requests).toBe(result.adaptive.requests);
+      expect(report.adaptive.requests).toBe(report.static.requests);
+      expect(report.adaptive.requests).toBeGreaterThan(60);
+    }
   });
 
-  it('lets fewer slow first tokens and 429s reach users than static weights, at higher goodput', () => {
-    const a = result.adaptive;
-    const s = result.static;
-    expect(a.requests).toBe(s.requests);
-    expect(a.slow + a.user429).toBeLessThan(s.slow + s.user429);
-    expect(a.goodputPct).toBeGreaterThan(s.goodputPct);
-    expect(a.p95TtftMs as number).toBeLessThan(s.p95TtftMs as number);
-    expect(a.ptuUtilPct).toBeGreaterThan(s.ptuUtilPct);
+  it('keeps 429s from users, costs at most static, fills the reservation at least as much', () => {
+    for (const [scenario, { report: r }] of runs) {
+      const why = `${scenario}: ${JSON.stringify(r)}`;
+      expect(r.adaptive.user_429, why).toBe(0);
+      expect(compareMoney(r.adaptive.cost_usd, r.static.cost_usd), why).toBeLessThanOrEqual(0);
+      expect(r.adaptive.ptu_utilization, why).toBeGreaterThanOrEqual(r.static.ptu_utilization);
+      expect(r.adaptive.reserved_cost_usd).toBe(r.static.reserved_cost_usd);
+    }
+  });
+
+  it('detects the TTFT incident and shifts traffic off it; static never shifts', () => {
+    const { report: r } = runs.get('ttft-incident')!;
+    expect(r.adaptive.detect_minutes).not.toBeNull();
+    expect(r.adaptive.shift_minutes).not.toBeNull();
+    // The incident is the middle third (3 demo minutes): shifted before it was over.
+    expect(r.adaptive.shift_minutes!).toBeLessThan(3);
+    expect(r.static.shift_minutes).toBeNull();
+    expect(r.adaptive.goodput).toBeGreaterThan(r.static.goodput);
   });
 
   it('prints the report table and writes the PNG chart', () => {
+    const { stdout } = runs.get('ttft-incident')!;
     for (const row of [
       'goodput',
       'p50 / p95 TTFT',
@@ -72,26 +108,30 @@ describe('llm-finops demo (ttft-incident)', () => {
       'provisioned utilization',
       'time to detect',
       'time to shift',
+      'report: ',
     ])
       expect(stdout).toContain(row);
+    const chart = join(dir, 'ttft-incident.png');
     expect(existsSync(chart)).toBe(true);
     const png = readFileSync(chart);
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(png.length).toBeGreaterThan(20_000);
     expect(
       progress.some((l) =>
-        /\[demo \d\d:\d\d\/18:00\] adaptive .* rps p95 .* 429s \d+ \| w ptu/.test(l),
+        /\[demo \d\d:\d\d\/09:00\] adaptive .* rps p95 .* 429s \d+ \| w ptu/.test(l),
       ),
     ).toBe(true);
   });
 
   it('delivered the gateways spans to llm_calls, one row per provider attempt', () => {
-    expect(result.llmCalls['demo-adaptive']).toBeGreaterThanOrEqual(result.adaptive.requests);
-    expect(result.llmCalls['demo-adaptive']).toBeGreaterThanOrEqual(
-      Math.floor(result.adaptive.providerAttempts * 0.98),
-    );
-    expect(result.llmCalls['demo-static']).toBeGreaterThanOrEqual(
-      Math.floor(result.static.requests * 0.98),
-    );
+    for (const [scenario, { result }] of runs) {
+      const why = `${scenario}: ${JSON.stringify(result.llmCalls)}`;
+      expect(result.llmCalls['demo-adaptive'], why).toBeGreaterThanOrEqual(
+        Math.floor(result.adaptive.providerAttempts * 0.98),
+      );
+      expect(result.llmCalls['demo-static'], why).toBeGreaterThanOrEqual(
+        Math.floor(result.static.requests * 0.98),
+      );
+    }
   });
 });

@@ -113,6 +113,7 @@ describe('report timings', () => {
       onDemandUsd: 1,
       reservedUsd: 1,
       costUsd: 2,
+      money: { onDemand: '1', reserved: '1', total: '2' },
       costPerGoodUsd: 2,
       ptuUtilPct: 50,
       providerAttempts: 1,

@@ -44,6 +44,8 @@ export function authMiddleware(
   };
 }
 
+const GATEWAY_REPORTS_PATH = '/v1/routing/reports';
+
 function authorize(key: ApiKey, req: Request, path: string): void {
   const write = req.method !== 'GET' && req.method !== 'HEAD';
   switch (key.role) {
@@ -54,8 +56,11 @@ function authorize(key: ApiKey, req: Request, path: string): void {
         throw new ForbiddenError(`API key ${key.name} (reader) may not ${req.method} ${req.path}`);
       return;
     case 'gateway':
-      if (write || !path.startsWith(GATEWAY_PREFIX))
-        throw new ForbiddenError(`API key ${key.name} (gateway) may only read ${GATEWAY_PREFIX}*`);
+      // A gateway reads the feed and reports what it saw of the targets (routing client).
+      if (write ? path !== GATEWAY_REPORTS_PATH : !path.startsWith(GATEWAY_PREFIX))
+        throw new ForbiddenError(
+          `API key ${key.name} (gateway) may only read ${GATEWAY_PREFIX}* and POST ${GATEWAY_REPORTS_PATH}`,
+        );
       return;
     case 'tenant':
       confineToTenant(key, req, path, write);

@@ -1,10 +1,11 @@
 // The routing-weights feed (llm-routing-feed/v1) and its renderings, the public key that
 // verifies it, and the version history (why each weight moved). The feed route serves
 // pre-serialized bytes with an ETag; If-None-Match answers 304 without a body.
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { NotFoundError, UnavailableError } from '../../shared/errors.js';
 import { FEED_FORMATS, matchesEtag, type Served, type ServedCache } from '../routing/serve.js';
+import { gatewayReportSchema, insertGatewayReport } from '../routing/reports.js';
 import { queryVersions } from '../routing/versions.js';
 import type { RouteDeps } from './deps.js';
 import { feedResponse, keysResponse, versionsResponse } from './responses-perf.js';
@@ -22,6 +23,8 @@ const versionsSchema = z
     before: z.coerce.number().int().min(1).optional().describe('versions below this one'),
   })
   .strict();
+
+const reportAccepted = z.object({ accepted: z.number().int() }).strict();
 
 function send(req: Request, res: Response, served: Served): void {
   const inm = req.headers['if-none-match'];
@@ -108,6 +111,21 @@ export function createRoutingRouter(deps: RouteDeps, api: ApiRoutes): Router {
       feed_id: deps.config.routing.feed_id,
       versions: await queryVersions(deps.storage, deps.config.routing.feed_id, q.limit, q.before),
     }),
+  );
+  // This router is mounted before the app's body parser (the feed's hot path needs none): the
+  // one body route parses its own, with the app's limit (a larger body is the app's 413).
+  router.use('/v1/routing/reports', express.json({ limit: 1024 * 1024 }));
+  api.add(
+    router,
+    {
+      method: 'post',
+      path: '/v1/routing/reports',
+      summary:
+        'What a gateway saw per target and interval (llm-gateway-report/v1): attempts, failures, breaker openings, time open',
+      body: gatewayReportSchema,
+      ok: { status: 202, description: 'how many target rows were stored', schema: reportAccepted },
+    },
+    async ({ body }) => ({ accepted: await insertGatewayReport(deps.storage, body) }),
   );
   return router;
 }

@@ -29,6 +29,18 @@ function errorReason(s: TargetStats, c: RoutingConfig['circuit']): string | unde
     : undefined;
 }
 
+/**
+ * Every gateway that reported the target kept its own breaker open on it for at least half of
+ * its time: their breakers hide the failures from the calls the feed sees, so this is the
+ * fleet's verdict. At least min_requests attempts or one breaker opening must back it.
+ */
+function avoidedReason(s: TargetStats, c: RoutingConfig['circuit']): string | undefined {
+  const g = s.gateway;
+  if (g === undefined || g.gateways === 0 || g.avoiding < g.gateways) return undefined;
+  if (g.opens === 0 && g.attempts < c.min_requests) return undefined;
+  return `every reporting gateway (${g.gateways}) kept its breaker open on it ${pct(g.openShare)} of the last ${c.error_window_s} s`;
+}
+
 /** The recent p95 (TTFT when measured, else end-to-end) against latency_ratio x its baseline. */
 function latencyBreach(s: TargetStats, c: RoutingConfig['circuit']): string | undefined {
   if (s.latencyCalls >= c.min_requests) {
@@ -99,7 +111,7 @@ export function nextCircuit(
       reason: `probe succeeded (${stats.recentCalls} calls)`,
     };
   }
-  const errors = errorReason(stats, c);
+  const errors = errorReason(stats, c) ?? avoidedReason(stats, c);
   if (errors !== undefined)
     return { state: 'open', since: nowMs, opens: prev.opens + 1, reason: errors };
   const slow = latencyBreach(stats, c);

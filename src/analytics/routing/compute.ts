@@ -16,7 +16,7 @@ import type {
 } from '../../routing-client/types.js';
 import type { Circuit } from './circuit.js';
 import { emptyStats, type TargetStats } from './health-query.js';
-import { blendedPrice, normalise, scoreTarget, smooth, utilization } from './weights.js';
+import { blendedPrice, scoreTarget, smooth, tierGoals, utilization } from './weights.js';
 import { reachedShare } from '../../shared/budget.js';
 
 export interface ComputeInput {
@@ -152,10 +152,12 @@ function computeTier(
       (input.circuits.get(t.id)?.state ?? 'closed') === 'closed' &&
       skipReason(t, input.budgets) === undefined,
   );
-  const scored = eligible.map((t) =>
-    scoreTarget(t, input.stats.get(t.id) ?? emptyStats(), input.cfg, pool.slo_p95_ms, cheapest),
-  );
-  const goals = normalise(scored);
+  const members = eligible.map((t) => {
+    const s = input.stats.get(t.id) ?? emptyStats();
+    return { t, s, scored: scoreTarget(t, s, input.cfg, pool.slo_p95_ms, cheapest) };
+  });
+  const scored = members.map((m) => m.scored);
+  const goals = tierGoals(members);
   return targets.map((t) => {
     const key = `${pool.pool}/${t.id}`;
     const prev = input.prev.get(key);
@@ -198,7 +200,14 @@ function decide(
       state: 'active',
       reasons: [`circuit half-open: probe weight ${input.cfg.circuit.probe_weight}`],
     };
-  const s = smooth(prev, goal, input.cfg.smoothing);
+  // A reservation goes straight to its goal: its share is already paid for, so it recovers the
+  // moment headroom returns, and a spill off it is bounded by its own 429s (the overflow).
+  const sm = input.cfg.smoothing;
+  const s = smooth(
+    prev,
+    goal,
+    t.kind === 'provisioned' ? { ...sm, max_step_up: 100, max_step_down: 100 } : sm,
+  );
   const reasons = [...health, ...(s.note !== undefined ? [s.note] : [])];
   return { weight: s.weight, state: s.weight > 0 ? 'active' : 'drain', reasons };
 }

@@ -11,6 +11,7 @@ import { budgetStatus } from './budgets.js';
 import { closedCircuit, circuitStats, nextCircuit, type Circuit } from './circuit.js';
 import { computePools } from './compute.js';
 import { emptyStats, queryTargetStats } from './health-query.js';
+import { queryGatewayViews, type GatewayView } from './reports.js';
 import { loadSigningKey, publicKeySet, type SigningKey } from './keys.js';
 import { ServedCache } from './serve.js';
 import { insertVersion, latestVersion, restoreState } from './versions.js';
@@ -126,14 +127,27 @@ export class FeedService {
     const since = Object.fromEntries(
       [...this.circuits].filter(([, c]) => c.since > 0).map(([id, c]) => [id, c.since]),
     );
-    const stats = await queryTargetStats(this.deps.storage, targets, {
-      nowMs,
-      windowS: cfg.window_s,
-      errorWindowS: cfg.circuit.error_window_s,
-      latencyWindowS: cfg.circuit.error_window_s,
-      baselineS: cfg.baseline_s,
-      since,
-    });
+    // The reads are independent: run them together (the loop's latency is the feed's reaction time).
+    const [stats, views] = await Promise.all([
+      queryTargetStats(this.deps.storage, targets, {
+        nowMs,
+        windowS: cfg.window_s,
+        errorWindowS: cfg.circuit.error_window_s,
+        latencyWindowS: cfg.circuit.error_window_s,
+        baselineS: cfg.baseline_s,
+        since,
+      }),
+      queryGatewayViews(
+        this.deps.storage,
+        targets.map((t) => t.id),
+        { nowMs, fromMs: nowMs - cfg.circuit.error_window_s * 1000, since },
+      ).catch((err: unknown) => {
+        this.deps.logger.warn('routing feed: reading gateway reports failed', { err });
+        return new Map<string, GatewayView>();
+      }),
+    ]);
+    for (const [id, view] of views)
+      stats.set(id, { ...(stats.get(id) ?? emptyStats()), gateway: view });
     for (const t of targets) {
       const prev = this.circuits.get(t.id) ?? closedCircuit();
       const next = nextCircuit(

@@ -6,6 +6,7 @@
 import type { QueryRunner } from '../../storage/runner.js';
 import type { RoutingTargetConfig } from '../../shared/config-routing.js';
 import { canonicalProvider } from '../../shared/provider-identity.js';
+import type { GatewayView } from './reports.js';
 
 export interface TargetStats {
   calls: number;
@@ -22,13 +23,18 @@ export interface TargetStats {
   latencyCalls: number;
   latencyTtftP95: number | null;
   latencyDurationP95: number | null;
-  /** Last 60 s. */
+  /** Last 60 s, in converted tokens (prompt - cache reads + output: what a PTU's admission charges). */
   tokensPerMinute: number;
   requestsPerMinute: number;
+  /** Last 60 s: calls that spilled off this target (their fallback_from) and landed elsewhere. */
+  spilledTokensPerMinute: number;
+  spilledRequestsPerMinute: number;
   baseCalls: number;
   baseTtftP50: number | null;
   baseTtftP95: number | null;
   baseDurationP95: number | null;
+  /** What the gateways reported of the target over the error window (reports.ts). */
+  gateway?: GatewayView;
 }
 
 export interface HealthWindows {
@@ -57,6 +63,8 @@ export function emptyStats(): TargetStats {
     latencyDurationP95: null,
     tokensPerMinute: 0,
     requestsPerMinute: 0,
+    spilledTokensPerMinute: 0,
+    spilledRequestsPerMinute: 0,
     baseCalls: 0,
     baseTtftP50: null,
     baseTtftP95: null,
@@ -80,6 +88,9 @@ function targetExpr(targets: RoutingTargetConfig[], params: Record<string, unkno
   });
   return `multiIf(${arms.join(', ')}, '')`;
 }
+
+/** Converted tokens of a call: input (inclusive of cache reads) - cache reads + output. */
+const CONVERTED = 'input_tokens - least(cache_read_tokens, input_tokens) + output_tokens';
 
 const ms = (name: string): string => `fromUnixTimestamp64Milli(toInt64({${name}:Float64}), 'UTC')`;
 
@@ -108,11 +119,11 @@ export async function queryTargetStats(
       quantileTDigestIf(0.95)(duration_ms, cur) AS duration_p95,
       countIf(recent) AS recent_calls, countIf(recent AND status = 'error') AS recent_errors, countIf(recent AND http_status = 429) AS recent_429,
       countIf(lat) AS lat_calls, quantileTDigestIf(0.95)(ttft_ms, lat) AS lat_ttft_p95, quantileTDigestIf(0.95)(duration_ms, lat) AS lat_duration_p95,
-      sumIf(input_tokens + output_tokens, t >= ${ms('util')}) AS util_tokens, countIf(t >= ${ms('util')}) AS util_calls,
+      sumIf(tokens, t >= ${ms('util')}) AS util_tokens, countIf(t >= ${ms('util')} AND http_status != 429) AS util_calls,
       countIf(t < ${ms('win')}) AS base_calls, quantileTDigestIf(0.5)(ttft_ms, t < ${ms('win')}) AS base_ttft_p50,
       quantileTDigestIf(0.95)(ttft_ms, t < ${ms('win')}) AS base_ttft_p95, quantileTDigestIf(0.95)(duration_ms, t < ${ms('win')}) AS base_duration_p95
     FROM (
-      SELECT ${targetExpr(targets, params)} AS target_id, start_time AS t, status, http_status, ttft_ms, duration_ms, input_tokens, output_tokens,
+      SELECT ${targetExpr(targets, params)} AS target_id, start_time AS t, status, http_status, ttft_ms, duration_ms, ${CONVERTED} AS tokens,
         ${sinceExpr} AS since,
         t >= greatest(${ms('win')}, since) AS cur, t >= greatest(${ms('err')}, since) AS recent, t >= greatest(${ms('lat')}, since) AS lat
       FROM llm_calls
@@ -120,8 +131,44 @@ export async function queryTargetStats(
     )
     WHERE target_id != ''
     GROUP BY target_id`;
-  for (const r of await storage.query<Record<string, unknown>>(sql, params))
-    out.set(String(r.target_id), toStats(r));
+  const [rows, spilled] = await Promise.all([
+    storage.query<Record<string, unknown>>(sql, params),
+    querySpilled(storage, targets, w.nowMs),
+  ]);
+  for (const r of rows) out.set(String(r.target_id), toStats(r));
+  for (const [id, x] of spilled) {
+    const s = out.get(id) ?? emptyStats();
+    s.spilledTokensPerMinute += x.tokens;
+    s.spilledRequestsPerMinute += x.calls;
+    out.set(id, s);
+  }
+  return out;
+}
+
+/**
+ * What spilled off each target over the last 60 s: calls whose fallback_from names it (the
+ * gateway tried it first, got 429 or a fault, and went on). Added to a reservation's own load
+ * this is its demand, which the capacity share needs (a full PTU serves exactly its capacity).
+ */
+async function querySpilled(
+  storage: QueryRunner,
+  targets: RoutingTargetConfig[],
+  nowMs: number,
+): Promise<Map<string, { tokens: number; calls: number }>> {
+  const names = targets.map((t) => (t.deployment !== '' ? t.deployment : t.id));
+  const rows = await storage.query<Record<string, unknown>>(
+    `SELECT fallback_from, sum(${CONVERTED}) AS tokens, count() AS calls FROM llm_calls
+      WHERE start_time >= ${ms('util')} AND start_time < ${ms('now')} AND fallback_from IN {names:Array(String)}
+        AND kind IN ('inference', 'embeddings')
+      GROUP BY fallback_from`,
+    { util: nowMs - 60_000, now: nowMs, names },
+  );
+  const out = new Map<string, { tokens: number; calls: number }>();
+  for (const r of rows)
+    targets.forEach((t, i) => {
+      if (names[i] === String(r.fallback_from))
+        out.set(t.id, { tokens: n(r.tokens), calls: n(r.calls) });
+    });
   return out;
 }
 
@@ -141,6 +188,8 @@ function toStats(r: Record<string, unknown>): TargetStats {
     latencyDurationP95: q(r.lat_duration_p95),
     tokensPerMinute: n(r.util_tokens),
     requestsPerMinute: n(r.util_calls),
+    spilledTokensPerMinute: 0,
+    spilledRequestsPerMinute: 0,
     baseCalls: n(r.base_calls),
     baseTtftP50: q(r.base_ttft_p50),
     baseTtftP95: q(r.base_ttft_p95),

@@ -55,21 +55,36 @@ export function scoreTarget(
       `p95 ${Math.round(s.durationP95)} ms above SLO ${sloP95Ms} ms`,
     );
   }
+  const reserved = t.kind === 'provisioned';
   if (s.calls > 0) {
-    const errors = s.errors / s.calls;
+    // A provisioned target's 429s are its capacity being full, not a fault: they are left out
+    // of its error rate and drive its share (reservedShare) instead of its score.
+    const faults = reserved ? Math.max(0, s.errors - s.rateLimited) : s.errors;
+    const served = reserved ? Math.max(1, s.calls - s.rateLimited) : s.calls;
     apply(
-      rateFactor(errors, h.error_rate_warn, cfg.circuit.error_rate),
-      `error rate ${pct(errors)}`,
+      rateFactor(faults / served, h.error_rate_warn, cfg.circuit.error_rate),
+      `error rate ${pct(faults / served)}`,
     );
-    const limited = s.rateLimited / s.calls;
+    if (!reserved) {
+      const limited = s.rateLimited / s.calls;
+      apply(
+        rateFactor(limited, h.rate_429_warn, Math.min(1, h.rate_429_warn * 5)),
+        `429 rate ${pct(limited)}`,
+      );
+    }
+  }
+  const g = s.gateway;
+  if (g !== undefined && g.gateways > 0 && g.openShare > 0) {
+    // What the gateways' own breakers hide from the calls above: the share of their time they
+    // kept the target closed (their attempts and failures are in the calls already).
     apply(
-      rateFactor(limited, h.rate_429_warn, Math.min(1, h.rate_429_warn * 5)),
-      `429 rate ${pct(limited)}`,
+      Math.max(0.05, 1 - g.openShare),
+      `gateways kept their breakers open ${pct(g.openShare)} of the time (${g.avoiding} of ${g.gateways} mostly)`,
     );
   }
   const util = utilization(t, s);
-  if (util !== undefined && util > h.util_high) {
-    // Headroom-proportional: a nearly full provisioned deployment yields share to its peers.
+  if (!reserved && util !== undefined && util > h.util_high) {
+    // Headroom-proportional: a nearly full on-demand quota yields share to its peers.
     apply(
       Math.max(0.1, (1.2 - util) / (1.2 - h.util_high)),
       `utilization ${pct(util)} above ${pct(h.util_high)}`,
@@ -90,6 +105,48 @@ export function utilization(t: RoutingTargetConfig, s: TargetStats): number | un
   if (t.capacity.tpm !== undefined) return s.tokensPerMinute / t.capacity.tpm;
   if (t.capacity.rpm !== undefined) return s.requestsPerMinute / t.capacity.rpm;
   return undefined;
+}
+
+/**
+ * Utilization a reservation is filled to before traffic spills: a leaky-bucket PTU admits up to
+ * 100%, so aiming just under it keeps the paid capacity busy while leaving room for the estimate
+ * the provider charges at admission (prompt + max_tokens, corrected at completion).
+ */
+export const RESERVED_TARGET_UTIL = 0.95;
+
+/**
+ * Demand on a provisioned target as a share of its capacity over the last minute: what it served
+ * plus what spilled off it (calls whose fallback_from is this target), so a full reservation is
+ * seen as over-asked rather than as exactly 100% busy.
+ */
+export function reservedDemand(t: RoutingTargetConfig, s: TargetStats): number | undefined {
+  if (t.capacity.tpm !== undefined)
+    return (s.tokensPerMinute + s.spilledTokensPerMinute) / t.capacity.tpm;
+  if (t.capacity.rpm !== undefined)
+    return (s.requestsPerMinute + s.spilledRequestsPerMinute) / t.capacity.rpm;
+  return undefined;
+}
+
+/**
+ * The share (0..1] of its tier's requests a healthy provisioned target should start with: all of
+ * them while demand fits under RESERVED_TARGET_UTIL, else the part its capacity covers, so only
+ * the excess spills. Tier demand is the sum over the tier plus what spilled off it; without
+ * capacity or measurements the reservation keeps everything (it is paid for either way).
+ */
+export function reservedShare(
+  t: RoutingTargetConfig,
+  s: TargetStats,
+  tierDemandTpm: number,
+): { share: number; reason?: string } {
+  const cap = t.capacity.tpm;
+  if (cap === undefined || tierDemandTpm <= 0) return { share: 1 };
+  const covers = (cap * RESERVED_TARGET_UTIL) / tierDemandTpm;
+  if (covers >= 1) return { share: 1 };
+  const demand = reservedDemand(t, s) ?? 0;
+  return {
+    share: covers,
+    reason: `reservation full (demand ${pct(demand)} of capacity): keeps ${pct(covers)} of the tier, the excess spills`,
+  };
 }
 
 /** Integer weights summing to 100 (largest remainder); all zero when every score is zero. */
@@ -138,4 +195,61 @@ export function smooth(
       note: `decrease limited to -${sm.max_step_down} per version (goal ${target})`,
     };
   return { weight: target };
+}
+
+export interface TierMember {
+  t: RoutingTargetConfig;
+  s: TargetStats;
+  scored: Scored;
+}
+
+/**
+ * Goals for the eligible targets of one tier, reservation first: each provisioned target gets the
+ * share its capacity covers of the tier's measured demand (all of it while demand fits),
+ * scaled by its health (score / base weight: TTFT drift and real errors, never fullness), and
+ * never less than 1 while it is eligible (circuit closed, in budget); the on-demand targets split
+ * the rest by score. A tier without provisioned targets is normalised by score alone.
+ */
+export function tierGoals(members: TierMember[]): Map<string, number> {
+  const reserved = members.filter((m) => m.t.kind === 'provisioned');
+  const others = members.filter((m) => m.t.kind !== 'provisioned');
+  if (reserved.length === 0 || others.length === 0) {
+    const goals = normalise(members.map((m) => m.scored));
+    return floorReserved(goals, reserved);
+  }
+  const demand = members.reduce((sum, m) => sum + m.s.tokensPerMinute, 0);
+  const shares = reserved.map((m) => {
+    const { share, reason } = reservedShare(m.t, m.s, demand);
+    if (reason !== undefined) m.scored.reasons.push(reason);
+    const health = m.t.base_weight > 0 ? Math.min(1, m.scored.score / m.t.base_weight) : 0;
+    return { id: m.t.id, x: share * health };
+  });
+  // Several reservations that together cover more than the demand split it by that cover.
+  const covered = shares.reduce((sum, x) => sum + x.x, 0);
+  const scale = covered > 1 ? 1 / covered : 1;
+  const rest = 100 * (1 - covered * scale);
+  const otherTotal = others.reduce((sum, m) => sum + Math.max(0, m.scored.score), 0);
+  const floats = [
+    ...shares.map((x) => ({ id: x.id, score: 100 * x.x * scale })),
+    ...others.map((m) => ({
+      id: m.t.id,
+      score: otherTotal > 0 ? (rest * Math.max(0, m.scored.score)) / otherTotal : 0,
+    })),
+  ];
+  return floorReserved(normalise(floats), reserved);
+}
+
+/** An eligible reservation with a positive score keeps at least 1 (taken from the largest peer). */
+function floorReserved(goals: Map<string, number>, reserved: TierMember[]): Map<string, number> {
+  for (const m of reserved) {
+    if ((goals.get(m.t.id) ?? 0) > 0 || m.scored.score <= 0) continue;
+    const [top] = [...goals].sort((a, b) => b[1] - a[1]);
+    if (top === undefined || top[1] <= 1) {
+      goals.set(m.t.id, 1);
+      continue;
+    }
+    goals.set(top[0], top[1] - 1);
+    goals.set(m.t.id, 1);
+  }
+  return goals;
 }

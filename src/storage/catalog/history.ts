@@ -36,6 +36,7 @@ image and web-search counts, usage_incomplete, and their cost parts; the cost ro
 parts (so their parts still sum to cost_total) and a count of calls with incomplete usage. Rows
 stored before this migration read 0 / false: they were priced without these parts.`,
   },
+  { version: 36, name: 'gateway_reports' },
 ];
 
 /** sha256 (first 16 hex digits) of the hand-written sql/migrations files of 0.1, by version. */

@@ -226,10 +226,39 @@ seeds the next one after a restart, so versions only increase.`,
   shardBy: 'cityHash64(feed_id)',
 };
 
+export const GATEWAY_REPORTS: BaseTable = {
+  name: 'gateway_reports',
+  // 40, not the next free number: other branches add migrations 32+ in parallel.
+  since: 36,
+  doc: `What each gateway saw of each routing target per interval (POST /v1/routing/reports): its
+attempts, failures, breaker openings and the time its breaker kept the target closed. A gateway's
+own breaker hides a failing target from llm_calls (no attempts, no error spans); the routing feed
+reads these so a target every gateway avoids is down-weighted fleet-wide. Short-lived: the feed
+reads minutes of it.`,
+  columns: columns(`
+    time DateTime64(3, 'UTC')
+    interval_ms UInt32
+    gateway LowCardinality(String)
+    pool LowCardinality(String)
+    target LowCardinality(String)
+    attempts UInt32
+    failures UInt32
+    breaker_opens UInt32
+    open_ms UInt32
+    received_at DateTime64(3, 'UTC') DEFAULT now64(3)
+  `),
+  engine: 'MergeTree',
+  partitionBy: 'toYYYYMMDD(time)',
+  orderBy: '(target, time, gateway)',
+  ttl: 'toDateTime(time) + toIntervalDay(7)',
+  shardBy: 'cityHash64(target)',
+};
+
 export const BASE_TABLES: readonly BaseTable[] = [
   LLM_CALLS,
   LLM_CALL_CONTENT,
   OUTCOMES,
   ALERT_EVENTS,
   ROUTING_FEED_VERSIONS,
+  GATEWAY_REPORTS,
 ];
