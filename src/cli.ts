@@ -59,6 +59,16 @@ withCommon(
   .action(
     async (options: StartOptions & { collector: boolean; api: boolean; scheduler: boolean }) => {
       const config = resolveConfig(options);
+      // Handlers go in before anything starts: 'llm-finops started' is logged inside
+      // startRuntime, and a SIGTERM in the window before it returns would otherwise kill the
+      // process by signal (exit code null) instead of draining. A signal that arrives while
+      // starting is acted on as soon as there is a runtime to stop.
+      let received: string | undefined;
+      let onSignal = (signal: string): void => {
+        received ??= signal;
+      };
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+      process.on('SIGINT', () => onSignal('SIGINT'));
       const runtime = await startRuntime({
         config,
         logger,
@@ -89,8 +99,8 @@ withCommon(
           },
         );
       };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
+      onSignal = shutdown;
+      if (received !== undefined) shutdown(received);
     },
   );
 

@@ -7,6 +7,7 @@ import { INPUT_KEYS, OUTPUT_KEYS } from './processors/normalize-content.js';
 import { redactSecrets } from './processors/redact.js';
 import {
   noteWireType,
+  setAttribute,
   wireType,
   type AttrValue,
   type Attributes,
@@ -77,7 +78,7 @@ function forwardableAttributes(attrs: Attributes, captureContent: boolean): Attr
     if (content && !captureContent) continue;
     const type = wireType(attrs, key);
     // Only text is redacted: an int64 or bytes value kept as a string is not prose.
-    out[key] = content && type === undefined ? redactValue(value) : value;
+    setAttribute(out, key, content && type === undefined ? redactValue(value) : value);
     noteWireType(out, key, type);
   }
   return out;
@@ -94,7 +95,7 @@ function redactValue(value: AttrValue): AttrValue {
   if (value !== null && typeof value === 'object') {
     const out: Attributes = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = wireType(value, k) === undefined ? redactValue(v) : v;
+      setAttribute(out, k, wireType(value, k) === undefined ? redactValue(v) : v);
       noteWireType(out, k, wireType(value, k));
     }
     return out;

@@ -68,6 +68,22 @@ const WIRE_TYPES = Symbol('llm-finops.otlp-wire-types');
 type Container = Attributes | AttrValue[];
 type Noted = Container & { [WIRE_TYPES]?: Map<string | number, WireType> };
 
+/**
+ * `into[key] = value` for a key a client chose. `__proto__` is defined as an own property: a plain
+ * assignment would instead replace the object's prototype with a client's kvlist, whose keys
+ * every later lookup on the attributes would then inherit.
+ */
+export function setAttribute(into: Attributes, key: string, value: AttrValue): void {
+  if (key === '__proto__')
+    Object.defineProperty(into, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else into[key] = value;
+}
+
 /** Remember that `container[key]` arrived as `type` (no-op for undefined). */
 export function noteWireType(
   container: Container,

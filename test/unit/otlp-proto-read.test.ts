@@ -10,6 +10,7 @@ import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-tra
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { decodeProtoRequest, encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
+import { decodeJsonRequest } from '../../src/collector/receiver/otlp-json.js';
 import { wireType, type AttrValue } from '../../src/collector/span.js';
 import { DecodeError } from '../../src/shared/errors.js';
 
@@ -202,6 +203,47 @@ describe('decodeProtoRequest', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('keeps a `__proto__` key as data, never as the prototype (proto and JSON)', () => {
+    // A kvlist under `__proto__` assigned plainly would become the attributes' prototype, and
+    // every key in it (a tenant, token counts) would be inherited by later lookups.
+    const poison = {
+      key: '__proto__',
+      value: {
+        kvlistValue: {
+          values: [{ key: 'gen_ai.usage.input_tokens', value: { intValue: '999999' } }],
+        },
+      },
+    };
+    const proto = decodeProtoRequest(request([poison])).spans[0]?.attributes;
+    const json = decodeJsonRequest(
+      JSON.stringify({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: TRACE,
+                    spanId: SPAN,
+                    name: 'chat',
+                    startTimeUnixNano: '1764000000000000001',
+                    endTimeUnixNano: '1764000000500000002',
+                    attributes: [poison],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    ).spans[0]?.attributes;
+    for (const attrs of [proto, json]) {
+      expect(Object.getPrototypeOf(attrs)).toBe(Object.prototype);
+      expect(attrs?.['gen_ai.usage.input_tokens']).toBeUndefined();
+      expect(Object.keys(attrs ?? {})).toContain('__proto__');
+    }
   });
 
   it('reads a scope and a resource that come after their spans', () => {

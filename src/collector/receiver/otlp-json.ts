@@ -4,6 +4,7 @@
 import { DecodeError } from '../../shared/errors.js';
 import {
   noteWireType,
+  setAttribute,
   type AttrValue,
   type Attributes,
   type SpanEvent,
@@ -130,7 +131,7 @@ function toAttributes(raw: Json): Attributes {
   if (!Array.isArray(raw)) return out;
   for (const kv of raw) {
     if (isObject(kv) && typeof kv.key === 'string' && kv.key !== '') {
-      out[kv.key] = toValue(kv.value);
+      setAttribute(out, kv.key, toValue(kv.value));
       noteWireType(out, kv.key, wireTypeOf(kv.value));
     }
   }

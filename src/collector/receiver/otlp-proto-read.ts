@@ -12,6 +12,7 @@ import protobuf from 'protobufjs';
 import { DecodeError } from '../../shared/errors.js';
 import {
   noteWireType,
+  setAttribute,
   type AttrValue,
   type Attributes,
   type SpanEvent,
@@ -228,7 +229,7 @@ function readKeyValue(reader: Reader, limit: number, into: Attributes, depth: nu
   }
   checkEnd(reader, limit);
   if (key === '') return;
-  into[key] = value;
+  setAttribute(into, key, value);
   noteWireType(into, key, wire);
 }
 
