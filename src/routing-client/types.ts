@@ -86,6 +86,8 @@ export interface FeedBudget {
   state?: 'ok' | 'warning' | 'exhausted';
   /** Calls in the spend the collector could not price (spent_usd leaves them out). */
   unpriced_calls?: number;
+  /** Calls in the spend whose source reports incomplete usage (spent_usd only estimates them). */
+  usage_incomplete_calls?: number;
 }
 
 export interface WeightChange {

@@ -92,14 +92,20 @@ export interface BudgetState {
   status: BudgetStatus;
   /** Calls in the spend without a price: their cost is unknown, not $0 (spent is a floor). */
   unpriced_calls: number;
-  // TODO(issue 12, item 4): usage_incomplete_calls once llm_calls stores `usage_incomplete`
-  // (the collector already flags it on the record; the column is being added on branch c12b).
+  /**
+   * Calls whose source cannot report every token count (e.g. no cached tokens): priced as if
+   * uncached, so their cost is an upper estimate, not an invoice figure.
+   */
+  usage_incomplete_calls: number;
 }
 
-/** What the spend leaves out, shown next to it. */
+/** What the spend leaves out or only estimates, shown next to it. */
 export interface SpendGaps {
   unpriced_calls: number;
+  usage_incomplete_calls: number;
 }
+
+export const NO_GAPS: SpendGaps = { unpriced_calls: 0, usage_incomplete_calls: 0 };
 
 /**
  * One budget given its spend so far in the period containing `now`. Forecast = linear run-rate
@@ -111,7 +117,7 @@ export function evaluateBudget(
   b: Budget,
   spentText: string,
   now: Date,
-  gaps: SpendGaps = { unpriced_calls: 0 },
+  gaps: SpendGaps = NO_GAPS,
 ): BudgetState {
   const { start, end } = periodBounds(b.period, now);
   const elapsedMs = Math.max(0, Math.min(now.getTime(), end.getTime()) - start.getTime());
@@ -143,6 +149,7 @@ export function evaluateBudget(
     hard_threshold_usd: moneyText(hard),
     status,
     unpriced_calls: gaps.unpriced_calls,
+    usage_incomplete_calls: gaps.usage_incomplete_calls,
   };
 }
 

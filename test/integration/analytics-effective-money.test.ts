@@ -210,11 +210,13 @@ describe('spend per outcome on effective cost', () => {
       calls: 2,
       spend_usd: '0.666666666666666667',
       unpriced_calls: 1,
+      usage_incomplete_calls: 0,
     });
     expect(res.body.total).toEqual({
       calls: 4,
       spend_usd: '2.166666666666666667',
       unpriced_calls: 1,
+      usage_incomplete_calls: 0,
     });
     // A tenant's view keeps the shares computed over every tenant's usage.
     const scoped = await queryOutcomeSpend(t.runtime.storage, {
@@ -224,6 +226,11 @@ describe('spend per outcome on effective cost', () => {
       windowHours: 24,
       reservations,
     });
-    expect(scoped.total).toEqual({ calls: 3, spend_usd: '1.5', unpriced_calls: 1 });
+    expect(scoped.total).toEqual({
+      calls: 3,
+      spend_usd: '1.5',
+      unpriced_calls: 1,
+      usage_incomplete_calls: 0,
+    });
   });
 });

@@ -211,7 +211,12 @@ describe('outcomes', () => {
       success_value_usd: '19.99',
     });
     expect(by.sales?.spend_per_success_usd).toBe(D('0.23').div(3).toDecimalPlaces(18).toString());
-    expect(res.body.unlinked).toEqual({ calls: 2, spend_usd: '0.411', unpriced_calls: 0 });
+    expect(res.body.unlinked).toEqual({
+      calls: 2,
+      spend_usd: '0.411',
+      unpriced_calls: 0,
+      usage_incomplete_calls: 0,
+    });
     expect(D(res.body.total.spend_usd).toString()).toBe(
       D('0.22').add('0.23').add('0.411').toString(),
     );

@@ -131,8 +131,11 @@ describe('official OTLP exporters to /v1/costs', () => {
         output_tokens: 170,
         reasoning_tokens: 0,
         cost_usd: openaiCost.mul(2).toString(),
+        billed_cost_usd: openaiCost.mul(2).toString(),
+        effective_cost_usd: openaiCost.mul(2).toString(),
         list_cost_usd: openaiCost.mul(2).toString(),
         unpriced_calls: 0,
+        usage_incomplete_calls: 0,
       },
     ]);
   });

@@ -328,6 +328,7 @@ describe('questions on the fixed runner', () => {
         effective_cost_usd: '0.1',
         list_cost_usd: '0.2',
         unpriced_calls: 0,
+        usage_incomplete_calls: 0,
       },
     ]);
     expect(runner.calls[0]?.params).toEqual({

@@ -5,13 +5,16 @@
 // (spent >= soft threshold), hard (spent >= hard threshold), forecast (the period's run-rate
 // projected to its end >= the ceiling). Money is compared exactly, never as a float. Spend is the
 // effective cost of the one cost model (covered calls at their share of the reservation hour);
-// a group's summary names the calls it could not price, which its spend leaves out.
+// a group's summary names the calls it could not price, which its spend leaves out, and the calls
+// whose source reports incomplete usage, whose cost is only an estimate.
 import {
+  NO_GAPS,
   evaluateBudget,
   periodBounds,
   scopeWithin,
   type Budget,
   type BudgetState,
+  type SpendGaps,
 } from '../../shared/budget.js';
 import type { AlertRule } from '../../shared/config-alerts.js';
 import type { ReservationConfig } from '../../shared/config-finops.js';
@@ -26,6 +29,7 @@ import {
 import type { QueryRunner } from '../../storage/runner.js';
 import { queryBudgets } from '../queries/budgets.js';
 import { costLines } from '../queries/cost-model.js';
+import { addGaps, gapsText } from '../queries/spend-gaps.js';
 import type { Observation, RuleContext } from './rules.js';
 
 type BudgetRule = Extract<AlertRule, { kind: 'budget' }>;
@@ -75,14 +79,14 @@ async function groupObservations(
   // Reservation purchase / unused lines belong to no group: a group's budget is its own calls.
   const rows = new Map<
     string,
-    { labels: Record<string, string>; spent: MoneyValue; unpriced: number }
+    { labels: Record<string, string>; spent: MoneyValue; gaps: SpendGaps }
   >();
   for (const l of lines) {
     if (l.kind !== 'usage') continue;
     const id = JSON.stringify(l.key);
-    const acc = rows.get(id) ?? { labels: l.key, spent: ZERO, unpriced: 0 };
+    const acc = rows.get(id) ?? { labels: l.key, spent: ZERO, gaps: { ...NO_GAPS } };
     acc.spent = acc.spent.add(l.effective);
-    acc.unpriced += l.m.unpriced_calls?.toNumber() ?? 0;
+    addGaps(acc.gaps, l.m);
     rows.set(id, acc);
   }
   const out: Observation[] = [];
@@ -95,7 +99,7 @@ async function groupObservations(
       soft_pct: rule.soft_pct,
       hard_pct: rule.hard_pct,
     };
-    const state = evaluateBudget(budget, moneyText(r.spent), now, { unpriced_calls: r.unpriced });
+    const state = evaluateBudget(budget, moneyText(r.spent), now, r.gaps);
     const o = judge(rule, state, '');
     if (o !== undefined) out.push({ labels: r.labels, ...o });
   }
@@ -107,8 +111,7 @@ function judge(
   s: BudgetState,
   prefix: string,
 ): Omit<Observation, 'labels'> | undefined {
-  const gaps =
-    s.unpriced_calls > 0 ? ` (${s.unpriced_calls} unpriced calls not included in the spend)` : '';
+  const gaps = gapsText(s);
   const spent = `${prefix}${s.period} spend ${formatUsd(s.spent_usd)}`;
   if (rule.mode === 'soft' || rule.mode === 'hard') {
     const threshold = rule.mode === 'soft' ? s.soft_threshold_usd : s.hard_threshold_usd;

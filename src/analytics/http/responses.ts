@@ -51,7 +51,12 @@ export const costsResponse = z.object({
         'amortized: token price after discounts, or the allocated share of a reservation hour',
       ),
       list_cost_usd: money.describe('on-demand equivalent'),
-      unpriced_calls: z.number(),
+      unpriced_calls: z.number().describe('calls without a price: cost_usd leaves them out'),
+      usage_incomplete_calls: z
+        .number()
+        .describe(
+          'calls whose source reports incomplete usage (e.g. no cached tokens): their cost is an upper estimate',
+        ),
     }),
   ),
 });
@@ -97,6 +102,11 @@ const spendTotal = z.object({
     'effective cost (covered calls at their share of the reservation hour)',
   ),
   unpriced_calls: z.number().describe('calls without a price: spend_usd leaves them out'),
+  usage_incomplete_calls: z
+    .number()
+    .describe(
+      'calls whose source reports incomplete usage (e.g. no cached tokens): their cost is an upper estimate',
+    ),
 });
 export const outcomeSpendResponse = z.object({
   ...range,
@@ -112,6 +122,11 @@ export const outcomeSpendResponse = z.object({
       failed_outcomes: z.number(),
       linked_calls: z.number(),
       unpriced_calls: z.number().describe('linked calls without a price (not in spend_usd)'),
+      usage_incomplete_calls: z
+        .number()
+        .describe(
+          'linked calls whose source reports incomplete usage (e.g. no cached tokens): their cost is an upper estimate',
+        ),
       spend_usd: money,
       spend_per_success_usd: money,
       success_value_usd: money,
@@ -144,6 +159,11 @@ export const budgetsResponse = z.object({
       unpriced_calls: z
         .number()
         .describe('calls in the spend without a price (their cost is unknown, not $0)'),
+      usage_incomplete_calls: z
+        .number()
+        .describe(
+          'calls in the spend whose source reports incomplete usage (e.g. no cached tokens): their cost is an upper estimate',
+        ),
     }),
   ),
 });

@@ -16,6 +16,7 @@ import type { QueryRunner } from '../../storage/runner.js';
 import { costLines, lineTotals } from './cost-model.js';
 import { moneyText } from '../../shared/money.js';
 import type { CostDimension } from './costs.js';
+import { lineGaps } from './spend-gaps.js';
 
 /**
  * Every given budget at `now` (spend from the period start to now, rollup + raw edges).
@@ -43,8 +44,7 @@ export async function queryBudgets(
         reservations,
       });
       const { effective } = lineTotals(lines);
-      const unpriced = lines.reduce((n, l) => n + (l.m.unpriced_calls?.toNumber() ?? 0), 0);
-      return evaluateBudget(b, moneyText(effective), now, { unpriced_calls: unpriced });
+      return evaluateBudget(b, moneyText(effective), now, lineGaps(lines));
     }),
   );
 }

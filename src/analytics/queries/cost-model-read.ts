@@ -19,6 +19,7 @@ export const USAGE_MEASURES = {
   cost_usd: 'cost_total',
   list_cost_usd: 'list_cost',
   unpriced_calls: 'unpriced_calls',
+  usage_incomplete_calls: 'incomplete_calls',
 } as const;
 
 /** Cost parts, for the FOCUS split by token type. */

@@ -25,6 +25,7 @@ const COUNTS = [
   'output_tokens',
   'reasoning_tokens',
   'unpriced_calls',
+  'usage_incomplete_calls',
 ] as const;
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');

@@ -63,6 +63,8 @@ export interface CostRow {
   /** On-demand-equivalent (list) cost; list - effective = savings. */
   list_cost_usd: string;
   unpriced_calls: number;
+  /** Calls whose source reports incomplete usage: their cost is an upper estimate. */
+  usage_incomplete_calls: number;
 }
 
 export interface CostReadSpec {
@@ -99,7 +101,7 @@ export function costReadSql(spec: CostReadSpec): { sql: string; params: QueryPar
 const SUMMED = `sum(calls) AS calls, sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens,
   sum(cache_creation_tokens) AS cache_creation_tokens, sum(output_tokens) AS output_tokens,
   sum(reasoning_tokens) AS reasoning_tokens, sum(cost_total) AS cost_usd, sum(list_cost) AS list_cost_usd,
-  sum(unpriced_calls) AS unpriced_calls`;
+  sum(unpriced_calls) AS unpriced_calls, sum(incomplete_calls) AS usage_incomplete_calls`;
 
 export function buildCostSql(query: CostQuery): { sql: string; params: Record<string, unknown> } {
   const dims = query.groupBy;

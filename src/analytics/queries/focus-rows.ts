@@ -97,6 +97,8 @@ function usageShared(c: Ctx, line: CostLine, r: ReservationConfig | undefined): 
     x_CapacityTier: k.capacity_tier ?? '',
     x_Calls: m('calls').toNumber(),
     x_UnpricedCalls: m('unpriced_calls').toNumber(),
+    // Calls whose source cannot report every token count: their cost is an upper estimate.
+    x_UsageIncompleteCalls: m('usage_incomplete_calls').toNumber(),
     x_ChargeId: chargeId(line),
     x_ChargeBilledCost: billing(c, line.billed),
     x_ChargeEffectiveCost: billing(c, line.effective),
@@ -217,6 +219,7 @@ function reservationRow(c: Ctx, line: CostLine): FocusRow | undefined {
     x_TokenType: purchase ? 'reservation_purchase' : 'unused_reservation',
     x_Calls: 0,
     x_UnpricedCalls: 0,
+    x_UsageIncompleteCalls: 0,
     x_ChargeId: chargeId(line),
     x_ChargeBilledCost: purchase ? billing(c, amount) : zero,
     x_ChargeEffectiveCost: purchase ? zero : billing(c, amount),

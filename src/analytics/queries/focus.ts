@@ -111,6 +111,7 @@ export function focusColumns(format: FocusFormat): [string, string][] {
     ].map((c): [string, string] => [c, 'String']),
     ['x_Calls', 'UInt64'],
     ['x_UnpricedCalls', 'UInt64'],
+    ['x_UsageIncompleteCalls', 'UInt64'],
     ['x_ChargeId', 'String'],
     ['x_ChargeBilledCost', MONEY],
     ['x_ChargeEffectiveCost', MONEY],

@@ -55,7 +55,7 @@ export function linkingRule(windowHours: number): Record<string, unknown> {
     spend_per_success:
       'spend linked to all outcomes of the group (failed included) / successful outcomes',
     spend:
-      'effective cost: token price after discounts, or the share of the reservation hour for calls a reservation covers; unpriced calls are counted, not priced',
+      'effective cost: token price after discounts, or the share of the reservation hour for calls a reservation covers; unpriced calls are counted, not priced; usage_incomplete_calls counts calls whose source reports incomplete usage (their cost is an upper estimate)',
     group: "the outcome's own route/feature/tenant, else that of its earliest linked call",
   };
 }
@@ -80,7 +80,7 @@ function ctes(q: OutcomeSpendQuery): { sql: string; params: Record<string, unkno
     o AS (SELECT cityHash64(tenant, outcome_id) AS okey, time, success, value, trace_id, conversation_id, route, feature, tenant
           FROM outcomes FINAL
           WHERE time >= toDateTime64({from:Decimal64(6)}, 6, 'UTC') AND time < toDateTime64({to:Decimal64(6)}, 6, 'UTC') ${oFilter}),
-    c AS (SELECT call_id, trace_id, conversation_id, start_time, cost_total, priced, route, feature, tenant,
+    c AS (SELECT call_id, trace_id, conversation_id, start_time, cost_total, priced, usage_incomplete, route, feature, tenant,
             input_tokens, cache_read_tokens, cache_creation_tokens, output_tokens,
             ${res} AS res, toUnixTimestamp(toStartOfHour(start_time)) AS hour FROM llm_calls
           WHERE start_time >= toDateTime64({calls_from:Decimal64(6)}, 6, 'UTC') AND start_time < toDateTime64({to:Decimal64(6)}, 6, 'UTC')
@@ -104,6 +104,8 @@ export interface OutcomeSpendRow {
   linked_calls: number;
   /** Linked calls without a price: spend_usd leaves them out. */
   unpriced_calls: number;
+  /** Linked calls whose source reports incomplete usage: spend_usd only estimates them. */
+  usage_incomplete_calls: number;
   spend_usd: string;
   spend_per_success_usd: string;
   success_value_usd: string;
@@ -113,7 +115,7 @@ export interface SpendTotal {
   calls: number;
   spend_usd: string;
   unpriced_calls: number;
-  // TODO(issue 12, item 4): usage_incomplete_calls once llm_calls stores `usage_incomplete`.
+  usage_incomplete_calls: number;
 }
 
 export interface OutcomeSpendResult {
@@ -128,6 +130,7 @@ const TOKENS = `sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cac
 function outcomeSql(withSql: string, groupExpr: string): Record<string, string> {
   const perOutcome = `per_o AS (SELECT o.okey AS okey, any(o.success) AS success, any(o.value) AS value, ${groupExpr} AS grp,
       countIf(c.call_id != '') AS linked, countIf(c.call_id != '' AND NOT c.priced) AS unpriced,
+      countIf(c.call_id != '' AND c.usage_incomplete) AS incomplete,
       sumIf(c.cost_total, c.res < 0) AS spend
     FROM o LEFT JOIN links l ON l.okey = o.okey LEFT JOIN c ON c.call_id = l.call_id
     GROUP BY o.okey)`;
@@ -136,13 +139,14 @@ function outcomeSql(withSql: string, groupExpr: string): Record<string, string> 
   return {
     perGroup: `${withSql}, ${perOutcome}
       SELECT grp, count() AS outcomes, countIf(success) AS successful_outcomes, sum(linked) AS linked_calls,
-        sum(unpriced) AS unpriced_calls, sum(spend) AS spend_usd, sumIf(coalesce(value, 0), success) AS success_value_usd
+        sum(unpriced) AS unpriced_calls, sum(incomplete) AS usage_incomplete_calls, sum(spend) AS spend_usd, sumIf(coalesce(value, 0), success) AS success_value_usd
       FROM per_o GROUP BY grp`,
     totals: `${withSql}
       SELECT countIf(${since}) AS calls, sumIf(cost_total, ${since} AND res < 0) AS spend,
-        countIf(${since} AND NOT priced) AS unpriced,
+        countIf(${since} AND NOT priced) AS unpriced, countIf(${since} AND usage_incomplete) AS incomplete,
         countIf(${since} AND NOT ${linked}) AS u_calls, sumIf(cost_total, ${since} AND res < 0 AND NOT ${linked}) AS u_spend,
-        countIf(${since} AND NOT priced AND NOT ${linked}) AS u_unpriced
+        countIf(${since} AND NOT priced AND NOT ${linked}) AS u_unpriced,
+        countIf(${since} AND usage_incomplete AND NOT ${linked}) AS u_incomplete
       FROM c`,
     covered: `${withSql}, ${perOutcome}
       SELECT concat('g:', g.grp) AS grp, c.res AS res, c.hour AS hour, ${TOKENS}
@@ -210,11 +214,13 @@ export async function queryOutcomeSpend(
       calls: Number(t.u_calls ?? 0),
       spend_usd: spend(t.u_spend, parts.get(UNLINKED)),
       unpriced_calls: Number(t.u_unpriced ?? 0),
+      usage_incomplete_calls: Number(t.u_incomplete ?? 0),
     },
     total: {
       calls: Number(t.calls ?? 0),
       spend_usd: spend(t.spend, whole.get(TOTAL)),
       unpriced_calls: Number(t.unpriced ?? 0),
+      usage_incomplete_calls: Number(t.incomplete ?? 0),
     },
   };
 }
@@ -232,6 +238,7 @@ function toRow(
     failed_outcomes: Number(row.outcomes ?? 0) - successes,
     linked_calls: Number(row.linked_calls ?? 0),
     unpriced_calls: Number(row.unpriced_calls ?? 0),
+    usage_incomplete_calls: Number(row.usage_incomplete_calls ?? 0),
     spend_usd: moneyText(spend),
     // A ratio, not an allocation: rounded half-even to the money scale (18 decimals).
     spend_per_success_usd:

@@ -6,11 +6,18 @@
 import type { RoutingBudgetConfig, RoutingTargetConfig } from '../../shared/config-routing.js';
 import type { FeedBudget } from '../../routing-client/types.js';
 import type { QueryRunner } from '../../storage/runner.js';
-import { evaluateBudget, periodBounds, type BudgetPeriod } from '../../shared/budget.js';
+import {
+  NO_GAPS,
+  evaluateBudget,
+  periodBounds,
+  type BudgetPeriod,
+  type SpendGaps,
+} from '../../shared/budget.js';
 import type { ReservationConfig } from '../../shared/config-finops.js';
 import { ZERO, moneyNumber, moneyText, money, type MoneyValue } from '../../shared/money.js';
 import { canonicalProvider } from '../../shared/provider-identity.js';
 import { costLines } from '../queries/cost-model.js';
+import { addGaps } from '../queries/spend-gaps.js';
 import type { CostDimension } from '../queries/costs.js';
 
 /** The feed's period names (LiteLLM budget_duration style), as gateways read them. */
@@ -18,7 +25,7 @@ const FEED_PERIOD: Record<BudgetPeriod, string> = { day: '1d', week: '7d', month
 
 interface Spend {
   effective: MoneyValue;
-  unpriced: number;
+  gaps: SpendGaps;
 }
 
 /** The target a stored call's (provider, model, deployment) belongs to: the first that matches. */
@@ -56,9 +63,9 @@ async function spendFor(
   for (const l of lines) {
     if (l.kind !== 'usage') continue; // reservation lines belong to no tenant or target
     const key = scope === 'tenant' ? (l.key.tenant ?? '') : targetOf(l.key, targets);
-    const acc = out.get(key) ?? { effective: ZERO, unpriced: 0 };
+    const acc = out.get(key) ?? { effective: ZERO, gaps: { ...NO_GAPS } };
     acc.effective = acc.effective.add(l.effective);
-    acc.unpriced += l.m.unpriced_calls?.toNumber() ?? 0;
+    addGaps(acc.gaps, l.m);
     out.set(key, acc);
   }
   return out;
@@ -69,7 +76,7 @@ export function feedBudget(
   b: RoutingBudgetConfig,
   spent: string,
   nowMs: number,
-  unpriced = 0,
+  gaps: SpendGaps = NO_GAPS,
 ): FeedBudget {
   const state = evaluateBudget(
     { ...b, name: `${b.scope}:${b.key}`, scope: {} },
@@ -84,8 +91,10 @@ export function feedBudget(
     on_exhaust: b.on_exhaust,
     spent_usd: money(spent).toDecimalPlaces(6).toNumber(),
     state: state.status === 'hard' ? 'exhausted' : state.status === 'soft' ? 'warning' : 'ok',
-    // Calls the spend could not price: a gateway (or a person) can tell a floor from a total.
-    unpriced_calls: unpriced,
+    // Calls the spend could not price, and calls it could only estimate: a gateway (or a person)
+    // can tell a floor or an estimate from a total.
+    unpriced_calls: gaps.unpriced_calls,
+    usage_incomplete_calls: gaps.usage_incomplete_calls,
   };
 }
 
@@ -110,7 +119,7 @@ export async function budgetStatus(
   const out: FeedBudget[] = [];
   for (const b of budgets) {
     const spend = (await lookup(b.scope, b.period)).get(b.key);
-    out.push(feedBudget(b, moneyText(spend?.effective ?? ZERO), nowMs, spend?.unpriced ?? 0));
+    out.push(feedBudget(b, moneyText(spend?.effective ?? ZERO), nowMs, spend?.gaps));
   }
   return out;
 }
