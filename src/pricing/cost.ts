@@ -178,7 +178,7 @@ export function listCost(entry: PriceEntry, t: TokenCounts, q: CostQuery): Cost 
     (resolved.tierAbsent || [...p.used!].some((k) => !resolved.fromTier?.has(k)))
   )
     warnings.push(`tier_price_missing:${q.serviceTier}`);
-  const parts = {
+  const cost: Cost = {
     input: inputCost,
     cacheRead: readCost,
     cacheWrite: writeCost,
@@ -187,15 +187,14 @@ export function listCost(entry: PriceEntry, t: TokenCounts, q: CostQuery): Cost 
     audio,
     image: out.image,
     request,
-  };
-  return {
-    ...parts,
-    total: sum(parts),
+    total: ZERO,
     tierThreshold: resolved.threshold,
     period,
     missing: p.missing,
     warnings: p.warnings.length === 0 ? warnings : [...warnings, ...p.warnings],
   };
+  cost.total = sum(cost);
+  return cost;
 }
 
 type Parts = Pick<

@@ -44,10 +44,7 @@ export function extractHint(attributes: Attributes, keys: AttributionKeys, serve
       hint[d] = explicit;
       continue;
     }
-    const inferredKeys = keys[d].filter(
-      (k) => k !== EXPLICIT[d] && (server || k !== GENERAL.HTTP_ROUTE),
-    );
-    const inferred = firstValue(attributes, inferredKeys);
+    const inferred = firstInferred(attributes, keys[d], EXPLICIT[d], server);
     if (inferred !== undefined) {
       hint[d] = inferred;
       hint.inferred = { ...hint.inferred, [d]: true };
@@ -85,10 +82,33 @@ export function settled(hint: Hint): boolean {
 
 function firstValue(attributes: Attributes, keys: readonly string[]): string | undefined {
   for (const key of keys) {
-    const value = attributes[key];
-    if (typeof value === 'string' && value.trim() !== '') return value.trim().slice(0, 256);
-    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+    const value = hintValue(attributes[key]);
+    if (value !== undefined) return value;
   }
+  return undefined;
+}
+
+/**
+ * The first configured inferring key's value: the explicit key skipped, http.route only on a
+ * server span. A loop rather than a filtered copy of the keys: it runs twice per span.
+ */
+function firstInferred(
+  attributes: Attributes,
+  keys: readonly string[],
+  explicit: string,
+  server: boolean,
+): string | undefined {
+  for (const key of keys) {
+    if (key === explicit || (!server && key === GENERAL.HTTP_ROUTE)) continue;
+    const value = hintValue(attributes[key]);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+function hintValue(value: Attributes[string] | undefined): string | undefined {
+  if (typeof value === 'string' && value.trim() !== '') return value.trim().slice(0, 256);
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   return undefined;
 }
 
