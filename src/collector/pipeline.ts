@@ -194,6 +194,7 @@ export class Pipeline {
     const normalized = normalizeSpan(span, { captureContent: this.deps.config.capture_content });
     const hint = extractHint(span.attributes, this.keys, span.kind === SPAN_KIND_SERVER);
     const ownResource = extractHint(span.resource, this.keys);
+    // One entry per span; a call or outcome is set on it below rather than spread into a copy.
     const base: IncomingSpan = {
       partition: step.partition,
       traceId: span.traceId,
@@ -216,8 +217,8 @@ export class Pipeline {
       if (forward) step.others.push(span);
       return;
     }
-    const source = forward ? { span } : {};
     if (normalized.type === 'outcome') {
+      const source = forward ? { span } : {};
       const outcome = capOutcome(normalized.outcome, this.caps);
       const item = { type: 'outcome' as const, outcome, ownResource, seq: step.seq };
       step.incoming.push({
@@ -234,10 +235,10 @@ export class Pipeline {
       return;
     }
     this.seen.add(key);
-    step.incoming.push({
-      ...base,
-      item: { type: 'call', call, ownResource, seq: step.seq, ...source },
-    });
+    base.item = forward
+      ? { type: 'call', call, ownResource, seq: step.seq, span }
+      : { type: 'call', call, ownResource, seq: step.seq };
+    step.incoming.push(base);
     this.stats.callsAccepted += 1;
   }
 

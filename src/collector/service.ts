@@ -98,7 +98,8 @@ export async function startCollector(
   const pipeline = new Pipeline({
     config: c,
     writer,
-    price: noticeIncompleteUsage(createPricingProcessor(catalog), logger),
+    // The pipeline owns the calls it prices: priced in place, not copied.
+    price: noticeIncompleteUsage(createPricingProcessor(catalog, { inPlace: true }), logger),
     ...(forwarder !== undefined ? { sink: forwarder } : {}),
     ...(spool !== undefined ? { onRecordDone: (seq: number) => spool?.markDone([seq]) } : {}),
     maxQueueBytes: planMemory(config.storage.max_memory).queueBytes,

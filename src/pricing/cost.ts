@@ -68,6 +68,20 @@ const count = (n: number | undefined): number =>
 const mul = (price: MoneyValue | undefined, tokens: number): MoneyValue =>
   tokens === 0 || price === undefined ? ZERO : price.mul(tokens);
 
+/** Rate fallback chains (see the table above), built once: they are read for every call. */
+const CHAIN = {
+  input: ['input'],
+  cacheRead: ['cacheRead', 'input'],
+  cacheWrite: ['cacheWrite', 'input'],
+  cacheWrite1h: ['cacheWrite1h', 'cacheWrite', 'input'],
+  output: ['output'],
+  reasoning: ['reasoning', 'output'],
+  imageOutput: ['imageOutput', 'output'],
+  audioInput: ['audioInput', 'input'],
+  audioOutput: ['audioOutput', 'output'],
+  webSearch: ['webSearch'],
+} as const satisfies Record<string, readonly RateKind[]>;
+
 class Pricer {
   readonly missing: string[] = [];
   readonly warnings: string[] = [];
@@ -116,9 +130,9 @@ function outputParts(
   const reasoning = Math.min(count(t.reasoning_tokens), text);
   return {
     text: p
-      .part(text - reasoning, ['output'], 'output')
-      .add(p.part(reasoning, ['reasoning', 'output'], 'output')),
-    image: p.part(image, ['imageOutput', 'output'], 'image_output', 'image_priced_as_text'),
+      .part(text - reasoning, CHAIN.output, 'output')
+      .add(p.part(reasoning, CHAIN.reasoning, 'output')),
+    image: p.part(image, CHAIN.imageOutput, 'image_output', 'image_priced_as_text'),
   };
 }
 
@@ -138,22 +152,17 @@ export function listCost(entry: PriceEntry, t: TokenCounts, q: CostQuery): Cost 
   const period = periodAt(entry, q.timeMs);
   const resolved = ratesFor(period.prices, input, q.serviceTier);
   const p = new Pricer(resolved.rates, q.serviceTier !== undefined);
-  const inputCost = p.part(text, ['input'], 'input');
-  const readCost = p.part(cacheRead, ['cacheRead', 'input'], 'input');
-  const writeCost = p.part(cacheWrite - write1h, ['cacheWrite', 'input'], 'input');
-  const write1hCost = p.part(
-    write1h,
-    ['cacheWrite1h', 'cacheWrite', 'input'],
-    'input',
-    'price_missing:cache_write_1h',
-  );
+  const inputCost = p.part(text, CHAIN.input, 'input');
+  const readCost = p.part(cacheRead, CHAIN.cacheRead, 'input');
+  const writeCost = p.part(cacheWrite - write1h, CHAIN.cacheWrite, 'input');
+  const write1hCost = p.part(write1h, CHAIN.cacheWrite1h, 'input', 'price_missing:cache_write_1h');
   const out = outputParts(p, t, warnings);
   const audio = p
-    .part(audioIn, ['audioInput', 'input'], 'input', 'audio_priced_as_text:input')
+    .part(audioIn, CHAIN.audioInput, 'input', 'audio_priced_as_text:input')
     .add(
       p.part(
         count(t.audio_output_tokens),
-        ['audioOutput', 'output'],
+        CHAIN.audioOutput,
         'output',
         'audio_priced_as_text:output',
       ),
@@ -162,14 +171,14 @@ export function listCost(entry: PriceEntry, t: TokenCounts, q: CostQuery): Cost 
   let request = q.billRequest ? mul(resolved.rates.request, 1) : ZERO;
   if (searches > 0) {
     if (resolved.rates.webSearch === undefined) warnings.push('price_missing:web_search');
-    else request = request.add(p.part(searches, ['webSearch'], 'web_search'));
+    else request = request.add(p.part(searches, CHAIN.webSearch, 'web_search'));
   }
   if (
     q.serviceTier &&
     (resolved.tierAbsent || [...p.used!].some((k) => !resolved.fromTier?.has(k)))
   )
     warnings.push(`tier_price_missing:${q.serviceTier}`);
-  const parts = {
+  const cost: Cost = {
     input: inputCost,
     cacheRead: readCost,
     cacheWrite: writeCost,
@@ -178,15 +187,14 @@ export function listCost(entry: PriceEntry, t: TokenCounts, q: CostQuery): Cost 
     audio,
     image: out.image,
     request,
-  };
-  return {
-    ...parts,
-    total: sum(parts),
+    total: ZERO,
     tierThreshold: resolved.threshold,
     period,
     missing: p.missing,
     warnings: p.warnings.length === 0 ? warnings : [...warnings, ...p.warnings],
   };
+  cost.total = sum(cost);
+  return cost;
 }
 
 type Parts = Pick<

@@ -11,6 +11,7 @@ export {
 export type { LoadOptions, CatalogSource } from './loader.js';
 export {
   priceCall,
+  priceCallInPlace,
   createPricingProcessor,
   matchCall,
   discountFor,
@@ -25,6 +26,7 @@ export {
   withoutPricingWarnings,
 } from './reprice.js';
 export type { Cost, CostQuery, TokenCounts } from './cost.js';
+export type { PricingProcessorOptions } from './price-call.js';
 export { ratesFor, periodAt } from './rates.js';
 export { matchModel } from './match.js';
 export type { MatchQuery } from './match.js';

@@ -1,4 +1,6 @@
-// Prices canonical call records. Pure: returns new objects, never mutates its input.
+// Prices canonical call records. priceCall and the default processor return new objects and never
+// mutate their input; the collector's pipeline, which owns the calls it prices, asks for pricing in
+// place (one call record per span, not a copy of its sixty fields per step).
 import type { LlmCall } from '../shared/call.js';
 import { ZERO_COST, discounted, listCost } from './cost.js';
 import type { Cost } from './cost.js';
@@ -105,31 +107,27 @@ interface Outcome {
   extraWarnings: readonly string[];
 }
 
-function withCost(call: LlmCall, catalog: PriceCatalog, o: Outcome): LlmCall {
+/** Writes the outcome's cost columns and warnings into `call` (which the caller owns). */
+function setCost(call: LlmCall, catalog: PriceCatalog, o: Outcome): LlmCall {
   const { cost, list } = o;
-  let warnings = call.warnings;
-  for (const w of cost.warnings.length === 0
-    ? o.extraWarnings
-    : [...cost.warnings, ...o.extraWarnings])
-    if (!warnings.includes(w)) warnings = [...warnings, w];
-  return {
-    ...call,
-    model: o.model,
-    price_entry: o.entryKey,
-    price_version: catalog.version,
-    priced: o.priced,
-    cost_input: moneyText(cost.input),
-    cost_cache_read: moneyText(cost.cacheRead),
-    cost_cache_creation: moneyText(cost.cacheWrite),
-    cost_cache_creation_1h: moneyText(cost.cacheWrite1h),
-    cost_output: moneyText(cost.output),
-    cost_audio: moneyText(cost.audio),
-    cost_image: moneyText(cost.image),
-    cost_request: moneyText(cost.request),
-    cost_total: moneyText(cost.total),
-    list_cost: moneyText(list.total),
-    warnings: warnings === call.warnings ? [...warnings] : warnings,
-  };
+  const warnings = call.warnings;
+  for (const w of cost.warnings) if (!warnings.includes(w)) warnings.push(w);
+  for (const w of o.extraWarnings) if (!warnings.includes(w)) warnings.push(w);
+  call.model = o.model;
+  call.price_entry = o.entryKey;
+  call.price_version = catalog.version;
+  call.priced = o.priced;
+  call.cost_input = moneyText(cost.input);
+  call.cost_cache_read = moneyText(cost.cacheRead);
+  call.cost_cache_creation = moneyText(cost.cacheWrite);
+  call.cost_cache_creation_1h = moneyText(cost.cacheWrite1h);
+  call.cost_output = moneyText(cost.output);
+  call.cost_audio = moneyText(cost.audio);
+  call.cost_image = moneyText(cost.image);
+  call.cost_request = moneyText(cost.request);
+  call.cost_total = moneyText(cost.total);
+  call.list_cost = moneyText(list.total);
+  return call;
 }
 
 const NONE: readonly string[] = [];
@@ -143,26 +141,27 @@ const NONE: readonly string[] = [];
  *  - a part with tokens but no price in the entry (see cost.ts): priced=false, costs '0', the
  *    entry named, warnings 'price_missing:<part>';
  *  - otherwise list cost at the prices in force at the call's start, discounted.
+ * Returns a new object; `call` is left as it was.
  */
 export function priceCall(
   catalog: PriceCatalog,
   call: LlmCall,
   match: MatchResult = matchCall(catalog, call),
 ): LlmCall {
+  return priceCallInPlace(catalog, { ...call, warnings: [...call.warnings] }, match);
+}
+
+/** priceCall writing into `call` itself: for a caller that owns the record (the pipeline). */
+export function priceCallInPlace(
+  catalog: PriceCatalog,
+  call: LlmCall,
+  match: MatchResult = matchCall(catalog, call),
+): LlmCall {
   const model = match.model !== '' ? match.model : normalizeModelName(callModelName(call)).name;
-  const zero = { model, cost: ZERO_COST, list: ZERO_COST, extraWarnings: NONE };
-  if (NON_BILLABLE.has(call.kind))
-    return withCost(call, catalog, { ...zero, entryKey: '', priced: true });
   const entry = match.entry;
-  if (call.cache_hit)
-    return withCost(call, catalog, { ...zero, entryKey: entry?.key ?? '', priced: true });
-  if (!entry)
-    return withCost(call, catalog, {
-      ...zero,
-      entryKey: '',
-      priced: false,
-      extraWarnings: ['unpriced_model'],
-    });
+  if (NON_BILLABLE.has(call.kind)) return setCost(call, catalog, zero(model, '', true, NONE));
+  if (call.cache_hit) return setCost(call, catalog, zero(model, entry?.key ?? '', true, NONE));
+  if (!entry) return setCost(call, catalog, zero(model, '', false, UNPRICED));
   const list = listCost(entry, call, {
     timeMs: () => Number(call.start_time_ns / 1_000_000n),
     serviceTier: serviceTierOf(call),
@@ -171,18 +170,38 @@ export function priceCall(
   const entryKey = list.period?.label ? `${entry.key}@${list.period.label}` : entry.key;
   const cross = match.crossProvider ? [`cross_provider_price:${entry.provider}`] : NONE;
   if (list.missing.length > 0)
-    return withCost(call, catalog, {
-      ...zero,
-      entryKey,
-      priced: false,
-      extraWarnings: [...cross, ...list.missing.map((m) => `price_missing:${m}`)],
-    });
+    return setCost(
+      call,
+      catalog,
+      zero(model, entryKey, false, [...cross, ...list.missing.map((m) => `price_missing:${m}`)]),
+    );
   const cost = discounted(list, discountFor(catalog, call.provider, match));
   const noUsage = call.status === 'ok' && call.input_tokens <= 0 && call.output_tokens <= 0;
   // A successful call without usage means the instrumentation lost it (e.g. a stream without
   // include_usage): the $0 is flagged so it is not mistaken for a free call.
   const extraWarnings = noUsage ? [...cross, 'no_token_usage'] : cross;
-  return withCost(call, catalog, { model, entryKey, priced: true, cost, list, extraWarnings });
+  return setCost(call, catalog, { model, entryKey, priced: true, cost, list, extraWarnings });
+}
+
+const UNPRICED: readonly string[] = ['unpriced_model'];
+
+function zero(
+  model: string,
+  entryKey: string,
+  priced: boolean,
+  extraWarnings: readonly string[],
+): Outcome {
+  return { model, entryKey, priced, cost: ZERO_COST, list: ZERO_COST, extraWarnings };
+}
+
+export interface PricingProcessorOptions {
+  /** Bound on memoized model lookups (a stream of garbage names cannot grow it without limit). */
+  memoLimit?: number;
+  /**
+   * Price the given calls in place and return them: for a caller that owns the records (the
+   * collector's pipeline). Off: new objects, the input untouched.
+   */
+  inPlace?: boolean;
 }
 
 /**
@@ -192,8 +211,10 @@ export function priceCall(
  */
 export function createPricingProcessor(
   catalog: PriceCatalog,
-  memoLimit = 10_000,
+  options: PricingProcessorOptions = {},
 ): (calls: LlmCall[]) => LlmCall[] {
+  const memoLimit = options.memoLimit ?? 10_000;
+  const price = options.inPlace === true ? priceCallInPlace : priceCall;
   const memo = new Map<string, MatchResult>();
   return (calls) =>
     calls.map((call) => {
@@ -204,6 +225,6 @@ export function createPricingProcessor(
         if (memo.size >= memoLimit) memo.clear();
         memo.set(key, match);
       }
-      return priceCall(catalog, call, match);
+      return price(catalog, call, match);
     });
 }

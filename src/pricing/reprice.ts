@@ -44,7 +44,8 @@ export function repriceCall(catalog: PriceCatalog, call: LlmCall): LlmCall {
  * hot path (a range repeats a handful of models many thousand times).
  */
 export function createRepricer(catalog: PriceCatalog): (calls: LlmCall[]) => LlmCall[] {
-  const price = createPricingProcessor(catalog);
+  // The copies made here are the repricer's own, so pricing may fill them in place.
+  const price = createPricingProcessor(catalog, { inPlace: true });
   return (calls) =>
     price(calls.map((c) => ({ ...c, warnings: withoutPricingWarnings(c.warnings) })));
 }

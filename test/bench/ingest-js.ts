@@ -55,7 +55,7 @@ export async function measureJsPath(
     const pipeline = new Pipeline({
       config: config.collector,
       writer,
-      price: createPricingProcessor(loadCatalog({})),
+      price: createPricingProcessor(loadCatalog({}), { inPlace: true }),
       seenCapacity: 1_000_000,
     });
     let spans = 0;

@@ -5,8 +5,9 @@
 //      on the span or an ancestor (nearest first), then on its own resource;
 //   3. the configured default.
 // http.route is read on SERVER spans only: on a CLIENT span (the provider SDK's HTTP span) it is
-// the provider's path (/v1/messages), not the service's route. Pure functions: the trace buffer
-// does the stateful part (walking the ancestry) with mergeHint.
+// the provider's path (/v1/messages), not the service's route. The trace buffer does the stateful
+// part (walking the ancestry) with mergeHint; applyAttribution writes into the records it is
+// handed, which the pipeline owns (a copy of a sixty-field call per span was its largest cost).
 import type { AttributionConfig } from '../../shared/config.js';
 import { FINOPS, GENERAL } from '../../shared/semconv.js';
 import type { Attributes } from '../span.js';
@@ -43,10 +44,7 @@ export function extractHint(attributes: Attributes, keys: AttributionKeys, serve
       hint[d] = explicit;
       continue;
     }
-    const inferredKeys = keys[d].filter(
-      (k) => k !== EXPLICIT[d] && (server || k !== GENERAL.HTTP_ROUTE),
-    );
-    const inferred = firstValue(attributes, inferredKeys);
+    const inferred = firstInferred(attributes, keys[d], EXPLICIT[d], server);
     if (inferred !== undefined) {
       hint[d] = inferred;
       hint.inferred = { ...hint.inferred, [d]: true };
@@ -84,10 +82,33 @@ export function settled(hint: Hint): boolean {
 
 function firstValue(attributes: Attributes, keys: readonly string[]): string | undefined {
   for (const key of keys) {
-    const value = attributes[key];
-    if (typeof value === 'string' && value.trim() !== '') return value.trim().slice(0, 256);
-    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+    const value = hintValue(attributes[key]);
+    if (value !== undefined) return value;
   }
+  return undefined;
+}
+
+/**
+ * The first configured inferring key's value: the explicit key skipped, http.route only on a
+ * server span. A loop rather than a filtered copy of the keys: it runs twice per span.
+ */
+function firstInferred(
+  attributes: Attributes,
+  keys: readonly string[],
+  explicit: string,
+  server: boolean,
+): string | undefined {
+  for (const key of keys) {
+    if (key === explicit || (!server && key === GENERAL.HTTP_ROUTE)) continue;
+    const value = hintValue(attributes[key]);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+function hintValue(value: Attributes[string] | undefined): string | undefined {
+  if (typeof value === 'string' && value.trim() !== '') return value.trim().slice(0, 256);
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   return undefined;
 }
 
@@ -96,18 +117,22 @@ export interface AttributedBatch {
   outcomes: OutcomeRecord[];
 }
 
-/** Apply resolved hints, falling back to the configured defaults (a pure batch -> batch step). */
+/**
+ * Apply resolved hints, falling back to the configured defaults. The items' calls and outcomes
+ * are updated in place and returned in the batch: released items belong to the caller alone.
+ */
 export function applyAttribution(
   items: ResolvedItem[],
   defaults: AttributionDefaults,
 ): AttributedBatch {
   const out: AttributedBatch = { calls: [], outcomes: [] };
   for (const { item, hint } of items) {
-    const route = hint.route ?? defaults.route;
-    const feature = hint.feature ?? defaults.feature;
-    const tenant = hint.tenant ?? defaults.tenant;
-    if (item.type === 'call') out.calls.push({ ...item.call, route, feature, tenant });
-    else out.outcomes.push({ ...item.outcome, route, feature, tenant });
+    const row = item.type === 'call' ? item.call : item.outcome;
+    row.route = hint.route ?? defaults.route;
+    row.feature = hint.feature ?? defaults.feature;
+    row.tenant = hint.tenant ?? defaults.tenant;
+    if (item.type === 'call') out.calls.push(item.call);
+    else out.outcomes.push(item.outcome);
   }
   return out;
 }

@@ -25,7 +25,9 @@ export function has(attrs: Attributes, key: string): boolean {
 
 /** First key present among `keys`, or undefined. Order of keys is the precedence order. */
 export function firstKey(attrs: Attributes, keys: readonly string[]): string | undefined {
-  return keys.find((k) => has(attrs, k));
+  // A loop, not keys.find: the callback would be a closure allocated on every span.
+  for (const k of keys) if (has(attrs, k)) return k;
+  return undefined;
 }
 
 /** A string attribute (numbers and booleans stringified); '' when absent. */

@@ -91,7 +91,11 @@ export function classify(span: SpanRecord): Classification | null {
   const oiKind = str(a, OPENINFERENCE.SPAN_KIND);
   if (oiKind !== '') return classifyOpenInference(oiKind);
   const op = str(a, GEN_AI.OPERATION_NAME);
-  if (op !== '') return classifyOperation(canonicalOperation(op), hasModelOrUsage(span));
+  if (op !== '') {
+    const operation = canonicalOperation(op);
+    // A known inference operation needs no model-or-usage scan (it walks every attribute key).
+    return classifyOperation(operation, INFERENCE_OPS.has(operation) || hasModelOrUsage(span));
+  }
   const reqType = str(a, OPENLLMETRY.REQUEST_TYPE);
   if (reqType !== '') {
     const operation = canonicalOperation(reqType);

@@ -14,8 +14,6 @@ import {
 } from '../../shared/semconv.js';
 import { asText, firstKey } from './normalize-attrs.js';
 
-type ContentFields = Pick<LlmCall, 'input_content' | 'output_content'>;
-
 /** Whole-value content keys, first present wins (the forwarder drops the same keys). */
 export const INPUT_KEYS = [
   GEN_AI.INPUT_MESSAGES,
@@ -39,19 +37,18 @@ export const OUTPUT_KEYS = [
   GEN_AI_DEPRECATED.COMPLETION,
 ];
 
-export function contentFields(span: SpanRecord, capture: boolean): ContentFields {
-  if (!capture) return { input_content: '', output_content: '' };
+/** input_content / output_content of the call normalize is building; left '' without capture. */
+export function setContent(call: LlmCall, span: SpanRecord, capture: boolean): void {
+  if (!capture) return;
   const a = span.attributes;
-  return {
-    input_content:
-      whole(a, INPUT_KEYS) ||
-      indexed(a, GEN_AI_EXTRA.PROMPT_PREFIX) ||
-      eventText(span, GEN_AI_EXTRA.CONTENT_PROMPT_EVENT, GEN_AI_DEPRECATED.PROMPT),
-    output_content:
-      whole(a, OUTPUT_KEYS) ||
-      indexed(a, GEN_AI_EXTRA.COMPLETION_PREFIX) ||
-      eventText(span, GEN_AI_EXTRA.CONTENT_COMPLETION_EVENT, GEN_AI_DEPRECATED.COMPLETION),
-  };
+  call.input_content =
+    whole(a, INPUT_KEYS) ||
+    indexed(a, GEN_AI_EXTRA.PROMPT_PREFIX) ||
+    eventText(span, GEN_AI_EXTRA.CONTENT_PROMPT_EVENT, GEN_AI_DEPRECATED.PROMPT);
+  call.output_content =
+    whole(a, OUTPUT_KEYS) ||
+    indexed(a, GEN_AI_EXTRA.COMPLETION_PREFIX) ||
+    eventText(span, GEN_AI_EXTRA.CONTENT_COMPLETION_EVENT, GEN_AI_DEPRECATED.COMPLETION);
 }
 
 function whole(a: Attributes, keys: readonly string[]): string {

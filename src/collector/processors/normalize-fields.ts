@@ -1,8 +1,10 @@
 // Fields every style shares: identity and timing, resource, errors and HTTP status, finish
 // reason, tiers, our finops.* gateway attributes, conversation and prompt version. Keys are read
 // with fallbacks across styles; the namespaces do not overlap, so precedence only orders synonyms.
+// The set* helpers write into the one call object normalize builds per span: no partial objects
+// to spread (this runs for every span the collector receives).
 import type { LlmCall } from '../call.js';
-import { STATUS_CODE, type SpanRecord } from '../span.js';
+import { STATUS_CODE, type AttrValue, type Attributes, type SpanRecord } from '../span.js';
 import {
   CACHE_LAYERS,
   CAPACITY_TIERS,
@@ -24,37 +26,36 @@ import { bool, dig, int, str, stringList } from './normalize-attrs.js';
 import { providerMetadata } from './styles/index.js';
 
 /** Ids, names and timing. duration_ms keeps sub-millisecond precision (ns / 1e6). */
-export function identityFields(span: SpanRecord, warnings: string[]): Partial<LlmCall> {
+export function setIdentity(call: LlmCall, span: SpanRecord): void {
   let durationNs = span.endTimeUnixNano - span.startTimeUnixNano;
   if (durationNs < 0n) {
-    warnings.push('end_before_start');
+    call.warnings.push('end_before_start');
     durationNs = 0n;
   }
-  return {
-    call_id: `${span.traceId}-${span.spanId}`,
-    trace_id: span.traceId,
-    span_id: span.spanId,
-    parent_span_id: span.parentSpanId,
-    start_time_ns: span.startTimeUnixNano,
-    end_time_ns: span.endTimeUnixNano,
-    duration_ms: Number(durationNs) / 1e6,
-    span_name: span.name,
-    scope_name: span.scopeName,
-  };
+  call.call_id = `${span.traceId}-${span.spanId}`;
+  call.trace_id = span.traceId;
+  call.span_id = span.spanId;
+  call.parent_span_id = span.parentSpanId;
+  call.start_time_ns = span.startTimeUnixNano;
+  call.end_time_ns = span.endTimeUnixNano;
+  call.duration_ms = Number(durationNs) / 1e6;
+  call.span_name = span.name;
+  call.scope_name = span.scopeName;
 }
 
 /**
  * Service and environment: resource first; OpenLIT also writes them as span attributes. The
  * SDK default `unknown_service[:<process>]` means "not configured", so a span value beats it.
  */
-export function resourceFields(span: SpanRecord): Pick<LlmCall, 'service' | 'environment'> {
-  const envKeys = [GENERAL.DEPLOYMENT_ENVIRONMENT_NAME, GENERAL.DEPLOYMENT_ENVIRONMENT];
+export function setResource(call: LlmCall, span: SpanRecord): void {
   const fromResource = str(span.resource, GENERAL.SERVICE_NAME);
   const defaulted = fromResource === '' || fromResource.startsWith('unknown_service');
-  return {
-    service: (defaulted ? str(span.attributes, GENERAL.SERVICE_NAME) : '') || fromResource,
-    environment: str(span.resource, ...envKeys) || str(span.attributes, ...envKeys),
-  };
+  call.service = (defaulted ? str(span.attributes, GENERAL.SERVICE_NAME) : '') || fromResource;
+  call.environment = environment(span.resource) || environment(span.attributes);
+}
+
+function environment(a: Attributes): string {
+  return str(a, GENERAL.DEPLOYMENT_ENVIRONMENT_NAME, GENERAL.DEPLOYMENT_ENVIRONMENT);
 }
 
 /** Error class name -> HTTP status, for SDK errors that do not carry the code as an attribute. */
@@ -74,19 +75,25 @@ const ERROR_CLASS_STATUS: Readonly<Record<string, number>> = {
   ServiceUnavailableError: 503,
 };
 
-/** status / error_type / http_status. Error = status ERROR or an error.type present. */
-export function errorFields(
-  span: SpanRecord,
-): Pick<LlmCall, 'status' | 'error_type' | 'http_status'> {
+/**
+ * status / error_type / http_status. Error = status ERROR or an error.type present. A span
+ * without exception events (nearly all) allocates nothing here.
+ */
+export function setErrors(call: LlmCall, span: SpanRecord): void {
   const a = span.attributes;
+  let errorType = str(a, GENERAL.ERROR_TYPE);
+  const failed = span.statusCode === STATUS_CODE.ERROR || errorType !== '';
+  const direct = int(a, GENERAL.HTTP_RESPONSE_STATUS_CODE, GENERAL_EXTRA.HTTP_STATUS_CODE_OLD) ?? 0;
+  if (!failed) {
+    call.status = 'ok';
+    call.error_type = '';
+    call.http_status = direct;
+    return;
+  }
   const exceptions = span.events.filter((e) => e.name === GENERAL_EXTRA.EXCEPTION_EVENT);
   const excType =
     exceptions.map((e) => str(e.attributes, GENERAL.EXCEPTION_TYPE)).find((t) => t !== '') ?? '';
-  let errorType = str(a, GENERAL.ERROR_TYPE);
-  const failed = span.statusCode === STATUS_CODE.ERROR || errorType !== '';
-  if (failed && errorType === '') errorType = excType || '_OTHER';
-  const direct = int(a, GENERAL.HTTP_RESPONSE_STATUS_CODE, GENERAL_EXTRA.HTTP_STATUS_CODE_OLD) ?? 0;
-  if (!failed) return { status: 'ok', error_type: '', http_status: direct };
+  if (errorType === '') errorType = excType || '_OTHER';
   const texts = [
     span.statusMessage,
     ...exceptions.map((e) => str(e.attributes, GENERAL.EXCEPTION_MESSAGE)),
@@ -97,7 +104,9 @@ export function errorFields(
     ERROR_CLASS_STATUS[errorType] ||
     ERROR_CLASS_STATUS[excType] ||
     0;
-  return { status: 'error', error_type: errorType, http_status: http };
+  call.status = 'error';
+  call.error_type = errorType;
+  call.http_status = http;
 }
 
 /**
@@ -118,14 +127,23 @@ function statusFromText(texts: string[]): number {
 /** First finish reason: semconv array (real or JSON text), legacy indexed, OpenInference, AI SDK. */
 export function finishReason(span: SpanRecord): string {
   const a = span.attributes;
-  const list = stringList(a[GEN_AI.RESPONSE_FINISH_REASONS]).find((r) => r !== '');
-  if (list !== undefined) return list;
+  const list = firstString(a[GEN_AI.RESPONSE_FINISH_REASONS]);
+  if (list !== '') return list;
   return str(
     a,
     `${GEN_AI_EXTRA.COMPLETION_PREFIX}0.finish_reason`,
     OPENINFERENCE.FINISH_REASON,
     VERCEL_AI.RESPONSE_FINISH_REASON,
   );
+}
+
+/** The first non-empty string of a list attribute; a real array is read without copying it. */
+function firstString(v: AttrValue | undefined): string {
+  if (Array.isArray(v)) {
+    for (const x of v) if (typeof x === 'string' && x !== '') return x;
+    return '';
+  }
+  return stringList(v).find((r) => r !== '') ?? '';
 }
 
 /** The tier the provider says it served; the requested tier only when it is not `auto`. */
@@ -165,41 +183,37 @@ export function capacityTier(
   warnings: string[],
 ): CapacityTier | '' {
   const raw = str(span.attributes, FINOPS.CAPACITY_TIER);
-  const valid = (CAPACITY_TIERS as readonly string[]).find((t) => t === raw) as
-    CapacityTier | undefined;
-  if (valid !== undefined) return valid;
+  if ((CAPACITY_TIERS as readonly string[]).includes(raw)) return raw as CapacityTier;
   if (raw !== '') warnings.push(`invalid_capacity_tier:${raw}`);
   return TIER_FROM_SERVICE[tier.toLowerCase()] ?? '';
 }
 
 /** Our finops.* attributes. route/feature/tenant come ONLY from finops.* here: mappings and
  * ancestor inheritance are the attribution processor's job. */
-export function finopsFields(span: SpanRecord, warnings: string[]): Partial<LlmCall> {
+export function setFinops(call: LlmCall, span: SpanRecord): void {
   const a = span.attributes;
   const layer = str(a, FINOPS.CACHE_LAYER);
   const layerOk = layer === '' || (CACHE_LAYERS as readonly string[]).includes(layer);
-  if (!layerOk) warnings.push(`invalid_cache_layer:${layer}`);
+  if (!layerOk) call.warnings.push(`invalid_cache_layer:${layer}`);
   const attempt = int(a, FINOPS.ATTEMPT);
-  return {
-    route: str(a, FINOPS.ROUTE),
-    feature: str(a, FINOPS.FEATURE),
-    tenant: str(a, FINOPS.TENANT),
-    deployment: str(a, FINOPS.DEPLOYMENT),
-    attempt: attempt !== null && attempt >= 1 ? attempt : 1,
-    fallback_from: str(a, FINOPS.FALLBACK_FROM),
-    hedged: bool(a, FINOPS.HEDGED) ?? false,
-    degraded: bool(a, FINOPS.DEGRADED) ?? false,
-    cache_layer: layerOk ? layer : '',
-    cache_hit: bool(a, FINOPS.CACHE_HIT) ?? false,
-    prompt_version: str(
-      a,
-      FINOPS.PROMPT_VERSION,
-      GEN_AI.PROMPT_VERSION,
-      LANGFUSE.PROMPT_VERSION,
-      OPENLLMETRY_EXTRA.PROMPT_VERSION,
-    ),
-    conversation_id: conversationId(span),
-  };
+  call.route = str(a, FINOPS.ROUTE);
+  call.feature = str(a, FINOPS.FEATURE);
+  call.tenant = str(a, FINOPS.TENANT);
+  call.deployment = str(a, FINOPS.DEPLOYMENT);
+  call.attempt = attempt !== null && attempt >= 1 ? attempt : 1;
+  call.fallback_from = str(a, FINOPS.FALLBACK_FROM);
+  call.hedged = bool(a, FINOPS.HEDGED) ?? false;
+  call.degraded = bool(a, FINOPS.DEGRADED) ?? false;
+  call.cache_layer = layerOk ? layer : '';
+  call.cache_hit = bool(a, FINOPS.CACHE_HIT) ?? false;
+  call.prompt_version = str(
+    a,
+    FINOPS.PROMPT_VERSION,
+    GEN_AI.PROMPT_VERSION,
+    LANGFUSE.PROMPT_VERSION,
+    OPENLLMETRY_EXTRA.PROMPT_VERSION,
+  );
+  call.conversation_id = conversationId(span);
 }
 
 /** Conversation / session id, in the spellings of semconv, OpenInference, Langfuse, AI SDK, Traceloop. */

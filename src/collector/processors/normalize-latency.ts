@@ -2,7 +2,7 @@
 // Units differ per source and are the main trap: semconv and OpenLIT write seconds, the AI SDK
 // legacy spans write milliseconds, our wrapper writes milliseconds for ITL.
 import type { LlmCall } from '../call.js';
-import type { AttrValue, SpanRecord } from '../span.js';
+import type { AttrValue, Attributes, SpanRecord } from '../span.js';
 import {
   FINOPS,
   GEN_AI,
@@ -14,14 +14,10 @@ import {
 } from '../../shared/semconv.js';
 import { bool, jsonValue, num } from './normalize-attrs.js';
 
-type LatencyFields = Pick<LlmCall, 'ttft_ms' | 'itl_ms' | 'itl_p95_ms' | 'streaming'>;
-
-/** Seconds-valued TTFT keys, in precedence order. Only the first two imply a stream. */
-const TTFT_SECONDS_STREAM = [
-  GEN_AI.RESPONSE_TIME_TO_FIRST_CHUNK,
-  GEN_AI.CLIENT_TIME_TO_FIRST_CHUNK,
-];
-const TTFT_MS_STREAM = [VERCEL_AI.RESPONSE_MS_TO_FIRST_CHUNK, VERCEL_AI.STREAM_MS_TO_FIRST_CHUNK];
+/** TTFT in ms from an AI SDK key (response first, then stream), or null. */
+function ttftMsKeys(a: Attributes): number | null {
+  return num(a, VERCEL_AI.RESPONSE_MS_TO_FIRST_CHUNK, VERCEL_AI.STREAM_MS_TO_FIRST_CHUNK);
+}
 
 /** Round to the microsecond: seconds * 1000 leaves float noise (0.412 s -> 412.00000000000006). */
 function ms(n: number): number {
@@ -38,38 +34,48 @@ function checked(value: number | null, what: string, warnings: string[]): number
   return ms(value);
 }
 
-export function latencyFields(span: SpanRecord, warnings: string[]): LatencyFields {
+/** ttft_ms, itl_ms, itl_p95_ms and streaming, written into the call normalize is building. */
+export function setLatency(call: LlmCall, span: SpanRecord): void {
   const a = span.attributes;
+  const warnings = call.warnings;
   const streamTtft = ttftFromStream(span);
   // OpenLIT measures its TTFT on non-streaming calls too (then it equals the duration).
   const openlitTtft = num(a, OPENLIT.SERVER_TTFT);
   const ttft = streamTtft ?? (openlitTtft === null ? null : openlitTtft * 1000);
-  const itl = interTokenLatency(span);
   const explicit = bool(
     a,
     GEN_AI.REQUEST_STREAM,
     OPENLIT_EXTRA.REQUEST_IS_STREAM,
     OPENLLMETRY_EXTRA.IS_STREAMING,
   );
-  return {
-    ttft_ms: checked(ttft, 'ttft', warnings),
-    itl_ms: checked(itl.mean, 'itl', warnings),
-    itl_p95_ms: checked(itl.p95, 'itl_p95', warnings),
-    streaming: explicit ?? (streamTtft !== null || isVercelStream(span)),
-  };
+  call.ttft_ms = checked(ttft, 'ttft', warnings);
+  // The common case, our wrapper's finops.stream.* (ms), is read without a result object.
+  const mean = num(a, FINOPS.STREAM_ITL_MS);
+  if (mean !== null) {
+    call.itl_ms = checked(mean, 'itl', warnings);
+    call.itl_p95_ms = checked(num(a, FINOPS.STREAM_ITL_P95_MS), 'itl_p95', warnings);
+  } else {
+    const itl = otherItl(a);
+    call.itl_ms = checked(itl.mean, 'itl', warnings);
+    call.itl_p95_ms = checked(itl.p95, 'itl_p95', warnings);
+  }
+  call.streaming = explicit ?? (streamTtft !== null || isVercelStream(span));
 }
 
 /** TTFT in ms from attributes only streams carry, or from the AI SDK firstChunk event. */
 function ttftFromStream(span: SpanRecord): number | null {
-  const s = num(span.attributes, ...TTFT_SECONDS_STREAM);
+  const s = num(
+    span.attributes,
+    GEN_AI.RESPONSE_TIME_TO_FIRST_CHUNK,
+    GEN_AI.CLIENT_TIME_TO_FIRST_CHUNK,
+  );
   if (s !== null) return s * 1000;
-  const m = num(span.attributes, ...TTFT_MS_STREAM);
+  const m = ttftMsKeys(span.attributes);
   if (m !== null) return m;
+  if (span.events.length === 0) return null;
   const ev = span.events.find((e) => e.name === VERCEL_AI_EXTRA.STREAM_FIRST_CHUNK_EVENT);
   if (ev === undefined) return null;
-  return (
-    num(ev.attributes, ...TTFT_MS_STREAM) ?? Number(ev.timeUnixNano - span.startTimeUnixNano) / 1e6
-  );
+  return ttftMsKeys(ev.attributes) ?? Number(ev.timeUnixNano - span.startTimeUnixNano) / 1e6;
 }
 
 function isVercelStream(span: SpanRecord): boolean {
@@ -78,14 +84,12 @@ function isVercelStream(span: SpanRecord): boolean {
 }
 
 /**
- * Mean and p95 inter-token latency in ms: our finops.stream.* (ms) first, then the AI SDK v7
- * span attribute gen_ai.client.operation.time_per_output_chunk (s; a number, or the per-chunk
- * list from which we compute both), then OpenLIT's gen_ai.server.time_per_output_token (s).
+ * Mean and p95 inter-token latency in ms when our finops.stream.* (ms, read by setLatency) is
+ * absent: the AI SDK v7 span attribute gen_ai.client.operation.time_per_output_chunk (s; a
+ * number, or the per-chunk list from which we compute both), then OpenLIT's
+ * gen_ai.server.time_per_output_token (s).
  */
-function interTokenLatency(span: SpanRecord): { mean: number | null; p95: number | null } {
-  const a = span.attributes;
-  const mean = num(a, FINOPS.STREAM_ITL_MS);
-  if (mean !== null) return { mean, p95: num(a, FINOPS.STREAM_ITL_P95_MS) };
+function otherItl(a: Attributes): { mean: number | null; p95: number | null } {
   const chunks = secondsList(a[GEN_AI.CLIENT_TIME_PER_OUTPUT_CHUNK]);
   if (chunks.length > 1)
     return { mean: average(chunks) * 1000, p95: percentile(chunks, 0.95) * 1000 };

@@ -23,38 +23,43 @@ export type TokenFields = Pick<
   | 'usage_incomplete'
 >;
 
-const ZERO: TokenFields = {
-  input_tokens: 0,
-  cache_read_tokens: 0,
-  cache_creation_tokens: 0,
-  output_tokens: 0,
-  reasoning_tokens: 0,
-  cache_creation_1h_tokens: 0,
-  audio_input_tokens: 0,
-  audio_output_tokens: 0,
-  image_output_tokens: 0,
-  web_search_requests: 0,
-  usage_incomplete: false,
-};
+/** Every token column at zero: the call normalize builds starts there (emptyCall). */
+function zeroTokens(t: TokenFields): void {
+  t.input_tokens = 0;
+  t.cache_read_tokens = 0;
+  t.cache_creation_tokens = 0;
+  t.output_tokens = 0;
+  t.reasoning_tokens = 0;
+  t.cache_creation_1h_tokens = 0;
+  t.audio_input_tokens = 0;
+  t.audio_output_tokens = 0;
+  t.image_output_tokens = 0;
+  t.web_search_requests = 0;
+  t.usage_incomplete = false;
+}
+
+/** An explicit finops.usage.* count, else what the style read (absent: null). */
+function partOf(span: SpanRecord, key: string, fallback: number | null | undefined): number | null {
+  return tokenCount(span.attributes, key) ?? fallback ?? null;
+}
 
 /**
  * The finops.usage.* parts (written by our wrapper, or any producer that knows them) over what
- * the style read: an explicit attribute is the most exact source of a part.
+ * the style read: an explicit attribute is the most exact source of a part. Writes into
+ * `usage`, which each style builds fresh per span.
  */
 export function withUsageParts(usage: UsageReading, span: SpanRecord): UsageReading {
-  const a = span.attributes;
-  const read = (key: string, fallback: number | null | undefined): number | null =>
-    tokenCount(a, key) ?? fallback ?? null;
-  return {
-    ...usage,
-    cacheCreation1h: read(FINOPS_USAGE.CACHE_CREATION_1H_INPUT_TOKENS, usage.cacheCreation1h),
-    audioInput: read(FINOPS_USAGE.AUDIO_INPUT_TOKENS, usage.audioInput),
-    audioOutput: read(FINOPS_USAGE.AUDIO_OUTPUT_TOKENS, usage.audioOutput),
-    imageOutput: read(FINOPS_USAGE.IMAGE_OUTPUT_TOKENS, usage.imageOutput),
-    webSearch: read(FINOPS_USAGE.WEB_SEARCH_REQUESTS, usage.webSearch),
-  };
+  usage.cacheCreation1h = partOf(
+    span,
+    FINOPS_USAGE.CACHE_CREATION_1H_INPUT_TOKENS,
+    usage.cacheCreation1h,
+  );
+  usage.audioInput = partOf(span, FINOPS_USAGE.AUDIO_INPUT_TOKENS, usage.audioInput);
+  usage.audioOutput = partOf(span, FINOPS_USAGE.AUDIO_OUTPUT_TOKENS, usage.audioOutput);
+  usage.imageOutput = partOf(span, FINOPS_USAGE.IMAGE_OUTPUT_TOKENS, usage.imageOutput);
+  usage.webSearch = partOf(span, FINOPS_USAGE.WEB_SEARCH_REQUESTS, usage.webSearch);
+  return usage;
 }
-
 /** A part clamped to its total: a part larger than its whole is flagged, never priced twice. */
 function part(n: number | null | undefined, total: number, name: string, w: string[]): number {
   if (n === null || n === undefined || n === 0) return 0;
@@ -99,7 +104,7 @@ export function isBillableKind(kind: CallKind): boolean {
 }
 
 /**
- * Canonical token fields.
+ * Canonical token fields, written into `t` (the call being built; its warnings in `warnings`).
  * - Wrappers, agents and tools are zeroed: their usage (if any) repeats their children's.
  * - A call the provider rejected with an HTTP error (>= 400) is zeroed: nothing was billed, and
  *   some instrumentations record a request-side prompt estimate before the call fails. Errors
@@ -111,24 +116,30 @@ export function isBillableKind(kind: CallKind): boolean {
  * - Parts (1h cache writes, audio, image output) are clamped to their totals.
  */
 export function finalizeTokens(
+  t: TokenFields,
   usage: UsageReading,
   kind: CallKind,
   rejectedStatus: number,
   warnings: string[],
-): TokenFields {
-  if (!isBillableKind(kind)) return { ...ZERO };
-  const t: TokenFields = {
-    ...ZERO,
-    input_tokens: usage.input ?? 0,
-    cache_read_tokens: usage.cacheRead ?? 0,
-    cache_creation_tokens: usage.cacheCreation ?? 0,
-    output_tokens: usage.output ?? 0,
-    reasoning_tokens: usage.reasoning ?? 0,
-  };
+): void {
+  zeroTokens(t);
+  if (!isBillableKind(kind)) return;
+  t.input_tokens = usage.input ?? 0;
+  t.cache_read_tokens = usage.cacheRead ?? 0;
+  t.cache_creation_tokens = usage.cacheCreation ?? 0;
+  t.output_tokens = usage.output ?? 0;
+  t.reasoning_tokens = usage.reasoning ?? 0;
   if (rejectedStatus >= 400) {
-    if (Object.values(t).some((n) => typeof n === 'number' && n > 0))
+    if (
+      t.input_tokens > 0 ||
+      t.cache_read_tokens > 0 ||
+      t.cache_creation_tokens > 0 ||
+      t.output_tokens > 0 ||
+      t.reasoning_tokens > 0
+    )
       warnings.push('tokens_zeroed_http_error');
-    return { ...ZERO };
+    zeroTokens(t);
+    return;
   }
   const cache = t.cache_read_tokens + t.cache_creation_tokens;
   if (usage.inputCache === 'exclusive') {
@@ -144,5 +155,4 @@ export function finalizeTokens(
   }
   finalizeParts(usage, t, warnings);
   if (usage.input === null && usage.output === null) warnings.push('no_usage');
-  return t;
 }

@@ -6,18 +6,18 @@ import type { SpanRecord } from '../span.js';
 import { GENERAL } from '../../shared/semconv.js';
 import { InvalidFieldError, str } from './normalize-attrs.js';
 import { classify, detectSource, type Classification, type Source } from './normalize-classify.js';
-import { contentFields } from './normalize-content.js';
+import { setContent } from './normalize-content.js';
 import {
   capacityTier,
-  errorFields,
   finishReason,
-  finopsFields,
-  identityFields,
   regionField,
-  resourceFields,
   serviceTier,
+  setErrors,
+  setFinops,
+  setIdentity,
+  setResource,
 } from './normalize-fields.js';
-import { latencyFields } from './normalize-latency.js';
+import { setLatency } from './normalize-latency.js';
 import { isOutcomeSpan, outcomeFromSpan } from './normalize-outcome.js';
 import { regionFromHost, resolveProvider } from '../../shared/provider-identity.js';
 import { finalizeTokens, isBillableKind, withUsageParts } from './normalize-tokens.js';
@@ -76,55 +76,52 @@ export function normalizeBatch(
   return out;
 }
 
+/**
+ * The call is built once and filled in place: this runs for every span the collector receives,
+ * and a record assembled from spread partial objects cost a dozen allocations and copies of its
+ * sixty fields. The fields are written in the order the spread wrote them, so the warnings come
+ * out in the same order too.
+ */
 function buildCall(
   span: SpanRecord,
   cls: Classification,
   source: Source,
   opts: NormalizeOptions,
 ): NormalizeResult {
-  const warnings: string[] = [];
   const billable = isBillableKind(cls.kind);
   // Usage on wrappers, agents and tools is discarded, so bad counts there are not worth a
   // rejection; only billable rows are validated strictly.
   const style = readStyleFor(span, source, billable);
-  const errors = errorFields(span);
-  if (
-    billable &&
-    errors.status === 'ok' &&
-    style.requestModel === '' &&
-    style.responseModel === ''
-  ) {
+  const call = emptyCall();
+  setErrors(call, span);
+  if (billable && call.status === 'ok' && style.requestModel === '' && style.responseModel === '') {
     throw new InvalidFieldError(
       'model',
       'is missing (no request or response model: gen_ai.request.model, gen_ai.response.model or an equivalent)',
     );
   }
+  const warnings = call.warnings;
+  setIdentity(call, span);
+  setResource(call, span);
+  setFinops(call, span);
+  setLatency(call, span);
+  setContent(call, span, opts.captureContent);
   const host = str(span.attributes, GENERAL.SERVER_ADDRESS);
   const tier = serviceTier(span);
-  const call: LlmCall = {
-    ...emptyCall(),
-    ...identityFields(span, warnings),
-    ...resourceFields(span),
-    ...finopsFields(span, warnings),
-    ...errors,
-    ...latencyFields(span, warnings),
-    ...contentFields(span, opts.captureContent),
-    source,
-    kind: cls.kind,
-    operation: cls.operation,
-    provider: resolveProvider(style.provider, host),
-    request_model: style.requestModel,
-    response_model: style.responseModel,
-    server_address: host,
-    region: regionField(span, regionFromHost(host)),
-    service_tier: tier,
-    capacity_tier: capacityTier(span, tier, warnings),
-    finish_reason: finishReason(span),
-    warnings,
-  };
-  const rejected = errors.status === 'error' ? errors.http_status : 0;
+  call.source = source;
+  call.kind = cls.kind;
+  call.operation = cls.operation;
+  call.provider = resolveProvider(style.provider, host);
+  call.request_model = style.requestModel;
+  call.response_model = style.responseModel;
+  call.server_address = host;
+  call.region = regionField(span, regionFromHost(host));
+  call.service_tier = tier;
+  call.capacity_tier = capacityTier(span, tier, warnings);
+  call.finish_reason = finishReason(span);
+  const rejected = call.status === 'error' ? call.http_status : 0;
   const usage = billable ? withUsageParts(style.usage, span) : style.usage;
-  Object.assign(call, finalizeTokens(usage, cls.kind, rejected, warnings));
+  finalizeTokens(call, usage, cls.kind, rejected, warnings);
   return { type: 'call', call };
 }
 
