@@ -5,7 +5,7 @@
 //   baseline      the pre-model read: buildCostSql (rollups + raw edges), one SQL query
 //   no-reservations  queryCosts without reservations (one read, rows merged in JS)
 //   reservations  queryCosts with two reservations on dep-0 and dep-1 active all 30 days
-//                 (per reservation: covered usage by hour and the all-tenant usage by hour)
+//                 (per reservation: covered measures per group, covered usage per hour and group)
 // and prints ms and the ratio to the baseline for group_by=tenant and group_by=route.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -99,6 +99,25 @@ export function hourCost(r: ReservationConfig, seconds: MoneyValue): MoneyValue 
 }
 
 /**
+ * Groups by hour, each hour's groups ordered by id. The order breaks largest-remainder ties (equal
+ * remainders are common: a full hour's weights sum to the capacity, so `cost x w mod capacity`
+ * takes few values), so it must not be the order a parallel GROUP BY happens to return rows in:
+ * that made a group's last digit change between two identical requests.
+ */
+export function byHourInOrder<G extends { hour: number; id: string }>(
+  groups: readonly G[],
+): Map<number, G[]> {
+  const byHour = new Map<number, G[]>();
+  for (const g of groups) {
+    const list = byHour.get(g.hour);
+    if (list === undefined) byHour.set(g.hour, [g]);
+    else list.push(g);
+  }
+  for (const list of byHour.values()) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return byHour;
+}
+
+/**
  * Splits every hour of `range`. `groups` are the question's groups (one tenant's, when scoped);
  * `usedByHour` is every covered call's converted tokens per hour, whatever the scope, because a
  * group's share depends on everyone's usage.
@@ -110,12 +129,7 @@ export function splitHours(
   usedByHour: ReadonlyMap<number, MoneyValue>,
   spread: boolean,
 ): HourSplit[] {
-  const byHour = new Map<number, HourGroup[]>();
-  for (const g of groups) {
-    const list = byHour.get(g.hour);
-    if (list === undefined) byHour.set(g.hour, [g]);
-    else list.push(g);
-  }
+  const byHour = byHourInOrder(groups);
   return hoursOf(range[0], range[1]).map(({ hour, seconds }) => {
     const cost = hourCost(r, seconds);
     const capacity = new Money(r.tokens_per_minute_per_unit).mul(r.units).mul(seconds).div(60);

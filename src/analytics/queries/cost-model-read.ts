@@ -111,7 +111,7 @@ export function addMeasures(into: Measures, from: Measures, sign: 1 | -1 = 1): v
     into[k] = (into[k] ?? new Money(0)).add(sign === 1 ? v : v.neg());
 }
 
-const TOKEN_MEASURES = {
+export const TOKEN_MEASURES = {
   calls: 'calls',
   input_tokens: 'input_tokens',
   cache_read_tokens: 'cache_read_tokens',

@@ -11,10 +11,17 @@
 // scope or a filter they do not match; `spread` puts the unused share onto the groups instead.
 // Reservations are applied at query time from config, so a changed reservation re-prices history.
 import type { ReservationConfig } from '../../shared/config-finops.js';
-import { Money, ZERO, type MoneyValue } from '../../shared/money.js';
+import { Money, ZERO, fromUnits, type MoneyValue } from '../../shared/money.js';
 import type { FilterValue } from '../../storage/planner/plan.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import { activeRange, splitHours, type HourSplit } from './cost-model-alloc.js';
+import {
+  readHourUnits,
+  splitHourUnits,
+  type HourCharge,
+  type HourUnits,
+  type HourUnitsRead,
+} from './cost-model-hours.js';
 import {
   USAGE_MEASURES,
   addMeasures,
@@ -167,11 +174,82 @@ async function applyReservation(
     addMeasures(lines.get('usage', g.bucket, g.key).m, g.m, -1);
     addMeasures(lines.get('usage', g.bucket, g.key, name, r.deployment).m, g.m);
   }
+  const filtered = Object.keys(scope).length > 0;
+  const a: Allocation = { filters, filtered, scoped: filtered || q.dims.length > 0, name, lines };
+  const units = await readHourUnits(storage, r, { from, to, dims: q.dims, filters });
+  const split =
+    units !== undefined
+      ? await allocateUnits(storage, q, r, range, { ...a, units })
+      : await allocateDecimal(storage, q, r, range, a);
+  if (showsReservation(r, q)) addReservationLines(q, r, name, split, lines);
+}
+
+interface Allocation {
+  /** The question's scope and the reservation's coverage. */
+  filters: Record<string, FilterValue>;
+  /** A tenant or dimension filter: the question's reads miss other covered calls. */
+  filtered: boolean;
+  scoped: boolean;
+  name: string;
+  lines: Lines;
+}
+
+/** Whole weights: the split in BigInt units, summed per output line (cost-model-hours.ts). */
+async function allocateUnits(
+  storage: QueryRunner,
+  q: ModelQuery,
+  r: ReservationConfig,
+  range: [number, number],
+  a: Allocation & { units: HourUnitsRead },
+): Promise<HourCharge[]> {
+  const [from, to] = [new Date(range[0]), new Date(range[1])];
+  // Scoped by a filter, a group's share still depends on every covered call: read them all.
+  const used = a.filtered
+    ? ((await readHourUnits(storage, r, { from, to, dims: [], filters: coverageFilters(r) }))
+        ?.used ?? new Map<number, bigint>())
+    : a.units.used;
+  const acc = new Map<
+    string,
+    { g: HourUnits; bucket: number | undefined; units: bigint; qty: bigint }
+  >();
+  const split = splitHourUnits(
+    r,
+    range,
+    a.units.groups,
+    used,
+    q.unused === 'spread',
+    (g, units) => {
+      const bucket = bucketOf(g.hour, q.bucket);
+      const id = `${bucket ?? ''}|${g.id}`;
+      const line = acc.get(id);
+      if (line === undefined) acc.set(id, { g, bucket, units, qty: g.converted });
+      else {
+        line.units += units;
+        line.qty += g.converted;
+      }
+    },
+  );
+  for (const { g, bucket, units, qty } of acc.values()) {
+    const line = a.lines.get('usage', bucket, g.key, a.name, r.deployment);
+    line.effective = line.effective.add(fromUnits(units));
+    line.quantity = line.quantity.add(new Money(qty.toString()));
+  }
+  return split;
+}
+
+/** Fractional weights: every group-hour in exact decimals (splitHours). */
+async function allocateDecimal(
+  storage: QueryRunner,
+  q: ModelQuery,
+  r: ReservationConfig,
+  range: [number, number],
+  a: Allocation,
+): Promise<HourSplit[]> {
+  const [from, to] = [new Date(range[0]), new Date(range[1])];
   // Converted tokens per hour (plain numbers: token counts), for the split of each hour.
-  const groups = await readHourTokens(storage, r, { from, to, dims: q.dims, filters });
-  const scoped = Object.keys(scope).length > 0 || q.dims.length > 0;
-  const all = scoped
-    ? await readHourTokens(storage, r, { from, to, dims: [], filters: covered })
+  const groups = await readHourTokens(storage, r, { from, to, dims: q.dims, filters: a.filters });
+  const all = a.scoped
+    ? await readHourTokens(storage, r, { from, to, dims: [], filters: coverageFilters(r) })
     : groups;
   const used = new Map<number, MoneyValue>();
   for (const t of all) used.set(t.hour, (used.get(t.hour) ?? ZERO).add(t.converted));
@@ -179,12 +257,12 @@ async function applyReservation(
   const byHour = new Map(split.map((h) => [h.hour, h]));
   for (const g of groups) {
     const hour = byHour.get(g.hour);
-    const line = lines.get('usage', bucketOf(g.hour, q.bucket), g.key, name, r.deployment);
+    const line = a.lines.get('usage', bucketOf(g.hour, q.bucket), g.key, a.name, r.deployment);
     const share = (hour?.parts.get(g.id) ?? ZERO).add(hour?.spread.get(g.id) ?? ZERO);
     line.effective = line.effective.add(share);
     line.quantity = line.quantity.add(g.converted);
   }
-  if (showsReservation(r, q)) addReservationLines(q, r, name, split, lines);
+  return split;
 }
 
 /** The dimension values of a reservation line: the deployment named, the rest a label. */
@@ -200,7 +278,7 @@ function addReservationLines(
   q: ModelQuery,
   r: ReservationConfig,
   name: string,
-  split: readonly HourSplit[],
+  split: readonly HourCharge[],
   lines: Lines,
 ): void {
   const purchaseKey = reservationKey(q.dims, r, '(reservation purchase)');
