@@ -309,6 +309,12 @@ describe('overview page', () => {
   it("renders every card with charts and the API's numbers, without console errors", async () => {
     const page = await browser.context.newPage();
     const consoleLog = collectConsole(page);
+    // The KPI card's own request (its window ends at the page's clock), replayed below.
+    const spreadRequests: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/v1/costs?') && r.url().includes('unused=spread'))
+        spreadRequests.push(r.url());
+    });
     const res = await page.goto(pageUrl);
     expect(res?.headers()['content-security-policy']).toContain("default-src 'self'");
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 60_000 });
@@ -333,9 +339,16 @@ describe('overview page', () => {
       top.tenant,
     );
 
-    const totalCost =
-      (await getJson<{ rows: { cost_usd: string }[] }>(`${t.apiUrl}/v1/costs?${range}`)).body
-        .rows[0]?.cost_usd ?? '';
+    // Spend is the fully loaded total (unused reservation spread in): above the calls' own cost
+    // whenever the reservation sat partly idle, as it does here.
+    expect(spreadRequests).toHaveLength(1);
+    const kpiQuery = new URL(spreadRequests[0]!).search;
+    const costsOf = async (query: string): Promise<string> =>
+      (await getJson<{ rows: { cost_usd: string }[] }>(`${t.apiUrl}/v1/costs${query}`)).body.rows[0]
+        ?.cost_usd ?? '';
+    const totalCost = await costsOf(kpiQuery);
+    const callsOnly = await costsOf(kpiQuery.replace('&unused=spread', ''));
+    expect(new Decimal(totalCost).gt(callsOnly)).toBe(true);
     expect((await page.locator('[data-kpi="Spend"] .tile-value').textContent())?.trim()).toBe(
       shown(totalCost),
     );

@@ -38,7 +38,9 @@ function tile(name, value, extra = {}) {
 const kpis = {
   id: 'card-kpis',
   async load(ctx) {
-    const { rows } = await ctx.get('/v1/costs', range(ctx));
+    // Spread: the unused reservation share is paid for, so the Spend tile carries it (the
+    // total the invoice shows) instead of leaving it on a row this card does not read.
+    const { rows } = await ctx.get('/v1/costs', { ...range(ctx), unused: 'spread' });
     const t = rows[0];
     if (t === undefined || t.calls === 0) return { empty: 'No LLM calls recorded in this range.' };
     const saved = Number(t.list_cost_usd) - Number(t.cost_usd);
@@ -56,6 +58,9 @@ const kpis = {
           pct(t.input_tokens ? t.cache_read_tokens / t.input_tokens : null),
         ),
         tile('Unpriced calls', num(t.unpriced_calls), { warn: t.unpriced_calls > 0 }),
+        tile('Incomplete usage', num(t.usage_incomplete_calls ?? 0), {
+          warn: (t.usage_incomplete_calls ?? 0) > 0,
+        }),
       ),
     };
   },
