@@ -5,7 +5,6 @@ import { loadConfig, parseConfig, type Config } from './shared/config.js';
 import { readEnv } from './shared/env.js';
 import { ConfigError } from './shared/errors.js';
 import { createLogger, parseLogLevel } from './shared/logger.js';
-import { loadCatalog, type PriceCatalog } from './pricing/index.js';
 
 export interface CommonOptions {
   config?: string;
@@ -69,17 +68,6 @@ export function resolveConfig(options: StartOptions): Config {
   }
   if (options.insecure === true) raw.security.insecure = true;
   return parseConfig(raw, 'configuration');
-}
-
-/** The price catalog the collector would load with this config. */
-export function catalogFor(config: Config): PriceCatalog {
-  return loadCatalog({
-    pricesFile: config.pricing.prices_file,
-    overridesFile: config.pricing.overrides_file,
-    deploymentModels: config.pricing.deployment_models,
-    useDatabase: config.pricing.use_database,
-    dataDir: config.storage.data_dir,
-  });
 }
 
 export const withCommon = (cmd: Command): Command =>

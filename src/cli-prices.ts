@@ -1,9 +1,9 @@
 // `llm-finops prices explain | refresh`: which catalog entry prices a model and why, and fetching
 // newer price data.
 import { InvalidArgumentError, type Command } from 'commander';
-import { explainModel, formatExplanation } from './pricing/index.js';
+import { explainModel, formatExplanation, loadCatalogFor } from './pricing/index.js';
 import { formatRefresh, refreshPrices } from './pricing/refresh.js';
-import { catalogFor, resolveConfig } from './cli-common.js';
+import { resolveConfig } from './cli-common.js';
 
 interface ExplainOptions {
   provider?: string;
@@ -19,7 +19,7 @@ function explain(model: string, options: ExplainOptions): void {
     ...(options.prices !== undefined ? { prices: options.prices } : {}),
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
   });
-  const catalog = catalogFor(config);
+  const catalog = loadCatalogFor(config);
   const at = options.at === undefined ? Date.now() : Date.parse(options.at);
   if (Number.isNaN(at))
     throw new InvalidArgumentError(`--at: not an ISO date/time (${options.at})`);

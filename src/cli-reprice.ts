@@ -2,18 +2,12 @@
 // current price data (after a price fix, a refresh, an overlay for a model that was unpriced).
 import type { Command } from 'commander';
 import { isoOption } from './analytics/export/focus-cli.js';
-import { createRepricer } from './pricing/index.js';
+import { createRepricer, loadCatalogFor } from './pricing/index.js';
 import { openStorage } from './runtime.js';
 import { ConfigError } from './shared/errors.js';
 import { migrate } from './storage/migrate.js';
 import { formatReprice, repriceRange } from './storage/reprice.js';
-import {
-  catalogFor,
-  clickhouse,
-  resolveConfig,
-  withCommon,
-  type CommonOptions,
-} from './cli-common.js';
+import { clickhouse, resolveConfig, withCommon, type CommonOptions } from './cli-common.js';
 
 interface RepriceCliOptions extends CommonOptions {
   from: string;
@@ -26,7 +20,7 @@ async function reprice(options: RepriceCliOptions): Promise<void> {
   const to = new Date(options.to);
   if (to <= from) throw new ConfigError('--to must be after --from');
   const config = resolveConfig(options);
-  const catalog = catalogFor(config);
+  const catalog = loadCatalogFor(config);
   for (const w of catalog.warnings) process.stderr.write(`warning: ${w}\n`);
   const storage = await openStorage(config, clickhouse);
   try {

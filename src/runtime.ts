@@ -13,7 +13,7 @@ import { createAnalyticsServices } from './analytics/services.js';
 import type { Pipeline } from './collector/pipeline.js';
 import { startCollector, type CollectorService } from './collector/service.js';
 import type { OpenSegment } from './collector/spool.js';
-import { loadCatalog, type PriceCatalog } from './pricing/index.js';
+import { loadCatalogFor, type PriceCatalog } from './pricing/index.js';
 import type { Config } from './shared/config.js';
 import { checkExposure } from './shared/exposure.js';
 import type { Logger } from './shared/logger.js';
@@ -122,13 +122,7 @@ function loadBeforeStore(options: RuntimeOptions): PriceCatalog | undefined {
       dataDir: config.storage.data_dir,
     });
   if (options.collector === false) return undefined;
-  const catalog = loadCatalog({
-    pricesFile: config.pricing.prices_file,
-    overridesFile: config.pricing.overrides_file,
-    deploymentModels: config.pricing.deployment_models,
-    useDatabase: config.pricing.use_database,
-    dataDir: config.storage.data_dir,
-  });
+  const catalog = loadCatalogFor(config);
   options.logger.info('price catalog', { prices: catalog.label, version: catalog.version });
   for (const warning of catalog.warnings) options.logger.warn('price catalog', { warning });
   return catalog;

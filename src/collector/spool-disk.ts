@@ -1,17 +1,8 @@
 // The spool's directory on disk: loading it at start (checkpoint, reserved seqs, every intact
 // record after the checkpoint, what was skipped) and the small durable files it keeps.
-import {
-  closeSync,
-  fsyncSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fsyncDir, writeFileDurably } from '../shared/durable-file.js';
 import { decodeRecords, type SpoolRecord } from './spool-format.js';
 
 /** What loading found besides intact records. */
@@ -85,24 +76,6 @@ export function readNumber(dir: string, name: string): number {
 
 /** Write a small file so that a crash leaves the old or the new value, never a torn one. */
 export function writeNumberDurably(dir: string, name: string, value: number): void {
-  const tmp = join(dir, `${name}.tmp`);
-  writeFileSync(tmp, String(value));
-  const fd = openSync(tmp, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(dir, name));
+  writeFileDurably(join(dir, name), String(value), join(dir, `${name}.tmp`));
   fsyncDir(dir);
-}
-
-export function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
-  } catch {
-    // some filesystems do not allow fsync on directories; the data files are still synced
-  }
 }

@@ -13,9 +13,9 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fsyncDir } from '../shared/durable-file.js';
 import { SpoolFullError, SpoolWriteError } from '../shared/errors.js';
 import {
-  fsyncDir,
   loadSpoolDir,
   writeNumberDurably,
   type Segment,

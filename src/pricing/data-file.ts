@@ -3,18 +3,9 @@
 // under <data dir>/prices with a meta file holding its sha256, so a torn or edited file is
 // refused at start instead of pricing with it.
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileDurably } from '../shared/durable-file.js';
 
 /** Only the fields the cost model reads: descriptions and usage extractors are left out. */
 const PROVIDER_FIELDS = [
@@ -100,15 +91,7 @@ export function readRefreshed(dataDir: string): { text: string; meta: RefreshMet
 }
 
 function writeDurably(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  const fd = openSync(tmp, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileDurably(path, text, `${path}.tmp-${process.pid}`);
 }
 
 /** The file name refreshed data is stored under. */

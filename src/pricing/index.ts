@@ -1,6 +1,7 @@
 // Public API of the pricing module (explicit named exports).
 export {
   loadCatalog,
+  loadCatalogFor,
   defaultCatalog,
   createCatalog,
   catalogVersion,

@@ -2,6 +2,7 @@
 // the price database, refreshed data under the data dir, a LiteLLM-format file, overrides).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Config } from '../shared/config.js';
 import { ConfigError } from '../shared/errors.js';
 import { buildCatalog } from './catalog.js';
 import { readBundled, readRefreshed } from './data-file.js';
@@ -262,6 +263,17 @@ export function loadCatalog(opts: LoadOptions = {}): PriceCatalog {
 }
 
 /** The catalog of the shipped price database alone (no file, no overrides). */
+/** The catalog a config names (files, deployment models, the data directory's refreshed data). */
+export function loadCatalogFor(config: Pick<Config, 'pricing' | 'storage'>): PriceCatalog {
+  return loadCatalog({
+    pricesFile: config.pricing.prices_file,
+    overridesFile: config.pricing.overrides_file,
+    deploymentModels: config.pricing.deployment_models,
+    useDatabase: config.pricing.use_database,
+    dataDir: config.storage.data_dir,
+  });
+}
+
 export function defaultCatalog(): PriceCatalog {
   return loadCatalog();
 }
