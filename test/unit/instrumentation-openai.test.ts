@@ -175,7 +175,12 @@ describe('chat.completions.create', () => {
       stream: true,
     });
     let n = 0;
-    for await (const _ of stream) if (++n === 2) break;
+    for await (const _ of stream) {
+      if (++n === 2) break;
+      // The gap is measured where the wrapper hands chunks on; pausing here makes it at least
+      // 25 ms even when a starved test process reads the two buffered chunks back to back.
+      await new Promise((r) => setTimeout(r, 25));
+    }
     await waitFor(() => t.spans().length === 1);
     const span = only(t.spans());
     const a = span.attributes;
@@ -185,7 +190,7 @@ describe('chat.completions.create', () => {
     expect(a[FINOPS_STREAM.USAGE_REPORTED]).toBe(false);
     expect(a[GEN_AI.RESPONSE_ID]).toBe('chatcmpl-ab');
     expect(a[GEN_AI.RESPONSE_TIME_TO_FIRST_CHUNK]).toBeGreaterThan(0);
-    expect(a[FINOPS.STREAM_ITL_MS]).toBeGreaterThan(5); // one gap of ~20 ms between the two chunks
+    expect(a[FINOPS.STREAM_ITL_MS]).toBeGreaterThan(5); // one gap of >= 25 ms between the two chunks
     expect(a[GEN_AI.USAGE_OUTPUT_TOKENS]).toBeUndefined();
     expect(stream.controller.signal.aborted).toBe(true);
   });
