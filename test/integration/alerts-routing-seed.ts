@@ -27,6 +27,7 @@ export interface CallSpec {
   attempt?: number;
   fallbackFrom?: string;
   cacheHit?: boolean;
+  usageIncomplete?: boolean;
 }
 
 export function callRow(c: CallSpec): Record<string, unknown> {
@@ -62,6 +63,7 @@ export function callRow(c: CallSpec): Record<string, unknown> {
     attempt: c.attempt ?? 1,
     fallback_from: c.fallbackFrom ?? '',
     cache_hit: c.cacheHit ?? false,
+    usage_incomplete: c.usageIncomplete ?? false,
     priced: c.priced ?? true,
     cost_total: c.costUsd ?? '0.001',
     list_cost: c.costUsd ?? '0.001',

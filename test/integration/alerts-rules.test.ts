@@ -77,6 +77,8 @@ beforeAll(async () => {
       costUsd: '0',
       inputTokens: 50_000,
       cacheReadTokens: 0,
+      // A source that cannot report cached tokens: half of these calls' costs are estimates.
+      usageIncomplete: i % 2 === 1,
     })),
   );
   // Budget: acme spent $3 today; cost anomaly: acme's last hour is far above its baseline.
@@ -134,6 +136,10 @@ describe('every rule kind fires on seeded data', () => {
     [{ kind: 'fallback_rate', threshold: 0.1 }, { route: '/slow' }],
     [{ kind: 'retry_amplification', threshold: 1.3 }, { route: '/slow' }],
     [{ kind: 'unpriced_model' }, { provider: 'anthropic', model: 'claude-x' }],
+    [
+      { kind: 'usage_incomplete', threshold: 0.1 },
+      { route: '/slow', model: 'claude-x' },
+    ],
   ];
   it.each(cases)('%o', async (spec, labels) => {
     const obs = await evaluateRule(rule(spec), {
@@ -150,6 +156,19 @@ describe('every rule kind fires on seeded data', () => {
         .filter((o) => o.breached)
         .every((o) => o.labels.provider !== 'openai' || spec.kind === 'budget'),
     ).toBe(true);
+  });
+
+  it('usage_incomplete: a group whose usage is complete is observed at 0 and not breached', async () => {
+    const obs = await evaluateRule(rule({ kind: 'usage_incomplete', threshold: 0.1 }), {
+      storage: t.runtime.storage,
+      now: new Date(T),
+      finopsBudgets: [],
+    });
+    const complete = obs.find((o) => o.labels.route === '/chat' && o.labels.model === 'gpt-4o');
+    expect(complete?.value).toBe(0);
+    expect(complete?.breached).toBe(false);
+    const slow = obs.find((o) => o.labels.route === '/slow');
+    expect(slow?.summary).toContain('incomplete usage');
   });
 
   it('judges the finops budgets (the config shape) when a budget rule has no ceiling', async () => {

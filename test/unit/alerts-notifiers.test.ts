@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notify, signWebhook } from '../../src/analytics/alerts/notifiers.js';
 import { fingerprint, type Alert } from '../../src/analytics/alerts/state.js';
-import { notifierSchema, type NotifierConfig } from '../../src/shared/config-alerts.js';
+import { notifierSchema, type NotifierConfig } from '../../src/shared/config-notifiers.js';
 
 interface Hit {
   path: string;

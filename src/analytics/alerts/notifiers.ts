@@ -2,7 +2,7 @@
 // Alertmanager (POST /api/v2/alerts). Each notifier is delivered independently (allSettled),
 // so one failing receiver never blocks or delays the verdict of the others.
 import { createHmac } from 'node:crypto';
-import type { NotifierConfig } from '../../shared/config-alerts.js';
+import type { NotifierConfig } from '../../shared/config-notifiers.js';
 import { deliver, type DeliveryResult, type FetchLike } from './deliver.js';
 import type { Alert } from './state.js';
 

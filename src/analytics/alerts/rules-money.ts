@@ -30,7 +30,7 @@ import type { QueryRunner } from '../../storage/runner.js';
 import { queryBudgets } from '../queries/budgets.js';
 import { costLines } from '../queries/cost-model.js';
 import { addGaps, gapsText } from '../queries/spend-gaps.js';
-import type { Observation, RuleContext } from './rules.js';
+import type { Observation, RuleContext } from './rule-kinds.js';
 
 type BudgetRule = Extract<AlertRule, { kind: 'budget' }>;
 

@@ -4,7 +4,7 @@
 // re-evaluating a firing alert never notifies again (only after repeat_interval_s).
 import { createHash } from 'node:crypto';
 import type { AlertRule } from '../../shared/config-alerts.js';
-import type { Observation } from './rules.js';
+import type { Observation } from './rule-kinds.js';
 
 export type AlertState = 'pending' | 'firing' | 'resolved';
 

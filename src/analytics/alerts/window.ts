@@ -2,7 +2,7 @@
 // llm_calls, and spend through the cost rollups (the cost read of queries/costs.ts, so a
 // budget alert and /v1/costs read the same money the same way).
 import type { QueryRunner } from '../../storage/runner.js';
-import type { AlertLabel } from '../../shared/config-alerts.js';
+import type { AlertLabel } from '../../shared/config-alert-base.js';
 import { trimDecimal } from '../../shared/money.js';
 import { BILLABLE } from '../../storage/catalog/measures.js';
 import { costReadSql } from '../queries/costs.js';
@@ -29,6 +29,8 @@ export interface WindowStats {
   cacheReadTokens: number;
   outputTokens: number;
   unpriced: number;
+  /** Calls whose source could not report every count (usage_incomplete). */
+  incomplete: number;
   /** Decimal text (exact; compare with src/shared/money.ts, never as a float). */
   costUsd: string;
   ttftP50: number | null;
@@ -66,7 +68,7 @@ export async function queryWindowStats(
   const sql = `SELECT ${keys}count() AS calls, countIf(status = 'error') AS errors, countIf(http_status = 429) AS rate_limited,
       countIf(fallback_from != '') AS fallbacks, countIf(attempt <= 1) AS first_attempts, countIf(cache_hit) AS cache_hits,
       sum(input_tokens) AS input_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(output_tokens) AS output_tokens,
-      countIf(NOT priced) AS unpriced, sum(cost_total) AS cost,
+      countIf(NOT priced) AS unpriced, countIf(usage_incomplete) AS incomplete, sum(cost_total) AS cost,
       quantileTDigest(0.5)(ttft_ms) AS ttft_p50, quantileTDigest(0.95)(ttft_ms) AS ttft_p95,
       quantileTDigest(0.95)(duration_ms) AS duration_p95
     FROM llm_calls
@@ -90,6 +92,7 @@ function toStats(r: Record<string, unknown>, groupBy: readonly AlertLabel[]): Wi
     cacheReadTokens: num(r.cache_read_tokens),
     outputTokens: num(r.output_tokens),
     unpriced: num(r.unpriced),
+    incomplete: num(r.incomplete),
     costUsd: trimDecimal(String(r.cost ?? '0')),
     ttftP50: numOrNull(r.ttft_p50),
     ttftP95: numOrNull(r.ttft_p95),
