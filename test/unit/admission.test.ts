@@ -117,6 +117,9 @@ describe('decoded-size budget (before decoding)', () => {
     const batch = decodeRequest('json', body, limits, NOW).batch;
     expect(batch.spans).toHaveLength(0);
     expect(batch.rejected[0]?.reason).toMatch(/deep.*max_attribute_depth/);
+    // The reason names the value's path: the key, then one index per array level.
+    const path = `attributes.deep${'[0]'.repeat(DEFAULT_ADMISSION.max_attribute_depth)} nests`;
+    expect(batch.rejected[0]?.reason).toContain(path);
   });
 });
 
