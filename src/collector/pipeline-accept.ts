@@ -86,11 +86,10 @@ export function acceptSpan(span: SpanRecord, step: IngestStep, ctx: AcceptContex
   }
   const call: LlmCall = capCall(withSpanWarnings(normalized.call, span), ctx.caps);
   const key = seenKey(step.partition, call.call_id);
-  if (ctx.seen.has(key)) {
+  if (!ctx.seen.add(key)) {
     result.duplicates += 1;
     return;
   }
-  ctx.seen.add(key);
   base.item = ctx.forward
     ? { type: 'call', call, ownResource, seq: step.seq, span }
     : { type: 'call', call, ownResource, seq: step.seq };
