@@ -15,10 +15,28 @@ export interface QueuedRow {
   partition: string;
 }
 
+/** The last month computed, as [from, to) in ns: rows of a batch nearly all share one month. */
+let monthFrom = 0n;
+let monthTo = 0n;
+let monthText = '';
+
 /** `toYYYYMM` of a nanosecond UTC timestamp (llm_calls, outcomes and every rollup). */
 export function monthPartition(ns: bigint): string {
+  // A hit is two comparisons; a miss builds the Date (only from 1970 on: below it the
+  // truncating ns -> ms division would not match a range check).
+  if (ns >= monthFrom && ns < monthTo) return monthText;
   const d = dateOf(ns);
-  return d === undefined ? 'invalid' : `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}`;
+  if (d === undefined) return 'invalid';
+  const year = d.getUTCFullYear();
+  const month = d.getUTCMonth();
+  const text = `${year}${pad(month + 1)}`;
+  const from = Date.UTC(year, month, 1);
+  if (from >= 0) {
+    monthFrom = BigInt(from) * 1_000_000n;
+    monthTo = BigInt(Date.UTC(year, month + 1, 1)) * 1_000_000n;
+    monthText = text;
+  }
+  return text;
 }
 
 /** `toYYYYMMDD` of a nanosecond UTC timestamp (llm_call_content). */

@@ -7,19 +7,19 @@ import { FINOPS } from '../shared/semconv.js';
 import type { LlmCall, OutcomeRecord } from './call.js';
 import type { DecodedBatch } from './receiver/decoded.js';
 import type { TenantBinding } from './receiver/ingest-auth.js';
-import { capCall, capOutcome, withSpanWarnings, type FieldCaps } from './processors/cap-fields.js';
-import { applyBinding } from './processors/tenant-binding.js';
+import { capCall, capOutcome } from './processors/cap-fields.js';
+import { applyAttribution, redactContent } from './processors/attribute.js';
 import {
-  applyAttribution,
-  extractHint,
-  SPAN_KIND_SERVER,
-  redactContent,
-  type AttributionKeys,
-} from './processors/attribute.js';
-import { normalizeSpan } from './processors/normalize.js';
+  acceptSpan,
+  seenKey,
+  type AcceptContext,
+  type IngestResult,
+  type IngestStep,
+} from './pipeline-accept.js';
+import { RecordTracker } from './pipeline-records.js';
 import { SeenSet } from './seen.js';
 import type { SpanRecord } from './span.js';
-import { TraceBuffer, type IncomingSpan, type ResolvedItem } from './trace-buffer.js';
+import { TraceBuffer, type ResolvedItem } from './trace-buffer.js';
 import type { Writer } from './writer.js';
 
 export type CollectorConfig = Config['collector'];
@@ -50,26 +50,7 @@ export interface PipelineDeps {
  */
 export const PENDING_ROW_BYTES = 2048;
 
-export type { TenantBinding };
-
-interface IngestStep {
-  seq: number;
-  binding: TenantBinding | undefined;
-  /** Trace state and the duplicate filter are per tenant binding ('' when unbound). */
-  partition: string;
-  incoming: IncomingSpan[];
-  /** Non-GenAI spans to forward. */
-  others: SpanRecord[];
-  result: IngestResult;
-}
-
-export interface IngestResult {
-  accepted: number;
-  rejected: number;
-  /** One line per rejected span (position, id and reason). */
-  messages: string[];
-  duplicates: number;
-}
+export type { TenantBinding, IngestResult };
 
 export interface PipelineStats {
   spansReceived: number;
@@ -82,9 +63,9 @@ export interface PipelineStats {
 export class Pipeline {
   private readonly buffer: TraceBuffer;
   private readonly seen: SeenSet;
-  private readonly keys: AttributionKeys;
+  private readonly accepting: AcceptContext;
+  private readonly records: RecordTracker;
   private readonly now: () => number;
-  private readonly caps: FieldCaps;
   private timer: NodeJS.Timeout | undefined;
   readonly stats: PipelineStats = {
     spansReceived: 0,
@@ -104,15 +85,21 @@ export class Pipeline {
     });
     this.seen = new SeenSet(deps.seenCapacity ?? 1_000_000);
     this.now = deps.now ?? Date.now;
-    this.caps = {
-      labelBytes: deps.config.admission.max_label_bytes,
-      contentBytes: deps.config.admission.max_string_bytes,
-    };
-    // finops.* always comes first; the configured keys extend it.
-    this.keys = {
-      route: unique([FINOPS.ROUTE, ...a.keys.route]),
-      feature: unique([FINOPS.FEATURE, ...a.keys.feature]),
-      tenant: unique([FINOPS.TENANT, ...a.keys.tenant]),
+    this.records = new RecordTracker(deps.onRecordDone);
+    this.accepting = {
+      captureContent: deps.config.capture_content,
+      caps: {
+        labelBytes: deps.config.admission.max_label_bytes,
+        contentBytes: deps.config.admission.max_string_bytes,
+      },
+      // finops.* always comes first; the configured keys extend it.
+      keys: {
+        route: unique([FINOPS.ROUTE, ...a.keys.route]),
+        feature: unique([FINOPS.FEATURE, ...a.keys.feature]),
+        tenant: unique([FINOPS.TENANT, ...a.keys.tenant]),
+      },
+      seen: this.seen,
+      forward: deps.sink !== undefined,
     };
   }
 
@@ -172,12 +159,16 @@ export class Pipeline {
       incoming: [],
       others: [],
       result,
+      calls: 0,
+      outcomes: 0,
     };
-    for (const span of batch.spans) this.accept(span, step);
+    for (const span of batch.spans) acceptSpan(span, step, this.accepting);
+    this.stats.callsAccepted += step.calls;
+    this.stats.outcomesAccepted += step.outcomes;
     this.stats.spansReceived += batch.spans.length + batch.rejected.length;
     this.stats.spansRejected += result.rejected;
     this.stats.duplicatesDropped += result.duplicates;
-    this.track(
+    this.records.track(
       seq,
       step.incoming.reduce((n, span) => n + (span.item !== undefined ? 1 : 0), 0),
     );
@@ -185,61 +176,6 @@ export class Pipeline {
     this.pump();
     if (step.others.length > 0) this.deps.sink?.released([], [], step.others);
     return result;
-  }
-
-  /** One span: normalize, apply the key's tenant binding, de-duplicate, queue for its trace. */
-  private accept(span: SpanRecord, step: IngestStep): void {
-    const { result, binding } = step;
-    const forward = this.deps.sink !== undefined;
-    const normalized = normalizeSpan(span, { captureContent: this.deps.config.capture_content });
-    const hint = extractHint(span.attributes, this.keys, span.kind === SPAN_KIND_SERVER);
-    const ownResource = extractHint(span.resource, this.keys);
-    // One entry per span; a call or outcome is set on it below rather than spread into a copy.
-    const base: IncomingSpan = {
-      partition: step.partition,
-      traceId: span.traceId,
-      spanId: span.spanId,
-      parentSpanId: span.parentSpanId,
-      hint,
-    };
-    const billable = normalized.type === 'call' || normalized.type === 'outcome';
-    const refused =
-      binding !== undefined ? applyBinding(binding, hint, ownResource, span, billable) : undefined;
-    if (normalized.type === 'invalid' || refused !== undefined) {
-      result.rejected += 1;
-      result.messages.push(refused ?? (normalized.type === 'invalid' ? normalized.reason : ''));
-      step.incoming.push(base); // still a link in its trace's ancestor chain
-      return;
-    }
-    result.accepted += 1;
-    if (normalized.type === 'other') {
-      step.incoming.push(base);
-      if (forward) step.others.push(span);
-      return;
-    }
-    if (normalized.type === 'outcome') {
-      const source = forward ? { span } : {};
-      const outcome = capOutcome(normalized.outcome, this.caps);
-      const item = { type: 'outcome' as const, outcome, ownResource, seq: step.seq };
-      step.incoming.push({
-        ...base,
-        item: { ...item, spanId: span.spanId, parentSpanId: span.parentSpanId, ...source },
-      });
-      this.stats.outcomesAccepted += 1;
-      return;
-    }
-    const call = capCall(withSpanWarnings(normalized.call, span), this.caps);
-    const key = seenKey(step.partition, call.call_id);
-    if (this.seen.has(key)) {
-      result.duplicates += 1;
-      return;
-    }
-    this.seen.add(key);
-    base.item = forward
-      ? { type: 'call', call, ownResource, seq: step.seq, span }
-      : { type: 'call', call, ownResource, seq: step.seq };
-    step.incoming.push(base);
-    this.stats.callsAccepted += 1;
   }
 
   /** Move every trace that is ready through the remaining processors into the writer. */
@@ -261,35 +197,19 @@ export class Pipeline {
     }
   }
 
-  /** Rows still to be committed per spool record. */
-  private readonly outstanding = new Map<number, number>();
-
-  private track(seq: number, rows: number): void {
-    if (seq === 0) return;
-    if (rows === 0) this.deps.onRecordDone?.(seq);
-    else this.outstanding.set(seq, rows);
-  }
-
   /** The writer committed these rows (one seq per row). */
   committed(seqs: number[]): void {
-    for (const seq of seqs) {
-      if (seq === 0) continue;
-      const left = (this.outstanding.get(seq) ?? 1) - 1;
-      if (left > 0) this.outstanding.set(seq, left);
-      else {
-        this.outstanding.delete(seq);
-        this.deps.onRecordDone?.(seq);
-      }
-    }
+    this.records.committed(seqs);
   }
 
   private process(ready: ResolvedItem[]): { calls: LlmCall[]; outcomes: OutcomeRecord[] } {
     const attributed = applyAttribution(ready, this.deps.config.attribution.defaults);
     // Pricing may derive longer names (a provider prefix): cap again what is written.
-    const priced = this.deps.price(attributed.calls).map((call) => capCall(call, this.caps));
+    const caps = this.accepting.caps;
+    const priced = this.deps.price(attributed.calls).map((call) => capCall(call, caps));
     return {
       calls: redactContent(priced, this.deps.config.capture_content),
-      outcomes: attributed.outcomes.map((outcome) => capOutcome(outcome, this.caps)),
+      outcomes: attributed.outcomes.map((outcome) => capOutcome(outcome, caps)),
     };
   }
 
@@ -321,11 +241,6 @@ export class Pipeline {
     this.pump(true);
     await this.deps.writer.stop();
   }
-}
-
-/** The duplicate filter's key: a call id within its sender's tenant partition. */
-function seenKey(partition: string, callId: string): string {
-  return partition === '' ? callId : `${partition}\u0000${callId}`;
 }
 
 function unique(values: string[]): string[] {

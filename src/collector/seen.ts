@@ -9,13 +9,16 @@ export class SeenSet {
     return this.keys.has(key);
   }
 
-  add(key: string): void {
-    if (this.keys.has(key)) return;
+  /** Remember `key`; false when it was already there (one lookup for the check and the add). */
+  add(key: string): boolean {
+    const before = this.keys.size;
     this.keys.add(key);
+    if (this.keys.size === before) return false;
     if (this.keys.size > this.capacity) {
       const oldest = this.keys.values().next();
       if (!oldest.done) this.keys.delete(oldest.value);
     }
+    return true;
   }
 
   get size(): number {

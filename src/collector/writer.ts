@@ -9,15 +9,15 @@
 // leaving what it could not commit to the spool's replay.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueryRunner } from '../storage/runner.js';
-import { describeStoreError, type StoreError } from '../storage/errors.js';
+import { describeStoreError } from '../storage/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { LlmCall, OutcomeRecord } from './call.js';
-import { Committer, type RefusedRow, type RowFormat } from './committer.js';
+import { Committer, type RefusedRow } from './committer.js';
 import { writeDeadLetters } from './dead-letter.js';
-import { dayPartition, monthPartition, type QueuedRow } from './insert-plan.js';
 import { backoffMs, type BackoffPolicy } from './insert-policy.js';
-import { contentRow, outcomeRow } from '../storage/rows.js';
-import { CALL_COLUMNS, callTsv, tsvToJsonLine } from '../storage/rows-tsv.js';
+import { tsvToJsonLine } from '../storage/rows-tsv.js';
+import { FORMATS, RowQueues, TABLES, type Batch, type Table } from './writer-rows.js';
+import { StallWatch } from './writer-stall.js';
 
 export interface WriterOptions {
   batchRows: number;
@@ -44,37 +44,16 @@ export interface WriterStats {
   deadLettered: number;
 }
 
-const TABLES = ['llm_calls', 'llm_call_content', 'outcomes'] as const;
-type Table = (typeof TABLES)[number];
-
-/** llm_calls, the bulk of the bytes, goes as TSV (rows-tsv.ts); the rest as JSONEachRow. */
-const FORMATS: Record<Table, RowFormat> = {
-  llm_calls: { format: 'TSV', columns: CALL_COLUMNS },
-  llm_call_content: {},
-  outcomes: {},
-};
-
 export class Writer {
-  // Rows are serialized when queued, so the cost is spread over requests instead of landing
-  // on the event loop all at once when a large batch is written.
-  private readonly queues: Record<Table, QueuedRow[]> = {
-    llm_calls: [],
-    llm_call_content: [],
-    outcomes: [],
-  };
+  private readonly queues = new RowQueues();
   private inFlight: Promise<void> | undefined;
   private inFlightRows = 0;
-  /** Estimated heap bytes of rows queued or in flight (see queuedBytes). */
-  private bytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly abort = new AbortController();
   private readonly committer: Committer;
   private readonly backoff: BackoffPolicy;
   private readonly now: () => number;
-  /** Last commit, or when rows started waiting after the queue was empty. */
-  private lastProgressAt: number;
-  private lastError: StoreError | undefined;
-  private stalled = false;
+  private readonly stall: StallWatch;
   private drainDeadline = Infinity;
   readonly stats: WriterStats = {
     rowsWritten: 0,
@@ -89,7 +68,7 @@ export class Writer {
     private readonly logger: Logger,
   ) {
     this.now = options.now ?? Date.now;
-    this.lastProgressAt = this.now();
+    this.stall = new StallWatch(this.now, options.stallTimeoutMs ?? 60_000, logger);
     this.backoff = options.backoff ?? { baseMs: 100, maxMs: 30_000 };
     this.committer = new Committer(storage, {
       maxPartitions: options.maxPartitionsPerInsert ?? 100,
@@ -99,7 +78,7 @@ export class Writer {
       onSuccess: () => this.progress(),
       onFailure: ({ table, error, attempt, rows }) => {
         this.stats.insertFailures += 1;
-        if (error.kind === 'retryable') this.lastError = error;
+        if (error.kind === 'retryable') this.stall.lastError = error;
         const fields = { table, rows, attempt, kind: error.kind, err: describeStoreError(error) };
         // A refusal is split until the refused rows stand alone; the dead-letter line says the rest.
         if (error.kind === 'permanent')
@@ -113,7 +92,7 @@ export class Writer {
 
   /** Rows accepted and not yet committed (queued or in the batch in flight). */
   get queued(): number {
-    return this.queues.llm_calls.length + this.queues.outcomes.length + this.inFlightRows;
+    return this.queues.length + this.inFlightRows;
   }
 
   /**
@@ -121,12 +100,12 @@ export class Writer {
    * a character at most) plus the row object, so the collector's queues can be bounded in bytes.
    */
   get queuedBytes(): number {
-    return this.bytes;
+    return this.queues.bytes;
   }
 
   /** True while the last insert attempt failed for a retryable reason (the store is out). */
   get failing(): boolean {
-    return this.lastError !== undefined;
+    return this.stall.lastError !== undefined;
   }
 
   /**
@@ -134,23 +113,12 @@ export class Writer {
    * undefined. Whoever notices first (readiness, a scrape, the timer) triggers the log line.
    */
   stallReason(): string | undefined {
-    const reason = this.computeStall();
-    this.noteStall(reason);
-    return reason;
-  }
-
-  private computeStall(): string | undefined {
-    const waited = this.now() - this.lastProgressAt;
-    const limit = this.options.stallTimeoutMs ?? 60_000;
-    if (this.queued === 0 || waited <= limit) return undefined;
-    const last =
-      this.lastError !== undefined ? `; last error: ${describeStoreError(this.lastError)}` : '';
-    return `nothing committed for ${Math.round(waited / 1000)} s while ${this.queued} rows wait${last}`;
+    return this.stall.reason(this.queued);
   }
 
   /** Milliseconds since the last commit while rows wait (0 when nothing waits). */
   get waitingMs(): number {
-    return this.queued === 0 ? 0 : this.now() - this.lastProgressAt;
+    return this.stall.waitingMs(this.queued);
   }
 
   start(): void {
@@ -168,41 +136,14 @@ export class Writer {
     callSeqs: number[] = [],
     outcomeSeqs: number[] = [],
   ): void {
-    if (this.queued === 0) this.lastProgressAt = this.now();
-    const q = this.queues;
-    // Ids are per tenant: two tenants' rows with the same call id must not share a token.
-    calls.forEach((call, i) => {
-      const id = `${call.tenant}\u0000${call.call_id}`;
-      const partition = monthPartition(call.start_time_ns);
-      this.push(q.llm_calls, { id, line: callTsv(call), seq: callSeqs[i] ?? 0, partition });
-      if (call.input_content !== '' || call.output_content !== '') {
-        this.push(q.llm_call_content, {
-          id: `content:${id}`,
-          line: contentRow(call),
-          seq: 0,
-          partition: dayPartition(call.start_time_ns),
-        });
-      }
-    });
-    outcomes.forEach((outcome, i) => {
-      this.push(q.outcomes, {
-        id: `outcome:${outcome.tenant}\u0000${outcome.outcome_id}`,
-        line: outcomeRow(outcome),
-        seq: outcomeSeqs[i] ?? 0,
-        partition: monthPartition(outcome.time_ns),
-      });
-    });
-    if (q.llm_calls.length >= this.options.batchRows) void this.drainOnce();
-  }
-
-  private push(queue: QueuedRow[], row: QueuedRow): void {
-    queue.push(row);
-    this.bytes += rowBytes(row);
+    if (this.queued === 0) this.stall.waitingFromNow();
+    this.queues.add(calls, outcomes, callSeqs, outcomeSeqs);
+    if (this.queues.calls >= this.options.batchRows) void this.drainOnce();
   }
 
   /** Write everything queued now; resolves once it is committed (or the writer is stopped). */
   async flush(): Promise<void> {
-    while (this.hasQueued() || this.inFlight !== undefined) {
+    while (this.queues.hasQueued() || this.inFlight !== undefined) {
       if (this.abort.signal.aborted) return;
       await (this.inFlight ?? this.drainOnce());
     }
@@ -211,9 +152,8 @@ export class Writer {
   /** Commit what is queued now (not what arrives meanwhile), so a reader is not starved by ingest. */
   async flushCurrent(): Promise<void> {
     if (this.inFlight !== undefined) await this.inFlight;
-    const q = this.queues;
-    let batches = Math.ceil((q.llm_calls.length + q.outcomes.length) / this.options.batchRows);
-    while (batches > 0 && (q.llm_calls.length > 0 || q.outcomes.length > 0)) {
+    let batches = Math.ceil(this.queues.length / this.options.batchRows);
+    while (batches > 0 && this.queues.length > 0) {
       if (this.abort.signal.aborted) return;
       await this.drainOnce();
       batches -= 1;
@@ -240,51 +180,31 @@ export class Writer {
       sleep(Math.max(0, wait), false, { signal: timeUp.signal }).catch(() => false),
     ]);
     timeUp.abort();
-    if (!drained || this.queued > 0 || this.hasQueued()) {
+    if (!drained || this.queued > 0 || this.queues.hasQueued()) {
       this.abort.abort();
       this.logger.warn('drain time is up: uncommitted rows stay in the spool for the next start', {
         rows: this.queued,
-        ...(this.lastError !== undefined ? { lastError: describeStoreError(this.lastError) } : {}),
+        ...(this.stall.lastError !== undefined
+          ? { lastError: describeStoreError(this.stall.lastError) }
+          : {}),
       });
     }
   }
 
-  private hasQueued(): boolean {
-    return TABLES.some((t) => this.queues[t].length > 0);
-  }
-
   private progress(): void {
-    this.lastProgressAt = this.now();
-    this.lastError = undefined;
-    this.stallReason();
-  }
-
-  /** Log once when the writer stalls and once when it recovers. */
-  private noteStall(reason: string | undefined): void {
-    if (reason !== undefined && !this.stalled) {
-      this.stalled = true;
-      this.logger.error('ingest is stalled: the store commits nothing', { reason });
-    } else if (reason === undefined && this.stalled) {
-      this.stalled = false;
-      this.logger.info('ingest committing again', { queued: this.queued });
-    }
+    this.stall.progress(this.queued);
   }
 
   private drainOnce(): Promise<void> {
     if (this.inFlight !== undefined) return this.inFlight;
-    if (!this.hasQueued() || this.abort.signal.aborted) return Promise.resolve();
-    const n = this.options.batchRows;
-    const batch: Record<Table, QueuedRow[]> = {
-      llm_calls: this.queues.llm_calls.splice(0, n),
-      llm_call_content: this.queues.llm_call_content.splice(0, n),
-      outcomes: this.queues.outcomes.splice(0, n),
-    };
+    if (!this.queues.hasQueued() || this.abort.signal.aborted) return Promise.resolve();
+    const batch = this.queues.take(this.options.batchRows);
     this.inFlightRows = batch.llm_calls.length + batch.outcomes.length;
     this.inFlight = this.writeBatch(batch)
       .catch((err: unknown) => {
         // Stopped mid-batch, or a fault outside the store: keep the rows queued (the spool
         // still holds them) rather than losing track of them.
-        for (const t of TABLES) this.queues[t].unshift(...batch[t]);
+        this.queues.putBack(batch);
         if (!this.abort.signal.aborted) this.logger.error('writing a batch failed', { err });
       })
       .finally(() => {
@@ -294,7 +214,7 @@ export class Writer {
     return this.inFlight;
   }
 
-  private async writeBatch(batch: Record<Table, QueuedRow[]>): Promise<void> {
+  private async writeBatch(batch: Batch): Promise<void> {
     for (const table of TABLES) {
       if (batch[table].length === 0) continue;
       const result = await this.committer.commit(table, batch[table], FORMATS[table]);
@@ -302,7 +222,7 @@ export class Writer {
       if (result.refused.length > 0) await this.deadLetter(table, result.refused);
     }
     this.stats.batchesWritten += 1;
-    for (const table of TABLES) for (const row of batch[table]) this.bytes -= rowBytes(row);
+    this.queues.release(batch);
     this.options.onCommitted?.([...batch.llm_calls, ...batch.outcomes].map((row) => row.seq));
   }
 
@@ -336,9 +256,4 @@ export class Writer {
       }
     }
   }
-}
-
-/** A queued row's estimated heap bytes: its strings at two bytes a character, plus the object. */
-function rowBytes(row: QueuedRow): number {
-  return 2 * (row.line.length + row.id.length + row.partition.length) + 96;
 }

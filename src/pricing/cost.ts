@@ -1,4 +1,5 @@
-// Cost of one call from its counts and a price entry, in exact decimals.
+// Cost of one call from its counts and a price entry, exact: amounts are BigInt counts of
+// 10^-scale dollars (units.ts), turned into decimal text once, when the row is written.
 //
 // Counts follow the canonical record (src/collector/call.ts): input_tokens INCLUDES cache reads,
 // cache writes (5-minute and 1-hour) and audio input; output_tokens INCLUDES reasoning, audio and
@@ -17,9 +18,10 @@
 // The cache fallbacks never under-count: a provider without a cache price bills cached tokens as
 // ordinary input. Tiers: above a threshold (prompt = input_tokens, inclusive) the tier's prices
 // apply to the WHOLE call; that is how Gemini 2.5 Pro and Claude long context bill.
-import { Money, ZERO, type MoneyValue } from '../shared/money.js';
+import type { MoneyValue } from '../shared/money.js';
 import { periodAt, ratesFor } from './rates.js';
-import type { PriceEntry, PricePeriod, RateKind, Rates, ServiceTier } from './types.js';
+import type { PriceEntry, PricePeriod, RateKind, ServiceTier } from './types.js';
+import { bigCount, discountFactor, ratesInUnits, type UnitRates } from './units.js';
 
 export interface TokenCounts {
   input_tokens: number;
@@ -35,23 +37,26 @@ export interface TokenCounts {
 }
 
 export interface CostQuery {
-  /** Call time in ms since the epoch, asked only when the entry has dated prices. */
-  timeMs: () => number;
+  /** Call start in ns since the epoch, read only when the entry has dated prices. */
+  startTimeNs: bigint;
   serviceTier: ServiceTier | undefined;
   /** Whether a per-request fee applies (a successful provider request). */
   billRequest: boolean;
 }
 
+/** Amounts in whole units of 10^-scale dollars (unitsText / unitsValue read them). */
 export interface Cost {
-  input: MoneyValue;
-  cacheRead: MoneyValue;
-  cacheWrite: MoneyValue;
-  cacheWrite1h: MoneyValue;
-  output: MoneyValue;
-  audio: MoneyValue;
-  image: MoneyValue;
-  request: MoneyValue;
-  total: MoneyValue;
+  /** Decimal places of every amount below. */
+  scale: number;
+  input: bigint;
+  cacheRead: bigint;
+  cacheWrite: bigint;
+  cacheWrite1h: bigint;
+  output: bigint;
+  audio: bigint;
+  image: bigint;
+  request: bigint;
+  total: bigint;
   /** The threshold tier applied (0 = base prices). */
   tierThreshold: number;
   period: PricePeriod | undefined;
@@ -63,10 +68,6 @@ export interface Cost {
 /** Defensive: the normalizer clamps bad counts, but a NaN here must not become a NaN cost. */
 const count = (n: number | undefined): number =>
   n !== undefined && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
-
-/** tokens * price; most calls have few parts, so skip the MoneyValue work for zeros. */
-const mul = (price: MoneyValue | undefined, tokens: number): MoneyValue =>
-  tokens === 0 || price === undefined ? ZERO : price.mul(tokens);
 
 /** Rate fallback chains (see the table above), built once: they are read for every call. */
 const CHAIN = {
@@ -88,32 +89,28 @@ class Pricer {
   /** Kinds priced, tracked only when a service tier must be checked. */
   readonly used: Set<RateKind> | undefined;
   constructor(
-    readonly r: Rates,
+    readonly r: UnitRates,
     track: boolean,
   ) {
     this.used = track ? new Set() : undefined;
   }
 
   /** Price `n` units by the first kind in `chain` that has a rate; `warn` when not the first. */
-  part(n: number, chain: readonly RateKind[], missing: string, warn = ''): MoneyValue {
-    if (n === 0) return ZERO;
+  part(n: number, chain: readonly RateKind[], missing: string, warn = ''): bigint {
+    if (n === 0) return 0n;
     for (let i = 0; i < chain.length; i++) {
       const rate = this.r[chain[i]!];
       if (rate === undefined) continue;
       if (i > 0 && warn !== '' && !this.warnings.includes(warn)) this.warnings.push(warn);
       this.used?.add(chain[i]!);
-      return rate.mul(n);
+      return rate === 0n ? 0n : rate * bigCount(n);
     }
     if (!this.missing.includes(missing)) this.missing.push(missing);
-    return ZERO;
+    return 0n;
   }
 }
 
-function outputParts(
-  p: Pricer,
-  t: TokenCounts,
-  w: string[],
-): { text: MoneyValue; image: MoneyValue } {
+function outputParts(p: Pricer, t: TokenCounts, w: string[], cost: Cost): void {
   const out = count(t.output_tokens);
   const audio = count(t.audio_output_tokens);
   let image = count(t.image_output_tokens);
@@ -128,12 +125,9 @@ function outputParts(
     [image, text] = [text, 0];
   }
   const reasoning = Math.min(count(t.reasoning_tokens), text);
-  return {
-    text: p
-      .part(text - reasoning, CHAIN.output, 'output')
-      .add(p.part(reasoning, CHAIN.reasoning, 'output')),
-    image: p.part(image, CHAIN.imageOutput, 'image_output', 'image_priced_as_text'),
-  };
+  cost.output =
+    p.part(text - reasoning, CHAIN.output, 'output') + p.part(reasoning, CHAIN.reasoning, 'output');
+  cost.image = p.part(image, CHAIN.imageOutput, 'image_output', 'image_priced_as_text');
 }
 
 /** List (undiscounted) cost of a call. */
@@ -149,50 +143,52 @@ export function listCost(entry: PriceEntry, t: TokenCounts, q: CostQuery): Cost 
     warnings.push('cache_tokens_exceed_input');
     text = 0;
   }
-  const period = periodAt(entry, q.timeMs);
+  // The common entry has one period: no closure (nor its tsx name wrapper) per call.
+  const period =
+    entry.periods.length === 1
+      ? entry.periods[0]!
+      : periodAt(entry, () => Number(q.startTimeNs / 1_000_000n));
   const resolved = ratesFor(period.prices, input, q.serviceTier);
-  const p = new Pricer(resolved.rates, q.serviceTier !== undefined);
-  const inputCost = p.part(text, CHAIN.input, 'input');
-  const readCost = p.part(cacheRead, CHAIN.cacheRead, 'input');
-  const writeCost = p.part(cacheWrite - write1h, CHAIN.cacheWrite, 'input');
-  const write1hCost = p.part(write1h, CHAIN.cacheWrite1h, 'input', 'price_missing:cache_write_1h');
-  const out = outputParts(p, t, warnings);
-  const audio = p
-    .part(audioIn, CHAIN.audioInput, 'input', 'audio_priced_as_text:input')
-    .add(
-      p.part(
-        count(t.audio_output_tokens),
-        CHAIN.audioOutput,
-        'output',
-        'audio_priced_as_text:output',
-      ),
+  const r = ratesInUnits(resolved.rates);
+  const p = new Pricer(r, q.serviceTier !== undefined);
+  const cost: Cost = {
+    scale: r.scale,
+    input: p.part(text, CHAIN.input, 'input'),
+    cacheRead: p.part(cacheRead, CHAIN.cacheRead, 'input'),
+    cacheWrite: p.part(cacheWrite - write1h, CHAIN.cacheWrite, 'input'),
+    cacheWrite1h: p.part(write1h, CHAIN.cacheWrite1h, 'input', 'price_missing:cache_write_1h'),
+    output: 0n,
+    audio: 0n,
+    image: 0n,
+    request: 0n,
+    total: 0n,
+    tierThreshold: resolved.threshold,
+    period,
+    missing: p.missing,
+    warnings,
+  };
+  outputParts(p, t, warnings, cost);
+  cost.audio =
+    p.part(audioIn, CHAIN.audioInput, 'input', 'audio_priced_as_text:input') +
+    p.part(
+      count(t.audio_output_tokens),
+      CHAIN.audioOutput,
+      'output',
+      'audio_priced_as_text:output',
     );
   const searches = count(t.web_search_requests);
-  let request = q.billRequest ? mul(resolved.rates.request, 1) : ZERO;
+  let request = q.billRequest && r.request !== undefined ? r.request : 0n;
   if (searches > 0) {
-    if (resolved.rates.webSearch === undefined) warnings.push('price_missing:web_search');
-    else request = request.add(p.part(searches, CHAIN.webSearch, 'web_search'));
+    if (r.webSearch === undefined) warnings.push('price_missing:web_search');
+    else request += p.part(searches, CHAIN.webSearch, 'web_search');
   }
+  cost.request = request;
   if (
     q.serviceTier &&
     (resolved.tierAbsent || [...p.used!].some((k) => !resolved.fromTier?.has(k)))
   )
     warnings.push(`tier_price_missing:${q.serviceTier}`);
-  const cost: Cost = {
-    input: inputCost,
-    cacheRead: readCost,
-    cacheWrite: writeCost,
-    cacheWrite1h: write1hCost,
-    output: out.text,
-    audio,
-    image: out.image,
-    request,
-    total: ZERO,
-    tierThreshold: resolved.threshold,
-    period,
-    missing: p.missing,
-    warnings: p.warnings.length === 0 ? warnings : [...warnings, ...p.warnings],
-  };
+  if (p.warnings.length > 0) warnings.push(...p.warnings);
   cost.total = sum(cost);
   return cost;
 }
@@ -202,47 +198,40 @@ type Parts = Pick<
   'input' | 'cacheRead' | 'cacheWrite' | 'cacheWrite1h' | 'output' | 'audio' | 'image' | 'request'
 >;
 
-/** a + b, skipping the MoneyValue work when either is zero (most parts are, on most calls). */
-const plus = (a: MoneyValue, b: MoneyValue): MoneyValue =>
-  b.isZero() ? a : a.isZero() ? b : a.add(b);
-
-function sum(c: Parts): MoneyValue {
-  let t = plus(c.input, c.cacheRead);
-  t = plus(t, c.cacheWrite);
-  t = plus(t, c.cacheWrite1h);
-  t = plus(t, c.output);
-  t = plus(t, c.audio);
-  t = plus(t, c.image);
-  return plus(t, c.request);
+function sum(c: Parts): bigint {
+  return (
+    c.input + c.cacheRead + c.cacheWrite + c.cacheWrite1h + c.output + c.audio + c.image + c.request
+  );
 }
 
 /** Applies `percent` off to every component; exact, so components still sum to the total. */
 export function discounted(cost: Cost, percent: MoneyValue | undefined): Cost {
   if (!percent || percent.isZero()) return cost;
-  const factor = new Money(1).sub(percent.div(100));
+  const { units: f, scale } = discountFactor(percent);
   const parts: Parts = {
-    input: cost.input.mul(factor),
-    cacheRead: cost.cacheRead.mul(factor),
-    cacheWrite: cost.cacheWrite.mul(factor),
-    cacheWrite1h: cost.cacheWrite1h.mul(factor),
-    output: cost.output.mul(factor),
-    audio: cost.audio.mul(factor),
-    image: cost.image.mul(factor),
-    request: cost.request.mul(factor),
+    input: cost.input * f,
+    cacheRead: cost.cacheRead * f,
+    cacheWrite: cost.cacheWrite * f,
+    cacheWrite1h: cost.cacheWrite1h * f,
+    output: cost.output * f,
+    audio: cost.audio * f,
+    image: cost.image * f,
+    request: cost.request * f,
   };
-  return { ...cost, ...parts, total: sum(parts) };
+  return { ...cost, ...parts, scale: cost.scale + scale, total: sum(parts) };
 }
 
 export const ZERO_COST: Cost = {
-  input: ZERO,
-  cacheRead: ZERO,
-  cacheWrite: ZERO,
-  cacheWrite1h: ZERO,
-  output: ZERO,
-  audio: ZERO,
-  image: ZERO,
-  request: ZERO,
-  total: ZERO,
+  scale: 0,
+  input: 0n,
+  cacheRead: 0n,
+  cacheWrite: 0n,
+  cacheWrite1h: 0n,
+  output: 0n,
+  audio: 0n,
+  image: 0n,
+  request: 0n,
+  total: 0n,
   tierThreshold: 0,
   period: undefined,
   missing: [],

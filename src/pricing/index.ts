@@ -20,6 +20,7 @@ export {
   serviceTierOf,
 } from './price-call.js';
 export { listCost, discounted } from './cost.js';
+export { unitsText, unitsValue } from './units.js';
 export {
   createRepricer,
   isPricingWarning,

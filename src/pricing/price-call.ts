@@ -7,10 +7,10 @@ import type { Cost } from './cost.js';
 import { matchModel } from './match.js';
 import { dbProviderId } from './match-db.js';
 import type { MoneyValue } from '../shared/money.js';
-import { moneyText } from '../shared/money.js';
 import { normalizeModelName } from './normalize.js';
 import { canonicalProvider, providerNames } from '../shared/provider-identity.js';
 import type { MatchResult, PriceCatalog, ServiceTier } from './types.js';
+import { unitsText } from './units.js';
 
 /** Tool, agent and wrapper spans repeat or orchestrate their children's calls: no own cost. */
 const NON_BILLABLE = new Set<LlmCall['kind']>(['tool', 'agent', 'wrapper']);
@@ -117,16 +117,18 @@ function setCost(call: LlmCall, catalog: PriceCatalog, o: Outcome): LlmCall {
   call.price_entry = o.entryKey;
   call.price_version = catalog.version;
   call.priced = o.priced;
-  call.cost_input = moneyText(cost.input);
-  call.cost_cache_read = moneyText(cost.cacheRead);
-  call.cost_cache_creation = moneyText(cost.cacheWrite);
-  call.cost_cache_creation_1h = moneyText(cost.cacheWrite1h);
-  call.cost_output = moneyText(cost.output);
-  call.cost_audio = moneyText(cost.audio);
-  call.cost_image = moneyText(cost.image);
-  call.cost_request = moneyText(cost.request);
-  call.cost_total = moneyText(cost.total);
-  call.list_cost = moneyText(list.total);
+  const scale = cost.scale;
+  call.cost_input = unitsText(cost.input, scale);
+  call.cost_cache_read = unitsText(cost.cacheRead, scale);
+  call.cost_cache_creation = unitsText(cost.cacheWrite, scale);
+  call.cost_cache_creation_1h = unitsText(cost.cacheWrite1h, scale);
+  call.cost_output = unitsText(cost.output, scale);
+  call.cost_audio = unitsText(cost.audio, scale);
+  call.cost_image = unitsText(cost.image, scale);
+  call.cost_request = unitsText(cost.request, scale);
+  call.cost_total = unitsText(cost.total, scale);
+  // Undiscounted (the usual case), the list cost is the cost itself: one text, not two.
+  call.list_cost = list === cost ? call.cost_total : unitsText(list.total, list.scale);
   return call;
 }
 
@@ -163,7 +165,7 @@ export function priceCallInPlace(
   if (call.cache_hit) return setCost(call, catalog, zero(model, entry?.key ?? '', true, NONE));
   if (!entry) return setCost(call, catalog, zero(model, '', false, UNPRICED));
   const list = listCost(entry, call, {
-    timeMs: () => Number(call.start_time_ns / 1_000_000n),
+    startTimeNs: call.start_time_ns,
     serviceTier: serviceTierOf(call),
     billRequest: call.status === 'ok',
   });
@@ -213,18 +215,65 @@ export function createPricingProcessor(
   catalog: PriceCatalog,
   options: PricingProcessorOptions = {},
 ): (calls: LlmCall[]) => LlmCall[] {
-  const memoLimit = options.memoLimit ?? 10_000;
   const price = options.inPlace === true ? priceCallInPlace : priceCall;
-  const memo = new Map<string, MatchResult>();
+  const memo = new MatchMemo(options.memoLimit ?? 10_000);
   return (calls) =>
     calls.map((call) => {
-      const key = `${call.provider}\u0000${call.deployment}\u0000${call.response_model}\u0000${call.request_model}`;
-      let match = memo.get(key);
+      let match = memo.get(call);
       if (!match) {
         match = matchCall(catalog, call);
-        if (memo.size >= memoLimit) memo.clear();
-        memo.set(key, match);
+        memo.set(call, match);
       }
       return price(catalog, call, match);
     });
+}
+
+interface MemoRow {
+  provider: string;
+  deployment: string;
+  requestModel: string;
+  match: MatchResult;
+}
+
+type MatchKey = Pick<LlmCall, 'provider' | 'deployment' | 'response_model' | 'request_model'>;
+
+/**
+ * Match results by (response model, then provider, deployment, request model): a lookup hashes
+ * one string and compares three, where a joined key string cost an allocation and a flatten per
+ * call. Cleared whole at `limit` rows.
+ */
+class MatchMemo {
+  private readonly byModel = new Map<string, MemoRow[]>();
+  private rows = 0;
+  constructor(private readonly limit: number) {}
+
+  get(call: MatchKey): MatchResult | undefined {
+    const rows = this.byModel.get(call.response_model);
+    if (rows === undefined) return undefined;
+    for (const r of rows)
+      if (
+        r.provider === call.provider &&
+        r.deployment === call.deployment &&
+        r.requestModel === call.request_model
+      )
+        return r.match;
+    return undefined;
+  }
+
+  set(call: MatchKey, match: MatchResult): void {
+    if (this.rows >= this.limit) {
+      this.byModel.clear();
+      this.rows = 0;
+    }
+    const row = {
+      provider: call.provider,
+      deployment: call.deployment,
+      requestModel: call.request_model,
+      match,
+    };
+    const rows = this.byModel.get(call.response_model);
+    if (rows === undefined) this.byModel.set(call.response_model, [row]);
+    else rows.push(row);
+    this.rows += 1;
+  }
 }

@@ -19,7 +19,7 @@ import { Inflight } from '../../src/collector/receiver/inflight.js';
 import { encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
 import { BodyTimeoutError, edgeStatus } from '../../src/collector/receiver/status.js';
 import { GRPC_CODE as GRPC } from '../../src/shared/http-status.js';
-import { capCall } from '../../src/collector/processors/cap-fields.js';
+import { CALL_CONTENT, CALL_LABELS, capCall } from '../../src/collector/processors/cap-fields.js';
 import { emptyCall } from '../../src/collector/call.js';
 import { requestJson, spanJson } from '../helpers/otlp.js';
 
@@ -117,6 +117,9 @@ describe('decoded-size budget (before decoding)', () => {
     const batch = decodeRequest('json', body, limits, NOW).batch;
     expect(batch.spans).toHaveLength(0);
     expect(batch.rejected[0]?.reason).toMatch(/deep.*max_attribute_depth/);
+    // The reason names the value's path: the key, then one index per array level.
+    const path = `attributes.deep${'[0]'.repeat(DEFAULT_ADMISSION.max_attribute_depth)} nests`;
+    expect(batch.rejected[0]?.reason).toContain(path);
   });
 });
 
@@ -183,6 +186,22 @@ describe('row caps', () => {
     expect(call.request_model).toHaveLength(5000); // pure: the input is untouched
     const fine = emptyCall();
     expect(capCall(fine, { labelBytes: 1024, contentBytes: MiB })).toBe(fine);
+  });
+
+  it('caps every label and content column, each on its own', () => {
+    const caps = { labelBytes: 64, contentBytes: 128 };
+    for (const [fields, max] of [
+      [CALL_LABELS, caps.labelBytes],
+      [CALL_CONTENT, caps.contentBytes],
+    ] as const)
+      for (const field of fields) {
+        const capped = capCall({ ...emptyCall(), [field]: 'x'.repeat(max + 1) }, caps);
+        expect(capped[field], field).toHaveLength(max);
+        expect(capped.warnings).toEqual([`truncated:${field}`]);
+        // Just within the cap (the length check alone would not settle 22 chars x 3 > 64).
+        const near = { ...emptyCall(), [field]: 'x'.repeat(max) };
+        expect(capCall(near, caps)[field]).toHaveLength(max);
+      }
   });
 });
 

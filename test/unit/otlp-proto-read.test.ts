@@ -205,6 +205,34 @@ describe('decodeProtoRequest', () => {
     );
   });
 
+  it('reads repeated short strings (remembered by their bytes) as themselves', () => {
+    // Keys and values repeat across spans and requests; the reader remembers short ASCII ones.
+    // Whatever it holds, every decode must give back exactly the text that was sent.
+    const text = fc.oneof(
+      fc.string({ maxLength: 70 }),
+      fc.string({ unit: 'grapheme', maxLength: 20 }),
+      fc.constantFrom('gen_ai.request.model', 'gpt-4o', 'é', 'e\u0301', 'ab', 'ba', ''),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(text, text), { minLength: 1, maxLength: 12 }), (pairs) => {
+        const attrs = pairs.map(([key, value]) => ({
+          key: `k${key}`,
+          value: { stringValue: value },
+        }));
+        const expected = Object.fromEntries(pairs.map(([k, v]) => [`k${k}`, v]));
+        for (let round = 0; round < 2; round += 1)
+          expect(decodeProtoRequest(request(attrs)).spans[0]?.attributes).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+    // Bytes that differ from a remembered string only where they are not UTF-8 are still refused.
+    const good = Buffer.from(request([{ key: 'k', value: { stringValue: 'ab' } }]));
+    expect(decodeProtoRequest(good).spans[0]?.attributes).toEqual({ k: 'ab' });
+    const bad = Buffer.from(good);
+    bad[bad.indexOf('ab')] = 0xe1;
+    expect(() => decodeProtoRequest(bad)).toThrow(DecodeError);
+  });
+
   it('keeps a `__proto__` key as data, never as the prototype (proto and JSON)', () => {
     // A kvlist under `__proto__` assigned plainly would become the attributes' prototype, and
     // every key in it (a tenant, token counts) would be inherited by later lookups.

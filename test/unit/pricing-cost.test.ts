@@ -384,3 +384,39 @@ describe('createPricingProcessor', () => {
     expect(out).toMatchObject({ price_entry: 'gpt-4.1-mini', priced: true });
   });
 });
+
+describe('createPricingProcessor memo', () => {
+  // Same response model, differing only in provider, deployment or request model: each must get
+  // its own match (priceCall, unmemoized, is the reference), with a roomy and a tiny memo.
+  const variants = [
+    call({ provider: 'openai', response_model: 'gpt-4o', input_tokens: 1000, output_tokens: 10 }),
+    call({ provider: 'anthropic', response_model: 'gpt-4o', input_tokens: 1000 }),
+    call({ provider: 'openai', response_model: '', request_model: 'gpt-4o-mini', input_tokens: 9 }),
+    call({ provider: 'openai', response_model: '', request_model: 'gpt-4o', input_tokens: 9 }),
+    call({
+      provider: 'azure',
+      deployment: 'prod-chat-eastus',
+      request_model: 'x',
+      input_tokens: 5,
+    }),
+    call({ provider: 'azure', deployment: 'other', request_model: 'x', input_tokens: 5 }),
+    call({ provider: 'openai', response_model: 'no-such-model', request_model: 'gpt-4o' }),
+    call({ provider: 'openai', response_model: 'no-such-model', request_model: 'gpt-4o-mini' }),
+  ];
+  const withOverrides = loadCatalog({
+    pricesFile: LITELLM,
+    overridesFile: new URL('../fixtures/pricing/overrides.yaml', import.meta.url).pathname,
+    useDatabase: false,
+  });
+
+  it.each([10_000, 1])('memo limit %i: each call priced as priceCall prices it', (memoLimit) => {
+    const expected = variants.map((c) => priceCall(withOverrides, c));
+    const process = createPricingProcessor(withOverrides, { memoLimit });
+    // Twice over, in both orders: the second pass reads the memo.
+    const out = [...process(variants), ...process([...variants].reverse()).reverse()];
+    expect(out).toEqual([...expected, ...expected]);
+    expect(new Set(expected.map((c) => `${c.price_entry}|${c.cost_total}`)).size).toBeGreaterThan(
+      4,
+    );
+  });
+});

@@ -39,7 +39,7 @@ export const SPAN_KIND_SERVER = 2;
 export function extractHint(attributes: Attributes, keys: AttributionKeys, server = false): Hint {
   const hint: Hint = {};
   for (const d of DIMENSIONS) {
-    const explicit = firstValue(attributes, [EXPLICIT[d]]);
+    const explicit = hintValue(attributes[EXPLICIT[d]]);
     if (explicit !== undefined) {
       hint[d] = explicit;
       continue;
@@ -78,14 +78,6 @@ export function mergeHint(into: Hint, from: Hint): void {
 /** Every dimension set explicitly: nothing an ancestor says can change it. */
 export function settled(hint: Hint): boolean {
   return DIMENSIONS.every((d) => hint[d] !== undefined && !isInferred(hint, d));
-}
-
-function firstValue(attributes: Attributes, keys: readonly string[]): string | undefined {
-  for (const key of keys) {
-    const value = hintValue(attributes[key]);
-    if (value !== undefined) return value;
-  }
-  return undefined;
 }
 
 /**

@@ -80,11 +80,19 @@ export class Admission {
 class Walk {
   values = 0;
   truncated = false;
+  /** The attribute set walked ("attributes", "events[0].attributes"). */
+  private root = '';
+  /**
+   * Keys and indexes down to the value being checked: rendered into text only for a rejection
+   * (building "attributes.<key>" for every value of every span cost a string each).
+   */
+  private readonly path: (string | number)[] = [];
 
   constructor(private readonly config: AdmissionConfig) {}
 
   attributes(attrs: Attributes, where: string): string | undefined {
-    return this.map(attrs, where, 1);
+    this.root = where;
+    return this.map(attrs, 1);
   }
 
   text(value: string): string {
@@ -93,15 +101,25 @@ class Walk {
     return cut;
   }
 
-  private map(attrs: Attributes, where: string, depth: number): string | undefined {
+  /** Where the walk is, as a rejection names it: attributes.<key>[<index>]... */
+  private where(): string {
+    let out = this.root;
+    for (const step of this.path)
+      out += typeof step === 'number' ? `[${step}]` : `.${shortKey(step)}`;
+    return out;
+  }
+
+  private map(attrs: Attributes, depth: number): string | undefined {
     for (const key of Object.keys(attrs)) {
       if (
         key.length * 3 > this.config.max_key_bytes &&
         utf8Bytes(key) > this.config.max_key_bytes
       ) {
-        return `${where} has a key of ${utf8Bytes(key)} bytes (collector.admission.max_key_bytes ${this.config.max_key_bytes})`;
+        return `${this.where()} has a key of ${utf8Bytes(key)} bytes (collector.admission.max_key_bytes ${this.config.max_key_bytes})`;
       }
-      const reason = this.value(attrs, key, attrs[key] ?? null, `${where}.${shortKey(key)}`, depth);
+      this.path.push(key);
+      const reason = this.value(attrs, key, attrs[key] ?? null, depth);
+      this.path.pop();
       if (reason !== undefined) return reason;
     }
     return undefined;
@@ -111,7 +129,6 @@ class Walk {
     holder: Attributes | AttrValue[],
     key: string | number,
     value: AttrValue,
-    where: string,
     depth: number,
   ): string | undefined {
     this.values += 1;
@@ -119,7 +136,7 @@ class Walk {
       return `has more than ${this.config.max_span_attributes} attribute values (collector.admission.max_span_attributes)`;
     }
     if (depth > this.config.max_attribute_depth) {
-      return `${where} nests deeper than ${this.config.max_attribute_depth} levels (collector.admission.max_attribute_depth)`;
+      return `${this.where()} nests deeper than ${this.config.max_attribute_depth} levels (collector.admission.max_attribute_depth)`;
     }
     if (typeof value === 'string') {
       const cut = this.text(value);
@@ -128,12 +145,14 @@ class Walk {
     }
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i += 1) {
-        const reason = this.value(value, i, value[i] ?? null, `${where}[${i}]`, depth + 1);
+        this.path.push(i);
+        const reason = this.value(value, i, value[i] ?? null, depth + 1);
+        this.path.pop();
         if (reason !== undefined) return reason;
       }
       return undefined;
     }
-    if (value !== null && typeof value === 'object') return this.map(value, where, depth + 1);
+    if (value !== null && typeof value === 'object') return this.map(value, depth + 1);
     return undefined;
   }
 }

@@ -1,6 +1,7 @@
 // Wire primitives for the OTLP protobuf reader, on protobufjs's Reader: bounded lengths, UTF-8
 // checked strings, ids as hex, 64-bit integers without Long objects.
 import type protobuf from 'protobufjs';
+import { cachedAscii, remember } from './ascii-cache.js';
 
 export type Reader = protobuf.Reader;
 
@@ -44,9 +45,12 @@ export function readString(reader: Reader): string {
   const from = reader.pos;
   reader.pos = to;
   const buf = reader.buf as Buffer;
+  const known = cachedAscii(buf, from, to);
+  if (known !== undefined) return known;
   const text = (buf as unknown as SliceDecoders).utf8Slice(from, to);
   // Invalid sequences decode as U+FFFD; only then is the strict (slower) check needed.
   if (text.includes('\uFFFD')) utf8Strict.decode(buf.subarray(from, to));
+  remember(buf, from, to, text);
   return text;
 }
 

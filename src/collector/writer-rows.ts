@@ -1,0 +1,100 @@
+// The writer's queues: calls and outcomes serialized into insert lines as they are queued (so
+// the cost is spread over requests instead of landing on the event loop when a large batch is
+// written), one queue per table, with the estimated heap bytes they hold.
+import type { LlmCall, OutcomeRecord } from './call.js';
+import type { RowFormat } from './committer.js';
+import { dayPartition, monthPartition, type QueuedRow } from './insert-plan.js';
+import { contentRow, outcomeRow } from '../storage/rows.js';
+import { CALL_COLUMNS, callTsv } from '../storage/rows-tsv.js';
+
+export const TABLES = ['llm_calls', 'llm_call_content', 'outcomes'] as const;
+export type Table = (typeof TABLES)[number];
+export type Batch = Record<Table, QueuedRow[]>;
+
+/** llm_calls, the bulk of the bytes, goes as TSV (rows-tsv.ts); the rest as JSONEachRow. */
+export const FORMATS: Record<Table, RowFormat> = {
+  llm_calls: { format: 'TSV', columns: CALL_COLUMNS },
+  llm_call_content: {},
+  outcomes: {},
+};
+
+export class RowQueues {
+  private readonly rows: Batch = { llm_calls: [], llm_call_content: [], outcomes: [] };
+  /** Estimated heap bytes of rows queued or taken and not yet released. */
+  bytes = 0;
+
+  /** Calls and outcomes waiting (content rows ride with their calls). */
+  get length(): number {
+    return this.rows.llm_calls.length + this.rows.outcomes.length;
+  }
+
+  get calls(): number {
+    return this.rows.llm_calls.length;
+  }
+
+  hasQueued(): boolean {
+    return TABLES.some((t) => this.rows[t].length > 0);
+  }
+
+  /** Serialize and queue; `callSeqs[i]` / `outcomeSeqs[i]` name each row's spool record. */
+  add(
+    calls: LlmCall[],
+    outcomes: OutcomeRecord[],
+    callSeqs: number[],
+    outcomeSeqs: number[],
+  ): void {
+    const q = this.rows;
+    // Ids are per tenant: two tenants' rows with the same call id must not share a token.
+    calls.forEach((call, i) => {
+      const id = `${call.tenant}\u0000${call.call_id}`;
+      const partition = monthPartition(call.start_time_ns);
+      this.push(q.llm_calls, { id, line: callTsv(call), seq: callSeqs[i] ?? 0, partition });
+      if (call.input_content !== '' || call.output_content !== '') {
+        this.push(q.llm_call_content, {
+          id: `content:${id}`,
+          line: contentRow(call),
+          seq: 0,
+          partition: dayPartition(call.start_time_ns),
+        });
+      }
+    });
+    outcomes.forEach((outcome, i) => {
+      this.push(q.outcomes, {
+        id: `outcome:${outcome.tenant}\u0000${outcome.outcome_id}`,
+        line: outcomeRow(outcome),
+        seq: outcomeSeqs[i] ?? 0,
+        partition: monthPartition(outcome.time_ns),
+      });
+    });
+  }
+
+  /** Up to `n` rows of each table, oldest first (their bytes stay counted until released). */
+  take(n: number): Batch {
+    const q = this.rows;
+    return {
+      llm_calls: q.llm_calls.splice(0, n),
+      llm_call_content: q.llm_call_content.splice(0, n),
+      outcomes: q.outcomes.splice(0, n),
+    };
+  }
+
+  /** A batch that could not be written goes back to the front, in order. */
+  putBack(batch: Batch): void {
+    for (const t of TABLES) this.rows[t].unshift(...batch[t]);
+  }
+
+  /** A written (or dead-lettered) batch no longer holds memory. */
+  release(batch: Batch): void {
+    for (const t of TABLES) for (const row of batch[t]) this.bytes -= rowBytes(row);
+  }
+
+  private push(queue: QueuedRow[], row: QueuedRow): void {
+    queue.push(row);
+    this.bytes += rowBytes(row);
+  }
+}
+
+/** A queued row's estimated heap bytes: its strings at two bytes a character, plus the object. */
+function rowBytes(row: QueuedRow): number {
+  return 2 * (row.line.length + row.id.length + row.partition.length) + 96;
+}
