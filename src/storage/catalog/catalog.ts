@@ -128,6 +128,7 @@ export function migrationVersions(c: Catalog = CATALOG): number[] {
   for (const t of c.baseTables) {
     versions.add(t.since);
     for (const col of t.columns) if (col.since !== undefined) versions.add(col.since);
+    for (const p of t.projections ?? []) versions.add(p.since);
   }
   for (const { family, table } of rollupTables(c)) {
     versions.add(table.since);

@@ -37,6 +37,14 @@ parts (so their parts still sum to cost_total) and a count of calls with incompl
 stored before this migration read 0 / false: they were priced without these parts.`,
   },
   { version: 36, name: 'gateway_reports' },
+  {
+    version: 38,
+    name: 'calls_by_time',
+    doc: `llm_calls gains a time-ordered projection (issue 14): the exact edges of planned reads
+(partial hours at either end of a range) and other short time ranges read one run of rows instead
+of a granule range per tenant. Existing rows get it through a background mutation; until it
+finishes the engine reads those parts by the tenant-first key, with the same answers.`,
+  },
 ];
 
 /** sha256 (first 16 hex digits) of the hand-written sql/migrations files of 0.1, by version. */

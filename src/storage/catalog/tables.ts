@@ -41,6 +41,58 @@ const PRICE_DIMENSIONS: readonly ColumnSpec[] = [
   ['cost_request', 'Decimal(38, 18)'],
 ].map(([name = '', type = '']) => addedColumn(PRICE_DIMENSIONS_SINCE, name, type));
 
+/**
+ * Migration 0038: llm_calls again in time order, with the columns rollups and raw reads aggregate
+ * (no ids, text or arrays). The sort key starts with the tenant, so a time range shorter than an
+ * hour (the exact edges of every planned read, a dashboard's last minutes) selected a granule range
+ * per tenant: about 8 % of the table at 100M calls, 40 % at 10M. Through this projection the same
+ * range is one contiguous run of rows. The engine picks whichever reads fewer granules, so
+ * tenant-scoped reads keep using the tenant-first key; answers do not change.
+ */
+const CALLS_BY_TIME_COLUMNS = [
+  'start_time',
+  'duration_ms',
+  'kind',
+  'service',
+  'environment',
+  'route',
+  'feature',
+  'tenant',
+  'provider',
+  'operation',
+  'model',
+  'deployment',
+  'capacity_tier',
+  'region',
+  'streaming',
+  'status',
+  'http_status',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_creation_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'ttft_ms',
+  'itl_ms',
+  'attempt',
+  'fallback_from',
+  'cache_layer',
+  'cache_hit',
+  'prompt_version',
+  'priced',
+  'cost_input',
+  'cost_cache_read',
+  'cost_cache_creation',
+  'cost_output',
+  'cost_total',
+  'list_cost',
+  'usage_incomplete',
+  'cost_cache_creation_1h',
+  'cost_audio',
+  'cost_image',
+  'cost_request',
+];
+
 export const LLM_CALLS: BaseTable = {
   name: 'llm_calls',
   since: 1,
@@ -119,6 +171,15 @@ shards when it inserts with distributed_foreground_insert = 1.`,
     ...PRICE_DIMENSIONS,
   ],
   indexes: BLOOM_INDEXES,
+  projections: [
+    {
+      name: 'calls_by_time',
+      since: 38,
+      select: `SELECT ${CALLS_BY_TIME_COLUMNS.join(', ')} ORDER BY start_time`,
+      doc: `llm_calls in time order for time ranges shorter than the tenant-first key serves well: the
+exact edges of planned reads, a dashboard's last minutes (see tables.ts).`,
+    },
+  ],
   engine: 'MergeTree',
   partitionBy: 'toYYYYMM(start_time)',
   orderBy: '(tenant, toStartOfHour(start_time), route, feature, provider, model, start_time)',

@@ -76,12 +76,26 @@ export interface ColumnSpec {
   since?: number;
 }
 
+/**
+ * A projection added to a base table by migration `since`: some of its columns again, in another
+ * sort order, kept by the engine on every insert and merge and chosen by it when a query reads
+ * fewer granules through it.
+ */
+export interface ProjectionSpec {
+  name: string;
+  since: number;
+  /** `SELECT columns ORDER BY ...`, as in `PROJECTION name (...)`. */
+  select: string;
+  doc: string;
+}
+
 /** A table the application writes rows into. */
 export interface BaseTable {
   name: string;
   since: number;
   columns: readonly ColumnSpec[];
   indexes?: readonly string[];
+  projections?: readonly ProjectionSpec[];
   /** e.g. `MergeTree` or `ReplacingMergeTree(ingested_at)`. */
   engine: string;
   partitionBy: string;

@@ -13,6 +13,7 @@ import {
 import type { Catalog } from '../catalog/types.js';
 import {
   addBaseColumnsSql,
+  addProjectionsSql,
   addColumnsSql,
   backfillSql,
   baseTableSql,
@@ -138,6 +139,9 @@ class Planner {
     for (const t of this.catalog.baseTables)
       if (t.since < p.version && t.columns.some((c) => c.since === p.version))
         parts.push(addBaseColumnsSql(t, p.version, v));
+    for (const t of this.catalog.baseTables)
+      if (t.since < p.version && (t.projections ?? []).some((x) => x.since === p.version))
+        parts.push(addProjectionsSql(t, p.version, v));
     const documented = new Set<string>();
     for (const t of p.created) {
       const { family, table } = t;

@@ -77,7 +77,13 @@ export function baseTableSql(t: BaseTable, v: Variant): string {
   return createTable(
     {
       name: t.name,
-      body: [...baseColumns(t, t.since).map((c) => `${c.name} ${c.type}`), ...(t.indexes ?? [])],
+      body: [
+        ...baseColumns(t, t.since).map((c) => `${c.name} ${c.type}`),
+        ...(t.indexes ?? []),
+        ...(t.projections ?? [])
+          .filter((p) => p.since <= t.since)
+          .map((p) => `PROJECTION ${p.name} (${p.select})`),
+      ],
       engine: t.engine,
       partitionBy: t.partitionBy,
       orderBy: t.orderBy,
@@ -197,6 +203,27 @@ export function addBaseColumnsSql(t: BaseTable, version: number, v: Variant): st
   return v === 'single'
     ? alter(t.name)
     : `${alter(`${t.name}_local${ON_CLUSTER}`)}\n${alter(`${t.name}${ON_CLUSTER}`)}`;
+}
+
+/**
+ * A projection `version` adds to an existing table, built for the rows already stored too (a
+ * background mutation). A lightweight delete (reprice) is refused on a table with projections by
+ * default; 'drop' lets it through and drops the projection of the parts it touches, which are then
+ * read by the table's own key until a merge builds it again. 'rebuild' is not used: on chDB 3.4
+ * (ClickHouse 26.7) reads through the projection still returned the deleted rows
+ * (test/integration/calls-by-time.test.ts).
+ */
+export function addProjectionsSql(t: BaseTable, version: number, v: Variant): string {
+  const added = (t.projections ?? []).filter((p) => p.since === version);
+  const name = `${local(t.name, v)}${on(v)}`;
+  return [
+    `ALTER TABLE ${name}\n${INDENT}MODIFY SETTING lightweight_mutation_projection_mode = 'drop';\n`,
+    ...added.map(
+      (p) =>
+        `${comment(p.doc)}ALTER TABLE ${name}\n${INDENT}ADD PROJECTION IF NOT EXISTS ${p.name} (${p.select});\n` +
+        `ALTER TABLE ${name}\n${INDENT}MATERIALIZE PROJECTION ${p.name};\n`,
+    ),
+  ].join('');
 }
 
 /** Points an existing view at its table's new columns (one statement: no insert is missed). */

@@ -1,0 +1,77 @@
+// npm run bench:analytics-gen — CPU per generated row through every materialized view, several
+// generation setups side by side in the same run (each in its own process and data directory, the
+// first is the baseline). Knobs: BENCH_ROWS (2M), BENCH_VARIANTS (comma list, default all).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createStorage } from '../../src/storage/client.js';
+import { migrate } from '../../src/storage/migrate.js';
+import { generate, settleRollups, GENERATION_MODES, type GenerationMode } from './analytics-gen.js';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
+const END = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+
+async function child(mode: GenerationMode): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-gen-'));
+  const storage = await createStorage({ database: 'default', dataDir: dir });
+  try {
+    await migrate(storage, { ttl_days: 400 });
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await generate(storage, ROWS, END, Math.ceil(ROWS / 3), () => undefined, mode);
+    const genCpu = process.cpuUsage(cpu0);
+    const genWall = performance.now() - t0;
+    await settleRollups(storage, mode);
+    const all = process.cpuUsage(cpu0);
+    const us = (c: NodeJS.CpuUsage): number => c.user + c.system;
+    console.log(
+      JSON.stringify({
+        mode,
+        genCpuUs: us(genCpu),
+        allCpuUs: us(all),
+        genWallMs: genWall,
+        wallMs: performance.now() - t0,
+      }),
+    );
+  } finally {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface Result {
+  mode: string;
+  genCpuUs: number;
+  allCpuUs: number;
+  genWallMs: number;
+  wallMs: number;
+}
+
+function main(): void {
+  const wanted = (process.env.BENCH_VARIANTS ?? GENERATION_MODES.join(',')).split(',');
+  console.log(
+    `bench:analytics-gen  rows=${ROWS.toLocaleString()}  load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const self = fileURLToPath(import.meta.url);
+  const results: Result[] = [];
+  for (const mode of wanted) {
+    const out = execFileSync(process.execPath, [...process.execArgv, self, '--child', mode], {
+      encoding: 'utf8',
+    });
+    const line = out.trim().split('\n').pop() ?? '';
+    results.push(JSON.parse(line) as Result);
+    const r = results.at(-1)!;
+    const base = results[0]!;
+    console.log(
+      `${mode.padEnd(22)} generation ${(r.genCpuUs / ROWS).toFixed(1).padStart(5)} µs CPU a row (${(r.genWallMs / 1000).toFixed(1)} s wall); with the rollups settled ${(r.allCpuUs / ROWS).toFixed(1).padStart(5)} µs a row (${(r.wallMs / 1000).toFixed(1)} s wall); ${(base.allCpuUs / r.allCpuUs).toFixed(2)}x the baseline  load ${loadavg()[0]!.toFixed(2)}`,
+    );
+  }
+}
+
+if (process.argv[2] === '--child') await child(process.argv[3] as GenerationMode);
+else main();
