@@ -120,20 +120,26 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
   const raw = (connection as unknown as { chdb: ChdbRawInsert }).chdb;
   // The embedded engine is private to this process, so its tables live in `default`;
   // the configured database applies to a ClickHouse server only.
-  const runner = clientRunner(client, 'embedded', 'default', async (table, body, insertOptions) => {
-    // chdb's rawInsert passes the buffer straight to the engine: the fastest insert path.
-    await raw.rawInsert({
-      table,
-      values: Buffer.from(body),
-      format: formatOf(insertOptions),
-      ...(insertOptions?.columns !== undefined ? { columns: [...insertOptions.columns] } : {}),
-      settings: {
-        date_time_input_format: 'best_effort',
-        ...queryCap,
-        ...dedupSettings(insertOptions),
-      },
-    });
-  });
+  const runner = clientRunner(
+    client,
+    'embedded',
+    'default',
+    async (table, body, insertOptions) => {
+      // chdb's rawInsert passes the buffer straight to the engine: the fastest insert path.
+      await raw.rawInsert({
+        table,
+        values: Buffer.from(body),
+        format: formatOf(insertOptions),
+        ...(insertOptions?.columns !== undefined ? { columns: [...insertOptions.columns] } : {}),
+        settings: {
+          date_time_input_format: 'best_effort',
+          ...queryCap,
+          ...dedupSettings(insertOptions),
+        },
+      });
+    },
+    statementScopedSettings(client),
+  );
   if (starter === undefined) return runner;
   return {
     ...runner,
@@ -150,6 +156,7 @@ function clientRunner(
   kind: 'embedded' | 'server',
   database: string,
   rawInsert: RawInsert,
+  scope: SettingsScope = async (o) => o,
 ): QueryRunner {
   let closed = false;
   // Operations still running: close() lets them finish first, because closing the embedded
@@ -167,8 +174,8 @@ function clientRunner(
       pending.delete(op);
     }
   };
-  const settings = (o: QueryOptions | undefined): ClickHouseSettings | undefined =>
-    o?.settings as ClickHouseSettings | undefined;
+  const settings = async (o: QueryOptions | undefined): Promise<ClickHouseSettings | undefined> =>
+    (await scope(o?.settings)) as ClickHouseSettings | undefined;
   return {
     kind,
     database,
@@ -178,7 +185,7 @@ function clientRunner(
           query: sql,
           query_params: params ?? {},
           format: 'JSONEachRow',
-          clickhouse_settings: settings(o),
+          clickhouse_settings: await settings(o),
         });
         return rs.json<T>();
       }),
@@ -187,7 +194,7 @@ function clientRunner(
         await client.command({
           query: sql,
           query_params: params ?? {},
-          clickhouse_settings: settings(o),
+          clickhouse_settings: await settings(o),
         });
       }),
     insert: (table, rows, o) =>
@@ -201,7 +208,7 @@ function clientRunner(
         const res = await client.exec({
           query: `${sql}\nFORMAT ${format}`,
           query_params: params ?? {},
-          clickhouse_settings: settings(o),
+          clickhouse_settings: await settings(o),
         });
         return res.stream;
       }),
@@ -211,6 +218,35 @@ function clientRunner(
       await settleWithin([...pending], CLOSE_GRACE_MS);
       await client.close();
     },
+  };
+}
+
+type Settings = Record<string, string | number | boolean>;
+type SettingsScope = (settings: Settings | undefined) => Promise<Settings | undefined>;
+
+/**
+ * chdb's connection applies a statement's settings as `SET k = v` on its one session, so they
+ * outlive the statement: a `max_threads` or `optimize_use_projections` given to one query stayed
+ * in force for every later one. Every key a statement ever set is therefore sent with every later
+ * statement, at the engine's own value (read once, before the first override) unless the
+ * statement sets it itself. A server scopes settings per request and needs none of this.
+ */
+function statementScopedSettings(client: ClickHouseClient): SettingsScope {
+  const engineValues = new Map<string, string>();
+  return async (own) => {
+    const fresh = Object.keys(own ?? {}).filter((k) => !engineValues.has(k));
+    if (fresh.length > 0) {
+      const rs = await client.query({
+        query: 'SELECT name, value FROM system.settings WHERE name IN {names:Array(String)}',
+        query_params: { names: fresh },
+        format: 'JSONEachRow',
+        clickhouse_settings: Object.fromEntries(engineValues) as ClickHouseSettings,
+      });
+      for (const r of await rs.json<{ name: string; value: string }>())
+        engineValues.set(r.name, r.value);
+    }
+    if (engineValues.size === 0) return own;
+    return { ...Object.fromEntries(engineValues), ...own };
   };
 }
 

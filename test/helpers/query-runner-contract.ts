@@ -145,6 +145,23 @@ export function queryRunnerContract(impl: RunnerImplementation): void {
       ).toEqual([{ t: '3' }]);
     });
 
+    it("scopes a statement's settings to that statement (embedded chDB applies them with SET)", async () => {
+      const read = async (o?: { settings: Record<string, number> }) =>
+        (
+          await runner.query<{ v: string }>(
+            `SELECT toString(getSetting('join_use_nulls')) AS v`,
+            {},
+            o,
+          )
+        )[0]?.v;
+      const before = await read();
+      expect(await read({ settings: { join_use_nulls: before === '1' ? 0 : 1 } })).not.toBe(before);
+      // The next statement without settings runs with the engine's value, not the last one's.
+      expect(await read()).toBe(before);
+      await runner.command(`SELECT 1`, {}, { settings: { join_use_nulls: before === '1' ? 0 : 1 } });
+      expect(await read()).toBe(before);
+    });
+
     it('streams output formats ClickHouse writes itself', async () => {
       const csv = await text(
         await runner.stream(
