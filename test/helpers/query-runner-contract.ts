@@ -158,7 +158,11 @@ export function queryRunnerContract(impl: RunnerImplementation): void {
       expect(await read({ settings: { join_use_nulls: before === '1' ? 0 : 1 } })).not.toBe(before);
       // The next statement without settings runs with the engine's value, not the last one's.
       expect(await read()).toBe(before);
-      await runner.command(`SELECT 1`, {}, { settings: { join_use_nulls: before === '1' ? 0 : 1 } });
+      await runner.command(
+        `SELECT 1`,
+        {},
+        { settings: { join_use_nulls: before === '1' ? 0 : 1 } },
+      );
       expect(await read()).toBe(before);
     });
 
