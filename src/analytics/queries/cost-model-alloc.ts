@@ -68,14 +68,20 @@ export function convertedTokens(
     .add(new Money(w.output).mul(output));
 }
 
-/** [from, to) clipped to the reservation's active window, or undefined when they do not meet. */
+/**
+ * [from, to) clipped to the reservation's active window and to `now` (ms), or undefined when
+ * they do not meet. Hours after now are not charged yet (a range reaching into the future would
+ * otherwise bill purchase and unused capacity for hours nobody has had); the current hour counts
+ * up to now, as any partial hour at a range's end does, and completes as time passes.
+ */
 export function activeRange(
   r: ReservationConfig,
   from: Date,
   to: Date,
+  now: number = Date.now(),
 ): [number, number] | undefined {
   const lo = Math.max(from.getTime(), r.start !== undefined ? Date.parse(r.start) : -Infinity);
-  const hi = Math.min(to.getTime(), r.end !== undefined ? Date.parse(r.end) : Infinity);
+  const hi = Math.min(to.getTime(), now, r.end !== undefined ? Date.parse(r.end) : Infinity);
   return lo < hi ? [lo, hi] : undefined;
 }
 
