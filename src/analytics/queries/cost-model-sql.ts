@@ -51,8 +51,9 @@ export interface SqlSplit {
   unused: Map<number, bigint>;
 }
 
-const OUTSIDE = 1;
-const IDLE = 2;
+const HOUR_MS = 3_600_000;
+/** The rank of an hour's unused part in the output (groups are ranked 1..n). */
+const IDLE_RANK = 4_294_967_295;
 
 /** convertedUnits in SQL: weights x (uncached input, cache reads, cache writes, output). */
 function convertedSql(input: string, read: string, write: string, output: string): string {
@@ -62,94 +63,95 @@ function convertedSql(input: string, read: string, write: string, output: string
   );
 }
 
-const win = 'WINDOW hw AS (PARTITION BY h)';
+/** Hour parameters as arrays indexed by hour offset from the first (gaps: not split here). */
+function hourParams(hours: readonly SqlHour[]): QueryParams {
+  const h0 = hours[0]?.hour ?? 0;
+  const last = hours[hours.length - 1]?.hour ?? h0;
+  const n = Math.round((last - h0) / HOUR_MS) + 1;
+  const ts = new Array<string>(n).fill('0');
+  const caps = new Array<string>(n).fill('0');
+  const reps = new Array<string>(n).fill('0');
+  const outs = new Array<number>(n).fill(0);
+  const eng = new Array<number>(n).fill(0);
+  for (const h of hours) {
+    const i = Math.round((h.hour - h0) / HOUR_MS);
+    ts[i] = h.units.toString();
+    caps[i] = h.capacity.toString();
+    reps[i] = h.reported.toString();
+    outs[i] = h.out / 1000;
+    eng[i] = 1;
+  }
+  return { h0: h0 / 1000, ts, caps, reps, outs, eng };
+}
 
-/** The split SQL: group-hours in, shares per (output bucket, group) and unused per hour out. */
+/**
+ * Largest remainder of `t` over the weights array `ws` (sum `s`, non-zero) in Int256: floors, then
+ * one unit to each of the `t - sum(floors)` largest remainders, ties to the lower index.
+ */
+function splitArray(t: string, ws: string, s: string): string {
+  const fl = `arrayMap(x -> intDiv(${t} * x, ${s}), ${ws})`;
+  const rem = `arrayMap((x, f) -> ${t} * x - f * ${s}, ${ws}, ${fl})`;
+  // Indices by (remainder desc, index); the first `left` of them get one unit each, mapped back
+  // to index order by sorting the flags by their index.
+  const ord = `arraySort((i, r) -> (-r, i), arrayEnumerate(${ws}), ${rem})`;
+  const left = `(${t} - arraySum(${fl}))`;
+  const bonus = `arraySort((b, i) -> i, arrayMap(k -> toInt256(k <= ${left}), arrayEnumerate(${ws})), ${ord})`;
+  return `arrayMap((f, b) -> f + b, ${fl}, ${bonus})`;
+}
+
+/**
+ * The split SQL: group-hours in, one row per (output bucket, group rank) and one per hour
+ * (rank IDLE_RANK: the hour's unused part) out. Rank 0: a group missing from `order`.
+ */
 export function splitSql(input: SqlSplitInput): { sql: string; params: QueryParams } {
   const { dims } = input.read;
   const read = groupReadSql({ ...input.read, bucket: 'hour', measures: TOKEN_MEASURES });
-  const cols = dims.map((d) => `, ${d}`).join('');
   const params: QueryParams = {
     ...read.params,
+    ...hourParams(input.hours),
     wi: input.r.weights.input,
     wr: input.r.weights.cached_input,
     ww: input.r.weights.cache_write,
     wo: input.r.weights.output,
-    hs: input.hours.map((h) => h.hour / 1000),
-    ts: input.hours.map((h) => h.units.toString()),
-    caps: input.hours.map((h) => h.capacity.toString()),
-    outs: input.hours.map((h) => h.out / 1000),
-    reps: input.hours.map((h) => h.reported.toString()),
     filtered: input.filtered ? 1 : 0,
-    n: input.order.length,
+    keys: input.order.map((key) => dims.map((d) => key[d] ?? '').join('\u0000')),
+    ranks: input.order.map((_k, i) => i + 1),
   };
-  dims.forEach((d, i) => (params[`k${i}`] = input.order.map((key) => key[d] ?? '')));
-  const hourTable =
-    `(SELECT {hs:Array(UInt32)}[i] AS h, toInt256({ts:Array(String)}[i]) AS t, ` +
-    `toInt256({caps:Array(String)}[i]) AS cap, {outs:Array(UInt32)}[i] AS out_s, ` +
-    `toInt256({reps:Array(String)}[i]) AS rep ` +
-    `FROM (SELECT arrayJoin(range(1, length({hs:Array(UInt32)}) + 1)) AS i))`;
-  const rankTable =
-    `(SELECT toUInt64(i) AS rank` +
-    dims.map((d, i) => `, {k${i}:Array(String)}[i] AS ${d}`).join('') +
-    ` FROM (SELECT arrayJoin(range(1, {n:UInt32} + 1)) AS i))`;
+  const key =
+    dims.length > 0 ? `concat(${dims.map((d) => `toString(${d})`).join(", '\\0', ")})` : "''";
+  const rank =
+    dims.length > 0 ? `transform(${key}, {keys:Array(String)}, {ranks:Array(UInt32)}, 0)` : '1';
   const rows =
-    `SELECT bucket_s AS h${dims.map((d) => `, toString(${d}) AS ${d}`).join('')}, ` +
+    `SELECT bucket_s AS h, intDiv(h - {h0:UInt32}, 3600) + 1 AS i, toUInt32(${rank}) AS rank, ` +
     `${convertedSql('input_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'output_tokens')} AS w, ` +
-    `toInt256(input_tokens) AS ti, toInt256(cache_read_tokens) AS tr, ` +
-    `toInt256(cache_creation_tokens) AS tw, toInt256(output_tokens) AS tout ` +
-    `FROM (${read.sql}) WHERE calls > 0`;
-  const ranked =
-    dims.length > 0
-      ? `SELECT * FROM (${rows}) AS g LEFT JOIN ${rankTable} AS rk USING (${dims.join(', ')})`
-      : `SELECT *, toUInt64(1) AS rank FROM (${rows})`;
-  const withHour = `SELECT * FROM (${ranked}) AS gr INNER JOIN ${hourTable} AS p USING (h)`;
-  // Per hour: the question's usage, every covered call's usage, one row marked to carry the
-  // outside and idle parts.
-  const hourly =
-    `SELECT *, sum(w) OVER hw AS mine, ` +
-    `greatest(mine, if({filtered:UInt8} = 1, rep, ${convertedSql(
-      'sum(ti) OVER hw',
-      'sum(tr) OVER hw',
-      'sum(tw) OVER hw',
-      'sum(tout) OVER hw',
-    )})) AS used, row_number() OVER (PARTITION BY h ORDER BY rank) AS nth ` +
-    `FROM (${withHour}) ${win}`;
+    `input_tokens AS ti, cache_read_tokens AS tr, cache_creation_tokens AS tw, output_tokens AS tout ` +
+    `FROM (${read.sql}) WHERE calls > 0 AND h >= {h0:UInt32} AND {eng:Array(UInt8)}[i] = 1`;
+  // One row per hour: its groups in rank order (the tie order), and what the split needs.
+  const perHour =
+    `SELECT h, any(i) AS hi, toInt256({ts:Array(String)}[hi]) AS t, toInt256({caps:Array(String)}[hi]) AS cap, ` +
+    `{outs:Array(UInt32)}[hi] AS out_s, arraySort(groupArray((rank, w))) AS gw, ` +
+    `arrayMap(x -> x.1, gw) AS rs, arrayMap(x -> x.2, gw) AS ws, arraySum(ws) AS mine, ` +
+    `greatest(mine, if({filtered:UInt8} = 1, toInt256({reps:Array(String)}[hi]), ` +
+    `${convertedSql('sum(ti)', 'sum(tr)', 'sum(tw)', 'sum(tout)')})) AS used, ` +
+    `greatest(cap - used, 0) AS idle, arrayConcat(ws, [used - mine, idle]) AS pw, used + idle AS s ` +
+    `FROM (${rows}) GROUP BY h`;
+  // Zero sum (no capacity, no usage): the whole hour is idle, as hourParts does.
   const parts =
-    `SELECT h, t, out_s${cols}, kind, used, ` +
-    `multiIf(kind = 0, rank, kind = ${OUTSIDE}, 18446744073709551614, 18446744073709551615) AS idx, ` +
-    `multiIf(kind = 0, w, kind = ${OUTSIDE}, used - mine, greatest(cap - used, 0)) AS pw, ` +
-    `used + greatest(cap - used, 0) AS s ` +
-    `FROM (${hourly}) ARRAY JOIN if(nth = 1, [0, ${OUTSIDE}, ${IDLE}], [0]) AS kind`;
-  const floors =
-    `SELECT *, if(s = 0, toInt256(0), intDiv(t * pw, s)) AS fl, ` +
-    `if(s = 0, toInt256(0), t * pw - fl * s) AS rem FROM (${parts})`;
-  // Zero sum: the whole hour is idle (no capacity and no usage), as hourParts does.
-  const shares =
-    `SELECT *, if(s = 0, if(kind = ${IDLE}, t, toInt256(0)), ` +
-    `fl + if(row_number() OVER (PARTITION BY h ORDER BY rem DESC, idx) <= t - sum(fl) OVER hw, 1, 0)) AS share ` +
-    `FROM (${floors}) ${win}`;
-  const final = input.spread ? spreadSql(shares) : `SELECT *, share AS total FROM (${shares})`;
+    `SELECT *, if(s = 0, arrayMap((x, k) -> if(k = length(pw), t, toInt256(0)), pw, arrayEnumerate(pw)), ` +
+    `${splitArray('t', 'pw', 's')}) AS shares, shares[length(shares)] AS un FROM (${perHour})`;
+  const n = 'length(ws)';
+  const totals = input.spread
+    ? `SELECT *, used > 0 AND un > 0 AS apply, arraySlice(pw, 1, ${n} + 1) AS sw, ` +
+      `if(apply, arrayMap((a, b) -> a + b, arraySlice(shares, 1, ${n}), arraySlice(${splitArray('un', 'sw', 'used')}, 1, ${n})), ` +
+      `arraySlice(shares, 1, ${n})) AS gs, if(apply, toInt256(0), un) AS unused FROM (${parts})`
+    : `SELECT *, arraySlice(shares, 1, ${n}) AS gs, un AS unused FROM (${parts})`;
   const sql =
-    `SELECT kind, if(kind = ${IDLE}, h, out_s) AS ts${cols}, toString(sum(total)) AS units, ` +
-    `toString(sum(pw)) AS converted, min(idx) AS min_idx FROM (${final}) ` +
-    `WHERE kind != ${OUTSIDE} GROUP BY kind, ts${cols}`;
+    `SELECT rk, ts, toString(sum(share)) AS units, toString(sum(conv)) AS converted FROM (` +
+    `SELECT h, out_s, arrayConcat(rs, [toUInt32(${IDLE_RANK})]) AS rks, arrayConcat(gs, [unused]) AS sh, ` +
+    `arrayConcat(ws, [toInt256(0)]) AS cv FROM (${totals})) ` +
+    `ARRAY JOIN rks AS rk, sh AS share, cv AS conv ` +
+    `GROUP BY rk, if(rk = ${IDLE_RANK}, h, out_s) AS ts`;
   return { sql, params };
-}
-
-/** The idle part split again over [groups..., outside] when the hour had usage (spread). */
-function spreadSql(shares: string): string {
-  const withUnused =
-    `SELECT *, sum(if(kind = ${IDLE}, share, toInt256(0))) OVER hw AS un, ` +
-    `used > 0 AND un > 0 AS apply FROM (${shares}) ${win}`;
-  const floors =
-    `SELECT *, if(apply AND kind != ${IDLE}, intDiv(un * pw, used), toInt256(0)) AS fl2, ` +
-    `if(apply AND kind != ${IDLE}, un * pw - fl2 * used, toInt256(0)) AS rem2 FROM (${withUnused})`;
-  return (
-    `SELECT *, multiIf(NOT apply, share, kind = ${IDLE}, toInt256(0), share + fl2 + ` +
-    `if(row_number() OVER (PARTITION BY h ORDER BY kind = ${IDLE}, rem2 DESC, idx) <= un - sum(fl2) OVER hw, 1, 0)) AS total ` +
-    `FROM (${floors}) ${win}`
-  );
 }
 
 /** Runs the split; undefined when a group is missing from `order` (the caller splits in JS). */
@@ -158,20 +160,25 @@ export async function splitInEngine(
   input: SqlSplitInput,
 ): Promise<SqlSplit | undefined> {
   if (input.hours.length === 0) return { groups: [], unused: new Map() };
+  // The group key is matched as its values joined by NUL: a value holding one could collide.
+  if (input.order.some((key) => Object.values(key).some((v) => v.includes('\u0000'))))
+    return undefined;
   const { sql, params } = splitSql(input);
   const rows = await storage.query<Record<string, string | number>>(sql, params);
   const groups: SqlGroupShare[] = [];
   const unused = new Map<number, bigint>();
   for (const row of rows) {
     const ts = Number(row.ts) * 1000;
-    if (Number(row.kind) === IDLE) {
+    const rank = Number(row.rk);
+    if (rank === IDLE_RANK) {
       unused.set(ts, BigInt(row.units ?? 0));
       continue;
     }
-    if (BigInt(row.min_idx ?? 0) === 0n) return undefined;
+    const key = input.order[rank - 1];
+    if (key === undefined) return undefined;
     groups.push({
       out: ts,
-      key: Object.fromEntries(input.read.dims.map((d) => [d, String(row[d] ?? '')])),
+      key,
       units: BigInt(row.units ?? 0),
       converted: BigInt(row.converted ?? 0),
     });
