@@ -62,7 +62,7 @@ async function run(storage: QueryRunner): Promise<void> {
       () => storage.query(sql, params),
       () => queryCosts(storage, q),
       () => queryCosts(storage, { ...q, reservations: RESERVATIONS, split: 'js' }),
-      () => queryCosts(storage, { ...q, reservations: RESERVATIONS }),
+      () => queryCosts(storage, { ...q, reservations: RESERVATIONS, split: 'engine' }),
     ]);
     const line = (name: string, ms: number): string =>
       `  ${name.padEnd(34)} ${ms.toFixed(1).padStart(8)} ms  ${(ms / base).toFixed(2)}x baseline`;

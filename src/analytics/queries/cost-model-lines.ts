@@ -27,10 +27,11 @@ export interface ModelQuery {
    */
   now?: Date | undefined;
   /**
-   * Where whole-weight reservation hours are split: `engine` (default, in ClickHouse:
-   * cost-model-sql.ts) or `js` (cost-model-hours.ts, the reference a test compares it with).
+   * Where whole-weight reservation hours are split: `engine` (in ClickHouse: cost-model-sql.ts),
+   * `js` (cost-model-hours.ts, the reference a test compares it with) or `auto` (default: the
+   * engine when the question has many group-hours, cost-model-apply.ts).
    */
-  split?: 'engine' | 'js' | undefined;
+  split?: 'auto' | 'engine' | 'js' | undefined;
 }
 
 export type LineKind = 'usage' | 'purchase' | 'unused';

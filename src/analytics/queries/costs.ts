@@ -47,7 +47,7 @@ export interface CostQuery {
   /** The clock: reservation hours after it are not charged (default the current time). */
   now?: Date | undefined;
   /** Where reservation hours are split (cost-model-lines.ts); the benchmark times both. */
-  split?: 'engine' | 'js' | undefined;
+  split?: 'auto' | 'engine' | 'js' | undefined;
 }
 
 export interface CostRow {
