@@ -1,7 +1,7 @@
 // Two edges of the cost model, on the README's worked example (10 units x $1/h, capacity 30000
 // converted tokens an hour; acme's covered call 3000 of them, globex's 2000; an on-demand $0.5):
-//  - a range reaching past now charges reservation hours only up to now (the current hour for
-//    its elapsed part), never purchase or unused capacity for hours nobody has had yet;
+//  - a range reaching past now charges reservation hours only if they have begun (the current
+//    hour in full), never purchase or unused capacity for hours nobody has had yet;
 //  - spend per outcome with unused=spread carries the unused share the way /v1/costs spreads it.
 // Real chDB, rows inserted into llm_calls, real HTTP; the clock is the app's injected clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,27 +68,33 @@ const total = (rows: Row[], k: string): string =>
   usd(rows.reduce((a, r) => a + atto(String(r[k])), 0n));
 
 describe('reservation hours after now', () => {
-  it('are not charged: the current hour counts up to now, later hours not at all', async () => {
+  it('are not charged: the current hour counts in full, hours not yet begun not at all', async () => {
     clock = W + 30 * M;
+    // The range reaches 1h30m past the reservation's first hour; only that hour has begun.
     const rows = await costs('&group_by=tenant', W - H, clock + H);
     const purchase = rows.filter((r) => r.reservation_purchase === true);
     const unused = rows.filter((r) => r.unused_reservation === true);
-    // Half an hour of 10 units x $1/h; capacity 15000 converted tokens.
-    expect(total(purchase, 'billed_cost_usd')).toBe('5');
+    expect(total(purchase, 'billed_cost_usd')).toBe('10');
     expect(purchase[0]?.reservation).toBe('north');
-    // acme 5 x 3000/15000 = 1 (+ its on-demand 0.5), globex 5 x 2000/15000; the rest unused.
+    // acme 10 x 3000/30000 = 1 (+ its on-demand 0.5), globex 10 x 2000/30000; the rest unused.
     const usage = rows.filter((r) => r.reservation === undefined);
     expect(Object.fromEntries(usage.map((r) => [r.tenant, r.effective_cost_usd]))).toEqual({
       acme: '1.5',
       globex: '0.666666666666666667',
     });
-    expect(total(unused, 'effective_cost_usd')).toBe('3.333333333333333333');
+    expect(total(unused, 'effective_cost_usd')).toBe('8.333333333333333333');
     expect(total(rows, 'effective_cost_usd')).toBe(total(rows, 'billed_cost_usd'));
-    expect(total(rows, 'billed_cost_usd')).toBe('5.5');
+    expect(total(rows, 'billed_cost_usd')).toBe('10.5');
+    // The same question a minute later answers the same digits (the hour is not prorated).
+    clock = W + 31 * M;
+    expect(await costs('&group_by=tenant', W - H, W + 30 * M + H)).toEqual(rows);
+    // A range that ends inside the current hour still ends there.
+    const early = await costs('&group_by=tenant', W, W + 15 * M);
+    expect(total(early, 'billed_cost_usd')).toBe('2.5');
   });
 
-  it('are charged in full once the clock has passed them', async () => {
-    clock = W + 3 * H;
+  it('are charged once the clock has passed into them', async () => {
+    clock = W + 2 * H + M;
     const rows = await costs('&group_by=tenant', W - H, W + 5 * H);
     const purchase = rows.filter((r) => r.reservation_purchase === true);
     expect(total(purchase, 'billed_cost_usd')).toBe('30');

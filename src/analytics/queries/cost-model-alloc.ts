@@ -69,10 +69,12 @@ export function convertedTokens(
 }
 
 /**
- * [from, to) clipped to the reservation's active window and to `now` (ms), or undefined when
- * they do not meet. Hours after now are not charged yet (a range reaching into the future would
- * otherwise bill purchase and unused capacity for hours nobody has had); the current hour counts
- * up to now, as any partial hour at a range's end does, and completes as time passes.
+ * [from, to) clipped to the reservation's active window and to the end of the hour holding `now`
+ * (ms), or undefined when they do not meet. Hours that have not begun are not charged (a range
+ * reaching into the future billed purchase and unused capacity for hours nobody has had). The
+ * current hour is charged in full: it is bought and billed once begun, and a share that shrank
+ * second by second as its capacity grew would make two identical questions a second apart
+ * disagree; its unused share falls as calls arrive. A range ending inside it still ends there.
  */
 export function activeRange(
   r: ReservationConfig,
@@ -81,7 +83,8 @@ export function activeRange(
   now: number = Date.now(),
 ): [number, number] | undefined {
   const lo = Math.max(from.getTime(), r.start !== undefined ? Date.parse(r.start) : -Infinity);
-  const hi = Math.min(to.getTime(), now, r.end !== undefined ? Date.parse(r.end) : Infinity);
+  const begun = Math.floor(now / HOUR_MS) * HOUR_MS + HOUR_MS;
+  const hi = Math.min(to.getTime(), begun, r.end !== undefined ? Date.parse(r.end) : Infinity);
   return lo < hi ? [lo, hi] : undefined;
 }
 

@@ -22,8 +22,8 @@ export interface ModelQuery {
   /** Measures to carry (default USAGE_MEASURES); must include calls and cost_usd. */
   measures?: Readonly<Record<string, string>> | undefined;
   /**
-   * The clock: reservation hours are charged up to now, never for the future (default the
-   * current time). The current hour is charged for its elapsed part, like a range's partial end.
+   * The clock (default the current time): reservation hours that have not begun are not charged;
+   * the current hour is (activeRange).
    */
   now?: Date | undefined;
   /**

@@ -10,7 +10,7 @@
 // exactly. Reservation lines belong to no tenant or route: they are left out under a tenant
 // scope or a filter they do not match; `spread` puts the unused share onto the groups instead.
 // Reservations are applied at query time from config, so a changed reservation re-prices history,
-// and only up to now: hours after now are not charged (activeRange).
+// and only for hours that have begun: later hours are not charged (activeRange).
 // Files: cost-model-lines.ts (question, lines, reservation lines), cost-model-apply.ts (one
 // reservation applied), cost-model-sql.ts / cost-model-hours.ts / cost-model-alloc.ts (the split).
 import { ZERO } from '../../shared/money.js';

@@ -44,7 +44,7 @@ export interface CostQuery {
   reservations?: readonly ReservationConfig[] | undefined;
   /** `row` (default): unused reservation as its own rows; `spread`: over the covered groups. */
   unused?: UnusedMode | undefined;
-  /** The clock: reservation hours after it are not charged (default the current time). */
+  /** The clock: reservation hours that have not begun by then are not charged (default now). */
   now?: Date | undefined;
   /** Where reservation hours are split (cost-model-lines.ts); the benchmark times both. */
   split?: 'auto' | 'engine' | 'js' | undefined;

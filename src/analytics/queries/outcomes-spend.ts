@@ -47,7 +47,7 @@ export interface OutcomeSpendQuery {
   reservations?: readonly ReservationConfig[] | undefined;
   /** `row` (default): unused reservation capacity is no outcome's; `spread`: over covered calls. */
   unused?: UnusedMode | undefined;
-  /** The clock: reservation hours after it are not charged (default the current time). */
+  /** The clock: reservation hours that have not begun by then are not charged (default now). */
   now?: Date | undefined;
 }
 
