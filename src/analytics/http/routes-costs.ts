@@ -79,6 +79,7 @@ export function createCostsRouter(deps: RouteDeps, api: ApiRoutes): Router {
         bucket: q.interval !== undefined ? INTERVALS[q.interval] : undefined,
         reservations: deps.config.finops.reservations,
         unused: q.unused,
+        now: deps.now(),
       });
       return {
         from: q.from.toISOString(),

@@ -24,6 +24,12 @@ const spendSchema = z
     ...rangeFields,
     group_by: z.enum(OUTCOME_GROUPS).optional().describe('one of the outcome groupings'),
     name: z.string().min(1).max(256).optional().describe('only outcomes with this name'),
+    unused: z
+      .enum(['row', 'spread'])
+      .default('row')
+      .describe(
+        'unused reservation capacity: `row` (charged to no outcome) or `spread` over the covered calls by usage, as /v1/costs does',
+      ),
   })
   .strict()
   .superRefine(rangeChecks(400));
@@ -87,13 +93,15 @@ export function createFinopsRouter(deps: RouteDeps, api: ApiRoutes): Router {
         tenant: q.tenant,
         windowHours,
         reservations: finops.reservations,
+        unused: q.unused,
+        now: deps.now(),
       });
       return {
         from: q.from.toISOString(),
         to: q.to.toISOString(),
         group_by: q.group_by ?? null,
         name: q.name ?? null,
-        linking: linkingRule(windowHours),
+        linking: linkingRule(windowHours, q.unused),
         ...result,
       };
     },

@@ -68,14 +68,23 @@ export function convertedTokens(
     .add(new Money(w.output).mul(output));
 }
 
-/** [from, to) clipped to the reservation's active window, or undefined when they do not meet. */
+/**
+ * [from, to) clipped to the reservation's active window and to the end of the hour holding `now`
+ * (ms), or undefined when they do not meet. Hours that have not begun are not charged (a range
+ * reaching into the future billed purchase and unused capacity for hours nobody has had). The
+ * current hour is charged in full: it is bought and billed once begun, and a share that shrank
+ * second by second as its capacity grew would make two identical questions a second apart
+ * disagree; its unused share falls as calls arrive. A range ending inside it still ends there.
+ */
 export function activeRange(
   r: ReservationConfig,
   from: Date,
   to: Date,
+  now: number = Date.now(),
 ): [number, number] | undefined {
   const lo = Math.max(from.getTime(), r.start !== undefined ? Date.parse(r.start) : -Infinity);
-  const hi = Math.min(to.getTime(), r.end !== undefined ? Date.parse(r.end) : Infinity);
+  const begun = Math.floor(now / HOUR_MS) * HOUR_MS + HOUR_MS;
+  const hi = Math.min(to.getTime(), begun, r.end !== undefined ? Date.parse(r.end) : Infinity);
   return lo < hi ? [lo, hi] : undefined;
 }
 

@@ -37,7 +37,8 @@ export interface HourCharge {
   unused: MoneyValue;
 }
 
-const whole = (w: ReservationConfig['weights']): boolean =>
+/** Whether converted tokens are integers (every capacity weight whole): the integer split applies. */
+export const wholeWeights = (w: ReservationConfig['weights']): boolean =>
   [w.input, w.cached_input, w.cache_write, w.output].every(Number.isInteger);
 
 /** convertedTokens for whole weights, as a BigInt (the same token numbers, exactly). */
@@ -74,7 +75,7 @@ export async function readHourUnits(
   r: ReservationConfig,
   q: Pick<GroupRead, 'from' | 'to' | 'dims' | 'filters'>,
 ): Promise<HourUnitsRead | undefined> {
-  if (!whole(r.weights)) return undefined;
+  if (!wholeWeights(r.weights)) return undefined;
   const { sql, params } = groupReadSql({ ...q, bucket: 'hour', measures: TOKEN_MEASURES });
   const rows = await storage.query<Record<string, string | number>>(sql, params);
   // One key object and id per group, not per group-hour.

@@ -44,6 +44,10 @@ export interface CostQuery {
   reservations?: readonly ReservationConfig[] | undefined;
   /** `row` (default): unused reservation as its own rows; `spread`: over the covered groups. */
   unused?: UnusedMode | undefined;
+  /** The clock: reservation hours that have not begun by then are not charged (default now). */
+  now?: Date | undefined;
+  /** Where reservation hours are split (cost-model-lines.ts); the benchmark times both. */
+  split?: 'auto' | 'engine' | 'js' | undefined;
 }
 
 export interface CostRow {
@@ -156,6 +160,8 @@ export async function queryCosts(storage: QueryRunner, query: CostQuery): Promis
     filters: query.filters,
     reservations: query.reservations ?? [],
     unused: query.unused,
+    now: query.now,
+    split: query.split,
   });
   return costRows(lines, query);
 }

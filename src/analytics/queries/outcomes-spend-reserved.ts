@@ -4,7 +4,10 @@
 // and its hour; covered token counts come back per (outcome group, reservation, hour) and for the
 // unlinked calls, and each hour is split here over those groups, every other covered call of the
 // hour (all tenants) and the unused capacity, so a group's share is what /v1/costs gives the
-// same calls. The unused share is never charged to outcomes (it is no outcome's doing).
+// same calls. The unused share is charged to no outcome (it is no outcome's doing) unless asked
+// to spread it (`unused=spread`): then each hour's unused part is split again over the same
+// weights (the groups, the unlinked calls and every other covered call of the hour), exactly as
+// /v1/costs?unused=spread spreads it over its groups, so fully loaded spend agrees with it.
 import type { ReservationConfig } from '../../shared/config-finops.js';
 import { ZERO, type MoneyValue } from '../../shared/money.js';
 import type { QueryRunner } from '../../storage/runner.js';
@@ -63,13 +66,12 @@ export async function reservedShares(
   storage: QueryRunner,
   reservations: readonly ReservationConfig[],
   covered: readonly CoveredTokens[],
-  from: Date,
-  to: Date,
+  q: { from: Date; to: Date; spread: boolean; now: number },
 ): Promise<Map<string, MoneyValue>> {
   const out = new Map<string, MoneyValue>();
   for (const [i, r] of reservations.entries()) {
     const mine = covered.filter((c) => c.res === i);
-    const range = activeRange(r, from, to);
+    const range = activeRange(r, q.from, q.to, q.now);
     if (mine.length === 0 || range === undefined) continue;
     const all = await readHourTokens(storage, r, {
       from: new Date(range[0]),
@@ -83,8 +85,9 @@ export async function reservedShares(
       id: c.grp,
       converted: convertedTokens(r.weights, c as unknown as Record<string, unknown>),
     }));
-    for (const h of splitHours(r, range, groups, used, false))
-      for (const [id, part] of h.parts) out.set(id, (out.get(id) ?? ZERO).add(part));
+    for (const h of splitHours(r, range, groups, used, q.spread))
+      for (const [id, part] of h.parts)
+        out.set(id, (out.get(id) ?? ZERO).add(part).add(h.spread.get(id) ?? ZERO));
   }
   return out;
 }

@@ -17,6 +17,7 @@
 import type { QueryRunner } from '../../storage/runner.js';
 import { BILLABLE } from '../../storage/catalog/measures.js';
 import type { ReservationConfig } from '../../shared/config-finops.js';
+import type { UnusedMode } from './cost-model-lines.js';
 import {
   MONEY_SCALE,
   Money,
@@ -44,9 +45,16 @@ export interface OutcomeSpendQuery {
   tenant?: string | undefined;
   windowHours: number;
   reservations?: readonly ReservationConfig[] | undefined;
+  /** `row` (default): unused reservation capacity is no outcome's; `spread`: over covered calls. */
+  unused?: UnusedMode | undefined;
+  /** The clock: reservation hours that have not begun by then are not charged (default now). */
+  now?: Date | undefined;
 }
 
-export function linkingRule(windowHours: number): Record<string, unknown> {
+export function linkingRule(
+  windowHours: number,
+  unused: UnusedMode = 'row',
+): Record<string, unknown> {
   return {
     rule: 'same trace_id, else same conversation_id with the call starting within the window before the outcome, within the outcome tenant (an outcome without tenant links any); one outcome per call (trace match first, then the earliest outcome)',
     conversation_window_hours: windowHours,
@@ -57,6 +65,10 @@ export function linkingRule(windowHours: number): Record<string, unknown> {
     spend:
       'effective cost: token price after discounts, or the share of the reservation hour for calls a reservation covers; unpriced calls are counted, not priced; usage_incomplete_calls counts calls whose source reports incomplete usage (their cost is an upper estimate)',
     group: "the outcome's own route/feature/tenant, else that of its earliest linked call",
+    unused_reservation:
+      unused === 'spread'
+        ? "spread: each hour's unused reservation share is spread over the covered calls of the hour (linked, unlinked and outside the question) by converted tokens, as /v1/costs?unused=spread does"
+        : 'row: the unused reservation share is charged to no outcome (see /v1/costs)',
   };
 }
 
@@ -185,19 +197,23 @@ export async function queryOutcomeSpend(
   ]);
   const rows = covered.map((c) => ({ ...c, res: Number(c.res), hour: Number(c.hour) * 1000 }));
   const callsFrom = new Date(q.from.getTime() - Math.round(q.windowHours * 3_600_000));
+  const split = {
+    from: callsFrom,
+    to: q.to,
+    spread: q.unused === 'spread',
+    now: (q.now ?? new Date()).getTime(),
+  };
   const parts = await reservedShares(
     storage,
     reservations,
     rows.filter((c) => c.grp !== TOTAL),
-    callsFrom,
-    q.to,
+    split,
   );
   const whole = await reservedShares(
     storage,
     reservations,
     rows.filter((c) => c.grp === TOTAL),
-    callsFrom,
-    q.to,
+    split,
   );
   const t = totals[0] ?? {};
   const spend = (text: unknown, share: MoneyValue | undefined): string =>

@@ -166,4 +166,21 @@ so it keeps minute grain; a tenant's month is one contiguous key range of at mos
 deployments rows.`,
     tables: [{ name: 'llm_capacity_tenant_1m', grain: 'minute', from: 'llm_calls', since: 35 }],
   },
+  {
+    name: 'costs_allocation',
+    subject: CALLS,
+    dims: ['deployment', 'capacity_tier', 'provider', 'model', 'tenant', 'kind'],
+    keyPrefix: ['deployment'],
+    measures: COST_MEASURES,
+    doc: `Cost and tokens per deployment, tier, provider, model and tenant, keyed deployment first:
+the reservation reads of the cost model (covered usage per hour and tenant, per group and per hour
+of every covered call) filter one deployment and group by tenant, hour by hour. Through
+llm_costs_tenant_1h (every cost dimension) they read about a row per call (1.88M rows for 2M
+calls); here a month of one deployment is one key range of hours x tenants x models rows, however
+many calls. Cascades from llm_calls_1m like the other cost families.`,
+    tables: [
+      { name: 'llm_costs_alloc_1h', grain: 'hour', from: 'llm_calls_1m', since: 37 },
+      { name: 'llm_costs_alloc_1d', grain: 'day', from: 'llm_costs_alloc_1h', since: 37 },
+    ],
+  },
 ];
