@@ -1,7 +1,7 @@
 // storage.max_memory split between the parts that hold memory in one llm-finops process: the
 // embedded engine (its whole-server cap, one query's cap, its caches) 55 %, the collector's
 // queues (rows waiting for attribution or for the store) 20 %, its duplicate filter 1/32 and
-// what it remembers of released traces 1/16. The rest (about 16 %) is left to the JavaScript
+// what it remembers of released traces 1/32. The rest (about 19 %) is left to the JavaScript
 // heap's own baseline, request bodies in flight and the HTTP servers; the process's code
 // (libchdb alone maps about 200 MB of it) comes on top: the default, 1.5 GiB, suits a 2 GB
 // container.
@@ -39,7 +39,7 @@ export function planMemory(maxMemory: number): MemoryPlan {
     markCacheBytes: Math.max(16 * MiB, Math.floor(maxMemory / 24)),
     queueBytes: Math.floor(maxMemory * 0.2),
     seenBytes: Math.floor(maxMemory / 32),
-    traceBytes: Math.floor(maxMemory / 16),
+    traceBytes: Math.floor(maxMemory / 32),
   };
 }
 
@@ -50,6 +50,14 @@ export function engineMemoryArgs(plan: MemoryPlan): string[] {
     `--max_memory_usage=${plan.queryBytes}`,
     `--mark_cache_size=${plan.markCacheBytes}`,
     `--index_mark_cache_size=${Math.floor(plan.markCacheBytes / 4)}`,
+    // Caches whose defaults assume a server's RAM (100 MiB, 128 MiB, 5 GiB): a quarter of the
+    // mark cache each; this engine's queries are few and repeat (the API's, the planner's).
+    `--query_condition_cache_size=${Math.floor(plan.markCacheBytes / 4)}`,
+    `--compiled_expression_cache_size=${Math.floor(plan.markCacheBytes / 4)}`,
+    `--primary_index_cache_size=${Math.floor(plan.markCacheBytes / 4)}`,
+    // No new merge starts while merges hold more than this: a burst of merges after a backlog
+    // must leave room for inserts and the API's queries.
+    `--merges_mutations_memory_usage_soft_limit=${Math.floor(plan.engineBytes / 2)}`,
   ];
 }
 

@@ -86,13 +86,23 @@ async function startBaseline(): Promise<{ child: ChildProcess; url: string }> {
   return { child, url: `http://127.0.0.1:${port}/v1/traces` };
 }
 
-async function metric(base: string, name: string): Promise<number> {
+/** Values of one /metrics scrape (one scrape: reading the event-loop figures resets them). */
+async function metrics(base: string): Promise<Map<string, number>> {
   const text = await fetch(`${base}/metrics`).then(
     (r) => r.text(),
     () => '',
   );
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return Number(line?.split(' ')[1] ?? NaN);
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const [name, value] = line.split(' ');
+    if (name !== undefined && value !== undefined && !name.startsWith('#'))
+      values.set(name, Number(value));
+  }
+  return values;
+}
+
+async function metric(base: string, name: string): Promise<number> {
+  return (await metrics(base)).get(name) ?? NaN;
 }
 
 /** Wait until the store has committed what was acknowledged (at most 30 s). */
@@ -135,10 +145,11 @@ async function main(): Promise<void> {
   const rate = Math.round(max * 0.8);
   console.log(`maximum sustained: ${max} spans/s (${(max / BATCH).toFixed(1)} requests/s)`);
   await drained(collector.base);
-  await metric(collector.base, 'llm_finops_nodejs_eventloop_lag_p99_seconds'); // resets it
+  await metrics(collector.base); // resets the event-loop delay histogram
   const measured = await runPhase(`${collector.base}/v1/traces`, templates, rate, SECONDS);
-  const lagP99 = await metric(collector.base, 'llm_finops_nodejs_eventloop_lag_p99_seconds');
-  const lagMax = await metric(collector.base, 'llm_finops_nodejs_eventloop_lag_max_seconds');
+  const after = await metrics(collector.base);
+  const lagP99 = after.get('llm_finops_nodejs_eventloop_lag_p99_seconds') ?? NaN;
+  const lagMax = after.get('llm_finops_nodejs_eventloop_lag_max_seconds') ?? NaN;
   console.log(`collector at 80 %: ${describe(measured)}; load average ${load()}`);
   collector.child.kill('SIGTERM');
   const baseline = await startBaseline();

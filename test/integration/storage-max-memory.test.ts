@@ -28,17 +28,24 @@ describe('storage.max_memory', () => {
     const plan = planMemory(MAX_MEMORY);
     const server = await t.runtime.storage.query<{ name: string; value: string }>(
       `SELECT name, value FROM system.server_settings
-       WHERE name IN ('max_server_memory_usage', 'mark_cache_size') ORDER BY name`,
+       WHERE name IN ('max_server_memory_usage', 'mark_cache_size', 'query_condition_cache_size',
+         'merges_mutations_memory_usage_soft_limit') ORDER BY name`,
     );
     expect(server).toEqual([
       { name: 'mark_cache_size', value: String(plan.markCacheBytes) },
       { name: 'max_server_memory_usage', value: String(plan.engineBytes) },
+      {
+        name: 'merges_mutations_memory_usage_soft_limit',
+        value: String(Math.floor(plan.engineBytes / 2)),
+      },
+      { name: 'query_condition_cache_size', value: String(Math.floor(plan.markCacheBytes / 4)) },
     ]);
     const query = await t.runtime.storage.query<{ value: string }>(
       `SELECT value FROM system.settings WHERE name = 'max_memory_usage'`,
     );
     expect(query).toEqual([{ value: String(plan.queryBytes) }]);
-    expect(plan.engineBytes + plan.queueBytes).toBeLessThan(MAX_MEMORY);
+    const shares = plan.engineBytes + plan.queueBytes + plan.seenBytes + plan.traceBytes;
+    expect(shares).toBeLessThan(MAX_MEMORY * 0.85);
   });
 
   it('refuses a request with backpressure once queued rows would pass the queue share', async () => {
