@@ -79,4 +79,32 @@ describe('storage.max_memory', () => {
     expect(pipeline.queuedBytes).toBe(0);
     pipeline.admit(room + 1);
   });
+
+  it('reports the engine memory account, the trace bytes and the duplicate filter window on /metrics', async () => {
+    const body = encodeProtoRequest(makeSpans(50));
+    const res = await fetch(t.otlpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const read = async (): Promise<(name: string) => number> => {
+      const text = await (await fetch(t.otlpUrl.replace('/v1/traces', '/metrics'))).text();
+      return (name) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+    };
+    let value = await read();
+    // The engine's account is sampled every 5 s; the first sample is taken at start.
+    for (let i = 0; i < 50 && !(value('llm_finops_engine_memory_bytes') > 0); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      value = await read();
+    }
+    const plan = planMemory(MAX_MEMORY);
+    expect(value('llm_finops_engine_memory_bytes')).toBeGreaterThan(0);
+    expect(value('llm_finops_engine_memory_bytes')).toBeLessThan(plan.engineBytes);
+    expect(value('llm_finops_collector_duplicate_window_seconds')).toBeGreaterThanOrEqual(0);
+    expect(value('llm_finops_collector_duplicate_filter_evicted_total')).toBe(0);
+    expect(value('llm_finops_collector_traces_evicted_early_total')).toBe(0);
+    expect(value('llm_finops_collector_trace_bytes')).toBeGreaterThan(0);
+    expect(value('llm_finops_collector_trace_bytes')).toBeLessThanOrEqual(plan.traceBytes);
+  });
 });
