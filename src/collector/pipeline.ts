@@ -17,7 +17,8 @@ import {
   type IngestStep,
 } from './pipeline-accept.js';
 import { RecordTracker } from './pipeline-records.js';
-import { SeenSet } from './seen.js';
+import type { MemoryStats } from './metrics.js';
+import { SEEN_ENTRY_BYTES, SeenSet } from './seen.js';
 import type { SpanRecord } from './span.js';
 import { TraceBuffer, type ResolvedItem } from './trace-buffer.js';
 import type { Writer } from './writer.js';
@@ -36,8 +37,12 @@ export interface PipelineDeps {
   price: PriceProcessor;
   sink?: PipelineSink;
   now?: () => number;
-  /** Capacity of the duplicate-call filter. */
+  /** Capacity of the duplicate-call filter, in ids (or give seenBytes). */
   seenCapacity?: number;
+  /** Memory bounds of the duplicate filter and remembered traces (storage.max_memory's shares). */
+  memory?: { seenBytes: number; traceBytes: number };
+  /** Told once when a bounded structure first forgets something early. */
+  onEviction?: (what: string, details: Record<string, number>) => void;
   /** Every row of a spool record is committed. */
   onRecordDone?: (seq: number) => void;
   /** Bound on the estimated bytes of rows held (storage.max_memory's queue share); none if unset. */
@@ -82,8 +87,13 @@ export class Pipeline {
       rootGraceMs: a.root_grace_ms,
       maxPendingSpans: a.max_pending_spans,
       rememberMs: a.remember_ms,
+      ...(deps.memory !== undefined ? { maxBytes: deps.memory.traceBytes } : {}),
+      onFirstEviction: (e) => deps.onEviction?.('trace-buffer', { ...e }),
     });
-    this.seen = new SeenSet(deps.seenCapacity ?? 1_000_000);
+    this.seen = new SeenSet({
+      maxBytes: deps.memory?.seenBytes ?? (deps.seenCapacity ?? 1_000_000) * SEEN_ENTRY_BYTES,
+      onFirstEviction: (e) => deps.onEviction?.('duplicate-filter', { ...e }),
+    });
     this.now = deps.now ?? Date.now;
     this.records = new RecordTracker(deps.onRecordDone);
     this.accepting = {
@@ -113,6 +123,16 @@ export class Pipeline {
       if (row.tenant !== undefined && row.tenant !== '')
         this.seen.add(seenKey(row.tenant, row.call_id));
     }
+  }
+
+  /** The bounded structures' state, for /metrics. */
+  get memoryStats(): MemoryStats {
+    return {
+      duplicateFilterEvicted: this.seen.evicted,
+      duplicateWindowSeconds: this.seen.windowSeconds(),
+      traceBytes: this.buffer.bytes,
+      tracesEvictedEarly: this.buffer.evictedEarly,
+    };
   }
 
   /** Rows held in memory: waiting for attribution plus queued for the store. */

@@ -8,7 +8,7 @@ import { noticeIncompleteUsage } from './usage-notice.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { recentCallIds, storedCallIds } from '../storage/calls.js';
-import { planMemory } from '../storage/memory.js';
+import { planMemory, sampleEngineMemory } from '../storage/memory.js';
 import type { QueryRunner } from '../storage/runner.js';
 import type { CollectorMetrics } from './metrics.js';
 import { createForwarder, type Forwarder } from './forwarder.js';
@@ -95,6 +95,7 @@ export async function startCollector(
     c.forward !== undefined
       ? createForwarder(c.forward, logger, { captureContent: c.capture_content })
       : undefined;
+  const memory = planMemory(config.storage.max_memory);
   const pipeline = new Pipeline({
     config: c,
     writer,
@@ -102,7 +103,9 @@ export async function startCollector(
     price: noticeIncompleteUsage(createPricingProcessor(catalog, { inPlace: true }), logger),
     ...(forwarder !== undefined ? { sink: forwarder } : {}),
     ...(spool !== undefined ? { onRecordDone: (seq: number) => spool?.markDone([seq]) } : {}),
-    maxQueueBytes: planMemory(config.storage.max_memory).queueBytes,
+    maxQueueBytes: memory.queueBytes,
+    memory,
+    onEviction: (what, details) => reportEviction(logger, what, details),
   });
   pipeline.start();
   const p = pipeline;
@@ -128,6 +131,7 @@ export async function startCollector(
     isDraining: () => draining,
     logger,
   };
+  const engineMemory = sampleEngineMemory(storage);
   const receiver = createReceiver(
     options.metrics !== undefined ? { ...edge, metrics: options.metrics } : edge,
   );
@@ -139,6 +143,7 @@ export async function startCollector(
     spool,
     metrics: () => ({
       ...p.stats,
+      ...p.memoryStats,
       queuedRows: p.queuedRows,
       rowsWritten: writer.stats.rowsWritten,
       insertFailures: writer.stats.insertFailures,
@@ -150,6 +155,7 @@ export async function startCollector(
       spoolWriteErrors: spool?.stats.writeErrors ?? 0,
       forwarded: forwarder?.stats.forwarded ?? 0,
       forwardDropped: forwarder?.stats.dropped ?? 0,
+      engineMemoryBytes: engineMemory.bytes,
     }),
     notReadyReason: () => {
       const stalled = writer.stallReason();
@@ -171,6 +177,7 @@ export async function startCollector(
         setTimeout(() => receiver.closeAllConnections(), cut).unref();
       });
       await Promise.all([http, grpc?.close(cut)]);
+      engineMemory.stop();
       writer.setDrainDeadline(deadline);
       await p.stop();
       if (forwarder !== undefined) await within(forwarder.stop(), deadline - Date.now());
@@ -235,4 +242,18 @@ async function warmSeen(storage: QueryRunner, pipeline: Pipeline, logger: Logger
       err,
     });
   }
+}
+
+/** Said once per structure: from here on it forgets its oldest entries (see /metrics). */
+function reportEviction(logger: Logger, what: string, details: Record<string, number>): void {
+  if (what === 'duplicate-filter')
+    logger.info(
+      'duplicate filter full (storage.max_memory share): the oldest call ids are forgotten first; a retry older than windowSeconds would count twice',
+      details,
+    );
+  else
+    logger.warn(
+      'trace buffer over its storage.max_memory share: released traces are forgotten before attribution.remember_ms, oldest first; a child span arriving later than rememberedMs gets no attribution from its ancestors',
+      details,
+    );
 }

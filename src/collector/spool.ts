@@ -7,38 +7,23 @@
 //   `checkpoint`    every record at or below this seq is committed (or dead-lettered);
 //   `seq-reserved`  seqs below this may have been handed out: a restart starts there, so no
 //                   seq is ever used twice, even one whose record was torn or corrupted.
-// Concurrent appends share one fsync (group commit). A write that fails or comes up short is
-// cut off again (or its segment abandoned) before anything is acknowledged, and the client gets
-// 503 + Retry-After. Replay skips a corrupt record (counted, reported) and goes on after it.
-import { mkdirSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fsyncDir } from '../shared/durable-file.js';
+// The segment files, their group fsync and what happens when a write fails are spool-log.ts's;
+// this file keeps the bound, the seqs and the checkpoint. A failed write is never acknowledged:
+// the client gets 503 + Retry-After. Replay skips a corrupt record (counted, reported) and goes
+// on after it.
+import { mkdirSync } from 'node:fs';
 import { SpoolFullError, SpoolWriteError } from '../shared/errors.js';
-import {
-  loadSpoolDir,
-  writeNumberDurably,
-  type Segment,
-  type SpoolLoadReport,
-} from './spool-disk.js';
+import { loadSpoolDir, writeNumberDurably, type SpoolLoadReport } from './spool-disk.js';
 import { encodeRecord, frameSize, type SpoolEncoding, type SpoolRecord } from './spool-format.js';
+import { SegmentLog, type OpenSegment } from './spool-log.js';
 
 export type { SpoolLoadReport } from './spool-disk.js';
 export type { SpoolEncoding, SpoolRecord } from './spool-format.js';
+export type { OpenSegment, SpoolFile } from './spool-log.js';
 
 const SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Seqs reserved per durable write of `seq-reserved`. */
 const SEQ_BLOCK = 65_536;
-
-/** The file operations under a segment: node:fs by default; tests inject disk faults here. */
-export interface SpoolFile {
-  write(buffer: Buffer): Promise<{ bytesWritten: number }>;
-  sync(): Promise<void>;
-  truncate(length: number): Promise<void>;
-  close(): Promise<void>;
-}
-
-export type OpenSegment = (path: string) => Promise<SpoolFile>;
 
 export interface SpoolOptions {
   dir: string;
@@ -56,10 +41,7 @@ export interface SpoolStats {
 }
 
 export class Spool {
-  private segments: Segment[] = [];
-  private handle: SpoolFile | undefined;
-  /** The current segment must not take more writes (a failed write or fsync): rotate first. */
-  private broken = false;
+  private log!: SegmentLog;
   private nextSeq = 1;
   private reservedUntil = 1;
   private checkpoint = 0;
@@ -67,32 +49,18 @@ export class Spool {
   /** Frame size of every record not yet done, in seq order (insertion order is seq order). */
   private readonly outstanding = new Map<number, number>();
   private outstandingBytes = 0;
-  /** Handles written since their last fsync, and rotated-away ones to close after it. */
-  private readonly dirty = new Set<SpoolFile>();
-  private readonly retired = new Set<SpoolFile>();
-  /** Files whose fsync failed, with the error. */
-  private readonly poisoned = new WeakMap<SpoolFile, unknown>();
-  private pendingSync: Promise<void> | undefined;
-  private writeChain: Promise<void> = Promise.resolve();
-  private readonly openSegment: OpenSegment;
   readonly stats: SpoolStats = { corruptRecords: 0, writeErrors: 0, checkpointErrors: 0 };
   readonly loadReport: SpoolLoadReport = { corrupt: [], tornTails: [] };
 
-  private constructor(private readonly options: SpoolOptions) {
-    this.openSegment = options.openSegment ?? ((path) => open(path, 'a'));
-  }
+  private constructor(private readonly options: SpoolOptions) {}
 
   static async open(options: SpoolOptions): Promise<{ spool: Spool; replay: SpoolRecord[] }> {
     mkdirSync(options.dir, { recursive: true });
     const spool = new Spool(options);
     const replay = spool.load();
-    try {
-      await spool.rotate();
-    } catch {
-      // A full disk must not keep the collector from starting and replaying: appends will
-      // retry the rotation and answer 503 until it works.
-      spool.broken = true;
-    }
+    // A full disk must not keep the collector from starting and replaying: appends will retry
+    // the rotation and answer 503 until it works.
+    await spool.log.start();
     return { spool, replay };
   }
 
@@ -103,7 +71,7 @@ export class Spool {
 
   /** Bytes on disk: outstanding records plus committed ones whose segment is still in use. */
   get diskBytes(): number {
-    return this.segments.reduce((sum, s) => sum + s.bytes, 0);
+    return this.log.bytes;
   }
 
   /**
@@ -129,17 +97,8 @@ export class Spool {
     const seq = this.takeSeq();
     const frame = encodeRecord(seq, encoding, meta, body);
     this.track(seq, frame.length);
-    const write = this.writeChain.then(() => this.writeFrame(seq, frame));
-    this.writeChain = write.then(
-      () => undefined,
-      () => undefined,
-    );
     try {
-      const handle = await write;
-      await this.sync();
-      // The file's fsync failed after this record reached it: its bytes may be gone.
-      const failure = this.poisoned.get(handle);
-      if (failure !== undefined) throw failure;
+      await this.log.append(seq, frame);
     } catch (err) {
       // Never acknowledged: it holds no space, and the checkpoint must not wait for it.
       this.markDone([seq]);
@@ -164,11 +123,8 @@ export class Spool {
   }
 
   async close(): Promise<void> {
-    await this.writeChain;
-    await this.sync();
+    await this.log.close();
     if (this.checkpointScheduled) this.persistCheckpoint();
-    await this.handle?.close().catch(() => undefined);
-    this.handle = undefined;
   }
 
   private takeSeq(): number {
@@ -183,87 +139,6 @@ export class Spool {
       this.reservedUntil = until;
     }
     return this.nextSeq++;
-  }
-
-  /** Write one frame to the current segment; returns the handle it went to. */
-  private async writeFrame(seq: number, frame: Buffer): Promise<SpoolFile> {
-    if (
-      this.broken ||
-      this.handle === undefined ||
-      (this.current()?.bytes ?? 0) > this.segmentBytes
-    )
-      await this.rotate();
-    const segment = this.current();
-    const handle = this.handle;
-    if (segment === undefined || handle === undefined) throw new Error('spool is closed');
-    let written: number;
-    try {
-      ({ bytesWritten: written } = await handle.write(frame));
-    } catch (err) {
-      await this.cutBack(segment, handle);
-      throw err;
-    }
-    if (written !== frame.length) {
-      await this.cutBack(segment, handle);
-      throw new Error(`short write: ${written} of ${frame.length} bytes reached the spool`);
-    }
-    this.dirty.add(handle);
-    segment.bytes += frame.length;
-    segment.lastSeq = seq;
-    return handle;
-  }
-
-  /** Remove a partial frame, so records appended later are not stuck behind garbage. */
-  private async cutBack(segment: Segment, handle: SpoolFile): Promise<void> {
-    try {
-      await handle.truncate(segment.bytes);
-    } catch {
-      this.broken = true; // replay resynchronizes past the garbage; never write after it
-    }
-  }
-
-  /**
-   * Share one fsync among the appends that arrive while one is running. Never throws: a file
-   * whose fsync fails is marked poisoned, and every append that wrote to it fails (on Linux a
-   * failed fsync may drop the dirty pages and a later fsync of the same file then succeeds).
-   */
-  private sync(): Promise<void> {
-    this.pendingSync ??= (async () => {
-      await new Promise((resolve) => setImmediate(resolve));
-      this.pendingSync = undefined;
-      await this.writeChain;
-      const handles = [...this.dirty];
-      this.dirty.clear();
-      for (const handle of handles) {
-        try {
-          await handle.sync();
-        } catch (err) {
-          this.poisoned.set(handle, err);
-          if (handle === this.handle) this.broken = true; // never write to it again
-        }
-        if (this.retired.delete(handle)) await handle.close().catch(() => undefined);
-      }
-    })();
-    return this.pendingSync;
-  }
-
-  private current(): Segment | undefined {
-    return this.segments[this.segments.length - 1];
-  }
-
-  private async rotate(): Promise<void> {
-    const old = this.handle;
-    this.handle = undefined;
-    if (old !== undefined) {
-      // Records written to it may still wait for their group fsync: close it after that.
-      if (this.dirty.has(old)) this.retired.add(old);
-      else await old.close().catch(() => undefined);
-    }
-    const path = join(this.options.dir, `seg-${String(this.nextSeq).padStart(16, '0')}.log`);
-    this.handle = await this.openSegment(path);
-    this.broken = false;
-    this.segments.push({ lastSeq: this.nextSeq - 1, path, bytes: 0 });
-    fsyncDir(this.options.dir);
   }
 
   private track(seq: number, size: number): void {
@@ -298,17 +173,20 @@ export class Spool {
       // already stored are recognized and skipped. Deleting segments below still frees space.
       this.stats.checkpointErrors += 1;
     }
-    while (this.segments.length > 1 && (this.segments[0]?.lastSeq ?? Infinity) <= this.checkpoint) {
-      const old = this.segments.shift();
-      if (old !== undefined) rmSync(old.path, { force: true });
-    }
+    this.log.releaseThrough(this.checkpoint);
   }
 
   /** Read the checkpoint and every intact record after it; keep their segments until done. */
   private load(): SpoolRecord[] {
     const loaded = loadSpoolDir(this.options.dir);
     this.checkpoint = loaded.checkpoint;
-    this.segments = loaded.segments;
+    this.log = new SegmentLog(
+      this.options.dir,
+      loaded.segments,
+      this.segmentBytes,
+      () => this.nextSeq,
+      this.options.openSegment,
+    );
     this.loadReport.corrupt.push(...loaded.report.corrupt);
     this.loadReport.tornTails.push(...loaded.report.tornTails);
     this.stats.corruptRecords += loaded.report.corrupt.length;

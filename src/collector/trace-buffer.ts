@@ -6,80 +6,53 @@
 // usually before their root (a parent ends last). The trade-off, in numbers from the config:
 // a call whose ancestors are all known is released at once; one whose ancestor chain is broken
 // waits up to `wait_ms` (or `root_grace_ms` after the root arrives); an ancestor arriving later
-// than that cannot re-attribute a written row. Memory is bounded by `max_pending_spans`.
+// than that cannot re-attribute a written row. Held calls are bounded by `max_pending_spans`;
+// what is remembered of released traces (for late children) by `maxBytes`, a share of
+// storage.max_memory: past it the least recently touched traces are forgotten before
+// `remember_ms` (counted in `evictedEarly`, and reported once).
 //
 // Trace state is partitioned by the ingest key's tenant binding: spans sent with one tenant's
 // key meet only spans sent for that tenant, so a span posted under another tenant's trace id
 // and parent span id can neither re-attribute nor de-duplicate that tenant's calls.
 //
-// It also counts each provider call once when two instrumentations nest for the same call (a
-// gateway span around an SDK span): of nested inference spans only one is billable, the
-// innermost when both are known at release time, else the one already written.
-import type { LlmCall, OutcomeRecord } from './call.js';
-import type { SpanRecord } from './span.js';
+// It also counts each provider call once when two instrumentations nest for the same call
+// (trace-nesting.ts).
 import { mergeHint, settled } from './processors/attribute.js';
+import {
+  asWrapper,
+  isBillableKind,
+  isNestedDuplicate,
+  PREFERRED_SOURCE,
+  type SpanNode,
+} from './trace-nesting.js';
+import { NodeInterner, nodeBytes, ROOT_BYTES, stringBytes, TRACE_BYTES } from './trace-memory.js';
+import type {
+  Hint,
+  IncomingSpan,
+  PendingItem,
+  ResolvedItem,
+  TraceBufferOptions,
+} from './trace-types.js';
 
-export interface Hint {
-  route?: string;
-  feature?: string;
-  tenant?: string;
-  /** Dimensions read from an inferred key (not finops.*): any explicit value outranks them. */
-  inferred?: { route?: boolean; feature?: boolean; tenant?: boolean };
-}
-
-interface SpanNode {
-  parent: string;
-  hint: Hint;
-  /** Set for GenAI call spans: whether the row is (or will be) billable. */
-  billableCall: boolean;
-  /** Our own wrapper's span: its usage is the most complete, so it wins a nested pair. */
-  preferred: boolean;
-}
-
-export type PendingItem =
-  | { type: 'call'; call: LlmCall; ownResource: Hint; seq: number; span?: SpanRecord }
-  | {
-      type: 'outcome';
-      outcome: OutcomeRecord;
-      ownResource: Hint;
-      seq: number;
-      spanId: string;
-      parentSpanId: string;
-      span?: SpanRecord;
-    };
+export type {
+  Hint,
+  IncomingSpan,
+  PendingItem,
+  ResolvedItem,
+  TraceBufferOptions,
+  TraceEviction,
+} from './trace-types.js';
 
 interface TraceState {
   nodes: Map<string, SpanNode>;
   pending: PendingItem[];
   firstPendingAt: number;
   rootSeenAt: number | undefined;
+  /** Estimated heap bytes of this state (trace-memory.ts). */
+  bytes: number;
 }
 
-export interface IncomingSpan {
-  /** The sender's tenant partition (absent or '' for requests without a tenant-bound key). */
-  partition?: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  hint: Hint;
-  item?: PendingItem;
-}
-
-export interface ResolvedItem {
-  item: PendingItem;
-  /** Attribution merged from the span, its ancestors, then its own resource. */
-  hint: Hint;
-}
-
-export interface TraceBufferOptions {
-  waitMs: number;
-  rootGraceMs: number;
-  maxPendingSpans: number;
-  rememberMs: number;
-}
-
-/** LlmCall.source of spans written by our own instrumentation wrapper. */
-const PREFERRED_SOURCE = 'llm_finops';
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 export class TraceBuffer {
   private readonly traces = new Map<string, TraceState & { touchedAt: number }>();
@@ -89,28 +62,42 @@ export class TraceBuffer {
    * Released traces that were a single root span (most LLM calls), remembered compactly: one
    * node instead of a trace state with its own Map. The retained-object count drove GC time.
    */
-  private readonly roots = new Map<string, { spanId: string; node: SpanNode; touchedAt: number }>();
+  private readonly roots = new Map<string, RootEntry>();
+  private readonly interner = new NodeInterner();
   private pendingCount = 0;
-  private trackedNodes = 0;
+  private heldBytes = 0;
+  private readonly maxBytes: number;
+  /** Traces forgotten before rememberMs to stay within maxBytes. */
+  evictedEarly = 0;
 
-  constructor(private readonly options: TraceBufferOptions) {}
+  constructor(private readonly options: TraceBufferOptions) {
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  }
 
   /** Spans held and not yet released (counted against the collector's queue bound). */
   get pending(): number {
     return this.pendingCount;
   }
 
+  /** Estimated heap bytes of trace state held, pending and remembered. */
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
   add(spans: IncomingSpan[], now: number): void {
     for (const span of spans) {
       const key = traceKey(span.partition, span.traceId);
       const state = this.stateFor(key, now);
-      if (!state.nodes.has(span.spanId)) this.trackedNodes += 1;
-      state.nodes.set(span.spanId, {
+      const replaced = state.nodes.get(span.spanId);
+      if (replaced !== undefined) this.resize(state, -nodeBytes(span.spanId, replaced));
+      const node: SpanNode = {
         parent: span.parentSpanId,
         hint: span.hint,
         billableCall: span.item?.type === 'call' && isBillableKind(span.item.call),
         preferred: span.item?.type === 'call' && span.item.call.source === PREFERRED_SOURCE,
-      });
+      };
+      state.nodes.set(span.spanId, node);
+      this.resize(state, nodeBytes(span.spanId, node));
       if (span.parentSpanId === '') state.rootSeenAt = now;
       if (span.item !== undefined) {
         if (state.pending.length === 0) state.firstPendingAt = now;
@@ -141,17 +128,43 @@ export class TraceBuffer {
     return out;
   }
 
-  /** Forget released traces not touched for `rememberMs`, and keep the rest within a node budget. */
+  /**
+   * Forget released traces not touched for `rememberMs`; then, while the state is over its
+   * bytes, the least recently touched released ones (both maps are in touched order).
+   */
   private expire(now: number): void {
-    const budget = this.options.maxPendingSpans * 4;
+    const { rememberMs } = this.options;
     for (const [key, root] of this.roots) {
-      if (now - root.touchedAt <= this.options.rememberMs && this.roots.size <= budget) break; // oldest first
-      this.roots.delete(key);
+      if (now - root.touchedAt <= rememberMs) break;
+      this.dropRoot(key, root);
     }
     for (const [key, state] of this.traces) {
-      const old = now - state.touchedAt > this.options.rememberMs;
-      if (!old && this.trackedNodes <= budget) break; // Map order is oldest-touched first
+      if (now - state.touchedAt <= rememberMs) break;
       if (state.pending.length === 0) this.forget(key, state);
+    }
+    if (this.heldBytes > this.maxBytes) this.evictForBytes(now);
+  }
+
+  private evictForBytes(now: number): void {
+    const roots = this.roots.entries();
+    const traces = this.traces.entries();
+    let root = roots.next();
+    let trace = traces.next();
+    while (this.heldBytes > this.maxBytes) {
+      while (!trace.done && trace.value[1].pending.length > 0) trace = traces.next();
+      let touchedAt: number;
+      if (!root.done && (trace.done || root.value[1].touchedAt <= trace.value[1].touchedAt)) {
+        touchedAt = root.value[1].touchedAt;
+        this.dropRoot(root.value[0], root.value[1]);
+        root = roots.next();
+      } else if (!trace.done) {
+        touchedAt = trace.value[1].touchedAt;
+        this.forget(trace.value[0], trace.value[1]);
+        trace = traces.next();
+      } else return; // only traces with held calls are left: those are bounded by their count
+      if (this.evictedEarly === 0)
+        this.options.onFirstEviction?.({ maxBytes: this.maxBytes, rememberedMs: now - touchedAt });
+      this.evictedEarly += 1;
     }
   }
 
@@ -164,11 +177,15 @@ export class TraceBuffer {
         firstPendingAt: now,
         rootSeenAt: undefined,
         touchedAt: now,
+        bytes: 0,
       };
+      this.resize(state, TRACE_BYTES + stringBytes(key));
       const root = this.roots.get(key);
       if (root !== undefined) {
-        this.roots.delete(key);
-        state.nodes.set(root.spanId, root.node);
+        this.dropRoot(key, root);
+        const node = { ...root.node }; // the root's node may be shared: never changed in place
+        state.nodes.set(root.spanId, node);
+        this.resize(state, nodeBytes(root.spanId, node));
       }
     } else {
       this.traces.delete(key); // re-insert: Map order is our LRU order
@@ -218,7 +235,7 @@ export class TraceBuffer {
       if (
         item.type === 'call' &&
         pendingCalls.has(spanId) &&
-        this.isNestedDuplicate(state, spanId, pendingCalls)
+        isNestedDuplicate(state.nodes, spanId, pendingCalls)
       ) {
         const node = state.nodes.get(spanId);
         if (node !== undefined) node.billableCall = false;
@@ -228,72 +245,44 @@ export class TraceBuffer {
     });
   }
 
-  /**
-   * A call is a duplicate when it is nested with another billable call released with it and
-   * loses: our own wrapper's span wins (its usage is complete), otherwise the innermost span.
-   * A call below one already written is a duplicate too.
-   */
-  private isNestedDuplicate(state: TraceState, spanId: string, pendingCalls: Set<string>): boolean {
-    const self = state.nodes.get(spanId)?.preferred ?? false;
-    for (const other of pendingCalls) {
-      if (other === spanId) continue;
-      const otherPreferred = state.nodes.get(other)?.preferred ?? false;
-      if (this.isAncestor(state, spanId, other) && !(self && !otherPreferred)) return true; // we are outer
-      if (this.isAncestor(state, other, spanId) && otherPreferred && !self) return true; // we are inner
-    }
-    let current = state.nodes.get(spanId)?.parent;
-    for (let depth = 0; current !== undefined && current !== '' && depth < 256; depth += 1) {
-      const node = state.nodes.get(current);
-      if (node === undefined) return false;
-      if (node.billableCall && !pendingCalls.has(current)) return true;
-      current = node.parent;
-    }
-    return false;
-  }
-
-  private isAncestor(state: TraceState, ancestor: string, spanId: string): boolean {
-    let current = state.nodes.get(spanId)?.parent;
-    for (let depth = 0; current !== undefined && current !== '' && depth < 256; depth += 1) {
-      if (current === ancestor) return true;
-      current = state.nodes.get(current)?.parent;
-    }
-    return false;
-  }
-
   /** A released trace of one root span moves to the compact `roots` map. */
   private compact(key: string, state: TraceState, now: number): void {
     if (state.nodes.size !== 1) return;
     const [entry] = state.nodes;
     if (entry === undefined || entry[1].parent !== '') return;
     this.forget(key, state);
-    this.roots.set(key, { spanId: entry[0], node: entry[1], touchedAt: now });
+    const { node, shared } = this.interner.intern(entry[1]);
+    const own = shared ? 0 : nodeBytes('', node);
+    const bytes = ROOT_BYTES + stringBytes(key) + stringBytes(entry[0]) + own;
+    this.roots.set(key, { spanId: entry[0], node, touchedAt: now, bytes });
+    this.heldBytes += bytes;
   }
 
   private forget(key: string, state: TraceState): void {
-    this.trackedNodes -= state.nodes.size;
+    this.heldBytes -= state.bytes;
     this.traces.delete(key);
   }
+
+  private dropRoot(key: string, root: RootEntry): void {
+    this.heldBytes -= root.bytes;
+    this.roots.delete(key);
+  }
+
+  private resize(state: TraceState, bytes: number): void {
+    state.bytes += bytes;
+    this.heldBytes += bytes;
+  }
+}
+
+/** A released trace of a single root span, remembered compactly. */
+interface RootEntry {
+  spanId: string;
+  node: SpanNode;
+  touchedAt: number;
+  bytes: number;
 }
 
 /** The buffer's key for a trace: its id within the sender's partition. */
 function traceKey(partition: string | undefined, traceId: string): string {
   return partition === undefined || partition === '' ? traceId : `${partition}\u0000${traceId}`;
-}
-
-function isBillableKind(call: LlmCall): boolean {
-  return call.kind === 'inference' || call.kind === 'embeddings';
-}
-
-/** The outer span of a nested pair keeps its timing but spends nothing: its child is the call. */
-function asWrapper(call: LlmCall): LlmCall {
-  return {
-    ...call,
-    kind: 'wrapper',
-    input_tokens: 0,
-    cache_read_tokens: 0,
-    cache_creation_tokens: 0,
-    output_tokens: 0,
-    reasoning_tokens: 0,
-    warnings: [...call.warnings, 'nested_duplicate_of_child_call'],
-  };
 }

@@ -1,12 +1,18 @@
 // storage.max_memory split between the parts that hold memory in one llm-finops process: the
-// embedded engine (its whole-server cap, one query's cap, its mark cache) and the collector's
-// queues (rows waiting for attribution or for the store). The rest of the budget is left to
-// the JavaScript heap, request bodies in flight and the HTTP servers.
+// embedded engine (its whole-server cap, one query's cap, its caches) 55 %, the collector's
+// queues (rows waiting for attribution or for the store) 20 %, its duplicate filter 1/32 and
+// what it remembers of released traces 1/32. The rest (about 19 %) is left to the JavaScript
+// heap's own baseline, request bodies in flight and the HTTP servers; the process's code
+// (libchdb alone maps about 200 MB of it) comes on top: the default, 1.5 GiB, suits a 2 GB
+// container.
 //
 // The engine's caps are `clickhouse local` options given when the engine starts (chDB's
 // connectionArgs): max_server_memory_usage is server configuration, not a query setting, so
 // no SET could apply it later. Past its cap the engine fails the query or insert with
 // MEMORY_LIMIT_EXCEEDED (retried by the writer) instead of the container being OOM-killed.
+
+import { setFlagsFromString } from 'node:v8';
+import type { QueryRunner } from './runner.js';
 
 const MiB = 1024 * 1024;
 
@@ -19,6 +25,10 @@ export interface MemoryPlan {
   markCacheBytes: number;
   /** Collector queues: rows waiting for attribution plus rows waiting for the store. */
   queueBytes: number;
+  /** The duplicate filter's call ids (src/collector/seen.ts): 48 MiB remembers 2.1M ids. */
+  seenBytes: number;
+  /** Trace state kept for attribution after release (src/collector/trace-buffer.ts). */
+  traceBytes: number;
 }
 
 export function planMemory(maxMemory: number): MemoryPlan {
@@ -28,6 +38,8 @@ export function planMemory(maxMemory: number): MemoryPlan {
     queryBytes: Math.floor(engineBytes * 0.8),
     markCacheBytes: Math.max(16 * MiB, Math.floor(maxMemory / 24)),
     queueBytes: Math.floor(maxMemory * 0.2),
+    seenBytes: Math.floor(maxMemory / 32),
+    traceBytes: Math.floor(maxMemory / 32),
   };
 }
 
@@ -38,5 +50,64 @@ export function engineMemoryArgs(plan: MemoryPlan): string[] {
     `--max_memory_usage=${plan.queryBytes}`,
     `--mark_cache_size=${plan.markCacheBytes}`,
     `--index_mark_cache_size=${Math.floor(plan.markCacheBytes / 4)}`,
+    // Caches whose defaults assume a server's RAM (100 MiB, 128 MiB, 5 GiB): a quarter of the
+    // mark cache each; this engine's queries are few and repeat (the API's, the planner's).
+    `--query_condition_cache_size=${Math.floor(plan.markCacheBytes / 4)}`,
+    `--compiled_expression_cache_size=${Math.floor(plan.markCacheBytes / 4)}`,
+    `--primary_index_cache_size=${Math.floor(plan.markCacheBytes / 4)}`,
+    // No new merge starts while merges hold more than this: a burst of merges after a backlog
+    // must leave room for inserts and the API's queries.
+    `--merges_mutations_memory_usage_soft_limit=${Math.floor(plan.engineBytes / 2)}`,
   ];
+}
+
+/**
+ * What the embedded engine itself accounts for (its MemoryTracking metric): queries, inserts,
+ * merges and caches. The process's RSS minus this is the JavaScript side (heap, buffers) plus
+ * allocator slack.
+ */
+export async function engineTrackedBytes(runner: QueryRunner): Promise<number> {
+  const rows = await runner.query<{ value: string }>(
+    `SELECT value FROM system.metrics WHERE metric = 'MemoryTracking'`,
+  );
+  return Number(rows[0]?.value ?? 0);
+}
+
+export interface EngineMemorySampler {
+  /** The last sample (0 before the first, or when the engine is not embedded). */
+  readonly bytes: number;
+  stop(): void;
+}
+
+/**
+ * Samples engineTrackedBytes every `everyMs` for /metrics, whose scrape is synchronous. Only the
+ * embedded engine: a server's MemoryTracking is the whole server's, not this process's.
+ */
+export function sampleEngineMemory(runner: QueryRunner, everyMs = 5_000): EngineMemorySampler {
+  const sampler = { bytes: 0, stop: () => undefined as void };
+  if (runner.kind !== 'embedded') return sampler;
+  const take = (): void => {
+    engineTrackedBytes(runner).then(
+      (bytes) => (sampler.bytes = bytes),
+      () => undefined, // a failed sample keeps the last one; the store reports its own failures
+    );
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  timer.unref();
+  sampler.stop = () => clearInterval(timer);
+  return sampler;
+}
+
+/**
+ * How far V8 lets its heap grow past what survived the last full collection before it collects
+ * again. Its default adapts up to 4x under a high allocation rate: in the soak, 160 MB live
+ * held a 560 MB heap. 1.5x keeps the heap near what it holds (the bounded queues, the trace
+ * buffer, the code) at the cost of more frequent, smaller full collections.
+ */
+export const HEAP_GROWING_PERCENT = 50;
+
+/** Applies HEAP_GROWING_PERCENT to this process (read at every heap-limit computation). */
+export function limitHeapGrowth(): void {
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }

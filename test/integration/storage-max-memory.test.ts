@@ -28,17 +28,24 @@ describe('storage.max_memory', () => {
     const plan = planMemory(MAX_MEMORY);
     const server = await t.runtime.storage.query<{ name: string; value: string }>(
       `SELECT name, value FROM system.server_settings
-       WHERE name IN ('max_server_memory_usage', 'mark_cache_size') ORDER BY name`,
+       WHERE name IN ('max_server_memory_usage', 'mark_cache_size', 'query_condition_cache_size',
+         'merges_mutations_memory_usage_soft_limit') ORDER BY name`,
     );
     expect(server).toEqual([
       { name: 'mark_cache_size', value: String(plan.markCacheBytes) },
       { name: 'max_server_memory_usage', value: String(plan.engineBytes) },
+      {
+        name: 'merges_mutations_memory_usage_soft_limit',
+        value: String(Math.floor(plan.engineBytes / 2)),
+      },
+      { name: 'query_condition_cache_size', value: String(Math.floor(plan.markCacheBytes / 4)) },
     ]);
     const query = await t.runtime.storage.query<{ value: string }>(
       `SELECT value FROM system.settings WHERE name = 'max_memory_usage'`,
     );
     expect(query).toEqual([{ value: String(plan.queryBytes) }]);
-    expect(plan.engineBytes + plan.queueBytes).toBeLessThan(MAX_MEMORY);
+    const shares = plan.engineBytes + plan.queueBytes + plan.seenBytes + plan.traceBytes;
+    expect(shares).toBeLessThan(MAX_MEMORY * 0.85);
   });
 
   it('refuses a request with backpressure once queued rows would pass the queue share', async () => {
@@ -71,5 +78,33 @@ describe('storage.max_memory', () => {
     await writer.flush();
     expect(pipeline.queuedBytes).toBe(0);
     pipeline.admit(room + 1);
+  });
+
+  it('reports the engine memory account, the trace bytes and the duplicate filter window on /metrics', async () => {
+    const body = encodeProtoRequest(makeSpans(50));
+    const res = await fetch(t.otlpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const read = async (): Promise<(name: string) => number> => {
+      const text = await (await fetch(t.otlpUrl.replace('/v1/traces', '/metrics'))).text();
+      return (name) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+    };
+    let value = await read();
+    // The engine's account is sampled every 5 s; the first sample is taken at start.
+    for (let i = 0; i < 50 && !(value('llm_finops_engine_memory_bytes') > 0); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      value = await read();
+    }
+    const plan = planMemory(MAX_MEMORY);
+    expect(value('llm_finops_engine_memory_bytes')).toBeGreaterThan(0);
+    expect(value('llm_finops_engine_memory_bytes')).toBeLessThan(plan.engineBytes);
+    expect(value('llm_finops_collector_duplicate_window_seconds')).toBeGreaterThanOrEqual(0);
+    expect(value('llm_finops_collector_duplicate_filter_evicted_total')).toBe(0);
+    expect(value('llm_finops_collector_traces_evicted_early_total')).toBe(0);
+    expect(value('llm_finops_collector_trace_bytes')).toBeGreaterThan(0);
+    expect(value('llm_finops_collector_trace_bytes')).toBeLessThanOrEqual(plan.traceBytes);
   });
 });

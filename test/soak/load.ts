@@ -4,11 +4,12 @@
 //   SOAK_MODE=overload npm run soak   # 512 clients resend refused batches at once (far above capacity)
 //   SOAK_MODE=faults npm run soak     # FAULT_KILLS (10) kill -9 at random points, restart, replay
 //   knobs: SOAK_CLIENTS, SOAK_SPOOL_MB (overload: 64), SOAK_POOL (overload: 4000 pre-encoded
-//   batches of 200 spans), SOAK_SERVER_CPUS (e.g. 0: server on one core)
+//   batches of 200 spans), SOAK_SERVER_CPUS (e.g. 0: server on one core), SOAK_SERVER_LOG (file
+//   for the server's stdout), SOAK_NODE_FLAGS (e.g. `--trace-gc`, into that log)
 //
 // Prints throughput, RSS over time, status counts, acknowledged vs stored spans, duplicates.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
 import { createStorage } from '../../src/storage/client.js';
 import { makeSpans } from '../bench/spans.js';
+import { memoryReport, sampleMemory, type MemorySample } from './memory.js';
 
 const MODE = process.env.SOAK_MODE ?? 'soak';
 const MINUTES = Number(process.env.SOAK_MINUTES ?? (MODE === 'soak' ? 10 : 1));
@@ -25,6 +27,10 @@ const BATCH = 200;
 // Overload shows backpressure only once the spool fills: a small spool (MiB) makes that happen in
 // a one-minute run on a 2-core machine, where the load generator cannot outrun a 1 GiB spool.
 const SERVER_CPUS = process.env.SOAK_SERVER_CPUS;
+// The server's stdout (its log; with NODE_OPTIONS=--trace-gc, every collection) goes here.
+const SERVER_LOG = process.env.SOAK_SERVER_LOG;
+// Node flags for the server (e.g. `--trace-gc`, which NODE_OPTIONS does not take).
+const NODE_FLAGS = (process.env.SOAK_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 const POOL = Number(process.env.SOAK_POOL ?? 4000);
 const SPOOL_MB = Number(process.env.SOAK_SPOOL_MB ?? (MODE === 'overload' ? 64 : 1024));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,6 +60,7 @@ async function start(
   const config = join(dataDir, 'soak-config.yaml');
   writeFileSync(config, `collector:\n  spool:\n    max_bytes: ${SPOOL_MB * 1024 * 1024}\n`);
   const args = [
+    ...NODE_FLAGS,
     join(ROOT, 'bin/llm-finops.js'),
     'start',
     '--data-dir',
@@ -75,7 +82,7 @@ async function start(
       : [process.execPath, args];
   const child = spawn(cmd, argv, {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', SERVER_LOG !== undefined ? openSync(SERVER_LOG, 'a') : 'ignore', 'inherit'],
     env: { ...process.env, LOG_LEVEL: 'error' },
   });
   const exited = new Promise((resolve) => child.on('exit', resolve));
@@ -215,7 +222,12 @@ async function runTimed(): Promise<void> {
   };
   const end = Date.now() + MINUTES * 60_000;
   const rss: number[] = [];
-  const sampler = setInterval(() => rss.push(rssMiB(child.pid)), 5_000);
+  const memory: MemorySample[] = [];
+  const metricsUrl = otlp.replace('/v1/traces', '/metrics');
+  const sampler = setInterval(() => {
+    rss.push(rssMiB(child.pid));
+    void sampleMemory(metricsUrl).then((s) => s !== undefined && memory.push(s));
+  }, 5_000);
   const t0 = Date.now();
   await Promise.all([
     ...Array.from({ length: CLIENTS }, () =>
@@ -234,6 +246,7 @@ async function runTimed(): Promise<void> {
     `mode=${MODE} minutes=${MINUTES} clients=${CLIENTS} spool=${SPOOL_MB} MiB: acknowledged ${(stats.acked.size / seconds).toFixed(0)} spans/s, sent ${(stats.sent / seconds).toFixed(0)} spans/s; drain after SIGTERM ${drain.toFixed(1)} s`,
   );
   console.log(`RSS MiB every 5 s: ${rss.join(' ')} (max ${Math.max(...rss, 0)})`);
+  for (const line of memoryReport(memory)) console.log(line);
   const refused = [...stats.statuses]
     .filter(([s]) => s === 429 || s === 503)
     .reduce((n, [, c]) => n + c, 0);

@@ -86,4 +86,68 @@ describe('TraceBuffer', () => {
     expect(late?.item.type === 'call' && late.item.call.kind).toBe('wrapper');
     expect(late?.item.type === 'call' && late.item.call.input_tokens).toBe(0);
   });
+
+  describe('memory bound', () => {
+    const root = (trace: string): IncomingSpan => ({
+      traceId: trace,
+      spanId: `root-${trace}`,
+      parentSpanId: '',
+      hint: { tenant: `tenant-${trace}`, route: '/r' },
+    });
+    const lateChild = (trace: string): IncomingSpan => ({
+      ...span(call(`late-${trace}`, `root-${trace}`)),
+      traceId: trace,
+    });
+    const tenantOf = (r: { hint: { tenant?: string } } | undefined): string | undefined =>
+      r?.hint.tenant;
+
+    it('forgets the least recently touched released traces once over its bytes, saying so once', () => {
+      const evictions: unknown[] = [];
+      const measure = new TraceBuffer(options);
+      measure.add([root('t0000')], 0);
+      measure.takeReady(0);
+      const perRoot = measure.bytes;
+      expect(perRoot).toBeGreaterThan(100);
+      const buffer = new TraceBuffer({
+        ...options,
+        maxBytes: perRoot * 10,
+        onFirstEviction: (e) => evictions.push(e),
+      });
+      for (let i = 0; i < 25; i += 1) {
+        buffer.add([root(`t${String(i).padStart(4, '0')}`)], i);
+        buffer.takeReady(i);
+        expect(buffer.bytes).toBeLessThanOrEqual(perRoot * 10);
+      }
+      expect(buffer.evictedEarly).toBe(15);
+      expect(evictions).toEqual([{ maxBytes: perRoot * 10, rememberedMs: 10 }]);
+      // The newest root still attributes its late child; the oldest one was forgotten.
+      buffer.add([lateChild('t0024')], 30);
+      expect(tenantOf(buffer.takeReady(30)[0])).toBe('tenant-t0024');
+      buffer.add([lateChild('t0000')], 31);
+      expect(buffer.takeReady(31)).toEqual([]); // its chain is broken: it waits
+      expect(tenantOf(buffer.takeReady(31 + options.waitMs)[0])).toBeUndefined();
+    });
+
+    it('never forgets a trace that holds calls, whatever its bytes', () => {
+      const buffer = new TraceBuffer({ ...options, maxBytes: 1 });
+      buffer.add([span(call('child', 'parent'), { tenant: 'acme' })], 0);
+      buffer.add([root('other')], 0);
+      buffer.takeReady(0);
+      expect(buffer.pending).toBe(1);
+      expect(buffer.evictedEarly).toBe(1); // the released root went; the waiting trace stayed
+      buffer.add([{ traceId: 't', spanId: 'parent', parentSpanId: '', hint: { route: '/q' } }], 5);
+      const [released] = buffer.takeReady(5);
+      expect(released?.hint).toEqual({ tenant: 'acme', route: '/q' });
+    });
+
+    it('forgets by age after remember_ms without counting that as early', () => {
+      const buffer = new TraceBuffer(options);
+      for (const trace of ['a', 'b', 'c']) buffer.add([root(trace)], 0);
+      buffer.takeReady(0);
+      expect(buffer.bytes).toBeGreaterThan(0);
+      buffer.takeReady(options.rememberMs + 1);
+      expect(buffer.bytes).toBe(0);
+      expect(buffer.evictedEarly).toBe(0);
+    });
+  });
 });

@@ -17,6 +17,14 @@ const COUNTERS: [keyof CollectorMetrics, string][] = [
   ['spoolWriteErrors', 'spool appends that failed (disk full, I/O error, short write): 503'],
   ['forwarded', 'spans forwarded downstream'],
   ['forwardDropped', 'forwarded spans dropped (downstream too slow or failing)'],
+  [
+    'duplicateFilterEvicted',
+    'call ids the duplicate filter forgot to stay within its memory share',
+  ],
+  [
+    'tracesEvictedEarly',
+    'released traces forgotten before remember_ms to stay within their memory share',
+  ],
 ];
 
 export interface Metrics {
@@ -90,12 +98,43 @@ function registerCollector(registry: Registry, read: () => CollectorMetrics): vo
       this.set(read().uncommittedSeconds);
     },
   });
+  gauge(
+    registry,
+    'llm_finops_collector_duplicate_window_seconds',
+    'how far back the duplicate filter remembers call ids',
+    () => read().duplicateWindowSeconds,
+  );
+  gauge(
+    registry,
+    'llm_finops_collector_trace_bytes',
+    'estimated bytes of trace state held for attribution',
+    () => read().traceBytes,
+  );
+  new Gauge({
+    name: 'llm_finops_engine_memory_bytes',
+    help: 'memory the embedded engine accounts for (its MemoryTracking metric; 0 on a server)',
+    registers: [registry],
+    collect() {
+      this.set(read().engineMemoryBytes);
+    },
+  });
   new Gauge({
     name: 'llm_finops_collector_spool_bytes',
     help: 'bytes in the write-ahead spool',
     registers: [registry],
     collect() {
       this.set(read().spoolBytes);
+    },
+  });
+}
+
+function gauge(registry: Registry, name: string, help: string, value: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(value());
     },
   });
 }
