@@ -20,11 +20,8 @@
 // Everything else is `other`: kept by the pipeline only for attribution.
 import type { CallKind } from '../call.js';
 import type { SpanRecord } from '../span.js';
+import { GEN_AI, GEN_AI_DEPRECATED, GEN_AI_OPERATION, OPENAI } from '../../shared/semconv.js';
 import {
-  GEN_AI,
-  GEN_AI_DEPRECATED,
-  GEN_AI_OPERATION,
-  OPENAI,
   OPENINFERENCE,
   OPENLIT,
   OPENLIT_EXTRA,
@@ -32,7 +29,7 @@ import {
   OPENLLMETRY_EXTRA,
   VERCEL_AI,
   VERCEL_AI_EXTRA,
-} from '../../shared/semconv.js';
+} from '../../shared/semconv-peers.js';
 import { has, str } from './normalize-attrs.js';
 import { canonicalOperation, isKnownOperation } from './normalize-provider.js';
 

@@ -3,15 +3,13 @@
 // collector, not the sender, decides whether it is stored.
 import type { LlmCall } from '../call.js';
 import type { Attributes, SpanRecord } from '../span.js';
+import { GEN_AI, GEN_AI_DEPRECATED, GEN_AI_EXTRA } from '../../shared/semconv.js';
 import {
-  GEN_AI,
-  GEN_AI_DEPRECATED,
-  GEN_AI_EXTRA,
   LANGFUSE_EXTRA,
   OPENINFERENCE,
   OPENLLMETRY_EXTRA,
   VERCEL_AI_EXTRA,
-} from '../../shared/semconv.js';
+} from '../../shared/semconv-peers.js';
 import { asText, firstKey } from './normalize-attrs.js';
 
 /** Whole-value content keys, first present wins (the forwarder drops the same keys). */

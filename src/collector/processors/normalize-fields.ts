@@ -14,14 +14,16 @@ import {
   GEN_AI,
   GEN_AI_DEPRECATED,
   GEN_AI_EXTRA,
-  LANGFUSE,
   OPENAI,
+  type CapacityTier,
+} from '../../shared/semconv.js';
+import {
+  LANGFUSE,
   OPENINFERENCE,
   OPENLLMETRY_EXTRA,
   VERCEL_AI,
   VERCEL_AI_EXTRA,
-  type CapacityTier,
-} from '../../shared/semconv.js';
+} from '../../shared/semconv-peers.js';
 import { bool, dig, int, str, stringList } from './normalize-attrs.js';
 import { providerMetadata } from './styles/index.js';
 

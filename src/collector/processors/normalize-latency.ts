@@ -3,15 +3,14 @@
 // legacy spans write milliseconds, our wrapper writes milliseconds for ITL.
 import type { LlmCall } from '../call.js';
 import type { AttrValue, Attributes, SpanRecord } from '../span.js';
+import { FINOPS, GEN_AI } from '../../shared/semconv.js';
 import {
-  FINOPS,
-  GEN_AI,
   OPENLIT,
   OPENLIT_EXTRA,
   OPENLLMETRY_EXTRA,
   VERCEL_AI,
   VERCEL_AI_EXTRA,
-} from '../../shared/semconv.js';
+} from '../../shared/semconv-peers.js';
 import { bool, jsonValue, num } from './normalize-attrs.js';
 
 /** TTFT in ms from an AI SDK key (response first, then stream), or null. */

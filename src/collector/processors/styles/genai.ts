@@ -6,7 +6,8 @@
 // does not: styles/openlit.ts). The generic safety rule (normalize-tokens) still catches a
 // producer that did not.
 import type { SpanRecord } from '../../span.js';
-import { GEN_AI, GEN_AI_DEPRECATED, OPENLLMETRY } from '../../../shared/semconv.js';
+import { GEN_AI, GEN_AI_DEPRECATED } from '../../../shared/semconv.js';
+import { OPENLLMETRY } from '../../../shared/semconv-peers.js';
 import { firstTokens, str } from '../normalize-attrs.js';
 import type { StyleReading, UsageReading } from './types.js';
 

@@ -4,7 +4,8 @@
 // into llm.token_count.prompt, and OpenAI's prompt_tokens already includes cached tokens.
 // Older releases that did not are caught by the generic safety rule (normalize-tokens).
 import type { SpanRecord } from '../../span.js';
-import { GEN_AI_PROVIDER, OPENINFERENCE } from '../../../shared/semconv.js';
+import { GEN_AI_PROVIDER } from '../../../shared/semconv.js';
+import { OPENINFERENCE } from '../../../shared/semconv-peers.js';
 import { firstTokens, str } from '../normalize-attrs.js';
 import { GENAI_USAGE_KEYS } from './genai.js';
 import type { StyleReading } from './types.js';

@@ -15,7 +15,8 @@
 //  2. ai.usage.inputTokenDetails.* present (v7): inclusive (the details split the total);
 //  3. otherwise (ai 4.x / 5.x without raw usage): exclusive.
 import type { AttrValue, SpanRecord } from '../../span.js';
-import { GEN_AI, GEN_AI_DEPRECATED, VERCEL_AI } from '../../../shared/semconv.js';
+import { GEN_AI, GEN_AI_DEPRECATED } from '../../../shared/semconv.js';
+import { VERCEL_AI } from '../../../shared/semconv-peers.js';
 import {
   InvalidFieldError,
   MAX_TOKENS,
