@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { circuitStats, closedCircuit, nextCircuit } from '../../src/analytics/routing/circuit.js';
 import { computePools } from '../../src/analytics/routing/compute.js';
 import { emptyStats, type TargetStats } from '../../src/analytics/routing/health-query.js';
-import { RESERVED_TARGET_UTIL, scoreTarget } from '../../src/analytics/routing/weights.js';
+import { scoreTarget } from '../../src/analytics/routing/weights.js';
 import { RoutingClient, type FeedDocument } from '../../src/routing-client/index.js';
 import { routingConfigSchema } from '../../src/shared/config-routing.js';
 
@@ -17,8 +17,9 @@ const CAP = 100_000;
 const price = { input_cost_per_token: 2.5e-6, output_cost_per_token: 1e-5 };
 
 /** One pool: a PTU and two on-demand targets, either in one tier (mixed) or PTU first. */
-function config(mixed: boolean) {
+function config(mixed: boolean, health: Record<string, number> = {}) {
   return routingConfigSchema.parse({
+    health,
     pools: [
       {
         pool: 'p',
@@ -57,9 +58,10 @@ function weightsOf(
   mixed: boolean,
   stats: Record<string, Partial<TargetStats>>,
   prev: Record<string, number> = {},
+  health: Record<string, number> = {},
 ): Record<string, number> {
   const out = computePools({
-    cfg: config(mixed),
+    cfg: config(mixed, health),
     stats: new Map(Object.entries(stats).map(([id, s]) => [id, { ...emptyStats(), ...s }])),
     circuits: new Map(),
     prev: new Map(Object.entries(prev).map(([id, w]) => [`p/${id}`, w])),
@@ -82,8 +84,29 @@ describe('reservation-first weights', () => {
       a: { calls: 60, tokensPerMinute: 50_000 },
       b: { calls: 60, tokensPerMinute: 50_000 },
     });
-    expect(heavy.ptu).toBe(Math.round((100 * CAP * RESERVED_TARGET_UTIL) / 200_000));
+    expect(heavy.ptu).toBe(Math.round((100 * CAP * 0.95) / 200_000));
     expect((heavy.a ?? 0) + (heavy.b ?? 0)).toBe(100 - (heavy.ptu ?? 0));
+  });
+
+  it('fills the reservation to routing.health.reserved_fill before spilling', () => {
+    const heavy = {
+      ptu: { calls: 100, rateLimited: 30, tokensPerMinute: 100_000 },
+      a: { calls: 60, tokensPerMinute: 50_000 },
+      b: { calls: 60, tokensPerMinute: 50_000 },
+    };
+    // 80% of 100k over a demand of 200k: 40 of the tier; at 100%: 50.
+    expect(weightsOf(true, heavy, {}, { reserved_fill: 0.8 }).ptu).toBe(40);
+    expect(weightsOf(true, heavy, {}, { reserved_fill: 1 }).ptu).toBe(50);
+    // A demand of 90k fits under 95% of the capacity, not under 80%.
+    const fits = { ptu: { calls: 80, tokensPerMinute: 90_000 } };
+    expect(weightsOf(true, fits).ptu).toBe(100);
+    expect(weightsOf(true, fits, {}, { reserved_fill: 0.8 }).ptu).toBe(89);
+  });
+
+  it('rejects a reserved_fill outside (0, 1], naming the key', () => {
+    for (const bad of [0, 1.2, -0.5])
+      expect(() => config(true, { reserved_fill: bad })).toThrow(/reserved_fill/);
+    expect(config(true).health.reserved_fill).toBe(0.95);
   });
 
   it('recovers a full reservation to its share in one version once headroom returns', () => {
@@ -160,8 +183,9 @@ describe('reservation-first weights', () => {
         stat,
         stat,
         fc.tuple(prev, prev, prev),
-        (mixed, p, a, b, prevs) => {
-          const cfg = config(mixed);
+        fc.double({ min: 0.05, max: 1, noNaN: true }),
+        (mixed, p, a, b, prevs, fill) => {
+          const cfg = config(mixed, { reserved_fill: fill });
           const ptu = toStats(p);
           const stats = new Map([
             ['ptu', ptu],
@@ -187,7 +211,7 @@ describe('reservation-first weights', () => {
             nowMs: 1,
           });
           const healthy = circuit.state === 'closed';
-          const underTarget = ptu.tokensPerMinute / CAP < RESERVED_TARGET_UTIL;
+          const underTarget = ptu.tokensPerMinute / CAP < cfg.health.reserved_fill;
           if (healthy && underTarget) expect(out.weights.get('p/ptu')).toBeGreaterThan(0);
           // Its own tier never holds a weight outside 0..100.
           for (const w of out.weights.values()) expect(w).toBeGreaterThanOrEqual(0);

@@ -108,13 +108,6 @@ export function utilization(t: RoutingTargetConfig, s: TargetStats): number | un
 }
 
 /**
- * Utilization a reservation is filled to before traffic spills: a leaky-bucket PTU admits up to
- * 100%, so aiming just under it keeps the paid capacity busy while leaving room for the estimate
- * the provider charges at admission (prompt + max_tokens, corrected at completion).
- */
-export const RESERVED_TARGET_UTIL = 0.95;
-
-/**
  * Demand on a provisioned target as a share of its capacity over the last minute: what it served
  * plus what spilled off it (calls whose fallback_from is this target), so a full reservation is
  * seen as over-asked rather than as exactly 100% busy.
@@ -129,7 +122,9 @@ export function reservedDemand(t: RoutingTargetConfig, s: TargetStats): number |
 
 /**
  * The share (0..1] of its tier's requests a healthy provisioned target should start with: all of
- * them while demand fits under RESERVED_TARGET_UTIL, else the part its capacity covers, so only
+ * them while demand fits under `fill` (routing.health.reserved_fill: a leaky-bucket PTU admits up
+ * to 100%, so aiming just under it keeps the paid capacity busy while leaving room for the
+ * estimate the provider charges at admission), else the part its capacity covers, so only
  * the excess spills. Tier demand is the sum over the tier plus what spilled off it; without
  * capacity or measurements the reservation keeps everything (it is paid for either way).
  */
@@ -137,10 +132,11 @@ export function reservedShare(
   t: RoutingTargetConfig,
   s: TargetStats,
   tierDemandTpm: number,
+  fill: number,
 ): { share: number; reason?: string } {
   const cap = t.capacity.tpm;
   if (cap === undefined || tierDemandTpm <= 0) return { share: 1 };
-  const covers = (cap * RESERVED_TARGET_UTIL) / tierDemandTpm;
+  const covers = (cap * fill) / tierDemandTpm;
   if (covers >= 1) return { share: 1 };
   const demand = reservedDemand(t, s) ?? 0;
   return {
@@ -210,7 +206,7 @@ export interface TierMember {
  * never less than 1 while it is eligible (circuit closed, in budget); the on-demand targets split
  * the rest by score. A tier without provisioned targets is normalised by score alone.
  */
-export function tierGoals(members: TierMember[]): Map<string, number> {
+export function tierGoals(members: TierMember[], fill: number): Map<string, number> {
   const reserved = members.filter((m) => m.t.kind === 'provisioned');
   const others = members.filter((m) => m.t.kind !== 'provisioned');
   if (reserved.length === 0 || others.length === 0) {
@@ -219,7 +215,7 @@ export function tierGoals(members: TierMember[]): Map<string, number> {
   }
   const demand = members.reduce((sum, m) => sum + m.s.tokensPerMinute, 0);
   const shares = reserved.map((m) => {
-    const { share, reason } = reservedShare(m.t, m.s, demand);
+    const { share, reason } = reservedShare(m.t, m.s, demand, fill);
     if (reason !== undefined) m.scored.reasons.push(reason);
     const health = m.t.base_weight > 0 ? Math.min(1, m.scored.score / m.t.base_weight) : 0;
     return { id: m.t.id, x: share * health };
