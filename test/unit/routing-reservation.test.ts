@@ -130,6 +130,74 @@ describe('reservation-first weights', () => {
     expect(weightsOf(false, { ptu: { ...full, tokensPerMinute: 100_000 } }).ptu).toBe(100);
   });
 
+  it('down-weights a target the gateways report failing although its calls look fine (TTFT timeouts)', () => {
+    const view = (attempts: number, failures: number) => ({
+      gateways: 1,
+      avoiding: 0,
+      openShare: 0,
+      attempts,
+      failures,
+      opens: 0,
+    });
+    // A gateway that gives up at its TTFT deadline leaves abandoned streams (no error) in the calls.
+    const fine = { calls: 4, tokensPerMinute: 5_000 };
+    const before = weightsOf(false, { a: fine, b: fine });
+    expect(before.a).toBe(50);
+    const after = weightsOf(false, { a: { ...fine, gateway: view(4, 2) }, b: fine }, before);
+    expect(after.a).toBeLessThan(10);
+    // One failure in twenty reported attempts is inside the warn band: nothing moves.
+    expect(weightsOf(false, { a: { ...fine, gateway: view(20, 1) }, b: fine }, before).a).toBe(50);
+  });
+
+  it('judges a 5xx seen by both the calls and the reports once, by the higher rate', () => {
+    const cfg = config(false);
+    const a = cfg.pools[0]!.targets[1]!;
+    const calls = { ...emptyStats(), calls: 10, errors: 2 };
+    const report = { gateways: 1, avoiding: 0, openShare: 0, attempts: 10, failures: 2, opens: 0 };
+    const alone = scoreTarget(a, calls, cfg, undefined, 0);
+    const both = scoreTarget(a, { ...calls, gateway: report }, cfg, undefined, 0);
+    expect(both.score).toBe(alone.score);
+    expect(both.reasons).toEqual(alone.reasons);
+    const worse = scoreTarget(
+      a,
+      { ...calls, gateway: { ...report, failures: 4 } },
+      cfg,
+      undefined,
+      0,
+    );
+    expect(worse.score).toBeLessThan(alone.score);
+    expect(worse.reasons.join()).toMatch(/gateways report 4 of 10 attempts failed/);
+    expect(worse.reasons.join()).not.toMatch(/error rate/);
+  });
+
+  it('property: reports only ever lower a score, and exactly as a call error rate as high would', () => {
+    const cfg = config(false);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (which, calls, errFrac, attempts, failFrac) => {
+          const t = cfg.pools[0]!.targets[which]!;
+          const errors = Math.floor(calls * errFrac);
+          const failures = Math.floor(attempts * failFrac);
+          const stats = { ...emptyStats(), calls, errors };
+          const report = { gateways: 1, avoiding: 0, openShare: 0, attempts, failures, opens: 0 };
+          const without = scoreTarget(t, stats, cfg, undefined, 0).score;
+          const withReport = scoreTarget(t, { ...stats, gateway: report }, cfg, undefined, 0).score;
+          expect(withReport).toBeLessThanOrEqual(without + 1e-9);
+          // The same score as calls failing at the higher of the two rates (a million calls, so rounding is below 0.01).
+          const rate = Math.max(calls > 0 ? errors / calls : 0, failures / attempts);
+          const equivalent = { ...emptyStats(), calls: 1_000_000, errors: Math.round(rate * 1e6) };
+          expect(withReport).toBeCloseTo(scoreTarget(t, equivalent, cfg, undefined, 0).score, 2);
+        },
+      ),
+      { seed: 1515, numRuns: 300 },
+    );
+  });
+
   it('never opens the circuit of a full reservation, and does for its faults', () => {
     const c = config(false).circuit;
     const full = { ...emptyStats(), recentCalls: 50, recentErrors: 45, recentRateLimited: 45 };

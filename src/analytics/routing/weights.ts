@@ -56,27 +56,20 @@ export function scoreTarget(
     );
   }
   const reserved = t.kind === 'provisioned';
-  if (s.calls > 0) {
-    // A provisioned target's 429s are its capacity being full, not a fault: they are left out
-    // of its error rate and drive its share (reservedShare) instead of its score.
-    const faults = reserved ? Math.max(0, s.errors - s.rateLimited) : s.errors;
-    const served = reserved ? Math.max(1, s.calls - s.rateLimited) : s.calls;
+  const failing = failureRate(t, s);
+  if (failing !== undefined)
+    apply(rateFactor(failing.rate, h.error_rate_warn, cfg.circuit.error_rate), failing.why);
+  if (s.calls > 0 && !reserved) {
+    const limited = s.rateLimited / s.calls;
     apply(
-      rateFactor(faults / served, h.error_rate_warn, cfg.circuit.error_rate),
-      `error rate ${pct(faults / served)}`,
+      rateFactor(limited, h.rate_429_warn, Math.min(1, h.rate_429_warn * 5)),
+      `429 rate ${pct(limited)}`,
     );
-    if (!reserved) {
-      const limited = s.rateLimited / s.calls;
-      apply(
-        rateFactor(limited, h.rate_429_warn, Math.min(1, h.rate_429_warn * 5)),
-        `429 rate ${pct(limited)}`,
-      );
-    }
   }
   const g = s.gateway;
   if (g !== undefined && g.gateways > 0 && g.openShare > 0) {
     // What the gateways' own breakers hide from the calls above: the share of their time they
-    // kept the target closed (their attempts and failures are in the calls already).
+    // kept the target closed (their failures are judged with the calls' in failureRate).
     apply(
       Math.max(0.05, 1 - g.openShare),
       `gateways kept their breakers open ${pct(g.openShare)} of the time (${g.avoiding} of ${g.gateways} mostly)`,
@@ -98,6 +91,34 @@ export function scoreTarget(
     );
   }
   return { id: t.id, score, reasons };
+}
+
+/**
+ * The failure rate the score judges: the calls' error rate over the health window, or what the
+ * gateways reported failing over the error window when that is higher. A gateway that gives up
+ * on a first token at its TTFT deadline leaves an abandoned stream in llm_calls (a success
+ * without a first token) and a failure in its report; a 5xx is in both, so the two rates are
+ * compared, never added. A provisioned target's 429s are its capacity being full, not a fault:
+ * they are left out (the gateways do not report them either) and drive its share instead.
+ */
+export function failureRate(
+  t: RoutingTargetConfig,
+  s: TargetStats,
+): { rate: number; why: string } | undefined {
+  const reserved = t.kind === 'provisioned';
+  const calls =
+    s.calls > 0
+      ? (reserved ? Math.max(0, s.errors - s.rateLimited) : s.errors) /
+        (reserved ? Math.max(1, s.calls - s.rateLimited) : s.calls)
+      : undefined;
+  const g = s.gateway;
+  const reported = g !== undefined && g.attempts > 0 ? g.failures / g.attempts : undefined;
+  if (reported !== undefined && g !== undefined && (calls === undefined || reported > calls))
+    return {
+      rate: reported,
+      why: `gateways report ${g.failures} of ${g.attempts} attempts failed (${pct(reported)}; timeouts included)`,
+    };
+  return calls !== undefined ? { rate: calls, why: `error rate ${pct(calls)}` } : undefined;
 }
 
 /** Share of provisioned capacity used over the last minute (tpm first, else rpm). */
