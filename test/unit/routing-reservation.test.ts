@@ -198,6 +198,40 @@ describe('reservation-first weights', () => {
     );
   });
 
+  it('keeps a half-open circuit open when the gateways report the probe timed out', () => {
+    const c = config(false).circuit;
+    const open = nextCircuit(
+      closedCircuit(),
+      { ...emptyStats(), recentCalls: 20, recentErrors: 20 },
+      c,
+      1_000,
+    );
+    const half = nextCircuit(open, emptyStats(), c, 1_000 + c.cooldown_s * 1000);
+    expect(half.state).toBe('half_open');
+    // The probe's call is an abandoned stream (no error) in the calls; the gateway reports it failed.
+    const probe = { ...emptyStats(), recentCalls: 1, recentErrors: 0 };
+    const report = { gateways: 1, avoiding: 0, openShare: 0, attempts: 1, failures: 1, opens: 0 };
+    const t = 2_000 + c.cooldown_s * 1000;
+    expect(nextCircuit(half, circuitStats(probe, 'on_demand'), c, t).state).toBe('closed');
+    expect(
+      nextCircuit(half, circuitStats({ ...probe, gateway: report }, 'on_demand'), c, t),
+    ).toMatchObject({ state: 'open', reason: 'probe failed (1/1 errors)' });
+    // Reports that look better than the calls change nothing; a closed target opens on reported
+    // failures as on call errors (min_requests of them).
+    const calls = { ...emptyStats(), recentCalls: 10, recentErrors: 5 };
+    expect(
+      circuitStats({ ...calls, gateway: { ...report, attempts: 10 } }, 'on_demand'),
+    ).toMatchObject({ recentCalls: 10, recentErrors: 5 });
+    const hanging = {
+      ...emptyStats(),
+      recentCalls: 12,
+      gateway: { ...report, attempts: 12, failures: 6 },
+    };
+    expect(nextCircuit(closedCircuit(), circuitStats(hanging, 'on_demand'), c, t).state).toBe(
+      'open',
+    );
+  });
+
   it('never opens the circuit of a full reservation, and does for its faults', () => {
     const c = config(false).circuit;
     const full = { ...emptyStats(), recentCalls: 50, recentErrors: 45, recentRateLimited: 45 };
