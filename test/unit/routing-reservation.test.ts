@@ -172,9 +172,20 @@ describe('reservation-first weights', () => {
 
   it('property: reports only ever lower a score, and exactly as a call error rate as high would', () => {
     const cfg = config(false);
+    // A reservation is judged by its calls alone: reports of failures change nothing.
+    const ptu = cfg.pools[0]!.targets[0]!;
+    const calls = { ...emptyStats(), calls: 10, errors: 1 };
+    const bad = { gateways: 1, avoiding: 0, openShare: 0, attempts: 10, failures: 9, opens: 0 };
+    expect(scoreTarget(ptu, { ...calls, gateway: bad }, cfg, undefined, 0).score).toBe(
+      scoreTarget(ptu, calls, cfg, undefined, 0).score,
+    );
+    expect(circuitStats({ ...calls, recentCalls: 10, gateway: bad }, 'provisioned')).toMatchObject({
+      recentCalls: 10,
+      recentErrors: 0,
+    });
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 1, max: 2 }),
         fc.integer({ min: 0, max: 200 }),
         fc.double({ min: 0, max: 1, noNaN: true }),
         fc.integer({ min: 1, max: 200 }),

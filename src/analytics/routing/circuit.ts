@@ -69,7 +69,11 @@ export function circuitStats(stats: TargetStats, kind: 'provisioned' | 'on_deman
           recentCalls: Math.max(0, stats.recentCalls - stats.recentRateLimited),
           recentErrors: Math.max(0, stats.recentErrors - stats.recentRateLimited),
         };
-  return withReportedFailures(own);
+  // A reservation is judged by its calls alone: the faults its provider answered. Gateways never
+  // race its first token, and in the demo's burst and cache-break runs the reports opened a full
+  // reservation's circuit at the end of a saturated spell (traffic to on-demand capacity while
+  // the paid one idled), which reservation-first must never do.
+  return kind === 'provisioned' ? own : withReportedFailures(own);
 }
 
 /**

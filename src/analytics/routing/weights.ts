@@ -99,7 +99,7 @@ export function scoreTarget(
  * on a first token at its TTFT deadline leaves an abandoned stream in llm_calls (a success
  * without a first token) and a failure in its report; a 5xx is in both, so the two rates are
  * compared, never added. A provisioned target's 429s are its capacity being full, not a fault:
- * they are left out (the gateways do not report them either) and drive its share instead.
+ * they are left out and drive its share instead; its failure rate is its calls' alone.
  */
 export function failureRate(
   t: RoutingTargetConfig,
@@ -112,7 +112,9 @@ export function failureRate(
         (reserved ? Math.max(1, s.calls - s.rateLimited) : s.calls)
       : undefined;
   const g = s.gateway;
-  const reported = g !== undefined && g.attempts > 0 ? g.failures / g.attempts : undefined;
+  // A reservation is judged by its calls alone (see circuitStats).
+  const reported =
+    !reserved && g !== undefined && g.attempts > 0 ? g.failures / g.attempts : undefined;
   if (reported !== undefined && g !== undefined && (calls === undefined || reported > calls))
     return {
       rate: reported,
