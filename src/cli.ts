@@ -176,7 +176,7 @@ program
     "demo-clock minutes (default: the scenario's, 30 for ttft-incident)",
     positive,
   )
-  .option('--scale <x>', 'demo-clock speed: demo seconds per wall second (default 20)', positive)
+  .option('--scale <x>', 'demo-clock speed: demo seconds per wall second (default 10)', positive)
   .option('--seed <n>', 'traffic seed (same seed, same traffic)', (v: string) =>
     Math.trunc(positive(v)),
   )

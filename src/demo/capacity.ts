@@ -79,18 +79,34 @@ export class LoadWindow {
   }
 }
 
-/** Prompt-prefix cache of one deployment: a prefix seen within the TTL is read from cache. */
+/**
+ * Prompt-prefix cache of one deployment: a prefix served within the TTL is read from cache. Only
+ * a served request writes it: a request refused at admission (a full PTU's 429, a 5xx) was never
+ * processed, so its retry finds the cache as cold as the first attempt did.
+ */
 export class PrefixCache {
   private readonly seen = new Map<string, number>();
 
   constructor(private readonly ttlMs: number = 5 * 60_000) {}
 
   /** Cached tokens for a prompt whose cacheable prefix is `prefixTokens` long (1024+ in 128 steps). */
-  lookup(nowMs: number, prefixKey: string, prefixTokens: number): number {
+  peek(nowMs: number, prefixKey: string, prefixTokens: number): number {
     const last = this.seen.get(prefixKey);
-    this.seen.set(prefixKey, nowMs);
-    if (this.seen.size > 10_000) this.seen.delete(this.seen.keys().next().value as string);
     if (last === undefined || nowMs - last > this.ttlMs || prefixTokens < 1024) return 0;
     return Math.floor(prefixTokens / 128) * 128;
+  }
+
+  /** The prefix was processed: later requests within the TTL read it. */
+  store(nowMs: number, prefixKey: string): void {
+    this.seen.delete(prefixKey);
+    this.seen.set(prefixKey, nowMs);
+    if (this.seen.size > 10_000) this.seen.delete(this.seen.keys().next().value as string);
+  }
+
+  /** Cached tokens for a request that is served now (peek, then store). */
+  lookup(nowMs: number, prefixKey: string, prefixTokens: number): number {
+    const cached = this.peek(nowMs, prefixKey, prefixTokens);
+    this.store(nowMs, prefixKey);
+    return cached;
   }
 }

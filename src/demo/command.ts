@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { RuntimeOptions } from '../runtime.js';
 import type { Logger } from '../shared/logger.js';
 import { demoReport, writeDemoReport } from './report-json.js';
-import { runDemo, scenarioOf, type DemoResult } from './run.js';
+import { DEFAULT_SCALE, runDemo, scenarioOf, type DemoResult } from './run.js';
 
 export interface DemoCommandOptions {
   scenario: string;
@@ -51,7 +51,7 @@ export async function runDemoCommand(
 ): Promise<DemoResult> {
   const scenario = scenarioOf(opts.scenario);
   const minutes = opts.minutes ?? scenario.minutes;
-  const scale = opts.scale ?? 20;
+  const scale = opts.scale ?? DEFAULT_SCALE;
   writers.err(`llm-finops demo: ${scenario.name}: ${scenario.description}\n`);
   writers.err(
     `${minutes} demo minutes at ${scale}x (~${Math.round((minutes * 60) / scale)} s of traffic); adaptive (routing feed) and static (round-robin) run side by side on the same seeded traffic\n`,

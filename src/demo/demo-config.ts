@@ -1,6 +1,7 @@
 // The llm-finops configuration the demo runs with. The store, the feed and the alert rules run
 // on wall time, so every window below is the demo-time intent divided by the time scale and
-// clamped to the schema's minimums (e.g. a 10 s health window is 200 demo-seconds at 20x).
+// clamped to the schema's minimums (e.g. the 200 demo-second health window is 20 wall seconds
+// at 10x).
 import { parseConfig, type Config } from '../shared/config.js';
 import { DEMO_MODEL, DEMO_PRICES, type FleetTarget } from './scenario.js';
 

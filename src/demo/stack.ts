@@ -99,12 +99,12 @@ export async function startStack(o: StackOptions): Promise<DemoStack> {
     keys,
     random: seededRandom(o.seed ^ 0x5bd1e995),
     // The gateway tells the feed what its own breaker hides (POST /v1/routing/reports), once
-    // per wall second (20 demo seconds at 20x).
+    // per wall second (10 demo seconds at 10x).
     report: { gateway: 'demo-adaptive', intervalMs: 1_000 },
   });
   await routing.poller.poll();
   routing.start();
-  // The feed's smallest ttl_s is 1 wall second, 20 demo seconds at 20x: the demo gateway also
+  // The feed's smallest ttl_s is 1 wall second, 10 demo seconds at 10x: the demo gateway also
   // polls every 250 ms (mostly 304s) so a new version reaches it within a few demo seconds.
   const fastPoll = setInterval(() => void routing.poller.poll(), 250);
   const gateways = {

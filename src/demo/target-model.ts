@@ -57,7 +57,7 @@ export class TargetModel {
         message: 'The server had an error while processing your request (demo storm).',
       };
     }
-    const cached = this.cache.lookup(nowMs, req.prefixKey, req.prefixTokens);
+    const cached = this.cache.peek(nowMs, req.prefixKey, req.prefixTokens);
     const estimate = req.inputTokens - cached + req.maxTokens;
     if (this.bucket !== undefined) {
       const admitted = this.bucket.tryAdmit(nowMs, estimate);
@@ -71,6 +71,7 @@ export class TargetModel {
         };
       }
     }
+    this.cache.store(nowMs, req.prefixKey);
     const output = Math.min(req.maxTokens, req.outputTokens);
     this.load.add(nowMs, req.inputTokens + output);
     return {

@@ -220,6 +220,7 @@ export const routingDefaults = {
     rate_429_warn: 0.05,
     util_high: 0.85,
     cost_exponent: 0.5,
+    reserved_fill: 0.95,
   },
 };
 
@@ -276,6 +277,12 @@ export const routingConfigSchema = z
         rate_429_warn: z.number().min(0).max(1).default(0.05),
         util_high: z.number().gt(0).max(2).default(0.85),
         cost_exponent: z.number().min(0).max(4).default(0.5),
+        /**
+         * Utilization a provisioned target sharing a tier with on-demand targets is filled to
+         * before traffic spills (a leaky-bucket PTU admits up to 100%; the margin covers the
+         * admission estimate of prompt + max_tokens).
+         */
+        reserved_fill: z.number().gt(0).max(1).default(0.95),
       })
       .strict()
       .default(routingDefaults.health),

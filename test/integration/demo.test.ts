@@ -1,9 +1,15 @@
-// The closed-loop demo, in-process: a short version of every scenario (3 demo minutes at 20x,
-// 9 s of traffic; the TTFT incident 9), one embedded store shared by the runs, each writing --report-json,
-// validated against the committed JSON Schema. In every scenario the adaptive run keeps 429s
-// from users, costs at most what static weights cost and uses the reservation at least as
-// much; the TTFT incident is detected and shifted; the text table, the PNG chart and the
-// gateways' spans in llm_calls are there too.
+// The closed-loop demo, in-process: a short version of every scenario (3 demo minutes at 10x,
+// 18 s of traffic; the TTFT incident 9), one embedded store shared by the runs, each writing
+// --report-json, validated against the committed JSON Schema. In every scenario the adaptive run
+// keeps 429s from users, costs at most what static weights cost per good answer (and in total
+// when static answered every request) and uses the reservation at least as much; the TTFT
+// incident is detected and shifted; the text table, the PNG chart and the gateways' spans in
+// llm_calls are there too.
+//
+// The demo runs on wall time, so a starved machine delays everything in it. The assertions are
+// relations between the two runs, which share the process and so the same lag (a late timer
+// slows both gateways' providers alike), or bounds that lag only makes easier to miss by a
+// margin the run leaves (the incident's shift within its own three minutes).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +20,7 @@ import type { DemoReport } from '../../src/demo/report-json.js';
 import type { DemoResult } from '../../src/demo/run.js';
 import { SCENARIO_NAMES } from '../../src/demo/scenario.js';
 import { DEMO_REPORT_SCHEMA_PATH } from '../../src/schemas.js';
-import { compareMoney } from '../../src/shared/money.js';
+import { Money, compareMoney, type MoneyValue } from '../../src/shared/money.js';
 import { createLogger } from '../../src/shared/logger.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'llm-finops-demo-test-'));
@@ -24,6 +30,12 @@ const validate = new Ajv2020({ strict: false }).compile(
 const runs = new Map<string, { result: DemoResult; report: DemoReport; stdout: string }>();
 const progress: string[] = [];
 const MINUTES: Record<string, number> = { 'ttft-incident': 9 };
+// 10x, the default: at 20x a loaded machine's event-loop lag is twice the share of a demo second.
+const SCALE = 10;
+
+/** Dollars per good answer, exact (compared as decimals, never as floats). */
+const perGood = (r: DemoReport['adaptive']): MoneyValue =>
+  new Money(r.cost_usd).div(Math.max(1, Math.round(r.goodput * r.requests)));
 
 beforeAll(async () => {
   for (const [i, scenario] of SCENARIO_NAMES.entries()) {
@@ -33,9 +45,9 @@ beforeAll(async () => {
       {
         scenario,
         // The TTFT incident needs its middle third to outlast the feed's reaction (a few wall
-        // seconds, ~60 demo seconds at 20x) to show a shift.
+        // seconds, ~30 demo seconds at 10x) to show a shift.
         minutes: MINUTES[scenario] ?? 3,
-        scale: 20,
+        scale: SCALE,
         seed: 7 + i,
         chart: join(dir, `${scenario}.png`),
         reportJson: reportFile,
@@ -57,9 +69,10 @@ beforeAll(async () => {
   }
 }, 480_000);
 
+// Removing the store's many small part files can take a minute on a disk other jobs keep busy.
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
-});
+}, 300_000);
 
 describe('llm-finops demo, every scenario (short)', () => {
   it('writes a report per run that validates against the committed schema', () => {
@@ -69,7 +82,7 @@ describe('llm-finops demo, every scenario (short)', () => {
       expect(report).toMatchObject({
         scenario,
         minutes: MINUTES[scenario] ?? 3,
-        scale: 20,
+        scale: SCALE,
         rpm: 40,
       });
       expect(report.adaptive.requests).toBe(result.adaptive.requests);
@@ -82,7 +95,11 @@ describe('llm-finops demo, every scenario (short)', () => {
     for (const [scenario, { report: r }] of runs) {
       const why = `${scenario}: ${JSON.stringify(r)}`;
       expect(r.adaptive.user_429, why).toBe(0);
-      expect(compareMoney(r.adaptive.cost_usd, r.static.cost_usd), why).toBeLessThanOrEqual(0);
+      // Every answer static failed to deliver is one it did not pay for: the totals compare only
+      // when both runs answered every request; per good answer they always do.
+      if (r.static.user_429 + r.static.user_5xx === 0)
+        expect(compareMoney(r.adaptive.cost_usd, r.static.cost_usd), why).toBeLessThanOrEqual(0);
+      expect(perGood(r.adaptive).cmp(perGood(r.static)), why).toBeLessThanOrEqual(0);
       expect(r.adaptive.ptu_utilization, why).toBeGreaterThanOrEqual(r.static.ptu_utilization);
       expect(r.adaptive.reserved_cost_usd).toBe(r.static.reserved_cost_usd);
     }

@@ -96,6 +96,18 @@ describe('TargetModel', () => {
     expect(m.counters.rateLimited).toBe(rejected.length);
   });
 
+  it('does not warm its prompt cache with a request it refused (the retry reads no cache)', () => {
+    const m = new TargetModel(ptu, scenario, 30 * 60_000, seededRandom(3));
+    // Fill the bucket with requests of other prefixes, then refuse one with a fresh prefix.
+    while (m.decide(1_000, req({ prefixKey: `fill-${m.counters.requests}` })).kind === 'serve');
+    expect(m.decide(1_000, req({ prefixKey: 'fresh' })).kind).toBe('reject');
+    // A minute later the bucket has drained: the retry is served, from a cold cache.
+    const retry = m.decide(61_000, req({ prefixKey: 'fresh' }));
+    expect(retry.kind === 'serve' && retry.usage.cached).toBe(0);
+    const next = m.decide(62_000, req({ prefixKey: 'fresh' }));
+    expect(next.kind === 'serve' && next.usage.cached).toBe(1_152);
+  });
+
   it('serves the scripted regional incident at ~60 s TTFT and load-dependent TTFT otherwise', () => {
     const m = new TargetModel(payg, scenario, 30 * 60_000, seededRandom(2));
     const idle = m.decide(0, req());
@@ -117,5 +129,10 @@ describe('PrefixCache', () => {
     expect(c.lookup(1_000, 'v1', 1_200)).toBe(1_152);
     expect(c.lookup(2_000, 'v2-unique', 1_200)).toBe(0);
     expect(c.lookup(100_000, 'v1', 1_200)).toBe(0);
+    // Peeking (a request refused at admission) does not warm the cache for the retry.
+    expect(c.peek(101_000, 'refused', 1_200)).toBe(0);
+    expect(c.peek(102_000, 'refused', 1_200)).toBe(0);
+    c.store(103_000, 'refused');
+    expect(c.peek(104_000, 'refused', 1_200)).toBe(1_152);
   });
 });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { circuitStats, closedCircuit, nextCircuit } from '../../src/analytics/routing/circuit.js';
 import { computePools } from '../../src/analytics/routing/compute.js';
 import { emptyStats, type TargetStats } from '../../src/analytics/routing/health-query.js';
-import { RESERVED_TARGET_UTIL, scoreTarget } from '../../src/analytics/routing/weights.js';
+import { scoreTarget } from '../../src/analytics/routing/weights.js';
 import { RoutingClient, type FeedDocument } from '../../src/routing-client/index.js';
 import { routingConfigSchema } from '../../src/shared/config-routing.js';
 
@@ -17,8 +17,9 @@ const CAP = 100_000;
 const price = { input_cost_per_token: 2.5e-6, output_cost_per_token: 1e-5 };
 
 /** One pool: a PTU and two on-demand targets, either in one tier (mixed) or PTU first. */
-function config(mixed: boolean) {
+function config(mixed: boolean, health: Record<string, number> = {}) {
   return routingConfigSchema.parse({
+    health,
     pools: [
       {
         pool: 'p',
@@ -57,9 +58,10 @@ function weightsOf(
   mixed: boolean,
   stats: Record<string, Partial<TargetStats>>,
   prev: Record<string, number> = {},
+  health: Record<string, number> = {},
 ): Record<string, number> {
   const out = computePools({
-    cfg: config(mixed),
+    cfg: config(mixed, health),
     stats: new Map(Object.entries(stats).map(([id, s]) => [id, { ...emptyStats(), ...s }])),
     circuits: new Map(),
     prev: new Map(Object.entries(prev).map(([id, w]) => [`p/${id}`, w])),
@@ -82,8 +84,29 @@ describe('reservation-first weights', () => {
       a: { calls: 60, tokensPerMinute: 50_000 },
       b: { calls: 60, tokensPerMinute: 50_000 },
     });
-    expect(heavy.ptu).toBe(Math.round((100 * CAP * RESERVED_TARGET_UTIL) / 200_000));
+    expect(heavy.ptu).toBe(Math.round((100 * CAP * 0.95) / 200_000));
     expect((heavy.a ?? 0) + (heavy.b ?? 0)).toBe(100 - (heavy.ptu ?? 0));
+  });
+
+  it('fills the reservation to routing.health.reserved_fill before spilling', () => {
+    const heavy = {
+      ptu: { calls: 100, rateLimited: 30, tokensPerMinute: 100_000 },
+      a: { calls: 60, tokensPerMinute: 50_000 },
+      b: { calls: 60, tokensPerMinute: 50_000 },
+    };
+    // 80% of 100k over a demand of 200k: 40 of the tier; at 100%: 50.
+    expect(weightsOf(true, heavy, {}, { reserved_fill: 0.8 }).ptu).toBe(40);
+    expect(weightsOf(true, heavy, {}, { reserved_fill: 1 }).ptu).toBe(50);
+    // A demand of 90k fits under 95% of the capacity, not under 80%.
+    const fits = { ptu: { calls: 80, tokensPerMinute: 90_000 } };
+    expect(weightsOf(true, fits).ptu).toBe(100);
+    expect(weightsOf(true, fits, {}, { reserved_fill: 0.8 }).ptu).toBe(89);
+  });
+
+  it('rejects a reserved_fill outside (0, 1], naming the key', () => {
+    for (const bad of [0, 1.2, -0.5])
+      expect(() => config(true, { reserved_fill: bad })).toThrow(/reserved_fill/);
+    expect(config(true).health.reserved_fill).toBe(0.95);
   });
 
   it('recovers a full reservation to its share in one version once headroom returns', () => {
@@ -105,6 +128,119 @@ describe('reservation-first weights', () => {
     const broken = { ...full, errors: 150 };
     expect(scoreTarget(ptu, broken, cfg, undefined, 0).score).toBeLessThan(50);
     expect(weightsOf(false, { ptu: { ...full, tokensPerMinute: 100_000 } }).ptu).toBe(100);
+  });
+
+  it('down-weights a target the gateways report failing although its calls look fine (TTFT timeouts)', () => {
+    const view = (attempts: number, failures: number) => ({
+      gateways: 1,
+      avoiding: 0,
+      openShare: 0,
+      attempts,
+      failures,
+      opens: 0,
+    });
+    // A gateway that gives up at its TTFT deadline leaves abandoned streams (no error) in the calls.
+    const fine = { calls: 4, tokensPerMinute: 5_000 };
+    const before = weightsOf(false, { a: fine, b: fine });
+    expect(before.a).toBe(50);
+    const after = weightsOf(false, { a: { ...fine, gateway: view(4, 2) }, b: fine }, before);
+    expect(after.a).toBeLessThan(10);
+    // One failure in twenty reported attempts is inside the warn band: nothing moves.
+    expect(weightsOf(false, { a: { ...fine, gateway: view(20, 1) }, b: fine }, before).a).toBe(50);
+  });
+
+  it('judges a 5xx seen by both the calls and the reports once, by the higher rate', () => {
+    const cfg = config(false);
+    const a = cfg.pools[0]!.targets[1]!;
+    const calls = { ...emptyStats(), calls: 10, errors: 2 };
+    const report = { gateways: 1, avoiding: 0, openShare: 0, attempts: 10, failures: 2, opens: 0 };
+    const alone = scoreTarget(a, calls, cfg, undefined, 0);
+    const both = scoreTarget(a, { ...calls, gateway: report }, cfg, undefined, 0);
+    expect(both.score).toBe(alone.score);
+    expect(both.reasons).toEqual(alone.reasons);
+    const worse = scoreTarget(
+      a,
+      { ...calls, gateway: { ...report, failures: 4 } },
+      cfg,
+      undefined,
+      0,
+    );
+    expect(worse.score).toBeLessThan(alone.score);
+    expect(worse.reasons.join()).toMatch(/gateways report 4 of 10 attempts failed/);
+    expect(worse.reasons.join()).not.toMatch(/error rate/);
+  });
+
+  it('property: reports only ever lower a score, and exactly as a call error rate as high would', () => {
+    const cfg = config(false);
+    // A reservation is judged by its calls alone: reports of failures change nothing.
+    const ptu = cfg.pools[0]!.targets[0]!;
+    const calls = { ...emptyStats(), calls: 10, errors: 1 };
+    const bad = { gateways: 1, avoiding: 0, openShare: 0, attempts: 10, failures: 9, opens: 0 };
+    expect(scoreTarget(ptu, { ...calls, gateway: bad }, cfg, undefined, 0).score).toBe(
+      scoreTarget(ptu, calls, cfg, undefined, 0).score,
+    );
+    expect(circuitStats({ ...calls, recentCalls: 10, gateway: bad }, 'provisioned')).toMatchObject({
+      recentCalls: 10,
+      recentErrors: 0,
+    });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (which, calls, errFrac, attempts, failFrac) => {
+          const t = cfg.pools[0]!.targets[which]!;
+          const errors = Math.floor(calls * errFrac);
+          const failures = Math.floor(attempts * failFrac);
+          const stats = { ...emptyStats(), calls, errors };
+          const report = { gateways: 1, avoiding: 0, openShare: 0, attempts, failures, opens: 0 };
+          const without = scoreTarget(t, stats, cfg, undefined, 0).score;
+          const withReport = scoreTarget(t, { ...stats, gateway: report }, cfg, undefined, 0).score;
+          expect(withReport).toBeLessThanOrEqual(without + 1e-9);
+          // The same score as calls failing at the higher of the two rates (a million calls, so rounding is below 0.01).
+          const rate = Math.max(calls > 0 ? errors / calls : 0, failures / attempts);
+          const equivalent = { ...emptyStats(), calls: 1_000_000, errors: Math.round(rate * 1e6) };
+          expect(withReport).toBeCloseTo(scoreTarget(t, equivalent, cfg, undefined, 0).score, 2);
+        },
+      ),
+      { seed: 1515, numRuns: 300 },
+    );
+  });
+
+  it('keeps a half-open circuit open when the gateways report the probe timed out', () => {
+    const c = config(false).circuit;
+    const open = nextCircuit(
+      closedCircuit(),
+      { ...emptyStats(), recentCalls: 20, recentErrors: 20 },
+      c,
+      1_000,
+    );
+    const half = nextCircuit(open, emptyStats(), c, 1_000 + c.cooldown_s * 1000);
+    expect(half.state).toBe('half_open');
+    // The probe's call is an abandoned stream (no error) in the calls; the gateway reports it failed.
+    const probe = { ...emptyStats(), recentCalls: 1, recentErrors: 0 };
+    const report = { gateways: 1, avoiding: 0, openShare: 0, attempts: 1, failures: 1, opens: 0 };
+    const t = 2_000 + c.cooldown_s * 1000;
+    expect(nextCircuit(half, circuitStats(probe, 'on_demand'), c, t).state).toBe('closed');
+    expect(
+      nextCircuit(half, circuitStats({ ...probe, gateway: report }, 'on_demand'), c, t),
+    ).toMatchObject({ state: 'open', reason: 'probe failed (1/1 errors)' });
+    // Reports that look better than the calls change nothing; a closed target opens on reported
+    // failures as on call errors (min_requests of them).
+    const calls = { ...emptyStats(), recentCalls: 10, recentErrors: 5 };
+    expect(
+      circuitStats({ ...calls, gateway: { ...report, attempts: 10 } }, 'on_demand'),
+    ).toMatchObject({ recentCalls: 10, recentErrors: 5 });
+    const hanging = {
+      ...emptyStats(),
+      recentCalls: 12,
+      gateway: { ...report, attempts: 12, failures: 6 },
+    };
+    expect(nextCircuit(closedCircuit(), circuitStats(hanging, 'on_demand'), c, t).state).toBe(
+      'open',
+    );
   });
 
   it('never opens the circuit of a full reservation, and does for its faults', () => {
@@ -160,8 +296,9 @@ describe('reservation-first weights', () => {
         stat,
         stat,
         fc.tuple(prev, prev, prev),
-        (mixed, p, a, b, prevs) => {
-          const cfg = config(mixed);
+        fc.double({ min: 0.05, max: 1, noNaN: true }),
+        (mixed, p, a, b, prevs, fill) => {
+          const cfg = config(mixed, { reserved_fill: fill });
           const ptu = toStats(p);
           const stats = new Map([
             ['ptu', ptu],
@@ -187,7 +324,7 @@ describe('reservation-first weights', () => {
             nowMs: 1,
           });
           const healthy = circuit.state === 'closed';
-          const underTarget = ptu.tokensPerMinute / CAP < RESERVED_TARGET_UTIL;
+          const underTarget = ptu.tokensPerMinute / CAP < cfg.health.reserved_fill;
           if (healthy && underTarget) expect(out.weights.get('p/ptu')).toBeGreaterThan(0);
           // Its own tier never holds a weight outside 0..100.
           for (const w of out.weights.values()) expect(w).toBeGreaterThanOrEqual(0);

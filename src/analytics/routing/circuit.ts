@@ -61,12 +61,34 @@ function latencyBreach(s: TargetStats, c: RoutingConfig['circuit']): string | un
  * full reservation and move traffic off capacity that is already paid for.
  */
 export function circuitStats(stats: TargetStats, kind: 'provisioned' | 'on_demand'): TargetStats {
-  if (kind !== 'provisioned' || stats.recentRateLimited === 0) return stats;
-  return {
-    ...stats,
-    recentCalls: Math.max(0, stats.recentCalls - stats.recentRateLimited),
-    recentErrors: Math.max(0, stats.recentErrors - stats.recentRateLimited),
-  };
+  const own =
+    kind !== 'provisioned' || stats.recentRateLimited === 0
+      ? stats
+      : {
+          ...stats,
+          recentCalls: Math.max(0, stats.recentCalls - stats.recentRateLimited),
+          recentErrors: Math.max(0, stats.recentErrors - stats.recentRateLimited),
+        };
+  // A reservation is judged by its calls alone: the faults its provider answered. Gateways never
+  // race its first token, and in the demo's burst and cache-break runs the reports opened a full
+  // reservation's circuit at the end of a saturated spell (traffic to on-demand capacity while
+  // the paid one idled), which reservation-first must never do.
+  return kind === 'provisioned' ? own : withReportedFailures(own);
+}
+
+/**
+ * The gateways' reports over the error window (since the last circuit change) when they show a
+ * higher failure rate than the calls: a gateway that gives up at its TTFT deadline leaves an
+ * abandoned stream, not an error, in llm_calls, so without them a timed-out half-open probe
+ * would count as a success and close the circuit of a target that is still hanging. Compared,
+ * never added: a 5xx is in both. The gateways do not report a full reservation's 429s.
+ */
+function withReportedFailures(s: TargetStats): TargetStats {
+  const g = s.gateway;
+  if (g === undefined || g.attempts === 0) return s;
+  const calls = s.recentCalls > 0 ? s.recentErrors / s.recentCalls : -1;
+  if (g.failures / g.attempts <= calls) return s;
+  return { ...s, recentCalls: g.attempts, recentErrors: g.failures };
 }
 
 export function cooldownMs(c: RoutingConfig['circuit'], opens: number): number {
@@ -111,7 +133,8 @@ export function nextCircuit(
       reason: `probe succeeded (${stats.recentCalls} calls)`,
     };
   }
-  const errors = errorReason(stats, c) ?? avoidedReason(stats, c);
+  // The fleet's verdict first: it names why the calls alone could not show the failures.
+  const errors = avoidedReason(stats, c) ?? errorReason(stats, c);
   if (errors !== undefined)
     return { state: 'open', since: nowMs, opens: prev.opens + 1, reason: errors };
   const slow = latencyBreach(stats, c);

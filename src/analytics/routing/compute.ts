@@ -157,7 +157,7 @@ function computeTier(
     return { t, s, scored: scoreTarget(t, s, input.cfg, pool.slo_p95_ms, cheapest) };
   });
   const scored = members.map((m) => m.scored);
-  const goals = tierGoals(members);
+  const goals = tierGoals(members, input.cfg.health.reserved_fill);
   return targets.map((t) => {
     const key = `${pool.pool}/${t.id}`;
     const prev = input.prev.get(key);

@@ -56,27 +56,20 @@ export function scoreTarget(
     );
   }
   const reserved = t.kind === 'provisioned';
-  if (s.calls > 0) {
-    // A provisioned target's 429s are its capacity being full, not a fault: they are left out
-    // of its error rate and drive its share (reservedShare) instead of its score.
-    const faults = reserved ? Math.max(0, s.errors - s.rateLimited) : s.errors;
-    const served = reserved ? Math.max(1, s.calls - s.rateLimited) : s.calls;
+  const failing = failureRate(t, s);
+  if (failing !== undefined)
+    apply(rateFactor(failing.rate, h.error_rate_warn, cfg.circuit.error_rate), failing.why);
+  if (s.calls > 0 && !reserved) {
+    const limited = s.rateLimited / s.calls;
     apply(
-      rateFactor(faults / served, h.error_rate_warn, cfg.circuit.error_rate),
-      `error rate ${pct(faults / served)}`,
+      rateFactor(limited, h.rate_429_warn, Math.min(1, h.rate_429_warn * 5)),
+      `429 rate ${pct(limited)}`,
     );
-    if (!reserved) {
-      const limited = s.rateLimited / s.calls;
-      apply(
-        rateFactor(limited, h.rate_429_warn, Math.min(1, h.rate_429_warn * 5)),
-        `429 rate ${pct(limited)}`,
-      );
-    }
   }
   const g = s.gateway;
   if (g !== undefined && g.gateways > 0 && g.openShare > 0) {
     // What the gateways' own breakers hide from the calls above: the share of their time they
-    // kept the target closed (their attempts and failures are in the calls already).
+    // kept the target closed (their failures are judged with the calls' in failureRate).
     apply(
       Math.max(0.05, 1 - g.openShare),
       `gateways kept their breakers open ${pct(g.openShare)} of the time (${g.avoiding} of ${g.gateways} mostly)`,
@@ -100,19 +93,42 @@ export function scoreTarget(
   return { id: t.id, score, reasons };
 }
 
+/**
+ * The failure rate the score judges: the calls' error rate over the health window, or what the
+ * gateways reported failing over the error window when that is higher. A gateway that gives up
+ * on a first token at its TTFT deadline leaves an abandoned stream in llm_calls (a success
+ * without a first token) and a failure in its report; a 5xx is in both, so the two rates are
+ * compared, never added. A provisioned target's 429s are its capacity being full, not a fault:
+ * they are left out and drive its share instead; its failure rate is its calls' alone.
+ */
+export function failureRate(
+  t: RoutingTargetConfig,
+  s: TargetStats,
+): { rate: number; why: string } | undefined {
+  const reserved = t.kind === 'provisioned';
+  const calls =
+    s.calls > 0
+      ? (reserved ? Math.max(0, s.errors - s.rateLimited) : s.errors) /
+        (reserved ? Math.max(1, s.calls - s.rateLimited) : s.calls)
+      : undefined;
+  const g = s.gateway;
+  // A reservation is judged by its calls alone (see circuitStats).
+  const reported =
+    !reserved && g !== undefined && g.attempts > 0 ? g.failures / g.attempts : undefined;
+  if (reported !== undefined && g !== undefined && (calls === undefined || reported > calls))
+    return {
+      rate: reported,
+      why: `gateways report ${g.failures} of ${g.attempts} attempts failed (${pct(reported)}; timeouts included)`,
+    };
+  return calls !== undefined ? { rate: calls, why: `error rate ${pct(calls)}` } : undefined;
+}
+
 /** Share of provisioned capacity used over the last minute (tpm first, else rpm). */
 export function utilization(t: RoutingTargetConfig, s: TargetStats): number | undefined {
   if (t.capacity.tpm !== undefined) return s.tokensPerMinute / t.capacity.tpm;
   if (t.capacity.rpm !== undefined) return s.requestsPerMinute / t.capacity.rpm;
   return undefined;
 }
-
-/**
- * Utilization a reservation is filled to before traffic spills: a leaky-bucket PTU admits up to
- * 100%, so aiming just under it keeps the paid capacity busy while leaving room for the estimate
- * the provider charges at admission (prompt + max_tokens, corrected at completion).
- */
-export const RESERVED_TARGET_UTIL = 0.95;
 
 /**
  * Demand on a provisioned target as a share of its capacity over the last minute: what it served
@@ -129,7 +145,9 @@ export function reservedDemand(t: RoutingTargetConfig, s: TargetStats): number |
 
 /**
  * The share (0..1] of its tier's requests a healthy provisioned target should start with: all of
- * them while demand fits under RESERVED_TARGET_UTIL, else the part its capacity covers, so only
+ * them while demand fits under `fill` (routing.health.reserved_fill: a leaky-bucket PTU admits up
+ * to 100%, so aiming just under it keeps the paid capacity busy while leaving room for the
+ * estimate the provider charges at admission), else the part its capacity covers, so only
  * the excess spills. Tier demand is the sum over the tier plus what spilled off it; without
  * capacity or measurements the reservation keeps everything (it is paid for either way).
  */
@@ -137,10 +155,11 @@ export function reservedShare(
   t: RoutingTargetConfig,
   s: TargetStats,
   tierDemandTpm: number,
+  fill: number,
 ): { share: number; reason?: string } {
   const cap = t.capacity.tpm;
   if (cap === undefined || tierDemandTpm <= 0) return { share: 1 };
-  const covers = (cap * RESERVED_TARGET_UTIL) / tierDemandTpm;
+  const covers = (cap * fill) / tierDemandTpm;
   if (covers >= 1) return { share: 1 };
   const demand = reservedDemand(t, s) ?? 0;
   return {
@@ -210,7 +229,7 @@ export interface TierMember {
  * never less than 1 while it is eligible (circuit closed, in budget); the on-demand targets split
  * the rest by score. A tier without provisioned targets is normalised by score alone.
  */
-export function tierGoals(members: TierMember[]): Map<string, number> {
+export function tierGoals(members: TierMember[], fill: number): Map<string, number> {
   const reserved = members.filter((m) => m.t.kind === 'provisioned');
   const others = members.filter((m) => m.t.kind !== 'provisioned');
   if (reserved.length === 0 || others.length === 0) {
@@ -219,7 +238,7 @@ export function tierGoals(members: TierMember[]): Map<string, number> {
   }
   const demand = members.reduce((sum, m) => sum + m.s.tokensPerMinute, 0);
   const shares = reserved.map((m) => {
-    const { share, reason } = reservedShare(m.t, m.s, demand);
+    const { share, reason } = reservedShare(m.t, m.s, demand, fill);
     if (reason !== undefined) m.scored.reasons.push(reason);
     const health = m.t.base_weight > 0 ? Math.min(1, m.scored.score / m.t.base_weight) : 0;
     return { id: m.t.id, x: share * health };
