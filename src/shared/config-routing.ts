@@ -212,6 +212,7 @@ export const routingDefaults = {
     cooldown_s: 30,
     max_cooldown_s: 60,
     probe_weight: 5,
+    max_open_share: 0.5,
   },
   smoothing: { max_step_up: 20, max_step_down: 50, hysteresis: 5 },
   health: {
@@ -259,6 +260,8 @@ export const routingConfigSchema = z
         cooldown_s: z.number().int().min(1).default(30),
         max_cooldown_s: z.number().int().min(1).default(60),
         probe_weight: z.number().int().min(1).max(100).default(5),
+        /** Most of a pool's targets that may be open or half-open at once (one always may). */
+        max_open_share: z.number().gt(0).max(1).default(0.5),
       })
       .strict()
       .default(routingDefaults.circuit),

@@ -152,3 +152,37 @@ export function nextCircuit(
     };
   return prev.breachSince === undefined ? { ...prev, breachSince } : prev;
 }
+
+/**
+ * Outlier ejection's cap (Envoy's max_ejection_percent): in each pool at most `maxShare` of the
+ * targets may be out of rotation (open or half-open) at once, and one always may. When every
+ * target of a pool fails together the cause is usually shared (a stalled gateway host, a network
+ * path, the caller's own deadline), and opening every circuit would leave the gateways no target
+ * to send to. A closed target whose opening would pass the cap stays closed (its weight still
+ * falls with its failure rate); targets are admitted in the order their pools list them.
+ */
+export function capOpenings(
+  prev: ReadonlyMap<string, Circuit>,
+  next: Map<string, Circuit>,
+  pools: readonly { targets: readonly { id: string }[] }[],
+  maxShare: number,
+): string[] {
+  const held: string[] = [];
+  const out = (id: string): boolean => (next.get(id)?.state ?? 'closed') !== 'closed';
+  const opening = (id: string): boolean =>
+    (prev.get(id)?.state ?? 'closed') === 'closed' && out(id);
+  for (const pool of pools) {
+    const allowed = Math.max(1, Math.floor(maxShare * pool.targets.length));
+    let outCount = pool.targets.filter((t) => out(t.id) && !opening(t.id)).length;
+    for (const t of pool.targets) {
+      if (!opening(t.id)) continue;
+      if (outCount < allowed) {
+        outCount += 1;
+        continue;
+      }
+      next.set(t.id, prev.get(t.id) ?? closedCircuit());
+      held.push(t.id);
+    }
+  }
+  return held;
+}

@@ -8,7 +8,7 @@ import type { QueryRunner } from '../../storage/runner.js';
 import { canonicalJson, signDocument } from '../../routing-client/canonical.js';
 import type { FeedBudget } from '../../routing-client/types.js';
 import { budgetStatus } from './budgets.js';
-import { closedCircuit, circuitStats, nextCircuit, type Circuit } from './circuit.js';
+import { capOpenings, closedCircuit, circuitStats, nextCircuit, type Circuit } from './circuit.js';
 import { computePools } from './compute.js';
 import { emptyStats, queryTargetStats } from './health-query.js';
 import { queryGatewayViews, type GatewayView } from './reports.js';
@@ -148,22 +148,26 @@ export class FeedService {
     ]);
     for (const [id, view] of views)
       stats.set(id, { ...(stats.get(id) ?? emptyStats()), gateway: view });
+    const before = new Map(this.circuits);
     for (const t of targets) {
-      const prev = this.circuits.get(t.id) ?? closedCircuit();
-      const next = nextCircuit(
-        prev,
-        circuitStats(stats.get(t.id) ?? emptyStats(), t.kind),
-        cfg.circuit,
-        nowMs,
-      );
-      if (next !== prev)
+      const prev = before.get(t.id) ?? closedCircuit();
+      const stat = circuitStats(stats.get(t.id) ?? emptyStats(), t.kind);
+      this.circuits.set(t.id, nextCircuit(prev, stat, cfg.circuit, nowMs));
+    }
+    for (const id of capOpenings(before, this.circuits, cfg.pools, cfg.circuit.max_open_share))
+      this.deps.logger.warn('routing circuit held closed: its pool is at circuit.max_open_share', {
+        target: id,
+      });
+    for (const t of targets) {
+      const prev = before.get(t.id) ?? closedCircuit();
+      const next = this.circuits.get(t.id);
+      if (next !== undefined && next.state !== prev.state)
         this.deps.logger.info('routing circuit', {
           target: t.id,
           from: prev.state,
           to: next.state,
           reason: next.reason,
         });
-      this.circuits.set(t.id, next);
     }
     const budgets = await this.budgetsAt(nowMs, targets);
     const out = computePools({
