@@ -75,6 +75,7 @@ async function groupObservations(
     dims: groupBy,
     filters: rule.scope,
     reservations,
+    now,
   });
   // Reservation purchase / unused lines belong to no group: a group's budget is its own calls.
   const rows = new Map<

@@ -42,6 +42,7 @@ export async function queryBudgets(
         dims: [],
         filters,
         reservations,
+        now,
       });
       const { effective } = lineTotals(lines);
       return evaluateBudget(b, moneyText(effective), now, lineGaps(lines));

@@ -58,6 +58,7 @@ async function spendFor(
     to: new Date(nowMs + 1),
     dims,
     reservations,
+    now: new Date(nowMs),
   });
   const out = new Map<string, Spend>();
   for (const l of lines) {
