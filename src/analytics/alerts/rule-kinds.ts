@@ -60,3 +60,11 @@ export function groupByOf(rule: AlertRule): AlertLabel[] {
 export function windowOf(rule: AlertRule): number {
   return rule.window_s ?? DEFAULT_WINDOW_S[rule.kind];
 }
+
+/** How the rules' summaries print numbers, ratios and label groups. */
+export const fmt = (n: number, digits = 3): string => String(Number(n.toFixed(digits)));
+export const pct = (n: number): string => `${fmt(n * 100, 2)}%`;
+export const who = (labels: Record<string, string>): string =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ') || 'all traffic';

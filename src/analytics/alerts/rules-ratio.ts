@@ -1,15 +1,8 @@
 // The rule kinds whose value comes from the current window alone (rates, counts, token budgets):
 // one observation per label group, judged against the rule's threshold.
 import type { AlertRule } from '../../shared/config-alerts.js';
-import { windowOf, type Observation } from './rule-kinds.js';
+import { fmt, pct, who, windowOf, type Observation } from './rule-kinds.js';
 import type { WindowStats } from './window.js';
-
-export const fmt = (n: number, digits = 3): string => String(Number(n.toFixed(digits)));
-export const pct = (n: number): string => `${fmt(n * 100, 2)}%`;
-export const who = (labels: Record<string, string>): string =>
-  Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ') || 'all traffic';
 
 export type RatioKind = Exclude<
   AlertRule,

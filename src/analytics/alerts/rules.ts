@@ -4,9 +4,17 @@
 import type { AlertRule } from '../../shared/config-alerts.js';
 import { formatUsd, money } from '../../shared/money.js';
 import { budgetObservations } from './rules-money.js';
-import { groupByOf, windowOf, type Observation, type RuleContext } from './rule-kinds.js';
+import {
+  fmt,
+  groupByOf,
+  pct,
+  who,
+  windowOf,
+  type Observation,
+  type RuleContext,
+} from './rule-kinds.js';
 import { labelKey, queryWindowStats, type WindowStats } from './window.js';
-import { fmt, pct, ratioRule, who } from './rules-ratio.js';
+import { ratioRule } from './rules-ratio.js';
 
 /** Current window and the baseline right before it. */
 async function windows(
