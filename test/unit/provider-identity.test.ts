@@ -177,13 +177,13 @@ describe('the identity table', () => {
     expect(regionFromHost('api.openai.com')).toBe('');
   });
 
-  it('imports nothing of ours but semconv (the instrumentation package ships it)', () => {
-    const src = readFileSync(
-      new URL('../../src/shared/provider-identity.ts', import.meta.url),
-      'utf8',
-    );
-    const specs = [...src.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
-    expect(specs).toEqual(['./semconv.js']);
+  it('imports nothing of ours but semconv and its table (the instrumentation package ships both)', () => {
+    const imports = (file: string): (string | undefined)[] => {
+      const src = readFileSync(new URL(`../../src/shared/${file}`, import.meta.url), 'utf8');
+      return [...src.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
+    };
+    expect(imports('provider-identity.ts')).toEqual(['./semconv.js', './provider-table.js']);
+    expect(imports('provider-table.ts')).toEqual(['./semconv.js']);
   });
 });
 
