@@ -30,6 +30,7 @@ import {
 import { registerDeadLetter } from './cli-dead-letter.js';
 import { registerPrices } from './cli-prices.js';
 import { registerReprice } from './cli-reprice.js';
+import { registerSpool } from './cli-spool.js';
 
 const program = new Command('llm-finops').description(
   'LLM spend and capacity: OTLP collector, ClickHouse storage, analytics API',
@@ -119,6 +120,7 @@ withCommon(
 });
 
 registerDeadLetter(program);
+registerSpool(program);
 
 const keys = program
   .command('keys')
