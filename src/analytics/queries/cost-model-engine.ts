@@ -106,7 +106,7 @@ function applyRows(
     const x = rest[row.j - 1];
     if (r === undefined || x === undefined) continue;
     if (row.rank === IDLE_RANK) {
-      if (row.engine) x.unused.set(row.ts, row.units);
+      if (row.e === 1) x.unused.set(row.ts, row.units);
       else x.used.set(row.ts, row.used);
       continue;
     }
@@ -114,11 +114,14 @@ function applyRows(
     if (key === undefined) continue;
     const name = r.name ?? r.deployment;
     const bucket = bucketOf(row.ts, q.bucket);
-    const m = Object.fromEntries(Object.entries(row.m).map(([k, v]) => [k, new Money(v)]));
-    addMeasures(lines.get('usage', bucket, key).m, m, -1);
     const line = lines.get('usage', bucket, key, name, r.deployment);
-    addMeasures(line.m, m);
-    if (row.engine) {
+    if (row.e === 2) {
+      const m = Object.fromEntries(Object.entries(row.m).map(([k, v]) => [k, new Money(v)]));
+      addMeasures(lines.get('usage', bucket, key).m, m, -1);
+      addMeasures(line.m, m);
+      continue;
+    }
+    if (row.e === 1) {
       line.effective = line.effective.add(fromUnits(row.units));
       line.quantity = line.quantity.add(new Money(row.converted.toString()));
       continue;
@@ -152,6 +155,7 @@ export async function applyInEngine(
     reservations: h.sql,
     read: { from: new Date(lo), to: new Date(hi), dims: q.dims, filters: scope },
     measures: q.measures ?? USAGE_MEASURES,
+    bucket: q.bucket,
     h0: h.hours[0]?.hour ?? lo,
     out: h.hours.map((x) => (bucketOf(x.hour, q.bucket) ?? 0) / 1000),
     order,
