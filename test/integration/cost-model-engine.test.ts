@@ -93,6 +93,11 @@ for (const tenant of TIE)
   );
 // Hour 2 over ptu-a's capacity (18000 converted tokens an hour).
 calls.push(at(R0 + 2 * H + 5 * M, { tenant: 'acme', deployment: 'ptu-a', input_tokens: 30_000 }));
+// Another provider on ptu-a: covered by `a`, on demand under a reservation naming openai.
+for (const tenant of ['acme', 'Zeta'])
+  calls.push(
+    at(R0 + H + 3 * M, { tenant, deployment: 'ptu-a', provider: 'anthropic', input_tokens: 500 }),
+  );
 // ptu-z (reserved in the last test only): 2x10^16 tokens, 2x10^19 converted tokens at weight 1000.
 calls.push(at(R0 + 3 * H + 7 * M, { tenant: 'acme', deployment: 'ptu-z', input_tokens: 2e16 }));
 
@@ -227,6 +232,40 @@ describe('the engine split, repeated and at its limits', () => {
     for (let i = 0; i < 3; i++) await costLines(storage, q);
     expect(plain(await costLines(storage, q))).toEqual(first);
     expect(plain(await costLines(storage, { ...q, split: 'js' }))).toEqual(first);
+  });
+
+  it('covers only the named provider, with the same digits as JS', async () => {
+    const named = parseConfig({
+      finops: {
+        reservations: [
+          {
+            name: 'ao',
+            deployment: 'ptu-a',
+            provider: 'openai',
+            units: 3,
+            price_per_unit_hour: '0.7',
+            tokens_per_minute_per_unit: 100,
+          },
+        ],
+      },
+    }).finops.reservations;
+    for (const unused of ['row', 'spread'] as const) {
+      const q: ModelQuery = {
+        from: new Date(R0),
+        to: new Date(R0 + 6 * H),
+        dims: ['tenant'],
+        reservations: named,
+        now: NOW,
+        unused,
+      };
+      const got = await costLines(storage, { ...q, split: 'engine' });
+      expect(plain(got)).toEqual(plain(await costLines(storage, { ...q, split: 'js' })));
+      // The anthropic calls stay on demand: 1 of acme's and Zeta's on-demand calls each.
+      const od = got.filter((l) => l.kind === 'usage' && l.reservation === '');
+      expect(od.reduce((a, l) => a + Number(l.m.calls?.toFixed() ?? 0), 0)).toBeGreaterThanOrEqual(
+        2,
+      );
+    }
   });
 
   it('splits an hour of more than 2^63 converted tokens in JS, with the same digits', async () => {

@@ -177,15 +177,14 @@ function placeSql(input: SqlBatchInput): { j: string; rank: string; where: strin
     dims.length > 0
       ? `transform(${key}, {cm_keys:Array(String)}, {cm_ranks:Array(UInt32)}, toUInt32(0))`
       : 'toUInt32(1)';
-  const named = input.reservations.some(
-    (x) => x.r.provider !== undefined || x.r.model !== undefined,
-  );
-  const where =
-    'j > 0' +
-    (named
-      ? ` AND ({cm_hp:Array(UInt8)}[j] = 0 OR provider = {cm_pv:Array(String)}[j])` +
-        ` AND ({cm_hm:Array(UInt8)}[j] = 0 OR model = {cm_md:Array(String)}[j])`
-      : '');
+  // Only the columns some reservation names are read (coverageDims), so only those are tested.
+  const named = (f: (r: ReservationConfig) => string | undefined): boolean =>
+    input.reservations.some((x) => f(x.r) !== undefined);
+  let where = 'j > 0';
+  if (named((r) => r.provider))
+    where += ` AND ({cm_hp:Array(UInt8)}[j] = 0 OR provider = {cm_pv:Array(String)}[j])`;
+  if (named((r) => r.model))
+    where += ` AND ({cm_hm:Array(UInt8)}[j] = 0 OR model = {cm_md:Array(String)}[j])`;
   const j = `transform(deployment, {cm_deps:Array(String)}, {cm_js:Array(UInt16)}, toUInt16(0))`;
   return { j, rank, where };
 }
