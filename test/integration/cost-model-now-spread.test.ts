@@ -3,12 +3,13 @@
 //  - a range reaching past now charges reservation hours only if they have begun (the current
 //    hour in full), never purchase or unused capacity for hours nobody has had yet;
 //  - spend per outcome with unused=spread carries the unused share the way /v1/costs spreads it.
+//  - the FOCUS export reads the same clock (not the process's).
 // Real chDB, rows inserted into llm_calls, real HTTP; the clock is the app's injected clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { postJson } from '../helpers/otlp.js';
 import { atto, usd } from '../fixtures/pricing/exact.js';
-import { seed, startApp, type SeedCall, type TestApp } from './analytics-finops-seed.js';
+import { parseCsv, seed, startApp, type SeedCall, type TestApp } from './analytics-finops-seed.js';
 
 const H = 3_600_000;
 const M = 60_000;
@@ -99,6 +100,28 @@ describe('reservation hours after now', () => {
     const purchase = rows.filter((r) => r.reservation_purchase === true);
     expect(total(purchase, 'billed_cost_usd')).toBe('30');
     expect(total(rows, 'effective_cost_usd')).toBe('30.5');
+  });
+});
+
+describe('the FOCUS export and the clock', () => {
+  it("charges only the reservation hours begun by the app's clock, as /v1/costs does", async () => {
+    // The process clock is months past W: an export that read it would bill all five hours.
+    clock = W + 30 * M;
+    const res = await fetch(
+      `${app.url}/v1/export/focus?from=${iso(W - H)}&to=${iso(W + 5 * H)}&format=csv`,
+    );
+    expect(res.status).toBe(200);
+    const [head = [], ...raw] = parseCsv(await res.text());
+    const rows = raw.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i] ?? ''])));
+    const sum = (list: Record<string, string>[], k: string): string =>
+      usd(list.reduce((a, r) => a + atto(r[k] ?? '0'), 0n));
+    const purchase = rows.filter((r) => r.ChargeCategory === 'Purchase');
+    expect(purchase.length).toBeGreaterThan(0);
+    expect(sum(purchase, 'BilledCost')).toBe('10');
+    const api = await costs('&group_by=tenant', W - H, W + 5 * H);
+    expect(sum(rows, 'BilledCost')).toBe(total(api, 'billed_cost_usd'));
+    expect(sum(rows, 'EffectiveCost')).toBe(total(api, 'effective_cost_usd'));
+    expect(sum(rows, 'BilledCost')).toBe('10.5');
   });
 });
 

@@ -49,8 +49,10 @@ async function stage(
   );
   try {
     const chunks = dayChunks(q.from, q.to);
+    // One clock for the whole export: every day's rows charge the same hours as begun.
+    const now = q.now ?? new Date();
     for (const [i, [from, to]] of chunks.entries()) {
-      const rows = await focusRows(storage, { ...q, from, to }, finops);
+      const rows = await focusRows(storage, { ...q, from, to, now }, finops);
       if (rows.length > 0) await storage.insert(table, rows);
       onDay?.(i + 1, chunks.length + 1);
     }

@@ -176,7 +176,7 @@ export function createFinopsRouter(deps: RouteDeps, api: ApiRoutes): Router {
       await deps.beforeRead?.();
       const stream = await streamFocus(
         deps.storage,
-        { from: q.from, to: q.to, tenant: q.tenant, format: q.format },
+        { from: q.from, to: q.to, tenant: q.tenant, format: q.format, now: deps.now() },
         finops,
       );
       res.setHeader('content-type', FOCUS_CONTENT_TYPES[q.format]);

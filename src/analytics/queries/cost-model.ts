@@ -12,14 +12,17 @@
 // Reservations are applied at query time from config, so a changed reservation re-prices history,
 // and only for hours that have begun: later hours are not charged (activeRange).
 // Files: cost-model-lines.ts (question, lines, reservation lines), cost-model-apply.ts (one
-// reservation applied), cost-model-sql.ts / cost-model-hours.ts / cost-model-alloc.ts (the split).
+// reservation applied in JS), cost-model-engine.ts + cost-model-sql.ts (all of them in the engine),
+// cost-model-batches.ts (which go where), cost-model-hours.ts / cost-model-alloc.ts (the split).
 import { ZERO } from '../../shared/money.js';
 import type { FilterValue } from '../../storage/planner/plan.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import { activeRange } from './cost-model-alloc.js';
 import { applyReservation } from './cost-model-apply.js';
+import { applyInEngine } from './cost-model-engine.js';
+import { engineBatches } from './cost-model-batches.js';
 import { Lines, type CostLine, type ModelQuery } from './cost-model-lines.js';
-import { USAGE_MEASURES, addMeasures, readGroups } from './cost-model-read.js';
+import { USAGE_MEASURES, addMeasures, groupId, readGroups } from './cost-model-read.js';
 
 export {
   bucketOf,
@@ -45,10 +48,18 @@ export async function costLines(storage: QueryRunner, q: ModelQuery): Promise<Co
     measures,
   });
   for (const row of totals) addMeasures(lines.get('usage', row.bucket, row.key).m, row.m);
-  for (const r of q.reservations) {
+  const active = q.reservations.flatMap((r) => {
     const range = activeRange(r, q.from, q.to, (q.now ?? new Date()).getTime());
-    if (range !== undefined) await applyReservation(storage, q, r, range, scope, lines);
-  }
+    return range === undefined ? [] : [{ r, range }];
+  });
+  // The question's groups in tie order: a superset of every reservation's covered groups.
+  const keys = new Map(totals.map((row) => [groupId(row.key), row.key]));
+  const order = [...keys.keys()].sort().map((id) => keys.get(id) ?? {});
+  const { batches, rest } = engineBatches(q, active, scope, order.length);
+  for (const batch of batches)
+    if (!(await applyInEngine(storage, q, batch, scope, order, lines)))
+      rest.push(...batch.reservations.map((r) => ({ r, range: batch.range })));
+  for (const { r, range } of rest) await applyReservation(storage, q, r, range, scope, lines);
   const out = [...lines.map.values()];
   for (const line of out)
     if (line.kind === 'usage' && line.reservation === '') {

@@ -35,6 +35,12 @@ export interface FocusQuery {
   to: Date;
   tenant?: string | undefined;
   format: FocusFormat;
+  /**
+   * The clock (default the current time): reservation hours that have not begun are not charged
+   * (activeRange). The API passes its service clock, as /v1/costs and budgets do; one clock for
+   * every day of an export, so a day boundary passing mid-export cannot change earlier days.
+   */
+  now?: Date | undefined;
 }
 
 const MONEY = 'Decimal(38, 18)';
@@ -136,6 +142,7 @@ export async function focusRows(
     tenant: q.tenant,
     reservations: finops.reservations,
     measures: { ...USAGE_MEASURES, ...PART_MEASURES },
+    now: q.now,
   });
   return focusRowsOf(lines, finops, q.format);
 }

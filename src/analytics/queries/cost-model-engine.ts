@@ -1,0 +1,200 @@
+// The reservations of a question split inside ClickHouse (cost-model-sql.ts), all of them in one
+// query with the covered measures: this file builds the hour arrays the query takes, and applies
+// its rows to the lines as cost-model-apply.ts does for one reservation in JS. Hours whose
+// capacity is fractional come back as group-hours and are split here with splitHourUnits (the
+// decimal remainder decides them), so the answer is the JS split's, digit for digit.
+import type { ReservationConfig } from '../../shared/config-finops.js';
+import { Money, ZERO, fromUnits, toUnits, type MoneyValue } from '../../shared/money.js';
+import type { FilterValue } from '../../storage/planner/plan.js';
+import type { QueryRunner } from '../../storage/runner.js';
+import { hourCost, hoursOf } from './cost-model-alloc.js';
+import { reportedUsage, splitIntoLines } from './cost-model-apply.js';
+import { splitHourUnits, type HourCharge, type HourUnits } from './cost-model-hours.js';
+import {
+  addReservationLines,
+  bucketOf,
+  showsReservation,
+  type Lines,
+  type ModelQuery,
+} from './cost-model-lines.js';
+import { USAGE_MEASURES, addMeasures, groupId } from './cost-model-read.js';
+import { IDLE_RANK, splitBatch, type SqlBatchRow, type SqlReservation } from './cost-model-sql.js';
+
+const HOUR_MS = 3_600_000;
+
+/** Reservations on distinct deployments whose hours the question charges over the same range. */
+export interface EngineBatch {
+  reservations: readonly ReservationConfig[];
+  range: [number, number];
+}
+
+interface Hours {
+  hours: { hour: number; seconds: MoneyValue }[];
+  /** Per reservation: its engine arrays and the fractional-capacity runs split in JS. */
+  sql: SqlReservation[];
+  runs: [number, number][][];
+  reported: Map<number, bigint>[];
+}
+
+async function hourArrays(
+  storage: QueryRunner,
+  batch: EngineBatch,
+  filtered: boolean,
+): Promise<Hours> {
+  const [lo, hi] = batch.range;
+  const hours = hoursOf(lo, hi);
+  const out: Hours = { hours, sql: [], runs: [], reported: [] };
+  for (const r of batch.reservations) {
+    const reported = filtered ? await reportedUsage(storage, r, batch.range) : new Map();
+    const perMinute = new Money(r.tokens_per_minute_per_unit).mul(r.units);
+    const x = { r, units: [] as string[], capacity: [] as string[], reported: [] as string[] };
+    const engine: number[] = [];
+    const runs: [number, number][] = [];
+    for (const h of hours) {
+      const capacity = perMinute.mul(h.seconds).div(60);
+      const whole = capacity.isInteger();
+      x.units.push(whole ? toUnits(hourCost(r, h.seconds)).toString() : '0');
+      x.capacity.push(whole ? capacity.toFixed(0) : '0');
+      x.reported.push((reported.get(h.hour) ?? 0n).toString());
+      engine.push(whole ? 1 : 0);
+      // Contiguous runs of fractional hours, clipped to the range (splitHourUnits' range).
+      if (whole) continue;
+      const last = runs[runs.length - 1];
+      const end = Math.min(hi, h.hour + HOUR_MS);
+      if (last !== undefined && last[1] === h.hour) last[1] = end;
+      else runs.push([Math.max(lo, h.hour), end]);
+    }
+    out.sql.push({ ...x, engine });
+    out.runs.push(runs);
+    out.reported.push(reported);
+  }
+  return out;
+}
+
+/** What the query's rows leave to JS, per reservation. */
+interface Rest {
+  unused: Map<number, bigint>;
+  groups: HourUnits[];
+  used: Map<number, bigint>;
+}
+
+/** Whether every row names a reservation of the batch and a group of `order` (or the hour). */
+const placeable = (rows: readonly SqlBatchRow[], batch: EngineBatch, groups: number): boolean =>
+  rows.every(
+    (row) =>
+      row.j >= 1 &&
+      row.j <= batch.reservations.length &&
+      (row.rank === IDLE_RANK || (row.rank >= 1 && row.rank <= groups)),
+  );
+
+/** Applies the rows (placeable) to the lines; returns what is left to JS per reservation. */
+function applyRows(
+  rows: readonly SqlBatchRow[],
+  q: ModelQuery,
+  batch: EngineBatch,
+  order: readonly Record<string, string>[],
+  lines: Lines,
+): Rest[] {
+  const rest: Rest[] = batch.reservations.map(() => ({
+    unused: new Map(),
+    groups: [],
+    used: new Map(),
+  }));
+  const ids = new Map<number, string>();
+  for (const row of rows) {
+    const r = batch.reservations[row.j - 1];
+    const x = rest[row.j - 1];
+    if (r === undefined || x === undefined) continue;
+    if (row.rank === IDLE_RANK) {
+      if (row.e === 1) x.unused.set(row.ts, row.units);
+      else x.used.set(row.ts, row.used);
+      continue;
+    }
+    const key = order[row.rank - 1];
+    if (key === undefined) continue;
+    const name = r.name ?? r.deployment;
+    const bucket = bucketOf(row.ts, q.bucket);
+    const line = lines.get('usage', bucket, key, name, r.deployment);
+    if (row.e === 2) {
+      const m = Object.fromEntries(Object.entries(row.m).map(([k, v]) => [k, new Money(v)]));
+      addMeasures(lines.get('usage', bucket, key).m, m, -1);
+      addMeasures(line.m, m);
+      continue;
+    }
+    if (row.e === 1) {
+      line.effective = line.effective.add(fromUnits(row.units));
+      line.quantity = line.quantity.add(new Money(row.converted.toString()));
+      continue;
+    }
+    let id = ids.get(row.rank);
+    if (id === undefined) ids.set(row.rank, (id = groupId(key)));
+    x.groups.push({ hour: row.ts, id, key, converted: row.converted });
+  }
+  return rest;
+}
+
+/**
+ * Applies a batch of reservations with one query; false (nothing applied) when the engine cannot
+ * answer it exactly (a key holding NUL, a group the ordering read did not see, an hour of over
+ * 2^63 converted tokens): the caller then applies them one by one in JS.
+ */
+export async function applyInEngine(
+  storage: QueryRunner,
+  q: ModelQuery,
+  batch: EngineBatch,
+  scope: Record<string, FilterValue>,
+  order: readonly Record<string, string>[],
+  lines: Lines,
+): Promise<boolean> {
+  // The group key is matched as its values joined by NUL: a value holding one could collide.
+  if (order.some((key) => Object.values(key).some((v) => v.includes('\u0000')))) return false;
+  const filtered = Object.keys(scope).length > 0;
+  const h = await hourArrays(storage, batch, filtered);
+  const [lo, hi] = batch.range;
+  const rows = await splitBatch(storage, {
+    reservations: h.sql,
+    read: { from: new Date(lo), to: new Date(hi), dims: q.dims, filters: scope },
+    measures: q.measures ?? USAGE_MEASURES,
+    bucket: q.bucket,
+    h0: h.hours[0]?.hour ?? lo,
+    out: h.hours.map((x) => (bucketOf(x.hour, q.bucket) ?? 0) / 1000),
+    order,
+    filtered,
+    spread: q.unused === 'spread',
+  });
+  // A group the ordering read did not see (a concurrent insert): nothing applied, JS splits.
+  if (rows === undefined || !placeable(rows, batch, order.length)) return false;
+  const rest = applyRows(rows, q, batch, order, lines);
+  batch.reservations.forEach((r, k) => {
+    const x = rest[k];
+    if (x === undefined) return;
+    const used = filtered ? (h.reported[k] ?? new Map<number, bigint>()) : x.used;
+    const charges = hourCharges(q, r, batch.range, h.runs[k] ?? [], x, used, lines);
+    if (showsReservation(r, q)) addReservationLines(q, r, r.name ?? r.deployment, charges, lines);
+  });
+  return true;
+}
+
+/** Each hour's charge and unused part: the engine's, and the JS split's for fractional hours. */
+function hourCharges(
+  q: ModelQuery,
+  r: ReservationConfig,
+  range: [number, number],
+  runs: readonly [number, number][],
+  x: Rest,
+  used: ReadonlyMap<number, bigint>,
+  lines: Lines,
+): HourCharge[] {
+  const spread = q.unused === 'spread';
+  // Hours without the question's usage: split between other covered calls (`used` holds them
+  // when the question is filtered) and idle capacity.
+  const charges = new Map<number, HourCharge>();
+  for (const c of splitHourUnits(r, range, [], used, spread, () => undefined)) {
+    const u = x.unused.get(c.hour);
+    charges.set(c.hour, u === undefined ? c : { ...c, unused: u === 0n ? ZERO : fromUnits(u) });
+  }
+  const name = r.name ?? r.deployment;
+  for (const run of runs)
+    for (const c of splitIntoLines(q, r, name, run, x.groups, used, lines)) charges.set(c.hour, c);
+  return [...charges.values()].sort((a, b) => a.hour - b.hour);
+}
