@@ -1,6 +1,9 @@
 // npm run bench:analytics-gen — CPU per generated row through every materialized view, several
 // generation setups side by side in the same run (each in its own process and data directory, the
-// first is the baseline). Knobs: BENCH_ROWS (2M), BENCH_VARIANTS (comma list, default all).
+// first is the baseline). Knobs: BENCH_ROWS (2M), BENCH_SERIES (rows of the month the generated
+// rows are the first of, default BENCH_ROWS; 100000000 = the density of the 100M run), BENCH_VARIANTS (comma list, default the four
+// generation setups; `profile` = what each view of llm_calls costs a row: the rows alone first,
+// then the projection and each view on its own, then everything; see analytics-gen.ts).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -9,9 +12,17 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
-import { generate, settleRollups, GENERATION_MODES, type GenerationMode } from './analytics-gen.js';
+import {
+  generate,
+  settleRollups,
+  GENERATION_MODES,
+  PROFILE_MODES,
+  type GenerationMode,
+} from './analytics-gen.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
+// The first ROWS rows of a SERIES-row month: the density per minute of a run of that size.
+const SERIES = Number(process.env.BENCH_SERIES ?? ROWS);
 const END = Math.floor(Date.now() / 3_600_000) * 3_600_000;
 
 async function child(mode: GenerationMode): Promise<void> {
@@ -21,7 +32,9 @@ async function child(mode: GenerationMode): Promise<void> {
     await migrate(storage, { ttl_days: 400 });
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    await generate(storage, ROWS, END, Math.ceil(ROWS / 3), () => undefined, mode);
+    await generate(storage, ROWS, END, Math.ceil(ROWS / 3), () => undefined, mode, {
+      series: SERIES,
+    });
     const genCpu = process.cpuUsage(cpu0);
     const genWall = performance.now() - t0;
     await settleRollups(storage, mode);
@@ -51,9 +64,10 @@ interface Result {
 }
 
 function main(): void {
-  const wanted = (process.env.BENCH_VARIANTS ?? GENERATION_MODES.join(',')).split(',');
+  const asked = process.env.BENCH_VARIANTS ?? GENERATION_MODES.join(',');
+  const wanted = asked === 'profile' ? PROFILE_MODES : asked.split(',');
   console.log(
-    `bench:analytics-gen  rows=${ROWS.toLocaleString()}  load ${loadavg()
+    `bench:analytics-gen  rows=${ROWS.toLocaleString()} of a ${SERIES.toLocaleString()}-row month  load ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
@@ -68,7 +82,7 @@ function main(): void {
     const r = results.at(-1)!;
     const base = results[0]!;
     console.log(
-      `${mode.padEnd(22)} generation ${(r.genCpuUs / ROWS).toFixed(1).padStart(5)} µs CPU a row (${(r.genWallMs / 1000).toFixed(1)} s wall); with the rollups settled ${(r.allCpuUs / ROWS).toFixed(1).padStart(5)} µs a row (${(r.wallMs / 1000).toFixed(1)} s wall); ${(base.allCpuUs / r.allCpuUs).toFixed(2)}x the baseline  load ${loadavg()[0]!.toFixed(2)}`,
+      `${mode.padEnd(30)} generation ${(r.genCpuUs / ROWS).toFixed(1).padStart(5)} µs CPU a row (${(r.genWallMs / 1000).toFixed(1)} s wall); with the rollups settled ${(r.allCpuUs / ROWS).toFixed(1).padStart(5)} µs a row (${(r.wallMs / 1000).toFixed(1)} s wall); ${(base.allCpuUs / r.allCpuUs).toFixed(2)}x the baseline, ${((r.allCpuUs - base.allCpuUs) / ROWS).toFixed(1)} µs a row over it  load ${loadavg()[0]!.toFixed(2)}`,
     );
   }
 }

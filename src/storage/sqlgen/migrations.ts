@@ -6,6 +6,7 @@ import {
   backfillVersion,
   dimsAddedAt,
   measuresAddedAt,
+  measuresRetiredAt,
   migrationVersions,
   rollupTables,
   type CatalogTable,
@@ -18,6 +19,7 @@ import {
   backfillSql,
   baseTableSql,
   comment,
+  dropColumnsSql,
   modifyViewSql,
   rollupTableSql,
   truncateSql,
@@ -47,6 +49,8 @@ interface VersionPlan {
   created: CatalogTable[];
   /** Existing tables gaining columns, with the names added. */
   altered: { t: CatalogTable; added: string[] }[];
+  /** Existing tables losing retired measures' columns, with the names dropped. */
+  retired: { t: CatalogTable; dropped: string[] }[];
   /** Altered tables and every table cascading from one: truncated, then refilled from the roots. */
   rebuilt: CatalogTable[];
   roots: CatalogTable[];
@@ -89,6 +93,9 @@ class Planner {
         added: [...dimsAddedAt(t.family, version), ...measuresAddedAt(t.family, version)],
       }))
       .filter((a) => a.added.length > 0);
+    const retired = existing
+      .map((t) => ({ t, dropped: measuresRetiredAt(t.family, version) }))
+      .filter((r) => r.dropped.length > 0);
     const changed = new Set(altered.map((a) => a.t.table.name));
     const rebuilt = this.sorted(
       existing.filter(
@@ -101,6 +108,7 @@ class Planner {
       version,
       created: this.tables.filter((t) => t.table.since === version),
       altered,
+      retired,
       rebuilt,
       roots: rebuilt.filter((t) => !rebuiltNames.has(t.table.from)),
       backfilled: this.sorted(
@@ -126,6 +134,8 @@ class Planner {
         .join('_')}`;
     const first = p.altered[0];
     if (first !== undefined) return `${first.t.family.name}_${first.added.join('_')}`;
+    const gone = p.retired[0];
+    if (gone !== undefined) return `${gone.t.family.name}_without_${gone.dropped.join('_')}`;
     return 'backfill';
   }
 
@@ -156,6 +166,13 @@ class Planner {
         `${comment(`${t.table.name} gains ${added.join(', ')}.`)}${addColumnsSql(t.family, t.table, p.version, added, v)}`,
       );
     for (const { t } of p.altered) parts.push(modifyViewSql(at(t), v));
+    // Views stop computing a retired measure before its column goes, so no insert in between
+    // names a column that no longer exists (the table fills the column's default meanwhile).
+    for (const { t, dropped } of p.retired)
+      parts.push(
+        `${comment(`${t.table.name} stops computing and storing ${dropped.join(', ')}.`)}${modifyViewSql(at(t), v)}`,
+      );
+    for (const { t, dropped } of p.retired) parts.push(dropColumnsSql(t.table, dropped, v));
     if (p.rebuilt.length > 0) {
       parts.push(
         `${comment(

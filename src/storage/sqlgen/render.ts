@@ -190,6 +190,15 @@ export function addColumnsSql(
     .join(',\n')};\n`;
 }
 
+/** Drops retired measures' columns from a rollup (and its Distributed table on a cluster). */
+export function dropColumnsSql(t: RollupTable, dropped: readonly string[], v: Variant): string {
+  const alter = (name: string): string =>
+    `ALTER TABLE ${name}\n${dropped.map((c) => `${INDENT}DROP COLUMN IF EXISTS ${c}`).join(',\n')};\n`;
+  return v === 'single'
+    ? alter(t.name)
+    : `${alter(`${t.name}_local${ON_CLUSTER}`)}\n${alter(`${t.name}${ON_CLUSTER}`)}`;
+}
+
 /** Columns `version` adds to a table the application writes (existing rows take the default). */
 export function addBaseColumnsSql(t: BaseTable, version: number, v: Variant): string {
   const columns = baseColumns(t, version);
