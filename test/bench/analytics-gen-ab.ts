@@ -17,6 +17,7 @@ import {
   settleRollups,
   GENERATION_MODES,
   PROFILE_MODES,
+  SETTING_VARIANTS,
   type GenerationMode,
 } from './analytics-gen.js';
 
@@ -25,7 +26,14 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 const SERIES = Number(process.env.BENCH_SERIES ?? ROWS);
 const END = Math.floor(Date.now() / 3_600_000) * 3_600_000;
 
-async function child(mode: GenerationMode): Promise<void> {
+/** `mode` or `mode@settings` (a SETTING_VARIANTS name). */
+async function child(variant: string): Promise<void> {
+  const [mode, named] = variant.split('@') as [GenerationMode, string | undefined];
+  const settings = named === undefined ? undefined : SETTING_VARIANTS[named];
+  if (named !== undefined && settings === undefined)
+    throw new Error(
+      `BENCH_VARIANTS: no settings named ${named} (${Object.keys(SETTING_VARIANTS).join(', ')})`,
+    );
   const dir = mkdtempSync(join(tmpdir(), 'bench-gen-'));
   const storage = await createStorage({ database: 'default', dataDir: dir });
   try {
@@ -34,6 +42,7 @@ async function child(mode: GenerationMode): Promise<void> {
     const t0 = performance.now();
     await generate(storage, ROWS, END, Math.ceil(ROWS / 3), () => undefined, mode, {
       series: SERIES,
+      ...(settings !== undefined ? { settings } : {}),
     });
     const genCpu = process.cpuUsage(cpu0);
     const genWall = performance.now() - t0;
@@ -42,7 +51,7 @@ async function child(mode: GenerationMode): Promise<void> {
     const us = (c: NodeJS.CpuUsage): number => c.user + c.system;
     console.log(
       JSON.stringify({
-        mode,
+        mode: variant,
         genCpuUs: us(genCpu),
         allCpuUs: us(all),
         genWallMs: genWall,
@@ -82,10 +91,10 @@ function main(): void {
     const r = results.at(-1)!;
     const base = results[0]!;
     console.log(
-      `${mode.padEnd(30)} generation ${(r.genCpuUs / ROWS).toFixed(1).padStart(5)} µs CPU a row (${(r.genWallMs / 1000).toFixed(1)} s wall); with the rollups settled ${(r.allCpuUs / ROWS).toFixed(1).padStart(5)} µs a row (${(r.wallMs / 1000).toFixed(1)} s wall); ${(base.allCpuUs / r.allCpuUs).toFixed(2)}x the baseline, ${((r.allCpuUs - base.allCpuUs) / ROWS).toFixed(1)} µs a row over it  load ${loadavg()[0]!.toFixed(2)}`,
+      `${mode.padEnd(30)} generation ${(r.genCpuUs / ROWS).toFixed(1).padStart(5)} µs CPU a row (${(r.genWallMs / 1000).toFixed(1)} s wall); with the rollups settled ${(r.allCpuUs / ROWS).toFixed(1).padStart(5)} µs a row (${(r.wallMs / 1000).toFixed(1)} s wall); ${(base.allCpuUs / r.allCpuUs).toFixed(2)}x the baseline, ${((r.allCpuUs - base.allCpuUs) / ROWS).toFixed(1)} µs a row over it, wall ${(base.wallMs / r.wallMs).toFixed(2)}x  load ${loadavg()[0]!.toFixed(2)}`,
     );
   }
 }
 
-if (process.argv[2] === '--child') await child(process.argv[3] as GenerationMode);
+if (process.argv[2] === '--child') await child(process.argv[3] ?? '');
 else main();

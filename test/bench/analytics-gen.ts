@@ -160,6 +160,24 @@ async function prepare(storage: QueryRunner, mode: GenerationMode): Promise<void
   }
 }
 
+/**
+ * Engine settings of the generating INSERT to compare (`BENCH_VARIANTS=current@<name>`), over
+ * generate()'s defaults (two insert threads, the views in parallel, no merge on insert).
+ */
+export const SETTING_VARIANTS: Readonly<Record<string, Record<string, string | number>>> = {
+  // The views one after another on one thread: what parallel_view_processing buys.
+  'one-thread': { max_threads: 1, max_insert_threads: 1, parallel_view_processing: 0 },
+  // Fewer, larger blocks reach the views: each aggregates more rows into fewer output rows.
+  'big-blocks': {
+    min_insert_block_size_rows: 4_194_304,
+    min_insert_block_size_bytes: 2_147_483_648,
+    max_block_size: 262_144,
+  },
+  'small-blocks': { min_insert_block_size_rows: 262_144, min_insert_block_size_bytes: 0 },
+  // One insert stream, the views in parallel.
+  'one-stream': { max_insert_threads: 1 },
+};
+
 export interface GenerateOptions {
   /**
    * Rows of the 30-day series the generated rows are the first of (default: all of them). The
