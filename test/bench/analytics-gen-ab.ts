@@ -14,6 +14,7 @@ import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
 import {
   generate,
+  rollupCheck,
   settleRollups,
   GENERATION_MODES,
   PROFILE_MODES,
@@ -48,6 +49,12 @@ async function child(variant: string): Promise<void> {
     const genWall = performance.now() - t0;
     await settleRollups(storage, mode);
     const all = process.cpuUsage(cpu0);
+    const wallMs = performance.now() - t0;
+    // Every rollup of the views still attached must have seen every row of its subject.
+    const { fills } = await rollupCheck(storage);
+    const unfilled = fills
+      .filter((f) => f.counted !== f.expected && f.counted > 0)
+      .map((f) => f.table);
     const us = (c: NodeJS.CpuUsage): number => c.user + c.system;
     console.log(
       JSON.stringify({
@@ -55,7 +62,8 @@ async function child(variant: string): Promise<void> {
         genCpuUs: us(genCpu),
         allCpuUs: us(all),
         genWallMs: genWall,
-        wallMs: performance.now() - t0,
+        wallMs,
+        unfilled,
       }),
     );
   } finally {
@@ -70,6 +78,7 @@ interface Result {
   allCpuUs: number;
   genWallMs: number;
   wallMs: number;
+  unfilled: string[];
 }
 
 function main(): void {
@@ -91,7 +100,7 @@ function main(): void {
     const r = results.at(-1)!;
     const base = results[0]!;
     console.log(
-      `${mode.padEnd(30)} generation ${(r.genCpuUs / ROWS).toFixed(1).padStart(5)} µs CPU a row (${(r.genWallMs / 1000).toFixed(1)} s wall); with the rollups settled ${(r.allCpuUs / ROWS).toFixed(1).padStart(5)} µs a row (${(r.wallMs / 1000).toFixed(1)} s wall); ${(base.allCpuUs / r.allCpuUs).toFixed(2)}x the baseline, ${((r.allCpuUs - base.allCpuUs) / ROWS).toFixed(1)} µs a row over it, wall ${(base.wallMs / r.wallMs).toFixed(2)}x  load ${loadavg()[0]!.toFixed(2)}`,
+      `${mode.padEnd(30)} generation ${(r.genCpuUs / ROWS).toFixed(1).padStart(5)} µs CPU a row (${(r.genWallMs / 1000).toFixed(1)} s wall); with the rollups settled ${(r.allCpuUs / ROWS).toFixed(1).padStart(5)} µs a row (${(r.wallMs / 1000).toFixed(1)} s wall); ${(base.allCpuUs / r.allCpuUs).toFixed(2)}x the baseline, ${((r.allCpuUs - base.allCpuUs) / ROWS).toFixed(1)} µs a row over it, wall ${(base.wallMs / r.wallMs).toFixed(2)}x  load ${loadavg()[0]!.toFixed(2)}${r.unfilled.length > 0 ? `  PARTLY FILLED: ${r.unfilled.join(', ')}` : ''}`,
     );
   }
 }

@@ -86,7 +86,9 @@ export function outcomesSql(total: number, endMs: number): string {
  * what the benchmark runs. `no-calls-1m` is an experiment on top of `current`: the llm_calls_1m
  * view dropped and its cascades fed from llm_calls instead. `digests` is `current` with the
  * t-digest latency states that migration 0039 retired put back into llm_calls_1m (its columns and
- * its view as of 0038): what that migration saves.
+ * its view as of 0038): what that migration saves. `costs-from-minute` is `current` with the
+ * hourly cost views that migration 0040 re-pointed at llm_costs_tenant_1h reading llm_calls_1m
+ * again (about a row per call): what 0040 saves.
  *
  * The per-view profile (`npm run bench:analytics-gen` with BENCH_VARIANTS=profile): `bare` is
  * `current` with every view that reads llm_calls dropped and without the projection (the rows
@@ -101,7 +103,11 @@ export const GENERATION_MODES = [
   'no-calls-1m',
 ] as const;
 export type GenerationMode =
-  (typeof GENERATION_MODES)[number] | 'bare' | 'projection' | `only:${string}`;
+  | (typeof GENERATION_MODES)[number]
+  | 'bare'
+  | 'projection'
+  | 'costs-from-minute'
+  | `only:${string}`;
 
 /** The rollups a view of llm_calls fills directly: the roots of the per-view profile. */
 export const directRollups = (): string[] =>
@@ -132,6 +138,20 @@ async function restoreDigests(storage: QueryRunner): Promise<void> {
   );
 }
 
+/** Every view a migration re-pointed reads its former source again. */
+async function repointBack(storage: QueryRunner): Promise<void> {
+  for (const t of rollupTables()) {
+    const former = t.table.formerly?.from;
+    if (former === undefined) continue;
+    const sourceGrain = rollupTable(former)?.table.grain;
+    await storage.command(`DROP VIEW IF EXISTS ${viewName(t.table)}`);
+    const table = { ...t.table, from: former };
+    await storage.command(
+      viewSql({ family: t.family, table, version: NOW, sourceGrain }, 'single'),
+    );
+  }
+}
+
 const rollupNames = (): string[] => rollupTables().map((t) => t.table.name);
 
 async function prepare(storage: QueryRunner, mode: GenerationMode): Promise<void> {
@@ -148,6 +168,7 @@ async function prepare(storage: QueryRunner, mode: GenerationMode): Promise<void
       if (t.table.name !== kept) await storage.command(`DROP VIEW IF EXISTS ${viewName(t.table)}`);
   }
   if (mode === 'digests') await restoreDigests(storage);
+  if (mode === 'costs-from-minute') await repointBack(storage);
   if (mode === 'no-calls-1m') {
     await storage.command('DROP VIEW IF EXISTS llm_calls_1m_mv');
     for (const t of rollupTables().filter((x) => x.table.from === 'llm_calls_1m')) {

@@ -131,6 +131,11 @@ export function rollupTable(name: string, c: Catalog = CATALOG): CatalogTable | 
   return rollupTables(c).find((t) => t.table.name === name);
 }
 
+/** The table the view of `t` reads at `version` (its current `from`, or where it read before). */
+export function sourceAt(t: RollupTable, version = NOW): string {
+  return t.formerly !== undefined && version < t.formerly.until ? t.formerly.from : t.from;
+}
+
 /** When the table is filled from what its source holds (false: never). */
 export function backfillVersion(t: RollupTable): number | false {
   return t.backfill ?? t.since;
@@ -146,6 +151,7 @@ export function migrationVersions(c: Catalog = CATALOG): number[] {
   }
   for (const { family, table } of rollupTables(c)) {
     versions.add(table.since);
+    if (table.formerly !== undefined) versions.add(table.formerly.until);
     const b = backfillVersion(table);
     if (b !== false) versions.add(b);
     for (const d of family.dims) if (dimSince(d) !== undefined) versions.add(dimSince(d) ?? 0);

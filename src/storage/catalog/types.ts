@@ -47,6 +47,11 @@ export interface RollupTable {
    * exist or a cascade fills it.
    */
   backfill?: number | false;
+  /**
+   * What the table cascaded from before migration `until` re-pointed its view at `from` (the rows
+   * it holds are the same either way; only the view's source changes).
+   */
+  formerly?: { from: string; until: number };
   doc?: string;
 }
 

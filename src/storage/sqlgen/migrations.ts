@@ -9,6 +9,7 @@ import {
   measuresRetiredAt,
   migrationVersions,
   rollupTables,
+  sourceAt,
   type CatalogTable,
 } from '../catalog/catalog.js';
 import type { Catalog } from '../catalog/types.js';
@@ -21,6 +22,7 @@ import {
   comment,
   dropColumnsSql,
   modifyViewSql,
+  repointViewSql,
   rollupTableSql,
   truncateSql,
   viewSql,
@@ -55,6 +57,8 @@ interface VersionPlan {
   rebuilt: CatalogTable[];
   roots: CatalogTable[];
   backfilled: CatalogTable[];
+  /** Existing tables whose view now reads another source. */
+  repointed: CatalogTable[];
 }
 
 class Planner {
@@ -63,26 +67,31 @@ class Planner {
     this.tables = rollupTables(catalog);
   }
 
-  private source(t: CatalogTable): CatalogTable | undefined {
-    return this.tables.find((x) => x.table.name === t.table.from);
+  /** The table `t` cascades from at `version` (undefined: llm_calls). */
+  private source(t: CatalogTable, version: number): CatalogTable | undefined {
+    const from = sourceAt(t.table, version);
+    return this.tables.find((x) => x.table.name === from);
   }
 
-  /** Tables `t` reads through, closest first. */
-  private ancestors(t: CatalogTable): CatalogTable[] {
+  /** Tables `t` reads through at `version`, closest first. */
+  private ancestors(t: CatalogTable, version: number): CatalogTable[] {
     const out: CatalogTable[] = [];
-    for (let cur = this.source(t); cur !== undefined; cur = this.source(cur)) out.push(cur);
+    for (let cur = this.source(t, version); cur !== undefined; cur = this.source(cur, version))
+      out.push(cur);
     return out;
   }
 
   /** Sources before the tables that cascade from them. */
-  private sorted(ts: CatalogTable[]): CatalogTable[] {
-    return ts.sort((a, b) => this.ancestors(a).length - this.ancestors(b).length);
+  private sorted(ts: CatalogTable[], version: number): CatalogTable[] {
+    return ts.sort((a, b) => this.ancestors(a, version).length - this.ancestors(b, version).length);
   }
 
   target(t: CatalogTable, version: number): RenderTarget {
-    if (t.table.from !== 'llm_calls' && this.source(t) === undefined)
-      throw new Error(`${t.table.name} cascades from unknown table ${t.table.from}`);
-    return { ...t, version, sourceGrain: this.source(t)?.table.grain };
+    const from = sourceAt(t.table, version);
+    const source = this.source(t, version);
+    if (from !== 'llm_calls' && source === undefined)
+      throw new Error(`${t.table.name} cascades from unknown table ${from}`);
+    return { ...t, table: { ...t.table, from }, version, sourceGrain: source?.table.grain };
   }
 
   plan(version: number): VersionPlan {
@@ -100,8 +109,10 @@ class Planner {
     const rebuilt = this.sorted(
       existing.filter(
         (t) =>
-          changed.has(t.table.name) || this.ancestors(t).some((a) => changed.has(a.table.name)),
+          changed.has(t.table.name) ||
+          this.ancestors(t, version).some((a) => changed.has(a.table.name)),
       ),
+      version,
     );
     const rebuiltNames = new Set(rebuilt.map((t) => t.table.name));
     return {
@@ -110,12 +121,14 @@ class Planner {
       altered,
       retired,
       rebuilt,
-      roots: rebuilt.filter((t) => !rebuiltNames.has(t.table.from)),
+      roots: rebuilt.filter((t) => !rebuiltNames.has(sourceAt(t.table, version))),
       backfilled: this.sorted(
         this.tables.filter(
           (t) => backfillVersion(t.table) === version && !rebuiltNames.has(t.table.name),
         ),
+        version,
       ),
+      repointed: existing.filter((t) => t.table.formerly?.until === version),
     };
   }
 
@@ -184,7 +197,11 @@ cascades from it, then refill from the sources (the views carry the rest). Run w
     }
     for (const t of p.backfilled)
       parts.push(
-        `${comment(`Backfill ${t.table.name} from what ${t.table.from} already holds, once.`)}${backfillSql(at(t), v)}`,
+        `${comment(`Backfill ${t.table.name} from what ${sourceAt(t.table, p.version)} already holds, once.`)}${backfillSql(at(t), v)}`,
+      );
+    for (const t of p.repointed)
+      parts.push(
+        `${comment(`${t.table.name} cascades from ${t.table.from} instead of ${t.table.formerly?.from ?? ''}.`)}${repointViewSql(at(t), v)}`,
       );
     for (const t of p.created) parts.push(viewSql(at(t), v));
     return parts.join('\n');

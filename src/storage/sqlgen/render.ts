@@ -240,6 +240,15 @@ export function modifyViewSql(target: RenderTarget, v: Variant): string {
   return `ALTER TABLE ${viewName(target.table)}${on(v)} MODIFY QUERY\n${viewSelect(target, v)};\n`;
 }
 
+/**
+ * Points a view at another source table: dropped and created again (ClickHouse cannot change a
+ * view's source in place). An insert between the two statements would miss the table, so like a
+ * rebuild this runs with ingest stopped (migrations run before the collector listens).
+ */
+export function repointViewSql(target: RenderTarget, v: Variant): string {
+  return `DROP VIEW IF EXISTS ${viewName(target.table)}${on(v)};\n${viewSql(target, v)}`;
+}
+
 export function truncateSql(t: RollupTable, v: Variant): string {
   return `TRUNCATE TABLE IF EXISTS ${local(t.name, v)}${on(v)};\n`;
 }

@@ -1,12 +1,21 @@
-// Migration 0039 retires the t-digest latency states of llm_calls_1m on a store that already holds
-// rows: migrated up to 0038, calls stored, then the rest applied. The columns go, nothing is
-// rebuilt (every other column keeps its sums), the view keeps filling the table and what cascades
-// from it, and the catalog no longer offers the measures to a read.
+// The migrations that make each inserted call cheaper for the views (issue 14), on a store that
+// already holds rows: migrated up to 0038, calls stored, then the rest applied.
+// 0039 retires the t-digest latency states of llm_calls_1m: the columns go, nothing is rebuilt
+// (every other column keeps its sums), the view keeps filling the table and what cascades from it,
+// and the catalog no longer offers the measures to a read.
+// 0040 re-points the hourly cost views at llm_costs_tenant_1h: the rows they hold stay, and new
+// calls reach them through the new source exactly once.
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOG, familyMeasures, rollupTable } from '../../src/storage/catalog/catalog.js';
+import {
+  CATALOG,
+  familyMeasures,
+  rollupTable,
+  rollupTables,
+} from '../../src/storage/catalog/catalog.js';
+import { COSTS_FROM_HOURS } from '../../src/storage/catalog/rollups.js';
 import { DIGESTS_RETIRED } from '../../src/storage/catalog/measures.js';
 import { createStorage } from '../../src/storage/client.js';
 import { MIGRATIONS_DIR, migrate, readMigrations } from '../../src/storage/migrate.js';
@@ -75,7 +84,7 @@ beforeAll(async () => {
 });
 afterAll(async () => storage.close());
 
-describe('0039 on a store holding rows', () => {
+describe('0039 and 0040 on a store holding rows', () => {
   it('starts from a table that has the digests and stored calls', async () => {
     expect(await columnsOf('llm_calls_1m')).toEqual(expect.arrayContaining(DIGESTS));
     expect(before).toEqual(await rawSums());
@@ -91,13 +100,26 @@ describe('0039 on a store holding rows', () => {
     expect(await sums('llm_calls_1m')).toEqual(before);
   });
 
-  it('keeps filling llm_calls_1m and its cascades from new calls', async () => {
+  it('re-points the hourly cost views (0040) without touching their rows', async () => {
+    const views = await storage.query<{ name: string; query: string }>(
+      `SELECT name, as_select AS query FROM system.tables
+        WHERE database = currentDatabase() AND engine = 'MaterializedView'`,
+    );
+    const moved = rollupTables().filter((t) => t.table.formerly?.until === COSTS_FROM_HOURS);
+    expect(moved.length).toBe(3);
+    for (const { table } of moved) {
+      const view = views.find((v) => v.name === `${table.name}_mv`);
+      expect(view?.query, table.name).toMatch(/FROM [\w.]*llm_costs_tenant_1h\b/);
+      expect(await sums(table.name), table.name).toEqual(before);
+    }
+  });
+
+  it('keeps filling llm_calls_1m and every cost cascade from new calls, once', async () => {
     await storage.insert('llm_calls', calls('b', 150));
     const raw = await rawSums();
     expect(Number(raw.calls)).toBe(350);
-    expect(await sums('llm_calls_1m')).toEqual(raw);
-    expect(await sums('llm_costs_tenant_1h')).toEqual(raw);
-    expect(await sums('llm_costs_per_tenant_1d')).toEqual(raw);
+    for (const t of rollupTables().filter((x) => x.family.subject.name === 'calls'))
+      expect(await sums(t.table.name), t.table.name).toEqual(raw);
   });
 
   it('no longer offers the digests to a read, and a second run applies nothing', async () => {
