@@ -84,7 +84,8 @@ export function outcomesSql(total: number, endMs: number): string {
  * each once anyway (background merges of a table merged FINAL afterwards only repeat work), still
  * without the projection. `current` is `deferred` with the schema as it stands (the projection),
  * what the benchmark runs. `no-calls-1m` is an experiment on top of `current`: the llm_calls_1m
- * view dropped and its cascades fed from llm_calls instead. `digests` is `current` with the
+ * view dropped and what cascaded from it fed from llm_calls instead (since 0040 that is
+ * llm_costs_tenant_1h, the other hourly cost tables cascading from it). `digests` is `current` with the
  * t-digest latency states that migration 0039 retired put back into llm_calls_1m (its columns and
  * its view as of 0038): what that migration saves. `costs-from-minute` is `current` with the
  * hourly cost views that migration 0040 re-pointed at llm_costs_tenant_1h reading llm_calls_1m
