@@ -3,8 +3,15 @@
 // Cardinality: 500 tenants (skewed: tenant k has weight ~ 1/sqrt(k)), 40 routes, 15 features
 // (a route belongs to one feature), 12 models (2 per route), 4 providers, 8 deployments
 // (dep-0 and dep-1 provisioned), 4 regions.
-import { NOW, rollupTables } from '../../src/storage/catalog/catalog.js';
-import { viewName, viewSql } from '../../src/storage/sqlgen/render.js';
+import {
+  NOW,
+  measuresRetiredAt,
+  rollupTable,
+  rollupTables,
+  tableColumns,
+} from '../../src/storage/catalog/catalog.js';
+import { DIGESTS_RETIRED } from '../../src/storage/catalog/measures.js';
+import { modifyViewSql, viewName, viewSql } from '../../src/storage/sqlgen/render.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
 
 export const DAYS = 30;
@@ -77,18 +84,92 @@ export function outcomesSql(total: number, endMs: number): string {
  * each once anyway (background merges of a table merged FINAL afterwards only repeat work), still
  * without the projection. `current` is `deferred` with the schema as it stands (the projection),
  * what the benchmark runs. `no-calls-1m` is an experiment on top of `current`: the llm_calls_1m
- * view dropped and its cascades fed from llm_calls instead.
+ * view dropped and what cascaded from it fed from llm_calls instead (since 0040 that is
+ * llm_costs_tenant_1h, the other hourly cost tables cascading from it). `digests` is `current` with the
+ * t-digest latency states that migration 0039 retired put back into llm_calls_1m (its columns and
+ * its view as of 0038): what that migration saves. `costs-from-minute` is `current` with the
+ * hourly cost views that migration 0040 re-pointed at llm_costs_tenant_1h reading llm_calls_1m
+ * again (about a row per call): what 0040 saves.
+ *
+ * The per-view profile (`npm run bench:analytics-gen` with BENCH_VARIANTS=profile): `bare` is
+ * `current` with every view that reads llm_calls dropped and without the projection (the rows
+ * alone); `projection` adds the projection back; `only:<table>` keeps the one view of llm_calls
+ * writing <table> (and what cascades from that table). Each one's CPU minus bare's is its cost.
  */
-export const GENERATION_MODES = ['merging', 'deferred', 'current', 'no-calls-1m'] as const;
-export type GenerationMode = (typeof GENERATION_MODES)[number];
+export const GENERATION_MODES = [
+  'merging',
+  'deferred',
+  'digests',
+  'current',
+  'no-calls-1m',
+] as const;
+export type GenerationMode =
+  | (typeof GENERATION_MODES)[number]
+  | 'bare'
+  | 'projection'
+  | 'costs-from-minute'
+  | `only:${string}`;
+
+/** The rollups a view of llm_calls fills directly: the roots of the per-view profile. */
+export const directRollups = (): string[] =>
+  rollupTables()
+    .filter((t) => t.table.from === 'llm_calls')
+    .map((t) => t.table.name);
+
+/** The profile's variants: the rows alone, the projection, each direct view, everything. */
+export const PROFILE_MODES: readonly GenerationMode[] = [
+  'bare',
+  'projection',
+  ...directRollups().map((t): GenerationMode => `only:${t}`),
+  'current',
+];
+
+/** llm_calls_1m as it was before 0039: the t-digest columns, and the view computing them. */
+async function restoreDigests(storage: QueryRunner): Promise<void> {
+  const t = rollupTable('llm_calls_1m');
+  if (t === undefined) throw new Error('no llm_calls_1m in the catalog');
+  const before = DIGESTS_RETIRED - 1;
+  const gone = measuresRetiredAt(t.family, DIGESTS_RETIRED);
+  const columns = tableColumns(t.family, t.table, before).filter((c) => gone.includes(c.name));
+  await storage.command(
+    `ALTER TABLE llm_calls_1m ${columns.map((c) => `ADD COLUMN ${c.name} ${c.type}`).join(', ')}`,
+  );
+  await storage.command(
+    modifyViewSql({ ...t, version: before, sourceGrain: undefined }, 'single').replace(/;\n$/, ''),
+  );
+}
+
+/** Every view a migration re-pointed reads its former source again. */
+async function repointBack(storage: QueryRunner): Promise<void> {
+  for (const t of rollupTables()) {
+    const former = t.table.formerly?.from;
+    if (former === undefined) continue;
+    const sourceGrain = rollupTable(former)?.table.grain;
+    await storage.command(`DROP VIEW IF EXISTS ${viewName(t.table)}`);
+    const table = { ...t.table, from: former };
+    await storage.command(
+      viewSql({ family: t.family, table, version: NOW, sourceGrain }, 'single'),
+    );
+  }
+}
 
 const rollupNames = (): string[] => rollupTables().map((t) => t.table.name);
 
 async function prepare(storage: QueryRunner, mode: GenerationMode): Promise<void> {
-  if (mode === 'merging' || mode === 'deferred')
+  const isolated = mode === 'bare' || mode === 'projection' || mode.startsWith('only:');
+  if (mode === 'merging' || mode === 'deferred' || (isolated && mode !== 'projection'))
     await storage.command('ALTER TABLE llm_calls DROP PROJECTION IF EXISTS calls_by_time');
   if (mode === 'merging') return;
   for (const name of rollupNames()) await storage.command(`SYSTEM STOP MERGES ${name}`);
+  if (isolated) {
+    const kept = mode.startsWith('only:') ? mode.slice('only:'.length) : undefined;
+    if (kept !== undefined && !directRollups().includes(kept))
+      throw new Error(`BENCH_VARIANTS: ${kept} is not a rollup filled from llm_calls`);
+    for (const t of rollupTables().filter((x) => x.table.from === 'llm_calls'))
+      if (t.table.name !== kept) await storage.command(`DROP VIEW IF EXISTS ${viewName(t.table)}`);
+  }
+  if (mode === 'digests') await restoreDigests(storage);
+  if (mode === 'costs-from-minute') await repointBack(storage);
   if (mode === 'no-calls-1m') {
     await storage.command('DROP VIEW IF EXISTS llm_calls_1m_mv');
     for (const t of rollupTables().filter((x) => x.table.from === 'llm_calls_1m')) {
@@ -101,6 +182,35 @@ async function prepare(storage: QueryRunner, mode: GenerationMode): Promise<void
   }
 }
 
+/**
+ * Engine settings of the generating INSERT to compare (`BENCH_VARIANTS=current@<name>`), over
+ * generate()'s defaults (two insert threads, the views in parallel, no merge on insert).
+ */
+export const SETTING_VARIANTS: Readonly<Record<string, Record<string, string | number>>> = {
+  // The views one after another on one thread: what parallel_view_processing buys.
+  'one-thread': { max_threads: 1, max_insert_threads: 1, parallel_view_processing: 0 },
+  // Fewer, larger blocks reach the views: each aggregates more rows into fewer output rows.
+  'big-blocks': {
+    min_insert_block_size_rows: 4_194_304,
+    min_insert_block_size_bytes: 2_147_483_648,
+    max_block_size: 262_144,
+  },
+  'small-blocks': { min_insert_block_size_rows: 262_144, min_insert_block_size_bytes: 0 },
+  // One insert stream, the views in parallel.
+  'one-stream': { max_insert_threads: 1 },
+};
+
+export interface GenerateOptions {
+  /**
+   * Rows of the 30-day series the generated rows are the first of (default: all of them). The
+   * rows' density per minute is the series', so 1M rows of a 100M series cost the views what 1M
+   * rows of a 100M run do (a minute rollup of a sparse series holds about a row per call).
+   */
+  series?: number;
+  /** Engine settings of the generating INSERT, over the defaults below. */
+  settings?: Record<string, string | number>;
+}
+
 export async function generate(
   storage: QueryRunner,
   total: number,
@@ -108,12 +218,14 @@ export async function generate(
   chunk: number,
   onChunk: (done: number) => void,
   mode: GenerationMode = 'current',
+  opts: GenerateOptions = {},
 ): Promise<void> {
   await prepare(storage, mode);
+  const series = opts.series ?? total;
   for (let offset = 0; offset < total; offset += chunk) {
     const count = Math.min(chunk, total - offset);
     // Materialized views in parallel: generation is bound by the rollups, not by the rows.
-    await storage.command(generateSql(offset, count, total, endMs), undefined, {
+    await storage.command(generateSql(offset, count, series, endMs), undefined, {
       settings: {
         max_threads: 2,
         max_insert_threads: '2',
@@ -122,6 +234,7 @@ export async function generate(
         // merges anyway, so merging inside each inserted block too only repeats work (-28 % CPU
         // measured at 2M rows); the benchmark's OPTIMIZE FINAL merges them once afterwards.
         optimize_on_insert: 0,
+        ...opts.settings,
       },
     });
     onChunk(offset + count);

@@ -158,7 +158,7 @@ describe('generated migrations', () => {
       for (const stmt of splitStatements(renderSql(readFileSync(join(dir, file), 'utf8'), VARS))) {
         const ast = await storage.query<unknown>(`EXPLAIN AST ${stmt}`);
         expect(JSON.stringify(ast), `${file}: ${stmt.slice(0, 60)}`).toMatch(
-          /CreateQuery|InsertQuery|AlterQuery|TruncateQuery/,
+          /CreateQuery|InsertQuery|AlterQuery|TruncateQuery|DropQuery/,
         );
         n += 1;
       }

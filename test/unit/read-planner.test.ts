@@ -46,10 +46,12 @@ describe('family choice', () => {
         read({ subject: 'calls', measures: ['calls'], dims: ['route'], filters: { tenant: 't' } }),
       )?.name,
     ).toBe('costs_tenant');
-    // Only the minute family keeps the dashboard latency digests.
-    expect(chooseFamily(read({ subject: 'calls', measures: ['ttft_q'] }))?.name).toBe(
+    // The minute family keeps the dashboards' duration sum; its latency digests were retired
+    // (0039), so no family covers them and such a read is computed from llm_calls.
+    expect(chooseFamily(read({ subject: 'calls', measures: ['duration_ms_sum'] }))?.name).toBe(
       'calls_minute',
     );
+    expect(chooseFamily(read({ subject: 'calls', measures: ['ttft_q'] }))).toBeUndefined();
   });
 
   it('reads llm_calls when no family covers the question, or when asked to', () => {

@@ -11,6 +11,7 @@ import {
   familyMeasures,
   migrationVersions,
   rollupTables,
+  sourceAt,
 } from '../../src/storage/catalog/catalog.js';
 import { bucketSql } from '../../src/storage/catalog/histogram.js';
 import { LLM_CALLS } from '../../src/storage/catalog/tables.js';
@@ -73,15 +74,20 @@ describe('the catalog', () => {
     (_name, { family, table }) => {
       for (const d of familyDims(family)) expect(calls.has(d), d).toBe(true);
       for (const d of family.keyPrefix ?? []) expect(familyDims(family)).toContain(d);
-      if (table.from === 'llm_calls') return;
-      const source = tables.find((t) => t.table.name === table.from);
-      expect(source, table.from).toBeDefined();
-      const grains = ['minute', 'hour', 'day'];
-      expect(grains.indexOf(source!.table.grain)).toBeLessThan(grains.indexOf(table.grain));
-      expect(source!.table.since).toBeLessThanOrEqual(table.since);
       for (const version of migrationVersions()
         .filter((v) => v >= table.since)
         .concat(NOW)) {
+        // The source at each version (a view re-pointed by a later migration read another before).
+        const from = sourceAt(table, version);
+        if (from === 'llm_calls') continue;
+        const source = tables.find((t) => t.table.name === from);
+        expect(source, `${from}@${version}`).toBeDefined();
+        const grains = ['minute', 'hour', 'day'];
+        expect(grains.indexOf(source!.table.grain)).toBeLessThanOrEqual(
+          grains.indexOf(table.grain),
+        );
+        expect(source!.table.since).toBeLessThanOrEqual(Math.max(table.since, version));
+        expect(sourceAt(source!.table, version), 'no cycle').not.toBe(table.name);
         const have = new Set(familyDims(source!.family, version));
         for (const d of familyDims(family, version))
           expect(have.has(d), `${d}@${version}`).toBe(true);
@@ -91,6 +97,31 @@ describe('the catalog', () => {
       }
     },
   );
+
+  it('re-points a view only at a source that existed by then, and says so in that migration', () => {
+    const moved = tables.filter((t) => t.table.formerly !== undefined);
+    expect(moved.map((t) => t.table.name).sort()).toEqual([
+      'llm_costs_1h',
+      'llm_costs_alloc_1h',
+      'llm_costs_per_tenant_1h',
+    ]);
+    for (const { table } of moved) {
+      const until = table.formerly!.until;
+      expect(until).toBeGreaterThan(table.since);
+      const m = generated.find((g) => g.version === until)!;
+      expect(m.single).toContain(`DROP VIEW IF EXISTS ${table.name}_mv;`);
+      expect(m.single).toMatch(
+        new RegExp(
+          `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table.name}_mv TO ${table.name} AS[^;]*FROM ${table.from}\\n`,
+        ),
+      );
+      // The migration that created it still reads the former source.
+      const born = generated.find((g) => g.version === table.since)!;
+      expect(born.single).toMatch(
+        new RegExp(`TO ${table.name} AS[^;]*FROM ${table.formerly!.from}\\n`),
+      );
+    }
+  });
 
   it('never backfills a table its source already fills through a view', () => {
     for (const { table } of tables) {

@@ -52,12 +52,26 @@ export function dimsAddedAt(f: Family, version: number): string[] {
   return f.dims.filter((d) => dimSince(d) === version).map(dimName);
 }
 
-/** The measures the family stores at `version`, in subject order. */
-export function familyMeasures(f: Family, version = NOW): [string, Measure][] {
+/** Every measure the family ever stored (retired ones included), in subject order. */
+export function declaredMeasures(f: Family): [string, Measure][] {
   const wanted = f.measures !== undefined ? new Set(f.measures) : undefined;
   return Object.entries(f.subject.measures).filter(
-    ([name, m]) => (wanted === undefined || wanted.has(name)) && (m.since ?? 0) <= version,
+    ([name]) => wanted === undefined || wanted.has(name),
   );
+}
+
+/** The measures the family stores at `version`, in subject order. */
+export function familyMeasures(f: Family, version = NOW): [string, Measure][] {
+  return declaredMeasures(f).filter(
+    ([, m]) => (m.since ?? 0) <= version && (m.until ?? Infinity) > version,
+  );
+}
+
+/** Measures whose column `version` drops from the family's existing tables. */
+export function measuresRetiredAt(f: Family, version: number): string[] {
+  return declaredMeasures(f)
+    .filter(([, m]) => m.until === version)
+    .map(([name]) => name);
 }
 
 export function measuresAddedAt(f: Family, version: number): string[] {
@@ -117,6 +131,11 @@ export function rollupTable(name: string, c: Catalog = CATALOG): CatalogTable | 
   return rollupTables(c).find((t) => t.table.name === name);
 }
 
+/** The table the view of `t` reads at `version` (its current `from`, or where it read before). */
+export function sourceAt(t: RollupTable, version = NOW): string {
+  return t.formerly !== undefined && version < t.formerly.until ? t.formerly.from : t.from;
+}
+
 /** When the table is filled from what its source holds (false: never). */
 export function backfillVersion(t: RollupTable): number | false {
   return t.backfill ?? t.since;
@@ -132,10 +151,14 @@ export function migrationVersions(c: Catalog = CATALOG): number[] {
   }
   for (const { family, table } of rollupTables(c)) {
     versions.add(table.since);
+    if (table.formerly !== undefined) versions.add(table.formerly.until);
     const b = backfillVersion(table);
     if (b !== false) versions.add(b);
     for (const d of family.dims) if (dimSince(d) !== undefined) versions.add(dimSince(d) ?? 0);
-    for (const [, m] of familyMeasures(family)) if (m.since !== undefined) versions.add(m.since);
+    for (const [, m] of declaredMeasures(family)) {
+      if (m.since !== undefined) versions.add(m.since);
+      if (m.until !== undefined) versions.add(m.until);
+    }
   }
   return [...versions].sort((a, b) => a - b);
 }

@@ -45,6 +45,25 @@ stored before this migration read 0 / false: they were priced without these part
 of a granule range per tenant. Existing rows get it through a background mutation; until it
 finishes the engine reads those parts by the tenant-first key, with the same answers.`,
   },
+  {
+    version: 39,
+    name: 'calls_minute_without_digests',
+    doc: `llm_calls_1m stops computing and storing its t-digest latency states (duration_q, ttft_q,
+itl_q; issue 14). Nothing read them: the latency panels and /v1/latency compute quantiles from the
+log-bucket histograms of llm_perf_*, so a dashboard p95 equals the API's. At production cardinality
+llm_calls_1m holds about a row per call, so its view built three t-digest states for nearly every
+inserted call, the largest per-row cost of the materialized views. The view is pointed at the
+remaining columns first, then the columns are dropped; nothing is rebuilt.`,
+  },
+  {
+    version: 40,
+    name: 'costs_from_hours',
+    doc: `llm_costs_1h, llm_costs_per_tenant_1h and llm_costs_alloc_1h cascade from llm_costs_tenant_1h
+instead of llm_calls_1m (issue 14): their dimensions are a subset of its, and an hour per tenant and
+dimension set is a few times fewer rows than llm_calls_1m's about-a-row-per-call, so each view
+aggregates less per insert. Their rows stay as they are: the same sums either way. Each view is
+dropped and created again; run with ingest stopped (migrations run before the collector listens).`,
+  },
 ];
 
 /** sha256 (first 16 hex digits) of the hand-written sql/migrations files of 0.1, by version. */

@@ -10,6 +10,18 @@ export const BILLABLE = `kind IN (${BILLABLE_KINDS.map((k) => `'${k}'`).join(', 
 /** A measure added to its subject by migration `since` (existing tables gain the column then). */
 export const added = (since: number, measure: Measure): Measure => ({ ...measure, since });
 
+/** A measure migration `until` retired: its column dropped, views no longer compute it. */
+export const retired = (until: number, measure: Measure): Measure => ({ ...measure, until });
+
+/**
+ * 0039 retired the t-digest latency states of llm_calls_1m: no dashboard or API question read them
+ * (the latency panels and /v1/latency read the log-bucket histograms of the perf family, so both
+ * give the same p95), and at production cardinality the table holds about a row per call, so the
+ * view built three t-digest states for nearly every inserted call (the largest per-row cost of
+ * generation measured by `BENCH_VARIANTS=profile npm run bench:analytics-gen`).
+ */
+export const DIGESTS_RETIRED = 39;
+
 const summed = (raw: string, type: string): Measure => ({
   type: `SimpleAggregateFunction(sum, ${type})`,
   raw,
@@ -84,9 +96,9 @@ export const CALLS: Subject = {
     cost_request: added(32, money('sum(cost_request)')),
     incomplete_calls: added(32, count('usage_incomplete')),
     duration_ms_sum: float('sum(duration_ms)'),
-    duration_q: tdigest('duration_ms'),
-    ttft_q: tdigest('ttft_ms', 'ttft_ms IS NOT NULL'),
-    itl_q: tdigest('itl_ms', 'itl_ms IS NOT NULL'),
+    duration_q: retired(DIGESTS_RETIRED, tdigest('duration_ms')),
+    ttft_q: retired(DIGESTS_RETIRED, tdigest('ttft_ms', 'ttft_ms IS NOT NULL')),
+    itl_q: retired(DIGESTS_RETIRED, tdigest('itl_ms', 'itl_ms IS NOT NULL')),
   },
 };
 

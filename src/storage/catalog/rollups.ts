@@ -23,6 +23,14 @@ const COST_DIMS = [
 ];
 const PERF_DIMS = ['route', 'provider', 'model', 'deployment', 'region', 'capacity_tier'];
 
+/**
+ * Migration 0040: the hourly cost tables whose dimensions llm_costs_tenant_1h covers cascade from
+ * it (an hour per tenant and dimension set) instead of from llm_calls_1m (about a row per call), so
+ * each of their views aggregates a few times fewer rows per insert (the family docs below, frozen
+ * in the migrations that created the tables, still name llm_calls_1m).
+ */
+export const COSTS_FROM_HOURS = 40;
+
 export const FAMILIES: readonly Family[] = [
   {
     name: 'calls_minute',
@@ -46,7 +54,15 @@ daily families below instead; they cascade from it.`,
 over days). With hundreds of tenants llm_calls_1m holds about one row per call, so a 30-day cost
 question read from it was no faster than llm_calls (measured by \`npm run bench:analytics\`).
 Filled from llm_calls_1m (a cascade: it sees pre-aggregated blocks, so the extra view is cheap).`,
-    tables: [{ name: 'llm_costs_1h', grain: 'hour', from: 'llm_calls_1m', since: 23 }],
+    tables: [
+      {
+        name: 'llm_costs_1h',
+        grain: 'hour',
+        from: 'llm_costs_tenant_1h',
+        since: 23,
+        formerly: { from: 'llm_calls_1m', until: COSTS_FROM_HOURS },
+      },
+    ],
   },
   {
     name: 'costs_tenant',
@@ -133,7 +149,13 @@ tenants rows instead of every tenant x route x model x ... row of llm_costs_tena
 100M calls through that family). Also the smallest family for a cost question with no group-by.
 Cascades from llm_calls_1m like the other cost families.`,
     tables: [
-      { name: 'llm_costs_per_tenant_1h', grain: 'hour', from: 'llm_calls_1m', since: 33 },
+      {
+        name: 'llm_costs_per_tenant_1h',
+        grain: 'hour',
+        from: 'llm_costs_tenant_1h',
+        since: 33,
+        formerly: { from: 'llm_calls_1m', until: COSTS_FROM_HOURS },
+      },
       {
         name: 'llm_costs_per_tenant_1d',
         grain: 'day',
@@ -179,7 +201,13 @@ llm_costs_tenant_1h (every cost dimension) they read about a row per call (1.88M
 calls); here a month of one deployment is one key range of hours x tenants x models rows, however
 many calls. Cascades from llm_calls_1m like the other cost families.`,
     tables: [
-      { name: 'llm_costs_alloc_1h', grain: 'hour', from: 'llm_calls_1m', since: 37 },
+      {
+        name: 'llm_costs_alloc_1h',
+        grain: 'hour',
+        from: 'llm_costs_tenant_1h',
+        since: 37,
+        formerly: { from: 'llm_calls_1m', until: COSTS_FROM_HOURS },
+      },
       { name: 'llm_costs_alloc_1d', grain: 'day', from: 'llm_costs_alloc_1h', since: 37 },
     ],
   },

@@ -18,6 +18,11 @@ export interface Measure {
   remerge: (name: string) => string;
   /** Migration that added the measure to its subject's tables (absent: with the table). */
   since?: number;
+  /**
+   * Migration that retired it: its column is dropped from existing tables and their views stop
+   * computing it (absent: kept). Earlier migrations still render it, so history is unchanged.
+   */
+  until?: number;
 }
 
 /** What a family's rows are: a filter on llm_calls and what is measured. */
@@ -42,6 +47,11 @@ export interface RollupTable {
    * exist or a cascade fills it.
    */
   backfill?: number | false;
+  /**
+   * What the table cascaded from before migration `until` re-pointed its view at `from` (the rows
+   * it holds are the same either way; only the view's source changes).
+   */
+  formerly?: { from: string; until: number };
   doc?: string;
 }
 

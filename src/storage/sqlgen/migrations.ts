@@ -6,8 +6,10 @@ import {
   backfillVersion,
   dimsAddedAt,
   measuresAddedAt,
+  measuresRetiredAt,
   migrationVersions,
   rollupTables,
+  sourceAt,
   type CatalogTable,
 } from '../catalog/catalog.js';
 import type { Catalog } from '../catalog/types.js';
@@ -18,7 +20,9 @@ import {
   backfillSql,
   baseTableSql,
   comment,
+  dropColumnsSql,
   modifyViewSql,
+  repointViewSql,
   rollupTableSql,
   truncateSql,
   viewSql,
@@ -47,10 +51,14 @@ interface VersionPlan {
   created: CatalogTable[];
   /** Existing tables gaining columns, with the names added. */
   altered: { t: CatalogTable; added: string[] }[];
+  /** Existing tables losing retired measures' columns, with the names dropped. */
+  retired: { t: CatalogTable; dropped: string[] }[];
   /** Altered tables and every table cascading from one: truncated, then refilled from the roots. */
   rebuilt: CatalogTable[];
   roots: CatalogTable[];
   backfilled: CatalogTable[];
+  /** Existing tables whose view now reads another source. */
+  repointed: CatalogTable[];
 }
 
 class Planner {
@@ -59,26 +67,31 @@ class Planner {
     this.tables = rollupTables(catalog);
   }
 
-  private source(t: CatalogTable): CatalogTable | undefined {
-    return this.tables.find((x) => x.table.name === t.table.from);
+  /** The table `t` cascades from at `version` (undefined: llm_calls). */
+  private source(t: CatalogTable, version: number): CatalogTable | undefined {
+    const from = sourceAt(t.table, version);
+    return this.tables.find((x) => x.table.name === from);
   }
 
-  /** Tables `t` reads through, closest first. */
-  private ancestors(t: CatalogTable): CatalogTable[] {
+  /** Tables `t` reads through at `version`, closest first. */
+  private ancestors(t: CatalogTable, version: number): CatalogTable[] {
     const out: CatalogTable[] = [];
-    for (let cur = this.source(t); cur !== undefined; cur = this.source(cur)) out.push(cur);
+    for (let cur = this.source(t, version); cur !== undefined; cur = this.source(cur, version))
+      out.push(cur);
     return out;
   }
 
   /** Sources before the tables that cascade from them. */
-  private sorted(ts: CatalogTable[]): CatalogTable[] {
-    return ts.sort((a, b) => this.ancestors(a).length - this.ancestors(b).length);
+  private sorted(ts: CatalogTable[], version: number): CatalogTable[] {
+    return ts.sort((a, b) => this.ancestors(a, version).length - this.ancestors(b, version).length);
   }
 
   target(t: CatalogTable, version: number): RenderTarget {
-    if (t.table.from !== 'llm_calls' && this.source(t) === undefined)
-      throw new Error(`${t.table.name} cascades from unknown table ${t.table.from}`);
-    return { ...t, version, sourceGrain: this.source(t)?.table.grain };
+    const from = sourceAt(t.table, version);
+    const source = this.source(t, version);
+    if (from !== 'llm_calls' && source === undefined)
+      throw new Error(`${t.table.name} cascades from unknown table ${from}`);
+    return { ...t, table: { ...t.table, from }, version, sourceGrain: source?.table.grain };
   }
 
   plan(version: number): VersionPlan {
@@ -89,25 +102,33 @@ class Planner {
         added: [...dimsAddedAt(t.family, version), ...measuresAddedAt(t.family, version)],
       }))
       .filter((a) => a.added.length > 0);
+    const retired = existing
+      .map((t) => ({ t, dropped: measuresRetiredAt(t.family, version) }))
+      .filter((r) => r.dropped.length > 0);
     const changed = new Set(altered.map((a) => a.t.table.name));
     const rebuilt = this.sorted(
       existing.filter(
         (t) =>
-          changed.has(t.table.name) || this.ancestors(t).some((a) => changed.has(a.table.name)),
+          changed.has(t.table.name) ||
+          this.ancestors(t, version).some((a) => changed.has(a.table.name)),
       ),
+      version,
     );
     const rebuiltNames = new Set(rebuilt.map((t) => t.table.name));
     return {
       version,
       created: this.tables.filter((t) => t.table.since === version),
       altered,
+      retired,
       rebuilt,
-      roots: rebuilt.filter((t) => !rebuiltNames.has(t.table.from)),
+      roots: rebuilt.filter((t) => !rebuiltNames.has(sourceAt(t.table, version))),
       backfilled: this.sorted(
         this.tables.filter(
           (t) => backfillVersion(t.table) === version && !rebuiltNames.has(t.table.name),
         ),
+        version,
       ),
+      repointed: existing.filter((t) => t.table.formerly?.until === version),
     };
   }
 
@@ -126,6 +147,8 @@ class Planner {
         .join('_')}`;
     const first = p.altered[0];
     if (first !== undefined) return `${first.t.family.name}_${first.added.join('_')}`;
+    const gone = p.retired[0];
+    if (gone !== undefined) return `${gone.t.family.name}_without_${gone.dropped.join('_')}`;
     return 'backfill';
   }
 
@@ -156,6 +179,13 @@ class Planner {
         `${comment(`${t.table.name} gains ${added.join(', ')}.`)}${addColumnsSql(t.family, t.table, p.version, added, v)}`,
       );
     for (const { t } of p.altered) parts.push(modifyViewSql(at(t), v));
+    // Views stop computing a retired measure before its column goes, so no insert in between
+    // names a column that no longer exists (the table fills the column's default meanwhile).
+    for (const { t, dropped } of p.retired)
+      parts.push(
+        `${comment(`${t.table.name} stops computing and storing ${dropped.join(', ')}.`)}${modifyViewSql(at(t), v)}`,
+      );
+    for (const { t, dropped } of p.retired) parts.push(dropColumnsSql(t.table, dropped, v));
     if (p.rebuilt.length > 0) {
       parts.push(
         `${comment(
@@ -167,7 +197,11 @@ cascades from it, then refill from the sources (the views carry the rest). Run w
     }
     for (const t of p.backfilled)
       parts.push(
-        `${comment(`Backfill ${t.table.name} from what ${t.table.from} already holds, once.`)}${backfillSql(at(t), v)}`,
+        `${comment(`Backfill ${t.table.name} from what ${sourceAt(t.table, p.version)} already holds, once.`)}${backfillSql(at(t), v)}`,
+      );
+    for (const t of p.repointed)
+      parts.push(
+        `${comment(`${t.table.name} cascades from ${t.table.from} instead of ${t.table.formerly?.from ?? ''}.`)}${repointViewSql(at(t), v)}`,
       );
     for (const t of p.created) parts.push(viewSql(at(t), v));
     return parts.join('\n');

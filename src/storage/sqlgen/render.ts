@@ -190,6 +190,15 @@ export function addColumnsSql(
     .join(',\n')};\n`;
 }
 
+/** Drops retired measures' columns from a rollup (and its Distributed table on a cluster). */
+export function dropColumnsSql(t: RollupTable, dropped: readonly string[], v: Variant): string {
+  const alter = (name: string): string =>
+    `ALTER TABLE ${name}\n${dropped.map((c) => `${INDENT}DROP COLUMN IF EXISTS ${c}`).join(',\n')};\n`;
+  return v === 'single'
+    ? alter(t.name)
+    : `${alter(`${t.name}_local${ON_CLUSTER}`)}\n${alter(`${t.name}${ON_CLUSTER}`)}`;
+}
+
 /** Columns `version` adds to a table the application writes (existing rows take the default). */
 export function addBaseColumnsSql(t: BaseTable, version: number, v: Variant): string {
   const columns = baseColumns(t, version);
@@ -229,6 +238,15 @@ export function addProjectionsSql(t: BaseTable, version: number, v: Variant): st
 /** Points an existing view at its table's new columns (one statement: no insert is missed). */
 export function modifyViewSql(target: RenderTarget, v: Variant): string {
   return `ALTER TABLE ${viewName(target.table)}${on(v)} MODIFY QUERY\n${viewSelect(target, v)};\n`;
+}
+
+/**
+ * Points a view at another source table: dropped and created again (ClickHouse cannot change a
+ * view's source in place). An insert between the two statements would miss the table, so like a
+ * rebuild this runs with ingest stopped (migrations run before the collector listens).
+ */
+export function repointViewSql(target: RenderTarget, v: Variant): string {
+  return `DROP VIEW IF EXISTS ${viewName(target.table)}${on(v)};\n${viewSql(target, v)}`;
 }
 
 export function truncateSql(t: RollupTable, v: Variant): string {
