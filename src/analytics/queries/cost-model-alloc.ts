@@ -98,13 +98,26 @@ export function hoursOf(lo: number, hi: number): { hour: number; seconds: MoneyV
   return out;
 }
 
+// Every whole hour of a reservation costs the same: a month is 720 identical decimal products
+// per reservation and reader, so each (reservation, seconds) is computed once.
+const HOUR_COSTS = new WeakMap<ReservationConfig, Map<string, MoneyValue>>();
+
 /** The purchase charge of `seconds` of a reservation hour, at the stored money scale. */
 export function hourCost(r: ReservationConfig, seconds: MoneyValue): MoneyValue {
-  return new Money(r.price_per_unit_hour)
-    .mul(r.units)
-    .mul(seconds)
-    .div(3600)
-    .toDecimalPlaces(MONEY_SCALE);
+  let costs = HOUR_COSTS.get(r);
+  if (costs === undefined) HOUR_COSTS.set(r, (costs = new Map()));
+  const key = seconds.toString();
+  let cost = costs.get(key);
+  if (cost === undefined) {
+    cost = new Money(r.price_per_unit_hour)
+      .mul(r.units)
+      .mul(seconds)
+      .div(3600)
+      .toDecimalPlaces(MONEY_SCALE);
+    // A reservation is config: a handful of distinct partial hours, never an unbounded set.
+    if (costs.size < 1024) costs.set(key, cost);
+  }
+  return cost;
 }
 
 /**

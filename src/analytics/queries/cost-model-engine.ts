@@ -50,11 +50,24 @@ async function hourArrays(
     const x = { r, units: [] as string[], capacity: [] as string[], reported: [] as string[] };
     const engine: number[] = [];
     const runs: [number, number][] = [];
+    // Whole hours share one charge and capacity: computed once per length, not per hour.
+    const byLength = new Map<string, { whole: boolean; units: string; capacity: string }>();
     for (const h of hours) {
-      const capacity = perMinute.mul(h.seconds).div(60);
-      const whole = capacity.isInteger();
-      x.units.push(whole ? toUnits(hourCost(r, h.seconds)).toString() : '0');
-      x.capacity.push(whole ? capacity.toFixed(0) : '0');
+      const length = h.seconds.toString();
+      let c = byLength.get(length);
+      if (c === undefined) {
+        const capacity = perMinute.mul(h.seconds).div(60);
+        const whole = capacity.isInteger();
+        c = {
+          whole,
+          units: whole ? toUnits(hourCost(r, h.seconds)).toString() : '0',
+          capacity: whole ? capacity.toFixed(0) : '0',
+        };
+        byLength.set(length, c);
+      }
+      const { whole } = c;
+      x.units.push(c.units);
+      x.capacity.push(c.capacity);
       x.reported.push((reported.get(h.hour) ?? 0n).toString());
       engine.push(whole ? 1 : 0);
       // Contiguous runs of fractional hours, clipped to the range (splitHourUnits' range).

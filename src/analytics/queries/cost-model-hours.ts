@@ -136,10 +136,18 @@ export function splitHourUnits(
   share: (g: HourUnits, units: bigint) => void,
 ): HourCharge[] {
   const byHour = byHourInOrder(groups);
-  const perSecond = new Money(r.tokens_per_minute_per_unit).mul(r.units);
+  const perMinute = new Money(r.tokens_per_minute_per_unit).mul(r.units);
+  // Whole hours share one charge and capacity: computed once per length, not per hour.
+  const byLength = new Map<string, { cost: MoneyValue; t: bigint; capacity: MoneyValue }>();
   return hoursOf(range[0], range[1]).map(({ hour, seconds }) => {
-    const cost = hourCost(r, seconds);
-    const capacity = perSecond.mul(seconds).div(60);
+    const length = seconds.toString();
+    let h = byLength.get(length);
+    if (h === undefined) {
+      const cost = hourCost(r, seconds);
+      h = { cost, t: toUnits(cost), capacity: perMinute.mul(seconds).div(60) };
+      byLength.set(length, h);
+    }
+    const { cost, capacity } = h;
     const rows = byHour.get(hour) ?? [];
     let mine = 0n;
     for (const g of rows) mine += g.converted;
@@ -147,7 +155,7 @@ export function splitHourUnits(
     const used = reported > mine ? reported : mine;
     const weights = rows.map((g) => g.converted);
     weights.push(used - mine);
-    const parts = hourParts(toUnits(cost), cost, weights, used, capacity);
+    const parts = hourParts(h.t, cost, weights, used, capacity);
     let unused = parts[parts.length - 1] ?? 0n;
     let extra: bigint[] | undefined;
     if (spread && used > 0n && unused > 0n) {
