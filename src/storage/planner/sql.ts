@@ -87,6 +87,9 @@ export function readSql(read: Read, prefix = '', catalog: Catalog = CATALOG): Re
     return `SELECT ${cols.join(', ')} FROM ${table === undefined ? 'llm_calls' : table.name} WHERE ${where.join(' AND ')}${groupBy}`;
   };
   const parts = plan.segments.length > 0 ? plan.segments.map(part) : [part(undefined)];
+  // One segment is already merged per group (same columns, same types): grouping it again cost a
+  // second hash table as large as the first (a 30-day capacity read groups ~100k minute rows).
+  if (parts.length === 1) return { sql: parts[0]!, params, plan };
   const merged = measures.map(([n, m]) => `${m.merge(n)} AS ${n}`);
   return {
     sql: `SELECT ${[...keys, ...merged].join(', ')} FROM (${parts.join('\nUNION ALL\n')})${groupBy}`,
