@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryCacheRegressions } from '../../src/analytics/queries/cache-regressions.js';
 import { queryCache } from '../../src/analytics/queries/cache.js';
-import { queryCapacity, type CapacityTarget } from '../../src/analytics/queries/capacity.js';
+import {
+  queryCapacity,
+  queryCapacityRecommendation,
+  type CapacityTarget,
+} from '../../src/analytics/queries/capacity.js';
 import { queryCosts } from '../../src/analytics/queries/costs.js';
 import { trailingWindows } from '../../src/analytics/queries/drift.js';
 import { BILLABLE_KINDS, COST_MEASURES } from '../../src/storage/catalog/measures.js';
@@ -150,5 +154,38 @@ describe('tenant rollup families equal llm_calls', () => {
     const fast = await queryCapacity(storage, q);
     expect(fast).toEqual(await queryCapacity(storage, { ...q, source: 'raw' }));
     expect(JSON.stringify(fast)).toContain('dep-0');
+  });
+});
+
+describe('capacity through the planner equals llm_calls', () => {
+  // dep-0 is provisioned and the generator spills calls of dep-2..7 back to it; dep-1 is
+  // provisioned without spill. dep-0 twice with other weights: each target converts with its own.
+  const target = (deployment: string, output: number): CapacityTarget => ({
+    deployment,
+    units: 10,
+    unitCapacity: 5_000,
+    weights: { input: 1, cached_input: 0, cache_write: 1, output },
+    sizing: {
+      pricePerConvertedToken: 0.0000025,
+      terms: { hourly: 0.01, '1-month': 0.004 },
+      minUnits: 1,
+      increment: 1,
+    },
+  });
+  const targets = [target('dep-0', 4), target('dep-1', 4), target('dep-0', 2)];
+
+  it('unscoped and tenant-scoped capacity and recommendation answer as the raw read does', async () => {
+    for (const tenant of [undefined, TENANT]) {
+      const q = { from: FROM, to: TO, targets, tenant };
+      const fast = await queryCapacity(storage, q);
+      expect(fast).toEqual(await queryCapacity(storage, { ...q, source: 'raw' }));
+      const [dep0, , dep0Light] = fast;
+      expect(dep0?.spilled_calls, String(tenant)).toBeGreaterThan(0);
+      expect(dep0?.served_calls).toBe(dep0Light?.served_calls);
+      expect(dep0?.demand_tpm.mean).toBeGreaterThan(dep0Light?.demand_tpm.mean ?? Infinity);
+      const rec = await queryCapacityRecommendation(storage, q);
+      expect(rec).toEqual(await queryCapacityRecommendation(storage, { ...q, source: 'raw' }));
+      expect(rec[0]?.demand_total_converted_tokens).toBeGreaterThan(0);
+    }
   });
 });
