@@ -205,7 +205,11 @@ describe('read SQL', () => {
     expect(sql).toContain('tenant = {f_tenant:String}');
     expect(sql).toContain('route IN {f_route:Array(String)}');
     const parts = sql.split('UNION ALL');
-    expect(parts.filter((p) => p.includes('FROM llm_calls'))).toHaveLength(2);
+    // Both raw edges in one SELECT of llm_calls, their time ranges ORed.
+    const raw = parts.filter((p) => p.includes('FROM llm_calls'));
+    expect(raw).toHaveLength(1);
+    expect(raw[0]?.match(/start_time >= /g)).toHaveLength(2);
+    expect(raw[0]).toContain(') OR (');
     for (const p of parts) expect(p.includes('NOT cache_hit')).toBe(p.includes('FROM llm_calls'));
   });
 
