@@ -395,15 +395,17 @@ describe('tenant size', () => {
     expect(tablesOf(parts[2]!)).toEqual(['llm_calls', 'llm_perf_1d', 'llm_perf_1h', 'llm_perf_1m']);
   });
 
-  it('does not weigh a read whose source is given, a tenant list, or capacity', async () => {
+  it('does not weigh a read whose source is given, a tenant list, capacity, or under two days', async () => {
     const runner = createFixedRunner([sizeAnswer({}), rowsAnswer]);
     const reads = [
+      read({ filters: { tenant: 'x' }, to: t('2026-01-03T22:10:29Z') }),
       read({ filters: { tenant: 'x' }, source: 'rollup' }),
       read({ filters: { tenant: 'x' }, source: 'raw' }),
       read({ filters: { tenant: ['x', 'y'] } }),
       read({ subject: 'capacity', filters: { tenant: 'x' } }),
     ];
     expect(await estimateTenantCalls(runner, reads)).toEqual([
+      undefined,
       undefined,
       undefined,
       undefined,
@@ -418,7 +420,7 @@ describe('tenant size', () => {
       [
         read({
           from: t('2026-01-01T18:00:00Z'),
-          to: t('2026-01-02T06:00:00Z'),
+          to: t('2026-01-03T18:00:00Z'),
           filters: { tenant: 'x' },
         }),
       ],
