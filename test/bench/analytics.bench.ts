@@ -35,7 +35,10 @@ const KEEP = process.env.BENCH_KEEP === '1';
 // Grafana panels over the dashboards' default range (the last 6 hours) unless told otherwise.
 const PANEL_HOURS = Number(process.env.BENCH_PANEL_HOURS ?? 6);
 const HOUR = 3_600_000;
-const END = Math.floor(Date.now() / HOUR) * HOUR;
+// BENCH_REUSE=1 with the BENCH_DIR of a kept run times the questions again without generating;
+// BENCH_END_MS (that run's `end=`) puts the windows on its data.
+const REUSE = process.env.BENCH_REUSE === '1';
+const END = Number(process.env.BENCH_END_MS ?? Math.floor(Date.now() / HOUR) * HOUR);
 // Ragged edges, as a dashboard would ask: the raw edges and minute rollups take part.
 const FROM = new Date(END - DAYS * 86_400_000 + 17_300);
 const TO = new Date(END - 42_100);
@@ -180,16 +183,18 @@ async function main(): Promise<void> {
     await migrate(storage, { ttl_days: 400 });
     const g0 = performance.now();
     const cpu0 = process.cpuUsage();
-    await generate(storage, ROWS, END, CHUNK, (done) => {
-      process.stdout.write(
-        `  generated ${done.toLocaleString()} rows in ${((performance.now() - g0) / 1000).toFixed(1)} s\n`,
-      );
-    });
+    console.log(`end=${END}${REUSE ? ' (reused, not generated)' : ''}`);
+    if (!REUSE)
+      await generate(storage, ROWS, END, CHUNK, (done) => {
+        process.stdout.write(
+          `  generated ${done.toLocaleString()} rows in ${((performance.now() - g0) / 1000).toFixed(1)} s\n`,
+        );
+      });
     const genSeconds = (performance.now() - g0) / 1000;
     const genCpu = process.cpuUsage(cpu0);
     const load = loadavg()[0]!.toFixed(1);
     const o0 = performance.now();
-    await settleRollups(storage, 'current');
+    if (!REUSE) await settleRollups(storage, 'current');
     const optSeconds = (performance.now() - o0) / 1000;
     const setupCpu = process.cpuUsage(cpu0);
     // CPU seconds of this process (chDB runs in it): what the generation costs on a machine whose

@@ -112,7 +112,7 @@ describe('upgrading a data directory with calls from before the rollups', () => 
       await queryCache(storage, { ...range, source: 'raw' }),
     );
     const scoped = { ...latency, tenant: 'tenant-1' };
-    expect(await queryLatency(storage, scoped)).toEqual(
+    expect(await queryLatency(storage, { ...scoped, source: 'rollup' })).toEqual(
       await queryLatency(storage, { ...scoped, source: 'raw' }),
     );
   });

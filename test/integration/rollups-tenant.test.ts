@@ -9,14 +9,23 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryCacheRegressions } from '../../src/analytics/queries/cache-regressions.js';
 import { queryCache } from '../../src/analytics/queries/cache.js';
-import { queryCapacity, type CapacityTarget } from '../../src/analytics/queries/capacity.js';
+import {
+  queryCapacity,
+  queryCapacityRecommendation,
+  type CapacityTarget,
+} from '../../src/analytics/queries/capacity.js';
 import { queryCosts } from '../../src/analytics/queries/costs.js';
 import { trailingWindows } from '../../src/analytics/queries/drift.js';
 import { BILLABLE_KINDS, COST_MEASURES } from '../../src/storage/catalog/measures.js';
 import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { planRead, type Read } from '../../src/storage/planner/plan.js';
-import { readRows } from '../../src/storage/planner/read.js';
+import { readMany, readRows } from '../../src/storage/planner/read.js';
+import {
+  RAW_TENANT_CALLS,
+  estimateTenantCalls,
+  weighTenants,
+} from '../../src/storage/planner/tenant-size.js';
 import type { QueryRunner, Row } from '../../src/storage/runner.js';
 import { generateSql } from '../bench/analytics-gen.js';
 
@@ -53,7 +62,7 @@ async function sameAsRaw(read: Read, family: string, tables: string[]): Promise<
   const plan = planRead(read);
   expect(plan.family?.name).toBe(family);
   expect([...new Set(plan.segments.flatMap((s) => s.table?.name ?? []))].sort()).toEqual(tables);
-  const fast = await readRows(storage, read);
+  const fast = await readRows(storage, { ...read, source: 'rollup' });
   const raw = await readRows(storage, { ...read, source: 'raw' });
   expect(fast.length).toBeGreaterThan(0);
   expect(canonical(fast)).toEqual(canonical(raw));
@@ -75,11 +84,10 @@ describe('tenant rollup families equal llm_calls', () => {
       'llm_costs_per_tenant_1h',
     ]);
     expect(rows.length).toBeGreaterThan(100);
-    const total = await readRows(storage, { ...read, dims: [], filters: { tenant: TENANT } });
+    const scoped = { ...read, dims: [], filters: { tenant: TENANT } };
+    const total = await readRows(storage, { ...scoped, source: 'rollup' });
     expect(canonical(total)).toEqual(
-      canonical(
-        await readRows(storage, { ...read, dims: [], filters: { tenant: TENANT }, source: 'raw' }),
-      ),
+      canonical(await readRows(storage, { ...scoped, source: 'raw' })),
     );
   });
 
@@ -113,13 +121,18 @@ describe('tenant rollup families equal llm_calls', () => {
       'cache_tenant',
       ['llm_cache_tenant_1d', 'llm_cache_tenant_1h'],
     );
-    const fast = await queryCache(storage, { from: FROM, to: TO, tenant: TENANT });
+    const fast = await queryCache(storage, {
+      from: FROM,
+      to: TO,
+      tenant: TENANT,
+      source: 'rollup',
+    });
     const raw = await queryCache(storage, { from: FROM, to: TO, tenant: TENANT, source: 'raw' });
     expect(fast).toEqual(raw);
     const windows = trailingWindows(new Date(END - 3 * HOUR), HOUR, DAY);
     const config = { alpha: 0.01, min_samples: 1, min_drop_pct_points: 0 };
     const scope = { ...windows, config, tenant: TENANT };
-    expect(await queryCacheRegressions(storage, scope)).toEqual(
+    expect(await queryCacheRegressions(storage, { ...scope, source: 'rollup' })).toEqual(
       await queryCacheRegressions(storage, { ...scope, source: 'raw' }),
     );
   });
@@ -150,5 +163,96 @@ describe('tenant rollup families equal llm_calls', () => {
     const fast = await queryCapacity(storage, q);
     expect(fast).toEqual(await queryCapacity(storage, { ...q, source: 'raw' }));
     expect(JSON.stringify(fast)).toContain('dep-0');
+  });
+});
+
+describe('capacity through the planner equals llm_calls', () => {
+  // dep-0 is provisioned and the generator spills calls of dep-2..7 back to it; dep-1 is
+  // provisioned without spill. dep-0 twice with other weights: each target converts with its own.
+  const target = (deployment: string, output: number): CapacityTarget => ({
+    deployment,
+    units: 10,
+    unitCapacity: 5_000,
+    weights: { input: 1, cached_input: 0, cache_write: 1, output },
+    sizing: {
+      pricePerConvertedToken: 0.0000025,
+      terms: { hourly: 0.01, '1-month': 0.004 },
+      minUnits: 1,
+      increment: 1,
+    },
+  });
+  const targets = [target('dep-0', 4), target('dep-1', 4), target('dep-0', 2)];
+
+  it('unscoped and tenant-scoped capacity and recommendation answer as the raw read does', async () => {
+    for (const tenant of [undefined, TENANT]) {
+      const q = { from: FROM, to: TO, targets, tenant };
+      const fast = await queryCapacity(storage, q);
+      expect(fast).toEqual(await queryCapacity(storage, { ...q, source: 'raw' }));
+      const [dep0, , dep0Light] = fast;
+      expect(dep0?.spilled_calls, String(tenant)).toBeGreaterThan(0);
+      expect(dep0?.served_calls).toBe(dep0Light?.served_calls);
+      expect(dep0?.demand_tpm.mean).toBeGreaterThan(dep0Light?.demand_tpm.mean ?? Infinity);
+      const rec = await queryCapacityRecommendation(storage, q);
+      expect(rec).toEqual(await queryCapacityRecommendation(storage, { ...q, source: 'raw' }));
+      expect(rec[0]?.demand_total_converted_tokens).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('tenant size on real chDB', () => {
+  const count = async (tenant: string, from: Date, to: Date): Promise<number> => {
+    const [row] = await storage.query<{ n: string }>(
+      `SELECT count() AS n FROM llm_calls WHERE tenant = {tenant:String}
+         AND start_time >= fromUnixTimestamp64Milli(${from.getTime()}, 'UTC')
+         AND start_time < fromUnixTimestamp64Milli(${to.getTime()}, 'UTC')`,
+      { tenant },
+    );
+    return Number(row?.n);
+  };
+  const perf = (tenant: string, from: Date, to: Date): Read => ({
+    subject: 'perf',
+    from,
+    to,
+    dims: ['route'],
+    measures: ['attempts', 'ok_calls', 'duration_h'],
+    filters: { tenant },
+  });
+
+  it("estimates a tenant's calls exactly over whole days and by the day's share otherwise", async () => {
+    const days = [new Date(END - 9 * DAY), new Date(END - 2 * DAY)];
+    const dayFrom = new Date(Math.floor(days[0]!.getTime() / DAY) * DAY);
+    const dayTo = new Date(Math.floor(days[1]!.getTime() / DAY) * DAY);
+    const [t0, t250, ragged] = await estimateTenantCalls(storage, [
+      perf('t0', dayFrom, dayTo),
+      perf('t250', dayFrom, dayTo),
+      perf('t0', FROM, TO),
+    ]);
+    expect(t0).toBeCloseTo(await count('t0', dayFrom, dayTo), 6);
+    expect(t250).toBeCloseTo(await count('t250', dayFrom, dayTo), 6);
+    expect(t0).toBeGreaterThan(t250! * 5);
+    const exact = await count('t0', FROM, TO);
+    expect(Math.abs(ragged! - exact) / exact).toBeLessThan(0.1);
+  });
+
+  it('reads the smaller tenant raw and the larger from the rollups, with the same answers', async () => {
+    const reads = [perf('t250', FROM, TO), perf('t0', FROM, TO)];
+    const [small, large] = await estimateTenantCalls(storage, reads);
+    // A threshold between the two tenants (the default is sized for production volumes).
+    const threshold = { ...RAW_TENANT_CALLS, perf: (small! + large!) / 2 };
+    const weighed = await weighTenants(storage, reads, threshold);
+    expect(weighed.map((r) => r.source)).toEqual(['raw', undefined]);
+    const [fast] = await readMany(storage, [reads[1]!]);
+    expect(canonical(fast!)).toEqual(
+      canonical((await readMany(storage, [{ ...reads[1]!, source: 'raw' }]))[0]!),
+    );
+    // At the default threshold both tenants of 60k calls are small: auto answers as raw does.
+    expect((await weighTenants(storage, reads)).map((r) => r.source)).toEqual(['raw', 'raw']);
+    const auto = await readMany(storage, reads);
+    const raw = await readMany(
+      storage,
+      reads.map((r) => ({ ...r, source: 'raw' as const })),
+    );
+    expect(auto.map(canonical)).toEqual(raw.map(canonical));
+    expect(auto[1]!.length).toBeGreaterThan(5);
   });
 });

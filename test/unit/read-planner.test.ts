@@ -14,6 +14,13 @@ import { StoreQueryError } from '../../src/storage/runner-errors.js';
 import { chooseFamily, planRead, type Read } from '../../src/storage/planner/plan.js';
 import { readMany } from '../../src/storage/planner/read.js';
 import { readSql } from '../../src/storage/planner/sql.js';
+import {
+  RAW_TENANT_CALLS,
+  estimateTenantCalls,
+  tenantCallsTable,
+  tenantSizeSql,
+  weighTenants,
+} from '../../src/storage/planner/tenant-size.js';
 
 const t = (iso: string): Date => new Date(iso);
 const read = (over: Partial<Read>): Read => ({
@@ -200,7 +207,11 @@ describe('read SQL', () => {
     expect(sql).toContain('tenant = {f_tenant:String}');
     expect(sql).toContain('route IN {f_route:Array(String)}');
     const parts = sql.split('UNION ALL');
-    expect(parts.filter((p) => p.includes('FROM llm_calls'))).toHaveLength(2);
+    // Both raw edges in one SELECT of llm_calls, their time ranges ORed.
+    const raw = parts.filter((p) => p.includes('FROM llm_calls'));
+    expect(raw).toHaveLength(1);
+    expect(raw[0]?.match(/start_time >= /g)).toHaveLength(2);
+    expect(raw[0]).toContain(') OR (');
     for (const p of parts) expect(p.includes('NOT cache_hit')).toBe(p.includes('FROM llm_calls'));
   });
 
@@ -232,7 +243,8 @@ describe('questions on the fixed runner', () => {
       },
     ]);
     const empty = read({ from: t('2026-01-01T00:00:00Z'), to: t('2026-01-01T00:00:00Z') });
-    const out = await readMany(runner, [read({}), read({ filters: { tenant: 'x' } }), empty]);
+    const scoped = read({ filters: { tenant: 'x' }, source: 'rollup' });
+    const out = await readMany(runner, [read({}), scoped, empty]);
     expect(out).toEqual([[{ route: '/a', attempts: '5' }], [{ route: '/b', attempts: '2' }], []]);
     expect(runner.calls).toHaveLength(1);
     expect(runner.calls[0]?.params).toEqual({ r1_f_tenant: 'x' });
@@ -348,5 +360,89 @@ describe('questions on the fixed runner', () => {
         groupBy: [],
       }),
     ).rejects.toBeInstanceOf(StoreQueryError);
+  });
+});
+
+describe('tenant size', () => {
+  const sizeAnswer = (calls: Record<string, number>) => ({
+    match: 'llm_costs_per_tenant_1d',
+    rows: (_sql: string, params: Record<string, unknown>) => [
+      Object.fromEntries(
+        Object.keys(params)
+          .filter((k) => /^t\d+$/.test(k))
+          .map((k) => [`r${k.slice(1)}`, calls[String(params[k])] ?? 0]),
+      ),
+    ],
+  });
+  const rowsAnswer = { match: 'read_index', rows: [] };
+  const tablesOf = (sql: string): string[] =>
+    [...new Set(sql.match(/FROM (llm_\w+)/g) ?? [])].map((m) => m.slice(5)).sort();
+
+  it('reads a small tenant raw and a large one from the tenant rollups, in one size query', async () => {
+    const runner = createFixedRunner([
+      sizeAnswer({ small: RAW_TENANT_CALLS.perf - 1, large: RAW_TENANT_CALLS.perf }),
+      rowsAnswer,
+    ]);
+    await readMany(runner, [
+      read({ filters: { tenant: 'small' } }),
+      read({ filters: { tenant: 'large' } }),
+      read({}),
+    ]);
+    expect(runner.calls).toHaveLength(2);
+    expect(runner.calls[0]?.params).toMatchObject({ t0: 'small', t1: 'large' });
+    expect(runner.calls[0]?.params).not.toHaveProperty('t2');
+    const parts = runner.calls[1]!.sql.split('read_index').slice(1);
+    expect(tablesOf(parts[0]!)).toEqual(['llm_calls']);
+    expect(tablesOf(parts[1]!)).toEqual(['llm_calls', 'llm_perf_tenant_1d']);
+    expect(tablesOf(parts[2]!)).toEqual(['llm_calls', 'llm_perf_1d', 'llm_perf_1h', 'llm_perf_1m']);
+  });
+
+  it('does not weigh a read whose source is given, a tenant list, capacity, or under two days', async () => {
+    const runner = createFixedRunner([sizeAnswer({}), rowsAnswer]);
+    const reads = [
+      read({ filters: { tenant: 'x' }, to: t('2026-01-03T22:10:29Z') }),
+      read({ filters: { tenant: 'x' }, source: 'rollup' }),
+      read({ filters: { tenant: 'x' }, source: 'raw' }),
+      read({ filters: { tenant: ['x', 'y'] } }),
+      read({ subject: 'capacity', filters: { tenant: 'x' } }),
+    ];
+    expect(await estimateTenantCalls(runner, reads)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(await weighTenants(runner, reads)).toEqual(reads);
+    expect(runner.calls).toHaveLength(0);
+  });
+
+  it('weighs each day by its share inside the range', () => {
+    const q = tenantSizeSql(
+      [
+        read({
+          from: t('2026-01-01T18:00:00Z'),
+          to: t('2026-01-03T18:00:00Z'),
+          filters: { tenant: 'x' },
+        }),
+      ],
+      tenantCallsTable()!,
+    );
+    expect(q?.sql).toContain('llm_costs_per_tenant_1d');
+    expect(q?.sql).toContain(
+      `day >= toDateTime(${Date.parse('2026-01-01T00:00:00Z') / 1000}, 'UTC')`,
+    );
+    expect(q?.params).toEqual({ t0: 'x', tenants: ['x'] });
+  });
+
+  it('keeps the rollups on a store without the estimate table; other errors surface', async () => {
+    const missing = new StoreQueryError('no table', 'query', '60', 'UNKNOWN_TABLE');
+    const runner = createFixedRunner([{ match: 'llm_costs_per_tenant_1d', error: missing }]);
+    const scoped = read({ filters: { tenant: 'x' } });
+    expect(await weighTenants(runner, [scoped])).toEqual([scoped]);
+    const broken = createFixedRunner([
+      { match: 'llm_costs_per_tenant_1d', error: new StoreQueryError('bad', 'query', '43', 'X') },
+    ]);
+    await expect(weighTenants(broken, [scoped])).rejects.toThrow('bad');
   });
 });

@@ -17,8 +17,11 @@ export const PERF_DIMENSIONS = [
 ] as const;
 export type PerfDimension = (typeof PERF_DIMENSIONS)[number];
 
-/** Where a question reads from: `auto` = the planner's rollups (raw edges), `raw` = llm_calls only. */
-export type Source = 'auto' | 'raw';
+/**
+ * Where a question reads from: `auto` = the planner's rollups (raw edges), a small tenant's scope
+ * raw; `rollup` = the rollups whatever the tenant's size; `raw` = llm_calls only.
+ */
+export type Source = 'auto' | 'raw' | 'rollup';
 
 export interface WindowRead {
   subject: Extract<SubjectName, 'perf' | 'cache'>;

@@ -23,8 +23,12 @@ export interface Read {
   measures: readonly string[];
   filters?: Readonly<Record<string, FilterValue | undefined>> | undefined;
   bucket?: Bucket | undefined;
-  /** `raw` reads llm_calls only (the comparison the tests and the benchmark make). */
-  source?: 'auto' | 'raw' | undefined;
+  /**
+   * `raw` reads llm_calls only (the comparison the tests and the benchmark make); `rollup` plans
+   * from the rollups whatever the tenant's size; `auto` (default) weighs a tenant scope first
+   * (tenant-size.ts) and reads a small tenant raw.
+   */
+  source?: 'auto' | 'raw' | 'rollup' | undefined;
 }
 
 export interface Segment {

@@ -1,13 +1,16 @@
 // Running planned reads through the QueryRunner. Several reads (a current and a baseline window)
 // can share one query: at small windows the engine's per-query cost is most of the time, so one
-// round trip instead of two is what brings a drift check near the engine's floor.
+// round trip instead of two is what brings a drift check near the engine's floor. A tenant-scoped
+// read is first weighed (tenant-size.ts): a small tenant's calls are read raw by the sort key.
 import type { QueryRunner, Row } from '../runner.js';
 import type { Read } from './plan.js';
 import { readSql } from './sql.js';
+import { weighTenants } from './tenant-size.js';
 
 /** The rows of one read: dimensions (and `bucket`) and merged measures, as JSON. */
 export async function readRows(runner: QueryRunner, read: Read): Promise<Row[]> {
-  const { sql, params } = readSql(read);
+  const [weighed] = await weighTenants(runner, [read]);
+  const { sql, params } = readSql(weighed ?? read);
   return runner.query(sql, params);
 }
 
@@ -15,7 +18,8 @@ export async function readRows(runner: QueryRunner, read: Read): Promise<Row[]> 
 export async function readMany(runner: QueryRunner, reads: readonly Read[]): Promise<Row[][]> {
   const out: Row[][] = reads.map(() => []);
   const params: Record<string, unknown> = {};
-  const parts = reads.flatMap((read, i) => {
+  const weighed = await weighTenants(runner, reads);
+  const parts = weighed.flatMap((read, i) => {
     const r = readSql(read, `r${i}_`);
     if (r.plan.segments.length === 0) return [];
     Object.assign(params, r.params);

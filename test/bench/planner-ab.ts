@@ -1,0 +1,161 @@
+// BENCH_BASE=<commit> BENCH_DIR=<kept bench:analytics dir> BENCH_END_MS=<its end=> npx tsx
+// test/bench/planner-ab.ts — the performance questions of this tree against another commit's on the
+// same stored data, in one process and one engine, and the raw answer (llm_calls only) beside them:
+// median wall and CPU ms of BENCH_REPEAT runs (default 7), base / after / raw alternating per
+// question. CPU is the process's (chDB runs in it): on this shared machine it moves far less with
+// the load than wall time does, so the after/base and raw/after ratios are read in CPU.
+// Make the data with `BENCH_KEEP=1 BENCH_DIR=<dir> npm run bench:analytics` (it prints end=).
+// The base is a detached worktree under .tmp/ (as bench:ingest-js-ab); BENCH_BASE_DIR=<dir> uses
+// one already made. TENANTS (default t0,t250) are the tenant scopes timed after the unscoped ones.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createStorage } from '../../src/storage/client.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 7);
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+function baseDir(): string {
+  if (process.env.BENCH_BASE_DIR !== undefined) return process.env.BENCH_BASE_DIR;
+  const base = process.env.BENCH_BASE;
+  if (base === undefined) throw new Error('set BENCH_BASE=<commit> (or BENCH_BASE_DIR=<dir>)');
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  const commit = git('rev-parse', base);
+  const dir = join(ROOT, '.tmp', `planner-base-${commit.slice(0, 12)}`);
+  if (!existsSync(dir)) git('worktree', 'add', '--detach', dir, commit);
+  return dir;
+}
+
+type Queries = Record<string, (storage: QueryRunner, query: never) => Promise<unknown>>;
+
+async function queries(root: string): Promise<Queries> {
+  const q = (m: string) => import(join(root, 'src/analytics/queries', m));
+  const [latency, drift, cache, regressions, reliability, capacity] = await Promise.all(
+    [
+      'latency.ts',
+      'drift.ts',
+      'cache.ts',
+      'cache-regressions.ts',
+      'reliability.ts',
+      'capacity.ts',
+    ].map(q),
+  );
+  return {
+    latency: latency.queryLatency,
+    drift: drift.queryTtftDrift,
+    cache: cache.queryCache,
+    regressions: regressions.queryCacheRegressions,
+    reliability: reliability.queryReliability,
+    capacity: capacity.queryCapacity,
+    recommendation: capacity.queryCapacityRecommendation,
+  };
+}
+
+async function measure(fn: () => Promise<unknown>): Promise<[number, number]> {
+  await fn();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await fn();
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  const med = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+  return [med(wall), med(cpu)];
+}
+
+async function main(): Promise<void> {
+  const dir = process.env.BENCH_DIR;
+  if (dir === undefined) throw new Error('set BENCH_DIR to a kept bench:analytics data directory');
+  const END = Number(process.env.BENCH_END_MS ?? Math.floor(Date.now() / HOUR) * HOUR);
+  const base = await queries(baseDir());
+  const after = await queries(ROOT);
+  const storage = await createStorage({ database: 'default', dataDir: dir });
+  const range = { from: new Date(END - 30 * DAY + 17_300), to: new Date(END - 42_100) };
+  const slos = { routes: { '/route-0': { latency_ms: 800 } }, fallback: { latency_ms: 2000 } };
+  const thresholds = {
+    warning_median_ratio: 1.2,
+    critical_p95_ratio: 1.5,
+    min_current_samples: 50,
+    min_baseline_samples: 200,
+  };
+  const config = { alpha: 0.01, min_samples: 100, min_drop_pct_points: 1 };
+  const window = (w: number) => ({
+    current: { from: new Date(END - w), to: new Date(END) },
+    baseline: { from: new Date(END - w - DAY), to: new Date(END - w) },
+  });
+  const targets = ['dep-0', 'dep-1'].map((deployment) => ({
+    deployment,
+    units: 100,
+    unitCapacity: 50_000,
+    weights: { input: 1, cached_input: 0, cache_write: 1, output: 4 },
+    sizing: {
+      pricePerConvertedToken: 0.0000025,
+      terms: { hourly: 1, '1-month': 260 / 730, '1-year': 2652 / 8760 },
+      minUnits: 15,
+      increment: 5,
+    },
+  }));
+  const cases: [string, string, object, boolean][] = [
+    [
+      'latency provider,model (30d)',
+      'latency',
+      { ...range, groupBy: ['provider', 'model'], slos },
+      false,
+    ],
+    ['latency route (30d)', 'latency', { ...range, groupBy: ['route'], slos }, true],
+    ['ttft drift 15m / 24h', 'drift', { ...window(15 * 60_000), thresholds }, false],
+    ['cache (30d)', 'cache', range, true],
+    ['cache regressions 1h / 24h', 'regressions', { ...window(HOUR), config }, true],
+    [
+      'reliability provider,deployment (30d)',
+      'reliability',
+      { ...range, groupBy: ['provider', 'deployment'] },
+      false,
+    ],
+    ['capacity (30d)', 'capacity', { ...range, targets }, true],
+    ['capacity recommendation (30d)', 'recommendation', { ...range, targets }, false],
+  ];
+  const f = (x: [number, number]) =>
+    `${x[0].toFixed(1).padStart(7)} /${x[1].toFixed(1).padStart(7)}`;
+  console.log(
+    `load ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}; median of ${REPEAT}; ms wall / ms CPU`,
+  );
+  console.log(
+    `${'question'.padEnd(44)} ${'base'.padStart(16)} ${'after'.padStart(16)} ${'raw'.padStart(16)}  after/base  raw/after (CPU)`,
+  );
+  const tenants = (process.env.TENANTS ?? 't0,t250').split(',').filter((t) => t !== '');
+  for (const tenant of [undefined, ...tenants]) {
+    for (const [name, fn, query, scoped] of cases) {
+      if (tenant !== undefined && !scoped) continue;
+      const q = { ...query, ...(tenant !== undefined ? { tenant } : {}) } as never;
+      const b = await measure(() => base[fn]!(storage, q));
+      const a = await measure(() => after[fn]!(storage, q));
+      const r = await measure(() =>
+        after[fn]!(storage, { ...(q as object), source: 'raw' } as never),
+      );
+      console.log(
+        `${`${tenant ?? ''} ${name}`.padEnd(44)} ${f(b)} ${f(a)} ${f(r)}  ${(a[1] / b[1]).toFixed(2).padStart(9)}x  ${(r[1] / a[1]).toFixed(1).padStart(8)}x`,
+      );
+    }
+  }
+  console.log(
+    `load ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
+  await storage.close();
+}
+
+await main();
