@@ -26,6 +26,12 @@ import {
 import { Spool, type OpenSegment, type SpoolRecord } from './spool.js';
 import { Writer } from './writer.js';
 
+/**
+ * Rows that make an insert go before collector.writer.flush_interval_ms is up (ClickHouse's
+ * guidance: at least ~10k rows an insert). Below it, rows wait for the flush interval.
+ */
+const MIN_INSERT_ROWS = 10_000;
+
 export interface CollectorService {
   pipeline: Pipeline;
   /** Counters for /metrics. */
@@ -81,6 +87,7 @@ export async function startCollector(
     {
       batchRows: c.writer.batch_rows,
       flushIntervalMs: c.writer.flush_interval_ms,
+      minInsertRows: Math.min(c.writer.batch_rows, MIN_INSERT_ROWS),
       maxRetries: c.writer.max_retries,
       deadLetterDir: join(config.storage.data_dir, 'dead-letter'),
       maxPartitionsPerInsert: c.writer.max_partitions_per_insert,
@@ -146,6 +153,7 @@ export async function startCollector(
       ...p.memoryStats,
       queuedRows: p.queuedRows,
       rowsWritten: writer.stats.rowsWritten,
+      insertsWritten: writer.stats.inserts,
       insertFailures: writer.stats.insertFailures,
       deadLettered: writer.stats.deadLettered,
       writerStalled: writer.stallReason() !== undefined ? 1 : 0,

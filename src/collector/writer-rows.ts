@@ -32,6 +32,10 @@ export class RowQueues {
     return this.rows.llm_calls.length;
   }
 
+  get outcomes(): number {
+    return this.rows.outcomes.length;
+  }
+
   hasQueued(): boolean {
     return TABLES.some((t) => this.rows[t].length > 0);
   }

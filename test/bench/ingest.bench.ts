@@ -138,6 +138,7 @@ async function endToEnd(requests: Uint8Array[]): Promise<{
   collectorCpuUsPerSpan: number;
   mainThreadCpuUsPerSpan: number;
   clientCpuUsPerSpan: number;
+  rowsPerInsert: number;
 }> {
   const [otlpPort, apiPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
@@ -216,6 +217,7 @@ async function endToEnd(requests: Uint8Array[]): Promise<{
   const collectorCpuUsPerSpan = ((processCpuSeconds(child.pid ?? 0) - childCpu) * 1e6) / TOTAL;
   const mainThreadCpuUsPerSpan = ((mainThreadCpuSeconds(child.pid ?? 0) - childMain) * 1e6) / TOTAL;
   const used = process.cpuUsage(clientCpu);
+  const rowsPerInsert = await insertSize(apiUrl);
   child.kill('SIGTERM');
   await new Promise((resolve) => child.on('exit', resolve));
   latencies.sort((a, b) => a - b);
@@ -229,7 +231,22 @@ async function endToEnd(requests: Uint8Array[]): Promise<{
     collectorCpuUsPerSpan,
     mainThreadCpuUsPerSpan,
     clientCpuUsPerSpan: (used.user + used.system) / TOTAL,
+    rowsPerInsert,
   };
+}
+
+/** Rows per insert the collector wrote (its /metrics counters), NaN if they cannot be read. */
+async function insertSize(apiUrl: string): Promise<number> {
+  const text = await fetch(`${apiUrl}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
+  const counter = (name: string): number =>
+    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return (
+    counter('llm_finops_collector_rows_written_total') /
+    counter('llm_finops_collector_inserts_written_total')
+  );
 }
 
 async function main(): Promise<void> {
@@ -248,7 +265,7 @@ async function main(): Promise<void> {
     `end-to-end OTLP protobuf -> collector -> chDB:   ${e2e.rate.toFixed(0)} spans/s\n`,
   );
   process.stdout.write(
-    `request latency p50=${e2e.p50.toFixed(1)} ms p99=${e2e.p99.toFixed(1)} ms; 429/503 answers=${e2e.rejected}\n`,
+    `request latency p50=${e2e.p50.toFixed(1)} ms p99=${e2e.p99.toFixed(1)} ms; 429/503 answers=${e2e.rejected}; rows per insert ${e2e.rowsPerInsert.toFixed(0)} (flush_interval_ms ${FLUSH_MS ?? 'default'})\n`,
   );
   // Where the CPU goes, all threads included: on a 2-core machine the collector, the engine inside
   // it and this load generator share the cores, so the ratio is bounded by the sum.
