@@ -18,6 +18,7 @@ import { backoffMs, type BackoffPolicy } from './insert-policy.js';
 import { tsvToJsonLine } from '../storage/rows-tsv.js';
 import { FORMATS, RowQueues, TABLES, type Batch, type Table } from './writer-rows.js';
 import { StallWatch } from './writer-stall.js';
+import { lineOf, textRow } from './row-slabs.js';
 
 export interface WriterOptions {
   /** Most rows one insert takes. */
@@ -85,7 +86,10 @@ export class Writer {
     this.now = options.now ?? Date.now;
     this.stall = new StallWatch(this.now, options.stallTimeoutMs ?? 60_000, logger);
     this.backoff = options.backoff ?? { baseMs: 100, maxMs: 30_000 };
-    this.minInsertRows = Math.max(1, Math.min(options.minInsertRows ?? Infinity, options.batchRows));
+    this.minInsertRows = Math.max(
+      1,
+      Math.min(options.minInsertRows ?? Infinity, options.batchRows),
+    );
     this.committer = new Committer(storage, {
       maxPartitions: options.maxPartitionsPerInsert ?? 100,
       maxRows: options.batchRows,
@@ -270,10 +274,12 @@ export class Writer {
 
   /** Keep refused rows durably (as JSON); a failing disk is retried like a failing store. */
   private async deadLetter(table: Table, tsvOrJson: RefusedRow[]): Promise<void> {
-    const refused =
-      FORMATS[table].format === 'TSV'
-        ? tsvOrJson.map((r) => ({ ...r, row: { ...r.row, line: tsvToJsonLine(r.row.line) } }))
-        : tsvOrJson;
+    // Dead-letter files hold JSON text: lines leave their slab (and TSV becomes JSON).
+    const tsv = FORMATS[table].format === 'TSV';
+    const refused = tsvOrJson.map((r) => {
+      const line = lineOf(r.row);
+      return { ...r, row: textRow(r.row, tsv ? tsvToJsonLine(line) : line) };
+    });
     for (let attempt = 0; ; attempt += 1) {
       this.abort.signal.throwIfAborted();
       try {

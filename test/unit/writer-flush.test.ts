@@ -78,9 +78,17 @@ describe('writer flush policy', () => {
   it('holds a small batch until the oldest row has waited the flush interval', async () => {
     const { w, settled, advance } = clocked(1_000);
     w.start();
-    w.enqueue(calls('hold', 0, 5), [], Array.from({ length: 5 }, () => 1));
+    w.enqueue(
+      calls('hold', 0, 5),
+      [],
+      Array.from({ length: 5 }, () => 1),
+    );
     advance(20);
-    w.enqueue(calls('hold', 5, 5), [], Array.from({ length: 5 }, () => 2));
+    w.enqueue(
+      calls('hold', 5, 5),
+      [],
+      Array.from({ length: 5 }, () => 2),
+    );
     await ticks();
     expect(w.stats.inserts).toBe(0);
     expect(w.queued).toBe(10);
