@@ -12,6 +12,7 @@
 // machine) and their ratios, and request latency p50/p99. Environment knobs:
 //   BENCH_SPANS (default 200000), BENCH_BATCH (spans per request, 500), BENCH_CLIENTS (8),
 //   BENCH_FLUSH_MS (the collector's writer flush interval), BENCH_SKIP_BASELINE=1,
+//   BENCH_SHAPES=1 (the raw insert also at 10k and 2k rows an insert, each with a dedup token),
 //   BENCH_NODE_ARGS (e.g. --cpu-prof for the collector child).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -41,6 +42,8 @@ const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a
 const SKIP_BASELINE = process.env.BENCH_SKIP_BASELINE === '1';
 /** collector.writer.flush_interval_ms for the collector under test (default: the config's). */
 const FLUSH_MS = process.env.BENCH_FLUSH_MS;
+/** BENCH_SHAPES=1: also time the raw insert in the collector's shape (smaller, with tokens). */
+const SHAPES = process.env.BENCH_SHAPES === '1';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 interface Baseline {
@@ -66,10 +69,24 @@ async function baseline(requests: Uint8Array[]): Promise<{ tsv: Baseline; json: 
   const priced = price(calls);
   const json = await timedInsert(storage, priced.map(callRow), {});
   await storage.command('TRUNCATE TABLE llm_calls');
-  const tsv = await timedInsert(storage, priced.map(callTsv), {
-    format: 'TSV',
-    columns: CALL_COLUMNS,
-  });
+  const tsvLines = priced.map(callTsv);
+  const tsv = await timedInsert(storage, tsvLines, { format: 'TSV', columns: CALL_COLUMNS });
+  if (SHAPES) {
+    // The collector's insert shape: smaller inserts, each with a deduplication token.
+    for (const rows of [10_000, 2_000]) {
+      await storage.command('TRUNCATE TABLE llm_calls');
+      const shaped = await timedInsert(
+        storage,
+        tsvLines,
+        { format: 'TSV', columns: CALL_COLUMNS },
+        rows,
+        true,
+      );
+      process.stdout.write(
+        `baseline shape  TSV ${rows} rows/insert with a dedup token: ${shaped.cpuUsPerRow.toFixed(1)} µs cpu/row (${(shaped.cpuUsPerRow / tsv.cpuUsPerRow).toFixed(2)}x the 50k-row insert without one)\n`,
+      );
+    }
+  }
   await storage.close();
   return { tsv, json };
 }
@@ -78,12 +95,14 @@ async function timedInsert(
   storage: QueryRunner,
   lines: string[],
   format: InsertOptions,
+  chunk = 50_000,
+  tokens = false,
 ): Promise<Baseline> {
-  const chunk = 50_000;
   const cpu = process.cpuUsage();
   const started = performance.now();
   for (let i = 0; i < lines.length; i += chunk) {
-    await storage.insert('llm_calls', lines.slice(i, i + chunk).join('\n'), format);
+    const options = tokens ? { ...format, dedupToken: `shape-${chunk}-${i}` } : format;
+    await storage.insert('llm_calls', lines.slice(i, i + chunk).join('\n'), options);
   }
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
