@@ -15,7 +15,7 @@
 //   BENCH_SHAPES=1 (the raw insert also at 10k and 2k rows an insert, each with a dedup token),
 //   BENCH_NODE_ARGS (e.g. --cpu-prof for the collector child).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,24 +71,40 @@ async function baseline(requests: Uint8Array[]): Promise<{ tsv: Baseline; json: 
   await storage.command('TRUNCATE TABLE llm_calls');
   const tsvLines = priced.map(callTsv);
   const tsv = await timedInsert(storage, tsvLines, { format: 'TSV', columns: CALL_COLUMNS });
-  if (SHAPES) {
-    // The collector's insert shape: smaller inserts, each with a deduplication token.
-    for (const rows of [10_000, 2_000]) {
-      await storage.command('TRUNCATE TABLE llm_calls');
-      const shaped = await timedInsert(
-        storage,
-        tsvLines,
-        { format: 'TSV', columns: CALL_COLUMNS },
-        rows,
-        true,
-      );
-      process.stdout.write(
-        `baseline shape  TSV ${rows} rows/insert with a dedup token: ${shaped.cpuUsPerRow.toFixed(1)} µs cpu/row (${(shaped.cpuUsPerRow / tsv.cpuUsPerRow).toFixed(2)}x the 50k-row insert without one)\n`,
-      );
-    }
-  }
+  if (SHAPES) await shapes(storage, tsvLines);
   await storage.close();
   return { tsv, json };
+}
+
+/**
+ * The raw insert in the collector's shape: 50k, 10k and 2k rows an insert, each with a dedup
+ * token, each after the engine's merges have gone quiet; CPU of the inserts alone, and of the
+ * inserts plus the merges they cause (until quiet again), per row.
+ */
+async function shapes(storage: QueryRunner, lines: string[]): Promise<void> {
+  const format: InsertOptions = { format: 'TSV', columns: CALL_COLUMNS };
+  for (const rows of [50_000, 10_000, 2_000]) {
+    await storage.command('TRUNCATE TABLE llm_calls');
+    await mergesQuiet(storage);
+    const cpu = process.cpuUsage();
+    const shaped = await timedInsert(storage, lines, format, rows, true);
+    await mergesQuiet(storage);
+    const used = process.cpuUsage(cpu);
+    const withMerges = (used.user + used.system) / lines.length;
+    process.stdout.write(
+      `baseline shape  TSV ${rows} rows/insert with a dedup token: ${shaped.cpuUsPerRow.toFixed(1)} µs cpu/row, with the merges it causes ${withMerges.toFixed(1)} µs\n`,
+    );
+  }
+}
+
+/** Until no merge has run for a second (at most 60 s). */
+async function mergesQuiet(storage: QueryRunner): Promise<void> {
+  let quiet = 0;
+  for (let i = 0; i < 600 && quiet < 10; i += 1) {
+    const [row] = await storage.query<{ n: string }>('SELECT count() AS n FROM system.merges');
+    quiet = Number(row?.n) === 0 ? quiet + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function timedInsert(
@@ -122,20 +138,17 @@ function mainThreadCpuSeconds(pid: number): number {
 /** CPU seconds per thread name (comm) of a process: which of the engine's pools, V8's or libuv's. */
 function threadCpuSeconds(pid: number): Map<string, number> {
   const byName = new Map<string, number>();
-  let tasks: string[] = [];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return byName;
-  }
-  for (const tid of tasks) {
-    if (tid === String(pid)) continue;
-    let name = '?';
+  const read = (file: string): string | undefined => {
     try {
-      name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      return readFileSync(file, 'utf8');
     } catch {
-      continue;
+      return undefined; // the thread (or the process) is gone
     }
+  };
+  const tasks = existsSync(`/proc/${pid}/task`) ? readdirSync(`/proc/${pid}/task`) : [];
+  for (const tid of tasks) {
+    const name = tid === String(pid) ? undefined : read(`/proc/${pid}/task/${tid}/comm`)?.trim();
+    if (name === undefined) continue;
     // Numbered pools (e.g. "QueryPipelineEx", "V8 DefaultWorke") add up under one name.
     const seconds = statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
     if (!Number.isNaN(seconds)) byName.set(name, (byName.get(name) ?? 0) + seconds);
