@@ -26,12 +26,6 @@ import {
 import { Spool, type OpenSegment, type SpoolRecord } from './spool.js';
 import { Writer } from './writer.js';
 
-/**
- * Rows that make an insert go before collector.writer.flush_interval_ms is up (ClickHouse's
- * guidance: at least ~10k rows an insert). Below it, rows wait for the flush interval.
- */
-const MIN_INSERT_ROWS = 10_000;
-
 export interface CollectorService {
   pipeline: Pipeline;
   /** Counters for /metrics. */
@@ -87,7 +81,9 @@ export async function startCollector(
     {
       batchRows: c.writer.batch_rows,
       flushIntervalMs: c.writer.flush_interval_ms,
-      minInsertRows: Math.min(c.writer.batch_rows, MIN_INSERT_ROWS),
+      // An insert goes when a full batch waits, else at the flush interval: the engine's cost
+      // per insert is large (bench:ingest BENCH_SHAPES=1), so the interval sets the insert size.
+      minInsertRows: c.writer.batch_rows,
       maxRetries: c.writer.max_retries,
       deadLetterDir: join(config.storage.data_dir, 'dead-letter'),
       maxPartitionsPerInsert: c.writer.max_partitions_per_insert,
