@@ -3,11 +3,11 @@
 // written), kept as UTF-8 in slabs off the JavaScript heap (row-slabs.ts), one queue per table,
 // with the estimated bytes they hold.
 import type { LlmCall, OutcomeRecord } from './call.js';
-import type { RowFormat } from './committer.js';
+import type { RefusedRow, RowFormat } from './committer.js';
 import { dayPartition, monthPartition, type QueuedRow } from './insert-plan.js';
 import { contentRow, outcomeRow } from '../storage/rows.js';
-import { CALL_COLUMNS, callTsv } from '../storage/rows-tsv.js';
-import { RowSlabs, rowBodyBytes } from './row-slabs.js';
+import { CALL_COLUMNS, callTsv, tsvToJsonLine } from '../storage/rows-tsv.js';
+import { RowSlabs, lineOf, rowBodyBytes, textRow } from './row-slabs.js';
 
 export const TABLES = ['llm_calls', 'llm_call_content', 'outcomes'] as const;
 export type Table = (typeof TABLES)[number];
@@ -97,4 +97,13 @@ export class RowQueues {
 /** A queued row's estimated bytes: its line's bytes, its other strings at two bytes a character, the object. */
 function rowBytes(row: QueuedRow): number {
   return rowBodyBytes(row) + 2 * (row.line.length + row.id.length + row.partition.length) + 96;
+}
+
+/** Refused rows as the dead-letter files keep them: JSON text, out of their slab. */
+export function deadLetterRows(table: Table, refused: RefusedRow[]): RefusedRow[] {
+  const tsv = FORMATS[table].format === 'TSV';
+  return refused.map((r) => {
+    const line = lineOf(r.row);
+    return { ...r, row: textRow(r.row, tsv ? tsvToJsonLine(line) : line) };
+  });
 }

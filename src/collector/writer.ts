@@ -15,10 +15,15 @@ import type { LlmCall, OutcomeRecord } from './call.js';
 import { Committer, type RefusedRow } from './committer.js';
 import { writeDeadLetters } from './dead-letter.js';
 import { backoffMs, type BackoffPolicy } from './insert-policy.js';
-import { tsvToJsonLine } from '../storage/rows-tsv.js';
-import { FORMATS, RowQueues, TABLES, type Batch, type Table } from './writer-rows.js';
+import {
+  FORMATS,
+  RowQueues,
+  TABLES,
+  deadLetterRows,
+  type Batch,
+  type Table,
+} from './writer-rows.js';
 import { StallWatch } from './writer-stall.js';
-import { lineOf, textRow } from './row-slabs.js';
 
 export interface WriterOptions {
   /** Most rows one insert takes. */
@@ -274,12 +279,7 @@ export class Writer {
 
   /** Keep refused rows durably (as JSON); a failing disk is retried like a failing store. */
   private async deadLetter(table: Table, tsvOrJson: RefusedRow[]): Promise<void> {
-    // Dead-letter files hold JSON text: lines leave their slab (and TSV becomes JSON).
-    const tsv = FORMATS[table].format === 'TSV';
-    const refused = tsvOrJson.map((r) => {
-      const line = lineOf(r.row);
-      return { ...r, row: textRow(r.row, tsv ? tsvToJsonLine(line) : line) };
-    });
+    const refused = deadLetterRows(table, tsvOrJson);
     for (let attempt = 0; ; attempt += 1) {
       this.abort.signal.throwIfAborted();
       try {
