@@ -107,5 +107,13 @@ describe('storage.max_memory', () => {
     expect(value('llm_finops_collector_traces_evicted_early_total')).toBe(0);
     expect(value('llm_finops_collector_trace_bytes')).toBeGreaterThan(0);
     expect(value('llm_finops_collector_trace_bytes')).toBeLessThanOrEqual(plan.traceBytes);
+    // Rows per insert is readable: the 50 calls went in one or more inserts once committed.
+    for (let i = 0; i < 50 && !(value('llm_finops_collector_rows_written_total') >= 50); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      value = await read();
+    }
+    expect(value('llm_finops_collector_rows_written_total')).toBe(50);
+    expect(value('llm_finops_collector_inserts_written_total')).toBeGreaterThanOrEqual(1);
+    expect(value('llm_finops_collector_inserts_written_total')).toBeLessThanOrEqual(50);
   });
 });
