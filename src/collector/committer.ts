@@ -15,6 +15,7 @@ import {
 } from '../storage/errors.js';
 import type { InsertOptions, QueryRunner } from '../storage/runner.js';
 import { partitionChunks, type QueuedRow } from './insert-plan.js';
+import { insertBodyOf } from './row-slabs.js';
 import {
   decideRefusal,
   splitRows,
@@ -107,7 +108,7 @@ export class Committer {
     format: RowFormat,
   ): Promise<{ action: 'committed' } | Refusal> {
     const { signal } = this.options;
-    const body = rows.map((row) => row.line).join('\n');
+    const body = insertBodyOf(rows);
     const dedupToken = tokenFor(rows);
     const attempt = async (n: number): Promise<void> => {
       try {

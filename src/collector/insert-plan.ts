@@ -7,8 +7,15 @@
 export interface QueuedRow {
   /** Idempotency key of the row, hashed into the insert's deduplication token. */
   id: string;
-  /** The serialized row: TSV for llm_calls (rows-tsv.ts), JSONEachRow for the other tables. */
+  /**
+   * The serialized row: TSV for llm_calls (rows-tsv.ts), JSONEachRow for the other tables; ''
+   * when the row's bytes are in a slab instead (row-slabs.ts: the writer's queue).
+   */
   line: string;
+  /** The slab holding the row's UTF-8 line and its newline at [start, end). */
+  slab?: Buffer;
+  start?: number;
+  end?: number;
   /** Spool record the row came from (0: not spooled). */
   seq: number;
   /** The table partition the row lands in (the table's PARTITION BY, computed here). */

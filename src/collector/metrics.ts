@@ -22,6 +22,8 @@ export interface CollectorMetrics extends MemoryStats {
   outcomesAccepted: number;
   queuedRows: number;
   rowsWritten: number;
+  /** Inserts committed (every table): rowsWritten / insertsWritten is the rows per insert. */
+  insertsWritten: number;
   insertFailures: number;
   deadLettered: number;
   /** 1 while rows wait and nothing committed for collector.writer.stall_timeout_s. */

@@ -81,6 +81,9 @@ export async function startCollector(
     {
       batchRows: c.writer.batch_rows,
       flushIntervalMs: c.writer.flush_interval_ms,
+      // An insert goes when a full batch waits, else at the flush interval: the engine's cost
+      // per insert is large (bench:ingest BENCH_SHAPES=1), so the interval sets the insert size.
+      minInsertRows: c.writer.batch_rows,
       maxRetries: c.writer.max_retries,
       deadLetterDir: join(config.storage.data_dir, 'dead-letter'),
       maxPartitionsPerInsert: c.writer.max_partitions_per_insert,
@@ -146,6 +149,7 @@ export async function startCollector(
       ...p.memoryStats,
       queuedRows: p.queuedRows,
       rowsWritten: writer.stats.rowsWritten,
+      insertsWritten: writer.stats.inserts,
       insertFailures: writer.stats.insertFailures,
       deadLettered: writer.stats.deadLettered,
       writerStalled: writer.stallReason() !== undefined ? 1 : 0,

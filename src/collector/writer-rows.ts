@@ -1,11 +1,13 @@
 // The writer's queues: calls and outcomes serialized into insert lines as they are queued (so
 // the cost is spread over requests instead of landing on the event loop when a large batch is
-// written), one queue per table, with the estimated heap bytes they hold.
+// written), kept as UTF-8 in slabs off the JavaScript heap (row-slabs.ts), one queue per table,
+// with the estimated bytes they hold.
 import type { LlmCall, OutcomeRecord } from './call.js';
-import type { RowFormat } from './committer.js';
+import type { RefusedRow, RowFormat } from './committer.js';
 import { dayPartition, monthPartition, type QueuedRow } from './insert-plan.js';
 import { contentRow, outcomeRow } from '../storage/rows.js';
-import { CALL_COLUMNS, callTsv } from '../storage/rows-tsv.js';
+import { CALL_COLUMNS, callTsv, tsvToJsonLine } from '../storage/rows-tsv.js';
+import { RowSlabs, lineOf, rowBodyBytes, textRow } from './row-slabs.js';
 
 export const TABLES = ['llm_calls', 'llm_call_content', 'outcomes'] as const;
 export type Table = (typeof TABLES)[number];
@@ -20,6 +22,7 @@ export const FORMATS: Record<Table, RowFormat> = {
 
 export class RowQueues {
   private readonly rows: Batch = { llm_calls: [], llm_call_content: [], outcomes: [] };
+  private readonly slabs = new RowSlabs();
   /** Estimated heap bytes of rows queued or taken and not yet released. */
   bytes = 0;
 
@@ -30,6 +33,10 @@ export class RowQueues {
 
   get calls(): number {
     return this.rows.llm_calls.length;
+  }
+
+  get outcomes(): number {
+    return this.rows.outcomes.length;
   }
 
   hasQueued(): boolean {
@@ -48,23 +55,16 @@ export class RowQueues {
     calls.forEach((call, i) => {
       const id = `${call.tenant}\u0000${call.call_id}`;
       const partition = monthPartition(call.start_time_ns);
-      this.push(q.llm_calls, { id, line: callTsv(call), seq: callSeqs[i] ?? 0, partition });
+      this.push(q.llm_calls, this.slabs.row(id, callTsv(call), callSeqs[i] ?? 0, partition));
       if (call.input_content !== '' || call.output_content !== '') {
-        this.push(q.llm_call_content, {
-          id: `content:${id}`,
-          line: contentRow(call),
-          seq: 0,
-          partition: dayPartition(call.start_time_ns),
-        });
+        const day = dayPartition(call.start_time_ns);
+        this.push(q.llm_call_content, this.slabs.row(`content:${id}`, contentRow(call), 0, day));
       }
     });
     outcomes.forEach((outcome, i) => {
-      this.push(q.outcomes, {
-        id: `outcome:${outcome.tenant}\u0000${outcome.outcome_id}`,
-        line: outcomeRow(outcome),
-        seq: outcomeSeqs[i] ?? 0,
-        partition: monthPartition(outcome.time_ns),
-      });
+      const id = `outcome:${outcome.tenant}\u0000${outcome.outcome_id}`;
+      const month = monthPartition(outcome.time_ns);
+      this.push(q.outcomes, this.slabs.row(id, outcomeRow(outcome), outcomeSeqs[i] ?? 0, month));
     });
   }
 
@@ -94,7 +94,16 @@ export class RowQueues {
   }
 }
 
-/** A queued row's estimated heap bytes: its strings at two bytes a character, plus the object. */
+/** A queued row's estimated bytes: its line's bytes, its other strings at two bytes a character, the object. */
 function rowBytes(row: QueuedRow): number {
-  return 2 * (row.line.length + row.id.length + row.partition.length) + 96;
+  return rowBodyBytes(row) + 2 * (row.line.length + row.id.length + row.partition.length) + 96;
+}
+
+/** Refused rows as the dead-letter files keep them: JSON text, out of their slab. */
+export function deadLetterRows(table: Table, refused: RefusedRow[]): RefusedRow[] {
+  const tsv = FORMATS[table].format === 'TSV';
+  return refused.map((r) => {
+    const line = lineOf(r.row);
+    return { ...r, row: textRow(r.row, tsv ? tsvToJsonLine(line) : line) };
+  });
 }

@@ -15,13 +15,28 @@ import type { LlmCall, OutcomeRecord } from './call.js';
 import { Committer, type RefusedRow } from './committer.js';
 import { writeDeadLetters } from './dead-letter.js';
 import { backoffMs, type BackoffPolicy } from './insert-policy.js';
-import { tsvToJsonLine } from '../storage/rows-tsv.js';
-import { FORMATS, RowQueues, TABLES, type Batch, type Table } from './writer-rows.js';
+import {
+  FORMATS,
+  RowQueues,
+  TABLES,
+  deadLetterRows,
+  type Batch,
+  type Table,
+} from './writer-rows.js';
 import { StallWatch } from './writer-stall.js';
 
 export interface WriterOptions {
+  /** Most rows one insert takes. */
   batchRows: number;
+  /** Most time a queued row waits for its insert when fewer than `minInsertRows` rows wait. */
   flushIntervalMs: number;
+  /**
+   * An insert goes as soon as this many calls (or outcomes) wait, else when the oldest has
+   * waited `flushIntervalMs` (default `batchRows`). Each insert fans out to every materialized
+   * view and leaves a part to merge, so its fixed cost is paid per insert: ClickHouse asks for
+   * at least ~10k rows an insert and about one insert a second.
+   */
+  minInsertRows?: number;
   /** Consecutive failed attempts of one insert after which each failure is logged as an error. */
   maxRetries: number;
   /** Where rows the store refuses on their own are kept, with the reason, for replay. */
@@ -39,6 +54,8 @@ export interface WriterOptions {
 export interface WriterStats {
   rowsWritten: number;
   batchesWritten: number;
+  /** Inserts committed (every table; a batch is one or more). */
+  inserts: number;
   insertFailures: number;
   /** Rows set aside in the dead-letter directory. */
   deadLettered: number;
@@ -55,9 +72,13 @@ export class Writer {
   private readonly now: () => number;
   private readonly stall: StallWatch;
   private drainDeadline = Infinity;
+  /** When the oldest row still queued (not taken) was queued; undefined while none is. */
+  private oldestAt: number | undefined;
+  private readonly minInsertRows: number;
   readonly stats: WriterStats = {
     rowsWritten: 0,
     batchesWritten: 0,
+    inserts: 0,
     insertFailures: 0,
     deadLettered: 0,
   };
@@ -70,12 +91,19 @@ export class Writer {
     this.now = options.now ?? Date.now;
     this.stall = new StallWatch(this.now, options.stallTimeoutMs ?? 60_000, logger);
     this.backoff = options.backoff ?? { baseMs: 100, maxMs: 30_000 };
+    this.minInsertRows = Math.max(
+      1,
+      Math.min(options.minInsertRows ?? Infinity, options.batchRows),
+    );
     this.committer = new Committer(storage, {
       maxPartitions: options.maxPartitionsPerInsert ?? 100,
       maxRows: options.batchRows,
       backoff: this.backoff,
       signal: this.abort.signal,
-      onSuccess: () => this.progress(),
+      onSuccess: () => {
+        this.stats.inserts += 1;
+        this.progress();
+      },
       onFailure: ({ table, error, attempt, rows }) => {
         this.stats.insertFailures += 1;
         if (error.kind === 'retryable') this.stall.lastError = error;
@@ -121,12 +149,27 @@ export class Writer {
     return this.stall.waitingMs(this.queued);
   }
 
+  /**
+   * Checks a few times per flush interval (at most every 100 ms) whether an insert is due, so
+   * a row waits about `flushIntervalMs` at most, not up to twice that.
+   */
   start(): void {
+    const tick = Math.max(1, Math.min(100, Math.floor(this.options.flushIntervalMs / 4)));
     this.timer ??= setInterval(() => {
-      void this.drainOnce();
+      if (this.due()) void this.drainOnce();
       this.stallReason();
-    }, this.options.flushIntervalMs);
+    }, tick);
     this.timer.unref();
+  }
+
+  /** Enough rows wait for a large insert, or the oldest has waited the flush interval. */
+  private due(): boolean {
+    if (this.oldestAt === undefined) return false;
+    return (
+      this.queues.calls >= this.minInsertRows ||
+      this.queues.outcomes >= this.minInsertRows ||
+      this.now() - this.oldestAt >= this.options.flushIntervalMs
+    );
   }
 
   /** Queue rows; `callSeqs[i]` / `outcomeSeqs[i]` name the spool record each row came from (0: none). */
@@ -136,9 +179,12 @@ export class Writer {
     callSeqs: number[] = [],
     outcomeSeqs: number[] = [],
   ): void {
+    if (calls.length === 0 && outcomes.length === 0) return;
     if (this.queued === 0) this.stall.waitingFromNow();
+    this.oldestAt ??= this.now();
     this.queues.add(calls, outcomes, callSeqs, outcomeSeqs);
-    if (this.queues.calls >= this.options.batchRows) void this.drainOnce();
+    if (this.queues.calls >= this.minInsertRows || this.queues.outcomes >= this.minInsertRows)
+      void this.drainOnce();
   }
 
   /** Write everything queued now; resolves once it is committed (or the writer is stopped). */
@@ -199,17 +245,22 @@ export class Writer {
     if (this.inFlight !== undefined) return this.inFlight;
     if (!this.queues.hasQueued() || this.abort.signal.aborted) return Promise.resolve();
     const batch = this.queues.take(this.options.batchRows);
+    // Rows left behind (more than one insert's worth) are older still: they keep the time.
+    if (!this.queues.hasQueued()) this.oldestAt = undefined;
     this.inFlightRows = batch.llm_calls.length + batch.outcomes.length;
     this.inFlight = this.writeBatch(batch)
       .catch((err: unknown) => {
         // Stopped mid-batch, or a fault outside the store: keep the rows queued (the spool
         // still holds them) rather than losing track of them.
         this.queues.putBack(batch);
+        this.oldestAt ??= this.now();
         if (!this.abort.signal.aborted) this.logger.error('writing a batch failed', { err });
       })
       .finally(() => {
         this.inFlight = undefined;
         this.inFlightRows = 0;
+        // What queued meanwhile and is already due goes now, not at the next tick.
+        if (this.timer !== undefined && this.due()) void this.drainOnce();
       });
     return this.inFlight;
   }
@@ -228,10 +279,7 @@ export class Writer {
 
   /** Keep refused rows durably (as JSON); a failing disk is retried like a failing store. */
   private async deadLetter(table: Table, tsvOrJson: RefusedRow[]): Promise<void> {
-    const refused =
-      FORMATS[table].format === 'TSV'
-        ? tsvOrJson.map((r) => ({ ...r, row: { ...r.row, line: tsvToJsonLine(r.row.line) } }))
-        : tsvOrJson;
+    const refused = deadLetterRows(table, tsvOrJson);
     for (let attempt = 0; ; attempt += 1) {
       this.abort.signal.throwIfAborted();
       try {

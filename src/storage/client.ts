@@ -7,7 +7,7 @@ import { createClient } from '@clickhouse/client';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { ConfigError } from '../shared/errors.js';
 import {
-  jsonEachRow,
+  insertBody,
   quoteIdent,
   type InsertFormat,
   type InsertOptions,
@@ -41,7 +41,18 @@ interface ChdbRawInsert {
   }): Promise<unknown>;
 }
 
-type RawInsert = (table: string, body: string, options?: InsertOptions) => Promise<void>;
+type RawInsert = (
+  table: string,
+  body: string | Uint8Array,
+  options?: InsertOptions,
+) => Promise<void>;
+
+/** A body as a Buffer: text encoded once, bytes wrapped without a copy. */
+function bodyBuffer(body: string | Uint8Array): Buffer {
+  return typeof body === 'string'
+    ? Buffer.from(body)
+    : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
 
 // libchdb binds one data directory per process; remember which one is bound so a second,
 // different path fails with a clear message instead of an engine error.
@@ -82,7 +93,7 @@ async function createServerStorage(options: StorageOptions): Promise<QueryRunner
   return clientRunner(client, 'server', options.database, async (table, body, insertOptions) => {
     await client.exec({
       query: `INSERT INTO ${quoteIdent(table)}${columnList(insertOptions)} FORMAT ${formatOf(insertOptions)}`,
-      values: Readable.from([Buffer.from(body)]),
+      values: Readable.from([bodyBuffer(body)]),
       clickhouse_settings: dedupSettings(insertOptions),
     });
   });
@@ -128,7 +139,7 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
       // chdb's rawInsert passes the buffer straight to the engine: the fastest insert path.
       await raw.rawInsert({
         table,
-        values: Buffer.from(body),
+        values: bodyBuffer(body),
         format: formatOf(insertOptions),
         ...(insertOptions?.columns !== undefined ? { columns: [...insertOptions.columns] } : {}),
         settings: {
@@ -200,7 +211,7 @@ function clientRunner(
     insert: (table, rows, o) =>
       run('insert', async () => {
         // An empty batch is not sent (an engine may reject an insert without data).
-        const body = jsonEachRow(rows);
+        const body = insertBody(rows);
         if (body.length > 0) await rawInsert(table, body, o);
       }),
     stream: (sql, format, params, o) =>

@@ -2,7 +2,14 @@
 // planner or a route can be unit-tested without an engine (what SQL it sends, what it does with
 // the rows). It runs no SQL: contract and integration suites use a real ClickHouse.
 import { Readable } from 'node:stream';
-import type { InsertOptions, QueryOptions, QueryParams, QueryRunner, Row } from './runner.js';
+import type {
+  InsertBody,
+  InsertOptions,
+  QueryOptions,
+  QueryParams,
+  QueryRunner,
+  Row,
+} from './runner.js';
 import { StoreConnectionError, StoreQueryError, type StoreOperation } from './runner-errors.js';
 
 export interface CannedAnswer {
@@ -69,8 +76,9 @@ export function createFixedRunner(answers: readonly CannedAnswer[] = []): FixedR
       const a = answers.find((x) => matches(x.match, sql));
       return a?.error !== undefined ? Promise.reject(a.error) : Promise.resolve();
     },
-    insert(table: string, rows: readonly object[] | string, o?: InsertOptions): Promise<void> {
+    insert(table: string, body: InsertBody, o?: InsertOptions): Promise<void> {
       if (closed) return Promise.reject(new StoreConnectionError('the store is closed', 'insert'));
+      const rows = body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : body;
       const parsed: Row[] =
         typeof rows === 'string'
           ? rows

@@ -22,7 +22,7 @@ export type InsertFormat = 'JSONEachRow' | 'TSV';
 export interface InsertOptions {
   /** ClickHouse insert deduplication token: a retried identical batch is written once. */
   dedupToken?: string | undefined;
-  /** Format of a string body (default JSONEachRow). */
+  /** Format of a text or byte body (default JSONEachRow). */
   format?: InsertFormat | undefined;
   /** The columns of a TSV body, in order (required with TSV). */
   columns?: readonly string[] | undefined;
@@ -37,10 +37,10 @@ export interface QueryRunner {
   /** A statement without a result (DDL, INSERT ... SELECT, TRUNCATE). */
   command(sql: string, params?: QueryParams, options?: QueryOptions): Promise<void>;
   /**
-   * Rows as objects, or a newline-delimited JSONEachRow body, appended to `table` through the
-   * fastest path the engine has.
+   * Rows as objects, or a newline-delimited body (text, or UTF-8 bytes handed over without a
+   * copy), appended to `table` through the fastest path the engine has.
    */
-  insert(table: string, rows: readonly object[] | string, options?: InsertOptions): Promise<void>;
+  insert(table: string, rows: InsertBody, options?: InsertOptions): Promise<void>;
   /** The bytes of a SELECT in an output format ClickHouse writes itself (CSV, Parquet), streamed. */
   stream(
     sql: string,
@@ -52,8 +52,19 @@ export interface QueryRunner {
 }
 
 /** A JSONEachRow body from row objects (one JSON object per line). */
-export function jsonEachRow(rows: readonly object[] | string): string {
+/** What an insert takes: rows as objects, or a body in the insert's format as text or UTF-8. */
+export type InsertBody = readonly object[] | string | Uint8Array;
+
+/** A body as the engine takes it: text or bytes as they are, objects as JSONEachRow lines. */
+export function insertBody(rows: InsertBody): string | Uint8Array {
+  return rows instanceof Uint8Array ? rows : jsonEachRow(rows);
+}
+
+/** A body as text (objects as JSONEachRow lines, bytes decoded as UTF-8). */
+export function jsonEachRow(rows: InsertBody): string {
   if (typeof rows === 'string') return rows;
+  if (rows instanceof Uint8Array)
+    return Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength).toString('utf8');
   return rows.map((row) => JSON.stringify(row)).join('\n');
 }
 

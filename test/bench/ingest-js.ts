@@ -15,6 +15,7 @@ import { Writer } from '../../src/collector/writer.js';
 import { createPricingProcessor, loadCatalog } from '../../src/pricing/index.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
+import type { InsertBody } from '../../src/storage/runner.js';
 import { makeSpans } from './spans.js';
 
 export interface JsPathResult {
@@ -37,8 +38,13 @@ export async function measureJsPath(
     let bodyBytes = 0;
     let rows = 0;
     const sink = {
-      insert: (_table: string, body: string | readonly object[]): Promise<void> => {
-        bodyBytes += typeof body === 'string' ? body.length : 0;
+      insert: (_table: string, body: InsertBody): Promise<void> => {
+        bodyBytes +=
+          typeof body === 'string'
+            ? Buffer.byteLength(body)
+            : 'byteLength' in body
+              ? body.byteLength
+              : 0;
         return Promise.resolve();
       },
     };

@@ -10,9 +10,10 @@
 // 3. The same rate, client and duration against the baseline server: the ratio of the p99s.
 // Knobs: LAT_START (500), LAT_STEP_S (12), LAT_SECONDS (60), LAT_FLUSH_MS (the collector's
 // writer.flush_interval_ms), LAT_NODE_FLAGS (node flags for the collector, e.g. --trace-gc),
-// LAT_LOG (file for the collector's stdout).
+// LAT_LOG (file for the collector's stdout), LAT_RATE (skip the ramp: measure at this rate, e.g.
+// to compare two flush intervals at one rate).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ const SECONDS = Number(process.env.LAT_SECONDS ?? 60);
 const FLUSH_MS = process.env.LAT_FLUSH_MS;
 const NODE_FLAGS = (process.env.LAT_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 const LOG = process.env.LAT_LOG;
+const FIXED_RATE = process.env.LAT_RATE !== undefined ? Number(process.env.LAT_RATE) : undefined;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GOAL_P99_MS = 250;
 
@@ -105,6 +107,16 @@ async function metric(base: string, name: string): Promise<number> {
   return (await metrics(base)).get(name) ?? NaN;
 }
 
+/** CPU seconds (user + system, every thread) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Wait until the store has committed what was acknowledged (at most 30 s). */
 async function drained(base: string): Promise<void> {
   for (let i = 0; i < 60; i += 1) {
@@ -140,17 +152,30 @@ async function main(): Promise<void> {
   console.log(`load average at start: ${load()}`);
   const templates = makeTemplates(200);
   const collector = await startCollector();
-  const max = await ramp(collector.base, templates);
+  const max = FIXED_RATE !== undefined ? FIXED_RATE / 0.8 : await ramp(collector.base, templates);
   if (max === 0) throw new Error(`not even ${START} spans/s was sustained (LAT_START lower?)`);
   const rate = Math.round(max * 0.8);
-  console.log(`maximum sustained: ${max} spans/s (${(max / BATCH).toFixed(1)} requests/s)`);
+  if (FIXED_RATE === undefined)
+    console.log(`maximum sustained: ${max} spans/s (${(max / BATCH).toFixed(1)} requests/s)`);
   await drained(collector.base);
-  await metrics(collector.base); // resets the event-loop delay histogram
+  const before = await metrics(collector.base); // also resets the event-loop delay histogram
+  const cpuBefore = cpuSeconds(collector.child.pid);
   const measured = await runPhase(`${collector.base}/v1/traces`, templates, rate, SECONDS);
-  const after = await metrics(collector.base);
+  const after = await metrics(collector.base); // the event-loop figures of the phase
+  await drained(collector.base);
+  const cpuUs =
+    ((cpuSeconds(collector.child.pid) - cpuBefore) * 1e6) / (measured.acknowledged * SECONDS);
+  const final = await metrics(collector.base);
+  const delta = (name: string): number => (final.get(name) ?? NaN) - (before.get(name) ?? 0);
+  const rowsPerInsert =
+    delta('llm_finops_collector_rows_written_total') /
+    delta('llm_finops_collector_inserts_written_total');
   const lagP99 = after.get('llm_finops_nodejs_eventloop_lag_p99_seconds') ?? NaN;
   const lagMax = after.get('llm_finops_nodejs_eventloop_lag_max_seconds') ?? NaN;
   console.log(`collector at 80 %: ${describe(measured)}; load average ${load()}`);
+  console.log(
+    `collector over that phase and its drain: ${cpuUs.toFixed(1)} µs cpu per acknowledged span (all threads), ${rowsPerInsert.toFixed(0)} rows per insert (flush_interval_ms ${FLUSH_MS ?? 'default'})`,
+  );
   collector.child.kill('SIGTERM');
   const baseline = await startBaseline();
   const base = await runPhase(baseline.url, templates, rate, SECONDS);

@@ -90,6 +90,32 @@ export function queryRunnerContract(impl: RunnerImplementation): void {
       ]);
     });
 
+    it('inserts a UTF-8 byte body (a view into a larger buffer) as its text would', async () => {
+      const line = (id: string): string =>
+        JSON.stringify({
+          id,
+          at: '2026-03-01 12:00:00',
+          n: 3,
+          cost: '0.5',
+          ratio: 0,
+          ok: true,
+          tags: ['é'],
+          attrs: { ü: '€' },
+        });
+      // The body sits in the middle of a larger buffer, as a queued batch sits in a slab.
+      const slab = Buffer.from(`garbage\n${line('u1')}\n${line('u2')}\ntrailing garbage`);
+      const start = slab.indexOf('{');
+      const end = slab.lastIndexOf('}') + 1;
+      await runner.insert(table, slab.subarray(start, end));
+      const rows = await runner.query(
+        `SELECT id, tags, attrs FROM ${table} WHERE id IN ('u1', 'u2') ORDER BY id`,
+      );
+      expect(rows).toEqual([
+        { id: 'u1', tags: ['é'], attrs: { ü: '€' } },
+        { id: 'u2', tags: ['é'], attrs: { ü: '€' } },
+      ]);
+    });
+
     it('keeps money exact in sums: decimals and 64-bit integers come back as strings', async () => {
       const [row] = await runner.query<{ total: unknown; big: unknown }>(
         `SELECT sum(cost) AS total, sum(n) AS big FROM ${table} WHERE id IN ('a', 'b')`,

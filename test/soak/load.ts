@@ -5,7 +5,8 @@
 //   SOAK_MODE=faults npm run soak     # FAULT_KILLS (10) kill -9 at random points, restart, replay
 //   knobs: SOAK_CLIENTS, SOAK_SPOOL_MB (overload: 64), SOAK_POOL (overload: 4000 pre-encoded
 //   batches of 200 spans), SOAK_SERVER_CPUS (e.g. 0: server on one core), SOAK_SERVER_LOG (file
-//   for the server's stdout), SOAK_NODE_FLAGS (e.g. `--trace-gc`, into that log)
+//   for the server's stdout), SOAK_NODE_FLAGS (e.g. `--trace-gc`, into that log), SOAK_FLUSH_MS
+//   (the server's collector.writer.flush_interval_ms)
 //
 // Prints throughput, RSS over time, status counts, acknowledged vs stored spans, duplicates.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -27,6 +28,8 @@ const BATCH = 200;
 // Overload shows backpressure only once the spool fills: a small spool (MiB) makes that happen in
 // a one-minute run on a 2-core machine, where the load generator cannot outrun a 1 GiB spool.
 const SERVER_CPUS = process.env.SOAK_SERVER_CPUS;
+/** collector.writer.flush_interval_ms for the server (default: the config's). */
+const FLUSH_MS = process.env.SOAK_FLUSH_MS;
 // The server's stdout (its log; with NODE_OPTIONS=--trace-gc, every collection) goes here.
 const SERVER_LOG = process.env.SOAK_SERVER_LOG;
 // Node flags for the server (e.g. `--trace-gc`, which NODE_OPTIONS does not take).
@@ -58,7 +61,8 @@ async function start(
 ): Promise<{ child: ChildProcess; otlp: string; api: string; exited: Promise<unknown> }> {
   const [o, a] = [await freePort(), await freePort()];
   const config = join(dataDir, 'soak-config.yaml');
-  writeFileSync(config, `collector:\n  spool:\n    max_bytes: ${SPOOL_MB * 1024 * 1024}\n`);
+  const flush = FLUSH_MS !== undefined ? `  writer:\n    flush_interval_ms: ${FLUSH_MS}\n` : '';
+  writeFileSync(config, `collector:\n  spool:\n    max_bytes: ${SPOOL_MB * 1024 * 1024}\n${flush}`);
   const args = [
     ...NODE_FLAGS,
     join(ROOT, 'bin/llm-finops.js'),

@@ -11,6 +11,7 @@ const COUNTERS: [keyof CollectorMetrics, string][] = [
   ['callsAccepted', 'LLM calls accepted'],
   ['outcomesAccepted', 'outcome spans accepted'],
   ['rowsWritten', 'rows committed to ClickHouse'],
+  ['insertsWritten', 'inserts committed to ClickHouse (rows per insert: rows_written / this)'],
   ['insertFailures', 'failed insert attempts (retried)'],
   ['deadLettered', 'rows the store refused, kept in the dead-letter directory'],
   ['spoolCorruptRecords', 'spool records skipped at replay because their checksum failed'],

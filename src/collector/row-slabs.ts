@@ -1,0 +1,98 @@
+// Queued rows' insert lines as UTF-8 bytes in shared slabs outside the JavaScript heap.
+//
+// Rows wait for their insert up to collector.writer.flush_interval_ms, or longer while one is in
+// flight: as strings they outlive a few young-generation scavenges, each of which copies them,
+// and are then promoted and marked by the full collections. In a slab they are one write now
+// (the UTF-8 encoding the engine needs anyway) and no garbage-collector work after; a row keeps
+// only its offsets. Each line is followed by its newline, so rows queued one after another
+// are already an insert body: a batch that is one run of one slab goes to the engine as a view
+// of it, without a copy. A slab is freed by the collector once no queued row points into it.
+import type { QueuedRow } from './insert-plan.js';
+
+/** Big enough that a batch is one or a few runs; small enough that a stale one costs little. */
+const SLAB_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
+
+export class RowSlabs {
+  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  private pos = 0;
+
+  /** A row whose `line` is written into the current slab (the row keeps offsets, not text). */
+  row(id: string, line: string, seq: number, partition: string): QueuedRow {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: a line that may not fit starts a new slab.
+    const worst = line.length * 3 + 1;
+    if (this.pos + worst > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, worst));
+      this.pos = 0;
+    }
+    const start = this.pos;
+    const end = start + this.slab.write(line, start);
+    this.slab[end] = NEWLINE;
+    this.pos = end + 1;
+    return { id, line: '', seq, partition, slab: this.slab, start, end: end + 1 };
+  }
+}
+
+/** A row's insert line as text (dead-lettering, tests): from its slab, or the text it holds. */
+export function lineOf(row: QueuedRow): string {
+  return row.slab !== undefined
+    ? row.slab.toString('utf8', row.start, (row.end ?? 1) - 1)
+    : row.line;
+}
+
+/** A row as text only (what the dead-letter files and replay keep). */
+export function textRow(row: QueuedRow, line = lineOf(row)): QueuedRow {
+  return { id: row.id, line, seq: row.seq, partition: row.partition };
+}
+
+/** A row's bytes in a body, its newline included. */
+export function rowBodyBytes(row: QueuedRow): number {
+  return row.slab !== undefined
+    ? (row.end ?? 0) - (row.start ?? 0)
+    : Buffer.byteLength(row.line) + 1;
+}
+
+/**
+ * The insert body of `rows`, newline-delimited. Text rows are joined as before; slab rows that
+ * are one run of one slab are a view of it; anything else is copied run by run into one buffer.
+ */
+export function insertBodyOf(rows: readonly QueuedRow[]): string | Uint8Array {
+  const first = rows[0];
+  if (first === undefined) return '';
+  if (rows.every((r) => r.slab === undefined)) return rows.map((r) => r.line).join('\n');
+  let contiguous = true;
+  for (let i = 1; i < rows.length && contiguous; i += 1) {
+    const prev = rows[i - 1] as QueuedRow;
+    const row = rows[i] as QueuedRow;
+    contiguous = row.slab !== undefined && row.slab === prev.slab && row.start === prev.end;
+  }
+  if (contiguous && first.slab !== undefined) {
+    const last = rows[rows.length - 1] as QueuedRow;
+    return first.slab.subarray(first.start, last.end);
+  }
+  let total = 0;
+  for (const row of rows) total += rowBodyBytes(row);
+  const body = Buffer.allocUnsafe(total);
+  let at = 0;
+  let i = 0;
+  while (i < rows.length) {
+    const row = rows[i] as QueuedRow;
+    if (row.slab === undefined) {
+      at += body.write(row.line, at);
+      body[at++] = NEWLINE;
+      i += 1;
+      continue;
+    }
+    // Extend the run while the next row follows in the same slab: one copy for the run.
+    let j = i + 1;
+    let end = row.end;
+    for (; j < rows.length; j += 1) {
+      const next = rows[j] as QueuedRow;
+      if (next.slab !== row.slab || next.start !== end) break;
+      end = next.end;
+    }
+    at += row.slab.copy(body, at, row.start, end);
+    i = j;
+  }
+  return body;
+}
