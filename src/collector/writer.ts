@@ -89,7 +89,13 @@ export class Writer {
     private readonly logger: Logger,
   ) {
     this.now = options.now ?? Date.now;
-    this.stall = new StallWatch(this.now, options.stallTimeoutMs ?? 60_000, logger);
+    // Rows are meant to wait up to the flush interval: only waiting past it counts towards a stall
+    // (else a stall timeout near the interval reports one before the first insert was tried).
+    this.stall = new StallWatch(
+      this.now,
+      (options.stallTimeoutMs ?? 60_000) + options.flushIntervalMs,
+      logger,
+    );
     this.backoff = options.backoff ?? { baseMs: 100, maxMs: 30_000 };
     this.minInsertRows = Math.max(
       1,

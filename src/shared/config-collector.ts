@@ -65,7 +65,10 @@ const writerSchema = z
     max_backoff_ms: z.number().int().min(10).default(30_000),
     /** Partitions one insert may touch: at most the store's max_partitions_per_insert_block. */
     max_partitions_per_insert: z.number().int().min(1).default(100),
-    /** Rows waiting and nothing committed for this long: /readyz 503, a metric and a log line. */
+    /**
+     * Rows waiting and nothing committed for this long past flush_interval_ms: /readyz 503, a
+     * metric and a log line.
+     */
     stall_timeout_s: z.number().min(1).default(60),
     /** A read waits at most this long for acknowledged rows to commit (0: never waits). */
     read_wait_ms: z.number().int().min(0).default(2_000),
