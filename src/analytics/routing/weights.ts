@@ -96,9 +96,10 @@ export function scoreTarget(
 /**
  * The failure rate the score judges: the calls' error rate over the health window, or what the
  * gateways reported failing over the error window when that is higher. A gateway that gives up
- * on a first token at its TTFT deadline leaves an abandoned stream in llm_calls (a success
- * without a first token) and a failure in its report; a 5xx is in both, so the two rates are
- * compared, never added. A provisioned target's 429s are its capacity being full, not a fault:
+ * on a first token at its TTFT deadline leaves a failed call in llm_calls (the wrapper records
+ * error.type stream_abandoned_before_first_chunk / timeout) and a failure in its report, as a
+ * 5xx is in both, so the two rates are compared, never added; the reports still count where
+ * the gateway's calls are not instrumented (or not yet exported). A provisioned target's 429s are its capacity being full, not a fault:
  * they are left out and drive its share instead; its failure rate is its calls' alone.
  */
 export function failureRate(
