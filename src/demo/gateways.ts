@@ -11,6 +11,7 @@ import { instrumentOpenAI, withGateway } from '../instrumentation/index.js';
 import { RoutingClientError, type RoutingClient } from '../routing-client/index.js';
 import type { DemoClock } from './clock.js';
 import { streamOnce, type CallResult, type CallUsage } from './gateway-call.js';
+import { countTokens } from './payload.js';
 import type { MockFleet } from './provider.js';
 import type { FleetTarget } from './scenario.js';
 import type { DemoRequest } from './traffic.js';
@@ -104,12 +105,19 @@ export class AdaptiveGateway implements DemoGateway {
     try {
       const r = await this.routing.execute<CallResult & { target: string; offset: number }>(
         POOL,
-        { tenant: req.tenant },
+        // The request's kind and size: the client packs a full reservation with the kinds
+        // whose answers save the most on-demand money per reserved token (packing.ts).
+        {
+          tenant: req.tenant,
+          valueKey: `${req.route}|${req.promptVersion}`,
+          inputTokens: countTokens(req.system) + countTokens(req.user),
+        },
         async (ctx) => {
           attempts = ctx.attempt;
           const target = this.byId.get(ctx.targetId) as FleetTarget;
           const offset = performance.now() - start;
-          const from = previous;
+          // A request packed off the full reservation is its spill, as a 429 overflow is.
+          const from = previous ?? ctx.spilledFrom;
           previous = ctx.targetId;
           // The reservation's first token is not raced: its latency is what it was bought for,
           // and timing it out would move paid-for traffic to on-demand capacity.
@@ -121,6 +129,7 @@ export class AdaptiveGateway implements DemoGateway {
             status: result.status,
             value: { ...result, target: ctx.targetId, offset },
             ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
+            ...(result.usage !== undefined ? { usage: result.usage } : {}),
           };
         },
       );

@@ -101,6 +101,8 @@ export async function startStack(o: StackOptions): Promise<DemoStack> {
     // The gateway tells the feed what its own breaker hides (POST /v1/routing/reports), once
     // per wall second (10 demo seconds at 10x).
     report: { gateway: 'demo-adaptive', intervalMs: 1_000 },
+    // Pack the reservation while it refused a request within the last 20 demo seconds.
+    packing: { refusedWithinMs: o.clock.toWall(20_000) },
   });
   await routing.poller.poll();
   routing.start();
