@@ -34,6 +34,8 @@ export interface UserOutcome {
 export interface DemoGateway {
   readonly name: 'adaptive' | 'static';
   handle(req: DemoRequest): Promise<UserOutcome>;
+  /** Probe calls the gateway made on its own (their usage is billed with the run's). */
+  readonly probes?: UserOutcome[];
   /** Current weights per target (feed weights, or the static ones). */
   weights(): Record<string, number>;
 }
@@ -74,8 +76,26 @@ const facts = (t: FleetTarget, attempt: number, fallbackFrom?: string) => ({
   ...(fallbackFrom !== undefined ? { fallbackFrom } : {}),
 });
 
+/**
+ * A probe: a two-word prompt and one output token, so it costs a few thousandths of a cent
+ * and never touches a prompt cache, yet shows the target's time to first token and failures.
+ */
+const PROBE: DemoRequest = {
+  seq: -1,
+  atMs: 0,
+  tenant: 'probe',
+  route: '/probe',
+  feature: 'probe',
+  conversationId: 'probe',
+  promptVersion: 'probe',
+  system: 'Health probe.',
+  user: 'ping',
+  maxTokens: 1,
+};
+
 export class AdaptiveGateway implements DemoGateway {
   readonly name = 'adaptive';
+  readonly probes: UserOutcome[] = [];
   private readonly byId: Map<string, FleetTarget>;
 
   constructor(
@@ -94,6 +114,25 @@ export class AdaptiveGateway implements DemoGateway {
         t.targets.map((x) => [x.id, x.state === 'active' ? x.weight : 0]),
       ),
     );
+  }
+
+  /** One probe (the routing client's prober.ts calls it for an idle target), under the TTFT deadline. */
+  async probe(targetId: string): Promise<{ status: number }> {
+    const target = this.byId.get(targetId);
+    const client = this.clients.get(targetId);
+    if (target === undefined || client === undefined) return { status: 0 };
+    const deadline = this.routing.poller.document()?.pools.find((p) => p.pool === POOL)
+      ?.timeouts?.ttft_ms;
+    const r = await withGateway(facts(target, 1), () => streamOnce(client, PROBE, deadline));
+    this.probes.push({
+      seq: -1,
+      atMs: 0,
+      status: r.status,
+      target: targetId,
+      attempts: 1,
+      ...(r.usage !== undefined ? { usage: r.usage } : {}),
+    });
+    return { status: r.status };
   }
 
   async handle(req: DemoRequest): Promise<UserOutcome> {

@@ -156,7 +156,9 @@ export class RunRecorder {
       .filter((o) => o.status === 200 && o.ttftMs !== undefined)
       .map((o) => o.ttftMs as number);
     const good = os.filter(isGood).length;
-    const onDemand = os.reduce((sum, o) => sum.add(onDemandCost(o, kindOf)), ZERO);
+    // The gateway's own probes are billed too (they reach no user).
+    const probes = this.gateway.probes ?? [];
+    const onDemand = [...os, ...probes].reduce((sum, o) => sum.add(onDemandCost(o, kindOf)), ZERO);
     const reserved = reservedCost(runMs);
     const total = onDemand.add(reserved);
     const onDemandUsd = moneyNumber(onDemand);

@@ -8,6 +8,7 @@ import { LocalBreaker } from './breaker.js';
 import { BudgetDeniedError, NoRouteError, UpstreamError } from './errors.js';
 import { onDemandPrices, ReservationPacker, type UsageSample } from './packing.js';
 import { findPool, pickTarget } from './picker.js';
+import { Prober, type ProbeOptions } from './prober.js';
 import { FeedPoller, type PollerOptions } from './poller.js';
 import { GatewayReporter, type ReportOptions } from './report.js';
 import type { DegradedTier, FeedDocument, FeedPool, FeedTarget, OverflowCode } from './types.js';
@@ -16,6 +17,8 @@ export interface RoutingClientOptions extends PollerOptions {
   random?: () => number;
   /** Report attempts, failures and breaker time per target and interval (report.ts). */
   report?: ReportOptions;
+  /** Probe on-demand targets this gateway has not tried for a while (prober.ts). */
+  probe?: ProbeOptions;
   /** Reservation packing (packing.ts): how recent a reservation's last 429 must be (20 s). */
   packing?: { refusedWithinMs?: number };
 }
@@ -67,6 +70,7 @@ export class RoutingClient {
   readonly admission: Admission;
   readonly reporter: GatewayReporter | undefined;
   readonly packer: ReservationPacker;
+  readonly prober: Prober | undefined;
   private readonly now: () => number;
   /** When each reservation last answered 429 (full): packing applies only while it refuses. */
   private readonly refusedAt = new Map<string, number>();
@@ -80,6 +84,10 @@ export class RoutingClient {
     );
     this.admission = new Admission(this.now);
     this.packer = new ReservationPacker(opts.random);
+    this.prober =
+      opts.probe !== undefined
+        ? new Prober(opts.probe, this.poller, this.breaker, this.reporter, this.now)
+        : undefined;
     this.reporter =
       opts.report !== undefined
         ? new GatewayReporter(opts.report, opts.url, this.breaker, this.now, opts.fetch)
@@ -89,12 +97,14 @@ export class RoutingClient {
   start(): void {
     this.poller.start();
     this.reporter?.start();
+    this.prober?.start();
   }
 
   /** Stops polling and reporting; the last partial interval is reported (awaited). */
   async stop(): Promise<void> {
     this.poller.stop();
     this.reporter?.stop();
+    this.prober?.stop();
     await this.reporter?.flush();
   }
 
@@ -168,10 +178,9 @@ export class RoutingClient {
     let last: { status: number; retryAfterMs?: number } = { status: 503 };
     const packedOff = degraded === undefined ? this.packOff(doc, pool, options) : [];
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      // A request packed off a full reservation skips it on its first pick only: should the
-      // on-demand attempt fail, the reservation may still take it.
-      const skip =
-        attempt === 1 && packedOff.length > 0 ? new Set([...tried, ...packedOff]) : tried;
+      // A request packed off a full reservation never goes to it: it would most likely answer
+      // 429, and that would be what the user gets if it were the last attempt.
+      const skip = packedOff.length > 0 ? new Set([...tried, ...packedOff]) : tried;
       const pickOpts = {
         tenant,
         exclude: skip,
@@ -188,6 +197,7 @@ export class RoutingClient {
       if (pick === undefined) break;
       tried.add(pick.id);
       this.breaker.begin(pick.id);
+      this.prober?.touch(pick.id);
       const ctx: AttemptContext = {
         pool: pool.pool,
         targetId: pick.id,
@@ -195,7 +205,7 @@ export class RoutingClient {
         tier: pick.tier,
         attempt,
         feedVersion: doc.version,
-        ...(skip !== tried ? { spilledFrom: packedOff[0] } : {}),
+        ...(attempt === 1 && packedOff.length > 0 ? { spilledFrom: packedOff[0] } : {}),
         attributes: { [FINOPS.DEGRADED]: degraded !== undefined },
         ...(degraded !== undefined ? { degraded: knobs } : {}),
       };

@@ -236,6 +236,40 @@ describe('client packing against a real feed', () => {
     expect(spilled.every((s) => s.spilledFrom === 'ptu')).toBe(true);
   });
 
+  it('a packed-off request whose on-demand attempt fails never ends on the full reservation', async () => {
+    body = JSON.stringify(feed(0.3));
+    const client = new RoutingClient({
+      url,
+      keys: { k: publicKey },
+      now: () => clock,
+      random: seeded(4),
+    });
+    await client.poller.poll();
+    let ptuCalls = 0;
+    const outcomes: { kind: string; tried: string[]; error?: number }[] = [];
+    for (let i = 0; i < 200; i++) {
+      const kind = i % 2 === 0 ? 'chat' : 'ticket';
+      const tried: string[] = [];
+      const error = await client
+        .execute('chat', { valueKey: kind }, async (ctx) => {
+          tried.push(ctx.targetId);
+          if (ctx.targetId === 'ptu')
+            return ++ptuCalls % 10 === 1 ? { status: 429 } : { status: 200, usage: CHAT };
+          return i >= 100
+            ? { status: 503 }
+            : { status: 200, usage: kind === 'chat' ? CHAT : TICKET };
+        })
+        .then(
+          () => undefined,
+          (e: { status?: number }) => e.status,
+        );
+      outcomes.push({ kind, tried, ...(error !== undefined ? { error } : {}) });
+    }
+    const packed = outcomes.slice(100).filter((o) => o.tried[0] === 'a');
+    expect(packed.length).toBeGreaterThan(20);
+    expect(packed.every((o) => !o.tried.includes('ptu') && o.error === 503)).toBe(true);
+  });
+
   it('a reservation that has not refused anything lately takes everything, fill_share or not', async () => {
     const seen = await run(0.3, false);
     expect(seen.every((s) => s.target === 'ptu' && s.spilledFrom === undefined)).toBe(true);
