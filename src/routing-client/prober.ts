@@ -20,6 +20,7 @@ export interface ProbeOptions {
 export class Prober {
   private readonly lastTried = new Map<string, number>();
   private readonly inFlight = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -47,6 +48,12 @@ export class Prober {
     this.timer = undefined;
   }
 
+  /** Stops probing and waits for the probes in flight (their calls then all have ended). */
+  async drain(): Promise<void> {
+    this.stop();
+    await Promise.allSettled([...this.running]);
+  }
+
   /** Probes every idle target once; resolves when those probes are done (tests await it). */
   async probeIdle(): Promise<void> {
     const doc = this.poller.document();
@@ -64,7 +71,13 @@ export class Prober {
           const last = this.lastTried.get(x.id) ?? (this.lastTried.set(x.id, t), t);
           if (t - last >= this.opts.idleMs) due.push([pool.pool, x.id]);
         }
-    await Promise.all(due.map(([pool, id]) => this.probe(pool, id, doc.targets[id] as FeedTarget)));
+    await Promise.all(
+      due.map(([pool, id]) => {
+        const p = this.probe(pool, id, doc.targets[id] as FeedTarget);
+        this.running.add(p);
+        return p.finally(() => this.running.delete(p));
+      }),
+    );
   }
 
   private async probe(pool: string, id: string, target: FeedTarget): Promise<void> {
