@@ -122,6 +122,14 @@ describe('the score moves only on evidence', () => {
     expect(hit.reasons.join()).toMatch(/sequential test/);
   });
 
+  it("a reservation's 429s (full, not failing) are no evidence; an on-demand target's are", () => {
+    const ptu = { ...a, kind: 'provisioned' as const };
+    const outcomes = [0, 0, 0, 2, 2, 2, 2];
+    const stats = { ...emptyStats(), calls: 7, errors: 4, rateLimited: 4, outcomes };
+    expect(scoreTarget(ptu, stats, cfg, undefined, 0).reasons.join()).not.toMatch(/sequential/);
+    expect(scoreTarget(a, stats, cfg, undefined, 0).reasons.join()).toMatch(/sequential/);
+  });
+
   it('a stable target seen in windows of eight calls keeps its score in every window', () => {
     const random = seeded(21);
     for (let w = 0; w < 5_000; w++) {
