@@ -93,7 +93,8 @@ export async function streamOnce(
       ? lagAwareDeadline(
           ttftDeadlineMs,
           () => ttftWallMs !== undefined,
-          () => abort.abort(),
+          // A TimeoutError reason: the wrapper records the call as error.type `timeout`.
+          () => abort.abort(new DOMException('TTFT deadline', 'TimeoutError')),
         )
       : undefined;
   let ttftWallMs: number | undefined;

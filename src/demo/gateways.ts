@@ -11,6 +11,7 @@ import { instrumentOpenAI, withGateway } from '../instrumentation/index.js';
 import { RoutingClientError, type RoutingClient } from '../routing-client/index.js';
 import type { DemoClock } from './clock.js';
 import { streamOnce, type CallResult, type CallUsage } from './gateway-call.js';
+import { countTokens } from './payload.js';
 import type { MockFleet } from './provider.js';
 import type { FleetTarget } from './scenario.js';
 import type { DemoRequest } from './traffic.js';
@@ -33,6 +34,8 @@ export interface UserOutcome {
 export interface DemoGateway {
   readonly name: 'adaptive' | 'static';
   handle(req: DemoRequest): Promise<UserOutcome>;
+  /** Probe calls the gateway made on its own (their usage is billed with the run's). */
+  readonly probes?: UserOutcome[];
   /** Current weights per target (feed weights, or the static ones). */
   weights(): Record<string, number>;
 }
@@ -73,8 +76,26 @@ const facts = (t: FleetTarget, attempt: number, fallbackFrom?: string) => ({
   ...(fallbackFrom !== undefined ? { fallbackFrom } : {}),
 });
 
+/**
+ * A probe: a two-word prompt and one output token, so it costs a few thousandths of a cent
+ * and never touches a prompt cache, yet shows the target's time to first token and failures.
+ */
+const PROBE: DemoRequest = {
+  seq: -1,
+  atMs: 0,
+  tenant: 'probe',
+  route: '/probe',
+  feature: 'probe',
+  conversationId: 'probe',
+  promptVersion: 'probe',
+  system: 'Health probe.',
+  user: 'ping',
+  maxTokens: 1,
+};
+
 export class AdaptiveGateway implements DemoGateway {
   readonly name = 'adaptive';
+  readonly probes: UserOutcome[] = [];
   private readonly byId: Map<string, FleetTarget>;
 
   constructor(
@@ -95,6 +116,25 @@ export class AdaptiveGateway implements DemoGateway {
     );
   }
 
+  /** One probe (the routing client's prober.ts calls it for an idle target), under the TTFT deadline. */
+  async probe(targetId: string): Promise<{ status: number }> {
+    const target = this.byId.get(targetId);
+    const client = this.clients.get(targetId);
+    if (target === undefined || client === undefined) return { status: 0 };
+    const deadline = this.routing.poller.document()?.pools.find((p) => p.pool === POOL)
+      ?.timeouts?.ttft_ms;
+    const r = await withGateway(facts(target, 1), () => streamOnce(client, PROBE, deadline));
+    this.probes.push({
+      seq: -1,
+      atMs: 0,
+      status: r.status,
+      target: targetId,
+      attempts: 1,
+      ...(r.usage !== undefined ? { usage: r.usage } : {}),
+    });
+    return { status: r.status };
+  }
+
   async handle(req: DemoRequest): Promise<UserOutcome> {
     const start = performance.now();
     let attempts = 0;
@@ -104,12 +144,19 @@ export class AdaptiveGateway implements DemoGateway {
     try {
       const r = await this.routing.execute<CallResult & { target: string; offset: number }>(
         POOL,
-        { tenant: req.tenant },
+        // The request's kind and size: the client packs a full reservation with the kinds
+        // whose answers save the most on-demand money per reserved token (packing.ts).
+        {
+          tenant: req.tenant,
+          valueKey: `${req.route}|${req.promptVersion}`,
+          inputTokens: countTokens(req.system) + countTokens(req.user),
+        },
         async (ctx) => {
           attempts = ctx.attempt;
           const target = this.byId.get(ctx.targetId) as FleetTarget;
           const offset = performance.now() - start;
-          const from = previous;
+          // A request packed off the full reservation is its spill, as a 429 overflow is.
+          const from = previous ?? ctx.spilledFrom;
           previous = ctx.targetId;
           // The reservation's first token is not raced: its latency is what it was bought for,
           // and timing it out would move paid-for traffic to on-demand capacity.
@@ -121,6 +168,7 @@ export class AdaptiveGateway implements DemoGateway {
             status: result.status,
             value: { ...result, target: ctx.targetId, offset },
             ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
+            ...(result.usage !== undefined ? { usage: result.usage } : {}),
           };
         },
       );

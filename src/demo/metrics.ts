@@ -13,6 +13,16 @@ export interface WeightSample {
   weights: Record<string, number>;
 }
 
+/** What one target answered in a run: where the bill comes from. */
+export interface TargetSpend {
+  answers: number;
+  inputTokens: number;
+  cachedTokens: number;
+  outputTokens: number;
+  /** On-demand spend, exact decimal text ("0" on the reservation). */
+  costUsd: string;
+}
+
 export interface RunSummary {
   name: string;
   requests: number;
@@ -32,6 +42,8 @@ export interface RunSummary {
   costPerGoodUsd: number | null;
   ptuUtilPct: number;
   providerAttempts: number;
+  /** Per target id, the answers it served (optional: summaries built by hand may omit it). */
+  byTarget?: Record<string, TargetSpend>;
 }
 
 export function quantile(values: number[], q: number): number | null {
@@ -62,6 +74,32 @@ export function onDemandCost(o: UserOutcome, kindOf: Map<string, FleetTarget['ki
 /** The reservation's flat price for the run's length. */
 export function reservedCost(runMs: number): MoneyValue {
   return new Money(String(PTU_USD_PER_HOUR)).mul(runMs).div(3_600_000);
+}
+
+/** Answers, tokens and on-demand spend per target (answers only: a failed attempt bills nothing here). */
+export function spendByTarget(
+  outcomes: UserOutcome[],
+  fleet: FleetTarget[],
+): Record<string, TargetSpend> {
+  const kindOf = new Map(fleet.map((t) => [t.id, t.kind]));
+  const acc = new Map<string, Omit<TargetSpend, 'costUsd'> & { cost: MoneyValue }>(
+    fleet.map((t) => [
+      t.id,
+      { answers: 0, inputTokens: 0, cachedTokens: 0, outputTokens: 0, cost: ZERO },
+    ]),
+  );
+  for (const o of outcomes) {
+    const a = o.status === 200 && o.target !== undefined ? acc.get(o.target) : undefined;
+    if (a === undefined || o.usage === undefined) continue;
+    a.answers++;
+    a.inputTokens += o.usage.input;
+    a.cachedTokens += o.usage.cached;
+    a.outputTokens += o.usage.output;
+    a.cost = a.cost.add(onDemandCost(o, kindOf));
+  }
+  return Object.fromEntries(
+    [...acc].map(([id, { cost, ...rest }]) => [id, { ...rest, costUsd: moneyText(cost) }]),
+  );
 }
 
 export const isGood = (o: UserOutcome): boolean =>
@@ -118,7 +156,9 @@ export class RunRecorder {
       .filter((o) => o.status === 200 && o.ttftMs !== undefined)
       .map((o) => o.ttftMs as number);
     const good = os.filter(isGood).length;
-    const onDemand = os.reduce((sum, o) => sum.add(onDemandCost(o, kindOf)), ZERO);
+    // The gateway's own probes are billed too (they reach no user).
+    const probes = this.gateway.probes ?? [];
+    const onDemand = [...os, ...probes].reduce((sum, o) => sum.add(onDemandCost(o, kindOf)), ZERO);
     const reserved = reservedCost(runMs);
     const total = onDemand.add(reserved);
     const onDemandUsd = moneyNumber(onDemand);
@@ -153,6 +193,7 @@ export class RunRecorder {
       costPerGoodUsd: good > 0 ? moneyNumber(total.div(good)) : null,
       ptuUtilPct: capacity > 0 ? (100 * served) / capacity : 0,
       providerAttempts: [...this.models.values()].reduce((s, m) => s + m.counters.requests, 0),
+      byTarget: spendByTarget(os, this.fleet),
     };
   }
 }

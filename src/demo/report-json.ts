@@ -15,6 +15,16 @@ const usd = z
   .regex(/^\d+(\.\d+)?$/)
   .describe('US dollars as exact decimal text (no exponent), e.g. "3.8215"');
 
+const targetSchema = z
+  .object({
+    answers: count.describe('answers this target served'),
+    input_tokens: count,
+    cached_tokens: count.describe('input tokens read from the provider prompt cache'),
+    output_tokens: count,
+    cost_usd: usd.describe('on-demand spend of those answers ("0" on the reservation)'),
+  })
+  .strict();
+
 const runSchema = z
   .object({
     requests: count.describe('user requests (the same seeded traffic in both runs)'),
@@ -39,6 +49,10 @@ const runSchema = z
       .describe(
         "demo minutes from onset until the degraded target held < 10% of its tier's weight; null: never (or no incident target)",
       ),
+    by_target: z
+      .record(z.string(), targetSchema)
+      .optional()
+      .describe('per target id: what it answered and what that cost (where the bill comes from)'),
   })
   .strict();
 
@@ -84,6 +98,22 @@ export function runReport(r: RunSummary, t: Timing): DemoRunReport {
     ptu_utilization: round(Math.min(1, r.ptuUtilPct / 100), 6),
     detect_minutes: toMin(t.detectMs),
     shift_minutes: t.shiftApplies ? toMin(t.shiftMs) : null,
+    ...(r.byTarget !== undefined
+      ? {
+          by_target: Object.fromEntries(
+            Object.entries(r.byTarget).map(([id, x]) => [
+              id,
+              {
+                answers: x.answers,
+                input_tokens: x.inputTokens,
+                cached_tokens: x.cachedTokens,
+                output_tokens: x.outputTokens,
+                cost_usd: x.costUsd,
+              },
+            ]),
+          ),
+        }
+      : {}),
   };
 }
 

@@ -183,6 +183,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await dispatch(traffic, clock, stack, [...recs]);
     clearInterval(sampler);
     clearInterval(ticker);
+    // The traffic is over: no more probes, and those in flight end before the spans are counted.
+    await stack.routing.prober?.drain();
     await stack.flush();
     const alerts = await firings(stack, clock, wallStart);
     const calls = await llmCalls(stack, wallStart);

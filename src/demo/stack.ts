@@ -101,19 +101,27 @@ export async function startStack(o: StackOptions): Promise<DemoStack> {
     // The gateway tells the feed what its own breaker hides (POST /v1/routing/reports), once
     // per wall second (10 demo seconds at 10x).
     report: { gateway: 'demo-adaptive', intervalMs: 1_000 },
+    // Pack the reservation while it refused a request within the last 20 demo seconds.
+    packing: { refusedWithinMs: o.clock.toWall(20_000) },
+    // A one-token probe to an on-demand target no request has gone to for 8 demo seconds, so
+    // the feed has calls to judge a drift by within a demo minute even at 40 rpm (prober.ts).
+    probe: { idleMs: o.clock.toWall(8_000), run: (id) => probeVia(id) },
   });
+  let probeVia = (_id: string): Promise<{ status: number }> => Promise.resolve({ status: 0 });
   await routing.poller.poll();
   routing.start();
   // The feed's smallest ttl_s is 1 wall second, 10 demo seconds at 10x: the demo gateway also
   // polls every 250 ms (mostly 304s) so a new version reaches it within a few demo seconds.
   const fastPoll = setInterval(() => void routing.poller.poll(), 250);
+  const adaptive = new AdaptiveGateway(
+    createClients(o.fleet, fleets.adaptive, tel.adaptive.tracerProvider, 0),
+    o.fleet,
+    routing,
+    o.clock,
+  );
+  probeVia = (id) => adaptive.probe(id);
   const gateways = {
-    adaptive: new AdaptiveGateway(
-      createClients(o.fleet, fleets.adaptive, tel.adaptive.tracerProvider, 0),
-      o.fleet,
-      routing,
-      o.clock,
-    ),
+    adaptive,
     // The SDK default of 2 retries: what a team's first balancer gets without asking.
     static: new StaticGateway(
       createClients(o.fleet, fleets.static, tel.static.tracerProvider, 2),

@@ -3,7 +3,7 @@
 // method swallows its own failures: telemetry must never break the host call.
 import { context, diag, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
-import { FINOPS, FINOPS_STREAM, GEN_AI, GENERAL } from '../shared/semconv.js';
+import { FINOPS, FINOPS_STREAM, GEN_AI, GENERAL, STREAM_ERROR_TYPE } from '../shared/semconv.js';
 import { addAttributionAttributes } from './attribution.js';
 import { addGatewayAttributes } from './gateway.js';
 import { errorAttributes } from './errors.js';
@@ -107,6 +107,37 @@ export class LlmCall {
     }
   }
 
+  /**
+   * The caller stopped a stream before it ended. Before its first chunk (a gateway giving up at
+   * its TTFT deadline, any abort) or by aborting mid-stream, the call failed from the caller's
+   * side: status ERROR and an `error.type` naming how, so the collector counts it as a failure
+   * of that target. A `break` after output began is the caller having read enough: ok, flagged
+   * abandoned as before. Usage stays what the stream reported (none without the final chunk).
+   */
+  abandon(aborted: boolean, reason?: unknown): void {
+    if (this.ended) return;
+    if (this.firstChunkMs !== undefined && !aborted) return this.end(true);
+    this.ended = true;
+    try {
+      const type = isTimeout(reason)
+        ? STREAM_ERROR_TYPE.TIMEOUT
+        : this.firstChunkMs === undefined
+          ? STREAM_ERROR_TYPE.NO_FIRST_CHUNK
+          : STREAM_ERROR_TYPE.ABORTED;
+      const secs = ((now() - this.startMs) / 1000).toFixed(3);
+      const when = this.firstChunkMs === undefined ? 'before its first chunk' : 'mid-stream';
+      this.span.setAttribute(GENERAL.ERROR_TYPE, type);
+      this.span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: `stream ${aborted ? 'aborted' : 'abandoned'} ${when} after ${secs} s`,
+      });
+      this.writeStreamStats(true);
+      this.span.end();
+    } catch (err) {
+      diag.debug('llm-finops: could not end abandoned span', err);
+    }
+  }
+
   /** Ends the span as failed, with `error.type`, HTTP status and retry-after when known. */
   fail(error: unknown): void {
     if (this.ended) return;
@@ -140,4 +171,13 @@ export class LlmCall {
     if (abandoned) s.setAttribute(FINOPS_STREAM.ABANDONED, true);
     if (!this.usageSeen) s.setAttribute(FINOPS_STREAM.USAGE_REPORTED, false);
   }
+}
+
+/** An abort whose reason is a timeout: `AbortSignal.timeout()` or any `TimeoutError`. */
+function isTimeout(reason: unknown): boolean {
+  return (
+    reason !== null &&
+    typeof reason === 'object' &&
+    (reason as { name?: unknown }).name === 'TimeoutError'
+  );
 }

@@ -3,13 +3,15 @@
 // `tee()` and `toReadableStream()` in openai 4-7), so `.controller`, `.tee()` and early `break`
 // keep working. Any other async iterable (a @google/genai async generator, a Bedrock event
 // stream): own `next`/`return`/`throw` (generators) or `[Symbol.asyncIterator]` on the instance.
-// The observer ends exactly once: at the end, on error, on `return()` (break) or on abort.
+// The observer ends exactly once: at the end, on error, on `return()` (break: 'abandoned') or on
+// an abort of the stream's controller ('aborted', with the signal's reason).
 import { diag } from '@opentelemetry/api';
 
-export type StreamEnd = 'done' | 'abandoned' | 'error';
+export type StreamEnd = 'done' | 'abandoned' | 'aborted' | 'error';
 
 export interface StreamObserver {
   onItem(item: unknown): void;
+  /** `error`: the error for 'error', the abort signal's reason for 'aborted'. */
   onEnd(how: StreamEnd, error?: unknown): void;
 }
 
@@ -42,7 +44,8 @@ export function observeStream(stream: unknown, observer: StreamObserver): boolea
   s.iterator = () => wrapIterator(original(), observer, finish);
   const signal = s.controller?.signal;
   // Abort without iterating (or mid-iteration): the iterator may never be called again.
-  signal?.addEventListener('abort', () => finish('abandoned'), { once: true });
+  // A caller's `{ signal }` request option aborts this controller too (openai links the two).
+  signal?.addEventListener('abort', () => finish('aborted', signal.reason), { once: true });
   return true;
 }
 

@@ -124,7 +124,8 @@ function hooksFor(call: LlmCall, spec: MethodSpec, stream: boolean): PromiseHook
         onEnd(how, error) {
           acc.flush();
           if (how === 'error') call.fail(error);
-          else call.end(how === 'abandoned');
+          else if (how === 'done') call.end();
+          else call.abandon(how === 'aborted', error);
         },
       });
       if (!observed) call.end();

@@ -6,7 +6,9 @@ import { FINOPS } from '../shared/semconv.js';
 import { Admission } from './admission.js';
 import { LocalBreaker } from './breaker.js';
 import { BudgetDeniedError, NoRouteError, UpstreamError } from './errors.js';
+import { onDemandPrices, ReservationPacker, type UsageSample } from './packing.js';
 import { findPool, pickTarget } from './picker.js';
+import { Prober, type ProbeOptions } from './prober.js';
 import { FeedPoller, type PollerOptions } from './poller.js';
 import { GatewayReporter, type ReportOptions } from './report.js';
 import type { DegradedTier, FeedDocument, FeedPool, FeedTarget, OverflowCode } from './types.js';
@@ -15,6 +17,10 @@ export interface RoutingClientOptions extends PollerOptions {
   random?: () => number;
   /** Report attempts, failures and breaker time per target and interval (report.ts). */
   report?: ReportOptions;
+  /** Probe on-demand targets this gateway has not tried for a while (prober.ts). */
+  probe?: ProbeOptions;
+  /** Reservation packing (packing.ts): how recent a reservation's last 429 must be (20 s). */
+  packing?: { refusedWithinMs?: number };
 }
 
 export interface AttemptContext {
@@ -25,6 +31,11 @@ export interface AttemptContext {
   attempt: number;
   /** The feed version this decision used (echo it, e.g. in a response header). */
   feedVersion: number;
+  /**
+   * The full reservation this request was packed off (it went straight on demand): record it as
+   * the call's fallback_from, so the feed counts the request in the reservation's demand.
+   */
+  spilledFrom?: string;
   /** Set when the degraded tier applies: mark the call `finops.degraded` and apply the knobs. */
   degraded?: Omit<DegradedTier, 'active' | 'tenants'>;
   /** Span attributes for the call (`finops.degraded` when degraded), so no quality change is silent. */
@@ -36,12 +47,21 @@ export interface AttemptResult<T> {
   status: number;
   value?: T;
   retryAfterMs?: number;
+  /** What the answer used (packing learns the request kind's usage from it). */
+  usage?: UsageSample;
 }
 
 export interface ExecuteOptions {
   tenant?: string;
   /** Tokens the request is expected to use (charged against the tenant's tpm at admission). */
   tokens?: number;
+  /**
+   * The request's kind for reservation packing (e.g. route + prompt version): requests of a kind
+   * use alike, so what its answers used predicts this one's value to a full reservation.
+   */
+  valueKey?: string;
+  /** The request's input tokens (estimate); with valueKey, refines its value. */
+  inputTokens?: number;
 }
 
 export class RoutingClient {
@@ -49,7 +69,11 @@ export class RoutingClient {
   readonly breaker: LocalBreaker;
   readonly admission: Admission;
   readonly reporter: GatewayReporter | undefined;
+  readonly packer: ReservationPacker;
+  readonly prober: Prober | undefined;
   private readonly now: () => number;
+  /** When each reservation last answered 429 (full): packing applies only while it refuses. */
+  private readonly refusedAt = new Map<string, number>();
 
   constructor(private readonly opts: RoutingClientOptions) {
     this.now = opts.now ?? Date.now;
@@ -59,6 +83,11 @@ export class RoutingClient {
       this.now,
     );
     this.admission = new Admission(this.now);
+    this.packer = new ReservationPacker(opts.random);
+    this.prober =
+      opts.probe !== undefined
+        ? new Prober(opts.probe, this.poller, this.breaker, this.reporter, this.now)
+        : undefined;
     this.reporter =
       opts.report !== undefined
         ? new GatewayReporter(opts.report, opts.url, this.breaker, this.now, opts.fetch)
@@ -68,12 +97,14 @@ export class RoutingClient {
   start(): void {
     this.poller.start();
     this.reporter?.start();
+    this.prober?.start();
   }
 
   /** Stops polling and reporting; the last partial interval is reported (awaited). */
   async stop(): Promise<void> {
     this.poller.stop();
     this.reporter?.stop();
+    this.prober?.stop();
     await this.reporter?.flush();
   }
 
@@ -101,7 +132,7 @@ export class RoutingClient {
     const limits = pool.admission?.tenants[tenant] ?? pool.admission?.default;
     const release = await this.admission.acquire(tenant, limits, options.tokens ?? 0);
     try {
-      return await this.attempts(doc, pool, options.tenant, call);
+      return await this.attempts(doc, pool, options, call);
     } finally {
       release();
     }
@@ -131,9 +162,10 @@ export class RoutingClient {
   private async attempts<T>(
     doc: FeedDocument,
     pool: FeedPool,
-    tenant: string | undefined,
+    options: ExecuteOptions,
     call: (ctx: AttemptContext) => Promise<AttemptResult<T>>,
   ): Promise<T> {
+    const tenant = options.tenant;
     const degraded =
       pool.degraded !== undefined &&
       (pool.degraded.active || (tenant !== undefined && pool.degraded.tenants.includes(tenant)))
@@ -144,10 +176,14 @@ export class RoutingClient {
     const tried = new Set<string>();
     const trail: string[] = [];
     let last: { status: number; retryAfterMs?: number } = { status: 503 };
+    const packedOff = degraded === undefined ? this.packOff(doc, pool, options) : [];
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      // A request packed off a full reservation never goes to it: it would most likely answer
+      // 429, and that would be what the user gets if it were the last attempt.
+      const skip = packedOff.length > 0 ? new Set([...tried, ...packedOff]) : tried;
       const pickOpts = {
         tenant,
-        exclude: tried,
+        exclude: skip,
         available: (id: string) => this.breaker.available(id),
         random: this.opts.random,
         prefer: degraded?.target,
@@ -161,6 +197,7 @@ export class RoutingClient {
       if (pick === undefined) break;
       tried.add(pick.id);
       this.breaker.begin(pick.id);
+      this.prober?.touch(pick.id);
       const ctx: AttemptContext = {
         pool: pool.pool,
         targetId: pick.id,
@@ -168,6 +205,7 @@ export class RoutingClient {
         tier: pick.tier,
         attempt,
         feedVersion: doc.version,
+        ...(attempt === 1 && packedOff.length > 0 ? { spilledFrom: packedOff[0] } : {}),
         attributes: { [FINOPS.DEGRADED]: degraded !== undefined },
         ...(degraded !== undefined ? { degraded: knobs } : {}),
       };
@@ -177,10 +215,15 @@ export class RoutingClient {
       // (a probe included), and its Retry-After cooldown below keeps requests off it exactly
       // until it has headroom again.
       const full = result.status === 429 && pick.target.kind === 'provisioned';
+      if (full) this.refusedAt.set(pick.id, this.now());
       this.breaker.record(pick.id, !failed || full);
       this.reporter?.attempt(pool.pool, pick.id, failed && !full);
       trail.push(`${pick.id}:${result.status === 0 ? 'timeout' : result.status}`);
-      if (!failed && result.status < 400) return result.value as T;
+      if (!failed && result.status < 400) {
+        if (options.valueKey !== undefined && result.usage !== undefined)
+          this.packer.learn(options.valueKey, result.usage);
+        return result.value as T;
+      }
       last = result;
       if (result.retryAfterMs !== undefined && (pool.retry?.honor_retry_after ?? true)) {
         this.breaker.cooldown(
@@ -200,6 +243,35 @@ export class RoutingClient {
       retryAfterS,
       trail,
     );
+  }
+
+  /**
+   * The full reservations of the first tier this request should skip (packing.ts): none unless
+   * the feed gives one a fill_share, the request has a kind with learned usage, and it ranks
+   * below the share the reservation can take.
+   */
+  private packOff(doc: FeedDocument, pool: FeedPool, options: ExecuteOptions): string[] {
+    if (options.valueKey === undefined) return [];
+    const first = pool.tiers[0];
+    // The feed's share is measured over its utilization window; while the reservation has not
+    // refused anything lately it has room now (demand fell), so it is offered everything and
+    // packing resumes at its next 429: packing never leaves a reservation idle.
+    const recent = this.now() - (this.opts.packing?.refusedWithinMs ?? 20_000);
+    const full = (first?.targets ?? []).filter(
+      (t) =>
+        t.state === 'active' &&
+        t.weight > 0 &&
+        t.fill_share !== undefined &&
+        (this.refusedAt.get(t.id) ?? -Infinity) >= recent,
+    );
+    if (full.length === 0 || full.length !== first?.targets.filter((t) => t.weight > 0).length)
+      return [];
+    const later = pool.tiers.slice(1).flatMap((t) => t.targets.map((x) => x.id));
+    const prices = onDemandPrices(doc.targets, later);
+    if (prices === undefined) return [];
+    const share = Math.min(...full.map((t) => t.fill_share ?? 1));
+    const take = this.packer.decide(options.valueKey, share, prices, options.inputTokens);
+    return take === false ? full.map((t) => t.id) : [];
   }
 
   /** Overflow on the tier's overflow_on codes; retry on the pool's retry statuses. */

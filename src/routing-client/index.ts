@@ -13,6 +13,14 @@ export { pickTarget, findPool, type Pick, type PickOptions } from './picker.js';
 export { LocalBreaker, type BreakerOptions } from './breaker.js';
 export { GatewayReporter, REPORT_SCHEMA, reportUrlOf, type ReportOptions } from './report.js';
 export { Admission } from './admission.js';
+export { Prober, type ProbeOptions } from './prober.js';
+export {
+  ReservationPacker,
+  onDemandPrices,
+  valueOf,
+  type TokenPrices,
+  type UsageSample,
+} from './packing.js';
 export {
   canonicalJson,
   signDocument,

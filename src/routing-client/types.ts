@@ -23,6 +23,11 @@ export interface TierTarget {
   id: string;
   weight: number;
   state: TargetState;
+  /**
+   * A full reservation: the share (0..1) of the demand offered to it that its capacity takes.
+   * Absent while it has headroom. A client may send it the most valuable part (packing.ts).
+   */
+  fill_share?: number;
 }
 
 export interface FeedTier {

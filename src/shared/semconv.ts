@@ -262,3 +262,18 @@ export const CONTENT_EXTRA = {
   OPENINFERENCE_INPUT_MESSAGES_PREFIX: 'llm.input_messages.',
   OPENINFERENCE_OUTPUT_MESSAGES_PREFIX: 'llm.output_messages.',
 } as const;
+
+/**
+ * `error.type` values the wrapper writes for a stream that stopped without an error from the
+ * SDK: the caller gave up before the first chunk (a gateway's TTFT deadline) or aborted it
+ * mid-stream. OTel's `error.type` asks for a low-cardinality class of error and names `timeout`
+ * as an example; the others name what the caller did, since no exception class exists for them.
+ */
+export const STREAM_ERROR_TYPE = {
+  /** The abort's reason was a timeout (`AbortSignal.timeout()`, a `TimeoutError`). */
+  TIMEOUT: 'timeout',
+  /** Abandoned or aborted before any output-bearing chunk arrived. */
+  NO_FIRST_CHUNK: 'stream_abandoned_before_first_chunk',
+  /** Aborted through its controller (or the request's signal) after output began. */
+  ABORTED: 'stream_aborted',
+} as const;

@@ -139,34 +139,37 @@ describe('reservation-first weights', () => {
       failures,
       opens: 0,
     });
-    // A gateway that gives up at its TTFT deadline leaves abandoned streams (no error) in the calls.
+    // A gateway whose calls are not instrumented reports its TTFT-deadline give-ups only there.
     const fine = { calls: 4, tokensPerMinute: 5_000 };
     const before = weightsOf(false, { a: fine, b: fine });
     expect(before.a).toBe(50);
-    const after = weightsOf(false, { a: { ...fine, gateway: view(4, 2) }, b: fine }, before);
+    const after = weightsOf(false, { a: { ...fine, gateway: view(8, 4) }, b: fine }, before);
     expect(after.a).toBeLessThan(10);
     // One failure in twenty reported attempts is inside the warn band: nothing moves.
     expect(weightsOf(false, { a: { ...fine, gateway: view(20, 1) }, b: fine }, before).a).toBe(50);
+    // Two of four is a 50% rate, but a target failing at the 5% warn rate shows it 1.4% of the
+    // time: no evidence (evidence.ts), nothing moves.
+    expect(weightsOf(false, { a: { ...fine, gateway: view(4, 2) }, b: fine }, before).a).toBe(50);
   });
 
   it('judges a 5xx seen by both the calls and the reports once, by the higher rate', () => {
     const cfg = config(false);
     const a = cfg.pools[0]!.targets[1]!;
-    const calls = { ...emptyStats(), calls: 10, errors: 2 };
-    const report = { gateways: 1, avoiding: 0, openShare: 0, attempts: 10, failures: 2, opens: 0 };
+    const calls = { ...emptyStats(), calls: 40, errors: 8 };
+    const report = { gateways: 1, avoiding: 0, openShare: 0, attempts: 40, failures: 8, opens: 0 };
     const alone = scoreTarget(a, calls, cfg, undefined, 0);
     const both = scoreTarget(a, { ...calls, gateway: report }, cfg, undefined, 0);
     expect(both.score).toBe(alone.score);
     expect(both.reasons).toEqual(alone.reasons);
     const worse = scoreTarget(
       a,
-      { ...calls, gateway: { ...report, failures: 4 } },
+      { ...calls, gateway: { ...report, failures: 9 } },
       cfg,
       undefined,
       0,
     );
     expect(worse.score).toBeLessThan(alone.score);
-    expect(worse.reasons.join()).toMatch(/gateways report 4 of 10 attempts failed/);
+    expect(worse.reasons.join()).toMatch(/gateways report 9 of 40 attempts failed/);
     expect(worse.reasons.join()).not.toMatch(/error rate/);
   });
 
@@ -200,9 +203,13 @@ describe('reservation-first weights', () => {
           const withReport = scoreTarget(t, { ...stats, gateway: report }, cfg, undefined, 0).score;
           expect(withReport).toBeLessThanOrEqual(without + 1e-9);
           // The same score as calls failing at the higher of the two rates (a million calls, so rounding is below 0.01).
-          const rate = Math.max(calls > 0 ? errors / calls : 0, failures / attempts);
-          const equivalent = { ...emptyStats(), calls: 1_000_000, errors: Math.round(rate * 1e6) };
-          expect(withReport).toBeCloseTo(scoreTarget(t, equivalent, cfg, undefined, 0).score, 2);
+          // The same score as calls failing as the higher of the two counts did (the evidence
+          // test judges counts, so the equivalent has the same counts, not just the rate).
+          const byReport = failures / attempts > (calls > 0 ? errors / calls : 0);
+          const equivalent = byReport
+            ? { ...emptyStats(), calls: attempts, errors: failures }
+            : { ...emptyStats(), calls, errors };
+          expect(withReport).toBeCloseTo(scoreTarget(t, equivalent, cfg, undefined, 0).score, 9);
         },
       ),
       { seed: 1515, numRuns: 300 },

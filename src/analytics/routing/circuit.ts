@@ -78,9 +78,10 @@ export function circuitStats(stats: TargetStats, kind: 'provisioned' | 'on_deman
 
 /**
  * The gateways' reports over the error window (since the last circuit change) when they show a
- * higher failure rate than the calls: a gateway that gives up at its TTFT deadline leaves an
- * abandoned stream, not an error, in llm_calls, so without them a timed-out half-open probe
- * would count as a success and close the circuit of a target that is still hanging. Compared,
+ * higher failure rate than the calls: a gateway whose calls are not instrumented (or whose
+ * spans have not arrived yet) still reports a timed-out half-open probe, which must not count
+ * as a success and close the circuit of a target that is still hanging. The wrapper records a
+ * stream given up before its first chunk as a failed call, so the two agree when both exist. Compared,
  * never added: a 5xx is in both. The gateways do not report a full reservation's 429s.
  */
 function withReportedFailures(s: TargetStats): TargetStats {

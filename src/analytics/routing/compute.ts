@@ -16,7 +16,14 @@ import type {
 } from '../../routing-client/types.js';
 import type { Circuit } from './circuit.js';
 import { emptyStats, type TargetStats } from './health-query.js';
-import { blendedPrice, scoreTarget, smooth, tierGoals, utilization } from './weights.js';
+import {
+  blendedPrice,
+  reservedDemand,
+  scoreTarget,
+  smooth,
+  tierGoals,
+  utilization,
+} from './weights.js';
 import { reachedShare } from '../../shared/budget.js';
 
 export interface ComputeInput {
@@ -177,8 +184,28 @@ function computeTier(
         to: weight,
         reasons: reasons.length > 0 ? reasons : ['rebalanced within tier'],
       });
-    return { id: t.id, weight, state };
+    const fill = state === 'active' ? fillShare(t, input.stats.get(t.id)) : undefined;
+    return { id: t.id, weight, state, ...(fill !== undefined ? { fill_share: fill } : {}) };
   });
+}
+
+/**
+ * Offered tokens per token of capacity a full reservation is asked for: a little over 1, so
+ * the burst allowance and the estimate it charges at admission never leave it idle (the excess
+ * comes back as 429s and overflows, as before packing).
+ */
+const RESERVED_OFFER = 1.05;
+
+/**
+ * A reservation whose demand (its load plus what spilled off it, last minute) is above its
+ * capacity: the share of that demand it can take, for clients that pack it with the requests
+ * worth most to it (routing-client packing.ts). Undefined while it has headroom or no capacity.
+ */
+export function fillShare(t: RoutingTargetConfig, s: TargetStats | undefined): number | undefined {
+  if (t.kind !== 'provisioned' || s === undefined) return undefined;
+  const demand = reservedDemand(t, s);
+  if (demand === undefined || demand <= RESERVED_OFFER) return undefined;
+  return Math.round((RESERVED_OFFER / demand) * 1000) / 1000;
 }
 
 function decide(

@@ -33,6 +33,11 @@ export interface TargetStats {
   baseTtftP50: number | null;
   baseTtftP95: number | null;
   baseDurationP95: number | null;
+  /**
+   * The health window's calls in time order (the last 500): 0 ok, 1 failed, 2 answered 429. The
+   * sequential failure test (evidence.ts) reads it; optional so hand-built stats may omit it.
+   */
+  outcomes?: number[];
   /** What the gateways reported of the target over the error window (reports.ts). */
   gateway?: GatewayView;
 }
@@ -121,7 +126,8 @@ export async function queryTargetStats(
       countIf(lat) AS lat_calls, quantileTDigestIf(0.95)(ttft_ms, lat) AS lat_ttft_p95, quantileTDigestIf(0.95)(duration_ms, lat) AS lat_duration_p95,
       sumIf(tokens, t >= ${ms('util')}) AS util_tokens, countIf(t >= ${ms('util')} AND http_status != 429) AS util_calls,
       countIf(t < ${ms('win')}) AS base_calls, quantileTDigestIf(0.5)(ttft_ms, t < ${ms('win')}) AS base_ttft_p50,
-      quantileTDigestIf(0.95)(ttft_ms, t < ${ms('win')}) AS base_ttft_p95, quantileTDigestIf(0.95)(duration_ms, t < ${ms('win')}) AS base_duration_p95
+      quantileTDigestIf(0.95)(ttft_ms, t < ${ms('win')}) AS base_ttft_p95, quantileTDigestIf(0.95)(duration_ms, t < ${ms('win')}) AS base_duration_p95,
+      arraySlice(arrayMap(x -> x.2, arraySort(x -> x.1, groupArrayIf((t, toUInt8(status = 'error') + toUInt8(http_status = 429)), cur))), -500) AS outcomes
     FROM (
       SELECT ${targetExpr(targets, params)} AS target_id, start_time AS t, status, http_status, ttft_ms, duration_ms, ${CONVERTED} AS tokens,
         ${sinceExpr} AS since,
@@ -194,6 +200,7 @@ function toStats(r: Record<string, unknown>): TargetStats {
     baseTtftP50: q(r.base_ttft_p50),
     baseTtftP95: q(r.base_ttft_p95),
     baseDurationP95: q(r.base_duration_p95),
+    outcomes: Array.isArray(r.outcomes) ? r.outcomes.map((x) => n(x)) : [],
   };
 }
 
