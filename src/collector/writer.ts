@@ -171,11 +171,12 @@ export class Writer {
   /** Enough rows wait for a large insert, or the oldest has waited the flush interval. */
   private due(): boolean {
     if (this.oldestAt === undefined) return false;
-    return (
-      this.queues.calls >= this.minInsertRows ||
-      this.queues.outcomes >= this.minInsertRows ||
-      this.now() - this.oldestAt >= this.options.flushIntervalMs
-    );
+    return this.full() || this.now() - this.oldestAt >= this.options.flushIntervalMs;
+  }
+
+  /** Enough calls (or outcomes) wait for an insert of `minInsertRows`. */
+  private full(): boolean {
+    return this.queues.calls >= this.minInsertRows || this.queues.outcomes >= this.minInsertRows;
   }
 
   /** Queue rows; `callSeqs[i]` / `outcomeSeqs[i]` name the spool record each row came from (0: none). */
@@ -189,8 +190,7 @@ export class Writer {
     if (this.queued === 0) this.stall.waitingFromNow();
     this.oldestAt ??= this.now();
     this.queues.add(calls, outcomes, callSeqs, outcomeSeqs);
-    if (this.queues.calls >= this.minInsertRows || this.queues.outcomes >= this.minInsertRows)
-      void this.drainOnce();
+    if (this.full()) void this.drainOnce();
   }
 
   /** Write everything queued now; resolves once it is committed (or the writer is stopped). */
