@@ -84,13 +84,14 @@ export class RoutingClient {
     );
     this.admission = new Admission(this.now);
     this.packer = new ReservationPacker(opts.random);
-    this.prober =
-      opts.probe !== undefined
-        ? new Prober(opts.probe, this.poller, this.breaker, this.reporter, this.now)
-        : undefined;
     this.reporter =
       opts.report !== undefined
         ? new GatewayReporter(opts.report, opts.url, this.breaker, this.now, opts.fetch)
+        : undefined;
+    // After the reporter: a probe's outcome goes into this gateway's report like any attempt.
+    this.prober =
+      opts.probe !== undefined
+        ? new Prober(opts.probe, this.poller, this.breaker, this.reporter, this.now)
         : undefined;
   }
 

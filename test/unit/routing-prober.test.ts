@@ -76,9 +76,10 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function client(status: number) {
+async function client(status: number, report = false) {
   const probed: string[] = [];
   const c = new RoutingClient({
+    ...(report ? { report: { gateway: 'g1', url: false as const } } : {}),
     url,
     keys: { k: publicKey },
     now: () => clock,
@@ -117,5 +118,14 @@ describe('prober', () => {
     expect(probed.filter((id) => id === 'a')).toHaveLength(5);
     expect(probed.filter((id) => id === 'b')).toHaveLength(5);
     expect(c.breaker.available('a')).toBe(false);
+  });
+
+  it("a probe's outcome is in this gateway's report, as an attempt of that target", async () => {
+    const { c } = await client(503, true);
+    await c.prober!.probeIdle();
+    clock += 8_000;
+    await c.prober!.probeIdle();
+    const a = c.reporter!.take()?.targets.find((t) => t.target === 'a');
+    expect(a).toMatchObject({ attempts: 1, failures: 1 });
   });
 });
