@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     pool: 'forks',
     include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+    // One temporary root per run, removed at the end (see the file).
+    globalSetup: ['test/helpers/tmp-root.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     fileParallelism: true,
