@@ -4,13 +4,16 @@
 // acknowledged spans would be lost. `replay` runs the same start-up replay (the calls of those
 // traces already in the store are skipped, so running it twice, or after a start, counts nothing
 // twice), commits within collector.drain_timeout_s and exits; what the store did not take stays.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { startCollector } from './collector/service.js';
-import { Spool } from './collector/spool.js';
+import { loadSpoolDir } from './collector/spool-disk.js';
+import { spoolLockHolder } from './collector/spool-lock.js';
 import { loadCatalogFor } from './pricing/loader.js';
 import { openStorage } from './runtime.js';
 import type { Config } from './shared/config.js';
+import { SpoolLockedError } from './shared/errors.js';
 import { migrate } from './storage/migrate.js';
 import { clickhouse, logger, resolveConfig, withCommon, type CommonOptions } from './cli-common.js';
 
@@ -27,7 +30,8 @@ export function registerSpool(program: Command): void {
       process.stdout.write(
         options.json === true
           ? `${JSON.stringify(pending)}\n`
-          : `${pending.requests} request(s), ${pending.bytes} byte(s) waiting in ${pending.dir}\n`,
+          : `${pending.requests} request(s), ${pending.bytes} byte(s) waiting in ${pending.dir}` +
+              (pending.holder ? ` (held by ${pending.holder}, which replays them itself)\n` : '\n'),
       );
     });
   withCommon(
@@ -43,19 +47,24 @@ interface Pending {
   dir: string;
   requests: number;
   bytes: number;
+  /** The live process holding the spool, if one does (it replays them itself). */
+  holder?: string;
 }
 
-/** What the spool of this data directory holds (opening it also drops segments fully done). */
+/** What the spool of this data directory holds; read-only, so safe beside a running collector. */
 async function pendingRequests(config: Config): Promise<Pending> {
   const dir = join(config.storage.data_dir, 'spool');
-  const { spool, replay } = await Spool.open({
-    dir,
-    maxBytes: config.collector.spool.max_bytes,
-    retryAfterSeconds: config.collector.retry_after_s,
-  });
-  const bytes = spool.bytes;
-  await spool.close();
-  return { dir, requests: replay.length, bytes };
+  if (!existsSync(dir)) return { dir, requests: 0, bytes: 0 };
+  const loaded = loadSpoolDir(dir, { prune: false });
+  const bytes = loaded.replay.reduce((sum, r) => sum + r.bytes, 0);
+  const owner = await spoolLockHolder(dir);
+  const holder =
+    owner === undefined
+      ? undefined
+      : owner === 'unknown'
+        ? 'another process'
+        : `pid ${owner.pid} on ${owner.host}`;
+  return { dir, requests: loaded.replay.length, bytes, ...(holder ? { holder } : {}) };
 }
 
 async function replay(options: CommonOptions): Promise<void> {
@@ -71,6 +80,13 @@ async function replay(options: CommonOptions): Promise<void> {
     },
   };
   const before = await pendingRequests(config);
+  if (before.holder !== undefined) {
+    // Checked before opening the store: an embedded engine on the same data directory would
+    // refuse too, with a message about the engine rather than the spool.
+    throw new SpoolLockedError(
+      `the ingest spool ${before.dir} is in use by ${before.holder}, which replays it itself; run replay only on a stopped collector's data directory`,
+    );
+  }
   if (before.requests === 0) {
     process.stdout.write(`nothing to replay in ${before.dir}\n`);
     return;

@@ -73,6 +73,11 @@ export async function startCollector(
       maxBytes: c.spool.max_bytes,
       retryAfterSeconds: c.retry_after_s,
       ...(options.openSpoolSegment !== undefined ? { openSegment: options.openSpoolSegment } : {}),
+      onLockLost: (err) =>
+        logger.error(
+          'another process took the ingest spool lock (this process stalled past its staleness window); two processes may now share the spool',
+          { error: err.message },
+        ),
     }));
     reportSpoolLoad(spool, logger);
   }

@@ -31,7 +31,8 @@ export interface LoadedSpool {
   report: SpoolLoadReport;
 }
 
-export function loadSpoolDir(dir: string): LoadedSpool {
+/** `prune: false` reads without deleting finished segments (inspecting a spool another process holds). */
+export function loadSpoolDir(dir: string, { prune = true }: { prune?: boolean } = {}): LoadedSpool {
   const checkpoint = readNumber(dir, 'checkpoint');
   const out: LoadedSpool = {
     checkpoint,
@@ -58,8 +59,9 @@ export function loadSpoolDir(dir: string): LoadedSpool {
       out.replay.push(r);
       lastSeq = Math.max(lastSeq, r.seq);
     }
-    if (lastSeq === 0) rmSync(path, { force: true });
-    else out.segments.push({ lastSeq, path, bytes: statSync(path).size });
+    if (lastSeq === 0) {
+      if (prune) rmSync(path, { force: true });
+    } else out.segments.push({ lastSeq, path, bytes: statSync(path).size });
   }
   out.replay.sort((a, b) => a.seq - b.seq);
   return out;

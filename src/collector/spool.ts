@@ -16,6 +16,7 @@ import { SpoolFullError, SpoolWriteError } from '../shared/errors.js';
 import { loadSpoolDir, writeNumberDurably, type SpoolLoadReport } from './spool-disk.js';
 import { encodeRecord, frameSize, type SpoolEncoding, type SpoolRecord } from './spool-format.js';
 import { SegmentLog, type OpenSegment } from './spool-log.js';
+import { acquireSpoolLock, type SpoolLock } from './spool-lock.js';
 
 export type { SpoolLoadReport } from './spool-disk.js';
 export type { SpoolEncoding, SpoolRecord } from './spool-format.js';
@@ -32,6 +33,8 @@ export interface SpoolOptions {
   retryAfterSeconds: number;
   /** Opens a segment for appending (default: node:fs/promises `open(path, 'a')`). */
   openSegment?: OpenSegment;
+  /** Told if another process took the directory's lock while this one held it. */
+  onLockLost?: (err: Error) => void;
 }
 
 export interface SpoolStats {
@@ -42,6 +45,7 @@ export interface SpoolStats {
 
 export class Spool {
   private log!: SegmentLog;
+  private lock: SpoolLock | undefined;
   private nextSeq = 1;
   private reservedUntil = 1;
   private checkpoint = 0;
@@ -56,8 +60,20 @@ export class Spool {
 
   static async open(options: SpoolOptions): Promise<{ spool: Spool; replay: SpoolRecord[] }> {
     mkdirSync(options.dir, { recursive: true });
+    // Before reading anything: a second process must not replay, checkpoint or delete what the
+    // holder still owns (throws SpoolLockedError naming the holder).
+    const lock = await acquireSpoolLock(options.dir, {
+      ...(options.onLockLost ? { onCompromised: options.onLockLost } : {}),
+    });
     const spool = new Spool(options);
-    const replay = spool.load();
+    spool.lock = lock;
+    let replay: SpoolRecord[];
+    try {
+      replay = spool.load();
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
     // A full disk must not keep the collector from starting and replaying: appends will retry
     // the rotation and answer 503 until it works.
     await spool.log.start();
@@ -125,6 +141,7 @@ export class Spool {
   async close(): Promise<void> {
     await this.log.close();
     if (this.checkpointScheduled) this.persistCheckpoint();
+    await this.lock?.release();
   }
 
   private takeSeq(): number {

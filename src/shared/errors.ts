@@ -62,7 +62,12 @@ export class ConfigError extends Error {
  * flag, key or variable to change. The CLI prints it as one line and exits 1.
  */
 export class StartupError extends Error {
-  override readonly name = 'StartupError';
+  override readonly name: string = 'StartupError';
+}
+
+/** Another live process holds the ingest spool's directory (see collector/spool-lock.ts). */
+export class SpoolLockedError extends StartupError {
+  override readonly name = 'SpoolLockedError';
 }
 
 /** A query parameter or body field is invalid (maps to 400 in the API). */

@@ -69,6 +69,14 @@ describe('llm-finops spool replay', () => {
       expect(res.status).toBe(200);
       for (const s of batch) acknowledged.push(`${String(s.traceId)}-${String(s.spanId)}`);
     }
+    // Beside the live collector: status reads without touching it, replay is refused.
+    const live = await runCli(['spool', 'status', ...common]);
+    expect(live.code).toBe(0);
+    expect(live.stdout).toContain(`held by pid ${String(server.child.pid)}`);
+    const refused = await runCli(['spool', 'replay', ...common]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`in use by pid ${String(server.child.pid)}`);
+
     server.child.kill('SIGKILL');
     await new Promise((resolve) => server.child.once('close', resolve));
 
