@@ -23,6 +23,7 @@ import {
   decodeSpoolMeta,
   encodeSpoolMeta,
 } from './receiver/ingest-auth.js';
+import { SPOOL_LOCK_STALE_MS } from './spool-lock.js';
 import { Spool, type OpenSegment, type SpoolRecord } from './spool.js';
 import { Writer } from './writer.js';
 
@@ -73,6 +74,16 @@ export async function startCollector(
       maxBytes: c.spool.max_bytes,
       retryAfterSeconds: c.retry_after_s,
       ...(options.openSpoolSegment !== undefined ? { openSegment: options.openSpoolSegment } : {}),
+      // A container recreated on this volume (new hostname) waits out its predecessor's lock.
+      lockWaitMs: SPOOL_LOCK_STALE_MS + 5_000,
+      onLockWait: (owner) =>
+        logger.warn(
+          'waiting for the ingest spool lock (held by another process until it stops or goes stale)',
+          {
+            holder: owner === undefined ? 'unknown' : `pid ${owner.pid} on ${owner.host}`,
+            stale_after_s: SPOOL_LOCK_STALE_MS / 1000,
+          },
+        ),
       onLockLost: (err) =>
         logger.error(
           'another process took the ingest spool lock (this process stalled past its staleness window); two processes may now share the spool',

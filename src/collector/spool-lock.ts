@@ -11,6 +11,7 @@
 // and a refusal says who holds it.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { check, lock } from 'proper-lockfile';
 import { SpoolLockedError } from '../shared/errors.js';
@@ -19,6 +20,7 @@ const LOCK_NAME = 'owner.lock';
 const OWNER_NAME = 'owner.json';
 /** A lock not refreshed for this long is taken over (the holder crashed on another host). */
 export const SPOOL_LOCK_STALE_MS = 30_000;
+const WAIT_POLL_MS = 500;
 
 export interface SpoolOwner {
   pid: number;
@@ -34,6 +36,10 @@ export interface SpoolLockOptions {
   staleMs?: number;
   /** Told when the lock was lost while held (its directory removed or left stale). */
   onCompromised?: (err: Error) => void;
+  /** How long to wait for a holder to go away or go stale before refusing (default 0). */
+  waitMs?: number;
+  /** Told once when waiting starts. */
+  onWait?: (owner: SpoolOwner | undefined) => void;
 }
 
 /** Take the spool directory's lock or throw SpoolLockedError naming the holder. */
@@ -52,21 +58,19 @@ export async function acquireSpoolLock(
       // reported instead (another process decided we were stale: our event loop stalled).
       onCompromised: options.onCompromised ?? (() => undefined),
     });
-  let release: () => Promise<void>;
-  try {
-    release = await take();
-  } catch (err) {
-    if (!isLocked(err)) throw err;
+  // A container recreated on the same volume has a new hostname: its predecessor's lock looks
+  // foreign until it goes stale, so a collector waits that long instead of failing its start.
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  let release = await attempt(dir, take);
+  let told = false;
+  while (release === undefined) {
     const owner = readSpoolOwner(dir);
-    if (owner === undefined || !deadOnThisHost(dir, owner)) throw lockedError(dir, owner, staleMs);
-    // The holder crashed on this host: its lock is ours to take now, not in `staleMs`.
-    rmSync(join(dir, LOCK_NAME), { recursive: true, force: true });
-    try {
-      release = await take();
-    } catch (again) {
-      if (isLocked(again)) throw lockedError(dir, readSpoolOwner(dir), staleMs);
-      throw again;
-    }
+    if (Date.now() >= deadline || heldHere.has(resolve(dir)))
+      throw lockedError(dir, owner, staleMs);
+    if (!told) options.onWait?.(owner);
+    told = true;
+    await sleep(WAIT_POLL_MS);
+    release = await attempt(dir, take);
   }
   const owner: SpoolOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   writeFileSync(join(dir, OWNER_NAME), `${JSON.stringify(owner)}\n`);
@@ -117,6 +121,28 @@ function deadOnThisHost(dir: string, owner: SpoolOwner): boolean {
   } catch (err) {
     // EPERM: the process exists under another user.
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** The lock, or undefined while a live holder (or one not yet stale) has it. */
+async function attempt(
+  dir: string,
+  take: () => Promise<() => Promise<void>>,
+): Promise<(() => Promise<void>) | undefined> {
+  try {
+    return await take();
+  } catch (err) {
+    if (!isLocked(err)) throw err;
+  }
+  const owner = readSpoolOwner(dir);
+  if (owner === undefined || !deadOnThisHost(dir, owner)) return undefined;
+  // The holder crashed on this host: its lock is ours to take now, not once it is stale.
+  rmSync(join(dir, LOCK_NAME), { recursive: true, force: true });
+  try {
+    return await take();
+  } catch (again) {
+    if (isLocked(again)) return undefined;
+    throw again;
   }
 }
 

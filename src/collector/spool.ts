@@ -16,7 +16,7 @@ import { SpoolFullError, SpoolWriteError } from '../shared/errors.js';
 import { loadSpoolDir, writeNumberDurably, type SpoolLoadReport } from './spool-disk.js';
 import { encodeRecord, frameSize, type SpoolEncoding, type SpoolRecord } from './spool-format.js';
 import { SegmentLog, type OpenSegment } from './spool-log.js';
-import { acquireSpoolLock, type SpoolLock } from './spool-lock.js';
+import { acquireSpoolLock, type SpoolLock, type SpoolOwner } from './spool-lock.js';
 
 export type { SpoolLoadReport } from './spool-disk.js';
 export type { SpoolEncoding, SpoolRecord } from './spool-format.js';
@@ -35,6 +35,9 @@ export interface SpoolOptions {
   openSegment?: OpenSegment;
   /** Told if another process took the directory's lock while this one held it. */
   onLockLost?: (err: Error) => void;
+  /** Wait this long for another holder to stop or go stale (a collector start); default 0. */
+  lockWaitMs?: number;
+  onLockWait?: (owner: SpoolOwner | undefined) => void;
 }
 
 export interface SpoolStats {
@@ -64,6 +67,8 @@ export class Spool {
     // holder still owns (throws SpoolLockedError naming the holder).
     const lock = await acquireSpoolLock(options.dir, {
       ...(options.onLockLost ? { onCompromised: options.onLockLost } : {}),
+      ...(options.lockWaitMs !== undefined ? { waitMs: options.lockWaitMs } : {}),
+      ...(options.onLockWait ? { onWait: options.onLockWait } : {}),
     });
     const spool = new Spool(options);
     spool.lock = lock;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Spool } from '../../src/collector/spool.js';
+import { acquireSpoolLock } from '../../src/collector/spool-lock.js';
 import { SpoolLockedError } from '../../src/shared/errors.js';
 import { ROOT } from '../helpers/cli.js';
 
@@ -66,7 +67,7 @@ describe('spool lock', () => {
     await second.spool.close();
   });
 
-  it("respects another host's fresh lock and takes over a stale one", async () => {
+  it("respects another host's fresh lock, waits for it to go stale, takes over a stale one", async () => {
     const dir = tmp();
     const lockDir = join(dir, 'owner.lock');
     mkdirSync(lockDir);
@@ -76,10 +77,31 @@ describe('spool lock', () => {
     expect(refused).toBeInstanceOf(SpoolLockedError);
     expect((refused as Error).message).toContain('another-host.example');
 
+    // A start waits for a foreign lock to go stale (a container recreated with a new hostname)
+    // but gives up on one its holder keeps refreshing.
+    const fresh = setInterval(() => utimesSync(lockDir, new Date(), new Date()), 200);
+    const waited = await acquireSpoolLock(dir, { staleMs: 2_000, waitMs: 3_000 }).catch(
+      (err: unknown) => err,
+    );
+    clearInterval(fresh);
+    expect(waited).toBeInstanceOf(SpoolLockedError);
+    let told = 0;
+    const started = Date.now();
+    const taken = await acquireSpoolLock(dir, {
+      staleMs: 2_000,
+      waitMs: 10_000,
+      onWait: () => (told += 1),
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(told).toBe(1);
+    await taken.release();
+
     // Not refreshed for a minute: its holder is gone.
+    mkdirSync(lockDir);
+    writeFileSync(join(dir, 'owner.json'), JSON.stringify(owner));
     const old = new Date(Date.now() - 60_000);
     utimesSync(lockDir, old, old);
     const { spool } = await open(dir);
     await spool.close();
-  });
+  }, 30_000);
 });
