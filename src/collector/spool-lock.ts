@@ -65,8 +65,10 @@ export async function acquireSpoolLock(
   let told = false;
   while (release === undefined) {
     const owner = readSpoolOwner(dir);
-    if (Date.now() >= deadline || heldHere.has(resolve(dir)))
-      throw lockedError(dir, owner, staleMs);
+    // A live holder on this host will not go stale: refuse at once (a second `start` on one
+    // data directory says so in a second, not in 35).
+    const live = owner?.host === hostname() || heldHere.has(resolve(dir));
+    if (live || Date.now() >= deadline) throw lockedError(dir, owner, staleMs);
     if (!told) options.onWait?.(owner);
     told = true;
     await sleep(WAIT_POLL_MS);

@@ -46,9 +46,17 @@ describe('spool lock', () => {
   it('refuses a second process while the holder lives, naming it; takes over at once after kill -9', async () => {
     const dir = tmp();
     const child = await holder(dir);
-    const refused = await open(dir).catch((err: unknown) => err);
+    const started = Date.now();
+    const refused = await Spool.open({
+      dir,
+      maxBytes: 1 << 24,
+      retryAfterSeconds: 1,
+      lockWaitMs: 20_000,
+    }).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(SpoolLockedError);
     expect((refused as Error).message).toContain(`pid ${String(child.pid)}`);
+    // A live holder on this host is refused at once, whatever the wait allows for foreign ones.
+    expect(Date.now() - started).toBeLessThan(10_000);
 
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('close', resolve));
