@@ -1,8 +1,8 @@
 // npm run dashboards:costs — writes the SQL of the cost, cache, alert and budget panels that read
 // llm_calls_1m until migration 0041 dropped it. Like the API's read planner they read whole days
 // from llm_costs_tenant_1d, whole hours from llm_costs_tenant_1h and the partial hours at either end
-// of the range from llm_calls (through its time-ordered projection calls_by_time), grouped by
-// minute there with the same aggregates the minute view ran, so every panel answers what it did
+// of the range from llm_calls (through its time-ordered projection calls_by_time), a row per call
+// there with each measure of that call alone, so every panel answers what it did
 // from llm_calls_1m (test/integration/grafana-cost-panels.test.ts runs both forms). At 100M calls
 // llm_calls_1m held about a row per call; the day and hour tables hold a few times fewer.
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -3,6 +3,12 @@
 // instead of llm_calls_1m's minute rows. scripts/cost-dashboards.ts writes them into the JSON.
 import { H0, H1, M0, M1, costSource } from './cost-source.js';
 
+/**
+ * The unpriced panels keep rows with unpriced calls only, so llm_calls' minutes read only those
+ * calls (a model without a price has no priced calls, so its minute rows hold the same tokens).
+ */
+const UNPRICED = 'NOT priced';
+
 /** "Cost by <dim>": the top 10 values of the range by cost, the rest as 'other'. */
 function costBy(dim: string, f: string): string {
   return `SELECT $__timeInterval(minute) AS time,
@@ -55,12 +61,12 @@ GROUP BY tenant ORDER BY cost DESC LIMIT 50`,
 FROM ${costSource(['tenant', 'route', 'feature'], ['calls', 'cost_total'], f, false)}
 GROUP BY tenant, route, feature ORDER BY cost DESC LIMIT 100`,
     13: `SELECT $__timeInterval(minute) AS time, concat(provider, ' / ', model) AS series, sum(unpriced_calls) AS unpriced
-FROM ${costSource(['provider', 'model'], ['unpriced_calls'], f, true)} WHERE unpriced_calls > 0
+FROM ${costSource(['provider', 'model'], ['unpriced_calls'], f, true, UNPRICED)} WHERE unpriced_calls > 0
 GROUP BY time, series ORDER BY time`,
     14: `SELECT s.provider AS provider, s.model AS model, s.unpriced AS unpriced, s.input_tokens_total AS input_tokens_total,
   s.output_tokens_total AS output_tokens_total, l.last_seen AS last_seen
 FROM (SELECT provider, model, sum(unpriced_calls) AS unpriced, sum(input_tokens) AS input_tokens_total, sum(output_tokens) AS output_tokens_total
-  FROM ${costSource(['provider', 'model'], ['unpriced_calls', 'input_tokens', 'output_tokens'], f, false)} WHERE unpriced_calls > 0
+  FROM ${costSource(['provider', 'model'], ['unpriced_calls', 'input_tokens', 'output_tokens'], f, false, UNPRICED)} WHERE unpriced_calls > 0
   GROUP BY provider, model) AS s
 LEFT JOIN (${lastUnpricedMinute(f)}) AS l ON l.provider = s.provider AND l.model = s.model
 ORDER BY unpriced DESC`,

@@ -23,6 +23,20 @@ export function filtersOf(vars: readonly string[]): string {
 }
 
 /**
+ * A calls measure of one llm_calls row (its aggregate over that row alone): the panels sum rows,
+ * so a call read raw is one more row, without grouping the edges by minute first (which cost more
+ * than it saved: the minutes of a dense range hold about a call per dimension set).
+ */
+export function perCall(measure: string): string {
+  const raw = CALLS.measures[measure]?.raw;
+  if (raw === undefined) throw new Error(`no calls measure ${measure}`);
+  if (raw === 'count()') return 'toUInt64(1)';
+  const m = /^(countIf|sum)\((.*)\)$/.exec(raw);
+  if (m === null || m[2]!.includes('(')) throw new Error(`${measure}: no per-call form of ${raw}`);
+  return m[1] === 'countIf' ? `toUInt64(${m[2]})` : m[2]!;
+}
+
+/**
  * Rows (minute, dims..., measures...) of the panel's range: days, hours, then minutes of llm_calls.
  * `series`: a time series bucketed by $__timeInterval(minute); a day or an hour row keeps its own
  * bucket only when the interval is a whole number of days or hours, so otherwise those tables read
@@ -33,25 +47,19 @@ export function costSource(
   measures: readonly string[],
   filters: string,
   series: boolean,
+  /** A condition on llm_calls rows only, where the panel keeps only rows it holds anyway. */
+  rawOnly?: string,
 ): string {
   const h1 = series ? `if($__interval_s % 3600 = 0, ${H1}, ${H0})` : H1;
   const d1 = series ? `if($__interval_s % 86400 = 0, ${D1}, ${D0})` : D1;
   const cols = [...dims, ...measures].join(', ');
-  const raw = [
-    ...dims,
-    ...measures.map((m) => {
-      const measure = CALLS.measures[m];
-      if (measure === undefined) throw new Error(`no calls measure ${m}`);
-      return `${measure.raw} AS ${m}`;
-    }),
-  ].join(', ');
+  const raw = [...dims, ...measures.map((m) => `${perCall(m)} AS ${m}`)].join(', ');
   return `(SELECT day AS minute, ${cols} FROM llm_costs_tenant_1d WHERE day >= ${D0} AND day < ${d1} AND ${filters}
   UNION ALL
   SELECT hour AS minute, ${cols} FROM llm_costs_tenant_1h WHERE hour >= ${H0} AND hour < ${h1} AND NOT (hour >= ${D0} AND hour < ${d1}) AND ${filters}
   UNION ALL
   SELECT toStartOfMinute(start_time) AS minute, ${raw} FROM llm_calls
-  WHERE start_time >= ${M0} AND start_time < ${M1} AND NOT (start_time >= ${H0} AND start_time < ${h1}) AND ${filters}
-  GROUP BY ${['minute', ...dims].join(', ')})`;
+  WHERE start_time >= ${M0} AND start_time < ${M1} AND NOT (start_time >= ${H0} AND start_time < ${h1}) AND ${filters}${rawOnly !== undefined ? ` AND ${rawOnly}` : ''})`;
 }
 
 /** Variable options: the time-first hourly tables over the hours the range touches. */
