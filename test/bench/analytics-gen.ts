@@ -3,15 +3,9 @@
 // Cardinality: 500 tenants (skewed: tenant k has weight ~ 1/sqrt(k)), 40 routes, 15 features
 // (a route belongs to one feature), 12 models (2 per route), 4 providers, 8 deployments
 // (dep-0 and dep-1 provisioned), 4 regions.
-import {
-  NOW,
-  measuresRetiredAt,
-  rollupTable,
-  rollupTables,
-  tableColumns,
-} from '../../src/storage/catalog/catalog.js';
-import { DIGESTS_RETIRED } from '../../src/storage/catalog/measures.js';
-import { modifyViewSql, viewName, viewSql } from '../../src/storage/sqlgen/render.js';
+import { historyTable, rollupTables } from '../../src/storage/catalog/catalog.js';
+import { CALLS_MINUTE_RETIRED } from '../../src/storage/catalog/rollups.js';
+import { rollupTableSql, viewName, viewSql } from '../../src/storage/sqlgen/render.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
 
 export const DAYS = 30;
@@ -78,37 +72,25 @@ export function outcomesSql(total: number, endMs: number): string {
 }
 
 /**
- * How the benchmark generates. `merging` is how it did until issue 14: the rollups merge in the
- * background while rows arrive, and llm_calls has no time-ordered projection (migration 0038
- * dropped again). `deferred` stops the rollups' merges until the end, where OPTIMIZE FINAL merges
- * each once anyway (background merges of a table merged FINAL afterwards only repeat work), still
- * without the projection. `current` is `deferred` with the schema as it stands (the projection),
- * what the benchmark runs. `no-calls-1m` is an experiment on top of `current`: the llm_calls_1m
- * view dropped and what cascaded from it fed from llm_calls instead (since 0040 that is
- * llm_costs_tenant_1h, the other hourly cost tables cascading from it). `digests` is `current` with the
- * t-digest latency states that migration 0039 retired put back into llm_calls_1m (its columns and
- * its view as of 0038): what that migration saves. `costs-from-minute` is `current` with the
- * hourly cost views that migration 0040 re-pointed at llm_costs_tenant_1h reading llm_calls_1m
- * again (about a row per call): what 0040 saves.
+ * How the benchmark generates. `merging`: the rollups merge in the background while rows arrive,
+ * and llm_calls has no time-ordered projection (migration 0038 dropped again), as until issue 14.
+ * `deferred` stops the rollups' merges until the end, where OPTIMIZE FINAL merges each once anyway
+ * (background merges of a table merged FINAL afterwards only repeat work), still without the
+ * projection. `current` is `deferred` with the schema as it stands (the projection), what the
+ * benchmark runs. `calls-1m` is `current` with the schema before migration 0041: llm_calls_1m and
+ * its view put back, llm_costs_tenant_1h cascading from it again (the other hourly cost tables
+ * cascade from llm_costs_tenant_1h either way): what 0041 saves. The A/Bs of 0039 (t-digests) and
+ * 0040 (hourly cost cascades) need llm_calls_1m and were measured before it went (README).
  *
  * The per-view profile (`npm run bench:analytics-gen` with BENCH_VARIANTS=profile): `bare` is
  * `current` with every view that reads llm_calls dropped and without the projection (the rows
  * alone); `projection` adds the projection back; `only:<table>` keeps the one view of llm_calls
- * writing <table> (and what cascades from that table). Each one's CPU minus bare's is its cost.
+ * writing <table> (and what cascades from that table); then `calls-1m` and `current`, everything.
+ * Each one's CPU minus bare's is its cost.
  */
-export const GENERATION_MODES = [
-  'merging',
-  'deferred',
-  'digests',
-  'current',
-  'no-calls-1m',
-] as const;
+export const GENERATION_MODES = ['merging', 'deferred', 'calls-1m', 'current'] as const;
 export type GenerationMode =
-  | (typeof GENERATION_MODES)[number]
-  | 'bare'
-  | 'projection'
-  | 'costs-from-minute'
-  | `only:${string}`;
+  (typeof GENERATION_MODES)[number] | 'bare' | 'projection' | `only:${string}`;
 
 /** The rollups a view of llm_calls fills directly: the roots of the per-view profile. */
 export const directRollups = (): string[] =>
@@ -121,64 +103,46 @@ export const PROFILE_MODES: readonly GenerationMode[] = [
   'bare',
   'projection',
   ...directRollups().map((t): GenerationMode => `only:${t}`),
+  'calls-1m',
   'current',
 ];
 
-/** llm_calls_1m as it was before 0039: the t-digest columns, and the view computing them. */
-async function restoreDigests(storage: QueryRunner): Promise<void> {
-  const t = rollupTable('llm_calls_1m');
-  if (t === undefined) throw new Error('no llm_calls_1m in the catalog');
-  const before = DIGESTS_RETIRED - 1;
-  const gone = measuresRetiredAt(t.family, DIGESTS_RETIRED);
-  const columns = tableColumns(t.family, t.table, before).filter((c) => gone.includes(c.name));
+/** The schema before 0041: llm_calls_1m and its view, and what cascaded from it reading it again. */
+async function restoreCallsMinute(storage: QueryRunner): Promise<void> {
+  const t = historyTable('llm_calls_1m');
+  if (t === undefined) throw new Error('no llm_calls_1m in the catalog history');
+  const version = CALLS_MINUTE_RETIRED - 1;
   await storage.command(
-    `ALTER TABLE llm_calls_1m ${columns.map((c) => `ADD COLUMN ${c.name} ${c.type}`).join(', ')}`,
+    rollupTableSql(t.family, t.table, version, 'single').replace('{{ttl_days}}', '400'),
   );
-  await storage.command(
-    modifyViewSql({ ...t, version: before, sourceGrain: undefined }, 'single').replace(/;\n$/, ''),
-  );
-}
-
-/** Every view a migration re-pointed reads its former source again. */
-async function repointBack(storage: QueryRunner): Promise<void> {
-  for (const t of rollupTables()) {
-    const former = t.table.formerly?.from;
-    if (former === undefined) continue;
-    const sourceGrain = rollupTable(former)?.table.grain;
-    await storage.command(`DROP VIEW IF EXISTS ${viewName(t.table)}`);
-    const table = { ...t.table, from: former };
+  await storage.command(viewSql({ ...t, version, sourceGrain: undefined }, 'single'));
+  for (const r of rollupTables().filter((x) => x.table.formerly?.until === CALLS_MINUTE_RETIRED)) {
+    await storage.command(`DROP VIEW IF EXISTS ${viewName(r.table)}`);
+    const table = { ...r.table, from: 'llm_calls_1m' };
     await storage.command(
-      viewSql({ family: t.family, table, version: NOW, sourceGrain }, 'single'),
+      viewSql({ family: r.family, table, version, sourceGrain: t.table.grain }, 'single'),
     );
   }
 }
 
-const rollupNames = (): string[] => rollupTables().map((t) => t.table.name);
+const rollupNames = (mode: GenerationMode): string[] => [
+  ...rollupTables().map((t) => t.table.name),
+  ...(mode === 'calls-1m' ? ['llm_calls_1m'] : []),
+];
 
 async function prepare(storage: QueryRunner, mode: GenerationMode): Promise<void> {
   const isolated = mode === 'bare' || mode === 'projection' || mode.startsWith('only:');
   if (mode === 'merging' || mode === 'deferred' || (isolated && mode !== 'projection'))
     await storage.command('ALTER TABLE llm_calls DROP PROJECTION IF EXISTS calls_by_time');
+  if (mode === 'calls-1m') await restoreCallsMinute(storage);
   if (mode === 'merging') return;
-  for (const name of rollupNames()) await storage.command(`SYSTEM STOP MERGES ${name}`);
+  for (const name of rollupNames(mode)) await storage.command(`SYSTEM STOP MERGES ${name}`);
   if (isolated) {
     const kept = mode.startsWith('only:') ? mode.slice('only:'.length) : undefined;
     if (kept !== undefined && !directRollups().includes(kept))
       throw new Error(`BENCH_VARIANTS: ${kept} is not a rollup filled from llm_calls`);
     for (const t of rollupTables().filter((x) => x.table.from === 'llm_calls'))
       if (t.table.name !== kept) await storage.command(`DROP VIEW IF EXISTS ${viewName(t.table)}`);
-  }
-  if (mode === 'digests') await restoreDigests(storage);
-  if (mode === 'costs-from-minute') await repointBack(storage);
-  if (mode === 'no-calls-1m') {
-    await storage.command('DROP VIEW IF EXISTS llm_calls_1m_mv');
-    for (const t of rollupTables().filter((x) => x.table.from === 'llm_calls_1m')) {
-      await storage.command(`DROP VIEW IF EXISTS ${viewName(t.table)}`);
-      const table = { ...t.table, from: 'llm_calls' };
-      await storage.command(
-        viewSql({ family: t.family, table, version: NOW, sourceGrain: undefined }, 'single'),
-      );
-    }
   }
 }
 
@@ -244,7 +208,7 @@ export async function generate(
 
 /** After generation: merges back on and every rollup merged once (OPTIMIZE FINAL), its CPU counted. */
 export async function settleRollups(storage: QueryRunner, mode: GenerationMode): Promise<void> {
-  for (const name of rollupNames()) {
+  for (const name of rollupNames(mode)) {
     if (mode !== 'merging') await storage.command(`SYSTEM START MERGES ${name}`);
     await storage.command(`OPTIMIZE TABLE ${name} FINAL`);
   }

@@ -149,6 +149,8 @@ const sums = async (table: string): Promise<string> =>
       `SELECT toString(sum(cost_total)) AS c, sum(calls) AS n FROM ${table}`,
     )
   ).map((r) => `${r.c}/${r.n}`)[0] ?? '';
+/** Every stored call as a table `sums` reads (the rollups of the calls subject count every row). */
+const RAW_CALLS = '(SELECT cost_total, toUInt64(1) AS calls FROM llm_calls)';
 
 /**
  * A table's guarded backfill as the catalog generates it for the current schema (the statement
@@ -239,7 +241,7 @@ describe('/v1/costs', () => {
 
 describe('/v1/costs over whole hours (hourly rollup without the tenant)', () => {
   // [H1-3h+15s, H2+5m+20s) holds whole hours H1-2h..H2, which unscoped questions read from
-  // llm_costs_1h; the tenant-grouped question of the same range reads minutes (llm_calls_1m).
+  // llm_costs_1h; the tenant-grouped question of the same range reads llm_costs_tenant_1h and llm_calls.
   const wide = `from=${iso(H1 - 3 * H + 15_000)}&to=${iso(H2 + 300_000 + 20_000)}`;
   const inWide = edge.filter((c) => c.id !== 'e-after');
 
@@ -270,10 +272,10 @@ describe('/v1/costs over whole hours (hourly rollup without the tenant)', () => 
     );
   });
 
-  it('backfills what llm_calls_1m held when the migration first runs, once', async () => {
+  it('backfills what its source held when the migration first runs, once', async () => {
     const store = t.runtime.storage;
     const before = await sums('llm_costs_1h');
-    expect(before).toBe(await sums('llm_calls_1m'));
+    expect(before).toBe(await sums(RAW_CALLS));
     const backfill = backfillNow('llm_costs_1h');
     await store.command(backfill ?? '');
     expect(await sums('llm_costs_1h')).toBe(before); // guarded: a re-run adds nothing
@@ -354,7 +356,7 @@ describe('/v1/costs by tenant over whole days (tenant-keyed rollups, 0026)', () 
 
   it('holds in the daily table what the hourly and minute tables hold, and backfills once', async () => {
     const store = t.runtime.storage;
-    const minute = await sums('llm_calls_1m');
+    const minute = await sums(RAW_CALLS);
     expect(await sums('llm_costs_tenant_1h')).toBe(minute);
     expect(await sums('llm_costs_tenant_1d')).toBe(minute);
     const backfills = ['llm_costs_tenant_1h', 'llm_costs_tenant_1d'].map(backfillNow);

@@ -172,7 +172,7 @@ describe('price dimensions through the real collector into chDB', () => {
     const [sums] = await t.runtime.storage.query<Record<string, string>>(
       `SELECT sum(cost_cache_creation_1h) AS c1h, sum(cost_audio) AS audio, sum(cost_image) AS image,
               sum(cost_request) AS request, sum(cost_total) AS total, sum(incomplete_calls) AS incomplete
-         FROM llm_calls_1m WHERE tenant = 'dims'`,
+         FROM llm_costs_tenant_1h WHERE tenant = 'dims'`,
     );
     expect({
       c1h: usd(atto(sums?.c1h ?? '')),

@@ -172,7 +172,9 @@ describe('llm-finops reprice', () => {
     const r = await reprice(false);
     expect(r).toMatchObject({ calls: 6, changed: 6, newlyPriced: 2, stillUnpriced: 0 });
     expect(r.delta).toBe(usd(wantDelta));
-    expect(r.rebuilt).toEqual(expect.arrayContaining(['llm_calls_1m', 'llm_costs_tenant_1d']));
+    expect(r.rebuilt).toEqual(
+      expect.arrayContaining(['llm_costs_tenant_1h', 'llm_costs_tenant_1d']),
+    );
     expect(await costsByModel()).toEqual({
       [ALPHA]: { cost: after.alpha, unpriced: 0 },
       [BETA]: { cost: after.beta, unpriced: 0 },

@@ -5,17 +5,20 @@
 // and the catalog no longer offers the measures to a read.
 // 0040 re-points the hourly cost views at llm_costs_tenant_1h: the rows they hold stay, and new
 // calls reach them through the new source exactly once.
-import { copyFileSync, mkdtempSync } from 'node:fs';
+// 0041 drops llm_calls_1m and points llm_costs_tenant_1h's view at llm_calls: every cost table keeps
+// its sums, and new calls reach each of them exactly once.
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CATALOG,
   familyMeasures,
+  historyTable,
   rollupTable,
   rollupTables,
 } from '../../src/storage/catalog/catalog.js';
-import { COSTS_FROM_HOURS } from '../../src/storage/catalog/rollups.js';
+import { CALLS_MINUTE_RETIRED, COSTS_FROM_HOURS } from '../../src/storage/catalog/rollups.js';
 import { DIGESTS_RETIRED } from '../../src/storage/catalog/measures.js';
 import { createStorage } from '../../src/storage/client.js';
 import { MIGRATIONS_DIR, migrate, readMigrations } from '../../src/storage/migrate.js';
@@ -69,20 +72,29 @@ const rawSums = async (): Promise<Record<string, string>> => {
 };
 
 let before: Record<string, string>;
+const dirs: string[] = [];
+
+/** A migrations directory holding the generated migrations before `version`. */
+function migrationsBefore(version: number): string {
+  const dir = mkdtempSync(join(tmpdir(), `llm-finops-${version - 1}-`));
+  dirs.push(dir);
+  for (const m of readMigrations().filter((x) => x.version < version))
+    copyFileSync(join(MIGRATIONS_DIR, `${m.name}.sql`), join(dir, `${m.name}.sql`));
+  return dir;
+}
 
 beforeAll(async () => {
-  storage = await createStorage({
-    database: 'default',
-    dataDir: mkdtempSync(join(tmpdir(), 'llm-finops-digests-')),
-  });
-  const early = mkdtempSync(join(tmpdir(), 'llm-finops-0038-'));
-  for (const m of readMigrations().filter((x) => x.version < DIGESTS_RETIRED))
-    copyFileSync(join(MIGRATIONS_DIR, `${m.name}.sql`), join(early, `${m.name}.sql`));
-  await migrate(storage, { ttl_days: 400 }, early);
+  const dataDir = mkdtempSync(join(tmpdir(), 'llm-finops-digests-'));
+  dirs.push(dataDir);
+  storage = await createStorage({ database: 'default', dataDir });
+  await migrate(storage, { ttl_days: 400 }, migrationsBefore(DIGESTS_RETIRED));
   await storage.insert('llm_calls', calls('a', 200));
   before = await sums('llm_calls_1m');
 });
-afterAll(async () => storage.close());
+afterAll(async () => {
+  await storage.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('0039 and 0040 on a store holding rows', () => {
   it('starts from a table that has the digests and stored calls', async () => {
@@ -92,7 +104,11 @@ describe('0039 and 0040 on a store holding rows', () => {
   });
 
   it('drops the three columns and keeps every other sum as it was', async () => {
-    const result = await migrate(storage, { ttl_days: 400 });
+    const result = await migrate(
+      storage,
+      { ttl_days: 400 },
+      migrationsBefore(CALLS_MINUTE_RETIRED),
+    );
     expect(result.applied).toContain('0039_calls_minute_without_digests');
     const columns = await columnsOf('llm_calls_1m');
     for (const c of DIGESTS) expect(columns).not.toContain(c);
@@ -118,17 +134,60 @@ describe('0039 and 0040 on a store holding rows', () => {
     await storage.insert('llm_calls', calls('b', 150));
     const raw = await rawSums();
     expect(Number(raw.calls)).toBe(350);
-    for (const t of rollupTables().filter((x) => x.family.subject.name === 'calls'))
+    for (const t of [...rollupTables(), historyTable('llm_calls_1m')!].filter(
+      (x) => x.family.subject.name === 'calls',
+    ))
       expect(await sums(t.table.name), t.table.name).toEqual(raw);
   });
 
-  it('no longer offers the digests to a read, and a second run applies nothing', async () => {
-    const t = rollupTable('llm_calls_1m', CATALOG);
+  it('no longer offers the digests to a read', () => {
+    const t = historyTable('llm_calls_1m', CATALOG);
     const names = familyMeasures(t!.family).map(([n]) => n);
     for (const c of DIGESTS) expect(names).not.toContain(c);
     expect(familyMeasures(t!.family, DIGESTS_RETIRED - 1).map(([n]) => n)).toEqual(
       expect.arrayContaining(DIGESTS),
     );
+  });
+});
+
+describe('0041 on a store holding rows', () => {
+  const tables = async (): Promise<string[]> =>
+    (
+      await storage.query<{ name: string }>(
+        `SELECT name FROM system.tables WHERE database = currentDatabase()`,
+      )
+    ).map((r) => r.name);
+
+  it('drops llm_calls_1m and its view, every cost table keeping its sums', async () => {
+    const held = await rawSums();
+    expect(Number(held.calls)).toBe(350);
+    expect(await tables()).toContain('llm_calls_1m');
+    const result = await migrate(storage, { ttl_days: 400 });
+    expect(result.applied).toEqual(['0041_retire_calls_minute']);
+    const now = await tables();
+    expect(now).not.toContain('llm_calls_1m');
+    expect(now).not.toContain('llm_calls_1m_mv');
+    const costs = rollupTables().filter((x) => x.family.subject.name === 'calls');
+    expect(costs.length).toBeGreaterThanOrEqual(7);
+    for (const t of costs) expect(await sums(t.table.name), t.table.name).toEqual(held);
+  });
+
+  it('feeds llm_costs_tenant_1h from llm_calls, and new calls reach every cost table once', async () => {
+    const [view] = await storage.query<{ query: string }>(
+      `SELECT as_select AS query FROM system.tables
+        WHERE database = currentDatabase() AND name = 'llm_costs_tenant_1h_mv'`,
+    );
+    expect(view?.query).toMatch(/FROM [\w.]*llm_calls\b/);
+    await storage.insert('llm_calls', calls('c', 90));
+    const raw = await rawSums();
+    expect(Number(raw.calls)).toBe(440);
+    for (const t of rollupTables().filter((x) => x.family.subject.name === 'calls'))
+      expect(await sums(t.table.name), t.table.name).toEqual(raw);
+  });
+
+  it('leaves llm_calls_1m to history: the planner and rebuilds no longer see it', async () => {
+    expect(rollupTable('llm_calls_1m')).toBeUndefined();
+    expect(historyTable('llm_calls_1m')?.table.until).toBe(CALLS_MINUTE_RETIRED);
     expect((await migrate(storage, { ttl_days: 400 })).applied).toEqual([]);
   });
 });

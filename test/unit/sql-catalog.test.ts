@@ -10,6 +10,7 @@ import {
   familyDims,
   familyMeasures,
   migrationVersions,
+  historyTables,
   rollupTables,
   sourceAt,
 } from '../../src/storage/catalog/catalog.js';
@@ -80,8 +81,12 @@ describe('the catalog', () => {
         // The source at each version (a view re-pointed by a later migration read another before).
         const from = sourceAt(table, version);
         if (from === 'llm_calls') continue;
-        const source = tables.find((t) => t.table.name === from);
+        // A retired table can be a source, but only before the migration that drops it.
+        const source = historyTables().find((t) => t.table.name === from);
         expect(source, `${from}@${version}`).toBeDefined();
+        expect(source!.table.until ?? Infinity, `${from} dropped@${version}`).toBeGreaterThan(
+          version,
+        );
         const grains = ['minute', 'hour', 'day'];
         expect(grains.indexOf(source!.table.grain)).toBeLessThanOrEqual(
           grains.indexOf(table.grain),
@@ -104,6 +109,7 @@ describe('the catalog', () => {
       'llm_costs_1h',
       'llm_costs_alloc_1h',
       'llm_costs_per_tenant_1h',
+      'llm_costs_tenant_1h',
     ]);
     for (const { table } of moved) {
       const until = table.formerly!.until;
@@ -120,6 +126,28 @@ describe('the catalog', () => {
       expect(born.single).toMatch(
         new RegExp(`TO ${table.name} AS[^;]*FROM ${table.formerly!.from}\\n`),
       );
+    }
+  });
+
+  it('drops a retired table after re-pointing what read it, and nothing reads it afterwards', () => {
+    const gone = historyTables().filter((t) => t.table.until !== undefined);
+    expect(gone.map((t) => t.table.name)).toEqual(['llm_calls_1m']);
+    for (const { table } of gone) {
+      expect(rollupTables().map((t) => t.table.name)).not.toContain(table.name);
+      const m = generated.find((g) => g.version === table.until)!;
+      const drop = m.single.indexOf(`DROP TABLE IF EXISTS ${table.name};`);
+      expect(drop).toBeGreaterThan(m.single.indexOf(`DROP VIEW IF EXISTS ${table.name}_mv;`));
+      expect(m.cluster).toContain(`DROP TABLE IF EXISTS ${table.name}_local ON CLUSTER`);
+      for (const t of tables) {
+        expect(sourceAt(t.table, table.until!), t.table.name).not.toBe(table.name);
+        if (t.table.formerly?.from === table.name)
+          expect(
+            m.single.lastIndexOf(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.table.name}_mv`),
+          ).toBeLessThan(drop);
+      }
+      // Later migrations neither alter nor fill it.
+      for (const later of generated.filter((g) => g.version > table.until!))
+        expect(later.single, later.name).not.toMatch(new RegExp(`\\b${table.name}\\b`));
     }
   });
 

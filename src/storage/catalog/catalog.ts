@@ -1,6 +1,7 @@
 // Reading the catalog: a family's columns, sort key and measures as of any migration version (the
 // generator renders every migration from the catalog as it stood then), and lookups by name.
 import { MIGRATION_NOTES } from './history.js';
+import { RETIRED_FAMILIES } from './retired.js';
 import { FAMILIES } from './rollups.js';
 import { BASE_TABLES, LLM_CALLS } from './tables.js';
 import type { Catalog, Family, Grain, Measure, RollupTable } from './types.js';
@@ -9,6 +10,7 @@ import type { Catalog, Family, Grain, Measure, RollupTable } from './types.js';
 export const CATALOG: Catalog = {
   baseTables: BASE_TABLES,
   families: FAMILIES,
+  retired: RETIRED_FAMILIES,
   notes: MIGRATION_NOTES,
 };
 
@@ -123,12 +125,28 @@ export function tableColumns(f: Family, t: RollupTable, version = NOW): Column[]
   ];
 }
 
+/** The rollup tables that exist now (what the planner, rebuilds and benchmarks read). */
 export function rollupTables(c: Catalog = CATALOG): CatalogTable[] {
   return c.families.flatMap((family) => family.tables.map((table) => ({ family, table })));
 }
 
+/**
+ * Every rollup table any migration created, dropped ones included (retired families first, in
+ * the order they were defined before they were retired, so history renders unchanged).
+ */
+export function historyTables(c: Catalog = CATALOG): CatalogTable[] {
+  return [...(c.retired ?? []), ...c.families].flatMap((family) =>
+    family.tables.map((table) => ({ family, table })),
+  );
+}
+
 export function rollupTable(name: string, c: Catalog = CATALOG): CatalogTable | undefined {
   return rollupTables(c).find((t) => t.table.name === name);
+}
+
+/** A table of any migration by name, dropped ones included. */
+export function historyTable(name: string, c: Catalog = CATALOG): CatalogTable | undefined {
+  return historyTables(c).find((t) => t.table.name === name);
 }
 
 /** The table the view of `t` reads at `version` (its current `from`, or where it read before). */
@@ -149,8 +167,9 @@ export function migrationVersions(c: Catalog = CATALOG): number[] {
     for (const col of t.columns) if (col.since !== undefined) versions.add(col.since);
     for (const p of t.projections ?? []) versions.add(p.since);
   }
-  for (const { family, table } of rollupTables(c)) {
+  for (const { family, table } of historyTables(c)) {
     versions.add(table.since);
+    if (table.until !== undefined) versions.add(table.until);
     if (table.formerly !== undefined) versions.add(table.formerly.until);
     const b = backfillVersion(table);
     if (b !== false) versions.add(b);

@@ -64,6 +64,18 @@ dimension set is a few times fewer rows than llm_calls_1m's about-a-row-per-call
 aggregates less per insert. Their rows stay as they are: the same sums either way. Each view is
 dropped and created again; run with ingest stopped (migrations run before the collector listens).`,
   },
+  {
+    version: 41,
+    name: 'retire_calls_minute',
+    doc: `llm_calls_1m and its view are dropped (issue 14). At production cardinality it held about a
+row per call, so its view was the largest per-row cost of every insert, and since the API moved to
+the hourly and daily families only the dashboards read it. The dashboards now read whole days and
+hours from llm_costs_tenant_1d / _1h and the partial hours at either end of a range from llm_calls
+(through its time-ordered projection, calls_by_time), with the same answers. llm_costs_tenant_1h,
+which cascaded from llm_calls_1m, reads llm_calls instead (its rows are the same sums either way);
+the tables cascading from it are unchanged. Run with ingest stopped (migrations run before the
+collector listens).`,
+  },
 ];
 
 /** sha256 (first 16 hex digits) of the hand-written sql/migrations files of 0.1, by version. */

@@ -8,7 +8,8 @@
 import { CACHE, CALLS, CAPACITY, COST_MEASURES, PERF } from './measures.js';
 import type { Family } from './types.js';
 
-const COST_DIMS = [
+/** The cost dimensions (every cost family keeps all or some of them). */
+export const COST_DIMS = [
   'route',
   'feature',
   'service',
@@ -27,24 +28,22 @@ const PERF_DIMS = ['route', 'provider', 'model', 'deployment', 'region', 'capaci
  * Migration 0040: the hourly cost tables whose dimensions llm_costs_tenant_1h covers cascade from
  * it (an hour per tenant and dimension set) instead of from llm_calls_1m (about a row per call), so
  * each of their views aggregates a few times fewer rows per insert (the family docs below, frozen
- * in the migrations that created the tables, still name llm_calls_1m).
+ * in the migrations that created the tables, still name llm_calls_1m). Since 0041 (retired.ts)
+ * llm_costs_tenant_1h itself reads llm_calls: llm_calls_1m is gone.
  */
 export const COSTS_FROM_HOURS = 40;
 
+/**
+ * Migration 0041 drops llm_calls_1m (retired.ts): the dashboards read the hourly and daily cost
+ * families for whole hours and llm_calls (through its time-ordered projection) for the partial
+ * hours at either end of a range, as the API does, and llm_costs_tenant_1h reads llm_calls instead
+ * of cascading from it. At production cardinality the minute table held about a row per call: its
+ * view was the largest per-row cost of generation (`BENCH_VARIANTS=profile npm run
+ * bench:analytics-gen`).
+ */
+export const CALLS_MINUTE_RETIRED = 41;
+
 export const FAMILIES: readonly Family[] = [
-  {
-    name: 'calls_minute',
-    subject: CALLS,
-    dims: ['tenant', ...COST_DIMS],
-    keyPrefix: ['tenant'],
-    doc: `Per-minute rollup of every call for dashboards, keyed tenant first. Sums are
-SimpleAggregateFunction(sum) (exact for Decimal and UInt64); latency quantiles are t-digest states.
-At production cardinality it holds about one row per call, so cost questions read the hourly and
-daily families below instead; they cascade from it.`,
-    tables: [
-      { name: 'llm_calls_1m', grain: 'minute', from: 'llm_calls', since: 2, backfill: false },
-    ],
-  },
   {
     name: 'costs',
     subject: CALLS,
@@ -75,7 +74,13 @@ tenant (cost per tenant, a tenant-scoped key, tenant budgets). A day per tenant 
 one row. The hourly table cascades from llm_calls_1m and the daily one from the hourly one, so each
 view sees pre-aggregated blocks.`,
     tables: [
-      { name: 'llm_costs_tenant_1h', grain: 'hour', from: 'llm_calls_1m', since: 26 },
+      {
+        name: 'llm_costs_tenant_1h',
+        grain: 'hour',
+        from: 'llm_calls',
+        since: 26,
+        formerly: { from: 'llm_calls_1m', until: CALLS_MINUTE_RETIRED },
+      },
       { name: 'llm_costs_tenant_1d', grain: 'day', from: 'llm_costs_tenant_1h', since: 26 },
     ],
   },

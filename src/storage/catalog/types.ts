@@ -52,6 +52,11 @@ export interface RollupTable {
    * it holds are the same either way; only the view's source changes).
    */
   formerly?: { from: string; until: number };
+  /**
+   * Migration that drops the table and its view (a retired family: nothing reads it any more).
+   * Earlier migrations still create and fill it, so history is unchanged.
+   */
+  until?: number;
   doc?: string;
 }
 
@@ -130,6 +135,9 @@ export interface MigrationNote {
 /** Everything sql/ is generated from and the planner reads. */
 export interface Catalog {
   baseTables: readonly BaseTable[];
+  /** The families the planner and the rebuilds read: every table of these exists now. */
   families: readonly Family[];
+  /** Families whose tables a migration dropped (each table names its `until`): history only. */
+  retired?: readonly Family[];
   notes: readonly MigrationNote[];
 }

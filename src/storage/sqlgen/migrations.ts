@@ -7,8 +7,8 @@ import {
   dimsAddedAt,
   measuresAddedAt,
   measuresRetiredAt,
+  historyTables,
   migrationVersions,
-  rollupTables,
   sourceAt,
   type CatalogTable,
 } from '../catalog/catalog.js';
@@ -21,6 +21,7 @@ import {
   baseTableSql,
   comment,
   dropColumnsSql,
+  dropRollupSql,
   modifyViewSql,
   repointViewSql,
   rollupTableSql,
@@ -59,12 +60,14 @@ interface VersionPlan {
   backfilled: CatalogTable[];
   /** Existing tables whose view now reads another source. */
   repointed: CatalogTable[];
+  /** Tables dropped with their views (a retired family). */
+  dropped: CatalogTable[];
 }
 
 class Planner {
   private readonly tables: CatalogTable[];
   constructor(private readonly catalog: Catalog) {
-    this.tables = rollupTables(catalog);
+    this.tables = historyTables(catalog);
   }
 
   /** The table `t` cascades from at `version` (undefined: llm_calls). */
@@ -95,7 +98,8 @@ class Planner {
   }
 
   plan(version: number): VersionPlan {
-    const existing = this.tables.filter((t) => t.table.since < version);
+    const alive = (t: CatalogTable): boolean => (t.table.until ?? Infinity) > version;
+    const existing = this.tables.filter((t) => t.table.since < version && alive(t));
     const altered = existing
       .map((t) => ({
         t,
@@ -124,11 +128,13 @@ class Planner {
       roots: rebuilt.filter((t) => !rebuiltNames.has(sourceAt(t.table, version))),
       backfilled: this.sorted(
         this.tables.filter(
-          (t) => backfillVersion(t.table) === version && !rebuiltNames.has(t.table.name),
+          (t) =>
+            backfillVersion(t.table) === version && alive(t) && !rebuiltNames.has(t.table.name),
         ),
         version,
       ),
       repointed: existing.filter((t) => t.table.formerly?.until === version),
+      dropped: this.tables.filter((t) => t.table.until === version),
     };
   }
 
@@ -202,6 +208,11 @@ cascades from it, then refill from the sources (the views carry the rest). Run w
     for (const t of p.repointed)
       parts.push(
         `${comment(`${t.table.name} cascades from ${t.table.from} instead of ${t.table.formerly?.from ?? ''}.`)}${repointViewSql(at(t), v)}`,
+      );
+    // After the repointing: nothing reads a dropped table's rows when it goes.
+    for (const t of p.dropped)
+      parts.push(
+        `${comment(`${t.table.name} and its view are dropped: nothing reads them any more.`)}${dropRollupSql(t.table, v)}`,
       );
     for (const t of p.created) parts.push(viewSql(at(t), v));
     return parts.join('\n');

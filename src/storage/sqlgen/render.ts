@@ -249,6 +249,15 @@ export function repointViewSql(target: RenderTarget, v: Variant): string {
   return `DROP VIEW IF EXISTS ${viewName(target.table)}${on(v)};\n${viewSql(target, v)}`;
 }
 
+/** Drops a retired rollup: its view first, so no insert writes into a table being dropped. */
+export function dropRollupSql(t: RollupTable, v: Variant): string {
+  const view = `DROP VIEW IF EXISTS ${viewName(t)}${on(v)};\n`;
+  const table = (name: string): string => `DROP TABLE IF EXISTS ${name}${on(v)};\n`;
+  return v === 'single'
+    ? `${view}${table(t.name)}`
+    : `${view}${table(t.name)}${table(local(t.name, v))}`;
+}
+
 export function truncateSql(t: RollupTable, v: Variant): string {
   return `TRUNCATE TABLE IF EXISTS ${local(t.name, v)}${on(v)};\n`;
 }

@@ -1,0 +1,30 @@
+// Rollup families a migration dropped. Nothing reads them any more; they stay in the catalog so
+// the migrations that created and filled them render exactly as they were applied (a data
+// directory records each migration's checksum), and so the generation benchmark can put one back
+// to measure what dropping it saves.
+import { CALLS } from './measures.js';
+import { CALLS_MINUTE_RETIRED, COST_DIMS } from './rollups.js';
+import type { Family } from './types.js';
+
+export const RETIRED_FAMILIES: readonly Family[] = [
+  {
+    name: 'calls_minute',
+    subject: CALLS,
+    dims: ['tenant', ...COST_DIMS],
+    keyPrefix: ['tenant'],
+    doc: `Per-minute rollup of every call for dashboards, keyed tenant first. Sums are
+SimpleAggregateFunction(sum) (exact for Decimal and UInt64); latency quantiles are t-digest states.
+At production cardinality it holds about one row per call, so cost questions read the hourly and
+daily families below instead; they cascade from it.`,
+    tables: [
+      {
+        name: 'llm_calls_1m',
+        grain: 'minute',
+        from: 'llm_calls',
+        since: 2,
+        backfill: false,
+        until: CALLS_MINUTE_RETIRED,
+      },
+    ],
+  },
+];
