@@ -22,11 +22,10 @@ import {
   asWrapper,
   isBillableKind,
   isNestedDuplicate,
-  nodeOf,
+  PREFERRED_SOURCE,
   type SpanNode,
 } from './trace-nesting.js';
 import { nodeBytes, stringBytes, TRACE_BYTES } from './trace-memory.js';
-import { LoneRoots } from './trace-lone.js';
 import { ROOT_SLOT_BYTES, RootStore } from './trace-roots.js';
 import type {
   Hint,
@@ -66,7 +65,6 @@ export class TraceBuffer {
    * retained-object count drove GC time.
    */
   private readonly roots: RootStore;
-  private readonly lone = new LoneRoots();
   private pendingCount = 0;
   private heldBytes = 0;
   private readonly maxBytes: number;
@@ -91,41 +89,30 @@ export class TraceBuffer {
   add(spans: IncomingSpan[], now: number): void {
     for (const span of spans) {
       const key = traceKey(span.partition, span.traceId);
-      if (this.setAside(key, span, now)) continue;
-      this.place(this.stateFor(key, now), key, span, now);
-    }
-  }
-
-  /** A root with a call and nothing known of its trace waits in `lone` (trace-lone.ts). */
-  private setAside(key: string, span: IncomingSpan, now: number): boolean {
-    if (span.parentSpanId !== '' || span.item === undefined) return false;
-    if (this.lone.has(key) || this.traces.has(key) || this.roots.has(key)) return false;
-    this.lone.add(key, span, now);
-    this.pendingCount += 1;
-    return true;
-  }
-
-  private place(state: TraceState, key: string, span: IncomingSpan, now: number): void {
-    const replaced = state.nodes.get(span.spanId);
-    if (replaced !== undefined) this.resize(state, -nodeBytes(span.spanId, replaced));
-    const node = nodeOf(span);
-    state.nodes.set(span.spanId, node);
-    this.resize(state, nodeBytes(span.spanId, node));
-    if (span.parentSpanId === '') state.rootSeenAt = now;
-    if (span.item !== undefined) {
-      if (state.pending.length === 0) state.firstPendingAt = now;
-      this.withPending.add(key);
-      state.pending.push(span.item);
-      this.pendingCount += 1;
+      const state = this.stateFor(key, now);
+      const replaced = state.nodes.get(span.spanId);
+      if (replaced !== undefined) this.resize(state, -nodeBytes(span.spanId, replaced));
+      const node: SpanNode = {
+        parent: span.parentSpanId,
+        hint: span.hint,
+        billableCall: span.item?.type === 'call' && isBillableKind(span.item.call),
+        preferred: span.item?.type === 'call' && span.item.call.source === PREFERRED_SOURCE,
+      };
+      state.nodes.set(span.spanId, node);
+      this.resize(state, nodeBytes(span.spanId, node));
+      if (span.parentSpanId === '') state.rootSeenAt = now;
+      if (span.item !== undefined) {
+        if (state.pending.length === 0) state.firstPendingAt = now;
+        this.withPending.add(key);
+        state.pending.push(span.item);
+        this.pendingCount += 1;
+      }
     }
   }
 
   /** Release the calls whose traces are ready (or all of them when `force`, e.g. at shutdown). */
   takeReady(now: number, force = false): ResolvedItem[] {
     const out: ResolvedItem[] = [];
-    this.pendingCount -= this.lone.release(out, (key, spanId, node) =>
-      this.remember(key, spanId, node, now),
-    );
     for (const key of this.withPending) {
       const state = this.traces.get(key);
       if (state === undefined || state.pending.length === 0) {
@@ -204,11 +191,6 @@ export class TraceBuffer {
         state.nodes.set(root.spanId, node);
         this.resize(state, nodeBytes(root.spanId, node));
       }
-      const lone = this.lone.claim(key); // a later span of its trace: the root joins the state
-      if (lone !== undefined) {
-        this.pendingCount -= 1;
-        this.place(state, key, lone.span, lone.at);
-      }
     } else {
       this.traces.delete(key); // re-insert: Map order is our LRU order
     }
@@ -273,17 +255,13 @@ export class TraceBuffer {
     const [entry] = state.nodes;
     if (entry === undefined || entry[1].parent !== '') return;
     this.forget(key, state);
-    this.remember(key, entry[0], entry[1], now);
-  }
-
-  private remember(key: string, spanId: string, node: SpanNode, now: number): void {
     const oldest = this.roots.full ? this.roots.oldestTouchedAt() : undefined;
     if (oldest !== undefined) {
       // The roots' arrays are at the bound's size: the oldest root makes room.
       this.heldBytes -= this.roots.dropOldest();
       this.countEarly(now, oldest);
     }
-    this.heldBytes += this.roots.put(key, spanId, node, now);
+    this.heldBytes += this.roots.put(key, entry[0], entry[1], now);
   }
 
   private forget(key: string, state: TraceState): void {

@@ -3,7 +3,7 @@
 // innermost when both are known at release time, else the one already written; our own
 // wrapper's span wins a nested pair (its usage is the most complete). Used by trace-buffer.ts.
 import type { LlmCall } from './call.js';
-import type { Hint, IncomingSpan } from './trace-types.js';
+import type { Hint } from './trace-types.js';
 
 export interface SpanNode {
   parent: string;
@@ -71,15 +71,5 @@ export function asWrapper(call: LlmCall): LlmCall {
     output_tokens: 0,
     reasoning_tokens: 0,
     warnings: [...call.warnings, 'nested_duplicate_of_child_call'],
-  };
-}
-
-/** The node a span becomes in its trace. */
-export function nodeOf(span: IncomingSpan): SpanNode {
-  return {
-    parent: span.parentSpanId,
-    hint: span.hint,
-    billableCall: span.item?.type === 'call' && isBillableKind(span.item.call),
-    preferred: span.item?.type === 'call' && span.item.call.source === PREFERRED_SOURCE,
   };
 }

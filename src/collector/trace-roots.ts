@@ -94,11 +94,6 @@ export class RootStore {
     return bytes;
   }
 
-  has(key: string): boolean {
-    this.hash(key);
-    return this.find() >= 0;
-  }
-
   /** Forget the root of `key` and return it (a span of its trace arrived), if remembered. */
   take(key: string): RootTaken | undefined {
     this.hash(key);
