@@ -1,5 +1,6 @@
 // The pipeline's first step for one span: normalize it, apply the ingest key's tenant binding,
-// drop a call already seen, and queue it (with its attribution hints) for its trace. Rejected
+// and queue it (with its attribution hints) for its trace; once the request is spooled,
+// settleStep drops calls already seen and stamps the rest with the spool record. Rejected
 // and non-GenAI spans still enter the trace as links in their descendants' ancestor chains.
 import type { LlmCall } from './call.js';
 import type { TenantBinding } from './receiver/ingest-auth.js';
@@ -39,12 +40,11 @@ export interface AcceptContext {
   captureContent: boolean;
   keys: AttributionKeys;
   caps: FieldCaps;
-  seen: SeenSet;
   /** Spans are kept on their entries for a sink (the forwarder). */
   forward: boolean;
 }
 
-/** One span: normalize, apply the key's tenant binding, de-duplicate, queue for its trace. */
+/** One span: normalize, apply the key's tenant binding, queue for its trace. */
 export function acceptSpan(span: SpanRecord, step: IngestStep, ctx: AcceptContext): void {
   const { result, binding } = step;
   const normalized = normalizeSpan(span, { captureContent: ctx.captureContent });
@@ -85,16 +85,35 @@ export function acceptSpan(span: SpanRecord, step: IngestStep, ctx: AcceptContex
     return;
   }
   const call: LlmCall = capCall(withSpanWarnings(normalized.call, span), ctx.caps);
-  const key = seenKey(step.partition, call.call_id);
-  if (!ctx.seen.add(key)) {
-    result.duplicates += 1;
-    return;
-  }
+  // The duplicate filter is asked in settleStep, once the request is spooled: a call id marked
+  // seen for a request that then fails would drop the client's retry of it.
   base.item = ctx.forward
     ? { type: 'call', call, ownResource, seq: step.seq, span }
     : { type: 'call', call, ownResource, seq: step.seq };
   step.incoming.push(base);
-  step.calls += 1;
+}
+
+/**
+ * The request is spooled as record `seq`: stamp its items with it and drop calls already seen
+ * (a retried request, or a call repeated within it). Returns the spans to enter the trace buffer.
+ */
+export function settleStep(step: IngestStep, seq: number, seen: SeenSet): IncomingSpan[] {
+  step.seq = seq;
+  const kept: IncomingSpan[] = [];
+  for (const entry of step.incoming) {
+    const { item } = entry;
+    if (item?.type === 'call') {
+      if (!seen.add(seenKey(step.partition, item.call.call_id))) {
+        step.result.duplicates += 1;
+        continue;
+      }
+      step.calls += 1;
+    }
+    if (item !== undefined) item.seq = seq;
+    kept.push(entry);
+  }
+  step.incoming = kept;
+  return kept;
 }
 
 /** The duplicate filter's key: a call id within its sender's tenant partition. */

@@ -12,6 +12,7 @@ import { applyAttribution, redactContent } from './processors/attribute.js';
 import {
   acceptSpan,
   seenKey,
+  settleStep,
   type AcceptContext,
   type IngestResult,
   type IngestStep,
@@ -56,6 +57,13 @@ export interface PipelineDeps {
 export const PENDING_ROW_BYTES = 2048;
 
 export type { TenantBinding, IngestResult };
+
+/** A request normalized by `Pipeline.prepare`, waiting for its spool record. */
+export interface PreparedIngest {
+  step: IngestStep;
+  /** Spans in the request, rejected ones included. */
+  spans: number;
+}
 
 export interface PipelineStats {
   spansReceived: number;
@@ -108,7 +116,6 @@ export class Pipeline {
         feature: unique([FINOPS.FEATURE, ...a.keys.feature]),
         tenant: unique([FINOPS.TENANT, ...a.keys.tenant]),
       },
-      seen: this.seen,
       forward: deps.sink !== undefined,
     };
   }
@@ -166,6 +173,16 @@ export class Pipeline {
    * a spooled record must never be refused afterwards.
    */
   ingest(batch: DecodedBatch, seq = 0, binding?: TenantBinding): IngestResult {
+    return this.commit(this.prepare(batch, binding), seq);
+  }
+
+  /**
+   * The first half of `ingest`, before the request's spool record is durable: normalize every
+   * span. Nothing is counted, remembered or queued yet. Why split: the decoded spans (a 20-key
+   * attribute object each) are garbage once this returns, so they do not live through the
+   * spool's fsync, where a scavenge would copy them and promote them to the old generation.
+   */
+  prepare(batch: DecodedBatch, binding?: TenantBinding): PreparedIngest {
     const result: IngestResult = {
       accepted: 0,
       rejected: batch.rejected.length,
@@ -173,7 +190,7 @@ export class Pipeline {
       duplicates: 0,
     };
     const step: IngestStep = {
-      seq,
+      seq: 0,
       binding,
       partition: binding?.tenant ?? '',
       incoming: [],
@@ -183,16 +200,23 @@ export class Pipeline {
       outcomes: 0,
     };
     for (const span of batch.spans) acceptSpan(span, step, this.accepting);
+    return { step, spans: batch.spans.length + batch.rejected.length };
+  }
+
+  /** The second half of `ingest`, once the request is spool record `seq` (0: not spooled). */
+  commit(prepared: PreparedIngest, seq = 0): IngestResult {
+    const { step } = prepared;
+    const { result } = step;
+    const incoming = settleStep(step, seq, this.seen);
     this.stats.callsAccepted += step.calls;
     this.stats.outcomesAccepted += step.outcomes;
-    this.stats.spansReceived += batch.spans.length + batch.rejected.length;
+    this.stats.spansReceived += prepared.spans;
     this.stats.spansRejected += result.rejected;
     this.stats.duplicatesDropped += result.duplicates;
-    this.records.track(
-      seq,
-      step.incoming.reduce((n, span) => n + (span.item !== undefined ? 1 : 0), 0),
-    );
-    this.buffer.add(step.incoming, this.now());
+    let items = 0;
+    for (const span of incoming) if (span.item !== undefined) items += 1;
+    this.records.track(seq, items);
+    this.buffer.add(incoming, this.now());
     this.pump();
     if (step.others.length > 0) this.deps.sink?.released([], [], step.others);
     return result;

@@ -139,13 +139,16 @@ export async function startCollector(
     authorize,
     checkKey: createKeyCheck(config.security.ingest_keys),
     inflight: createInflight(c),
-    ingest: async (batch, { encoding, body, auth, receivedAtMs }) => {
+    ingest: (batch, { encoding, body, auth, receivedAtMs }) => {
       p.admit(batch.spans.length);
-      const seq =
-        spool !== undefined && batch.spans.length > 0
-          ? await spool.append(encoding, body, encodeSpoolMeta(auth, receivedAtMs))
-          : 0;
-      return p.ingest(batch, seq, auth?.binding);
+      // Normalized before the spool's fsync, and not async: nothing keeps the decoded spans
+      // (a 20-key attribute object each) alive through the fsync, where a scavenge would
+      // copy them and promote them to the old generation.
+      const prepared = p.prepare(batch, auth?.binding);
+      if (spool === undefined || batch.spans.length === 0) return p.commit(prepared, 0);
+      return spool
+        .append(encoding, body, encodeSpoolMeta(auth, receivedAtMs))
+        .then((seq) => p.commit(prepared, seq));
     },
     isDraining: () => draining,
     logger,

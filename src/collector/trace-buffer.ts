@@ -25,7 +25,8 @@ import {
   PREFERRED_SOURCE,
   type SpanNode,
 } from './trace-nesting.js';
-import { NodeInterner, nodeBytes, ROOT_BYTES, stringBytes, TRACE_BYTES } from './trace-memory.js';
+import { nodeBytes, stringBytes, TRACE_BYTES } from './trace-memory.js';
+import { ROOT_SLOT_BYTES, RootStore } from './trace-roots.js';
 import type {
   Hint,
   IncomingSpan,
@@ -59,11 +60,11 @@ export class TraceBuffer {
   /** Traces holding pending items: the only ones a release pass needs to look at. */
   private readonly withPending = new Set<string>();
   /**
-   * Released traces that were a single root span (most LLM calls), remembered compactly: one
-   * node instead of a trace state with its own Map. The retained-object count drove GC time.
+   * Released traces that were a single root span (most LLM calls), remembered compactly in
+   * typed arrays (trace-roots.ts) instead of a trace state with its own Map each: the
+   * retained-object count drove GC time.
    */
-  private readonly roots = new Map<string, RootEntry>();
-  private readonly interner = new NodeInterner();
+  private readonly roots: RootStore;
   private pendingCount = 0;
   private heldBytes = 0;
   private readonly maxBytes: number;
@@ -72,6 +73,7 @@ export class TraceBuffer {
 
   constructor(private readonly options: TraceBufferOptions) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.roots = new RootStore(Math.max(1, Math.floor(this.maxBytes / ROOT_SLOT_BYTES)));
   }
 
   /** Spans held and not yet released (counted against the collector's queue bound). */
@@ -134,9 +136,9 @@ export class TraceBuffer {
    */
   private expire(now: number): void {
     const { rememberMs } = this.options;
-    for (const [key, root] of this.roots) {
-      if (now - root.touchedAt <= rememberMs) break;
-      this.dropRoot(key, root);
+    for (let t = this.roots.oldestTouchedAt(); t !== undefined && now - t > rememberMs;) {
+      this.heldBytes -= this.roots.dropOldest();
+      t = this.roots.oldestTouchedAt();
     }
     for (const [key, state] of this.traces) {
       if (now - state.touchedAt <= rememberMs) break;
@@ -146,26 +148,28 @@ export class TraceBuffer {
   }
 
   private evictForBytes(now: number): void {
-    const roots = this.roots.entries();
     const traces = this.traces.entries();
-    let root = roots.next();
     let trace = traces.next();
     while (this.heldBytes > this.maxBytes) {
       while (!trace.done && trace.value[1].pending.length > 0) trace = traces.next();
       let touchedAt: number;
-      if (!root.done && (trace.done || root.value[1].touchedAt <= trace.value[1].touchedAt)) {
-        touchedAt = root.value[1].touchedAt;
-        this.dropRoot(root.value[0], root.value[1]);
-        root = roots.next();
+      const root = this.roots.oldestTouchedAt();
+      if (root !== undefined && (trace.done || root <= trace.value[1].touchedAt)) {
+        touchedAt = root;
+        this.heldBytes -= this.roots.dropOldest();
       } else if (!trace.done) {
         touchedAt = trace.value[1].touchedAt;
         this.forget(trace.value[0], trace.value[1]);
         trace = traces.next();
       } else return; // only traces with held calls are left: those are bounded by their count
-      if (this.evictedEarly === 0)
-        this.options.onFirstEviction?.({ maxBytes: this.maxBytes, rememberedMs: now - touchedAt });
-      this.evictedEarly += 1;
+      this.countEarly(now, touchedAt);
     }
+  }
+
+  private countEarly(now: number, touchedAt: number): void {
+    if (this.evictedEarly === 0)
+      this.options.onFirstEviction?.({ maxBytes: this.maxBytes, rememberedMs: now - touchedAt });
+    this.evictedEarly += 1;
   }
 
   private stateFor(key: string, now: number): TraceState & { touchedAt: number } {
@@ -180,9 +184,9 @@ export class TraceBuffer {
         bytes: 0,
       };
       this.resize(state, TRACE_BYTES + stringBytes(key));
-      const root = this.roots.get(key);
+      const root = this.roots.take(key);
       if (root !== undefined) {
-        this.dropRoot(key, root);
+        this.heldBytes -= root.bytes;
         const node = { ...root.node }; // the root's node may be shared: never changed in place
         state.nodes.set(root.spanId, node);
         this.resize(state, nodeBytes(root.spanId, node));
@@ -251,11 +255,13 @@ export class TraceBuffer {
     const [entry] = state.nodes;
     if (entry === undefined || entry[1].parent !== '') return;
     this.forget(key, state);
-    const { node, shared } = this.interner.intern(entry[1]);
-    const own = shared ? 0 : nodeBytes('', node);
-    const bytes = ROOT_BYTES + stringBytes(key) + stringBytes(entry[0]) + own;
-    this.roots.set(key, { spanId: entry[0], node, touchedAt: now, bytes });
-    this.heldBytes += bytes;
+    const oldest = this.roots.full ? this.roots.oldestTouchedAt() : undefined;
+    if (oldest !== undefined) {
+      // The roots' arrays are at the bound's size: the oldest root makes room.
+      this.heldBytes -= this.roots.dropOldest();
+      this.countEarly(now, oldest);
+    }
+    this.heldBytes += this.roots.put(key, entry[0], entry[1], now);
   }
 
   private forget(key: string, state: TraceState): void {
@@ -263,23 +269,10 @@ export class TraceBuffer {
     this.traces.delete(key);
   }
 
-  private dropRoot(key: string, root: RootEntry): void {
-    this.heldBytes -= root.bytes;
-    this.roots.delete(key);
-  }
-
   private resize(state: TraceState, bytes: number): void {
     state.bytes += bytes;
     this.heldBytes += bytes;
   }
-}
-
-/** A released trace of a single root span, remembered compactly. */
-interface RootEntry {
-  spanId: string;
-  node: SpanNode;
-  touchedAt: number;
-  bytes: number;
 }
 
 /** The buffer's key for a trace: its id within the sender's partition. */

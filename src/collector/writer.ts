@@ -12,17 +12,10 @@ import type { QueryRunner } from '../storage/runner.js';
 import { describeStoreError } from '../storage/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { LlmCall, OutcomeRecord } from './call.js';
-import { Committer, type RefusedRow } from './committer.js';
-import { writeDeadLetters } from './dead-letter.js';
-import { backoffMs, type BackoffPolicy } from './insert-policy.js';
-import {
-  FORMATS,
-  RowQueues,
-  TABLES,
-  deadLetterRows,
-  type Batch,
-  type Table,
-} from './writer-rows.js';
+import { Committer } from './committer.js';
+import type { BackoffPolicy } from './insert-policy.js';
+import { deadLetterDurably } from './writer-dead-letter.js';
+import { FORMATS, RowQueues, TABLES, type Batch } from './writer-rows.js';
 import { StallWatch } from './writer-stall.js';
 
 export interface WriterOptions {
@@ -276,38 +269,20 @@ export class Writer {
       if (batch[table].length === 0) continue;
       const result = await this.committer.commit(table, batch[table], FORMATS[table]);
       if (table !== 'llm_call_content') this.stats.rowsWritten += result.committed.length;
-      if (result.refused.length > 0) await this.deadLetter(table, result.refused);
+      if (result.refused.length > 0) {
+        const context = {
+          dir: this.options.deadLetterDir,
+          backoff: this.backoff,
+          signal: this.abort.signal,
+          logger: this.logger,
+          now: this.now,
+        };
+        this.stats.deadLettered += await deadLetterDurably(context, table, result.refused);
+        this.progress();
+      }
     }
     this.stats.batchesWritten += 1;
     this.queues.release(batch);
     this.options.onCommitted?.([...batch.llm_calls, ...batch.outcomes].map((row) => row.seq));
-  }
-
-  /** Keep refused rows durably (as JSON); a failing disk is retried like a failing store. */
-  private async deadLetter(table: Table, tsvOrJson: RefusedRow[]): Promise<void> {
-    const refused = deadLetterRows(table, tsvOrJson);
-    for (let attempt = 0; ; attempt += 1) {
-      this.abort.signal.throwIfAborted();
-      try {
-        const file = await writeDeadLetters(
-          this.options.deadLetterDir,
-          table,
-          refused,
-          new Date(this.now()),
-        );
-        this.stats.deadLettered += refused.length;
-        this.progress();
-        this.logger.error('the store refused rows; kept in the dead-letter directory', {
-          table,
-          rows: refused.length,
-          file,
-          reason: refused[0] !== undefined ? describeStoreError(refused[0].error) : '',
-        });
-        return;
-      } catch (err) {
-        this.logger.error('cannot write the dead-letter file; retrying', { table, err });
-        await sleep(backoffMs(attempt, this.backoff), undefined, { signal: this.abort.signal });
-      }
-    }
   }
 }

@@ -16,23 +16,21 @@
 //   they are left out of a per-span figure), BENCH_SHAPES=1 (the raw insert also at 10k and 2k rows an insert, each with a dedup token),
 //   BENCH_NODE_ARGS (e.g. --cpu-prof for the collector child).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
-import { decodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
-import { normalizeSpan } from '../../src/collector/processors/normalize.js';
-import { createPricingProcessor, loadCatalog } from '../../src/pricing/index.js';
-import { callRow } from '../../src/storage/rows.js';
-import { CALL_COLUMNS, callTsv } from '../../src/storage/rows-tsv.js';
-import { createStorage } from '../../src/storage/client.js';
-import type { InsertOptions, QueryRunner } from '../../src/storage/runner.js';
-import { migrate } from '../../src/storage/migrate.js';
-import type { LlmCall } from '../../src/collector/call.js';
+import { baseline } from './ingest-baseline.js';
 import { measureJsPath } from './ingest-js.js';
+import {
+  mainThreadCpuSeconds,
+  processCpuSeconds,
+  threadCpuSeconds,
+  topThreads,
+} from './proc-cpu.js';
 import { makeSpans } from './spans.js';
 
 const TOTAL = Number(process.env.BENCH_SPANS ?? 200_000);
@@ -48,137 +46,6 @@ const SCHEDULER = process.env.BENCH_SCHEDULER === '1';
 /** BENCH_SHAPES=1: also time the raw insert in the collector's shape (smaller, with tokens). */
 const SHAPES = process.env.BENCH_SHAPES === '1';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-interface Baseline {
-  rate: number;
-  cpuUsPerRow: number;
-}
-
-async function baseline(requests: Uint8Array[]): Promise<{ tsv: Baseline; json: Baseline }> {
-  const storage = await createStorage({
-    database: 'default',
-    dataDir: mkdtempSync(join(tmpdir(), 'bench-base-')),
-  });
-  await migrate(storage, { ttl_days: 400 });
-  const price = createPricingProcessor(loadCatalog({}));
-  // Rows prepared outside the timed section: the baseline measures the store alone.
-  const calls: LlmCall[] = [];
-  for (const body of requests) {
-    for (const span of decodeProtoRequest(body).spans) {
-      const n = normalizeSpan(span, { captureContent: false });
-      if (n.type === 'call') calls.push(n.call);
-    }
-  }
-  const priced = price(calls);
-  const json = await timedInsert(storage, priced.map(callRow), {});
-  await storage.command('TRUNCATE TABLE llm_calls');
-  const tsvLines = priced.map(callTsv);
-  const tsv = await timedInsert(storage, tsvLines, { format: 'TSV', columns: CALL_COLUMNS });
-  if (SHAPES) await shapes(storage, tsvLines);
-  await storage.close();
-  return { tsv, json };
-}
-
-/**
- * The raw insert in the collector's shape: 50k, 10k and 2k rows an insert, each with a dedup
- * token, each after the engine's merges have gone quiet; CPU of the inserts alone, and of the
- * inserts plus the merges they cause (until quiet again), per row.
- */
-async function shapes(storage: QueryRunner, lines: string[]): Promise<void> {
-  const format: InsertOptions = { format: 'TSV', columns: CALL_COLUMNS };
-  for (const rows of [50_000, 10_000, 2_000]) {
-    await storage.command('TRUNCATE TABLE llm_calls');
-    await mergesQuiet(storage);
-    const cpu = process.cpuUsage();
-    const shaped = await timedInsert(storage, lines, format, rows, true);
-    await mergesQuiet(storage);
-    const used = process.cpuUsage(cpu);
-    const withMerges = (used.user + used.system) / lines.length;
-    process.stdout.write(
-      `baseline shape  TSV ${rows} rows/insert with a dedup token: ${shaped.cpuUsPerRow.toFixed(1)} µs cpu/row, with the merges it causes ${withMerges.toFixed(1)} µs\n`,
-    );
-  }
-}
-
-/** Until no merge has run for a second (at most 60 s). */
-async function mergesQuiet(storage: QueryRunner): Promise<void> {
-  let quiet = 0;
-  for (let i = 0; i < 600 && quiet < 10; i += 1) {
-    const [row] = await storage.query<{ n: string }>('SELECT count() AS n FROM system.merges');
-    quiet = Number(row?.n) === 0 ? quiet + 1 : 0;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function timedInsert(
-  storage: QueryRunner,
-  lines: string[],
-  format: InsertOptions,
-  chunk = 50_000,
-  tokens = false,
-): Promise<Baseline> {
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  for (let i = 0; i < lines.length; i += chunk) {
-    const options = tokens ? { ...format, dedupToken: `shape-${chunk}-${i}` } : format;
-    await storage.insert('llm_calls', lines.slice(i, i + chunk).join('\n'), options);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
-  return { rate: lines.length / seconds, cpuUsPerRow: (used.user + used.system) / lines.length };
-}
-
-/** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux only). */
-function processCpuSeconds(pid: number): number {
-  return statCpuSeconds(`/proc/${pid}/stat`);
-}
-
-/** CPU seconds of a process's main thread alone: the JavaScript thread (the engine's are others). */
-function mainThreadCpuSeconds(pid: number): number {
-  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
-}
-
-/** CPU seconds per thread name (comm) of a process: which of the engine's pools, V8's or libuv's. */
-function threadCpuSeconds(pid: number): Map<string, number> {
-  const byName = new Map<string, number>();
-  const read = (file: string): string | undefined => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch {
-      return undefined; // the thread (or the process) is gone
-    }
-  };
-  const tasks = existsSync(`/proc/${pid}/task`) ? readdirSync(`/proc/${pid}/task`) : [];
-  for (const tid of tasks) {
-    const name = tid === String(pid) ? undefined : read(`/proc/${pid}/task/${tid}/comm`)?.trim();
-    if (name === undefined) continue;
-    // Numbered pools (e.g. "QueryPipelineEx", "V8 DefaultWorke") add up under one name.
-    const seconds = statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
-    if (!Number.isNaN(seconds)) byName.set(name, (byName.get(name) ?? 0) + seconds);
-  }
-  return byName;
-}
-
-/** The thread names that used the most CPU between two samples, as "name µs/span" text. */
-function topThreads(before: Map<string, number>, after: Map<string, number>): string {
-  return [...after]
-    .map(([name, s]) => [name, ((s - (before.get(name) ?? 0)) * 1e6) / TOTAL] as const)
-    .filter(([, us]) => us >= 0.5)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 8)
-    .map(([name, us]) => `${name} ${us.toFixed(1)}`)
-    .join(', ');
-}
-
-function statCpuSeconds(file: string): number {
-  try {
-    const fields = readFileSync(file, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    // utime and stime are fields 14 and 15 of stat(5); index 11 and 12 after the ") " split.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -289,7 +156,7 @@ async function endToEnd(requests: Uint8Array[]): Promise<{
   while ((await metricsCounters(apiUrl)).rows < TOTAL)
     await new Promise((resolve) => setTimeout(resolve, 20));
   const seconds = (performance.now() - started) / 1000;
-  const threads = topThreads(childThreads, threadCpuSeconds(child.pid ?? 0));
+  const threads = topThreads(childThreads, threadCpuSeconds(child.pid ?? 0), TOTAL);
   const collectorCpuUsPerSpan = ((processCpuSeconds(child.pid ?? 0) - childCpu) * 1e6) / TOTAL;
   const mainThreadCpuUsPerSpan = ((mainThreadCpuSeconds(child.pid ?? 0) - childMain) * 1e6) / TOTAL;
   const used = process.cpuUsage(clientCpu);
@@ -334,7 +201,9 @@ async function main(): Promise<void> {
     requests.push(encodeProtoRequest(makeSpans(Math.min(BATCH, TOTAL - i))));
   process.stdout.write(`bench:ingest  spans=${TOTAL} batch=${BATCH} clients=${CLIENTS}\n`);
   const none = { rate: Number.NaN, cpuUsPerRow: Number.NaN };
-  const { tsv, json } = SKIP_BASELINE ? { tsv: none, json: none } : await baseline(requests);
+  const { tsv, json } = SKIP_BASELINE
+    ? { tsv: none, json: none }
+    : await baseline(requests, SHAPES);
   process.stdout.write(
     `baseline  raw chDB rawInsert (TSV, 50k rows/insert): ${tsv.rate.toFixed(0)} rows/s, ${tsv.cpuUsPerRow.toFixed(1)} µs cpu/row (JSONEachRow: ${json.rate.toFixed(0)} rows/s, ${json.cpuUsPerRow.toFixed(1)} µs cpu/row)\n`,
   );

@@ -9,9 +9,10 @@
 //    collector's event-loop delay over that phase (/metrics).
 // 3. The same rate, client and duration against the baseline server: the ratio of the p99s.
 // Knobs: LAT_START (500), LAT_STEP_S (12), LAT_SECONDS (60), LAT_FLUSH_MS (the collector's
-// writer.flush_interval_ms), LAT_NODE_FLAGS (node flags for the collector, e.g. --trace-gc),
-// LAT_LOG (file for the collector's stdout), LAT_RATE (skip the ramp: measure at this rate, e.g.
-// to compare two flush intervals at one rate).
+// writer.flush_interval_ms), LAT_NODE_FLAGS (node flags for the collector, e.g. --trace-gc;
+// --trace-gc-nvp logs each scavenge's promoted bytes), LAT_LOG (file for the collector's
+// stdout), LAT_RATE (skip the ramp: measure at this rate, e.g. to compare two flush intervals
+// at one rate). The GC pauses printed are prom-client's histogram, scraped around the phase.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -170,6 +171,10 @@ async function main(): Promise<void> {
   const rowsPerInsert =
     delta('llm_finops_collector_rows_written_total') /
     delta('llm_finops_collector_inserts_written_total');
+  // prom-client's GC histogram: pauses of the collector's main thread over the measured phase.
+  const gc = (kind: string, what: 'sum' | 'count'): number =>
+    (after.get(`llm_finops_nodejs_gc_duration_seconds_${what}{kind="${kind}"}`) ?? NaN) -
+    (before.get(`llm_finops_nodejs_gc_duration_seconds_${what}{kind="${kind}"}`) ?? 0);
   const lagP99 = after.get('llm_finops_nodejs_eventloop_lag_p99_seconds') ?? NaN;
   const lagMax = after.get('llm_finops_nodejs_eventloop_lag_max_seconds') ?? NaN;
   console.log(`collector at 80 %: ${describe(measured)}; load average ${load()}`);
@@ -191,7 +196,9 @@ async function main(): Promise<void> {
       `goal p99 < ${GOAL_P99_MS} ms: ${c.p99 < GOAL_P99_MS ? 'met' : 'not met'}`,
   );
   console.log(
-    `collector event-loop delay over that phase: p99 ${(lagP99 * 1000).toFixed(1)} ms, max ${(lagMax * 1000).toFixed(1)} ms`,
+    `collector event-loop delay over that phase: p99 ${(lagP99 * 1000).toFixed(1)} ms, max ${(lagMax * 1000).toFixed(1)} ms; ` +
+      `GC pauses: ${gc('minor', 'count')} scavenges ${(gc('minor', 'sum') * 1000).toFixed(0)} ms, ` +
+      `${gc('major', 'count')} full ${(gc('major', 'sum') * 1000).toFixed(0)} ms, incremental marking ${(gc('incremental', 'sum') * 1000).toFixed(0)} ms`,
   );
 }
 

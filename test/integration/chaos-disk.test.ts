@@ -62,8 +62,8 @@ afterAll(async () => {
   await t.runtime.stop();
 });
 
-async function post(tenant: string, n = 5) {
-  const spans = Array.from({ length: n }, () => callSpan(tenant));
+async function post(tenant: string, n = 5, again?: ReturnType<typeof callSpan>[]) {
+  const spans = again ?? Array.from({ length: n }, () => callSpan(tenant));
   const res = await postJson(t.otlpUrl, requestJson(spans));
   const body = await res.text();
   return {
@@ -71,6 +71,7 @@ async function post(tenant: string, n = 5) {
     retryAfter: res.headers.get('retry-after'),
     body,
     ids: spans.map(callId),
+    spans,
   };
 }
 
@@ -84,6 +85,7 @@ describe('disk faults under the spool', () => {
   it('answers ENOSPC, a short write and EIO on fsync with 503 + Retry-After; loses nothing acknowledged', async () => {
     const acked = ackedDisk;
     const refused: string[] = [];
+    const refusedSpans: ReturnType<typeof callSpan>[][] = [];
     for (const mode of ['enospc', 'short', 'eio'] as const) {
       acked.push(...(await post('disk')).ids); // healthy before
       fault.mode = mode;
@@ -93,17 +95,26 @@ describe('disk faults under the spool', () => {
         expect(r.retryAfter).toBe('3');
         expect(r.body).toMatch(/cannot write the ingest spool/);
         refused.push(...r.ids);
+        if (mode === 'eio') refusedSpans.push(r.spans);
         // The API keeps answering while the disk fails.
         expect((await fetch(`${t.apiUrl}/v1/costs?${range()}`)).status).toBe(200);
       }
       fault.mode = undefined;
       acked.push(...(await post('disk')).ids); // healthy after
     }
+    // The client's retries of the requests refused at fsync are stored: a refused request left
+    // no trace behind (its call ids were not taken as seen).
+    for (const spans of refusedSpans) {
+      const r = await post('disk', 0, spans);
+      expect(r.status, r.body).toBe(200);
+      acked.push(...r.ids);
+    }
     const stored = await until(
       () => storedIds(t.runtime, ['disk']),
       (ids) => ids.length >= acked.length,
     );
     expect(stored).toEqual([...acked].sort()); // acked = stored, exactly; nothing refused got in
+    expect(stored.filter((id) => refused.slice(0, 30).includes(id))).toEqual([]);
     const metrics = await (await fetch(`${t.apiUrl}/metrics`)).text();
     expect(metric(metrics, 'llm_finops_collector_spool_write_errors_total')).toBe(9);
     expect(refused).toHaveLength(45);

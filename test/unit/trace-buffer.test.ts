@@ -77,6 +77,23 @@ describe('TraceBuffer', () => {
     expect(oursKinds).toEqual({ outer: 'inference', inner: 'wrapper' });
   });
 
+  it('judges a nested pair together when its inner span comes in a later request before the release pass', () => {
+    const buffer = new TraceBuffer(options);
+    buffer.add([span(call('outer', ''), { tenant: 'acme', route: '/q' })], 0);
+    expect(buffer.pending).toBe(1);
+    // A second request before the pass: the nested pair is judged together, innermost billable.
+    buffer.add([span(call('inner', 'outer'))], 5);
+    expect(buffer.pending).toBe(2);
+    const released = buffer.takeReady(5);
+    const byId = Object.fromEntries(
+      released.map((r) => [r.item.type === 'call' ? r.item.call.span_id : '', r]),
+    );
+    expect(byId.outer?.item.type === 'call' && byId.outer.item.call.kind).toBe('wrapper');
+    expect(byId.inner?.item.type === 'call' && byId.inner.item.call.kind).toBe('inference');
+    expect(byId.inner?.hint).toEqual({ tenant: 'acme', route: '/q' });
+    expect(buffer.pending).toBe(0);
+  });
+
   it('treats a call below one already written as the duplicate', () => {
     const buffer = new TraceBuffer(options);
     buffer.add([span(call('first', ''))], 0);
