@@ -68,8 +68,9 @@ export function minuteRange(from: Date, to: Date): { fromMinuteMs: number; toMin
   };
 }
 
-function quantiles(values: ArrayLike<number>): Quantiles {
-  const s = demandSeries(values);
+/** Quantiles of a series in ascending order (the capacity read returns its series sorted). */
+function quantiles(values: Float64Array): Quantiles {
+  const s = demandSeries(values, true);
   const r = (x: number) => Math.round(x * 1000) / 1000;
   return {
     p5: r(demandQuantile(s, 0.05)),
@@ -106,6 +107,7 @@ async function resolveTargets(storage: QueryRunner, q: CapacityQuery): Promise<C
 async function demandOf(
   storage: QueryRunner,
   q: CapacityQuery,
+  served: boolean,
 ): Promise<{ t: CapacityTarget; s: DemandSeriesRead }[]> {
   const targets = await resolveTargets(storage, q);
   if (targets.length === 0) return [];
@@ -114,21 +116,18 @@ async function demandOf(
     targets,
     tenant: q.tenant,
     source: q.source,
+    served,
   });
   return series.map((s, k) => ({ t: targets[k] as CapacityTarget, s }));
-}
-
-function totalDemand(s: DemandSeriesRead): Float64Array {
-  return s.served.map((v, i) => v + (s.spilled[i] ?? 0));
 }
 
 export async function queryCapacity(
   storage: QueryRunner,
   query: CapacityQuery,
 ): Promise<CapacityRow[]> {
-  return (await demandOf(storage, query)).map(({ t, s }) => {
+  return (await demandOf(storage, query, true)).map(({ t, s }) => {
     const capacity = t.units !== null && t.unitCapacity !== null ? t.units * t.unitCapacity : null;
-    const demand = quantiles(totalDemand(s));
+    const demand = quantiles(s.demand);
     let utilization: CapacityRow['utilization'] = null;
     if (capacity !== null && capacity > 0) {
       const u = s.served.map((v) => v / capacity);
@@ -138,7 +137,7 @@ export async function queryCapacity(
       deployment: t.deployment,
       units: t.units,
       capacity_tpm: capacity,
-      minutes: s.served.length,
+      minutes: s.demand.length,
       utilization,
       demand_tpm: demand,
       base_load_tpm: demand.p10,
@@ -164,12 +163,12 @@ export async function queryCapacityRecommendation(
   storage: QueryRunner,
   query: CapacityQuery,
 ): Promise<CapacityRecommendationRow[]> {
-  return (await demandOf(storage, query)).map(({ t, s }) => {
+  return (await demandOf(storage, query, false)).map(({ t, s }) => {
     const base = { deployment: t.deployment, current_units: t.units };
     if (t.sizing === undefined || t.unitCapacity === null) {
       return {
         ...base,
-        minutes: s.served.length,
+        minutes: s.demand.length,
         demand_total_converted_tokens: 0,
         terms: [],
         best_term: null,
@@ -185,6 +184,6 @@ export async function queryCapacityRecommendation(
       minUnits: t.sizing.minUnits,
       increment: t.sizing.increment,
     };
-    return { ...base, ...recommendCapacity(totalDemand(s), spec, t.sizing.terms) };
+    return { ...base, ...recommendCapacity(s.demand, spec, t.sizing.terms, true) };
   });
 }

@@ -51,18 +51,30 @@ function filterSql(read: Read, params: QueryParams, prefix: string): string[] {
   return out;
 }
 
+interface Parts {
+  parts: string[];
+  keys: string[];
+  groupBy: string;
+  measures: [string, Measure][];
+  params: QueryParams;
+  plan: Plan;
+}
+
 /**
- * `SELECT [bucket,] dims..., measures... FROM (segments UNION ALL) GROUP BY [bucket,] dims`.
- * An empty range still answers: zero rows, or one row of zeros when nothing is grouped.
- * `prefix` keeps parameter names apart when several reads share one query.
+ * One SELECT per table of the read's plan. `merged` groups each one per bucket and dimensions; a
+ * rollup's rows can instead be returned as stored (`merged: false`, for measures summed on merge)
+ * when the caller aggregates them itself, llm_calls' rows are always grouped (its measures are
+ * aggregates of calls).
  */
-export function readSql(read: Read, prefix = '', catalog: Catalog = CATALOG): ReadSql {
+function planParts(read: Read, prefix: string, catalog: Catalog, merged: boolean): Parts {
   const subject =
     catalog.families.find((f) => f.subject.name === read.subject)?.subject ??
     SUBJECTS[read.subject];
   const measures: [string, Measure][] = read.measures.map((m) => {
     const measure = subject.measures[m];
     if (measure === undefined) throw new Error(`${read.subject} has no measure ${m}`);
+    if (!merged && measure.merge(m) !== `sum(${m})`)
+      throw new Error(`${read.subject}.${m} is not summed on merge: its rows must be merged`);
     return [m, measure];
   });
   const dims = read.dims.map(column);
@@ -78,7 +90,7 @@ export function readSql(read: Read, prefix = '', catalog: Catalog = CATALOG): Re
     const cols = [
       ...(read.bucket !== undefined ? [`${bucketSql(read.bucket, time)} AS bucket`] : []),
       ...dims,
-      ...measures.map(([n, m]) => `${raw ? m.raw : m.merge(n)} AS ${n}`),
+      ...measures.map(([n, m]) => `${raw ? m.raw : merged ? m.merge(n) : n} AS ${n}`),
     ];
     const ranges = segments.map((segment) => timeRange(segment));
     const where = [
@@ -90,7 +102,8 @@ export function readSql(read: Read, prefix = '', catalog: Catalog = CATALOG): Re
       ...(raw && subject.where !== undefined ? [subject.where] : []),
       ...filters,
     ];
-    return `SELECT ${cols.join(', ')} FROM ${table === undefined ? 'llm_calls' : table.name} WHERE ${where.join(' AND ')}${groupBy}`;
+    const grouped = raw || merged ? groupBy : '';
+    return `SELECT ${cols.join(', ')} FROM ${table === undefined ? 'llm_calls' : table.name} WHERE ${where.join(' AND ')}${grouped}`;
   };
   // One SELECT per table: the two edges of a range (the partial minutes read raw, the partial
   // hours from the minute table, ...) share one, its time ranges ORed. Each SELECT costs the
@@ -102,6 +115,16 @@ export function readSql(read: Read, prefix = '', catalog: Catalog = CATALOG): Re
     byTable.set(key, [...(byTable.get(key) ?? []), segment]);
   }
   const parts = byTable.size > 0 ? [...byTable.values()].map(part) : [part([])];
+  return { parts, keys, groupBy, measures, params, plan };
+}
+
+/**
+ * `SELECT [bucket,] dims..., measures... FROM (segments UNION ALL) GROUP BY [bucket,] dims`.
+ * An empty range still answers: zero rows, or one row of zeros when nothing is grouped.
+ * `prefix` keeps parameter names apart when several reads share one query.
+ */
+export function readSql(read: Read, prefix = '', catalog: Catalog = CATALOG): ReadSql {
+  const { parts, keys, groupBy, measures, params, plan } = planParts(read, prefix, catalog, true);
   // One segment is already merged per group (same columns, same types): grouping it again cost a
   // second hash table as large as the first (a 30-day capacity read groups ~100k minute rows).
   if (parts.length === 1) return { sql: parts[0]!, params, plan };
@@ -111,4 +134,16 @@ export function readSql(read: Read, prefix = '', catalog: Catalog = CATALOG): Re
     params,
     plan,
   };
+}
+
+/**
+ * The rows of a read NOT merged per group: a rollup's stored rows (several per bucket and
+ * dimensions: other dimensions, unmerged parts) and llm_calls' groups, for a caller that sums
+ * them itself in one aggregation (capacity sums minutes straight into per-minute arrays, where a
+ * GROUP BY minute first cost a hash table of every minute). Only for measures summed on merge;
+ * an empty range has no rows.
+ */
+export function unmergedSql(read: Read, prefix = '', catalog: Catalog = CATALOG): ReadSql {
+  const { parts, params, plan } = planParts(read, prefix, catalog, false);
+  return { sql: parts.join('\nUNION ALL\n'), params, plan };
 }
