@@ -6,7 +6,8 @@
 // the load than wall time does, so the after/base and raw/after ratios are read in CPU.
 // Make the data with `BENCH_KEEP=1 BENCH_DIR=<dir> npm run bench:analytics` (it prints end=).
 // The base is a detached worktree under .tmp/ (as bench:ingest-js-ab); BENCH_BASE_DIR=<dir> uses
-// one already made. TENANTS (default t0,t250) are the tenant scopes timed after the unscoped ones.
+// one already made. TENANTS (default t0,t250) are the tenant scopes timed after the unscoped ones;
+// CASES=capacity,drift,... times only those questions.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -56,6 +57,10 @@ async function queries(root: string): Promise<Queries> {
     recommendation: capacity.queryCapacityRecommendation,
   };
 }
+
+/** The same answer: compared as JSON (the questions' rows are in a deterministic order). */
+const same = async (a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<string> =>
+  JSON.stringify(await a()) === JSON.stringify(await b()) ? 'same' : 'DIFFERS';
 
 async function measure(fn: () => Promise<unknown>): Promise<[number, number]> {
   await fn();
@@ -133,20 +138,29 @@ async function main(): Promise<void> {
       .join(' ')}; median of ${REPEAT}; ms wall / ms CPU`,
   );
   console.log(
-    `${'question'.padEnd(44)} ${'base'.padStart(16)} ${'after'.padStart(16)} ${'raw'.padStart(16)}  after/base  raw/after (CPU)`,
+    `${'question'.padEnd(44)} ${'base'.padStart(16)} ${'after'.padStart(16)} ${'raw'.padStart(16)}  after/base  raw/after (CPU)  answers base=after/after=raw`,
   );
   const tenants = (process.env.TENANTS ?? 't0,t250').split(',').filter((t) => t !== '');
+  const only = process.env.CASES?.split(',');
   for (const tenant of [undefined, ...tenants]) {
     for (const [name, fn, query, scoped] of cases) {
       if (tenant !== undefined && !scoped) continue;
+      if (only !== undefined && !only.includes(fn)) continue;
       const q = { ...query, ...(tenant !== undefined ? { tenant } : {}) } as never;
       const b = await measure(() => base[fn]!(storage, q));
       const a = await measure(() => after[fn]!(storage, q));
       const r = await measure(() =>
         after[fn]!(storage, { ...(q as object), source: 'raw' } as never),
       );
+      const answers = `${await same(
+        () => base[fn]!(storage, q),
+        () => after[fn]!(storage, q),
+      )}/${await same(
+        () => after[fn]!(storage, q),
+        () => after[fn]!(storage, { ...(q as object), source: 'raw' } as never),
+      )}`;
       console.log(
-        `${`${tenant ?? ''} ${name}`.padEnd(44)} ${f(b)} ${f(a)} ${f(r)}  ${(a[1] / b[1]).toFixed(2).padStart(9)}x  ${(r[1] / a[1]).toFixed(1).padStart(8)}x`,
+        `${`${tenant ?? ''} ${name}`.padEnd(44)} ${f(b)} ${f(a)} ${f(r)}  ${(a[1] / b[1]).toFixed(2).padStart(9)}x  ${(r[1] / a[1]).toFixed(1).padStart(8)}x  ${answers}`,
       );
     }
   }

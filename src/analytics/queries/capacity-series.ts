@@ -158,14 +158,14 @@ export function seriesSql(q: SeriesQuery): { sql: string; params: QueryParams } 
   const convert = (spill: 0 | 1) =>
     `arrayMap((i, cr, cw, o) -> wi * greatest(0., i - cr - cw) + wcr * cr + wcw * cw + wo * o, ${TOKENS.map(([a]) => `${a}${spill}`).join(', ')})`;
   const arrays = TOKENS.flatMap(([a]) => [`${a}0`, `${a}1`]);
-  const served = q.served === false ? '' : 'arraySort(served) AS served, ';
+  const served = q.served === false ? '' : 'arraySort(served_d) AS served, ';
   return {
-    sql: `SELECT toUInt32(ti - 1) AS target, ${served}arraySort(arrayMap((s, p) -> s + p, served, spilled)) AS demand,
+    sql: `SELECT toUInt32(ti - 1) AS target, ${served}arraySort(arrayMap((s, p) -> s + p, served_d, spilled_d)) AS demand,
       calls, spilled_calls, att, rl
     FROM (
       SELECT ti, {w_i:Array(Float64)}[ti] AS wi, {w_cr:Array(Float64)}[ti] AS wcr,
         {w_cw:Array(Float64)}[ti] AS wcw, {w_o:Array(Float64)}[ti] AS wo,
-        ${convert(0)} AS served, ${convert(1)} AS spilled, calls, spilled_calls, att, rl
+        ${convert(0)} AS served_d, ${convert(1)} AS spilled_d, calls, spilled_calls, att, rl
       FROM (
         SELECT ti, ${arrays.join(', ')}, calls, spilled_calls, att, rl
         FROM (
