@@ -51,11 +51,15 @@ function sortedSeries(sorted: Float64Array): DemandSeries {
   return { sorted, prefix, total: prefix[sorted.length] ?? 0, minutes: sorted.length };
 }
 
+/** The position of the empirical q-quantile in a sorted series of T minutes: floor(q * (T - 1)). */
+export function quantileIndex(minutes: number, q: number): number {
+  return Math.floor(Math.min(Math.max(q, 0), 1) * (minutes - 1));
+}
+
 /** The empirical q-quantile as in the reference: sorted[floor(q * (T - 1))]. */
 export function demandQuantile(s: DemandSeries, q: number): number {
   if (s.minutes === 0) return 0;
-  const i = Math.floor(Math.min(Math.max(q, 0), 1) * (s.minutes - 1));
-  return s.sorted[i] ?? 0;
+  return s.sorted[quantileIndex(s.minutes, q)] ?? 0;
 }
 
 /** Index of the first sorted value > c. */

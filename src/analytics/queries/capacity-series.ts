@@ -6,6 +6,7 @@ import type { CapacityWeights } from '../../shared/config-performance.js';
 import type { Read } from '../../storage/planner/plan.js';
 import { readSql, unmergedSql } from '../../storage/planner/sql.js';
 import type { QueryParams, QueryRunner } from '../../storage/runner.js';
+import { outputs, summaryOf, type SeriesSummary } from './capacity-summary.js';
 import { num, type Source } from './stats-source.js';
 
 export interface CapacityTarget {
@@ -57,14 +58,16 @@ export function capacityTargets(config: Config): CapacityTarget[] {
 
 export interface DemandSeriesRead {
   deployment: string;
+  /** Minutes of the range (T), whether or not any had demand. */
+  minutes: number;
   /**
-   * Converted tokens served per minute, every minute of the range (0 for an empty one), in
-   * ascending order (the questions need quantiles and sums, not the time order); empty unless
-   * asked for.
+   * Converted tokens demanded per minute (served plus spilled off it), every minute of the range
+   * (0 for an empty one), in ascending order (the questions need quantiles and sums, not the time
+   * order); empty with `summarize`.
    */
-  served: Float64Array;
-  /** Converted tokens demanded per minute (served plus spilled off it), ascending as served. */
   demand: Float64Array;
+  /** With `summarize`: the order statistics of demand and utilization instead of the series. */
+  summary?: SeriesSummary;
   servedCalls: number;
   spilledCalls: number;
   attempts: number;
@@ -77,8 +80,8 @@ export interface SeriesQuery {
   targets: CapacityTarget[];
   tenant?: string | undefined;
   source?: Source;
-  /** Also return the served series (utilization); the recommendation needs demand only. */
-  served?: boolean | undefined;
+  /** Return order statistics (SUMMARY_QUANTILES, peak, total) instead of any series. */
+  summarize?: boolean | undefined;
 }
 
 const MEASURES = [
@@ -130,8 +133,8 @@ const TOKENS = [
  * was most of the question's time); llm_calls' rows come grouped per minute. Sums are of integer
  * token counts as Float64 (exact below 2^53, in any order), then converted per minute with the
  * arithmetic of convertedTokens (capacity-math.ts) and each target's weights; a deployment's row
- * goes to every target naming it. demand = served + spilled, as the JS did. Both series come back
- * sorted: the engine's sort is ~8x cheaper than a typed-array sort in V8.
+ * goes to every target naming it. demand = served + spilled, as the JS did; it comes back sorted
+ * (the engine's sort is ~8x cheaper than a typed-array sort in V8) or summarized.
  */
 export function seriesSql(q: SeriesQuery): { sql: string; params: QueryParams } {
   const params: QueryParams = {
@@ -158,10 +161,8 @@ export function seriesSql(q: SeriesQuery): { sql: string; params: QueryParams } 
   const convert = (spill: 0 | 1) =>
     `arrayMap((i, cr, cw, o) -> wi * greatest(0., i - cr - cw) + wcr * cr + wcw * cw + wo * o, ${TOKENS.map(([a]) => `${a}${spill}`).join(', ')})`;
   const arrays = TOKENS.flatMap(([a]) => [`${a}0`, `${a}1`]);
-  const served = q.served === false ? '' : 'arraySort(served_d) AS served, ';
   return {
-    sql: `SELECT toUInt32(ti - 1) AS target, ${served}arraySort(arrayMap((s, p) -> s + p, served_d, spilled_d)) AS demand,
-      calls, spilled_calls, att, rl
+    sql: `SELECT toUInt32(ti - 1) AS target, ${outputs(q, params, minutes)}, calls, spilled_calls, att, rl
     FROM (
       SELECT ti, {w_i:Array(Float64)}[ti] AS wi, {w_cr:Array(Float64)}[ti] AS wcr,
         {w_cw:Array(Float64)}[ti] AS wcw, {w_o:Array(Float64)}[ti] AS wo,
@@ -179,11 +180,17 @@ export function seriesSql(q: SeriesQuery): { sql: string; params: QueryParams } 
   };
 }
 
-interface SeriesRow {
+export interface SeriesRow {
   /** Index into the query's targets. */
   target: number;
-  served?: number[];
-  demand: number[];
+  demand?: number[];
+  demand_at?: number[];
+  demand_peak?: number;
+  demand_total?: number;
+  util_at?: number[];
+  util_peak?: number;
+  util_total?: number;
+  util_over?: string;
   calls: string;
   spilled_calls: string;
   att: string;
@@ -206,10 +213,12 @@ export async function readDemandSeries(
         : values !== undefined
           ? Float64Array.from(values)
           : new Float64Array(minutes);
+    const series = q.summarize !== true;
     return {
       deployment: t.deployment,
-      served: dense(row?.served, q.served !== false),
-      demand: dense(row?.demand, true),
+      minutes,
+      demand: dense(row?.demand, series),
+      ...(series ? {} : { summary: summaryOf(t, row) }),
       servedCalls: num(row?.calls),
       spilledCalls: num(row?.spilled_calls),
       attempts: num(row?.att),
