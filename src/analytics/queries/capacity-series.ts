@@ -162,9 +162,11 @@ export function seriesSql(q: SeriesQuery): { sql: string; params: QueryParams } 
     `arrayMap((i, cr, cw, o) -> wi * greatest(0., i - cr - cw) + wcr * cr + wcw * cw + wo * o, ${TOKENS.map(([a]) => `${a}${spill}`).join(', ')})`;
   const arrays = TOKENS.flatMap(([a]) => [`${a}0`, `${a}1`]);
   return {
-    sql: `SELECT toUInt32(ti - 1) AS target, ${outputs(q, params, minutes)}, calls, spilled_calls, att, rl
-    FROM (
-      SELECT ti, {w_i:Array(Float64)}[ti] AS wi, {w_cr:Array(Float64)}[ti] AS wcr,
+    sql: outputs(
+      q,
+      params,
+      minutes,
+      `SELECT ti, {w_i:Array(Float64)}[ti] AS wi, {w_cr:Array(Float64)}[ti] AS wcr,
         {w_cw:Array(Float64)}[ti] AS wcw, {w_o:Array(Float64)}[ti] AS wo,
         ${convert(0)} AS served_d, ${convert(1)} AS spilled_d, calls, spilled_calls, att, rl
       FROM (
@@ -175,7 +177,8 @@ export function seriesSql(q: SeriesQuery): { sql: string; params: QueryParams } 
             sumIf(attempts, spill = 0) AS att, sumIf(rate_limited, spill = 0) AS rl
           FROM (${side('served')} UNION ALL ${side('spilled')})
           GROUP BY target)
-        ARRAY JOIN arrayFilter(k -> {targets:Array(String)}[k] = target, arrayEnumerate({targets:Array(String)})) AS ti))`,
+        ARRAY JOIN arrayFilter(k -> {targets:Array(String)}[k] = target, arrayEnumerate({targets:Array(String)})) AS ti)`,
+    ),
     params,
   };
 }

@@ -29,16 +29,27 @@ export interface SeriesSummary {
  * utilization = served / capacity per minute (monotone, so the sorted served series divided stays
  * sorted), sums as prefix sums in ascending order (arrayCumSum adds in order, as the JS did).
  */
-export function outputs(q: SeriesQuery, params: QueryParams, minutes: number): string {
+export function outputs(
+  q: SeriesQuery,
+  params: QueryParams,
+  minutes: number,
+  converted: string,
+): string {
   const demand = 'arraySort(arrayMap((s, p) -> s + p, served_d, spilled_d))';
-  if (q.summarize !== true) return `${demand} AS demand`;
+  const counts = 'calls, spilled_calls, att, rl';
+  if (q.summarize !== true)
+    return `SELECT toUInt32(ti - 1) AS target, ${demand} AS demand, ${counts} FROM (${converted})`;
   params.positions = SUMMARY_QUANTILES.map((x) => quantileIndex(minutes, x) + 1);
   params.capacities = q.targets.map((t) => (t.units ?? 0) * (t.unitCapacity ?? 0) || 1);
   const stats = (a: string, name: string) =>
     `arrayMap(k -> ${a}[k], {positions:Array(UInt32)}) AS ${name}_at, ${a}[-1] AS ${name}_peak,
      arrayCumSum(${a})[-1] AS ${name}_total`;
-  return `${stats('ds', 'demand')}, ${stats('us', 'util')}, arrayCount(x -> x >= 1, us) AS util_over,
-    ${demand} AS ds, arrayMap(x -> x / {capacities:Array(Float64)}[ti], arraySort(served_d)) AS us`;
+  return `SELECT target, ${stats('ds', 'demand')}, ${stats('us', 'util')},
+      arrayCount(x -> x >= 1, us) AS util_over, ${counts}
+    FROM (
+      SELECT toUInt32(ti - 1) AS target, ${demand} AS ds,
+        arrayMap(x -> x / {capacities:Array(Float64)}[ti], arraySort(served_d)) AS us, ${counts}
+      FROM (${converted}))`;
 }
 
 export function summaryOf(t: CapacityTarget, row: SeriesRow | undefined): SeriesSummary {
