@@ -19,7 +19,8 @@ export async function readMany(runner: QueryRunner, reads: readonly Read[]): Pro
   const out: Row[][] = reads.map(() => []);
   const params: Record<string, unknown> = {};
   const weighed = await weighTenants(runner, reads);
-  const together = windowsSql(weighed);
+  // One read keeps its own SQL (no window tag to compute per row).
+  const together = weighed.length > 1 ? windowsSql(weighed) : undefined;
   if (together !== undefined) {
     for (const row of await runner.query(together.sql, together.params)) {
       const { read_index: index, ...rest } = row;
