@@ -6,7 +6,8 @@
 // the load than wall time does, so the after/base and raw/after ratios are read in CPU.
 // Make the data with `BENCH_KEEP=1 BENCH_DIR=<dir> npm run bench:analytics` (it prints end=).
 // The base is a detached worktree under .tmp/ (as bench:ingest-js-ab); BENCH_BASE_DIR=<dir> uses
-// one already made. TENANTS (default t0,t250) are the tenant scopes timed after the unscoped ones.
+// one already made. TENANTS (default t0,t250) are the tenant scopes timed after the unscoped ones;
+// CASES=capacity,drift,... times only those questions.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -57,6 +58,10 @@ async function queries(root: string): Promise<Queries> {
   };
 }
 
+/** The same answer: compared as JSON (the questions' rows are in a deterministic order). */
+const same = async (a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<string> =>
+  JSON.stringify(await a()) === JSON.stringify(await b()) ? 'same' : 'DIFFERS';
+
 async function measure(fn: () => Promise<unknown>): Promise<[number, number]> {
   await fn();
   const wall: number[] = [];
@@ -89,10 +94,12 @@ async function main(): Promise<void> {
     min_baseline_samples: 200,
   };
   const config = { alpha: 0.01, min_samples: 100, min_drop_pct_points: 1 };
-  const window = (w: number) => ({
-    current: { from: new Date(END - w), to: new Date(END) },
-    baseline: { from: new Date(END - w - DAY), to: new Date(END - w) },
+  // `now` on the hour (the benchmark's end), or 42.1 s past a minute as an API call's would be.
+  const window = (w: number, now = END) => ({
+    current: { from: new Date(now - w), to: new Date(now) },
+    baseline: { from: new Date(now - w - DAY), to: new Date(now - w) },
   });
+  const ragged = END - HOUR - 42_100;
   const targets = ['dep-0', 'dep-1'].map((deployment) => ({
     deployment,
     units: 100,
@@ -117,6 +124,18 @@ async function main(): Promise<void> {
     ['cache (30d)', 'cache', range, true],
     ['cache regressions 1h / 24h', 'regressions', { ...window(HOUR), config }, true],
     [
+      'ttft drift 15m / 24h, ragged now',
+      'drift',
+      { ...window(15 * 60_000, ragged), thresholds },
+      false,
+    ],
+    [
+      'cache regressions 1h / 24h, ragged now',
+      'regressions',
+      { ...window(HOUR, ragged), config },
+      false,
+    ],
+    [
       'reliability provider,deployment (30d)',
       'reliability',
       { ...range, groupBy: ['provider', 'deployment'] },
@@ -133,20 +152,29 @@ async function main(): Promise<void> {
       .join(' ')}; median of ${REPEAT}; ms wall / ms CPU`,
   );
   console.log(
-    `${'question'.padEnd(44)} ${'base'.padStart(16)} ${'after'.padStart(16)} ${'raw'.padStart(16)}  after/base  raw/after (CPU)`,
+    `${'question'.padEnd(44)} ${'base'.padStart(16)} ${'after'.padStart(16)} ${'raw'.padStart(16)}  after/base  raw/after (CPU)  answers base=after/after=raw`,
   );
   const tenants = (process.env.TENANTS ?? 't0,t250').split(',').filter((t) => t !== '');
+  const only = process.env.CASES?.split(',');
   for (const tenant of [undefined, ...tenants]) {
     for (const [name, fn, query, scoped] of cases) {
       if (tenant !== undefined && !scoped) continue;
+      if (only !== undefined && !only.includes(fn)) continue;
       const q = { ...query, ...(tenant !== undefined ? { tenant } : {}) } as never;
       const b = await measure(() => base[fn]!(storage, q));
       const a = await measure(() => after[fn]!(storage, q));
       const r = await measure(() =>
         after[fn]!(storage, { ...(q as object), source: 'raw' } as never),
       );
+      const answers = `${await same(
+        () => base[fn]!(storage, q),
+        () => after[fn]!(storage, q),
+      )}/${await same(
+        () => after[fn]!(storage, q),
+        () => after[fn]!(storage, { ...(q as object), source: 'raw' } as never),
+      )}`;
       console.log(
-        `${`${tenant ?? ''} ${name}`.padEnd(44)} ${f(b)} ${f(a)} ${f(r)}  ${(a[1] / b[1]).toFixed(2).padStart(9)}x  ${(r[1] / a[1]).toFixed(1).padStart(8)}x`,
+        `${`${tenant ?? ''} ${name}`.padEnd(44)} ${f(b)} ${f(a)} ${f(r)}  ${(a[1] / b[1]).toFixed(2).padStart(9)}x  ${(r[1] / a[1]).toFixed(1).padStart(8)}x  ${answers}`,
       );
     }
   }

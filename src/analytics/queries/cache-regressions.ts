@@ -148,5 +148,12 @@ export async function queryCacheRegressions(
     ok: 1,
     insufficient_data: 2,
   };
-  return out.sort((a, b) => rank[a.status] - rank[b.status] || (a.p_value ?? 1) - (b.p_value ?? 1));
+  // Ties broken by the comparison's key: the engine's row order is not part of the answer.
+  const key = (r: CacheRegressionRow) => JSON.stringify([r.cache, r.route, r.cache_layer, r.model]);
+  return out.sort(
+    (a, b) =>
+      rank[a.status] - rank[b.status] ||
+      (a.p_value ?? 1) - (b.p_value ?? 1) ||
+      (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0),
+  );
 }

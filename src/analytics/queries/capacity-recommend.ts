@@ -87,13 +87,17 @@ function termResult(
   };
 }
 
-/** Recommends N* per term for a per-minute converted-demand series (empty minutes must be 0). */
+/**
+ * Recommends N* per term for a per-minute converted-demand series (empty minutes must be 0);
+ * `sorted` when the series is already in ascending order (only the order of minutes is ignored).
+ */
 export function recommendCapacity(
   demand: ArrayLike<number>,
   spec: SizingSpec,
   terms: Record<string, number>,
+  sorted = false,
 ): Recommendation {
-  const s = demandSeries(demand);
+  const s = demandSeries(demand, sorted);
   const results = Object.entries(terms).map(([term, perHour]) => {
     const u = breakEvenUtilization(perHour, spec);
     const start =

@@ -3,7 +3,7 @@
 // recommendation (capacity-recommend.ts) on the same demand series. Minute grain: [from, to) is
 // widened to whole minutes.
 import type { QueryRunner } from '../../storage/runner.js';
-import { demandQuantile, demandSeries } from './capacity-math.js';
+import type { OrderStats } from './capacity-summary.js';
 import { recommendCapacity, type Recommendation } from './capacity-recommend.js';
 import {
   discoverProvisioned,
@@ -68,19 +68,13 @@ export function minuteRange(from: Date, to: Date): { fromMinuteMs: number; toMin
   };
 }
 
-function quantiles(values: ArrayLike<number>): Quantiles {
-  const s = demandSeries(values);
-  const r = (x: number) => Math.round(x * 1000) / 1000;
-  return {
-    p5: r(demandQuantile(s, 0.05)),
-    p10: r(demandQuantile(s, 0.1)),
-    p50: r(demandQuantile(s, 0.5)),
-    p70: r(demandQuantile(s, 0.7)),
-    p90: r(demandQuantile(s, 0.9)),
-    p99: r(demandQuantile(s, 0.99)),
-    peak: r(s.sorted[s.minutes - 1] ?? 0),
-    mean: r(s.minutes > 0 ? s.total / s.minutes : 0),
-  };
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Quantiles from a series' order statistics (the capacity read computes them in the engine). */
+function quantiles(s: OrderStats, minutes: number): Quantiles {
+  const [p5 = 0, p10 = 0, p50 = 0, p70 = 0, p90 = 0, p99 = 0] = s.at.map(round);
+  const mean = round(minutes > 0 ? s.total / minutes : 0);
+  return { p5, p10, p50, p70, p90, p99, peak: round(s.peak), mean };
 }
 
 async function resolveTargets(storage: QueryRunner, q: CapacityQuery): Promise<CapacityTarget[]> {
@@ -106,6 +100,7 @@ async function resolveTargets(storage: QueryRunner, q: CapacityQuery): Promise<C
 async function demandOf(
   storage: QueryRunner,
   q: CapacityQuery,
+  summarize: boolean,
 ): Promise<{ t: CapacityTarget; s: DemandSeriesRead }[]> {
   const targets = await resolveTargets(storage, q);
   if (targets.length === 0) return [];
@@ -114,31 +109,27 @@ async function demandOf(
     targets,
     tenant: q.tenant,
     source: q.source,
+    summarize,
   });
   return series.map((s, k) => ({ t: targets[k] as CapacityTarget, s }));
-}
-
-function totalDemand(s: DemandSeriesRead): Float64Array {
-  return s.served.map((v, i) => v + (s.spilled[i] ?? 0));
 }
 
 export async function queryCapacity(
   storage: QueryRunner,
   query: CapacityQuery,
 ): Promise<CapacityRow[]> {
-  return (await demandOf(storage, query)).map(({ t, s }) => {
+  return (await demandOf(storage, query, true)).map(({ t, s }) => {
     const capacity = t.units !== null && t.unitCapacity !== null ? t.units * t.unitCapacity : null;
-    const demand = quantiles(totalDemand(s));
-    let utilization: CapacityRow['utilization'] = null;
-    if (capacity !== null && capacity > 0) {
-      const u = s.served.map((v) => v / capacity);
-      utilization = { ...quantiles(u), minutes_at_or_above_100pct: u.filter((v) => v >= 1).length };
-    }
+    const summary = s.summary!;
+    const demand = quantiles(summary.demand, s.minutes);
+    const u = summary.utilization;
+    const utilization: CapacityRow['utilization'] =
+      u !== null ? { ...quantiles(u, s.minutes), minutes_at_or_above_100pct: u.atOrAbove } : null;
     return {
       deployment: t.deployment,
       units: t.units,
       capacity_tpm: capacity,
-      minutes: s.served.length,
+      minutes: s.minutes,
       utilization,
       demand_tpm: demand,
       base_load_tpm: demand.p10,
@@ -164,12 +155,12 @@ export async function queryCapacityRecommendation(
   storage: QueryRunner,
   query: CapacityQuery,
 ): Promise<CapacityRecommendationRow[]> {
-  return (await demandOf(storage, query)).map(({ t, s }) => {
+  return (await demandOf(storage, query, false)).map(({ t, s }) => {
     const base = { deployment: t.deployment, current_units: t.units };
     if (t.sizing === undefined || t.unitCapacity === null) {
       return {
         ...base,
-        minutes: s.served.length,
+        minutes: s.minutes,
         demand_total_converted_tokens: 0,
         terms: [],
         best_term: null,
@@ -185,6 +176,6 @@ export async function queryCapacityRecommendation(
       minUnits: t.sizing.minUnits,
       increment: t.sizing.increment,
     };
-    return { ...base, ...recommendCapacity(totalDemand(s), spec, t.sizing.terms) };
+    return { ...base, ...recommendCapacity(s.demand, spec, t.sizing.terms, true) };
   });
 }

@@ -151,5 +151,13 @@ export async function queryTtftDrift(storage: QueryRunner, query: DriftQuery): P
     ok: 2,
     insufficient_data: 3,
   };
-  return out.sort((a, b) => rank[a.status] - rank[b.status] || b.current.count - a.current.count);
+  // Ties broken by the group's key: the rows' order from the engine is not part of the answer (the
+  // windows come back from one query or several, in any order).
+  const key = (r: DriftRow) => keyOf(r, dims);
+  return out.sort(
+    (a, b) =>
+      rank[a.status] - rank[b.status] ||
+      b.current.count - a.current.count ||
+      (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0),
+  );
 }

@@ -216,4 +216,16 @@ many calls. Cascades from llm_calls_1m like the other cost families.`,
       { name: 'llm_costs_alloc_1d', grain: 'day', from: 'llm_costs_alloc_1h', since: 37 },
     ],
   },
+  {
+    name: 'capacity_spill',
+    subject: CAPACITY,
+    dims: ['fallback_from'],
+    keyPrefix: ['fallback_from'],
+    doc: `Per-minute token demand that spilled off each deployment (fallback_from first), for the
+spilled side of capacity: llm_capacity_1m is keyed deployment first, so the calls that fell back
+from one provisioned deployment were a scan of every deployment's minutes (442k rows at 10M calls
+for 43k minutes of one deployment's spill; 19 of a 30-day capacity question's ~65 ms of CPU).
+Here they are one key range of minutes.`,
+    tables: [{ name: 'llm_capacity_spill_1m', grain: 'minute', from: 'llm_calls', since: 42 }],
+  },
 ];

@@ -4,7 +4,7 @@
 // read is first weighed (tenant-size.ts): a small tenant's calls are read raw by the sort key.
 import type { QueryRunner, Row } from '../runner.js';
 import type { Read } from './plan.js';
-import { readSql } from './sql.js';
+import { readSql, windowsSql } from './sql.js';
 import { weighTenants } from './tenant-size.js';
 
 /** The rows of one read: dimensions (and `bucket`) and merged measures, as JSON. */
@@ -19,6 +19,15 @@ export async function readMany(runner: QueryRunner, reads: readonly Read[]): Pro
   const out: Row[][] = reads.map(() => []);
   const params: Record<string, unknown> = {};
   const weighed = await weighTenants(runner, reads);
+  // One read keeps its own SQL (no window tag to compute per row).
+  const together = weighed.length > 1 ? windowsSql(weighed) : undefined;
+  if (together !== undefined) {
+    for (const row of await runner.query(together.sql, together.params)) {
+      const { read_index: index, ...rest } = row;
+      out[Number(index)]?.push(rest);
+    }
+    return out;
+  }
   const parts = weighed.flatMap((read, i) => {
     const r = readSql(read, `r${i}_`);
     if (r.plan.segments.length === 0) return [];

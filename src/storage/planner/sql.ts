@@ -51,34 +51,62 @@ function filterSql(read: Read, params: QueryParams, prefix: string): string[] {
   return out;
 }
 
+/** A segment of one of several windows read together (`index`: which window). */
+type Tagged = Segment & { index: number };
+
+interface Parts {
+  parts: string[];
+  keys: string[];
+  groupBy: string;
+  measures: [string, Measure][];
+  params: QueryParams;
+  plan: Plan;
+}
+
 /**
- * `SELECT [bucket,] dims..., measures... FROM (segments UNION ALL) GROUP BY [bucket,] dims`.
- * An empty range still answers: zero rows, or one row of zeros when nothing is grouped.
- * `prefix` keeps parameter names apart when several reads share one query.
+ * One SELECT per table of the read's plan. `merged` groups each one per bucket and dimensions; a
+ * rollup's rows can instead be returned as stored (`merged: false`, for measures summed on merge)
+ * when the caller aggregates them itself, llm_calls' rows are always grouped (its measures are
+ * aggregates of calls).
  */
-export function readSql(read: Read, prefix = '', catalog: Catalog = CATALOG): ReadSql {
+function planParts(
+  read: Read,
+  prefix: string,
+  catalog: Catalog,
+  merged: boolean,
+  windows?: readonly Tagged[],
+): Parts {
   const subject =
     catalog.families.find((f) => f.subject.name === read.subject)?.subject ??
     SUBJECTS[read.subject];
   const measures: [string, Measure][] = read.measures.map((m) => {
     const measure = subject.measures[m];
     if (measure === undefined) throw new Error(`${read.subject} has no measure ${m}`);
+    if (!merged && measure.merge(m) !== `sum(${m})`)
+      throw new Error(`${read.subject}.${m} is not summed on merge: its rows must be merged`);
     return [m, measure];
   });
   const dims = read.dims.map(column);
   const params: QueryParams = {};
   const filters = filterSql(read, params, prefix);
-  const keys = [...(read.bucket !== undefined ? ['bucket'] : []), ...dims];
+  const keys = [
+    ...(windows !== undefined ? ['read_index'] : []),
+    ...(read.bucket !== undefined ? ['bucket'] : []),
+    ...dims,
+  ];
   const groupBy = keys.length > 0 ? ` GROUP BY ${keys.join(', ')}` : '';
   const plan = planRead(read, catalog);
-  const part = (segments: readonly Segment[]): string => {
+  const part = (segments: readonly Tagged[]): string => {
     const table = segments[0]?.table;
     const raw = table === undefined;
     const time = table === undefined ? 'start_time' : TIME_COLUMN[table.grain];
+    // Several windows in one SELECT: each row's window named by the range it falls in.
+    const index = `multiIf(${segments.map((g) => `${timeRange(g)}, ${g.index}`).join(', ')}, 255)`;
     const cols = [
+      ...(windows !== undefined ? [`toUInt8(${index}) AS read_index`] : []),
       ...(read.bucket !== undefined ? [`${bucketSql(read.bucket, time)} AS bucket`] : []),
       ...dims,
-      ...measures.map(([n, m]) => `${raw ? m.raw : m.merge(n)} AS ${n}`),
+      ...measures.map(([n, m]) => `${raw ? m.raw : merged ? m.merge(n) : n} AS ${n}`),
     ];
     const ranges = segments.map((segment) => timeRange(segment));
     const where = [
@@ -90,20 +118,89 @@ export function readSql(read: Read, prefix = '', catalog: Catalog = CATALOG): Re
       ...(raw && subject.where !== undefined ? [subject.where] : []),
       ...filters,
     ];
-    return `SELECT ${cols.join(', ')} FROM ${table === undefined ? 'llm_calls' : table.name} WHERE ${where.join(' AND ')}${groupBy}`;
+    const grouped = raw || merged ? groupBy : '';
+    return `SELECT ${cols.join(', ')} FROM ${table === undefined ? 'llm_calls' : table.name} WHERE ${where.join(' AND ')}${grouped}`;
   };
   // One SELECT per table: the two edges of a range (the partial minutes read raw, the partial
   // hours from the minute table, ...) share one, its time ranges ORed. Each SELECT costs the
   // engine ~5-10 ms of planning however few rows it reads, which at 7 segments was most of a
   // 30-day question's time.
-  const byTable = new Map<string, Segment[]>();
-  for (const segment of plan.segments) {
+  const byTable = new Map<string, Tagged[]>();
+  for (const segment of windows ?? plan.segments.map((g) => ({ ...g, index: 0 }))) {
     const key = segment.table?.name ?? '';
     byTable.set(key, [...(byTable.get(key) ?? []), segment]);
   }
   const parts = byTable.size > 0 ? [...byTable.values()].map(part) : [part([])];
+  return { parts, keys, groupBy, measures, params, plan };
+}
+
+/**
+ * `SELECT [bucket,] dims..., measures... FROM (segments UNION ALL) GROUP BY [bucket,] dims`.
+ * An empty range still answers: zero rows, or one row of zeros when nothing is grouped.
+ * `prefix` keeps parameter names apart when several reads share one query.
+ */
+export function readSql(read: Read, prefix = '', catalog: Catalog = CATALOG): ReadSql {
+  const { parts, keys, groupBy, measures, params, plan } = planParts(read, prefix, catalog, true);
   // One segment is already merged per group (same columns, same types): grouping it again cost a
   // second hash table as large as the first (a 30-day capacity read groups ~100k minute rows).
+  if (parts.length === 1) return { sql: parts[0]!, params, plan };
+  const merged = measures.map(([n, m]) => `${m.merge(n)} AS ${n}`);
+  return {
+    sql: `SELECT ${[...keys, ...merged].join(', ')} FROM (${parts.join('\nUNION ALL\n')})${groupBy}`,
+    params,
+    plan,
+  };
+}
+
+/**
+ * The rows of a read NOT merged per group: a rollup's stored rows (several per bucket and
+ * dimensions: other dimensions, unmerged parts) and llm_calls' groups, for a caller that sums
+ * them itself in one aggregation (capacity sums minutes straight into per-minute arrays, where a
+ * GROUP BY minute first cost a hash table of every minute). Only for measures summed on merge;
+ * an empty range has no rows.
+ */
+export function unmergedSql(read: Read, prefix = '', catalog: Catalog = CATALOG): ReadSql {
+  const { parts, params, plan } = planParts(read, prefix, catalog, false);
+  return { sql: parts.join('\nUNION ALL\n'), params, plan };
+}
+
+/** Windows are read together when only their time ranges differ and no two overlap. */
+function sameShape(a: Read, b: Read): boolean {
+  const shape = ({ from: _f, to: _t, ...rest }: Read) => JSON.stringify(rest);
+  return shape(a) === shape(b);
+}
+
+/**
+ * Several windows of one question (a current and a baseline) in ONE SELECT per table, each row
+ * tagged with its window's index (`read_index`), instead of a query part per window and table:
+ * each SELECT costs the engine a few ms of planning however few rows it reads, and a drift check
+ * with ragged edges read five (current: raw edges and minutes; baseline: raw, minutes and hours)
+ * where three do. Undefined when the reads differ in more than their ranges, overlap, or group
+ * nothing (then each read answers one row even when empty), or have no segments at all; the
+ * caller reads them one by one.
+ */
+export function windowsSql(
+  reads: readonly Read[],
+  catalog: Catalog = CATALOG,
+): ReadSql | undefined {
+  const [first] = reads;
+  if (first === undefined || reads.length > 255 || !reads.every((r) => sameShape(first, r)))
+    return undefined;
+  if (first.dims.length === 0 && first.bucket === undefined) return undefined;
+  const sorted = [...reads].sort((a, b) => a.from.getTime() - b.from.getTime());
+  if (sorted.some((r, i) => i > 0 && r.from.getTime() < sorted[i - 1]!.to.getTime()))
+    return undefined;
+  const windows = reads.flatMap((r, index) =>
+    planRead(r, catalog).segments.map((g) => ({ ...g, index })),
+  );
+  if (windows.length === 0) return undefined;
+  const { parts, keys, groupBy, measures, params, plan } = planParts(
+    first,
+    '',
+    catalog,
+    true,
+    windows,
+  );
   if (parts.length === 1) return { sql: parts[0]!, params, plan };
   const merged = measures.map(([n, m]) => `${m.merge(n)} AS ${n}`);
   return {
