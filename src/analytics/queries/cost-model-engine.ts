@@ -219,7 +219,8 @@ function hourCharges(
     else rest.push([Math.max(lo, hour), end]);
   }
   for (const run of rest)
-    for (const c of splitHourUnits(r, run, [], used, spread, () => undefined)) charges.set(c.hour, c);
+    for (const c of splitHourUnits(r, run, [], used, spread, () => undefined))
+      charges.set(c.hour, c);
   const name = r.name ?? r.deployment;
   for (const run of runs)
     for (const c of splitIntoLines(q, r, name, run, x.groups, used, lines)) charges.set(c.hour, c);

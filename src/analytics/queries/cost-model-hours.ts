@@ -165,6 +165,12 @@ export function splitHourUnits(
       unused = 0n;
     }
     rows.forEach((g, i) => share(g, (parts[i] ?? 0n) + (extra?.[i] ?? 0n)));
-    return { hour, seconds, cost, unused: unused === 0n ? ZERO : fromUnits(unused), unusedUnits: unused };
+    return {
+      hour,
+      seconds,
+      cost,
+      unused: unused === 0n ? ZERO : fromUnits(unused),
+      unusedUnits: unused,
+    };
   });
 }

@@ -63,13 +63,27 @@ export interface Placement {
   where: string;
 }
 
-/** The split of the reservations' hours; `read` is the hourly coverage read, merged per group. */
-export function splitSql(read: string, place: Placement, spread: boolean): string {
-  const rows =
+/**
+ * The split of the reservations' hours; `read` is the hourly coverage read, merged per group.
+ * `regroup`: the read also groups by provider or model (a reservation names one), so a group of
+ * another reservation of the batch may come in several rows an hour; they are summed first, as
+ * the JS split reads them (split row by row, a group's remainders came out up to 10^-18 off).
+ */
+export function splitSql(
+  read: string,
+  place: Placement,
+  spread: boolean,
+  regroup: boolean,
+): string {
+  const placed =
     `SELECT toUnixTimestamp(bucket) AS h, ${place.j} AS j, ${place.rank} AS rank, ` +
-    `${convertedSql('input_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'output_tokens')} AS w, ` +
     `input_tokens AS ti, cache_read_tokens AS tr, cache_creation_tokens AS tw, output_tokens AS tout ` +
     `FROM (${read}) WHERE calls > 0 AND h >= {cm_h0:UInt32} AND ${place.where}`;
+  const grouped = regroup
+    ? `SELECT h, j, rank, sum(ti) AS ti, sum(tr) AS tr, sum(tw) AS tw, sum(tout) AS tout ` +
+      `FROM (${placed}) GROUP BY h, j, rank`
+    : placed;
+  const rows = `SELECT *, ${convertedSql('ti', 'tr', 'tw', 'tout')} AS w FROM (${grouped})`;
   // One row per reservation hour: its groups (any order: ranks carry the tie order).
   const perHour =
     `SELECT j, h, intDiv(h - {cm_h0:UInt32}, 3600) + 1 AS hi, {cm_eng:Array(Array(UInt8))}[j][hi] AS e, ` +

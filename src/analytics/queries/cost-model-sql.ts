@@ -111,8 +111,15 @@ function coverageRead(
     const value = input.read.filters[d];
     if (value !== undefined) filters[d] = value;
   }
+  // The batch's deployments all meet the scope (costLines drops the others); a tier filter keeps
+  // only the covered tiers it names (none: no reservation of the question, scopedCoverage).
   filters.deployment = input.reservations.map((x) => x.r.deployment);
-  filters.capacity_tier = COVERED_TIERS;
+  const tier = input.read.filters.capacity_tier;
+  const tiers: readonly string[] = COVERED_TIERS;
+  filters.capacity_tier =
+    tier === undefined
+      ? tiers
+      : (typeof tier === 'string' ? [tier] : tier).filter((t) => tiers.includes(t));
   const read = { subject: 'calls', from: input.read.from, to: input.read.to, bucket, filters };
   const dims = [...new Set([...input.read.dims, ...coverageDims(input)])];
   return readSql({ ...read, subject: 'calls', dims, measures: [...new Set(measures)] }, prefix);
@@ -177,7 +184,7 @@ export function batchSql(input: SqlBatchInput): { sql: string; params: QueryPara
   };
   const split =
     `SELECT j, rk, ts, e, too_big, units, converted, used${names.map((n) => `, '0' AS \`m_${n}\``).join('')} ` +
-    `FROM (${splitSql(hourly.sql, placeSql(input), input.spread)})`;
+    `FROM (${splitSql(hourly.sql, placeSql(input), input.spread, coverageDims(input).length > 1)})`;
   const sql = `${split}\nUNION ALL\n${measuresSql(input, moved.sql, names)}`;
   return { sql, params };
 }
