@@ -25,8 +25,18 @@ import { migrate } from '../../src/storage/migrate.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
 import { DAYS, generate } from './analytics-gen.js';
 
-
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
+// BENCH_BASE_SRC: a src/ tree of an earlier commit (`git archive <commit> src | tar -x -C .tmp/base`):
+// its queryCosts (engine split) is timed in the same rounds, for a before/after in one run.
+const BASE_SRC = process.env.BENCH_BASE_SRC;
+const baseCosts: typeof queryCosts | undefined =
+  BASE_SRC === undefined
+    ? undefined
+    : (
+        (await import(join(process.cwd(), BASE_SRC, 'analytics/queries/costs.ts'))) as {
+          queryCosts: typeof queryCosts;
+        }
+      ).queryCosts;
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const HOUR = 3_600_000;
 const END = Math.floor(Date.now() / HOUR) * HOUR;
@@ -81,13 +91,16 @@ async function run(storage: QueryRunner): Promise<void> {
     const q: CostQuery = { from: FROM, to: TO, groupBy: [dim] };
     const { sql, params } = buildCostSql(q);
     const zero = { wall: 0, cpu: 0 };
-    const [base = zero, raw = zero, plain = zero, js = zero, reserved = zero] = await medians([
-      () => storage.query(sql, params),
-      () => storage.query(rawSql(dim)),
-      () => queryCosts(storage, q),
-      () => queryCosts(storage, { ...q, reservations: RESERVATIONS, split: 'js' }),
-      () => queryCosts(storage, { ...q, reservations: RESERVATIONS, split: 'engine' }),
-    ]);
+    const engineQ: CostQuery = { ...q, reservations: RESERVATIONS, split: 'engine' };
+    const [base = zero, raw = zero, plain = zero, js = zero, reserved = zero, before] =
+      await medians([
+        () => storage.query(sql, params),
+        () => storage.query(rawSql(dim)),
+        () => queryCosts(storage, q),
+        () => queryCosts(storage, { ...q, reservations: RESERVATIONS, split: 'js' }),
+        () => queryCosts(storage, engineQ),
+        ...(baseCosts !== undefined ? [() => baseCosts(storage, engineQ)] : []),
+      ]);
     const line = (name: string, t: { wall: number; cpu: number }): string =>
       `  ${name.padEnd(38)} ${t.wall.toFixed(1).padStart(8)} ms  ${(t.wall / base.wall).toFixed(2)}x baseline` +
       `  | cpu ${t.cpu.toFixed(1).padStart(8)} ms  ${(t.cpu / base.cpu).toFixed(2)}x`;
@@ -97,6 +110,12 @@ async function run(storage: QueryRunner): Promise<void> {
     process.stdout.write(`${line('queryCosts, no reservations', plain)}\n`);
     process.stdout.write(`${line('2 reservations x 720 h, JS split', js)}\n`);
     process.stdout.write(`${line('2 reservations x 720 h, engine split', reserved)}\n`);
+    if (before !== undefined) {
+      process.stdout.write(`${line(`engine split at ${BASE_SRC}`, before)}\n`);
+      process.stdout.write(
+        `  this tree ${(before.wall / reserved.wall).toFixed(2)}x faster than ${BASE_SRC} (cpu ${(before.cpu / reserved.cpu).toFixed(2)}x)\n`,
+      );
+    }
     process.stdout.write(
       `  engine split ${(js.wall / reserved.wall).toFixed(2)}x faster than the JS split (cpu ${(js.cpu / reserved.cpu).toFixed(2)}x)\n`,
     );

@@ -64,10 +64,12 @@ export interface Placement {
 }
 
 /**
- * The split of the reservations' hours; `read` is the hourly coverage read, merged per group.
- * `regroup`: the read also groups by provider or model (a reservation names one), so a group of
- * another reservation of the batch may come in several rows an hour; they are summed first, as
- * the JS split reads them (split row by row, a group's remainders came out up to 10^-18 off).
+ * The split of the reservations' hours; `read` is the hourly coverage read, each table's rows
+ * merged per group.
+ * `regroup`: a group may come in several rows an hour (the read also groups by provider or model
+ * because a reservation names one, or two of its tables answer parts of one hour); they are summed
+ * first, as the JS split reads them (split row by row, a group's remainders came out up to 10^-18
+ * off). The read is the planner's without its outer merge (cost-model-sql.ts).
  */
 export function splitSql(
   read: string,
