@@ -180,10 +180,20 @@ export function splitUnits(t: bigint, ws: readonly bigint[]): bigint[] {
 }
 
 const UNITS_TEXT = UNITS.toString();
+const MAX_EXACT = 10n ** 80n;
 
-/** Smallest units (10^-18) as an exact decimal. */
+/**
+ * Smallest units (10^-18) as an exact decimal. Built from its digits with the point placed (the
+ * same value as units / 10^18, which cost a decimal division: ~13 us, run per reservation hour).
+ */
 export function fromUnits(units: bigint): MoneyValue {
-  return units === 0n ? ZERO : new Money(units.toString()).div(UNITS_TEXT);
+  if (units === 0n) return ZERO;
+  // Beyond the precision the division rounds (a constructed decimal would not): keep it.
+  if (units >= MAX_EXACT || units <= -MAX_EXACT) return new Money(units.toString()).div(UNITS_TEXT);
+  const sign = units < 0n ? '-' : '';
+  const digits = (units < 0n ? -units : units).toString().padStart(MONEY_SCALE + 1, '0');
+  const cut = digits.length - MONEY_SCALE;
+  return new Money(`${sign}${digits.slice(0, cut)}.${digits.slice(cut)}`);
 }
 
 /** An amount at MONEY_SCALE or coarser as smallest units (exact; throws on finer amounts). */

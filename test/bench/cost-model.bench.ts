@@ -3,6 +3,9 @@
 // Generates BENCH_ROWS calls (default 2M) over 30 days in embedded chDB (analytics-gen.ts: dep-0
 // and dep-1 are provisioned), then times, median of BENCH_REPEAT runs after one warm-up (round-robin across variants):
 //   baseline      the pre-model read: buildCostSql (rollups + raw edges), one SQL query
+//   raw           the question asked of llm_calls with no split at all (one GROUP BY over the
+//                 range's rows): a lower bound of the raw-table answer, so `raw / engine` is the
+//                 least the model gains over reading raw rows (goal 3: >= 10x)
 //   no-reservations  queryCosts without reservations (one read, rows merged in JS)
 //   reservations  queryCosts with two reservations on dep-0 and dep-1 active all 30 days, the hours
 //                 split in JS (`split: 'js'`, the reference: every group-hour read out, per
@@ -23,11 +26,30 @@ import type { QueryRunner } from '../../src/storage/runner.js';
 import { DAYS, generate } from './analytics-gen.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
+// BENCH_BASE_SRC: a src/ tree of an earlier commit (`git archive <commit> src | tar -x -C .tmp/base`):
+// its queryCosts (engine split) is timed in the same rounds, for a before/after in one run.
+const BASE_SRC = process.env.BENCH_BASE_SRC;
+const baseCosts: typeof queryCosts | undefined =
+  BASE_SRC === undefined
+    ? undefined
+    : (
+        (await import(join(process.cwd(), BASE_SRC, 'analytics/queries/costs.ts'))) as {
+          queryCosts: typeof queryCosts;
+        }
+      ).queryCosts;
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const HOUR = 3_600_000;
 const END = Math.floor(Date.now() / HOUR) * HOUR;
 const FROM = new Date(END - DAYS * 86_400_000 + 17_300);
 const TO = new Date(END - 42_100);
+
+/** The same question of llm_calls, without reservations (analytics.bench.ts' raw costs read). */
+const rawSql = (dim: string): string =>
+  `SELECT ${dim}, count() AS calls, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+      sum(cost_total) AS cost_usd, sum(list_cost) AS list_cost_usd, countIf(NOT priced) AS unpriced_calls
+    FROM llm_calls WHERE start_time >= fromUnixTimestamp64Milli(toInt64(${FROM.getTime()}), 'UTC')
+      AND start_time < fromUnixTimestamp64Milli(toInt64(${TO.getTime()}), 'UTC') AND kind IN ('inference', 'embeddings')
+    GROUP BY ${dim}`;
 const RESERVATIONS = parseConfig({
   finops: {
     reservations: ['dep-0', 'dep-1'].map((deployment) => ({
@@ -69,22 +91,37 @@ async function run(storage: QueryRunner): Promise<void> {
     const q: CostQuery = { from: FROM, to: TO, groupBy: [dim] };
     const { sql, params } = buildCostSql(q);
     const zero = { wall: 0, cpu: 0 };
-    const [base = zero, plain = zero, js = zero, reserved = zero] = await medians([
-      () => storage.query(sql, params),
-      () => queryCosts(storage, q),
-      () => queryCosts(storage, { ...q, reservations: RESERVATIONS, split: 'js' }),
-      () => queryCosts(storage, { ...q, reservations: RESERVATIONS, split: 'engine' }),
-    ]);
+    const engineQ: CostQuery = { ...q, reservations: RESERVATIONS, split: 'engine' };
+    const [base = zero, raw = zero, plain = zero, js = zero, reserved = zero, before] =
+      await medians([
+        () => storage.query(sql, params),
+        () => storage.query(rawSql(dim)),
+        () => queryCosts(storage, q),
+        () => queryCosts(storage, { ...q, reservations: RESERVATIONS, split: 'js' }),
+        () => queryCosts(storage, engineQ),
+        ...(baseCosts !== undefined ? [() => baseCosts(storage, engineQ)] : []),
+      ]);
     const line = (name: string, t: { wall: number; cpu: number }): string =>
       `  ${name.padEnd(38)} ${t.wall.toFixed(1).padStart(8)} ms  ${(t.wall / base.wall).toFixed(2)}x baseline` +
       `  | cpu ${t.cpu.toFixed(1).padStart(8)} ms  ${(t.cpu / base.cpu).toFixed(2)}x`;
     process.stdout.write(`group_by=${dim} (${DAYS} days, ${ROWS.toLocaleString()} calls)\n`);
     process.stdout.write(`${line('baseline (buildCostSql, one query)', base)}\n`);
+    process.stdout.write(`${line('raw llm_calls GROUP BY, no split', raw)}\n`);
     process.stdout.write(`${line('queryCosts, no reservations', plain)}\n`);
     process.stdout.write(`${line('2 reservations x 720 h, JS split', js)}\n`);
     process.stdout.write(`${line('2 reservations x 720 h, engine split', reserved)}\n`);
+    if (before !== undefined) {
+      process.stdout.write(`${line(`engine split at ${BASE_SRC}`, before)}\n`);
+      process.stdout.write(
+        `  this tree ${(before.wall / reserved.wall).toFixed(2)}x faster than ${BASE_SRC} (cpu ${(before.cpu / reserved.cpu).toFixed(2)}x)\n`,
+      );
+    }
     process.stdout.write(
       `  engine split ${(js.wall / reserved.wall).toFixed(2)}x faster than the JS split (cpu ${(js.cpu / reserved.cpu).toFixed(2)}x)\n`,
+    );
+    process.stdout.write(
+      `  engine split vs raw: ${(raw.wall / reserved.wall).toFixed(2)}x faster (cpu ${(raw.cpu / reserved.cpu).toFixed(2)}x); ` +
+        `< 300 ms: ${reserved.wall < 300 ? 'yes' : 'NO'}, >= 10x raw: ${raw.wall / reserved.wall >= 10 ? 'yes' : 'NO'}\n`,
     );
   }
 }

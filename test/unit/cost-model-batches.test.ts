@@ -1,6 +1,7 @@
 // Which reservations of a question the engine splits together (one query per batch): those on
-// distinct deployments over the same charged range, with whole weights, when the question does
-// not filter the coverage's own columns; `split` and the group-hour threshold decide the rest.
+// distinct deployments over the same charged range, with whole weights (whatever the question's
+// filters: cost-model.ts drops the reservations a scope excludes before); `split` and the
+// group-hour threshold decide the rest.
 import { describe, expect, it } from 'vitest';
 import { engineBatches } from '../../src/analytics/queries/cost-model-batches.js';
 import type { ModelQuery } from '../../src/analytics/queries/cost-model-lines.js';
@@ -66,7 +67,7 @@ const names = (b: { reservations: readonly { name?: string | undefined }[] }): s
 
 describe('engine batches', () => {
   it('puts distinct deployments over one range in one batch, fractional weights in JS', () => {
-    const { batches, rest } = engineBatches(q({ split: 'engine' }), active, {}, 1);
+    const { batches, rest } = engineBatches(q({ split: 'engine' }), active, 1);
     expect(batches.map(names)).toEqual([['a', 'b'], ['c']]);
     expect(rest.map((x) => x.r.name)).toEqual(['frac']);
   });
@@ -75,7 +76,6 @@ describe('engine batches', () => {
     const { batches } = engineBatches(
       q({ split: 'engine' }),
       [active[0]!, { r: res[1]!, range: later }],
-      {},
       1,
     );
     expect(batches.map((b) => [names(b), b.range])).toEqual([
@@ -84,22 +84,13 @@ describe('engine batches', () => {
     ]);
   });
 
-  it('leaves questions scoped on a coverage column, and split=js, to the JS split', () => {
-    for (const scope of [
-      { deployment: 'd1' },
-      { model: 'm' },
-      { capacity_tier: 'provisioned' },
-    ] as Record<string, string>[])
-      expect(engineBatches(q({ split: 'engine' }), active, scope, 1).batches).toEqual([]);
-    expect(engineBatches(q({ split: 'js' }), active, {}, 500).batches).toEqual([]);
-    // A tenant scope is not a coverage column: still one batch.
-    expect(engineBatches(q({ split: 'engine' }), active, { tenant: 'x' }, 1).batches).toHaveLength(
-      2,
-    );
+  it('leaves split=js to the JS split', () => {
+    expect(engineBatches(q({ split: 'js' }), active, 500).batches).toEqual([]);
+    expect(engineBatches(q({ split: 'engine' }), active, 1).batches).toHaveLength(2);
   });
 
   it('takes the engine by default from 100k group-hours', () => {
-    expect(engineBatches(q(), active, {}, 500).batches).toHaveLength(2); // 500 x 720 = 360k
-    expect(engineBatches(q(), active, {}, 40).batches).toEqual([]); // 40 x 720 = 28.8k
+    expect(engineBatches(q(), active, 500).batches).toHaveLength(2); // 500 x 720 = 360k
+    expect(engineBatches(q(), active, 40).batches).toEqual([]); // 40 x 720 = 28.8k
   });
 });

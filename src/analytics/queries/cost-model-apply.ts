@@ -33,6 +33,7 @@ import {
   groupId,
   readGroups,
   readHourTokens,
+  scopedCoverage,
 } from './cost-model-read.js';
 
 interface Allocation {
@@ -55,8 +56,8 @@ export async function applyReservation(
   scope: Record<string, FilterValue>,
   lines: Lines,
 ): Promise<void> {
-  const covered = coverageFilters(r);
-  const filters = { ...scope, ...covered };
+  // Only reservations whose coverage meets the scope get here (costLines).
+  const filters = scopedCoverage(r, scope) ?? { ...scope, ...coverageFilters(r) };
   const name = r.name ?? r.deployment;
   // Covered measures once per output bucket and group: moved from on-demand to covered lines.
   const moved = await readGroups(storage, {

@@ -2,7 +2,6 @@
 // queries: one per range the question charges (the same for every reservation active all along
 // it) holding reservations on distinct deployments, so each covered call belongs to one of them.
 import type { ReservationConfig } from '../../shared/config-finops.js';
-import type { FilterValue } from '../../storage/planner/plan.js';
 import type { EngineBatch } from './cost-model-engine.js';
 import { wholeWeights } from './cost-model-hours.js';
 import type { ModelQuery } from './cost-model-lines.js';
@@ -17,9 +16,6 @@ const HOUR_MS = 3_600_000;
  */
 export const ENGINE_MIN_GROUP_HOURS = 100_000;
 
-/** Scope filters on the coverage's own columns: those questions keep the per-reservation reads. */
-const COVERAGE_DIMS = ['deployment', 'provider', 'model', 'capacity_tier'];
-
 interface Active {
   r: ReservationConfig;
   range: [number, number];
@@ -28,14 +24,12 @@ interface Active {
 export function engineBatches(
   q: ModelQuery,
   active: readonly Active[],
-  scope: Record<string, FilterValue>,
   groups: number,
 ): { batches: EngineBatch[]; rest: Active[] } {
   const rest: Active[] = [];
   const batches: EngineBatch[] = [];
-  const coverageScoped = COVERAGE_DIMS.some((d) => scope[d] !== undefined);
   for (const a of active) {
-    if (coverageScoped || !wholeWeights(a.r.weights) || !inEngine(q, a.range, groups)) {
+    if (!wholeWeights(a.r.weights) || !inEngine(q, a.range, groups)) {
       rest.push(a);
       continue;
     }

@@ -35,6 +35,8 @@ export interface HourCharge {
   seconds: MoneyValue;
   cost: MoneyValue;
   unused: MoneyValue;
+  /** `unused` in 10^-18 units, when the split had them (saves converting it back). */
+  unusedUnits?: bigint | undefined;
 }
 
 /** Whether converted tokens are integers (every capacity weight whole): the integer split applies. */
@@ -163,6 +165,12 @@ export function splitHourUnits(
       unused = 0n;
     }
     rows.forEach((g, i) => share(g, (parts[i] ?? 0n) + (extra?.[i] ?? 0n)));
-    return { hour, seconds, cost, unused: unused === 0n ? ZERO : fromUnits(unused) };
+    return {
+      hour,
+      seconds,
+      cost,
+      unused: unused === 0n ? ZERO : fromUnits(unused),
+      unusedUnits: unused,
+    };
   });
 }

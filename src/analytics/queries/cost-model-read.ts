@@ -103,6 +103,32 @@ export function coverageFilters(r: ReservationConfig): Record<string, FilterValu
   return f;
 }
 
+/**
+ * The calls of a question's scope a reservation covers: the scope and the coverage filters, each
+ * dimension both name holding the values both allow; undefined when none is left (a question on
+ * another deployment, provider, model or an uncovered tier: the reservation has nothing there).
+ * The coverage used to replace the scope's own value, so a question on one deployment moved the
+ * other reservations' covered calls off its on-demand lines (negative on-demand rows).
+ */
+export function scopedCoverage(
+  r: ReservationConfig,
+  scope: Readonly<Record<string, FilterValue>>,
+): Record<string, FilterValue> | undefined {
+  const out: Record<string, FilterValue> = { ...scope };
+  for (const [dim, value] of Object.entries(coverageFilters(r))) {
+    const asked = scope[dim];
+    if (asked === undefined) {
+      out[dim] = value;
+      continue;
+    }
+    const allowed = typeof value === 'string' ? [value] : value;
+    const both = (typeof asked === 'string' ? [asked] : asked).filter((v) => allowed.includes(v));
+    if (both.length === 0) return undefined;
+    out[dim] = both.length === 1 ? (both[0] ?? '') : both;
+  }
+  return out;
+}
+
 /** Group identity used across reads (bucket excluded). */
 export const groupId = (key: Record<string, string>): string => JSON.stringify(key);
 

@@ -2,26 +2,15 @@
 // reservation of a question at once, in ONE query that also sums the covered calls' measures (the
 // usage that moves from on-demand to covered lines; a second read in the same query, at the
 // question's bucket): a month by tenant never leaves the engine as group-hours, and no read is
-// repeated per reservation. Same arithmetic as splitUnits, per reservation hour:
-//   parts = [groups in the question's order..., covered usage outside it, idle]
-//   floor_i = t x w_i div S, rem_i = t x w_i mod S (S = sum of the parts' weights)
-//   the t - sum(floor) leftover units go one each to the largest rem, ties to the lower index;
-//   spread: the idle part split again the same way over [groups..., outside].
-// In Int128 without overflow: t = q x S + r (r < S), so floor_i = q x w_i + (r x w_i) div S and
-// rem_i = (r x w_i) mod S, where r x w_i < S^2 < 2^126 while S < 2^63 (an hour of 9.2e18
-// converted tokens; beyond it the query says so and the caller splits in JS) and q x w_i <= t.
-// The index of a group is its rank in `order`, which the caller sorts by groupId exactly as
-// byHourInOrder does, so remainder ties fall to the same group as in JS, digit for digit (a test
-// compares the two on chDB data with ties); the two last parts rank after every group. The
-// leftover goes by one lambda-free sort of (remainder, rank) packed in a UInt128: each part whose
-// key is at least the `left`-th largest gets one unit. Hours whose capacity is not whole (a partial hour of a fractional capacity: the
-// decimal remainder decides) are not split here: their group-hours come back for the JS split.
+// repeated per reservation. This file holds its inputs, reads and rows; the split itself (the
+// arithmetic, and why it matches the JS split digit for digit) is cost-model-sql-split.ts.
 import type { ReservationConfig } from '../../shared/config-finops.js';
 import { BILLABLE_KINDS } from '../../storage/catalog/measures.js';
 import type { FilterValue } from '../../storage/planner/plan.js';
 import { readSql } from '../../storage/planner/sql.js';
 import type { QueryParams, QueryRunner } from '../../storage/runner.js';
 import { COVERED_TIERS, TOKEN_MEASURES, type GroupRead } from './cost-model-read.js';
+import { splitSql, type Placement } from './cost-model-sql-split.js';
 import { COST_DIMENSIONS, type Bucket } from './costs.js';
 
 /** One reservation of the batch: its hours as arrays indexed by hour offset from `h0`. */
@@ -78,39 +67,9 @@ export interface SqlBatchRow {
   m: Record<string, string>;
 }
 
-/** The rank of an hour's own row (its unused part), after every group's. */
-export const IDLE_RANK = 4_294_967_295;
-const OUTSIDE_RANK = IDLE_RANK - 1;
-/** Over this many converted tokens in an hour, S^2 may not fit Int128: the caller splits in JS. */
-const MAX_SUM = '9223372036854775807';
+export { IDLE_RANK } from './cost-model-sql-split.js';
 
-/** Converted tokens in SQL (Int128): reservation j's weights x (uncached, read, write, output). */
-function convertedSql(input: string, read: string, write: string, output: string): string {
-  const w = (name: string): string => `{cm_${name}:Array(Int64)}[j]`;
-  return (
-    `${w('wi')} * greatest(toInt128(${input}) - ${read} - ${write}, toInt128(0)) + ` +
-    `${w('wr')} * toInt128(${read}) + ${w('ww')} * toInt128(${write}) + ${w('wo')} * toInt128(${output})`
-  );
-}
-
-/**
- * Largest remainder of `t` over the weights `ws` (ranks `ks`, sum `s` > 0), as SELECT items
- * named `${p}...`; `${p}sh` is the shares array.
- */
-function splitItems(p: string, t: string, ws: string, ks: string, s: string): string[] {
-  return [
-    `intDiv(${t}, ${s}) AS ${p}q`,
-    `${t} - ${p}q * ${s} AS ${p}r`,
-    `arrayMap(x -> ${p}q * x + intDiv(${p}r * x, ${s}), ${ws}) AS ${p}fl`,
-    `arrayMap(x -> (${p}r * x) % ${s}, ${ws}) AS ${p}rm`,
-    `toUInt64(${t} - arraySum(${p}fl)) AS ${p}left`,
-    // (remainder desc, rank asc) as one UInt128 (remainder < S < 2^63, rank < 2^32), sorted
-    // descending without a lambda: every part whose key is at least the left-th gets a unit.
-    `arrayMap((r, k) -> toUInt128(r) * 4294967296 + (4294967295 - k), ${p}rm, ${ks}) AS ${p}key`,
-    `if(${p}left = 0, toUInt128(0), arrayReverseSort(${p}key)[${p}left]) AS ${p}cut`,
-    `arrayMap((f, x) -> f + toInt128(${p}left > 0 AND x >= ${p}cut), ${p}fl, ${p}key) AS ${p}sh`,
-  ];
-}
+const HOUR_MS = 3_600_000;
 
 function batchParams(input: SqlBatchInput, dims: readonly string[]): QueryParams {
   const rs = input.reservations;
@@ -148,17 +107,26 @@ function coverageRead(
   bucket: Bucket | undefined,
   measures: readonly string[],
   prefix: string,
+  merge = true,
 ): ReturnType<typeof readSql> {
   const filters: Record<string, FilterValue> = { kind: BILLABLE_KINDS };
   for (const d of COST_DIMENSIONS) {
     const value = input.read.filters[d];
     if (value !== undefined) filters[d] = value;
   }
+  // The batch's deployments all meet the scope (costLines drops the others); a tier filter keeps
+  // only the covered tiers it names (none: no reservation of the question, scopedCoverage).
   filters.deployment = input.reservations.map((x) => x.r.deployment);
-  filters.capacity_tier = COVERED_TIERS;
+  const tier = input.read.filters.capacity_tier;
+  const tiers: readonly string[] = COVERED_TIERS;
+  filters.capacity_tier =
+    tier === undefined
+      ? tiers
+      : (typeof tier === 'string' ? [tier] : tier).filter((t) => tiers.includes(t));
   const read = { subject: 'calls', from: input.read.from, to: input.read.to, bucket, filters };
   const dims = [...new Set([...input.read.dims, ...coverageDims(input)])];
-  return readSql({ ...read, subject: 'calls', dims, measures: [...new Set(measures)] }, prefix);
+  const r = { ...read, subject: 'calls' as const, dims, measures: [...new Set(measures)] };
+  return readSql(r, prefix, undefined, { merge });
 }
 
 function coverageDims(input: SqlBatchInput): string[] {
@@ -169,10 +137,13 @@ function coverageDims(input: SqlBatchInput): string[] {
 }
 
 /** `j` (the row's reservation), `rank` and the coverage condition over a read's rows. */
-function placeSql(input: SqlBatchInput): { j: string; rank: string; where: string } {
+function placeSql(input: SqlBatchInput): Placement {
   const { dims } = input.read;
+  // One dimension: its value is the key (a concat of one string cost ~10 % of the split).
   const key =
-    dims.length > 0 ? `concat(${dims.map((d) => `toString(${d})`).join(", '\\0', ")})` : "''";
+    dims.length === 1
+      ? `toString(${dims[0]})`
+      : `concat(${dims.map((d) => `toString(${d})`).join(", '\\0', ")})`;
   const rank =
     dims.length > 0
       ? `transform(${key}, {cm_keys:Array(String)}, {cm_ranks:Array(UInt32)}, toUInt32(0))`
@@ -187,49 +158,6 @@ function placeSql(input: SqlBatchInput): { j: string; rank: string; where: strin
     where += ` AND ({cm_hm:Array(UInt8)}[j] = 0 OR model = {cm_md:Array(String)}[j])`;
   const j = `transform(deployment, {cm_deps:Array(String)}, {cm_js:Array(UInt16)}, toUInt16(0))`;
   return { j, rank, where };
-}
-
-/** The split: group-hours in, one row per (reservation, output bucket, rank) out (e = 0/1). */
-function splitSql(input: SqlBatchInput, read: string, names: readonly string[]): string {
-  const place = placeSql(input);
-  const rows =
-    `SELECT toUnixTimestamp(bucket) AS h, intDiv(h - {cm_h0:UInt32}, 3600) + 1 AS i, ${place.j} AS j, ` +
-    `${place.rank} AS rank, ` +
-    `${convertedSql('input_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'output_tokens')} AS w, ` +
-    `input_tokens AS ti, cache_read_tokens AS tr, cache_creation_tokens AS tw, output_tokens AS tout ` +
-    `FROM (${read}) WHERE calls > 0 AND h >= {cm_h0:UInt32} AND ${place.where}`;
-  // One row per reservation hour: its groups (any order: ranks carry the tie order).
-  const perHour =
-    `SELECT j, h, any(i) AS hi, {cm_eng:Array(Array(UInt8))}[j][hi] AS e, ` +
-    `toInt128({cm_ts:Array(Array(String))}[j][hi]) AS t, toInt128({cm_caps:Array(Array(String))}[j][hi]) AS cap, ` +
-    `{cm_outs:Array(UInt32)}[hi] AS out_s, groupArray(rank) AS rs, groupArray(w) AS ws, ` +
-    `arraySum(ws) AS mine, ${convertedSql('sum(ti)', 'sum(tr)', 'sum(tw)', 'sum(tout)')} AS allc, ` +
-    `greatest(mine, if({cm_filtered:UInt8} = 1, toInt128({cm_reps:Array(Array(String))}[j][hi]), allc)) AS used, ` +
-    `greatest(cap - used, toInt128(0)) AS idle, used + idle AS s, s > ${MAX_SUM} AS big, ` +
-    `if(s = 0 OR big, toInt128(1), s) AS sd, if(big, toInt128(0), t) AS tt, ` +
-    `arrayConcat(ws, [used - mine, idle]) AS pw, arrayConcat(rs, [toUInt32(${OUTSIDE_RANK}), toUInt32(${IDLE_RANK})]) AS pk ` +
-    `FROM (${rows}) GROUP BY j, h`;
-  // Zero sum (no capacity, no usage): the whole hour is idle, as hourParts does.
-  const parts =
-    `SELECT *, ${splitItems('a_', 'tt', 'pw', 'pk', 'sd').join(', ')}, ` +
-    `if(s = 0, arrayMap((x, k) -> if(k = length(pw), t, toInt128(0)), pw, arrayEnumerate(pw)), a_sh) AS shares, ` +
-    `length(ws) AS n, shares[n + 2] AS un FROM (${perHour})`;
-  const totals = input.spread
-    ? `SELECT *, used > 0 AND un > 0 AS apply, arraySlice(pw, 1, n + 1) AS sw, arraySlice(pk, 1, n + 1) AS sk, ` +
-      `if(used = 0 OR big, toInt128(1), used) AS ud, ${splitItems('b_', 'if(apply, un, toInt128(0))', 'sw', 'sk', 'ud').join(', ')}, ` +
-      `if(apply, arrayMap((a, b) -> a + b, arraySlice(shares, 1, n), arraySlice(b_sh, 1, n)), arraySlice(shares, 1, n)) AS gs, ` +
-      `if(apply, toInt128(0), un) AS unused FROM (${parts})`
-    : `SELECT *, arraySlice(shares, 1, n) AS gs, un AS unused FROM (${parts})`;
-  // Zipped ARRAY JOIN (no array is copied per joined row); arrayResize pads with zeros, so the
-  // hour's own row (rank IDLE_RANK) carries no converted tokens.
-  return (
-    `SELECT j, rk, ts, e, max(big) AS too_big, toString(sum(share)) AS units, toString(sum(cv)) AS converted, ` +
-    `toString(sum(if(rk = ${IDLE_RANK} AND e = 0, allc, toInt128(0)))) AS used` +
-    names.map((n) => `, '0' AS \`m_${n}\``).join('') +
-    ` FROM (${totals}) ARRAY JOIN arrayConcat(rs, [toUInt32(${IDLE_RANK})]) AS rk, ` +
-    `if(e = 1, arrayConcat(gs, [unused]), arrayResize([toInt128(0)], n + 1)) AS share, ` +
-    `arrayResize(ws, n + 1) AS cv GROUP BY j, rk, if(rk = ${IDLE_RANK} OR e = 0, h, out_s) AS ts, e`
-  );
 }
 
 /** The moved measures per (reservation, output bucket, rank), as rows with e = 2. */
@@ -251,14 +179,32 @@ function measuresSql(input: SqlBatchInput, read: string, names: readonly string[
  */
 export function batchSql(input: SqlBatchInput): { sql: string; params: QueryParams } {
   const names = Object.keys(input.measures);
-  const hourly = coverageRead(input, 'hour', Object.values(TOKEN_MEASURES), '');
-  const moved = coverageRead(input, input.bucket, ['calls', ...Object.values(input.measures)], 'm');
+  // The hourly read without the planner's outer GROUP BY (a second string-keyed aggregation of
+  // every group-hour, ~100 ms of CPU at 2M calls): each table's SELECT merges its own groups, and
+  // when the tables answer whole hours apart (segment bounds on the hour) and the read groups by
+  // nothing the split does not, every (hour, reservation, rank) comes once; otherwise the split
+  // sums them first (regroup).
+  const hourly = coverageRead(input, 'hour', Object.values(TOKEN_MEASURES), '', false);
+  const { fromMs, toMs } = { fromMs: input.read.from.getTime(), toMs: input.read.to.getTime() };
+  const onHours = (ms: number): boolean => ms === fromMs || ms === toMs || ms % HOUR_MS === 0;
+  const apart = hourly.plan.segments.every((x) => onHours(x.fromMs) && onHours(x.toMs));
+  const regroup = coverageDims(input).length > 1 || !apart;
+  const moved = coverageRead(
+    input,
+    input.bucket,
+    ['calls', ...Object.values(input.measures)],
+    'm',
+    false, // measuresSql sums its rows per (reservation, rank, bucket): no merge needed before
+  );
   const params: QueryParams = {
     ...hourly.params,
     ...moved.params,
     ...batchParams(input, input.read.dims),
   };
-  const sql = `${splitSql(input, hourly.sql, names)}\nUNION ALL\n${measuresSql(input, moved.sql, names)}`;
+  const split =
+    `SELECT j, rk, ts, e, too_big, units, converted, used${names.map((n) => `, '0' AS \`m_${n}\``).join('')} ` +
+    `FROM (${splitSql(hourly.sql, placeSql(input), input.spread, regroup)})`;
+  const sql = `${split}\nUNION ALL\n${measuresSql(input, moved.sql, names)}`;
   return { sql, params };
 }
 

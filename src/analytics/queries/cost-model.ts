@@ -22,7 +22,13 @@ import { applyReservation } from './cost-model-apply.js';
 import { applyInEngine } from './cost-model-engine.js';
 import { engineBatches } from './cost-model-batches.js';
 import { Lines, type CostLine, type ModelQuery } from './cost-model-lines.js';
-import { USAGE_MEASURES, addMeasures, groupId, readGroups } from './cost-model-read.js';
+import {
+  USAGE_MEASURES,
+  addMeasures,
+  groupId,
+  readGroups,
+  scopedCoverage,
+} from './cost-model-read.js';
 
 export {
   bucketOf,
@@ -48,14 +54,17 @@ export async function costLines(storage: QueryRunner, q: ModelQuery): Promise<Co
     measures,
   });
   for (const row of totals) addMeasures(lines.get('usage', row.bucket, row.key).m, row.m);
+  // A reservation with nothing in the scope (another deployment, provider, model, or a tier it
+  // does not cover) neither moves usage nor shows lines.
   const active = q.reservations.flatMap((r) => {
+    if (scopedCoverage(r, scope) === undefined) return [];
     const range = activeRange(r, q.from, q.to, (q.now ?? new Date()).getTime());
     return range === undefined ? [] : [{ r, range }];
   });
   // The question's groups in tie order: a superset of every reservation's covered groups.
   const keys = new Map(totals.map((row) => [groupId(row.key), row.key]));
   const order = [...keys.keys()].sort().map((id) => keys.get(id) ?? {});
-  const { batches, rest } = engineBatches(q, active, scope, order.length);
+  const { batches, rest } = engineBatches(q, active, order.length);
   for (const batch of batches)
     if (!(await applyInEngine(storage, q, batch, scope, order, lines)))
       rest.push(...batch.reservations.map((r) => ({ r, range: batch.range })));

@@ -137,13 +137,21 @@ function planParts(
 /**
  * `SELECT [bucket,] dims..., measures... FROM (segments UNION ALL) GROUP BY [bucket,] dims`.
  * An empty range still answers: zero rows, or one row of zeros when nothing is grouped.
- * `prefix` keeps parameter names apart when several reads share one query.
+ * `prefix` keeps parameter names apart when several reads share one query. `merge: false` leaves
+ * out the outer GROUP BY: each table's rows come merged per group, but a group that two tables
+ * answer comes twice (for a caller that groups the union itself or knows it cannot happen).
  */
-export function readSql(read: Read, prefix = '', catalog: Catalog = CATALOG): ReadSql {
+export function readSql(
+  read: Read,
+  prefix = '',
+  catalog: Catalog = CATALOG,
+  opts: { merge?: boolean } = {},
+): ReadSql {
   const { parts, keys, groupBy, measures, params, plan } = planParts(read, prefix, catalog, true);
   // One segment is already merged per group (same columns, same types): grouping it again cost a
   // second hash table as large as the first (a 30-day capacity read groups ~100k minute rows).
   if (parts.length === 1) return { sql: parts[0]!, params, plan };
+  if (opts.merge === false) return { sql: parts.join('\nUNION ALL\n'), params, plan };
   const merged = measures.map(([n, m]) => `${m.merge(n)} AS ${n}`);
   return {
     sql: `SELECT ${[...keys, ...merged].join(', ')} FROM (${parts.join('\nUNION ALL\n')})${groupBy}`,
