@@ -46,6 +46,9 @@ export function demoRouting(o: DemoConfigOptions): Record<string, unknown> {
     refresh_s: 60,
     window_s: wallS(200, s, 10),
     baseline_s: 600,
+    // Two demo minutes: at the default one wall minute a burst's end would reach the
+    // reservation's fill_share ten demo minutes late, packing it short of its capacity.
+    reservation: { window_s: wallS(120, s, 1) },
     circuit: {
       // The default 25 %: the feed's circuit ignores a provisioned target's 429s (a full PTU is
       // its overflow signal, not a fault), so the PTU keeps its traffic while it is full.

@@ -92,6 +92,7 @@ export const routingDefaults = {
     cost_exponent: 0.5,
     reserved_fill: 0.95,
   },
+  reservation: { window_s: 60, offer: 1.05 },
 };
 
 export const routingConfigSchema = z
@@ -158,6 +159,23 @@ export const routingConfigSchema = z
       })
       .strict()
       .default(routingDefaults.health),
+    /** How a provisioned target's demand is measured and how much of it a full one is offered. */
+    reservation: z
+      .object({
+        /**
+         * Window over which a reservation's load and what spilled off it are measured (scaled to
+         * tokens per minute). Shorter follows a burst's end sooner; longer is less noisy.
+         */
+        window_s: z.number().int().min(1).max(3_600).default(60),
+        /**
+         * Offered tokens per token of capacity a full reservation is asked for (its fill_share
+         * is offer / demand): a little over 1, so the burst allowance and the admission
+         * estimate never leave it idle; the excess comes back as 429s and overflows.
+         */
+        offer: z.number().min(1).max(2).default(1.05),
+      })
+      .strict()
+      .default(routingDefaults.reservation),
     pools: z.array(poolSchema).default([]),
     budgets: z.array(budgetSchema).default([]),
   })

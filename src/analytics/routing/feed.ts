@@ -135,6 +135,7 @@ export class FeedService {
         errorWindowS: cfg.circuit.error_window_s,
         latencyWindowS: cfg.circuit.error_window_s,
         baselineS: cfg.baseline_s,
+        capacityWindowS: cfg.reservation.window_s,
         since,
       }),
       queryGatewayViews(
