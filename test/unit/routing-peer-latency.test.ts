@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   closedCircuit,
+  latencyBar,
   nextCircuit,
   peerLatency,
   type Circuit,
@@ -54,5 +55,22 @@ describe('latency circuit against peers', () => {
     stats.set('b', { ...measured(3_000, 2_000), latencyCalls: c.min_requests - 1 });
     expect(peerLatency('ptu', pools, stats, closed, c.min_requests)).toBe(2_000);
     expect(peerLatency('x', pools, stats, closed, c.min_requests)).toBeUndefined();
+  });
+
+  it("holds a reservation to the pools' TTFT timeout as well: its late first tokens are never cut off", () => {
+    const timed = [{ ...pools[0]!, timeouts: { ttft_ms: 5_000 } }];
+    // The on-demand peers' slow calls ended as timeouts: their p95 looks fast.
+    const stats = new Map<string, TargetStats>([
+      ['ptu', measured(3_000, 600)],
+      ['a', measured(2_000, 2_000)],
+      ['b', measured(2_200, 2_000)],
+    ]);
+    const closed = new Map<string, Circuit>();
+    const ptuBar = latencyBar({ id: 'ptu', kind: 'provisioned' }, timed, stats, closed, 10);
+    expect(ptuBar).toBe(5_000);
+    expect(after(stats.get('ptu')!, ptuBar).state).toBe('closed');
+    expect(after(measured(6_000, 600), ptuBar).state).toBe('open');
+    // An on-demand target is held to its peers only.
+    expect(latencyBar({ id: 'a', kind: 'on_demand' }, timed, stats, closed, 10)).toBe(2_600);
   });
 });

@@ -204,6 +204,31 @@ export function peerLatency(
 }
 
 /**
+ * The TTFT p95 a target must pass for its latency circuit to open: its peers' median
+ * (peerLatency) and, for a reservation, the lowest TTFT timeout of its pools. Gateways never
+ * race a reservation's first token (that would move paid-for traffic on demand), so under a
+ * stall its late first tokens stay in its p95 while the on-demand peers' end as timeouts and
+ * leave theirs: against the peers alone its circuit still opened in a loaded demo run. Judged
+ * by the standard the gateways apply to the others, it is slow once its first tokens come later
+ * than the timeout.
+ */
+export function latencyBar(
+  target: { id: string; kind: 'provisioned' | 'on_demand' },
+  pools: readonly { targets: readonly { id: string }[]; timeouts: { ttft_ms: number } }[],
+  stats: ReadonlyMap<string, TargetStats>,
+  circuits: ReadonlyMap<string, Circuit>,
+  minRequests: number,
+): number | undefined {
+  const peers = peerLatency(target.id, pools, stats, circuits, minRequests);
+  if (target.kind !== 'provisioned') return peers;
+  const timeouts = pools
+    .filter((p) => p.targets.some((t) => t.id === target.id))
+    .map((p) => p.timeouts.ttft_ms);
+  if (timeouts.length === 0) return peers;
+  return Math.max(peers ?? 0, Math.min(...timeouts));
+}
+
+/**
  * Outlier ejection's cap (Envoy's max_ejection_percent): in each pool at most `maxShare` of the
  * targets may be out of rotation (open or half-open) at once, and one always may. When every
  * target of a pool fails together the cause is usually shared (a stalled gateway host, a network

@@ -12,8 +12,8 @@ import {
   capOpenings,
   closedCircuit,
   circuitStats,
+  latencyBar,
   nextCircuit,
-  peerLatency,
   type Circuit,
 } from './circuit.js';
 import { computePools } from './compute.js';
@@ -160,8 +160,8 @@ export class FeedService {
     for (const t of targets) {
       const prev = before.get(t.id) ?? closedCircuit();
       const stat = circuitStats(stats.get(t.id) ?? emptyStats(), t.kind);
-      const peers = peerLatency(t.id, cfg.pools, stats, before, cfg.circuit.min_requests);
-      this.circuits.set(t.id, nextCircuit(prev, stat, cfg.circuit, nowMs, peers));
+      const bar = latencyBar(t, cfg.pools, stats, before, cfg.circuit.min_requests);
+      this.circuits.set(t.id, nextCircuit(prev, stat, cfg.circuit, nowMs, bar));
     }
     for (const id of capOpenings(before, this.circuits, cfg.pools, cfg.circuit.max_open_share))
       this.deps.logger.warn('routing circuit held closed: its pool is at circuit.max_open_share', {
