@@ -107,6 +107,12 @@ export const routingConfigSchema = z
     hard_expiry_s: z.number().int().min(60).default(3_600),
     /** An unchanged document is re-issued (fresh hard_expiry, observed) after this long. */
     refresh_s: z.number().int().min(10).default(300),
+    /**
+     * Judge targets by the calls of these `deployment.environment.name` values only (default:
+     * every call). For fleets that share deployment names but not capacity, e.g. the demo's two
+     * mock fleets, or a staging gateway on its own copies of production's deployments.
+     */
+    environments: z.array(z.string().min(1)).default([]),
     /** Current-health window and the baseline before it. */
     window_s: z.number().int().min(10).default(300),
     baseline_s: z.number().int().min(60).default(3_600),

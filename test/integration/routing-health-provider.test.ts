@@ -45,6 +45,7 @@ beforeAll(async () => {
         // The Azure calls spilled off the Bedrock target (its capacity demand counts them).
         ...(provider === 'azure.ai.openai' ? { fallback_from: 'bedrock-dep' } : {}),
         ...(provider === 'aws.bedrock' ? { deployment: 'bedrock-dep' } : {}),
+        environment: provider === 'azure.ai.openai' ? 'staging' : 'prod',
         start_time_ns: ns,
         end_time_ns: ns + 500_000_000n,
       });
@@ -104,7 +105,7 @@ describe('health query provider identity', () => {
 
   it('measures load and spill over the capacity window, scaled to per minute', async () => {
     const bedrock = targets([['bedrock', 'bedrock', 'claude-sonnet']], 'bedrock-dep');
-    const at = (capacityWindowS?: number) =>
+    const at = (capacityWindowS?: number, environments?: string[]) =>
       queryTargetStats(storage, bedrock, {
         nowMs: NOW,
         windowS: 300,
@@ -112,6 +113,7 @@ describe('health query provider identity', () => {
         latencyWindowS: 60,
         baselineS: 600,
         ...(capacityWindowS !== undefined ? { capacityWindowS } : {}),
+        ...(environments !== undefined ? { environments } : {}),
         since: {},
       });
     // The rows are 30-32 s old, 120 converted tokens each: three served on the target, two
@@ -125,6 +127,15 @@ describe('health query provider identity', () => {
       tokensPerMinute: 180,
       spilledTokensPerMinute: 120,
       spilledRequestsPerMinute: 1,
+    });
+    // routing.environments: the spill came from staging, which another fleet serves.
+    expect((await at(60, ['prod'])).get('bedrock')).toMatchObject({
+      tokensPerMinute: 360,
+      spilledTokensPerMinute: 0,
+    });
+    expect((await at(60, ['staging'])).get('bedrock')).toMatchObject({
+      tokensPerMinute: 0,
+      spilledTokensPerMinute: 240,
     });
     expect((await at(10)).get('bedrock')).toMatchObject({
       tokensPerMinute: 0,

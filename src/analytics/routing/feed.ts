@@ -143,6 +143,7 @@ export class FeedService {
         latencyWindowS: cfg.circuit.error_window_s,
         baselineS: cfg.baseline_s,
         capacityWindowS: cfg.reservation.window_s,
+        environments: cfg.environments,
         since,
       }),
       queryGatewayViews(

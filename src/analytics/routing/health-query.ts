@@ -53,6 +53,8 @@ export interface HealthWindows {
   baselineS: number;
   /** Capacity window (utilization and spill), seconds; rates are scaled to per minute. Default 60. */
   capacityWindowS?: number;
+  /** Only calls of these deployment.environment.name values (routing.environments); all when empty. */
+  environments?: readonly string[];
   /** Per target id: ignore calls before this instant (ms) in the current windows. */
   since: Record<string, number>;
 }
@@ -123,7 +125,9 @@ export async function queryTargetStats(
     // A leading dummy entry keeps the arrays non-empty (transform needs typed arrays).
     since_ids: ['', ...Object.keys(w.since)],
     since_ms: [0, ...Object.values(w.since)],
+    envs: [...(w.environments ?? [])],
   };
+  const envFilter = envCondition(w.environments);
   const sinceExpr = `fromUnixTimestamp64Milli(toInt64(transform(target_id, {since_ids:Array(String)}, {since_ms:Array(Float64)}, toFloat64(0))), 'UTC')`;
   const sql = `SELECT target_id,
       countIf(cur) AS calls, countIf(cur AND status = 'error') AS errors, countIf(cur AND http_status = 429) AS rate_limited,
@@ -140,13 +144,13 @@ export async function queryTargetStats(
         ${sinceExpr} AS since,
         t >= greatest(${ms('win')}, since) AS cur, t >= greatest(${ms('err')}, since) AS recent, t >= greatest(${ms('lat')}, since) AS lat
       FROM llm_calls
-      WHERE start_time >= ${ms('base')} AND start_time < ${ms('now')} AND kind IN ('inference', 'embeddings')
+      WHERE start_time >= ${ms('base')} AND start_time < ${ms('now')} AND kind IN ('inference', 'embeddings')${envFilter}
     )
     WHERE target_id != ''
     GROUP BY target_id`;
   const [rows, spilled] = await Promise.all([
     storage.query<Record<string, unknown>>(sql, params),
-    querySpilled(storage, targets, w.nowMs, capS),
+    querySpilled(storage, targets, w.nowMs, capS, w.environments),
   ]);
   for (const r of rows) {
     const s = toStats(r);
@@ -173,14 +177,15 @@ async function querySpilled(
   targets: RoutingTargetConfig[],
   nowMs: number,
   windowS: number,
+  environments: readonly string[] | undefined,
 ): Promise<Map<string, { tokens: number; calls: number }>> {
   const names = targets.map((t) => (t.deployment !== '' ? t.deployment : t.id));
   const rows = await storage.query<Record<string, unknown>>(
     `SELECT fallback_from, sum(${CONVERTED}) AS tokens, count() AS calls FROM llm_calls
       WHERE start_time >= ${ms('util')} AND start_time < ${ms('now')} AND fallback_from IN {names:Array(String)}
-        AND kind IN ('inference', 'embeddings')
+        AND kind IN ('inference', 'embeddings')${envCondition(environments)}
       GROUP BY fallback_from`,
-    { util: nowMs - windowS * 1000, now: nowMs, names },
+    { util: nowMs - windowS * 1000, now: nowMs, names, envs: [...(environments ?? [])] },
   );
   const out = new Map<string, { tokens: number; calls: number }>();
   for (const r of rows)
@@ -189,6 +194,13 @@ async function querySpilled(
         out.set(t.id, { tokens: n(r.tokens), calls: n(r.calls) });
     });
   return out;
+}
+
+/** The environment clause (bound as {envs}), empty when every environment counts. */
+function envCondition(environments: readonly string[] | undefined): string {
+  return environments !== undefined && environments.length > 0
+    ? ' AND environment IN {envs:Array(String)}'
+    : '';
 }
 
 function toStats(r: Record<string, unknown>): TargetStats {
