@@ -44,8 +44,15 @@ export function demoRouting(o: DemoConfigOptions): Record<string, unknown> {
     ttl_s: 1,
     hard_expiry_s: 600,
     refresh_s: 60,
+    // The static run's mock fleet has the same deployment names but its own capacity: judging the
+    // adaptive fleet by its calls too (static's retried 429s as slow first tokens, its load as
+    // the reservation's) opened the reservation's latency circuit after a cache break.
+    environments: ['demo-adaptive'],
     window_s: wallS(200, s, 10),
     baseline_s: 600,
+    // Two demo minutes: at the default one wall minute a burst's end would reach the
+    // reservation's fill_share ten demo minutes late, packing it short of its capacity.
+    reservation: { window_s: wallS(120, s, 1) },
     circuit: {
       // The default 25 %: the feed's circuit ignores a provisioned target's 429s (a full PTU is
       // its overflow signal, not a fault), so the PTU keeps its traffic while it is full.

@@ -89,6 +89,11 @@ export class Prober {
       const failed = status === 0 || status >= 500 || status === 429;
       this.breaker.record(id, !failed);
       this.reporter?.attempt(pool, id, failed);
+      // A failed probe is confirmed at the next check (a quarter of idleMs) rather than a whole
+      // idle period later: the feed moves a weight on a run of failures (three in a row at its
+      // warn rate), and with a 5 s TTFT deadline per probe, 8 s apart, the third failure of a
+      // drifting target came ~21 s after the onset; back to back it comes ~6 s sooner.
+      if (failed) this.lastTried.set(id, this.now() - this.opts.idleMs);
     } finally {
       this.inFlight.delete(id);
     }

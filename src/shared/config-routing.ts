@@ -92,6 +92,7 @@ export const routingDefaults = {
     cost_exponent: 0.5,
     reserved_fill: 0.95,
   },
+  reservation: { window_s: 60, offer: 1.05 },
 };
 
 export const routingConfigSchema = z
@@ -106,6 +107,12 @@ export const routingConfigSchema = z
     hard_expiry_s: z.number().int().min(60).default(3_600),
     /** An unchanged document is re-issued (fresh hard_expiry, observed) after this long. */
     refresh_s: z.number().int().min(10).default(300),
+    /**
+     * Judge targets by the calls of these `deployment.environment.name` values only (default:
+     * every call). For fleets that share deployment names but not capacity, e.g. the demo's two
+     * mock fleets, or a staging gateway on its own copies of production's deployments.
+     */
+    environments: z.array(z.string().min(1)).default([]),
     /** Current-health window and the baseline before it. */
     window_s: z.number().int().min(10).default(300),
     baseline_s: z.number().int().min(60).default(3_600),
@@ -158,6 +165,23 @@ export const routingConfigSchema = z
       })
       .strict()
       .default(routingDefaults.health),
+    /** How a provisioned target's demand is measured and how much of it a full one is offered. */
+    reservation: z
+      .object({
+        /**
+         * Window over which a reservation's load and what spilled off it are measured (scaled to
+         * tokens per minute). Shorter follows a burst's end sooner; longer is less noisy.
+         */
+        window_s: z.number().int().min(1).max(3_600).default(60),
+        /**
+         * Offered tokens per token of capacity a full reservation is asked for (its fill_share
+         * is offer / demand): a little over 1, so the burst allowance and the admission
+         * estimate never leave it idle; the excess comes back as 429s and overflows.
+         */
+        offer: z.number().min(1).max(2).default(1.05),
+      })
+      .strict()
+      .default(routingDefaults.reservation),
     pools: z.array(poolSchema).default([]),
     budgets: z.array(budgetSchema).default([]),
   })

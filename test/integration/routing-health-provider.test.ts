@@ -40,6 +40,12 @@ beforeAll(async () => {
         response_model: model,
         model,
         kind: 'inference',
+        input_tokens: 100,
+        output_tokens: 20,
+        // The Azure calls spilled off the Bedrock target (its capacity demand counts them).
+        ...(provider === 'azure.ai.openai' ? { fallback_from: 'bedrock-dep' } : {}),
+        ...(provider === 'aws.bedrock' ? { deployment: 'bedrock-dep' } : {}),
+        environment: provider === 'azure.ai.openai' ? 'staging' : 'prod',
         start_time_ns: ns,
         end_time_ns: ns + 500_000_000n,
       });
@@ -51,7 +57,7 @@ afterAll(async () => {
   await storage.close();
 });
 
-function targets(list: [string, string, string][]): RoutingTargetConfig[] {
+function targets(list: [string, string, string][], deployment = ''): RoutingTargetConfig[] {
   // Through the real config schema: what an operator writes under routing.pools[].targets.
   const config = parseConfig({
     routing: {
@@ -63,6 +69,7 @@ function targets(list: [string, string, string][]): RoutingTargetConfig[] {
             provider,
             model,
             kind: 'on_demand',
+            ...(deployment !== '' && provider === 'bedrock' ? { deployment } : {}),
           })),
         },
       ],
@@ -93,6 +100,46 @@ describe('health query provider identity', () => {
       'bedrock-alias': 3,
       'azure-alias': 2,
       'openai-canonical': 1,
+    });
+  });
+
+  it('measures load and spill over the capacity window, scaled to per minute', async () => {
+    const bedrock = targets([['bedrock', 'bedrock', 'claude-sonnet']], 'bedrock-dep');
+    const at = (capacityWindowS?: number, environments?: string[]) =>
+      queryTargetStats(storage, bedrock, {
+        nowMs: NOW,
+        windowS: 300,
+        errorWindowS: 60,
+        latencyWindowS: 60,
+        baselineS: 600,
+        ...(capacityWindowS !== undefined ? { capacityWindowS } : {}),
+        ...(environments !== undefined ? { environments } : {}),
+        since: {},
+      });
+    // The rows are 30-32 s old, 120 converted tokens each: three served on the target, two
+    // spilled off it (their fallback_from names its deployment).
+    expect((await at())?.get('bedrock')).toMatchObject({
+      tokensPerMinute: 360,
+      requestsPerMinute: 3,
+      spilledTokensPerMinute: 240,
+    });
+    expect((await at(120)).get('bedrock')).toMatchObject({
+      tokensPerMinute: 180,
+      spilledTokensPerMinute: 120,
+      spilledRequestsPerMinute: 1,
+    });
+    // routing.environments: the spill came from staging, which another fleet serves.
+    expect((await at(60, ['prod'])).get('bedrock')).toMatchObject({
+      tokensPerMinute: 360,
+      spilledTokensPerMinute: 0,
+    });
+    expect((await at(60, ['staging'])).get('bedrock')).toMatchObject({
+      tokensPerMinute: 0,
+      spilledTokensPerMinute: 240,
+    });
+    expect((await at(10)).get('bedrock')).toMatchObject({
+      tokensPerMinute: 0,
+      spilledTokensPerMinute: 0,
     });
   });
 });

@@ -129,6 +129,9 @@ describe('fillShare (feed)', () => {
     expect(fillShare(target, { ...emptyStats(), tokensPerMinute: 900 })).toBeUndefined();
     const full = { ...emptyStats(), tokensPerMinute: 1_000, spilledTokensPerMinute: 1_100 };
     expect(fillShare(target, full)).toBe(0.5);
+    // routing.reservation.offer: a larger offer asks the full reservation for more of the demand.
+    expect(fillShare(target, full, 1.26)).toBe(0.6);
+    expect(fillShare(target, { ...emptyStats(), tokensPerMinute: 1_200 }, 1.26)).toBeUndefined();
     const onDemand = { ...target, kind: 'on_demand' as const };
     expect(fillShare(onDemand, full)).toBeUndefined();
   });

@@ -106,15 +106,22 @@ describe('prober', () => {
     expect(probed).toEqual(['a', 'b']);
   });
 
-  it('a failing probe counts in the local breaker, which then stops probing it', async () => {
+  it('a failing probe counts in the local breaker, is confirmed soon, and the open breaker stops it', async () => {
     const { c, probed } = await client(0);
     await c.prober!.probeIdle();
-    for (let i = 0; i < 7; i++) {
-      clock += 8_000;
+    clock += 8_000;
+    await c.prober!.probeIdle();
+    expect(probed).toEqual(['a', 'b']);
+    // A failed probe is confirmed at the next check, not a whole idle period later.
+    clock += 2_000;
+    await c.prober!.probeIdle();
+    expect(probed).toEqual(['a', 'b', 'a', 'b']);
+    for (let i = 0; i < 5; i++) {
+      clock += 2_000;
       await c.prober!.probeIdle();
     }
-    // The client's default breaker (5 requests, 50%, 60 s) opens after five failed probes,
-    // 8 s apart; the two rounds after that probe nothing.
+    // The client's default breaker (5 requests, 50%, 60 s) opens after five failed probes;
+    // the rounds after that probe nothing.
     expect(probed.filter((id) => id === 'a')).toHaveLength(5);
     expect(probed.filter((id) => id === 'b')).toHaveLength(5);
     expect(c.breaker.available('a')).toBe(false);

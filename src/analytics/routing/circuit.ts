@@ -41,12 +41,22 @@ function avoidedReason(s: TargetStats, c: RoutingConfig['circuit']): string | un
   return `every reporting gateway (${g.gateways}) kept its breaker open on it ${pct(g.openShare)} of the last ${c.error_window_s} s`;
 }
 
-/** The recent p95 (TTFT when measured, else end-to-end) against latency_ratio x its baseline. */
-function latencyBreach(s: TargetStats, c: RoutingConfig['circuit']): string | undefined {
+/**
+ * The recent p95 (TTFT when measured, else end-to-end) against latency_ratio x its baseline,
+ * unless its TTFT is still no slower than its peers' now (`peerTtftP95`, peerLatency below):
+ * opening the circuit would send its traffic somewhere slower.
+ */
+function latencyBreach(
+  s: TargetStats,
+  c: RoutingConfig['circuit'],
+  peerTtftP95?: number,
+): string | undefined {
   if (s.latencyCalls >= c.min_requests) {
     const useTtft = s.latencyTtftP95 !== null && s.baseTtftP95 !== null && s.baseTtftP95 > 0;
     const now = useTtft ? s.latencyTtftP95 : s.latencyDurationP95;
     const base = useTtft ? s.baseTtftP95 : s.baseDurationP95;
+    if (useTtft && now !== null && peerTtftP95 !== undefined && now <= peerTtftP95)
+      return undefined;
     if (now !== null && base !== null && base > 0 && now / base >= c.latency_ratio) {
       return `${useTtft ? 'TTFT' : 'latency'} p95 ${Math.round(now)} ms is ${(now / base).toFixed(2)}x baseline`;
     }
@@ -101,6 +111,7 @@ export function nextCircuit(
   stats: TargetStats,
   c: RoutingConfig['circuit'],
   nowMs: number,
+  peerTtftP95?: number,
 ): Circuit {
   if (prev.state === 'open') {
     return nowMs - prev.since >= cooldownMs(c, prev.opens)
@@ -118,8 +129,11 @@ export function nextCircuit(
     // One probe decides: judged even below min_requests.
     const failed =
       stats.recentErrors / stats.recentCalls >= c.error_rate ||
-      latencyBreach({ ...stats, latencyCalls: Math.max(stats.latencyCalls, c.min_requests) }, c) !==
-        undefined;
+      latencyBreach(
+        { ...stats, latencyCalls: Math.max(stats.latencyCalls, c.min_requests) },
+        c,
+        peerTtftP95,
+      ) !== undefined;
     if (failed)
       return {
         state: 'open',
@@ -138,7 +152,7 @@ export function nextCircuit(
   const errors = avoidedReason(stats, c) ?? errorReason(stats, c);
   if (errors !== undefined)
     return { state: 'open', since: nowMs, opens: prev.opens + 1, reason: errors };
-  const slow = latencyBreach(stats, c);
+  const slow = latencyBreach(stats, c, peerTtftP95);
   if (slow === undefined)
     return prev.breachSince === undefined
       ? prev
@@ -152,6 +166,66 @@ export function nextCircuit(
       reason: `${slow} for ${c.latency_window_s} s`,
     };
   return prev.breachSince === undefined ? { ...prev, breachSince } : prev;
+}
+
+/**
+ * The median recent TTFT p95 of a target's pool peers (closed circuits, at least min_requests
+ * calls in the latency window), or undefined when none is measured. A slow spell that every
+ * target shares (a stalled gateway host, a loaded network path) slows the fastest target most
+ * in proportion: a reservation's 600 ms first token tripled is still faster than the on-demand
+ * targets its traffic would go to, and in the demo's loaded runs its latency circuit opened and
+ * sent paid-for traffic on demand. Judged against its peers it stays; a target that is slow on
+ * its own (one region's incident) is slower than its peers and opens as before.
+ */
+export function peerLatency(
+  id: string,
+  pools: readonly { targets: readonly { id: string }[] }[],
+  stats: ReadonlyMap<string, TargetStats>,
+  circuits: ReadonlyMap<string, Circuit>,
+  minRequests: number,
+): number | undefined {
+  const peers = new Set<string>();
+  for (const pool of pools)
+    if (pool.targets.some((t) => t.id === id))
+      for (const t of pool.targets) if (t.id !== id) peers.add(t.id);
+  const p95s: number[] = [];
+  for (const peer of peers) {
+    const s = stats.get(peer);
+    if ((circuits.get(peer)?.state ?? 'closed') !== 'closed') continue;
+    if (s === undefined || s.latencyCalls < minRequests || s.latencyTtftP95 === null) continue;
+    p95s.push(s.latencyTtftP95);
+  }
+  if (p95s.length === 0) return undefined;
+  p95s.sort((a, b) => a - b);
+  const mid = p95s.length >> 1;
+  return p95s.length % 2 === 1
+    ? (p95s[mid] as number)
+    : ((p95s[mid - 1] as number) + (p95s[mid] as number)) / 2;
+}
+
+/**
+ * The TTFT p95 a target must pass for its latency circuit to open: its peers' median
+ * (peerLatency) and, for a reservation, the lowest TTFT timeout of its pools. Gateways never
+ * race a reservation's first token (that would move paid-for traffic on demand), so under a
+ * stall its late first tokens stay in its p95 while the on-demand peers' end as timeouts and
+ * leave theirs: against the peers alone its circuit still opened in a loaded demo run. Judged
+ * by the standard the gateways apply to the others, it is slow once its first tokens come later
+ * than the timeout.
+ */
+export function latencyBar(
+  target: { id: string; kind: 'provisioned' | 'on_demand' },
+  pools: readonly { targets: readonly { id: string }[]; timeouts: { ttft_ms: number } }[],
+  stats: ReadonlyMap<string, TargetStats>,
+  circuits: ReadonlyMap<string, Circuit>,
+  minRequests: number,
+): number | undefined {
+  const peers = peerLatency(target.id, pools, stats, circuits, minRequests);
+  if (target.kind !== 'provisioned') return peers;
+  const timeouts = pools
+    .filter((p) => p.targets.some((t) => t.id === target.id))
+    .map((p) => p.timeouts.ttft_ms);
+  if (timeouts.length === 0) return peers;
+  return Math.max(peers ?? 0, Math.min(...timeouts));
 }
 
 /**

@@ -1,9 +1,10 @@
 // Builds the pools of one feed version from target stats, circuits, the previous version's
 // weights and budget state. Pure: the feed service does the I/O, this decides.
-import type {
-  RoutingConfig,
-  RoutingPoolConfig,
-  RoutingTargetConfig,
+import {
+  routingDefaults,
+  type RoutingConfig,
+  type RoutingPoolConfig,
+  type RoutingTargetConfig,
 } from '../../shared/config-routing.js';
 import type {
   DegradedTier,
@@ -184,28 +185,30 @@ function computeTier(
         to: weight,
         reasons: reasons.length > 0 ? reasons : ['rebalanced within tier'],
       });
-    const fill = state === 'active' ? fillShare(t, input.stats.get(t.id)) : undefined;
+    const fill =
+      state === 'active'
+        ? fillShare(t, input.stats.get(t.id), input.cfg.reservation.offer)
+        : undefined;
     return { id: t.id, weight, state, ...(fill !== undefined ? { fill_share: fill } : {}) };
   });
 }
 
 /**
- * Offered tokens per token of capacity a full reservation is asked for: a little over 1, so
- * the burst allowance and the estimate it charges at admission never leave it idle (the excess
- * comes back as 429s and overflows, as before packing).
+ * A reservation whose demand (its load plus what spilled off it, over the capacity window) is
+ * above `offer` times its capacity (routing.reservation.offer, a little over 1 so the burst
+ * allowance and the admission estimate never leave it idle): the share of that demand it can
+ * take, for clients that pack it with the requests worth most to it (routing-client
+ * packing.ts). Undefined while it has headroom or no capacity.
  */
-const RESERVED_OFFER = 1.05;
-
-/**
- * A reservation whose demand (its load plus what spilled off it, last minute) is above its
- * capacity: the share of that demand it can take, for clients that pack it with the requests
- * worth most to it (routing-client packing.ts). Undefined while it has headroom or no capacity.
- */
-export function fillShare(t: RoutingTargetConfig, s: TargetStats | undefined): number | undefined {
+export function fillShare(
+  t: RoutingTargetConfig,
+  s: TargetStats | undefined,
+  offer: number = routingDefaults.reservation.offer,
+): number | undefined {
   if (t.kind !== 'provisioned' || s === undefined) return undefined;
   const demand = reservedDemand(t, s);
-  if (demand === undefined || demand <= RESERVED_OFFER) return undefined;
-  return Math.round((RESERVED_OFFER / demand) * 1000) / 1000;
+  if (demand === undefined || demand <= offer) return undefined;
+  return Math.round((offer / demand) * 1000) / 1000;
 }
 
 function decide(

@@ -8,7 +8,14 @@ import type { QueryRunner } from '../../storage/runner.js';
 import { canonicalJson, signDocument } from '../../routing-client/canonical.js';
 import type { FeedBudget } from '../../routing-client/types.js';
 import { budgetStatus } from './budgets.js';
-import { capOpenings, closedCircuit, circuitStats, nextCircuit, type Circuit } from './circuit.js';
+import {
+  capOpenings,
+  closedCircuit,
+  circuitStats,
+  latencyBar,
+  nextCircuit,
+  type Circuit,
+} from './circuit.js';
 import { computePools } from './compute.js';
 import { emptyStats, queryTargetStats } from './health-query.js';
 import { queryGatewayViews, type GatewayView } from './reports.js';
@@ -135,6 +142,8 @@ export class FeedService {
         errorWindowS: cfg.circuit.error_window_s,
         latencyWindowS: cfg.circuit.error_window_s,
         baselineS: cfg.baseline_s,
+        capacityWindowS: cfg.reservation.window_s,
+        environments: cfg.environments,
         since,
       }),
       queryGatewayViews(
@@ -152,7 +161,8 @@ export class FeedService {
     for (const t of targets) {
       const prev = before.get(t.id) ?? closedCircuit();
       const stat = circuitStats(stats.get(t.id) ?? emptyStats(), t.kind);
-      this.circuits.set(t.id, nextCircuit(prev, stat, cfg.circuit, nowMs));
+      const bar = latencyBar(t, cfg.pools, stats, before, cfg.circuit.min_requests);
+      this.circuits.set(t.id, nextCircuit(prev, stat, cfg.circuit, nowMs, bar));
     }
     for (const id of capOpenings(before, this.circuits, cfg.pools, cfg.circuit.max_open_share))
       this.deps.logger.warn('routing circuit held closed: its pool is at circuit.max_open_share', {

@@ -23,10 +23,13 @@ export interface TargetStats {
   latencyCalls: number;
   latencyTtftP95: number | null;
   latencyDurationP95: number | null;
-  /** Last 60 s, in converted tokens (prompt - cache reads + output: what a PTU's admission charges). */
+  /**
+   * Per minute over the capacity window (routing.reservation.window_s), in converted tokens
+   * (prompt - cache reads + output: what a PTU's admission charges).
+   */
   tokensPerMinute: number;
   requestsPerMinute: number;
-  /** Last 60 s: calls that spilled off this target (their fallback_from) and landed elsewhere. */
+  /** Per minute over the capacity window: calls that spilled off this target (their fallback_from). */
   spilledTokensPerMinute: number;
   spilledRequestsPerMinute: number;
   baseCalls: number;
@@ -48,6 +51,10 @@ export interface HealthWindows {
   errorWindowS: number;
   latencyWindowS: number;
   baselineS: number;
+  /** Capacity window (utilization and spill), seconds; rates are scaled to per minute. Default 60. */
+  capacityWindowS?: number;
+  /** Only calls of these deployment.environment.name values (routing.environments); all when empty. */
+  environments?: readonly string[];
   /** Per target id: ignore calls before this instant (ms) in the current windows. */
   since: Record<string, number>;
 }
@@ -106,17 +113,21 @@ export async function queryTargetStats(
 ): Promise<Map<string, TargetStats>> {
   const out = new Map<string, TargetStats>();
   if (targets.length === 0) return out;
+  const capS = w.capacityWindowS ?? 60;
+  const perMinute = 60 / capS;
   const params: Record<string, unknown> = {
     now: w.nowMs,
     win: w.nowMs - w.windowS * 1000,
     err: w.nowMs - w.errorWindowS * 1000,
     lat: w.nowMs - w.latencyWindowS * 1000,
-    util: w.nowMs - 60_000,
+    util: w.nowMs - capS * 1000,
     base: w.nowMs - (w.windowS + w.baselineS) * 1000,
     // A leading dummy entry keeps the arrays non-empty (transform needs typed arrays).
     since_ids: ['', ...Object.keys(w.since)],
     since_ms: [0, ...Object.values(w.since)],
+    envs: [...(w.environments ?? [])],
   };
+  const envFilter = envCondition(w.environments);
   const sinceExpr = `fromUnixTimestamp64Milli(toInt64(transform(target_id, {since_ids:Array(String)}, {since_ms:Array(Float64)}, toFloat64(0))), 'UTC')`;
   const sql = `SELECT target_id,
       countIf(cur) AS calls, countIf(cur AND status = 'error') AS errors, countIf(cur AND http_status = 429) AS rate_limited,
@@ -133,26 +144,31 @@ export async function queryTargetStats(
         ${sinceExpr} AS since,
         t >= greatest(${ms('win')}, since) AS cur, t >= greatest(${ms('err')}, since) AS recent, t >= greatest(${ms('lat')}, since) AS lat
       FROM llm_calls
-      WHERE start_time >= ${ms('base')} AND start_time < ${ms('now')} AND kind IN ('inference', 'embeddings')
+      WHERE start_time >= ${ms('base')} AND start_time < ${ms('now')} AND kind IN ('inference', 'embeddings')${envFilter}
     )
     WHERE target_id != ''
     GROUP BY target_id`;
   const [rows, spilled] = await Promise.all([
     storage.query<Record<string, unknown>>(sql, params),
-    querySpilled(storage, targets, w.nowMs),
+    querySpilled(storage, targets, w.nowMs, capS, w.environments),
   ]);
-  for (const r of rows) out.set(String(r.target_id), toStats(r));
+  for (const r of rows) {
+    const s = toStats(r);
+    s.tokensPerMinute *= perMinute;
+    s.requestsPerMinute *= perMinute;
+    out.set(String(r.target_id), s);
+  }
   for (const [id, x] of spilled) {
     const s = out.get(id) ?? emptyStats();
-    s.spilledTokensPerMinute += x.tokens;
-    s.spilledRequestsPerMinute += x.calls;
+    s.spilledTokensPerMinute += x.tokens * perMinute;
+    s.spilledRequestsPerMinute += x.calls * perMinute;
     out.set(id, s);
   }
   return out;
 }
 
 /**
- * What spilled off each target over the last 60 s: calls whose fallback_from names it (the
+ * What spilled off each target over the capacity window: calls whose fallback_from names it (the
  * gateway tried it first, got 429 or a fault, and went on). Added to a reservation's own load
  * this is its demand, which the capacity share needs (a full PTU serves exactly its capacity).
  */
@@ -160,14 +176,16 @@ async function querySpilled(
   storage: QueryRunner,
   targets: RoutingTargetConfig[],
   nowMs: number,
+  windowS: number,
+  environments: readonly string[] | undefined,
 ): Promise<Map<string, { tokens: number; calls: number }>> {
   const names = targets.map((t) => (t.deployment !== '' ? t.deployment : t.id));
   const rows = await storage.query<Record<string, unknown>>(
     `SELECT fallback_from, sum(${CONVERTED}) AS tokens, count() AS calls FROM llm_calls
       WHERE start_time >= ${ms('util')} AND start_time < ${ms('now')} AND fallback_from IN {names:Array(String)}
-        AND kind IN ('inference', 'embeddings')
+        AND kind IN ('inference', 'embeddings')${envCondition(environments)}
       GROUP BY fallback_from`,
-    { util: nowMs - 60_000, now: nowMs, names },
+    { util: nowMs - windowS * 1000, now: nowMs, names, envs: [...(environments ?? [])] },
   );
   const out = new Map<string, { tokens: number; calls: number }>();
   for (const r of rows)
@@ -176,6 +194,13 @@ async function querySpilled(
         out.set(t.id, { tokens: n(r.tokens), calls: n(r.calls) });
     });
   return out;
+}
+
+/** The environment clause (bound as {envs}), empty when every environment counts. */
+function envCondition(environments: readonly string[] | undefined): string {
+  return environments !== undefined && environments.length > 0
+    ? ' AND environment IN {envs:Array(String)}'
+    : '';
 }
 
 function toStats(r: Record<string, unknown>): TargetStats {
