@@ -45,7 +45,7 @@ const RAW_PREFIX = 'raw_';
 
 /** Plain views raw_<rollup> computing each rollup from llm_calls on the fly (idempotent). */
 export async function createRawViews(storage: QueryRunner): Promise<void> {
-  for (const { family, table } of rollupTables()) {
+  for (const { family, table } of sourcesFirst()) {
     const source = rollupTable(table.from);
     const select = viewSelect(
       { family, table, version: NOW, sourceGrain: source?.table.grain },
@@ -56,6 +56,24 @@ export async function createRawViews(storage: QueryRunner): Promise<void> {
     );
     await storage.command(`CREATE VIEW IF NOT EXISTS ${RAW_PREFIX}${table.name} AS ${select}`);
   }
+}
+
+/** Rollups ordered so a cascade's source comes before it (its raw view reads the source's). */
+function sourcesFirst(): ReturnType<typeof rollupTables> {
+  const pending = [...rollupTables()];
+  const done = new Set<string>();
+  const out: ReturnType<typeof rollupTables> = [];
+  while (pending.length > 0) {
+    const i = pending.findIndex(
+      (t) => rollupTable(t.table.from) === undefined || done.has(t.table.from),
+    );
+    if (i < 0)
+      throw new Error(`rollup cascade cycle: ${pending.map((t) => t.table.name).join(', ')}`);
+    const [next] = pending.splice(i, 1);
+    done.add(next!.table.name);
+    out.push(next!);
+  }
+  return out;
 }
 
 /** The panel's SQL with every rollup it reads replaced by its raw view. */
