@@ -24,3 +24,24 @@ export function fingerprint(key: string, out: Uint32Array): void {
   out[1] = b >>> 0;
   out[2] = c >>> 0;
 }
+
+/**
+ * Backward-shift deletion in an open-addressing table of entry numbers (1-based; 0 = empty) whose
+ * fingerprints sit three words each in `prints`, homed at the first word modulo the table size:
+ * later entries of the probe run move up, so no lookup stops early. Shared by the duplicate filter
+ * and the remembered roots.
+ */
+export function removeSlot(table: Int32Array, prints: Uint32Array, hole: number): void {
+  const n = table.length;
+  let i = hole;
+  for (let j = (i + 1) % n; table[j] !== 0; j = (j + 1) % n) {
+    const home = (prints[((table[j] ?? 1) - 1) * 3] ?? 0) % n;
+    // The entry at j may move to i unless its home lies cyclically in (i, j].
+    const stays = i <= j ? home > i && home <= j : home > i || home <= j;
+    if (!stays) {
+      table[i] = table[j] ?? 0;
+      i = j;
+    }
+  }
+  table[i] = 0;
+}

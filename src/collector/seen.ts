@@ -10,7 +10,7 @@
 // Two different ids match only if all 96 bits collide: with 2 million ids held, a new id is
 // mistaken for a duplicate with probability about 2.5e-23.
 
-import { fingerprint } from './fingerprint.js';
+import { fingerprint, removeSlot } from './fingerprint.js';
 
 /** Bytes one remembered id costs: fingerprint (12) + time (4) + two table slots (8). */
 export const SEEN_ENTRY_BYTES = 24;
@@ -125,28 +125,11 @@ export class SeenSet {
     this.b = this.prints[entry * 3 + 1] ?? 0;
     this.c = this.prints[entry * 3 + 2] ?? 0;
     const slot = this.find();
-    if (slot >= 0) this.removeSlot(slot);
+    if (slot >= 0) removeSlot(this.table, this.prints, slot);
     this.count -= 1;
     this.a = a;
     this.b = b;
     this.c = c;
-  }
-
-  /** Backward-shift deletion: later entries of the probe run move up, so no lookup stops early. */
-  private removeSlot(hole: number): void {
-    const { table, prints } = this;
-    const n = table.length;
-    let i = hole;
-    for (let j = (i + 1) % n; table[j] !== 0; j = (j + 1) % n) {
-      const home = (prints[((table[j] ?? 1) - 1) * 3] ?? 0) % n;
-      // The entry at j may move to i unless its home lies cyclically in (i, j].
-      const stays = i <= j ? home > i && home <= j : home > i || home <= j;
-      if (!stays) {
-        table[i] = table[j] ?? 0;
-        i = j;
-      }
-    }
-    table[i] = 0;
   }
 
   private hash(key: string): void {

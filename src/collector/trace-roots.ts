@@ -11,7 +11,7 @@
 //
 // Two trace keys are confused only if all 96 bits collide (as in the duplicate filter, seen.ts),
 // and even then a late span joins the other root only if its parent id equals that root's id.
-import { fingerprint } from './fingerprint.js';
+import { fingerprint, removeSlot } from './fingerprint.js';
 import { nodeBytes, stringBytes } from './trace-memory.js';
 import type { SpanNode } from './trace-nesting.js';
 
@@ -136,7 +136,7 @@ export class RootStore {
   private kill(pos: number, slot: number): void {
     if (this.nodes[pos] === ODD) this.odd.delete(pos);
     this.nodes[pos] = DEAD;
-    if (slot >= 0) this.removeSlot(slot);
+    if (slot >= 0) removeSlot(this.table, this.prints, slot);
     this.live -= 1;
   }
 
@@ -223,23 +223,6 @@ export class RootStore {
       const i = (held - 1) * 3;
       if (prints[i] === a && prints[i + 1] === b && prints[i + 2] === c) return slot;
     }
-  }
-
-  /** Backward-shift deletion: later entries of the probe run move up, so no lookup stops early. */
-  private removeSlot(hole: number): void {
-    const { table, prints } = this;
-    const n = table.length;
-    let i = hole;
-    for (let j = (i + 1) % n; table[j] !== 0; j = (j + 1) % n) {
-      const home = (prints[((table[j] ?? 1) - 1) * 3] ?? 0) % n;
-      // The entry at j may move to i unless its home lies cyclically in (i, j].
-      const stays = i <= j ? home > i && home <= j : home > i || home <= j;
-      if (!stays) {
-        table[i] = table[j] ?? 0;
-        i = j;
-      }
-    }
-    table[i] = 0;
   }
 }
 
