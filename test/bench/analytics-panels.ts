@@ -22,7 +22,7 @@ interface Panel {
   interval?: string;
   targets?: { rawSql: string }[];
 }
-interface Variable {
+export interface Variable {
   type: string;
   name: string;
   query: string;
@@ -95,9 +95,9 @@ function dashboards(): { file: string; dash: Dashboard }[] {
 }
 
 /** Variables as Grafana resolves them on load, "All" selected (each dashboard's default). */
-async function resolveVariables(
+export async function resolveVariables(
   storage: QueryRunner,
-  dash: Dashboard,
+  dash: { templating: { list: Variable[] } },
   from: Date,
   to: Date,
 ): Promise<Record<string, VariableState>> {

@@ -11,13 +11,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
-import type { QueryRunner } from '../../src/storage/runner.js';
-import {
-  expandGrafanaSql,
-  panelIntervalMs,
-  type VariableState,
-} from '../helpers/grafana-macros.js';
+import { expandGrafanaSql, panelIntervalMs } from '../helpers/grafana-macros.js';
 import { DAYS, generate, settleRollups } from './analytics-gen.js';
+import { resolveVariables, type Variable } from './analytics-panels.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 3_000_000);
 const SERIES = Number(process.env.BENCH_SERIES ?? 100_000_000);
@@ -31,9 +27,7 @@ const DATA_END = END - DAYS * 24 * HOUR + Math.floor((DAYS * 24 * HOUR * ROWS) /
 type Fixture = Record<string, { panels: Record<string, { title: string; rawSql: string }> }>;
 interface Dashboard {
   panels: { id: number; interval?: string; targets?: { rawSql: string }[] }[];
-  templating: {
-    list: { name: string; type: string; query: string; current: { value: unknown } }[];
-  };
+  templating: { list: Variable[] };
 }
 
 /** Median wall and CPU ms (the process's CPU: chDB runs in it) of REPEAT runs after a warm-up. */
@@ -56,24 +50,6 @@ async function median(run: () => Promise<unknown>): Promise<Timing> {
 type Timing = { wall: number; cpu: number };
 const pair = (a: Timing, b: Timing): string =>
   `${a.wall.toFixed(1).padStart(7)} -> ${b.wall.toFixed(1).padStart(7)} (${(a.wall / b.wall).toFixed(2)}x); ${a.cpu.toFixed(1).padStart(7)} -> ${b.cpu.toFixed(1).padStart(7)} (${(a.cpu / b.cpu).toFixed(2)}x)`;
-
-async function variables(
-  storage: QueryRunner,
-  dash: Dashboard,
-  from: Date,
-  to: Date,
-): Promise<Record<string, VariableState>> {
-  const vars: Record<string, VariableState> = {};
-  for (const v of dash.templating.list) {
-    if (v.type === 'datasource') continue;
-    if (v.type === 'query') {
-      const sql = expandGrafanaSql(v.query, { from, to, intervalMs: 60_000, variables: vars });
-      const options = (await storage.query(sql)).map((r) => String(Object.values(r)[0]));
-      vars[v.name] = { current: ['$__all'], options };
-    } else vars[v.name] = { current: [String(v.current.value)], options: [] };
-  }
-  return vars;
-}
 
 async function main(): Promise<void> {
   const fixture = JSON.parse(
@@ -101,7 +77,7 @@ async function main(): Promise<void> {
         const dash = JSON.parse(
           readFileSync(new URL(`../../dashboards/${file}`, import.meta.url), 'utf8'),
         ) as Dashboard;
-        const vars = await variables(storage, dash, from, to);
+        const vars = await resolveVariables(storage, dash, from, to);
         for (const [id, p] of Object.entries(panels)) {
           const panel = dash.panels.find((x) => x.id === Number(id))!;
           const ctx = {
