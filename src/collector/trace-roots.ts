@@ -50,27 +50,41 @@ export class RootStore {
   private readonly print = new Uint32Array(3);
   private printed: string | undefined;
 
-  /** `maxEntries` bounds the arrays (they grow by doubling up to it). */
+  /** The ring's largest size: maxEntries plus the slack a compaction frees at least. */
+  private readonly ringMax: number;
+  /** Times the ring was rebuilt (grown or compacted): amortized O(1) a put, see `put`. */
+  rebuilds = 0;
+
+  /**
+   * `maxEntries` bounds the live entries; the arrays grow by doubling up to an eighth more than
+   * that (dead entries awaiting compaction), not counted in the entries' bytes.
+   */
   constructor(private readonly maxEntries: number) {
-    this.resize(Math.min(1024, maxEntries));
+    this.ringMax = maxEntries + Math.max(16, Math.ceil(maxEntries / 8));
+    this.resize(Math.min(1024, this.ringMax));
   }
 
   get size(): number {
     return this.live;
   }
 
-  /** The arrays are at their bound and hold no dead entry to reclaim: a put needs a drop first. */
+  /** maxEntries roots are remembered: a put needs a drop first. */
   get full(): boolean {
     return this.live >= this.maxEntries;
   }
 
   /** Remember a released root; returns its estimated bytes. */
   put(key: string, spanId: string, node: SpanNode, now: number): number {
+    if (this.live >= this.maxEntries) throw new Error('RootStore is full: dropOldest first');
+    // A dropped oldest entry stays at `tail` until skipped: skip it before calling the ring full.
+    if (this.head - this.tail === this.cap) this.skipDead();
     if (this.head - this.tail === this.cap) {
-      if (this.live >= this.maxEntries) throw new Error('RootStore is full: dropOldest first');
-      // Grow when at least half is live, else compact the dead entries out in place.
-      const grow = this.live * 2 >= this.cap && this.cap < this.maxEntries;
-      this.resize(grow ? Math.min(this.cap * 2, this.maxEntries) : this.cap);
+      // Grow when at least half is live, else compact the dead entries out. Past maxEntries the
+      // ring has `slack` spare places, so a compaction always frees at least that many: without
+      // them a store at its bound rebuilt the whole ring for every put (a collector at its
+      // trace memory share spun for minutes on one request).
+      const grow = this.live * 2 >= this.cap && this.cap < this.ringMax;
+      this.resize(grow ? Math.min(this.cap * 2, this.ringMax) : this.cap);
     }
     this.hash(key);
     const pos = this.head % this.cap;
@@ -181,17 +195,21 @@ export class RootStore {
     this.touched = new Float64Array(capacity);
     this.table = new Int32Array(capacity * 2);
     this.odd.clear();
+    this.rebuilds += 1;
     let next = 0;
+    // Element by element: a subarray per entry made a million-entry rebuild take seconds.
+    const { prints, ids, print } = this;
     for (let p = old.tail; p < old.head; p += 1) {
       const from = p % old.cap;
       if (old.nodes[from] === DEAD) continue;
-      this.prints.set(old.prints.subarray(from * 3, from * 3 + 3), next * 3);
-      this.ids.set(old.ids.subarray(from * 2, from * 2 + 2), next * 2);
+      for (let w = 0; w < 3; w += 1) prints[next * 3 + w] = old.prints[from * 3 + w] ?? 0;
+      ids[next * 2] = old.ids[from * 2] ?? 0;
+      ids[next * 2 + 1] = old.ids[from * 2 + 1] ?? 0;
       this.nodes[next] = old.nodes[from] ?? DEAD;
       this.touched[next] = old.touched[from] ?? 0;
       const moved = odd.get(from);
       if (moved !== undefined) this.odd.set(next, moved);
-      this.print.set(this.prints.subarray(next * 3, next * 3 + 3));
+      print[0] = prints[next * 3] ?? 0;
       this.insertSlot(next);
       next += 1;
     }

@@ -153,6 +153,8 @@ async function main(): Promise<void> {
   console.log(`load average at start: ${load()}`);
   const templates = makeTemplates(200);
   const collector = await startCollector();
+  // A failed step must not leave the collector running (it holds its port and a core).
+  process.on('exit', () => collector.child.kill('SIGKILL'));
   const max = FIXED_RATE !== undefined ? FIXED_RATE / 0.8 : await ramp(collector.base, templates);
   if (max === 0) throw new Error(`not even ${START} spans/s was sustained (LAT_START lower?)`);
   const rate = Math.round(max * 0.8);
