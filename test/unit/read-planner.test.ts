@@ -16,11 +16,14 @@ import { readMany } from '../../src/storage/planner/read.js';
 import { readSql } from '../../src/storage/planner/sql.js';
 import {
   RAW_TENANT_CALLS,
+  configurePlanner,
   estimateTenantCalls,
   tenantCallsTable,
   tenantSizeSql,
+  tenantThresholds,
   weighTenants,
 } from '../../src/storage/planner/tenant-size.js';
+import { parseConfig } from '../../src/shared/config.js';
 
 const t = (iso: string): Date => new Date(iso);
 const read = (over: Partial<Read>): Read => ({
@@ -431,6 +434,33 @@ describe('tenant size', () => {
       `day >= toDateTime(${Date.parse('2026-01-01T00:00:00Z') / 1000}, 'UTC')`,
     );
     expect(q?.params).toEqual({ t0: 'x', tenants: ['x'] });
+  });
+
+  it("weighs with the store's storage.planner.raw_tenant_calls, capacity never", async () => {
+    const config = parseConfig({ storage: { planner: { raw_tenant_calls: 1_000 } } });
+    expect(config.storage.planner.raw_tenant_calls).toBe(1_000);
+    expect(parseConfig({}).storage.planner.raw_tenant_calls).toBe(RAW_TENANT_CALLS.perf);
+    expect(() => parseConfig({ storage: { planner: { raw_tenant_calls: -1 } } })).toThrow(
+      'storage.planner.raw_tenant_calls',
+    );
+    const reads = [read({ filters: { tenant: 'a' } }), read({ filters: { tenant: 'b' } })];
+    const runner = createFixedRunner([sizeAnswer({ a: 999, b: 1_000 })]);
+    configurePlanner(runner, { rawTenantCalls: config.storage.planner.raw_tenant_calls });
+    expect((await weighTenants(runner, reads)).map((r) => r.source)).toEqual(['raw', undefined]);
+    // Another store keeps the default: both tenants are small there.
+    const other = createFixedRunner([sizeAnswer({ a: 999, b: 1_000 })]);
+    expect((await weighTenants(other, reads)).map((r) => r.source)).toEqual(['raw', 'raw']);
+    expect(tenantThresholds(runner)).toEqual({
+      calls: 1_000,
+      perf: 1_000,
+      cache: 1_000,
+      capacity: 0,
+    });
+    // 0: every tenant from the rollups, without the estimate query.
+    const never = createFixedRunner([]);
+    configurePlanner(never, { rawTenantCalls: 0 });
+    expect(await weighTenants(never, reads)).toEqual(reads);
+    expect(never.calls).toHaveLength(0);
   });
 
   it('keeps the rollups on a store without the estimate table; other errors surface', async () => {
