@@ -151,6 +151,22 @@ describe('tenant rollup families equal llm_calls', () => {
       'capacity_tenant',
       ['llm_capacity_tenant_1m'],
     );
+    // Capacity's own reads filter the asked deployments (served) or what spilled off them: the
+    // family keyed tenant, deployment, fallback_from answers both, as llm_calls does.
+    for (const dim of ['deployment', 'fallback_from'])
+      await sameAsRaw(
+        {
+          subject: 'capacity',
+          from: FROM,
+          to: TO,
+          dims: [dim],
+          measures: ['attempts', 'ok_calls', 'rate_limited', 'input_tokens', 'output_tokens'],
+          bucket: 'minute',
+          filters: { tenant: TENANT, [dim]: ['dep-0', 'dep-1'] },
+        },
+        'capacity_tenant_deployment',
+        ['llm_capacity_tenant_dep_1m'],
+      );
     const targets: CapacityTarget[] = [
       {
         deployment: 'dep-0',

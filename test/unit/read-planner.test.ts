@@ -216,6 +216,28 @@ describe('read SQL', () => {
     for (const p of parts) expect(p.includes('NOT cache_hit')).toBe(p.includes('FROM llm_calls'));
   });
 
+  it("states llm_calls' range on its sort key's hour too (from's hour to past to's)", () => {
+    const { sql } = readSql(
+      read({
+        from: t('2026-01-01T22:10:30Z'),
+        to: t('2026-01-04T02:20:15Z'),
+        filters: { tenant: 'x' },
+        source: 'raw',
+      }),
+    );
+    const s = (iso: string) => Date.parse(iso) / 1000;
+    expect(sql).toContain(
+      `toStartOfHour(start_time) >= toDateTime(${s('2026-01-01T22:00:00Z')}, 'UTC') AND toStartOfHour(start_time) < toDateTime(${s('2026-01-04T03:00:00Z')}, 'UTC')`,
+    );
+    // A range ending on the hour stops at that hour.
+    const onHour = readSql(
+      read({ from: t('2026-01-01T22:00:00Z'), to: t('2026-01-01T23:00:00Z'), source: 'raw' }),
+    );
+    expect(onHour.sql).toContain(
+      `toStartOfHour(start_time) < toDateTime(${s('2026-01-01T23:00:00Z')}, 'UTC')`,
+    );
+  });
+
   it('refuses names that are not catalog dimensions or measures', () => {
     expect(() => readSql(read({ dims: ['route; DROP TABLE llm_calls'] }))).toThrow(
       /not a dimension/,
