@@ -274,6 +274,38 @@ describe('tenant size on real chDB', () => {
     filters: { tenant },
   });
 
+  it("reads a tenant's raw calls by their hours without losing any at the range's edges", async () => {
+    // The planner adds toStartOfHour(start_time) bounds to a tenant-scoped llm_calls read; a count
+    // through it must equal the plain count for ranges on, just inside and just past the hour.
+    const hour = Math.floor((END - 2 * DAY) / HOUR) * HOUR;
+    const ranges: [number, number][] = [
+      [hour, hour + HOUR],
+      [hour - 1, hour + HOUR + 1],
+      [hour + 1, hour + HOUR - 1],
+      [hour - 3 * HOUR + 17_300, hour + 5 * HOUR - 42_100],
+    ];
+    for (const [from, to] of ranges) {
+      const read: Read = {
+        ...perf(TENANT, new Date(from), new Date(to)),
+        dims: [],
+        measures: ['attempts'],
+        source: 'raw',
+      };
+      const [row] = await readRows(storage, read);
+      // perf counts provider calls: billable kinds, not app-cache hits.
+      const [n] = await storage.query<{ n: string }>(
+        `SELECT count() AS n FROM llm_calls WHERE tenant = {tenant:String}
+           AND kind IN ('inference', 'embeddings') AND NOT cache_hit
+           AND start_time >= fromUnixTimestamp64Milli(${from}, 'UTC')
+           AND start_time < fromUnixTimestamp64Milli(${to}, 'UTC')`,
+        { tenant: TENANT },
+      );
+      const plain = Number(n?.n);
+      expect(plain).toBeGreaterThan(0);
+      expect(Number(row?.attempts), `${from}-${to}`).toBe(plain);
+    }
+  });
+
   it("estimates a tenant's calls exactly over whole days and by the day's share otherwise", async () => {
     const days = [new Date(END - 9 * DAY), new Date(END - 2 * DAY)];
     const dayFrom = new Date(Math.floor(days[0]!.getTime() / DAY) * DAY);
