@@ -465,6 +465,21 @@ describe('tenant size', () => {
     expect(q?.params).toEqual({ t0: 'x', tenants: ['x'] });
   });
 
+  it('reads a tenant-scoped query by the tenant key, not the time-ordered projection', async () => {
+    const runner = createFixedRunner([
+      sizeAnswer({ a: 1e9 }),
+      rowsAnswer,
+      { match: 'FROM', rows: [] },
+    ]);
+    const scoped = read({ filters: { tenant: 'a' } });
+    await readMany(runner, [scoped, { ...scoped, from: scoped.to, to: t('2026-01-09T00:00:00Z') }]);
+    expect(runner.calls.at(-1)?.settings).toEqual({ optimize_use_projections: 0 });
+    await readMany(runner, [read({})]);
+    expect(runner.calls.at(-1)?.settings).toBeUndefined();
+    await readMany(runner, [scoped, read({})]);
+    expect(runner.calls.at(-1)?.settings).toBeUndefined();
+  });
+
   it("weighs with the store's storage.planner.raw_tenant_calls, capacity never", async () => {
     const config = parseConfig({ storage: { planner: { raw_tenant_calls: 1_000 } } });
     expect(config.storage.planner.raw_tenant_calls).toBe(1_000);
