@@ -31,6 +31,7 @@ import {
 } from './shared/startup-errors.js';
 import { createStorage } from './storage/client.js';
 import { planMemory } from './storage/memory.js';
+import { configurePlanner } from './storage/planner/tenant-size.js';
 import { migrate } from './storage/migrate.js';
 import { probeServer } from './storage/probe.js';
 import type { QueryRunner } from './storage/runner.js';
@@ -76,6 +77,12 @@ export async function openStorage(
   config: Config,
   clickhouse?: ClickHouseServer,
 ): Promise<QueryRunner> {
+  const storage = await openStore(config, clickhouse);
+  configurePlanner(storage, { rawTenantCalls: config.storage.planner.raw_tenant_calls });
+  return storage;
+}
+
+async function openStore(config: Config, clickhouse?: ClickHouseServer): Promise<QueryRunner> {
   const { url, user, password } = clickhouse ?? {};
   if (url !== undefined) {
     const problem = serverUrlProblem(url);

@@ -43,6 +43,17 @@ const storageSchema = z
       .int()
       .min(256 * MiB)
       .default(1536 * MiB),
+    planner: z
+      .object({
+        /**
+         * A tenant-scoped read with fewer of the tenant's calls in its range than this is read
+         * from llm_calls by its tenant-first sort key instead of the tenant rollups (capacity
+         * never is); 0 always reads the rollups. storage/planner/tenant-size.ts.
+         */
+        raw_tenant_calls: z.number().int().min(0).default(150_000),
+      })
+      .strict()
+      .default({ raw_tenant_calls: 150_000 }),
   })
   .strict();
 

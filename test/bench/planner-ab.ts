@@ -6,7 +6,9 @@
 // the load than wall time does, so the after/base and raw/after ratios are read in CPU.
 // Make the data with `BENCH_KEEP=1 BENCH_DIR=<dir> npm run bench:analytics` (it prints end=).
 // The base is a detached worktree under .tmp/ (as bench:ingest-js-ab); BENCH_BASE_DIR=<dir> uses
-// one already made. TENANTS (default t0,t250) are the tenant scopes timed after the unscoped ones;
+// one already made. TENANTS (default t0,t250) are the tenant scopes timed after the unscoped ones
+// (UNSCOPED=0: only them; every question a tenant can scope is timed per tenant; ROLLUP=1 adds
+// the tenant's read from the rollups whatever its size);
 // CASES=capacity,drift,... times only those questions.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -112,37 +114,21 @@ async function main(): Promise<void> {
       increment: 5,
     },
   }));
-  const cases: [string, string, object, boolean][] = [
-    [
-      'latency provider,model (30d)',
-      'latency',
-      { ...range, groupBy: ['provider', 'model'], slos },
-      false,
-    ],
-    ['latency route (30d)', 'latency', { ...range, groupBy: ['route'], slos }, true],
-    ['ttft drift 15m / 24h', 'drift', { ...window(15 * 60_000), thresholds }, false],
-    ['cache (30d)', 'cache', range, true],
-    ['cache regressions 1h / 24h', 'regressions', { ...window(HOUR), config }, true],
-    [
-      'ttft drift 15m / 24h, ragged now',
-      'drift',
-      { ...window(15 * 60_000, ragged), thresholds },
-      false,
-    ],
-    [
-      'cache regressions 1h / 24h, ragged now',
-      'regressions',
-      { ...window(HOUR, ragged), config },
-      false,
-    ],
+  const cases: [string, string, object][] = [
+    ['latency provider,model (30d)', 'latency', { ...range, groupBy: ['provider', 'model'], slos }],
+    ['latency route (30d)', 'latency', { ...range, groupBy: ['route'], slos }],
+    ['ttft drift 15m / 24h', 'drift', { ...window(15 * 60_000), thresholds }],
+    ['cache (30d)', 'cache', range],
+    ['cache regressions 1h / 24h', 'regressions', { ...window(HOUR), config }],
+    ['ttft drift 15m / 24h, ragged now', 'drift', { ...window(15 * 60_000, ragged), thresholds }],
+    ['cache regressions 1h / 24h, ragged now', 'regressions', { ...window(HOUR, ragged), config }],
     [
       'reliability provider,deployment (30d)',
       'reliability',
       { ...range, groupBy: ['provider', 'deployment'] },
-      false,
     ],
-    ['capacity (30d)', 'capacity', { ...range, targets }, true],
-    ['capacity recommendation (30d)', 'recommendation', { ...range, targets }, false],
+    ['capacity (30d)', 'capacity', { ...range, targets }],
+    ['capacity recommendation (30d)', 'recommendation', { ...range, targets }],
   ];
   const f = (x: [number, number]) =>
     `${x[0].toFixed(1).padStart(7)} /${x[1].toFixed(1).padStart(7)}`;
@@ -156,9 +142,16 @@ async function main(): Promise<void> {
   );
   const tenants = (process.env.TENANTS ?? 't0,t250').split(',').filter((t) => t !== '');
   const only = process.env.CASES?.split(',');
-  for (const tenant of [undefined, ...tenants]) {
-    for (const [name, fn, query, scoped] of cases) {
-      if (tenant !== undefined && !scoped) continue;
+  const unscoped = process.env.UNSCOPED !== '0';
+  for (const tenant of [...(unscoped ? [undefined] : []), ...tenants]) {
+    if (tenant !== undefined) {
+      const [n] = await storage.query<{ n: string }>(
+        `SELECT count() AS n FROM llm_calls WHERE tenant = {t:String} AND start_time >= fromUnixTimestamp64Milli(${range.from.getTime()}, 'UTC') AND start_time < fromUnixTimestamp64Milli(${range.to.getTime()}, 'UTC')`,
+        { t: tenant },
+      );
+      console.log(`tenant ${tenant}: ${Number(n?.n).toLocaleString()} calls in the 30 days`);
+    }
+    for (const [name, fn, query] of cases) {
       if (only !== undefined && !only.includes(fn)) continue;
       const q = { ...query, ...(tenant !== undefined ? { tenant } : {}) } as never;
       const b = await measure(() => base[fn]!(storage, q));
@@ -173,8 +166,15 @@ async function main(): Promise<void> {
         () => after[fn]!(storage, q),
         () => after[fn]!(storage, { ...(q as object), source: 'raw' } as never),
       )}`;
+      // ROLLUP=1: a tenant scope also read from the rollups whatever its size (what `auto` weighs).
+      const forced =
+        tenant !== undefined && process.env.ROLLUP === '1'
+          ? await measure(() =>
+              after[fn]!(storage, { ...(q as object), source: 'rollup' } as never),
+            )
+          : undefined;
       console.log(
-        `${`${tenant ?? ''} ${name}`.padEnd(44)} ${f(b)} ${f(a)} ${f(r)}  ${(a[1] / b[1]).toFixed(2).padStart(9)}x  ${(r[1] / a[1]).toFixed(1).padStart(8)}x  ${answers}`,
+        `${`${tenant ?? ''} ${name}`.padEnd(44)} ${f(b)} ${f(a)} ${f(r)}  ${(a[1] / b[1]).toFixed(2).padStart(9)}x  ${(r[1] / a[1]).toFixed(1).padStart(8)}x  ${answers}${forced !== undefined ? `  rollup ${f(forced)}` : ''}`,
       );
     }
   }

@@ -151,6 +151,22 @@ describe('tenant rollup families equal llm_calls', () => {
       'capacity_tenant',
       ['llm_capacity_tenant_1m'],
     );
+    // Capacity's own reads filter the asked deployments (served) or what spilled off them: the
+    // family keyed tenant, deployment, fallback_from answers both, as llm_calls does.
+    for (const dim of ['deployment', 'fallback_from'])
+      await sameAsRaw(
+        {
+          subject: 'capacity',
+          from: FROM,
+          to: TO,
+          dims: [dim],
+          measures: ['attempts', 'ok_calls', 'rate_limited', 'input_tokens', 'output_tokens'],
+          bucket: 'minute',
+          filters: { tenant: TENANT, [dim]: ['dep-0', 'dep-1'] },
+        },
+        'capacity_tenant_deployment',
+        ['llm_capacity_tenant_dep_1m'],
+      );
     const targets: CapacityTarget[] = [
       {
         deployment: 'dep-0',
@@ -256,6 +272,38 @@ describe('tenant size on real chDB', () => {
     dims: ['route'],
     measures: ['attempts', 'ok_calls', 'duration_h'],
     filters: { tenant },
+  });
+
+  it("reads a tenant's raw calls by their hours without losing any at the range's edges", async () => {
+    // The planner adds toStartOfHour(start_time) bounds to a tenant-scoped llm_calls read; a count
+    // through it must equal the plain count for ranges on, just inside and just past the hour.
+    const hour = Math.floor((END - 2 * DAY) / HOUR) * HOUR;
+    const ranges: [number, number][] = [
+      [hour, hour + HOUR],
+      [hour - 1, hour + HOUR + 1],
+      [hour + 1, hour + HOUR - 1],
+      [hour - 3 * HOUR + 17_300, hour + 5 * HOUR - 42_100],
+    ];
+    for (const [from, to] of ranges) {
+      const read: Read = {
+        ...perf(TENANT, new Date(from), new Date(to)),
+        dims: [],
+        measures: ['attempts'],
+        source: 'raw',
+      };
+      const [row] = await readRows(storage, read);
+      // perf counts provider calls: billable kinds, not app-cache hits.
+      const [n] = await storage.query<{ n: string }>(
+        `SELECT count() AS n FROM llm_calls WHERE tenant = {tenant:String}
+           AND kind IN ('inference', 'embeddings') AND NOT cache_hit
+           AND start_time >= fromUnixTimestamp64Milli(${from}, 'UTC')
+           AND start_time < fromUnixTimestamp64Milli(${to}, 'UTC')`,
+        { tenant: TENANT },
+      );
+      const plain = Number(n?.n);
+      expect(plain).toBeGreaterThan(0);
+      expect(Number(row?.attempts), `${from}-${to}`).toBe(plain);
+    }
   });
 
   it("estimates a tenant's calls exactly over whole days and by the day's share otherwise", async () => {

@@ -1,5 +1,5 @@
 // Which family answers each side of capacity's demand (capacity-series.ts demand reads): spill
-// keyed by fallback_from, served by deployment, a tenant scope by the tenant-first family.
+// keyed by fallback_from, served by deployment, a tenant scope by the tenant, deployment-first family.
 import { describe, expect, it } from 'vitest';
 import { planRead, type Read } from '../../src/storage/planner/plan.js';
 
@@ -24,8 +24,14 @@ describe('capacity demand plans', () => {
     expect(tables(side('deployment'))).toEqual(['capacity', 'llm_capacity_1m']);
   });
 
-  it('reads a tenant scope of either side from the tenant capacity family', () => {
+  it('reads a tenant scope of either side from the tenant family keyed by deployment', () => {
     for (const dim of ['fallback_from', 'deployment'])
-      expect(tables(side(dim, 't0'))).toEqual(['capacity_tenant', 'llm_capacity_tenant_1m']);
+      expect(tables(side(dim, 't0'))).toEqual([
+        'capacity_tenant_deployment',
+        'llm_capacity_tenant_dep_1m',
+      ]);
+    // Unfiltered by deployment: neither key narrows more, the minute-first family answers.
+    const all = { ...side('deployment', 't0'), filters: { tenant: 't0' } };
+    expect(tables(all)).toEqual(['capacity_tenant', 'llm_capacity_tenant_1m']);
   });
 });

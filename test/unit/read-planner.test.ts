@@ -16,11 +16,14 @@ import { readMany } from '../../src/storage/planner/read.js';
 import { readSql } from '../../src/storage/planner/sql.js';
 import {
   RAW_TENANT_CALLS,
+  configurePlanner,
   estimateTenantCalls,
   tenantCallsTable,
   tenantSizeSql,
+  tenantThresholds,
   weighTenants,
 } from '../../src/storage/planner/tenant-size.js';
+import { parseConfig } from '../../src/shared/config.js';
 
 const t = (iso: string): Date => new Date(iso);
 const read = (over: Partial<Read>): Read => ({
@@ -211,6 +214,35 @@ describe('read SQL', () => {
     expect(raw[0]?.match(/start_time >= /g)).toHaveLength(2);
     expect(raw[0]).toContain(') OR (');
     for (const p of parts) expect(p.includes('NOT cache_hit')).toBe(p.includes('FROM llm_calls'));
+  });
+
+  it("states llm_calls' range on its sort key's hour too (from's hour to past to's)", () => {
+    const { sql } = readSql(
+      read({
+        from: t('2026-01-01T22:10:30Z'),
+        to: t('2026-01-04T02:20:15Z'),
+        filters: { tenant: 'x' },
+        source: 'raw',
+      }),
+    );
+    const s = (iso: string) => Date.parse(iso) / 1000;
+    expect(sql).toContain(
+      `toStartOfHour(start_time) >= toDateTime(${s('2026-01-01T22:00:00Z')}, 'UTC') AND toStartOfHour(start_time) < toDateTime(${s('2026-01-04T03:00:00Z')}, 'UTC')`,
+    );
+    // Without a tenant the hour cannot narrow llm_calls' key (tenant first): not stated.
+    expect(readSql(read({ source: 'raw' })).sql).not.toContain('toStartOfHour(start_time) >=');
+    // A range ending on the hour stops at that hour.
+    const onHour = readSql(
+      read({
+        from: t('2026-01-01T22:00:00Z'),
+        to: t('2026-01-01T23:00:00Z'),
+        filters: { tenant: 'x' },
+        source: 'raw',
+      }),
+    );
+    expect(onHour.sql).toContain(
+      `toStartOfHour(start_time) < toDateTime(${s('2026-01-01T23:00:00Z')}, 'UTC')`,
+    );
   });
 
   it('refuses names that are not catalog dimensions or measures', () => {
@@ -431,6 +463,48 @@ describe('tenant size', () => {
       `day >= toDateTime(${Date.parse('2026-01-01T00:00:00Z') / 1000}, 'UTC')`,
     );
     expect(q?.params).toEqual({ t0: 'x', tenants: ['x'] });
+  });
+
+  it('reads a tenant-scoped query by the tenant key, not the time-ordered projection', async () => {
+    const runner = createFixedRunner([
+      sizeAnswer({ a: 1e9 }),
+      rowsAnswer,
+      { match: 'FROM', rows: [] },
+    ]);
+    const scoped = read({ filters: { tenant: 'a' } });
+    await readMany(runner, [scoped, { ...scoped, from: scoped.to, to: t('2026-01-09T00:00:00Z') }]);
+    expect(runner.calls.at(-1)?.settings).toEqual({ optimize_use_projections: 0 });
+    await readMany(runner, [read({})]);
+    expect(runner.calls.at(-1)?.settings).toBeUndefined();
+    await readMany(runner, [scoped, read({})]);
+    expect(runner.calls.at(-1)?.settings).toBeUndefined();
+  });
+
+  it("weighs with the store's storage.planner.raw_tenant_calls, capacity never", async () => {
+    const config = parseConfig({ storage: { planner: { raw_tenant_calls: 1_000 } } });
+    expect(config.storage.planner.raw_tenant_calls).toBe(1_000);
+    expect(parseConfig({}).storage.planner.raw_tenant_calls).toBe(RAW_TENANT_CALLS.perf);
+    expect(() => parseConfig({ storage: { planner: { raw_tenant_calls: -1 } } })).toThrow(
+      'storage.planner.raw_tenant_calls',
+    );
+    const reads = [read({ filters: { tenant: 'a' } }), read({ filters: { tenant: 'b' } })];
+    const runner = createFixedRunner([sizeAnswer({ a: 999, b: 1_000 })]);
+    configurePlanner(runner, { rawTenantCalls: config.storage.planner.raw_tenant_calls });
+    expect((await weighTenants(runner, reads)).map((r) => r.source)).toEqual(['raw', undefined]);
+    // Another store keeps the default: both tenants are small there.
+    const other = createFixedRunner([sizeAnswer({ a: 999, b: 1_000 })]);
+    expect((await weighTenants(other, reads)).map((r) => r.source)).toEqual(['raw', 'raw']);
+    expect(tenantThresholds(runner)).toEqual({
+      calls: 1_000,
+      perf: 1_000,
+      cache: 1_000,
+      capacity: 0,
+    });
+    // 0: every tenant from the rollups, without the estimate query.
+    const never = createFixedRunner([]);
+    configurePlanner(never, { rawTenantCalls: 0 });
+    expect(await weighTenants(never, reads)).toEqual(reads);
+    expect(never.calls).toHaveLength(0);
   });
 
   it('keeps the rollups on a store without the estimate table; other errors surface', async () => {

@@ -228,4 +228,17 @@ for 43k minutes of one deployment's spill; 19 of a 30-day capacity question's ~6
 Here they are one key range of minutes.`,
     tables: [{ name: 'llm_capacity_spill_1m', grain: 'minute', from: 'llm_calls', since: 42 }],
   },
+  {
+    name: 'capacity_tenant_deployment',
+    subject: CAPACITY,
+    dims: ['tenant', 'deployment', 'fallback_from', 'capacity_tier'],
+    keyPrefix: ['tenant', 'deployment', 'fallback_from'],
+    doc: `Per-minute token demand per tenant and deployment, keyed tenant, deployment, fallback_from,
+then minute, for tenant-scoped capacity: the rows of llm_capacity_tenant_1m with the deployment
+before the minute, so a tenant's demand on the asked deployments (and what spilled off them) is a
+few key ranges instead of every deployment's minutes of the tenant (at 10M calls the largest
+tenant's month is ~400k rows there, about a row per call). The planner prefers it over
+capacity_tenant (same dimensions) because more of a capacity read's filters are in its key.`,
+    tables: [{ name: 'llm_capacity_tenant_dep_1m', grain: 'minute', from: 'llm_calls', since: 43 }],
+  },
 ];

@@ -65,9 +65,17 @@ function usableTables(f: Family, read: Read): RollupTable[] {
     .sort((a, b) => GRAIN_ORDER.indexOf(a.grain) - GRAIN_ORDER.indexOf(b.grain));
 }
 
+/** How many of the read's filtered dimensions come before time in the family's sort key. */
+function keyedFilters(f: Family, read: Read): number {
+  const filtered = Object.entries(read.filters ?? {}).filter(([, v]) => v !== undefined);
+  return filtered.filter(([d]) => (f.keyPrefix ?? []).includes(d)).length;
+}
+
 /**
  * The family with the fewest dimensions covering the read; among equals, the one whose coarsest
- * usable table is coarsest (fewer rows for the same range). Undefined: only llm_calls can answer.
+ * usable table is coarsest (fewer rows for the same range), then the one whose sort key narrows
+ * more of the read's filters before time (a tenant's capacity on two deployments: their key ranges,
+ * not every minute of the tenant). Undefined: only llm_calls can answer.
  */
 export function chooseFamily(read: Read, catalog: Catalog = CATALOG): Family | undefined {
   if (read.source === 'raw') return undefined;
@@ -80,7 +88,10 @@ export function chooseFamily(read: Read, catalog: Catalog = CATALOG): Family | u
   });
   const coarsest = (f: Family): number => GRAIN_ORDER.indexOf(usableTables(f, read)[0]!.grain);
   return candidates.sort(
-    (a, b) => familyDims(a).length - familyDims(b).length || coarsest(a) - coarsest(b),
+    (a, b) =>
+      familyDims(a).length - familyDims(b).length ||
+      coarsest(a) - coarsest(b) ||
+      keyedFilters(b, read) - keyedFilters(a, read),
   )[0];
 }
 

@@ -18,12 +18,25 @@ import type { Read } from './plan.js';
  * tenant rollup holds at most one row per call and minute, and the raw read groups the calls per
  * minute itself (slower for every tenant measured, t250's 2.8k calls included).
  */
-export const RAW_TENANT_CALLS: Readonly<Record<SubjectName, number>> = {
-  calls: 150_000,
-  perf: 150_000,
-  cache: 150_000,
-  capacity: 0,
-};
+export const RAW_TENANT_CALLS: Readonly<Record<SubjectName, number>> = rawTenantThresholds(150_000);
+
+/** The thresholds of `storage.planner.raw_tenant_calls`: one count for every subject but capacity. */
+export function rawTenantThresholds(rawTenantCalls: number): Record<SubjectName, number> {
+  return { calls: rawTenantCalls, perf: rawTenantCalls, cache: rawTenantCalls, capacity: 0 };
+}
+
+// Per store, not per process: tests and the benchmark open several stores with other settings.
+const CONFIGURED = new WeakMap<QueryRunner, Readonly<Record<SubjectName, number>>>();
+
+/** The store's planner settings from config (runtime.ts); a store never configured uses the default. */
+export function configurePlanner(runner: QueryRunner, opts: { rawTenantCalls: number }): void {
+  CONFIGURED.set(runner, rawTenantThresholds(opts.rawTenantCalls));
+}
+
+/** The thresholds reads on this store are weighed with. */
+export function tenantThresholds(runner: QueryRunner): Readonly<Record<SubjectName, number>> {
+  return CONFIGURED.get(runner) ?? RAW_TENANT_CALLS;
+}
 
 const DAY_S = 86_400;
 
@@ -104,7 +117,7 @@ export function tenantSizeSql(
 export async function estimateTenantCalls(
   runner: QueryRunner,
   reads: readonly Read[],
-  thresholds: Readonly<Record<SubjectName, number>> = RAW_TENANT_CALLS,
+  thresholds: Readonly<Record<SubjectName, number>> = tenantThresholds(runner),
   catalog: Catalog = CATALOG,
 ): Promise<(number | undefined)[]> {
   const table = tenantCallsTable(catalog);
@@ -126,7 +139,7 @@ export async function estimateTenantCalls(
 export async function weighTenants(
   runner: QueryRunner,
   reads: readonly Read[],
-  thresholds: Readonly<Record<SubjectName, number>> = RAW_TENANT_CALLS,
+  thresholds: Readonly<Record<SubjectName, number>> = tenantThresholds(runner),
   catalog: Catalog = CATALOG,
 ): Promise<Read[]> {
   const calls = await estimateTenantCalls(runner, reads, thresholds, catalog);
