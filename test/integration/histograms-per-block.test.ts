@@ -97,9 +97,10 @@ describe('0043 on a store holding rows', () => {
   });
 
   it('gives every perf rollup the histograms of llm_calls for rows stored before and after', async () => {
-    // Two more inserts after the migration, so stored rows of both kinds merge per key.
-    await storage.command(generateSql(6_000, 5_000, SERIES, END));
-    await storage.command(generateSql(11_000, 4_000, SERIES, END));
+    // More inserts after the migration, so stored rows of both kinds merge per key; five of them,
+    // past the point where the engine JIT-compiles an expression it has run three times.
+    for (let i = 0; i < 5; i++)
+      await storage.command(generateSql(6_000 + i * 2_000, 2_000, SERIES, END));
     const perf = rollupTables().filter((t) => t.family.subject.name === 'perf');
     expect(perf.length).toBeGreaterThanOrEqual(4);
     for (const { table } of perf) {
