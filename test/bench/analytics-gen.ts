@@ -3,7 +3,8 @@
 // Cardinality: 500 tenants (skewed: tenant k has weight ~ 1/sqrt(k)), 40 routes, 15 features
 // (a route belongs to one feature), 12 models (2 per route), 4 providers, 8 deployments
 // (dep-0 and dep-1 provisioned), 4 regions.
-import { historyTable, rollupTables } from '../../src/storage/catalog/catalog.js';
+import { familyMeasures, historyTable, rollupTables } from '../../src/storage/catalog/catalog.js';
+import { HISTOGRAMS_PER_BLOCK } from '../../src/storage/catalog/measures.js';
 import { CALLS_MINUTE_RETIRED } from '../../src/storage/catalog/rollups.js';
 import { rollupTableSql, viewName, viewSql } from '../../src/storage/sqlgen/render.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
@@ -86,9 +87,16 @@ export function outcomesSql(total: number, endMs: number): string {
  * `current` with every view that reads llm_calls dropped and without the projection (the rows
  * alone); `projection` adds the projection back; `only:<table>` keeps the one view of llm_calls
  * writing <table> (and what cascades from that table); then `calls-1m` and `current`, everything.
- * Each one's CPU minus bare's is its cost.
+ * Each one's CPU minus bare's is its cost. `summap-histograms` is `current` with the perf views
+ * building their histograms with sumMap as before migration 0043: what 0043 saves.
  */
-export const GENERATION_MODES = ['merging', 'deferred', 'calls-1m', 'current'] as const;
+export const GENERATION_MODES = [
+  'merging',
+  'deferred',
+  'calls-1m',
+  'summap-histograms',
+  'current',
+] as const;
 export type GenerationMode =
   (typeof GENERATION_MODES)[number] | 'bare' | 'projection' | `only:${string}`;
 
@@ -104,8 +112,20 @@ export const PROFILE_MODES: readonly GenerationMode[] = [
   'projection',
   ...directRollups().map((t): GenerationMode => `only:${t}`),
   'calls-1m',
+  'summap-histograms',
   'current',
 ];
+
+/** The views of llm_calls as before 0043: histograms by sumMap on every inserted block. */
+async function restoreSumMapHistograms(storage: QueryRunner): Promise<void> {
+  const version = HISTOGRAMS_PER_BLOCK - 1;
+  for (const t of rollupTables().filter((x) => x.table.from === 'llm_calls')) {
+    if (!familyMeasures(t.family).some(([, m]) => m.perBlock?.since === HISTOGRAMS_PER_BLOCK))
+      continue;
+    await storage.command(`DROP VIEW IF EXISTS ${viewName(t.table)}`);
+    await storage.command(viewSql({ ...t, version, sourceGrain: undefined }, 'single'));
+  }
+}
 
 /** The schema before 0041: llm_calls_1m and its view, and what cascaded from it reading it again. */
 async function restoreCallsMinute(storage: QueryRunner): Promise<void> {
@@ -135,6 +155,7 @@ async function prepare(storage: QueryRunner, mode: GenerationMode): Promise<void
   if (mode === 'merging' || mode === 'deferred' || (isolated && mode !== 'projection'))
     await storage.command('ALTER TABLE llm_calls DROP PROJECTION IF EXISTS calls_by_time');
   if (mode === 'calls-1m') await restoreCallsMinute(storage);
+  if (mode === 'summap-histograms') await restoreSumMapHistograms(storage);
   if (mode === 'merging') return;
   for (const name of rollupNames(mode)) await storage.command(`SYSTEM STOP MERGES ${name}`);
   if (isolated) {

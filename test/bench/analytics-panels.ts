@@ -47,9 +47,12 @@ const RAW_PREFIX = 'raw_';
 export async function createRawViews(storage: QueryRunner): Promise<void> {
   for (const { family, table } of sourcesFirst()) {
     const source = rollupTable(table.from);
+    // Over all of llm_calls at once: the table-wide states (sumMap), not the per-block ones.
     const select = viewSelect(
       { family, table, version: NOW, sourceGrain: source?.table.grain },
       'single',
+      undefined,
+      false,
     ).replace(
       `FROM ${table.from}`,
       `FROM ${source !== undefined ? RAW_PREFIX + table.from : table.from}`,

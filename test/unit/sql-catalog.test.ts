@@ -164,6 +164,41 @@ describe('the catalog', () => {
     }
   });
 
+  it('swaps only the queries of views of llm_calls storing a measure computed per block', () => {
+    const measures = (t: (typeof tables)[number]): string[] =>
+      familyMeasures(t.family)
+        .filter(([, m]) => m.perBlock !== undefined)
+        .map(([n]) => n);
+    const versions = new Set(
+      tables.flatMap((t) => familyMeasures(t.family).map(([, m]) => m.perBlock?.since)),
+    );
+    versions.delete(undefined);
+    expect(versions.size).toBeGreaterThan(0);
+    for (const version of versions) {
+      const m = generated.find((g) => g.version === version)!;
+      const swapped = [...m.single.matchAll(/ALTER TABLE (\w+)_mv MODIFY QUERY\n/g)].map(
+        (x) => x[1],
+      );
+      const expected = tables
+        .filter((t) => t.table.since < version! && sourceAt(t.table, version) === 'llm_calls')
+        .filter((t) => measures(t).length > 0)
+        .map((t) => t.table.name);
+      expect(swapped.sort()).toEqual(expected.sort());
+      // Nothing else: no rebuild, no backfill, no other view.
+      expect(m.single).not.toMatch(/TRUNCATE|INSERT INTO|CREATE MATERIALIZED VIEW|DROP/);
+      for (const name of expected) {
+        const t = tables.find((x) => x.table.name === name)!;
+        for (const [n, measure] of familyMeasures(t.family).filter(([, x]) => x.perBlock))
+          expect(m.single, n).toContain(`${measure.perBlock!.state} AS ${n}`);
+      }
+      // Earlier migrations, backfills included, keep the table-wide state.
+      for (const g of generated.filter((x) => x.version < version!))
+        for (const t of tables)
+          for (const [, measure] of familyMeasures(t.family).filter(([, x]) => x.perBlock))
+            expect(g.single.includes(measure.perBlock!.state), g.name).toBe(false);
+    }
+  });
+
   it('stores latency histograms with the bucket expression the readers decode', () => {
     const perf = generated.find((m) => m.name === '0020_perf_rollups')?.single ?? '';
     for (const x of [

@@ -76,6 +76,13 @@ export function measuresRetiredAt(f: Family, version: number): string[] {
     .map(([name]) => name);
 }
 
+/** Measures whose views compute them per block another way from exactly `version` on. */
+export function measuresRestatedAt(f: Family, version: number): string[] {
+  return familyMeasures(f, version)
+    .filter(([, m]) => m.perBlock?.since === version)
+    .map(([name]) => name);
+}
+
 export function measuresAddedAt(f: Family, version: number): string[] {
   return familyMeasures(f, version)
     .filter(([, m]) => m.since === version)
@@ -177,6 +184,7 @@ export function migrationVersions(c: Catalog = CATALOG): number[] {
     for (const [, m] of declaredMeasures(family)) {
       if (m.since !== undefined) versions.add(m.since);
       if (m.until !== undefined) versions.add(m.until);
+      if (m.perBlock !== undefined) versions.add(m.perBlock.since);
     }
   }
   return [...versions].sort((a, b) => a - b);

@@ -1,6 +1,6 @@
 // Measure kinds and the four subjects the rollups measure. Each measure is written once: how a view
 // stores it from llm_calls rows, how a raw read computes it, how stored values combine.
-import { bucketSql } from './histogram.js';
+import { bucketSql, countedBucketsSql } from './histogram.js';
 import type { Measure, Subject } from './types.js';
 
 /** Call kinds that are billed LLM calls (tool, agent and wrapper spans are not). */
@@ -42,11 +42,19 @@ export const money = (raw: string): Measure => summed(raw, 'Decimal(38, 18)');
 
 export const float = (raw: string): Measure => summed(raw, 'Float64');
 
+/**
+ * Migration 0044: the views of llm_calls build their latency histograms from sorted bucket numbers
+ * instead of sumMap (the same maps; histogram.ts countedBucketsSql). The four histograms of
+ * llm_perf_1m and llm_perf_tenant_1d were the largest per-row cost of generation left after 0041.
+ */
+export const HISTOGRAMS_PER_BLOCK = 44;
+
 /** A log-bucket histogram of `value` over the rows matching `cond` (see histogram.ts). */
 export const histogram = (value: string, cond: string): Measure => ({
   type: 'SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))',
   raw: `sumMapIf(map(${bucketSql(value)}, toUInt64(1)), ${cond})`,
   state: `sumMapIf(map(${bucketSql(value)}, toUInt64(1)), ${cond})`,
+  perBlock: { state: countedBucketsSql(bucketSql(value), cond), since: HISTOGRAMS_PER_BLOCK },
   merge: (n) => `sumMap(${n})`,
   remerge: (n) => `sumMap(${n})`,
 });

@@ -12,6 +12,12 @@ export interface Measure {
   raw: string;
   /** Aggregate over llm_calls rows that a materialized view writes (the stored state). */
   state: string;
+  /**
+   * Another aggregate giving the same stored value that views compute on each inserted block since
+   * migration `since` (cheaper per row there). Backfills and rebuilds, which aggregate a whole table,
+   * and the views of earlier migrations keep `state`.
+   */
+  perBlock?: { state: string; since: number };
   /** Combines stored values of column `name` into the final value (reads, merges across segments). */
   merge: (name: string) => string;
   /** Combines stored values of column `name` into a state again (a cascading view, a backfill). */

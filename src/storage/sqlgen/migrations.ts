@@ -6,6 +6,7 @@ import {
   backfillVersion,
   dimsAddedAt,
   measuresAddedAt,
+  measuresRestatedAt,
   measuresRetiredAt,
   historyTables,
   migrationVersions,
@@ -58,6 +59,8 @@ interface VersionPlan {
   rebuilt: CatalogTable[];
   roots: CatalogTable[];
   backfilled: CatalogTable[];
+  /** Existing views of llm_calls computing measures another way from now on, with their names. */
+  restated: { t: CatalogTable; measures: string[] }[];
   /** Existing tables whose view now reads another source. */
   repointed: CatalogTable[];
   /** Tables dropped with their views (a retired family). */
@@ -109,6 +112,10 @@ class Planner {
     const retired = existing
       .map((t) => ({ t, dropped: measuresRetiredAt(t.family, version) }))
       .filter((r) => r.dropped.length > 0);
+    const restated = existing
+      .filter((t) => sourceAt(t.table, version) === 'llm_calls')
+      .map((t) => ({ t, measures: measuresRestatedAt(t.family, version) }))
+      .filter((r) => r.measures.length > 0);
     const changed = new Set(altered.map((a) => a.t.table.name));
     const rebuilt = this.sorted(
       existing.filter(
@@ -124,6 +131,7 @@ class Planner {
       created: this.tables.filter((t) => t.table.since === version),
       altered,
       retired,
+      restated,
       rebuilt,
       roots: rebuilt.filter((t) => !rebuiltNames.has(sourceAt(t.table, version))),
       backfilled: this.sorted(
@@ -192,6 +200,11 @@ class Planner {
         `${comment(`${t.table.name} stops computing and storing ${dropped.join(', ')}.`)}${modifyViewSql(at(t), v)}`,
       );
     for (const { t, dropped } of p.retired) parts.push(dropColumnsSql(t.table, dropped, v));
+    // The stored values do not change, so nothing is rebuilt: one statement swaps each view's query.
+    for (const { t, measures } of p.restated)
+      parts.push(
+        `${comment(`${t.table.name}_mv computes ${measures.join(', ')} per inserted block the new way.`)}${modifyViewSql(at(t), v)}`,
+      );
     if (p.rebuilt.length > 0) {
       parts.push(
         `${comment(

@@ -11,7 +11,7 @@ import {
   tableColumns,
   type Column,
 } from '../catalog/catalog.js';
-import type { BaseTable, Family, Grain, RollupTable } from '../catalog/types.js';
+import type { BaseTable, Family, Grain, Measure, RollupTable } from '../catalog/types.js';
 
 export type Variant = 'single' | 'cluster';
 
@@ -121,8 +121,24 @@ export interface RenderTarget {
   sourceGrain: Grain | undefined;
 }
 
-/** The SELECT a view runs on each inserted block of its source (also a backfill's SELECT). */
-export function viewSelect(target: RenderTarget, v: Variant, guard?: string): string {
+/** What a measure's column holds computed from llm_calls rows, per inserted block or over a table. */
+function stateSql(m: Measure, version: number, perBlock: boolean): string {
+  return perBlock && m.perBlock !== undefined && m.perBlock.since <= version
+    ? m.perBlock.state
+    : m.state;
+}
+
+/**
+ * The SELECT a view runs on each inserted block of its source, or with a `guard` a backfill's
+ * SELECT over the whole source. `perBlock` false: each measure's table-wide state (a backfill, a
+ * rebuild, a plain view over all of llm_calls), not the form views compute on inserted blocks.
+ */
+export function viewSelect(
+  target: RenderTarget,
+  v: Variant,
+  guard?: string,
+  perBlock = guard === undefined,
+): string {
   const { family: f, table: t, version, sourceGrain } = target;
   const raw = sourceGrain === undefined;
   const sourceTime = sourceGrain === undefined ? 'start_time' : TIME_COLUMN[sourceGrain];
@@ -132,7 +148,7 @@ export function viewSelect(target: RenderTarget, v: Variant, guard?: string): st
     if (c.role === 'dim') return c.name;
     const m = measures.get(c.name);
     if (m === undefined) throw new Error(`no measure ${c.name}`);
-    return `${raw ? m.state : m.remerge(c.name)} AS ${c.name}`;
+    return `${raw ? stateSql(m, version, perBlock) : m.remerge(c.name)} AS ${c.name}`;
   };
   const columns = tableColumns(f, t, version);
   const where = [guard, raw ? f.subject.where : undefined].filter((w) => w !== undefined);
