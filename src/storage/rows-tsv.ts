@@ -19,7 +19,7 @@ export const CALL_COLUMNS: readonly string[] = Object.keys(callRecord(emptyCall(
  */
 export function callTsv(call: LlmCall): string {
   const end = writeCallTsv(call, scratch, 0);
-  return end >= 0 ? scratch.latin1Slice(0, end) : callTsvCells(call);
+  return end >= 0 ? scratch.toString('latin1', 0, end) : callTsvCells(call);
 }
 
 /** Where writeCallTsv puts an all-ASCII line before it becomes one flat string. */
