@@ -18,11 +18,13 @@ const QUOTE = 0x27;
 /** The state of one encoding: where it writes, how far, whether every character was ASCII. */
 let out: Uint8Array = new Uint8Array(0);
 let pos = 0;
+/** The offset the line must end before (a newline is left room for by the caller). */
+let limit = 0;
 let ascii = true;
 
 /** Room for `n` more bytes, or the encoding stops as if the row were not ASCII. */
 function room(n: number): boolean {
-  if (pos + n <= out.length) return true;
+  if (pos + n <= limit) return true;
   ascii = false;
   return false;
 }
@@ -152,13 +154,20 @@ function tab(): void {
 }
 
 /**
- * Write `call`'s TSV line (no newline) into `into` from `at`; the end offset, or -1 when the row
- * is not all ASCII or does not fit (then nothing written there is meaningful: use callTsv).
- * The order of the cells is callRecord's (rows.ts); a test compares them column by column.
+ * Write `call`'s TSV line (no newline) into `into` from `at`, ending before `before` (default:
+ * the end of `into`); the end offset, or -1 when the row is not all ASCII or does not fit (then
+ * the bytes written there mean nothing: use callTsv). The order of the cells is callRecord's
+ * (rows.ts); a test compares the lines of any calls with the generic path's.
  */
-export function writeCallTsv(call: LlmCall, into: Uint8Array, at: number): number {
+export function writeCallTsv(
+  call: LlmCall,
+  into: Uint8Array,
+  at: number,
+  before = into.length,
+): number {
   out = into;
   pos = at;
+  limit = Math.min(before, into.length);
   ascii = true;
   cells(call);
   // The last cell's tab is not part of the line.
