@@ -7,7 +7,13 @@
 // only its offsets. Each line is followed by its newline, so rows queued one after another
 // are already an insert body: a batch that is one run of one slab goes to the engine as a view
 // of it, without a copy. A slab is freed by the collector once no queued row points into it.
+import type { LlmCall } from './call.js';
 import type { QueuedRow } from './insert-plan.js';
+import { callTsv } from '../storage/rows-tsv.js';
+import { writeCallTsv } from '../storage/rows-tsv-bytes.js';
+
+/** Room a call's line is given in the current slab before it is written (bytes). */
+const CALL_ROOM = 8 * 1024;
 
 /** Big enough that a batch is one or a few runs; small enough that a stale one costs little. */
 const SLAB_BYTES = 1 << 20;
@@ -27,6 +33,23 @@ export class RowSlabs {
     }
     const start = this.pos;
     const end = start + this.slab.write(line, start);
+    this.slab[end] = NEWLINE;
+    this.pos = end + 1;
+    return { id, line: '', seq, partition, slab: this.slab, start, end: end + 1 };
+  }
+
+  /**
+   * An llm_calls row whose TSV line is written straight into the slab (rows-tsv-bytes.ts): no
+   * line string at all for an all-ASCII call; any other call goes through callTsv and `row`.
+   */
+  callRow(id: string, call: LlmCall, seq: number, partition: string): QueuedRow {
+    if (this.pos + CALL_ROOM > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.pos = 0;
+    }
+    const start = this.pos;
+    const end = writeCallTsv(call, this.slab, start, start + CALL_ROOM - 1);
+    if (end < 0) return this.row(id, callTsv(call), seq, partition);
     this.slab[end] = NEWLINE;
     this.pos = end + 1;
     return { id, line: '', seq, partition, slab: this.slab, start, end: end + 1 };

@@ -6,7 +6,7 @@ import type { LlmCall, OutcomeRecord } from './call.js';
 import type { RefusedRow, RowFormat } from './committer.js';
 import { dayPartition, monthPartition, type QueuedRow } from './insert-plan.js';
 import { contentRow, outcomeRow } from '../storage/rows.js';
-import { CALL_COLUMNS, callTsv, tsvToJsonLine } from '../storage/rows-tsv.js';
+import { CALL_COLUMNS, tsvToJsonLine } from '../storage/rows-tsv.js';
 import { RowSlabs, lineOf, rowBodyBytes, textRow } from './row-slabs.js';
 
 export const TABLES = ['llm_calls', 'llm_call_content', 'outcomes'] as const;
@@ -55,7 +55,7 @@ export class RowQueues {
     calls.forEach((call, i) => {
       const id = `${call.tenant}\u0000${call.call_id}`;
       const partition = monthPartition(call.start_time_ns);
-      this.push(q.llm_calls, this.slabs.row(id, callTsv(call), callSeqs[i] ?? 0, partition));
+      this.push(q.llm_calls, this.slabs.callRow(id, call, callSeqs[i] ?? 0, partition));
       if (call.input_content !== '' || call.output_content !== '') {
         const day = dayPartition(call.start_time_ns);
         this.push(q.llm_call_content, this.slabs.row(`content:${id}`, contentRow(call), 0, day));

@@ -4,7 +4,10 @@
 // call itself replaced by a sink that only keeps the body. What is left out is the engine's
 // parsing (measured by the baseline), the HTTP server and the spool's disk write.
 //
-// Run alone to profile it: `node --import tsx --cpu-prof test/bench/ingest-js.ts` (BENCH_SPANS).
+// Run alone to profile it: `BENCH_PROFILE=<file>.cpuprofile node --import tsx
+// test/bench/ingest-js.ts` (BENCH_SPANS); `BENCH_HEAP_PROFILE=<file>.heapprofile` samples the
+// measured round's allocations, the objects the scavenges freed included (what --heap-prof
+// leaves out), and prints the bytes allocated a span.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +24,8 @@ import { makeSpans } from './spans.js';
 export interface JsPathResult {
   /** CPU µs (user + system, this thread and GC) per span. */
   cpuUsPerSpan: number;
+  /** Sampled bytes allocated a span (only with a heap profile). */
+  allocatedPerSpan?: number;
   /** Bytes of insert body produced, a check that the work was done. */
   bodyBytes: number;
   rows: number;
@@ -31,6 +36,7 @@ export async function measureJsPath(
   requests: Uint8Array[],
   rounds = 2,
   profileFile?: string,
+  heapFile?: string,
 ): Promise<JsPathResult> {
   const config = parseConfig({ collector: { attribution: { root_grace_ms: 0, wait_ms: 0 } } });
   let result: JsPathResult = { cpuUsPerSpan: Number.NaN, bodyBytes: 0, rows: 0 };
@@ -65,8 +71,9 @@ export async function measureJsPath(
       seenCapacity: 1_000_000,
     });
     let spans = 0;
-    const profiler =
-      round === rounds - 1 && profileFile !== undefined ? await startProfile() : undefined;
+    const last = round === rounds - 1;
+    const profiler = last && profileFile !== undefined ? await startProfile() : undefined;
+    const heap = last && heapFile !== undefined ? await startHeapProfile() : undefined;
     const cpu = process.cpuUsage();
     for (const body of requests) {
       const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
@@ -89,6 +96,8 @@ export async function measureJsPath(
       profiler.disconnect();
     }
     result = { cpuUsPerSpan: (used.user + used.system) / spans, bodyBytes, rows };
+    if (heap !== undefined && heapFile !== undefined)
+      result.allocatedPerSpan = (await stopHeapProfile(heap, heapFile)) / spans;
   }
   return result;
 }
@@ -103,6 +112,34 @@ async function startProfile(): Promise<Session> {
   return session;
 }
 
+/** Sampled allocations, those already collected included (a scavenge frees most of them). */
+async function startHeapProfile(): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return session;
+}
+
+interface HeapNode {
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Write the profile; the total sampled bytes. */
+async function stopHeapProfile(session: Session, file: string): Promise<number> {
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  session.disconnect();
+  writeFileSync(file, JSON.stringify(profile));
+  const total = (node: HeapNode): number =>
+    node.children.reduce((sum, child) => sum + total(child), node.selfSize);
+  return total(profile.head as HeapNode);
+}
+
 async function main(): Promise<void> {
   const total = Number(process.env.BENCH_SPANS ?? 100_000);
   const batch = Number(process.env.BENCH_BATCH ?? 500);
@@ -113,9 +150,14 @@ async function main(): Promise<void> {
     requests,
     Number(process.env.BENCH_ROUNDS ?? 2),
     process.env.BENCH_PROFILE,
+    process.env.BENCH_HEAP_PROFILE,
   );
+  const allocated =
+    r.allocatedPerSpan !== undefined
+      ? `; allocated ${(r.allocatedPerSpan / 1000).toFixed(1)} kB/span (sampled)`
+      : '';
   process.stdout.write(
-    `collector JS path (decode -> rows, engine excluded): ${r.cpuUsPerSpan.toFixed(1)} µs/span cpu; rows=${r.rows} body=${(r.bodyBytes / 1e6).toFixed(1)} MB\n`,
+    `collector JS path (decode -> rows, engine excluded): ${r.cpuUsPerSpan.toFixed(1)} µs/span cpu; rows=${r.rows} body=${(r.bodyBytes / 1e6).toFixed(1)} MB${allocated}\n`,
   );
 }
 

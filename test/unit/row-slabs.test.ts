@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { QueuedRow } from '../../src/collector/insert-plan.js';
 import { RowSlabs, insertBodyOf, lineOf, textRow } from '../../src/collector/row-slabs.js';
+import { emptyCall } from '../../src/shared/call.js';
+import { callTsv } from '../../src/storage/rows-tsv.js';
 
 const text = (body: string | Uint8Array): string =>
   typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
@@ -68,5 +70,21 @@ describe('row slabs', () => {
     const row = new RowSlabs().row('id', '{"a":"ü"}', 7, '202612');
     expect(textRow(row)).toEqual({ id: 'id', line: '{"a":"ü"}', seq: 7, partition: '202612' });
     expect(textRow(row, 'other')).toEqual({ id: 'id', line: 'other', seq: 7, partition: '202612' });
+  });
+
+  it('callRow writes a call straight into the slab: the line callTsv makes, ASCII or not', () => {
+    const slabs = new RowSlabs();
+    const calls = Array.from({ length: 8000 }, (_, i) => ({
+      ...emptyCall(),
+      call_id: `c-${i}`,
+      start_time_ns: 1_764_000_000_123_456_789n + BigInt(i),
+      span_name: i % 7 === 0 ? `chat ü ${i}` : `chat\t${'x'.repeat(i % 300)}`,
+      warnings: i % 5 === 0 ? ["it's"] : [],
+      ttft_ms: i % 3 === 0 ? null : i / 7,
+    }));
+    const rows = calls.map((c, i) => slabs.callRow(`id-${i}`, c, i, 'p'));
+    expect(new Set(rows.map((r) => r.slab)).size).toBeGreaterThan(1);
+    rows.forEach((r, i) => expect(lineOf(r)).toBe(callTsv(calls[i] as (typeof calls)[number])));
+    expect(text(insertBodyOf(rows))).toBe(expected(calls.map(callTsv)));
   });
 });

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { emptyCall, type LlmCall } from '../../src/collector/call.js';
 import { callRow } from '../../src/storage/rows.js';
-import { CALL_COLUMNS, callTsv, tsvToJsonLine } from '../../src/storage/rows-tsv.js';
+import { CALL_COLUMNS, callTsv, callTsvCells, tsvToJsonLine } from '../../src/storage/rows-tsv.js';
+import { writeCallTsv } from '../../src/storage/rows-tsv-bytes.js';
 import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
@@ -96,6 +97,59 @@ describe('callTsv', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+/** A value of the same kind as `neutral` (emptyCall's), biased to the ASCII fast path. */
+function arbLike(neutral: unknown): fc.Arbitrary<unknown> {
+  // Rarely non-ASCII per field, so that about half the calls are all ASCII (the byte path).
+  const text = fc.oneof(
+    { arbitrary: fc.string({ maxLength: 12 }), weight: 100 },
+    { arbitrary: fc.constantFrom('', '\\N', 'a\tb', 'x\\y', "it's", 'l\nr\rs'), weight: 50 },
+    { arbitrary: fc.string({ unit: 'binary', maxLength: 6 }), weight: 3 },
+  );
+  if (typeof neutral === 'string') return text;
+  if (typeof neutral === 'boolean') return fc.boolean();
+  if (typeof neutral === 'bigint')
+    return fc.oneof(
+      fc.bigInt({ min: 0n, max: 4_102_444_800_000_000_000n }),
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n }),
+    );
+  if (Array.isArray(neutral)) return fc.array(text, { maxLength: 3 });
+  const number = fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.maxSafeInteger());
+  return neutral === null ? fc.option(number) : number;
+}
+
+const anyCall = fc.record(
+  Object.fromEntries(Object.entries(emptyCall()).map(([k, v]) => [k, arbLike(v)])),
+) as unknown as fc.Arbitrary<LlmCall>;
+
+describe('callTsv on the byte path', () => {
+  it('writes the same line as the generic cells, for any call', () => {
+    const into = new Uint8Array(64 * 1024);
+    let onBytePath = 0;
+    fc.assert(
+      fc.property(anyCall, (c) => {
+        if (writeCallTsv(c, into, 0) >= 0) onBytePath += 1;
+        expect(callTsv(c)).toBe(callTsvCells(c));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(onBytePath).toBeGreaterThan(500);
+  });
+
+  it('takes the byte path for an all-ASCII row and leaves any other to the generic one', () => {
+    const into = new Uint8Array(4096);
+    const ascii = call('ascii', { span_name: 'chat gpt-4o', warnings: ["it's"] });
+    const end = writeCallTsv(ascii, into, 10);
+    expect(end).toBeGreaterThan(10);
+    expect(Buffer.from(into.subarray(10, end)).toString('latin1')).toBe(callTsvCells(ascii));
+    expect(writeCallTsv(call('u', { span_name: 'ünï' }), into, 0)).toBe(-1);
+    // A line that does not fit is refused, never cut.
+    expect(writeCallTsv(ascii, new Uint8Array(100), 0)).toBe(-1);
+    expect(callTsv(call('u', { span_name: 'ünï' }))).toBe(
+      callTsvCells(call('u', { span_name: 'ünï' })),
     );
   });
 });

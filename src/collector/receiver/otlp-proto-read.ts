@@ -20,7 +20,8 @@ import {
   skip,
   type Reader,
 } from './otlp-proto-wire.js';
-import { readKeyValue } from './otlp-proto-values.js';
+import { readKeyValue, readSpanKeyValue } from './otlp-proto-values.js';
+import { beginSpanAttributes, finishSpanAttributes } from './attribute-shapes.js';
 
 /**
  * Decode an ExportTraceServiceRequest into spans; throws DecodeError when the bytes are not
@@ -118,6 +119,7 @@ function readScope(reader: Reader, limit: number, group: ScopeGroup): void {
 }
 
 function readSpan(reader: Reader, limit: number, resource: Attributes): SpanRecord {
+  beginSpanAttributes();
   const span: SpanRecord = {
     traceId: '',
     spanId: '',
@@ -126,7 +128,7 @@ function readSpan(reader: Reader, limit: number, resource: Attributes): SpanReco
     kind: 0,
     startTimeUnixNano: 0n,
     endTimeUnixNano: 0n,
-    attributes: {},
+    attributes: EMPTY,
     resource,
     scopeName: '',
     scopeVersion: '',
@@ -159,7 +161,7 @@ function readSpan(reader: Reader, limit: number, resource: Attributes): SpanReco
         span.endTimeUnixNano = readFixed64(reader);
         break;
       case (9 << 3) | WIRE_LEN:
-        readKeyValue(reader, end(reader), span.attributes, 0);
+        readSpanKeyValue(reader, end(reader));
         break;
       case (11 << 3) | WIRE_LEN:
         span.events.push(readEvent(reader, end(reader)));
@@ -172,8 +174,12 @@ function readSpan(reader: Reader, limit: number, resource: Attributes): SpanReco
     }
   }
   checkEnd(reader, limit);
+  span.attributes = finishSpanAttributes();
   return span;
 }
+
+/** Placeholder until the span's attributes are built (never handed out). */
+const EMPTY: Attributes = Object.freeze({});
 
 function readEvent(reader: Reader, limit: number): SpanEvent {
   const event: SpanEvent = { name: '', timeUnixNano: 0n, attributes: {} };

@@ -7,6 +7,7 @@
 // When two members are on the wire the last one wins, as protobuf's oneof rule says.
 import { DecodeError } from '../../shared/errors.js';
 import { noteWireType, setAttribute, type AttrValue, type Attributes } from '../span.js';
+import { collectAttribute } from './attribute-shapes.js';
 import {
   WIRE_FIXED64,
   WIRE_LEN,
@@ -24,6 +25,30 @@ const MAX_VALUE_DEPTH = 100;
 
 /** One KeyValue into `into` (a key that is missing or empty is dropped, as before). */
 export function readKeyValue(reader: Reader, limit: number, into: Attributes, depth: number): void {
+  const { key, value, wire } = readPair(reader, limit, depth);
+  if (key === '') return;
+  setAttribute(into, key, value);
+  noteWireType(into, key, wire);
+}
+
+/** One KeyValue of a span's own attributes, collected for its shape (attribute-shapes.ts). */
+export function readSpanKeyValue(reader: Reader, limit: number): void {
+  const { key, value, wire } = readPair(reader, limit, 0);
+  if (key !== '') collectAttribute(key, value, wire);
+}
+
+interface Pair {
+  key: string;
+  value: AttrValue;
+  wire: WireNote;
+}
+
+// One reused holder: nested pairs (a kvlist value) are read before this one is filled, and the
+// caller takes its parts out at once.
+const pair: Pair = { key: '', value: null, wire: undefined };
+
+/** A KeyValue's parts. */
+function readPair(reader: Reader, limit: number, depth: number): Pair {
   let key = '';
   let value: AttrValue = null;
   let wire: WireNote = undefined;
@@ -37,9 +62,10 @@ export function readKeyValue(reader: Reader, limit: number, into: Attributes, de
     } else skip(reader, tag);
   }
   checkEnd(reader, limit);
-  if (key === '') return;
-  setAttribute(into, key, value);
-  noteWireType(into, key, wire);
+  pair.key = key;
+  pair.value = value;
+  pair.wire = wire;
+  return pair;
 }
 
 type WireNote = 'double' | 'int' | 'bytes' | undefined;
