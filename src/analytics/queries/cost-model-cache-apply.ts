@@ -5,8 +5,9 @@ import type { ReservationConfig } from '../../shared/config-finops.js';
 import { Money, fromUnits } from '../../shared/money.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import {
+  blockKey,
   cacheable,
-  closedDays,
+  closedBlocks,
   dayOf,
   dayStamp,
   liveRanges,
@@ -14,20 +15,24 @@ import {
   shapeKey,
   shapeOf,
   noteCache,
+  type Block,
   type DaySplit,
 } from './cost-model-cache.js';
 import { bucketOf, type Lines, type ModelQuery } from './cost-model-lines.js';
+
+const HOUR_MS = 3_600_000;
 import { groupId } from './cost-model-read.js';
 import { IDLE_RANK, type SqlBatchRow } from './cost-model-sql.js';
 
 export interface CachePlan {
-  shape: Map<number, DaySplit>;
-  /** Stamps read before the split, per closed day. */
-  stamps: Map<number, string>;
-  /** Days answered from the cache. */
-  hits: Map<number, DaySplit>;
-  /** Closed days the query splits, to be stored. */
-  fill: Set<number>;
+  shape: Map<string, DaySplit>;
+  /** Stamps read before the split, per closed block (blockKey). */
+  stamps: Map<string, string>;
+  /** Blocks answered from the cache. */
+  hits: Map<Block, DaySplit>;
+  /** Closed blocks the query splits, to be stored, by their start: days and hours apart. */
+  fillDays: Set<number>;
+  fillHours: Set<number>;
   /** The ranges the query still splits. */
   live: [number, number][];
   /** groupId -> the question's group key. */
@@ -47,23 +52,34 @@ export async function planCache(
   order: readonly Record<string, string>[],
 ): Promise<CachePlan | undefined> {
   if (filtered || q.bucket === 'hour' || !cacheable(reservations)) return undefined;
-  const days = closedDays(range[0], range[1], (q.now ?? new Date()).getTime());
-  if (days.length === 0) return undefined;
+  const blocks = closedBlocks(range[0], range[1], (q.now ?? new Date()).getTime());
+  if (blocks.length === 0) return undefined;
   const shape = shapeOf(storage, shapeKey(reservations, q.dims, q.unused === 'spread'));
-  const stamps = await readStamps(storage, reservations, days);
+  // Hours of a day now cached whole are not asked for again.
+  for (const b of blocks)
+    if (b.len > HOUR_MS)
+      for (let h = b.start; h < b.start + b.len; h += HOUR_MS) shape.delete(`h${h}`);
+  const stamps = await readStamps(storage, reservations, blocks);
   const keys = new Map(order.map((key) => [groupId(key), key]));
-  const hits = new Map<number, DaySplit>();
-  const fill = new Set<number>();
-  for (const day of days) {
-    const cached = shape.get(day);
-    // A group the question does not know (its totals read missed it) makes the day split again.
+  const plan: CachePlan = {
+    shape,
+    stamps,
+    hits: new Map(),
+    fillDays: new Set(),
+    fillHours: new Set(),
+    live: [],
+    keys,
+  };
+  for (const b of blocks) {
+    const cached = shape.get(blockKey(b));
+    // A group the question does not know (its totals read missed it) makes the block split again.
     const known = cached?.parts.every((p) => [...p.groups.keys()].every((id) => keys.has(id)));
-    if (cached !== undefined && known === true && cached.stamp === stamps.get(day))
-      hits.set(day, cached);
-    else fill.add(day);
+    if (cached !== undefined && known === true && cached.stamp === stamps.get(blockKey(b)))
+      plan.hits.set(b, cached);
+    else (b.len === HOUR_MS ? plan.fillHours : plan.fillDays).add(b.start);
   }
-  const live = liveRanges(range[0], range[1], [...hits.keys()]);
-  return { shape, stamps, hits, fill, live, keys };
+  plan.live = liveRanges(range[0], range[1], [...plan.hits.keys()]);
+  return plan;
 }
 
 /** The cached days' groups onto the lines, and their hours' unused parts into `unused`. */
@@ -78,8 +94,8 @@ export function applyCached(
   // Summed per (reservation, output bucket, group) in BigInt first: a line and two decimal
   // additions per cached group-day cost ~100 ms a month by tenant, per question.
   const sums = reservations.map(() => new Map<number | undefined, Map<string, [bigint, bigint]>>());
-  for (const [day, split] of plan.hits) {
-    const bucket = bucketOf(day, q.bucket);
+  for (const [block, split] of plan.hits) {
+    const bucket = bucketOf(block.start, q.bucket);
     split.parts.forEach((part, k) => {
       const hours = unused[k];
       const byBucket = sums[k];
@@ -114,8 +130,15 @@ export function applyCached(
 }
 
 /**
- * The split days of `plan.fill` from the query's rows (output bucket = day: the engine returned
- * one row per group and day), stored when what the split read equals the stamp read before it.
+ * Where the query puts an hour's groups (its output bucket, in s): the day of a day to be
+ * stored, else the hour itself (bucketOf maps either to the question's bucket).
+ */
+export const outOf = (plan: CachePlan, hour: number): number =>
+  (plan.fillDays.has(dayOf(hour)) ? dayOf(hour) : hour) / 1000;
+
+/**
+ * The blocks to be stored, from the query's rows (one row per group and block), each stored when
+ * what the split read equals the stamp read before it.
  */
 export function storeSplit(
   storage: QueryRunner,
@@ -124,35 +147,45 @@ export function storeSplit(
   order: readonly Record<string, string>[],
   n: number,
 ): void {
-  const days = new Map<number, { parts: DaySplit['parts']; seen: (string | undefined)[] }>();
-  const entry = (day: number): { parts: DaySplit['parts']; seen: (string | undefined)[] } => {
-    let e = days.get(day);
+  type Fill = { parts: DaySplit['parts']; seen: (string | undefined)[] };
+  const fills = new Map<string, Fill>();
+  const entry = (key: string): Fill => {
+    let e = fills.get(key);
     if (e === undefined) {
       const parts = Array.from({ length: n }, () => ({ groups: new Map(), unused: new Map() }));
-      days.set(day, (e = { parts, seen: Array.from({ length: n }, () => undefined) }));
+      fills.set(key, (e = { parts, seen: Array.from({ length: n }, () => undefined) }));
     }
     return e;
   };
+  const blockOf = (ts: number, idle: boolean): string | undefined => {
+    const day = idle ? dayOf(ts) : ts;
+    if (plan.fillDays.has(day)) return `d${day}`;
+    return plan.fillHours.has(ts) ? `h${ts}` : undefined;
+  };
   for (const row of rows) {
     if (row.e !== 1) continue;
-    const day = dayOf(row.ts);
-    if (!plan.fill.has(day)) continue;
-    const e = entry(day);
+    const key = blockOf(row.ts, row.rank === IDLE_RANK);
+    if (key === undefined) continue;
+    const e = entry(key);
     const part = e.parts[row.j - 1];
     if (part === undefined) continue;
     e.seen[row.j - 1] = row.stamp;
     if (row.rank === IDLE_RANK) part.unused.set(row.ts, row.units);
     else {
-      const key = order[row.rank - 1];
-      if (key !== undefined) part.groups.set(groupId(key), [row.units, row.converted]);
+      const group = order[row.rank - 1];
+      if (group !== undefined) part.groups.set(groupId(group), [row.units, row.converted]);
     }
   }
   let stored = 0;
-  for (const day of plan.fill) {
-    const e = entry(day);
+  const keys = [
+    ...[...plan.fillDays].map((d) => `d${d}`),
+    ...[...plan.fillHours].map((h) => `h${h}`),
+  ];
+  for (const key of keys) {
+    const e = entry(key);
     const stamp = dayStamp(e.seen);
-    if (stamp !== plan.stamps.get(day)) continue;
-    plan.shape.set(day, { stamp, parts: e.parts });
+    if (stamp !== plan.stamps.get(key)) continue;
+    plan.shape.set(key, { stamp, parts: e.parts });
     stored += 1;
   }
   noteCache(storage, 'stored', stored);

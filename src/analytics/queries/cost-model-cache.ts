@@ -42,7 +42,7 @@ export interface DaySplit {
   parts: DayPart[];
 }
 
-type Shape = Map<number, DaySplit>;
+type Shape = Map<string, DaySplit>;
 
 const CACHES = new WeakMap<QueryRunner, Map<string, Shape>>();
 const STATS = new WeakMap<QueryRunner, { hits: number; stored: number }>();
@@ -97,44 +97,69 @@ export function cacheable(reservations: readonly ReservationConfig[]): boolean {
   );
 }
 
-/** The whole UTC days inside [lo, hi) that ended by `now`. */
-export function closedDays(lo: number, hi: number, now: number): number[] {
-  const out: number[] = [];
-  for (let d = Math.ceil(lo / DAY_MS) * DAY_MS; d + DAY_MS <= Math.min(hi, now); d += DAY_MS)
-    out.push(d);
+/** A cached unit of a question's range: a whole UTC day, or a whole hour of a partial day. */
+export interface Block {
+  start: number;
+  len: number;
+}
+
+export const blockKey = (b: Block): string => `${b.len === DAY_MS ? 'd' : 'h'}${b.start}`;
+
+/**
+ * The closed blocks inside [lo, hi): whole UTC days that ended by `now`, and the whole hours that
+ * ended by `now` of the partial days at either end (today's, the first day's), sorted.
+ */
+export function closedBlocks(lo: number, hi: number, now: number): Block[] {
+  const out: Block[] = [];
+  const end = Math.min(hi, now);
+  for (let t = Math.ceil(lo / HOUR_MS) * HOUR_MS; t + HOUR_MS <= end;) {
+    const len = t % DAY_MS === 0 && t + DAY_MS <= end ? DAY_MS : HOUR_MS;
+    out.push({ start: t, len });
+    t += len;
+  }
   return out;
 }
 
-/** [lo, hi) without the given whole days (sorted): the ranges the split still reads. */
-export function liveRanges(lo: number, hi: number, skip: readonly number[]): [number, number][] {
+/** [lo, hi) without the given blocks (sorted): the ranges the split still reads. */
+export function liveRanges(lo: number, hi: number, skip: readonly Block[]): [number, number][] {
   const out: [number, number][] = [];
   let at = lo;
-  for (const d of skip) {
-    if (d > at) out.push([at, d]);
-    at = d + DAY_MS;
+  for (const b of skip) {
+    if (b.start > at) {
+      const last = out[out.length - 1];
+      if (last !== undefined && last[1] === at) last[1] = b.start;
+      else out.push([at, b.start]);
+    }
+    at = b.start + b.len;
   }
   if (at < hi) out.push([at, hi]);
   return out;
 }
 
-/** The stamp of a day from per-reservation texts (missing: no covered calls). */
+/** The stamp of a block from per-reservation texts (missing: no covered calls). */
 export const dayStamp = (texts: readonly (string | undefined)[]): string =>
   texts.map((t) => t ?? '0:0:0:0:0').join('|');
 
+const SUMS = [
+  'calls',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_creation_tokens',
+  'output_tokens',
+];
+
 /**
- * Per closed day, the calls and token sums of each reservation's covered calls, as the split
+ * Per closed block, the calls and token sums of each reservation's covered calls, as the split
  * query reports what it read (same coverage: billable kinds, covered tiers, deployment and the
- * provider / model a reservation names).
+ * provider / model a reservation names): days from llm_costs_alloc_1d, hours from _1h.
  */
 export async function readStamps(
   storage: QueryRunner,
   reservations: readonly ReservationConfig[],
-  days: readonly number[],
-): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
-  const first = days[0];
-  const last = days[days.length - 1];
-  if (first === undefined || last === undefined) return out;
+  blocks: readonly Block[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (blocks.length === 0) return out;
   const place = placeSql({
     reservations: reservations.map((r) => ({
       r,
@@ -143,27 +168,18 @@ export async function readStamps(
       reported: [],
       engine: [],
     })),
-    read: { from: new Date(first), to: new Date(last + DAY_MS), dims: [], filters: {} },
+    read: { from: new Date(0), to: new Date(0), dims: [], filters: {} },
   });
-  const sums = [
-    'calls',
-    'input_tokens',
-    'cache_read_tokens',
-    'cache_creation_tokens',
-    'output_tokens',
-  ];
-  const sql =
-    `SELECT toUnixTimestamp(day) AS d, ${place.j} AS j, ` +
-    `arrayStringConcat([${sums.map((c) => `toString(sum(${c}))`).join(', ')}], ':') AS st ` +
-    `FROM llm_costs_alloc_1d WHERE day >= toDateTime({st_from:UInt32}, 'UTC') ` +
-    `AND day < toDateTime({st_to:UInt32}, 'UTC') AND deployment IN {cm_deps:Array(String)} ` +
-    `AND kind IN {st_kinds:Array(String)} AND capacity_tier IN {st_tiers:Array(String)} ` +
-    `AND ${place.where} GROUP BY d, j HAVING sum(calls) > 0`;
+  const part = (g: 'd' | 'h', table: string, time: string): string =>
+    `SELECT '${g}' AS g, toUnixTimestamp(${time}) AS t, ${place.j} AS j, ` +
+    `arrayStringConcat([${SUMS.map((c) => `toString(sum(${c}))`).join(', ')}], ':') AS st ` +
+    `FROM ${table} WHERE ${time} >= toDateTime({st_${g}0:UInt32}, 'UTC') ` +
+    `AND ${time} < toDateTime({st_${g}1:UInt32}, 'UTC') AND t IN {st_${g}s:Array(UInt32)} ` +
+    `AND deployment IN {cm_deps:Array(String)} AND kind IN {st_kinds:Array(String)} ` +
+    `AND capacity_tier IN {st_tiers:Array(String)} AND ${place.where} GROUP BY t, j HAVING sum(calls) > 0`;
   const named = (f: (r: ReservationConfig) => string | undefined): string[] =>
     reservations.map((r) => f(r) ?? '');
-  const rows = await storage.query<{ d: number | string; j: number | string; st: string }>(sql, {
-    st_from: first / 1000,
-    st_to: (last + DAY_MS) / 1000,
+  const params: Record<string, unknown> = {
     st_kinds: [...BILLABLE_KINDS],
     st_tiers: [...COVERED_TIERS],
     cm_deps: named((r) => r.deployment),
@@ -172,18 +188,36 @@ export async function readStamps(
     cm_pv: named((r) => r.provider),
     cm_hm: reservations.map((r) => (r.model !== undefined ? 1 : 0)),
     cm_md: named((r) => r.model),
-  });
-  const texts = new Map<number, (string | undefined)[]>();
-  for (const day of days)
+  };
+  const parts: string[] = [];
+  for (const [g, len, table, time] of [
+    ['d', DAY_MS, 'llm_costs_alloc_1d', 'day'],
+    ['h', HOUR_MS, 'llm_costs_alloc_1h', 'hour'],
+  ] as const) {
+    const starts = blocks.filter((b) => b.len === len).map((b) => b.start / 1000);
+    if (starts.length === 0) continue;
+    parts.push(part(g, table, time));
+    params[`st_${g}0`] = Math.min(...starts);
+    params[`st_${g}1`] = Math.max(...starts) + len / 1000;
+    params[`st_${g}s`] = starts;
+  }
+  const rows = await storage.query<{
+    g: string;
+    t: number | string;
+    j: number | string;
+    st: string;
+  }>(parts.join('\nUNION ALL\n'), params as never);
+  const texts = new Map<string, (string | undefined)[]>();
+  for (const b of blocks)
     texts.set(
-      day,
+      blockKey(b),
       reservations.map(() => undefined),
     );
   for (const row of rows) {
-    const t = texts.get(Number(row.d) * 1000);
+    const t = texts.get(`${row.g}${Number(row.t) * 1000}`);
     if (t !== undefined) t[Number(row.j) - 1] = row.st;
   }
-  for (const [day, t] of texts) out.set(day, dayStamp(t));
+  for (const [key, t] of texts) out.set(key, dayStamp(t));
   return out;
 }
 

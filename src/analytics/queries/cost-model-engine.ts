@@ -9,8 +9,7 @@ import type { FilterValue } from '../../storage/planner/plan.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import { hourCost, hoursOf } from './cost-model-alloc.js';
 import { reportedUsage, splitIntoLines } from './cost-model-apply.js';
-import { applyCached, planCache, storeSplit } from './cost-model-cache-apply.js';
-import { dayOf } from './cost-model-cache.js';
+import { applyCached, outOf, planCache, storeSplit } from './cost-model-cache-apply.js';
 import { splitHourUnits, type HourCharge, type HourUnits } from './cost-model-hours.js';
 import {
   addReservationLines,
@@ -169,7 +168,7 @@ export async function applyInEngine(
   // then the query splits only the rest and returns its rows per day, to be stored.
   const cache = await planCache(storage, q, rs, batch.range, filtered, order);
   const out = (hour: number): number =>
-    (cache !== undefined ? dayOf(hour) : (bucketOf(hour, q.bucket) ?? 0)) / 1000;
+    cache !== undefined ? outOf(cache, hour) : (bucketOf(hour, q.bucket) ?? 0) / 1000;
   const h = await hourArrays(storage, batch, filtered);
   const [lo, hi] = batch.range;
   const rows = await splitBatch(storage, {
