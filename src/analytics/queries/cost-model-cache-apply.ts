@@ -53,7 +53,9 @@ export async function planCache(
 ): Promise<CachePlan | undefined> {
   if (filtered || q.bucket === 'hour' || !cacheable(reservations)) return undefined;
   const blocks = closedBlocks(range[0], range[1], (q.now ?? new Date()).getTime());
-  if (blocks.length === 0) return undefined;
+  // Only ranges holding a whole closed day: a few hours split as fast as they are read back, and a
+  // cold question returns its rows per block (to store them) instead of per output bucket.
+  if (!blocks.some((b) => b.len > HOUR_MS)) return undefined;
   const shape = shapeOf(storage, shapeKey(reservations, q.dims, q.unused === 'spread'));
   // Hours of a day now cached whole are not asked for again.
   for (const b of blocks)

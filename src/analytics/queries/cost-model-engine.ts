@@ -171,13 +171,29 @@ export async function applyInEngine(
     cache !== undefined ? outOf(cache, hour) : (bucketOf(hour, q.bucket) ?? 0) / 1000;
   const h = await hourArrays(storage, batch, filtered);
   const [lo, hi] = batch.range;
+  // A cached question sends the arrays of the hours it splits only.
+  const keep =
+    cache === undefined
+      ? undefined
+      : h.hours.flatMap((x, i) =>
+          cache.live.some(([a, b]) => x.hour < b && x.hour + HOUR_MS > a) ? [i] : [],
+        );
+  const pick = <T>(xs: readonly T[]): T[] =>
+    keep === undefined ? [...xs] : keep.flatMap((i) => (i < xs.length ? [xs[i] as T] : []));
   const rows = await splitBatch(storage, {
-    reservations: h.sql,
+    reservations: h.sql.map((x) => ({
+      ...x,
+      units: pick(x.units),
+      capacity: pick(x.capacity),
+      reported: pick(x.reported),
+      engine: pick(x.engine),
+    })),
     read: { from: new Date(lo), to: new Date(hi), dims: q.dims, filters: scope },
     measures: q.measures ?? USAGE_MEASURES,
     bucket: q.bucket,
     h0: h.hours[0]?.hour ?? lo,
-    out: h.hours.map((x) => out(x.hour)),
+    out: pick(h.hours.map((x) => out(x.hour))),
+    hours: keep === undefined ? undefined : pick(h.hours.map((x) => x.hour)),
     split: cache?.live,
     order,
     filtered,

@@ -76,6 +76,7 @@ export function splitSql(
   place: Placement,
   spread: boolean,
   regroup: boolean,
+  sparse = false,
 ): string {
   const placed =
     `SELECT toUnixTimestamp(bucket) AS h, ${place.j} AS j, ${place.rank} AS rank, ` +
@@ -88,7 +89,7 @@ export function splitSql(
   const rows = `SELECT *, ${convertedSql('ti', 'tr', 'tw', 'tout')} AS w FROM (${grouped})`;
   // One row per reservation hour: its groups (any order: ranks carry the tie order).
   const perHour =
-    `SELECT j, h, intDiv(h - {cm_h0:UInt32}, 3600) + 1 AS hi, {cm_eng:Array(Array(UInt8))}[j][hi] AS e, ` +
+    `SELECT j, h, ${sparse ? 'indexOf({cm_hs:Array(UInt32)}, h)' : 'intDiv(h - {cm_h0:UInt32}, 3600) + 1'} AS hi, {cm_eng:Array(Array(UInt8))}[j][hi] AS e, ` +
     `toInt128({cm_ts:Array(Array(String))}[j][hi]) AS t, toInt128({cm_caps:Array(Array(String))}[j][hi]) AS cap, ` +
     `{cm_outs:Array(UInt32)}[hi] AS out_s, groupArray(rank) AS rs, groupArray(w) AS ws, ` +
     `arraySum(ws) AS mine, ${convertedSql('sum(ti)', 'sum(tr)', 'sum(tw)', 'sum(tout)')} AS allc, ` +

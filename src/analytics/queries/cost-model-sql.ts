@@ -39,6 +39,11 @@ export interface SqlBatchInput {
   h0: number;
   out: readonly number[];
   /**
+   * The hours (ms) the arrays hold when not every hour from h0 (a cached question: only the hours
+   * it splits; 720-element arrays in every reference cost the query ~80 ms however few it split).
+   */
+  hours?: readonly number[] | undefined;
+  /**
    * The ranges (ms) whose hours the query splits (default: the whole range); hours outside them
    * come from the closed-day cache (cost-model-cache.ts). The moved measures cover the whole range.
    */
@@ -98,6 +103,7 @@ function batchParams(input: SqlBatchInput, dims: readonly string[]): QueryParams
     cm_reps: rs.map((x) => x.reported),
     cm_eng: rs.map((x) => x.engine),
     cm_outs: input.out,
+    ...(input.hours !== undefined ? { cm_hs: input.hours.map((h) => h / 1000) } : {}),
     cm_filtered: input.filtered ? 1 : 0,
     cm_keys: input.order.map((key) => dims.map((d) => key[d] ?? '').join('\u0000')),
     cm_ranks: input.order.map((_k, i) => i + 1),
@@ -222,7 +228,7 @@ export function batchSql(input: SqlBatchInput): { sql: string; params: QueryPara
   const read = hourly.map((x) => x.sql).join('\nUNION ALL\n');
   const split =
     `SELECT j, rk, ts, e, too_big, units, converted, used, st${names.map((n) => `, '0' AS \`m_${n}\``).join('')} ` +
-    `FROM (${splitSql(read, placeSql(input), input.spread, regroup)})`;
+    `FROM (${splitSql(read, placeSql(input), input.spread, regroup, input.hours !== undefined)})`;
   const sql = `${split}\nUNION ALL\n${measures}`;
   return { sql, params };
 }
