@@ -5,6 +5,7 @@ import type { ReservationConfig } from '../../shared/config-finops.js';
 import { Money, fromUnits } from '../../shared/money.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import {
+  admit,
   blockKey,
   cacheable,
   closedBlocks,
@@ -187,8 +188,7 @@ export function storeSplit(
     const e = entry(key);
     const stamp = dayStamp(e.seen);
     if (stamp !== plan.stamps.get(key)) continue;
-    plan.shape.set(key, { stamp, parts: e.parts });
-    stored += 1;
+    if (admit(storage, plan.shape, key, { stamp, parts: e.parts })) stored += 1;
   }
   noteCache(storage, 'stored', stored);
 }

@@ -28,6 +28,11 @@ import { placeSql } from './cost-model-sql.js';
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const MAX_SHAPES = 64;
+/**
+ * Group-blocks (a group's units in one block) kept per storage, all shapes together: ~150 bytes
+ * each, so ~60 MB at most (a month by 500 tenants with two reservations is ~53k).
+ */
+const MAX_ENTRIES = 400_000;
 
 /** One reservation's split of a day. */
 export interface DayPart {
@@ -62,6 +67,30 @@ export function noteCache(storage: QueryRunner, field: 'hits' | 'stored', days: 
   let s = STATS.get(storage);
   if (s === undefined) STATS.set(storage, (s = { hits: 0, stored: 0 }));
   s[field] += days;
+}
+
+const entries = (split: DaySplit): number =>
+  split.parts.reduce((n, p) => n + p.groups.size + p.unused.size, 0);
+
+/**
+ * Stores a block in `shape` when the storage's cache stays within MAX_ENTRIES, dropping the least
+ * recently asked other shapes first; false when it would not fit even then.
+ */
+export function admit(storage: QueryRunner, shape: Shape, key: string, split: DaySplit): boolean {
+  const shapes = CACHES.get(storage);
+  if (shapes === undefined) return false;
+  const size = (s: Shape): number => [...s.values()].reduce((n, b) => n + entries(b), 0);
+  let total = entries(split) - (shape.has(key) ? entries(shape.get(key) as DaySplit) : 0);
+  for (const s of shapes.values()) total += size(s);
+  for (const [k, s] of shapes) {
+    if (total <= MAX_ENTRIES) break;
+    if (s === shape) continue;
+    total -= size(s);
+    shapes.delete(k);
+  }
+  if (total > MAX_ENTRIES) return false;
+  shape.set(key, split);
+  return true;
 }
 
 /** The cached days of one question shape (created on first use, refreshed as most recent). */
