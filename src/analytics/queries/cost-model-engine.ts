@@ -9,6 +9,7 @@ import type { FilterValue } from '../../storage/planner/plan.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import { hourCost, hoursOf } from './cost-model-alloc.js';
 import { reportedUsage, splitIntoLines } from './cost-model-apply.js';
+import { applyCached, outOf, planCache, storeSplit } from './cost-model-cache-apply.js';
 import { splitHourUnits, type HourCharge, type HourUnits } from './cost-model-hours.js';
 import {
   addReservationLines,
@@ -162,15 +163,38 @@ export async function applyInEngine(
   // The group key is matched as its values joined by NUL: a value holding one could collide.
   if (order.some((key) => Object.values(key).some((v) => v.includes('\u0000')))) return false;
   const filtered = Object.keys(scope).length > 0;
+  const rs = batch.reservations;
+  // Closed days already split for this question shape come from the cache (cost-model-cache.ts);
+  // then the query splits only the rest and returns its rows per day, to be stored.
+  const cache = await planCache(storage, q, rs, batch.range, filtered, order);
+  const out = (hour: number): number =>
+    cache !== undefined ? outOf(cache, hour) : (bucketOf(hour, q.bucket) ?? 0) / 1000;
   const h = await hourArrays(storage, batch, filtered);
   const [lo, hi] = batch.range;
+  // A cached question sends the arrays of the hours it splits only.
+  const keep =
+    cache === undefined
+      ? undefined
+      : h.hours.flatMap((x, i) =>
+          cache.live.some(([a, b]) => x.hour < b && x.hour + HOUR_MS > a) ? [i] : [],
+        );
+  const pick = <T>(xs: readonly T[]): T[] =>
+    keep === undefined ? [...xs] : keep.flatMap((i) => (i < xs.length ? [xs[i] as T] : []));
   const rows = await splitBatch(storage, {
-    reservations: h.sql,
+    reservations: h.sql.map((x) => ({
+      ...x,
+      units: pick(x.units),
+      capacity: pick(x.capacity),
+      reported: pick(x.reported),
+      engine: pick(x.engine),
+    })),
     read: { from: new Date(lo), to: new Date(hi), dims: q.dims, filters: scope },
     measures: q.measures ?? USAGE_MEASURES,
     bucket: q.bucket,
     h0: h.hours[0]?.hour ?? lo,
-    out: h.hours.map((x) => (bucketOf(x.hour, q.bucket) ?? 0) / 1000),
+    out: pick(h.hours.map((x) => out(x.hour))),
+    hours: keep === undefined ? undefined : pick(h.hours.map((x) => x.hour)),
+    split: cache?.live,
     order,
     filtered,
     spread: q.unused === 'spread',
@@ -178,6 +202,11 @@ export async function applyInEngine(
   // A group the ordering read did not see (a concurrent insert): nothing applied, JS splits.
   if (rows === undefined || !placeable(rows, batch, order.length)) return false;
   const rest = applyRows(rows, q, batch, order, lines);
+  if (cache !== undefined) {
+    const unused = rest.map((x) => x.unused);
+    applyCached(storage, cache, q, rs, unused, lines);
+    storeSplit(storage, cache, rows, order, rs.length);
+  }
   batch.reservations.forEach((r, k) => {
     const x = rest[k];
     if (x === undefined) return;

@@ -76,22 +76,24 @@ export function splitSql(
   place: Placement,
   spread: boolean,
   regroup: boolean,
+  sparse = false,
 ): string {
   const placed =
     `SELECT toUnixTimestamp(bucket) AS h, ${place.j} AS j, ${place.rank} AS rank, ` +
-    `input_tokens AS ti, cache_read_tokens AS tr, cache_creation_tokens AS tw, output_tokens AS tout ` +
+    `calls AS tc, input_tokens AS ti, cache_read_tokens AS tr, cache_creation_tokens AS tw, output_tokens AS tout ` +
     `FROM (${read}) WHERE calls > 0 AND h >= {cm_h0:UInt32} AND ${place.where}`;
   const grouped = regroup
-    ? `SELECT h, j, rank, sum(ti) AS ti, sum(tr) AS tr, sum(tw) AS tw, sum(tout) AS tout ` +
+    ? `SELECT h, j, rank, sum(tc) AS tc, sum(ti) AS ti, sum(tr) AS tr, sum(tw) AS tw, sum(tout) AS tout ` +
       `FROM (${placed}) GROUP BY h, j, rank`
     : placed;
   const rows = `SELECT *, ${convertedSql('ti', 'tr', 'tw', 'tout')} AS w FROM (${grouped})`;
   // One row per reservation hour: its groups (any order: ranks carry the tie order).
   const perHour =
-    `SELECT j, h, intDiv(h - {cm_h0:UInt32}, 3600) + 1 AS hi, {cm_eng:Array(Array(UInt8))}[j][hi] AS e, ` +
+    `SELECT j, h, ${sparse ? 'indexOf({cm_hs:Array(UInt32)}, h)' : 'intDiv(h - {cm_h0:UInt32}, 3600) + 1'} AS hi, {cm_eng:Array(Array(UInt8))}[j][hi] AS e, ` +
     `toInt128({cm_ts:Array(Array(String))}[j][hi]) AS t, toInt128({cm_caps:Array(Array(String))}[j][hi]) AS cap, ` +
     `{cm_outs:Array(UInt32)}[hi] AS out_s, groupArray(rank) AS rs, groupArray(w) AS ws, ` +
     `arraySum(ws) AS mine, ${convertedSql('sum(ti)', 'sum(tr)', 'sum(tw)', 'sum(tout)')} AS allc, ` +
+    `(sum(tc), sum(ti), sum(tr), sum(tw), sum(tout)) AS seen, ` +
     `greatest(mine, if({cm_filtered:UInt8} = 1, toInt128({cm_reps:Array(Array(String))}[j][hi]), allc)) AS used, ` +
     `greatest(cap - used, toInt128(0)) AS idle, used + idle AS s, s > ${MAX_SUM} AS big, ` +
     `if(s = 0 OR big, toInt128(1), s) AS sd, if(big, toInt128(0), t) AS tt, ` +
@@ -121,9 +123,12 @@ function outputSql(totals: string): string {
   const agg =
     `SELECT j, e, if(e = 0, h, out_s) AS ts0, max(big) AS too_big, ` +
     `sumMap(rs, if(e = 1, gs, ${zeros('n')}), ws, arrayWithConstant(n, toUInt64(1))) AS sm, ` +
-    `groupArray((h, if(e = 1, unused, toInt128(0)), if(e = 0, allc, toInt128(0)))) AS idl FROM (${totals}) GROUP BY j, e, ts0`;
+    `groupArray((h, if(e = 1, unused, toInt128(0)), if(e = 0, allc, toInt128(0)))) AS idl, ` +
+    // What the split read, per output bucket: the stamp a cached closed day is checked against.
+    `arrayStringConcat(arrayMap(x -> toString(x), [sum(seen.1), sum(seen.2), sum(seen.3), sum(seen.4), sum(seen.5)]), ':') AS st ` +
+    `FROM (${totals}) GROUP BY j, e, ts0`;
   return (
-    `SELECT j, rk, ts, e, too_big, toString(u) AS units, toString(c) AS converted, toString(us) AS used ` +
+    `SELECT j, rk, ts, e, too_big, toString(u) AS units, toString(c) AS converted, toString(us) AS used, st ` +
     `FROM (${agg}) ARRAY JOIN arrayConcat(sm.1, arrayWithConstant(length(idl), toUInt32(${IDLE_RANK}))) AS rk, ` +
     `arrayConcat(arrayWithConstant(length(sm.1), ts0), arrayMap(x -> x.1, idl)) AS ts, ` +
     `arrayConcat(sm.2, arrayMap(x -> x.2, idl)) AS u, arrayConcat(sm.3, ${zeros('length(idl)')}) AS c, ` +

@@ -38,6 +38,16 @@ export interface SqlBatchInput {
   /** First hour (ms) of the arrays; `out` holds each hour's output bucket start (s, 0: none). */
   h0: number;
   out: readonly number[];
+  /**
+   * The hours (ms) the arrays hold when not every hour from h0 (a cached question: only the hours
+   * it splits; 720-element arrays in every reference cost the query ~80 ms however few it split).
+   */
+  hours?: readonly number[] | undefined;
+  /**
+   * The ranges (ms) whose hours the query splits (default: the whole range); hours outside them
+   * come from the closed-day cache (cost-model-cache.ts). The moved measures cover the whole range.
+   */
+  split?: readonly (readonly [number, number])[] | undefined;
   /** Every group key of the question, sorted by groupId (the tie order); a superset will do. */
   order: readonly Record<string, string>[];
   /** Shares depend on calls outside the question: take `reported` as the hour's usage. */
@@ -65,6 +75,8 @@ export interface SqlBatchRow {
   used: bigint;
   /** The moved measures, as decimal text. */
   m: Record<string, string>;
+  /** e 1: the calls and token sums the split read in the row's output bucket (`calls:in:read:write:out`). */
+  stamp: string;
 }
 
 export { IDLE_RANK } from './cost-model-sql-split.js';
@@ -91,6 +103,7 @@ function batchParams(input: SqlBatchInput, dims: readonly string[]): QueryParams
     cm_reps: rs.map((x) => x.reported),
     cm_eng: rs.map((x) => x.engine),
     cm_outs: input.out,
+    ...(input.hours !== undefined ? { cm_hs: input.hours.map((h) => h / 1000) } : {}),
     cm_filtered: input.filtered ? 1 : 0,
     cm_keys: input.order.map((key) => dims.map((d) => key[d] ?? '').join('\u0000')),
     cm_ranks: input.order.map((_k, i) => i + 1),
@@ -108,6 +121,7 @@ function coverageRead(
   measures: readonly string[],
   prefix: string,
   merge = true,
+  range: readonly [number, number] = [input.read.from.getTime(), input.read.to.getTime()],
 ): ReturnType<typeof readSql> {
   const filters: Record<string, FilterValue> = { kind: BILLABLE_KINDS };
   for (const d of COST_DIMENSIONS) {
@@ -123,7 +137,8 @@ function coverageRead(
     tier === undefined
       ? tiers
       : (typeof tier === 'string' ? [tier] : tier).filter((t) => tiers.includes(t));
-  const read = { subject: 'calls', from: input.read.from, to: input.read.to, bucket, filters };
+  const [from, to] = [new Date(range[0]), new Date(range[1])];
+  const read = { subject: 'calls', from, to, bucket, filters };
   const dims = [...new Set([...input.read.dims, ...coverageDims(input)])];
   const r = { ...read, subject: 'calls' as const, dims, measures: [...new Set(measures)] };
   return readSql(r, prefix, undefined, { merge });
@@ -137,7 +152,7 @@ function coverageDims(input: SqlBatchInput): string[] {
 }
 
 /** `j` (the row's reservation), `rank` and the coverage condition over a read's rows. */
-function placeSql(input: SqlBatchInput): Placement {
+export function placeSql(input: Pick<SqlBatchInput, 'reservations' | 'read'>): Placement {
   const { dims } = input.read;
   // One dimension: its value is the key (a concat of one string cost ~10 % of the split).
   const key =
@@ -167,7 +182,7 @@ function measuresSql(input: SqlBatchInput, read: string, names: readonly string[
   return (
     `SELECT ${place.j} AS j, ${place.rank} AS rk, ` +
     `${input.bucket !== undefined ? 'toUnixTimestamp(bucket)' : 'toUInt32(0)'} AS ts, toUInt8(2) AS e, ` +
-    `toUInt8(0) AS too_big, '0' AS units, '0' AS converted, '0' AS used${sums.join('')} ` +
+    `toUInt8(0) AS too_big, '0' AS units, '0' AS converted, '0' AS used, '' AS st${sums.join('')} ` +
     `FROM (${read}) WHERE ${place.where} GROUP BY j, rk, ts HAVING sum(calls) > 0`
   );
 }
@@ -184,10 +199,16 @@ export function batchSql(input: SqlBatchInput): { sql: string; params: QueryPara
   // when the tables answer whole hours apart (segment bounds on the hour) and the read groups by
   // nothing the split does not, every (hour, reservation, rank) comes once; otherwise the split
   // sums them first (regroup).
-  const hourly = coverageRead(input, 'hour', Object.values(TOKEN_MEASURES), '', false);
-  const { fromMs, toMs } = { fromMs: input.read.from.getTime(), toMs: input.read.to.getTime() };
-  const onHours = (ms: number): boolean => ms === fromMs || ms === toMs || ms % HOUR_MS === 0;
-  const apart = hourly.plan.segments.every((x) => onHours(x.fromMs) && onHours(x.toMs));
+  const ranges = input.split ?? [[input.read.from.getTime(), input.read.to.getTime()] as const];
+  const tokens = Object.values(TOKEN_MEASURES);
+  const hourly = ranges.map((range, i) =>
+    coverageRead(input, 'hour', tokens, ranges.length > 1 ? `s${i}` : '', false, range),
+  );
+  const apart = hourly.every((read, i) => {
+    const [fromMs, toMs] = ranges[i] ?? [0, 0];
+    const onHours = (ms: number): boolean => ms === fromMs || ms === toMs || ms % HOUR_MS === 0;
+    return read.plan.segments.every((x) => onHours(x.fromMs) && onHours(x.toMs));
+  });
   const regroup = coverageDims(input).length > 1 || !apart;
   const moved = coverageRead(
     input,
@@ -197,14 +218,18 @@ export function batchSql(input: SqlBatchInput): { sql: string; params: QueryPara
     false, // measuresSql sums its rows per (reservation, rank, bucket): no merge needed before
   );
   const params: QueryParams = {
-    ...hourly.params,
+    ...Object.assign({}, ...hourly.map((x) => x.params)),
     ...moved.params,
     ...batchParams(input, input.read.dims),
   };
+  const measures = measuresSql(input, moved.sql, names);
+  // Every hour from the cache: only the moved measures are read.
+  if (hourly.length === 0) return { sql: measures, params };
+  const read = hourly.map((x) => x.sql).join('\nUNION ALL\n');
   const split =
-    `SELECT j, rk, ts, e, too_big, units, converted, used${names.map((n) => `, '0' AS \`m_${n}\``).join('')} ` +
-    `FROM (${splitSql(hourly.sql, placeSql(input), input.spread, regroup)})`;
-  const sql = `${split}\nUNION ALL\n${measuresSql(input, moved.sql, names)}`;
+    `SELECT j, rk, ts, e, too_big, units, converted, used, st${names.map((n) => `, '0' AS \`m_${n}\``).join('')} ` +
+    `FROM (${splitSql(read, placeSql(input), input.spread, regroup, input.hours !== undefined)})`;
+  const sql = `${split}\nUNION ALL\n${measures}`;
   return { sql, params };
 }
 
@@ -238,6 +263,7 @@ export async function splitBatch(
       converted: BigInt(row.converted ?? 0),
       used: BigInt(row.used ?? 0),
       m: Object.fromEntries(names.map((n) => [n, String(row[`m_${n}`] ?? '0')])),
+      stamp: String(row.st ?? ''),
     });
   }
   return out;
