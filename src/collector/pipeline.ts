@@ -227,8 +227,9 @@ export class Pipeline {
     const ready = this.buffer.takeReady(this.now(), force);
     if (ready.length === 0) return;
     const { calls, outcomes } = this.process(ready);
-    const callSeqs = ready.flatMap((r) => (r.item.type === 'call' ? [r.item.seq] : []));
-    const outcomeSeqs = ready.flatMap((r) => (r.item.type === 'outcome' ? [r.item.seq] : []));
+    const callSeqs: number[] = [];
+    const outcomeSeqs: number[] = [];
+    for (const { item } of ready) (item.type === 'call' ? callSeqs : outcomeSeqs).push(item.seq);
     this.deps.writer.enqueue(calls, outcomes, callSeqs, outcomeSeqs);
     if (this.deps.sink !== undefined) {
       const spans = ready.flatMap((r) =>
