@@ -87,6 +87,26 @@ try {
   for (let i = 0; i < 10 && (await q('SELECT count() AS v FROM system.merges')) > 0; i += 1)
     await new Promise((r) => setTimeout(r, 1000));
   const idle = await engineTrackedBytes(storage);
+  // PROBE=1: what the idle account is made of (caches), and what dropping them gives back.
+  if (process.env.PROBE === '1') {
+    const caches = await storage.query<{ metric: string; value: string }>(
+      `SELECT metric, value FROM system.metrics WHERE metric LIKE '%Cache%Bytes%' AND value > 0`,
+    );
+    for (const c of caches) console.log(`  ${c.metric} ${(Number(c.value) / MiB).toFixed(1)} MiB`);
+    for (const cache of [
+      'MARK',
+      'UNCOMPRESSED',
+      'PRIMARY INDEX',
+      'QUERY CONDITION',
+      'COMPILED EXPRESSION',
+    ])
+      await storage
+        .command(`SYSTEM DROP ${cache} CACHE`)
+        .catch((e: unknown) => console.log(`  ${cache}: ${String(e).slice(0, 80)}`));
+    console.log(
+      `  engine after dropping caches ${((await engineTrackedBytes(storage)) / MiB).toFixed(1)} MiB`,
+    );
+  }
   const wall = (performance.now() - t0) / 1000;
   const stored = await q('SELECT count() AS v FROM llm_calls');
   let bad = 0;
