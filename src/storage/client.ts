@@ -287,8 +287,22 @@ function columnList(options: InsertOptions | undefined): string {
     : ` (${columns.map(quoteIdent).join(', ')})`;
 }
 
+/**
+ * An insert's own settings and its deduplication token, as engine settings. The token reaches
+ * the views too: an insert that failed part-way through them (llm_calls and some views already
+ * committed) is retried whole, and each rollup table (migration 0043) drops the blocks it holds.
+ * Without it the engine still pushes a deduplicated llm_calls block through every view (measured
+ * on chDB 26.7: test/bench/insert-partial.ts), counting it twice in the views it reached.
+ */
 function dedupSettings(options: InsertOptions | undefined): Record<string, string> {
+  const own = Object.fromEntries(
+    Object.entries(options?.settings ?? {}).map(([k, v]) => [k, String(v)]),
+  );
   return options?.dedupToken !== undefined
-    ? { insert_deduplication_token: options.dedupToken }
-    : {};
+    ? {
+        insert_deduplication_token: options.dedupToken,
+        deduplicate_blocks_in_dependent_materialized_views: '1',
+        ...own,
+      }
+    : own;
 }

@@ -26,6 +26,8 @@ export interface InsertOptions {
   format?: InsertFormat | undefined;
   /** The columns of a TSV body, in order (required with TSV). */
   columns?: readonly string[] | undefined;
+  /** Settings of this insert alone (e.g. a lower max_memory_usage), over the runner's own. */
+  settings?: QuerySettings | undefined;
 }
 
 export interface QueryRunner {

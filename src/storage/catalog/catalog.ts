@@ -1,6 +1,6 @@
 // Reading the catalog: a family's columns, sort key and measures as of any migration version (the
 // generator renders every migration from the catalog as it stood then), and lookups by name.
-import { MIGRATION_NOTES } from './history.js';
+import { MIGRATION_NOTES, ROLLUP_DEDUP_SINCE } from './history.js';
 import { RETIRED_FAMILIES } from './retired.js';
 import { FAMILIES } from './rollups.js';
 import { BASE_TABLES, LLM_CALLS } from './tables.js';
@@ -12,6 +12,7 @@ export const CATALOG: Catalog = {
   families: FAMILIES,
   retired: RETIRED_FAMILIES,
   notes: MIGRATION_NOTES,
+  rollupDedupSince: ROLLUP_DEDUP_SINCE,
 };
 
 export const TIME_COLUMN: Record<Grain, string> = { minute: 'minute', hour: 'hour', day: 'day' };
@@ -187,5 +188,6 @@ export function migrationVersions(c: Catalog = CATALOG): number[] {
       if (m.perBlock !== undefined) versions.add(m.perBlock.since);
     }
   }
+  if (c.rollupDedupSince !== undefined) versions.add(c.rollupDedupSince);
   return [...versions].sort((a, b) => a - b);
 }

@@ -5,6 +5,12 @@
 // hand-written file is accepted for its version. Any other change to an applied migration is not.
 import type { MigrationNote } from './types.js';
 
+/** See Catalog.rollupDedupSince and its migration note below. */
+export const ROLLUP_DEDUP_SINCE = 45;
+
+/** What a rollup table keeps to deduplicate a retried insert's blocks (as llm_calls does). */
+export const ROLLUP_DEDUP_SETTINGS = 'non_replicated_deduplication_window = 1000';
+
 export const MIGRATION_NOTES: readonly MigrationNote[] = [
   { version: 1, name: 'llm_calls' },
   { version: 2, name: 'llm_calls_1m' },
@@ -83,6 +89,16 @@ collector listens).`,
 each group's bucket numbers and counting the runs, instead of sumMap (issue 14, goal 5): the same
 Map(bucket, count) values, several times cheaper per inserted call. Each view's query is replaced in
 one statement (no insert is missed); stored rows and the views cascading from them are unchanged.`,
+  },
+  {
+    version: ROLLUP_DEDUP_SINCE,
+    name: 'rollups_deduplicate_retries',
+    doc: `Every rollup table keeps the hashes of its last 1000 inserted blocks, as llm_calls does. An
+insert into llm_calls that fails part-way through its materialized views (MEMORY_LIMIT_EXCEEDED in
+one view's aggregation) has already committed llm_calls and the views before it; the writer retries
+it under the same insert_deduplication_token with deduplicate_blocks_in_dependent_materialized_views,
+and each view now drops the blocks it already holds instead of counting them twice. Replicated
+tables (the cluster variant) deduplicate by default: nothing to change there.`,
   },
 ];
 

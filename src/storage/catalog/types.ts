@@ -146,4 +146,10 @@ export interface Catalog {
   /** Families whose tables a migration dropped (each table names its `until`): history only. */
   retired?: readonly Family[];
   notes: readonly MigrationNote[];
+  /**
+   * Migration from which every rollup table keeps the hashes of its last inserted blocks
+   * (ROLLUP_DEDUP_SETTINGS), so an insert retried after it failed part-way through the views
+   * fills the views it missed and counts nothing twice in the ones it reached.
+   */
+  rollupDedupSince?: number;
 }

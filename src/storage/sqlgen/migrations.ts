@@ -14,6 +14,7 @@ import {
   type CatalogTable,
 } from '../catalog/catalog.js';
 import type { Catalog } from '../catalog/types.js';
+import { ROLLUP_DEDUP_SETTINGS } from '../catalog/history.js';
 import {
   addBaseColumnsSql,
   addProjectionsSql,
@@ -23,6 +24,7 @@ import {
   comment,
   dropColumnsSql,
   dropRollupSql,
+  modifySettingsSql,
   modifyViewSql,
   repointViewSql,
   rollupTableSql,
@@ -65,6 +67,8 @@ interface VersionPlan {
   repointed: CatalogTable[];
   /** Tables dropped with their views (a retired family). */
   dropped: CatalogTable[];
+  /** Rollup tables that exist before this version and stay. */
+  existing: CatalogTable[];
 }
 
 class Planner {
@@ -143,6 +147,7 @@ class Planner {
       ),
       repointed: existing.filter((t) => t.table.formerly?.until === version),
       dropped: this.tables.filter((t) => t.table.until === version),
+      existing,
     };
   }
 
@@ -166,6 +171,12 @@ class Planner {
     return 'backfill';
   }
 
+  /** A rollup table's settings when created at `version`. */
+  private dedup(version: number): string | undefined {
+    const since = this.catalog.rollupDedupSince;
+    return since !== undefined && version >= since ? ROLLUP_DEDUP_SETTINGS : undefined;
+  }
+
   render(p: VersionPlan, v: Variant): string {
     const at = (t: CatalogTable): RenderTarget => this.target(t, p.version);
     const parts: string[] = [];
@@ -186,8 +197,13 @@ class Planner {
         ? ''
         : comment(`Family ${family.name}:\n${family.doc}`);
       documented.add(family.name);
-      parts.push(`${doc}${comment(table.doc)}${rollupTableSql(family, table, p.version, v)}`);
+      parts.push(
+        `${doc}${comment(table.doc)}${rollupTableSql(family, table, p.version, v, this.dedup(p.version))}`,
+      );
     }
+    if (p.version === this.catalog.rollupDedupSince)
+      for (const t of p.existing)
+        parts.push(modifySettingsSql(t.table.name, ROLLUP_DEDUP_SETTINGS, v));
     for (const { t, added } of p.altered)
       parts.push(
         `${comment(`${t.table.name} gains ${added.join(', ')}.`)}${addColumnsSql(t.family, t.table, p.version, added, v)}`,

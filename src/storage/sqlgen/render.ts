@@ -95,7 +95,13 @@ export function baseTableSql(t: BaseTable, v: Variant): string {
   );
 }
 
-export function rollupTableSql(f: Family, t: RollupTable, version: number, v: Variant): string {
+export function rollupTableSql(
+  f: Family,
+  t: RollupTable,
+  version: number,
+  v: Variant,
+  settings?: string,
+): string {
   const time = TIME_COLUMN[t.grain];
   return createTable(
     {
@@ -108,9 +114,15 @@ export function rollupTableSql(f: Family, t: RollupTable, version: number, v: Va
       // Filled only by views on each shard: the same key can exist on several shards and readers
       // sum across them, so the sharding key never routes an insert.
       shardBy: 'rand()',
+      settings,
     },
     v,
   );
+}
+
+/** Table settings changed in place (single node: Replicated tables carry their own defaults). */
+export function modifySettingsSql(table: string, settings: string, v: Variant): string {
+  return v === 'single' ? `ALTER TABLE ${table} MODIFY SETTING ${settings};\n` : '';
 }
 
 /** A rollup table at one version, with the grain of the table it reads (undefined: llm_calls). */
