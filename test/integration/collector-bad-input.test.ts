@@ -78,13 +78,19 @@ describe('undecodable and refused bodies', () => {
   it('answers 415 to a content type it does not speak', async () => {
     const res = await post('hello', 'text/plain');
     expect(res.status).toBe(415);
+    // Refused before the body was read: the connection cannot be reused.
+    expect(res.headers.get('connection')).toBe('close');
   });
 
   it('answers 413 above the size cap, also when gzip expands past it', async () => {
-    expect((await post(Buffer.alloc(1536 * 1024, 0x20), 'application/json')).status).toBe(413);
+    const wire = await post(Buffer.alloc(1536 * 1024, 0x20), 'application/json');
+    expect(wire.status).toBe(413);
+    expect(wire.headers.get('connection')).toBe('close'); // the body was left unread
     const bomb = gzipSync(Buffer.alloc(4 * 1024 * 1024, 0x20));
     expect(bomb.length).toBeLessThan(1024 * 1024);
-    expect((await post(bomb, 'application/json', { 'content-encoding': 'gzip' })).status).toBe(413);
+    const inflated = await post(bomb, 'application/json', { 'content-encoding': 'gzip' });
+    expect(inflated.status).toBe(413);
+    expect(inflated.headers.get('connection')).not.toBe('close'); // read whole, then refused
   });
 
   it('accepts a gzip body', async () => {

@@ -260,8 +260,8 @@ describe('error -> HTTP status and gRPC code (one mapping)', () => {
     const status = edgeStatus(err, false);
     expect([status.http, status.grpc]).toEqual([http, grpc]);
     expect(status.unexpected).toBe(http === 500);
-    // A refusal that leaves the body unread, or sends the client elsewhere, closes the connection.
-    expect(status.close).toBe([408, 413, 415, 503].includes(http));
+    // Only sending the client elsewhere closes here; an unread body closes in http.ts.
+    expect(status.close).toBe(http === 503);
   });
 
   it('answers 503 UNAVAILABLE to backpressure while draining', () => {
