@@ -4,7 +4,7 @@
 // everything else commits; an outage is retried through the shared retry policy (retry.ts
 // decides on the typed error: StoreRefusedError is permanent, StoreOutageError is not), under
 // the same deduplication token, so a retry after a timed-out-but-committed insert writes
-// nothing twice. The token covers the views too (client.ts, migration 0043): on chDB an insert
+// nothing twice. The token covers the views too (client.ts, migration 0045): on chDB an insert
 // that fails in one view (MEMORY_LIMIT_EXCEEDED) has already committed llm_calls and the views
 // before it, so an outage is never split under new tokens, only retried whole.
 import { createHash } from 'node:crypto';

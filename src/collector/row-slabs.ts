@@ -9,7 +9,7 @@
 // of it, without a copy. A slab is freed by the collector once no queued row points into it.
 import type { LlmCall } from './call.js';
 import type { QueuedRow } from './insert-plan.js';
-import { callTsv } from '../storage/rows-tsv.js';
+import { callTsvCells } from '../storage/rows-tsv.js';
 import { writeCallTsv } from '../storage/rows-tsv-bytes.js';
 
 /** Room a call's line is given in the current slab before it is written (bytes). */
@@ -40,7 +40,8 @@ export class RowSlabs {
 
   /**
    * An llm_calls row whose TSV line is written straight into the slab (rows-tsv-bytes.ts): no
-   * line string at all for an all-ASCII call; any other call goes through callTsv and `row`.
+   * line string at all for an all-ASCII call; any other call (or one longer than CALL_ROOM) goes
+   * through the generic line and `row`, not through callTsv, which would try the bytes again.
    */
   callRow(id: string, call: LlmCall, seq: number, partition: string): QueuedRow {
     if (this.pos + CALL_ROOM > this.slab.length) {
@@ -49,7 +50,7 @@ export class RowSlabs {
     }
     const start = this.pos;
     const end = writeCallTsv(call, this.slab, start, start + CALL_ROOM - 1);
-    if (end < 0) return this.row(id, callTsv(call), seq, partition);
+    if (end < 0) return this.row(id, callTsvCells(call), seq, partition);
     this.slab[end] = NEWLINE;
     this.pos = end + 1;
     return { id, line: '', seq, partition, slab: this.slab, start, end: end + 1 };

@@ -290,7 +290,7 @@ function columnList(options: InsertOptions | undefined): string {
 /**
  * An insert's own settings and its deduplication token, as engine settings. The token reaches
  * the views too: an insert that failed part-way through them (llm_calls and some views already
- * committed) is retried whole, and each rollup table (migration 0043) drops the blocks it holds.
+ * committed) is retried whole, and each rollup table (migration 0045) drops the blocks it holds.
  * Without it the engine still pushes a deduplicated llm_calls block through every view (measured
  * on chDB 26.7: test/bench/insert-partial.ts), counting it twice in the views it reached.
  */

@@ -88,7 +88,7 @@ export function outcomesSql(total: number, endMs: number): string {
  * alone); `projection` adds the projection back; `only:<table>` keeps the one view of llm_calls
  * writing <table> (and what cascades from that table); then `calls-1m` and `current`, everything.
  * Each one's CPU minus bare's is its cost. `summap-histograms` is `current` with the perf views
- * building their histograms with sumMap as before migration 0043: what 0043 saves.
+ * building their histograms with sumMap as before migration 0044: what 0044 saves.
  */
 export const GENERATION_MODES = [
   'merging',
@@ -116,7 +116,7 @@ export const PROFILE_MODES: readonly GenerationMode[] = [
   'current',
 ];
 
-/** The views of llm_calls as before 0043: histograms by sumMap on every inserted block. */
+/** The views of llm_calls as before 0044: histograms by sumMap on every inserted block. */
 async function restoreSumMapHistograms(storage: QueryRunner): Promise<void> {
   const version = HISTOGRAMS_PER_BLOCK - 1;
   for (const t of rollupTables().filter((x) => x.table.from === 'llm_calls')) {
