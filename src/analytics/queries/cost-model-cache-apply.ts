@@ -11,6 +11,7 @@ import {
   closedBlocks,
   dayOf,
   dayStamp,
+  HOUR_MS,
   liveRanges,
   readStamps,
   shapeKey,
@@ -20,8 +21,6 @@ import {
   type DaySplit,
 } from './cost-model-cache.js';
 import { bucketOf, type Lines, type ModelQuery } from './cost-model-lines.js';
-
-const HOUR_MS = 3_600_000;
 import { groupId } from './cost-model-read.js';
 import { IDLE_RANK, type SqlBatchRow } from './cost-model-sql.js';
 
