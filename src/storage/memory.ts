@@ -57,11 +57,19 @@ export function planMemory(maxMemory: number): MemoryPlan {
 /**
  * MergeTree settings the engine starts with (its configuration file's `merge_tree` section: they
  * are not query settings, and chDB takes no other way to set them for every table).
- * max_compress_block_size 64 KiB instead of 1 MiB: a wide part holds a compression buffer per
- * column stream (llm_calls and its projection: well over a hundred), so a merge of llm_calls
- * took 304 MiB and a 45k-call insert over 400 MiB; at 64 KiB 8.5 MiB and 56 MiB
- * (test/bench/insert-memory.ts, test/bench/merge-memory.ts). Columns of 8 bytes a row already
- * compress in 64 KiB blocks (a granule of 8,192 rows); only wider ones are cut smaller.
+ * - max_compress_block_size 64 KiB, not 1 MiB: a wide part holds a compression buffer per column
+ *   stream (llm_calls and its projection: well over a hundred), so a merge of llm_calls took
+ *   304 MiB and a 45k-call insert over 400 MiB; at 64 KiB 8.5 and 56 MiB (test/bench/
+ *   merge-memory.ts, insert-memory.ts). Columns of 8 bytes a row already compress in 64 KiB
+ *   blocks (a granule of 8,192 rows); only wider ones are cut smaller.
+ * - Vertical merges from the first row (one column at a time), not from 131,072 rows: the
+ *   horizontal merges of small llm_calls parts held 68-72 MiB.
+ * - Outdated parts (the sources of a finished merge) gone after 30 s, not 480 s, looked for every
+ *   1-5 s: each insert's outdated parts held about 0.5 MiB of the engine's account, so one insert
+ *   a second climbed to the cap at 256 MiB within minutes. They are kept for a crash before the
+ *   merged part reached the disk; 30 s is the kernel's default dirty-page expiry.
+ * - The primary index in the engine's bounded cache (primary_index_cache_size) instead of held by
+ *   every part, outdated ones included.
  */
 export const ENGINE_MERGE_TREE_SETTINGS = {
   max_compress_block_size: 65_536,

@@ -46,7 +46,11 @@ async function count(table: string): Promise<number> {
   return Number(row?.n);
 }
 
-function writer(sink: Pick<QueryRunner, 'insert'>, batchRows: number, maxInsertBytes?: number): Writer {
+function writer(
+  sink: Pick<QueryRunner, 'insert'>,
+  batchRows: number,
+  maxInsertBytes?: number,
+): Writer {
   return new Writer(
     sink,
     {
