@@ -53,11 +53,11 @@ try {
   const t0 = performance.now();
   for (let k = 0; k < inserts; k += 1) {
     if (k % 25 === 0) {
-      const [parts] = await storage.query<{ active: string; outdated: string }>(
-        `SELECT countIf(active) AS active, countIf(NOT active) AS outdated FROM system.parts`,
+      const [parts] = await storage.query<{ a: string; o: string }>(
+        `SELECT countIf(active) AS a, countIf(NOT active) AS o FROM system.parts`,
       );
       console.log(
-        `  insert ${k}: engine ${mib(await engineTrackedBytes(storage))} MiB, parts active ${parts?.active} outdated ${parts?.outdated}`,
+        `  insert ${k}: engine ${mib(await engineTrackedBytes(storage))} MiB, parts active ${parts?.a} outdated ${parts?.o}`,
       );
     }
     const body = spreadCalls(`m${k}`, rows)
