@@ -17,7 +17,7 @@ import {
 } from '../storage/errors.js';
 import type { InsertOptions, QueryRunner } from '../storage/runner.js';
 import { partitionChunks, type QueuedRow } from './insert-plan.js';
-import { insertBodyOf } from './row-slabs.js';
+import { insertBodyOf, rowBodyBytes } from './row-slabs.js';
 import {
   decideRefusal,
   splitRows,
@@ -43,6 +43,11 @@ export interface CommitterOptions {
   /** Partitions one insert may touch (keep at or below the engine's max_partitions_per_insert_block). */
   maxPartitions: number;
   maxRows: number;
+  /**
+   * Most body bytes one insert carries (storage.max_memory's insert share, memory.ts): a batch is
+   * cut before its first attempt, so a retry repeats the same rows under the same token.
+   */
+  maxBytes?: number;
   backoff: BackoffPolicy;
   /** Throw StoreUnavailableError after this many failed attempts of one insert (default: never). */
   maxAttempts?: number;
@@ -80,9 +85,11 @@ export class Committer {
   /** Commit `rows` (lines in `format`: JSONEachRow unless a TSV format and columns are given). */
   async commit(table: string, rows: QueuedRow[], format: RowFormat = {}): Promise<CommitResult> {
     const result: CommitResult = { committed: [], refused: [] };
-    const { maxPartitions, maxRows } = this.options;
-    for (const chunk of partitionChunks(rows, maxPartitions, maxRows)) {
-      await this.commitChunk(table, chunk, result, format);
+    const { maxPartitions, maxRows, maxBytes = Infinity } = this.options;
+    for (const part of byteChunks(rows, maxBytes)) {
+      for (const chunk of partitionChunks(part, maxPartitions, maxRows)) {
+        await this.commitChunk(table, chunk, result, format);
+      }
     }
     return result;
   }
@@ -139,6 +146,26 @@ export class Committer {
     this.options.onSuccess?.(rows.length);
     return { action: 'committed' };
   }
+}
+
+/** `rows` in order, cut so each run's bodies add up to `maxBytes` at most (a larger row alone). */
+export function byteChunks(rows: QueuedRow[], maxBytes: number): QueuedRow[][] {
+  if (maxBytes === Infinity) return [rows];
+  const chunks: QueuedRow[][] = [];
+  let chunk: QueuedRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = rowBodyBytes(row);
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(row);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }
 
 function tokenFor(rows: QueuedRow[]): string {

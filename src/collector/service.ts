@@ -92,10 +92,13 @@ export async function startCollector(
     }));
     reportSpoolLoad(spool, logger);
   }
+  const memory = planMemory(config.storage.max_memory);
   const writer = new Writer(
     storage,
     {
       batchRows: c.writer.batch_rows,
+      // An insert's engine memory grows with its rows: a batch is cut to the plan's share.
+      maxInsertBytes: memory.insertBytes,
       flushIntervalMs: c.writer.flush_interval_ms,
       // An insert goes when a full batch waits, else at the flush interval: the engine's cost
       // per insert is large (bench:ingest BENCH_SHAPES=1), so the interval sets the insert size.
@@ -114,7 +117,6 @@ export async function startCollector(
     c.forward !== undefined
       ? createForwarder(c.forward, logger, { captureContent: c.capture_content })
       : undefined;
-  const memory = planMemory(config.storage.max_memory);
   const pipeline = new Pipeline({
     config: c,
     writer,

@@ -34,6 +34,8 @@ export interface WriterOptions {
   maxRetries: number;
   /** Where rows the store refuses on their own are kept, with the reason, for replay. */
   deadLetterDir: string;
+  /** Most body bytes one insert carries (storage.max_memory's insert share; default unbounded). */
+  maxInsertBytes?: number;
   /** Partitions one insert may touch (at most the engine's max_partitions_per_insert_block). */
   maxPartitionsPerInsert?: number;
   backoff?: BackoffPolicy;
@@ -97,6 +99,7 @@ export class Writer {
     this.committer = new Committer(storage, {
       maxPartitions: options.maxPartitionsPerInsert ?? 100,
       maxRows: options.batchRows,
+      ...(options.maxInsertBytes !== undefined ? { maxBytes: options.maxInsertBytes } : {}),
       backoff: this.backoff,
       signal: this.abort.signal,
       onSuccess: () => {

@@ -36,7 +36,10 @@ const storageSchema = z
       .default('default'),
     /**
      * Memory budget in bytes for the embedded engine plus the collector's queues (the default
-     * suits a 2 GB container); split by src/storage/memory.ts.
+     * suits a 2 GB container); split by src/storage/memory.ts. At the minimum, 256 MiB, a burst
+     * into 503s then 1,500 spans/s commits everything (test/bench/stall-drive.mts) since inserts
+     * are cut to the engine's share; below it the engine's own idle account (40-60 MiB) and one
+     * insert through every view (about 50 MiB) leave merges no room.
      */
     max_memory: z
       .number()

@@ -1,8 +1,8 @@
 // The one ClickHouse connection factory: a QueryRunner over @clickhouse/client, on embedded chDB
 // (default) or a ClickHouse server. Which engine runs is decided here only.
 import { Readable } from 'node:stream';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { ConfigError } from '../shared/errors.js';
@@ -16,7 +16,7 @@ import {
   type QueryRunner,
 } from './runner.js';
 import { StoreConnectionError, toStoreError, type StoreOperation } from './runner-errors.js';
-import { engineMemoryArgs, type MemoryPlan } from './memory.js';
+import { engineConfigXml, engineMemoryArgs, type MemoryPlan } from './memory.js';
 
 export interface StorageOptions {
   /** ClickHouse server URL; when absent the embedded chDB engine is used. */
@@ -112,18 +112,22 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
   // The first connection to a data directory starts the engine with its options; connections
   // made after it share that engine. So the memory caps go in through a session opened first
   // (the connection below cannot take start-up options) and kept open as long as the store.
-  const starter =
-    options.memory !== undefined
-      ? new (await import('chdb')).Session(dataDir, {
-          connectionArgs: engineMemoryArgs(options.memory),
-        })
-      : undefined;
+  // MergeTree settings go in a configuration file, written at every start (memory.ts says why).
+  let starter: { cleanup(): void } | undefined;
+  if (options.memory !== undefined) {
+    const configFile = join(dataDir, 'llm-finops-engine.xml');
+    writeFileSync(configFile, engineConfigXml());
+    starter = new (await import('chdb')).Session(dataDir, {
+      connectionArgs: engineMemoryArgs(options.memory, configFile),
+    });
+  }
   const connection = createChdbConnection({ path: dataDir });
   boundDataDir = dataDir;
   // One query's cap is a setting of each statement: the start-up option reaches only the
   // starter's own session, so every statement of this client carries it.
   const queryCap: Record<string, string> =
     options.memory !== undefined ? { max_memory_usage: String(options.memory.queryBytes) } : {};
+  const insertOwn = options.memory?.insertSettings ?? {};
   const client = createClient({
     connection,
     clickhouse_settings: { ...COMMON_SETTINGS, ...queryCap },
@@ -145,6 +149,7 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
         settings: {
           date_time_input_format: 'best_effort',
           ...queryCap,
+          ...insertOwn,
           ...dedupSettings(insertOptions),
         },
       });

@@ -29,6 +29,15 @@ export interface MemoryPlan {
   seenBytes: number;
   /** Trace state kept for attribution after release (src/collector/trace-buffer.ts). */
   traceBytes: number;
+  /**
+   * Most body bytes one insert carries (the writer splits a batch before its first attempt, so
+   * every retry repeats the same rows under the same token). What an insert takes in the
+   * engine's account grows with its rows: at 256 MiB, 28k calls (9.7 MB of TSV) went in on an
+   * idle engine and 32k (11 MB) never did; 1/24 of the engine's cap is 5.9 MiB there (17k calls).
+   */
+  insertBytes: number;
+  /** Settings of every insert: parallel parsing off below 1 GiB (it holds ~10 MiB chunks per thread). */
+  insertSettings: Record<string, number>;
 }
 
 export function planMemory(maxMemory: number): MemoryPlan {
@@ -40,12 +49,49 @@ export function planMemory(maxMemory: number): MemoryPlan {
     queueBytes: Math.floor(maxMemory * 0.2),
     seenBytes: Math.floor(maxMemory / 32),
     traceBytes: Math.floor(maxMemory / 32),
+    insertBytes: Math.floor(engineBytes / 24),
+    insertSettings: maxMemory < 1024 * MiB ? { input_format_parallel_parsing: 0 } : {},
   };
 }
 
-/** The engine start-up options that apply a plan. */
-export function engineMemoryArgs(plan: MemoryPlan): string[] {
+/**
+ * MergeTree settings the engine starts with (its configuration file's `merge_tree` section: they
+ * are not query settings, and chDB takes no other way to set them for every table).
+ * - max_compress_block_size 64 KiB, not 1 MiB: a wide part holds a compression buffer per column
+ *   stream (llm_calls and its projection: well over a hundred), so a merge of llm_calls took
+ *   304 MiB and a 45k-call insert over 400 MiB; at 64 KiB 8.5 and 56 MiB (test/bench/
+ *   merge-memory.ts, insert-memory.ts). Columns of 8 bytes a row already compress in 64 KiB
+ *   blocks (a granule of 8,192 rows); only wider ones are cut smaller.
+ * - Vertical merges from the first row (one column at a time), not from 131,072 rows: the
+ *   horizontal merges of small llm_calls parts held 68-72 MiB.
+ * - Outdated parts (the sources of a finished merge) gone after 30 s, not 480 s, looked for every
+ *   1-5 s: each insert's outdated parts held about 0.5 MiB of the engine's account, so one insert
+ *   a second climbed to the cap at 256 MiB within minutes. They are kept for a crash before the
+ *   merged part reached the disk; 30 s is the kernel's default dirty-page expiry.
+ * - The primary index in the engine's bounded cache (primary_index_cache_size) instead of held by
+ *   every part, outdated ones included.
+ */
+export const ENGINE_MERGE_TREE_SETTINGS = {
+  max_compress_block_size: 65_536,
+  vertical_merge_algorithm_min_rows_to_activate: 1,
+  old_parts_lifetime: 30,
+  cleanup_delay_period: 1,
+  max_cleanup_delay_period: 5,
+  use_primary_key_cache: 1,
+} as const;
+
+/** The engine's configuration file (XML, the format `clickhouse local --config-file` reads). */
+export function engineConfigXml(): string {
+  const settings = Object.entries(ENGINE_MERGE_TREE_SETTINGS)
+    .map(([k, v]) => `<${k}>${v}</${k}>`)
+    .join('');
+  return `<clickhouse><merge_tree>${settings}</merge_tree></clickhouse>\n`;
+}
+
+/** The engine start-up options that apply a plan; `configFile` holds engineConfigXml(). */
+export function engineMemoryArgs(plan: MemoryPlan, configFile?: string): string[] {
   return [
+    ...(configFile !== undefined ? [`--config-file=${configFile}`] : []),
     `--max_server_memory_usage=${plan.engineBytes}`,
     `--max_memory_usage=${plan.queryBytes}`,
     `--mark_cache_size=${plan.markCacheBytes}`,

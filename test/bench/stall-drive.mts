@@ -1,11 +1,12 @@
 // The lead's stall driver (/work/wt/stall/drive.mts) with the engine's memory account printed per phase.
 // Drive a collector into 503s (small spool) then offer a moderate rate; report CPU and commits.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTemplates, runPhase } from './latency-load.js';
-const ROOT = process.env.ROOT ?? '/work/main/';
+// ROOT: the checkout whose collector is driven (default: this one).
+const ROOT = process.env.ROOT ?? process.cwd();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SPOOL = process.env.SPOOL_MB ?? '24';
 const HIGH = Number(process.env.HIGH ?? 12000);
@@ -37,7 +38,7 @@ const child = spawn(
     cwd: ROOT,
     stdio: [
       'ignore',
-      openSync(process.env.COLLOG ?? '/work/wt/stall/drive-col.log', 'w'),
+      openSync(process.env.COLLOG ?? join(dataDir, 'collector.log'), 'w'),
       'inherit',
     ],
     env: { ...process.env, LOG_LEVEL: 'warn' },
@@ -81,4 +82,7 @@ for (const [rate, secs] of phases) {
   );
 }
 child.kill('SIGKILL');
+await new Promise((r) => child.once('exit', r));
+// KEEP=1 leaves the data directory (and the collector's log in it) for a look afterwards.
+if (process.env.KEEP !== '1') rmSync(dataDir, { recursive: true, force: true });
 process.exit(0);

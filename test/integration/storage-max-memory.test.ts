@@ -9,7 +9,7 @@ import { createPricingProcessor, loadCatalog } from '../../src/pricing/index.js'
 import { parseConfig } from '../../src/shared/config.js';
 import { BackpressureError } from '../../src/shared/errors.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { planMemory } from '../../src/storage/memory.js';
+import { ENGINE_MERGE_TREE_SETTINGS, planMemory } from '../../src/storage/memory.js';
 import { makeSpans } from '../bench/spans.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 
@@ -44,6 +44,19 @@ describe('storage.max_memory', () => {
       `SELECT value FROM system.settings WHERE name = 'max_memory_usage'`,
     );
     expect(query).toEqual([{ value: String(plan.queryBytes) }]);
+    // MergeTree settings come from the start-up configuration file (not query settings).
+    const mergeTree = await t.runtime.storage.query<{ name: string; value: string }>(
+      `SELECT name, value FROM system.merge_tree_settings WHERE name IN {names:Array(String)}
+       ORDER BY name`,
+      { names: Object.keys(ENGINE_MERGE_TREE_SETTINGS) },
+    );
+    expect(mergeTree).toEqual(
+      Object.entries(ENGINE_MERGE_TREE_SETTINGS)
+        .map(([name, value]) => ({ name, value: String(value) }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    );
+    // Below 1 GiB every insert parses on one thread (memory.ts says why).
+    expect(plan.insertSettings).toEqual({ input_format_parallel_parsing: 0 });
     const shares = plan.engineBytes + plan.queueBytes + plan.seenBytes + plan.traceBytes;
     expect(shares).toBeLessThan(MAX_MEMORY * 0.85);
   });

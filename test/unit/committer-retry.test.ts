@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Committer, StoreUnavailableError } from '../../src/collector/committer.js';
+import { byteChunks, Committer, StoreUnavailableError } from '../../src/collector/committer.js';
 import type { QueuedRow } from '../../src/collector/insert-plan.js';
 import type { StoreError } from '../../src/storage/errors.js';
 import { createStorage } from '../../src/storage/client.js';
@@ -131,5 +131,22 @@ describe('Committer retries through the shared policy', () => {
     const err = await c.commit('still_missing', rows(['a'])).catch((e: unknown) => e);
     expect((err as Error).name).toBe('AbortError');
     expect(failures).toHaveLength(1);
+  });
+});
+
+describe('byteChunks (an insert cut to the memory plan before its first attempt)', () => {
+  const sized = (lengths: number[]): QueuedRow[] =>
+    lengths.map((n, i) => ({ id: `r${i}`, line: 'x'.repeat(n - 1), seq: 0, partition: '' }));
+  it('keeps rows in order, each run at most maxBytes of body, a larger row alone', () => {
+    const input = sized([40, 40, 40, 150, 10, 10]);
+    const chunks = byteChunks(input, 100);
+    expect(chunks.map((c) => c.map((r) => r.id))).toEqual([
+      ['r0', 'r1'],
+      ['r2'],
+      ['r3'],
+      ['r4', 'r5'],
+    ]);
+    expect(chunks.flat()).toEqual(input);
+    expect(byteChunks(input, Infinity)).toEqual([input]);
   });
 });
