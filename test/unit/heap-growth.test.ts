@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   growingPercent,
@@ -50,10 +52,39 @@ describe('heapBudgetBytes', () => {
   });
 });
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The percent before and after one full collection, in a fresh process with this budget. */
+function afterFullGc(budgetBytes: number): { before: number; after: number } {
+  const script = `
+    import { paceHeapGrowth } from './src/collector/heap-growth.ts';
+    const growth = paceHeapGrowth(${budgetBytes});
+    const before = growth.percent;
+    globalThis.gc();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    growth.stop();
+    process.stdout.write(JSON.stringify({ before, after: growth.percent }));`;
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  return JSON.parse(out) as { before: number; after: number };
+}
+
 describe('paceHeapGrowth', () => {
   it('starts at the least growth and stops observing when asked', () => {
     const growth = paceHeapGrowth(600 * MB);
     expect(growth.percent).toBe(MIN_GROWING_PERCENT);
     growth.stop();
+  });
+
+  it('re-decides after a full collection: room for the young generation within the budget', () => {
+    // A fresh process's young generation is larger than half its few MB of live heap.
+    const roomy = afterFullGc(1024 * MB);
+    expect(roomy.before).toBe(MIN_GROWING_PERCENT);
+    expect(roomy.after).toBeGreaterThan(MIN_GROWING_PERCENT);
+    // A budget below the live heap: the 1.5x bound stays.
+    expect(afterFullGc(1)).toEqual({ before: MIN_GROWING_PERCENT, after: MIN_GROWING_PERCENT });
   });
 });
