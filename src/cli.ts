@@ -6,7 +6,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { sha256Hex } from './shared/keys.js';
 import { writeEnvFile } from './shared/gen-env.js';
 import { openStorage, startRuntime } from './runtime.js';
-import { limitHeapGrowth } from './storage/memory.js';
+import { heapBudgetBytes, paceHeapGrowth } from './collector/heap-growth.js';
+import { planMemory } from './storage/memory.js';
 import { ConfigError, StartupError } from './shared/errors.js';
 import { createLogger, parseLogLevel } from './shared/logger.js';
 import { migrate } from './storage/migrate.js';
@@ -61,7 +62,9 @@ withCommon(
   .action(
     async (options: StartOptions & { collector: boolean; api: boolean; scheduler: boolean }) => {
       const config = resolveConfig(options);
-      limitHeapGrowth(); // a long-running server: keep the V8 heap near its live size
+      // A long-running server: keep the V8 heap near its live size, with room for a young generation.
+      const maxMemory = config.storage.max_memory;
+      paceHeapGrowth(heapBudgetBytes(planMemory(maxMemory), maxMemory));
       // Handlers go in before anything starts: 'llm-finops started' is logged inside
       // startRuntime, and a SIGTERM in the window before it returns would otherwise kill the
       // process by signal (exit code null) instead of draining. A signal that arrives while

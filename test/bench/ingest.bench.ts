@@ -14,9 +14,10 @@
 //   BENCH_FLUSH_MS (the collector's writer flush interval), BENCH_SKIP_BASELINE=1,
 //   BENCH_SCHEDULER=1 (run the alert scheduler too: its queries run on a clock, so by default
 //   they are left out of a per-span figure), BENCH_SHAPES=1 (the raw insert also at 10k and 2k rows an insert, each with a dedup token),
-//   BENCH_NODE_ARGS (e.g. --cpu-prof for the collector child).
+//   BENCH_NODE_ARGS (e.g. --cpu-prof for the collector child), BENCH_CHILD_STDOUT=<file> (the
+//   child's stdout there, e.g. with BENCH_NODE_ARGS=--trace-gc).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,8 @@ const FLUSH_MS = process.env.BENCH_FLUSH_MS;
 const SCHEDULER = process.env.BENCH_SCHEDULER === '1';
 /** BENCH_SHAPES=1: also time the raw insert in the collector's shape (smaller, with tokens). */
 const SHAPES = process.env.BENCH_SHAPES === '1';
+/** BENCH_CHILD_STDOUT=<file>: keep the collector child's stdout (V8's --trace-gc writes there). */
+const CHILD_STDOUT = process.env.BENCH_CHILD_STDOUT;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function freePort(): Promise<number> {
@@ -106,7 +109,11 @@ async function endToEnd(requests: Uint8Array[]): Promise<{
     ],
     {
       cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: [
+        'ignore',
+        CHILD_STDOUT !== undefined ? openSync(CHILD_STDOUT, 'w') : 'ignore',
+        'inherit',
+      ],
       env: { ...process.env, LOG_LEVEL: 'warn' },
     },
   );
