@@ -10,10 +10,10 @@
 // 1.5x bound.
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
-import type { MemoryPlan } from '../storage/memory.js';
+import { HEAP_GROWING_PERCENT, type MemoryPlan } from '../storage/memory.js';
 
 /** The least growth past the live heap, in percent (storage/memory.ts's HEAP_GROWING_PERCENT). */
-export const MIN_GROWING_PERCENT = 50;
+export const MIN_GROWING_PERCENT = HEAP_GROWING_PERCENT;
 
 /** A growth percent above this would only matter for a near-empty heap: not worth the memory. */
 const MAX_GROWING_PERCENT = 400;

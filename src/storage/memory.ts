@@ -11,7 +11,6 @@
 // no SET could apply it later. Past its cap the engine fails the query or insert with
 // MEMORY_LIMIT_EXCEEDED (retried by the writer) instead of the container being OOM-killed.
 
-import { setFlagsFromString } from 'node:v8';
 import type { QueryRunner } from './runner.js';
 
 const MiB = 1024 * 1024;
@@ -149,11 +148,7 @@ export function sampleEngineMemory(runner: QueryRunner, everyMs = 5_000): Engine
  * How far V8 lets its heap grow past what survived the last full collection before it collects
  * again. Its default adapts up to 4x under a high allocation rate: in the soak, 160 MB live
  * held a 560 MB heap. 1.5x keeps the heap near what it holds (the bounded queues, the trace
- * buffer, the code) at the cost of more frequent, smaller full collections.
+ * buffer, the code) at the cost of more frequent, smaller full collections. The least growth:
+ * collector/heap-growth.ts applies it, raised to one young generation where the budget allows.
  */
 export const HEAP_GROWING_PERCENT = 50;
-
-/** Applies HEAP_GROWING_PERCENT to this process (read at every heap-limit computation). */
-export function limitHeapGrowth(): void {
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-}
