@@ -161,7 +161,7 @@ describe('time cut', () => {
     });
     expect(chooseFamily(capacity)?.name).toBe('capacity');
     expect(chooseFamily({ ...capacity, filters: { tenant: 'acme' } })?.name).toBe(
-      'capacity_tenant',
+      'capacity_tenant_deployment',
     );
   });
 
