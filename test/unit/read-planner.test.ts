@@ -353,6 +353,8 @@ describe('questions on the fixed runner', () => {
         ],
       },
     ]);
+    // Every tenant from the rollups: no size estimate (a small tenant would be read raw).
+    configurePlanner(runner, { rawTenantCalls: 0 });
     const rows = await queryCosts(runner, {
       from: t('2026-01-01T00:00:00Z'),
       to: t('2026-01-03T00:00:00Z'),
