@@ -5,7 +5,10 @@
 // (dep-0 and dep-1 provisioned), 4 regions.
 import { familyMeasures, historyTable, rollupTables } from '../../src/storage/catalog/catalog.js';
 import { HISTOGRAMS_PER_BLOCK } from '../../src/storage/catalog/measures.js';
-import { CALLS_MINUTE_RETIRED } from '../../src/storage/catalog/rollups.js';
+import {
+  CALLS_MINUTE_RETIRED,
+  CAPACITY_TENANT_RETIRED,
+} from '../../src/storage/catalog/rollups.js';
 import { rollupTableSql, viewName, viewSql } from '../../src/storage/sqlgen/render.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
 
@@ -89,12 +92,15 @@ export function outcomesSql(total: number, endMs: number): string {
  * writing <table> (and what cascades from that table); then `calls-1m` and `current`, everything.
  * Each one's CPU minus bare's is its cost. `summap-histograms` is `current` with the perf views
  * building their histograms with sumMap as before migration 0044: what 0044 saves.
+ * `capacity-tenant-1m` is `current` with llm_capacity_tenant_1m and its view put back (the schema
+ * before migration 0046): what 0046 saves.
  */
 export const GENERATION_MODES = [
   'merging',
   'deferred',
   'calls-1m',
   'summap-histograms',
+  'capacity-tenant-1m',
   'current',
 ] as const;
 export type GenerationMode =
@@ -127,6 +133,17 @@ async function restoreSumMapHistograms(storage: QueryRunner): Promise<void> {
   }
 }
 
+/** The schema before 0046: llm_capacity_tenant_1m and its view (nothing cascades from it). */
+async function restoreCapacityTenant(storage: QueryRunner): Promise<void> {
+  const t = historyTable('llm_capacity_tenant_1m');
+  if (t === undefined) throw new Error('no llm_capacity_tenant_1m in the catalog history');
+  const version = CAPACITY_TENANT_RETIRED - 1;
+  await storage.command(
+    rollupTableSql(t.family, t.table, version, 'single').replace('{{ttl_days}}', '400'),
+  );
+  await storage.command(viewSql({ ...t, version, sourceGrain: undefined }, 'single'));
+}
+
 /** The schema before 0041: llm_calls_1m and its view, and what cascaded from it reading it again. */
 async function restoreCallsMinute(storage: QueryRunner): Promise<void> {
   const t = historyTable('llm_calls_1m');
@@ -148,6 +165,7 @@ async function restoreCallsMinute(storage: QueryRunner): Promise<void> {
 const rollupNames = (mode: GenerationMode): string[] => [
   ...rollupTables().map((t) => t.table.name),
   ...(mode === 'calls-1m' ? ['llm_calls_1m'] : []),
+  ...(mode === 'capacity-tenant-1m' ? ['llm_capacity_tenant_1m'] : []),
 ];
 
 async function prepare(storage: QueryRunner, mode: GenerationMode): Promise<void> {
@@ -156,6 +174,7 @@ async function prepare(storage: QueryRunner, mode: GenerationMode): Promise<void
     await storage.command('ALTER TABLE llm_calls DROP PROJECTION IF EXISTS calls_by_time');
   if (mode === 'calls-1m') await restoreCallsMinute(storage);
   if (mode === 'summap-histograms') await restoreSumMapHistograms(storage);
+  if (mode === 'capacity-tenant-1m') await restoreCapacityTenant(storage);
   if (mode === 'merging') return;
   for (const name of rollupNames(mode)) await storage.command(`SYSTEM STOP MERGES ${name}`);
   if (isolated) {

@@ -10,30 +10,17 @@
 // (UNSCOPED=0: only them; every question a tenant can scope is timed per tenant; ROLLUP=1 adds
 // the tenant's read from the rollups whatever its size);
 // CASES=capacity,drift,... times only those questions.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createStorage } from '../../src/storage/client.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
+import { baseDir } from './planner-base.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 7);
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
-
-function baseDir(): string {
-  if (process.env.BENCH_BASE_DIR !== undefined) return process.env.BENCH_BASE_DIR;
-  const base = process.env.BENCH_BASE;
-  if (base === undefined) throw new Error('set BENCH_BASE=<commit> (or BENCH_BASE_DIR=<dir>)');
-  const git = (...args: string[]): string =>
-    execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
-  const commit = git('rev-parse', base);
-  const dir = join(ROOT, '.tmp', `planner-base-${commit.slice(0, 12)}`);
-  if (!existsSync(dir)) git('worktree', 'add', '--detach', dir, commit);
-  return dir;
-}
 
 type Queries = Record<string, (storage: QueryRunner, query: never) => Promise<unknown>>;
 

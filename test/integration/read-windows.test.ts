@@ -64,6 +64,16 @@ describe('windows read together', () => {
     expect([from('llm_calls'), from('llm_perf_1m'), from('llm_perf_1h')]).toEqual([1, 1, 1]);
   });
 
+  it('joins adjacent ranges of one table and tests each row against window starts only', () => {
+    const aligned = trailingWindows(new Date(END - 3 * HOUR), HOUR, 24 * HOUR);
+    const sql = windowsSql([cache(aligned.current), cache(aligned.baseline)])?.sql ?? '';
+    const hours = (ms: number) => `toDateTime(${ms / 1000}, 'UTC')`;
+    const [from, to] = [aligned.baseline.from.getTime(), aligned.current.to.getTime()];
+    expect(sql).toContain(`WHERE hour >= ${hours(from)} AND hour < ${hours(to)} GROUP BY`);
+    const split = aligned.current.from.getTime();
+    expect(sql).toContain(`toUInt8(multiIf(hour >= ${hours(split)}, 0, 1)) AS read_index`);
+  });
+
   it('is not used for overlapping windows, other shapes, or reads grouping nothing', () => {
     const { current, baseline } = windows;
     const wide = { from: baseline.from, to: current.to };
@@ -81,11 +91,17 @@ describe('windows read together', () => {
   it('gives each window the rows it has read alone, overlapping or not, from rollups or raw', async () => {
     const { current, baseline } = windows;
     const overlap = { from: new Date(baseline.to.getTime() - HOUR), to: current.to };
+    // On the hour: both windows from the hour tables, adjacent (one range, one window test).
+    const aligned = trailingWindows(new Date(END - 3 * HOUR), HOUR, 24 * HOUR);
+    // A gap between the windows: a row of the gap must be in neither.
+    const gapped = { from: new Date(current.from.getTime() + 2 * MIN), to: current.to };
     for (const source of ['rollup', 'raw'] as const) {
       for (const make of [perf, cache]) {
         for (const pair of [
           [current, baseline],
           [overlap, baseline],
+          [aligned.current, aligned.baseline],
+          [gapped, baseline],
         ]) {
           const reads = pair.map((w) => ({ ...make(w), source }));
           const together = await readMany(storage, reads);

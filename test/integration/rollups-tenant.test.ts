@@ -148,8 +148,8 @@ describe('tenant rollup families equal llm_calls', () => {
         bucket: 'minute',
         filters: { tenant: TENANT },
       },
-      'capacity_tenant',
-      ['llm_capacity_tenant_1m'],
+      'capacity_tenant_deployment',
+      ['llm_capacity_tenant_dep_1m'],
     );
     // Capacity's own reads filter the asked deployments (served) or what spilled off them: the
     // family keyed tenant, deployment, fallback_from answers both, as llm_calls does.

@@ -30,8 +30,9 @@ describe('capacity demand plans', () => {
         'capacity_tenant_deployment',
         'llm_capacity_tenant_dep_1m',
       ]);
-    // Unfiltered by deployment: neither key narrows more, the minute-first family answers.
+    // Unfiltered by deployment: the same family (its minute-first twin, llm_capacity_tenant_1m,
+    // was dropped by 0046); the tenant's deployments are then all of its key ranges.
     const all = { ...side('deployment', 't0'), filters: { tenant: 't0' } };
-    expect(tables(all)).toEqual(['capacity_tenant', 'llm_capacity_tenant_1m']);
+    expect(tables(all)).toEqual(['capacity_tenant_deployment', 'llm_capacity_tenant_dep_1m']);
   });
 });

@@ -16,6 +16,7 @@ import { readMany } from '../../src/storage/planner/read.js';
 import { readSql } from '../../src/storage/planner/sql.js';
 import {
   RAW_TENANT_CALLS,
+  SIZE_ESTIMATE_TTL_MS,
   configurePlanner,
   estimateTenantCalls,
   tenantCallsTable,
@@ -161,7 +162,7 @@ describe('time cut', () => {
     });
     expect(chooseFamily(capacity)?.name).toBe('capacity');
     expect(chooseFamily({ ...capacity, filters: { tenant: 'acme' } })?.name).toBe(
-      'capacity_tenant',
+      'capacity_tenant_deployment',
     );
   });
 
@@ -352,6 +353,8 @@ describe('questions on the fixed runner', () => {
         ],
       },
     ]);
+    // Every tenant from the rollups: no size estimate (a small tenant would be read raw).
+    configurePlanner(runner, { rawTenantCalls: 0 });
     const rows = await queryCosts(runner, {
       from: t('2026-01-01T00:00:00Z'),
       to: t('2026-01-03T00:00:00Z'),
@@ -505,6 +508,36 @@ describe('tenant size', () => {
     configurePlanner(never, { rawTenantCalls: 0 });
     expect(await weighTenants(never, reads)).toEqual(reads);
     expect(never.calls).toHaveLength(0);
+  });
+
+  it("reuses a tenant's estimate for the same hours on the same store for a minute", async () => {
+    const runner = createFixedRunner([sizeAnswer({ a: 10, b: 20 })]);
+    const sizes = () => runner.calls.filter((c) => c.sql.includes('llm_costs_per_tenant_1d'));
+    const a = read({ filters: { tenant: 'a' } });
+    expect(await estimateTenantCalls(runner, [a])).toEqual([10]);
+    // An API call's `now` a few seconds later: the same hours, no second query.
+    const later = { ...a, to: new Date(a.to.getTime() + 5_000) };
+    expect(await estimateTenantCalls(runner, [later])).toEqual([10]);
+    expect(sizes()).toHaveLength(1);
+    // Only the tenant not known yet is asked, under its own column.
+    const b = read({ filters: { tenant: 'b' } });
+    expect(await estimateTenantCalls(runner, [a, b])).toEqual([10, 20]);
+    expect(sizes()).toHaveLength(2);
+    expect(sizes()[1]?.params).toEqual({ t1: 'b', tenants: ['b'] });
+    // Another hour, another store, or past SIZE_ESTIMATE_TTL_MS: asked again.
+    await estimateTenantCalls(runner, [{ ...a, to: new Date(a.to.getTime() + 3_600_000) }]);
+    expect(sizes()).toHaveLength(3);
+    const other = createFixedRunner([sizeAnswer({ a: 10 })]);
+    await estimateTenantCalls(other, [a]);
+    expect(other.calls).toHaveLength(1);
+    const realNow = Date.now;
+    Date.now = () => realNow() + SIZE_ESTIMATE_TTL_MS;
+    try {
+      await estimateTenantCalls(runner, [a]);
+    } finally {
+      Date.now = realNow;
+    }
+    expect(sizes()).toHaveLength(4);
   });
 
   it('keeps the rollups on a store without the estimate table; other errors surface', async () => {

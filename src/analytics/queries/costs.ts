@@ -5,7 +5,7 @@
 // costReadSql is shared by provisioned allocation, budgets, alert windows, routing budgets and the
 // FOCUS export, so every money answer reads the same rows the same way.
 import { BILLABLE_KINDS, COST_MEASURES } from '../../storage/catalog/measures.js';
-import type { FilterValue } from '../../storage/planner/plan.js';
+import type { FilterValue, Read } from '../../storage/planner/plan.js';
 import { readSql } from '../../storage/planner/sql.js';
 import type { QueryParams, QueryRunner } from '../../storage/runner.js';
 import type { ReservationConfig } from '../../shared/config-finops.js';
@@ -78,6 +78,8 @@ export interface CostReadSpec {
   bucket?: Bucket | undefined;
   /** Equality or membership filters; keys that are not dimensions (other alert labels) are not applied. */
   filters: Partial<Record<string, FilterValue | undefined>>;
+  /** `raw`: llm_calls only (a small tenant, weighed by the caller); default the rollups. */
+  source?: Read['source'];
 }
 
 /**
@@ -98,6 +100,7 @@ export function costReadSql(spec: CostReadSpec): { sql: string; params: QueryPar
     measures: COST_MEASURES,
     bucket: spec.bucket,
     filters,
+    source: spec.source,
   });
   return { sql, params };
 }

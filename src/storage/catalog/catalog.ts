@@ -139,13 +139,16 @@ export function rollupTables(c: Catalog = CATALOG): CatalogTable[] {
 }
 
 /**
- * Every rollup table any migration created, dropped ones included (retired families first, in
- * the order they were defined before they were retired, so history renders unchanged).
+ * Every rollup table any migration created, dropped ones included (each retired family where it
+ * was defined before it was retired: `definedAfter`, else first), so history renders unchanged.
  */
 export function historyTables(c: Catalog = CATALOG): CatalogTable[] {
-  return [...(c.retired ?? []), ...c.families].flatMap((family) =>
-    family.tables.map((table) => ({ family, table })),
-  );
+  const order = [...c.families];
+  for (const retired of [...(c.retired ?? [])].reverse()) {
+    const after = order.findIndex((f) => f.name === retired.definedAfter);
+    order.splice(after + 1, 0, retired);
+  }
+  return order.flatMap((family) => family.tables.map((table) => ({ family, table })));
 }
 
 export function rollupTable(name: string, c: Catalog = CATALOG): CatalogTable | undefined {

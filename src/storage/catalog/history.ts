@@ -91,6 +91,16 @@ Map(bucket, count) values, several times cheaper per inserted call. Each view's 
 one statement (no insert is missed); stored rows and the views cascading from them are unchanged.`,
   },
   {
+    version: 46,
+    name: 'retire_capacity_tenant',
+    doc: `llm_capacity_tenant_1m and its view are dropped (issue 14). Since 0043 every tenant-scoped
+capacity read is answered by llm_capacity_tenant_dep_1m, which has the same dimensions and measures
+keyed tenant, deployment, fallback_from, then minute, with the same answers; nothing else read it
+(no dashboard, no API question). Its view held about a row per call and minute and cost inserts
+about a tenth of the rollups' generation CPU. Run with ingest stopped (migrations run before the
+collector listens).`,
+  },
+  {
     version: ROLLUP_DEDUP_SINCE,
     name: 'rollups_deduplicate_retries',
     doc: `Every rollup table keeps the hashes of its last 1000 inserted blocks, as llm_calls does. An

@@ -2,8 +2,8 @@
 // the migrations that created and filled them render exactly as they were applied (a data
 // directory records each migration's checksum), and so the generation benchmark can put one back
 // to measure what dropping it saves.
-import { CALLS } from './measures.js';
-import { CALLS_MINUTE_RETIRED, COST_DIMS } from './rollups.js';
+import { CALLS, CAPACITY } from './measures.js';
+import { CALLS_MINUTE_RETIRED, CAPACITY_TENANT_RETIRED, COST_DIMS } from './rollups.js';
 import type { Family } from './types.js';
 
 export const RETIRED_FAMILIES: readonly Family[] = [
@@ -24,6 +24,26 @@ daily families below instead; they cascade from it.`,
         since: 2,
         backfill: false,
         until: CALLS_MINUTE_RETIRED,
+      },
+    ],
+  },
+  {
+    name: 'capacity_tenant',
+    definedAfter: 'cache_tenant',
+    subject: CAPACITY,
+    dims: ['tenant', 'deployment', 'fallback_from', 'capacity_tier'],
+    keyPrefix: ['tenant'],
+    doc: `Per-minute token demand per tenant and deployment, keyed tenant first, for tenant-scoped
+capacity questions (before it they read llm_calls). Capacity needs minute demand (peak quantiles),
+so it keeps minute grain; a tenant's month is one contiguous key range of at most minutes x
+deployments rows.`,
+    tables: [
+      {
+        name: 'llm_capacity_tenant_1m',
+        grain: 'minute',
+        from: 'llm_calls',
+        since: 35,
+        until: CAPACITY_TENANT_RETIRED,
       },
     ],
   },

@@ -43,6 +43,12 @@ export const COSTS_FROM_HOURS = 40;
  */
 export const CALLS_MINUTE_RETIRED = 41;
 
+/**
+ * Migration 0046 drops llm_capacity_tenant_1m (retired.ts): since 0043 every tenant-scoped capacity
+ * read is answered by llm_capacity_tenant_dep_1m (same dimensions, the deployment before the minute).
+ */
+export const CAPACITY_TENANT_RETIRED = 46;
+
 export const FAMILIES: readonly Family[] = [
   {
     name: 'costs',
@@ -181,17 +187,6 @@ route holds a handful of calls, an hour row hundreds; the regression windows are
       { name: 'llm_cache_tenant_1h', grain: 'hour', from: 'llm_calls', since: 34 },
       { name: 'llm_cache_tenant_1d', grain: 'day', from: 'llm_cache_tenant_1h', since: 34 },
     ],
-  },
-  {
-    name: 'capacity_tenant',
-    subject: CAPACITY,
-    dims: ['tenant', 'deployment', 'fallback_from', 'capacity_tier'],
-    keyPrefix: ['tenant'],
-    doc: `Per-minute token demand per tenant and deployment, keyed tenant first, for tenant-scoped
-capacity questions (before it they read llm_calls). Capacity needs minute demand (peak quantiles),
-so it keeps minute grain; a tenant's month is one contiguous key range of at most minutes x
-deployments rows.`,
-    tables: [{ name: 'llm_capacity_tenant_1m', grain: 'minute', from: 'llm_calls', since: 35 }],
   },
   {
     name: 'costs_allocation',

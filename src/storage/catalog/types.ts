@@ -87,6 +87,12 @@ export interface Family {
   measures?: readonly string[];
   tables: readonly RollupTable[];
   doc: string;
+  /**
+   * A retired family: the family it followed in the catalog before it was retired (absent: it came
+   * first). Migrations render tables in catalog order, so a family retired from the middle keeps its
+   * place in history.
+   */
+  definedAfter?: string;
 }
 
 export interface ColumnSpec {
