@@ -2,7 +2,9 @@
 // routing client (reservation packing included) against the mock reservation's leaky bucket,
 // in simulated demo time: no collector, no wall clock, so the machine's load cannot move the
 // result. The feed's fill_share is recomputed every 10 demo seconds from the last two minutes
-// of calls, as the demo configures it (load plus what spilled off the reservation). Prints the
+// of calls, as the demo configures it (load plus what spilled off the reservation: served by it,
+// or on demand with fallback_from naming it, i.e. after its 429 or packed off it; a request sent
+// on demand for another reason is not its demand, as in health-query.ts). Prints the
 // on-demand bill beside the floor and the ranked floor (src/demo/floor.ts): what packing alone
 // leaves on the table. Not modelled: TTFT, errors, probes, several on-demand targets.
 import { generateKeyPairSync } from 'node:crypto';
@@ -97,6 +99,7 @@ async function serve(r: DemoRequest): Promise<void> {
   const prefix = countTokens(r.system);
   const hit = r.promptVersion === 'v1' && prefix >= 1024 ? Math.floor(prefix / 128) * 128 : 0;
   const usage = { input, cached: hit, output: item.tokens - (input - hit) };
+  let refused = false;
   await client.execute(
     'p',
     { valueKey: `${r.route}|${r.promptVersion}`, inputTokens: input - 11 },
@@ -104,14 +107,18 @@ async function serve(r: DemoRequest): Promise<void> {
       if (ctx.targetId === 'ptu') {
         const estimate = input - hit + r.maxTokens;
         const admitted = bucket.tryAdmit(now, estimate);
-        if (!admitted.ok) return { status: 429, retryAfterMs: admitted.retryAfterMs };
+        if (!admitted.ok) {
+          refused = true;
+          return { status: 429, retryAfterMs: admitted.retryAfterMs };
+        }
         // First token at ~0.6 s, then 80 tokens a second (target-model.ts).
         pending.push({ at: now + 600 + (usage.output / 80) * 1000, estimate, actual: item.tokens });
         pending.sort((a, b) => a.at - b.at);
         reservedTokens += item.tokens;
       } else onDemand += item.usd.toNumber();
       // Served by the reservation or spilled off it: its demand, as the feed counts it.
-      calls.push({ at: now, tokens: item.tokens });
+      if (ctx.targetId === 'ptu' || refused || ctx.spilledFrom === 'ptu')
+        calls.push({ at: now, tokens: item.tokens });
       return { status: 200, usage };
     },
   );
