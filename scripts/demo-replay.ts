@@ -1,4 +1,4 @@
-// npm run demo:replay -- SCENARIO SEED RPM — the demo's seeded traffic through the reference
+// npm run demo:replay -- SCENARIO SEED RPM [SALT] — the demo's seeded traffic through the reference
 // routing client (reservation packing included) against the mock reservation's leaky bucket,
 // in simulated demo time: no collector, no wall clock, so the machine's load cannot move the
 // result. The feed's fill_share is recomputed every 10 demo seconds from the last two minutes
@@ -16,7 +16,8 @@ import { generateTraffic, type DemoRequest } from '../src/demo/traffic.js';
 import { RoutingClient, signDocument, type FeedDocument } from '../src/routing-client/index.js';
 import { seededRandom } from '../src/demo/clock.js';
 
-const [name = 'cache-break', seedArg = '7', rpmArg = '60'] = process.argv.slice(2);
+// SALT (optional) changes only the client's random draws, to tell a change from noise.
+const [name = 'cache-break', seedArg = '7', rpmArg = '60', saltArg = '0'] = process.argv.slice(2);
 const scenario = SCENARIOS[name];
 if (scenario === undefined) throw new Error(`unknown scenario ${name}`);
 const runMs = scenario.minutes * 60_000;
@@ -80,7 +81,7 @@ const client = new RoutingClient({
   url: 'http://replay/feed',
   keys: { k: publicKey },
   now: () => now,
-  random: seededRandom(Number(seedArg) ^ 0x5bd1e995),
+  random: seededRandom(Number(seedArg) ^ 0x5bd1e995 ^ Number(saltArg)),
   fetch: (async () =>
     new Response(JSON.stringify(feed()), {
       headers: { etag: `"${version + 1}"` },
