@@ -67,7 +67,9 @@ export class ReservationPacker {
    * Whether this request should try the reservation (true), go straight on demand (false), or
    * no opinion (undefined: unknown kind, no prices, too few recent requests). `share`: the part
    * of the offered tokens the reservation can take. `inputTokens`: the request's own estimate;
-   * the kind's cached share and output are applied to it.
+   * the kind's cached tokens and output are applied to it. A provider caches a prompt's prefix
+   * (the kind's system prompt), so a longer input adds uncached tokens, not cached ones:
+   * scaling the cached share with the input valued a long ticket as a short one.
    */
   decide(
     key: string,
@@ -78,7 +80,7 @@ export class ReservationPacker {
     const kind = this.kinds.get(key);
     if (kind === undefined) return undefined;
     const input = inputTokens !== undefined && inputTokens > 0 ? inputTokens : kind.input;
-    const cached = kind.input > 0 ? Math.min(input, (kind.cached / kind.input) * input) : 0;
+    const cached = Math.min(input, kind.cached);
     const mine = valueOf({ input, cached, output: kind.output }, prices);
     if (mine === undefined) return undefined;
     this.remember(mine);
