@@ -148,6 +148,8 @@ const f = Number(floor.onDemandFloorUsd);
 const ranked = Number(floor.rankedFloorUsd);
 console.log(
   `${name} seed ${seedArg} ${rpmArg} rpm: on-demand $${onDemand.toFixed(3)}, reservation ${reservedTokens} tokens` +
-    ` (${((reservedTokens / (capacityTpm * scenario.minutes)) * 100).toFixed(1)}% of capacity);` +
+    ` (${((reservedTokens / (capacityTpm * scenario.minutes)) * 100).toFixed(1)}% of capacity,` +
+    // As the demo's report counts it (metrics.ts): the bucket starts with a minute's allowance.
+    ` PTU utilization ${((reservedTokens / (capacityTpm * (scenario.minutes + 1))) * 100).toFixed(1)}%);` +
     ` floor $${f.toFixed(3)}, ranked floor $${ranked.toFixed(3)} (${((onDemand / ranked - 1) * 100).toFixed(1)}% over it)`,
 );
