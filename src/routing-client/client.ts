@@ -20,7 +20,7 @@ export interface RoutingClientOptions extends PollerOptions {
   report?: ReportOptions;
   /** Probe on-demand targets this gateway has not tried for a while (prober.ts). */
   probe?: ProbeOptions;
-  /** Reservation packing (pack-gate.ts): how recent a reservation's last 429 must be (20 s). */
+  /** Reservation packing (pack-gate.ts): how recent a reservation's last 429 must be (60 s). */
   packing?: { refusedWithinMs?: number };
 }
 

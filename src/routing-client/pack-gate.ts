@@ -12,7 +12,7 @@ export class PackGate {
   constructor(
     private readonly packer: ReservationPacker,
     private readonly now: () => number,
-    private readonly refusedWithinMs: number = 20_000,
+    private readonly refusedWithinMs: number = 60_000,
   ) {}
 
   /** A provisioned target refused a request (429: full, not broken). */
@@ -34,8 +34,10 @@ export class PackGate {
     if (valueKey === undefined) return [];
     const first = pool.tiers[0];
     // The feed's share is measured over its utilization window; while the reservation has not
-    // refused anything lately it has room now (demand fell), so it is offered everything and
-    // packing resumes at its next 429: packing never leaves a reservation idle for long.
+    // refused anything for a minute it has room now (demand fell), so it is offered everything
+    // and packing resumes at its next 429. A shorter memory (20 s) turned packing off between
+    // refusals and filled the reservation in arrival order; the packer's shortfall guard keeps
+    // the minute of packing from leaving it idle.
     const recent = this.now() - this.refusedWithinMs;
     const full = (first?.targets ?? []).filter(
       (t) =>

@@ -1,7 +1,7 @@
 // The gateway side of packing a full reservation (pack-gate.ts, packing.ts): a request sent on
 // demand past a reservation in its Retry-After cooldown is that reservation's spill; the
 // packer's estimate of a request's cached tokens is its kind's cached prefix, not a share of its
-// input.
+// input; a ranking gone stale (a prompt change) still gives the reservation its share.
 import { describe, expect, it } from 'vitest';
 import { ReservationPacker, type TokenPrices } from '../../src/routing-client/packing.js';
 import { RoutingClient, type FeedDocument } from '../../src/routing-client/index.js';
@@ -38,6 +38,41 @@ describe('packer: a kind caches its prefix, not a share of each input', () => {
     expect(took.short).toBe(180);
     expect(took.long).toBe(0);
     expect(took.chat).toBeLessThan(180);
+  });
+});
+
+describe('packer: a stale ranking still fills the share', () => {
+  it('takes ~80% of the share or more when every new request ranks below the window', () => {
+    const p = new ReservationPacker(seeded(5));
+    // Before a prompt change: a cached, output-heavy kind fills the ranking window.
+    p.learn('v1', { input: 1_500, cached: 1_400, output: 400 });
+    for (let i = 0; i < 256; i++) p.decide('v1', 1, PRICES);
+    // After it: an uncached kind worth less per reserved token than every v1 request.
+    p.learn('v2', { input: 1_500, cached: 0, output: 100 });
+    let taken = 0;
+    for (let i = 0; i < 100; i++) if (p.decide('v2', 0.5, PRICES) !== false) taken++;
+    // Ranked alone, none of the first 100 would be taken (v1 tokens stay above half the window).
+    expect(taken).toBeGreaterThanOrEqual(40);
+    expect(taken).toBeLessThanOrEqual(55);
+  });
+
+  it('leaves a fresh ranking alone: the high kind first, the low kind the rest of the share', () => {
+    const p = new ReservationPacker(seeded(6));
+    p.learn('hi', { input: 1_500, cached: 1_400, output: 400 });
+    p.learn('lo', { input: 1_500, cached: 0, output: 100 });
+    const took = { hi: 0, lo: 0 };
+    for (let i = 0; i < 1_000; i++) {
+      // Three low for one high: the high kind's tokens are well under the 50% share.
+      const k = i % 4 === 0 ? 'hi' : 'lo';
+      const ok = p.decide(k, 0.5, PRICES);
+      if (i >= 300 && ok === true) took[k]++;
+    }
+    expect(took.hi).toBe(175);
+    // The share left after the high kind (500 of every 5300 tokens) goes to the low kind by the
+    // ranking's boundary draw: ~45% of its 525 requests, and the guard adds none beyond that.
+    const share = (took.hi * 500 + took.lo * 1_600) / (175 * 500 + 525 * 1_600);
+    expect(share).toBeGreaterThan(0.45);
+    expect(share).toBeLessThan(0.55);
   });
 });
 
