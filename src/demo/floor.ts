@@ -22,6 +22,18 @@ export interface FloorItem {
   density: number;
   /** Reserved tokens it would use (input - cached + output). */
   tokens: number;
+  /**
+   * The same ratio with the output length a router can expect (the mean for its max_tokens),
+   * not the one it will get: what a router can rank by. Defaults to `density`.
+   */
+  expectedDensity?: number;
+}
+
+/** The mock's output length is 80 + (hash % 320), at most max_tokens: its mean for a cap. */
+export function expectedOutput(maxTokens: number): number {
+  let sum = 0;
+  for (let k = 0; k < 320; k++) sum += Math.min(maxTokens, 80 + k);
+  return sum / 320;
 }
 
 const PRICE = {
@@ -42,12 +54,28 @@ export function floorItem(r: DemoRequest): FloorItem {
     .add(PRICE.cached.mul(cached))
     .add(PRICE.output.mul(output));
   const tokens = input - cached + output;
-  return { atMs: r.atMs, usd, tokens, density: usd.toNumber() / tokens };
+  const guess = expectedOutput(r.maxTokens);
+  const expectedDensity =
+    (DEMO_PRICES.input * (input - cached) +
+      DEMO_PRICES.cached * cached +
+      DEMO_PRICES.output * guess) /
+    (input - cached + guess);
+  return { atMs: r.atMs, usd, tokens, density: usd.toNumber() / tokens, expectedDensity };
 }
 
+/** How requests are ranked for the reservation: by their true value, or by what a router can know. */
+export type Ranking = 'exact' | 'expected';
+
+const rankOf = (x: FloorItem, ranking: Ranking): number =>
+  ranking === 'exact' ? x.density : (x.expectedDensity ?? x.density);
+
 /** Most on-demand money `capacity` reserved tokens can save among `items` (fractional knapsack). */
-export function bestSaving(items: readonly FloorItem[], capacity: number): MoneyValue {
-  const byValue = [...items].sort((a, b) => b.density - a.density);
+export function bestSaving(
+  items: readonly FloorItem[],
+  capacity: number,
+  ranking: Ranking = 'exact',
+): MoneyValue {
+  const byValue = [...items].sort((a, b) => rankOf(b, ranking) - rankOf(a, ranking));
   let left = capacity;
   let saved = ZERO;
   for (const it of byValue) {
@@ -65,13 +93,16 @@ export function savingBound(
   capacityTpm: number,
   runMs: number,
   cutsMs: readonly number[],
+  ranking: Ranking = 'exact',
 ): MoneyValue {
   const edges = [0, ...cutsMs.filter((c) => c > 0 && c < runMs).sort((a, b) => a - b), runMs];
   let saved = ZERO;
   for (let i = 1; i < edges.length; i++) {
     const [from, to] = [edges[i - 1] as number, edges[i] as number];
     const stretch = items.filter((x) => x.atMs >= from && x.atMs < to);
-    saved = saved.add(bestSaving(stretch, (capacityTpm * (to - from)) / 60_000 + capacityTpm));
+    saved = saved.add(
+      bestSaving(stretch, (capacityTpm * (to - from)) / 60_000 + capacityTpm, ranking),
+    );
   }
   return saved;
 }
@@ -91,6 +122,11 @@ export interface Floor {
   reservedSavingUsd: string;
   /** allOnDemand - saving: the least on-demand bill of a gateway answering every request. */
   onDemandFloorUsd: string;
+  /**
+   * The same, with the reservation filled by the value a router can know before the answer
+   * (the expected output length, not the real one): the floor for a router, above onDemandFloor.
+   */
+  rankedFloorUsd: string;
 }
 
 export function costFloor(
@@ -101,13 +137,16 @@ export function costFloor(
 ): Floor {
   const items = requests.map(floorItem);
   const all = items.reduce((sum, x) => sum.add(x.usd), ZERO);
-  const saving = Money.min(
-    savingBound(items, capacityTpm, runMs, []),
-    savingBound(items, capacityTpm, runMs, incidentCuts(scenario, runMs)),
-  );
+  const bound = (ranking: Ranking): MoneyValue =>
+    Money.min(
+      savingBound(items, capacityTpm, runMs, [], ranking),
+      savingBound(items, capacityTpm, runMs, incidentCuts(scenario, runMs), ranking),
+    );
+  const saving = bound('exact');
   return {
     allOnDemandUsd: moneyText(all),
     reservedSavingUsd: moneyText(saving),
     onDemandFloorUsd: moneyText(all.sub(saving)),
+    rankedFloorUsd: moneyText(all.sub(bound('expected'))),
   };
 }

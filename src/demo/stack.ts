@@ -101,8 +101,8 @@ export async function startStack(o: StackOptions): Promise<DemoStack> {
     // The gateway tells the feed what its own breaker hides (POST /v1/routing/reports), once
     // per wall second (10 demo seconds at 10x).
     report: { gateway: 'demo-adaptive', intervalMs: 1_000 },
-    // Pack the reservation while it refused a request within the last 20 demo seconds.
-    packing: { refusedWithinMs: o.clock.toWall(20_000) },
+    // Pack the reservation while it refused a request within the last demo minute.
+    packing: { refusedWithinMs: o.clock.toWall(60_000) },
     // A one-token probe to an on-demand target no request has gone to for 8 demo seconds, so
     // the feed has calls to judge a drift by within a demo minute even at 40 rpm (prober.ts).
     probe: { idleMs: o.clock.toWall(8_000), run: (id) => probeVia(id) },

@@ -6,7 +6,8 @@ import { FINOPS } from '../shared/semconv.js';
 import { Admission } from './admission.js';
 import { LocalBreaker } from './breaker.js';
 import { BudgetDeniedError, NoRouteError, UpstreamError } from './errors.js';
-import { onDemandPrices, ReservationPacker, type UsageSample } from './packing.js';
+import { PackGate } from './pack-gate.js';
+import { ReservationPacker, type UsageSample } from './packing.js';
 import { findPool, pickTarget } from './picker.js';
 import { Prober, type ProbeOptions } from './prober.js';
 import { FeedPoller, type PollerOptions } from './poller.js';
@@ -19,7 +20,7 @@ export interface RoutingClientOptions extends PollerOptions {
   report?: ReportOptions;
   /** Probe on-demand targets this gateway has not tried for a while (prober.ts). */
   probe?: ProbeOptions;
-  /** Reservation packing (packing.ts): how recent a reservation's last 429 must be (20 s). */
+  /** Reservation packing (pack-gate.ts): how recent a reservation's last 429 must be (60 s). */
   packing?: { refusedWithinMs?: number };
 }
 
@@ -32,8 +33,9 @@ export interface AttemptContext {
   /** The feed version this decision used (echo it, e.g. in a response header). */
   feedVersion: number;
   /**
-   * The full reservation this request was packed off (it went straight on demand): record it as
-   * the call's fallback_from, so the feed counts the request in the reservation's demand.
+   * The full reservation this first attempt stands in for (packed off it, or sent past it while
+   * this gateway honours its Retry-After): record it as the call's fallback_from, so the feed
+   * counts the request in the reservation's demand.
    */
   spilledFrom?: string;
   /** Set when the degraded tier applies: mark the call `finops.degraded` and apply the knobs. */
@@ -71,9 +73,8 @@ export class RoutingClient {
   readonly reporter: GatewayReporter | undefined;
   readonly packer: ReservationPacker;
   readonly prober: Prober | undefined;
+  readonly gate: PackGate;
   private readonly now: () => number;
-  /** When each reservation last answered 429 (full): packing applies only while it refuses. */
-  private readonly refusedAt = new Map<string, number>();
 
   constructor(private readonly opts: RoutingClientOptions) {
     this.now = opts.now ?? Date.now;
@@ -84,6 +85,7 @@ export class RoutingClient {
     );
     this.admission = new Admission(this.now);
     this.packer = new ReservationPacker(opts.random);
+    this.gate = new PackGate(this.packer, this.now, opts.packing?.refusedWithinMs);
     this.reporter =
       opts.report !== undefined
         ? new GatewayReporter(opts.report, opts.url, this.breaker, this.now, opts.fetch)
@@ -177,7 +179,10 @@ export class RoutingClient {
     const tried = new Set<string>();
     const trail: string[] = [];
     let last: { status: number; retryAfterMs?: number } = { status: 503 };
-    const packedOff = degraded === undefined ? this.packOff(doc, pool, options) : [];
+    const packedOff =
+      degraded === undefined
+        ? this.gate.skip(doc, pool, options.valueKey, options.inputTokens)
+        : [];
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       // A request packed off a full reservation never goes to it: it would most likely answer
       // 429, and that would be what the user gets if it were the last attempt.
@@ -196,6 +201,15 @@ export class RoutingClient {
         pickTarget(doc, pool, pickOpts) ??
         pickTarget(doc, pool, { ...pickOpts, available: undefined });
       if (pick === undefined) break;
+      // A first attempt sent on demand past a reservation this gateway holds off (its 429's
+      // Retry-After) is that reservation's spill too: the feed counts it in its demand.
+      const spilledFrom =
+        attempt !== 1
+          ? undefined
+          : (packedOff[0] ??
+            (pick.tier !== pool.tiers[0]?.tier
+              ? this.gate.cooling(doc, pool, (id) => this.breaker.available(id))
+              : undefined));
       tried.add(pick.id);
       this.breaker.begin(pick.id);
       this.prober?.touch(pick.id);
@@ -206,7 +220,7 @@ export class RoutingClient {
         tier: pick.tier,
         attempt,
         feedVersion: doc.version,
-        ...(attempt === 1 && packedOff.length > 0 ? { spilledFrom: packedOff[0] } : {}),
+        ...(spilledFrom !== undefined ? { spilledFrom } : {}),
         attributes: { [FINOPS.DEGRADED]: degraded !== undefined },
         ...(degraded !== undefined ? { degraded: knobs } : {}),
       };
@@ -216,7 +230,7 @@ export class RoutingClient {
       // (a probe included), and its Retry-After cooldown below keeps requests off it exactly
       // until it has headroom again.
       const full = result.status === 429 && pick.target.kind === 'provisioned';
-      if (full) this.refusedAt.set(pick.id, this.now());
+      if (full) this.gate.refused(pick.id);
       this.breaker.record(pick.id, !failed || full);
       this.reporter?.attempt(pool.pool, pick.id, failed && !full);
       trail.push(`${pick.id}:${result.status === 0 ? 'timeout' : result.status}`);
@@ -244,35 +258,6 @@ export class RoutingClient {
       retryAfterS,
       trail,
     );
-  }
-
-  /**
-   * The full reservations of the first tier this request should skip (packing.ts): none unless
-   * the feed gives one a fill_share, the request has a kind with learned usage, and it ranks
-   * below the share the reservation can take.
-   */
-  private packOff(doc: FeedDocument, pool: FeedPool, options: ExecuteOptions): string[] {
-    if (options.valueKey === undefined) return [];
-    const first = pool.tiers[0];
-    // The feed's share is measured over its utilization window; while the reservation has not
-    // refused anything lately it has room now (demand fell), so it is offered everything and
-    // packing resumes at its next 429: packing never leaves a reservation idle.
-    const recent = this.now() - (this.opts.packing?.refusedWithinMs ?? 20_000);
-    const full = (first?.targets ?? []).filter(
-      (t) =>
-        t.state === 'active' &&
-        t.weight > 0 &&
-        t.fill_share !== undefined &&
-        (this.refusedAt.get(t.id) ?? -Infinity) >= recent,
-    );
-    if (full.length === 0 || full.length !== first?.targets.filter((t) => t.weight > 0).length)
-      return [];
-    const later = pool.tiers.slice(1).flatMap((t) => t.targets.map((x) => x.id));
-    const prices = onDemandPrices(doc.targets, later);
-    if (prices === undefined) return [];
-    const share = Math.min(...full.map((t) => t.fill_share ?? 1));
-    const take = this.packer.decide(options.valueKey, share, prices, options.inputTokens);
-    return take === false ? full.map((t) => t.id) : [];
   }
 
   /** Overflow on the tier's overflow_on codes; retry on the pool's retry statuses. */

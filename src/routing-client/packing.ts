@@ -32,6 +32,14 @@ const ALPHA = 0.2;
 const WINDOW = 256;
 /** Below this many recent requests there is nothing to rank against: no opinion. */
 const MIN_RECENT = 20;
+/** Weight of each decision in the running totals of offered and taken tokens (~64 decisions). */
+const BETA = 1 / 64;
+/**
+ * Taken tokens below this part of the share of offered tokens: the ranking is stale (after a
+ * prompt change the old prompt's requests still fill the window and outrank every new one), so
+ * the request is taken whatever its rank, and the reservation is never packed with nothing.
+ */
+const SHORT = 0.8;
 
 interface Recent {
   value: number;
@@ -51,6 +59,9 @@ export class ReservationPacker {
   private readonly kinds = new Map<string, UsageSample>();
   private readonly recent: Recent[] = [];
   private next = 0;
+  /** Running (decayed) tokens of the requests decided while packing, and of those taken. */
+  private offered = 0;
+  private taken = 0;
 
   constructor(private readonly random: () => number = Math.random) {}
 
@@ -67,7 +78,9 @@ export class ReservationPacker {
    * Whether this request should try the reservation (true), go straight on demand (false), or
    * no opinion (undefined: unknown kind, no prices, too few recent requests). `share`: the part
    * of the offered tokens the reservation can take. `inputTokens`: the request's own estimate;
-   * the kind's cached share and output are applied to it.
+   * the kind's cached tokens and output are applied to it. A provider caches a prompt's prefix
+   * (the kind's system prompt), so a longer input adds uncached tokens, not cached ones:
+   * scaling the cached share with the input valued a long ticket as a short one.
    */
   decide(
     key: string,
@@ -78,13 +91,18 @@ export class ReservationPacker {
     const kind = this.kinds.get(key);
     if (kind === undefined) return undefined;
     const input = inputTokens !== undefined && inputTokens > 0 ? inputTokens : kind.input;
-    const cached = kind.input > 0 ? Math.min(input, (kind.cached / kind.input) * input) : 0;
+    const cached = Math.min(input, kind.cached);
     const mine = valueOf({ input, cached, output: kind.output }, prices);
     if (mine === undefined) return undefined;
     this.remember(mine);
     if (share >= 1) return true;
-    if (this.recent.length < MIN_RECENT) return undefined;
-    return this.rank(mine.value, Math.max(0, share));
+    const ranked =
+      this.recent.length < MIN_RECENT ? undefined : this.rank(mine.value, Math.max(0, share));
+    const short = this.taken < SHORT * share * this.offered;
+    const take = ranked === false && short ? true : ranked;
+    this.offered += BETA * (mine.tokens - this.offered);
+    this.taken += BETA * (take === false ? -this.taken : mine.tokens - this.taken);
+    return take;
   }
 
   /**

@@ -2,7 +2,13 @@
 // pay. Its usage model must be the mock providers' own, and its bound must respect the
 // reservation's capacity per stretch of the run.
 import { describe, expect, it } from 'vitest';
-import { bestSaving, costFloor, floorItem, savingBound } from '../../src/demo/floor.js';
+import {
+  bestSaving,
+  costFloor,
+  expectedOutput,
+  floorItem,
+  savingBound,
+} from '../../src/demo/floor.js';
 import { chatParams } from '../../src/demo/gateway-call.js';
 import { modelRequest } from '../../src/demo/provider.js';
 import { SCENARIOS } from '../../src/demo/scenario.js';
@@ -56,5 +62,16 @@ describe('demo cost floor', () => {
     expect(new Money(f.onDemandFloorUsd).add(f.reservedSavingUsd).eq(all)).toBe(true);
     // 11 minutes of 20k tokens at most $10 per million (output, the dearest token).
     expect(new Money(f.reservedSavingUsd).lte('2.2')).toBe(true);
+  });
+
+  it('ranks by the expected output for what a router can reach: between the floor and all on demand', () => {
+    expect(expectedOutput(512)).toBe(239.5); // 80..399, never capped
+    expect(expectedOutput(100)).toBeCloseTo((1_790 + 100 * 300) / 320, 9); // 80..99, then 100
+    const s = SCENARIOS['cache-break']!;
+    const traffic = generateTraffic({ scenario: s, runMs: 600_000, seed: 11, baseRpm: 60 });
+    const f = costFloor(traffic, s, 600_000, 20_000);
+    // Not knowing each answer's length can only cost: ranked above the exact floor.
+    expect(new Money(f.rankedFloorUsd).gt(f.onDemandFloorUsd)).toBe(true);
+    expect(new Money(f.rankedFloorUsd).lt(f.allOnDemandUsd)).toBe(true);
   });
 });

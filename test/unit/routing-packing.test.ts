@@ -86,7 +86,8 @@ describe('packer', () => {
             const input = 1_000 + Math.floor(random() * 1_200);
             const kind = kinds[k] as UsageSample;
             const take = p.decide(`k${k}`, share, PRICES, input);
-            const cached = Math.min(input, (kind.cached / kind.input) * input);
+            // A kind caches its prefix (the system prompt); the rest of the input is not cached.
+            const cached = Math.min(input, kind.cached);
             const v = valueOf({ input, cached, output: kind.output }, PRICES)!;
             if (i < 300) continue; // warm-up
             offered += v.tokens;
