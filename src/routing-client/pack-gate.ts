@@ -1,8 +1,7 @@
 // When a request should skip a full reservation, and which reservation its on-demand attempt
 // stands in for. Packing (packing.ts) applies only while the reservation refuses: its 429s say
 // it is full now, where the feed's fill_share is measured over a window of stored calls.
-import type { ReservationPacker, TokenPrices } from './packing.js';
-import { onDemandPrices } from './packing.js';
+import { onDemandPrices, type ReservationPacker } from './packing.js';
 import type { FeedDocument, FeedPool } from './types.js';
 
 export class PackGate {
@@ -49,7 +48,7 @@ export class PackGate {
     if (full.length === 0 || full.length !== first?.targets.filter((t) => t.weight > 0).length)
       return [];
     const later = pool.tiers.slice(1).flatMap((t) => t.targets.map((x) => x.id));
-    const prices: TokenPrices | undefined = onDemandPrices(doc.targets, later);
+    const prices = onDemandPrices(doc.targets, later);
     if (prices === undefined) return [];
     const share = Math.min(...full.map((t) => t.fill_share ?? 1));
     const take = this.packer.decide(valueKey, share, prices, inputTokens);

@@ -31,6 +31,9 @@ export function bucketSql(bucket: Bucket, timeColumn: string): string {
   return `toDateTime(toStartOfMonth(${t}), 'UTC')`;
 }
 
+/** A segment of one of several windows read together (`index`: which window). */
+export type Tagged = Segment & { index: number };
+
 const HOUR_MS = 3_600_000;
 
 /**
@@ -41,9 +44,6 @@ const HOUR_MS = 3_600_000;
  * largest tenant, 4 with it), and a tenant-scoped edge went to the time-ordered projection instead,
  * reading every tenant's calls of those hours. Without a tenant the hour cannot narrow the key.
  */
-/** A segment of one of several windows read together (`index`: which window). */
-export type Tagged = Segment & { index: number };
-
 function rawRange(fromMs: number, toMs: number, byTenant: boolean): string {
   const range = `start_time >= fromUnixTimestamp64Milli(toInt64(${fromMs}), 'UTC') AND start_time < fromUnixTimestamp64Milli(toInt64(${toMs}), 'UTC')`;
   if (!byTenant) return range;
