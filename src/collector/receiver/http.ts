@@ -18,6 +18,7 @@ import {
 } from './edge.js';
 import type { Inflight } from './inflight.js';
 import { encodeProtoResponse, encodeProtoStatus } from './otlp-proto.js';
+import { lingerOnClose } from './linger.js';
 import { edgeStatus } from './status.js';
 
 export type {
@@ -87,8 +88,12 @@ async function handle(
     });
     sendSuccess(res, encoding, outcome);
   } catch (err) {
-    // A refusal before the body was read to its end: the connection cannot be reused.
-    if (!req.complete) res.setHeader('Connection', 'close');
+    // A refusal before the body was read to its end: the connection cannot be reused, and the
+    // client may still be writing the body (./linger.ts).
+    if (!req.complete) {
+      res.setHeader('Connection', 'close');
+      lingerOnClose(req.socket);
+    }
     sendError(res, encoding, err, options);
   } finally {
     inflight.leave(slot);

@@ -20,7 +20,7 @@ export interface EdgeStatus {
 /**
  * 503 (full spool or disk, draining) closes the connection to send the client elsewhere. A
  * refusal that leaves the body unread (408, 413 on the wire, 415) closes it too, decided in
- * ./http.ts from `req.complete`; one decided after the body was read (a 413 past the decoded
+ * ./http.ts from `req.complete`, with a lingering close (./linger.ts); one decided after the body was read (a 413 past the decoded
  * cap, 400, 429) keeps it: nothing is left to skip, and a close there could reach a client
  * still finishing its write as "other side closed" instead of the status (seen once in CI).
  */
