@@ -11,7 +11,7 @@ import type { FilterValue } from '../../storage/planner/plan.js';
 import { readSql } from '../../storage/planner/sql.js';
 import type { QueryParams, QueryRunner } from '../../storage/runner.js';
 import { COVERED_TIERS, TOKEN_MEASURES, type GroupRead } from './cost-model-read.js';
-import { splitSql, type Placement } from './cost-model-sql-split.js';
+import { groupHoursSql, splitSql, type Placement } from './cost-model-sql-split.js';
 import { COST_DIMENSIONS, type Bucket } from './costs.js';
 
 /** One reservation of the batch: its hours as arrays indexed by hour offset from `h0`. */
@@ -227,9 +227,14 @@ export function batchSql(input: SqlBatchInput): { sql: string; params: QueryPara
   // Every hour from the cache: only the moved measures are read.
   if (hourly.length === 0) return { sql: measures, params };
   const read = hourly.map((x) => x.sql).join('\nUNION ALL\n');
+  const place = placeSql(input);
+  const noneHere = input.reservations.every((x) => x.engine.every((e) => e === 0));
+  const hours = noneHere
+    ? groupHoursSql(read, place, regroup)
+    : splitSql(read, place, input.spread, regroup, input.hours !== undefined);
   const split =
     `SELECT j, rk, ts, e, too_big, units, converted, used, st${names.map((n) => `, '0' AS \`m_${n}\``).join('')} ` +
-    `FROM (${splitSql(read, placeSql(input), input.spread, regroup, input.hours !== undefined)})`;
+    `FROM (${hours})`;
   const sql = `${split}\nUNION ALL\n${measures}`;
   return { sql, params };
 }
