@@ -17,7 +17,7 @@
 // and CPU (this process's, which includes the embedded engine's threads: on a shared 2-core
 // machine the wall clock follows the other processes' load, the CPU much less). The rollups are
 // merged once after generation (OPTIMIZE FINAL), as background merges leave them in production.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -43,7 +43,16 @@ const baseCosts: typeof queryCosts | undefined =
       ).queryCosts;
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const HOUR = 3_600_000;
-const END = Math.floor(Date.now() / HOUR) * HOUR;
+// BENCH_DATA: a directory to keep the generated calls in and reuse on the next run (its end.txt
+// holds the series' end): 10M calls take minutes to generate, and A/B rounds want the same data.
+const DATA = process.env.BENCH_DATA;
+const reuse = DATA !== undefined && existsSync(join(DATA, 'end.txt'));
+const END = reuse
+  ? Number(readFileSync(join(DATA, 'end.txt'), 'utf8'))
+  : Math.floor(Date.now() / HOUR) * HOUR;
+// The clock of every question: five minutes into the hour after the data, as a live system asks
+// shortly after its last calls (a reused data set's age would otherwise close every hour).
+const NOW = new Date(END + 5 * 60_000);
 const FROM = new Date(END - DAYS * 86_400_000 + 17_300);
 const TO = new Date(END - 42_100);
 
@@ -92,7 +101,7 @@ async function medians(
 
 async function run(storage: QueryRunner): Promise<void> {
   for (const dim of ['tenant', 'route'] as const) {
-    const q: CostQuery = { from: FROM, to: TO, groupBy: [dim] };
+    const q: CostQuery = { from: FROM, to: TO, groupBy: [dim], now: NOW };
     const { sql, params } = buildCostSql(q);
     const zero = { wall: 0, cpu: 0 };
     const engineQ: CostQuery = { ...q, reservations: RESERVATIONS, split: 'engine' };
@@ -144,14 +153,19 @@ async function run(storage: QueryRunner): Promise<void> {
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'llm-finops-bench-cost-model-'));
-const storage = await createStorage({ database: 'default', dataDir: dir });
+const dir = DATA ?? mkdtempSync(join(tmpdir(), 'llm-finops-bench-cost-model-'));
+if (DATA !== undefined) mkdirSync(DATA, { recursive: true });
+const storage = await createStorage({ database: 'default', dataDir: DATA ? join(dir, 'db') : dir });
 try {
-  await migrate(storage, { ttl_days: 400 });
-  await generate(storage, ROWS, END, ROWS, () => undefined);
-  await settleRollups(storage, 'current');
+  if (!reuse) {
+    await migrate(storage, { ttl_days: 400 });
+    await generate(storage, ROWS, END, ROWS, () => undefined);
+    await settleRollups(storage, 'current');
+    if (DATA !== undefined) writeFileSync(join(DATA, 'end.txt'), String(END));
+  }
+  process.stdout.write(`${reuse ? 'reused' : 'generated'} ${ROWS.toLocaleString()} calls\n`);
   await run(storage);
 } finally {
   await storage.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (DATA === undefined) rmSync(dir, { recursive: true, force: true });
 }
