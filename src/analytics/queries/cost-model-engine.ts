@@ -237,8 +237,17 @@ function hourCharges(
   for (const { hour, seconds } of hoursOf(lo, hi)) {
     const u = x.unused.get(hour);
     if (u !== undefined) {
-      const unused = u === 0n ? ZERO : fromUnits(u);
-      charges.set(hour, { hour, seconds, cost: hourCost(r, seconds), unused, unusedUnits: u });
+      // The decimal only if a reader asks (addReservationLines takes the units).
+      const cost = hourCost(r, seconds);
+      charges.set(hour, {
+        hour,
+        seconds,
+        cost,
+        unusedUnits: u,
+        get unused() {
+          return u === 0n ? ZERO : fromUnits(u);
+        },
+      });
       continue;
     }
     const end = Math.min(hi, hour + HOUR_MS);

@@ -152,6 +152,43 @@ function reservationKey(
   return Object.fromEntries(dims.map((d) => [d, d === 'deployment' ? r.deployment : label]));
 }
 
+interface Term {
+  /** Hours of term of an hour of these seconds: seconds / 3600 x units. */
+  value: MoneyValue;
+  /** `value` in 10^-18 units when it has at most 18 decimals. */
+  units: bigint | undefined;
+  /** A whole hour with whole units (unusedTerm applies). */
+  whole: boolean;
+}
+
+function termOf(seconds: MoneyValue, units: number): Term {
+  const value = seconds.div(3600).mul(units);
+  const scaled = value.mul(UNITS_TEXT);
+  const whole = seconds.eq(3600) && Number.isSafeInteger(units);
+  return { value, units: scaled.isInteger() ? BigInt(scaled.toFixed(0)) : undefined, whole };
+}
+
+const UNITS_TEXT = '1000000000000000000';
+const NINE = 10n ** 9n;
+
+/**
+ * unused / cost x units rounded half-even to 9 places, in 10^-18 units, for a whole hour; undefined
+ * on an exact tie (the value on a rounding boundary), which the decimal chain decides. Off a
+ * boundary the chain (unused / cost x 3600 / 3600 x units, 80 digits a step) rounds the same way:
+ * its error is below 10^-70, and a rational of denominator cost (< 10^40 units: $10^22 an hour)
+ * that is not on a boundary is at least 1 / (2 x 10^9 x cost) away from it.
+ */
+function unusedTerm(unused: bigint, cost: bigint, units: number): bigint | undefined {
+  const num = unused * BigInt(units) * NINE;
+  let q = num / cost;
+  const twice = 2n * (num - q * cost);
+  if (twice === cost || cost >= MAX_COST) return undefined;
+  if (twice > cost) q += 1n;
+  return q * NINE;
+}
+
+const MAX_COST = 10n ** 40n;
+
 export function addReservationLines(
   q: ModelQuery,
   r: ReservationConfig,
@@ -165,22 +202,26 @@ export function addReservationLines(
   // hourCost rounds to it, and so does the split); the term of an hour of each length computed
   // once (hourCost's memo holds the charge objects, so their units are looked up by identity).
   const costUnits = new Map<MoneyValue, bigint>();
-  const terms = new Map<string, MoneyValue>();
+  const terms = new Map<MoneyValue, Term>();
   for (const h of split) {
     const b = bucketOf(h.hour, q.bucket);
     const purchase = lines.get('purchase', b, purchaseKey, name, r.deployment);
     let cost = costUnits.get(h.cost);
     if (cost === undefined) costUnits.set(h.cost, (cost = toUnits(h.cost)));
     purchase.billedUnits += cost;
-    const length = h.seconds.toString();
-    let term = terms.get(length);
-    if (term === undefined) terms.set(length, (term = h.seconds.div(3600).mul(r.units)));
-    purchase.quantityRest = purchase.quantityRest.add(term);
-    if (h.unused.isZero() && q.unused === 'spread') continue;
+    let term = terms.get(h.seconds);
+    if (term === undefined) terms.set(h.seconds, (term = termOf(h.seconds, r.units)));
+    if (term.units !== undefined) purchase.quantityUnits += term.units;
+    else purchase.quantityRest = purchase.quantityRest.add(term.value);
+    const unusedUnits = h.unusedUnits ?? toUnits(h.unused);
+    if (unusedUnits === 0n && q.unused === 'spread') continue;
     const unused = lines.get('unused', b, unusedKey, name, r.deployment);
-    unused.effectiveUnits += h.unusedUnits ?? toUnits(h.unused);
+    unused.effectiveUnits += unusedUnits;
     // Unit-hours left unused: the unused share of the hour's charge, in units of term.
-    if (!h.cost.isZero())
+    if (cost === 0n) continue;
+    const exact = term.whole ? unusedTerm(unusedUnits, cost, r.units) : undefined;
+    if (exact !== undefined) unused.quantityUnits += exact;
+    else
       unused.quantityRest = unused.quantityRest.add(
         h.unused.div(h.cost).mul(h.seconds).div(3600).mul(r.units).toDecimalPlaces(9),
       );
