@@ -13,7 +13,9 @@
 // and only for hours that have begun: later hours are not charged (activeRange).
 // Files: cost-model-lines.ts (question, lines, reservation lines), cost-model-apply.ts (one
 // reservation applied in JS), cost-model-engine.ts + cost-model-sql.ts (all of them in the engine),
-// cost-model-batches.ts (which go where), cost-model-hours.ts / cost-model-alloc.ts (the split).
+// cost-model-batches.ts (which go where), cost-model-hours.ts / cost-model-alloc.ts (the split),
+// cost-model-remainder.ts (a fractional hour's split on BigInt). Amounts are BigInt 10^-18 units
+// until a caller reads a line's decimals (CostLine).
 import type { FilterValue } from '../../storage/planner/plan.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import { activeRange } from './cost-model-alloc.js';
