@@ -202,3 +202,39 @@ export function toUnits(value: MoneyValue): bigint {
   if (!scaled.isInteger()) throw new Error(`${value.toFixed()} has more than 18 decimal places`);
   return BigInt(scaled.toFixed(0));
 }
+
+/** 10^18: one dollar in smallest units (MONEY_SCALE), for sums kept as BigInt. */
+export const UNIT = UNITS;
+
+const DECIMAL_TEXT = /^(-?)(\d+)(?:\.(\d{1,18}))?$/;
+
+/**
+ * Plain decimal text (a ClickHouse Decimal(38, 18) or integer sum, as JSON carries it) as exact
+ * smallest units, without a decimal object: the cost model sums thousands of measures a question
+ * in BigInt. Throws on anything else (more than 18 decimals, an exponent), never rounds.
+ */
+export function decimalUnits(value: string | number | bigint): bigint {
+  if (typeof value === 'bigint') return value * UNITS;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value) * UNITS;
+  const text = String(value).trim();
+  if (text === '' || text === '0') return 0n;
+  const m = DECIMAL_TEXT.exec(text);
+  if (m === null) throw new Error(`not a decimal of at most 18 places: ${text}`);
+  const frac = m[3] ?? '';
+  const units =
+    BigInt(m[2] ?? '0') * UNITS + (frac === '' ? 0n : BigInt(frac.padEnd(MONEY_SCALE, '0')));
+  return m[1] === '-' ? -units : units;
+}
+
+/** moneyText(fromUnits(units)) without a decimal object: plain text, no trailing zeros, "0". */
+export function unitsText(units: bigint): string {
+  if (units === 0n) return '0';
+  const neg = units < 0n;
+  const abs = neg ? -units : units;
+  const whole = abs / UNITS;
+  const frac = abs - whole * UNITS;
+  const sign = neg ? '-' : '';
+  if (frac === 0n) return `${sign}${whole}`;
+  const digits = frac.toString().padStart(MONEY_SCALE, '0').replace(/0+$/, '');
+  return `${sign}${whole}.${digits}`;
+}

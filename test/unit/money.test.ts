@@ -4,7 +4,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   compareMoney,
+  decimalUnits,
   formatUsd,
+  fromUnits,
   largestRemainder,
   Money,
   money,
@@ -12,7 +14,10 @@ import {
   moneyText,
   parseMoney,
   sumMoney,
+  toUnits,
   trimDecimal,
+  UNIT,
+  unitsText,
 } from '../../src/shared/money.js';
 
 describe('parseMoney', () => {
@@ -112,5 +117,45 @@ describe('largestRemainder', () => {
       '0.333333333333333333',
       '0.333333333333333333',
     ]);
+  });
+});
+
+describe('smallest units without decimal objects', () => {
+  // Any amount a Decimal(38, 18) column holds, signed: up to 20 integer digits, 18 decimals.
+  const amount = fc
+    .tuple(
+      fc.bigInt({ min: 0n, max: 10n ** 20n - 1n }),
+      fc.bigInt({ min: 0n, max: 10n ** 18n - 1n }),
+      fc.boolean(),
+    )
+    .map(([whole, frac, neg]) => (neg ? -1n : 1n) * (whole * 10n ** 18n + frac));
+
+  it('decimalUnits reads ClickHouse decimal text as toUnits reads the decimal', () => {
+    fc.assert(
+      fc.property(amount, (units) => {
+        const text = moneyText(fromUnits(units));
+        expect(decimalUnits(text)).toBe(toUnits(money(text)));
+        // Trailing zeros, as a server with output_format_decimal_trailing_zeros sends them.
+        if (units > 0n) expect(decimalUnits(fromUnits(units).toFixed(18))).toBe(units);
+      }),
+    );
+    expect(decimalUnits(12)).toBe(12n * UNIT);
+    expect(decimalUnits('')).toBe(0n);
+  });
+
+  it('decimalUnits refuses what it cannot hold exactly, naming the text', () => {
+    expect(() => decimalUnits('0.0000000000000000001')).toThrow(/0\.0000000000000000001/);
+    expect(() => decimalUnits('2.5e-6')).toThrow(/2\.5e-6/);
+    expect(() => decimalUnits('abc')).toThrow(/abc/);
+  });
+
+  it('unitsText is moneyText of the same units', () => {
+    fc.assert(
+      fc.property(amount, (units) => {
+        expect(unitsText(units)).toBe(moneyText(fromUnits(units)));
+      }),
+    );
+    expect(unitsText(0n)).toBe('0');
+    expect(unitsText(-UNIT / 2n)).toBe('-0.5');
   });
 });

@@ -93,10 +93,13 @@ export function hoursOf(lo: number, hi: number): { hour: number; seconds: MoneyV
   const out: { hour: number; seconds: MoneyValue }[] = [];
   for (let h = Math.floor(lo / HOUR_MS) * HOUR_MS; h < hi; h += HOUR_MS) {
     const ms = Math.min(hi, h + HOUR_MS) - Math.max(lo, h);
-    out.push({ hour: h, seconds: new Money(ms).div(1000) });
+    // Every whole hour shares one value: a month is 720 of them per reservation and reader.
+    out.push({ hour: h, seconds: ms === HOUR_MS ? WHOLE_HOUR : new Money(ms).div(1000) });
   }
   return out;
 }
+
+const WHOLE_HOUR = new Money(3600);
 
 // Every whole hour of a reservation costs the same: a month is 720 identical decimal products
 // per reservation and reader, so each (reservation, seconds) is computed once.

@@ -8,7 +8,7 @@
 //            tested against (`split: 'js'`);
 //   decimal  fractional weights, every group-hour in exact decimals (cost-model-alloc.ts).
 import type { ReservationConfig } from '../../shared/config-finops.js';
-import { Money, ZERO, fromUnits, type MoneyValue } from '../../shared/money.js';
+import { UNIT, ZERO, toUnits, type MoneyValue } from '../../shared/money.js';
 import type { FilterValue } from '../../storage/planner/plan.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import { splitHours, type HourSplit } from './cost-model-alloc.js';
@@ -28,9 +28,7 @@ import {
 } from './cost-model-lines.js';
 import {
   USAGE_MEASURES,
-  addMeasures,
   coverageFilters,
-  groupId,
   readGroups,
   readHourTokens,
   scopedCoverage,
@@ -70,9 +68,9 @@ export async function applyReservation(
   });
   const keys = new Map<string, Record<string, string>>();
   for (const g of moved) {
-    addMeasures(lines.get('usage', g.bucket, g.key).m, g.m, -1);
-    addMeasures(lines.get('usage', g.bucket, g.key, name, r.deployment).m, g.m);
-    keys.set(groupId(g.key), g.key);
+    lines.get('usage', g.bucket, g.key, '', '', g.id).addUnits(g.mu, -1);
+    lines.get('usage', g.bucket, g.key, name, r.deployment, g.id).addUnits(g.mu);
+    keys.set(g.id, g.key);
   }
   const order = [...keys.keys()].sort().map((id) => keys.get(id) ?? {});
   const filtered = Object.keys(scope).length > 0;
@@ -148,9 +146,9 @@ export function splitIntoLines(
     }
   });
   for (const { g, bucket, units: share, qty } of acc.values()) {
-    const line = lines.get('usage', bucket, g.key, name, r.deployment);
-    line.effective = line.effective.add(fromUnits(share));
-    line.quantity = line.quantity.add(new Money(qty.toString()));
+    const line = lines.get('usage', bucket, g.key, name, r.deployment, g.id);
+    line.effectiveUnits += share;
+    line.quantityUnits += qty * UNIT;
   }
   return split;
 }
@@ -177,8 +175,10 @@ async function allocateDecimal(
     const hour = byHour.get(g.hour);
     const line = a.lines.get('usage', bucketOf(g.hour, q.bucket), g.key, a.name, r.deployment);
     const share = (hour?.parts.get(g.id) ?? ZERO).add(hour?.spread.get(g.id) ?? ZERO);
-    line.effective = line.effective.add(share);
-    line.quantity = line.quantity.add(g.converted);
+    // Parts are at the stored scale (largestRemainder); converted tokens of fractional weights
+    // need not be, so they stay decimals.
+    line.effectiveUnits += toUnits(share);
+    line.quantityRest = line.quantityRest.add(g.converted);
   }
   return split;
 }

@@ -4,7 +4,7 @@
 // capacity is fractional come back as group-hours and are split here with splitHourUnits (the
 // decimal remainder decides them), so the answer is the JS split's, digit for digit.
 import type { ReservationConfig } from '../../shared/config-finops.js';
-import { Money, ZERO, fromUnits, toUnits, type MoneyValue } from '../../shared/money.js';
+import { Money, UNIT, ZERO, fromUnits, toUnits, type MoneyValue } from '../../shared/money.js';
 import type { FilterValue } from '../../storage/planner/plan.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import { hourCost, hoursOf } from './cost-model-alloc.js';
@@ -18,7 +18,7 @@ import {
   type Lines,
   type ModelQuery,
 } from './cost-model-lines.js';
-import { USAGE_MEASURES, addMeasures, groupId } from './cost-model-read.js';
+import { USAGE_MEASURES, groupId } from './cost-model-read.js';
 import { IDLE_RANK, splitBatch, type SqlBatchRow, type SqlReservation } from './cost-model-sql.js';
 
 const HOUR_MS = 3_600_000;
@@ -114,7 +114,8 @@ function applyRows(
     groups: [],
     used: new Map(),
   }));
-  const ids = new Map<number, string>();
+  // One group id per rank, not a JSON key per row.
+  const ids = order.map((key) => groupId(key));
   for (const row of rows) {
     const r = batch.reservations[row.j - 1];
     const x = rest[row.j - 1];
@@ -125,23 +126,21 @@ function applyRows(
       continue;
     }
     const key = order[row.rank - 1];
-    if (key === undefined) continue;
+    const id = ids[row.rank - 1];
+    if (key === undefined || id === undefined) continue;
     const name = r.name ?? r.deployment;
     const bucket = bucketOf(row.ts, q.bucket);
-    const line = lines.get('usage', bucket, key, name, r.deployment);
     if (row.e === 2) {
-      const m = Object.fromEntries(Object.entries(row.m).map(([k, v]) => [k, new Money(v)]));
-      addMeasures(lines.get('usage', bucket, key).m, m, -1);
-      addMeasures(line.m, m);
+      lines.get('usage', bucket, key, '', '', id).addUnits(row.mu, -1);
+      lines.get('usage', bucket, key, name, r.deployment, id).addUnits(row.mu);
       continue;
     }
     if (row.e === 1) {
-      line.effective = line.effective.add(fromUnits(row.units));
-      line.quantity = line.quantity.add(new Money(row.converted.toString()));
+      const line = lines.get('usage', bucket, key, name, r.deployment, id);
+      line.effectiveUnits += row.units;
+      line.quantityUnits += row.converted * UNIT;
       continue;
     }
-    let id = ids.get(row.rank);
-    if (id === undefined) ids.set(row.rank, (id = groupId(key)));
     x.groups.push({ hour: row.ts, id, key, converted: row.converted });
   }
   return rest;
@@ -238,8 +237,17 @@ function hourCharges(
   for (const { hour, seconds } of hoursOf(lo, hi)) {
     const u = x.unused.get(hour);
     if (u !== undefined) {
-      const unused = u === 0n ? ZERO : fromUnits(u);
-      charges.set(hour, { hour, seconds, cost: hourCost(r, seconds), unused, unusedUnits: u });
+      // The decimal only if a reader asks (addReservationLines takes the units).
+      const cost = hourCost(r, seconds);
+      charges.set(hour, {
+        hour,
+        seconds,
+        cost,
+        unusedUnits: u,
+        get unused() {
+          return u === 0n ? ZERO : fromUnits(u);
+        },
+      });
       continue;
     }
     const end = Math.min(hi, hour + HOUR_MS);

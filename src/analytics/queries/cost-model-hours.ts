@@ -11,13 +11,13 @@ import {
   Money,
   ZERO,
   fromUnits,
-  largestRemainder,
   splitUnits,
   toUnits,
   type MoneyValue,
 } from '../../shared/money.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import { byHourInOrder, hourCost, hoursOf } from './cost-model-alloc.js';
+import { splitLastFractional } from './cost-model-remainder.js';
 import { TOKEN_MEASURES, groupId, groupReadSql, type GroupRead } from './cost-model-read.js';
 
 /** One group's covered usage in one hour, converted tokens as an integer. */
@@ -105,19 +105,11 @@ export async function readHourUnits(
 }
 
 /** The hour's parts in units: [...groups, covered usage outside the question, unused]. */
-function hourParts(
-  t: bigint,
-  cost: MoneyValue,
-  weights: bigint[],
-  used: bigint,
-  capacity: MoneyValue,
-): bigint[] {
+function hourParts(t: bigint, weights: bigint[], used: bigint, capacity: MoneyValue): bigint[] {
   const usedMoney = new Money(used.toString());
+  // A fractional idle weight: largestRemainder's decimal digits, computed on BigInt.
   if (!capacity.isInteger() && capacity.gt(usedMoney))
-    return largestRemainder(cost, [
-      ...weights.map((w) => new Money(w.toString())),
-      capacity.sub(usedMoney),
-    ]).map(toUnits);
+    return splitLastFractional(t, weights, capacity.sub(usedMoney));
   const idle = capacity.gt(usedMoney) ? BigInt(capacity.toFixed(0)) - used : 0n;
   const all = [...weights, idle];
   if (used === 0n && idle === 0n) return all.map((_w, i) => (i === all.length - 1 ? t : 0n));
@@ -157,7 +149,7 @@ export function splitHourUnits(
     const used = reported > mine ? reported : mine;
     const weights = rows.map((g) => g.converted);
     weights.push(used - mine);
-    const parts = hourParts(h.t, cost, weights, used, capacity);
+    const parts = hourParts(h.t, weights, used, capacity);
     let unused = parts[parts.length - 1] ?? 0n;
     let extra: bigint[] | undefined;
     if (spread && used > 0n && unused > 0n) {

@@ -2,7 +2,7 @@
 // (usage, reservation purchase, unused reservation), and the bookkeeping shared by the reads
 // (cost-model.ts) and the reservation split (cost-model-apply.ts).
 import type { ReservationConfig } from '../../shared/config-finops.js';
-import { Money, ZERO, fromUnits, type MoneyValue } from '../../shared/money.js';
+import { ZERO, fromUnits, toUnits, type MoneyValue } from '../../shared/money.js';
 import type { HourCharge } from './cost-model-hours.js';
 import { groupId, type Measures } from './cost-model-read.js';
 import type { Bucket, CostDimension } from './costs.js';
@@ -36,18 +36,63 @@ export interface ModelQuery {
 
 export type LineKind = 'usage' | 'purchase' | 'unused';
 
-export interface CostLine {
-  kind: LineKind;
-  bucket: number | undefined;
-  key: Record<string, string>;
-  /** The covering reservation's name; '' for on-demand usage. */
-  reservation: string;
-  deployment: string;
-  m: Measures;
-  billed: MoneyValue;
-  effective: MoneyValue;
+/**
+ * One line of the model. Its amounts are kept as BigInt smallest units (10^-18 dollars; counts
+ * times 10^18) while the question is answered: a month by tenant adds ~10k measures and shares a
+ * question, and a decimal object per addition was most of its JavaScript time and garbage. The
+ * decimal views (`billed`, `effective`, `quantity`, `m`) are built on reading, for callers that
+ * compute further in decimals (budgets, FOCUS); /v1/costs reads the units (costs-rows.ts).
+ */
+export class CostLine {
+  /** The question's measures in units, in the order of `names`; `hasM` once any was added. */
+  readonly mu: bigint[];
+  hasM = false;
+  billedUnits = 0n;
+  effectiveUnits = 0n;
+  /** Covered usage: converted tokens in units (whole weights). */
+  quantityUnits = 0n;
+  /** Quantity not held in units: fractional converted tokens, hours of term (seconds / 3600). */
+  quantityRest: MoneyValue = ZERO;
+  constructor(
+    readonly kind: LineKind,
+    readonly bucket: number | undefined,
+    readonly key: Record<string, string>,
+    /** The covering reservation's name; '' for on-demand usage. */
+    readonly reservation: string,
+    readonly deployment: string,
+    readonly names: readonly string[],
+  ) {
+    this.mu = names.map(() => 0n);
+  }
+  /** What the invoice line says: token price after discounts, $0 covered, the purchase. */
+  get billed(): MoneyValue {
+    return fromUnits(this.billedUnits);
+  }
+  get effective(): MoneyValue {
+    return fromUnits(this.effectiveUnits);
+  }
   /** Covered usage: converted tokens (capacity used); reservation lines: hours of term. */
-  quantity: MoneyValue;
+  get quantity(): MoneyValue {
+    if (this.quantityUnits === 0n) return this.quantityRest;
+    const units = fromUnits(this.quantityUnits);
+    return this.quantityRest.isZero() ? units : units.add(this.quantityRest);
+  }
+  /** The measures as decimals ({} on a line no measure was added to). */
+  get m(): Measures {
+    if (!this.hasM) return {};
+    return Object.fromEntries(this.names.map((n, i) => [n, fromUnits(this.mu[i] ?? 0n)]));
+  }
+  /** Adds (or with sign -1 subtracts) measures in units, in the order of `names`. */
+  addUnits(mu: readonly bigint[], sign: 1 | -1 = 1): void {
+    this.hasM = true;
+    for (let i = 0; i < this.mu.length; i++)
+      this.mu[i] = (this.mu[i] ?? 0n) + (sign === 1 ? (mu[i] ?? 0n) : -(mu[i] ?? 0n));
+  }
+  /** A measure's units by name (0 when the question does not carry it). */
+  unitsOf(name: string): bigint {
+    const i = this.names.indexOf(name);
+    return i < 0 ? 0n : (this.mu[i] ?? 0n);
+  }
 }
 
 const DAY_MS = 86_400_000;
@@ -78,28 +123,21 @@ export function showsReservation(r: ReservationConfig, q: ModelQuery): boolean {
 
 export class Lines {
   readonly map = new Map<string, CostLine>();
+  /** The measure names every line carries, in order (the question's measures). */
+  constructor(readonly names: readonly string[]) {}
   get(
     kind: LineKind,
     bucket: number | undefined,
     key: Record<string, string>,
     reservation = '',
     deployment = '',
+    id = groupId(key),
   ): CostLine {
-    const id = `${kind}|${bucket ?? ''}|${reservation}|${groupId(key)}`;
-    let line = this.map.get(id);
+    const lineId = `${kind}|${bucket ?? ''}|${reservation}|${id}`;
+    let line = this.map.get(lineId);
     if (line === undefined) {
-      line = {
-        kind,
-        bucket,
-        key,
-        reservation,
-        deployment,
-        m: {},
-        billed: ZERO,
-        effective: ZERO,
-        quantity: ZERO,
-      };
-      this.map.set(id, line);
+      line = new CostLine(kind, bucket, key, reservation, deployment, this.names);
+      this.map.set(lineId, line);
     }
     return line;
   }
@@ -114,13 +152,42 @@ function reservationKey(
   return Object.fromEntries(dims.map((d) => [d, d === 'deployment' ? r.deployment : label]));
 }
 
-/** `v` in 10^-18 units when it has at most 18 decimals (every charge and split part has). */
-function unitsOf(v: MoneyValue): bigint | undefined {
-  const scaled = v.mul(UNITS_TEXT);
-  return scaled.isInteger() ? BigInt(scaled.toFixed(0)) : undefined;
+interface Term {
+  /** Hours of term of an hour of these seconds: seconds / 3600 x units. */
+  value: MoneyValue;
+  /** `value` in 10^-18 units when it has at most 18 decimals. */
+  units: bigint | undefined;
+  /** A whole hour with whole units (unusedTerm applies). */
+  whole: boolean;
+}
+
+function termOf(seconds: MoneyValue, units: number): Term {
+  const value = seconds.div(3600).mul(units);
+  const scaled = value.mul(UNITS_TEXT);
+  const whole = seconds.eq(3600) && Number.isSafeInteger(units);
+  return { value, units: scaled.isInteger() ? BigInt(scaled.toFixed(0)) : undefined, whole };
 }
 
 const UNITS_TEXT = '1000000000000000000';
+const NINE = 10n ** 9n;
+
+/**
+ * unused / cost x units rounded half-even to 9 places, in 10^-18 units, for a whole hour; undefined
+ * on an exact tie (the value on a rounding boundary), which the decimal chain decides. Off a
+ * boundary the chain (unused / cost x 3600 / 3600 x units, 80 digits a step) rounds the same way:
+ * its error is below 10^-70, and a rational of denominator cost (< 10^40 units: $10^22 an hour)
+ * that is not on a boundary is at least 1 / (2 x 10^9 x cost) away from it.
+ */
+function unusedTerm(unused: bigint, cost: bigint, units: number): bigint | undefined {
+  const num = unused * BigInt(units) * NINE;
+  let q = num / cost;
+  const twice = 2n * (num - q * cost);
+  if (twice === cost || cost >= MAX_COST) return undefined;
+  if (twice > cost) q += 1n;
+  return q * NINE;
+}
+
+const MAX_COST = 10n ** 40n;
 
 export function addReservationLines(
   q: ModelQuery,
@@ -131,39 +198,33 @@ export function addReservationLines(
 ): void {
   const purchaseKey = reservationKey(q.dims, r, '(reservation purchase)');
   const unusedKey = reservationKey(q.dims, r, '(unused reservation)');
-  // Charges and unused parts summed per line in units, one decimal per line at the end (the
-  // same exact sum as adding decimals hour by hour, which cost ~50 ms a month of two
-  // reservations); the term of an hour of each length computed once (hourCost's memo holds the
-  // charge objects, so their units are looked up by identity).
-  const sums = new Map<CostLine, bigint>();
-  const costUnits = new Map<MoneyValue, bigint | undefined>();
-  const terms = new Map<string, MoneyValue>();
-  const add = (line: CostLine, v: MoneyValue, units: bigint | undefined): void => {
-    if (units !== undefined) sums.set(line, (sums.get(line) ?? 0n) + units);
-    else if (line.kind === 'purchase') line.billed = line.billed.add(v);
-    else line.effective = line.effective.add(v);
-  };
+  // Charges and unused parts summed per line in units (every charge is at the stored scale:
+  // hourCost rounds to it, and so does the split); the term of an hour of each length computed
+  // once (hourCost's memo holds the charge objects, so their units are looked up by identity).
+  const costUnits = new Map<MoneyValue, bigint>();
+  const terms = new Map<MoneyValue, Term>();
   for (const h of split) {
     const b = bucketOf(h.hour, q.bucket);
     const purchase = lines.get('purchase', b, purchaseKey, name, r.deployment);
-    if (!costUnits.has(h.cost)) costUnits.set(h.cost, unitsOf(h.cost));
-    add(purchase, h.cost, costUnits.get(h.cost));
-    const length = h.seconds.toString();
-    let term = terms.get(length);
-    if (term === undefined) terms.set(length, (term = h.seconds.div(3600).mul(r.units)));
-    purchase.quantity = purchase.quantity.add(term);
-    if (h.unused.isZero() && q.unused === 'spread') continue;
+    let cost = costUnits.get(h.cost);
+    if (cost === undefined) costUnits.set(h.cost, (cost = toUnits(h.cost)));
+    purchase.billedUnits += cost;
+    let term = terms.get(h.seconds);
+    if (term === undefined) terms.set(h.seconds, (term = termOf(h.seconds, r.units)));
+    if (term.units !== undefined) purchase.quantityUnits += term.units;
+    else purchase.quantityRest = purchase.quantityRest.add(term.value);
+    const unusedUnits = h.unusedUnits ?? toUnits(h.unused);
+    if (unusedUnits === 0n && q.unused === 'spread') continue;
     const unused = lines.get('unused', b, unusedKey, name, r.deployment);
-    add(unused, h.unused, h.unusedUnits ?? unitsOf(h.unused));
+    unused.effectiveUnits += unusedUnits;
     // Unit-hours left unused: the unused share of the hour's charge, in units of term.
-    if (!h.cost.isZero())
-      unused.quantity = unused.quantity.add(
+    if (cost === 0n) continue;
+    const exact = term.whole ? unusedTerm(unusedUnits, cost, r.units) : undefined;
+    if (exact !== undefined) unused.quantityUnits += exact;
+    else
+      unused.quantityRest = unused.quantityRest.add(
         h.unused.div(h.cost).mul(h.seconds).div(3600).mul(r.units).toDecimalPlaces(9),
       );
-  }
-  for (const [line, units] of sums) {
-    if (line.kind === 'purchase') line.billed = line.billed.add(fromUnits(units));
-    else line.effective = line.effective.add(fromUnits(units));
   }
 }
 
@@ -173,13 +234,13 @@ export function lineTotals(lines: readonly CostLine[]): {
   billed: MoneyValue;
   effective: MoneyValue;
 } {
-  let list = new Money(0);
-  let billed = new Money(0);
-  let effective = new Money(0);
+  let list = 0n;
+  let billed = 0n;
+  let effective = 0n;
   for (const l of lines) {
-    list = list.add(l.m.list_cost_usd ?? ZERO);
-    billed = billed.add(l.billed);
-    effective = effective.add(l.effective);
+    list += l.unitsOf('list_cost_usd');
+    billed += l.billedUnits;
+    effective += l.effectiveUnits;
   }
-  return { list, billed, effective };
+  return { list: fromUnits(list), billed: fromUnits(billed), effective: fromUnits(effective) };
 }

@@ -1,8 +1,8 @@
 // Reads for the cost model: call measures grouped by [bucket,] dimensions through the read planner
-// (costReadSql), returned as exact decimals so covered usage can be subtracted from totals without
-// a rounding step. Counts are carried as decimals too and turned into numbers only at the edge.
+// (costReadSql), returned as exact BigInt smallest units (counts too) so covered usage can be
+// subtracted from totals without a rounding step or a decimal object per measure.
 import type { ReservationConfig } from '../../shared/config-finops.js';
-import { Money, type MoneyValue } from '../../shared/money.js';
+import { decimalUnits, type MoneyValue } from '../../shared/money.js';
 import { convertedTokens, type HourGroup } from './cost-model-alloc.js';
 import { COST_MEASURES } from '../../storage/catalog/measures.js';
 import type { FilterValue, Read } from '../../storage/planner/plan.js';
@@ -47,7 +47,10 @@ export interface GroupRow {
   /** Bucket start in ms (undefined without a bucket). */
   bucket: number | undefined;
   key: Record<string, string>;
-  m: Measures;
+  /** groupId(key). */
+  id: string;
+  /** The measures in 10^-18 units (counts too), in the order of the read's `measures` keys. */
+  mu: bigint[];
 }
 
 /** The SQL of a grouped read; its output names are the keys of `measures`. */
@@ -97,15 +100,19 @@ async function weighed(storage: QueryRunner, q: GroupRead): Promise<GroupRead> {
 export async function readGroups(storage: QueryRunner, q: GroupRead): Promise<GroupRow[]> {
   const { sql, params } = groupReadSql(await weighed(storage, q));
   const rows = await storage.query<Record<string, string | number>>(sql, params);
-  return rows
-    .map((row) => ({
+  const names = Object.keys(q.measures);
+  const out: GroupRow[] = [];
+  for (const row of rows) {
+    if (Number(row.calls ?? 0) === 0) continue;
+    const key = Object.fromEntries(q.dims.map((d) => [d, String(row[d] ?? '')]));
+    out.push({
       bucket: q.bucket !== undefined ? Number(row.bucket_s) * 1000 : undefined,
-      key: Object.fromEntries(q.dims.map((d) => [d, String(row[d] ?? '')])),
-      m: Object.fromEntries(
-        Object.keys(q.measures).map((k) => [k, new Money(String(row[k] ?? '0') || '0')]),
-      ),
-    }))
-    .filter((row) => !(row.m.calls?.isZero() ?? false));
+      key,
+      id: groupId(key),
+      mu: names.map((k) => decimalUnits(row[k] ?? 0)),
+    });
+  }
+  return out;
 }
 
 /** Capacity tiers a reservation covers: provisioned, or no tier reported on its deployment. */
@@ -155,11 +162,6 @@ export function scopedCoverage(
 
 /** Group identity used across reads (bucket excluded). */
 export const groupId = (key: Record<string, string>): string => JSON.stringify(key);
-
-export function addMeasures(into: Measures, from: Measures, sign: 1 | -1 = 1): void {
-  for (const [k, v] of Object.entries(from))
-    into[k] = (into[k] ?? new Money(0)).add(sign === 1 ? v : v.neg());
-}
 
 export const TOKEN_MEASURES = {
   calls: 'calls',

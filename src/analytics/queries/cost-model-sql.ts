@@ -5,12 +5,13 @@
 // repeated per reservation. This file holds its inputs, reads and rows; the split itself (the
 // arithmetic, and why it matches the JS split digit for digit) is cost-model-sql-split.ts.
 import type { ReservationConfig } from '../../shared/config-finops.js';
+import { decimalUnits } from '../../shared/money.js';
 import { BILLABLE_KINDS } from '../../storage/catalog/measures.js';
 import type { FilterValue } from '../../storage/planner/plan.js';
 import { readSql } from '../../storage/planner/sql.js';
 import type { QueryParams, QueryRunner } from '../../storage/runner.js';
 import { COVERED_TIERS, TOKEN_MEASURES, type GroupRead } from './cost-model-read.js';
-import { splitSql, type Placement } from './cost-model-sql-split.js';
+import { groupHoursSql, splitSql, type Placement } from './cost-model-sql-split.js';
 import { COST_DIMENSIONS, type Bucket } from './costs.js';
 
 /** One reservation of the batch: its hours as arrays indexed by hour offset from `h0`. */
@@ -73,8 +74,8 @@ export interface SqlBatchRow {
   converted: bigint;
   /** IDLE_RANK rows of JS-split hours: converted tokens of the hour's token sums. */
   used: bigint;
-  /** The moved measures, as decimal text. */
-  m: Record<string, string>;
+  /** The moved measures in 10^-18 units, in the order of the batch's `measures` keys. */
+  mu: bigint[];
   /** e 1: the calls and token sums the split read in the row's output bucket (`calls:in:read:write:out`). */
   stamp: string;
 }
@@ -226,9 +227,14 @@ export function batchSql(input: SqlBatchInput): { sql: string; params: QueryPara
   // Every hour from the cache: only the moved measures are read.
   if (hourly.length === 0) return { sql: measures, params };
   const read = hourly.map((x) => x.sql).join('\nUNION ALL\n');
+  const place = placeSql(input);
+  const noneHere = input.reservations.every((x) => x.engine.every((e) => e === 0));
+  const hours = noneHere
+    ? groupHoursSql(read, place, regroup)
+    : splitSql(read, place, input.spread, regroup, input.hours !== undefined);
   const split =
     `SELECT j, rk, ts, e, too_big, units, converted, used, st${names.map((n) => `, '0' AS \`m_${n}\``).join('')} ` +
-    `FROM (${splitSql(read, placeSql(input), input.spread, regroup, input.hours !== undefined)})`;
+    `FROM (${hours})`;
   const sql = `${split}\nUNION ALL\n${measures}`;
   return { sql, params };
 }
@@ -241,6 +247,9 @@ export function batchSql(input: SqlBatchInput): { sql: string; params: QueryPara
  */
 const NO_JIT = { compile_expressions: 0, compile_aggregate_expressions: 0 } as const;
 
+/** The measures of a row that carries none (e 0 and 1: split rows). */
+const NO_MEASURES: bigint[] = [];
+
 /** Runs the batch; undefined when an hour holds too many converted tokens for Int128. */
 export async function splitBatch(
   storage: QueryRunner,
@@ -250,10 +259,11 @@ export async function splitBatch(
   const rows = await storage.query<Record<string, string | number>>(sql, params, {
     settings: NO_JIT,
   });
-  const names = Object.keys(input.measures);
+  const cols = Object.keys(input.measures).map((n) => `m_${n}`);
   const out: SqlBatchRow[] = [];
   for (const row of rows) {
     if (Number(row.too_big) === 1) return undefined;
+    const e2 = Number(row.e) === 2;
     out.push({
       j: Number(row.j),
       rank: Number(row.rk),
@@ -262,7 +272,7 @@ export async function splitBatch(
       units: BigInt(row.units ?? 0),
       converted: BigInt(row.converted ?? 0),
       used: BigInt(row.used ?? 0),
-      m: Object.fromEntries(names.map((n) => [n, String(row[`m_${n}`] ?? '0')])),
+      mu: e2 ? cols.map((c) => decimalUnits(row[c] ?? 0)) : NO_MEASURES,
       stamp: String(row.st ?? ''),
     });
   }

@@ -13,8 +13,9 @@
 // and only for hours that have begun: later hours are not charged (activeRange).
 // Files: cost-model-lines.ts (question, lines, reservation lines), cost-model-apply.ts (one
 // reservation applied in JS), cost-model-engine.ts + cost-model-sql.ts (all of them in the engine),
-// cost-model-batches.ts (which go where), cost-model-hours.ts / cost-model-alloc.ts (the split).
-import { ZERO } from '../../shared/money.js';
+// cost-model-batches.ts (which go where), cost-model-hours.ts / cost-model-alloc.ts (the split),
+// cost-model-remainder.ts (a fractional hour's split on BigInt). Amounts are BigInt 10^-18 units
+// until a caller reads a line's decimals (CostLine).
 import type { FilterValue } from '../../storage/planner/plan.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import { activeRange } from './cost-model-alloc.js';
@@ -22,18 +23,12 @@ import { applyReservation } from './cost-model-apply.js';
 import { applyInEngine } from './cost-model-engine.js';
 import { engineBatches } from './cost-model-batches.js';
 import { Lines, type CostLine, type ModelQuery } from './cost-model-lines.js';
-import {
-  USAGE_MEASURES,
-  addMeasures,
-  groupId,
-  readGroups,
-  scopedCoverage,
-} from './cost-model-read.js';
+import { USAGE_MEASURES, readGroups, scopedCoverage } from './cost-model-read.js';
 
 export {
   bucketOf,
+  CostLine,
   lineTotals,
-  type CostLine,
   type LineKind,
   type ModelQuery,
   type UnusedMode,
@@ -44,7 +39,7 @@ export async function costLines(storage: QueryRunner, q: ModelQuery): Promise<Co
   const measures = q.measures ?? USAGE_MEASURES;
   const scope: Record<string, FilterValue> = { ...(q.filters ?? {}) } as Record<string, string>;
   if (q.tenant !== undefined) scope.tenant = q.tenant;
-  const lines = new Lines();
+  const lines = new Lines(Object.keys(measures));
   const totals = await readGroups(storage, {
     from: q.from,
     to: q.to,
@@ -53,7 +48,8 @@ export async function costLines(storage: QueryRunner, q: ModelQuery): Promise<Co
     filters: scope,
     measures,
   });
-  for (const row of totals) addMeasures(lines.get('usage', row.bucket, row.key).m, row.m);
+  for (const row of totals)
+    lines.get('usage', row.bucket, row.key, '', '', row.id).addUnits(row.mu);
   // A reservation with nothing in the scope (another deployment, provider, model, or a tier it
   // does not cover) neither moves usage nor shows lines.
   const active = q.reservations.flatMap((r) => {
@@ -62,7 +58,7 @@ export async function costLines(storage: QueryRunner, q: ModelQuery): Promise<Co
     return range === undefined ? [] : [{ r, range }];
   });
   // The question's groups in tie order: a superset of every reservation's covered groups.
-  const keys = new Map(totals.map((row) => [groupId(row.key), row.key]));
+  const keys = new Map(totals.map((row) => [row.id, row.key]));
   const order = [...keys.keys()].sort().map((id) => keys.get(id) ?? {});
   const { batches, rest } = engineBatches(q, active, order.length);
   for (const batch of batches)
@@ -70,10 +66,12 @@ export async function costLines(storage: QueryRunner, q: ModelQuery): Promise<Co
       rest.push(...batch.reservations.map((r) => ({ r, range: batch.range })));
   for (const { r, range } of rest) await applyReservation(storage, q, r, range, scope, lines);
   const out = [...lines.map.values()];
+  const cost = Object.keys(measures).indexOf('cost_usd');
+  const calls = Object.keys(measures).indexOf('calls');
   for (const line of out)
     if (line.kind === 'usage' && line.reservation === '') {
-      line.billed = line.m.cost_usd ?? ZERO;
-      line.effective = line.billed;
+      line.billedUnits = line.mu[cost] ?? 0n;
+      line.effectiveUnits = line.billedUnits;
     }
-  return out.filter((l) => l.kind !== 'usage' || !(l.m.calls?.isZero() ?? true));
+  return out.filter((l) => l.kind !== 'usage' || (l.hasM && (l.mu[calls] ?? 0n) !== 0n));
 }
