@@ -61,6 +61,18 @@ const client = new RoutingClient({
   probe: { idleMs: 8_000, run: (id) => probe(id) },
 });
 
+const PTU = FLEET.find((x) => x.kind === 'provisioned')!;
+const PTU_TPM = PTU.capacityTpm ?? 1;
+const perMinute = new Map<number, { tokens: number; refused: number; spilled: number }>();
+function count(c: ReplayCall): void {
+  const m = Math.floor(c.atMs / 60_000);
+  const row = perMinute.get(m) ?? { tokens: 0, refused: 0, spilled: 0 };
+  perMinute.set(m, row);
+  if (c.target === PTU.id) row.tokens += c.tokens;
+  if (c.target === PTU.id && c.status === 429) row.refused++;
+  if (c.fallbackFrom === PTU.id) row.spilled++;
+}
+
 const pending: { at: number; model: TargetModel; d: Extract<Decision, { kind: 'serve' }> }[] = [];
 function settle(upTo: number): void {
   pending.sort((a, b) => a.at - b.at);
@@ -70,13 +82,18 @@ function settle(upTo: number): void {
   }
 }
 
+function record(c: ReplayCall): void {
+  feed.calls.push(c);
+  count(c);
+}
+
 /** One attempt at `at`: the model decides, the call is recorded as llm_calls would hold it. */
 function attempt(r: DemoRequest, targetId: string, at: number, fallbackFrom?: string) {
   const model = models.get(targetId)!;
   const d = model.decide(at, modelRequest(chatParams(r) as unknown as Record<string, unknown>));
   const from = fallbackFrom !== undefined ? { fallbackFrom } : {};
   if (d.kind === 'reject') {
-    feed.calls.push({
+    record({
       target: targetId,
       atMs: at,
       status: d.status,
@@ -89,7 +106,7 @@ function attempt(r: DemoRequest, targetId: string, at: number, fallbackFrom?: st
   }
   // The reservation's first token is never raced (gateways.ts).
   if (kindOf.get(targetId) === 'on_demand' && d.ttftMs > ttftDeadline) {
-    feed.calls.push({
+    record({
       target: targetId,
       atMs: at,
       status: 0,
@@ -103,7 +120,7 @@ function attempt(r: DemoRequest, targetId: string, at: number, fallbackFrom?: st
   pending.push({ at: at + d.ttftMs + d.streamMs, model, d });
   const u = d.usage;
   const tokens = u.prompt - u.cached + u.completion;
-  feed.calls.push({
+  record({
     target: targetId,
     atMs: at,
     status: 200,
@@ -246,6 +263,12 @@ for (const m of models.values())
     served_ += m.bucket.served;
     capacity += (m.bucket.capacityTpm * (runMs + 60_000)) / 60_000;
   }
+// PER_MINUTE=1: the reservation's converted tokens, 429s and spill per demo minute.
+if (process.env['PER_MINUTE'] === '1')
+  for (const [m, r] of [...perMinute].sort((a, b) => a[0] - b[0]))
+    console.log(
+      `minute ${m}: ptu ${r.tokens} tokens (${((100 * r.tokens) / PTU_TPM).toFixed(0)}%), 429 ${r.refused}, spilled ${r.spilled}`,
+    );
 const t = timings({
   scenario,
   runMs,
