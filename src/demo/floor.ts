@@ -167,8 +167,11 @@ export function runFloor(
   const capacityTpm = fleet.reduce((sum, t) => sum + (t.capacityTpm ?? 0), 0);
   const f = costFloor(requests, scenario, runMs, capacityTpm);
   const reserved = reservedCost(runMs);
+  // The knapsack's last, partial item makes an endless fraction: 9 decimals, rounded down so
+  // the figure stays a lower bound.
+  const text = (x: MoneyValue): string => moneyText(x.toDecimalPlaces(9, Money.ROUND_DOWN));
   return {
-    costUsd: moneyText(new Money(f.onDemandFloorUsd).add(reserved)),
-    rankedCostUsd: moneyText(new Money(f.rankedFloorUsd).add(reserved)),
+    costUsd: text(new Money(f.onDemandFloorUsd).add(reserved)),
+    rankedCostUsd: text(new Money(f.rankedFloorUsd).add(reserved)),
   };
 }

@@ -83,8 +83,13 @@ describe('demo cost floor', () => {
     const f = costFloor(traffic, s, 600_000, 20_000);
     const run = runFloor(traffic, s, 600_000, FLEET);
     const reserved = reservedCost(600_000);
-    expect(run.costUsd).toBe(new Money(f.onDemandFloorUsd).add(reserved).toFixed());
-    expect(run.rankedCostUsd).toBe(new Money(f.rankedFloorUsd).add(reserved).toFixed());
+    const exact = new Money(f.onDemandFloorUsd).add(reserved);
+    // Rounded down to 9 decimals: never above the exact bound, less than a nano-dollar below it.
+    expect(new Money(run.costUsd).lte(exact)).toBe(true);
+    expect(exact.sub(run.costUsd).lt('1e-9')).toBe(true);
+    expect(new Money(run.costUsd).decimalPlaces()).toBeLessThanOrEqual(9);
+    expect(new Money(run.rankedCostUsd).lte(new Money(f.rankedFloorUsd).add(reserved))).toBe(true);
+    expect(new Money(f.rankedFloorUsd).add(reserved).sub(run.rankedCostUsd).lt('1e-9')).toBe(true);
     // A fleet with twice the reserved capacity can only lower the floor.
     const doubled = FLEET.map((t) =>
       t.capacityTpm !== undefined ? { ...t, capacityTpm: t.capacityTpm * 2 } : t,
