@@ -58,7 +58,7 @@ const client = new RoutingClient({
     })) as typeof fetch,
   report: { gateway: 'replay', url: false },
   packing: { refusedWithinMs: 60_000 },
-  probe: { idleMs: 8_000, run: (id) => probe(id) },
+  probe: { idleMs: Number(process.env['PROBE_IDLE_S'] ?? 8) * 1000, run: (id) => probe(id) },
 });
 
 const PTU = FLEET.find((x) => x.kind === 'provisioned')!;
