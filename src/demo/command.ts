@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import type { RuntimeOptions } from '../runtime.js';
 import type { Logger } from '../shared/logger.js';
+import { compareMoney, formatUsd } from '../shared/money.js';
 import { demoReport, writeDemoReport } from './report-json.js';
 import { DEFAULT_SCALE, runDemo, scenarioOf, type DemoResult } from './run.js';
 
@@ -38,10 +39,20 @@ export function summaryText(r: DemoResult): string {
   return [
     r.table,
     '',
+    floorText(r),
     `chart: ${r.chartFile} (${r.chartBytes} bytes; SVG next to it)`,
     `llm_calls rows: ${calls || 'none'}; alerts fired: ${r.alerts.length}; wall time ${(r.wallMs / 1000).toFixed(0)} s`,
     '',
   ].join('\n');
+}
+
+/** The run's cost floor beside the two bills: says when "cost <= static" is out of reach. */
+export function floorText(r: Pick<DemoResult, 'floor' | 'adaptive' | 'static'>): string {
+  const s = r.static;
+  const line = `cost floor (every one of ${s.requests} requests answered, the reservation packed perfectly): ${formatUsd(r.floor.costUsd)} (${formatUsd(r.floor.rankedCostUsd)} ranking by what a router knows); adaptive answered ${r.adaptive.ok} for ${formatUsd(r.adaptive.money.total)}, static ${s.ok} for ${formatUsd(s.money.total)}`;
+  return compareMoney(r.floor.costUsd, s.money.total) > 0
+    ? `${line}: static's bill is below the floor because it left ${s.requests - s.ok} requests unanswered; compare cost per answer`
+    : line;
 }
 
 export async function runDemoCommand(

@@ -10,8 +10,9 @@
 // a real gateway stays above it. Amounts are exact decimals (money.ts); only the ranking by
 // value per token uses floats.
 import { Money, ZERO, moneyText, type MoneyValue } from '../shared/money.js';
+import { reservedCost } from './metrics.js';
 import { countTokens, hash32 } from './payload.js';
-import { DEMO_PRICES, type Scenario } from './scenario.js';
+import { DEMO_PRICES, type FleetTarget, type Scenario } from './scenario.js';
 import type { DemoRequest } from './traffic.js';
 
 export interface FloorItem {
@@ -148,5 +149,29 @@ export function costFloor(
     reservedSavingUsd: moneyText(saving),
     onDemandFloorUsd: moneyText(all.sub(saving)),
     rankedFloorUsd: moneyText(all.sub(bound('expected'))),
+  };
+}
+
+/** A run's floor as the report compares it with cost_usd: the reservation's flat price added. */
+export interface RunFloor {
+  costUsd: string;
+  rankedCostUsd: string;
+}
+
+export function runFloor(
+  requests: readonly DemoRequest[],
+  scenario: Scenario,
+  runMs: number,
+  fleet: readonly FleetTarget[],
+): RunFloor {
+  const capacityTpm = fleet.reduce((sum, t) => sum + (t.capacityTpm ?? 0), 0);
+  const f = costFloor(requests, scenario, runMs, capacityTpm);
+  const reserved = reservedCost(runMs);
+  // The knapsack's last, partial item makes an endless fraction: 9 decimals, rounded down so
+  // the figure stays a lower bound.
+  const text = (x: MoneyValue): string => moneyText(x.toDecimalPlaces(9, Money.ROUND_DOWN));
+  return {
+    costUsd: text(new Money(f.onDemandFloorUsd).add(reserved)),
+    rankedCostUsd: text(new Money(f.rankedFloorUsd).add(reserved)),
   };
 }

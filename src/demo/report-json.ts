@@ -4,6 +4,7 @@
 // `npm run schemas` regenerates and a test keeps in step.
 import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
+import { Money, moneyText } from '../shared/money.js';
 import type { RunSummary } from './metrics.js';
 import type { Timing } from './report.js';
 
@@ -35,6 +36,15 @@ const runSchema = z
     user_5xx: count.describe('5xx answers and timeouts that reached users'),
     attempts: count.describe('provider attempts (retries and overflows included)'),
     cost_usd: usd.describe('on-demand spend plus the reservation, exact decimal text'),
+    answered: count
+      .optional()
+      .describe('requests answered (200), whatever their time to first token'),
+    cost_per_answered_usd: usd
+      .nullable()
+      .optional()
+      .describe(
+        'cost_usd over answered, rounded half-even to 9 decimals: what a delivered answer cost (a refused request bills nothing, so cost_usd alone favours the run that answers less); null: nothing answered',
+      ),
     reserved_cost_usd: usd.describe("the reservation's flat price for the run, exact decimal text"),
     ptu_utilization: share.describe(
       'converted tokens served by the provisioned deployment over what it could serve (0..1)',
@@ -56,6 +66,18 @@ const runSchema = z
   })
   .strict();
 
+const floorSchema = z
+  .object({
+    cost_usd: usd.describe(
+      "the least any gateway answering every request could pay (src/demo/floor.ts: each request's exact usage, the reservation filled to its capacity with the answers worth most on demand), reservation included",
+    ),
+    ranked_cost_usd: usd.describe(
+      'the same bound with the reservation filled by what a router can know before the answer (expected output length)',
+    ),
+    cost_per_request_usd: usd.describe('cost_usd over requests, rounded half-even to 9 decimals'),
+  })
+  .strict();
+
 export const demoReportSchema = z
   .object({
     schema: z.literal('llm-finops-demo-report/v1'),
@@ -66,6 +88,11 @@ export const demoReportSchema = z
     scale: z.number().positive().describe('demo seconds per wall second'),
     adaptive: runSchema,
     static: runSchema,
+    floor: floorSchema
+      .optional()
+      .describe(
+        'cost floor of the run: when it is above static.cost_usd, "adaptive cost <= static cost" cannot hold for a gateway answering what static refused; compare cost_per_answered_usd instead',
+      ),
   })
   .strict();
 export type DemoReport = z.infer<typeof demoReportSchema>;
@@ -79,6 +106,11 @@ export function demoReportJsonSchema(): Record<string, unknown> {
     title: 'llm-finops demo report (--report-json)',
   };
 }
+
+/** Per-unit amounts (a cost per answer) keep 9 decimals: exact enough, never an endless fraction. */
+const PER_UNIT_DP = 9;
+const perUnit = (total: string, n: number): string | null =>
+  n > 0 ? moneyText(new Money(total).div(n).toDecimalPlaces(PER_UNIT_DP)) : null;
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 const toS = (ms: number | null): number | null => (ms === null ? null : round(ms / 1000, 3));
@@ -94,6 +126,8 @@ export function runReport(r: RunSummary, t: Timing): DemoRunReport {
     user_5xx: r.userErrors,
     attempts: r.providerAttempts,
     cost_usd: r.money.total,
+    answered: r.ok,
+    cost_per_answered_usd: perUnit(r.money.total, r.ok),
     reserved_cost_usd: r.money.reserved,
     ptu_utilization: round(Math.min(1, r.ptuUtilPct / 100), 6),
     detect_minutes: toMin(t.detectMs),
@@ -125,6 +159,8 @@ export interface ReportInput {
   scale: number;
   adaptive: RunSummary & { timing: Timing };
   static: RunSummary & { timing: Timing };
+  /** The run's cost floor (src/demo/floor.ts), reservation included; omitted when not computed. */
+  floor?: { costUsd: string; rankedCostUsd: string };
 }
 
 export function demoReport(i: ReportInput): DemoReport {
@@ -137,6 +173,15 @@ export function demoReport(i: ReportInput): DemoReport {
     scale: i.scale,
     adaptive: runReport(i.adaptive, i.adaptive.timing),
     static: runReport(i.static, i.static.timing),
+    ...(i.floor !== undefined
+      ? {
+          floor: {
+            cost_usd: i.floor.costUsd,
+            ranked_cost_usd: i.floor.rankedCostUsd,
+            cost_per_request_usd: perUnit(i.floor.costUsd, i.adaptive.requests) ?? '0',
+          },
+        }
+      : {}),
   });
 }
 

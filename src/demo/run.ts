@@ -6,6 +6,7 @@ import { ConfigError } from '../shared/errors.js';
 import type { RuntimeOptions } from '../runtime.js';
 import type { Logger } from '../shared/logger.js';
 import { createDemoClock, type DemoClock } from './clock.js';
+import { runFloor, type RunFloor } from './floor.js';
 import { writeChart } from './chart.js';
 import type { DemoGateway, UserOutcome } from './gateways.js';
 import { isGood, RunRecorder, type RunSummary, type WeightSample } from './metrics.js';
@@ -45,6 +46,8 @@ export interface DemoResult {
   table: string;
   chartFile: string;
   chartBytes: number;
+  /** The least a gateway answering every request could pay, reservation included (floor.ts). */
+  floor: RunFloor;
   /** Rows per deployment.environment.name in llm_calls. */
   llmCalls: Record<string, number>;
   alerts: AlertFiring[];
@@ -188,7 +191,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await stack.flush();
     const alerts = await firings(stack, clock, wallStart);
     const calls = await llmCalls(stack, wallStart);
-    return finish({ o, scenario, runMs, clock, fleet, recs, alerts, calls, wallStart });
+    const floor = runFloor(traffic, scenario, runMs, fleet);
+    return finish({ o, scenario, runMs, clock, fleet, recs, alerts, calls, floor, wallStart });
   } finally {
     await stack.stop();
   }
@@ -203,6 +207,7 @@ interface FinishInput {
   recs: readonly [RunRecorder, RunRecorder];
   alerts: AlertFiring[];
   calls: Record<string, number>;
+  floor: RunFloor;
   wallStart: number;
 }
 
@@ -248,6 +253,7 @@ function finish(f: FinishInput): DemoResult {
     table,
     chartFile: f.o.chartFile,
     chartBytes,
+    floor: f.floor,
     llmCalls: f.calls,
     alerts: f.alerts,
     wallMs: Date.now() - f.wallStart,

@@ -233,6 +233,7 @@ export class RoutingClient {
       if (full) this.gate.refused(pick.id);
       this.breaker.record(pick.id, !failed || full);
       this.reporter?.attempt(pool.pool, pick.id, failed && !full);
+      if (failed && !full) this.prober?.failed(pick.id);
       trail.push(`${pick.id}:${result.status === 0 ? 'timeout' : result.status}`);
       if (!failed && result.status < 400) {
         if (options.valueKey !== undefined && result.usage !== undefined)

@@ -19,6 +19,8 @@ export interface ProbeOptions {
 
 export class Prober {
   private readonly lastTried = new Map<string, number>();
+  /** Until when a target that failed lately is probed at every check (failed()). */
+  private readonly suspectUntil = new Map<string, number>();
   private readonly inFlight = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -34,6 +36,22 @@ export class Prober {
   /** An attempt (a request's or a probe's) went to this target now. */
   touch(id: string): void {
     this.lastTried.set(id, this.now());
+  }
+
+  /**
+   * An attempt (a request's or a probe's) failed there (5xx, timeout): for the next two idle
+   * periods the target is probed at every check (a quarter of idleMs) instead of after a whole
+   * idle period. The feed moves a weight on evidence (three failures in a row at its warn rate,
+   * evidence.ts); at 40 rpm an on-demand target sees a request every ~30 s, so in a 70% error
+   * storm the evidence took ~35 demo seconds of sparse attempts, successes between the
+   * failures included, and the down-weight came ~50 s after the onset. Checking densely after a
+   * failure decides it, either way, within a few checks; a healthy target's rare failure costs
+   * a few one-token probes.
+   */
+  failed(id: string): void {
+    const t = this.now();
+    this.suspectUntil.set(id, t + 2 * this.opts.idleMs);
+    this.lastTried.set(id, t - this.opts.idleMs);
   }
 
   start(): void {
@@ -69,7 +87,9 @@ export class Prober {
           if (this.inFlight.has(x.id) || !this.breaker.available(x.id)) continue;
           // A target first seen now starts its idle clock now.
           const last = this.lastTried.get(x.id) ?? (this.lastTried.set(x.id, t), t);
-          if (t - last >= this.opts.idleMs) due.push([pool.pool, x.id]);
+          const wait =
+            t < (this.suspectUntil.get(x.id) ?? 0) ? this.opts.idleMs / 4 : this.opts.idleMs;
+          if (t - last >= wait) due.push([pool.pool, x.id]);
         }
     await Promise.all(
       due.map(([pool, id]) => {
@@ -93,7 +113,7 @@ export class Prober {
       // idle period later: the feed moves a weight on a run of failures (three in a row at its
       // warn rate), and with a 5 s TTFT deadline per probe, 8 s apart, the third failure of a
       // drifting target came ~21 s after the onset; back to back it comes ~6 s sooner.
-      if (failed) this.lastTried.set(id, this.now() - this.opts.idleMs);
+      if (failed) this.failed(id);
     } finally {
       this.inFlight.delete(id);
     }

@@ -102,6 +102,14 @@ describe('llm-finops demo, every scenario (short)', () => {
       expect(perGood(r.adaptive).cmp(perGood(r.static)), why).toBeLessThanOrEqual(0);
       expect(r.adaptive.ptu_utilization, why).toBeGreaterThanOrEqual(r.static.ptu_utilization);
       expect(r.adaptive.reserved_cost_usd).toBe(r.static.reserved_cost_usd);
+      // The floor bounds every gateway that answers every request: one that did cannot pay less.
+      expect(r.floor, why).toBeDefined();
+      if (r.adaptive.answered === r.adaptive.requests)
+        expect(compareMoney(r.adaptive.cost_usd, r.floor!.cost_usd), why).toBeGreaterThanOrEqual(0);
+      expect(
+        compareMoney(r.adaptive.cost_per_answered_usd!, r.static.cost_per_answered_usd!),
+        why,
+      ).toBeLessThanOrEqual(0);
     }
   });
 
@@ -126,6 +134,7 @@ describe('llm-finops demo, every scenario (short)', () => {
       'time to detect',
       'time to shift',
       'report: ',
+      'cost floor (every one of',
     ])
       expect(stdout).toContain(row);
     const chart = join(dir, 'ttft-incident.png');

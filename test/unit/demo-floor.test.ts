@@ -7,11 +7,13 @@ import {
   costFloor,
   expectedOutput,
   floorItem,
+  runFloor,
   savingBound,
 } from '../../src/demo/floor.js';
+import { reservedCost } from '../../src/demo/metrics.js';
 import { chatParams } from '../../src/demo/gateway-call.js';
 import { modelRequest } from '../../src/demo/provider.js';
-import { SCENARIOS } from '../../src/demo/scenario.js';
+import { FLEET, SCENARIOS } from '../../src/demo/scenario.js';
 import { generateTraffic } from '../../src/demo/traffic.js';
 import { Money } from '../../src/shared/money.js';
 
@@ -73,5 +75,25 @@ describe('demo cost floor', () => {
     // Not knowing each answer's length can only cost: ranked above the exact floor.
     expect(new Money(f.rankedFloorUsd).gt(f.onDemandFloorUsd)).toBe(true);
     expect(new Money(f.rankedFloorUsd).lt(f.allOnDemandUsd)).toBe(true);
+  });
+
+  it("compares with a run's cost: the reservation's flat price added, its capacity from the fleet", () => {
+    const s = SCENARIOS['cache-break']!;
+    const traffic = generateTraffic({ scenario: s, runMs: 600_000, seed: 11, baseRpm: 60 });
+    const f = costFloor(traffic, s, 600_000, 20_000);
+    const run = runFloor(traffic, s, 600_000, FLEET);
+    const reserved = reservedCost(600_000);
+    const exact = new Money(f.onDemandFloorUsd).add(reserved);
+    // Rounded down to 9 decimals: never above the exact bound, less than a nano-dollar below it.
+    expect(new Money(run.costUsd).lte(exact)).toBe(true);
+    expect(exact.sub(run.costUsd).lt('1e-9')).toBe(true);
+    expect(new Money(run.costUsd).decimalPlaces()).toBeLessThanOrEqual(9);
+    expect(new Money(run.rankedCostUsd).lte(new Money(f.rankedFloorUsd).add(reserved))).toBe(true);
+    expect(new Money(f.rankedFloorUsd).add(reserved).sub(run.rankedCostUsd).lt('1e-9')).toBe(true);
+    // A fleet with twice the reserved capacity can only lower the floor.
+    const doubled = FLEET.map((t) =>
+      t.capacityTpm !== undefined ? { ...t, capacityTpm: t.capacityTpm * 2 } : t,
+    );
+    expect(new Money(runFloor(traffic, s, 600_000, doubled).costUsd).lt(run.costUsd)).toBe(true);
   });
 });

@@ -96,4 +96,47 @@ describe('demo --report-json', () => {
     expect(validate({ ...wrong, adaptive: { ...wrong.adaptive, goodput: 1.2 } })).toBe(false);
     expect(demoReportSchema.safeParse({ ...wrong, extra: 1 }).success).toBe(false);
   });
+
+  it('reports cost per answered request and the floor, as exact decimal text', () => {
+    const report = demoReport({
+      scenario: 'cache-break',
+      seed: 7,
+      rpm: 60,
+      runMs: 30 * 60_000,
+      scale: 10,
+      // 3 answers for $1: a repeating fraction, rounded half-even to 9 decimals.
+      adaptive: {
+        ...summary({
+          requests: 3,
+          ok: 3,
+          good: 3,
+          money: { onDemand: '0.5', reserved: '0.5', total: '1' },
+        }),
+        timing,
+      },
+      static: {
+        ...summary({
+          name: 'static',
+          requests: 3,
+          ok: 0,
+          good: 0,
+          money: { onDemand: '0', reserved: '0.5', total: '0.5' },
+        }),
+        timing,
+      },
+      floor: { costUsd: '0.9', rankedCostUsd: '0.95' },
+    });
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    expect(report.adaptive).toMatchObject({ answered: 3, cost_per_answered_usd: '0.333333333' });
+    expect(report.static).toMatchObject({ answered: 0, cost_per_answered_usd: null });
+    expect(report.floor).toEqual({
+      cost_usd: '0.9',
+      ranked_cost_usd: '0.95',
+      cost_per_request_usd: '0.3',
+    });
+    // Reports written before these fields existed still validate.
+    const { floor: _floor, ...old } = report;
+    const { answered: _a, cost_per_answered_usd: _c, ...oldRun } = report.adaptive;
+    expect(validate({ ...old, adaptive: oldRun }), JSON.stringify(validate.errors)).toBe(true);
+  });
 });

@@ -127,6 +127,35 @@ describe('prober', () => {
     expect(c.breaker.available('a')).toBe(false);
   });
 
+  it("a request's failure makes its target probed at every check for two idle periods, then idle again", async () => {
+    const { c, probed } = await client(200);
+    await c.prober!.probeIdle(); // first sight starts the idle clocks
+    clock += 8_000;
+    await c.prober!.probeIdle();
+    expect(probed).toEqual(['a', 'b']);
+    // A request to b fails (503): b is due at the next check, a is not (probed 2 s ago).
+    await c
+      .execute('chat', {}, async (ctx) => ({ status: ctx.targetId === 'b' ? 503 : 429 }))
+      .catch(() => undefined);
+    clock += 2_000;
+    await c.prober!.probeIdle();
+    expect(probed.slice(2)).toEqual(['b']);
+    // Its probes succeed, yet it stays under watch for 16 s after the failure: probed at 2, 4,
+    // ..., 14 s, not at 16.
+    for (let i = 0; i < 7; i++) {
+      clock += 2_000;
+      await c.prober!.probeIdle();
+    }
+    expect(probed.slice(2).filter((id) => id === 'b')).toHaveLength(7);
+    // Then a whole idle period again (8 s).
+    const before = probed.length;
+    clock += 2_000;
+    await c.prober!.probeIdle();
+    clock += 2_000;
+    await c.prober!.probeIdle();
+    expect(probed.slice(before).filter((id) => id === 'b')).toEqual([]);
+  });
+
   it("a probe's outcome is in this gateway's report, as an attempt of that target", async () => {
     const { c } = await client(503, true);
     await c.prober!.probeIdle();
