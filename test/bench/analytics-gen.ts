@@ -93,7 +93,8 @@ export function outcomesSql(total: number, endMs: number): string {
  * Each one's CPU minus bare's is its cost. `summap-histograms` is `current` with the perf views
  * building their histograms with sumMap as before migration 0044: what 0044 saves.
  * `capacity-tenant-1m` is `current` with llm_capacity_tenant_1m and its view put back (the schema
- * before migration 0046): what 0046 saves.
+ * before migration 0046): what 0046 saves. `no-ttft-drift` is `current` without the ttft_drift
+ * family (the schema before migration 0047): what 0047 costs.
  */
 export const GENERATION_MODES = [
   'merging',
@@ -101,6 +102,7 @@ export const GENERATION_MODES = [
   'calls-1m',
   'summap-histograms',
   'capacity-tenant-1m',
+  'no-ttft-drift',
   'current',
 ] as const;
 export type GenerationMode =
@@ -162,8 +164,16 @@ async function restoreCallsMinute(storage: QueryRunner): Promise<void> {
   }
 }
 
+/** The tables of migration 0047's family (dropped by `no-ttft-drift`). */
+const ttftDriftTables = (): string[] =>
+  rollupTables()
+    .filter((t) => t.family.name === 'ttft_drift')
+    .map((t) => t.table.name);
+
 const rollupNames = (mode: GenerationMode): string[] => [
-  ...rollupTables().map((t) => t.table.name),
+  ...rollupTables()
+    .map((t) => t.table.name)
+    .filter((n) => mode !== 'no-ttft-drift' || !ttftDriftTables().includes(n)),
   ...(mode === 'calls-1m' ? ['llm_calls_1m'] : []),
   ...(mode === 'capacity-tenant-1m' ? ['llm_capacity_tenant_1m'] : []),
 ];
@@ -175,6 +185,11 @@ async function prepare(storage: QueryRunner, mode: GenerationMode): Promise<void
   if (mode === 'calls-1m') await restoreCallsMinute(storage);
   if (mode === 'summap-histograms') await restoreSumMapHistograms(storage);
   if (mode === 'capacity-tenant-1m') await restoreCapacityTenant(storage);
+  if (mode === 'no-ttft-drift')
+    for (const name of ttftDriftTables()) {
+      await storage.command(`DROP VIEW IF EXISTS ${name}_mv`);
+      await storage.command(`DROP TABLE IF EXISTS ${name}`);
+    }
   if (mode === 'merging') return;
   for (const name of rollupNames(mode)) await storage.command(`SYSTEM STOP MERGES ${name}`);
   if (isolated) {
@@ -273,7 +288,12 @@ export async function rollupCheck(
     return Number(row?.v ?? 0);
   };
   const fills: RollupFill[] = [];
+  const present = new Set(
+    (await storage.query<{ name: string }>('SELECT name FROM system.tables')).map((t) => t.name),
+  );
   for (const { family, table } of rollupTables()) {
+    // A generation variant may have dropped a family (no-ttft-drift).
+    if (!present.has(table.name)) continue;
     // The subject's plain row count (calls, attempts, rows) is what every table must sum to.
     const [name] =
       Object.entries(family.subject.measures).find(([, m]) => m.raw === 'count()') ?? [];
