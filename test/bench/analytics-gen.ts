@@ -3,14 +3,15 @@
 // Cardinality: 500 tenants (skewed: tenant k has weight ~ 1/sqrt(k)), 40 routes, 15 features
 // (a route belongs to one feature), 12 models (2 per route), 4 providers, 8 deployments
 // (dep-0 and dep-1 provisioned), 4 regions.
-import { familyMeasures, historyTable, rollupTables } from '../../src/storage/catalog/catalog.js';
-import { HISTOGRAMS_PER_BLOCK } from '../../src/storage/catalog/measures.js';
-import {
-  CALLS_MINUTE_RETIRED,
-  CAPACITY_TENANT_RETIRED,
-} from '../../src/storage/catalog/rollups.js';
-import { rollupTableSql, viewName, viewSql } from '../../src/storage/sqlgen/render.js';
+import { rollupTables } from '../../src/storage/catalog/catalog.js';
+import { viewName } from '../../src/storage/sqlgen/render.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
+import {
+  restoreCallsMinute,
+  restoreCapacityTenant,
+  restoreSumMapHistograms,
+  ttftDriftTables,
+} from './analytics-gen-schemas.js';
 
 export const DAYS = 30;
 
@@ -124,52 +125,6 @@ export const PROFILE_MODES: readonly GenerationMode[] = [
   'current',
 ];
 
-/** The views of llm_calls as before 0044: histograms by sumMap on every inserted block. */
-async function restoreSumMapHistograms(storage: QueryRunner): Promise<void> {
-  const version = HISTOGRAMS_PER_BLOCK - 1;
-  for (const t of rollupTables().filter((x) => x.table.from === 'llm_calls')) {
-    if (!familyMeasures(t.family).some(([, m]) => m.perBlock?.since === HISTOGRAMS_PER_BLOCK))
-      continue;
-    await storage.command(`DROP VIEW IF EXISTS ${viewName(t.table)}`);
-    await storage.command(viewSql({ ...t, version, sourceGrain: undefined }, 'single'));
-  }
-}
-
-/** The schema before 0046: llm_capacity_tenant_1m and its view (nothing cascades from it). */
-async function restoreCapacityTenant(storage: QueryRunner): Promise<void> {
-  const t = historyTable('llm_capacity_tenant_1m');
-  if (t === undefined) throw new Error('no llm_capacity_tenant_1m in the catalog history');
-  const version = CAPACITY_TENANT_RETIRED - 1;
-  await storage.command(
-    rollupTableSql(t.family, t.table, version, 'single').replace('{{ttl_days}}', '400'),
-  );
-  await storage.command(viewSql({ ...t, version, sourceGrain: undefined }, 'single'));
-}
-
-/** The schema before 0041: llm_calls_1m and its view, and what cascaded from it reading it again. */
-async function restoreCallsMinute(storage: QueryRunner): Promise<void> {
-  const t = historyTable('llm_calls_1m');
-  if (t === undefined) throw new Error('no llm_calls_1m in the catalog history');
-  const version = CALLS_MINUTE_RETIRED - 1;
-  await storage.command(
-    rollupTableSql(t.family, t.table, version, 'single').replace('{{ttl_days}}', '400'),
-  );
-  await storage.command(viewSql({ ...t, version, sourceGrain: undefined }, 'single'));
-  for (const r of rollupTables().filter((x) => x.table.formerly?.until === CALLS_MINUTE_RETIRED)) {
-    await storage.command(`DROP VIEW IF EXISTS ${viewName(r.table)}`);
-    const table = { ...r.table, from: 'llm_calls_1m' };
-    await storage.command(
-      viewSql({ family: r.family, table, version, sourceGrain: t.table.grain }, 'single'),
-    );
-  }
-}
-
-/** The tables of migration 0047's family (dropped by `no-ttft-drift`). */
-const ttftDriftTables = (): string[] =>
-  rollupTables()
-    .filter((t) => t.family.name === 'ttft_drift')
-    .map((t) => t.table.name);
-
 const rollupNames = (mode: GenerationMode): string[] => [
   ...rollupTables()
     .map((t) => t.table.name)
@@ -226,6 +181,8 @@ export interface GenerateOptions {
    * rows of a 100M run do (a minute rollup of a sparse series holds about a row per call).
    */
   series?: number;
+  /** The first row generated (default 0): rows [first, total) of the series, e.g. its last days. */
+  first?: number;
   /** Engine settings of the generating INSERT, over the defaults below. */
   settings?: Record<string, string | number>;
 }
@@ -241,7 +198,7 @@ export async function generate(
 ): Promise<void> {
   await prepare(storage, mode);
   const series = opts.series ?? total;
-  for (let offset = 0; offset < total; offset += chunk) {
+  for (let offset = opts.first ?? 0; offset < total; offset += chunk) {
     const count = Math.min(chunk, total - offset);
     // Materialized views in parallel: generation is bound by the rollups, not by the rows.
     await storage.command(generateSql(offset, count, series, endMs), undefined, {
