@@ -3,14 +3,15 @@
 // Cardinality: 500 tenants (skewed: tenant k has weight ~ 1/sqrt(k)), 40 routes, 15 features
 // (a route belongs to one feature), 12 models (2 per route), 4 providers, 8 deployments
 // (dep-0 and dep-1 provisioned), 4 regions.
-import { familyMeasures, historyTable, rollupTables } from '../../src/storage/catalog/catalog.js';
-import { HISTOGRAMS_PER_BLOCK } from '../../src/storage/catalog/measures.js';
-import {
-  CALLS_MINUTE_RETIRED,
-  CAPACITY_TENANT_RETIRED,
-} from '../../src/storage/catalog/rollups.js';
-import { rollupTableSql, viewName, viewSql } from '../../src/storage/sqlgen/render.js';
+import { rollupTables } from '../../src/storage/catalog/catalog.js';
+import { viewName } from '../../src/storage/sqlgen/render.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
+import {
+  restoreCallsMinute,
+  restoreCapacityTenant,
+  restoreSumMapHistograms,
+  ttftDriftTables,
+} from './analytics-gen-schemas.js';
 
 export const DAYS = 30;
 
@@ -93,7 +94,8 @@ export function outcomesSql(total: number, endMs: number): string {
  * Each one's CPU minus bare's is its cost. `summap-histograms` is `current` with the perf views
  * building their histograms with sumMap as before migration 0044: what 0044 saves.
  * `capacity-tenant-1m` is `current` with llm_capacity_tenant_1m and its view put back (the schema
- * before migration 0046): what 0046 saves.
+ * before migration 0046): what 0046 saves. `no-ttft-drift` is `current` without the ttft_drift
+ * family (the schema before migration 0047): what 0047 costs.
  */
 export const GENERATION_MODES = [
   'merging',
@@ -101,6 +103,7 @@ export const GENERATION_MODES = [
   'calls-1m',
   'summap-histograms',
   'capacity-tenant-1m',
+  'no-ttft-drift',
   'current',
 ] as const;
 export type GenerationMode =
@@ -122,48 +125,10 @@ export const PROFILE_MODES: readonly GenerationMode[] = [
   'current',
 ];
 
-/** The views of llm_calls as before 0044: histograms by sumMap on every inserted block. */
-async function restoreSumMapHistograms(storage: QueryRunner): Promise<void> {
-  const version = HISTOGRAMS_PER_BLOCK - 1;
-  for (const t of rollupTables().filter((x) => x.table.from === 'llm_calls')) {
-    if (!familyMeasures(t.family).some(([, m]) => m.perBlock?.since === HISTOGRAMS_PER_BLOCK))
-      continue;
-    await storage.command(`DROP VIEW IF EXISTS ${viewName(t.table)}`);
-    await storage.command(viewSql({ ...t, version, sourceGrain: undefined }, 'single'));
-  }
-}
-
-/** The schema before 0046: llm_capacity_tenant_1m and its view (nothing cascades from it). */
-async function restoreCapacityTenant(storage: QueryRunner): Promise<void> {
-  const t = historyTable('llm_capacity_tenant_1m');
-  if (t === undefined) throw new Error('no llm_capacity_tenant_1m in the catalog history');
-  const version = CAPACITY_TENANT_RETIRED - 1;
-  await storage.command(
-    rollupTableSql(t.family, t.table, version, 'single').replace('{{ttl_days}}', '400'),
-  );
-  await storage.command(viewSql({ ...t, version, sourceGrain: undefined }, 'single'));
-}
-
-/** The schema before 0041: llm_calls_1m and its view, and what cascaded from it reading it again. */
-async function restoreCallsMinute(storage: QueryRunner): Promise<void> {
-  const t = historyTable('llm_calls_1m');
-  if (t === undefined) throw new Error('no llm_calls_1m in the catalog history');
-  const version = CALLS_MINUTE_RETIRED - 1;
-  await storage.command(
-    rollupTableSql(t.family, t.table, version, 'single').replace('{{ttl_days}}', '400'),
-  );
-  await storage.command(viewSql({ ...t, version, sourceGrain: undefined }, 'single'));
-  for (const r of rollupTables().filter((x) => x.table.formerly?.until === CALLS_MINUTE_RETIRED)) {
-    await storage.command(`DROP VIEW IF EXISTS ${viewName(r.table)}`);
-    const table = { ...r.table, from: 'llm_calls_1m' };
-    await storage.command(
-      viewSql({ family: r.family, table, version, sourceGrain: t.table.grain }, 'single'),
-    );
-  }
-}
-
 const rollupNames = (mode: GenerationMode): string[] => [
-  ...rollupTables().map((t) => t.table.name),
+  ...rollupTables()
+    .map((t) => t.table.name)
+    .filter((n) => mode !== 'no-ttft-drift' || !ttftDriftTables().includes(n)),
   ...(mode === 'calls-1m' ? ['llm_calls_1m'] : []),
   ...(mode === 'capacity-tenant-1m' ? ['llm_capacity_tenant_1m'] : []),
 ];
@@ -175,6 +140,11 @@ async function prepare(storage: QueryRunner, mode: GenerationMode): Promise<void
   if (mode === 'calls-1m') await restoreCallsMinute(storage);
   if (mode === 'summap-histograms') await restoreSumMapHistograms(storage);
   if (mode === 'capacity-tenant-1m') await restoreCapacityTenant(storage);
+  if (mode === 'no-ttft-drift')
+    for (const name of ttftDriftTables()) {
+      await storage.command(`DROP VIEW IF EXISTS ${name}_mv`);
+      await storage.command(`DROP TABLE IF EXISTS ${name}`);
+    }
   if (mode === 'merging') return;
   for (const name of rollupNames(mode)) await storage.command(`SYSTEM STOP MERGES ${name}`);
   if (isolated) {
@@ -211,6 +181,8 @@ export interface GenerateOptions {
    * rows of a 100M run do (a minute rollup of a sparse series holds about a row per call).
    */
   series?: number;
+  /** The first row generated (default 0): rows [first, total) of the series, e.g. its last days. */
+  first?: number;
   /** Engine settings of the generating INSERT, over the defaults below. */
   settings?: Record<string, string | number>;
 }
@@ -226,7 +198,7 @@ export async function generate(
 ): Promise<void> {
   await prepare(storage, mode);
   const series = opts.series ?? total;
-  for (let offset = 0; offset < total; offset += chunk) {
+  for (let offset = opts.first ?? 0; offset < total; offset += chunk) {
     const count = Math.min(chunk, total - offset);
     // Materialized views in parallel: generation is bound by the rollups, not by the rows.
     await storage.command(generateSql(offset, count, series, endMs), undefined, {
@@ -273,7 +245,12 @@ export async function rollupCheck(
     return Number(row?.v ?? 0);
   };
   const fills: RollupFill[] = [];
+  const present = new Set(
+    (await storage.query<{ name: string }>('SELECT name FROM system.tables')).map((t) => t.name),
+  );
   for (const { family, table } of rollupTables()) {
+    // A generation variant may have dropped a family (no-ttft-drift).
+    if (!present.has(table.name)) continue;
     // The subject's plain row count (calls, attempts, rows) is what every table must sum to.
     const [name] =
       Object.entries(family.subject.measures).find(([, m]) => m.raw === 'count()') ?? [];

@@ -6,7 +6,10 @@
 //    (llm_calls only): median of BENCH_REPEAT runs after one warm-up. Prints ms, the ratio and
 //    whether each meets the goals: < 300 ms and >= 10x faster than raw.
 // Knobs: BENCH_ROWS, BENCH_CHUNK (rows per INSERT, 10M), BENCH_REPEAT (3), BENCH_DIR (a temp dir,
-// deleted afterwards unless BENCH_KEEP=1).
+// deleted afterwards unless BENCH_KEEP=1). A subset: BENCH_CASES (comma list of words; a question
+// is timed when its name contains one), BENCH_TENANTS (default t0,t250; empty: none), BENCH_PANELS=0.
+// BENCH_TAIL_DAYS=N generates only the last N days of the BENCH_ROWS month (its density per minute):
+// the short-window questions (drift, regressions) then read what they read at BENCH_ROWS.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +19,6 @@ import { queryCache } from '../../src/analytics/queries/cache.js';
 import {
   queryCapacity,
   queryCapacityRecommendation,
-  type CapacityTarget,
 } from '../../src/analytics/queries/capacity.js';
 import { queryCosts } from '../../src/analytics/queries/costs.js';
 import { queryTtftDrift, trailingWindows } from '../../src/analytics/queries/drift.js';
@@ -26,12 +28,20 @@ import { createStorage } from '../../src/storage/client.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { DAYS, generate, rollupCheck, settleRollups } from './analytics-gen.js';
+import { CACHE, DRIFT, SLOS, TARGETS } from './analytics-config.js';
 import { timePanels } from './analytics-panels.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000_000);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 10_000_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const ONLY = process.env.BENCH_CASES?.split(',').filter((w) => w !== '');
+const picked = (name: string): boolean => ONLY === undefined || ONLY.some((w) => name.includes(w));
+const TENANTS = (process.env.BENCH_TENANTS ?? 't0,t250').split(',').filter((t) => t !== '');
 const KEEP = process.env.BENCH_KEEP === '1';
+const TAIL_DAYS = Number(process.env.BENCH_TAIL_DAYS ?? 0);
+const FIRST = TAIL_DAYS > 0 ? Math.floor((ROWS * (DAYS - TAIL_DAYS)) / DAYS) : 0;
+/** Rows this run generates (all of them, or the tail). */
+const MADE = ROWS - FIRST;
 // Grafana panels over the dashboards' default range (the last 6 hours) unless told otherwise.
 const PANEL_HOURS = Number(process.env.BENCH_PANEL_HOURS ?? 6);
 const HOUR = 3_600_000;
@@ -42,30 +52,6 @@ const END = Number(process.env.BENCH_END_MS ?? Math.floor(Date.now() / HOUR) * H
 // Ragged edges, as a dashboard would ask: the raw edges and minute rollups take part.
 const FROM = new Date(END - DAYS * 86_400_000 + 17_300);
 const TO = new Date(END - 42_100);
-const SLOS = {
-  routes: { '/route-0': { latency_ms: 800 }, '/route-1': { latency_ms: 1500, ttft_ms: 300 } },
-  fallback: { latency_ms: 2000 },
-};
-const DRIFT = {
-  warning_median_ratio: 1.2,
-  critical_p95_ratio: 1.5,
-  min_current_samples: 50,
-  min_baseline_samples: 200,
-};
-const CACHE = { alpha: 0.01, min_samples: 100, min_drop_pct_points: 1 };
-const TARGETS: CapacityTarget[] = ['dep-0', 'dep-1'].map((deployment) => ({
-  deployment,
-  units: 100,
-  unitCapacity: 50_000,
-  weights: { input: 1, cached_input: 0, cache_write: 1, output: 4 },
-  sizing: {
-    pricePerConvertedToken: 0.0000025,
-    terms: { hourly: 1, '1-month': 260 / 730, '1-year': 2652 / 8760 },
-    minUnits: 15,
-    increment: 5,
-  },
-}));
-
 type Source = 'auto' | 'raw';
 interface Case {
   name: string;
@@ -185,11 +171,19 @@ async function main(): Promise<void> {
     const cpu0 = process.cpuUsage();
     console.log(`end=${END}${REUSE ? ' (reused, not generated)' : ''}`);
     if (!REUSE)
-      await generate(storage, ROWS, END, CHUNK, (done) => {
-        process.stdout.write(
-          `  generated ${done.toLocaleString()} rows in ${((performance.now() - g0) / 1000).toFixed(1)} s\n`,
-        );
-      });
+      await generate(
+        storage,
+        ROWS,
+        END,
+        CHUNK,
+        (done) => {
+          process.stdout.write(
+            `  generated ${done.toLocaleString()} rows in ${((performance.now() - g0) / 1000).toFixed(1)} s\n`,
+          );
+        },
+        'current',
+        { first: FIRST },
+      );
     const genSeconds = (performance.now() - g0) / 1000;
     const genCpu = process.cpuUsage(cpu0);
     const load = loadavg()[0]!.toFixed(1);
@@ -202,7 +196,7 @@ async function main(): Promise<void> {
     const cpuSeconds = (genCpu.user + genCpu.system) / 1e6;
     const setupCpuSeconds = (setupCpu.user + setupCpu.system) / 1e6;
     console.log(
-      `generation: ${genSeconds.toFixed(1)} s wall (${Math.round(ROWS / genSeconds).toLocaleString()} rows/s, all materialized views), ${cpuSeconds.toFixed(1)} s CPU (${((cpuSeconds / ROWS) * 1e6).toFixed(1)} µs a row); OPTIMIZE FINAL of the rollups (their merges deferred to it): ${optSeconds.toFixed(1)} s; setup total ${(genSeconds + optSeconds).toFixed(1)} s wall, ${setupCpuSeconds.toFixed(1)} s CPU (${((setupCpuSeconds / ROWS) * 1e6).toFixed(1)} µs a row; goal at 100M: 600 s); load ${load}`,
+      `generation: ${genSeconds.toFixed(1)} s wall (${Math.round(MADE / genSeconds).toLocaleString()} rows/s, all materialized views), ${cpuSeconds.toFixed(1)} s CPU (${((cpuSeconds / MADE) * 1e6).toFixed(1)} µs a row); OPTIMIZE FINAL of the rollups (their merges deferred to it): ${optSeconds.toFixed(1)} s; setup total ${(genSeconds + optSeconds).toFixed(1)} s wall, ${setupCpuSeconds.toFixed(1)} s CPU (${((setupCpuSeconds / MADE) * 1e6).toFixed(1)} µs a row; goal at 100M: 600 s); load ${load}`,
     );
     const check = await rollupCheck(storage);
     console.log(
@@ -218,7 +212,7 @@ async function main(): Promise<void> {
       `\n${'question'.padEnd(50)} ${'rollup ms'.padStart(10)} ${'raw ms'.padStart(10)} ${'ratio'.padStart(8)}  <300ms  >=10x`,
     );
     let allOk = true;
-    for (const c of CASES) {
+    for (const c of CASES.filter((x) => picked(x.name))) {
       const fast = await time(() => c.run(storage, 'auto'));
       const raw = await time(() => c.run(storage, 'raw'));
       const ratio = raw / fast;
@@ -230,7 +224,7 @@ async function main(): Promise<void> {
     }
     // Tenant scope: whole days (hours, minutes) from the tenant-first families, partial units from
     // llm_calls by its tenant-first sort key; "raw" is llm_calls by the sort key alone.
-    for (const tenant of ['t0', 't250']) {
+    for (const tenant of TENANTS) {
       const [count] = await storage.query<{ v: string }>(
         `SELECT count() AS v FROM llm_calls WHERE tenant = {t:String}`,
         { t: tenant },
@@ -241,6 +235,20 @@ async function main(): Promise<void> {
           'latency group_by=route',
           (source) =>
             queryLatency(storage, { ...range, groupBy: ['route'], slos: SLOS, tenant, source }),
+        ],
+        [
+          'ttft drift window=15m baseline=24h',
+          (source) => queryTtftDrift(storage, { ...drift, thresholds: DRIFT, tenant, source }),
+        ],
+        [
+          'reliability group_by=provider,deployment',
+          (source) =>
+            queryReliability(storage, {
+              ...range,
+              groupBy: ['provider', 'deployment'],
+              tenant,
+              source,
+            }),
         ],
         ['cache', (source) => queryCache(storage, { ...range, tenant, source })],
         [
@@ -260,16 +268,16 @@ async function main(): Promise<void> {
               : queryCosts(storage, { ...range, groupBy: ['route'], tenant }),
         ],
       ];
-      for (const [name, run] of scoped) {
+      for (const [name, run] of scoped.filter(([n]) => picked(n))) {
         const fast = await time(() => run('auto'));
         const raw = await time(() => run('raw'));
         console.log(
-          `  ${name.padEnd(28)} ${fast.toFixed(1).padStart(8)} ms, raw by sort key ${raw.toFixed(1).padStart(8)} ms (${(raw / fast).toFixed(1)}x)`,
+          `  ${name.padEnd(40)} ${fast.toFixed(1).padStart(8)} ms, raw by sort key ${raw.toFixed(1).padStart(8)} ms (${(raw / fast).toFixed(1)}x)`,
         );
       }
     }
     console.log(`\nall unscoped questions meet both goals: ${allOk ? 'yes' : 'NO'}`);
-    await printPanels(storage);
+    if (process.env.BENCH_PANELS !== '0') await printPanels(storage);
   } finally {
     await storage.close();
     if (!KEEP && process.env.BENCH_DIR === undefined) rmSync(dir, { recursive: true, force: true });

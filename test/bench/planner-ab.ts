@@ -9,7 +9,8 @@
 // one already made. TENANTS (default t0,t250) are the tenant scopes timed after the unscoped ones
 // (UNSCOPED=0: only them; every question a tenant can scope is timed per tenant; ROLLUP=1 adds
 // the tenant's read from the rollups whatever its size);
-// CASES=capacity,drift,... times only those questions.
+// CASES=capacity,drift,... times only those questions. RANGE_DAYS (default 30) shortens the 30-day
+// questions' range (same ragged ends) for data holding only the last days of a month.
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -74,7 +75,8 @@ async function main(): Promise<void> {
   const base = await queries(baseDir());
   const after = await queries(ROOT);
   const storage = await createStorage({ database: 'default', dataDir: dir });
-  const range = { from: new Date(END - 30 * DAY + 17_300), to: new Date(END - 42_100) };
+  const days = Number(process.env.RANGE_DAYS ?? 30);
+  const range = { from: new Date(END - days * DAY + 17_300), to: new Date(END - 42_100) };
   const slos = { routes: { '/route-0': { latency_ms: 800 } }, fallback: { latency_ms: 2000 } };
   const thresholds = {
     warning_median_ratio: 1.2,
@@ -102,20 +104,24 @@ async function main(): Promise<void> {
     },
   }));
   const cases: [string, string, object][] = [
-    ['latency provider,model (30d)', 'latency', { ...range, groupBy: ['provider', 'model'], slos }],
-    ['latency route (30d)', 'latency', { ...range, groupBy: ['route'], slos }],
+    [
+      `latency provider,model (${days}d)`,
+      'latency',
+      { ...range, groupBy: ['provider', 'model'], slos },
+    ],
+    [`latency route (${days}d)`, 'latency', { ...range, groupBy: ['route'], slos }],
     ['ttft drift 15m / 24h', 'drift', { ...window(15 * 60_000), thresholds }],
-    ['cache (30d)', 'cache', range],
+    [`cache (${days}d)`, 'cache', range],
     ['cache regressions 1h / 24h', 'regressions', { ...window(HOUR), config }],
     ['ttft drift 15m / 24h, ragged now', 'drift', { ...window(15 * 60_000, ragged), thresholds }],
     ['cache regressions 1h / 24h, ragged now', 'regressions', { ...window(HOUR, ragged), config }],
     [
-      'reliability provider,deployment (30d)',
+      `reliability provider,deployment (${days}d)`,
       'reliability',
       { ...range, groupBy: ['provider', 'deployment'] },
     ],
-    ['capacity (30d)', 'capacity', { ...range, targets }],
-    ['capacity recommendation (30d)', 'recommendation', { ...range, targets }],
+    [`capacity (${days}d)`, 'capacity', { ...range, targets }],
+    [`capacity recommendation (${days}d)`, 'recommendation', { ...range, targets }],
   ];
   const f = (x: [number, number]) =>
     `${x[0].toFixed(1).padStart(7)} /${x[1].toFixed(1).padStart(7)}`;
@@ -136,7 +142,7 @@ async function main(): Promise<void> {
         `SELECT count() AS n FROM llm_calls WHERE tenant = {t:String} AND start_time >= fromUnixTimestamp64Milli(${range.from.getTime()}, 'UTC') AND start_time < fromUnixTimestamp64Milli(${range.to.getTime()}, 'UTC')`,
         { t: tenant },
       );
-      console.log(`tenant ${tenant}: ${Number(n?.n).toLocaleString()} calls in the 30 days`);
+      console.log(`tenant ${tenant}: ${Number(n?.n).toLocaleString()} calls in the ${days} days`);
     }
     for (const [name, fn, query] of cases) {
       if (only !== undefined && !only.includes(fn)) continue;

@@ -105,7 +105,8 @@ describe('0044 on a store holding rows', () => {
     expect(perf.length).toBeGreaterThanOrEqual(4);
     for (const { table } of perf) {
       const { rollup, raw } = await answers(table.name);
-      expect(rollup.length, table.name).toBeGreaterThan(20);
+      // The ttft_drift family (0047) holds one row per model and hour: 12 for these rows.
+      expect(rollup.length, table.name).toBeGreaterThanOrEqual(12);
       expect(rollup, table.name).toEqual(raw);
     }
     const [hist] = await storage.query<{ buckets: string; calls: string }>(

@@ -10,7 +10,7 @@ import { queryCacheRegressions } from '../../src/analytics/queries/cache-regress
 import { queryTtftDrift, trailingWindows } from '../../src/analytics/queries/drift.js';
 import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
-import type { Read } from '../../src/storage/planner/plan.js';
+import { planRead, type Read } from '../../src/storage/planner/plan.js';
 import { readMany, readRows } from '../../src/storage/planner/read.js';
 import { windowsSql } from '../../src/storage/planner/sql.js';
 import type { QueryRunner, Row } from '../../src/storage/runner.js';
@@ -58,10 +58,51 @@ const cache = (w: { from: Date; to: Date }): Read => ({
 });
 
 describe('windows read together', () => {
-  it('one SELECT per table for a ragged current and baseline window', () => {
+  it('one SELECT per table for a ragged current and baseline window, merged once outside', () => {
     const sql = windowsSql([perf(windows.current), perf(windows.baseline)])?.sql ?? '';
     const from = (t: string) => sql.split(`FROM ${t} `).length - 1;
-    expect([from('llm_calls'), from('llm_perf_1m'), from('llm_perf_1h')]).toEqual([1, 1, 1]);
+    // The drift dimensions and TTFT come from the narrow ttft_drift family (0047).
+    expect([from('llm_calls'), from('llm_ttft_1m'), from('llm_ttft_1h')]).toEqual([1, 1, 1]);
+    expect(from('llm_perf_1m') + from('llm_perf_1h')).toBe(0);
+    // The rollups' rows are merged by the outer GROUP BY only; llm_calls' are grouped (calls).
+    const union = sql.slice(sql.indexOf(' FROM (') + 7, sql.lastIndexOf(') GROUP BY '));
+    const selects = union.split('\nUNION ALL\n');
+    expect(selects).toHaveLength(3);
+    expect(selects.map((s) => /FROM llm_calls /.test(s) === / GROUP BY /.test(s))).toEqual(
+      selects.map(() => true),
+    );
+  });
+
+  it('the ttft_drift family answers every window as llm_calls does (fails if the rollup disagrees)', async () => {
+    const dims = ['provider', 'model', 'region', 'capacity_tier'];
+    const spans: { from: Date; to: Date }[] = [
+      windows.current,
+      windows.baseline,
+      // Whole hours and days, ragged at both ends: minutes, hours and days of the family, raw edges.
+      { from: new Date(END - 9 * 24 * HOUR - 17_300), to: new Date(END - HOUR - 42_100) },
+      trailingWindows(new Date(END), 15 * MIN, 24 * HOUR).baseline,
+    ];
+    for (const w of spans) {
+      for (const groupBy of [dims, ['model'], ['provider', 'capacity_tier']]) {
+        const read: Read = { ...perf(w), dims: groupBy };
+        expect(planRead({ ...read, source: 'rollup' }).family?.name).toBe('ttft_drift');
+        const rollup = await readRows(storage, { ...read, source: 'rollup' });
+        expect(rollup.length).toBeGreaterThan(0);
+        expect(canonical(rollup)).toEqual(
+          canonical(await readRows(storage, { ...read, source: 'raw' })),
+        );
+      }
+    }
+    // Every call the perf minutes hold is in the family's minutes, hours and days (the cascades).
+    const sums = await storage.query<{ t: string; a: string; n: string }>(
+      `SELECT 'm' AS t, toString(sum(attempts)) AS a, toString(sumMap(ttft_h)) AS n FROM llm_ttft_1m
+       UNION ALL SELECT 'h', toString(sum(attempts)), toString(sumMap(ttft_h)) FROM llm_ttft_1h
+       UNION ALL SELECT 'd', toString(sum(attempts)), toString(sumMap(ttft_h)) FROM llm_ttft_1d
+       UNION ALL SELECT 'p', toString(sum(attempts)), toString(sumMap(ttft_h)) FROM llm_perf_1m`,
+    );
+    const [p] = sums.filter((r) => r.t === 'p');
+    expect(Number(p?.a)).toBeGreaterThan(0);
+    for (const r of sums) expect([r.a, r.n]).toEqual([p?.a, p?.n]);
   });
 
   it('joins adjacent ranges of one table and tests each row against window starts only', () => {

@@ -236,4 +236,22 @@ tenant's month is ~400k rows there, about a row per call). The planner prefers i
 capacity_tenant (same dimensions) because more of a capacity read's filters are in its key.`,
     tables: [{ name: 'llm_capacity_tenant_dep_1m', grain: 'minute', from: 'llm_calls', since: 43 }],
   },
+  {
+    name: 'ttft_drift',
+    subject: PERF,
+    dims: ['provider', 'model', 'region', 'capacity_tier'],
+    measures: ['attempts', 'ttft_h'],
+    doc: `TTFT per provider, model, region and capacity tier (the drift dimensions) and nothing else,
+for TTFT drift: a 15-minute window against the 24 hours before it reads ~75 minutes and ~23 hours,
+and through llm_perf_1m / _1h (every route and deployment too) that was ~280k histogram entries to
+merge at 100M calls, most of the question's time (9.7x raw). Here a minute holds one row per
+drift group; each row merges the routes' histograms once, at insert. Cascades from llm_perf_1m (an
+inserted block's minutes, already aggregated), hours from its minutes, days from its hours (a
+baseline of days).`,
+    tables: [
+      { name: 'llm_ttft_1m', grain: 'minute', from: 'llm_perf_1m', since: 47 },
+      { name: 'llm_ttft_1h', grain: 'hour', from: 'llm_ttft_1m', since: 47 },
+      { name: 'llm_ttft_1d', grain: 'day', from: 'llm_ttft_1h', since: 47 },
+    ],
+  },
 ];

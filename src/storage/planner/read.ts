@@ -21,7 +21,7 @@ export function tenantReadOptions(reads: readonly Read[]): QueryOptions | undefi
 /** The rows of one read: dimensions (and `bucket`) and merged measures, as JSON. */
 export async function readRows(runner: QueryRunner, read: Read): Promise<Row[]> {
   const [weighed] = await weighTenants(runner, [read]);
-  const { sql, params } = readSql(weighed ?? read);
+  const { sql, params } = readSql(weighed ?? read, '', undefined, { flat: true });
   return runner.query(sql, params, tenantReadOptions([read]));
 }
 
@@ -41,7 +41,7 @@ export async function readMany(runner: QueryRunner, reads: readonly Read[]): Pro
     return out;
   }
   const parts = weighed.flatMap((read, i) => {
-    const r = readSql(read, `r${i}_`);
+    const r = readSql(read, `r${i}_`, undefined, { flat: true });
     if (r.plan.segments.length === 0) return [];
     Object.assign(params, r.params);
     return [`SELECT toUInt8(${i}) AS read_index, * FROM (${r.sql})`];
