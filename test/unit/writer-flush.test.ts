@@ -150,12 +150,20 @@ describe('writer flush policy', () => {
   it('holds flowing rows past the flush interval until the busy interval', async () => {
     const { w, settled, advance } = clocked(1_000, { busyFlushIntervalMs: 160, busyRows: 10 });
     w.start();
-    w.enqueue(calls('flow', 0, 20), [], Array.from({ length: 20 }, (_, i) => i + 1));
+    w.enqueue(
+      calls('flow', 0, 20),
+      [],
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     advance(40);
     await ticks();
     // 20 rows an interval is a flow (10 or more): it waits for a full insert.
     expect(w.stats.inserts).toBe(0);
-    w.enqueue(calls('flow', 20, 20), [], Array.from({ length: 20 }, (_, i) => i + 21));
+    w.enqueue(
+      calls('flow', 20, 20),
+      [],
+      Array.from({ length: 20 }, (_, i) => i + 21),
+    );
     advance(119);
     await ticks();
     expect(w.stats.inserts).toBe(0);
@@ -179,7 +187,11 @@ describe('writer flush policy', () => {
     // Room for 5 of these rows an insert (their ids have the same length: 10-21).
     const { w, settled, advance } = clocked(1_000, { maxInsertBytes: row * 5 + row / 2 });
     w.start();
-    w.enqueue(calls('bytes', 10, 12), [], Array.from({ length: 12 }, (_, i) => i + 1));
+    w.enqueue(
+      calls('bytes', 10, 12),
+      [],
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
     // 12 rows are more than a share: full inserts of 5 go at once, the last 2 wait.
     await until(() => settled.length === 10);
     await ticks();
