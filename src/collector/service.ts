@@ -100,6 +100,7 @@ export async function startCollector(
       // An insert's engine memory grows with its rows: a batch is cut to the plan's share.
       maxInsertBytes: memory.insertBytes,
       flushIntervalMs: c.writer.flush_interval_ms,
+      busyFlushIntervalMs: c.writer.busy_flush_interval_ms ?? 4 * c.writer.flush_interval_ms,
       // An insert goes when a full batch waits, else at the flush interval: the engine's cost
       // per insert is large (bench:ingest BENCH_SHAPES=1), so the interval sets the insert size.
       minInsertRows: c.writer.batch_rows,

@@ -25,6 +25,8 @@ export class RowQueues {
   private readonly slabs = new RowSlabs();
   /** Estimated heap bytes of rows queued or taken and not yet released. */
   bytes = 0;
+  /** Body bytes of the llm_calls rows queued (not taken): what the next insert would carry. */
+  callBytes = 0;
 
   /** Calls and outcomes waiting (content rows ride with their calls). */
   get length(): number {
@@ -68,11 +70,23 @@ export class RowQueues {
     });
   }
 
-  /** Up to `n` rows of each table, oldest first (their bytes stay counted until released). */
-  take(n: number): Batch {
+  /**
+   * Up to `n` rows of each table, oldest first, and no more calls than fit in `maxBytes` of
+   * body (at least one): one insert's worth, so rows that queued past it wait for the next full
+   * insert instead of riding along as a small one. Their bytes stay counted until released.
+   */
+  take(n: number, maxBytes = Infinity): Batch {
     const q = this.rows;
+    let count = Math.min(n, q.llm_calls.length);
+    let bytes = 0;
+    for (let i = 0; i < count; i += 1) {
+      const size = rowBodyBytes(q.llm_calls[i] as QueuedRow);
+      if (i > 0 && bytes + size > maxBytes) count = i;
+      else bytes += size;
+    }
+    this.callBytes -= bytes;
     return {
-      llm_calls: q.llm_calls.splice(0, n),
+      llm_calls: q.llm_calls.splice(0, count),
       llm_call_content: q.llm_call_content.splice(0, n),
       outcomes: q.outcomes.splice(0, n),
     };
@@ -81,6 +95,7 @@ export class RowQueues {
   /** A batch that could not be written goes back to the front, in order. */
   putBack(batch: Batch): void {
     for (const t of TABLES) this.rows[t].unshift(...batch[t]);
+    for (const row of batch.llm_calls) this.callBytes += rowBodyBytes(row);
   }
 
   /** A written (or dead-lettered) batch no longer holds memory. */
@@ -91,6 +106,7 @@ export class RowQueues {
   private push(queue: QueuedRow[], row: QueuedRow): void {
     queue.push(row);
     this.bytes += rowBytes(row);
+    if (queue === this.rows.llm_calls) this.callBytes += rowBodyBytes(row);
   }
 }
 

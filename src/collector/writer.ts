@@ -17,6 +17,7 @@ import type { BackoffPolicy } from './insert-policy.js';
 import { deadLetterDurably } from './writer-dead-letter.js';
 import { FORMATS, RowQueues, TABLES, type Batch } from './writer-rows.js';
 import { StallWatch } from './writer-stall.js';
+import { flushRule, isDue, isFull, type FlushRule } from './writer-flush.js';
 
 export interface WriterOptions {
   /** Most rows one insert takes. */
@@ -30,6 +31,13 @@ export interface WriterOptions {
    * at least ~10k rows an insert and about one insert a second.
    */
   minInsertRows?: number;
+  /**
+   * While rows flow (at least `busyRows` a flush interval), the oldest waits up to this long for
+   * a full insert (writer-flush.ts; default `flushIntervalMs`: never longer than the interval).
+   */
+  busyFlushIntervalMs?: number;
+  /** Rows a flush interval from which rows count as flowing (default minInsertRows / 25). */
+  busyRows?: number;
   /** Consecutive failed attempts of one insert after which each failure is logged as an error. */
   maxRetries: number;
   /** Where rows the store refuses on their own are kept, with the reason, for replay. */
@@ -69,7 +77,7 @@ export class Writer {
   private drainDeadline = Infinity;
   /** When the oldest row still queued (not taken) was queued; undefined while none is. */
   private oldestAt: number | undefined;
-  private readonly minInsertRows: number;
+  private readonly rule: FlushRule;
   readonly stats: WriterStats = {
     rowsWritten: 0,
     batchesWritten: 0,
@@ -84,18 +92,21 @@ export class Writer {
     private readonly logger: Logger,
   ) {
     this.now = options.now ?? Date.now;
+    this.rule = flushRule({
+      flushIntervalMs: options.flushIntervalMs,
+      busyFlushIntervalMs: options.busyFlushIntervalMs,
+      busyRows: options.busyRows,
+      fullRows: Math.max(1, Math.min(options.minInsertRows ?? Infinity, options.batchRows)),
+      fullBytes: options.maxInsertBytes,
+    });
     // Rows are meant to wait up to the flush interval: only waiting past it counts towards a stall
     // (else a stall timeout near the interval reports one before the first insert was tried).
     this.stall = new StallWatch(
       this.now,
-      (options.stallTimeoutMs ?? 60_000) + options.flushIntervalMs,
+      (options.stallTimeoutMs ?? 60_000) + this.rule.busyIntervalMs,
       logger,
     );
     this.backoff = options.backoff ?? { baseMs: 100, maxMs: 30_000 };
-    this.minInsertRows = Math.max(
-      1,
-      Math.min(options.minInsertRows ?? Infinity, options.batchRows),
-    );
     this.committer = new Committer(storage, {
       maxPartitions: options.maxPartitionsPerInsert ?? 100,
       maxRows: options.batchRows,
@@ -164,15 +175,10 @@ export class Writer {
     this.timer.unref();
   }
 
-  /** Enough rows wait for a large insert, or the oldest has waited the flush interval. */
+  /** A full insert waits, or the oldest row has waited long enough (writer-flush.ts). */
   private due(): boolean {
     if (this.oldestAt === undefined) return false;
-    return this.full() || this.now() - this.oldestAt >= this.options.flushIntervalMs;
-  }
-
-  /** Enough calls (or outcomes) wait for an insert of `minInsertRows`. */
-  private full(): boolean {
-    return this.queues.calls >= this.minInsertRows || this.queues.outcomes >= this.minInsertRows;
+    return isDue(this.rule, this.queues, this.now() - this.oldestAt);
   }
 
   /** Queue rows; `callSeqs[i]` / `outcomeSeqs[i]` name the spool record each row came from (0: none). */
@@ -186,7 +192,7 @@ export class Writer {
     if (this.queued === 0) this.stall.waitingFromNow();
     this.oldestAt ??= this.now();
     this.queues.add(calls, outcomes, callSeqs, outcomeSeqs);
-    if (this.full()) void this.drainOnce();
+    if (isFull(this.rule, this.queues)) void this.drainOnce();
   }
 
   /** Write everything queued now; resolves once it is committed (or the writer is stopped). */
@@ -200,7 +206,11 @@ export class Writer {
   /** Commit what is queued now (not what arrives meanwhile), so a reader is not starved by ingest. */
   async flushCurrent(): Promise<void> {
     if (this.inFlight !== undefined) await this.inFlight;
-    let batches = Math.ceil(this.queues.length / this.options.batchRows);
+    // Inserts are cut by rows and by body bytes: enough of them for either bound (one more for
+    // the bytes a cut leaves unused; an extra drain of an empty queue costs nothing).
+    const byBytes = this.queues.callBytes / this.rule.fullBytes;
+    let batches = Math.ceil(Math.max(this.queues.length / this.options.batchRows, byBytes));
+    if (byBytes > 0) batches += 1;
     while (batches > 0 && this.queues.length > 0) {
       if (this.abort.signal.aborted) return;
       await this.drainOnce();
@@ -246,7 +256,7 @@ export class Writer {
   private drainOnce(): Promise<void> {
     if (this.inFlight !== undefined) return this.inFlight;
     if (!this.queues.hasQueued() || this.abort.signal.aborted) return Promise.resolve();
-    const batch = this.queues.take(this.options.batchRows);
+    const batch = this.queues.take(this.options.batchRows, this.rule.fullBytes);
     // Rows left behind (more than one insert's worth) are older still: they keep the time.
     if (!this.queues.hasQueued()) this.oldestAt = undefined;
     this.inFlightRows = batch.llm_calls.length + batch.outcomes.length;

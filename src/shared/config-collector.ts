@@ -59,6 +59,10 @@ const writerSchema = z
     // An insert costs the engine a fixed fan-out to every view: 1 s cut CPU a span to 0.80x of 200 ms
     // below saturation (bench:latency at LAT_RATE=2000); reads flush first, so they wait for nothing.
     flush_interval_ms: z.number().int().min(10).default(1000),
+    // While rows flow (batch_rows / 25 or more a flush interval), they wait up to this long for a
+    // full insert (default 4 flush intervals): each insert's fixed engine cost is then paid once
+    // for several intervals' rows.
+    busy_flush_interval_ms: z.number().int().min(10).optional(),
     /** Consecutive failed attempts of one insert after which each failure is logged as an error. */
     max_retries: z.number().int().min(0).default(5),
     /** Cap on the wait between retries of an insert that failed for a retryable reason. */

@@ -2,7 +2,7 @@
 // embedded chDB (same schema, same materialized views) through chdb's rawInsert, in the
 // collector's format (TSV with a column list) and, for reference, JSONEachRow; with
 // BENCH_SHAPES=1 also at the collector's insert sizes, each with a dedup token.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,10 +25,8 @@ export async function baseline(
   requests: Uint8Array[],
   withShapes: boolean,
 ): Promise<{ tsv: Baseline; json: Baseline }> {
-  const storage = await createStorage({
-    database: 'default',
-    dataDir: mkdtempSync(join(tmpdir(), 'bench-base-')),
-  });
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-base-'));
+  const storage = await createStorage({ database: 'default', dataDir });
   await migrate(storage, { ttl_days: 400 });
   const price = createPricingProcessor(loadCatalog({}));
   // Rows prepared outside the timed section: the baseline measures the store alone.
@@ -46,6 +44,7 @@ export async function baseline(
   const tsv = await timedInsert(storage, tsvLines, { format: 'TSV', columns: CALL_COLUMNS });
   if (withShapes) await shapes(storage, tsvLines);
   await storage.close();
+  rmSync(dataDir, { recursive: true, force: true });
   return { tsv, json };
 }
 

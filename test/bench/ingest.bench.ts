@@ -17,7 +17,7 @@
 //   BENCH_NODE_ARGS (e.g. --cpu-prof for the collector child), BENCH_CHILD_STDOUT=<file> (the
 //   child's stdout there, e.g. with BENCH_NODE_ARGS=--trace-gc).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,6 +172,7 @@ async function endToEnd(requests: Uint8Array[]): Promise<{
   if (stored !== TOTAL) throw new Error(`stored ${stored} calls, expected ${TOTAL}`);
   child.kill('SIGTERM');
   await new Promise((resolve) => child.on('exit', resolve));
+  rmSync(dataDir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
   const q = (p: number): number =>
     latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;

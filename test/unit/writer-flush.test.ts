@@ -1,12 +1,14 @@
 // When the writer inserts, against a real embedded store: an insert goes as soon as
-// `minInsertRows` rows wait, otherwise when the oldest row has waited `flushIntervalMs` (on the
-// writer's own clock, injected here so no assertion depends on how busy the machine is).
-import { mkdtempSync } from 'node:fs';
+// `minInsertRows` rows (or the byte share) wait, otherwise when the oldest row has waited
+// `flushIntervalMs`, or `busyFlushIntervalMs` while rows flow (on the writer's own clock,
+// injected here so no assertion depends on how busy the machine is).
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyCall, type LlmCall } from '../../src/collector/call.js';
-import { Writer } from '../../src/collector/writer.js';
+import { Writer, type WriterOptions } from '../../src/collector/writer.js';
+import { RowQueues } from '../../src/collector/writer-rows.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createStorage } from '../../src/storage/client.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
@@ -21,6 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await storage.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function calls(tenant: string, from: number, n: number): LlmCall[] {
@@ -48,7 +51,7 @@ async function stored(tenant: string): Promise<number> {
 }
 
 /** A writer on a clock the test moves; its timer checks every 10 ms of real time. */
-function clocked(minInsertRows: number) {
+function clocked(minInsertRows: number, extra: Partial<WriterOptions> = {}) {
   let now = 1_000_000;
   const settled: number[] = [];
   const w = new Writer(
@@ -61,6 +64,7 @@ function clocked(minInsertRows: number) {
       deadLetterDir: join(dir, 'dl'),
       onCommitted: (s) => settled.push(...s),
       now: () => now,
+      ...extra,
     },
     createLogger('silent'),
   );
@@ -141,5 +145,63 @@ describe('writer flush policy', () => {
     await w.stop();
     expect(await stored('forced')).toBe(9);
     expect(w.queued).toBe(0);
+  });
+
+  it('holds flowing rows past the flush interval until the busy interval', async () => {
+    const { w, settled, advance } = clocked(1_000, { busyFlushIntervalMs: 160, busyRows: 10 });
+    w.start();
+    w.enqueue(
+      calls('flow', 0, 20),
+      [],
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    advance(40);
+    await ticks();
+    // 20 rows an interval is a flow (10 or more): it waits for a full insert.
+    expect(w.stats.inserts).toBe(0);
+    w.enqueue(
+      calls('flow', 20, 20),
+      [],
+      Array.from({ length: 20 }, (_, i) => i + 21),
+    );
+    advance(119);
+    await ticks();
+    expect(w.stats.inserts).toBe(0);
+    advance(1);
+    await until(() => settled.length === 40);
+    expect(w.stats.inserts).toBe(1);
+    expect(await stored('flow')).toBe(40);
+    expect(settled.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    // A trickle (fewer than 10 an interval) goes at the flush interval.
+    w.enqueue(calls('flow', 40, 5), [], []);
+    advance(40);
+    await until(() => settled.length === 45);
+    expect(w.stats.inserts).toBe(2);
+    await w.stop();
+  });
+
+  it('cuts inserts at the byte share; what queued past it waits for the next', async () => {
+    const sample = new RowQueues();
+    sample.add(calls('bytes', 10, 1), [], [], []);
+    const row = sample.callBytes;
+    // Room for 5 of these rows an insert (their ids have the same length: 10-21).
+    const { w, settled, advance } = clocked(1_000, { maxInsertBytes: row * 5 + row / 2 });
+    w.start();
+    w.enqueue(
+      calls('bytes', 10, 12),
+      [],
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
+    // 12 rows are more than a share: full inserts of 5 go at once, the last 2 wait.
+    await until(() => settled.length === 10);
+    await ticks();
+    expect(w.stats.inserts).toBe(2);
+    expect(w.queued).toBe(2);
+    advance(40);
+    await until(() => settled.length === 12);
+    expect(w.stats.inserts).toBe(3);
+    expect(await stored('bytes')).toBe(12);
+    expect(settled.sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    await w.stop();
   });
 });
