@@ -7,14 +7,7 @@
 // to down-weight a failing one, cost and PTU utilization, with no wall clock to perturb it.
 // Quantiles are nearest-rank, not ClickHouse's t-digest; budgets are left out.
 import type { KeyObject } from 'node:crypto';
-import {
-  capOpenings,
-  circuitStats,
-  closedCircuit,
-  latencyBar,
-  nextCircuit,
-  type Circuit,
-} from '../analytics/routing/circuit.js';
+import { advanceCircuits, type Circuit } from '../analytics/routing/circuit.js';
 import { computePools } from '../analytics/routing/compute.js';
 import { emptyStats, type TargetStats } from '../analytics/routing/health-query.js';
 import type { GatewayView } from '../analytics/routing/reports.js';
@@ -184,14 +177,7 @@ export class ReplayFeed {
         return [t.id, { ...targetStats(this.calls, t.id, w), ...(view ? { gateway: view } : {}) }];
       }),
     );
-    const before = new Map(this.circuits);
-    for (const t of targets) {
-      const prev = before.get(t.id) ?? closedCircuit();
-      const stat = circuitStats(stats.get(t.id) ?? emptyStats(), t.kind);
-      const bar = latencyBar(t, cfg.pools, stats, before, cfg.circuit.min_requests);
-      this.circuits.set(t.id, nextCircuit(prev, stat, cfg.circuit, nowMs, bar));
-    }
-    capOpenings(before, this.circuits, cfg.pools, cfg.circuit.max_open_share);
+    advanceCircuits(this.circuits, targets, stats, cfg, nowMs);
     const out = computePools({
       cfg,
       stats,

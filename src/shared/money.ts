@@ -164,8 +164,17 @@ export function splitUnits(t: bigint, ws: readonly bigint[]): bigint[] {
     rems[i] = p - f * sumW;
     left -= f;
   }
+  return handOutUnits(floors, rems, left);
+}
+
+/**
+ * The largest-remainder method's last step: `left` units, one each, to the largest `rems`
+ * (ties: lower index), added to `floors` in place. Shared by every exact split so they break
+ * ties the same way.
+ */
+export function handOutUnits(floors: bigint[], rems: readonly bigint[], left: bigint): bigint[] {
   if (left <= 0n) return floors;
-  const order = Array.from({ length: n }, (_v, i) => i);
+  const order = Array.from({ length: floors.length }, (_v, i) => i);
   order.sort((a, b) => {
     const ra = rems[a] ?? 0n;
     const rb = rems[b] ?? 0n;

@@ -7,7 +7,7 @@
 // product, sum and quotient the decimal path computes is rounded here as it rounds there, so the
 // floors and the order of the remainders are the decimal path's, ties included
 // (test/unit/cost-model-remainder.test.ts compares them on random hours).
-import { MONEY_SCALE, splitUnits, type MoneyValue } from '../../shared/money.js';
+import { handOutUnits, MONEY_SCALE, splitUnits, type MoneyValue } from '../../shared/money.js';
 
 /** Significant digits of Money (src/shared/money.ts clones Decimal with this precision). */
 const P = 80;
@@ -103,17 +103,9 @@ export function splitLastFractional(
   }
   if (left <= 0n) return floors;
   const top = Math.max(...fracs.map((f) => f[1]));
-  const scaled = fracs.map(([m, s]) => m * pow10(top - s));
-  const order = Array.from({ length: n }, (_v, i) => i);
-  order.sort((a, b) => {
-    const fa = scaled[a] ?? 0n;
-    const fb = scaled[b] ?? 0n;
-    return fb > fa ? 1 : fb < fa ? -1 : a - b;
-  });
-  for (const i of order) {
-    if (left <= 0n) break;
-    floors[i] = (floors[i] ?? 0n) + 1n;
-    left -= 1n;
-  }
-  return floors;
+  return handOutUnits(
+    floors,
+    fracs.map(([m, s]) => m * pow10(top - s)),
+    left,
+  );
 }

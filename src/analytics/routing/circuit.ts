@@ -4,7 +4,7 @@
 // opens); half_open carries one probe weight and closes when the calls since then are healthy.
 import type { RoutingConfig } from '../../shared/config-routing.js';
 import type { CircuitState } from '../../routing-client/types.js';
-import type { TargetStats } from './health-query.js';
+import { emptyStats, type TargetStats } from './health-query.js';
 
 export interface Circuit {
   state: CircuitState;
@@ -260,4 +260,28 @@ export function capOpenings(
     }
   }
   return held;
+}
+
+/**
+ * One feed step for every target's circuit: each advanced from its state before the step (the
+ * latency bar judged against those states), then the pools' cap on openings applied. The feed
+ * and the demo's loop replay (src/demo/replay-feed.ts) both step circuits through this, so the
+ * replay measures the feed's own rule. Returns the states before the step and the targets the
+ * cap held closed.
+ */
+export function advanceCircuits(
+  circuits: Map<string, Circuit>,
+  targets: readonly { id: string; kind: 'provisioned' | 'on_demand' }[],
+  stats: ReadonlyMap<string, TargetStats>,
+  cfg: Pick<RoutingConfig, 'pools' | 'circuit'>,
+  nowMs: number,
+): { before: Map<string, Circuit>; held: string[] } {
+  const before = new Map(circuits);
+  for (const t of targets) {
+    const prev = before.get(t.id) ?? closedCircuit();
+    const stat = circuitStats(stats.get(t.id) ?? emptyStats(), t.kind);
+    const bar = latencyBar(t, cfg.pools, stats, before, cfg.circuit.min_requests);
+    circuits.set(t.id, nextCircuit(prev, stat, cfg.circuit, nowMs, bar));
+  }
+  return { before, held: capOpenings(before, circuits, cfg.pools, cfg.circuit.max_open_share) };
 }

@@ -8,14 +8,7 @@ import type { QueryRunner } from '../../storage/runner.js';
 import { canonicalJson, signDocument } from '../../routing-client/canonical.js';
 import type { FeedBudget } from '../../routing-client/types.js';
 import { budgetStatus } from './budgets.js';
-import {
-  capOpenings,
-  closedCircuit,
-  circuitStats,
-  latencyBar,
-  nextCircuit,
-  type Circuit,
-} from './circuit.js';
+import { advanceCircuits, closedCircuit, type Circuit } from './circuit.js';
 import { computePools } from './compute.js';
 import { emptyStats, queryTargetStats } from './health-query.js';
 import { queryGatewayViews, type GatewayView } from './reports.js';
@@ -157,14 +150,8 @@ export class FeedService {
     ]);
     for (const [id, view] of views)
       stats.set(id, { ...(stats.get(id) ?? emptyStats()), gateway: view });
-    const before = new Map(this.circuits);
-    for (const t of targets) {
-      const prev = before.get(t.id) ?? closedCircuit();
-      const stat = circuitStats(stats.get(t.id) ?? emptyStats(), t.kind);
-      const bar = latencyBar(t, cfg.pools, stats, before, cfg.circuit.min_requests);
-      this.circuits.set(t.id, nextCircuit(prev, stat, cfg.circuit, nowMs, bar));
-    }
-    for (const id of capOpenings(before, this.circuits, cfg.pools, cfg.circuit.max_open_share))
+    const { before, held } = advanceCircuits(this.circuits, targets, stats, cfg, nowMs);
+    for (const id of held)
       this.deps.logger.warn('routing circuit held closed: its pool is at circuit.max_open_share', {
         target: id,
       });
