@@ -14,6 +14,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { seededRandom } from '../src/demo/clock.js';
 import { demoConfig } from '../src/demo/demo-config.js';
 import { chatParams } from '../src/demo/gateway-call.js';
+import { PROBE } from '../src/demo/gateways.js';
 import { onDemandCost, TTFT_SLO_MS, type WeightSample } from '../src/demo/metrics.js';
 import { modelRequest } from '../src/demo/provider.js';
 import { ReplayFeed, type ReplayCall } from '../src/demo/replay-feed.js';
@@ -137,18 +138,6 @@ function attempt(r: DemoRequest, targetId: string, at: number, fallbackFrom?: st
   };
 }
 
-const PROBE: DemoRequest = {
-  seq: -1,
-  atMs: 0,
-  tenant: 'probe',
-  route: '/probe',
-  feature: 'probe',
-  conversationId: 'probe',
-  promptVersion: 'probe',
-  system: 'Health probe.',
-  user: 'ping',
-  maxTokens: 1,
-};
 let probeUsd = ZERO;
 async function probe(id: string): Promise<{ status: number }> {
   const r = attempt(PROBE, id, now);

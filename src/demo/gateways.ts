@@ -80,7 +80,7 @@ const facts = (t: FleetTarget, attempt: number, fallbackFrom?: string) => ({
  * A probe: a two-word prompt and one output token, so it costs a few thousandths of a cent
  * and never touches a prompt cache, yet shows the target's time to first token and failures.
  */
-const PROBE: DemoRequest = {
+export const PROBE: DemoRequest = {
   seq: -1,
   atMs: 0,
   tenant: 'probe',

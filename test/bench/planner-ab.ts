@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createStorage } from '../../src/storage/client.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
+import { TARGETS } from './analytics-config.js';
 import { baseDir } from './planner-base.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -91,18 +92,7 @@ async function main(): Promise<void> {
     baseline: { from: new Date(now - w - DAY), to: new Date(now - w) },
   });
   const ragged = END - HOUR - 42_100;
-  const targets = ['dep-0', 'dep-1'].map((deployment) => ({
-    deployment,
-    units: 100,
-    unitCapacity: 50_000,
-    weights: { input: 1, cached_input: 0, cache_write: 1, output: 4 },
-    sizing: {
-      pricePerConvertedToken: 0.0000025,
-      terms: { hourly: 1, '1-month': 260 / 730, '1-year': 2652 / 8760 },
-      minUnits: 15,
-      increment: 5,
-    },
-  }));
+  const targets = TARGETS;
   const cases: [string, string, object][] = [
     [
       `latency provider,model (${days}d)`,
