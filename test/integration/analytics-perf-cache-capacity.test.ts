@@ -9,13 +9,14 @@ import { queryCache } from '../../src/analytics/queries/cache.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { getJson, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { hourStartMs } from '../helpers/clock.js';
 
 let t: TestRuntime;
 let server: Server;
 let api: string;
 const HOUR = 3_600_000;
 const MIN = 60_000;
-const NOW = new Date(Math.floor(Date.now() / HOUR) * HOUR - 24 * HOUR);
+const NOW = new Date(hourStartMs() - 24 * HOUR);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 // Capacity: K = 10 tokens/min per unit, pi = 1e-6 $/token, so a unit-minute is worth 1e-5 $ of

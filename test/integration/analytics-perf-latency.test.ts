@@ -12,13 +12,14 @@ import { queryTtftDrift } from '../../src/analytics/queries/drift.js';
 import { planRead } from '../../src/storage/planner/plan.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { getJson, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import { hourStartMs } from '../helpers/clock.js';
 
 let t: TestRuntime;
 let server: Server;
 let api: string;
 const HOUR = 3_600_000;
 // Hour-aligned anchor well inside the TTL; `now` of the app is 6 h later.
-const T0 = Math.floor(Date.now() / HOUR) * HOUR - 48 * HOUR;
+const T0 = hourStartMs() - 48 * HOUR;
 const NOW = new Date(T0 + 6 * HOUR);
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -14,10 +14,11 @@ import { readSql } from '../../src/storage/planner/sql.js';
 import type { Read } from '../../src/storage/planner/plan.js';
 import type { QueryRunner, Row } from '../../src/storage/runner.js';
 import { generateSql } from '../bench/analytics-gen.js';
+import { hourStartMs } from '../helpers/clock.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const END = Math.floor(Date.now() / HOUR) * HOUR;
+const END = hourStartMs();
 // Enough rows that an hour is a small share of the tenant-first granules (the engine picks the
 // projection only when it reads fewer granules).
 const TOTAL = 400_000;

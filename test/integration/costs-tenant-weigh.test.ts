@@ -12,10 +12,11 @@ import { migrate } from '../../src/storage/migrate.js';
 import { configurePlanner } from '../../src/storage/planner/tenant-size.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
 import { generateSql } from '../bench/analytics-gen.js';
+import { hourStartMs } from '../helpers/clock.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const END = Math.floor(Date.now() / HOUR) * HOUR;
+const END = hourStartMs();
 // 40k calls over 30 days across 500 skewed tenants: t0 holds a few thousand.
 const TOTAL = 40_000;
 const FROM = new Date(END - 9 * DAY - 5 * HOUR + 17_300);

@@ -20,9 +20,10 @@ import { createStorage } from '../../src/storage/client.js';
 import { MIGRATIONS_DIR, migrate, readMigrations } from '../../src/storage/migrate.js';
 import type { QueryRunner, Row } from '../../src/storage/runner.js';
 import { generateSql } from '../bench/analytics-gen.js';
+import { hourStartMs } from '../helpers/clock.js';
 
 const HOUR = 3_600_000;
-const END = Math.floor(Date.now() / HOUR) * HOUR;
+const END = hourStartMs();
 // The first rows of a 20M-row month: about 460 calls a minute.
 const SERIES = 20_000_000;
 const dirs: string[] = [];

@@ -19,9 +19,10 @@ import {
   renderSql,
   splitStatements,
 } from '../../src/storage/migrate.js';
+import { hourStartMs } from '../helpers/clock.js';
 
 const HOUR = 3_600_000;
-const T0 = Math.floor(Date.now() / HOUR) * HOUR - 80 * HOUR;
+const T0 = hourStartMs() - 80 * HOUR;
 let storage: QueryRunner;
 
 function rows(): string {

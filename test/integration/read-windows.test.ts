@@ -15,10 +15,11 @@ import { readMany, readRows } from '../../src/storage/planner/read.js';
 import { windowsSql } from '../../src/storage/planner/sql.js';
 import type { QueryRunner, Row } from '../../src/storage/runner.js';
 import { generateSql } from '../bench/analytics-gen.js';
+import { hourStartMs } from '../helpers/clock.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-const END = Math.floor(Date.now() / HOUR) * HOUR;
+const END = hourStartMs();
 // 120k calls over 30 days: ~170 an hour, a few a minute.
 const TOTAL = 120_000;
 // Not on a minute: every window has raw edges, minutes and (the baseline) hours.

@@ -23,9 +23,10 @@ import { DIGESTS_RETIRED } from '../../src/storage/catalog/measures.js';
 import { createStorage } from '../../src/storage/client.js';
 import { MIGRATIONS_DIR, migrate, readMigrations } from '../../src/storage/migrate.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
+import { hourStartMs } from '../helpers/clock.js';
 
 const HOUR = 3_600_000;
-const T0 = Math.floor(Date.now() / HOUR) * HOUR - 30 * HOUR;
+const T0 = hourStartMs() - 30 * HOUR;
 const DIGESTS = ['duration_q', 'ttft_q', 'itl_q'];
 let storage: QueryRunner;
 
