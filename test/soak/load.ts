@@ -12,14 +12,14 @@
 // Prints throughput, RSS over time, status counts, acknowledged vs stored spans, duplicates.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
 import { createStorage } from '../../src/storage/client.js';
 import { makeSpans } from '../bench/spans.js';
-import { memoryReport, rssMiB, sampleMemory, type MemorySample } from './memory.js';
+import { freePort } from '../helpers/cli.js';
+import { cpuSeconds, memoryReport, rssMiB, sampleMemory, type MemorySample } from './memory.js';
 import { smapsSummary } from './smaps.js';
 
 const MODE = process.env.SOAK_MODE ?? 'soak';
@@ -52,16 +52,6 @@ interface Stats {
   statuses: Map<number, number>;
   apiCalls: number;
   apiErrors: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address();
-      server.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
 }
 
 async function start(
@@ -260,6 +250,7 @@ async function runTimed(): Promise<void> {
   clearTimeout(half);
   smaps.push(`end of load ${smapsSummary(child.pid)}`);
   const seconds = (Date.now() - t0) / 1000;
+  const cpu = cpuSeconds(child.pid);
   const d0 = Date.now();
   child.kill('SIGTERM');
   await exited;
@@ -267,6 +258,9 @@ async function runTimed(): Promise<void> {
   const drain = (Date.now() - d0) / 1000;
   console.log(
     `mode=${MODE} minutes=${MINUTES} clients=${CLIENTS} spool=${SPOOL_MB} MiB: acknowledged ${(stats.acked.size / seconds).toFixed(0)} spans/s, sent ${(stats.sent / seconds).toFixed(0)} spans/s; drain after SIGTERM ${drain.toFixed(1)} s`,
+  );
+  console.log(
+    `server CPU ${cpu.toFixed(0)} s in the load: ${((cpu / Math.max(1, stats.acked.size)) * 1e6).toFixed(1)} µs a span acknowledged`,
   );
   console.log(`RSS MiB every 5 s: ${rss.join(' ')} (max ${Math.max(...rss, 0)})`);
   for (const line of [...memoryReport(memory), ...smaps]) console.log(line);

@@ -76,3 +76,18 @@ export function rssMiB(pid: number | undefined): number {
     return 0;
   }
 }
+
+/**
+ * The server's CPU seconds so far (user + system, /proc/<pid>/stat): per acknowledged span it
+ * compares runs on a shared machine, where the rate follows the other load.
+ */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, the 14th and 15th fields (the 3rd, state, is this split's first), in
+    // clock ticks: 100 a second on Linux.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
