@@ -4,12 +4,13 @@
 // block is freed; from then on it raises that threshold to the freed block's size (up to 32 MiB)
 // and trims a heap only when twice that is free at its top. Blocks of request and insert bodies
 // then land inside the arenas, and what their frees leave behind stays resident: in the soak the
-// main arena held 86-173 MiB and the other threads' 44-50 MiB. A fixed threshold of 1 MiB (which
-// also keeps the trim threshold at 128 KiB) left 59 and 10 MiB at the same CPU a span; 128 KiB
-// left 37-43 and 9-12 MiB but cost 9 % more CPU a span (a mmap and page faults for every block
-// from 128 KiB). README "Where the resident memory is" has the runs. Tunables are read once,
-// when the process starts, so the launcher (bin/llm-finops.js) re-executes itself with them
-// (process.execve: same pid) unless the user set any malloc tunable, then left exactly as given.
+// main arena held 86-182 MiB and the other threads' 44-50 MiB. A fixed threshold of 1 MiB (which
+// also keeps the trim threshold at 128 KiB) left 53-59 and 10-13 MiB, CPU a span within the
+// noise; 128 KiB left 37-43 and 9-12 MiB at the same RSS and more CPU a span in both runs (a
+// mmap and page faults for every block from 128 KiB). README "Where the resident memory is" has
+// the runs. Tunables are read once, when the process starts, so the launcher (bin/llm-finops.js)
+// re-executes itself with them (process.execve: same pid) unless the user set any malloc
+// tunable, which is then left exactly as given.
 
 /** What llm-finops sets in GLIBC_TUNABLES when the user set no malloc tunable. */
 export const MALLOC_TUNABLES = 'glibc.malloc.mmap_threshold=1048576';
