@@ -94,7 +94,7 @@ describe('storage.max_memory', () => {
     pipeline.admit(room + 1);
   });
 
-  it('reports the engine memory account, the trace bytes and the duplicate filter window on /metrics', async () => {
+  it('reports the engine memory account, the RSS split, the trace bytes and the duplicate filter window on /metrics', async () => {
     const body = encodeProtoRequest(makeSpans(50));
     const res = await fetch(t.otlpUrl, {
       method: 'POST',
@@ -115,6 +115,14 @@ describe('storage.max_memory', () => {
     const plan = planMemory(MAX_MEMORY);
     expect(value('llm_finops_engine_memory_bytes')).toBeGreaterThan(0);
     expect(value('llm_finops_engine_memory_bytes')).toBeLessThan(plan.engineBytes);
+    // RSS split into anonymous and file pages (libchdb.so's code is most of the file pages).
+    const [anon, file] = ['anon', 'file'].map((k) =>
+      value(`llm_finops_process_resident_memory_${k}_bytes`),
+    );
+    expect(anon).toBeGreaterThan(50 * 1024 * 1024);
+    expect(file).toBeGreaterThan(50 * 1024 * 1024);
+    const rss = value('llm_finops_process_resident_memory_bytes');
+    expect(Math.abs(anon! + file! - rss)).toBeLessThan(rss * 0.1);
     expect(value('llm_finops_collector_duplicate_window_seconds')).toBeGreaterThanOrEqual(0);
     expect(value('llm_finops_collector_duplicate_filter_evicted_total')).toBe(0);
     expect(value('llm_finops_collector_traces_evicted_early_total')).toBe(0);

@@ -6,19 +6,21 @@
 //   knobs: SOAK_CLIENTS, SOAK_SPOOL_MB (overload: 64), SOAK_POOL (overload: 4000 pre-encoded
 //   batches of 200 spans), SOAK_SERVER_CPUS (e.g. 0: server on one core), SOAK_SERVER_LOG (file
 //   for the server's stdout), SOAK_NODE_FLAGS (e.g. `--trace-gc`, into that log), SOAK_FLUSH_MS
-//   (the server's collector.writer.flush_interval_ms)
+//   (the server's collector.writer.flush_interval_ms), SOAK_SERVER_ENV (`NAME=value ...` for the
+//   server's environment alone, e.g. `MALLOC_ARENA_MAX=2`)
 //
 // Prints throughput, RSS over time, status counts, acknowledged vs stored spans, duplicates.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
 import { createStorage } from '../../src/storage/client.js';
 import { makeSpans } from '../bench/spans.js';
-import { memoryReport, sampleMemory, type MemorySample } from './memory.js';
+import { freePort } from '../helpers/cli.js';
+import { cpuSeconds, memoryReport, rssMiB, sampleMemory, type MemorySample } from './memory.js';
+import { smapsSummary } from './smaps.js';
 
 const MODE = process.env.SOAK_MODE ?? 'soak';
 const MINUTES = Number(process.env.SOAK_MINUTES ?? (MODE === 'soak' ? 10 : 1));
@@ -34,6 +36,12 @@ const FLUSH_MS = process.env.SOAK_FLUSH_MS;
 const SERVER_LOG = process.env.SOAK_SERVER_LOG;
 // Node flags for the server (e.g. `--trace-gc`, which NODE_OPTIONS does not take).
 const NODE_FLAGS = (process.env.SOAK_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+const SERVER_ENV = Object.fromEntries(
+  (process.env.SOAK_SERVER_ENV ?? '')
+    .split(' ')
+    .filter((kv) => kv.includes('='))
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 const POOL = Number(process.env.SOAK_POOL ?? 4000);
 const SPOOL_MB = Number(process.env.SOAK_SPOOL_MB ?? (MODE === 'overload' ? 64 : 1024));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -44,16 +52,6 @@ interface Stats {
   statuses: Map<number, number>;
   apiCalls: number;
   apiErrors: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address();
-      server.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
 }
 
 async function start(
@@ -87,7 +85,7 @@ async function start(
   const child = spawn(cmd, argv, {
     cwd: ROOT,
     stdio: ['ignore', SERVER_LOG !== undefined ? openSync(SERVER_LOG, 'a') : 'ignore', 'inherit'],
-    env: { ...process.env, LOG_LEVEL: 'error' },
+    env: { ...process.env, ...SERVER_ENV, LOG_LEVEL: 'error' },
   });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   const api = `http://127.0.0.1:${a}`;
@@ -105,17 +103,6 @@ async function start(
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function rssMiB(pid: number | undefined): number {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('VmRSS:'));
-    return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
-  } catch {
-    return 0;
-  }
-}
 
 function ids(request: object): string[] {
   const spans =
@@ -246,6 +233,12 @@ async function runTimed(): Promise<void> {
     rss.push(rssMiB(child.pid));
     void sampleMemory(metricsUrl).then((s) => s !== undefined && memory.push(s));
   }, 5_000);
+  // The resident pages by mapping at mid-run and at the end of the load (smaps.ts).
+  const smaps: string[] = [];
+  const half = setTimeout(
+    () => smaps.push(`mid-run ${smapsSummary(child.pid)}`),
+    end / 2 - Date.now() / 2,
+  );
   const t0 = Date.now();
   await Promise.all([
     ...Array.from({ length: CLIENTS }, () =>
@@ -254,7 +247,10 @@ async function runTimed(): Promise<void> {
     apiLoop(api, stats, () => Date.now() > end),
   ]);
   clearInterval(sampler);
+  clearTimeout(half);
+  smaps.push(`end of load ${smapsSummary(child.pid)}`);
   const seconds = (Date.now() - t0) / 1000;
+  const cpu = cpuSeconds(child.pid);
   const d0 = Date.now();
   child.kill('SIGTERM');
   await exited;
@@ -263,8 +259,11 @@ async function runTimed(): Promise<void> {
   console.log(
     `mode=${MODE} minutes=${MINUTES} clients=${CLIENTS} spool=${SPOOL_MB} MiB: acknowledged ${(stats.acked.size / seconds).toFixed(0)} spans/s, sent ${(stats.sent / seconds).toFixed(0)} spans/s; drain after SIGTERM ${drain.toFixed(1)} s`,
   );
+  console.log(
+    `server CPU ${cpu.toFixed(0)} s in the load: ${((cpu / Math.max(1, stats.acked.size)) * 1e6).toFixed(1)} µs a span acknowledged`,
+  );
   console.log(`RSS MiB every 5 s: ${rss.join(' ')} (max ${Math.max(...rss, 0)})`);
-  for (const line of memoryReport(memory)) console.log(line);
+  for (const line of [...memoryReport(memory), ...smaps]) console.log(line);
   const refused = [...stats.statuses]
     .filter(([s]) => s === 429 || s === 503)
     .reduce((n, [, c]) => n + c, 0);

@@ -3,6 +3,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CollectorMetrics } from '../../collector/metrics.js';
+import { readResidentMemory } from '../../collector/process-memory.js';
 
 const COUNTERS: [keyof CollectorMetrics, string][] = [
   ['spansReceived', 'OTLP spans received'],
@@ -43,6 +44,7 @@ export function createMetrics(collector?: () => CollectorMetrics): Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.3, 1, 3],
     registers: [registry],
   });
+  registerResident(registry);
   if (collector !== undefined) registerCollector(registry, collector);
   return {
     registry,
@@ -57,6 +59,27 @@ export function createMetrics(collector?: () => CollectorMetrics): Metrics {
       next();
     },
   };
+}
+
+/**
+ * RSS split into anonymous and file pages (Linux only; absent elsewhere): sizing a container
+ * needs the first, since the file pages (libchdb.so's code) are clean and the kernel reclaims
+ * them under pressure.
+ */
+function registerResident(registry: Registry): void {
+  if (readResidentMemory() === undefined) return;
+  const kinds = [
+    ['anon', 'anonBytes', 'anonymous (heap, malloc arenas, stacks: not reclaimable)'],
+    ['file', 'fileBytes', 'file pages (code and libraries: clean, reclaimable by the kernel)'],
+    ['shmem', 'shmemBytes', 'shared memory'],
+  ] as const;
+  for (const [kind, key, help] of kinds)
+    gauge(
+      registry,
+      `llm_finops_process_resident_memory_${kind}_bytes`,
+      `resident memory: ${help}`,
+      () => readResidentMemory()?.[key] ?? 0,
+    );
 }
 
 function registerCollector(registry: Registry, read: () => CollectorMetrics): void {
