@@ -3,7 +3,8 @@
 // measures summed on merge (integer counts and sums, Decimal money, histogram maps): a Float64 sum
 // would round, a t-digest cannot be subtracted. The engine's types need three things:
 // - a subtracted UInt64 is an Int64, and UNION ALL of UInt64 and Int64 columns is a
-//   Variant(Int64, UInt64) that sum() rejects, so every part's counts are cast to Int64;
+//   Variant(Int64, UInt64) that sum() rejects, so the parts return their values as they are with a
+//   sign column, and the outer merge multiplies (counts as Int64);
 // - sumMap keeps a bucket that nets to zero (a raw read never has one), so the merged maps drop
 //   zero buckets;
 // - a group present only in the subtracted part nets to zero rows: it is dropped by its row count.
@@ -13,8 +14,6 @@ import type { Read } from './plan.js';
 
 /** The hidden per-part column counting each group's rows, for the HAVING that drops empty groups. */
 export const ROWS_COLUMN = 'planner_rows';
-
-const HISTOGRAM = 'Map(UInt16, Int64)';
 
 type Kind = 'count' | 'money' | 'histogram';
 
@@ -44,19 +43,17 @@ export function canSubtract(read: Read, measures: readonly [string, Measure][]):
   return measures.every(([, m]) => kindOf(m) !== undefined);
 }
 
-/** A measure column of one part: `expr` (a raw aggregate or stored value) cast to a signed type. */
-export function signedSql(m: Measure, expr: string, negative: boolean): string {
+/** Each part's sign per row: -1 where a row falls in a subtracted segment (llm_calls: per group). */
+export const SIGN_COLUMN = 'planner_sign';
+
+/** The outer merge of a signed measure: each row times its sign, zero buckets dropped. */
+export function signedMerge(m: Measure, name: string): string {
   const kind = kindOf(m);
-  if (kind === 'histogram') {
-    const cast = `CAST(${expr}, '${HISTOGRAM}')`;
-    return negative ? `mapApply((k, v) -> (k, -v), ${cast})` : cast;
-  }
-  if (kind === 'count') return negative ? `-toInt64(${expr})` : `toInt64(${expr})`;
-  return negative ? `-(${expr})` : expr;
+  if (kind === 'histogram')
+    return `mapFilter((k, v) -> v != 0, sumMap(mapApply((k, v) -> (k, toInt64(v) * ${SIGN_COLUMN}), ${name})))`;
+  if (kind === 'count') return `sum(toInt64(${name}) * ${SIGN_COLUMN})`;
+  return `sum(${name} * ${SIGN_COLUMN})`;
 }
 
-/** The outer merge of a signed measure: histograms without the buckets that net to zero. */
-export function signedMerge(m: Measure, name: string): string {
-  if (kindOf(m) === 'histogram') return `mapFilter((k, v) -> v != 0, ${m.merge(name)})`;
-  return m.merge(name);
-}
+/** A group's rows, signed: zero when the group is only in subtracted parts. */
+export const signedRowsSql = (): string => `sum(toInt64(${ROWS_COLUMN}) * ${SIGN_COLUMN})`;

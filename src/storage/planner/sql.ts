@@ -8,7 +8,14 @@ import { LLM_CALLS } from '../catalog/tables.js';
 import type { Catalog, Measure } from '../catalog/types.js';
 import type { QueryParams } from '../runner.js';
 import { planRead, type Bucket, type Plan, type Read, type Segment } from './plan.js';
-import { ROWS_COLUMN, canSubtract, rowsMeasure, signedMerge, signedSql } from './signed.js';
+import {
+  ROWS_COLUMN,
+  SIGN_COLUMN,
+  canSubtract,
+  rowsMeasure,
+  signedMerge,
+  signedRowsSql,
+} from './signed.js';
 
 export interface ReadSql {
   sql: string;
@@ -174,31 +181,31 @@ function planParts(
   // engine ~5-10 ms of planning however few rows it reads, which at 7 segments was most of a
   // 30-day question's time.
   const byTable = new Map<string, Tagged[]>();
-  for (const segment of windows ?? plan.segments.map((g) => ({ ...g, index: 0 }))) {
-    const key = `${segment.table?.name ?? ''}${segment.sign === -1 ? ' -' : ''}`;
+  // Signed, a table's added and subtracted segments share its SELECT too: each row's sign is found
+  // by the segment it falls in (as a window's index), llm_calls' groups split by it.
+  const tag = (g: Segment): Tagged => ({ ...g, index: g.sign === -1 ? 1 : 0 });
+  for (const segment of windows ?? plan.segments.map(tag)) {
+    const key = segment.table?.name ?? '';
     byTable.set(key, [...(byTable.get(key) ?? []), segment]);
   }
-  const merged = rows === 'merged' || (rows === 'flat' && byTable.size <= 1);
+  // Signed, the outer GROUP BY merges every part anyway: rollups return their stored rows.
+  const merged = !signed && (rows === 'merged' || (rows === 'flat' && byTable.size <= 1));
   const part = (segments: readonly Tagged[]): string => {
     const table = segments[0]?.table;
     const raw = table === undefined;
     const time = table === undefined ? 'start_time' : TIME_COLUMN[table.grain];
-    // Signed, a stored column is named with its table: `-toInt64(rows) AS rows` would otherwise
-    // be what a later `toInt64(rows) AS planner_rows` reads (an alias shadows the column).
-    const stored = (n: string): string => (signed && table !== undefined ? `${table.name}.${n}` : n);
-    const value = ([n, m]: [string, Measure]): string =>
-      raw ? m.raw : merged ? m.merge(stored(n)) : stored(n);
-    const negative = segments[0]?.sign === -1;
+    const value = ([n, m]: [string, Measure]): string => (raw ? m.raw : merged ? m.merge(n) : n);
     const cols = [
       // Several windows in one SELECT: each row's window named by the segment it falls in.
       ...(windows !== undefined ? [`toUInt8(${windowIndexSql(segments)}) AS read_index`] : []),
       ...(read.bucket !== undefined ? [`${bucketSql(read.bucket, time)} AS bucket`] : []),
       ...dims,
-      ...measures.map(([n, m]) =>
-        signed ? `${signedSql(m, value([n, m]), negative)} AS ${n}` : `${value([n, m])} AS ${n}`,
-      ),
+      ...measures.map((m) => `${value(m)} AS ${m[0]}`),
       ...(signed && counted !== undefined
-        ? [`${signedSql(counted[1], value(counted), negative)} AS ${ROWS_COLUMN}`]
+        ? [
+            `${value(counted)} AS ${ROWS_COLUMN}`,
+            `toInt8(1 - 2 * ${windowIndexSql(segments)}) AS ${SIGN_COLUMN}`,
+          ]
         : []),
     ];
     const ranges = joinRanges(segments).map((segment) => timeRange(segment, byTenant));
@@ -211,7 +218,7 @@ function planParts(
       ...(raw && subject.where !== undefined ? [subject.where] : []),
       ...filters,
     ];
-    const grouped = raw || merged ? groupBy : '';
+    const grouped = raw || merged ? (signed && raw ? `${groupBy}, ${SIGN_COLUMN}` : groupBy) : '';
     return `SELECT ${cols.join(', ')} FROM ${table === undefined ? 'llm_calls' : table.name} WHERE ${where.join(' AND ')}${grouped}`;
   };
   const parts = byTable.size > 0 ? [...byTable.values()].map(part) : [part([])];
@@ -220,10 +227,8 @@ function planParts(
 
 /** The outer merge of a plan's parts (signed: zero buckets and groups of zero rows dropped). */
 function outerSql(p: Parts): string {
-  const merged = p.measures.map(
-    ([n, m]) => `${p.signed ? signedMerge(m, n) : m.merge(n)} AS ${n}`,
-  );
-  const having = p.signed ? ` HAVING sum(${ROWS_COLUMN}) != 0` : '';
+  const merged = p.measures.map(([n, m]) => `${p.signed ? signedMerge(m, n) : m.merge(n)} AS ${n}`);
+  const having = p.signed ? ` HAVING ${signedRowsSql()} != 0` : '';
   return `SELECT ${[...p.keys, ...merged].join(', ')} FROM (${p.parts.join('\nUNION ALL\n')})${p.groupBy}${having}`;
 }
 
