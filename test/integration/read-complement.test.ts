@@ -124,6 +124,25 @@ const READS: [string, Omit<Read, 'from' | 'to'>][] = [
       filters: { kind: BILLABLE_KINDS },
     },
   ],
+  [
+    'costs by day',
+    {
+      subject: 'calls',
+      dims: ['route'],
+      bucket: 'day',
+      measures: ['calls', 'cost_total', 'input_tokens'],
+      filters: { kind: BILLABLE_KINDS },
+    },
+  ],
+  [
+    'cache by hour',
+    {
+      subject: 'cache',
+      dims: ['route'],
+      bucket: 'hour',
+      measures: ['rows', 'hits', 'read_tokens'],
+    },
+  ],
 ];
 
 describe('partial days as whole days minus their rest', () => {
