@@ -25,10 +25,13 @@ const DAY = 24 * HOUR;
 const END = Math.floor(Date.now() / DAY) * DAY - 2 * DAY;
 const D = END - 5 * DAY;
 const TENANT = 'edge';
-/** [name, from, to]: both edges' rests shorter than their parts, and a range inside one day. */
+/** [name, from, to]: edges read as their day minus the rest, or one edge raw and one so. */
 const RANGES: [string, number, number][] = [
   ['ragged both ends', D + 3 * HOUR + 17_300, D + 3 * DAY + 21 * HOUR - 42_100],
   ['inside one day', D + HOUR + 500, D + 23 * HOUR - 500],
+  // The first day's 8 h read raw, the last day's rest (8 h 15 min) subtracted: one llm_calls
+  // SELECT with both signs.
+  ['added edge, subtracted rest', D + 16 * HOUR + 17_300, D + DAY + 15 * HOUR + 45 * 60_000],
 ];
 const [A_FROM, A_TO] = [RANGES[0]![1], RANGES[0]![2]];
 

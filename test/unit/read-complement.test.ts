@@ -84,7 +84,16 @@ describe('cutRange with complements', () => {
     expect(scoped.sql).toContain('mapFilter((k, v) -> v != 0, sumMap(mapApply(');
     // One SELECT per table, added and subtracted rows told apart by planner_sign.
     expect(scoped.sql.match(/FROM llm_calls/g)).toHaveLength(1);
-    expect(scoped.sql).toContain('GROUP BY route, planner_sign');
+    // Here every raw segment is subtracted: a constant sign, no grouping by it.
+    expect(scoped.sql).toContain('toInt8(-1) AS planner_sign');
+    expect(scoped.sql).not.toContain('GROUP BY route, planner_sign');
+    // An added first edge (8 h of its day) and a subtracted rest after `to` (8 h 15 min).
+    const [f5, t5] = [ranges[4]![1], ranges[4]![2]];
+    const mixed = readSql({ ...read, from: new Date(f5), to: new Date(t5) }, '', undefined, {
+      flat: true,
+    });
+    expect(mixed.sql.match(/FROM llm_calls/g)).toHaveLength(1);
+    expect(mixed.sql).toContain('GROUP BY route, planner_sign');
     const unscoped = readSql({ ...read, filters: {} }, '', undefined, { flat: true });
     expect(unscoped.sql).not.toContain('planner_rows');
     // Without the outer GROUP BY nothing nets the subtracted rows out.

@@ -195,6 +195,8 @@ function planParts(
     const raw = table === undefined;
     const time = table === undefined ? 'start_time' : TIME_COLUMN[table.grain];
     const value = ([n, m]: [string, Measure]): string => (raw ? m.raw : merged ? m.merge(n) : n);
+    const index = windowIndexSql(segments);
+    const signSql = index === '0' ? '1' : index === '1' ? '-1' : `1 - 2 * ${index}`;
     const cols = [
       // Several windows in one SELECT: each row's window named by the segment it falls in.
       ...(windows !== undefined ? [`toUInt8(${windowIndexSql(segments)}) AS read_index`] : []),
@@ -202,10 +204,7 @@ function planParts(
       ...dims,
       ...measures.map((m) => `${value(m)} AS ${m[0]}`),
       ...(signed && counted !== undefined
-        ? [
-            `${value(counted)} AS ${ROWS_COLUMN}`,
-            `toInt8(1 - 2 * ${windowIndexSql(segments)}) AS ${SIGN_COLUMN}`,
-          ]
+        ? [`${value(counted)} AS ${ROWS_COLUMN}`, `toInt8(${signSql}) AS ${SIGN_COLUMN}`]
         : []),
     ];
     const ranges = joinRanges(segments).map((segment) => timeRange(segment, byTenant));
@@ -218,7 +217,9 @@ function planParts(
       ...(raw && subject.where !== undefined ? [subject.where] : []),
       ...filters,
     ];
-    const grouped = raw || merged ? (signed && raw ? `${groupBy}, ${SIGN_COLUMN}` : groupBy) : '';
+    // llm_calls' groups split by sign only when its segments have both (else it is a constant).
+    const bySign = signed && raw && !/^-?1$/.test(signSql);
+    const grouped = raw || merged ? (bySign ? `${groupBy}, ${SIGN_COLUMN}` : groupBy) : '';
     return `SELECT ${cols.join(', ')} FROM ${table === undefined ? 'llm_calls' : table.name} WHERE ${where.join(' AND ')}${grouped}`;
   };
   const parts = byTable.size > 0 ? [...byTable.values()].map(part) : [part([])];
