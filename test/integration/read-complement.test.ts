@@ -81,6 +81,10 @@ const CALLS = [
   call(D + 2 * HOUR, '/mixed', { duration_ms: 150 }),
   call(D + 10 * HOUR, '/mixed', { duration_ms: 5000, cost_total: '0.000000000000000007' }),
   call(D + 3 * DAY + 22 * HOUR, '/mixed', { duration_ms: 150, status: 'error' }),
+  // For the third range: in its raw first edge, inside its last day, in that day's subtracted rest.
+  call(D + 20 * HOUR, '/late-first', { duration_ms: 150 }),
+  call(D + DAY + 2 * HOUR, '/early-second', { duration_ms: 150 }),
+  call(D + DAY + 18 * HOUR, '/rest-second', { duration_ms: 150 }),
 ];
 
 beforeAll(async () => {
@@ -165,6 +169,8 @@ describe('partial days as whole days minus their rest', () => {
           const raw = await readRows(storage, { ...read, source: 'raw' });
           expect(fast.length).toBeGreaterThan(0);
           expect(canonical(fast)).toEqual(canonical(raw));
+          if (tenant === TENANT && range === 'added edge, subtracted rest')
+            expect(fast.map((r) => r.route).sort()).toEqual(['/early-second', '/late-first']);
           if (tenant === TENANT && range === 'ragged both ends') {
             const routes = fast.map((r) => r.route).sort();
             expect(routes).not.toContain('/before-from');
