@@ -4,7 +4,7 @@
 // read from llm_calls by its tenant-first key beside them (this tree with
 // storage.planner.raw_tenant_calls above any tenant: every read raw). Median wall and CPU ms of
 // BENCH_REPEAT runs (7), base / after / raw alternating; answers compared (base = after = raw).
-// TENANTS (t0,t250), GROUP_BY (route).
+// TENANTS (t0,t250), GROUP_BY (route), RANGE_DAYS (30).
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -48,7 +48,9 @@ async function main(): Promise<void> {
   // The raw read: the same store under another runner object whose threshold no tenant reaches.
   const raw: QueryRunner = { ...storage };
   configurePlanner(raw, { rawTenantCalls: Number.MAX_SAFE_INTEGER });
-  const range = { from: new Date(END - 30 * DAY + 17_300), to: new Date(END - 42_100) };
+  // RANGE_DAYS (30): a shorter range with the same ragged ends, for data holding the last days only.
+  const days = Number(process.env.RANGE_DAYS ?? 30);
+  const range = { from: new Date(END - days * DAY + 17_300), to: new Date(END - 42_100) };
   const groupBy = (process.env.GROUP_BY ?? 'route').split(',');
   const f = (x: [number, number]) =>
     `${x[0].toFixed(1).padStart(7)} /${x[1].toFixed(1).padStart(7)}`;
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
     ]);
     const same = `${jb === ja ? 'same' : 'DIFFERS'}/${ja === jr ? 'same' : 'DIFFERS'}`;
     console.log(
-      `${tenant} costs ${groupBy.join(',')} (30d)`.padEnd(30),
+      `${tenant} costs ${groupBy.join(',')} (${days}d)`.padEnd(30),
       f(b),
       f(a),
       f(r),

@@ -6,6 +6,7 @@ import { decimalUnits, type MoneyValue } from '../../shared/money.js';
 import { convertedTokens, type HourGroup } from './cost-model-alloc.js';
 import { COST_MEASURES } from '../../storage/catalog/measures.js';
 import type { FilterValue, Read } from '../../storage/planner/plan.js';
+import { TENANT_READ } from '../../storage/planner/read.js';
 import { weighTenants } from '../../storage/planner/tenant-size.js';
 import type { QueryRunner } from '../../storage/runner.js';
 import { costReadSql, type Bucket, type CostDimension } from './costs.js';
@@ -62,6 +63,9 @@ export function groupReadSql(q: GroupRead): { sql: string; params: Record<string
     bucket: q.bucket,
     filters: q.filters,
     source: q.source,
+    // Only the measures summed here (and calls, which drops empty groups): /v1/costs sums 10 of
+    // the 20, and each is a column of every rollup row and an aggregate of every raw call read.
+    measures: [...new Set(['calls', ...Object.values(q.measures)])],
   });
   const keys = [...(q.bucket !== undefined ? ['bucket'] : []), ...q.dims];
   const sums = Object.entries(q.measures).map(([out, raw]) => `sum(${raw}) AS ${out}`);
@@ -98,8 +102,11 @@ async function weighed(storage: QueryRunner, q: GroupRead): Promise<GroupRead> {
 }
 
 export async function readGroups(storage: QueryRunner, q: GroupRead): Promise<GroupRow[]> {
-  const { sql, params } = groupReadSql(await weighed(storage, q));
-  const rows = await storage.query<Record<string, string | number>>(sql, params);
+  const read = await weighed(storage, q);
+  const { sql, params } = groupReadSql(read);
+  // A tenant's reads by its key, not the time-ordered projection (planner/read.ts).
+  const options = typeof q.filters.tenant === 'string' ? TENANT_READ : undefined;
+  const rows = await storage.query<Record<string, string | number>>(sql, params, options);
   const names = Object.keys(q.measures);
   const out: GroupRow[] = [];
   for (const row of rows) {

@@ -80,6 +80,8 @@ export interface CostReadSpec {
   filters: Partial<Record<string, FilterValue | undefined>>;
   /** `raw`: llm_calls only (a small tenant, weighed by the caller); default the rollups. */
   source?: Read['source'];
+  /** The cost measures read (default all of them); a caller summing a few reads only those. */
+  measures?: readonly string[] | undefined;
 }
 
 /**
@@ -97,7 +99,7 @@ export function costReadSql(spec: CostReadSpec): { sql: string; params: QueryPar
     from: spec.from,
     to: spec.to,
     dims: spec.dims,
-    measures: COST_MEASURES,
+    measures: spec.measures ?? COST_MEASURES,
     bucket: spec.bucket,
     filters,
     source: spec.source,

@@ -36,6 +36,11 @@ export interface Segment {
   table: RollupTable | undefined;
   fromMs: number;
   toMs: number;
+  /**
+   * -1: the rows of [fromMs, toMs) are subtracted (the complement of a partial unit read whole
+   * from a coarser table, cutRange's `complement`). Absent: added.
+   */
+  sign?: -1 | undefined;
 }
 
 export interface Plan {
@@ -95,27 +100,62 @@ export function chooseFamily(read: Read, catalog: Catalog = CATALOG): Family | u
   )[0];
 }
 
+/** The segments with their signs flipped: a complement's own cut, subtracted. */
+const negated = (segments: readonly Segment[]): Segment[] =>
+  segments.map(({ sign, ...s }) => (sign === -1 ? s : { ...s, sign: -1 as const }));
+
 /**
  * [fromMs, toMs) cut at whole units of the coarsest table, the parts before and after cut again
  * with the finer tables, and whatever is left (less than the finest unit) read from llm_calls.
+ * With `complement`, a partial unit at an edge is read as the whole unit minus the rest of it
+ * (cut the same way, subtracted) when that rest is shorter than the partial part: a tenant's
+ * 30-day latency ending 16 h into a day reads that day's row minus the 8 h after `to` (nothing yet,
+ * when `to` is now) instead of 16 h of calls. Exact only for measures summed on merge (sql.ts
+ * decides when it applies); a group present only in a subtracted part nets to zero rows.
  */
-export function cutRange(fromMs: number, toMs: number, tables: readonly RollupTable[]): Segment[] {
+export function cutRange(
+  fromMs: number,
+  toMs: number,
+  tables: readonly RollupTable[],
+  complement = false,
+): Segment[] {
   if (!(fromMs < toMs)) return [];
   const [table, ...finer] = tables;
   if (table === undefined) return [{ table: undefined, fromMs, toMs }];
+  const cut = (f: number, t: number): Segment[] => cutRange(f, t, finer, complement);
+  const whole = (f: number, t: number): Segment[] => [{ table, fromMs: f, toMs: t }];
   const unit = GRAIN_MS[table.grain];
   const a = Math.ceil(fromMs / unit) * unit;
   const b = Math.floor(toMs / unit) * unit;
-  if (a >= b) return cutRange(fromMs, toMs, finer);
-  return [
-    ...cutRange(fromMs, a, finer),
-    { table, fromMs: a, toMs: b },
-    ...cutRange(b, toMs, finer),
-  ];
+  if (a >= b && !complement) return cut(fromMs, toMs);
+  if (a > b) {
+    // Inside one unit [b, a): the unit minus both sides when they are shorter than the range.
+    if (complement && a - b - (toMs - fromMs) < toMs - fromMs)
+      return [...whole(b, a), ...negated([...cut(b, fromMs), ...cut(toMs, a)])];
+    return cut(fromMs, toMs);
+  }
+  const head =
+    complement && a > fromMs && fromMs - (a - unit) < a - fromMs
+      ? [...whole(a - unit, a), ...negated(cut(a - unit, fromMs))]
+      : cut(fromMs, a);
+  const tail =
+    complement && toMs > b && b + unit - toMs < toMs - b
+      ? [...whole(b, b + unit), ...negated(cut(toMs, b + unit))]
+      : cut(b, toMs);
+  return [...head, ...(a < b ? whole(a, b) : []), ...tail];
 }
 
-export function planRead(read: Read, catalog: Catalog = CATALOG): Plan {
+/** `complement`: partial units may be read as whole units minus their rest (cutRange). */
+export function planRead(
+  read: Read,
+  catalog: Catalog = CATALOG,
+  opts: { complement?: boolean } = {},
+): Plan {
   const family = chooseFamily(read, catalog);
   const tables = family !== undefined ? usableTables(family, read) : [];
-  return { family, segments: cutRange(read.from.getTime(), read.to.getTime(), tables) };
+  const complement = opts.complement === true && family !== undefined;
+  return {
+    family,
+    segments: cutRange(read.from.getTime(), read.to.getTime(), tables, complement),
+  };
 }

@@ -15,8 +15,11 @@ import { weighTenants } from './tenant-size.js';
  */
 export function tenantReadOptions(reads: readonly Read[]): QueryOptions | undefined {
   const scoped = reads.length > 0 && reads.every((r) => r.filters?.tenant !== undefined);
-  return scoped ? { settings: { optimize_use_projections: 0 } } : undefined;
+  return scoped ? TENANT_READ : undefined;
 }
+
+/** tenantReadOptions' settings, for a caller that builds its tenant-scoped SQL itself. */
+export const TENANT_READ: QueryOptions = { settings: { optimize_use_projections: 0 } };
 
 /** The rows of one read: dimensions (and `bucket`) and merged measures, as JSON. */
 export async function readRows(runner: QueryRunner, read: Read): Promise<Row[]> {

@@ -8,6 +8,14 @@ import { LLM_CALLS } from '../catalog/tables.js';
 import type { Catalog, Measure } from '../catalog/types.js';
 import type { QueryParams } from '../runner.js';
 import { planRead, type Bucket, type Plan, type Read, type Segment } from './plan.js';
+import {
+  ROWS_COLUMN,
+  SIGN_COLUMN,
+  canSubtract,
+  rowsMeasure,
+  signedMerge,
+  signedRowsSql,
+} from './signed.js';
 
 export interface ReadSql {
   sql: string;
@@ -116,6 +124,8 @@ interface Parts {
   measures: [string, Measure][];
   params: QueryParams;
   plan: Plan;
+  /** The plan subtracts (signed.ts): merge with signedMerge and drop groups of zero rows. */
+  signed: boolean;
 }
 
 /**
@@ -134,6 +144,7 @@ function planParts(
   catalog: Catalog,
   rows: PartRows,
   windows?: readonly Tagged[],
+  subtract = false,
 ): Parts {
   const subject =
     catalog.families.find((f) => f.subject.name === read.subject)?.subject ??
@@ -154,28 +165,47 @@ function planParts(
     ...dims,
   ];
   const groupBy = keys.length > 0 ? ` GROUP BY ${keys.join(', ')}` : '';
-  const plan = planRead(read, catalog);
+  // Partial days as whole days minus the rest (plan.ts cutRange) only where the outer GROUP BY
+  // merges every part: not for several windows (their rows are told apart by time), nor for rows
+  // returned unmerged (capacity sums them itself).
+  const complement =
+    subtract && windows === undefined && rows !== 'stored' && canSubtract(read, measures);
+  const plan = planRead(read, catalog, { complement });
+  const counted = plan.family !== undefined ? rowsMeasure(subject, plan.family) : undefined;
+  const signed = plan.segments.some((s) => s.sign === -1) && counted !== undefined;
+  if (plan.segments.some((s) => s.sign === -1) && counted === undefined)
+    return planParts(read, prefix, catalog, rows, windows, false);
   const byTenant = read.filters?.tenant !== undefined;
   // One SELECT per table: the two edges of a range (the partial minutes read raw, the partial
   // hours from the minute table, ...) share one, its time ranges ORed. Each SELECT costs the
   // engine ~5-10 ms of planning however few rows it reads, which at 7 segments was most of a
   // 30-day question's time.
   const byTable = new Map<string, Tagged[]>();
-  for (const segment of windows ?? plan.segments.map((g) => ({ ...g, index: 0 }))) {
+  // Signed, a table's added and subtracted segments share its SELECT too: each row's sign is found
+  // by the segment it falls in (as a window's index), llm_calls' groups split by it.
+  const tag = (g: Segment): Tagged => ({ ...g, index: g.sign === -1 ? 1 : 0 });
+  for (const segment of windows ?? plan.segments.map(tag)) {
     const key = segment.table?.name ?? '';
     byTable.set(key, [...(byTable.get(key) ?? []), segment]);
   }
-  const merged = rows === 'merged' || (rows === 'flat' && byTable.size <= 1);
+  // Signed, the outer GROUP BY merges every part anyway: rollups return their stored rows.
+  const merged = !signed && (rows === 'merged' || (rows === 'flat' && byTable.size <= 1));
   const part = (segments: readonly Tagged[]): string => {
     const table = segments[0]?.table;
     const raw = table === undefined;
     const time = table === undefined ? 'start_time' : TIME_COLUMN[table.grain];
+    const value = ([n, m]: [string, Measure]): string => (raw ? m.raw : merged ? m.merge(n) : n);
+    const index = windowIndexSql(segments);
+    const signSql = index === '0' ? '1' : index === '1' ? '-1' : `1 - 2 * ${index}`;
     const cols = [
       // Several windows in one SELECT: each row's window named by the segment it falls in.
       ...(windows !== undefined ? [`toUInt8(${windowIndexSql(segments)}) AS read_index`] : []),
       ...(read.bucket !== undefined ? [`${bucketSql(read.bucket, time)} AS bucket`] : []),
       ...dims,
-      ...measures.map(([n, m]) => `${raw ? m.raw : merged ? m.merge(n) : n} AS ${n}`),
+      ...measures.map((m) => `${value(m)} AS ${m[0]}`),
+      ...(signed && counted !== undefined
+        ? [`${value(counted)} AS ${ROWS_COLUMN}`, `toInt8(${signSql}) AS ${SIGN_COLUMN}`]
+        : []),
     ];
     const ranges = joinRanges(segments).map((segment) => timeRange(segment, byTenant));
     const where = [
@@ -187,11 +217,20 @@ function planParts(
       ...(raw && subject.where !== undefined ? [subject.where] : []),
       ...filters,
     ];
-    const grouped = raw || merged ? groupBy : '';
+    // llm_calls' groups split by sign only when its segments have both (else it is a constant).
+    const bySign = signed && raw && !/^-?1$/.test(signSql);
+    const grouped = raw || merged ? (bySign ? `${groupBy}, ${SIGN_COLUMN}` : groupBy) : '';
     return `SELECT ${cols.join(', ')} FROM ${table === undefined ? 'llm_calls' : table.name} WHERE ${where.join(' AND ')}${grouped}`;
   };
   const parts = byTable.size > 0 ? [...byTable.values()].map(part) : [part([])];
-  return { parts, keys, groupBy, measures, params, plan };
+  return { parts, keys, groupBy, measures, params, plan, signed };
+}
+
+/** The outer merge of a plan's parts (signed: zero buckets and groups of zero rows dropped). */
+function outerSql(p: Parts): string {
+  const merged = p.measures.map(([n, m]) => `${p.signed ? signedMerge(m, n) : m.merge(n)} AS ${n}`);
+  const having = p.signed ? ` HAVING ${signedRowsSql()} != 0` : '';
+  return `SELECT ${[...p.keys, ...merged].join(', ')} FROM (${p.parts.join('\nUNION ALL\n')})${p.groupBy}${having}`;
 }
 
 /**
@@ -210,17 +249,14 @@ export function readSql(
   opts: { merge?: boolean; flat?: boolean } = {},
 ): ReadSql {
   const rows = opts.flat === true && opts.merge !== false ? 'flat' : 'merged';
-  const { parts, keys, groupBy, measures, params, plan } = planParts(read, prefix, catalog, rows);
+  // Without the outer GROUP BY nothing would net the subtracted parts out.
+  const p = planParts(read, prefix, catalog, rows, undefined, opts.merge !== false);
+  const { parts, params, plan } = p;
   // One segment is already merged per group (same columns, same types): grouping it again cost a
   // second hash table as large as the first (a 30-day capacity read groups ~100k minute rows).
   if (parts.length === 1) return { sql: parts[0]!, params, plan };
   if (opts.merge === false) return { sql: parts.join('\nUNION ALL\n'), params, plan };
-  const merged = measures.map(([n, m]) => `${m.merge(n)} AS ${n}`);
-  return {
-    sql: `SELECT ${[...keys, ...merged].join(', ')} FROM (${parts.join('\nUNION ALL\n')})${groupBy}`,
-    params,
-    plan,
-  };
+  return { sql: outerSql(p), params, plan };
 }
 
 /**
@@ -267,18 +303,7 @@ export function windowsSql(
     planRead(r, catalog).segments.map((g) => ({ ...g, index })),
   );
   if (windows.length === 0) return undefined;
-  const { parts, keys, groupBy, measures, params, plan } = planParts(
-    first,
-    '',
-    catalog,
-    'flat',
-    windows,
-  );
-  if (parts.length === 1) return { sql: parts[0]!, params, plan };
-  const merged = measures.map(([n, m]) => `${m.merge(n)} AS ${n}`);
-  return {
-    sql: `SELECT ${[...keys, ...merged].join(', ')} FROM (${parts.join('\nUNION ALL\n')})${groupBy}`,
-    params,
-    plan,
-  };
+  const p = planParts(first, '', catalog, 'flat', windows);
+  if (p.parts.length === 1) return { sql: p.parts[0]!, params: p.params, plan: p.plan };
+  return { sql: outerSql(p), params: p.params, plan: p.plan };
 }
