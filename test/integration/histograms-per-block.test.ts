@@ -22,7 +22,6 @@ import type { QueryRunner, Row } from '../../src/storage/runner.js';
 import { generateSql } from '../bench/analytics-gen.js';
 import { hourStartMs } from '../helpers/clock.js';
 
-const HOUR = 3_600_000;
 const END = hourStartMs();
 // The first rows of a 20M-row month: about 460 calls a minute.
 const SERIES = 20_000_000;
