@@ -17,8 +17,9 @@ import { migrate } from '../../src/storage/migrate.js';
 import type { Read } from '../../src/storage/planner/plan.js';
 import { readRows } from '../../src/storage/planner/read.js';
 import { readSql } from '../../src/storage/planner/sql.js';
-import type { QueryRunner, Row } from '../../src/storage/runner.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
 import { generateSql } from '../bench/analytics-gen.js';
+import { canonicalRows } from '../helpers/canonical.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -101,10 +102,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Rows sorted by their dimensions, measures as text (Decimal sums stay exact). */
-const canonical = (rows: Row[]): string[] =>
-  rows.map((r) => JSON.stringify(Object.entries(r).sort())).sort();
-
 const READS: [string, Omit<Read, 'from' | 'to'>][] = [
   [
     'perf',
@@ -168,7 +165,7 @@ describe('partial days as whole days minus their rest', () => {
           const fast = await readRows(storage, { ...read, source: 'rollup' });
           const raw = await readRows(storage, { ...read, source: 'raw' });
           expect(fast.length).toBeGreaterThan(0);
-          expect(canonical(fast)).toEqual(canonical(raw));
+          expect(canonicalRows(fast)).toEqual(canonicalRows(raw));
           if (tenant === TENANT && range === 'added edge, subtracted rest')
             expect(fast.map((r) => r.route).sort()).toEqual(['/early-second', '/late-first']);
           if (tenant === TENANT && range === 'ragged both ends') {
@@ -211,7 +208,7 @@ describe('partial days as whole days minus their rest', () => {
     const a = groupReadSql(costs);
     const b = groupReadSql({ ...costs, source: 'raw' });
     const rows = await storage.query(a.sql, a.params);
-    expect(canonical(rows)).toEqual(canonical(await storage.query(b.sql, b.params)));
+    expect(canonicalRows(rows)).toEqual(canonicalRows(await storage.query(b.sql, b.params)));
     const mixedCost = rows.find((r) => r.route === '/mixed');
     expect(String(mixedCost?.cost_usd)).toMatch(/^0\.0*7$/);
   });

@@ -13,9 +13,10 @@ import { migrate } from '../../src/storage/migrate.js';
 import { planRead, type Read } from '../../src/storage/planner/plan.js';
 import { readMany, readRows } from '../../src/storage/planner/read.js';
 import { windowsSql } from '../../src/storage/planner/sql.js';
-import type { QueryRunner, Row } from '../../src/storage/runner.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
 import { generateSql } from '../bench/analytics-gen.js';
 import { hourStartMs } from '../helpers/clock.js';
+import { canonicalRows } from '../helpers/canonical.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -40,10 +41,6 @@ afterAll(async () => {
   await storage?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Rows sorted, measures as text. */
-const canonical = (rows: Row[]): string[] =>
-  rows.map((r) => JSON.stringify(Object.entries(r).sort())).sort();
 
 const perf = (w: { from: Date; to: Date }): Read => ({
   subject: 'perf',
@@ -89,8 +86,8 @@ describe('windows read together', () => {
         expect(planRead({ ...read, source: 'rollup' }).family?.name).toBe('ttft_drift');
         const rollup = await readRows(storage, { ...read, source: 'rollup' });
         expect(rollup.length).toBeGreaterThan(0);
-        expect(canonical(rollup)).toEqual(
-          canonical(await readRows(storage, { ...read, source: 'raw' })),
+        expect(canonicalRows(rollup)).toEqual(
+          canonicalRows(await readRows(storage, { ...read, source: 'raw' })),
         );
       }
     }
@@ -149,7 +146,7 @@ describe('windows read together', () => {
           const together = await readMany(storage, reads);
           const alone = await Promise.all(reads.map((r) => readRows(storage, r)));
           expect(alone[0]!.length, `${source} ${reads[0]!.subject}`).toBeGreaterThan(0);
-          expect(together.map(canonical)).toEqual(alone.map(canonical));
+          expect(together.map(canonicalRows)).toEqual(alone.map(canonicalRows));
         }
       }
     }

@@ -28,6 +28,7 @@ import {
 } from '../../src/storage/planner/tenant-size.js';
 import type { QueryRunner, Row } from '../../src/storage/runner.js';
 import { generateSql } from '../bench/analytics-gen.js';
+import { canonicalRows } from '../helpers/canonical.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -55,11 +56,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Rows sorted by their dimensions, measures as text (Decimal sums stay exact). */
-function canonical(rows: Row[]): string[] {
-  return rows.map((r) => JSON.stringify(Object.entries(r).sort())).sort();
-}
-
 async function sameAsRaw(read: Read, family: string, tables: string[]): Promise<Row[]> {
   const plan = planRead(read);
   expect(plan.family?.name).toBe(family);
@@ -67,7 +63,7 @@ async function sameAsRaw(read: Read, family: string, tables: string[]): Promise<
   const fast = await readRows(storage, { ...read, source: 'rollup' });
   const raw = await readRows(storage, { ...read, source: 'raw' });
   expect(fast.length).toBeGreaterThan(0);
-  expect(canonical(fast)).toEqual(canonical(raw));
+  expect(canonicalRows(fast)).toEqual(canonicalRows(raw));
   return fast;
 }
 
@@ -88,8 +84,8 @@ describe('tenant rollup families equal llm_calls', () => {
     expect(rows.length).toBeGreaterThan(100);
     const scoped = { ...read, dims: [], filters: { tenant: TENANT } };
     const total = await readRows(storage, { ...scoped, source: 'rollup' });
-    expect(canonical(total)).toEqual(
-      canonical(await readRows(storage, { ...scoped, source: 'raw' })),
+    expect(canonicalRows(total)).toEqual(
+      canonicalRows(await readRows(storage, { ...scoped, source: 'raw' })),
     );
   });
 
@@ -332,8 +328,8 @@ describe('tenant size on real chDB', () => {
     const weighed = await weighTenants(storage, reads, threshold);
     expect(weighed.map((r) => r.source)).toEqual(['raw', undefined]);
     const [fast] = await readMany(storage, [reads[1]!]);
-    expect(canonical(fast!)).toEqual(
-      canonical((await readMany(storage, [{ ...reads[1]!, source: 'raw' }]))[0]!),
+    expect(canonicalRows(fast!)).toEqual(
+      canonicalRows((await readMany(storage, [{ ...reads[1]!, source: 'raw' }]))[0]!),
     );
     // At the default threshold both tenants of 60k calls are small: auto answers as raw does.
     expect((await weighTenants(storage, reads)).map((r) => r.source)).toEqual(['raw', 'raw']);
@@ -342,7 +338,7 @@ describe('tenant size on real chDB', () => {
       storage,
       reads.map((r) => ({ ...r, source: 'raw' as const })),
     );
-    expect(auto.map(canonical)).toEqual(raw.map(canonical));
+    expect(auto.map(canonicalRows)).toEqual(raw.map(canonicalRows));
     expect(auto[1]!.length).toBeGreaterThan(5);
   });
 });
