@@ -13,12 +13,17 @@ import { createPricingProcessor, loadCatalog } from '../../src/pricing/index.js'
 import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { callRow } from '../../src/storage/rows.js';
+import { mainThreadCpuSeconds, threadCpuSeconds, topThreads } from './proc-cpu.js';
 import { CALL_COLUMNS, callTsv } from '../../src/storage/rows-tsv.js';
 import type { InsertOptions, QueryRunner } from '../../src/storage/runner.js';
 
 export interface Baseline {
   rate: number;
   cpuUsPerRow: number;
+  /** This process's main thread, µs a row (the insert call's JavaScript side). */
+  mainUsPerRow?: number;
+  /** The other threads by name, µs a row, as topThreads prints them (compare with the collector's). */
+  threads?: string;
 }
 
 export async function baseline(
@@ -87,6 +92,8 @@ async function timedInsert(
   tokens = false,
 ): Promise<Baseline> {
   const cpu = process.cpuUsage();
+  const main = mainThreadCpuSeconds(process.pid);
+  const threads = threadCpuSeconds(process.pid);
   const started = performance.now();
   for (let i = 0; i < lines.length; i += chunk) {
     const options = tokens ? { ...format, dedupToken: `shape-${chunk}-${i}` } : format;
@@ -94,5 +101,10 @@ async function timedInsert(
   }
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  return { rate: lines.length / seconds, cpuUsPerRow: (used.user + used.system) / lines.length };
+  return {
+    rate: lines.length / seconds,
+    cpuUsPerRow: (used.user + used.system) / lines.length,
+    mainUsPerRow: ((mainThreadCpuSeconds(process.pid) - main) * 1e6) / lines.length,
+    threads: topThreads(threads, threadCpuSeconds(process.pid), lines.length),
+  };
 }

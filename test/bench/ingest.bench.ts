@@ -9,7 +9,9 @@
 // 3. End to end: `llm-finops start` in a child process; CLIENTS concurrent clients post OTLP
 //    protobuf batches of realistic GenAI spans over loopback; we count stored calls via the API.
 // Prints rates, CPU per span (user + system, every thread: the figures to compare on a shared
-// machine) and their ratios, and request latency p50/p99. Environment knobs:
+// machine) and their ratios, and request latency p50/p99. The baseline's CPU is split by thread
+// name too, so what the collector pays beyond the raw insert shows thread by thread (the engine's
+// `ThreadPool` and `libuv-worker`, where chDB's insert runs, are paid by both). Environment knobs:
 //   BENCH_SPANS (default 200000), BENCH_BATCH (spans per request, 500), BENCH_CLIENTS (8),
 //   BENCH_FLUSH_MS (the collector's writer flush interval), BENCH_SKIP_BASELINE=1,
 //   BENCH_SCHEDULER=1 (run the alert scheduler too: its queries run on a clock, so by default
@@ -27,7 +29,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
-import { baseline } from './ingest-baseline.js';
+import { baseline, type Baseline } from './ingest-baseline.js';
 import { measureJsPath } from './ingest-js.js';
 import {
   mainThreadCpuSeconds,
@@ -230,13 +232,17 @@ async function main(): Promise<void> {
   process.stdout.write(
     `bench:ingest  spans=${TOTAL} batch=${BATCH} clients=${CLIENTS}${WARMUP > 0 ? ` (collector warmed with ${WARMUP} spans first)` : ''}\n`,
   );
-  const none = { rate: Number.NaN, cpuUsPerRow: Number.NaN };
+  const none: Baseline = { rate: Number.NaN, cpuUsPerRow: Number.NaN };
   const { tsv, json } = SKIP_BASELINE
     ? { tsv: none, json: none }
     : await baseline(requests, SHAPES);
   process.stdout.write(
     `baseline  raw chDB rawInsert (TSV, 50k rows/insert): ${tsv.rate.toFixed(0)} rows/s, ${tsv.cpuUsPerRow.toFixed(1)} µs cpu/row (JSONEachRow: ${json.rate.toFixed(0)} rows/s, ${json.cpuUsPerRow.toFixed(1)} µs cpu/row)\n`,
   );
+  if (tsv.threads !== undefined)
+    process.stdout.write(
+      `baseline  threads, µs a row: main ${tsv.mainUsPerRow?.toFixed(1)}, ${tsv.threads}\n`,
+    );
   const warmup: Uint8Array[] = [];
   for (let i = 0; i < WARMUP; i += BATCH)
     warmup.push(encodeProtoRequest(makeSpans(Math.min(BATCH, WARMUP - i))));
