@@ -1,0 +1,118 @@
+// `npx tsx test/bench/ingest-formats.ts` — what the engine's side of an insert costs by path and
+// format, for the same llm_calls rows (BENCH_SPANS of bench:ingest's spans, 50k rows an insert,
+// a dedup token each): chDB's rawInsert of TSV (what the collector and bench:ingest's baseline
+// do), then the same rows read back as TSV, RowBinary and Native files and inserted with
+// `INSERT ... SELECT * FROM file()`, BENCH_ROUNDS rounds alternating. CPU µs a row of this
+// process (every thread) and by thread name. chdb 3.4's rawInsert takes only line formats (TSV,
+// CSV, JSON*EachRow), so a binary format reaches the engine only through a file (or a binding
+// change): this bench says whether that is worth building (README, "eighth round").
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LlmCall } from '../../src/collector/call.js';
+import { normalizeSpan } from '../../src/collector/processors/normalize.js';
+import { decodeProtoRequest, encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
+import { createPricingProcessor, loadCatalog } from '../../src/pricing/index.js';
+import { createStorage } from '../../src/storage/client.js';
+import { migrate } from '../../src/storage/migrate.js';
+import { CALL_COLUMNS, callTsv } from '../../src/storage/rows-tsv.js';
+import { threadCpuSeconds, topThreads } from './proc-cpu.js';
+import { makeSpans } from './spans.js';
+
+interface ChdbExtension {
+  queryAsync(sql: string, options?: { format?: string }): Promise<{ bytes(): Uint8Array }>;
+  rawInsert(params: {
+    table: string;
+    values: Buffer;
+    format: string;
+    columns?: string[];
+    settings?: Record<string, string>;
+  }): Promise<unknown>;
+}
+
+const SPANS = Number(process.env.BENCH_SPANS ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CHUNK = 50_000;
+const FILE_FORMATS = ['TSV', 'RowBinary', 'Native'];
+
+const dataDir = mkdtempSync(join(tmpdir(), 'bench-formats-'));
+const storage = await createStorage({ database: 'default', dataDir });
+await migrate(storage, { ttl_days: 400 });
+const { createChdbConnection } = await import('chdb/connection');
+const chdb = (createChdbConnection({ path: dataDir }) as unknown as { chdb: ChdbExtension }).chdb;
+const columns = [...CALL_COLUMNS];
+const columnList = columns.map((c) => `\`${c}\``).join(', ');
+
+function tsvChunks(): Buffer[] {
+  const calls: LlmCall[] = [];
+  for (let i = 0; i < SPANS; i += 500)
+    for (const span of decodeProtoRequest(encodeProtoRequest(makeSpans(500))).spans) {
+      const n = normalizeSpan(span, { captureContent: false });
+      if (n.type === 'call') calls.push(n.call);
+    }
+  const lines = createPricingProcessor(loadCatalog({}))(calls).map(callTsv);
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < lines.length; i += CHUNK)
+    chunks.push(Buffer.from(lines.slice(i, i + CHUNK).join('\n')));
+  return chunks;
+}
+
+/** CPU of `inserts` (every thread of this process), µs a row, with the thread split. */
+async function timed(label: string, bytes: number, inserts: () => Promise<void>): Promise<void> {
+  await storage.command('TRUNCATE TABLE llm_calls');
+  const cpu = process.cpuUsage();
+  const threads = threadCpuSeconds(process.pid);
+  await inserts();
+  const used = process.cpuUsage(cpu);
+  const split = topThreads(threads, threadCpuSeconds(process.pid), SPANS);
+  process.stdout.write(
+    `${label.padEnd(20)} ${((used.user + used.system) / SPANS).toFixed(1)} µs cpu/row (${split}); ${(bytes / SPANS).toFixed(0)} B/row\n`,
+  );
+}
+
+const tsv = tsvChunks();
+let token = 0;
+const rawInsertTsv = (): Promise<void> =>
+  timed('rawInsert TSV', Buffer.concat(tsv).length, async () => {
+    for (const values of tsv)
+      await chdb.rawInsert({
+        table: 'llm_calls',
+        values,
+        format: 'TSV',
+        columns,
+        settings: { insert_deduplication_token: `raw-${(token += 1)}` },
+      });
+  });
+await rawInsertTsv(); // the rows to read back, and a warm engine
+const types = new Map(
+  (
+    await storage.query<{ name: string; type: string }>(
+      `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'llm_calls'`,
+    )
+  ).map((r) => [r.name, r.type]),
+);
+const structure = columns.map((c) => `\`${c}\` ${types.get(c) ?? ''}`).join(', ');
+const files = new Map<string, string[]>(FILE_FORMATS.map((f) => [f, []]));
+for (let i = 0; i < SPANS; i += CHUNK) {
+  const select = `SELECT ${columnList} FROM llm_calls ORDER BY call_id LIMIT ${CHUNK} OFFSET ${i}`;
+  for (const format of FILE_FORMATS) {
+    const path = join(dataDir, `chunk-${i}.${format}`);
+    writeFileSync(path, (await chdb.queryAsync(select, { format })).bytes());
+    files.get(format)?.push(path);
+  }
+}
+for (let round = 0; round < ROUNDS; round += 1) {
+  await rawInsertTsv();
+  for (const format of FILE_FORMATS) {
+    const paths = files.get(format) ?? [];
+    const bytes = paths.reduce((sum, p) => sum + statSync(p).size, 0);
+    await timed(`file() ${format}`, bytes, async () => {
+      for (const path of paths)
+        await storage.command(
+          `INSERT INTO llm_calls (${columnList}) SETTINGS insert_deduplication_token = 'file-${(token += 1)}' SELECT * FROM file('${path}', '${format}', '${structure.replaceAll("'", "\\'")}')`,
+        );
+    });
+  }
+}
+await storage.close();
+rmSync(dataDir, { recursive: true, force: true });
