@@ -5,7 +5,7 @@ import { SERVER_V8_FLAGS, serverV8Flags } from '../../src/shared/v8-flags.js';
 
 describe('V8 flags for the launcher', () => {
   it('gives the semi-space bound when the user set nothing', () => {
-    expect(SERVER_V8_FLAGS).toContain('--max-semi-space-size=16');
+    expect(SERVER_V8_FLAGS).toContain('--max-semi-space-size=32');
     expect(serverV8Flags({}, [])).toEqual(SERVER_V8_FLAGS);
     expect(serverV8Flags({ NODE_OPTIONS: '--enable-source-maps' }, ['--trace-gc'])).toEqual(
       SERVER_V8_FLAGS,
