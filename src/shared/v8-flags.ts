@@ -5,11 +5,10 @@
 // --max-semi-space-size=32: V8's young generation is two semi-spaces; without pointer compression
 // (Node's build) each may grow to 64 MB, so under ingest the young generation alone held 128 MiB
 // resident, and collector/heap-growth.ts lets the old generation grow past its live size by one
-// young generation: in the soak the heap's total was 221-265 MiB. At 32 MB a semi-space it was
-// 114-162 MiB and the RSS max 110-160 MiB lower, for more collections: 467 scavenges and 78 full
-// collections in a 4-minute soak instead of 217-296 and 31-43. 16 MB saved another ~60 MiB but
-// took 903 scavenges and 148 full collections, ~8 % of the CPU a span in GC pauses alone
-// (README "Where the resident memory is" has the runs).
+// young generation: in 4-minute soaks the heap's total was 193-274 MiB. At 32 MB a semi-space it
+// was 114-164 MiB and the RSS max 780-839 MiB against 893-988, for about twice the collections
+// (GC pauses 8.9-13.3 µs a span against 6.1-10.1). 16 MB saved another ~60-120 MiB but took four
+// times the collections (README "Where the resident memory is", "V8's young generation").
 /** What llm-finops gives V8 when the user set none of these flags. */
 export const SERVER_V8_FLAGS = ['--max-semi-space-size=32'];
 
