@@ -7,7 +7,7 @@
 // resident, and collector/heap-growth.ts lets the old generation grow past its live size by one
 // young generation: in 4-minute soaks the heap's total was 193-274 MiB. At 32 MB a semi-space it
 // was 114-164 MiB and the RSS max 780-839 MiB against 893-988, for about twice the collections
-// (GC pauses 8.9-13.3 µs a span against 6.1-10.1). 16 MB saved another ~60-120 MiB but took four
+// (GC pauses 8.9-15.1 µs a span against 6.1-10.1). 16 MB saved another ~60-120 MiB but took four
 // times the collections (README "Where the resident memory is", "V8's young generation").
 /** What llm-finops gives V8 when the user set none of these flags. */
 export const SERVER_V8_FLAGS = ['--max-semi-space-size=32'];
