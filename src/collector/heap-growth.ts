@@ -1,13 +1,13 @@
 // How far V8's heap may grow past what survived the last full collection, re-decided after each
 // full collection. storage.max_memory keeps the heap near its live size (HEAP_GROWING_PERCENT in
 // storage/memory.ts, 1.5x), but at a small live heap that leaves less room than V8's young
-// generation holds (50 % of ~50 MB live is 25 MB; the young generation grows to 32-64 MB under
-// ingest), and V8 then starts incremental marking as soon as a full collection ends: under
-// `bench:ingest` a full collection every ~5,000 spans, its concurrent marking the largest share
-// of the GC helper threads' CPU. Leaving at least one young generation of room makes a full
-// collection wait for the old generation to grow instead (a scavenge frees the young garbage);
-// the room is bounded by the heap's share of storage.max_memory, so a small max_memory keeps the
-// 1.5x bound.
+// generation holds (50 % of ~50 MB live is 25 MB; the young generation is 64 MiB with the
+// launcher's --max-semi-space-size=32, 128 under ingest with V8's default), and V8 then starts
+// incremental marking as soon as a full collection ends: under `bench:ingest` a full collection
+// every ~5,000 spans, its concurrent marking the largest share of the GC helper threads' CPU.
+// Leaving at least one young generation of room makes a full collection wait for the old generation
+// to grow instead (a scavenge frees the young garbage); the room is bounded by the heap's share of
+// storage.max_memory, so a small max_memory keeps the 1.5x bound.
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { HEAP_GROWING_PERCENT, type MemoryPlan } from '../storage/memory.js';
@@ -33,7 +33,7 @@ export function growingPercent(liveBytes: number, youngBytes: number, budgetByte
   );
 }
 
-/** The young generation's capacity now (its semi-spaces; V8 grows it up to 64 MB under load). */
+/** The young generation's capacity now (two semi-spaces: 64 MiB at most with the launcher's). */
 function youngBytes(): number {
   return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
 }

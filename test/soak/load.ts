@@ -19,7 +19,14 @@ import { encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
 import { createStorage } from '../../src/storage/client.js';
 import { makeSpans } from '../bench/spans.js';
 import { freePort } from '../helpers/cli.js';
-import { cpuSeconds, memoryReport, rssMiB, sampleMemory, type MemorySample } from './memory.js';
+import {
+  cpuSeconds,
+  gcReport,
+  memoryReport,
+  rssMiB,
+  sampleMemory,
+  type MemorySample,
+} from './memory.js';
 import { smapsSummary } from './smaps.js';
 
 const MODE = process.env.SOAK_MODE ?? 'soak';
@@ -251,6 +258,7 @@ async function runTimed(): Promise<void> {
   smaps.push(`end of load ${smapsSummary(child.pid)}`);
   const seconds = (Date.now() - t0) / 1000;
   const cpu = cpuSeconds(child.pid);
+  smaps.push(await gcReport(metricsUrl));
   const d0 = Date.now();
   child.kill('SIGTERM');
   await exited;

@@ -65,6 +65,30 @@ export function memoryReport(samples: MemorySample[]): string[] {
   return lines;
 }
 
+/**
+ * V8's collections so far by kind (count, seconds in pauses), from the server's /metrics: what a
+ * heap setting costs shows here before it shows in the CPU a span of a shared machine.
+ */
+export async function gcReport(metricsUrl: string): Promise<string> {
+  const text = await fetch(metricsUrl).then(
+    (r) => (r.ok ? r.text() : ''),
+    () => '',
+  );
+  const kinds = new Map<string, { count: number; sum: number }>();
+  for (const line of text.split('\n')) {
+    const m = /^llm_finops_nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} (\S+)$/.exec(
+      line,
+    );
+    if (m === null) continue;
+    const entry = kinds.get(m[2]!) ?? { count: 0, sum: 0 };
+    if (m[1] === 'count') entry.count = Number(m[3]);
+    else entry.sum = Number(m[3]);
+    kinds.set(m[2]!, entry);
+  }
+  const parts = [...kinds].map(([k, e]) => `${k} ${e.count} (${e.sum.toFixed(1)} s)`);
+  return `GC in the load, by kind: ${parts.length > 0 ? parts.join(', ') : 'not reported'}`;
+}
+
 /** The server's RSS from /proc (also when its /metrics does not answer). */
 export function rssMiB(pid: number | undefined): number {
   try {
