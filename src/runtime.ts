@@ -109,7 +109,7 @@ async function openStore(config: Config, clickhouse?: ClickHouseServer): Promise
       database: config.storage.database,
       dataDir,
       memory: planMemory(config.storage.max_memory),
-      insertPath: config.storage.insert_path,
+      insertMode: config.storage.insert_mode,
     });
   } catch (err) {
     throw embeddedStoreFailure(err, dataDir);

@@ -49,9 +49,9 @@ const storageSchema = z
     /**
      * How the embedded engine takes the collector's TSV inserts: 'raw' hands the bytes to chdb's
      * rawInsert; 'file' writes them to a file under data_dir and inserts `SELECT * FROM file()`,
-     * which costs the engine about 0.6x the CPU a row (storage/file-insert.ts). A server ignores it.
+     * which costs the engine 0.6-0.9x the CPU a row (storage/file-insert.ts). A server ignores it.
      */
-    insert_path: z.enum(['raw', 'file']).default('raw'),
+    insert_mode: z.enum(['raw', 'file']).default('raw'),
     planner: z
       .object({
         /**

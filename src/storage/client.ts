@@ -17,7 +17,7 @@ import {
 } from './runner.js';
 import { StoreConnectionError, toStoreError, type StoreOperation } from './runner-errors.js';
 import { engineConfigXml, engineMemoryArgs, type MemoryPlan } from './memory.js';
-import { createFileInserter, takesFile } from './file-insert.js';
+import { clientFileInserter, takesFile } from './file-insert.js';
 
 export interface StorageOptions {
   /** ClickHouse server URL; when absent the embedded chDB engine is used. */
@@ -30,7 +30,7 @@ export interface StorageOptions {
   /** The embedded engine's memory caps (storage.max_memory's share); a server keeps its own. */
   memory?: MemoryPlan | undefined;
   /** The embedded engine's insert of TSV bodies: chdb's rawInsert, or through a file (file-insert.ts). */
-  insertPath?: 'raw' | 'file' | undefined;
+  insertMode?: 'raw' | 'file' | undefined;
 }
 
 /** The chDB extension surface we use (chdb/connection's `.chdb`). */
@@ -138,22 +138,8 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
   const raw = (connection as unknown as { chdb: ChdbRawInsert }).chdb;
   const scope = statementScopedSettings(client);
   const files =
-    options.insertPath === 'file'
-      ? createFileInserter(
-          dataDir,
-          async (query) => {
-            await client.command({ query, clickhouse_settings: await scope(undefined) });
-          },
-          async (table) => {
-            const rs = await client.query({
-              query: `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = {table:String} ORDER BY position`,
-              query_params: { table },
-              format: 'JSONEachRow',
-              clickhouse_settings: await scope(undefined),
-            });
-            return rs.json<{ name: string; type: string }>();
-          },
-        )
+    options.insertMode === 'file'
+      ? clientFileInserter(dataDir, client, () => scope(undefined))
       : undefined;
   // The embedded engine's tables live in `default`; the configured database is a server's.
   const runner = clientRunner(

@@ -1,15 +1,16 @@
-// The embedded engine's insert through a file (storage.insert_path: 'file'): the body written to
+// The embedded engine's insert through a file (storage.insert_mode: 'file'): the body written to
 // a file under the data directory, then `INSERT INTO t (cols) SETTINGS ... SELECT * FROM
-// file(...)`. For the same TSV bytes and settings the engine spends about 0.6x the CPU a row of
+// file(...)`. For the same TSV bytes and settings the engine spends 0.6-0.9x the CPU a row of
 // chdb's rawInsert (test/bench/ingest-formats.ts, "file() own TSV" against "rawInsert TSV"):
-// rawInsert hands the bytes to the engine as a query's inline data, parsed on the calling
-// (libuv) thread as well as the engine's pool, while file() is read by the engine's own pipeline.
+// rawInsert's native worker, on a libuv thread, costs about 7 µs a row on top of the engine's
+// pool (chDB's InsertRawWorker under perf), while file() is read by the engine's pool alone.
 // Settings go in the statement's SETTINGS clause, never as client settings: chdb's connection
 // applies those with SET on its one session, so a dedup token would outlive its insert.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { quoteIdent, type InsertFormat } from './runner.js';
 
 export interface FileInsertTarget {
@@ -82,6 +83,32 @@ export function createFileInserter(
       }
     },
   };
+}
+
+/** The inserter over the embedded client; `scoped` gives each statement its settings as the
+ * runner's statements get them (chdb keeps a statement's settings on its session). */
+export function clientFileInserter(
+  dataDir: string,
+  client: ClickHouseClient,
+  scoped: () => Promise<Record<string, unknown> | undefined>,
+): FileInserter {
+  const settings = async (): Promise<ClickHouseSettings | undefined> =>
+    (await scoped()) as ClickHouseSettings | undefined;
+  return createFileInserter(
+    dataDir,
+    async (query) => {
+      await client.command({ query, clickhouse_settings: await settings() });
+    },
+    async (table) => {
+      const rs = await client.query({
+        query: `SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = {table:String} ORDER BY position`,
+        query_params: { table },
+        format: 'JSONEachRow',
+        clickhouse_settings: await settings(),
+      });
+      return rs.json<{ name: string; type: string }>();
+    },
+  );
 }
 
 /** `name Type, ...` for the columns inserted. */

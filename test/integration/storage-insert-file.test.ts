@@ -1,4 +1,4 @@
-// storage.insert_path 'file' on real chDB: the writer's TSV bodies inserted through a file under
+// storage.insert_mode 'file' on real chDB: the writer's TSV bodies inserted through a file under
 // the data directory keep exactly-once. A retry of the same rows under the same token is written
 // once into llm_calls and every rollup (the token reaches the views as it does on rawInsert), an
 // insert that failed part-way through the views and is retried counts once, a failed file write
@@ -24,7 +24,7 @@ const filesDir = join(dataDir, 'insert-files');
 let storage: QueryRunner;
 
 beforeAll(async () => {
-  storage = await createStorage({ database: 'default', dataDir, insertPath: 'file' });
+  storage = await createStorage({ database: 'default', dataDir, insertMode: 'file' });
   await migrate(storage, { ttl_days: 400 });
 });
 afterAll(async () => {
@@ -64,7 +64,7 @@ function writer(sink: Pick<QueryRunner, 'insert'>): Writer {
   );
 }
 
-describe("storage.insert_path 'file'", () => {
+describe("storage.insert_mode 'file'", () => {
   it('writes a retried batch once into llm_calls and every rollup, and leaves no file', async () => {
     const body = spreadCalls('f', 3000).map(callTsv).join('\n');
     const tsv: InsertOptions = { format: 'TSV', columns: CALL_COLUMNS };
@@ -142,6 +142,27 @@ describe("storage.insert_path 'file'", () => {
     expect(w.stats.rowsWritten).toBe(2000);
     expect(await count('llm_calls')).toBe(2000);
     await expectRollupsEqual();
+  });
+
+  it('refuses a bad row as rawInsert does: permanent, with the row, nothing committed', async () => {
+    const lines = spreadCalls('bad', 3000).map(callTsv);
+    const cells = (lines[1500] ?? '').split('\t');
+    cells[CALL_COLUMNS.indexOf('input_tokens')] = 'x12';
+    lines[1500] = cells.join('\t');
+    const failed = await storage
+      .insert('llm_calls', lines.join('\n'), {
+        format: 'TSV',
+        columns: CALL_COLUMNS,
+        dedupToken: 'bad',
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    // The committer splits the batch at this row and dead-letters it alone (insert-policy.ts).
+    expect(classifyStoreError(failed)).toMatchObject({ kind: 'permanent', row: 1500 });
+    expect(await count('llm_calls')).toBe(0);
+    expect(readdirSync(filesDir)).toEqual([]);
   });
 
   it('classifies a full disk (ENOSPC) from the file write as retryable', () => {
