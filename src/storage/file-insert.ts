@@ -39,6 +39,9 @@ export interface FileInserter {
   insert(target: FileInsertTarget): Promise<void>;
 }
 
+/** Insert-file directories this process has cleared of a previous process's files. */
+const cleared = new Set<string>();
+
 /**
  * An inserter writing bodies under `<dataDir>/insert-files`. Each file is removed once its insert
  * has settled, committed or not: a failed insert is retried by the caller with the same body,
@@ -52,8 +55,10 @@ export function createFileInserter(
 ): FileInserter {
   const dir = join(dataDir, 'insert-files');
   // Files of inserts that were running when a previous process stopped: their rows are still
-  // queued in the spool and are inserted again, with their own token.
-  rmSync(dir, { recursive: true, force: true });
+  // queued in the spool and are inserted again, with their own token. Once a process: a second
+  // runner on the same data directory (libchdb shares it) must not remove the first's files.
+  if (!cleared.has(dir)) rmSync(dir, { recursive: true, force: true });
+  cleared.add(dir);
   mkdirSync(dir, { recursive: true });
   const structures = new Map<string, Promise<string>>();
   const structureOf = (table: string, columns: readonly string[]): Promise<string> => {

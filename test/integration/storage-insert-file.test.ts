@@ -24,6 +24,10 @@ const filesDir = join(dataDir, 'insert-files');
 let storage: QueryRunner;
 
 beforeAll(async () => {
+  // A file left by a process that stopped mid-insert (its rows are still in the spool): cleared
+  // at start (every test below expects the directory empty after its inserts).
+  mkdirSync(filesDir, { recursive: true });
+  writeFileSync(join(filesDir, 'stale-1.tsv'), 'left over');
   storage = await createStorage({ database: 'default', dataDir, insertMode: 'file' });
   await migrate(storage, { ttl_days: 400 });
 });
