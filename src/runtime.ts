@@ -109,6 +109,7 @@ async function openStore(config: Config, clickhouse?: ClickHouseServer): Promise
       database: config.storage.database,
       dataDir,
       memory: planMemory(config.storage.max_memory),
+      insertMode: config.storage.insert_mode,
     });
   } catch (err) {
     throw embeddedStoreFailure(err, dataDir);

@@ -46,6 +46,12 @@ const storageSchema = z
       .int()
       .min(256 * MiB)
       .default(1536 * MiB),
+    /**
+     * How the embedded engine takes the collector's TSV inserts: 'raw' hands the bytes to chdb's
+     * rawInsert; 'file' writes them to a file under data_dir and inserts `SELECT * FROM file()`,
+     * which costs the engine 0.6-0.9x the CPU a row (storage/file-insert.ts). A server ignores it.
+     */
+    insert_mode: z.enum(['raw', 'file']).default('raw'),
     planner: z
       .object({
         /**

@@ -17,6 +17,7 @@ import {
 } from './runner.js';
 import { StoreConnectionError, toStoreError, type StoreOperation } from './runner-errors.js';
 import { engineConfigXml, engineMemoryArgs, type MemoryPlan } from './memory.js';
+import { clientFileInserter, takesFile } from './file-insert.js';
 
 export interface StorageOptions {
   /** ClickHouse server URL; when absent the embedded chDB engine is used. */
@@ -28,6 +29,8 @@ export interface StorageOptions {
   dataDir: string;
   /** The embedded engine's memory caps (storage.max_memory's share); a server keeps its own. */
   memory?: MemoryPlan | undefined;
+  /** The embedded engine's insert of TSV bodies: chdb's rawInsert, or through a file (file-insert.ts). */
+  insertMode?: 'raw' | 'file' | undefined;
 }
 
 /** The chDB extension surface we use (chdb/connection's `.chdb`). */
@@ -133,28 +136,39 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
     clickhouse_settings: { ...COMMON_SETTINGS, ...queryCap },
   } as Parameters<typeof createClient>[0]);
   const raw = (connection as unknown as { chdb: ChdbRawInsert }).chdb;
-  // The embedded engine is private to this process, so its tables live in `default`;
-  // the configured database applies to a ClickHouse server only.
+  const scope = statementScopedSettings(client);
+  const files =
+    options.insertMode === 'file'
+      ? clientFileInserter(dataDir, client, () => scope(undefined))
+      : undefined;
+  // The embedded engine's tables live in `default`; the configured database is a server's.
   const runner = clientRunner(
     client,
     'embedded',
     'default',
     async (table, body, insertOptions) => {
-      // chdb's rawInsert passes the buffer straight to the engine: the fastest insert path.
+      const format = formatOf(insertOptions);
+      const columns = insertOptions?.columns;
+      const settings = {
+        date_time_input_format: 'best_effort',
+        ...queryCap,
+        ...insertOwn,
+        ...dedupSettings(insertOptions),
+      };
+      if (files !== undefined && columns !== undefined && takesFile(format, columns)) {
+        await files.insert({ table, body: bodyBuffer(body), format: 'TSV', columns, settings });
+        return;
+      }
+      // chdb's rawInsert passes the buffer straight to the engine.
       await raw.rawInsert({
         table,
         values: bodyBuffer(body),
-        format: formatOf(insertOptions),
-        ...(insertOptions?.columns !== undefined ? { columns: [...insertOptions.columns] } : {}),
-        settings: {
-          date_time_input_format: 'best_effort',
-          ...queryCap,
-          ...insertOwn,
-          ...dedupSettings(insertOptions),
-        },
+        format,
+        ...(columns !== undefined ? { columns: [...columns] } : {}),
+        settings,
       });
     },
-    statementScopedSettings(client),
+    scope,
   );
   if (starter === undefined) return runner;
   return {

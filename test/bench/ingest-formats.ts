@@ -6,7 +6,7 @@
 // process (every thread) and by thread name. chdb 3.4's rawInsert takes only line formats (TSV,
 // CSV, JSON*EachRow), so a binary format reaches the engine only through a file (or a binding
 // change): this bench says whether that is worth building (README, "eighth round").
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LlmCall } from '../../src/collector/call.js';
@@ -72,17 +72,40 @@ async function timed(label: string, bytes: number, inserts: () => Promise<void>)
 
 const tsv = tsvChunks();
 let token = 0;
-const rawInsertTsv = (): Promise<void> =>
-  timed('rawInsert TSV', Buffer.concat(tsv).length, async () => {
-    for (const values of tsv)
-      await chdb.rawInsert({
-        table: 'llm_calls',
-        values,
-        format: 'TSV',
-        columns,
-        settings: { insert_deduplication_token: `raw-${(token += 1)}` },
-      });
+/** The settings every variant sends itself: chdb's session may keep a statement's settings. */
+const BASE: Record<string, string> = {
+  date_time_input_format: 'best_effort',
+  input_format_parallel_parsing: '1',
+  deduplicate_blocks_in_dependent_materialized_views: '1',
+};
+const rawInsert = (values: Buffer, own: Record<string, string> = {}): Promise<unknown> =>
+  chdb.rawInsert({
+    table: 'llm_calls',
+    values,
+    format: 'TSV',
+    columns,
+    settings: { ...BASE, ...own, insert_deduplication_token: `raw-${(token += 1)}` },
   });
+const rawInsertTsv = (label = 'rawInsert TSV', own: Record<string, string> = {}): Promise<void> =>
+  timed(label, Buffer.concat(tsv).length, async () => {
+    for (const values of tsv) await rawInsert(values, own);
+  });
+const fileInsert = (
+  path: string,
+  format: string,
+  own: Record<string, string> = {},
+): Promise<void> => {
+  const settings = Object.entries({
+    ...BASE,
+    ...own,
+    insert_deduplication_token: `file-${(token += 1)}`,
+  })
+    .map(([k, v]) => `${k} = '${v}'`)
+    .join(', ');
+  return storage.command(
+    `INSERT INTO llm_calls (${columnList}) SETTINGS ${settings} SELECT * FROM file('${path}', '${format}', '${structure.replaceAll("'", "\\'")}')`,
+  );
+};
 await rawInsertTsv(); // the rows to read back, and a warm engine
 const types = new Map(
   (
@@ -101,18 +124,45 @@ for (let i = 0; i < SPANS; i += CHUNK) {
     files.get(format)?.push(path);
   }
 }
-for (let round = 0; round < ROUNDS; round += 1) {
-  await rawInsertTsv();
-  for (const format of FILE_FORMATS) {
-    const paths = files.get(format) ?? [];
-    const bytes = paths.reduce((sum, p) => sum + statSync(p).size, 0);
-    await timed(`file() ${format}`, bytes, async () => {
-      for (const path of paths)
-        await storage.command(
-          `INSERT INTO llm_calls (${columnList}) SETTINGS insert_deduplication_token = 'file-${(token += 1)}' SELECT * FROM file('${path}', '${format}', '${structure.replaceAll("'", "\\'")}')`,
-        );
-    });
-  }
-}
+// The writer's own bytes as files: file() against rawInsert for the very same bytes.
+const ownFiles = tsv.map((values, i) => {
+  const path = join(dataDir, `own-${i}.tsv`);
+  writeFileSync(path, values);
+  return path;
+});
+const readBack = (files.get('TSV') ?? []).map((p) => readFileSync(p));
+const sizeOf = (paths: string[]): number => paths.reduce((sum, p) => sum + statSync(p).size, 0);
+const VARIANTS: [string, () => Promise<void>][] = [
+  ['rawInsert TSV', () => rawInsertTsv()],
+  ['rawInsert basic', () => rawInsertTsv('rawInsert basic', { date_time_input_format: 'basic' })],
+  [
+    'rawInsert serial',
+    () => rawInsertTsv('rawInsert serial', { input_format_parallel_parsing: '0' }),
+  ],
+  [
+    'rawInsert readback',
+    () =>
+      timed('rawInsert readback', Buffer.concat(readBack).length, async () => {
+        for (const values of readBack) await rawInsert(values);
+      }),
+  ],
+  [
+    'file() own TSV',
+    () =>
+      timed('file() own TSV', sizeOf(ownFiles), async () => {
+        for (const path of ownFiles) await fileInsert(path, 'TSV');
+      }),
+  ],
+  ...FILE_FORMATS.map((format): [string, () => Promise<void>] => [
+    `file() ${format}`,
+    () =>
+      timed(`file() ${format}`, sizeOf(files.get(format) ?? []), async () => {
+        for (const path of files.get(format) ?? []) await fileInsert(path, format);
+      }),
+  ]),
+];
+const only = process.env.BENCH_VARIANTS?.split(',');
+for (let round = 0; round < ROUNDS; round += 1)
+  for (const [label, run] of VARIANTS) if (only === undefined || only.includes(label)) await run();
 await storage.close();
 rmSync(dataDir, { recursive: true, force: true });

@@ -14,6 +14,7 @@
 // `ThreadPool` and `libuv-worker`, where chDB's insert runs, are paid by both). Environment knobs:
 //   BENCH_SPANS (default 200000), BENCH_BATCH (spans per request, 500), BENCH_CLIENTS (8),
 //   BENCH_FLUSH_MS (the collector's writer flush interval), BENCH_SKIP_BASELINE=1,
+//   BENCH_INSERT_MODE=raw|file (storage.insert_mode of the collector; the baseline stays raw),
 //   BENCH_SCHEDULER=1 (run the alert scheduler too: its queries run on a clock, so by default
 //   they are left out of a per-span figure), BENCH_SHAPES=1 (the raw insert also at 10k and 2k rows an insert, each with a dedup token),
 //   BENCH_NODE_ARGS (e.g. --cpu-prof for the collector child), BENCH_CHILD_STDOUT=<file> (the
@@ -47,6 +48,8 @@ const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a
 const SKIP_BASELINE = process.env.BENCH_SKIP_BASELINE === '1';
 /** collector.writer.flush_interval_ms for the collector under test (default: the config's). */
 const FLUSH_MS = process.env.BENCH_FLUSH_MS;
+/** BENCH_INSERT_MODE=raw|file: storage.insert_mode of the collector under test (default: the config's). */
+const INSERT_MODE = process.env.BENCH_INSERT_MODE;
 /** BENCH_SCHEDULER=1: the collector also runs its scheduler (alert evaluation, routing feed). */
 const SCHEDULER = process.env.BENCH_SCHEDULER === '1';
 /** BENCH_SHAPES=1: also time the raw insert in the collector's shape (smaller, with tokens). */
@@ -96,7 +99,8 @@ async function endToEnd(
   const configFile = join(dataDir, 'bench.yaml');
   writeFileSync(
     configFile,
-    FLUSH_MS !== undefined ? `collector:\n  writer:\n    flush_interval_ms: ${FLUSH_MS}\n` : '{}\n',
+    (FLUSH_MS !== undefined ? `collector:\n  writer:\n    flush_interval_ms: ${FLUSH_MS}\n` : '') +
+      (INSERT_MODE !== undefined ? `storage:\n  insert_mode: ${INSERT_MODE}\n` : '') || '{}\n',
   );
   const child = spawn(
     process.execPath,
