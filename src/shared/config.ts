@@ -49,9 +49,10 @@ const storageSchema = z
     /**
      * How the embedded engine takes the collector's TSV inserts: 'raw' hands the bytes to chdb's
      * rawInsert; 'file' writes them to a file under data_dir and inserts `SELECT * FROM file()`,
-     * which costs the engine 0.6-0.9x the CPU a row (storage/file-insert.ts). A server ignores it.
+     * which costs the engine 0.6-0.9x the CPU a row (storage/file-insert.ts): the default since
+     * the whole suite, the chaos cases and a quiet soak passed on it. A server ignores it.
      */
-    insert_mode: z.enum(['raw', 'file']).default('raw'),
+    insert_mode: z.enum(['raw', 'file']).default('file'),
     planner: z
       .object({
         /**
