@@ -56,12 +56,24 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The percent before and after one full collection, in a fresh process with this budget. */
 function afterFullGc(budgetBytes: number): { before: number; after: number } {
+  // The GC entry reaches observers asynchronously: a fixed 50 ms wait missed it once on a loaded
+  // machine. A second observer, registered after paceHeapGrowth's, resolves once the full
+  // collection's entry has been delivered (to both), bounded at 10 s.
   const script = `
+    import { PerformanceObserver, constants } from 'node:perf_hooks';
     import { paceHeapGrowth } from './src/collector/heap-growth.ts';
     const growth = paceHeapGrowth(${budgetBytes});
     const before = growth.percent;
+    const delivered = new Promise((resolve) => {
+      const o = new PerformanceObserver((list) => {
+        if (!list.getEntries().some((e) => e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) return;
+        o.disconnect();
+        setImmediate(resolve);
+      });
+      o.observe({ entryTypes: ['gc'] });
+    });
     globalThis.gc();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.race([delivered, new Promise((resolve) => setTimeout(resolve, 10_000))]);
     growth.stop();
     process.stdout.write(JSON.stringify({ before, after: growth.percent }));`;
   const out = execFileSync(
