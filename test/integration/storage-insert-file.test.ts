@@ -16,6 +16,7 @@ import { CALL_COLUMNS, callTsv } from '../../src/storage/rows-tsv.js';
 import type { InsertOptions, QueryRunner } from '../../src/storage/runner.js';
 import { spreadCalls } from '../bench/insert-memory-calls.js';
 import { rollupTotals } from '../helpers/rollup-totals.js';
+import { countRows, truncateAll } from '../helpers/store-tables.js';
 
 const MiB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'insert-file-'));
@@ -35,17 +36,9 @@ afterAll(async () => {
   await storage.close();
   rmSync(dir, { recursive: true, force: true });
 });
-beforeEach(async () => {
-  const tables = await storage.query<{ name: string }>(
-    `SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree'`,
-  );
-  for (const { name } of tables) await storage.command(`TRUNCATE TABLE ${name}`);
-});
+beforeEach(() => truncateAll(storage));
 
-async function count(table: string): Promise<number> {
-  const [row] = await storage.query<{ n: string }>(`SELECT count() AS n FROM ${table}`);
-  return Number(row?.n);
-}
+const count = (table: string): Promise<number> => countRows(storage, table);
 
 /** Every rollup's counts and money equal llm_calls' (none missed, none counted twice). */
 async function expectRollupsEqual(): Promise<void> {

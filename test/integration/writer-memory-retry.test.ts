@@ -15,6 +15,7 @@ import { migrate } from '../../src/storage/migrate.js';
 import type { InsertOptions, QueryRunner } from '../../src/storage/runner.js';
 import { spreadCalls } from '../bench/insert-memory-calls.js';
 import { rollupTotals } from '../helpers/rollup-totals.js';
+import { countRows, truncateAll } from '../helpers/store-tables.js';
 
 const MiB = 1024 * 1024;
 /** The schema's minimum storage.max_memory. */
@@ -34,17 +35,9 @@ afterAll(async () => {
   await storage.close();
   rmSync(dir, { recursive: true, force: true });
 });
-beforeEach(async () => {
-  const tables = await storage.query<{ name: string }>(
-    `SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree'`,
-  );
-  for (const { name } of tables) await storage.command(`TRUNCATE TABLE ${name}`);
-});
+beforeEach(() => truncateAll(storage));
 
-async function count(table: string): Promise<number> {
-  const [row] = await storage.query<{ n: string }>(`SELECT count() AS n FROM ${table}`);
-  return Number(row?.n);
-}
+const count = (table: string): Promise<number> => countRows(storage, table);
 
 function writer(
   sink: Pick<QueryRunner, 'insert'>,
