@@ -4,8 +4,8 @@
 // for their cost, reading llm_calls three times (0.8-1.0 s a panel at 100M calls, 0.25 s now:
 // README, Grafana row). On real chDB, every linking panel must answer what the direct statement
 // answers, at two conversation windows, for the benchmark's calls and outcomes and for calls at
-// the edges of a conversation window, a call two outcomes claim, and a trace link that wins over
-// a conversation link.
+// the edges of a conversation window, a call two outcomes claim, a trace link that wins over a
+// conversation link, and a call stored twice (two rows, both linked, as the statement counts them).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +76,7 @@ const EDGE_CALLS: [string, string, number, number][] = [
   ['e4', '', T + 5 * MIN, 8], // after EA: only EB's
   ['e5', 'edge-trace-b', T - 30 * MIN, 16], // in both windows: the earlier outcome (EA) takes it
   ['e6', 'edge-trace-a', T - 30 * MIN, 32], // EA by trace wins over EA/EB by conversation
+  ['e2', '', T - 59 * MIN, 2], // e2 stored twice (a re-sent span): two rows, both linked
 ];
 
 let dir: string;
@@ -88,11 +89,11 @@ beforeAll(async () => {
   await storage.command(generateSql(0, 40_000, 40_000, END));
   await storage.command(outcomesSql(40_000, END));
   const calls = EDGE_CALLS.map(
-    ([id, trace, at, cost]) =>
-      `('${id}', '${trace}', 'edge-conv', ${micros(at)}, ${micros(at + 500)}, 'inference', 'edge-t', 'f-edge', toDecimal128('${cost}', 18))`,
+    ([id, trace, at, cost], i) =>
+      `('${id}', 'span-${i}', '${trace}', 'edge-conv', ${micros(at)}, ${micros(at + 500)}, 'inference', 'edge-t', 'f-edge', toDecimal128('${cost}', 18))`,
   );
   await storage.command(
-    `INSERT INTO llm_calls (call_id, trace_id, conversation_id, start_time, end_time, kind, tenant, feature, cost_total) VALUES ${calls.join(', ')}`,
+    `INSERT INTO llm_calls (call_id, span_name, trace_id, conversation_id, start_time, end_time, kind, tenant, feature, cost_total) VALUES ${calls.join(', ')}`,
   );
   await storage.command(`INSERT INTO outcomes (outcome_id, time, name, success, value, trace_id, conversation_id, tenant, source) VALUES
     ('EA', ${micros(T)}, 'edge-a', true, 10, 'edge-trace-a', 'edge-conv', 'edge-t', 'api'),
@@ -151,14 +152,15 @@ describe('spend per outcome: links read the calls once', () => {
       (await answer(p.targets![0]!.rawSql, p, variables('edge-t', windowH))).map(
         (r) => JSON.parse(r) as Record<string, unknown>,
       );
-    // 1 h: EA has e1, e6 (trace), e2, e5 (conversation); EB has e4; e3 is in no window.
+    // 1 h: EA has e1, e6 (trace), e2 (both rows), e5 (conversation); EB has e4; e3 is in no
+    // window.
     expect(await at('1')).toEqual([
-      expect.objectContaining({ name: 'edge-a', tenant: 'edge-t', linked: '4', spend_usd: 51 }),
+      expect.objectContaining({ name: 'edge-a', tenant: 'edge-t', linked: '5', spend_usd: 53 }),
       expect.objectContaining({ name: 'edge-b', tenant: 'edge-t', linked: '1', spend_usd: 8 }),
     ]);
     // 24 h: e3 joins EA (the earlier of the two outcomes whose window holds it).
     expect(await at('24')).toEqual([
-      expect.objectContaining({ name: 'edge-a', linked: '5', spend_usd: 55 }),
+      expect.objectContaining({ name: 'edge-a', linked: '6', spend_usd: 57 }),
       expect.objectContaining({ name: 'edge-b', linked: '1', spend_usd: 8 }),
     ]);
   });
