@@ -23,6 +23,7 @@ import {
 import { queryCosts } from '../../src/analytics/queries/costs.js';
 import { queryTtftDrift, trailingWindows } from '../../src/analytics/queries/drift.js';
 import { queryLatency } from '../../src/analytics/queries/latency.js';
+import { queryOutcomeSpend } from '../../src/analytics/queries/outcomes-spend.js';
 import { queryReliability } from '../../src/analytics/queries/reliability.js';
 import { createStorage } from '../../src/storage/client.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
@@ -135,6 +136,25 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   }
   runs.sort((a, b) => a - b);
   return runs[Math.floor(runs.length / 2)] ?? NaN;
+}
+
+/** Questions no rollup answers (the links are per call): wall ms, median of BENCH_REPEAT. */
+async function printRawOnly(storage: QueryRunner): Promise<void> {
+  const spend = (hours: number) => () =>
+    queryOutcomeSpend(storage, {
+      from: new Date(END - hours * HOUR),
+      to: new Date(END),
+      windowHours: 24,
+      groupBy: 'feature',
+    });
+  const cases: [string, () => Promise<unknown>][] = [
+    ['outcome spend group_by=feature (6h)', spend(6)],
+    ['outcome spend group_by=feature (24h)', spend(24)],
+  ];
+  const chosen = cases.filter(([name]) => picked(name));
+  if (chosen.length > 0) console.log('read raw by design (window 24 h before each outcome):');
+  for (const [name, run] of chosen)
+    console.log(`  ${name.padEnd(40)} ${(await time(run)).toFixed(1).padStart(8)} ms`);
 }
 
 async function printPanels(storage: QueryRunner): Promise<void> {
@@ -279,6 +299,7 @@ async function main(): Promise<void> {
         );
       }
     }
+    await printRawOnly(storage);
     console.log(`\nall unscoped questions meet both goals: ${allOk ? 'yes' : 'NO'}`);
     if (process.env.BENCH_PANELS !== '0') await printPanels(storage);
   } finally {
