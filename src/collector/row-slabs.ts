@@ -9,8 +9,11 @@
 // of it, without a copy. A slab is freed by the collector once no queued row points into it.
 import type { LlmCall } from './call.js';
 import type { QueuedRow } from './insert-plan.js';
+import type { InsertOptions } from '../storage/runner.js';
 import { callTsvCells } from '../storage/rows-tsv.js';
 import { writeCallTsv } from '../storage/rows-tsv-bytes.js';
+import { NO_ROOM, writeCallRowBinary } from '../storage/rows-rowbinary.js';
+import { rowBinaryTsvLine } from '../storage/rows-rowbinary-tsv.js';
 
 /** Room a call's line is given in the current slab before it is written (bytes). */
 const CALL_ROOM = 8 * 1024;
@@ -55,13 +58,49 @@ export class RowSlabs {
     this.pos = end + 1;
     return { id, line: '', seq, partition, slab: this.slab, start, end: end + 1 };
   }
+
+  /**
+   * An llm_calls row as RowBinary (rows-rowbinary.ts), no newline: the rows of a run are a
+   * RowBinary body as they lie. A call with a value outside the encoder's exact domain is
+   * queued as its TSV line instead (callRow), and the insert holding it goes as TSV (insertOf).
+   */
+  binaryCallRow(id: string, call: LlmCall, seq: number, partition: string): QueuedRow {
+    if (this.pos + CALL_ROOM > this.slab.length) this.fresh(SLAB_BYTES);
+    let start = this.pos;
+    let end = writeCallRowBinary(call, this.slab, start, start + CALL_ROOM);
+    if (end === NO_ROOM) {
+      // A call with long strings: a slab of its own size (4 bytes of UTF-8 a UTF-16 unit at most).
+      this.fresh(Math.max(SLAB_BYTES, worstBinaryBytes(call)));
+      start = 0;
+      end = writeCallRowBinary(call, this.slab, 0);
+    }
+    if (end < 0) return this.callRow(id, call, seq, partition);
+    this.pos = end;
+    return { id, line: '', seq, partition, slab: this.slab, start, end, binary: true };
+  }
+
+  private fresh(bytes: number): void {
+    this.slab = Buffer.allocUnsafeSlow(bytes);
+    this.pos = 0;
+  }
 }
 
-/** A row's insert line as text (dead-lettering, tests): from its slab, or the text it holds. */
+/** More than any RowBinary encoding of `call` takes (its strings at 3 bytes a unit, plus room). */
+function worstBinaryBytes(call: LlmCall): number {
+  let chars = 0;
+  for (const value of Object.values(call)) if (typeof value === 'string') chars += value.length + 5;
+  for (const w of call.warnings) chars += w.length + 5;
+  return 3 * chars + 4096;
+}
+
+/**
+ * A row's insert line as text (dead-lettering, tests): from its slab (a RowBinary row read back
+ * as its TSV line), or the text it holds.
+ */
 export function lineOf(row: QueuedRow): string {
-  return row.slab !== undefined
-    ? row.slab.toString('utf8', row.start, (row.end ?? 1) - 1)
-    : row.line;
+  if (row.slab === undefined) return row.line;
+  if (row.binary === true) return rowBinaryTsvLine(row.slab, row.start ?? 0, row.end ?? 0);
+  return row.slab.toString('utf8', row.start, (row.end ?? 1) - 1);
 }
 
 /** A row as text only (what the dead-letter files and replay keep). */
@@ -69,7 +108,7 @@ export function textRow(row: QueuedRow, line = lineOf(row)): QueuedRow {
   return { id: row.id, line, seq: row.seq, partition: row.partition };
 }
 
-/** A row's bytes in a body, its newline included. */
+/** A row's bytes in a body, its newline included (a RowBinary row has none). */
 export function rowBodyBytes(row: QueuedRow): number {
   return row.slab !== undefined
     ? (row.end ?? 0) - (row.start ?? 0)
@@ -77,7 +116,23 @@ export function rowBodyBytes(row: QueuedRow): number {
 }
 
 /**
- * The insert body of `rows`, newline-delimited. Text rows are joined as before; slab rows that
+ * The insert of `rows` queued in `format`: their body as it is, except that RowBinary rows
+ * with a TSV row among them (a call outside the encoder's domain, binaryCallRow) go as one TSV
+ * body, the RowBinary rows read back as their lines: the engine parses (or refuses, at its
+ * row) the TSV row as it always did, and the others store what their RowBinary would.
+ */
+export function insertOf(
+  rows: readonly QueuedRow[],
+  format: InsertOptions,
+): { body: string | Uint8Array; format: InsertOptions } {
+  if (format.format !== 'RowBinary' || rows.every((r) => r.binary === true))
+    return { body: insertBodyOf(rows), format };
+  const text = rows.map((r) => (r.binary === true ? textRow(r) : r));
+  return { body: insertBodyOf(text), format: { ...format, format: 'TSV' } };
+}
+
+/**
+ * The insert body of `rows`, newline-delimited (RowBinary rows back to back). Text rows are joined as before; slab rows that
  * are one run of one slab are a view of it; anything else is copied run by run into one buffer.
  */
 export function insertBodyOf(rows: readonly QueuedRow[]): string | Uint8Array {

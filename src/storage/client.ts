@@ -17,7 +17,8 @@ import {
 } from './runner.js';
 import { StoreConnectionError, toStoreError, type StoreOperation } from './runner-errors.js';
 import { engineConfigXml, engineMemoryArgs, type MemoryPlan } from './memory.js';
-import { clientFileInserter, takesFile } from './file-insert.js';
+import { clientFileInserter, takesFile, type FileInserter, type OnDrift } from './file-insert.js';
+import { rowBinaryTsvBody } from './rows-rowbinary-tsv.js';
 
 export interface StorageOptions {
   /** ClickHouse server URL; when absent the embedded chDB engine is used. */
@@ -31,6 +32,8 @@ export interface StorageOptions {
   memory?: MemoryPlan | undefined;
   /** The embedded engine's insert of TSV bodies: chdb's rawInsert, or through a file (file-insert.ts). */
   insertMode?: 'raw' | 'file' | undefined;
+  /** Told once when llm_calls' types are not the RowBinary encoder's (default: a process warning). */
+  onFormatDrift?: OnDrift | undefined;
 }
 
 /** The chDB extension surface we use (chdb/connection's `.chdb`). */
@@ -93,7 +96,8 @@ async function createServerStorage(options: StorageOptions): Promise<QueryRunner
     database: options.database,
     clickhouse_settings: COMMON_SETTINGS,
   });
-  return clientRunner(client, 'server', options.database, async (table, body, insertOptions) => {
+  return clientRunner(client, 'server', options.database, async (table, rowBody, o) => {
+    const { body, options: insertOptions } = asText(rowBody, o);
     await client.exec({
       query: `INSERT INTO ${quoteIdent(table)}${columnList(insertOptions)} FORMAT ${formatOf(insertOptions)}`,
       values: Readable.from([bodyBuffer(body)]),
@@ -139,14 +143,15 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
   const scope = statementScopedSettings(client);
   const files =
     options.insertMode === 'file'
-      ? clientFileInserter(dataDir, client, () => scope(undefined))
+      ? clientFileInserter(dataDir, client, () => scope(undefined), options.onFormatDrift)
       : undefined;
   // The embedded engine's tables live in `default`; the configured database is a server's.
   const runner = clientRunner(
     client,
     'embedded',
     'default',
-    async (table, body, insertOptions) => {
+    async (table, rowBody, o) => {
+      const { body, options: insertOptions } = await binaryOrText(files, table, rowBody, o);
       const format = formatOf(insertOptions);
       const columns = insertOptions?.columns;
       const settings = {
@@ -156,7 +161,8 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
         ...dedupSettings(insertOptions),
       };
       if (files !== undefined && columns !== undefined && takesFile(format, columns)) {
-        await files.insert({ table, body: bodyBuffer(body), format: 'TSV', columns, settings });
+        const as = format === 'RowBinary' ? 'RowBinary' : 'TSV';
+        await files.insert({ table, body: bodyBuffer(body), format: as, columns, settings });
         return;
       }
       // chdb's rawInsert passes the buffer straight to the engine.
@@ -292,6 +298,26 @@ async function settleWithin(ops: Promise<unknown>[], ms: number): Promise<void> 
   });
   await Promise.race([Promise.allSettled(ops), timeUp]);
   clearTimeout(timer);
+}
+
+type Insert = { body: string | Uint8Array; options: InsertOptions | undefined };
+
+/** A RowBinary insert as TSV (rows-rowbinary-tsv.ts): for a server, rawInsert, schema drift. */
+function asText(body: string | Uint8Array, options: InsertOptions | undefined): Insert {
+  if (options?.format !== 'RowBinary' || typeof body === 'string') return { body, options };
+  return { body: rowBinaryTsvBody(body), options: { ...options, format: 'TSV' } };
+}
+
+/** A RowBinary insert as it is where the file inserter takes it for `table`, else as TSV. */
+async function binaryOrText(
+  files: FileInserter | undefined,
+  table: string,
+  body: string | Uint8Array,
+  options: InsertOptions | undefined,
+): Promise<Insert> {
+  if (options?.format !== 'RowBinary') return { body, options };
+  if (files !== undefined && (await files.takesRowBinary(table))) return { body, options };
+  return asText(body, options);
 }
 
 function formatOf(options: InsertOptions | undefined): InsertFormat {
