@@ -17,8 +17,15 @@ import {
 } from './runner.js';
 import { StoreConnectionError, toStoreError, type StoreOperation } from './runner-errors.js';
 import { engineConfigXml, engineMemoryArgs, type MemoryPlan } from './memory.js';
-import { clientFileInserter, takesFile, type FileInserter, type OnDrift } from './file-insert.js';
-import { rowBinaryTsvBody } from './rows-rowbinary-tsv.js';
+import { clientFileInserter, takesFile, type OnDrift } from './file-insert.js';
+import {
+  asText,
+  binaryOrText,
+  bodyBuffer,
+  columnList,
+  dedupSettings,
+  formatOf,
+} from './client-insert.js';
 
 export interface StorageOptions {
   /** ClickHouse server URL; when absent the embedded chDB engine is used. */
@@ -52,13 +59,6 @@ type RawInsert = (
   body: string | Uint8Array,
   options?: InsertOptions,
 ) => Promise<void>;
-
-/** A body as a Buffer: text encoded once, bytes wrapped without a copy. */
-function bodyBuffer(body: string | Uint8Array): Buffer {
-  return typeof body === 'string'
-    ? Buffer.from(body)
-    : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-}
 
 // libchdb binds one data directory per process; remember which one is bound so a second,
 // different path fails with a clear message instead of an engine error.
@@ -298,56 +298,4 @@ async function settleWithin(ops: Promise<unknown>[], ms: number): Promise<void> 
   });
   await Promise.race([Promise.allSettled(ops), timeUp]);
   clearTimeout(timer);
-}
-
-type Insert = { body: string | Uint8Array; options: InsertOptions | undefined };
-
-/** A RowBinary insert as TSV (rows-rowbinary-tsv.ts): for a server, rawInsert, schema drift. */
-function asText(body: string | Uint8Array, options: InsertOptions | undefined): Insert {
-  if (options?.format !== 'RowBinary' || typeof body === 'string') return { body, options };
-  return { body: rowBinaryTsvBody(body), options: { ...options, format: 'TSV' } };
-}
-
-/** A RowBinary insert as it is where the file inserter takes it for `table`, else as TSV. */
-async function binaryOrText(
-  files: FileInserter | undefined,
-  table: string,
-  body: string | Uint8Array,
-  options: InsertOptions | undefined,
-): Promise<Insert> {
-  if (options?.format !== 'RowBinary') return { body, options };
-  if (files !== undefined && (await files.takesRowBinary(table))) return { body, options };
-  return asText(body, options);
-}
-
-function formatOf(options: InsertOptions | undefined): InsertFormat {
-  return options?.format ?? 'JSONEachRow';
-}
-
-/** ` (a, b, c)` for an insert with a column list (TSV), '' otherwise. */
-function columnList(options: InsertOptions | undefined): string {
-  const columns = options?.columns;
-  return columns === undefined || columns.length === 0
-    ? ''
-    : ` (${columns.map(quoteIdent).join(', ')})`;
-}
-
-/**
- * An insert's own settings and its deduplication token, as engine settings. The token reaches
- * the views too: an insert that failed part-way through them (llm_calls and some views already
- * committed) is retried whole, and each rollup table (migration 0045) drops the blocks it holds.
- * Without it the engine still pushes a deduplicated llm_calls block through every view (measured
- * on chDB 26.7: test/bench/insert-partial.ts), counting it twice in the views it reached.
- */
-function dedupSettings(options: InsertOptions | undefined): Record<string, string> {
-  const own = Object.fromEntries(
-    Object.entries(options?.settings ?? {}).map(([k, v]) => [k, String(v)]),
-  );
-  return options?.dedupToken !== undefined
-    ? {
-        insert_deduplication_token: options.dedupToken,
-        deduplicate_blocks_in_dependent_materialized_views: '1',
-        ...own,
-      }
-    : own;
 }

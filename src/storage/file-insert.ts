@@ -12,6 +12,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { quoteIdent, type InsertFormat } from './runner.js';
+import { classifyStoreError } from './errors.js';
 import { binaryMismatches } from './rows-rowbinary.js';
 
 export interface FileInsertTarget {
@@ -57,6 +58,13 @@ const warnDrift: OnDrift = (table, mismatches) =>
   process.emitWarning(
     `${table}'s column types are not the ones the RowBinary rows are written for; inserting TSV instead (${mismatches.join('; ')})`,
   );
+
+/**
+ * Engine codes that say a statement does not fit the table's structure: THERE_IS_NO_COLUMN,
+ * NOT_FOUND_COLUMN_IN_BLOCK, NO_SUCH_COLUMN_IN_TABLE, UNKNOWN_IDENTIFIER, TYPE_MISMATCH,
+ * UNKNOWN_TABLE, CANNOT_CONVERT_TYPE.
+ */
+const STRUCTURE_CODES = new Set([8, 10, 16, 47, 53, 60, 70]);
 
 /** Insert-file directories this process has cleared of a previous process's files. */
 const cleared = new Set<string>();
@@ -106,6 +114,12 @@ export function createFileInserter(
     }
     return found;
   };
+  // A table altered while this process runs (a column dropped, retyped): the engine refuses the
+  // statement for its structure, and the next insert into the table reads its columns again.
+  const forget = (table: string): void => {
+    for (const key of structures.keys()) if (key.startsWith(`${table}\n`)) structures.delete(key);
+    binary.delete(table);
+  };
   let sequence = 0;
   const prefix = randomBytes(6).toString('hex');
   return {
@@ -121,6 +135,9 @@ export function createFileInserter(
         // classifies it as retryable, the rows stay queued.
         await writeFile(path, target.body);
         await run(fileInsertSql(target, path, structure));
+      } catch (err) {
+        if (STRUCTURE_CODES.has(classifyStoreError(err).code ?? 0)) forget(target.table);
+        throw err;
       } finally {
         await rm(path, { force: true });
       }

@@ -7,96 +7,24 @@
 // written are stored. So a value is written only where the stored result is known to be what
 // the TSV path stores for the same call (the "exact domain" below, held to it by a differential
 // test on chDB, test/integration/storage-rowbinary.test.ts). A call with any value outside it
-// (a timestamp before 2001-09-09 or after 2286, an integer past its column's type or not an
+// (a timestamp before 2001-09-09 or from 2255-03-14 on, an integer past its column's type or not an
 // integer, a decimal not in plain `-ddd.ddd` form or beyond 20.18 digits) is not written
 // (writeCallRowBinary returns OUTSIDE) and goes as its TSV line instead, so the engine parses
 // (or refuses) it exactly as before: see row-slabs.ts.
 import type { LlmCall } from '../shared/call.js';
+import { decimalLimbs, limbs } from './rows-rowbinary-decimal.js';
+
+export {
+  CALL_BINARY_COLUMNS,
+  binaryMismatches,
+  wireTypeOf,
+  type WireType,
+} from './rows-rowbinary-columns.js';
 
 /** writeCallRowBinary's answer for a call it does not write (the caller writes TSV). */
 export const OUTSIDE = -1;
 /** writeCallRowBinary's answer when the row does not fit before `before`. */
 export const NO_ROOM = -2;
-
-/** How each llm_calls column is written, in callRecord's order (a test compares the names). */
-export const CALL_BINARY_COLUMNS: readonly (readonly [string, WireType])[] = [
-  ...(['call_id', 'trace_id', 'span_id', 'parent_span_id'] as const).map(
-    (c) => [c, 'String'] as const,
-  ),
-  ['start_time', "DateTime64(6, 'UTC')"],
-  ['end_time', "DateTime64(6, 'UTC')"],
-  ['duration_ms', 'Float64'],
-  ...strings(
-    'span_name scope_name source kind service environment route feature tenant provider operation request_model response_model model deployment capacity_tier region server_address service_tier',
-  ),
-  ['streaming', 'Bool'],
-  ['status', 'String'],
-  ['error_type', 'String'],
-  ['http_status', 'UInt16'],
-  ['finish_reason', 'String'],
-  ...of(
-    'UInt64',
-    'input_tokens cache_read_tokens cache_creation_tokens output_tokens reasoning_tokens',
-  ),
-  ...of('Nullable(Float64)', 'ttft_ms itl_ms itl_p95_ms'),
-  ['attempt', 'UInt16'],
-  ['fallback_from', 'String'],
-  ['hedged', 'Bool'],
-  ['degraded', 'Bool'],
-  ['cache_layer', 'String'],
-  ['cache_hit', 'Bool'],
-  ...strings('prompt_version conversation_id price_entry price_version'),
-  ['priced', 'Bool'],
-  ...of(
-    'Decimal(38, 18)',
-    'cost_input cost_cache_read cost_cache_creation cost_output cost_total list_cost',
-  ),
-  ['warnings', 'Array(String)'],
-  ...of(
-    'UInt64',
-    'cache_creation_1h_tokens audio_input_tokens audio_output_tokens image_output_tokens',
-  ),
-  ['web_search_requests', 'UInt32'],
-  ['usage_incomplete', 'Bool'],
-  ...of('Decimal(38, 18)', 'cost_cache_creation_1h cost_audio cost_image cost_request'),
-];
-
-/** The column types the encoder writes, LowCardinality left out (its RowBinary is its inner type's). */
-export type WireType =
-  | 'String'
-  | "DateTime64(6, 'UTC')"
-  | 'Float64'
-  | 'Nullable(Float64)'
-  | 'Bool'
-  | 'UInt16'
-  | 'UInt32'
-  | 'UInt64'
-  | 'Decimal(38, 18)'
-  | 'Array(String)';
-
-function of(type: WireType, names: string): (readonly [string, WireType])[] {
-  return names.split(' ').map((c) => [c, type] as const);
-}
-
-function strings(names: string): (readonly [string, WireType])[] {
-  return of('String', names);
-}
-
-/** A table's column type as the encoder's wire type (LowCardinality(T) is written as T). */
-export function wireTypeOf(tableType: string): string {
-  return tableType.replace(/LowCardinality\(([^()]*)\)/g, '$1');
-}
-
-/**
- * The columns whose table types differ from what the encoder writes ([] when llm_calls is as
- * the encoder expects): the schema-drift guard of file-insert.ts, asked once a process.
- */
-export function binaryMismatches(table: readonly { name: string; type: string }[]): string[] {
-  const types = new Map(table.map((c) => [c.name, wireTypeOf(c.type)]));
-  return CALL_BINARY_COLUMNS.filter(([name, type]) => types.get(name) !== type).map(
-    ([name, type]) => `${name}: table ${types.get(name) ?? 'missing'}, encoder ${type}`,
-  );
-}
 
 /** The state of one encoding (module-level like rows-tsv-bytes.ts: no object per row). */
 let out: Uint8Array = new Uint8Array(0);
@@ -328,9 +256,13 @@ function nullableF64(value: number | null): void {
   writeF64(value === 0 ? 0 : value);
 }
 
-/** The timestamps whose TSV text (`seconds.micros`, 10 digits of seconds) the engine reads as a
- * Unix time: 2001-09-09 to 2286-11-20. Shorter or longer seconds go to its best-effort parser,
- * which refuses some and reads others as calendar digits (14 digits as YYYYMMDDhhmmss). */
+/**
+ * The timestamps whose TSV text (`seconds.micros`, 10 digits of seconds) the engine reads as a
+ * Unix time: from 2001-09-09; shorter or longer seconds go to its best-effort parser, which
+ * refuses some (11 digits) and reads others as calendar digits (14 as YYYYMMDDhhmmss). Up to
+ * 2255-03-14 (9e9 s), below 2^53 microseconds: the differential test found a later one a
+ * microsecond off through the Number the bytes are written from.
+ */
 const DATE_FROM_NS = 1_000_000_000n * 1_000_000_000n;
 const DATE_TO_NS = 9_000_000_000n * 1_000_000_000n;
 
@@ -338,7 +270,7 @@ const DATE_TO_NS = 9_000_000_000n * 1_000_000_000n;
 function date(ns: bigint): void {
   if (ns < DATE_FROM_NS || ns >= DATE_TO_NS) return outside();
   if (!room(8)) return;
-  // Below 2^53 once divided: whole microseconds as a Number, then two 32-bit halves.
+  // Below 2^53 (DATE_TO_NS) once divided: whole microseconds as a Number, exact.
   writeU64(Number(ns / 1000n));
 }
 
@@ -349,77 +281,12 @@ function list(values: readonly string[]): void {
 }
 
 /**
- * Decimal(38, 18) as six 24-bit limbs, least significant first (exact: no float rounding, a
- * limb times 10^8 plus a carry stays below 2^53); `used` limbs may be non-zero. Division by a
- * power of two, not `%`: fmod made the first version slower than the TSV text.
- */
-const limbs = [0, 0, 0, 0, 0, 0];
-let used = 0;
-const BASE = 0x100_0000;
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
-
-/** limbs = limbs * 10^k + add, for k <= 8. */
-function mulAdd(k: number, add: number): void {
-  const m = POW10[k] as number;
-  let carry = add;
-  let i = 0;
-  for (; i < used; i += 1) {
-    const t = (limbs[i] as number) * m + carry;
-    carry = Math.floor(t / BASE);
-    limbs[i] = t - carry * BASE;
-  }
-  for (; carry > 0 && i < 6; i += 1) {
-    const next = Math.floor(carry / BASE);
-    limbs[i] = carry - next * BASE;
-    carry = next;
-    used = i + 1;
-  }
-}
-
-/**
- * Decimal(38, 18) from the call's exact decimal text: Int128 little-endian of value * 10^18.
- * Only the plain form pricing writes (units.ts: `-?digits[.digits]`) with at most 20 integer
- * and 18 fractional digits is written, and '' (the TSV line's empty cell, stored as 0);
- * anything else (an exponent, '+', more fractional digits, which the engine truncates) is
- * OUTSIDE.
+ * Decimal(38, 18): Int128 little-endian of value * 10^18 (rows-rowbinary-decimal.ts), or
+ * OUTSIDE for text the TSV path's parser reads its own way.
  */
 function decimal(text: string): void {
   if (!room(16)) return;
-  limbs[0] = limbs[1] = limbs[2] = limbs[3] = limbs[4] = limbs[5] = 0;
-  used = 0;
-  const n = text.length;
-  let i = 0;
-  const negative = n > 1 && text.charCodeAt(0) === 0x2d;
-  if (negative) i = 1;
-  let intDigits = 0;
-  let fracDigits = 0;
-  let seenPoint = false;
-  let chunk = 0;
-  let chunkDigits = 0;
-  for (; i < n; i += 1) {
-    const c = text.charCodeAt(i);
-    if (c === 0x2e && !seenPoint && intDigits > 0) {
-      seenPoint = true;
-      continue;
-    }
-    const d = c - 0x30;
-    if (d < 0 || d > 9) return outside();
-    if (seenPoint) fracDigits += 1;
-    else intDigits += 1;
-    chunk = chunk * 10 + d;
-    chunkDigits += 1;
-    if (chunkDigits === 8) {
-      mulAdd(8, chunk);
-      chunk = 0;
-      chunkDigits = 0;
-    }
-  }
-  if (n > 0 && (intDigits === 0 || intDigits > 20 || fracDigits > 18)) return outside();
-  if (seenPoint && fracDigits === 0) return outside();
-  mulAdd(chunkDigits, chunk);
-  if (used > 0)
-    for (let scale = 18 - fracDigits; scale > 0; scale -= 8) mulAdd(Math.min(8, scale), 0);
-  if (negative && used > 0) negate();
+  if (!decimalLimbs(text)) return outside();
   writeLimbs();
 }
 
@@ -432,14 +299,4 @@ function writeLimbs(): void {
     out[pos++] = v >>> 16;
   }
   out[pos++] = (limbs[5] as number) & 0xff;
-}
-
-/** Two's complement of the 144-bit limbs (the 128 bits written are Int128's). */
-function negate(): void {
-  let carry = 1;
-  for (let i = 0; i < 6; i += 1) {
-    const t = BASE - 1 - (limbs[i] as number) + carry;
-    carry = t >= BASE ? 1 : 0;
-    limbs[i] = t - carry * BASE;
-  }
 }
