@@ -4,9 +4,10 @@
 // flight: as strings they outlive a few young-generation scavenges, each of which copies them,
 // and are then promoted and marked by the full collections. In a slab they are one write now
 // (the UTF-8 encoding the engine needs anyway) and no garbage-collector work after; a row keeps
-// only its offsets. Each line is followed by its newline, so rows queued one after another
-// are already an insert body: a batch that is one run of one slab goes to the engine as a view
-// of it, without a copy. A slab is freed by the collector once no queued row points into it.
+// only its offsets. Each line is followed by its newline (a RowBinary llm_calls row needs none),
+// so rows queued one after another are already an insert body: a batch that is one run of one
+// slab goes to the engine as a view of it, without a copy. A slab is freed by the collector
+// once no queued row points into it.
 import type { LlmCall } from './call.js';
 import type { QueuedRow } from './insert-plan.js';
 import type { InsertOptions } from '../storage/runner.js';
@@ -132,8 +133,9 @@ export function insertOf(
 }
 
 /**
- * The insert body of `rows`, newline-delimited (RowBinary rows back to back). Text rows are joined as before; slab rows that
- * are one run of one slab are a view of it; anything else is copied run by run into one buffer.
+ * The insert body of `rows`, newline-delimited (RowBinary rows back to back). Text rows are
+ * joined as before; slab rows that are one run of one slab are a view of it; anything else is
+ * copied run by run into one buffer.
  */
 export function insertBodyOf(rows: readonly QueuedRow[]): string | Uint8Array {
   const first = rows[0];

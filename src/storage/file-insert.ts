@@ -101,12 +101,14 @@ export function createFileInserter(
     return found;
   };
   const binary = new Map<string, Promise<boolean>>();
+  const warned = new Set<string>();
   const takesRowBinary = (table: string): Promise<boolean> => {
     let found = binary.get(table);
     if (found === undefined) {
       found = readColumns(table).then((all) => {
         const mismatches = binaryMismatches(all);
-        if (mismatches.length > 0) onDrift(table, mismatches);
+        if (mismatches.length > 0 && !warned.has(table)) onDrift(table, mismatches);
+        if (mismatches.length > 0) warned.add(table);
         return mismatches.length === 0;
       });
       found.catch(() => binary.delete(table));
