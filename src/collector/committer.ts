@@ -17,7 +17,7 @@ import {
 } from '../storage/errors.js';
 import type { InsertOptions, QueryRunner } from '../storage/runner.js';
 import { partitionChunks, type QueuedRow } from './insert-plan.js';
-import { insertOf, rowBodyBytes } from './row-slabs.js';
+import { byRowFormat, insertOf, rowBodyBytes } from './row-slabs.js';
 import {
   decideRefusal,
   splitRows,
@@ -88,7 +88,9 @@ export class Committer {
     const { maxPartitions, maxRows, maxBytes = Infinity } = this.options;
     for (const part of byteChunks(rows, maxBytes)) {
       for (const chunk of partitionChunks(part, maxPartitions, maxRows)) {
-        await this.commitChunk(table, chunk, result, format);
+        // A TSV row among RowBinary ones (row-slabs.ts) is its own insert: no body converted.
+        for (const rowsOfFormat of byRowFormat(chunk))
+          await this.commitChunk(table, rowsOfFormat, result, format);
       }
     }
     return result;

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { QueuedRow } from '../../src/collector/insert-plan.js';
+import { Committer } from '../../src/collector/committer.js';
 import { RowSlabs, insertOf, lineOf } from '../../src/collector/row-slabs.js';
 import { RowQueues, deadLetterRows } from '../../src/collector/writer-rows.js';
 import type { LlmCall } from '../../src/shared/call.js';
@@ -98,6 +99,38 @@ describe('llm_calls RowBinary rows', () => {
     expect(rowBinaryTsvBody(plain.body as Uint8Array).toString()).toBe(
       [calls[0], calls[2]].map((c) => callTsv(c as LlmCall)).join('\n'),
     );
+  });
+
+  it('commit a call outside the domain as its own TSV insert, the others as RowBinary', async () => {
+    const inserts: { format: string | undefined; body: string }[] = [];
+    const committer = new Committer(
+      {
+        insert: async (_table, body, options) => {
+          const bytes = body as Uint8Array;
+          inserts.push({
+            format: options?.format,
+            body:
+              options?.format === 'RowBinary'
+                ? rowBinaryTsvBody(bytes).toString()
+                : Buffer.from(bytes).toString().trimEnd(),
+          });
+        },
+      },
+      { maxPartitions: 100, maxRows: 1000, backoff: { baseMs: 1, maxMs: 1 } },
+    );
+    const queues = new RowQueues('rowbinary');
+    const calls = [plainCall(1), { ...plainCall(2), cost_total: '1e-5' }, plainCall(3)];
+    queues.add(calls, [], [1, 2, 3], []);
+    const rows = queues.take(3).llm_calls;
+    const result = await committer.commit('llm_calls', rows, queues.formats.llm_calls);
+    expect(result.committed).toHaveLength(3);
+    expect(inserts).toEqual([
+      {
+        format: 'RowBinary',
+        body: [calls[0], calls[2]].map((c) => callTsv(c as LlmCall)).join('\n'),
+      },
+      { format: 'TSV', body: callTsv(calls[1] as LlmCall) },
+    ]);
   });
 
   it('give a call longer than a slab its own slab', () => {
