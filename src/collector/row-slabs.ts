@@ -63,7 +63,7 @@ export class RowSlabs {
   /**
    * An llm_calls row as RowBinary (rows-rowbinary.ts), no newline: the rows of a run are a
    * RowBinary body as they lie. A call with a value outside the encoder's exact domain is
-   * queued as its TSV line instead (callRow), and the insert holding it goes as TSV (insertOf).
+   * queued as its TSV line instead (callRow) and inserted apart from the others (byRowFormat).
    */
   binaryCallRow(id: string, call: LlmCall, seq: number, partition: string): QueuedRow {
     if (this.pos + CALL_ROOM > this.slab.length) this.fresh(SLAB_BYTES);

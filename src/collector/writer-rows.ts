@@ -5,6 +5,7 @@
 import type { LlmCall, OutcomeRecord } from './call.js';
 import type { RefusedRow, RowFormat } from './committer.js';
 import { dayPartition, monthPartition, type QueuedRow } from './insert-plan.js';
+import type { QueryRunner } from '../storage/runner.js';
 import { contentRow, outcomeRow } from '../storage/rows.js';
 import { CALL_COLUMNS, tsvToJsonLine } from '../storage/rows-tsv.js';
 import { RowSlabs, lineOf, rowBodyBytes, textRow } from './row-slabs.js';
@@ -42,6 +43,20 @@ export function callInsertFormat(
     engine === 'embedded'
     ? 'rowbinary'
     : 'tsv';
+}
+
+/**
+ * callInsertFormat, and TSV from the start when llm_calls' types are not the encoder's (the
+ * store's check, asked before the first row is encoded: drift then costs no conversion; if the
+ * store cannot answer yet, the check before each insert still guards the RowBinary rows).
+ */
+export async function writerCallFormat(
+  config: { insert_format: CallFormat; insert_mode: 'raw' | 'file' },
+  storage: Pick<QueryRunner, 'kind' | 'takesRowBinary'>,
+): Promise<CallFormat> {
+  if (callInsertFormat(config, storage.kind) !== 'rowbinary') return 'tsv';
+  const takes = await storage.takesRowBinary?.('llm_calls').catch(() => undefined);
+  return takes === false ? 'tsv' : 'rowbinary';
 }
 
 export class RowQueues {

@@ -176,9 +176,11 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
     },
     scope,
   );
-  if (starter === undefined) return runner;
+  const binary = files !== undefined ? { takesRowBinary: files.takesRowBinary } : {};
+  if (starter === undefined) return { ...runner, ...binary };
   return {
     ...runner,
+    ...binary,
     async close() {
       await runner.close();
       starter.cleanup();

@@ -55,6 +55,11 @@ export interface QueryRunner {
     options?: QueryOptions,
   ): Promise<Readable>;
   close(): Promise<void>;
+  /**
+   * Whether `table` takes RowBinary rows of rows-rowbinary.ts as written: the embedded engine
+   * inserting through a file, the table's types the encoder's (absent: never).
+   */
+  takesRowBinary?(table: string): Promise<boolean>;
 }
 
 /** A JSONEachRow body from row objects (one JSON object per line). */

@@ -117,6 +117,8 @@ describe("storage.insert_format 'rowbinary'", () => {
     expect(await commit('t_drift', calls, 'rowbinary')).toEqual([]);
     expect(await commit('t_drift', calls, 'rowbinary')).toEqual([]);
     expect(drift).toHaveLength(1);
+    expect(await storage.takesRowBinary?.('t_drift')).toBe(false);
+    expect(await storage.takesRowBinary?.('llm_calls')).toBe(true);
     expect(drift[0]).toEqual(['http_status: table UInt32, encoder UInt16']);
     const rows = await storage.query<{ http_status: number; cost_total: string }>(
       `SELECT http_status, cost_total FROM t_drift WHERE call_id = 'd7' LIMIT 1`,

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { QueuedRow } from '../../src/collector/insert-plan.js';
 import { Committer } from '../../src/collector/committer.js';
 import { RowSlabs, insertOf, lineOf } from '../../src/collector/row-slabs.js';
-import { RowQueues, deadLetterRows } from '../../src/collector/writer-rows.js';
+import { RowQueues, deadLetterRows, writerCallFormat } from '../../src/collector/writer-rows.js';
 import type { LlmCall } from '../../src/shared/call.js';
 import type { StoreError } from '../../src/storage/errors.js';
 import {
@@ -176,6 +176,46 @@ describe('llm_calls RowBinary rows', () => {
         ),
       );
     expect(loose(fromBinary)).toEqual(loose(json('tsv')));
+  });
+
+  it('are written only where the store takes them, TSV from the start after drift', async () => {
+    const file = { insert_format: 'rowbinary', insert_mode: 'file' } as const;
+    const embedded = (takes: () => Promise<boolean>) => ({
+      kind: 'embedded' as const,
+      takesRowBinary: takes,
+    });
+    expect(
+      await writerCallFormat(
+        file,
+        embedded(async () => true),
+      ),
+    ).toBe('rowbinary');
+    expect(
+      await writerCallFormat(
+        file,
+        embedded(async () => false),
+      ),
+    ).toBe('tsv');
+    // The store could not answer: the check before each insert still guards the rows.
+    expect(
+      await writerCallFormat(
+        file,
+        embedded(() => Promise.reject(new Error('x'))),
+      ),
+    ).toBe('rowbinary');
+    expect(
+      await writerCallFormat(
+        { ...file, insert_mode: 'raw' },
+        embedded(async () => true),
+      ),
+    ).toBe('tsv');
+    expect(
+      await writerCallFormat(
+        { ...file, insert_format: 'tsv' },
+        embedded(async () => true),
+      ),
+    ).toBe('tsv');
+    expect(await writerCallFormat(file, { kind: 'server' })).toBe('tsv');
   });
 
   it('check a table against the types the encoder writes', () => {
