@@ -17,7 +17,7 @@ import {
 } from '../storage/errors.js';
 import type { InsertOptions, QueryRunner } from '../storage/runner.js';
 import { partitionChunks, type QueuedRow } from './insert-plan.js';
-import { insertBodyOf, rowBodyBytes } from './row-slabs.js';
+import { byRowFormat, insertOf, rowBodyBytes } from './row-slabs.js';
 import {
   decideRefusal,
   splitRows,
@@ -26,7 +26,7 @@ import {
   type Refusal,
 } from './insert-policy.js';
 
-/** The insert format of a table's queued lines (default JSONEachRow). */
+/** The insert format of a table's queued rows (default JSONEachRow). */
 export type RowFormat = Pick<InsertOptions, 'format' | 'columns'>;
 
 export interface RefusedRow {
@@ -88,7 +88,9 @@ export class Committer {
     const { maxPartitions, maxRows, maxBytes = Infinity } = this.options;
     for (const part of byteChunks(rows, maxBytes)) {
       for (const chunk of partitionChunks(part, maxPartitions, maxRows)) {
-        await this.commitChunk(table, chunk, result, format);
+        // A TSV row among RowBinary ones (row-slabs.ts) is its own insert: no body converted.
+        for (const rowsOfFormat of byRowFormat(chunk))
+          await this.commitChunk(table, rowsOfFormat, result, format);
       }
     }
     return result;
@@ -117,11 +119,12 @@ export class Committer {
     format: RowFormat,
   ): Promise<{ action: 'committed' } | Refusal> {
     const { signal } = this.options;
-    const body = insertBodyOf(rows);
+    // RowBinary rows with a TSV row among them go as TSV (row-slabs.ts); the token is the rows'.
+    const { body, format: as } = insertOf(rows, format);
     const dedupToken = tokenFor(rows);
     const attempt = async (n: number): Promise<void> => {
       try {
-        await this.storage.insert(table, body, { dedupToken, ...format });
+        await this.storage.insert(table, body, { dedupToken, ...as });
       } catch (err) {
         const failure = storeFailure(err);
         this.options.onFailure?.({

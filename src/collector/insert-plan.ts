@@ -14,6 +14,8 @@ export interface QueuedRow {
   line: string;
   /** The slab holding the row's UTF-8 line and its newline at [start, end). */
   slab?: Buffer;
+  /** The slab holds the row as RowBinary (rows-rowbinary.ts) at [start, end), no newline. */
+  binary?: true;
   start?: number;
   end?: number;
   /** Spool record the row came from (0: not spooled). */

@@ -4,13 +4,17 @@
 // flight: as strings they outlive a few young-generation scavenges, each of which copies them,
 // and are then promoted and marked by the full collections. In a slab they are one write now
 // (the UTF-8 encoding the engine needs anyway) and no garbage-collector work after; a row keeps
-// only its offsets. Each line is followed by its newline, so rows queued one after another
-// are already an insert body: a batch that is one run of one slab goes to the engine as a view
-// of it, without a copy. A slab is freed by the collector once no queued row points into it.
+// only its offsets. Each line is followed by its newline (a RowBinary llm_calls row needs none),
+// so rows queued one after another are already an insert body: a batch that is one run of one
+// slab goes to the engine as a view of it, without a copy. A slab is freed by the collector
+// once no queued row points into it.
 import type { LlmCall } from './call.js';
 import type { QueuedRow } from './insert-plan.js';
+import type { InsertOptions } from '../storage/runner.js';
 import { callTsvCells } from '../storage/rows-tsv.js';
 import { writeCallTsv } from '../storage/rows-tsv-bytes.js';
+import { NO_ROOM, writeCallRowBinary } from '../storage/rows-rowbinary.js';
+import { rowBinaryTsvLine } from '../storage/rows-rowbinary-tsv.js';
 
 /** Room a call's line is given in the current slab before it is written (bytes). */
 const CALL_ROOM = 8 * 1024;
@@ -55,13 +59,49 @@ export class RowSlabs {
     this.pos = end + 1;
     return { id, line: '', seq, partition, slab: this.slab, start, end: end + 1 };
   }
+
+  /**
+   * An llm_calls row as RowBinary (rows-rowbinary.ts), no newline: the rows of a run are a
+   * RowBinary body as they lie. A call with a value outside the encoder's exact domain is
+   * queued as its TSV line instead (callRow) and inserted apart from the others (byRowFormat).
+   */
+  binaryCallRow(id: string, call: LlmCall, seq: number, partition: string): QueuedRow {
+    if (this.pos + CALL_ROOM > this.slab.length) this.fresh(SLAB_BYTES);
+    let start = this.pos;
+    let end = writeCallRowBinary(call, this.slab, start, start + CALL_ROOM);
+    if (end === NO_ROOM) {
+      // A call with long strings: a slab of its own size (4 bytes of UTF-8 a UTF-16 unit at most).
+      this.fresh(Math.max(SLAB_BYTES, worstBinaryBytes(call)));
+      start = 0;
+      end = writeCallRowBinary(call, this.slab, 0);
+    }
+    if (end < 0) return this.callRow(id, call, seq, partition);
+    this.pos = end;
+    return { id, line: '', seq, partition, slab: this.slab, start, end, binary: true };
+  }
+
+  private fresh(bytes: number): void {
+    this.slab = Buffer.allocUnsafeSlow(bytes);
+    this.pos = 0;
+  }
 }
 
-/** A row's insert line as text (dead-lettering, tests): from its slab, or the text it holds. */
+/** More than any RowBinary encoding of `call` takes (its strings at 3 bytes a unit, plus room). */
+function worstBinaryBytes(call: LlmCall): number {
+  let chars = 0;
+  for (const value of Object.values(call)) if (typeof value === 'string') chars += value.length + 5;
+  for (const w of call.warnings) chars += w.length + 5;
+  return 3 * chars + 4096;
+}
+
+/**
+ * A row's insert line as text (dead-lettering, tests): from its slab (a RowBinary row read back
+ * as its TSV line), or the text it holds.
+ */
 export function lineOf(row: QueuedRow): string {
-  return row.slab !== undefined
-    ? row.slab.toString('utf8', row.start, (row.end ?? 1) - 1)
-    : row.line;
+  if (row.slab === undefined) return row.line;
+  if (row.binary === true) return rowBinaryTsvLine(row.slab, row.start ?? 0, row.end ?? 0);
+  return row.slab.toString('utf8', row.start, (row.end ?? 1) - 1);
 }
 
 /** A row as text only (what the dead-letter files and replay keep). */
@@ -69,7 +109,7 @@ export function textRow(row: QueuedRow, line = lineOf(row)): QueuedRow {
   return { id: row.id, line, seq: row.seq, partition: row.partition };
 }
 
-/** A row's bytes in a body, its newline included. */
+/** A row's bytes in a body, its newline included (a RowBinary row has none). */
 export function rowBodyBytes(row: QueuedRow): number {
   return row.slab !== undefined
     ? (row.end ?? 0) - (row.start ?? 0)
@@ -77,8 +117,38 @@ export function rowBodyBytes(row: QueuedRow): number {
 }
 
 /**
- * The insert body of `rows`, newline-delimited. Text rows are joined as before; slab rows that
- * are one run of one slab are a view of it; anything else is copied run by run into one buffer.
+ * `rows` as inserts of one row format each: the RowBinary rows, then the others (the TSV lines
+ * of calls outside the encoder's domain, binaryCallRow), in their order. The committer inserts
+ * them apart (each under its own token), so a 50k-row insert is not converted to TSV for one
+ * odd call (reading RowBinary back as TSV costs 4-6 µs a row).
+ */
+export function byRowFormat(rows: QueuedRow[]): QueuedRow[][] {
+  const binary = rows.filter((r) => r.binary === true);
+  if (binary.length === 0 || binary.length === rows.length) return [rows];
+  return [binary, rows.filter((r) => r.binary !== true)];
+}
+
+/**
+ * The insert of `rows` queued in `format`: their body as it is, except that RowBinary rows
+ * with a TSV row among them (byRowFormat keeps the committer's apart; this is for any other
+ * caller) go as one TSV body, the RowBinary rows read back as their lines: the engine parses
+ * (or refuses, at its row) the TSV row as it always did, and the others store what their
+ * RowBinary would.
+ */
+export function insertOf(
+  rows: readonly QueuedRow[],
+  format: InsertOptions,
+): { body: string | Uint8Array; format: InsertOptions } {
+  if (format.format !== 'RowBinary' || rows.every((r) => r.binary === true))
+    return { body: insertBodyOf(rows), format };
+  const text = rows.map((r) => (r.binary === true ? textRow(r) : r));
+  return { body: insertBodyOf(text), format: { ...format, format: 'TSV' } };
+}
+
+/**
+ * The insert body of `rows`, newline-delimited (RowBinary rows back to back). Text rows are
+ * joined as before; slab rows that are one run of one slab are a view of it; anything else is
+ * copied run by run into one buffer.
  */
 export function insertBodyOf(rows: readonly QueuedRow[]): string | Uint8Array {
   const first = rows[0];

@@ -26,6 +26,7 @@ import {
 import { SPOOL_LOCK_STALE_MS } from './spool-lock.js';
 import { Spool, type OpenSegment, type SpoolRecord } from './spool.js';
 import { Writer } from './writer.js';
+import { writerCallFormat } from './writer-rows.js';
 
 export interface CollectorService {
   pipeline: Pipeline;
@@ -105,6 +106,7 @@ export async function startCollector(
       // per insert is large (bench:ingest BENCH_SHAPES=1), so the interval sets the insert size.
       minInsertRows: c.writer.batch_rows,
       maxRetries: c.writer.max_retries,
+      callFormat: await writerCallFormat(config.storage, storage),
       deadLetterDir: join(config.storage.data_dir, 'dead-letter'),
       maxPartitionsPerInsert: c.writer.max_partitions_per_insert,
       backoff: { baseMs: 100, maxMs: c.writer.max_backoff_ms },

@@ -5,6 +5,7 @@
 import type { LlmCall, OutcomeRecord } from './call.js';
 import type { RefusedRow, RowFormat } from './committer.js';
 import { dayPartition, monthPartition, type QueuedRow } from './insert-plan.js';
+import type { QueryRunner } from '../storage/runner.js';
 import { contentRow, outcomeRow } from '../storage/rows.js';
 import { CALL_COLUMNS, tsvToJsonLine } from '../storage/rows-tsv.js';
 import { RowSlabs, lineOf, rowBodyBytes, textRow } from './row-slabs.js';
@@ -13,16 +14,60 @@ export const TABLES = ['llm_calls', 'llm_call_content', 'outcomes'] as const;
 export type Table = (typeof TABLES)[number];
 export type Batch = Record<Table, QueuedRow[]>;
 
-/** llm_calls, the bulk of the bytes, goes as TSV (rows-tsv.ts); the rest as JSONEachRow. */
-export const FORMATS: Record<Table, RowFormat> = {
-  llm_calls: { format: 'TSV', columns: CALL_COLUMNS },
-  llm_call_content: {},
-  outcomes: {},
-};
+/** How llm_calls rows are queued and inserted (storage.insert_format, see callInsertFormat). */
+export type CallFormat = 'rowbinary' | 'tsv';
+
+/**
+ * llm_calls, the bulk of the bytes, goes as RowBinary (rows-rowbinary.ts) or TSV (rows-tsv.ts);
+ * the rest as JSONEachRow.
+ */
+export function formatsFor(calls: CallFormat): Record<Table, RowFormat> {
+  return {
+    llm_calls: { format: calls === 'rowbinary' ? 'RowBinary' : 'TSV', columns: CALL_COLUMNS },
+    llm_call_content: {},
+    outcomes: {},
+  };
+}
+
+/**
+ * The llm_calls format a writer uses: RowBinary only where it goes to the engine as written,
+ * the embedded engine inserting through a file (chdb's rawInsert takes line formats only, and
+ * a server is sent TSV); storage.insert_format 'tsv' keeps the TSV rows everywhere.
+ */
+export function callInsertFormat(
+  storage: { insert_format: CallFormat; insert_mode: 'raw' | 'file' },
+  engine: 'embedded' | 'server' | 'fixed',
+): CallFormat {
+  return storage.insert_format === 'rowbinary' &&
+    storage.insert_mode === 'file' &&
+    engine === 'embedded'
+    ? 'rowbinary'
+    : 'tsv';
+}
+
+/**
+ * callInsertFormat, and TSV from the start when llm_calls' types are not the encoder's (the
+ * store's check, asked before the first row is encoded: drift then costs no conversion; if the
+ * store cannot answer yet, the check before each insert still guards the RowBinary rows).
+ */
+export async function writerCallFormat(
+  config: { insert_format: CallFormat; insert_mode: 'raw' | 'file' },
+  storage: Pick<QueryRunner, 'kind' | 'takesRowBinary'>,
+): Promise<CallFormat> {
+  if (callInsertFormat(config, storage.kind) !== 'rowbinary') return 'tsv';
+  const takes = await storage.takesRowBinary?.('llm_calls').catch(() => undefined);
+  return takes === false ? 'tsv' : 'rowbinary';
+}
 
 export class RowQueues {
   private readonly rows: Batch = { llm_calls: [], llm_call_content: [], outcomes: [] };
   private readonly slabs = new RowSlabs();
+  /** Each table's insert format. */
+  readonly formats: Record<Table, RowFormat>;
+
+  constructor(private readonly callFormat: CallFormat = 'tsv') {
+    this.formats = formatsFor(callFormat);
+  }
   /** Estimated heap bytes of rows queued or taken and not yet released. */
   bytes = 0;
   /** Body bytes of the llm_calls rows queued (not taken): what the next insert would carry. */
@@ -57,7 +102,13 @@ export class RowQueues {
     calls.forEach((call, i) => {
       const id = `${call.tenant}\u0000${call.call_id}`;
       const partition = monthPartition(call.start_time_ns);
-      this.push(q.llm_calls, this.slabs.callRow(id, call, callSeqs[i] ?? 0, partition));
+      const seq = callSeqs[i] ?? 0;
+      this.push(
+        q.llm_calls,
+        this.callFormat === 'rowbinary'
+          ? this.slabs.binaryCallRow(id, call, seq, partition)
+          : this.slabs.callRow(id, call, seq, partition),
+      );
       if (call.input_content !== '' || call.output_content !== '') {
         const day = dayPartition(call.start_time_ns);
         this.push(q.llm_call_content, this.slabs.row(`content:${id}`, contentRow(call), 0, day));
@@ -115,9 +166,12 @@ function rowBytes(row: QueuedRow): number {
   return rowBodyBytes(row) + 2 * (row.line.length + row.id.length + row.partition.length) + 96;
 }
 
-/** Refused rows as the dead-letter files keep them: JSON text, out of their slab. */
+/**
+ * Refused rows as the dead-letter files keep them: JSON text, out of their slab (an llm_calls
+ * row, TSV or RowBinary, through its TSV line: lineOf).
+ */
 export function deadLetterRows(table: Table, refused: RefusedRow[]): RefusedRow[] {
-  const tsv = FORMATS[table].format === 'TSV';
+  const tsv = table === 'llm_calls';
   return refused.map((r) => {
     const line = lineOf(r.row);
     return { ...r, row: textRow(r.row, tsv ? tsvToJsonLine(line) : line) };

@@ -15,7 +15,7 @@ import type { LlmCall, OutcomeRecord } from './call.js';
 import { Committer } from './committer.js';
 import type { BackoffPolicy } from './insert-policy.js';
 import { deadLetterDurably } from './writer-dead-letter.js';
-import { FORMATS, RowQueues, TABLES, type Batch } from './writer-rows.js';
+import { RowQueues, TABLES, type Batch, type CallFormat } from './writer-rows.js';
 import { StallWatch } from './writer-stall.js';
 import { flushRule, isDue, isFull, type FlushRule } from './writer-flush.js';
 
@@ -49,6 +49,8 @@ export interface WriterOptions {
   backoff?: BackoffPolicy;
   /** Rows waiting and nothing committed for this long: the writer reports itself stalled. */
   stallTimeoutMs?: number;
+  /** How llm_calls rows are queued and inserted (writer-rows.ts callInsertFormat; default TSV). */
+  callFormat?: CallFormat;
   /** Told the spool records (seq) of a settled batch, one entry per row (committed or dead-lettered). */
   onCommitted?: (seqs: number[]) => void;
   now?: () => number;
@@ -65,7 +67,7 @@ export interface WriterStats {
 }
 
 export class Writer {
-  private readonly queues = new RowQueues();
+  private readonly queues: RowQueues;
   private inFlight: Promise<void> | undefined;
   private inFlightRows = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -92,6 +94,7 @@ export class Writer {
     private readonly logger: Logger,
   ) {
     this.now = options.now ?? Date.now;
+    this.queues = new RowQueues(options.callFormat);
     this.rule = flushRule({
       flushIntervalMs: options.flushIntervalMs,
       busyFlushIntervalMs: options.busyFlushIntervalMs,
@@ -280,7 +283,7 @@ export class Writer {
   private async writeBatch(batch: Batch): Promise<void> {
     for (const table of TABLES) {
       if (batch[table].length === 0) continue;
-      const result = await this.committer.commit(table, batch[table], FORMATS[table]);
+      const result = await this.committer.commit(table, batch[table], this.queues.formats[table]);
       if (table !== 'llm_call_content') this.stats.rowsWritten += result.committed.length;
       if (result.refused.length > 0) {
         const context = {

@@ -53,6 +53,15 @@ const storageSchema = z
      * the whole suite, the chaos cases and a quiet soak passed on it. A server ignores it.
      */
     insert_mode: z.enum(['raw', 'file']).default('file'),
+    /**
+     * How the collector's llm_calls rows are written: 'rowbinary' (storage/rows-rowbinary.ts;
+     * the engine reads it through a file for less CPU than TSV: the default since thirteen
+     * alternating bench:ingest pairs measured the collector at 0.80-1.19x, median 0.94x, lower
+     * in nine, the engine's pool lower in twelve) or 'tsv'. RowBinary
+     * needs insert_mode 'file' on the embedded engine: with 'raw' (chdb's rawInsert takes line
+     * formats only) or a server, the rows are TSV whatever this says.
+     */
+    insert_format: z.enum(['rowbinary', 'tsv']).default('rowbinary'),
     planner: z
       .object({
         /**

@@ -17,7 +17,15 @@ import {
 } from './runner.js';
 import { StoreConnectionError, toStoreError, type StoreOperation } from './runner-errors.js';
 import { engineConfigXml, engineMemoryArgs, type MemoryPlan } from './memory.js';
-import { clientFileInserter, takesFile } from './file-insert.js';
+import { clientFileInserter, takesFile, type OnDrift } from './file-insert.js';
+import {
+  asText,
+  binaryOrText,
+  bodyBuffer,
+  columnList,
+  dedupSettings,
+  formatOf,
+} from './client-insert.js';
 
 export interface StorageOptions {
   /** ClickHouse server URL; when absent the embedded chDB engine is used. */
@@ -31,6 +39,8 @@ export interface StorageOptions {
   memory?: MemoryPlan | undefined;
   /** The embedded engine's insert of TSV bodies: chdb's rawInsert, or through a file (file-insert.ts). */
   insertMode?: 'raw' | 'file' | undefined;
+  /** Told once when llm_calls' types are not the RowBinary encoder's (default: a process warning). */
+  onFormatDrift?: OnDrift | undefined;
 }
 
 /** The chDB extension surface we use (chdb/connection's `.chdb`). */
@@ -49,13 +59,6 @@ type RawInsert = (
   body: string | Uint8Array,
   options?: InsertOptions,
 ) => Promise<void>;
-
-/** A body as a Buffer: text encoded once, bytes wrapped without a copy. */
-function bodyBuffer(body: string | Uint8Array): Buffer {
-  return typeof body === 'string'
-    ? Buffer.from(body)
-    : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-}
 
 // libchdb binds one data directory per process; remember which one is bound so a second,
 // different path fails with a clear message instead of an engine error.
@@ -93,7 +96,8 @@ async function createServerStorage(options: StorageOptions): Promise<QueryRunner
     database: options.database,
     clickhouse_settings: COMMON_SETTINGS,
   });
-  return clientRunner(client, 'server', options.database, async (table, body, insertOptions) => {
+  return clientRunner(client, 'server', options.database, async (table, rowBody, o) => {
+    const { body, options: insertOptions } = asText(rowBody, o);
     await client.exec({
       query: `INSERT INTO ${quoteIdent(table)}${columnList(insertOptions)} FORMAT ${formatOf(insertOptions)}`,
       values: Readable.from([bodyBuffer(body)]),
@@ -139,14 +143,15 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
   const scope = statementScopedSettings(client);
   const files =
     options.insertMode === 'file'
-      ? clientFileInserter(dataDir, client, () => scope(undefined))
+      ? clientFileInserter(dataDir, client, () => scope(undefined), options.onFormatDrift)
       : undefined;
   // The embedded engine's tables live in `default`; the configured database is a server's.
   const runner = clientRunner(
     client,
     'embedded',
     'default',
-    async (table, body, insertOptions) => {
+    async (table, rowBody, o) => {
+      const { body, options: insertOptions } = await binaryOrText(files, table, rowBody, o);
       const format = formatOf(insertOptions);
       const columns = insertOptions?.columns;
       const settings = {
@@ -156,7 +161,8 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
         ...dedupSettings(insertOptions),
       };
       if (files !== undefined && columns !== undefined && takesFile(format, columns)) {
-        await files.insert({ table, body: bodyBuffer(body), format: 'TSV', columns, settings });
+        const as = format === 'RowBinary' ? 'RowBinary' : 'TSV';
+        await files.insert({ table, body: bodyBuffer(body), format: as, columns, settings });
         return;
       }
       // chdb's rawInsert passes the buffer straight to the engine.
@@ -170,9 +176,11 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
     },
     scope,
   );
-  if (starter === undefined) return runner;
+  const binary = files !== undefined ? { takesRowBinary: files.takesRowBinary } : {};
+  if (starter === undefined) return { ...runner, ...binary };
   return {
     ...runner,
+    ...binary,
     async close() {
       await runner.close();
       starter.cleanup();
@@ -292,36 +300,4 @@ async function settleWithin(ops: Promise<unknown>[], ms: number): Promise<void> 
   });
   await Promise.race([Promise.allSettled(ops), timeUp]);
   clearTimeout(timer);
-}
-
-function formatOf(options: InsertOptions | undefined): InsertFormat {
-  return options?.format ?? 'JSONEachRow';
-}
-
-/** ` (a, b, c)` for an insert with a column list (TSV), '' otherwise. */
-function columnList(options: InsertOptions | undefined): string {
-  const columns = options?.columns;
-  return columns === undefined || columns.length === 0
-    ? ''
-    : ` (${columns.map(quoteIdent).join(', ')})`;
-}
-
-/**
- * An insert's own settings and its deduplication token, as engine settings. The token reaches
- * the views too: an insert that failed part-way through them (llm_calls and some views already
- * committed) is retried whole, and each rollup table (migration 0045) drops the blocks it holds.
- * Without it the engine still pushes a deduplicated llm_calls block through every view (measured
- * on chDB 26.7: test/bench/insert-partial.ts), counting it twice in the views it reached.
- */
-function dedupSettings(options: InsertOptions | undefined): Record<string, string> {
-  const own = Object.fromEntries(
-    Object.entries(options?.settings ?? {}).map(([k, v]) => [k, String(v)]),
-  );
-  return options?.dedupToken !== undefined
-    ? {
-        insert_deduplication_token: options.dedupToken,
-        deduplicate_blocks_in_dependent_materialized_views: '1',
-        ...own,
-      }
-    : own;
 }

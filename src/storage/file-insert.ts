@@ -12,21 +12,26 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { quoteIdent, type InsertFormat } from './runner.js';
+import { classifyStoreError } from './errors.js';
+import { binaryMismatches } from './rows-rowbinary.js';
 
 export interface FileInsertTarget {
   table: string;
   body: Uint8Array;
-  /** TSV only: file()'s structure gives every column it names a value, so the columns a body
-   * leaves out would get their type's default instead of the table's DEFAULT expression; a TSV
-   * body names its columns, and the insert's column list leaves the others to the table. */
-  format: 'TSV';
+  /** With a column list only: file()'s structure gives every column it names a value, so the
+   * columns a body leaves out would get their type's default instead of the table's DEFAULT
+   * expression; the insert's column list leaves the others to the table. RowBinary bodies are
+   * llm_calls rows of rows-rowbinary.ts (ask takesRowBinary first). */
+  format: 'TSV' | 'RowBinary';
   columns: readonly string[];
   settings: Record<string, string | number | boolean>;
 }
 
-/** Whether an insert can go through a file: TSV with its column list (see FileInsertTarget). */
+/** Whether an insert can go through a file: TSV or RowBinary with its column list. */
 export function takesFile(format: InsertFormat, columns: readonly string[] | undefined): boolean {
-  return format === 'TSV' && columns !== undefined && columns.length > 0;
+  return (
+    (format === 'TSV' || format === 'RowBinary') && columns !== undefined && columns.length > 0
+  );
 }
 
 /** Runs one statement on the engine (the runner's command, scoped as every statement is). */
@@ -37,7 +42,29 @@ export type ReadColumns = (table: string) => Promise<{ name: string; type: strin
 
 export interface FileInserter {
   insert(target: FileInsertTarget): Promise<void>;
+  /**
+   * Whether `table`'s column types are the ones rows-rowbinary.ts writes: asked once a process
+   * (a failed read is asked again). RowBinary is stored as written, never parsed, so a column
+   * whose type changed (a migration this build does not know) must get TSV: the caller sends
+   * the rows as TSV then, and `onDrift` is told once.
+   */
+  takesRowBinary(table: string): Promise<boolean>;
 }
+
+/** Told once when a table's types are not the RowBinary encoder's (the rows then go as TSV). */
+export type OnDrift = (table: string, mismatches: string[]) => void;
+
+const warnDrift: OnDrift = (table, mismatches) =>
+  process.emitWarning(
+    `${table}'s column types are not the ones the RowBinary rows are written for; inserting TSV instead (${mismatches.join('; ')})`,
+  );
+
+/**
+ * Engine codes that say a statement does not fit the table's structure: THERE_IS_NO_COLUMN,
+ * NOT_FOUND_COLUMN_IN_BLOCK, NO_SUCH_COLUMN_IN_TABLE, UNKNOWN_IDENTIFIER, TYPE_MISMATCH,
+ * UNKNOWN_TABLE, CANNOT_CONVERT_TYPE.
+ */
+const STRUCTURE_CODES = new Set([8, 10, 16, 47, 53, 60, 70]);
 
 /** Insert-file directories this process has cleared of a previous process's files. */
 const cleared = new Set<string>();
@@ -52,6 +79,7 @@ export function createFileInserter(
   dataDir: string,
   run: RunStatement,
   readColumns: ReadColumns,
+  onDrift: OnDrift = warnDrift,
 ): FileInserter {
   const dir = join(dataDir, 'insert-files');
   // Files of inserts that were running when a previous process stopped: their rows are still
@@ -72,17 +100,46 @@ export function createFileInserter(
     }
     return found;
   };
+  const binary = new Map<string, Promise<boolean>>();
+  const warned = new Set<string>();
+  const takesRowBinary = (table: string): Promise<boolean> => {
+    let found = binary.get(table);
+    if (found === undefined) {
+      found = readColumns(table).then((all) => {
+        const mismatches = binaryMismatches(all);
+        if (mismatches.length > 0 && !warned.has(table)) onDrift(table, mismatches);
+        if (mismatches.length > 0) warned.add(table);
+        return mismatches.length === 0;
+      });
+      found.catch(() => binary.delete(table));
+      binary.set(table, found);
+    }
+    return found;
+  };
+  // A table altered while this process runs (a column dropped, retyped): the engine refuses the
+  // statement for its structure, and the next insert into the table reads its columns again.
+  const forget = (table: string): void => {
+    for (const key of structures.keys()) if (key.startsWith(`${table}\n`)) structures.delete(key);
+    binary.delete(table);
+  };
   let sequence = 0;
   const prefix = randomBytes(6).toString('hex');
   return {
+    takesRowBinary,
     async insert(target) {
       const structure = await structureOf(target.table, target.columns);
-      const path = join(dir, `${prefix}-${(sequence += 1)}.tsv`);
+      const path = join(
+        dir,
+        `${prefix}-${(sequence += 1)}.${target.format === 'TSV' ? 'tsv' : 'bin'}`,
+      );
       try {
         // A failed write (ENOSPC) throws before the engine sees anything: the caller's retry
         // classifies it as retryable, the rows stay queued.
         await writeFile(path, target.body);
         await run(fileInsertSql(target, path, structure));
+      } catch (err) {
+        if (STRUCTURE_CODES.has(classifyStoreError(err).code ?? 0)) forget(target.table);
+        throw err;
       } finally {
         await rm(path, { force: true });
       }
@@ -96,6 +153,7 @@ export function clientFileInserter(
   dataDir: string,
   client: ClickHouseClient,
   scoped: () => Promise<Record<string, unknown> | undefined>,
+  onDrift?: OnDrift,
 ): FileInserter {
   const settings = async (): Promise<ClickHouseSettings | undefined> =>
     (await scoped()) as ClickHouseSettings | undefined;
@@ -113,6 +171,7 @@ export function clientFileInserter(
       });
       return rs.json<{ name: string; type: string }>();
     },
+    onDrift,
   );
 }
 

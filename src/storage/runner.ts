@@ -16,8 +16,12 @@ export interface QueryOptions {
   settings?: QuerySettings | undefined;
 }
 
-/** Text insert formats both engines parse; TSV with a column list is the cheapest to parse. */
-export type InsertFormat = 'JSONEachRow' | 'TSV';
+/**
+ * Insert formats: text both engines parse (TSV with a column list is the cheapest), and
+ * RowBinary, which is only ever llm_calls rows of rows-rowbinary.ts (the embedded engine takes
+ * it through a file; anywhere else client.ts sends the same rows as TSV).
+ */
+export type InsertFormat = 'JSONEachRow' | 'TSV' | 'RowBinary';
 
 export interface InsertOptions {
   /** ClickHouse insert deduplication token: a retried identical batch is written once. */
@@ -51,6 +55,11 @@ export interface QueryRunner {
     options?: QueryOptions,
   ): Promise<Readable>;
   close(): Promise<void>;
+  /**
+   * Whether `table` takes RowBinary rows of rows-rowbinary.ts as written: the embedded engine
+   * inserting through a file, the table's types the encoder's (absent: never).
+   */
+  takesRowBinary?(table: string): Promise<boolean>;
 }
 
 /** A JSONEachRow body from row objects (one JSON object per line). */

@@ -2,7 +2,8 @@
 // format, for the same llm_calls rows (BENCH_SPANS of bench:ingest's spans, 50k rows an insert,
 // a dedup token each): chDB's rawInsert of TSV (what the collector and bench:ingest's baseline
 // do), then the same rows read back as TSV, RowBinary and Native files and inserted with
-// `INSERT ... SELECT * FROM file()`, BENCH_ROUNDS rounds alternating. CPU µs a row of this
+// `INSERT ... SELECT * FROM file()`, and the writer's own TSV and RowBinary bytes through
+// file() (storage.insert_format tsv | rowbinary), BENCH_ROUNDS rounds alternating. CPU µs a row of this
 // process (every thread) and by thread name. chdb 3.4's rawInsert takes only line formats (TSV,
 // CSV, JSON*EachRow), so a binary format reaches the engine only through a file (or a binding
 // change): this bench says whether that is worth building (README, "eighth round").
@@ -16,6 +17,7 @@ import { createPricingProcessor, loadCatalog } from '../../src/pricing/index.js'
 import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { CALL_COLUMNS, callTsv } from '../../src/storage/rows-tsv.js';
+import { writeCallRowBinary } from '../../src/storage/rows-rowbinary.js';
 import { threadCpuSeconds, topThreads } from './proc-cpu.js';
 import { makeSpans } from './spans.js';
 
@@ -43,17 +45,36 @@ const chdb = (createChdbConnection({ path: dataDir }) as unknown as { chdb: Chdb
 const columns = [...CALL_COLUMNS];
 const columnList = columns.map((c) => `\`${c}\``).join(', ');
 
-function tsvChunks(): Buffer[] {
+function pricedCalls(): LlmCall[] {
   const calls: LlmCall[] = [];
   for (let i = 0; i < SPANS; i += 500)
     for (const span of decodeProtoRequest(encodeProtoRequest(makeSpans(500))).spans) {
       const n = normalizeSpan(span, { captureContent: false });
       if (n.type === 'call') calls.push(n.call);
     }
-  const lines = createPricingProcessor(loadCatalog({}))(calls).map(callTsv);
+  return createPricingProcessor(loadCatalog({}))(calls);
+}
+
+function tsvChunks(calls: LlmCall[]): Buffer[] {
+  const lines = calls.map(callTsv);
   const chunks: Buffer[] = [];
   for (let i = 0; i < lines.length; i += CHUNK)
     chunks.push(Buffer.from(lines.slice(i, i + CHUNK).join('\n')));
+  return chunks;
+}
+
+/** The writer's RowBinary rows (storage.insert_format: rowbinary) of the same calls. */
+function rowBinaryChunks(calls: LlmCall[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < calls.length; i += CHUNK) {
+    const buf = Buffer.alloc(CHUNK * 4096);
+    let at = 0;
+    for (const call of calls.slice(i, i + CHUNK)) {
+      at = writeCallRowBinary(call, buf, at);
+      if (at < 0) throw new Error(`call ${call.call_id} is outside the RowBinary domain`);
+    }
+    chunks.push(buf.subarray(0, at));
+  }
   return chunks;
 }
 
@@ -70,7 +91,8 @@ async function timed(label: string, bytes: number, inserts: () => Promise<void>)
   );
 }
 
-const tsv = tsvChunks();
+const calls = pricedCalls();
+const tsv = tsvChunks(calls);
 let token = 0;
 /** The settings every variant sends itself: chdb's session may keep a statement's settings. */
 const BASE: Record<string, string> = {
@@ -130,6 +152,11 @@ const ownFiles = tsv.map((values, i) => {
   writeFileSync(path, values);
   return path;
 });
+const ownBinary = rowBinaryChunks(calls).map((values, i) => {
+  const path = join(dataDir, `own-${i}.bin`);
+  writeFileSync(path, values);
+  return path;
+});
 const readBack = (files.get('TSV') ?? []).map((p) => readFileSync(p));
 const sizeOf = (paths: string[]): number => paths.reduce((sum, p) => sum + statSync(p).size, 0);
 const VARIANTS: [string, () => Promise<void>][] = [
@@ -151,6 +178,13 @@ const VARIANTS: [string, () => Promise<void>][] = [
     () =>
       timed('file() own TSV', sizeOf(ownFiles), async () => {
         for (const path of ownFiles) await fileInsert(path, 'TSV');
+      }),
+  ],
+  [
+    'file() own RowBinary',
+    () =>
+      timed('file() own RowBinary', sizeOf(ownBinary), async () => {
+        for (const path of ownBinary) await fileInsert(path, 'RowBinary');
       }),
   ],
   ...FILE_FORMATS.map((format): [string, () => Promise<void>] => [

@@ -15,6 +15,7 @@ import { Pipeline } from '../../src/collector/pipeline.js';
 import { decodeRequest } from '../../src/collector/receiver/decode.js';
 import { encodeProtoRequest } from '../../src/collector/receiver/otlp-proto.js';
 import { Writer } from '../../src/collector/writer.js';
+import { callInsertFormat, type CallFormat } from '../../src/collector/writer-rows.js';
 import { createPricingProcessor, loadCatalog } from '../../src/pricing/index.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -61,6 +62,16 @@ export async function measureJsPath(
         flushIntervalMs: 1e9,
         maxRetries: 1,
         deadLetterDir: '/nonexistent',
+        // The llm_calls rows the collector under test writes (BENCH_INSERT_FORMAT, as bench:ingest).
+        callFormat: callInsertFormat(
+          {
+            ...config.storage,
+            insert_format:
+              (process.env.BENCH_INSERT_FORMAT as CallFormat | undefined) ??
+              config.storage.insert_format,
+          },
+          'embedded',
+        ),
       },
       createLogger('error'),
     );

@@ -15,6 +15,7 @@
 //   BENCH_SPANS (default 200000), BENCH_BATCH (spans per request, 500), BENCH_CLIENTS (8),
 //   BENCH_FLUSH_MS (the collector's writer flush interval), BENCH_SKIP_BASELINE=1,
 //   BENCH_INSERT_MODE=raw|file (storage.insert_mode of the collector; the baseline stays raw),
+//   BENCH_INSERT_FORMAT=rowbinary|tsv (storage.insert_format of the collector; the baseline stays TSV),
 //   BENCH_SCHEDULER=1 (run the alert scheduler too: its queries run on a clock, so by default
 //   they are left out of a per-span figure), BENCH_SHAPES=1 (the raw insert also at 10k and 2k rows an insert, each with a dedup token),
 //   BENCH_NODE_ARGS (e.g. --cpu-prof for the collector child), BENCH_CHILD_STDOUT=<file> (the
@@ -50,6 +51,8 @@ const SKIP_BASELINE = process.env.BENCH_SKIP_BASELINE === '1';
 const FLUSH_MS = process.env.BENCH_FLUSH_MS;
 /** BENCH_INSERT_MODE=raw|file: storage.insert_mode of the collector under test (default: the config's). */
 const INSERT_MODE = process.env.BENCH_INSERT_MODE;
+/** BENCH_INSERT_FORMAT=rowbinary|tsv: storage.insert_format of the collector (default: the config's). */
+const INSERT_FORMAT = process.env.BENCH_INSERT_FORMAT;
 /** BENCH_SCHEDULER=1: the collector also runs its scheduler (alert evaluation, routing feed). */
 const SCHEDULER = process.env.BENCH_SCHEDULER === '1';
 /** BENCH_SHAPES=1: also time the raw insert in the collector's shape (smaller, with tokens). */
@@ -80,6 +83,15 @@ async function storedCalls(apiUrl: string): Promise<number> {
   return body.rows[0]?.calls ?? 0;
 }
 
+/** The `storage:` block of the collector's config, '' when no knob sets one. */
+function storageYaml(): string {
+  const keys = [
+    ...(INSERT_MODE !== undefined ? [`  insert_mode: ${INSERT_MODE}\n`] : []),
+    ...(INSERT_FORMAT !== undefined ? [`  insert_format: ${INSERT_FORMAT}\n`] : []),
+  ];
+  return keys.length > 0 ? `storage:\n${keys.join('')}` : '';
+}
+
 async function endToEnd(
   requests: Uint8Array[],
   warmup: Uint8Array[],
@@ -100,7 +112,7 @@ async function endToEnd(
   writeFileSync(
     configFile,
     (FLUSH_MS !== undefined ? `collector:\n  writer:\n    flush_interval_ms: ${FLUSH_MS}\n` : '') +
-      (INSERT_MODE !== undefined ? `storage:\n  insert_mode: ${INSERT_MODE}\n` : '') || '{}\n',
+      storageYaml() || '{}\n',
   );
   const child = spawn(
     process.execPath,

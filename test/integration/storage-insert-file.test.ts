@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Writer } from '../../src/collector/writer.js';
+import type { CallFormat } from '../../src/collector/writer-rows.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createStorage } from '../../src/storage/client.js';
 import { classifyStoreError } from '../../src/storage/errors.js';
@@ -47,10 +48,11 @@ async function expectRollupsEqual(): Promise<void> {
   for (const t of totals) expect({ ...t, stored: t.raw }).toEqual(t);
 }
 
-function writer(sink: Pick<QueryRunner, 'insert'>): Writer {
+function writer(sink: Pick<QueryRunner, 'insert'>, callFormat: CallFormat = 'tsv'): Writer {
   return new Writer(
     sink,
     {
+      callFormat,
       batchRows: 5000,
       flushIntervalMs: 1e9,
       maxRetries: 1000,
@@ -106,6 +108,33 @@ describe("storage.insert_mode 'file'", () => {
     again.enqueue(spreadCalls('mem0', 2000), []);
     await again.flush();
     expect(await count('llm_calls')).toBe(2000 * caps.length);
+    await expectRollupsEqual();
+    expect(readdirSync(filesDir)).toEqual([]);
+  }, 120_000);
+
+  it('writes RowBinary rows once when an insert failed part-way through the views', async () => {
+    // The writer's RowBinary rows (storage.insert_format's default), the first attempt under a
+    // memory cap that fails it, then the same rows again: every row once, rollups equal.
+    let first = true;
+    let format: string | undefined;
+    const sink: Pick<QueryRunner, 'insert'> = {
+      async insert(table, rows, options?: InsertOptions) {
+        if (table === 'llm_calls') format = options?.format;
+        if (table !== 'llm_calls' || !first) return storage.insert(table, rows, options);
+        first = false;
+        const settings = { ...options?.settings, max_memory_usage: 14 * MiB };
+        return storage.insert(table, rows, { ...options, settings });
+      },
+    };
+    const w = writer(sink, 'rowbinary');
+    w.enqueue(spreadCalls('rb', 3000), []);
+    await w.flush();
+    expect(format).toBe('RowBinary');
+    expect(w.stats.insertFailures).toBeGreaterThan(0);
+    const again = writer(storage, 'rowbinary');
+    again.enqueue(spreadCalls('rb', 3000), []);
+    await again.flush();
+    expect(await count('llm_calls')).toBe(3000);
     await expectRollupsEqual();
     expect(readdirSync(filesDir)).toEqual([]);
   }, 120_000);
