@@ -5,7 +5,8 @@
 // README, Grafana row). On real chDB, every linking panel must answer what the direct statement
 // answers, at two conversation windows, for the benchmark's calls and outcomes and for calls at
 // the edges of a conversation window, a call two outcomes claim, a trace link that wins over a
-// conversation link, and a call stored twice (two rows, both linked, as the statement counts them).
+// conversation link, a call stored twice (two rows, both linked, as the statement counts them),
+// and another tenant's outcome naming the same trace and conversation (it links none of them).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,13 +39,14 @@ const dash = JSON.parse(
   readFileSync(new URL('../../dashboards/spend-per-outcome.json', import.meta.url), 'utf8'),
 ) as { panels: Panel[] };
 
-/** The rule as first written: the calls joined by trace, by conversation, then for their cost. */
+/** The rule as first written (an outcome links calls of its own tenant, or any when it has none):
+ * the calls joined by trace, by conversation, then for their cost. */
 const DIRECT_LINKS = `links AS (SELECT call_id, argMin(okey, (prio, otime)) AS okey FROM (
   SELECT c.call_id AS call_id, o.okey AS okey, 0 AS prio, o.time AS otime FROM c INNER JOIN o ON c.trace_id = o.trace_id
-  WHERE c.trace_id != ''
+  WHERE c.trace_id != '' AND (o.tenant = '' OR o.tenant = c.tenant)
   UNION ALL
   SELECT c.call_id AS call_id, o.okey AS okey, 1 AS prio, o.time AS otime FROM c INNER JOIN o ON c.conversation_id = o.conversation_id
-  WHERE c.conversation_id != '' AND c.start_time <= o.time AND c.start_time >= o.time - toIntervalHour(toUInt32(\${window_h:singlequote}))
+  WHERE c.conversation_id != '' AND (o.tenant = '' OR o.tenant = c.tenant) AND c.start_time <= o.time AND c.start_time >= o.time - toIntervalHour(toUInt32(\${window_h:singlequote}))
   ) GROUP BY call_id),
 per_outcome AS (SELECT o.okey AS okey, any(o.time) AS otime, any(o.name) AS name, any(o.success) AS success, any(o.value) AS value,
   if(any(o.feature) != '', any(o.feature), argMinIf(c.feature, c.start_time, c.call_id != '')) AS feature,
@@ -97,7 +99,8 @@ beforeAll(async () => {
   );
   await storage.command(`INSERT INTO outcomes (outcome_id, time, name, success, value, trace_id, conversation_id, tenant, source) VALUES
     ('EA', ${micros(T)}, 'edge-a', true, 10, 'edge-trace-a', 'edge-conv', 'edge-t', 'api'),
-    ('EB', ${micros(T + 10 * MIN)}, 'edge-b', false, NULL, '', 'edge-conv', 'edge-t', 'api')`);
+    ('EB', ${micros(T + 10 * MIN)}, 'edge-b', false, NULL, '', 'edge-conv', 'edge-t', 'api'),
+    ('EC', ${micros(T - 20 * MIN)}, 'edge-c', true, 5, 'edge-trace-b', 'edge-conv', 'edge-u', 'api')`);
 }, 120_000);
 
 afterAll(async () => {
@@ -148,10 +151,10 @@ describe('spend per outcome: links read the calls once', () => {
 
   it('links the edge calls as the rule says', async () => {
     const p = linking.find((x) => x.title === 'By outcome and tenant')!;
-    const at = async (windowH: string) =>
-      (await answer(p.targets![0]!.rawSql, p, variables('edge-t', windowH))).map(
-        (r) => JSON.parse(r) as Record<string, unknown>,
-      );
+    const at = async (windowH: string, tenant = 'edge-t') =>
+      (await answer(p.targets![0]!.rawSql, p, variables(tenant, windowH)))
+        .map((r) => JSON.parse(r) as Record<string, unknown>)
+        .filter((r) => String(r.name).startsWith('edge-'));
     // 1 h: EA has e1, e6 (trace), e2 (both rows), e5 (conversation); EB has e4; e3 is in no
     // window.
     expect(await at('1')).toEqual([
@@ -162,6 +165,13 @@ describe('spend per outcome: links read the calls once', () => {
     expect(await at('24')).toEqual([
       expect.objectContaining({ name: 'edge-a', linked: '6', spend_usd: 57 }),
       expect.objectContaining({ name: 'edge-b', linked: '1', spend_usd: 8 }),
+    ]);
+    // Another tenant's outcome (EC, tenant edge-u) names e5's trace and the conversation: it
+    // claims none of edge-t's calls, so the answer over all tenants is the same for edge-t.
+    expect(await at('1', '$__all')).toEqual([
+      expect.objectContaining({ name: 'edge-a', tenant: 'edge-t', linked: '5', spend_usd: 53 }),
+      expect.objectContaining({ name: 'edge-b', tenant: 'edge-t', linked: '1', spend_usd: 8 }),
+      expect.objectContaining({ name: 'edge-c', tenant: 'edge-u', linked: '0', spend_usd: 0 }),
     ]);
   });
 });
