@@ -7,10 +7,12 @@
 // the edges of a conversation window, a call two outcomes claim, a trace link that wins over a
 // conversation link, a call stored twice (two rows, both linked, as the statement counts them),
 // and another tenant's outcome naming the same trace and conversation (it links none of them).
+// "By feature" must also answer what /v1/outcomes/spend answers for the same range and window.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryOutcomeSpend } from '../../src/analytics/queries/outcomes-spend.js';
 import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
@@ -116,11 +118,11 @@ function variables(tenant: string, windowH: string): Record<string, VariableStat
   };
 }
 
-async function answer(sql: string, p: Panel, vars: Record<string, VariableState>) {
+async function answer(sql: string, p: Panel, vars: Record<string, VariableState>, from = FROM) {
   const ctx = {
-    from: FROM,
+    from,
     to: TO,
-    intervalMs: panelIntervalMs(FROM, TO, p.interval),
+    intervalMs: panelIntervalMs(from, TO, p.interval),
     variables: vars,
   };
   const rows = await storage.query(expandGrafanaSql(sql, ctx));
@@ -174,4 +176,32 @@ describe('spend per outcome: links read the calls once', () => {
       expect.objectContaining({ name: 'edge-c', tenant: 'edge-u', linked: '0', spend_usd: 0 }),
     ]);
   });
+
+  for (const windowH of ['1', '24'])
+    it(`"By feature" answers what /v1/outcomes/spend answers (window ${windowH} h)`, async () => {
+      const p = linking.find((x) => x.title === 'By feature')!;
+      // 20 days: the generator's outcomes (one per 1,000 calls) and the edge ones.
+      const from = new Date(END - 20 * 24 * HOUR);
+      const panel = (
+        await answer(p.targets![0]!.rawSql, p, variables('$__all', windowH), from)
+      ).map((r) => JSON.parse(r) as Record<string, unknown>);
+      const api = await queryOutcomeSpend(storage, {
+        from,
+        to: TO,
+        windowHours: Number(windowH),
+        groupBy: 'feature',
+      });
+      expect(panel.length).toBeGreaterThan(5);
+      const byFeature = new Map(api.rows.map((r) => [String(r.feature), r]));
+      expect([...byFeature.keys()].sort()).toEqual(panel.map((r) => String(r.feature)).sort());
+      for (const r of panel) {
+        const a = byFeature.get(String(r.feature))!;
+        expect(
+          [Number(r.outcomes), Number(r.successful), Number(r.linked)],
+          String(r.feature),
+        ).toEqual([a.outcomes, a.successful_outcomes, a.linked_calls]);
+        // The panel converts its Decimal sum to Float64 for Grafana; the API keeps the Decimal.
+        expect(Number(r.spend_usd), String(r.feature)).toBeCloseTo(Number(a.spend_usd), 9);
+      }
+    });
 });
