@@ -14,6 +14,7 @@ import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
 import { hourStartMs } from '../helpers/clock.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const HOUR = 3_600_000;
 const TO = hourStartMs() - 3 * HOUR;
@@ -44,19 +45,8 @@ interface Outcome {
   feature: string;
 }
 
-/** mulberry32: the same data every run. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function makeData(seed: number): { calls: Call[]; outcomes: Outcome[] } {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const traces = Array.from({ length: 40 }, (_, i) => `tr-${i}`);
   const convs = Array.from({ length: 25 }, (_, i) => `cv-${i}`);

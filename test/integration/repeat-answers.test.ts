@@ -13,6 +13,7 @@ import { callRow } from '../../src/storage/rows.js';
 import { call } from '../fixtures/pricing/exact.js';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { startApp, type TestApp } from './analytics-finops-seed.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const H = 3_600_000;
 const D0 = Date.UTC(2026, 9, 5); // two days of calls from here
@@ -23,19 +24,8 @@ const catalog = loadCatalog({
   useDatabase: false,
 });
 
-/** A small deterministic PRNG (mulberry32): the dataset is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function dataset(n: number): LlmCall[] {
-  const rnd = prng(20261203);
+  const rnd = mulberry32(20261203);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const out: LlmCall[] = [];
   for (let i = 0; i < n; i += 1) {
