@@ -7,15 +7,15 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Writer } from '../../src/collector/writer.js';
+import type { Writer } from '../../src/collector/writer.js';
 import type { CallFormat } from '../../src/collector/writer-rows.js';
-import { createLogger } from '../../src/shared/logger.js';
 import { createStorage } from '../../src/storage/client.js';
 import { classifyStoreError } from '../../src/storage/errors.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { CALL_COLUMNS, callTsv } from '../../src/storage/rows-tsv.js';
 import type { InsertOptions, QueryRunner } from '../../src/storage/runner.js';
 import { spreadCalls } from '../bench/insert-memory-calls.js';
+import { retryingWriter } from '../helpers/retry-writer.js';
 import { rollupTotals } from '../helpers/rollup-totals.js';
 import { countRows, truncateAll } from '../helpers/store-tables.js';
 
@@ -49,18 +49,7 @@ async function expectRollupsEqual(): Promise<void> {
 }
 
 function writer(sink: Pick<QueryRunner, 'insert'>, callFormat: CallFormat = 'tsv'): Writer {
-  return new Writer(
-    sink,
-    {
-      callFormat,
-      batchRows: 5000,
-      flushIntervalMs: 1e9,
-      maxRetries: 1000,
-      deadLetterDir: join(dir, 'dead-letter'),
-      backoff: { baseMs: 10, maxMs: 200 },
-    },
-    createLogger('error'),
-  );
+  return retryingWriter(sink, dir, { callFormat });
 }
 
 describe("storage.insert_mode 'file'", () => {

@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Writer } from '../../src/collector/writer.js';
-import { createLogger } from '../../src/shared/logger.js';
+import type { Writer } from '../../src/collector/writer.js';
 import { createStorage } from '../../src/storage/client.js';
 import { planMemory } from '../../src/storage/memory.js';
 import { migrate } from '../../src/storage/migrate.js';
 import type { InsertOptions, QueryRunner } from '../../src/storage/runner.js';
 import { spreadCalls } from '../bench/insert-memory-calls.js';
+import { retryingWriter } from '../helpers/retry-writer.js';
 import { rollupTotals } from '../helpers/rollup-totals.js';
 import { countRows, truncateAll } from '../helpers/store-tables.js';
 
@@ -44,18 +44,10 @@ function writer(
   batchRows: number,
   maxInsertBytes?: number,
 ): Writer {
-  return new Writer(
-    sink,
-    {
-      batchRows,
-      ...(maxInsertBytes !== undefined ? { maxInsertBytes } : {}),
-      flushIntervalMs: 1e9,
-      maxRetries: 1000,
-      deadLetterDir: join(dir, 'dead-letter'),
-      backoff: { baseMs: 10, maxMs: 200 },
-    },
-    createLogger('error'),
-  );
+  return retryingWriter(sink, dir, {
+    batchRows,
+    ...(maxInsertBytes !== undefined ? { maxInsertBytes } : {}),
+  });
 }
 
 describe('an insert that fails part-way through the views', () => {
