@@ -89,33 +89,21 @@ export function createFileInserter(
   cleared.add(dir);
   mkdirSync(dir, { recursive: true });
   const structures = new Map<string, Promise<string>>();
-  const structureOf = (table: string, columns: readonly string[]): Promise<string> => {
-    const key = `${table}\n${columns.join('\n')}`;
-    let found = structures.get(key);
-    if (found === undefined) {
-      found = readColumns(table).then((all) => structureText(table, all, columns));
-      // A failed read (the table not there yet) is asked again by the next insert.
-      found.catch(() => structures.delete(key));
-      structures.set(key, found);
-    }
-    return found;
-  };
+  const structureOf = (table: string, columns: readonly string[]): Promise<string> =>
+    cached(structures, `${table}\n${columns.join('\n')}`, () =>
+      readColumns(table).then((all) => structureText(table, all, columns)),
+    );
   const binary = new Map<string, Promise<boolean>>();
   const warned = new Set<string>();
-  const takesRowBinary = (table: string): Promise<boolean> => {
-    let found = binary.get(table);
-    if (found === undefined) {
-      found = readColumns(table).then((all) => {
+  const takesRowBinary = (table: string): Promise<boolean> =>
+    cached(binary, table, () =>
+      readColumns(table).then((all) => {
         const mismatches = binaryMismatches(all);
         if (mismatches.length > 0 && !warned.has(table)) onDrift(table, mismatches);
         if (mismatches.length > 0) warned.add(table);
         return mismatches.length === 0;
-      });
-      found.catch(() => binary.delete(table));
-      binary.set(table, found);
-    }
-    return found;
-  };
+      }),
+    );
   // A table altered while this process runs (a column dropped, retyped): the engine refuses the
   // statement for its structure, and the next insert into the table reads its columns again.
   const forget = (table: string): void => {
@@ -145,6 +133,22 @@ export function createFileInserter(
       }
     },
   };
+}
+
+/** `cache`'s answer for `key`, computed once; a failed computation (the table not there yet) is
+ * dropped, so the next caller asks again. */
+function cached<T>(
+  cache: Map<string, Promise<T>>,
+  key: string,
+  compute: () => Promise<T>,
+): Promise<T> {
+  let found = cache.get(key);
+  if (found === undefined) {
+    found = compute();
+    found.catch(() => cache.delete(key));
+    cache.set(key, found);
+  }
+  return found;
 }
 
 /** The inserter over the embedded client; `scoped` gives each statement its settings as the
