@@ -3,7 +3,8 @@
 // first is the baseline). Knobs: BENCH_ROWS (2M), BENCH_SERIES (rows of the month the generated
 // rows are the first of, default BENCH_ROWS; 100000000 = the density of the 100M run), BENCH_VARIANTS (comma list, default the four
 // generation setups; `profile` = what each view of llm_calls costs a row: the rows alone first,
-// then the projection and each view on its own, then everything; see analytics-gen.ts).
+// then the projection and each view on its own, then everything; see analytics-gen.ts; a variant
+// ending `+lanesN` settles its rollups on N connections at once, default BENCH_SETTLE_LANES or 2).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import {
   GENERATION_MODES,
   PROFILE_MODES,
   SETTING_VARIANTS,
+  SETTLE_LANES,
   type GenerationMode,
 } from './analytics-gen.js';
 
@@ -27,9 +29,15 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 const SERIES = Number(process.env.BENCH_SERIES ?? ROWS);
 const END = Math.floor(Date.now() / 3_600_000) * 3_600_000;
 
-/** `mode` or `mode@settings` (a SETTING_VARIANTS name). */
+/**
+ * `mode`, `mode@settings` (a SETTING_VARIANTS name), either with `+lanesN`: the rollups settled on
+ * N connections at once (default SETTLE_LANES).
+ */
 async function child(variant: string): Promise<void> {
-  const [mode, named] = variant.split('@') as [GenerationMode, string | undefined];
+  const [generation, lanesText] = variant.split('+lanes') as [string, string | undefined];
+  const lanes = lanesText === undefined ? SETTLE_LANES : Number(lanesText);
+  if (!(lanes >= 1)) throw new Error(`BENCH_VARIANTS: +lanes takes a count >= 1 (${variant})`);
+  const [mode, named] = generation.split('@') as [GenerationMode, string | undefined];
   const settings = named === undefined ? undefined : SETTING_VARIANTS[named];
   if (named !== undefined && settings === undefined)
     throw new Error(
@@ -47,7 +55,9 @@ async function child(variant: string): Promise<void> {
     });
     const genCpu = process.cpuUsage(cpu0);
     const genWall = performance.now() - t0;
-    await settleRollups(storage, mode);
+    const s0 = performance.now();
+    await settleRollups(storage, dir, mode, lanes);
+    const settleWallMs = performance.now() - s0;
     const all = process.cpuUsage(cpu0);
     const wallMs = performance.now() - t0;
     // Every rollup of the views still attached must have seen every row of its subject.
@@ -62,6 +72,7 @@ async function child(variant: string): Promise<void> {
         genCpuUs: us(genCpu),
         allCpuUs: us(all),
         genWallMs: genWall,
+        settleWallMs,
         wallMs,
         unfilled,
       }),
@@ -77,6 +88,7 @@ interface Result {
   genCpuUs: number;
   allCpuUs: number;
   genWallMs: number;
+  settleWallMs: number;
   wallMs: number;
   unfilled: string[];
 }
@@ -100,7 +112,7 @@ function main(): void {
     const r = results.at(-1)!;
     const base = results[0]!;
     console.log(
-      `${mode.padEnd(30)} generation ${(r.genCpuUs / ROWS).toFixed(1).padStart(5)} µs CPU a row (${(r.genWallMs / 1000).toFixed(1)} s wall); with the rollups settled ${(r.allCpuUs / ROWS).toFixed(1).padStart(5)} µs a row (${(r.wallMs / 1000).toFixed(1)} s wall); ${(base.allCpuUs / r.allCpuUs).toFixed(2)}x the baseline, ${((r.allCpuUs - base.allCpuUs) / ROWS).toFixed(1)} µs a row over it, wall ${(base.wallMs / r.wallMs).toFixed(2)}x  load ${loadavg()[0]!.toFixed(2)}${r.unfilled.length > 0 ? `  PARTLY FILLED: ${r.unfilled.join(', ')}` : ''}`,
+      `${mode.padEnd(30)} generation ${(r.genCpuUs / ROWS).toFixed(1).padStart(5)} µs CPU a row (${(r.genWallMs / 1000).toFixed(1)} s wall); with the rollups settled ${(r.allCpuUs / ROWS).toFixed(1).padStart(5)} µs a row (${(r.wallMs / 1000).toFixed(1)} s wall, settling ${(r.settleWallMs / 1000).toFixed(1)} s wall, ${((r.allCpuUs - r.genCpuUs) / 1e6).toFixed(1)} s CPU); ${(base.allCpuUs / r.allCpuUs).toFixed(2)}x the baseline, ${((r.allCpuUs - base.allCpuUs) / ROWS).toFixed(1)} µs a row over it, wall ${(base.wallMs / r.wallMs).toFixed(2)}x  load ${loadavg()[0]!.toFixed(2)}${r.unfilled.length > 0 ? `  PARTLY FILLED: ${r.unfilled.join(', ')}` : ''}`,
     );
   }
 }

@@ -173,7 +173,7 @@ try {
   if (!reuse) {
     await migrate(storage, { ttl_days: 400 });
     await generate(storage, ROWS, END, ROWS, () => undefined);
-    await settleRollups(storage, 'current');
+    await settleRollups(storage, DATA ? join(dir, 'db') : dir, 'current');
     if (DATA !== undefined) writeFileSync(join(DATA, 'end.txt'), String(END));
   }
   process.stdout.write(`${reuse ? 'reused' : 'generated'} ${ROWS.toLocaleString()} calls\n`);

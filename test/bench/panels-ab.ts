@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     await migrate(storage, { ttl_days: 400 });
     const t0 = performance.now();
     await generate(storage, ROWS, END, 1_000_000, () => undefined, 'calls-1m', { series: SERIES });
-    await settleRollups(storage, 'calls-1m');
+    await settleRollups(storage, dir, 'calls-1m');
     console.log(
       `panels-ab  rows=${ROWS.toLocaleString()} of a ${SERIES.toLocaleString()}-row month, generated in ${((performance.now() - t0) / 1000).toFixed(0)} s  load ${loadavg()[0]!.toFixed(2)}`,
     );
