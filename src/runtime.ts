@@ -110,6 +110,7 @@ async function openStore(config: Config, clickhouse?: ClickHouseServer): Promise
       dataDir,
       memory: planMemory(config.storage.max_memory),
       insertMode: config.storage.insert_mode,
+      insertConnection: config.storage.insert_connection,
     });
   } catch (err) {
     throw embeddedStoreFailure(err, dataDir);

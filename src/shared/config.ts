@@ -62,6 +62,12 @@ const storageSchema = z
      * formats only) or a server, the rows are TSV whatever this says.
      */
     insert_format: z.enum(['rowbinary', 'tsv']).default('rowbinary'),
+    /**
+     * The embedded engine's inserts on a chDB connection of their own ('own') or on the one the
+     * reads use ('shared'). A connection runs one statement at a time, so with one an API read
+     * waits for the insert in flight (test/bench/read-under-ingest.bench.ts). A server ignores it.
+     */
+    insert_connection: z.enum(['own', 'shared']).default('own'),
     planner: z
       .object({
         /**

@@ -39,6 +39,8 @@ export interface StorageOptions {
   memory?: MemoryPlan | undefined;
   /** The embedded engine's insert of TSV bodies: chdb's rawInsert, or through a file (file-insert.ts). */
   insertMode?: 'raw' | 'file' | undefined;
+  /** The embedded engine's inserts on a chDB connection of their own (default) or the reads' one. */
+  insertConnection?: 'own' | 'shared' | undefined;
   /** Told once when llm_calls' types are not the RowBinary encoder's (default: a process warning). */
   onFormatDrift?: OnDrift | undefined;
 }
@@ -129,21 +131,36 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
     });
   }
   const connection = createChdbConnection({ path: dataDir });
+  // A chDB connection runs one statement at a time (two scans sent together on one took what two
+  // in a row took; on two connections, what one took), so inserts get one of their own: an API
+  // read then never waits behind a 50,000-row insert, nor an insert behind a month-long read.
+  const insertConnection =
+    options.insertConnection === 'shared' ? connection : createChdbConnection({ path: dataDir });
   boundDataDir = dataDir;
   // One query's cap is a setting of each statement: the start-up option reaches only the
   // starter's own session, so every statement of this client carries it.
   const queryCap: Record<string, string> =
     options.memory !== undefined ? { max_memory_usage: String(options.memory.queryBytes) } : {};
   const insertOwn = options.memory?.insertSettings ?? {};
-  const client = createClient({
-    connection,
-    clickhouse_settings: { ...COMMON_SETTINGS, ...queryCap },
-  } as Parameters<typeof createClient>[0]);
-  const raw = (connection as unknown as { chdb: ChdbRawInsert }).chdb;
+  const clientOf = (c: typeof connection): ClickHouseClient =>
+    createClient({
+      connection: c,
+      clickhouse_settings: { ...COMMON_SETTINGS, ...queryCap },
+    } as Parameters<typeof createClient>[0]);
+  const client = clientOf(connection);
+  const insertClient = insertConnection === connection ? client : clientOf(insertConnection);
+  const raw = (insertConnection as unknown as { chdb: ChdbRawInsert }).chdb;
+  // Settings outlive a statement on its session, so each session keeps its own scope.
   const scope = statementScopedSettings(client);
+  const insertScope = insertClient === client ? scope : statementScopedSettings(insertClient);
   const files =
     options.insertMode === 'file'
-      ? clientFileInserter(dataDir, client, () => scope(undefined), options.onFormatDrift)
+      ? clientFileInserter(
+          dataDir,
+          insertClient,
+          () => insertScope(undefined),
+          options.onFormatDrift,
+        )
       : undefined;
   // The embedded engine's tables live in `default`; the configured database is a server's.
   const runner = clientRunner(
@@ -177,13 +194,15 @@ async function createEmbeddedStorage(options: StorageOptions): Promise<QueryRunn
     scope,
   );
   const binary = files !== undefined ? { takesRowBinary: files.takesRowBinary } : {};
-  if (starter === undefined) return { ...runner, ...binary };
+  if (starter === undefined && insertClient === client) return { ...runner, ...binary };
   return {
     ...runner,
     ...binary,
     async close() {
+      // The runner waits for running inserts too before it closes the reads' connection.
       await runner.close();
-      starter.cleanup();
+      if (insertClient !== client) await insertClient.close();
+      starter?.cleanup();
     },
   };
 }
