@@ -9,8 +9,11 @@
 // Printed: p50 / p95 / p99 of the reads, idle and under ingest, their ratio, and the reads
 // answered. A chDB connection runs one statement at a time, so with `shared` a read waits for
 // the insert in flight (tens of thousands of rows through every view); with `own` it competes
-// for the cores only. Knobs: RUI_RATE (6000), RUI_SECONDS (30), RUI_WARM_S (15), RUI_ROUNDS (2),
-// RUI_VARIANTS (own,shared).
+// for the cores only. Every read first waits (up to collector.writer.read_wait_ms, 2 s by
+// default) for the rows acknowledged so far to commit, so under ingest a read also waits for a
+// flush and its insert: RUI_READ_WAIT_MS=0 leaves that wait out and times the connection alone.
+// Knobs: RUI_RATE (6000), RUI_SECONDS (30), RUI_WARM_S (15), RUI_ROUNDS (2), RUI_VARIANTS
+// (own,shared), RUI_READ_WAIT_MS (the config's default).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -25,6 +28,7 @@ const SECONDS = Number(process.env.RUI_SECONDS ?? 30);
 const WARM_S = Number(process.env.RUI_WARM_S ?? 15);
 const ROUNDS = Number(process.env.RUI_ROUNDS ?? 2);
 const VARIANTS = (process.env.RUI_VARIANTS ?? 'own,shared').split(',');
+const READ_WAIT_MS = process.env.RUI_READ_WAIT_MS;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -49,7 +53,11 @@ interface Collector {
 async function start(variant: string): Promise<Collector> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-read-ingest-'));
   const config = join(dataDir, 'config.yaml');
-  writeFileSync(config, `storage:\n  insert_connection: ${variant}\n`);
+  const wait =
+    READ_WAIT_MS !== undefined
+      ? `collector:\n  writer:\n    read_wait_ms: ${Number(READ_WAIT_MS)}\n`
+      : '';
+  writeFileSync(config, `storage:\n  insert_connection: ${variant}\n${wait}`);
   const [o, a] = [await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
@@ -153,7 +161,7 @@ async function round(variant: string, templates: ReturnType<typeof makeTemplates
 async function main(): Promise<void> {
   const load = (): string => loadavg()[0]!.toFixed(1);
   console.log(
-    `bench:read-under-ingest  ${RATE} spans/s, ${SECONDS} s a phase, variants ${VARIANTS.join(', ')} x ${ROUNDS}  load ${load()}`,
+    `bench:read-under-ingest  ${RATE} spans/s, ${SECONDS} s a phase, variants ${VARIANTS.join(', ')} x ${ROUNDS}, read_wait_ms ${READ_WAIT_MS ?? 'default'}  load ${load()}`,
   );
   const templates = makeTemplates(200);
   const all: RoundResult[] = [];
@@ -176,10 +184,11 @@ async function main(): Promise<void> {
       ? s[(s.length - 1) / 2]!
       : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
   };
+  const ms = (x: number): string => x.toFixed(1);
   for (const variant of VARIANTS) {
     const mine = all.filter((x) => x.variant === variant);
     console.log(
-      `${variant}: median under ingest p50 ${median(mine.map((x) => x.loaded.p50))} / p99 ${median(mine.map((x) => x.loaded.p99))} ms; idle p99 ${median(mine.map((x) => x.idle.p99))} ms`,
+      `${variant}: median under ingest p50 ${ms(median(mine.map((x) => x.loaded.p50)))} / p99 ${ms(median(mine.map((x) => x.loaded.p99)))} ms; idle p99 ${ms(median(mine.map((x) => x.idle.p99)))} ms`,
     );
   }
   if (VARIANTS.length === 2) {
