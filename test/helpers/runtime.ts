@@ -71,6 +71,16 @@ export async function getJson<T = unknown>(url: string): Promise<{ status: numbe
   return { status: res.status, body: (await res.json()) as T };
 }
 
+/**
+ * Wait until what the collector holds is committed, every view included: the embedded store
+ * inserts on a connection of its own, so a read can see an insert's llm_calls rows while its
+ * views are still being written (as on a ClickHouse server). Call it after `eventually` saw the
+ * rows in llm_calls and before reading a rollup or asking an API without the read barrier.
+ */
+export async function committed(t: TestRuntime): Promise<void> {
+  await t.runtime.pipeline?.sync();
+}
+
 /** Poll until `check` passes (rows are written asynchronously after the 200). */
 export async function eventually<T>(
   fn: () => Promise<T>,

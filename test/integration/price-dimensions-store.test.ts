@@ -16,7 +16,13 @@ import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-tra
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINOPS, FINOPS_COST_EXTRA, FINOPS_USAGE, GEN_AI } from '../../src/shared/semconv.js';
 import { atto, times, usd } from '../fixtures/pricing/exact.js';
-import { eventually, getJson, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import {
+  committed,
+  eventually,
+  getJson,
+  startTestRuntime,
+  type TestRuntime,
+} from '../helpers/runtime.js';
 
 const PRICES = {
   input: '2e-6',
@@ -169,6 +175,7 @@ describe('price dimensions through the real collector into chDB', () => {
   });
 
   it('carries the parts into the cost rollups and the total into /v1/costs', async () => {
+    await committed(t);
     const [sums] = await t.runtime.storage.query<Record<string, string>>(
       `SELECT sum(cost_cache_creation_1h) AS c1h, sum(cost_audio) AS audio, sum(cost_image) AS image,
               sum(cost_request) AS request, sum(cost_total) AS total, sum(incomplete_calls) AS incomplete

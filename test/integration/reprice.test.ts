@@ -15,7 +15,13 @@ import { familyMeasures } from '../../src/storage/catalog/catalog.js';
 import { tablesToRebuild } from '../../src/storage/rollup-rebuild.js';
 import { atto, times, usd } from '../fixtures/pricing/exact.js';
 import { postJson, requestJson, spanJson } from '../helpers/otlp.js';
-import { eventually, getJson, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import {
+  committed,
+  eventually,
+  getJson,
+  startTestRuntime,
+  type TestRuntime,
+} from '../helpers/runtime.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -92,6 +98,8 @@ beforeAll(async () => {
     () => t.runtime.storage.query(`SELECT call_id FROM llm_calls`),
     (r) => r.length === CALLS.length,
   );
+  // Re-pricing rebuilds the rollups of the calls' hours: their insert's views must be in first.
+  await committed(t);
   const [row] = await t.runtime.storage.query<{ v: string }>(
     `SELECT any(price_version) AS v FROM llm_calls`,
   );

@@ -12,7 +12,13 @@ import { parseConfig } from '../../src/shared/config.js';
 import type { RoutingBudgetConfig, RoutingTargetConfig } from '../../src/shared/config-routing.js';
 import { FINOPS } from '../../src/shared/semconv.js';
 import { openaiJsChat } from '../fixtures/spans/openai-js.js';
-import { eventually, getJson, startTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+import {
+  committed,
+  eventually,
+  getJson,
+  startTestRuntime,
+  type TestRuntime,
+} from '../helpers/runtime.js';
 import { anyValue, postJson, spanJson, type JsonAttr } from '../helpers/otlp.js';
 import { parseCsv, startApp, type TestApp } from './analytics-finops-seed.js';
 
@@ -90,6 +96,8 @@ beforeAll(async () => {
     () => t.runtime.storage.query<{ n: string }>('SELECT count() AS n FROM llm_calls'),
     (rows) => Number(rows[0]?.n) === 3,
   );
+  // The app below reads without the collector's read barrier.
+  await committed(t);
   app = await startApp(t.runtime.storage, finops, () => NOW);
 });
 afterAll(async () => {
