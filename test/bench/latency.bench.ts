@@ -17,11 +17,11 @@
 // at one rate). The GC pauses printed are prom-client's histogram, scraped around the phase.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BATCH, makeTemplates, percentiles, runPhase, type PhaseResult } from './latency-load.js';
+import { freePort } from '../helpers/cli.js';
 
 const START = Number(process.env.LAT_START ?? 500);
 const STEP_S = Number(process.env.LAT_STEP_S ?? 12);
@@ -42,16 +42,6 @@ const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(1))
     .join(' ');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address();
-      server.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
-}
 
 async function startCollector(): Promise<{ child: ChildProcess; base: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-latency-'));

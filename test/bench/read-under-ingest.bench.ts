@@ -16,12 +16,12 @@
 // (own,shared), RUI_READ_WAIT_MS (the config's default).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
 import { makeTemplates, percentiles, runPhase } from './latency-load.js';
+import { freePort } from '../helpers/cli.js';
 
 const RATE = Number(process.env.RUI_RATE ?? 6000);
 const SECONDS = Number(process.env.RUI_SECONDS ?? 30);
@@ -32,16 +32,6 @@ const READ_WAIT_MS = process.env.RUI_READ_WAIT_MS;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address();
-      server.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
-}
 
 interface Collector {
   child: ChildProcess;
