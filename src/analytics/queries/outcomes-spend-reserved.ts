@@ -65,9 +65,14 @@ export const TOTAL = 't';
 // seconds (< 2^32), so key = res * 2^32 + hour stays exact in a JavaScript number.
 const HOUR_SPAN = 4_294_967_296;
 const KEY = `toInt64(l.res) * ${HOUR_SPAN} + l.hour`;
-const TOKEN_ARRAYS = ['input_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'output_tokens']
-  .map((n) => `[l.${n}]`)
-  .join(', ');
+/** The token counts a reservation converts, in the order every covered-token row carries them. */
+export const TOKEN_NAMES = [
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_creation_tokens',
+  'output_tokens',
+] as const;
+const TOKEN_ARRAYS = TOKEN_NAMES.map((n) => `[l.${n}]`).join(', ');
 const mapOf = (cond: string): string =>
   `sumMapIf([${KEY}], ${TOKEN_ARRAYS}, l.call_id != '' AND l.res >= 0${cond !== '' ? ` AND ${cond}` : ''})`;
 const merged = (n: string): string => `sumMap(${n}.1, ${n}.2, ${n}.3, ${n}.4, ${n}.5) AS ${n}`;
@@ -138,9 +143,7 @@ export function coveredRows(
   for (const r of range) {
     const res = Number(r.res);
     const hour = Number(r.hour);
-    const all = [r.input_tokens, r.cache_read_tokens, r.cache_creation_tokens, r.output_tokens].map(
-      Number,
-    );
+    const all = TOKEN_NAMES.map((n) => Number(r[n]));
     const linked = linkedInRange.get(res * HOUR_SPAN + hour) ?? [0, 0, 0, 0];
     out.push(tokenRow(TOTAL, res, hour, all));
     out.push(

@@ -3,15 +3,16 @@
 // sum them.
 import { BILLABLE } from '../../storage/catalog/measures.js';
 import type { OutcomeSpendQuery } from './outcomes-spend.js';
-import { COVERED_MAPS, coverageSql } from './outcomes-spend-reserved.js';
+import { COVERED_MAPS, TOKEN_NAMES, coverageSql } from './outcomes-spend-reserved.js';
 
 // The links read the range's calls once: only calls whose trace or conversation an outcome names
-// (a semi-join; the bloom-filter indexes skip granules only where outcomes are sparse: at one outcome per 1,000 calls every granule holds some outcome's call), each call and outcome unrolled into its (trace,
-// conversation) keys and joined once on them. A link row is one stored row (its part and offset),
-// carrying what the questions sum, so no question joins the calls again: joining them by trace,
-// by conversation and then for their cost read llm_calls three times (2.7 s for 6 hours of a
-// 100M-call month). test/integration/outcome-links-once.test.ts holds it to the rule (outcomes-spend.ts),
-// computed in JavaScript from the stored rows.
+// (a semi-join; the bloom-filter indexes skip granules only where outcomes are sparse: at one
+// outcome per 1,000 calls every granule holds some outcome's call), each call and outcome
+// unrolled into its (trace, conversation) keys and joined once on them. A link row is one stored
+// row (its part and offset), carrying what the questions sum, so no question joins the calls
+// again: joining them by trace, by conversation and then for their cost read llm_calls three
+// times (2.7 s for 6 hours of a 100M-call month). test/integration/outcome-links-once.test.ts
+// holds it to the rule (outcomes-spend.ts), computed in JavaScript from the stored rows.
 const LINKS = `cl AS (SELECT * FROM c
       WHERE (trace_id != '' AND trace_id IN (SELECT trace_id FROM o WHERE trace_id != ''))
         OR (conversation_id != '' AND conversation_id IN (SELECT conversation_id FROM o WHERE conversation_id != ''))),
@@ -62,12 +63,6 @@ export function ctes(q: OutcomeSpendQuery): { sql: string; params: Record<string
   return { sql, params };
 }
 
-const TOKEN_NAMES = [
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_creation_tokens',
-  'output_tokens',
-] as const;
 const TOKENS = TOKEN_NAMES.map((n) => `sum(${n}) AS ${n}`).join(', ');
 
 const SUMS = `count() AS calls, sumIf(cost_total, res < 0) AS spend, countIf(NOT priced) AS unpriced,
