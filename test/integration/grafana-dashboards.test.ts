@@ -390,7 +390,16 @@ describe('spend per outcome dashboard', () => {
     const ctx = { from, to, intervalMs: 60_000, variables };
     // The direct formulation on the links every other panel of the dashboard joins by: every
     // call of the range read, those no link names summed.
-    const links = sqlOf('By feature');
+    // The panels' links carry no call id; the direct form names the linked calls by it.
+    const links = sqlOf('By feature')
+      .replace('c AS (SELECT trace_id,', 'c AS (SELECT call_id, trace_id,')
+      .replace('ck AS (SELECT row_part,', 'ck AS (SELECT call_id, row_part,')
+      .replace('links AS (SELECT 1 AS linked,', 'links AS (SELECT ck.call_id AS call_id,')
+      .replace(
+        'GROUP BY ck.row_part, ck.row_offset',
+        'GROUP BY ck.call_id, ck.row_part, ck.row_offset',
+      );
+    expect(links).toContain('links AS (SELECT ck.call_id AS call_id,');
     const direct = `${links.slice(0, links.indexOf('per_outcome AS')).replace(LINKED_ONLY, '').trimEnd().replace(/,$/, '')}
 SELECT countIf(call_id NOT IN (SELECT call_id FROM links)) AS unlinked_calls,
   toFloat64(sumIf(cost_total, call_id NOT IN (SELECT call_id FROM links))) AS unlinked_spend,

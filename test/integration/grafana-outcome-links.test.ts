@@ -62,7 +62,12 @@ function directSql(sql: string): string {
   const endMark = 'GROUP BY o.okey)\n';
   const end = sql.indexOf(endMark, start);
   if (start < 0 || end < 0) throw new Error('panel SQL no longer has the one-read links');
-  return sql.slice(0, start) + DIRECT_LINKS + sql.slice(end + endMark.length);
+  // The panels' links read no call id; the direct statement joins the calls by it.
+  const head = sql
+    .slice(0, start)
+    .replace('c AS (SELECT trace_id,', 'c AS (SELECT call_id, trace_id,');
+  if (!head.includes('SELECT call_id, trace_id')) throw new Error('panel SQL no longer has its c');
+  return head + DIRECT_LINKS + sql.slice(end + endMark.length);
 }
 
 const linking = dash.panels.filter((p) => p.targets?.[0]?.rawSql.includes('links AS') === true);

@@ -74,7 +74,7 @@ export const TOKEN_NAMES = [
 ] as const;
 const TOKEN_ARRAYS = TOKEN_NAMES.map((n) => `[l.${n}]`).join(', ');
 const mapOf = (cond: string): string =>
-  `sumMapIf([${KEY}], ${TOKEN_ARRAYS}, l.call_id != '' AND l.res >= 0${cond !== '' ? ` AND ${cond}` : ''})`;
+  `sumMapIf([${KEY}], ${TOKEN_ARRAYS}, l.linked = 1 AND l.res >= 0${cond !== '' ? ` AND ${cond}` : ''})`;
 const merged = (n: string): string => `sumMap(${n}.1, ${n}.2, ${n}.3, ${n}.4, ${n}.5) AS ${n}`;
 
 /**

@@ -11,17 +11,19 @@ import { COVERED_MAPS, TOKEN_NAMES, coverageSql } from './outcomes-spend-reserve
 // unrolled into its (trace, conversation) keys and joined once on them. A link row is one stored
 // row (its part and offset), carrying what the questions sum, so no question joins the calls
 // again: joining them by trace, by conversation and then for their cost read llm_calls three
-// times (2.7 s for 6 hours of a 100M-call month). test/integration/outcome-links-once.test.ts
+// times (2.7 s for 6 hours of a 100M-call month). A link carries no call id (`linked` marks a
+// matched row of the LEFT JOIN): reading call_id for every call of the range was ~12 % of it.
+// test/integration/outcome-links-once.test.ts
 // holds it to the rule (outcomes-spend.ts), computed in JavaScript from the stored rows.
 const LINKS = `cl AS (SELECT * FROM c
       WHERE (trace_id != '' AND trace_id IN (SELECT trace_id FROM o WHERE trace_id != ''))
         OR (conversation_id != '' AND conversation_id IN (SELECT conversation_id FROM o WHERE conversation_id != ''))),
-    ck AS (SELECT call_id, row_part, row_offset, start_time, cost_total, priced, usage_incomplete, route, feature, tenant,
+    ck AS (SELECT row_part, row_offset, start_time, cost_total, priced, usage_incomplete, route, feature, tenant,
             input_tokens, cache_read_tokens, cache_creation_tokens, output_tokens, res, hour, k.1 AS via, k.2 AS key
           FROM cl ARRAY JOIN [(0, trace_id), (1, conversation_id)] AS k WHERE k.2 != ''),
     ok AS (SELECT okey, time, tenant, k.1 AS via, k.2 AS key
           FROM o ARRAY JOIN [(0, trace_id), (1, conversation_id)] AS k WHERE k.2 != ''),
-    links AS (SELECT ck.call_id AS call_id, argMin(ok.okey, (ck.via, ok.time)) AS okey,
+    links AS (SELECT 1 AS linked, argMin(ok.okey, (ck.via, ok.time)) AS okey,
         any(ck.start_time) AS start_time, any(ck.cost_total) AS cost_total, any(ck.priced) AS priced,
         any(ck.usage_incomplete) AS usage_incomplete, any(ck.route) AS route, any(ck.feature) AS feature,
         any(ck.tenant) AS tenant, any(ck.input_tokens) AS input_tokens, any(ck.cache_read_tokens) AS cache_read_tokens,
@@ -30,7 +32,7 @@ const LINKS = `cl AS (SELECT * FROM c
       FROM ck INNER JOIN ok ON ck.via = ok.via AND ck.key = ok.key
       WHERE (ok.tenant = '' OR ok.tenant = ck.tenant)
         AND (ck.via = 0 OR (ck.start_time <= ok.time AND ck.start_time >= ok.time - toIntervalMillisecond({window_ms:UInt64})))
-      GROUP BY ck.call_id, ck.row_part, ck.row_offset)`;
+      GROUP BY ck.row_part, ck.row_offset)`;
 
 export function ctes(q: OutcomeSpendQuery): { sql: string; params: Record<string, unknown> } {
   const windowMs = Math.round(q.windowHours * 3_600_000);
@@ -52,7 +54,7 @@ export function ctes(q: OutcomeSpendQuery): { sql: string; params: Record<string
     o AS (SELECT cityHash64(tenant, outcome_id) AS okey, time, success, value, trace_id, conversation_id, route, feature, tenant
           FROM outcomes FINAL
           WHERE time >= toDateTime64({from:Decimal64(6)}, 6, 'UTC') AND time < toDateTime64({to:Decimal64(6)}, 6, 'UTC') ${oFilter}),
-    c AS (SELECT call_id, trace_id, conversation_id, start_time, cost_total, priced, usage_incomplete, route, feature, tenant,
+    c AS (SELECT trace_id, conversation_id, start_time, cost_total, priced, usage_incomplete, route, feature, tenant,
             input_tokens, cache_read_tokens, cache_creation_tokens, output_tokens,
             ${res} AS res, toUnixTimestamp(toStartOfHour(start_time)) AS hour, _part AS row_part, _part_offset AS row_offset
           FROM llm_calls
@@ -80,11 +82,11 @@ export function outcomeSql(
   // the groups is the links' own). With reservations, the covered links' tokens per
   // (reservation, hour) ride along the same way (COVERED_MAPS), so the links are joined once.
   const perOutcome = `per_o AS (SELECT o.okey AS okey, any(o.success) AS success, any(o.value) AS value, ${groupExpr} AS grp,
-      countIf(l.call_id != '') AS linked, countIf(l.call_id != '' AND NOT l.priced) AS unpriced,
-      countIf(l.call_id != '' AND l.usage_incomplete) AS incomplete,
+      countIf(l.linked = 1) AS linked, countIf(l.linked = 1 AND NOT l.priced) AS unpriced,
+      countIf(l.linked = 1 AND l.usage_incomplete) AS incomplete,
       sumIf(l.cost_total, l.res < 0) AS spend,
-      countIf(l.call_id != '' AND l.${SINCE}) AS s_calls, countIf(l.call_id != '' AND l.${SINCE} AND NOT l.priced) AS s_unpriced,
-      countIf(l.call_id != '' AND l.${SINCE} AND l.usage_incomplete) AS s_incomplete,
+      countIf(l.linked = 1 AND l.${SINCE}) AS s_calls, countIf(l.linked = 1 AND l.${SINCE} AND NOT l.priced) AS s_unpriced,
+      countIf(l.linked = 1 AND l.${SINCE} AND l.usage_incomplete) AS s_incomplete,
       sumIf(l.cost_total, l.res < 0 AND l.${SINCE}) AS s_spend${reserved ? `, ${COVERED_MAPS.perOutcome(`l.${SINCE}`)}` : ''}
     FROM o LEFT JOIN links l ON l.okey = o.okey
     GROUP BY o.okey)`;

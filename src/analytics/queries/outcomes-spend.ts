@@ -117,7 +117,7 @@ export async function queryOutcomeSpend(
   const g = q.groupBy;
   const groupExpr =
     g !== undefined
-      ? `if(any(o.${g}) != '', any(o.${g}), argMinIf(l.${g}, l.start_time, l.call_id != ''))`
+      ? `if(any(o.${g}) != '', any(o.${g}), argMinIf(l.${g}, l.start_time, l.linked = 1))`
       : "''";
   const reservations = q.reservations ?? [];
   const sql = outcomeSql(withSql, groupExpr, reservations.length > 0);

@@ -175,7 +175,10 @@ export function migrationVersions(c: Catalog = CATALOG): number[] {
   const versions = new Set<number>();
   for (const t of c.baseTables) {
     versions.add(t.since);
-    for (const col of t.columns) if (col.since !== undefined) versions.add(col.since);
+    for (const col of t.columns) {
+      if (col.since !== undefined) versions.add(col.since);
+      if (col.recoded !== undefined) versions.add(col.recoded.since);
+    }
     for (const p of t.projections ?? []) versions.add(p.since);
   }
   for (const { family, table } of historyTables(c)) {

@@ -79,6 +79,11 @@ const CALLS_BY_TIME_COLUMNS = [
   'cost_request',
 ];
 
+/** Migration 0048: the keys spend per outcome reads for every call of a range, in LZ4. */
+const LINK_KEYS_LZ4 = { since: 48, type: 'String CODEC(LZ4)' };
+const linkKeysLz4 = (c: ColumnSpec): ColumnSpec =>
+  c.name === 'trace_id' || c.name === 'conversation_id' ? { ...c, recoded: LINK_KEYS_LZ4 } : c;
+
 export const LLM_CALLS: BaseTable = {
   name: 'llm_calls',
   since: 1,
@@ -150,7 +155,7 @@ shards when it inserts with distributed_foreground_insert = 1.`,
     list_cost Decimal(38, 18)
     warnings Array(LowCardinality(String))
     ingested_at DateTime64(3, 'UTC') DEFAULT now64(3)
-  `),
+  `).map(linkKeysLz4),
     // The price dimensions pricing bills apart (issue 12): the usage parts and their costs. Each
     // token count is a PART of a total above (1h writes of cache_creation_tokens, audio of input
     // and output, image of output); cost_total already includes every cost part.

@@ -101,6 +101,11 @@ export interface ColumnSpec {
   type: string;
   /** Migration that adds the column to the existing table (absent: with the table). */
   since?: number;
+  /**
+   * A later migration's type for the column: the same values under another codec. The engine
+   * writes new parts with it and rewrites old ones as they merge; nothing is converted at once.
+   */
+  recoded?: { since: number; type: string };
 }
 
 /**

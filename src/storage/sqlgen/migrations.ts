@@ -19,6 +19,7 @@ import {
   addBaseColumnsSql,
   addProjectionsSql,
   addColumnsSql,
+  recodeColumnsSql,
   backfillSql,
   baseTableSql,
   comment,
@@ -190,6 +191,9 @@ class Planner {
     for (const t of this.catalog.baseTables)
       if (t.since < p.version && (t.projections ?? []).some((x) => x.since === p.version))
         parts.push(addProjectionsSql(t, p.version, v));
+    for (const t of this.catalog.baseTables)
+      if (t.columns.some((c) => c.recoded?.since === p.version))
+        parts.push(recodeColumnsSql(t, p.version, v));
     const documented = new Set<string>();
     for (const t of p.created) {
       const { family, table } = t;

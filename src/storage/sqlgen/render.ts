@@ -69,9 +69,13 @@ function createTable(s: TableShape, v: Variant): string {
 ENGINE = Distributed('{cluster}', currentDatabase(), ${s.name}_local, ${s.shardBy});\n`;
 }
 
-/** The table's columns as of `version`. */
+/** The table's columns as of `version`, each with its type (codec) then. */
 export const baseColumns = (t: BaseTable, version: number): BaseTable['columns'] =>
-  t.columns.filter((c) => (c.since ?? 0) <= version);
+  t.columns
+    .filter((c) => (c.since ?? 0) <= version)
+    .map((c) =>
+      c.recoded !== undefined && c.recoded.since <= version ? { ...c, type: c.recoded.type } : c,
+    );
 
 export function baseTableSql(t: BaseTable, v: Variant): string {
   return createTable(
@@ -240,6 +244,18 @@ export function addBaseColumnsSql(t: BaseTable, version: number, v: Variant): st
   return v === 'single'
     ? alter(t.name)
     : `${alter(`${t.name}_local${ON_CLUSTER}`)}\n${alter(`${t.name}${ON_CLUSTER}`)}`;
+}
+
+/**
+ * Columns `version` gives another codec. Only the table that stores rows changes (a cluster's
+ * local tables; a Distributed table stores nothing), and only its metadata: new parts are written
+ * with the codec and old ones rewritten when they merge, so the migration is instant at any size.
+ */
+export function recodeColumnsSql(t: BaseTable, version: number, v: Variant): string {
+  const clauses = baseColumns(t, version)
+    .filter((c) => c.recoded?.since === version)
+    .map((c) => `${INDENT}MODIFY COLUMN ${c.name} ${c.type}`);
+  return `ALTER TABLE ${local(t.name, v)}${on(v)}\n${clauses.join(',\n')};\n`;
 }
 
 /**

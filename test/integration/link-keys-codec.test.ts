@@ -1,0 +1,136 @@
+// Migration 0048 stores llm_calls.trace_id and conversation_id with LZ4 (spend per outcome reads
+// both for every call of its range). On real chDB: a data directory holding calls from before it
+// keeps every value, through the ALTER and through a merge that rewrites its parts; the two
+// columns (and only they) carry the new codec; spend per outcome links the old calls as before.
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryOutcomeSpend } from '../../src/analytics/queries/outcomes-spend.js';
+import { createStorage } from '../../src/storage/client.js';
+import type { QueryRunner } from '../../src/storage/runner.js';
+import { MIGRATIONS_DIR, migrate, readMigrations } from '../../src/storage/migrate.js';
+import { hourStartMs } from '../helpers/clock.js';
+
+const HOUR = 3_600_000;
+const T0 = hourStartMs() - 6 * HOUR;
+let storage: QueryRunner;
+let dataDir: string;
+let before: string[];
+
+const ids = async (): Promise<string[]> =>
+  (
+    await storage.query<{ call_id: string; trace_id: string; conversation_id: string }>(
+      'SELECT call_id, trace_id, conversation_id FROM llm_calls ORDER BY call_id',
+    )
+  ).map((r) => `${r.call_id}|${r.trace_id}|${r.conversation_id}`);
+
+const codecs = async (): Promise<Record<string, string>> =>
+  Object.fromEntries(
+    (
+      await storage.query<{ name: string; compression_codec: string }>(
+        `SELECT name, compression_codec FROM system.columns
+          WHERE database = currentDatabase() AND table = 'llm_calls'
+            AND name IN ('call_id', 'trace_id', 'span_id', 'conversation_id')`,
+      )
+    ).map((r) => [r.name, r.compression_codec]),
+  );
+
+function calls(from: number, n: number): string {
+  const out: string[] = [];
+  for (let i = from; i < from + n; i++)
+    out.push(
+      JSON.stringify({
+        call_id: `c${String(i).padStart(4, '0')}`,
+        // 32 hex digits like an OTel trace id; every third call in a conversation instead.
+        trace_id: i % 3 === 0 ? '' : (i * 2654435761).toString(16).padStart(32, '0'),
+        conversation_id: i % 3 === 0 ? `conv-${i % 7}` : '',
+        span_id: `s${i}`,
+        kind: 'inference',
+        tenant: 'acme',
+        start_time: new Date(T0 + i * 1000).toISOString().replace('T', ' ').replace('Z', ''),
+        cost_total: '0.25',
+        priced: true,
+      }),
+    );
+  return out.join('\n');
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'llm-finops-link-keys-'));
+  storage = await createStorage({ database: 'default', dataDir });
+  const early = mkdtempSync(join(tmpdir(), 'llm-finops-before-0048-'));
+  for (const m of readMigrations().filter((x) => x.version < 48))
+    copyFileSync(join(MIGRATIONS_DIR, `${m.name}.sql`), join(early, `${m.name}.sql`));
+  await migrate(storage, { ttl_days: 400 }, early);
+  rmSync(early, { recursive: true, force: true });
+  await storage.insert('llm_calls', calls(0, 300));
+  before = await ids();
+  const result = await migrate(storage, { ttl_days: 400 });
+  expect(result.applied).toEqual(['0048_link_keys_lz4']);
+}, 120_000);
+
+afterAll(async () => {
+  await storage?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('migration 0048: the link keys in LZ4', () => {
+  it('gives trace_id and conversation_id LZ4 and leaves the other ids as they were', async () => {
+    expect(await codecs()).toEqual({
+      call_id: 'CODEC(ZSTD(1))',
+      trace_id: 'CODEC(LZ4)',
+      span_id: 'CODEC(ZSTD(1))',
+      conversation_id: 'CODEC(LZ4)',
+    });
+  });
+
+  it('keeps every stored value, before and after a merge rewrites the old parts', async () => {
+    expect(before).toHaveLength(300);
+    expect(await ids()).toEqual(before);
+    await storage.insert('llm_calls', calls(300, 100));
+    await storage.command('OPTIMIZE TABLE llm_calls FINAL');
+    const after = await ids();
+    expect(after.slice(0, 300)).toEqual(before);
+    expect(after).toHaveLength(400);
+  });
+
+  it('links the calls stored before it to outcomes as it links new ones', async () => {
+    const trace = (7 * 2654435761).toString(16).padStart(32, '0');
+    await storage.insert(
+      'outcomes',
+      [
+        { outcome_id: 'o-old', trace_id: trace, time: T0 + 10_000, tenant: 'acme', name: 'done' },
+        {
+          outcome_id: 'o-conv',
+          conversation_id: 'conv-3',
+          time: T0 + 400_000,
+          tenant: 'acme',
+          name: 'done',
+        },
+      ]
+        .map((o) =>
+          JSON.stringify({
+            ...o,
+            time: new Date(o.time).toISOString().replace('T', ' ').replace('Z', ''),
+            success: true,
+            source: 'api',
+          }),
+        )
+        .join('\n'),
+    );
+    const answer = await queryOutcomeSpend(storage, {
+      from: new Date(T0),
+      to: new Date(T0 + HOUR),
+      windowHours: 24,
+    });
+    // o-old: call 7 (its trace); o-conv: calls 3*k with k*3 % 7 = 3 up to call 400 (in its window).
+    const convCalls = Array.from({ length: 400 }, (_, i) => i).filter(
+      (i) => i % 3 === 0 && i % 7 === 3 && T0 + i * 1000 <= T0 + 400_000,
+    ).length;
+    expect(answer.rows).toHaveLength(1);
+    expect(answer.rows[0]?.linked_calls).toBe(1 + convCalls);
+    expect(Number(answer.rows[0]?.spend_usd)).toBe(0.25 * (1 + convCalls));
+    expect(answer.unlinked.calls).toBe(400 - 1 - convCalls);
+  });
+});
