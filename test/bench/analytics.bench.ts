@@ -29,6 +29,7 @@ import { createStorage } from '../../src/storage/client.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { DAYS, generate, rollupCheck, settleRollups, SETTLE_LANES } from './analytics-gen.js';
+import { threadCpuSeconds, topThreads } from './proc-cpu.js';
 import { CACHE, DRIFT, SLOS, TARGETS } from './analytics-config.js';
 import { timePanels } from './analytics-panels.js';
 
@@ -189,6 +190,9 @@ async function main(): Promise<void> {
     await migrate(storage, { ttl_days: 400 });
     const g0 = performance.now();
     const cpu0 = process.cpuUsage();
+    // Which threads the setup's CPU goes to: the views run on the insert's pipeline threads, the
+    // background merges of llm_calls (and its projection) on the merge pool.
+    const threads0 = threadCpuSeconds(process.pid);
     console.log(`end=${END}${REUSE ? ' (reused, not generated)' : ''}`);
     if (!REUSE)
       await generate(
@@ -207,6 +211,7 @@ async function main(): Promise<void> {
     const genSeconds = (performance.now() - g0) / 1000;
     const genCpu = process.cpuUsage(cpu0);
     const load = loadavg()[0]!.toFixed(1);
+    const threadsGen = threadCpuSeconds(process.pid);
     const o0 = performance.now();
     if (!REUSE) await settleRollups(storage, dir, 'current');
     const optSeconds = (performance.now() - o0) / 1000;
@@ -221,6 +226,11 @@ async function main(): Promise<void> {
       console.log(
         `generation: ${genSeconds.toFixed(1)} s wall (${Math.round(MADE / genSeconds).toLocaleString()} rows/s, all materialized views), ${cpuSeconds.toFixed(1)} s CPU (${((cpuSeconds / MADE) * 1e6).toFixed(1)} µs a row); OPTIMIZE FINAL of the rollups (their merges deferred to it; ${SETTLE_LANES} tables at a time): ${optSeconds.toFixed(1)} s; setup total ${(genSeconds + optSeconds).toFixed(1)} s wall, ${setupCpuSeconds.toFixed(1)} s CPU (${((setupCpuSeconds / MADE) * 1e6).toFixed(1)} µs a row; goal at 100M: 600 s); load ${load}`,
       );
+    if (!REUSE) {
+      const threadsSet = threadCpuSeconds(process.pid);
+      console.log(`  generation by thread, µs a row: ${topThreads(threads0, threadsGen, MADE)}`);
+      console.log(`  settling by thread, µs a row: ${topThreads(threadsGen, threadsSet, MADE)}`);
+    }
     const check = await rollupCheck(storage);
     console.log(
       `\n${'rollup'.padEnd(24)} ${'family'.padEnd(16)} ${'rows'.padStart(13)}  rows/raw  filled`,
