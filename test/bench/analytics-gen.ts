@@ -4,6 +4,7 @@
 // (a route belongs to one feature), 12 models (2 per route), 4 providers, 8 deployments
 // (dep-0 and dep-1 provisioned), 4 regions.
 import { rollupTables } from '../../src/storage/catalog/catalog.js';
+import { LLM_CALLS } from '../../src/storage/catalog/tables.js';
 import { viewName } from '../../src/storage/sqlgen/render.js';
 import { createStorage } from '../../src/storage/client.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
@@ -98,6 +99,8 @@ export function outcomesSql(total: number, endMs: number): string {
  * before migration 0046): what 0046 saves. `no-ttft-drift` is `current` without the ttft_drift
  * family (the schema before migration 0047): what 0047 costs. `defer-calls` is `current` with
  * llm_calls' merges deferred too: its parts merge once, partition by partition, when it settles.
+ * `projection-0038` is `current` with the time projection as before migration 0049 (without the
+ * link keys): what 0049 costs.
  */
 export const GENERATION_MODES = [
   'merging',
@@ -107,6 +110,7 @@ export const GENERATION_MODES = [
   'capacity-tenant-1m',
   'no-ttft-drift',
   'defer-calls',
+  'projection-0038',
   'current',
 ] as const;
 export type GenerationMode =
@@ -154,6 +158,12 @@ async function prepare(storage: QueryRunner, mode: GenerationMode): Promise<void
       await storage.command(`DROP VIEW IF EXISTS ${name}_mv`);
       await storage.command(`DROP TABLE IF EXISTS ${name}`);
     }
+  if (mode === 'projection-0038') {
+    const before = LLM_CALLS.projections?.find((p) => p.until === 49);
+    if (before === undefined) throw new Error('no calls_by_time before 0049 in the catalog');
+    await storage.command('ALTER TABLE llm_calls DROP PROJECTION calls_by_time');
+    await storage.command(`ALTER TABLE llm_calls ADD PROJECTION calls_by_time (${before.select})`);
+  }
   if (mode === 'merging') return;
   for (const name of deferred(mode)) await storage.command(`SYSTEM STOP MERGES ${name}`);
   if (isolated) {

@@ -13,7 +13,8 @@ import { migrate } from '../../src/storage/migrate.js';
 import { readSql } from '../../src/storage/planner/sql.js';
 import type { Read } from '../../src/storage/planner/plan.js';
 import type { QueryRunner, Row } from '../../src/storage/runner.js';
-import { generateSql } from '../bench/analytics-gen.js';
+import { queryOutcomeSpend } from '../../src/analytics/queries/outcomes-spend.js';
+import { generateSql, outcomesSql } from '../bench/analytics-gen.js';
 import { hourStartMs } from '../helpers/clock.js';
 
 const HOUR = 3_600_000;
@@ -151,5 +152,31 @@ describe('llm_calls time-ordered projection', () => {
     const merged = await withAndWithout(read);
     expect(merged.reads).toEqual(['calls_by_time']);
     expect(canonical(merged.on)).toEqual(canonical(after.off));
+  });
+
+  // Last: it drops the projection to get the answer without it.
+  it('spend per outcome reads its calls and their link keys through it, with the same answers', async () => {
+    await storage.command(outcomesSql(TOTAL, END));
+    const from = new Date(END - 30 * HOUR - 17_000);
+    const q = {
+      from,
+      to: new Date(END - 6 * HOUR + 4_000),
+      windowHours: 24,
+      groupBy: 'feature' as const,
+    };
+    // The links' read of the range's calls (outcomes-spend-sql.ts, c): what the engine picks.
+    const plan = await storage.query<{ explain: string }>(
+      `EXPLAIN SELECT trace_id, conversation_id, start_time, cost_total, tenant, _part, _part_offset
+       FROM llm_calls WHERE start_time >= fromUnixTimestamp64Milli({a:Int64}, 'UTC')
+         AND start_time < fromUnixTimestamp64Milli({b:Int64}, 'UTC')`,
+      { a: from.getTime() - 24 * HOUR, b: q.to.getTime() },
+    );
+    expect(plan.map((r) => r.explain).join('\n')).toContain('ReadFromMergeTree (calls_by_time)');
+    const through = await queryOutcomeSpend(storage, q);
+    expect(through.rows.reduce((n, r) => n + r.linked_calls, 0)).toBeGreaterThan(10);
+    await storage.command('ALTER TABLE llm_calls DROP PROJECTION calls_by_time', undefined, {
+      settings: { mutations_sync: 1 },
+    });
+    expect(await queryOutcomeSpend(storage, q)).toEqual(through);
   });
 });

@@ -179,7 +179,10 @@ export function migrationVersions(c: Catalog = CATALOG): number[] {
       if (col.since !== undefined) versions.add(col.since);
       if (col.recoded !== undefined) versions.add(col.recoded.since);
     }
-    for (const p of t.projections ?? []) versions.add(p.since);
+    for (const p of t.projections ?? []) {
+      versions.add(p.since);
+      if (p.until !== undefined) versions.add(p.until);
+    }
   }
   for (const { family, table } of historyTables(c)) {
     versions.add(table.since);

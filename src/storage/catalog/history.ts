@@ -120,6 +120,15 @@ and decompressing ZSTD was about half of that read. LZ4 takes about twice the di
 hex ids (~1 GB more per 100M calls) and decodes about three times faster. Only the metadata
 changes: new parts use LZ4, older ones as they merge; the stored values are the same.`,
   },
+  {
+    version: 49,
+    name: 'calls_by_time_link_keys',
+    doc: `llm_calls' time-ordered projection (calls_by_time, 0038) carries trace_id and conversation_id
+too (issue 14), so spend per outcome reads its range's calls in time order: by the tenant-first key
+that read took whole parts, up to twice the rows of the range. The projection is dropped and added
+again under its name with the two columns; existing rows get it through a background mutation, and
+until it finishes the engine reads those parts by the tenant-first key, with the same answers.`,
+  },
 ];
 
 /** sha256 (first 16 hex digits) of the hand-written sql/migrations files of 0.1, by version. */

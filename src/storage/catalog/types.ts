@@ -116,6 +116,8 @@ export interface ColumnSpec {
 export interface ProjectionSpec {
   name: string;
   since: number;
+  /** Migration that drops it (to add it again with other columns under the same name). */
+  until?: number;
   /** `SELECT columns ORDER BY ...`, as in `PROJECTION name (...)`. */
   select: string;
   doc: string;

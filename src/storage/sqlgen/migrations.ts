@@ -189,7 +189,10 @@ class Planner {
       if (t.since < p.version && t.columns.some((c) => c.since === p.version))
         parts.push(addBaseColumnsSql(t, p.version, v));
     for (const t of this.catalog.baseTables)
-      if (t.since < p.version && (t.projections ?? []).some((x) => x.since === p.version))
+      if (
+        t.since < p.version &&
+        (t.projections ?? []).some((x) => x.since === p.version || x.until === p.version)
+      )
         parts.push(addProjectionsSql(t, p.version, v));
     for (const t of this.catalog.baseTables)
       if (t.columns.some((c) => c.recoded?.since === p.version))

@@ -85,7 +85,7 @@ export function baseTableSql(t: BaseTable, v: Variant): string {
         ...baseColumns(t, t.since).map((c) => `${c.name} ${c.type}`),
         ...(t.indexes ?? []),
         ...(t.projections ?? [])
-          .filter((p) => p.since <= t.since)
+          .filter((p) => p.since <= t.since && (p.until ?? Infinity) > t.since)
           .map((p) => `PROJECTION ${p.name} (${p.select})`),
       ],
       engine: t.engine,
@@ -268,9 +268,13 @@ export function recodeColumnsSql(t: BaseTable, version: number, v: Variant): str
  */
 export function addProjectionsSql(t: BaseTable, version: number, v: Variant): string {
   const added = (t.projections ?? []).filter((p) => p.since === version);
+  const dropped = (t.projections ?? []).filter((p) => p.until === version);
   const name = `${local(t.name, v)}${on(v)}`;
   return [
     `ALTER TABLE ${name}\n${INDENT}MODIFY SETTING lightweight_mutation_projection_mode = 'drop';\n`,
+    // A projection replaced under its own name goes first: until the new one is built for a part,
+    // that part is read by the table's key, with the same answers.
+    ...dropped.map((p) => `ALTER TABLE ${name}\n${INDENT}DROP PROJECTION IF EXISTS ${p.name};\n`),
     ...added.map(
       (p) =>
         `${comment(p.doc)}ALTER TABLE ${name}\n${INDENT}ADD PROJECTION IF NOT EXISTS ${p.name} (${p.select});\n` +

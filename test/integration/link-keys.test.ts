@@ -1,7 +1,9 @@
-// Migration 0048 stores llm_calls.trace_id and conversation_id with LZ4 (spend per outcome reads
-// both for every call of its range). On real chDB: a data directory holding calls from before it
-// keeps every value, through the ALTER and through a merge that rewrites its parts; the two
-// columns (and only they) carry the new codec; spend per outcome links the old calls as before.
+// Migrations 0048 and 0049 serve spend per outcome, which reads trace_id and conversation_id for
+// every call of its range: 0048 stores both with LZ4, 0049 adds both to the time-ordered
+// projection. On real chDB: a data directory holding calls from before them keeps every value,
+// through the ALTERs and through a merge that rewrites its parts; the two columns (and only they)
+// carry the new codec; a time range's link keys are read through the projection; spend per
+// outcome links the old calls as before.
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +69,7 @@ beforeAll(async () => {
   await storage.insert('llm_calls', calls(0, 300));
   before = await ids();
   const result = await migrate(storage, { ttl_days: 400 });
-  expect(result.applied).toEqual(['0048_link_keys_lz4']);
+  expect(result.applied).toEqual(['0048_link_keys_lz4', '0049_calls_by_time_link_keys']);
 }, 120_000);
 
 afterAll(async () => {
@@ -75,7 +77,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('migration 0048: the link keys in LZ4', () => {
+describe('migrations 0048 and 0049: the link keys in LZ4 and in the time projection', () => {
   it('gives trace_id and conversation_id LZ4 and leaves the other ids as they were', async () => {
     expect(await codecs()).toEqual({
       call_id: 'CODEC(ZSTD(1))',
@@ -83,6 +85,26 @@ describe('migration 0048: the link keys in LZ4', () => {
       span_id: 'CODEC(ZSTD(1))',
       conversation_id: 'CODEC(LZ4)',
     });
+  });
+
+  it('adds the link keys to the time projection, built for the old rows too', async () => {
+    await storage.command('ALTER TABLE llm_calls MATERIALIZE PROJECTION calls_by_time', undefined, {
+      settings: { mutations_sync: 1 },
+    });
+    const [create] = await storage.query<{ statement: string }>('SHOW CREATE TABLE llm_calls');
+    expect(create?.statement).toMatch(
+      /PROJECTION calls_by_time\s*\(\s*SELECT[^)]*\btrace_id,\s*conversation_id\s+ORDER BY start_time/,
+    );
+    // Reads through the projection (the engine picks it on larger tables: calls-by-time.test.ts)
+    // see every old row once, each its own stored row (the links' identity).
+    const range = `start_time >= fromUnixTimestamp64Milli(${T0 + 60_000})
+      AND start_time < fromUnixTimestamp64Milli(${T0 + 120_000})`;
+    const [n] = await storage.query<{ n: string; u: string }>(
+      `SELECT count() AS n, uniqExact(_part, _part_offset) AS u FROM llm_calls WHERE ${range}`,
+      undefined,
+      { settings: { force_optimize_projection: 1 } },
+    );
+    expect(n).toEqual({ n: '60', u: '60' });
   });
 
   it('keeps every stored value, before and after a merge rewrites the old parts', async () => {
