@@ -79,18 +79,18 @@ const CALLS_BY_TIME_COLUMNS = [
   'cost_request',
 ];
 
-/** Migration 0048: the keys spend per outcome reads for every call of a range, in LZ4. */
-const LINK_KEYS_LZ4 = { since: 48, type: 'String CODEC(LZ4)' };
-const linkKeysLz4 = (c: ColumnSpec): ColumnSpec =>
-  c.name === 'trace_id' || c.name === 'conversation_id' ? { ...c, recoded: LINK_KEYS_LZ4 } : c;
-
 /**
- * Migration 0049: the time-ordered projection carries the link keys too. Spend per outcome reads
- * every call of its range and linking window (every granule holds a linked call); by the
- * tenant-first key that read took whole parts, up to twice the rows of the range (a 48-hour range
- * of the 100M month read 12.3M rows for 6.7M), and through the projection it takes the range's.
+ * The keys spend per outcome links calls by, read for every call of its range and linking window
+ * (every granule holds a linked call). Migration 0048 stores them in LZ4, which decodes them
+ * about three times faster than ZSTD. Migration 0049 adds them to the time-ordered projection: by
+ * the tenant-first key that read took whole parts, up to twice the rows of the range (a 48-hour
+ * range of the 100M month read 12.3M rows for 6.7M), and through the projection it takes the
+ * range's.
  */
 const LINK_KEYS = ['trace_id', 'conversation_id'];
+const LINK_KEYS_LZ4 = { since: 48, type: 'String CODEC(LZ4)' };
+const linkKeysLz4 = (c: ColumnSpec): ColumnSpec =>
+  LINK_KEYS.includes(c.name) ? { ...c, recoded: LINK_KEYS_LZ4 } : c;
 
 export const LLM_CALLS: BaseTable = {
   name: 'llm_calls',
