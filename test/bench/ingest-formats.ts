@@ -18,6 +18,7 @@ import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { CALL_COLUMNS, callTsv } from '../../src/storage/rows-tsv.js';
 import { writeCallRowBinary } from '../../src/storage/rows-rowbinary.js';
+import { wireTypeOf } from '../../src/storage/rows-rowbinary-columns.js';
 import { threadCpuSeconds, topThreads } from './proc-cpu.js';
 import { makeSpans } from './spans.js';
 
@@ -116,6 +117,7 @@ const fileInsert = (
   path: string,
   format: string,
   own: Record<string, string> = {},
+  shape = structure,
 ): Promise<void> => {
   const settings = Object.entries({
     ...BASE,
@@ -125,7 +127,7 @@ const fileInsert = (
     .map(([k, v]) => `${k} = '${v}'`)
     .join(', ');
   return storage.command(
-    `INSERT INTO llm_calls (${columnList}) SETTINGS ${settings} SELECT * FROM file('${path}', '${format}', '${structure.replaceAll("'", "\\'")}')`,
+    `INSERT INTO llm_calls (${columnList}) SETTINGS ${settings} SELECT * FROM file('${path}', '${format}', '${shape.replaceAll("'", "\\'")}')`,
   );
 };
 await rawInsertTsv(); // the rows to read back, and a warm engine
@@ -138,6 +140,15 @@ const types = new Map(
 );
 const structure = columns.map((c) => `\`${c}\` ${types.get(c) ?? ''}`).join(', ');
 const files = new Map<string, string[]>(FILE_FORMATS.map((f) => [f, []]));
+// Native with plain types (LowCardinality(String) as String): what a writer that builds Native
+// columns itself would send without LowCardinality's dictionary serialization.
+const plainStructure = columns.map((c) => `\`${c}\` ${wireTypeOf(types.get(c) ?? '')}`).join(', ');
+const plainNative: string[] = [];
+const plainList = columns
+  .map(
+    (c) => `CAST(\`${c}\`, '${wireTypeOf(types.get(c) ?? '').replaceAll("'", "\\'")}') AS \`${c}\``,
+  )
+  .join(', ');
 for (let i = 0; i < SPANS; i += CHUNK) {
   const select = `SELECT ${columnList} FROM llm_calls ORDER BY call_id LIMIT ${CHUNK} OFFSET ${i}`;
   for (const format of FILE_FORMATS) {
@@ -145,6 +156,10 @@ for (let i = 0; i < SPANS; i += CHUNK) {
     writeFileSync(path, (await chdb.queryAsync(select, { format })).bytes());
     files.get(format)?.push(path);
   }
+  const path = join(dataDir, `chunk-${i}.plain.native`);
+  const plain = select.replace(columnList, plainList);
+  writeFileSync(path, (await chdb.queryAsync(plain, { format: 'Native' })).bytes());
+  plainNative.push(path);
 }
 // The writer's own bytes as files: file() against rawInsert for the very same bytes.
 const ownFiles = tsv.map((values, i) => {
@@ -185,6 +200,13 @@ const VARIANTS: [string, () => Promise<void>][] = [
     () =>
       timed('file() own RowBinary', sizeOf(ownBinary), async () => {
         for (const path of ownBinary) await fileInsert(path, 'RowBinary');
+      }),
+  ],
+  [
+    'file() Native plain',
+    () =>
+      timed('file() Native plain', sizeOf(plainNative), async () => {
+        for (const path of plainNative) await fileInsert(path, 'Native', {}, plainStructure);
       }),
   ],
   ...FILE_FORMATS.map((format): [string, () => Promise<void>] => [

@@ -25,7 +25,7 @@ import {
   trimDecimal,
   type MoneyValue,
 } from '../../shared/money.js';
-import { ctes, outcomeSql } from './outcomes-spend-sql.js';
+import { ctes, outcomeSql, rollupTotalsSql } from './outcomes-spend-sql.js';
 import {
   TOTAL,
   UNLINKED,
@@ -121,11 +121,14 @@ export async function queryOutcomeSpend(
       : "''";
   const reservations = q.reservations ?? [];
   const sql = outcomeSql(withSql, groupExpr, reservations.length > 0);
+  const rolled = reservations.length === 0 ? rollupTotalsSql(q) : undefined;
   const [groupRows, totals, range] = await Promise.all([
     storage.query<Record<string, unknown>>(sql.perGroup ?? '', params, {
       settings: { join_use_nulls: 0 },
     }),
-    storage.query<Record<string, string | number>>(sql.totals ?? '', params),
+    rolled !== undefined
+      ? storage.query<Record<string, string | number>>(rolled.sql, rolled.params)
+      : storage.query<Record<string, string | number>>(sql.totals ?? '', params),
     reservations.length > 0
       ? storage.query<CoveredTokens>(sql.coveredRange ?? '', params)
       : Promise.resolve([]),
