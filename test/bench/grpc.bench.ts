@@ -8,7 +8,7 @@
 // BENCH_CLIENTS (8).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/cli.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,18 +29,6 @@ interface Phase {
   cpuSeconds: number;
   latencies: number[];
   retries: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        resolve(typeof address === 'object' && address !== null ? address.port : 0),
-      );
-    });
-  });
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux only). */

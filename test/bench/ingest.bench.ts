@@ -25,7 +25,7 @@
 //   JSONEachRow insert of the same rows, so the engine is warm on that side either way).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/cli.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,18 +62,6 @@ const CHILD_STDOUT = process.env.BENCH_CHILD_STDOUT;
 /** BENCH_WARMUP=N: N spans sent and written before the collector's CPU is counted. */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 0);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        resolve(typeof address === 'object' && address !== null ? address.port : 0),
-      );
-    });
-  });
-}
 
 async function storedCalls(apiUrl: string): Promise<number> {
   const from = new Date(Date.now() - 86_400_000).toISOString();
