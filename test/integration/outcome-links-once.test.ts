@@ -125,10 +125,16 @@ function linkOf(c: Call, outcomes: Outcome[]): Outcome | undefined {
   return best?.[2];
 }
 
-function oracle(calls: Call[], outcomes: Outcome[]) {
-  const inQ = outcomes.filter((o) => o.time >= FROM && o.time < TO);
+function oracle(calls: Call[], outcomes: Outcome[], from = FROM, to = TO, tenant?: string) {
+  const inQ = outcomes.filter(
+    (o) => o.time >= from && o.time < to && (tenant === undefined || o.tenant === tenant),
+  );
   const billable = calls.filter(
-    (c) => c.kind !== 'tool' && c.start >= FROM - WINDOW_H * HOUR && c.start < TO,
+    (c) =>
+      c.kind !== 'tool' &&
+      c.start >= from - WINDOW_H * HOUR &&
+      c.start < to &&
+      (tenant === undefined || c.tenant === tenant),
   );
   const per = new Map<Outcome, Call[]>(inQ.map((o) => [o, []]));
   const linked = new Set<Call>();
@@ -168,7 +174,7 @@ function oracle(calls: Call[], outcomes: Outcome[]) {
     g.spend = cs.reduce((s, c) => s.plus(c.cost), g.spend);
     groups.set(feature, g);
   }
-  const range = billable.filter((c) => c.start >= FROM);
+  const range = billable.filter((c) => c.start >= from);
   const total = (cs: Call[]) => ({
     calls: cs.length,
     spend: cs.reduce((s, c) => s.plus(c.cost), new Precise(0)),
@@ -230,6 +236,65 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The API's answer for [from, to) (one tenant's when given) equals the oracle's. */
+async function expectRule(from: number, to: number, tenant?: string): Promise<void> {
+  const want = oracle(calls, outcomes, from, to, tenant);
+  const got = await queryOutcomeSpend(storage, {
+    from: new Date(from),
+    to: new Date(to),
+    windowHours: WINDOW_H,
+    groupBy: 'feature',
+    tenant,
+  });
+  const byFeature = new Map(got.rows.map((r) => [String(r.feature), r]));
+  expect([...byFeature.keys()].sort()).toEqual([...want.groups.keys()].sort());
+  for (const [feature, g] of want.groups) {
+    const r = byFeature.get(feature)!;
+    expect(
+      {
+        outcomes: r.outcomes,
+        ok: r.successful_outcomes,
+        linked: r.linked_calls,
+        unpriced: r.unpriced_calls,
+        incomplete: r.usage_incomplete_calls,
+      },
+      feature,
+    ).toEqual({
+      outcomes: g.outcomes,
+      ok: g.ok,
+      linked: g.linked,
+      unpriced: g.unpriced,
+      incomplete: g.incomplete,
+    });
+    expect(
+      new Precise(r.spend_usd).eq(g.spend),
+      `${feature}: ${r.spend_usd} vs ${g.spend.toFixed()}`,
+    ).toBe(true);
+  }
+  for (const [name, part] of [
+    ['total', got.total],
+    ['unlinked', got.unlinked],
+  ] as const) {
+    const w = want[name];
+    expect(
+      {
+        calls: part.calls,
+        unpriced: part.unpriced_calls,
+        incomplete: part.usage_incomplete_calls,
+      },
+      name,
+    ).toEqual({
+      calls: w.calls,
+      unpriced: w.unpriced,
+      incomplete: w.incomplete,
+    });
+    expect(
+      new Precise(part.spend_usd).eq(w.spend),
+      `${name}: ${part.spend_usd} vs ${w.spend.toFixed()}`,
+    ).toBe(true);
+  }
+}
+
 describe('spend per outcome: links read once, sums from the links', () => {
   it('stores the twice-sent call as two rows (the case is real)', async () => {
     const dup = calls[calls.length - 1]!;
@@ -243,58 +308,17 @@ describe('spend per outcome: links read once, sums from the links', () => {
     const want = oracle(calls, outcomes);
     expect(want.linkedCount).toBeGreaterThan(100);
     expect(want.groups.size).toBeGreaterThan(2);
-    const got = await queryOutcomeSpend(storage, {
-      from: new Date(FROM),
-      to: new Date(TO),
-      windowHours: WINDOW_H,
-      groupBy: 'feature',
-    });
-    const byFeature = new Map(got.rows.map((r) => [String(r.feature), r]));
-    expect([...byFeature.keys()].sort()).toEqual([...want.groups.keys()].sort());
-    for (const [feature, g] of want.groups) {
-      const r = byFeature.get(feature)!;
-      expect(
-        {
-          outcomes: r.outcomes,
-          ok: r.successful_outcomes,
-          linked: r.linked_calls,
-          unpriced: r.unpriced_calls,
-          incomplete: r.usage_incomplete_calls,
-        },
-        feature,
-      ).toEqual({
-        outcomes: g.outcomes,
-        ok: g.ok,
-        linked: g.linked,
-        unpriced: g.unpriced,
-        incomplete: g.incomplete,
-      });
-      expect(
-        new Precise(r.spend_usd).eq(g.spend),
-        `${feature}: ${r.spend_usd} vs ${g.spend.toFixed()}`,
-      ).toBe(true);
-    }
-    for (const [name, part] of [
-      ['total', got.total],
-      ['unlinked', got.unlinked],
-    ] as const) {
-      const w = want[name];
-      expect(
-        {
-          calls: part.calls,
-          unpriced: part.unpriced_calls,
-          incomplete: part.usage_incomplete_calls,
-        },
-        name,
-      ).toEqual({
-        calls: w.calls,
-        unpriced: w.unpriced,
-        incomplete: w.incomplete,
-      });
-      expect(
-        new Precise(part.spend_usd).eq(w.spend),
-        `${name}: ${part.spend_usd} vs ${w.spend.toFixed()}`,
-      ).toBe(true);
-    }
+    await expectRule(FROM, TO);
+  });
+
+  // Without reservations the totals come from the cost rollups (whole hours) and llm_calls (the
+  // partial hours at either end, a small tenant's scope): ranges off the hour and a tenant's.
+  it('equals the rule for a range off the hour and for one tenant', async () => {
+    const from = FROM + 17 * 60_000 + 3;
+    const to = TO - 23 * 60_000;
+    expect(oracle(calls, outcomes, from, to).linkedCount).toBeGreaterThan(50);
+    await expectRule(from, to);
+    await expectRule(from, to, 'ta');
+    await expectRule(FROM, TO, 'tb');
   });
 });
