@@ -121,14 +121,14 @@ export async function queryOutcomeSpend(
       : "''";
   const reservations = q.reservations ?? [];
   const sql = outcomeSql(withSql, groupExpr, reservations.length > 0);
-  const rolled = reservations.length === 0 ? rollupTotalsSql(q) : undefined;
+  // Without reservations the totals come from the rollups; with them a call's coverage decides.
+  const totalsRead =
+    reservations.length === 0 ? rollupTotalsSql(q) : { sql: sql.totals ?? '', params };
   const [groupRows, totals, range] = await Promise.all([
     storage.query<Record<string, unknown>>(sql.perGroup ?? '', params, {
       settings: { join_use_nulls: 0 },
     }),
-    rolled !== undefined
-      ? storage.query<Record<string, string | number>>(rolled.sql, rolled.params)
-      : storage.query<Record<string, string | number>>(sql.totals ?? '', params),
+    storage.query<Record<string, string | number>>(totalsRead.sql, totalsRead.params),
     reservations.length > 0
       ? storage.query<CoveredTokens>(sql.coveredRange ?? '', params)
       : Promise.resolve([]),
