@@ -49,8 +49,8 @@ export async function restoreCallsMinute(storage: QueryRunner): Promise<void> {
   }
 }
 
-/** The tables of migration 0047's family (dropped by `no-ttft-drift`). */
+/** The tables of TTFT drift's family (0047, created again by 0050; dropped by `no-ttft-drift`). */
 export const ttftDriftTables = (): string[] =>
   rollupTables()
-    .filter((t) => t.family.name === 'ttft_drift')
+    .filter((t) => t.family.name === 'drift')
     .map((t) => t.table.name);

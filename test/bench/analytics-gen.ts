@@ -96,7 +96,7 @@ export function outcomesSql(total: number, endMs: number): string {
  * Each one's CPU minus bare's is its cost. `summap-histograms` is `current` with the perf views
  * building their histograms with sumMap as before migration 0044: what 0044 saves.
  * `capacity-tenant-1m` is `current` with llm_capacity_tenant_1m and its view put back (the schema
- * before migration 0046): what 0046 saves. `no-ttft-drift` is `current` without the ttft_drift
+ * before migration 0046): what 0046 saves. `no-ttft-drift` is `current` without the drift
  * family (the schema before migration 0047): what 0047 costs. `defer-calls` is `current` with
  * llm_calls' merges deferred too: its parts merge once, partition by partition, when it settles.
  * `projection-0038` is `current` with the time projection as before migration 0049 (without the

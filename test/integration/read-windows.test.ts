@@ -59,8 +59,8 @@ describe('windows read together', () => {
   it('one SELECT per table for a ragged current and baseline window, merged once outside', () => {
     const sql = windowsSql([perf(windows.current), perf(windows.baseline)])?.sql ?? '';
     const from = (t: string) => sql.split(`FROM ${t} `).length - 1;
-    // The drift dimensions and TTFT come from the narrow ttft_drift family (0047).
-    expect([from('llm_calls'), from('llm_ttft_1m'), from('llm_ttft_1h')]).toEqual([1, 1, 1]);
+    // The drift dimensions and TTFT come from the narrow drift family (0047, 0050).
+    expect([from('llm_calls'), from('llm_drift_1m'), from('llm_drift_1h')]).toEqual([1, 1, 1]);
     expect(from('llm_perf_1m') + from('llm_perf_1h')).toBe(0);
     // The rollups' rows are merged by the outer GROUP BY only; llm_calls' are grouped (calls).
     const union = sql.slice(sql.indexOf(' FROM (') + 7, sql.lastIndexOf(') GROUP BY '));
@@ -71,7 +71,7 @@ describe('windows read together', () => {
     );
   });
 
-  it('the ttft_drift family answers every window as llm_calls does (fails if the rollup disagrees)', async () => {
+  it('the drift family answers every window as llm_calls does (fails if the rollup disagrees)', async () => {
     const dims = ['provider', 'model', 'region', 'capacity_tier'];
     const spans: { from: Date; to: Date }[] = [
       windows.current,
@@ -83,7 +83,7 @@ describe('windows read together', () => {
     for (const w of spans) {
       for (const groupBy of [dims, ['model'], ['provider', 'capacity_tier']]) {
         const read: Read = { ...perf(w), dims: groupBy };
-        expect(planRead({ ...read, source: 'rollup' }).family?.name).toBe('ttft_drift');
+        expect(planRead({ ...read, source: 'rollup' }).family?.name).toBe('drift');
         const rollup = await readRows(storage, { ...read, source: 'rollup' });
         expect(rollup.length).toBeGreaterThan(0);
         expect(canonicalRows(rollup)).toEqual(
@@ -93,9 +93,9 @@ describe('windows read together', () => {
     }
     // Every call the perf minutes hold is in the family's minutes, hours and days (the cascades).
     const sums = await storage.query<{ t: string; a: string; n: string }>(
-      `SELECT 'm' AS t, toString(sum(attempts)) AS a, toString(sumMap(ttft_h)) AS n FROM llm_ttft_1m
-       UNION ALL SELECT 'h', toString(sum(attempts)), toString(sumMap(ttft_h)) FROM llm_ttft_1h
-       UNION ALL SELECT 'd', toString(sum(attempts)), toString(sumMap(ttft_h)) FROM llm_ttft_1d
+      `SELECT 'm' AS t, toString(sum(attempts)) AS a, toString(sumMap(ttft_h)) AS n FROM llm_drift_1m
+       UNION ALL SELECT 'h', toString(sum(attempts)), toString(sumMap(ttft_h)) FROM llm_drift_1h
+       UNION ALL SELECT 'd', toString(sum(attempts)), toString(sumMap(ttft_h)) FROM llm_drift_1d
        UNION ALL SELECT 'p', toString(sum(attempts)), toString(sumMap(ttft_h)) FROM llm_perf_1m`,
     );
     const [p] = sums.filter((r) => r.t === 'p');

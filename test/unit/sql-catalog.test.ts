@@ -131,7 +131,13 @@ describe('the catalog', () => {
 
   it('drops a retired table after re-pointing what read it, and nothing reads it afterwards', () => {
     const gone = historyTables().filter((t) => t.table.until !== undefined);
-    expect(gone.map((t) => t.table.name)).toEqual(['llm_calls_1m', 'llm_capacity_tenant_1m']);
+    expect(gone.map((t) => t.table.name)).toEqual([
+      'llm_calls_1m',
+      'llm_capacity_tenant_1m',
+      'llm_ttft_1m',
+      'llm_ttft_1h',
+      'llm_ttft_1d',
+    ]);
     for (const { table } of gone) {
       expect(rollupTables().map((t) => t.table.name)).not.toContain(table.name);
       const m = generated.find((g) => g.version === table.until)!;

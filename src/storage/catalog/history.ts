@@ -129,6 +129,18 @@ that read took whole parts, up to twice the rows of the range. The projection is
 again under its name with the two columns; existing rows get it through a background mutation, and
 until it finishes the engine reads those parts by the tenant-first key, with the same answers.`,
   },
+  {
+    version: 50,
+    name: 'drift_fine_granules',
+    doc: `TTFT drift's rollups are created again as llm_drift_1m / _1h / _1d, the minute table with
+1,024-row granules (issue 14, goal 3): the question reads two short runs of minutes (its window and
+its baseline's first hour), and at 8,192 rows a granule holds about 11 hours of minutes at 12 drift
+groups, so it decompressed whole granules of histograms around them (the question's statement took
+0.6-0.77x the time at 1,024 rows on the 100M month, same rows). A table's index granularity is
+fixed at creation, so the new tables are filled from llm_perf_1m (the minutes, then hours and days
+from them) and llm_ttft_1m / _1h / _1d (0047) dropped. Run with ingest stopped (migrations run
+before the collector listens).`,
+  },
 ];
 
 /** sha256 (first 16 hex digits) of the hand-written sql/migrations files of 0.1, by version. */

@@ -2,8 +2,13 @@
 // the migrations that created and filled them render exactly as they were applied (a data
 // directory records each migration's checksum), and so the generation benchmark can put one back
 // to measure what dropping it saves.
-import { CALLS, CAPACITY } from './measures.js';
-import { CALLS_MINUTE_RETIRED, CAPACITY_TENANT_RETIRED, COST_DIMS } from './rollups.js';
+import { CALLS, CAPACITY, PERF } from './measures.js';
+import {
+  CALLS_MINUTE_RETIRED,
+  CAPACITY_TENANT_RETIRED,
+  COST_DIMS,
+  TTFT_DRIFT_RETIRED,
+} from './rollups.js';
 import type { Family } from './types.js';
 
 export const RETIRED_FAMILIES: readonly Family[] = [
@@ -44,6 +49,43 @@ deployments rows.`,
         from: 'llm_calls',
         since: 35,
         until: CAPACITY_TENANT_RETIRED,
+      },
+    ],
+  },
+  {
+    name: 'ttft_drift',
+    definedAfter: 'capacity_tenant_deployment',
+    subject: PERF,
+    dims: ['provider', 'model', 'region', 'capacity_tier'],
+    measures: ['attempts', 'ttft_h'],
+    doc: `TTFT per provider, model, region and capacity tier (the drift dimensions) and nothing else,
+for TTFT drift: a 15-minute window against the 24 hours before it reads ~75 minutes and ~23 hours,
+and through llm_perf_1m / _1h (every route and deployment too) that was ~280k histogram entries to
+merge at 100M calls, most of the question's time (9.7x raw). Here a minute holds one row per
+drift group; each row merges the routes' histograms once, at insert. Cascades from llm_perf_1m (an
+inserted block's minutes, already aggregated), hours from its minutes, days from its hours (a
+baseline of days).`,
+    tables: [
+      {
+        name: 'llm_ttft_1m',
+        grain: 'minute',
+        from: 'llm_perf_1m',
+        since: 47,
+        until: TTFT_DRIFT_RETIRED,
+      },
+      {
+        name: 'llm_ttft_1h',
+        grain: 'hour',
+        from: 'llm_ttft_1m',
+        since: 47,
+        until: TTFT_DRIFT_RETIRED,
+      },
+      {
+        name: 'llm_ttft_1d',
+        grain: 'day',
+        from: 'llm_ttft_1h',
+        since: 47,
+        until: TTFT_DRIFT_RETIRED,
       },
     ],
   },

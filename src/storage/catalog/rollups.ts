@@ -49,6 +49,14 @@ export const CALLS_MINUTE_RETIRED = 41;
  */
 export const CAPACITY_TENANT_RETIRED = 46;
 
+/**
+ * Migration 0050: the ttft_drift family (0047, llm_ttft_1m/_1h/_1d) is replaced by drift
+ * (llm_drift_*), the same rows with 1,024-row granules in the minute table; a table's index
+ * granularity is fixed when it is created, so the tables are created again under new names,
+ * filled from llm_perf_1m, and the old ones dropped.
+ */
+export const TTFT_DRIFT_RETIRED = 50;
+
 export const FAMILIES: readonly Family[] = [
   {
     name: 'costs',
@@ -237,21 +245,27 @@ capacity_tenant (same dimensions) because more of a capacity read's filters are 
     tables: [{ name: 'llm_capacity_tenant_dep_1m', grain: 'minute', from: 'llm_calls', since: 43 }],
   },
   {
-    name: 'ttft_drift',
+    name: 'drift',
     subject: PERF,
     dims: ['provider', 'model', 'region', 'capacity_tier'],
     measures: ['attempts', 'ttft_h'],
     doc: `TTFT per provider, model, region and capacity tier (the drift dimensions) and nothing else,
-for TTFT drift: a 15-minute window against the 24 hours before it reads ~75 minutes and ~23 hours,
-and through llm_perf_1m / _1h (every route and deployment too) that was ~280k histogram entries to
-merge at 100M calls, most of the question's time (9.7x raw). Here a minute holds one row per
-drift group; each row merges the routes' histograms once, at insert. Cascades from llm_perf_1m (an
-inserted block's minutes, already aggregated), hours from its minutes, days from its hours (a
-baseline of days).`,
+for TTFT drift: a 15-minute window against the 24 hours before it reads ~75 minutes and ~23 hours.
+A minute holds one row per drift group; each row merges the routes' histograms once, at insert.
+Cascades from llm_perf_1m (an inserted block's minutes, already aggregated), hours from its
+minutes, days from its hours (a baseline of days). The minute table's granules hold 1,024 rows,
+not 8,192: the question reads two short runs of minutes, and at 8,192 rows (about 11 hours of
+minutes at 12 groups) it decompressed whole granules of histograms around them (0050).`,
     tables: [
-      { name: 'llm_ttft_1m', grain: 'minute', from: 'llm_perf_1m', since: 47 },
-      { name: 'llm_ttft_1h', grain: 'hour', from: 'llm_ttft_1m', since: 47 },
-      { name: 'llm_ttft_1d', grain: 'day', from: 'llm_ttft_1h', since: 47 },
+      {
+        name: 'llm_drift_1m',
+        grain: 'minute',
+        from: 'llm_perf_1m',
+        since: TTFT_DRIFT_RETIRED,
+        indexGranularity: 1024,
+      },
+      { name: 'llm_drift_1h', grain: 'hour', from: 'llm_drift_1m', since: TTFT_DRIFT_RETIRED },
+      { name: 'llm_drift_1d', grain: 'day', from: 'llm_drift_1h', since: TTFT_DRIFT_RETIRED },
     ],
   },
 ];

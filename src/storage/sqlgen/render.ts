@@ -48,7 +48,16 @@ interface TableShape {
   orderBy: string;
   ttl: string;
   settings?: string | undefined;
+  /** Settings of the table on both variants (the single-node-only ones are `settings`). */
+  sharedSettings?: string | undefined;
   shardBy: string;
+}
+
+function settingsLine(s: TableShape, v: Variant): string[] {
+  const all = [v === 'single' ? s.settings : undefined, s.sharedSettings].filter(
+    (x): x is string => x !== undefined,
+  );
+  return all.length > 0 ? [`SETTINGS ${all.join(', ')}`] : [];
 }
 
 function createTable(s: TableShape, v: Variant): string {
@@ -61,7 +70,7 @@ function createTable(s: TableShape, v: Variant): string {
     `PARTITION BY ${s.partitionBy}`,
     `ORDER BY ${s.orderBy}`,
     `TTL ${s.ttl}`,
-    ...(v === 'single' && s.settings !== undefined ? [`SETTINGS ${s.settings}`] : []),
+    ...settingsLine(s, v),
   ];
   const create = `${lines.join('\n')};\n`;
   if (v === 'single') return create;
@@ -119,6 +128,8 @@ export function rollupTableSql(
       // sum across them, so the sharding key never routes an insert.
       shardBy: 'rand()',
       settings,
+      sharedSettings:
+        t.indexGranularity !== undefined ? `index_granularity = ${t.indexGranularity}` : undefined,
     },
     v,
   );
