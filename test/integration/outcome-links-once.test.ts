@@ -236,9 +236,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The API's answer for [from, to) (one tenant's when given) equals the oracle's. */
-async function expectRule(from: number, to: number, tenant?: string): Promise<void> {
-  const want = oracle(calls, outcomes, from, to, tenant);
+/** The API's answer for [from, to) (one tenant's when given) equals the oracle's over `os`. */
+async function expectRule(
+  from: number,
+  to: number,
+  tenant?: string,
+  os: Outcome[] = outcomes,
+): Promise<void> {
+  const want = oracle(calls, os, from, to, tenant);
   const got = await queryOutcomeSpend(storage, {
     from: new Date(from),
     to: new Date(to),
@@ -320,5 +325,42 @@ describe('spend per outcome: links read once, sums from the links', () => {
     await expectRule(from, to);
     await expectRule(from, to, 'ta');
     await expectRule(FROM, TO, 'tb');
+  });
+
+  // Outcomes are read with FINAL (the last version of an id counts); the candidate calls are
+  // found from every stored version's keys. Re-sent versions that change an outcome's trace, move
+  // one out of the range and another into it must link exactly what the last versions link.
+  it('links what the last version of a re-sent outcome links, not an older one', async () => {
+    const inRange = (o: Outcome) => o.time >= FROM && o.time < TO;
+    const a = outcomes.find((o) => inRange(o) && o.trace_id !== '')!;
+    const b = outcomes.find((o) => inRange(o) && o !== a && o.trace_id !== '')!;
+    const c = outcomes.find((o) => o.time < FROM && o.tenant !== '')!;
+    const otherTrace = calls.find((x) => x.trace_id !== '' && x.trace_id !== a.trace_id)!.trace_id;
+    const resent: Outcome[] = [
+      { ...a, trace_id: otherTrace },
+      { ...b, time: TO + HOUR },
+      { ...c, time: FROM + 2 * HOUR + 11, conversation_id: 'cv-3' },
+    ];
+    const later = new Date(Date.now() + 60_000).toISOString();
+    await storage.insert(
+      'outcomes',
+      resent.map((o) => ({
+        outcome_id: o.id,
+        time: new Date(o.time).toISOString(),
+        name: 'resolved',
+        success: o.success,
+        trace_id: o.trace_id,
+        conversation_id: o.conversation_id,
+        tenant: o.tenant,
+        feature: o.feature,
+        source: 'api',
+        ingested_at: later,
+      })),
+    );
+    const latest = outcomes.map((o) => resent.find((r) => r.id === o.id) ?? o);
+    // The change is visible in the rule's own answer: the old versions would link otherwise.
+    expect(oracle(calls, latest).linkedCount).not.toBe(oracle(calls, outcomes).linkedCount);
+    await expectRule(FROM, TO, undefined, latest);
+    await expectRule(FROM, TO, c.tenant, latest);
   });
 });
