@@ -217,19 +217,25 @@ beforeAll(async () => {
   );
   await storage.insert(
     'outcomes',
-    outcomes.map((o) => ({
-      outcome_id: o.id,
-      time: iso(o.time),
-      name: 'resolved',
-      success: o.success,
-      trace_id: o.trace_id,
-      conversation_id: o.conversation_id,
-      tenant: o.tenant,
-      feature: o.feature,
-      source: 'api',
-    })),
+    outcomes.map((o) => outcomeRow(o)),
   );
 }, 120_000);
+
+/** An outcome as stored; `ingested_at` orders the versions of one id (the last one counts). */
+function outcomeRow(o: Outcome, ingestedAt?: string): Record<string, unknown> {
+  return {
+    outcome_id: o.id,
+    time: new Date(o.time).toISOString(),
+    name: 'resolved',
+    success: o.success,
+    trace_id: o.trace_id,
+    conversation_id: o.conversation_id,
+    tenant: o.tenant,
+    feature: o.feature,
+    source: 'api',
+    ...(ingestedAt !== undefined ? { ingested_at: ingestedAt } : {}),
+  };
+}
 
 afterAll(async () => {
   await storage?.close();
@@ -344,18 +350,7 @@ describe('spend per outcome: links read once, sums from the links', () => {
     const later = new Date(Date.now() + 60_000).toISOString();
     await storage.insert(
       'outcomes',
-      resent.map((o) => ({
-        outcome_id: o.id,
-        time: new Date(o.time).toISOString(),
-        name: 'resolved',
-        success: o.success,
-        trace_id: o.trace_id,
-        conversation_id: o.conversation_id,
-        tenant: o.tenant,
-        feature: o.feature,
-        source: 'api',
-        ingested_at: later,
-      })),
+      resent.map((o) => outcomeRow(o, later)),
     );
     const latest = outcomes.map((o) => resent.find((r) => r.id === o.id) ?? o);
     // The change is visible in the rule's own answer: the old versions would link otherwise.
