@@ -19,7 +19,8 @@ import { COVERED_MAPS, TOKEN_NAMES, coverageSql } from './outcomes-spend-reserve
 // The semi-join's key sets come from o_any, the outcomes without FINAL: a superset of o's keys
 // (every version of an outcome in the range), so it admits every call o links and the join on
 // ok (o's keys) drops the rest; ClickHouse evaluates a CTE at each reference, and FINAL made each
-// of o's four cost ~9 ms more (6 h of the 100M month: 0.86-0.94x, three alternating pairs).
+// of o's four cost ~9 ms more (6 h of the 100M month, three alternating pairs: the links'
+// statement 0.86-0.94x, the whole question 0.92-1.02x).
 const LINKS = `cl AS (SELECT * FROM c
       WHERE (trace_id != '' AND trace_id IN (SELECT trace_id FROM o_any WHERE trace_id != ''))
         OR (conversation_id != '' AND conversation_id IN (SELECT conversation_id FROM o_any WHERE conversation_id != ''))),
