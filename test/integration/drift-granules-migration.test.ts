@@ -2,15 +2,16 @@
 // with 1,024-row granules) and drops 0047's llm_ttft_*: a store holding calls from before it must
 // come out with the same histograms in the new tables, the same drift answer, and views that keep
 // filling all three grains afterwards. One real embedded store, migrated to 0049, then the rest.
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryTtftDrift, trailingWindows } from '../../src/analytics/queries/drift.js';
 import { createStorage } from '../../src/storage/client.js';
-import { MIGRATIONS_DIR, migrate, readMigrations } from '../../src/storage/migrate.js';
+import { migrate } from '../../src/storage/migrate.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
 import { hourStartMs } from '../helpers/clock.js';
+import { migrateBefore } from '../helpers/migrate-before.js';
 
 const HOUR = 3_600_000;
 const END = hourStartMs() - 2 * HOUR + 17_000;
@@ -80,10 +81,7 @@ beforeAll(async () => {
     database: 'default',
     dataDir: mkdtempSync(join(tmpdir(), 'llm-finops-drift-')),
   });
-  const early = mkdtempSync(join(tmpdir(), 'llm-finops-to-0049-'));
-  for (const m of readMigrations().filter((x) => x.version <= 49))
-    copyFileSync(join(MIGRATIONS_DIR, `${m.name}.sql`), join(early, `${m.name}.sql`));
-  await migrate(storage, { ttl_days: 400 }, early);
+  await migrateBefore(storage, 50);
   await storage.insert('llm_calls', calls('a', 450, END));
   before = await sums(['llm_ttft_1m', 'llm_ttft_1h', 'llm_ttft_1d']);
   // The planner reads today's catalog (llm_drift_*), so before 0050 only the raw answer exists.

@@ -4,7 +4,7 @@
 // tables cascading from them) exactly the histograms and counts the same question gives on
 // llm_calls. The rows come from the benchmark generator at a density of ~500 calls a minute, so
 // one group holds many calls per bucket and the runs being counted are long.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,10 +17,11 @@ import {
 } from '../../src/storage/catalog/catalog.js';
 import { HISTOGRAMS_PER_BLOCK } from '../../src/storage/catalog/measures.js';
 import { createStorage } from '../../src/storage/client.js';
-import { MIGRATIONS_DIR, migrate, readMigrations } from '../../src/storage/migrate.js';
+import { migrate, readMigrations } from '../../src/storage/migrate.js';
 import type { QueryRunner, Row } from '../../src/storage/runner.js';
 import { generateSql } from '../bench/analytics-gen.js';
 import { hourStartMs } from '../helpers/clock.js';
+import { migrateBefore } from '../helpers/migrate-before.js';
 
 const END = hourStartMs();
 // The first rows of a 20M-row month: about 460 calls a minute.
@@ -35,19 +36,11 @@ const histogramTables = rollupTables().filter(
     familyMeasures(family).some(([, m]) => m.perBlock?.since === HISTOGRAMS_PER_BLOCK),
 );
 
-function migrationsBefore(version: number): string {
-  const dir = mkdtempSync(join(tmpdir(), `llm-finops-${version - 1}-`));
-  dirs.push(dir);
-  for (const m of readMigrations().filter((x) => x.version < version))
-    copyFileSync(join(MIGRATIONS_DIR, `${m.name}.sql`), join(dir, `${m.name}.sql`));
-  return dir;
-}
-
 beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'llm-finops-histograms-'));
   dirs.push(dataDir);
   storage = await createStorage({ database: 'default', dataDir });
-  await migrate(storage, { ttl_days: 400 }, migrationsBefore(HISTOGRAMS_PER_BLOCK));
+  await migrateBefore(storage, HISTOGRAMS_PER_BLOCK);
   await storage.command(generateSql(0, 6_000, SERIES, END));
 }, 120_000);
 

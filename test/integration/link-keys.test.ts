@@ -4,15 +4,16 @@
 // through the ALTERs and through a merge that rewrites its parts; the two columns (and only they)
 // carry the new codec; a time range's link keys are read through the projection; spend per
 // outcome links the old calls as before.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryOutcomeSpend } from '../../src/analytics/queries/outcomes-spend.js';
 import { createStorage } from '../../src/storage/client.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
-import { MIGRATIONS_DIR, migrate, readMigrations } from '../../src/storage/migrate.js';
+import { migrate } from '../../src/storage/migrate.js';
 import { hourStartMs } from '../helpers/clock.js';
+import { migrateBefore } from '../helpers/migrate-before.js';
 
 const HOUR = 3_600_000;
 const T0 = hourStartMs() - 6 * HOUR;
@@ -61,11 +62,7 @@ function calls(from: number, n: number): string {
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'llm-finops-link-keys-'));
   storage = await createStorage({ database: 'default', dataDir });
-  const early = mkdtempSync(join(tmpdir(), 'llm-finops-before-0048-'));
-  for (const m of readMigrations().filter((x) => x.version < 48))
-    copyFileSync(join(MIGRATIONS_DIR, `${m.name}.sql`), join(early, `${m.name}.sql`));
-  await migrate(storage, { ttl_days: 400 }, early);
-  rmSync(early, { recursive: true, force: true });
+  await migrateBefore(storage, 48);
   await storage.insert('llm_calls', calls(0, 300));
   before = await ids();
   const result = await migrate(storage, { ttl_days: 400 });

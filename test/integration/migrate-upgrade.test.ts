@@ -3,7 +3,7 @@
 // 0025 perf / cache / capacity minute rollups, 0026 tenant costs, 0027 tenant perf daily) must fill
 // every rollup from what is stored, once.
 // Migrations run here in two steps against one real embedded store: 0001-0003, calls, the rest.
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,14 +12,9 @@ import { queryLatency } from '../../src/analytics/queries/latency.js';
 import { queryReliability } from '../../src/analytics/queries/reliability.js';
 import { createStorage } from '../../src/storage/client.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
-import {
-  MIGRATIONS_DIR,
-  migrate,
-  readMigrations,
-  renderSql,
-  splitStatements,
-} from '../../src/storage/migrate.js';
+import { migrate, readMigrations, renderSql, splitStatements } from '../../src/storage/migrate.js';
 import { hourStartMs } from '../helpers/clock.js';
+import { migrateBefore } from '../helpers/migrate-before.js';
 
 const HOUR = 3_600_000;
 const T0 = hourStartMs() - 80 * HOUR;
@@ -67,10 +62,7 @@ const scalar = async (sql: string): Promise<number> =>
 beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'llm-finops-upgrade-'));
   storage = await createStorage({ database: 'default', dataDir });
-  const early = mkdtempSync(join(tmpdir(), 'llm-finops-early-migrations-'));
-  for (const m of readMigrations().filter((x) => x.version <= 3))
-    copyFileSync(join(MIGRATIONS_DIR, `${m.name}.sql`), join(early, `${m.name}.sql`));
-  await migrate(storage, { ttl_days: 400 }, early);
+  await migrateBefore(storage, 4);
   await storage.insert('llm_calls', rows());
   const result = await migrate(storage, { ttl_days: 400 });
   expect(result.applied).toContain('0025_backfill_rollups');

@@ -7,7 +7,7 @@
 // calls reach them through the new source exactly once.
 // 0041 drops llm_calls_1m and points llm_costs_tenant_1h's view at llm_calls: every cost table keeps
 // its sums, and new calls reach each of them exactly once.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,9 +21,10 @@ import {
 import { CALLS_MINUTE_RETIRED, COSTS_FROM_HOURS } from '../../src/storage/catalog/rollups.js';
 import { DIGESTS_RETIRED } from '../../src/storage/catalog/measures.js';
 import { createStorage } from '../../src/storage/client.js';
-import { MIGRATIONS_DIR, migrate, readMigrations } from '../../src/storage/migrate.js';
+import { migrate } from '../../src/storage/migrate.js';
 import type { QueryRunner } from '../../src/storage/runner.js';
 import { hourStartMs } from '../helpers/clock.js';
+import { migrateBefore } from '../helpers/migrate-before.js';
 
 const HOUR = 3_600_000;
 const T0 = hourStartMs() - 30 * HOUR;
@@ -76,19 +77,12 @@ let before: Record<string, string>;
 const dirs: string[] = [];
 
 /** A migrations directory holding the generated migrations before `version`. */
-function migrationsBefore(version: number): string {
-  const dir = mkdtempSync(join(tmpdir(), `llm-finops-${version - 1}-`));
-  dirs.push(dir);
-  for (const m of readMigrations().filter((x) => x.version < version))
-    copyFileSync(join(MIGRATIONS_DIR, `${m.name}.sql`), join(dir, `${m.name}.sql`));
-  return dir;
-}
 
 beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'llm-finops-digests-'));
   dirs.push(dataDir);
   storage = await createStorage({ database: 'default', dataDir });
-  await migrate(storage, { ttl_days: 400 }, migrationsBefore(DIGESTS_RETIRED));
+  await migrateBefore(storage, DIGESTS_RETIRED);
   await storage.insert('llm_calls', calls('a', 200));
   before = await sums('llm_calls_1m');
 });
@@ -105,11 +99,7 @@ describe('0039 and 0040 on a store holding rows', () => {
   });
 
   it('drops the three columns and keeps every other sum as it was', async () => {
-    const result = await migrate(
-      storage,
-      { ttl_days: 400 },
-      migrationsBefore(CALLS_MINUTE_RETIRED),
-    );
+    const result = await migrateBefore(storage, CALLS_MINUTE_RETIRED);
     expect(result.applied).toContain('0039_calls_minute_without_digests');
     const columns = await columnsOf('llm_calls_1m');
     for (const c of DIGESTS) expect(columns).not.toContain(c);

@@ -52,16 +52,16 @@ export function ctes(q: OutcomeSpendQuery): { sql: string; params: Record<string
     q.name !== undefined ? 'AND name = {name:String}' : '',
     q.tenant !== undefined ? 'AND tenant = {tenant:String}' : '',
   ].join(' ');
+  // o and o_any read the same outcomes: the last versions (FINAL), every version (the keys).
+  const oWhere = `WHERE time >= toDateTime64({from:Decimal64(6)}, 6, 'UTC') AND time < toDateTime64({to:Decimal64(6)}, 6, 'UTC') ${oFilter}`;
   const cFilter = q.tenant !== undefined ? 'AND tenant = {tenant:String}' : '';
   if (q.name !== undefined) params.name = q.name;
   if (q.tenant !== undefined) params.tenant = q.tenant;
   const res = coverageSql(q.reservations ?? [], params);
   const sql = `WITH
     o AS (SELECT cityHash64(tenant, outcome_id) AS okey, time, success, value, trace_id, conversation_id, route, feature, tenant
-          FROM outcomes FINAL
-          WHERE time >= toDateTime64({from:Decimal64(6)}, 6, 'UTC') AND time < toDateTime64({to:Decimal64(6)}, 6, 'UTC') ${oFilter}),
-    o_any AS (SELECT trace_id, conversation_id FROM outcomes
-          WHERE time >= toDateTime64({from:Decimal64(6)}, 6, 'UTC') AND time < toDateTime64({to:Decimal64(6)}, 6, 'UTC') ${oFilter}),
+          FROM outcomes FINAL ${oWhere}),
+    o_any AS (SELECT trace_id, conversation_id FROM outcomes ${oWhere}),
     c AS (SELECT trace_id, conversation_id, start_time, cost_total, priced, usage_incomplete, route, feature, tenant,
             input_tokens, cache_read_tokens, cache_creation_tokens, output_tokens,
             ${res} AS res, toUnixTimestamp(toStartOfHour(start_time)) AS hour, _part AS row_part, _part_offset AS row_offset
