@@ -17,7 +17,7 @@ import {
 } from '../storage/errors.js';
 import type { InsertOptions, QueryRunner } from '../storage/runner.js';
 import { partitionChunks, type QueuedRow } from './insert-plan.js';
-import { byRowFormat, insertOf, rowBodyBytes } from './row-slabs.js';
+import { byRowFormat, hashRowIds, insertOf, rowBodyBytes } from './row-slabs.js';
 import {
   decideRefusal,
   splitRows,
@@ -173,6 +173,6 @@ export function byteChunks(rows: QueuedRow[], maxBytes: number): QueuedRow[][] {
 
 function tokenFor(rows: QueuedRow[]): string {
   const hash = createHash('sha256');
-  for (const row of rows) hash.update(row.id).update('\n');
+  hashRowIds(hash, rows);
   return hash.digest('hex');
 }

@@ -5,7 +5,10 @@
 
 /** One serialized row waiting for the store. */
 export interface QueuedRow {
-  /** Idempotency key of the row, hashed into the insert's deduplication token. */
+  /**
+   * Idempotency key of the row, hashed into the insert's deduplication token; '' for a RowBinary
+   * llm_calls row, whose key is read back from its bytes (row-slabs.ts `rowId`).
+   */
   id: string;
   /**
    * The serialized row: TSV for llm_calls (rows-tsv.ts), JSONEachRow for the other tables; ''

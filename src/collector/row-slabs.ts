@@ -8,6 +8,7 @@
 // so rows queued one after another are already an insert body: a batch that is one run of one
 // slab goes to the engine as a view of it, without a copy. A slab is freed by the collector
 // once no queued row points into it.
+import type { Hash } from 'node:crypto';
 import type { LlmCall } from './call.js';
 import type { QueuedRow } from './insert-plan.js';
 import type { InsertOptions } from '../storage/runner.js';
@@ -15,6 +16,7 @@ import { callTsvCells } from '../storage/rows-tsv.js';
 import { writeCallTsv } from '../storage/rows-tsv-bytes.js';
 import { NO_ROOM, writeCallRowBinary } from '../storage/rows-rowbinary.js';
 import { rowBinaryTsvLine } from '../storage/rows-rowbinary-tsv.js';
+import { rowBinaryCallId, rowBinaryIdSpans } from '../storage/rows-rowbinary-id.js';
 
 /** Room a call's line is given in the current slab before it is written (bytes). */
 const CALL_ROOM = 8 * 1024;
@@ -62,10 +64,11 @@ export class RowSlabs {
 
   /**
    * An llm_calls row as RowBinary (rows-rowbinary.ts), no newline: the rows of a run are a
-   * RowBinary body as they lie. A call with a value outside the encoder's exact domain is
-   * queued as its TSV line instead (callRow) and inserted apart from the others (byRowFormat).
+   * RowBinary body as they lie. Its id is not kept (`id: ''`): rowId reads it back from the
+   * bytes. A call with a value outside the encoder's exact domain is queued as its TSV line
+   * instead (callRow, with its id) and inserted apart from the others (byRowFormat).
    */
-  binaryCallRow(id: string, call: LlmCall, seq: number, partition: string): QueuedRow {
+  binaryCallRow(call: LlmCall, seq: number, partition: string): QueuedRow {
     if (this.pos + CALL_ROOM > this.slab.length) this.fresh(SLAB_BYTES);
     let start = this.pos;
     let end = writeCallRowBinary(call, this.slab, start, start + CALL_ROOM);
@@ -75,15 +78,57 @@ export class RowSlabs {
       start = 0;
       end = writeCallRowBinary(call, this.slab, 0);
     }
-    if (end < 0) return this.callRow(id, call, seq, partition);
+    if (end < 0) return this.callRow(callRowId(call), call, seq, partition);
     this.pos = end;
-    return { id, line: '', seq, partition, slab: this.slab, start, end, binary: true };
+    return { id: '', line: '', seq, partition, slab: this.slab, start, end, binary: true };
   }
 
   private fresh(bytes: number): void {
     this.slab = Buffer.allocUnsafeSlow(bytes);
     this.pos = 0;
   }
+}
+
+/** The id a queued call row is deduplicated by: ids are per tenant (tokens must not be shared). */
+export function callRowId(call: LlmCall): string {
+  return `${call.tenant}\u0000${call.call_id}`;
+}
+
+/** A queued row's id: a RowBinary llm_calls row's is read back from its bytes (binaryCallRow). */
+export function rowId(row: QueuedRow): string {
+  if (row.id !== '' || row.binary !== true || row.slab === undefined) return row.id;
+  return rowBinaryCallId(row.slab, row.start ?? 0, row.end ?? 0);
+}
+
+const idSpans = new Int32Array(4);
+/** Where hashRowIds gathers ids before hashing them (one update a 64 KiB, not one a row). */
+let idBytes = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * Feed `hash` each row's id and a newline, in order: the bytes `rowId(row) + '\n'` would give
+ * as UTF-8, without a string a row (a RowBinary row's id is copied from its bytes).
+ */
+export function hashRowIds(hash: Hash, rows: readonly QueuedRow[]): void {
+  let at = 0;
+  for (const row of rows) {
+    // Room for the longest id a slab row can hold, else hash what is gathered first.
+    const most = row.id !== '' ? row.id.length * 3 + 1 : (row.end ?? 0) - (row.start ?? 0) + 2;
+    if (at + most > idBytes.length) {
+      hash.update(idBytes.subarray(0, at));
+      at = 0;
+      if (most > idBytes.length) idBytes = Buffer.allocUnsafe(most);
+    }
+    if (row.id !== '' || row.binary !== true || row.slab === undefined) {
+      at += idBytes.write(row.id, at);
+    } else {
+      rowBinaryIdSpans(row.slab, row.start ?? 0, row.end ?? 0, idSpans);
+      at += row.slab.copy(idBytes, at, idSpans[0], idSpans[1]);
+      idBytes[at++] = 0;
+      at += row.slab.copy(idBytes, at, idSpans[2], idSpans[3]);
+    }
+    idBytes[at++] = NEWLINE;
+  }
+  hash.update(idBytes.subarray(0, at));
 }
 
 /** More than any RowBinary encoding of `call` takes (its strings at 3 bytes a unit, plus room). */
@@ -106,7 +151,7 @@ export function lineOf(row: QueuedRow): string {
 
 /** A row as text only (what the dead-letter files and replay keep). */
 export function textRow(row: QueuedRow, line = lineOf(row)): QueuedRow {
-  return { id: row.id, line, seq: row.seq, partition: row.partition };
+  return { id: rowId(row), line, seq: row.seq, partition: row.partition };
 }
 
 /** A row's bytes in a body, its newline included (a RowBinary row has none). */

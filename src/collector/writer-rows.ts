@@ -8,7 +8,7 @@ import { dayPartition, monthPartition, type QueuedRow } from './insert-plan.js';
 import type { QueryRunner } from '../storage/runner.js';
 import { contentRow, outcomeRow } from '../storage/rows.js';
 import { CALL_COLUMNS, tsvToJsonLine } from '../storage/rows-tsv.js';
-import { RowSlabs, lineOf, rowBodyBytes, textRow } from './row-slabs.js';
+import { RowSlabs, callRowId, lineOf, rowBodyBytes, textRow } from './row-slabs.js';
 
 export const TABLES = ['llm_calls', 'llm_call_content', 'outcomes'] as const;
 export type Table = (typeof TABLES)[number];
@@ -98,20 +98,20 @@ export class RowQueues {
     outcomeSeqs: number[],
   ): void {
     const q = this.rows;
-    // Ids are per tenant: two tenants' rows with the same call id must not share a token.
     calls.forEach((call, i) => {
-      const id = `${call.tenant}\u0000${call.call_id}`;
       const partition = monthPartition(call.start_time_ns);
       const seq = callSeqs[i] ?? 0;
+      // A RowBinary row keeps no id string: it would live as long as the row (row-slabs.ts).
       this.push(
         q.llm_calls,
         this.callFormat === 'rowbinary'
-          ? this.slabs.binaryCallRow(id, call, seq, partition)
-          : this.slabs.callRow(id, call, seq, partition),
+          ? this.slabs.binaryCallRow(call, seq, partition)
+          : this.slabs.callRow(callRowId(call), call, seq, partition),
       );
       if (call.input_content !== '' || call.output_content !== '') {
         const day = dayPartition(call.start_time_ns);
-        this.push(q.llm_call_content, this.slabs.row(`content:${id}`, contentRow(call), 0, day));
+        const id = `content:${callRowId(call)}`;
+        this.push(q.llm_call_content, this.slabs.row(id, contentRow(call), 0, day));
       }
     });
     outcomes.forEach((outcome, i) => {

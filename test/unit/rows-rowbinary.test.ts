@@ -3,11 +3,19 @@
 // mixed insert carry the same values), a call outside it is queued as its TSV line, an insert
 // with both goes as TSV, and a dead-lettered RowBinary row keeps the JSON a TSV row keeps.
 // What the engine stores from either is held equal by test/integration/storage-rowbinary.test.ts.
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { QueuedRow } from '../../src/collector/insert-plan.js';
 import { Committer } from '../../src/collector/committer.js';
-import { RowSlabs, insertOf, lineOf } from '../../src/collector/row-slabs.js';
+import {
+  RowSlabs,
+  callRowId,
+  hashRowIds,
+  insertOf,
+  lineOf,
+  rowId,
+} from '../../src/collector/row-slabs.js';
 import { RowQueues, deadLetterRows, writerCallFormat } from '../../src/collector/writer-rows.js';
 import type { LlmCall } from '../../src/shared/call.js';
 import type { StoreError } from '../../src/storage/errors.js';
@@ -69,6 +77,85 @@ describe('llm_calls RowBinary rows', () => {
     expect(inside).toBeGreaterThan(200);
   });
 
+  it('keep no id string, and read it back from their bytes as the call built it', () => {
+    const slabs = new RowSlabs();
+    // As UTF-8, as the encoder writes them (a lone surrogate is U+FFFD in the bytes).
+    const utf8 = (text: string): string => Buffer.from(text).toString();
+    fc.assert(
+      fc.property(callGen, (call) => {
+        const row = slabs.binaryCallRow(call, 0, 'p');
+        if (row.binary !== true) return;
+        expect(row.id).toBe('');
+        expect(rowId(row)).toBe(`${utf8(call.tenant)}\u0000${utf8(call.call_id)}`);
+      }),
+      { numRuns: 300 },
+    );
+    // Lengths past one varuint byte, and a row of its own slab.
+    const long = { ...plainCall(1), call_id: 'c'.repeat(200), tenant: '租户'.repeat(30_000) };
+    const row = slabs.binaryCallRow(long, 0, 'p');
+    expect(row.binary).toBe(true);
+    expect(rowId(row)).toBe(callRowId(long));
+    // A call queued as TSV (outside the domain) keeps its id as text.
+    const odd = slabs.binaryCallRow({ ...plainCall(2), http_status: 70000 }, 0, 'p');
+    expect(odd.binary).toBeUndefined();
+    expect(odd.id).toBe(callRowId({ ...plainCall(2) }));
+  });
+
+  it('hash their ids as the UTF-8 of the id strings, past the gathering buffer too', () => {
+    const slabs = new RowSlabs();
+    const calls = Array.from({ length: 3000 }, (_, i) => ({
+      ...plainCall(i),
+      tenant: i === 1500 ? 'τ'.repeat(40_000) : `tenant-${i % 7}`,
+    }));
+    const rows = calls.map((c, i) =>
+      i % 500 === 3
+        ? slabs.binaryCallRow({ ...c, http_status: 70000 }, 0, 'p')
+        : slabs.binaryCallRow(c, 0, 'p'),
+    );
+    expect(rows.filter((r) => r.binary !== true)).toHaveLength(6);
+    const gathered = createHash('sha256');
+    hashRowIds(gathered, rows);
+    const joined = createHash('sha256').update(calls.map((c) => `${callRowId(c)}\n`).join(''));
+    expect(gathered.digest('hex')).toBe(joined.digest('hex'));
+  });
+
+  it('give an insert the token the same rows queued as TSV get', async () => {
+    const tokens = async (format: 'rowbinary' | 'tsv', calls: LlmCall[]): Promise<string[]> => {
+      const seen: string[] = [];
+      const committer = new Committer(
+        {
+          insert: async (_table, _body, options) => {
+            seen.push(options?.dedupToken ?? '');
+          },
+        },
+        { maxPartitions: 100, maxRows: 2, backoff: { baseMs: 1, maxMs: 1 } },
+      );
+      const queues = new RowQueues(format);
+      queues.add(
+        calls,
+        [],
+        calls.map((_, i) => i + 1),
+        [],
+      );
+      await committer.commit(
+        'llm_calls',
+        queues.take(calls.length).llm_calls,
+        queues.formats.llm_calls,
+      );
+      return seen;
+    };
+    const calls = [plainCall(1), plainCall(2), { ...plainCall(3), tenant: 'ténant' }];
+    const binaryTokens = await tokens('rowbinary', calls);
+    expect(binaryTokens).toHaveLength(2);
+    expect(binaryTokens).toEqual(await tokens('tsv', calls));
+    // The same call ids under another tenant: other tokens.
+    const other = await tokens(
+      'rowbinary',
+      calls.map((c) => ({ ...c, tenant: 'other' })),
+    );
+    expect(other.filter((t) => binaryTokens.includes(t))).toEqual([]);
+  });
+
   it('leave the values the TSV path parses its own way to the TSV line', () => {
     const outside = edgeCalls().filter((c) => binary(c) === undefined);
     const ids = outside.map((c) => c.call_id);
@@ -86,7 +173,7 @@ describe('llm_calls RowBinary rows', () => {
   it('queue a call outside the domain as TSV, and send an insert holding one as TSV', () => {
     const slabs = new RowSlabs();
     const calls = [plainCall(1), { ...plainCall(2), http_status: 70000 }, plainCall(3)];
-    const rows = calls.map((c, i) => slabs.binaryCallRow(`r${i}`, c, i, 'p'));
+    const rows = calls.map((c, i) => slabs.binaryCallRow(c, i, 'p'));
     expect(rows.map((r) => r.binary === true)).toEqual([true, false, true]);
     const format = { format: 'RowBinary' as const, columns: CALL_COLUMNS };
     const mixed = insertOf(rows, format);
@@ -136,7 +223,7 @@ describe('llm_calls RowBinary rows', () => {
   it('give a call longer than a slab its own slab', () => {
     const slabs = new RowSlabs();
     const call = { ...plainCall(1), conversation_id: '日本'.repeat(300_000) };
-    const row = slabs.binaryCallRow('long', call, 0, 'p');
+    const row = slabs.binaryCallRow(call, 0, 'p');
     expect(row.binary).toBe(true);
     expect(lineOf(row)).toBe(callTsv(call));
   });
