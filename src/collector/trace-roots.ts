@@ -108,6 +108,12 @@ export class RootStore {
     return bytes;
   }
 
+  /** Whether a root of `key` is remembered. */
+  has(key: string): boolean {
+    this.hash(key);
+    return this.find() >= 0;
+  }
+
   /** Forget the root of `key` and return it (a span of its trace arrived), if remembered. */
   take(key: string): RootTaken | undefined {
     this.hash(key);

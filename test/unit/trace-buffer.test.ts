@@ -79,12 +79,14 @@ describe('TraceBuffer', () => {
 
   it('judges a nested pair together when its inner span comes in a later request before the release pass', () => {
     const buffer = new TraceBuffer(options);
-    buffer.add([span(call('outer', ''), { tenant: 'acme', route: '/q' })], 0);
+    // The outer call is held: its parent (the service's server span) has not arrived.
+    buffer.add([span(call('outer', 'server'), { tenant: 'acme', route: '/q' })], 0);
     expect(buffer.pending).toBe(1);
     // A second request before the pass: the nested pair is judged together, innermost billable.
     buffer.add([span(call('inner', 'outer'))], 5);
     expect(buffer.pending).toBe(2);
-    const released = buffer.takeReady(5);
+    expect(buffer.takeReady(5)).toEqual([]);
+    const released = buffer.takeReady(1000);
     const byId = Object.fromEntries(
       released.map((r) => [r.item.type === 'call' ? r.item.call.span_id : '', r]),
     );
@@ -92,6 +94,31 @@ describe('TraceBuffer', () => {
     expect(byId.inner?.item.type === 'call' && byId.inner.item.call.kind).toBe('inference');
     expect(byId.inner?.hint).toEqual({ tenant: 'acme', route: '/q' });
     expect(buffer.pending).toBe(0);
+  });
+
+  it('releases a lone root call as it is added, remembered for its late children', () => {
+    const buffer = new TraceBuffer(options);
+    const root = { ...span(call('root', ''), { tenant: 'acme', route: '/q' }), traceId: 'solo' };
+    const other = { ...span(call('x', '')), traceId: 'other' };
+    buffer.add([root, other], 0);
+    // Never pending: handed out by the next pass, with its resource's attribution after its own.
+    expect(buffer.pending).toBe(0);
+    const [first, second] = buffer.takeReady(0);
+    expect(first?.hint).toEqual({ tenant: 'acme', route: '/q' });
+    expect(second?.item.type === 'call' && second.item.call.span_id).toBe('x');
+    expect(buffer.takeReady(0)).toEqual([]);
+    // A late child finds the root's attribution and, below a written call, is the duplicate.
+    buffer.add([{ ...span(call('late', 'root')), traceId: 'solo' }], 10);
+    const [late] = buffer.takeReady(10);
+    expect(late?.hint).toEqual({ tenant: 'acme', route: '/q' });
+    expect(late?.item.type === 'call' && late.item.call.kind).toBe('wrapper');
+    // A root whose trace has a span held (its child came first) goes through the trace state.
+    const held = new TraceBuffer(options);
+    held.add([{ ...span(call('kid', 'top')), traceId: 'k' }], 0);
+    held.add([{ ...span(call('top', '')), traceId: 'k' }], 1);
+    expect(held.pending).toBe(2);
+    const kinds = held.takeReady(1).map((r) => r.item.type === 'call' && r.item.call.kind);
+    expect(kinds.sort()).toEqual(['inference', 'wrapper']);
   });
 
   it('treats a call below one already written as the duplicate', () => {
