@@ -231,6 +231,23 @@ describe('decodeProtoRequest', () => {
     const bad = Buffer.from(good);
     bad[bad.indexOf('ab')] = 0xe1;
     expect(() => decodeProtoRequest(bad)).toThrow(DecodeError);
+    // A key is first checked against the key the previous span had at its place: a key of the
+    // same length that differs, or is not UTF-8 where that one was ASCII, is read (or refused)
+    // on its own.
+    const keyed = (key: string): Buffer =>
+      Buffer.from(
+        request([
+          { key, value: { stringValue: 'v' } },
+          { key: 'z', value: { intValue: 1 } },
+        ]),
+      );
+    expect(decodeProtoRequest(keyed('kab')).spans[0]?.attributes).toEqual({ kab: 'v', z: 1 });
+    expect(decodeProtoRequest(keyed('kba')).spans[0]?.attributes).toEqual({ kba: 'v', z: 1 });
+    const notUtf8 = keyed('kba');
+    notUtf8[notUtf8.indexOf('kba') + 1] = 0xe2;
+    expect(() => decodeProtoRequest(notUtf8)).toThrow(DecodeError);
+    expect(decodeProtoRequest(keyed('é')).spans[0]?.attributes).toEqual({ é: 'v', z: 1 });
+    expect(decodeProtoRequest(keyed('kz')).spans[0]?.attributes).toEqual({ kz: 'v', z: 1 });
   });
 
   it('keeps a `__proto__` key as data, never as the prototype (proto and JSON)', () => {

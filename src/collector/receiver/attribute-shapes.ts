@@ -55,6 +55,14 @@ export function beginSpanAttributes(): void {
   count = 0;
 }
 
+/**
+ * The key the previous span had at the current span's next place: instrumentations send the same
+ * keys in the same order, so the reader checks the bytes against it before hashing them.
+ */
+export function predictedKey(): string | undefined {
+  return keys[count];
+}
+
 /** One decoded KeyValue of the current span (an empty key is dropped by the caller). */
 export function collectAttribute(key: string, value: AttrValue, wire: WireType | undefined): void {
   keys[count] = key;

@@ -7,7 +7,7 @@
 // When two members are on the wire the last one wins, as protobuf's oneof rule says.
 import { DecodeError } from '../../shared/errors.js';
 import { noteWireType, setAttribute, type AttrValue, type Attributes } from '../span.js';
-import { collectAttribute } from './attribute-shapes.js';
+import { collectAttribute, predictedKey } from './attribute-shapes.js';
 import {
   WIRE_FIXED64,
   WIRE_LEN,
@@ -16,6 +16,7 @@ import {
   end,
   readInt64,
   readString,
+  readStringAs,
   skip,
   type Reader,
 } from './otlp-proto-wire.js';
@@ -33,7 +34,7 @@ export function readKeyValue(reader: Reader, limit: number, into: Attributes, de
 
 /** One KeyValue of a span's own attributes, collected for its shape (attribute-shapes.ts). */
 export function readSpanKeyValue(reader: Reader, limit: number): void {
-  const { key, value, wire } = readPair(reader, limit, 0);
+  const { key, value, wire } = readPair(reader, limit, 0, predictedKey());
   if (key !== '') collectAttribute(key, value, wire);
 }
 
@@ -47,14 +48,15 @@ interface Pair {
 // caller takes its parts out at once.
 const pair: Pair = { key: '', value: null, wire: undefined };
 
-/** A KeyValue's parts. */
-function readPair(reader: Reader, limit: number, depth: number): Pair {
+/** A KeyValue's parts; `expected` is the key it likely has (readStringAs). */
+function readPair(reader: Reader, limit: number, depth: number, expected?: string): Pair {
   let key = '';
   let value: AttrValue = null;
   let wire: WireNote = undefined;
   while (reader.pos < limit) {
     const tag = reader.uint32();
-    if (tag === ((1 << 3) | WIRE_LEN)) key = readString(reader);
+    if (tag === ((1 << 3) | WIRE_LEN))
+      key = expected !== undefined ? readStringAs(reader, expected) : readString(reader);
     else if (tag === ((2 << 3) | WIRE_LEN)) {
       const read = readAnyValue(reader, end(reader), depth + 1);
       value = read.value;

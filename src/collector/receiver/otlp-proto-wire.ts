@@ -44,7 +44,32 @@ export function readString(reader: Reader): string {
   const to = end(reader);
   const from = reader.pos;
   reader.pos = to;
-  const buf = reader.buf as Buffer;
+  return decodeString(reader.buf as Buffer, from, to);
+}
+
+/**
+ * A length-delimited string expected to be `known` (the key the previous span had at this
+ * place): returned when its bytes are `known`'s ASCII characters, without the cache's hash;
+ * anything else is read as readString reads it.
+ */
+export function readStringAs(reader: Reader, known: string): string {
+  const to = end(reader);
+  const from = reader.pos;
+  reader.pos = to;
+  const buf = reader.buf;
+  const n = known.length;
+  if (to - from === n) {
+    let i = 0;
+    for (; i < n; i += 1) {
+      const c = known.charCodeAt(i);
+      if (c >= 0x80 || buf[from + i] !== c) break;
+    }
+    if (i === n) return known;
+  }
+  return decodeString(buf as Buffer, from, to);
+}
+
+function decodeString(buf: Buffer, from: number, to: number): string {
   const known = cachedAscii(buf, from, to);
   if (known !== undefined) return known;
   const text = (buf as unknown as SliceDecoders).utf8Slice(from, to);
