@@ -113,6 +113,15 @@ describe('the identity table', () => {
     expect(providerFromHost(host)).toBe(provider);
   });
 
+  it('answers a host asked again (remembered) as the first time, past the memo bound too', () => {
+    const first = HOSTS.map(([host]) => providerFromHost(host));
+    expect(HOSTS.map(([host]) => providerFromHost(host))).toEqual(first);
+    expect(providerFromHost('llm.internal.example')).toBeUndefined();
+    expect(providerFromHost('llm.internal.example')).toBeUndefined();
+    for (let i = 0; i < 3000; i += 1) expect(providerFromHost(`h${i}.example`)).toBeUndefined();
+    expect(HOSTS.map(([host]) => providerFromHost(host))).toEqual(HOSTS.map(([, p]) => p));
+  });
+
   it('names every semconv well-known provider, each as itself', () => {
     const known = Object.values(GEN_AI_PROVIDER).sort();
     expect(PROVIDERS.map((p) => p.name).sort()).toEqual(known);
