@@ -122,10 +122,9 @@ export class TraceBuffer {
   /**
    * A root span with a call, the only span of its trace in its batch and of a trace with nothing
    * held or remembered: its chain is complete and nothing can nest with it, so it is released
-   * now and remembered as a root for late children, as the trace state it would have had is when
-   * released (`compact`). Most LLM calls are such traces; building and tearing down a trace state
-   * (its object, its node map, the pending and ready sets) for each was a tenth of the collector's
-   * JavaScript path.
+   * now and remembered as a root for late children (what `compact` does for a released trace of
+   * one root). Most LLM calls are such traces; building and tearing down a trace state (its
+   * object, node map, pending list and set) for each cost a fifth of the JavaScript path.
    */
   private releaseLoneRoot(key: string, span: IncomingSpan, now: number): boolean {
     const item = span.item;
