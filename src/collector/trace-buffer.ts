@@ -67,6 +67,7 @@ export class TraceBuffer {
   private readonly roots: RootStore;
   private readonly scratch = new Set<string>();
   private readonly traceCounts = new Map<string, number>();
+  private readonly batchKeys: string[] = [];
   /** Lone roots released by `add`, handed out by the next takeReady. */
   private ready: ResolvedItem[] = [];
   private pendingCount = 0;
@@ -92,8 +93,13 @@ export class TraceBuffer {
 
   add(spans: IncomingSpan[], now: number): void {
     const shared = spans.length > 1 ? this.countTraces(spans) : undefined;
-    for (const span of spans) {
-      const key = traceKey(span.partition, span.traceId);
+    for (let i = 0; i < spans.length; i += 1) {
+      const span = spans[i] as IncomingSpan;
+      // countTraces built every key already (a partitioned key is a concatenation).
+      const key =
+        shared !== undefined
+          ? (this.batchKeys[i] as string)
+          : traceKey(span.partition, span.traceId);
       // A span sharing its trace with another of the batch is held with it (nested pairs are
       // judged at release).
       if ((shared === undefined || shared.get(key) === 1) && this.releaseLoneRoot(key, span, now))
@@ -117,6 +123,9 @@ export class TraceBuffer {
         this.pendingCount += 1;
       }
     }
+    // Hold no key of this request past it (the scratch outlived scavenges otherwise).
+    this.batchKeys.length = 0;
+    this.traceCounts.clear();
   }
 
   /**
@@ -145,12 +154,18 @@ export class TraceBuffer {
     return true;
   }
 
-  /** How many spans of `spans` each trace has (a scratch map, valid until the next call). */
+  /**
+   * How many spans of `spans` each trace has, and each span's key in `batchKeys` (scratch, valid
+   * until the next call).
+   */
   private countTraces(spans: IncomingSpan[]): Map<string, number> {
     const counts = this.traceCounts;
     counts.clear();
-    for (const span of spans) {
+    this.batchKeys.length = spans.length;
+    for (let i = 0; i < spans.length; i += 1) {
+      const span = spans[i] as IncomingSpan;
       const key = traceKey(span.partition, span.traceId);
+      this.batchKeys[i] = key;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
     return counts;
