@@ -17,23 +17,12 @@
 //
 // It also counts each provider call once when two instrumentations nest for the same call
 // (trace-nesting.ts).
-import { mergeHint, settled } from './processors/attribute.js';
-import {
-  asWrapper,
-  isBillableKind,
-  isNestedDuplicate,
-  PREFERRED_SOURCE,
-  type SpanNode,
-} from './trace-nesting.js';
+import { mergeHint } from './processors/attribute.js';
+import { isBillableKind, PREFERRED_SOURCE, type SpanNode } from './trace-nesting.js';
+import { isReady, release, type TraceState } from './trace-release.js';
 import { nodeBytes, stringBytes, TRACE_BYTES } from './trace-memory.js';
 import { ROOT_SLOT_BYTES, RootStore } from './trace-roots.js';
-import type {
-  Hint,
-  IncomingSpan,
-  PendingItem,
-  ResolvedItem,
-  TraceBufferOptions,
-} from './trace-types.js';
+import type { Hint, IncomingSpan, ResolvedItem, TraceBufferOptions } from './trace-types.js';
 
 export type {
   Hint,
@@ -43,15 +32,6 @@ export type {
   TraceBufferOptions,
   TraceEviction,
 } from './trace-types.js';
-
-interface TraceState {
-  nodes: Map<string, SpanNode>;
-  pending: PendingItem[];
-  firstPendingAt: number;
-  rootSeenAt: number | undefined;
-  /** Estimated heap bytes of this state (trace-memory.ts). */
-  bytes: number;
-}
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
@@ -182,8 +162,9 @@ export class TraceBuffer {
         continue;
       }
       const overflow = this.pendingCount > this.options.maxPendingSpans;
-      if (force || overflow || this.isReady(state, now)) {
-        out.push(...this.release(state));
+      if (force || overflow || isReady(state, now, this.options)) {
+        this.pendingCount -= state.pending.length;
+        out.push(...release(state, this.scratch));
         this.withPending.delete(key);
         this.compact(key, state, now);
       }
@@ -259,59 +240,6 @@ export class TraceBuffer {
     state.touchedAt = now;
     this.traces.set(key, state);
     return state;
-  }
-
-  private isReady(state: TraceState, now: number): boolean {
-    if (now - state.firstPendingAt >= this.options.waitMs) return true;
-    if (state.rootSeenAt !== undefined && now - state.rootSeenAt >= this.options.rootGraceMs)
-      return true;
-    return state.pending.every((item) => {
-      const spanId = item.type === 'call' ? item.call.span_id : item.spanId;
-      const { hint, complete } = this.resolve(state, spanId);
-      // An inferred value is not final while an ancestor may still say it explicitly.
-      return complete || settled(hint);
-    });
-  }
-
-  /** Merge hints from a span up through its ancestors; `complete` when the chain reaches a root. */
-  private resolve(state: TraceState, spanId: string): { hint: Hint; complete: boolean } {
-    const hint: Hint = {};
-    let current: string | undefined = spanId;
-    for (let depth = 0; current !== undefined && depth < 256; depth += 1) {
-      const node = state.nodes.get(current);
-      if (node === undefined) return { hint, complete: false };
-      mergeHint(hint, node.hint);
-      if (node.parent === '') return { hint, complete: true };
-      current = node.parent;
-    }
-    return { hint, complete: true };
-  }
-
-  private release(state: TraceState): ResolvedItem[] {
-    const items = state.pending;
-    state.pending = [];
-    this.pendingCount -= items.length;
-    // One scratch set for every release (synchronous, never re-entered): a new Set and array per
-    // released trace were among the largest allocations per span left (bench:ingest-js heap profile).
-    const pendingCalls = this.scratch;
-    pendingCalls.clear();
-    for (const i of items)
-      if (i.type === 'call' && isBillableKind(i.call)) pendingCalls.add(i.call.span_id);
-    return items.map((item) => {
-      const spanId = item.type === 'call' ? item.call.span_id : item.spanId;
-      const { hint } = this.resolve(state, spanId);
-      mergeHint(hint, item.ownResource);
-      if (
-        item.type === 'call' &&
-        pendingCalls.has(spanId) &&
-        isNestedDuplicate(state.nodes, spanId, pendingCalls)
-      ) {
-        const node = state.nodes.get(spanId);
-        if (node !== undefined) node.billableCall = false;
-        return { item: { ...item, call: asWrapper(item.call) }, hint };
-      }
-      return { item, hint };
-    });
   }
 
   /** A released trace of one root span moves to the compact `roots` map. */
