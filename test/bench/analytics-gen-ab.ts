@@ -4,7 +4,8 @@
 // rows are the first of, default BENCH_ROWS; 100000000 = the density of the 100M run), BENCH_VARIANTS (comma list, default the four
 // generation setups; `profile` = what each view of llm_calls costs a row: the rows alone first,
 // then the projection and each view on its own, then everything; see analytics-gen.ts; a variant
-// ending `+lanesN` settles its rollups on N connections at once, default BENCH_SETTLE_LANES or 2).
+// ending `+lanesN` settles its rollups on N connections at once, default BENCH_SETTLE_LANES or 2;
+// BENCH_CHUNK rows an INSERT, default a third of BENCH_ROWS).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -27,6 +28,8 @@ import {
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 // The first ROWS rows of a SERIES-row month: the density per minute of a run of that size.
 const SERIES = Number(process.env.BENCH_SERIES ?? ROWS);
+// Rows per generating INSERT (BENCH_CHUNK; bench:analytics inserts 10M at a time).
+const CHUNK = Number(process.env.BENCH_CHUNK ?? Math.ceil(ROWS / 3));
 const END = Math.floor(Date.now() / 3_600_000) * 3_600_000;
 
 /**
@@ -49,7 +52,7 @@ async function child(variant: string): Promise<void> {
     await migrate(storage, { ttl_days: 400 });
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    await generate(storage, ROWS, END, Math.ceil(ROWS / 3), () => undefined, mode, {
+    await generate(storage, ROWS, END, CHUNK, () => undefined, mode, {
       series: SERIES,
       ...(settings !== undefined ? { settings } : {}),
     });

@@ -189,6 +189,19 @@ export const SETTING_VARIANTS: Readonly<Record<string, Record<string, string | n
     max_block_size: 262_144,
   },
   'small-blocks': { min_insert_block_size_rows: 262_144, min_insert_block_size_bytes: 0 },
+  // Twice the default squashed block, the SELECT's blocks as they are: 1.04-1.12x less CPU at 10M
+  // rows of the 100M month, but 0.98x at 100M (round 28, docs/benchmarks.md), so not the default.
+  'mid-blocks': {
+    min_insert_block_size_rows: 2_097_152,
+    min_insert_block_size_bytes: 1_073_741_824,
+  },
+  // Four times the default squashed block, the SELECT's blocks as they are.
+  'big-squash': {
+    min_insert_block_size_rows: 4_194_304,
+    min_insert_block_size_bytes: 2_147_483_648,
+  },
+  // Only the generating SELECT's blocks larger: what big-blocks' max_block_size alone does.
+  'select-blocks': { max_block_size: 262_144 },
   // One insert stream, the views in parallel.
   'one-stream': { max_insert_threads: 1 },
 };
