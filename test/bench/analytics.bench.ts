@@ -250,7 +250,9 @@ async function main(): Promise<void> {
       const raw = await time(() => c.run(storage, 'raw'));
       const ratio = raw / fast;
       const ok = fast < 300 && ratio >= 10;
-      allOk &&= ok;
+      // `costs tenant=t0` sits in this table (its raw side is the same statement) but is
+      // tenant-scoped: its verdict is the tenant section's, not the unscoped one.
+      if (!c.name.includes('tenant=')) allOk &&= ok;
       console.log(
         `${c.name.padEnd(50)} ${fast.toFixed(1).padStart(10)} ${raw.toFixed(1).padStart(10)} ${ratio.toFixed(1).padStart(7)}x  ${fast < 300 ? 'yes' : 'NO '}     ${ratio >= 10 ? 'yes' : 'NO'}`,
       );
