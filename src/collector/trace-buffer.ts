@@ -45,6 +45,7 @@ export class TraceBuffer {
    * retained-object count drove GC time.
    */
   private readonly roots: RootStore;
+  /** release()'s set of a trace's billable calls, reused (trace-release.ts). */
   private readonly scratch = new Set<string>();
   private readonly traceCounts = new Map<string, number>();
   private readonly batchKeys: string[] = [];
