@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { emptyCall, type LlmCall } from '../../src/collector/call.js';
+import type { LlmCall } from '../../src/collector/call.js';
 import { TraceBuffer, type IncomingSpan } from '../../src/collector/trace-buffer.js';
+import { traceCall } from '../helpers/trace-calls.js';
 
 const options = { waitMs: 1000, rootGraceMs: 100, maxPendingSpans: 1000, rememberMs: 60_000 };
-const call = (spanId: string, parent: string, source = 'semconv'): LlmCall => ({
-  ...emptyCall(),
-  call_id: `t-${spanId}`,
-  trace_id: 't',
-  span_id: spanId,
-  parent_span_id: parent,
-  source,
-  input_tokens: 100,
-  output_tokens: 10,
-});
+const call = traceCall;
 const span = (c: LlmCall, hint = {}): IncomingSpan => ({
   traceId: 't',
   spanId: c.span_id,

@@ -1,9 +1,10 @@
 // The trace buffer's per-trace resolution as pure functions of one trace's state.
 import { describe, expect, it } from 'vitest';
-import { emptyCall, type LlmCall } from '../../src/collector/call.js';
+import type { LlmCall } from '../../src/collector/call.js';
 import { isReady, release, resolve, type TraceState } from '../../src/collector/trace-release.js';
 import type { SpanNode } from '../../src/collector/trace-nesting.js';
 import type { Hint, PendingItem } from '../../src/collector/trace-types.js';
+import { traceCall } from '../helpers/trace-calls.js';
 
 const node = (parent: string, hint: Hint = {}, billableCall = false): SpanNode => ({
   parent,
@@ -11,16 +12,7 @@ const node = (parent: string, hint: Hint = {}, billableCall = false): SpanNode =
   billableCall,
   preferred: false,
 });
-const call = (spanId: string, parent: string, source = 'semconv'): LlmCall => ({
-  ...emptyCall(),
-  call_id: `t-${spanId}`,
-  trace_id: 't',
-  span_id: spanId,
-  parent_span_id: parent,
-  source,
-  input_tokens: 100,
-  output_tokens: 10,
-});
+const call = traceCall;
 const pending = (c: LlmCall, ownResource: Hint = {}): PendingItem => ({
   type: 'call',
   call: c,
