@@ -1,7 +1,10 @@
 // bench:ingest's baseline: the same rows the collector would write, inserted straight into
-// embedded chDB (same schema, same materialized views) through chdb's rawInsert, in the
-// collector's format (TSV with a column list) and, for reference, JSONEachRow; with
-// BENCH_SHAPES=1 also at the collector's insert sizes, each with a dedup token.
+// embedded chDB (same schema, same materialized views) through chdb's rawInsert as TSV with a
+// column list (the goal's baseline since issue 14 was filed, when the collector wrote TSV) and,
+// for reference, JSONEachRow; then the engine's cheapest path for the same rows, the one the
+// collector takes by default since round 22: RowBinary through a file (storage.insert_mode
+// file, insert_format rowbinary), which spares the engine the TSV parsing. With BENCH_SHAPES=1
+// also at the collector's insert sizes, each with a dedup token.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +16,7 @@ import { createPricingProcessor, loadCatalog } from '../../src/pricing/index.js'
 import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { callRow } from '../../src/storage/rows.js';
+import { NO_ROOM, OUTSIDE, writeCallRowBinary } from '../../src/storage/rows-rowbinary.js';
 import { mainThreadCpuSeconds, threadCpuSeconds, topThreads } from './proc-cpu.js';
 import { CALL_COLUMNS, callTsv } from '../../src/storage/rows-tsv.js';
 import type { InsertOptions, QueryRunner } from '../../src/storage/runner.js';
@@ -29,9 +33,9 @@ export interface Baseline {
 export async function baseline(
   requests: Uint8Array[],
   withShapes: boolean,
-): Promise<{ tsv: Baseline; json: Baseline }> {
+): Promise<{ tsv: Baseline; json: Baseline; rowBinary: Baseline }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-base-'));
-  const storage = await createStorage({ database: 'default', dataDir });
+  let storage = await createStorage({ database: 'default', dataDir });
   await migrate(storage, { ttl_days: 400 });
   const price = createPricingProcessor(loadCatalog({}));
   // Rows prepared outside the timed section: the baseline measures the store alone.
@@ -43,14 +47,46 @@ export async function baseline(
     }
   }
   const priced = price(calls);
-  const json = await timedInsert(storage, priced.map(callRow), {});
+  const json = await timedInsert(storage, cut(priced.map(callRow)), priced.length, {});
   await storage.command('TRUNCATE TABLE llm_calls');
   const tsvLines = priced.map(callTsv);
-  const tsv = await timedInsert(storage, tsvLines, { format: 'TSV', columns: CALL_COLUMNS });
+  const tsv = await timedInsert(storage, cut(tsvLines), priced.length, {
+    format: 'TSV',
+    columns: CALL_COLUMNS,
+  });
   if (withShapes) await shapes(storage, tsvLines);
+  await storage.command('TRUNCATE TABLE llm_calls');
+  await storage.close();
+  // The same store reopened inserting through files: the engine is as warm as for the TSV.
+  storage = await createStorage({ database: 'default', dataDir, insertMode: 'file' });
+  if ((await storage.takesRowBinary?.('llm_calls')) !== true)
+    throw new Error('the embedded store does not take RowBinary rows through a file');
+  // The rollups' parts of the inserts before merge in the background: not this insert's cost.
+  await mergesQuiet(storage);
+  const rowBinary = await timedInsert(storage, rowBinaryChunks(priced), priced.length, {
+    format: 'RowBinary',
+    columns: CALL_COLUMNS,
+  });
   await storage.close();
   rmSync(dataDir, { recursive: true, force: true });
-  return { tsv, json };
+  return { tsv, json, rowBinary };
+}
+
+/** The collector's RowBinary rows of `calls`, one body of CHUNK rows each. */
+function rowBinaryChunks(calls: readonly LlmCall[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < calls.length; i += CHUNK) {
+    const part = calls.slice(i, i + CHUNK);
+    const buf = Buffer.alloc(part.length * 8192);
+    let at = 0;
+    for (const call of part) {
+      at = writeCallRowBinary(call, buf, at);
+      if (at === OUTSIDE || at === NO_ROOM)
+        throw new Error(`call ${call.call_id} has no RowBinary row (${at})`);
+    }
+    chunks.push(buf.subarray(0, at));
+  }
+  return chunks;
 }
 
 /**
@@ -64,7 +100,7 @@ async function shapes(storage: QueryRunner, lines: string[]): Promise<void> {
     await storage.command('TRUNCATE TABLE llm_calls');
     await mergesQuiet(storage);
     const cpu = process.cpuUsage();
-    const shaped = await timedInsert(storage, lines, format, rows, true);
+    const shaped = await timedInsert(storage, cut(lines, rows), lines.length, format, `shape-${rows}`);
     await mergesQuiet(storage);
     const used = process.cpuUsage(cpu);
     const withMerges = (used.user + used.system) / lines.length;
@@ -84,27 +120,38 @@ async function mergesQuiet(storage: QueryRunner): Promise<void> {
   }
 }
 
+/** Rows an insert of the baseline (the collector's default batch_rows). */
+const CHUNK = 50_000;
+
+/** `lines` joined `chunk` at a time: one body an insert. */
+function cut(lines: readonly string[], chunk = CHUNK): string[] {
+  const bodies: string[] = [];
+  for (let i = 0; i < lines.length; i += chunk) bodies.push(lines.slice(i, i + chunk).join('\n'));
+  return bodies;
+}
+
+/** `bodies` of `rows` rows in all, inserted one after another (each with a dedup token if `token`). */
 async function timedInsert(
   storage: QueryRunner,
-  lines: string[],
+  bodies: readonly (string | Buffer)[],
+  rows: number,
   format: InsertOptions,
-  chunk = 50_000,
-  tokens = false,
+  token?: string,
 ): Promise<Baseline> {
   const cpu = process.cpuUsage();
   const main = mainThreadCpuSeconds(process.pid);
   const threads = threadCpuSeconds(process.pid);
   const started = performance.now();
-  for (let i = 0; i < lines.length; i += chunk) {
-    const options = tokens ? { ...format, dedupToken: `shape-${chunk}-${i}` } : format;
-    await storage.insert('llm_calls', lines.slice(i, i + chunk).join('\n'), options);
+  for (const [i, body] of bodies.entries()) {
+    const options = token !== undefined ? { ...format, dedupToken: `${token}-${i}` } : format;
+    await storage.insert('llm_calls', body, options);
   }
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   return {
-    rate: lines.length / seconds,
-    cpuUsPerRow: (used.user + used.system) / lines.length,
-    mainUsPerRow: ((mainThreadCpuSeconds(process.pid) - main) * 1e6) / lines.length,
-    threads: topThreads(threads, threadCpuSeconds(process.pid), lines.length),
+    rate: rows / seconds,
+    cpuUsPerRow: (used.user + used.system) / rows,
+    mainUsPerRow: ((mainThreadCpuSeconds(process.pid) - main) * 1e6) / rows,
+    threads: topThreads(threads, threadCpuSeconds(process.pid), rows),
   };
 }

@@ -1,9 +1,11 @@
 // npm run bench:ingest — end-to-end ingest throughput against a raw-insert baseline, same run.
 //
 // 1. Baseline (this process): the same rows the collector would write, inserted straight into
-//    embedded chDB (same schema, same materialized views) through chdb's rawInsert, the fastest
-//    path found (it hands the buffer to the engine without a copy through @clickhouse/client),
-//    in the format the collector writes (TSV with a column list) and, for reference, JSONEachRow.
+//    embedded chDB (same schema, same materialized views) through chdb's rawInsert (it hands the
+//    buffer to the engine without a copy through @clickhouse/client) as TSV with a column list,
+//    the goal's baseline (the collector's format when issue 14 was filed), and JSONEachRow for
+//    reference; then as RowBinary through file(), the collector's default path since round 22 and
+//    the engine's cheapest for these rows (no TSV parsing), printed with its own ratio.
 // 2. The collector's own JavaScript work per span, in this process (ingest-js.ts): decode ->
 //    pipeline -> rows, the engine call replaced by a sink.
 // 3. End to end: `llm-finops start` in a child process; CLIENTS concurrent clients post OTLP
@@ -15,7 +17,8 @@
 //   BENCH_SPANS (default 200000), BENCH_BATCH (spans per request, 500), BENCH_CLIENTS (8),
 //   BENCH_FLUSH_MS (the collector's writer flush interval), BENCH_SKIP_BASELINE=1,
 //   BENCH_INSERT_MODE=raw|file (storage.insert_mode of the collector; the baseline stays raw),
-//   BENCH_INSERT_FORMAT=rowbinary|tsv (storage.insert_format of the collector; the baseline stays TSV),
+//   BENCH_INSERT_FORMAT=rowbinary|tsv (storage.insert_format of the collector; the goal's baseline stays TSV,
+//   the second baseline is the collector's default path: RowBinary through file()),
 //   BENCH_SCHEDULER=1 (run the alert scheduler too: its queries run on a clock, so by default
 //   they are left out of a per-span figure), BENCH_SHAPES=1 (the raw insert also at 10k and 2k rows an insert, each with a dedup token),
 //   BENCH_NODE_ARGS (e.g. --cpu-prof for the collector child), BENCH_CHILD_STDOUT=<file> (the
@@ -237,8 +240,8 @@ async function main(): Promise<void> {
     `bench:ingest  spans=${TOTAL} batch=${BATCH} clients=${CLIENTS}${WARMUP > 0 ? ` (collector warmed with ${WARMUP} spans first)` : ''}\n`,
   );
   const none: Baseline = { rate: Number.NaN, cpuUsPerRow: Number.NaN };
-  const { tsv, json } = SKIP_BASELINE
-    ? { tsv: none, json: none }
+  const { tsv, json, rowBinary } = SKIP_BASELINE
+    ? { tsv: none, json: none, rowBinary: none }
     : await baseline(requests, SHAPES);
   process.stdout.write(
     `baseline  raw chDB rawInsert (TSV, 50k rows/insert): ${tsv.rate.toFixed(0)} rows/s, ${tsv.cpuUsPerRow.toFixed(1)} µs cpu/row (JSONEachRow: ${json.rate.toFixed(0)} rows/s, ${json.cpuUsPerRow.toFixed(1)} µs cpu/row)\n`,
@@ -247,6 +250,9 @@ async function main(): Promise<void> {
     process.stdout.write(
       `baseline  threads, µs a row: main ${tsv.mainUsPerRow?.toFixed(1)}, ${tsv.threads}\n`,
     );
+  process.stdout.write(
+    `baseline  the collector's own path (RowBinary through file(), 50k rows/insert): ${rowBinary.rate.toFixed(0)} rows/s, ${rowBinary.cpuUsPerRow.toFixed(1)} µs cpu/row${rowBinary.threads === undefined ? '' : `; threads, µs a row: main ${rowBinary.mainUsPerRow?.toFixed(1)}, ${rowBinary.threads}`}\n`,
+  );
   const warmup: Uint8Array[] = [];
   for (let i = 0; i < WARMUP; i += BATCH)
     warmup.push(encodeProtoRequest(makeSpans(Math.min(BATCH, WARMUP - i))));
@@ -266,6 +272,12 @@ async function main(): Promise<void> {
   process.stdout.write(`collector threads other than main, µs a span by name: ${e2e.threads}\n`);
   process.stdout.write(
     `ratio collector cpu / baseline insert cpu = ${(e2e.collectorCpuUsPerSpan / tsv.cpuUsPerRow).toFixed(2)} (goal <= 1.6); JS path ${js.cpuUsPerSpan.toFixed(1)} µs (goal <= 20)\n`,
+  );
+  // The goal's baseline is the TSV rawInsert the issue measured; against the engine's cheapest
+  // path for the same rows (the collector's own) the engine's share is smaller, so the ratio is
+  // printed too: what the collector costs over the engine's least work.
+  process.stdout.write(
+    `ratio collector cpu / the collector's own insert path's cpu (RowBinary through file()) = ${(e2e.collectorCpuUsPerSpan / rowBinary.cpuUsPerRow).toFixed(2)} (not the goal's baseline; shown so the engine's cheaper path is not mistaken for the collector's)\n`,
   );
   process.stdout.write(
     `ratio end-to-end / baseline = ${(e2e.rate / tsv.rate).toFixed(2)} (goal >= 0.80, p99 < 250 ms)\n`,
