@@ -100,7 +100,13 @@ async function shapes(storage: QueryRunner, lines: string[]): Promise<void> {
     await storage.command('TRUNCATE TABLE llm_calls');
     await mergesQuiet(storage);
     const cpu = process.cpuUsage();
-    const shaped = await timedInsert(storage, cut(lines, rows), lines.length, format, `shape-${rows}`);
+    const shaped = await timedInsert(
+      storage,
+      cut(lines, rows),
+      lines.length,
+      format,
+      `shape-${rows}`,
+    );
     await mergesQuiet(storage);
     const used = process.cpuUsage(cpu);
     const withMerges = (used.user + used.system) / lines.length;
