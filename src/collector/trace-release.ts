@@ -50,14 +50,14 @@ export function resolve(
 
 /**
  * Take the trace's pending items with their attribution; a call nested in another billable call
- * of the trace for the same provider call becomes a wrapper (trace-nesting.ts). `scratch` is the
- * caller's set, reused across releases (a new Set and array per released trace were among the
- * largest allocations per span left, bench:ingest-js heap profile).
+ * of the trace for the same provider call becomes a wrapper (trace-nesting.ts). `pendingCalls` is
+ * the caller's set, reused across releases for the trace's billable pending calls (a new Set and
+ * array per released trace were among the largest allocations per span left, bench:ingest-js
+ * heap profile).
  */
-export function release(state: TraceState, scratch: Set<string>): ResolvedItem[] {
+export function release(state: TraceState, pendingCalls: Set<string>): ResolvedItem[] {
   const items = state.pending;
   state.pending = [];
-  const pendingCalls = scratch;
   pendingCalls.clear();
   for (const i of items)
     if (i.type === 'call' && isBillableKind(i.call)) pendingCalls.add(i.call.span_id);

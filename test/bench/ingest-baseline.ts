@@ -16,8 +16,8 @@ import { createPricingProcessor, loadCatalog } from '../../src/pricing/index.js'
 import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { callRow } from '../../src/storage/rows.js';
-import { NO_ROOM, OUTSIDE, writeCallRowBinary } from '../../src/storage/rows-rowbinary.js';
 import { mainThreadCpuSeconds, threadCpuSeconds, topThreads } from './proc-cpu.js';
+import { rowBinaryChunks } from './rowbinary-chunks.js';
 import { CALL_COLUMNS, callTsv } from '../../src/storage/rows-tsv.js';
 import type { InsertOptions, QueryRunner } from '../../src/storage/runner.js';
 
@@ -63,30 +63,13 @@ export async function baseline(
     throw new Error('the embedded store does not take RowBinary rows through a file');
   // The rollups' parts of the inserts before merge in the background: not this insert's cost.
   await mergesQuiet(storage);
-  const rowBinary = await timedInsert(storage, rowBinaryChunks(priced), priced.length, {
+  const rowBinary = await timedInsert(storage, rowBinaryChunks(priced, CHUNK), priced.length, {
     format: 'RowBinary',
     columns: CALL_COLUMNS,
   });
   await storage.close();
   rmSync(dataDir, { recursive: true, force: true });
   return { tsv, json, rowBinary };
-}
-
-/** The collector's RowBinary rows of `calls`, one body of CHUNK rows each. */
-function rowBinaryChunks(calls: readonly LlmCall[]): Buffer[] {
-  const chunks: Buffer[] = [];
-  for (let i = 0; i < calls.length; i += CHUNK) {
-    const part = calls.slice(i, i + CHUNK);
-    const buf = Buffer.alloc(part.length * 8192);
-    let at = 0;
-    for (const call of part) {
-      at = writeCallRowBinary(call, buf, at);
-      if (at === OUTSIDE || at === NO_ROOM)
-        throw new Error(`call ${call.call_id} has no RowBinary row (${at})`);
-    }
-    chunks.push(buf.subarray(0, at));
-  }
-  return chunks;
 }
 
 /**

@@ -17,9 +17,9 @@ import { createPricingProcessor, loadCatalog } from '../../src/pricing/index.js'
 import { createStorage } from '../../src/storage/client.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { CALL_COLUMNS, callTsv } from '../../src/storage/rows-tsv.js';
-import { writeCallRowBinary } from '../../src/storage/rows-rowbinary.js';
 import { wireTypeOf } from '../../src/storage/rows-rowbinary-columns.js';
 import { threadCpuSeconds, topThreads } from './proc-cpu.js';
+import { rowBinaryChunks } from './rowbinary-chunks.js';
 import { makeSpans } from './spans.js';
 
 interface ChdbExtension {
@@ -61,21 +61,6 @@ function tsvChunks(calls: LlmCall[]): Buffer[] {
   const chunks: Buffer[] = [];
   for (let i = 0; i < lines.length; i += CHUNK)
     chunks.push(Buffer.from(lines.slice(i, i + CHUNK).join('\n')));
-  return chunks;
-}
-
-/** The writer's RowBinary rows (storage.insert_format: rowbinary) of the same calls. */
-function rowBinaryChunks(calls: LlmCall[]): Buffer[] {
-  const chunks: Buffer[] = [];
-  for (let i = 0; i < calls.length; i += CHUNK) {
-    const buf = Buffer.alloc(CHUNK * 4096);
-    let at = 0;
-    for (const call of calls.slice(i, i + CHUNK)) {
-      at = writeCallRowBinary(call, buf, at);
-      if (at < 0) throw new Error(`call ${call.call_id} is outside the RowBinary domain`);
-    }
-    chunks.push(buf.subarray(0, at));
-  }
   return chunks;
 }
 
@@ -167,7 +152,7 @@ const ownFiles = tsv.map((values, i) => {
   writeFileSync(path, values);
   return path;
 });
-const ownBinary = rowBinaryChunks(calls).map((values, i) => {
+const ownBinary = rowBinaryChunks(calls, CHUNK).map((values, i) => {
   const path = join(dataDir, `own-${i}.bin`);
   writeFileSync(path, values);
   return path;

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { LlmCall } from '../../src/collector/call.js';
 import { TraceBuffer, type IncomingSpan } from '../../src/collector/trace-buffer.js';
-import { traceCall } from '../helpers/trace-calls.js';
+import { traceCall as call } from '../helpers/trace-calls.js';
 
 const options = { waitMs: 1000, rootGraceMs: 100, maxPendingSpans: 1000, rememberMs: 60_000 };
-const call = traceCall;
 const span = (c: LlmCall, hint = {}): IncomingSpan => ({
   traceId: 't',
   spanId: c.span_id,
